@@ -1,0 +1,64 @@
+// Starts the real broker CLI as a child process on an ephemeral 127.0.0.1 port, optionally
+// pinned to one core, and reads its CPU time from /proc. Stops it by PID with SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const CLI = join(import.meta.dirname, '../server/cli.js');
+const CLOCK_TICKS_PER_SEC = 100;
+
+export interface BrokerProcess {
+  url: string;
+  pid: number;
+  /** User + system CPU time of the broker process so far, in ms (0 where /proc is missing). */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+export async function startBrokerProcess(options: { cpu: number | null; listenerOptions?: Record<string, number> }): Promise<BrokerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+  const config = join(dir, 'bench.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      log: { level: 'info' },
+      listeners: [{ name: 'bench', protocol: 'native', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions } }],
+    }),
+  );
+  const args = [CLI, '--config', config];
+  const child: ChildProcess =
+    options.cpu === null
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'listening' && entry.url !== undefined) resolve(entry.url);
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before listening`)));
+  });
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    cpuMs: () => {
+      try {
+        // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks; the name field may hold spaces.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+      } catch {
+        return 0;
+      }
+    },
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

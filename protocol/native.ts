@@ -1,0 +1,163 @@
+// The Warden native wire protocol, shared by the broker and the client SDK.
+// Pure types and constants: nothing here may import Node-only modules (the SDK runs in browsers).
+// The prose version of this file is docs/protocol.md; keep them in step.
+
+/** WebSocket subprotocols. msgpack frames are binary, JSON frames are text. */
+export const SUBPROTOCOL_MSGPACK = 'warden.v1.msgpack';
+export const SUBPROTOCOL_JSON = 'warden.v1.json';
+export type Encoding = 'msgpack' | 'json';
+export const SUBPROTOCOLS: Readonly<Record<Encoding, string>> = {
+  msgpack: SUBPROTOCOL_MSGPACK,
+  json: SUBPROTOCOL_JSON,
+};
+
+/** Request id chosen by the client; echoed on the ack or error. */
+export type RequestId = number;
+/** Subscription id chosen by the client: an integer in [0, 2^31). */
+export type SubscriptionId = number;
+export const MAX_SUBSCRIPTION_ID = 0x7fffffff;
+
+// ---- client -> broker ------------------------------------------------------
+
+export interface LogonCommand {
+  op: 'logon';
+  rid: RequestId;
+  user: string;
+  password?: string;
+  token?: string;
+}
+
+export interface SubscribeCommand {
+  op: 'subscribe';
+  rid: RequestId;
+  sid: SubscriptionId;
+  /** An exact topic or an MQTT-style wildcard filter (`+` one level, `#` the rest). */
+  topic?: string;
+  /** A regular expression (RE2 syntax) matched against the whole topic string. */
+  regex?: string;
+  /** Content filter (not yet supported: refused with UNSUPPORTED). */
+  filter?: string;
+  /** Select list (not yet supported: refused with UNSUPPORTED). */
+  select?: string;
+}
+
+export interface UnsubscribeCommand {
+  op: 'unsubscribe';
+  rid: RequestId;
+  sid: SubscriptionId;
+}
+
+/**
+ * Exactly one of `data` (any JSON-compatible value; in msgpack a top-level binary means raw
+ * bytes) or `bytes` (raw bytes: a msgpack binary, or base64 text in JSON).
+ */
+export interface PublishCommand {
+  op: 'publish';
+  rid?: RequestId;
+  topic: string;
+  data?: unknown;
+  bytes?: Uint8Array | string;
+  /** Ask for an ack (or an error) carrying `rid`. Without it a refused publish is reported with no rid. */
+  ack?: boolean;
+}
+
+export interface PingCommand {
+  op: 'ping';
+  rid: RequestId;
+}
+
+export type ClientCommand =
+  | LogonCommand
+  | SubscribeCommand
+  | UnsubscribeCommand
+  | PublishCommand
+  | PingCommand;
+
+export type CommandName = ClientCommand['op'];
+
+// ---- broker -> client ------------------------------------------------------
+
+export interface AckFrame {
+  op: 'ack';
+  rid: RequestId;
+  /** On a logon ack: the identity the broker assigned and the broker's session id. */
+  user?: string;
+  session?: string;
+}
+
+export interface ErrorFrame {
+  op: 'error';
+  /** Absent when the failing command carried no usable rid (a malformed frame, an un-acked publish). */
+  rid?: RequestId;
+  code: ErrorCode;
+  message: string;
+  /** The command the error answers, when known. */
+  cmd?: string;
+}
+
+/** A delivery: one frame per message per connection, listing every subscription it matched. */
+export interface MessageFrame {
+  op: 'msg';
+  sids: SubscriptionId[];
+  topic: string;
+  data?: unknown;
+  bytes?: Uint8Array | string;
+}
+
+export type ServerFrame = AckFrame | ErrorFrame | MessageFrame;
+
+// ---- error codes -------------------------------------------------------------
+
+/** Stable error codes. Never change the meaning of one; add new ones. Listed in docs/protocol.md. */
+export const ErrorCodes = {
+  /** The frame could not be decoded (bad JSON or msgpack, not an object, wrong frame type). */
+  BAD_FRAME: 'BAD_FRAME',
+  /** The frame exceeded the listener's maxFrameBytes. */
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  /** `op` is missing or names no command. */
+  UNKNOWN_COMMAND: 'UNKNOWN_COMMAND',
+  /** A field is missing, has the wrong type or an out-of-range value. */
+  INVALID_FIELD: 'INVALID_FIELD',
+  /** A command other than logon before a successful logon. */
+  NOT_LOGGED_ON: 'NOT_LOGGED_ON',
+  /** A second logon on the same connection. */
+  ALREADY_LOGGED_ON: 'ALREADY_LOGGED_ON',
+  /** The logon was refused. */
+  LOGON_FAILED: 'LOGON_FAILED',
+  /** A topic or wildcard filter is malformed (empty, NUL, misplaced wildcard, wildcard in a publish topic). */
+  INVALID_TOPIC: 'INVALID_TOPIC',
+  /** A topic or pattern is longer than the broker allows. */
+  TOPIC_TOO_LONG: 'TOPIC_TOO_LONG',
+  /** A regex the linear-time engine cannot compile (syntax error, backreference, lookaround). */
+  INVALID_REGEX: 'INVALID_REGEX',
+  /** The subscription id is already in use on this connection. */
+  DUPLICATE_SUBSCRIPTION: 'DUPLICATE_SUBSCRIPTION',
+  /** No subscription with that id on this connection. */
+  UNKNOWN_SUBSCRIPTION: 'UNKNOWN_SUBSCRIPTION',
+  /** A feature this broker version does not implement (content filters, select lists). */
+  UNSUPPORTED: 'UNSUPPORTED',
+  /** The connection already has the maximum number of subscriptions. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** The broker is shutting down. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** An unexpected broker-side failure; details are in the broker log, never on the wire. */
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** WebSocket close codes the broker uses (4000-4999 is the application range). */
+export const CloseCodes = {
+  /** The broker is shutting down. */
+  GOING_AWAY: 1001,
+  /** The client kept sending bad frames (see maxProtocolErrors). */
+  POLICY_VIOLATION: 1008,
+  /** A frame beyond the hard size limit. */
+  MESSAGE_TOO_BIG: 1009,
+  /** The subscriber did not read fast enough and its send queue passed maxSendQueueBytes. */
+  SLOW_CONSUMER: 4001,
+  /** No logon within logonTimeoutMs. */
+  LOGON_TIMEOUT: 4002,
+  /** Too many failed logons on one connection. */
+  LOGON_FAILED: 4003,
+} as const;
+export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

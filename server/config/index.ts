@@ -1,0 +1,26 @@
+// The configuration loader's public surface.
+export {
+  ConfigError,
+  CONFIG_PATH_ENV,
+  DEFAULT_CONFIG_PATH,
+  defaultConfig,
+  loadConfigFile,
+  parseConfig,
+  resolveConfigPath,
+  type ConfigIssue,
+  type ConfigSource,
+} from './load.js';
+export { deepFreeze } from './deep-freeze.js';
+export {
+  LOG_LEVELS,
+  wardenConfigSchema,
+  type BrokerConfig,
+  type ListenerConfig,
+  type LogConfig,
+  type LogLevel,
+  type NativeListenerConfig,
+  type NativeListenerOptions,
+  type ShutdownConfig,
+  type TopicsConfig,
+  type WardenConfig,
+} from './schema.js';

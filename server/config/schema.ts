@@ -1,0 +1,135 @@
+// The shape of a Warden configuration. Every field has a default, so `{}` is a complete config;
+// config/warden.yaml spells the same defaults out with comments (a test keeps the two equal).
+// Objects are strict: a misspelt key is an error, not a silently ignored setting.
+import { z } from 'zod';
+import { integerField, stringField } from './fields.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const HOUR_MS = 3_600_000;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_FORM = 'a name of 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+/** Instance and listener names appear in logs and metrics labels, so keep them to a safe alphabet. */
+const nameField = () => stringField(NAME, 64, NAME_FORM);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const brokerSchema = z.strictObject({
+  name: nameField().default('warden'),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default('info'),
+});
+
+const topicsSchema = z.strictObject({
+  /** UTF-8 bytes; 65535 is the most MQTT can carry. */
+  maxTopicLength: integerField(1, 65_535).default(1024),
+  maxLevels: integerField(1, 1024).default(64),
+  maxRegexLength: integerField(1, 16 * KiB).default(512),
+  routeCacheSize: integerField(1, 10_000_000).default(100_000),
+});
+
+const nativeListenerOptionsSchema = z
+  .strictObject({
+    maxFrameBytes: integerField(256, 64 * MiB).default(1 * MiB),
+    maxSendQueueBytes: integerField(1 * KiB, 1 * GiB).default(8 * MiB),
+    maxProtocolErrors: integerField(1, 10_000).default(10),
+    /** 0 disables. */
+    logonTimeoutMs: integerField(0, HOUR_MS).default(10_000),
+    maxSubscriptionsPerConnection: integerField(1, 1_000_000).default(10_000),
+    /** 0 disables. */
+    heartbeatIntervalMs: integerField(0, HOUR_MS).default(30_000),
+  })
+  .superRefine((options, ctx) => {
+    // A queue smaller than one frame would disconnect any subscriber sent a maximum-size message.
+    if (options.maxSendQueueBytes < options.maxFrameBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxSendQueueBytes'],
+        input: options.maxSendQueueBytes,
+        message: 'expected at least maxFrameBytes, so one maximum-size frame fits in the send queue',
+      });
+    }
+  });
+
+const hostField = () => stringField(/^\S+$/, 253, 'a host name or IP address (no spaces)');
+const portField = () => integerField(0, 65_535);
+const urlPathField = () => stringField(/^\/[^\s?#]*$/, 1024, 'a URL path starting with "/" (no spaces, "?" or "#")');
+
+const nativeListenerSchema = z.strictObject({
+  // The default protocol lets a listener entry omit it; only one union member may have one.
+  protocol: z.literal('native').default('native'),
+  name: nameField().default('native'),
+  host: hostField().default('127.0.0.1'),
+  /** 0 asks the OS for an ephemeral port (tests). */
+  port: portField().default(8800),
+  path: urlPathField().default('/'),
+  options: nativeListenerOptionsSchema.prefault({}),
+});
+
+/** One member per wire protocol: an MQTT listener is one more z.strictObject({ protocol: z.literal('mqtt'), ... }) here. */
+const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema]);
+
+type Listener = z.output<typeof listenerSchema>;
+
+/** Names must be unique (they identify listeners in logs); so must bound addresses, except ephemeral port 0. */
+function checkListenersUnique(listeners: readonly Listener[], ctx: z.core.$RefinementCtx<Listener[]>): void {
+  const byName = new Map<string, number>();
+  const byAddress = new Map<string, number>();
+  listeners.forEach((listener, index) => {
+    const sameName = byName.get(listener.name);
+    if (sameName === undefined) byName.set(listener.name, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        input: listener.name,
+        message: `expected a name no other listener has (listeners[${sameName}] has the same)`,
+      });
+    }
+    if (listener.port === 0) return;
+    const address = `${listener.host.toLowerCase()}:${listener.port}`;
+    const sameAddress = byAddress.get(address);
+    if (sameAddress === undefined) byAddress.set(address, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index],
+        input: `${listener.host}:${listener.port}`,
+        message: `expected a host:port no other listener has (listeners[${sameAddress}] has the same)`,
+      });
+    }
+  });
+}
+
+const listenersSchema = z
+  .array(listenerSchema, { error: 'expected a list of listeners' })
+  .min(1, { error: 'expected at least one listener' })
+  .max(64, { error: 'expected at most 64 listeners' })
+  .superRefine(checkListenersUnique);
+
+const shutdownSchema = z.strictObject({
+  graceMs: integerField(0, 10 * 60_000).default(5000),
+});
+
+export const wardenConfigSchema = z.strictObject({
+  broker: brokerSchema.prefault({}),
+  log: logSchema.prefault({}),
+  topics: topicsSchema.prefault({}),
+  listeners: listenersSchema.prefault([{}]),
+  shutdown: shutdownSchema.prefault({}),
+});
+
+export type WardenConfig = z.output<typeof wardenConfigSchema>;
+export type BrokerConfig = z.output<typeof brokerSchema>;
+export type LogConfig = z.output<typeof logSchema>;
+export type LogLevel = LogConfig['level'];
+export type TopicsConfig = z.output<typeof topicsSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export type NativeListenerConfig = z.output<typeof nativeListenerSchema>;
+export type NativeListenerOptions = z.output<typeof nativeListenerOptionsSchema>;
+export type ShutdownConfig = z.output<typeof shutdownSchema>;

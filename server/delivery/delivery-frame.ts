@@ -1,0 +1,27 @@
+// A delivery frame is `{op:'msg', sids:[...], topic, data|bytes}`. It is assembled from a prefix
+// that depends only on the subscriber's subscription ids (cached on the delivery plan) and a body
+// that depends only on the message (encoded once per message): no per-subscriber encoding.
+import type { Encoding, SubscriptionId } from '../../protocol/native.js';
+import type { PublishPayload } from '../protocol/native/command-parser.js';
+import { msgpack, msgpackMapHeaderLength } from '../protocol/native/codec.js';
+
+// msgpack: fixmap of 4 entries, then "op":"msg","sids":
+const MSGPACK_PREFIX_HEAD = Buffer.concat([Buffer.from([0x84]), msgpack.pack('op'), msgpack.pack('msg'), msgpack.pack('sids')]);
+
+export function encodeDeliveryPrefix(encoding: Encoding, sids: readonly SubscriptionId[]): Buffer {
+  if (encoding === 'json') return Buffer.from(`{"op":"msg","sids":${JSON.stringify(sids)},`, 'utf8');
+  return Buffer.concat([MSGPACK_PREFIX_HEAD, msgpack.pack(sids)]);
+}
+
+/** The frame's tail: `"topic":...,"data":...}` in JSON, the last two map entries in msgpack. */
+export function encodeDeliveryBody(encoding: Encoding, topic: string, payload: PublishPayload): Buffer {
+  if (encoding === 'json') {
+    const tail = payload.isBytes
+      ? { topic, bytes: Buffer.from(payload.value.buffer, payload.value.byteOffset, payload.value.byteLength).toString('base64') }
+      : { topic, data: payload.value };
+    const text = JSON.stringify(tail);
+    return Buffer.from(text.slice(1), 'utf8'); // drop the opening brace: the prefix has it
+  }
+  const packed = msgpack.pack(payload.isBytes ? { topic, bytes: payload.value } : { topic, data: payload.value });
+  return packed.subarray(msgpackMapHeaderLength(packed));
+}

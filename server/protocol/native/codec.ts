@@ -1,0 +1,45 @@
+// Frame codecs for the two native subprotocols. Decoding turns bytes into an unvalidated object
+// (command-parser.ts validates it); encoding builds broker frames. Delivery frames are built in two
+// parts so the expensive part (topic + payload) is encoded once per message and shared by every
+// subscriber: see delivery-frame.ts.
+import { Packr, Unpackr } from 'msgpackr';
+import type { Encoding, ServerFrame } from '../../../protocol/native.js';
+
+/** Records and 64-bit bigints are off: untrusted input must decode to plain JSON-like values. */
+export const msgpack = new Packr({ useRecords: false, int64AsType: 'number' });
+const msgpackIn = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+export class FrameDecodeError extends Error {}
+
+/** Decode one client frame. Throws FrameDecodeError with a specific reason. */
+export function decodeFrame(encoding: Encoding, data: Buffer, isBinary: boolean): unknown {
+  if (encoding === 'json') {
+    if (isBinary) throw new FrameDecodeError('warden.v1.json expects text frames, got a binary frame');
+    try {
+      return JSON.parse(data.toString('utf8'));
+    } catch (err) {
+      throw new FrameDecodeError(`invalid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (!isBinary) throw new FrameDecodeError('warden.v1.msgpack expects binary frames, got a text frame');
+  try {
+    return msgpackIn.unpack(data);
+  } catch (err) {
+    const reason = err instanceof RangeError ? 'nesting too deep' : (err as Error).message;
+    throw new FrameDecodeError(`invalid msgpack: ${reason}`);
+  }
+}
+
+/** Encode a whole (non-delivery) frame. */
+export function encodeFrame(encoding: Encoding, frame: ServerFrame): Buffer {
+  return encoding === 'json' ? Buffer.from(JSON.stringify(frame), 'utf8') : msgpack.pack(frame);
+}
+
+/** Length of a msgpack map header starting at buf[0] (fixmap, map16 or map32). */
+export function msgpackMapHeaderLength(buf: Uint8Array): number {
+  const b = buf[0]!;
+  if ((b & 0xf0) === 0x80) return 1;
+  if (b === 0xde) return 3;
+  if (b === 0xdf) return 5;
+  throw new Error(`not a msgpack map header: 0x${b.toString(16)}`);
+}

@@ -1,0 +1,152 @@
+// Validates a decoded frame into a typed command. Everything a client sends passes through here,
+// so every rejection names the field and what was expected.
+import {
+  ErrorCodes,
+  MAX_SUBSCRIPTION_ID,
+  type ClientCommand,
+  type CommandName,
+  type RequestId,
+} from '../../../protocol/native.js';
+import { BrokerError } from '../../errors.js';
+
+const COMMANDS: ReadonlySet<string> = new Set<CommandName>(['logon', 'subscribe', 'unsubscribe', 'publish', 'ping']);
+const MAX_USER_LENGTH = 256;
+const MAX_SECRET_LENGTH = 16 * 1024;
+const MAX_CONTENT_EXPRESSION_LENGTH = 4096;
+
+/** Payload of a publish: a JSON-compatible value, or raw bytes. */
+export type PublishPayload = { isBytes: false; value: unknown } | { isBytes: true; value: Uint8Array };
+
+export type ParsedCommand =
+  | { op: 'logon'; rid: RequestId; user: string; password: string | undefined; token: string | undefined }
+  | {
+      op: 'subscribe';
+      rid: RequestId;
+      sid: number;
+      topic: string | undefined;
+      regex: string | undefined;
+      filter: string | undefined;
+      select: string | undefined;
+    }
+  | { op: 'unsubscribe'; rid: RequestId; sid: number }
+  | { op: 'publish'; rid: RequestId | undefined; ack: boolean; topic: string; payload: PublishPayload }
+  | { op: 'ping'; rid: RequestId };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function isRequestId(v: unknown): v is RequestId {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** The rid of a frame if it has a usable one, so even a refused command can be answered by rid. */
+export function peekRequestId(frame: unknown): RequestId | undefined {
+  return isRecord(frame) && isRequestId(frame.rid) ? frame.rid : undefined;
+}
+
+function invalid(message: string, rid: RequestId | undefined, cmd: string): BrokerError {
+  return new BrokerError(ErrorCodes.INVALID_FIELD, message, rid, cmd);
+}
+
+function optionalString(f: Record<string, unknown>, key: string, max: number, rid: RequestId | undefined, cmd: string): string | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`"${key}" must be a string`, rid, cmd);
+  if (v.length > max) throw invalid(`"${key}" is longer than ${max} characters`, rid, cmd);
+  return v;
+}
+
+function requiredRid(f: Record<string, unknown>, cmd: string): RequestId {
+  if (!isRequestId(f.rid)) throw invalid('"rid" must be a non-negative integer', undefined, cmd);
+  return f.rid;
+}
+
+function requiredSid(f: Record<string, unknown>, rid: RequestId, cmd: string): number {
+  const sid = f.sid;
+  if (typeof sid !== 'number' || !Number.isInteger(sid) || sid < 0 || sid > MAX_SUBSCRIPTION_ID) {
+    throw invalid(`"sid" must be an integer from 0 to ${MAX_SUBSCRIPTION_ID}`, rid, cmd);
+  }
+  return sid;
+}
+
+function base64Bytes(text: string, rid: RequestId | undefined): Uint8Array {
+  // Buffer.from(..., 'base64') silently skips bad characters; check the alphabet so garbage is refused.
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) {
+    throw invalid('"bytes" must be base64 text', rid, 'publish');
+  }
+  return Buffer.from(text, 'base64');
+}
+
+function parsePublish(f: Record<string, unknown>): ParsedCommand {
+  const ack = f.ack === true;
+  if (f.ack !== undefined && typeof f.ack !== 'boolean') throw invalid('"ack" must be a boolean', peekRequestId(f), 'publish');
+  const rid = ack ? requiredRid(f, 'publish') : peekRequestId(f);
+  const topic = f.topic;
+  if (typeof topic !== 'string') throw invalid('"topic" must be a string', rid, 'publish');
+  const hasData = 'data' in f && f.data !== undefined;
+  const hasBytes = 'bytes' in f && f.bytes !== undefined;
+  if (hasData === hasBytes) throw invalid('exactly one of "data" or "bytes" is required', rid, 'publish');
+  let payload: PublishPayload;
+  if (hasBytes) {
+    const b = f.bytes;
+    if (b instanceof Uint8Array) payload = { isBytes: true, value: b };
+    else if (typeof b === 'string') payload = { isBytes: true, value: base64Bytes(b, rid) };
+    else throw invalid('"bytes" must be binary (msgpack) or base64 text (JSON)', rid, 'publish');
+  } else if (f.data instanceof Uint8Array) {
+    // A top-level msgpack binary in "data" is raw bytes too.
+    payload = { isBytes: true, value: f.data };
+  } else {
+    payload = { isBytes: false, value: f.data };
+  }
+  return { op: 'publish', rid, ack, topic, payload };
+}
+
+/** Validate a decoded frame. Throws BrokerError (UNKNOWN_COMMAND, INVALID_FIELD). */
+export function parseCommand(frame: unknown): ParsedCommand {
+  if (!isRecord(frame)) throw new BrokerError(ErrorCodes.BAD_FRAME, 'a frame must be an object (map)');
+  const op = frame.op;
+  if (typeof op !== 'string' || !COMMANDS.has(op)) {
+    const what = typeof op === 'string' ? `unknown command "${op.slice(0, 64)}"` : '"op" must name a command';
+    throw new BrokerError(ErrorCodes.UNKNOWN_COMMAND, `${what}; expected one of ${[...COMMANDS].join(', ')}`, peekRequestId(frame));
+  }
+  switch (op as CommandName) {
+    case 'logon': {
+      const rid = requiredRid(frame, op);
+      const user = frame.user;
+      if (typeof user !== 'string' || user.length === 0 || user.length > MAX_USER_LENGTH) {
+        throw invalid(`"user" must be a string of 1 to ${MAX_USER_LENGTH} characters`, rid, op);
+      }
+      return {
+        op: 'logon',
+        rid,
+        user,
+        password: optionalString(frame, 'password', MAX_SECRET_LENGTH, rid, op),
+        token: optionalString(frame, 'token', MAX_SECRET_LENGTH, rid, op),
+      };
+    }
+    case 'subscribe': {
+      const rid = requiredRid(frame, op);
+      return {
+        op: 'subscribe',
+        rid,
+        sid: requiredSid(frame, rid, op),
+        // Length limits for topic and regex are the topic engine's (they are configurable).
+        topic: optionalString(frame, 'topic', Number.MAX_SAFE_INTEGER, rid, op),
+        regex: optionalString(frame, 'regex', Number.MAX_SAFE_INTEGER, rid, op),
+        filter: optionalString(frame, 'filter', MAX_CONTENT_EXPRESSION_LENGTH, rid, op),
+        select: optionalString(frame, 'select', MAX_CONTENT_EXPRESSION_LENGTH, rid, op),
+      };
+    }
+    case 'unsubscribe': {
+      const rid = requiredRid(frame, op);
+      return { op: 'unsubscribe', rid, sid: requiredSid(frame, rid, op) };
+    }
+    case 'publish':
+      return parsePublish(frame);
+    case 'ping':
+      return { op: 'ping', rid: requiredRid(frame, op) };
+  }
+}
+
+export type { ClientCommand };

@@ -1,0 +1,19 @@
+// What a native session needs from the broker, passed in once at construction.
+import type { Logger } from 'pino';
+import type { TopicEngine, TopicLimits } from '../topics/index.js';
+import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import type { Router } from '../delivery/router.js';
+import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
+import type { BrokerStats } from '../stats.js';
+import type { NativeListenerOptions } from '../config/index.js';
+
+export interface SessionContext {
+  readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
+  readonly router: Router;
+  readonly topicLimits: TopicLimits;
+  readonly stats: BrokerStats;
+  readonly log: Logger;
+  newSessionId(): string;
+}
+
+export type SessionLimits = NativeListenerOptions;

@@ -1,0 +1,17 @@
+// Broker-wide counters. Plain fields incremented inline: no per-event allocation.
+export class BrokerStats {
+  connectionsAccepted = 0;
+  connectionsOpen = 0;
+  logons = 0;
+  messagesPublished = 0;
+  /** Delivery frames queued to connections (one per message per receiving connection). */
+  deliveries = 0;
+  protocolErrors = 0;
+  abusiveDisconnects = 0;
+  slowConsumerDisconnects = 0;
+  logonTimeouts = 0;
+
+  snapshot(): Readonly<Record<string, number>> {
+    return { ...(this as Omit<BrokerStats, 'snapshot'>) };
+  }
+}

@@ -1,0 +1,40 @@
+// Compiles an untrusted client's regex with re2js (linear-time, no backtracking), never JS RegExp,
+// so no subscription can make matching a topic super-linear.
+import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
+import { quoteInput, TopicError } from './topic-errors.js';
+import { DEFAULT_MAX_REGEX_PROGRAM_SIZE, type TopicLimits } from './topic-limits.js';
+
+export function compileTopicRegex(source: unknown, limits: TopicLimits): RE2JS {
+  if (typeof source !== 'string' || source.length === 0) {
+    throw new TopicError('INVALID_REGEX', 'regex must be a non-empty string');
+  }
+  if (source.length > limits.maxRegexLength) {
+    throw new TopicError('TOPIC_TOO_LONG', `regex is ${source.length} characters; the limit is ${limits.maxRegexLength}`);
+  }
+  let regex: RE2JS;
+  try {
+    // Flags 0: in particular no LOOKBEHINDS, so lookaround is rejected like any unsupported syntax.
+    regex = RE2JS.compile(source);
+  } catch (err) {
+    throw new TopicError('INVALID_REGEX', `regex does not compile: ${compileFailureReason(err)}`);
+  }
+  const maxProgramSize = limits.maxRegexProgramSize ?? DEFAULT_MAX_REGEX_PROGRAM_SIZE;
+  const programSize = regex.programSize();
+  if (programSize > maxProgramSize) {
+    throw new TopicError(
+      'INVALID_REGEX',
+      `regex is too complex: it compiles to ${programSize} instructions; the limit is ${maxProgramSize}`,
+    );
+  }
+  return regex;
+}
+
+function compileFailureReason(err: unknown): string {
+  if (err instanceof RE2JSSyntaxException) {
+    const where = err.getPattern();
+    return where === null || where === '' ? err.getDescription() : `${err.getDescription()}: ${quoteInput(where)}`;
+  }
+  // Any other failure (e.g. a stack overflow on pathological nesting) is still the client's input's fault.
+  if (err instanceof RE2JSException || err instanceof Error) return err.message;
+  return String(err);
+}

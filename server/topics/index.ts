@@ -1,0 +1,14 @@
+// Public surface of the topic engine.
+export { TopicError, type TopicErrorCode } from './topic-errors.js';
+export { DEFAULT_MAX_REGEX_PROGRAM_SIZE, DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic-limits.js';
+export {
+  parseSubscriptionPattern,
+  validatePublishTopic,
+  type SubscriptionPattern,
+  type SubscriptionSpec,
+} from './topic-validation.js';
+export { wildcardMatches } from './wildcard-match.js';
+export { WildcardTrie } from './wildcard-trie.js';
+export type { Route } from './route.js';
+export { SubscriptionHandle } from './subscription-handle.js';
+export { DEFAULT_ROUTE_CACHE_SIZE, TopicEngine, type TopicEngineOptions } from './topic-engine.js';

@@ -1,0 +1,49 @@
+// A topic's cached routing result: the matching subscriptions' values plus a slot for the broker's
+// derived delivery plan. The engine keeps cached routes current as subscriptions come and go.
+import type { SubscriptionHandle } from './subscription-handle.js';
+
+export interface Route<T, P = unknown> {
+  readonly topic: string;
+  /** Replaced, never mutated, when subscriptions change: a delivery loop may be iterating it. */
+  entries: readonly T[];
+  /** Derived from `entries` by the broker; reset to null whenever `entries` changes. */
+  plan: P | null;
+}
+
+export class CachedRoute<T, P = unknown> implements Route<T, P> {
+  readonly topic: string;
+  entries: readonly T[];
+  plan: P | null;
+  /** handles[i] contributed entries[i]; mutated in place since only the engine reads it. */
+  readonly handles: SubscriptionHandle<T>[];
+
+  constructor(topic: string, handles: SubscriptionHandle<T>[]) {
+    this.topic = topic;
+    this.handles = handles;
+    // Built by push, not new Array(n), so the array stays packed for fast iteration by delivery loops.
+    const entries: T[] = [];
+    for (let i = 0; i < handles.length; i++) entries.push(handles[i].value);
+    this.entries = entries;
+    this.plan = null;
+  }
+
+  append(handle: SubscriptionHandle<T>): void {
+    this.handles.push(handle);
+    const next = this.entries.slice();
+    next.push(handle.value);
+    this.entries = next;
+    this.plan = null;
+  }
+
+  /** Drops the entry `handle` contributed; no-op if it contributed none. */
+  drop(handle: SubscriptionHandle<T>): void {
+    const index = this.handles.indexOf(handle);
+    if (index === -1) return;
+    this.handles.splice(index, 1);
+    const previous = this.entries;
+    const next: T[] = [];
+    for (let i = 0; i < previous.length; i++) if (i !== index) next.push(previous[i]);
+    this.entries = next;
+    this.plan = null;
+  }
+}

@@ -1,0 +1,161 @@
+// Maps a topic to the values of every subscription matching it. Matching results are cached per
+// topic and kept current incrementally, so a publish to a known topic is one Map lookup no matter
+// how many wildcard or regex subscriptions exist.
+import { FifoRing } from './fifo-ring.js';
+import { CachedRoute, type Route } from './route.js';
+import { SubscriptionHandle } from './subscription-handle.js';
+import type { SubscriptionPattern } from './topic-validation.js';
+import { wildcardMatches } from './wildcard-match.js';
+import { WildcardTrie } from './wildcard-trie.js';
+
+export interface TopicEngineOptions {
+  /** Most routes kept cached; the oldest inserted is evicted beyond it. Default 100,000. */
+  routeCacheSize?: number;
+}
+
+export const DEFAULT_ROUTE_CACHE_SIZE = 100_000;
+
+export class TopicEngine<T, P = unknown> {
+  private readonly routes: Map<string, CachedRoute<T, P>>;
+  /** Cached routes oldest first; routes leave the cache only by eviction, so it mirrors `routes`. */
+  private readonly insertionOrder: FifoRing<CachedRoute<T, P>>;
+  private readonly exact: Map<string, SubscriptionHandle<T>[]>;
+  private readonly wildcards: WildcardTrie<SubscriptionHandle<T>>;
+  private readonly regexes: SubscriptionHandle<T>[];
+  private subscriptions: number;
+
+  constructor(options: TopicEngineOptions = {}) {
+    const routeCacheSize = options.routeCacheSize ?? DEFAULT_ROUTE_CACHE_SIZE;
+    if (!Number.isSafeInteger(routeCacheSize) || routeCacheSize < 1) {
+      throw new RangeError(`routeCacheSize must be a positive integer, got ${routeCacheSize}`);
+    }
+    this.routes = new Map();
+    this.insertionOrder = new FifoRing(routeCacheSize);
+    this.exact = new Map();
+    this.wildcards = new WildcardTrie();
+    this.regexes = [];
+    this.subscriptions = 0;
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions;
+  }
+
+  get cachedRouteCount(): number {
+    return this.routes.size;
+  }
+
+  /** The publish hot path: one Map lookup on a hit. */
+  route(topic: string): Route<T, P> {
+    const cached = this.routes.get(topic);
+    if (cached !== undefined) return cached;
+    return this.cacheNewRoute(topic);
+  }
+
+  add(pattern: SubscriptionPattern, value: T): SubscriptionHandle<T> {
+    const handle = new SubscriptionHandle(pattern, value);
+    switch (pattern.kind) {
+      case 'exact': {
+        const list = this.exact.get(pattern.topic);
+        if (list === undefined) this.exact.set(pattern.topic, [handle]);
+        else list.push(handle);
+        const route = this.routes.get(pattern.topic);
+        if (route !== undefined) appendTo(route, handle);
+        break;
+      }
+      case 'wildcard': {
+        this.wildcards.add(pattern.levels, handle);
+        const levels = pattern.levels;
+        for (const route of this.routes.values()) {
+          if (wildcardMatches(levels, route.topic)) appendTo(route, handle);
+        }
+        break;
+      }
+      case 'regex': {
+        this.regexes.push(handle);
+        const regex = pattern.regex;
+        for (const route of this.routes.values()) {
+          if (regex.test(route.topic)) appendTo(route, handle);
+        }
+        break;
+      }
+    }
+    this.subscriptions++;
+    return handle;
+  }
+
+  /** Idempotent. Touches only the cached routes the subscription is in. */
+  remove(handle: SubscriptionHandle<T>): void {
+    if (!handle.active) return;
+    handle.active = false;
+    const pattern = handle.pattern;
+    switch (pattern.kind) {
+      case 'exact': {
+        const list = this.exact.get(pattern.topic);
+        if (list !== undefined && removeOne(list, handle) && list.length === 0) this.exact.delete(pattern.topic);
+        break;
+      }
+      case 'wildcard':
+        this.wildcards.remove(pattern.levels, handle);
+        break;
+      case 'regex':
+        removeOne(this.regexes, handle);
+        break;
+    }
+    for (const route of handle.routes) route.drop(handle);
+    handle.routes.clear();
+    this.subscriptions--;
+  }
+
+  /** Ground truth computed without the cache (for tests and diagnostics); leaves the cache untouched. */
+  matchUncached(topic: string): T[] {
+    const handles: SubscriptionHandle<T>[] = [];
+    this.collectMatches(topic, handles);
+    const values: T[] = [];
+    for (let i = 0; i < handles.length; i++) values.push(handles[i].value);
+    return values;
+  }
+
+  private cacheNewRoute(topic: string): CachedRoute<T, P> {
+    const handles: SubscriptionHandle<T>[] = [];
+    this.collectMatches(topic, handles);
+    const route = new CachedRoute<T, P>(topic, handles);
+    const evicted = this.insertionOrder.pushEvicting(route);
+    if (evicted !== undefined) this.evict(evicted);
+    for (let i = 0; i < handles.length; i++) handles[i].routes.add(route);
+    this.routes.set(topic, route);
+    return route;
+  }
+
+  /** Each matching subscription is pushed exactly once: a handle has one pattern. */
+  private collectMatches(topic: string, out: SubscriptionHandle<T>[]): void {
+    const exact = this.exact.get(topic);
+    if (exact !== undefined) for (let i = 0; i < exact.length; i++) out.push(exact[i]);
+    if (this.wildcards.size > 0) this.wildcards.collect(topic.split('/'), out);
+    const regexes = this.regexes;
+    for (let i = 0; i < regexes.length; i++) {
+      const pattern = regexes[i].pattern;
+      if (pattern.kind === 'regex' && pattern.regex.test(topic)) out.push(regexes[i]);
+    }
+  }
+
+  /** An evicted route is no longer maintained, so it must leave its handles' back-references. */
+  private evict(route: CachedRoute<T, P>): void {
+    this.routes.delete(route.topic);
+    for (let i = 0; i < route.handles.length; i++) route.handles[i].routes.delete(route);
+  }
+}
+
+function appendTo<T>(route: CachedRoute<T, unknown>, handle: SubscriptionHandle<T>): void {
+  route.append(handle);
+  handle.routes.add(route);
+}
+
+/** Order does not matter in these lists, so swap the last element into the hole. */
+function removeOne<T>(list: T[], item: T): boolean {
+  const index = list.indexOf(item);
+  if (index === -1) return false;
+  list[index] = list[list.length - 1];
+  list.pop();
+  return true;
+}

@@ -1,0 +1,32 @@
+// The boundary between a transport (ws today, uWebSockets.js later) and a protocol session.
+// A transport delivers whole messages up and takes whole messages down; framing, batching of
+// writes and heartbeats are its business.
+import type { Encoding } from '../../protocol/native.js';
+
+export interface TransportConnection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Queue one whole message made of `head` followed by `tail` (tail may be null). */
+  send(head: Buffer, tail: Buffer | null): void;
+  /** Bytes queued for this peer and not yet handed to the kernel. */
+  bufferedAmount(): number;
+  /** Close with a close frame; the transport forces the socket shut if the peer does not answer. */
+  close(code: number, reason: string): void;
+  /** Destroy the socket at once, no close handshake. */
+  terminate(): void;
+}
+
+/** What a session exposes to its transport. */
+export interface TransportHandler {
+  onMessage(data: Buffer, isBinary: boolean): void;
+  onClose(code: number, reason: string): void;
+}
+
+export interface AcceptedConnection {
+  connection: TransportConnection;
+  encoding: Encoding;
+  listenerName: string;
+}
+
+/** Called by a listener for every accepted connection; returns the handler for its messages. */
+export type ConnectionAcceptor = (accepted: AcceptedConnection) => TransportHandler;

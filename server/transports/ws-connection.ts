@@ -1,0 +1,91 @@
+// Adapts one `ws` WebSocket (and the raw socket under it) to TransportConnection.
+import type { Socket } from 'node:net';
+import { WebSocket, type RawData } from 'ws';
+import type { TransportConnection, TransportHandler } from './transport.js';
+import type { Corked, TickBatcher } from './tick-batcher.js';
+import { buildDataFrame } from './ws-frame.js';
+
+/** How long a peer gets to answer our close frame before its socket is destroyed. */
+const CLOSE_HANDSHAKE_TIMEOUT_MS = 2000;
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+export class WsConnection implements TransportConnection, Corked {
+  corked = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  private alive = true;
+  private handler: TransportHandler | null = null;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly socket: Socket,
+    private readonly binary: boolean,
+    private readonly batcher: TickBatcher,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  attach(handler: TransportHandler, onGone: () => void): void {
+    this.handler = handler;
+    this.ws.on('message', (data: RawData, isBinary: boolean) => handler.onMessage(toBuffer(data), isBinary));
+    this.ws.on('pong', () => (this.alive = true));
+    // ws reports protocol errors (bad UTF-8, oversized frame) here and then closes the socket.
+    this.ws.on('error', () => {});
+    this.ws.on('close', (code: number, reason: Buffer) => {
+      if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+      onGone();
+      this.resolveClosed();
+      handler.onClose(code, reason.toString('utf8'));
+    });
+  }
+
+  send(head: Buffer, tail: Buffer | null): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.batcher.hold(this);
+    this.socket.write(buildDataFrame(this.binary, head, tail));
+  }
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
+    if (this.closeTimer === null) {
+      // A peer that stopped reading never answers the close frame: do not hold its buffers.
+      this.closeTimer = setTimeout(() => this.ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
+      this.closeTimer.unref();
+    }
+  }
+
+  async closeAndWait(code: number, reason: string, graceMs: number): Promise<void> {
+    this.close(code, reason);
+    const timer = setTimeout(() => this.terminate(), graceMs);
+    await this.closed;
+    clearTimeout(timer);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  heartbeat(): void {
+    if (!this.alive) {
+      this.terminate();
+      return;
+    }
+    this.alive = false;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+}

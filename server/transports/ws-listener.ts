@@ -1,0 +1,157 @@
+// A native-protocol listener on `ws`: an HTTP server that upgrades requests on the configured path
+// offering one of the Warden subprotocols, and adapts each socket to a TransportConnection.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS, type Encoding } from '../../protocol/native.js';
+import type { NativeListenerConfig } from '../config/index.js';
+import type { ConnectionAcceptor } from './transport.js';
+import { WsConnection } from './ws-connection.js';
+import type { TickBatcher } from './tick-batcher.js';
+
+/** Frames beyond maxFrameBytes get FRAME_TOO_LARGE; beyond this multiple ws closes with 1009. */
+export const HARD_FRAME_LIMIT_FACTOR = 4;
+
+export interface BoundListener {
+  readonly name: string;
+  readonly protocol: 'native';
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+function chooseEncoding(header: string | undefined): Encoding | null {
+  if (header === undefined) return null;
+  for (const offered of header.split(',')) {
+    const name = offered.trim();
+    if (name === SUBPROTOCOL_MSGPACK) return 'msgpack';
+    if (name === SUBPROTOCOL_JSON) return 'json';
+  }
+  return null;
+}
+
+function refuseUpgrade(socket: Socket, status: number, statusText: string, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
+}
+
+function formatUrl(host: string, port: number, path: string): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `ws://${h}:${port}${path}`;
+}
+
+export class WsListener {
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<WsConnection>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private bound: BoundListener | null = null;
+
+  constructor(
+    private readonly config: NativeListenerConfig,
+    private readonly accept: ConnectionAcceptor,
+    private readonly batcher: TickBatcher,
+    private readonly log: Logger,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
+      maxPayload: config.options.maxFrameBytes * HARD_FRAME_LIMIT_FACTOR,
+      handleProtocols: (offered: Set<string>) => {
+        const encoding = chooseEncoding([...offered].join(','));
+        return encoding === null ? false : SUBPROTOCOLS[encoding];
+      },
+    });
+    this.http = createServer((req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
+      res.end(`This is a Warden WebSocket endpoint; connect with subprotocol ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}.\n`);
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
+  }
+
+  get address(): BoundListener {
+    if (this.bound === null) throw new Error(`listener ${this.config.name} is not listening`);
+    return this.bound;
+  }
+
+  async listen(): Promise<BoundListener> {
+    const { host, port, path, name } = this.config;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      this.http.once('error', onError);
+      this.http.listen(port, host, () => {
+        this.http.off('error', onError);
+        resolve();
+      });
+    });
+    const actual = (this.http.address() as AddressInfo).port;
+    this.bound = { name, protocol: 'native', host, port: actual, url: formatUrl(host, actual, path) };
+    const interval = this.config.options.heartbeatIntervalMs;
+    if (interval > 0) {
+      this.heartbeat = setInterval(() => this.beat(), interval);
+      this.heartbeat.unref();
+    }
+    return this.bound;
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== this.config.path) {
+      refuseUpgrade(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}; this listener serves ${this.config.path}\n`);
+      return;
+    }
+    const encoding = chooseEncoding(req.headers['sec-websocket-protocol']);
+    if (encoding === null) {
+      refuseUpgrade(socket, 400, 'Bad Request', `Sec-WebSocket-Protocol must offer ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const connection = new WsConnection(ws, socket, encoding === 'msgpack', this.batcher);
+      this.connections.add(connection);
+      let handler;
+      try {
+        handler = this.accept({ connection, encoding, listenerName: this.config.name });
+      } catch (err) {
+        this.log.error({ err }, 'failed to set up a connection');
+        connection.terminate();
+        this.connections.delete(connection);
+        return;
+      }
+      connection.attach(handler, () => this.connections.delete(connection));
+    });
+  }
+
+  private beat(): void {
+    for (const connection of this.connections) connection.heartbeat();
+  }
+
+  /** Stop accepting, send close frames to every connection, and wait up to graceMs for them. */
+  async close(code: number, reason: string, graceMs: number): Promise<void> {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    const serverClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    const open = [...this.connections];
+    await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
+    this.http.closeAllConnections();
+    await serverClosed;
+  }
+
+  /** Drop every connection without a close handshake (tests, admin). */
+  dropAll(): number {
+    const open = [...this.connections];
+    for (const c of open) c.terminate();
+    return open.length;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+}
+
+export { WebSocket };

@@ -1,0 +1,33 @@
+// Test fixture: a real broker in-process on an ephemeral 127.0.0.1 port, logging nothing.
+import { startBroker, type BrokerHandle } from '../../server/index.js';
+
+export interface TestBroker {
+  url: string;
+  broker: BrokerHandle;
+  close(): Promise<void>;
+}
+
+export type ListenerOptionsOverride = Partial<{
+  maxFrameBytes: number;
+  maxSendQueueBytes: number;
+  maxProtocolErrors: number;
+  logonTimeoutMs: number;
+  maxSubscriptionsPerConnection: number;
+  heartbeatIntervalMs: number;
+}>;
+
+export interface TestBrokerOverrides {
+  listener?: ListenerOptionsOverride;
+  topics?: Record<string, number>;
+  shutdown?: { graceMs: number };
+}
+
+export async function startTestBroker(overrides: TestBrokerOverrides = {}): Promise<TestBroker> {
+  const broker = await startBroker({
+    log: { level: 'silent' },
+    topics: overrides.topics ?? {},
+    shutdown: overrides.shutdown ?? { graceMs: 2000 },
+    listeners: [{ name: 'native', protocol: 'native', host: '127.0.0.1', port: 0, path: '/', options: overrides.listener ?? {} }],
+  });
+  return { url: broker.listeners[0]!.url, broker, close: () => broker.close() };
+}

@@ -1,0 +1,192 @@
+// Randomised but deterministic churn: subscriptions come and go while routes are cached, and the
+// incrementally maintained cache must always agree with matching from scratch.
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_TOPIC_LIMITS,
+  parseSubscriptionPattern,
+  TopicEngine,
+  type Route,
+  type SubscriptionHandle,
+  type SubscriptionPattern,
+} from '../../server/topics/index.js';
+import { mulberry32, pick } from './prng.js';
+import { referenceMatches } from './reference-matcher.js';
+
+const SEGMENTS = ['a', 'b', 'c', 'sensors', 'temp', '', '$SYS', 'ü', '日本'];
+
+function buildTopicPool(random: () => number, size: number): string[] {
+  const topics = new Set<string>(['a', 'a/b', 'a//b', '$SYS/a', '$SYS', 'sensors/a/temp', '/', 'a/']);
+  while (topics.size < size) {
+    const depth = 1 + Math.floor(random() * 4);
+    const levels: string[] = [];
+    for (let i = 0; i < depth; i++) levels.push(pick(random, SEGMENTS));
+    const topic = levels.join('/');
+    if (topic !== '') topics.add(topic);
+  }
+  return [...topics];
+}
+
+/** Filters derived from pool topics (so they match something), plus a few that span everything. */
+function buildFilterPool(random: () => number, topics: readonly string[], size: number): string[] {
+  const filters = new Set<string>(['#', '+', '+/+', '+/#', '$SYS/#', 'a/#', '/#', 'a/+/b', '+/a/+']);
+  while (filters.size < size) {
+    const levels = pick(random, topics).split('/');
+    for (let i = 0; i < levels.length; i++) if (random() < 0.35) levels[i] = '+';
+    if (random() < 0.4) levels.splice(Math.floor(random() * levels.length) + 1, levels.length, '#');
+    filters.add(levels.join('/'));
+  }
+  return [...filters];
+}
+
+const REGEXES = ['^a/', 'b$', 'a.*b', '^\\$SYS', '/c/', '^[^/]+/[^/]+$', '日本', '^$|^/', '(a|b)+/temp', 'ü/'];
+
+/** expect() is too slow for the inner loops here; only build a report when something is wrong. */
+function check(condition: boolean, describe: () => string): void {
+  if (!condition) expect.fail(describe());
+}
+
+function sameMultiset(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = multiset(a);
+  const y = multiset(b);
+  return x.every((v, i) => v === y[i]);
+}
+
+function multiset(values: readonly number[]): number[] {
+  return [...values].sort((x, y) => x - y);
+}
+
+function countOf(values: readonly number[], value: number): number {
+  let count = 0;
+  for (const v of values) if (v === value) count++;
+  return count;
+}
+
+interface Held {
+  route: Route<number, string>;
+  entries: readonly number[];
+}
+
+interface ChurnOptions {
+  seed: number;
+  steps: number;
+  routeCacheSize: number;
+}
+
+function runChurn({ seed, steps, routeCacheSize }: ChurnOptions): { adds: number; removes: number; routes: number } {
+  const random = mulberry32(seed);
+  const topics = buildTopicPool(random, 200);
+  const filters = buildFilterPool(random, topics, 120);
+  const patternPool: SubscriptionPattern[] = [
+    ...topics.slice(0, 80).map((topic) => parseSubscriptionPattern({ topic }, DEFAULT_TOPIC_LIMITS)),
+    ...filters.map((topic) => parseSubscriptionPattern({ topic }, DEFAULT_TOPIC_LIMITS)),
+    ...REGEXES.map((regex) => parseSubscriptionPattern({ regex }, DEFAULT_TOPIC_LIMITS)),
+  ];
+  expect(new Set(patternPool.map((p) => p.kind))).toEqual(new Set(['exact', 'wildcard', 'regex']));
+
+  const engine = new TopicEngine<number, string>({ routeCacheSize });
+  const live: SubscriptionHandle<number>[] = [];
+  // Route objects obtained earlier, per topic, with the entries array they had when last checked.
+  const held = new Map<string, Held>();
+  const cacheIsLarge = routeCacheSize >= topics.length;
+  let adds = 0;
+  let removes = 0;
+  let routes = 0;
+
+  const checkAgainstGroundTruth = (topic: string): void => {
+    const route = engine.route(topic);
+    const truth = engine.matchUncached(topic);
+    if (!sameMultiset(route.entries, truth)) expect(multiset(route.entries)).toEqual(multiset(truth));
+    if (cacheIsLarge) {
+      const previous = held.get(topic);
+      check(previous === undefined || route === previous.route, () => `route for ${JSON.stringify(topic)} was replaced, not updated`);
+    }
+    held.set(topic, { route, entries: route.entries });
+  };
+
+  for (let step = 0; step < steps; step++) {
+    const roll = random();
+    let changed: { pattern: SubscriptionPattern; value: number; delta: 1 | -1 } | null = null;
+    if (roll < 0.3) {
+      const topic = pick(random, topics);
+      checkAgainstGroundTruth(topic);
+      held.get(topic)!.route.plan = 'plan';
+      routes++;
+    } else {
+      for (const h of held.values()) h.route.plan = 'plan';
+      if (roll < 0.7 || live.length === 0) {
+        const pattern = pick(random, patternPool);
+        const value = Math.floor(random() * 25); // small value space: the same value recurs across patterns
+        live.push(engine.add(pattern, value));
+        changed = { pattern, value, delta: 1 };
+        adds++;
+      } else {
+        const index = Math.floor(random() * live.length);
+        const handle = live[index];
+        live[index] = live[live.length - 1];
+        live.pop();
+        engine.remove(handle);
+        if (random() < 0.1) engine.remove(handle); // idempotence under churn
+        changed = { pattern: handle.pattern, value: handle.value, delta: -1 };
+        removes++;
+      }
+    }
+
+    if (changed !== null && cacheIsLarge) {
+      // Every held route was cached before the change: it must have been updated in place, exactly
+      // when the changed subscription matches its topic, with a fresh array and a reset plan.
+      const { pattern, value, delta } = changed;
+      for (const [topic, h] of held) {
+        const route = h.route;
+        const where = (): string => `step ${step}, ${delta > 0 ? 'add' : 'remove'} ${JSON.stringify(pattern)}, topic ${JSON.stringify(topic)}`;
+        if (referenceMatches(pattern, topic)) {
+          check(route.entries !== h.entries, () => `entries array mutated in place or not updated: ${where()}`);
+          check(route.entries.length === h.entries.length + delta, () => `wrong entry count: ${where()}`);
+          check(countOf(route.entries, value) === countOf(h.entries, value) + delta, () => `wrong value count: ${where()}`);
+          check(route.plan === null, () => `plan not reset: ${where()}`);
+        } else {
+          check(route.entries === h.entries, () => `unrelated route changed: ${where()}`);
+          check(route.plan === 'plan', () => `unrelated route lost its plan: ${where()}`);
+        }
+        h.entries = route.entries;
+      }
+    }
+
+    for (let i = 0; i < 4; i++) checkAgainstGroundTruth(pick(random, topics));
+    if (step % 250 === 0) for (const topic of topics) checkAgainstGroundTruth(topic);
+    expect(engine.cachedRouteCount).toBeLessThanOrEqual(routeCacheSize);
+    expect(engine.subscriptionCount).toBe(live.length);
+  }
+
+  // Back-references must name only routes still cached, and each must really contain the handle.
+  for (const handle of live) {
+    expect(handle.routes.size).toBeLessThanOrEqual(routeCacheSize);
+    for (const route of handle.routes) {
+      expect(route.handles).toContain(handle);
+      expect(engine.route(route.topic)).toBe(route);
+    }
+  }
+  for (const topic of topics) checkAgainstGroundTruth(topic);
+  return { adds, removes, routes };
+}
+
+describe('route cache under subscription churn', () => {
+  it.each([1, 2, 3])('stays equal to uncached matching with a large cache (seed %i)', (seed) => {
+    const counts = runChurn({ seed, steps: 1500, routeCacheSize: 100_000 });
+    expect(counts.adds).toBeGreaterThan(400);
+    expect(counts.removes).toBeGreaterThan(300);
+    expect(counts.routes).toBeGreaterThan(300);
+  });
+
+  it.each([4, 5])('stays equal to uncached matching while evicting from a cache of 8 (seed %i)', (seed) => {
+    runChurn({ seed, steps: 2000, routeCacheSize: 8 });
+  });
+
+  it('is deterministic for a seed', () => {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const seqA = Array.from({ length: 5 }, () => a());
+    expect(Array.from({ length: 5 }, () => b())).toEqual(seqA);
+    expect(seqA.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});

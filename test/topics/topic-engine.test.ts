@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_TOPIC_LIMITS,
+  parseSubscriptionPattern,
+  TopicEngine,
+  type SubscriptionPattern,
+} from '../../server/topics/index.js';
+
+const exact = (topic: string): SubscriptionPattern => parseSubscriptionPattern({ topic }, DEFAULT_TOPIC_LIMITS);
+const regex = (source: string): SubscriptionPattern => parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
+const sorted = (values: readonly string[]): string[] => [...values].sort();
+
+describe('TopicEngine', () => {
+  it('defaults the cache size and rejects nonsense sizes', () => {
+    expect(() => new TopicEngine<string>()).not.toThrow();
+    expect(() => new TopicEngine<string>({ routeCacheSize: 0 })).toThrow(RangeError);
+    expect(() => new TopicEngine<string>({ routeCacheSize: 1.5 })).toThrow(RangeError);
+  });
+
+  it('routes to exact, wildcard and regex subscriptions together', () => {
+    const engine = new TopicEngine<string>();
+    engine.add(exact('a/b/c'), 'exact');
+    engine.add(exact('a/+/c'), 'plus');
+    engine.add(exact('a/#'), 'hash');
+    engine.add(exact('x/#'), 'other');
+    engine.add(regex('b/c$'), 'regex');
+    engine.add(regex('^b'), 'anchored');
+    expect(sorted(engine.route('a/b/c').entries)).toEqual(['exact', 'hash', 'plus', 'regex']);
+    expect(engine.subscriptionCount).toBe(6);
+  });
+
+  it('returns the same cached Route object on a hit, and caches routes nobody wants', () => {
+    const engine = new TopicEngine<string>();
+    const empty = engine.route('nobody/listens');
+    expect(empty.entries).toEqual([]);
+    expect(empty.topic).toBe('nobody/listens');
+    expect(engine.route('nobody/listens')).toBe(empty);
+    expect(engine.cachedRouteCount).toBe(1);
+  });
+
+  it('gives one entry per matching subscription, even for the same value', () => {
+    const engine = new TopicEngine<string>();
+    engine.add(exact('a/b'), 'v');
+    engine.add(exact('a/+'), 'v');
+    engine.add(regex('a'), 'v');
+    engine.add(exact('a/b'), 'v');
+    expect(engine.route('a/b').entries).toEqual(['v', 'v', 'v', 'v']);
+  });
+
+  it('updates cached routes in place on add and remove, resetting the plan', () => {
+    const engine = new TopicEngine<string, string>();
+    const ab = engine.route('a/b');
+    const ac = engine.route('a/c');
+    ab.plan = 'plan-ab';
+    ac.plan = 'plan-ac';
+
+    const handle = engine.add(exact('a/b'), 'one');
+    expect(engine.route('a/b')).toBe(ab);
+    expect(ab.entries).toEqual(['one']);
+    expect(ab.plan).toBeNull();
+    expect(ac.plan).toBe('plan-ac'); // untouched route keeps its plan
+
+    ab.plan = 'plan-ab-2';
+    const wildcard = engine.add(exact('a/+'), 'two');
+    expect(sorted(ab.entries)).toEqual(['one', 'two']);
+    expect(ac.entries).toEqual(['two']);
+    expect(ab.plan).toBeNull();
+    expect(ac.plan).toBeNull();
+
+    ab.plan = 'p';
+    ac.plan = 'p';
+    engine.remove(handle);
+    expect(ab.entries).toEqual(['two']);
+    expect(ab.plan).toBeNull();
+    expect(ac.plan).toBe('p');
+    expect(wildcard.routes.size).toBe(2);
+    expect(handle.routes.size).toBe(0);
+    expect(engine.route('a/b')).toBe(ab);
+    expect(engine.route('a/c')).toBe(ac);
+  });
+
+  it('never mutates an entries array it has handed out (copy-on-write)', () => {
+    const engine = new TopicEngine<string>();
+    const route = engine.route('a/b');
+    const first = engine.add(exact('a/b'), 'one');
+    const afterFirstAdd = route.entries;
+    expect(afterFirstAdd).toEqual(['one']);
+
+    engine.add(exact('a/#'), 'two');
+    expect(afterFirstAdd).toEqual(['one']);
+    const afterSecondAdd = route.entries;
+    expect(afterSecondAdd).not.toBe(afterFirstAdd);
+
+    engine.add(regex('b'), 'three');
+    expect(afterSecondAdd).toEqual(['one', 'two']);
+    const beforeRemove = route.entries;
+
+    engine.remove(first);
+    expect(beforeRemove).toEqual(['one', 'two', 'three']);
+    expect(route.entries).toEqual(['two', 'three']);
+  });
+
+  it('keeps a delivery loop iterating the old entries safe from concurrent changes', () => {
+    const engine = new TopicEngine<string>();
+    const handles = ['a', 'b', 'c'].map((v) => engine.add(exact('t'), v));
+    const seen: string[] = [];
+    for (const entry of engine.route('t').entries) {
+      seen.push(entry);
+      // A subscriber reacting to a delivery by unsubscribing everyone and subscribing someone new.
+      for (const handle of handles) engine.remove(handle);
+      engine.add(exact('t'), 'late');
+    }
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(engine.route('t').entries).toEqual(['late', 'late', 'late']);
+  });
+
+  it('makes remove idempotent', () => {
+    const engine = new TopicEngine<string>();
+    const one = engine.add(exact('a/+'), 'one');
+    engine.add(exact('a/+'), 'two');
+    const route = engine.route('a/b');
+    engine.remove(one);
+    engine.remove(one);
+    expect(route.entries).toEqual(['two']);
+    expect(engine.subscriptionCount).toBe(1);
+    expect(engine.matchUncached('a/b')).toEqual(['two']);
+  });
+
+  it('applies each kind of subscription to routes cached before it', () => {
+    const engine = new TopicEngine<string>();
+    const topics = ['a', 'a/b', 'a/b/c', '$SYS/a', 'b/a'];
+    const routes = topics.map((t) => engine.route(t));
+    engine.add(exact('a/b'), 'exact');
+    engine.add(exact('#'), 'all');
+    engine.add(exact('a/#'), 'under-a');
+    engine.add(regex('^\\$|/a$'), 'regex');
+    expect(routes.map((r) => sorted(r.entries))).toEqual([
+      ['all', 'under-a'],
+      ['all', 'exact', 'under-a'],
+      ['all', 'under-a'],
+      ['regex'],
+      ['all', 'regex'],
+    ]);
+    expect(engine.cachedRouteCount).toBe(topics.length);
+  });
+
+  it('evicts the oldest route when the cache is full and forgets it in the handles', () => {
+    const engine = new TopicEngine<string>({ routeCacheSize: 2 });
+    const handle = engine.add(exact('#'), 'all');
+    const first = engine.route('t/1');
+    const second = engine.route('t/2');
+    expect(handle.routes.size).toBe(2);
+    engine.route('t/2'); // a hit does not refresh insertion order
+    const third = engine.route('t/3');
+    expect(engine.cachedRouteCount).toBe(2);
+    expect([...handle.routes].some((r) => r === first)).toBe(false);
+    expect(handle.routes.size).toBe(2);
+    expect(engine.route('t/2')).toBe(second);
+    expect(engine.route('t/3')).toBe(third);
+
+    // The evicted route is no longer maintained; the topic gets a fresh one on its next miss.
+    const entriesOfEvicted = first.entries;
+    engine.remove(handle);
+    expect(first.entries).toBe(entriesOfEvicted);
+    expect(second.entries).toEqual([]);
+    const again = engine.route('t/1');
+    expect(again).not.toBe(first);
+    expect(again.entries).toEqual([]);
+    expect(engine.cachedRouteCount).toBe(2);
+  });
+
+  it('matchUncached does not touch the cache', () => {
+    const engine = new TopicEngine<string>();
+    engine.add(exact('a/+'), 'x');
+    expect(engine.matchUncached('a/b')).toEqual(['x']);
+    expect(engine.cachedRouteCount).toBe(0);
+  });
+});

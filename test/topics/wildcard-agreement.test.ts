@@ -1,0 +1,61 @@
+// The engine has two wildcard matchers: the trie (route misses) and wildcardMatches (new
+// subscriptions against cached routes). Both must agree with a naive oracle on every input.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TOPIC_LIMITS, parseSubscriptionPattern, wildcardMatches, WildcardTrie } from '../../server/topics/index.js';
+import { mulberry32, pick } from './prng.js';
+import { referenceMatches } from './reference-matcher.js';
+
+const LEVELS = ['a', 'b', '', '$x', 'ab', 'é'];
+
+function randomTopic(random: () => number): string {
+  const depth = 1 + Math.floor(random() * 4);
+  const levels: string[] = [];
+  for (let i = 0; i < depth; i++) levels.push(pick(random, LEVELS));
+  const topic = levels.join('/');
+  return topic === '' ? '/' : topic; // the empty topic is invalid
+}
+
+function randomFilter(random: () => number): string {
+  const levels = randomTopic(random).split('/');
+  for (let i = 0; i < levels.length; i++) if (random() < 0.4) levels[i] = '+';
+  if (random() < 0.4) levels.push('#');
+  else if (random() < 0.1) levels[levels.length - 1] = '#';
+  return levels.join('/');
+}
+
+describe('wildcard matchers agree with a naive oracle', () => {
+  it('on 20,000 random filter/topic pairs, including $ topics and empty levels', () => {
+    const random = mulberry32(7);
+    const filters: string[] = [];
+    for (let i = 0; i < 200; i++) filters.push(randomFilter(random));
+    const trie = new WildcardTrie<number>();
+    const patterns = filters.map((filter) => parseSubscriptionPattern({ topic: filter }, DEFAULT_TOPIC_LIMITS));
+    patterns.forEach((pattern, i) => {
+      if (pattern.kind === 'wildcard') trie.add(pattern.levels, i);
+    });
+
+    let matched = 0;
+    let compared = 0;
+    for (let t = 0; t < 100; t++) {
+      const topic = randomTopic(random);
+      const fromTrie: number[] = [];
+      trie.collect(topic.split('/'), fromTrie);
+      const expected: number[] = [];
+      patterns.forEach((pattern, i) => {
+        if (pattern.kind !== 'wildcard') return;
+        const reference = referenceMatches(pattern, topic);
+        if (wildcardMatches(pattern.levels, topic) !== reference) {
+          expect.fail(`wildcardMatches(${JSON.stringify(pattern.filter)}, ${JSON.stringify(topic)}) should be ${reference}`);
+        }
+        if (reference) expected.push(i);
+        compared++;
+      });
+      expect(fromTrie.sort((x, y) => x - y)).toEqual(expected);
+      matched += expected.length;
+    }
+    // The generators must actually produce both outcomes, or this test proves nothing.
+    expect(compared).toBeGreaterThan(15_000);
+    expect(matched).toBeGreaterThan(500);
+    expect(compared - matched).toBeGreaterThan(5_000);
+  });
+});
