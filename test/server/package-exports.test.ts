@@ -1,0 +1,23 @@
+// The published entry points resolve by package name (self-reference through package.json
+// "exports", as an installed user would import them) and work together.
+import { expect, it } from 'vitest';
+
+it('imports warden-broker/server and warden-broker/client by name and round-trips a message', async () => {
+  const { startBroker } = await import('warden-broker/server');
+  const { connect, WardenError } = await import('warden-broker/client');
+  const broker = await startBroker({ log: { level: 'silent' }, listeners: [{ name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 }] });
+  try {
+    const client = await connect(broker.listeners[0]!.url, { user: 'alice', password: 'pw', encoding: 'json' });
+    let resolveData!: (data: unknown) => void;
+    const received = new Promise<unknown>((resolve) => (resolveData = resolve));
+    await client.subscribe({ topic: 'orders/+' }, (msg) => resolveData(msg.data));
+    const sub = await client.subscribe({ regex: '^orders/(na|eu)$' }, () => {});
+    await client.publish('orders/na', { px: 101 }, { ack: true });
+    expect(await received).toEqual({ px: 101 });
+    await sub.unsubscribe();
+    await expect(client.subscribe({ regex: '(a' })).rejects.toBeInstanceOf(WardenError);
+    await client.close();
+  } finally {
+    await broker.close();
+  }
+});
