@@ -7,6 +7,7 @@ import { SubscriptionHandle } from './subscription-handle.js';
 import type { SubscriptionPattern } from './topic-validation.js';
 import { wildcardMatches } from './wildcard-match.js';
 import { WildcardTrie } from './wildcard-trie.js';
+import { removeUnordered } from './unordered-list.js';
 
 export interface TopicEngineOptions {
   /** Most routes kept cached; the oldest inserted is evicted beyond it. Default 100,000. */
@@ -92,14 +93,14 @@ export class TopicEngine<T, P = unknown> {
     switch (pattern.kind) {
       case 'exact': {
         const list = this.exact.get(pattern.topic);
-        if (list !== undefined && removeOne(list, handle) && list.length === 0) this.exact.delete(pattern.topic);
+        if (list !== undefined && removeUnordered(list, handle) && list.length === 0) this.exact.delete(pattern.topic);
         break;
       }
       case 'wildcard':
         this.wildcards.remove(pattern.levels, handle);
         break;
       case 'regex':
-        removeOne(this.regexes, handle);
+        removeUnordered(this.regexes, handle);
         break;
     }
     for (const route of handle.routes) route.drop(handle);
@@ -151,11 +152,3 @@ function appendTo<T>(route: CachedRoute<T, unknown>, handle: SubscriptionHandle<
   handle.routes.add(route);
 }
 
-/** Order does not matter in these lists, so swap the last element into the hole. */
-function removeOne<T>(list: T[], item: T): boolean {
-  const index = list.indexOf(item);
-  if (index === -1) return false;
-  list[index] = list[list.length - 1];
-  list.pop();
-  return true;
-}

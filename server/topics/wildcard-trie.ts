@@ -1,5 +1,6 @@
 // A trie over topic levels holding wildcard subscriptions, so a route miss costs one walk over the
 // topic's levels instead of one test per wildcard filter.
+import { removeUnordered } from './unordered-list.js';
 
 const DOLLAR = 0x24;
 
@@ -90,7 +91,7 @@ export class WildcardTrie<T> {
     }
     const isHash = depth < levels.length;
     const list = isHash ? node.hashEntries : node.entries;
-    if (list === null || !removeOne(list, entry)) return false;
+    if (list === null || !removeUnordered(list, entry)) return false;
     if (list.length === 0) {
       if (isHash) node.hashEntries = null;
       else node.entries = null;
@@ -148,11 +149,3 @@ function pushAll<T>(out: T[], items: readonly T[]): void {
   for (let i = 0; i < items.length; i++) out.push(items[i]);
 }
 
-/** Order within a node's list does not matter, so remove by swapping in the last element. */
-function removeOne<T>(list: T[], item: T): boolean {
-  const index = list.indexOf(item);
-  if (index === -1) return false;
-  list[index] = list[list.length - 1];
-  list.pop();
-  return true;
-}
