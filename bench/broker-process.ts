@@ -24,6 +24,7 @@ export async function startBrokerProcess(options: { cpu: number | null; listener
     config,
     JSON.stringify({
       log: { level: 'info' },
+      admin: { enabled: false },
       listeners: [{ name: 'bench', protocol: 'native', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions } }],
     }),
   );

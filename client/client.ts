@@ -10,8 +10,9 @@ import {
 } from '../protocol/native.js';
 import { fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { createCodec, type Codec, type InboundMessage } from './codec.js';
-import { Connection } from './connection.js';
+import { Connection, type LogonRequest } from './connection.js';
 import { ClientErrorCodes, WardenError, isBrokerRefusal } from './errors.js';
+import { SCRAM_SHA_256, ScramSha256Client, scramAvailable } from './scram.js';
 import {
   ABNORMAL_CLOSURE,
   closeSocket,
@@ -36,13 +37,19 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_RECONNECT,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  LOGON_MECHANISMS,
   type ConnectOptions,
+  type LogonMechanism,
   type PublishOptions,
   type ReconnectOptions,
 } from './options.js';
 
 /** Logon refusals worth retrying: the broker may be back to normal on the next attempt. */
-const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.SHUTTING_DOWN, ErrorCodes.INTERNAL]);
+const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
+  ErrorCodes.SHUTTING_DOWN,
+  ErrorCodes.INTERNAL,
+  ErrorCodes.AUTHENTICATION_UNAVAILABLE,
+]);
 
 /** Opens a connection and logs on. Rejects if either fails (the first connect is not retried). */
 export async function connect(url: string, options: ConnectOptions): Promise<Client> {
@@ -57,6 +64,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   private readonly reconnectOptions: Required<ReconnectOptions> | undefined;
   private readonly requestTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly mechanism: LogonMechanism;
   private webSocketImpl: WebSocketConstructor | undefined;
   /** The socket in use or being set up; undefined between connections. */
   private connection: Connection | undefined;
@@ -83,6 +91,7 @@ export class Client extends TypedEmitter<ClientEvents> {
   ) {
     super();
     if (typeof options?.user !== 'string') throw new TypeError('options.user must be a string');
+    this.mechanism = logonMechanismOf(options);
     this.codec = createCodec(options.encoding ?? 'msgpack');
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -235,10 +244,13 @@ export class Client extends TypedEmitter<ClientEvents> {
 
     let ack: AckFrame;
     try {
-      ack = await connection.request(this.logonCommand());
-    } catch (error) {
-      // 4003 tells the broker (and its logs) why we hung up; other failures are a plain close.
-      if (isBrokerRefusal(error)) await this.abandon(connection, CloseCodes.LOGON_FAILED, 'logon refused');
+      ack = await this.logOn(connection);
+    } catch (caught) {
+      const error = logonFailure(connection, caught);
+      // The close code tells the broker (and its logs) why we hung up: 4003 for a refused logon
+      // (the broker closes with it too), 1008 for a broker that failed to authenticate itself.
+      if (isServerAuthenticationFailure(error)) await this.abandon(connection, CloseCodes.POLICY_VIOLATION, 'server authentication failed');
+      else if (isBrokerRefusal(error)) await this.abandon(connection, CloseCodes.LOGON_FAILED, 'logon refused');
       else await this.abandon(connection, 1000, 'logon failed');
       throw error;
     }
@@ -329,6 +341,11 @@ export class Client extends TypedEmitter<ClientEvents> {
         if (isBrokerRefusal(error) && !TRANSIENT_REFUSALS.has(error.code)) {
           // Retrying a refused logon (wrong or revoked credentials) would never succeed.
           this.giveUp(error, CloseCodes.LOGON_FAILED, `logon refused: ${error.message}`);
+          return;
+        }
+        if (isServerAuthenticationFailure(error)) {
+          // Something answers in the broker's place: don't keep sending it proofs.
+          this.giveUp(error, CloseCodes.POLICY_VIOLATION, error.message);
           return;
         }
         lastError = error;
@@ -450,9 +467,46 @@ export class Client extends TypedEmitter<ClientEvents> {
     return connection;
   }
 
-  private logonCommand(): { op: 'logon'; user: string; password?: string; token?: string } {
+  // ---- logon -----------------------------------------------------------------------------
+
+  /** Runs the logon exchange of the configured mechanism on a fresh connection; resolves with the logon ack. */
+  private async logOn(connection: Connection): Promise<AckFrame> {
     const { user, password, token } = this.options;
-    return { op: 'logon', user, ...(password === undefined ? {} : { password }), ...(token === undefined ? {} : { token }) };
+    if (this.mechanism === SCRAM_SHA_256) return this.logOnWithScram(connection, user, password!);
+    const request: LogonRequest =
+      this.mechanism === 'token'
+        ? { op: 'logon', user, token: token!, mechanism: 'token' }
+        : password === undefined
+          ? { op: 'logon', user } // no credentials: the broker's default (e.g. an anonymous logon)
+          : { op: 'logon', user, password, mechanism: 'password' };
+    const answer = await connection.logon(request);
+    if (answer.op === 'challenge') {
+      throw new WardenError(
+        ClientErrorCodes.SERVER_AUTHENTICATION_FAILED,
+        `the broker answered a '${this.mechanism}' logon with a challenge, but that mechanism has no challenge step (the SDK runs challenge-response only for ${SCRAM_SHA_256})`,
+        { cmd: 'logon' },
+      );
+    }
+    return answer;
+  }
+
+  /** SCRAM-SHA-256: a new exchange (new nonce) on every logon, reconnects included. */
+  private async logOnWithScram(connection: Connection, user: string, password: string): Promise<AckFrame> {
+    const scram = new ScramSha256Client(user, password);
+    const challenge = await connection.logon({ op: 'logon', user, mechanism: SCRAM_SHA_256, data: scram.clientFirstMessage });
+    if (challenge.op !== 'challenge') {
+      throw new WardenError(ClientErrorCodes.SERVER_AUTHENTICATION_FAILED, 'SCRAM-SHA-256: the broker accepted the logon without running the exchange', { cmd: 'logon' });
+    }
+    const clientFinal = await scram.clientFinalMessage(challenge.data);
+    // PBKDF2 takes a while: the client may have been closed, or the socket lost, meanwhile.
+    if (!this.establishing) throw closedError('logon');
+    if (!connection.isOpen) throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped during the SCRAM exchange', { cmd: 'auth' });
+    const ack = await connection.answerChallenge(challenge, clientFinal);
+    if (ack.op !== 'ack') {
+      throw new WardenError(ClientErrorCodes.SERVER_AUTHENTICATION_FAILED, 'SCRAM-SHA-256: the broker sent a second challenge', { cmd: 'logon' });
+    }
+    await scram.verifyServerFinal(ack.data);
+    return ack;
   }
 }
 
@@ -463,6 +517,40 @@ function wireSpecOf(spec: SubscriptionSpec): SubscriptionSpec {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The mechanism to log on with; throws a TypeError when the options cannot support it. */
+function logonMechanismOf(options: ConnectOptions): LogonMechanism {
+  const { password, token } = options;
+  if (password !== undefined && typeof password !== 'string') throw new TypeError('options.password must be a string');
+  if (token !== undefined && typeof token !== 'string') throw new TypeError('options.token must be a string');
+  const mechanism = options.mechanism ?? (token !== undefined ? 'token' : 'password');
+  if (!LOGON_MECHANISMS.includes(mechanism)) {
+    throw new TypeError(`options.mechanism must be one of ${LOGON_MECHANISMS.map((name) => `'${name}'`).join(', ')} (got ${JSON.stringify(mechanism)})`);
+  }
+  if (options.mechanism === 'password' && password === undefined) throw new TypeError("mechanism 'password' needs options.password");
+  if (mechanism === 'token' && token === undefined) throw new TypeError("mechanism 'token' needs options.token");
+  if (mechanism === SCRAM_SHA_256) {
+    if (password === undefined || password === '') throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs a non-empty options.password`);
+    if (!scramAvailable()) {
+      throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs WebCrypto (crypto.subtle), which browsers only provide in secure contexts (https:, localhost)`);
+    }
+  }
+  return mechanism;
+}
+
+/** A failed logon as the caller should see it: a bare 4003 close (no error frame) is still a refused logon. */
+function logonFailure(connection: Connection, error: unknown): unknown {
+  const closeEvent = connection.closeEvent;
+  if (error instanceof WardenError && error.code === ClientErrorCodes.CONNECTION_LOST && closeEvent?.code === CloseCodes.LOGON_FAILED) {
+    const detail = closeEvent.reason === '' ? '' : `: ${closeEvent.reason}`;
+    return new WardenError(ErrorCodes.LOGON_FAILED, `the broker refused the logon (closed with ${CloseCodes.LOGON_FAILED}${detail})`, { cmd: 'logon', cause: error });
+  }
+  return error;
+}
+
+function isServerAuthenticationFailure(error: unknown): error is WardenError {
+  return error instanceof WardenError && error.code === ClientErrorCodes.SERVER_AUTHENTICATION_FAILED;
 }
 
 function closedError(cmd: string): WardenError {

@@ -4,6 +4,7 @@ import { Packr } from 'msgpackr';
 import {
   SUBPROTOCOLS,
   type AckFrame,
+  type ChallengeFrame,
   type ClientCommand,
   type Encoding,
   type ErrorCode,
@@ -21,7 +22,7 @@ export interface InboundMessage {
   bytes?: Uint8Array;
 }
 
-export type InboundFrame = AckFrame | ErrorFrame | InboundMessage;
+export type InboundFrame = AckFrame | ChallengeFrame | ErrorFrame | InboundMessage;
 
 /** What a WebSocket may hand us: text, an ArrayBuffer (browsers) or a Buffer/Uint8Array (`ws`). */
 export type RawFrame = string | ArrayBuffer | ArrayBufferView;
@@ -112,7 +113,13 @@ function validateFrame(value: unknown, encoding: Encoding): InboundFrame {
       const ack: AckFrame = { op: 'ack', rid: value.rid };
       if (typeof value.user === 'string') ack.user = value.user;
       if (typeof value.session === 'string') ack.session = value.session;
+      if (typeof value.data === 'string') ack.data = value.data;
       return ack;
+    }
+    case 'challenge': {
+      if (typeof value.rid !== 'number') throw new FrameDecodeError('challenge without a numeric rid');
+      if (typeof value.data !== 'string') throw new FrameDecodeError('challenge without string data');
+      return { op: 'challenge', rid: value.rid, data: value.data };
     }
     case 'error': {
       if (typeof value.code !== 'string') throw new FrameDecodeError('error frame without a code');

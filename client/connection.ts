@@ -4,6 +4,8 @@
 import {
   ErrorCodes,
   type AckFrame,
+  type AuthCommand,
+  type ChallengeFrame,
   type ClientCommand,
   type ErrorFrame,
   type LogonCommand,
@@ -19,8 +21,12 @@ import { OPEN, type SocketCloseEvent, type SocketMessageEvent, type WebSocketLik
 type WithoutRid<T> = T extends unknown ? Omit<T, 'rid'> : never;
 /** A command the connection will give a rid and wait for an answer to. */
 export type RequestCommand = WithoutRid<
-  LogonCommand | SubscribeCommand | UnsubscribeCommand | PingCommand | (PublishCommand & { ack: true })
+  SubscribeCommand | UnsubscribeCommand | PingCommand | (PublishCommand & { ack: true })
 >;
+/** The first logon message; the broker answers with an ack, an error, or a challenge. */
+export type LogonRequest = Omit<LogonCommand, 'rid'>;
+/** What a logon step resolves with: the logon's ack, or a challenge to answer with `answerChallenge`. */
+export type LogonAnswer = AckFrame | ChallengeFrame;
 
 export interface ConnectionEvents {
   message(frame: InboundMessage): void;
@@ -32,7 +38,9 @@ export interface ConnectionEvents {
 
 interface PendingRequest {
   cmd: string;
-  resolve(ack: AckFrame): void;
+  /** Logon steps may be answered with a challenge; other requests only with an ack or an error. */
+  acceptsChallenge: boolean;
+  resolve(answer: LogonAnswer): void;
   reject(error: WardenError): void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -64,6 +72,11 @@ export class Connection {
     return this.closedEvent === undefined && !this.closeRequested && this.socket.readyState === OPEN;
   }
 
+  /** The close event, once the socket has closed. */
+  get closeEvent(): SocketCloseEvent | undefined {
+    return this.closedEvent;
+  }
+
   /** Resolves with the close event once the socket has closed, whoever closed it. */
   get closed(): Promise<SocketCloseEvent> {
     return this.closedPromise;
@@ -77,8 +90,22 @@ export class Connection {
 
   /** Sends a command with a fresh rid; resolves with its ack, rejects with its error (or TIMEOUT, CONNECTION_LOST...). */
   request(command: RequestCommand): Promise<AckFrame> {
+    return this.exchange(command, this.nextRid++, false) as Promise<AckFrame>;
+  }
+
+  /** Sends the logon; resolves with its ack or with a challenge, rejects like `request`. */
+  logon(command: LogonRequest): Promise<LogonAnswer> {
+    return this.exchange(command, this.nextRid++, true);
+  }
+
+  /** Answers a challenge with an `auth` command (same rid); resolves with the ack or the next challenge. */
+  answerChallenge(challenge: ChallengeFrame, data: string): Promise<LogonAnswer> {
+    const auth: Omit<AuthCommand, 'rid'> = { op: 'auth', data };
+    return this.exchange(auth, challenge.rid, true);
+  }
+
+  private exchange(command: RequestCommand | LogonRequest | Omit<AuthCommand, 'rid'>, rid: number, acceptsChallenge: boolean): Promise<LogonAnswer> {
     return new Promise((resolve, reject) => {
-      const rid = this.nextRid++;
       const full = { ...command, rid } as ClientCommand;
       try {
         this.send(full);
@@ -90,7 +117,7 @@ export class Connection {
         this.pending.delete(rid);
         reject(new WardenError(ClientErrorCodes.TIMEOUT, `no answer to ${command.op} within ${this.requestTimeoutMs} ms`, { cmd: command.op }));
       }, this.requestTimeoutMs);
-      this.pending.set(rid, { cmd: command.op, resolve, reject, timer });
+      this.pending.set(rid, { cmd: command.op, acceptsChallenge, resolve, reject, timer });
     });
   }
 
@@ -128,6 +155,13 @@ export class Connection {
         const request = this.takePending(frame.rid);
         // An ack for no pending request answers one that timed out: nobody is waiting.
         request?.resolve(frame);
+        return;
+      }
+      case 'challenge': {
+        const request = this.takePending(frame.rid);
+        if (request === undefined) return; // answers a logon that already timed out
+        if (request.acceptsChallenge) request.resolve(frame);
+        else request.reject(new WardenError(ErrorCodes.BAD_FRAME, `the broker answered ${request.cmd} with a challenge`, { cmd: request.cmd }));
         return;
       }
       case 'error': {

@@ -15,6 +15,13 @@ export const ClientErrorCodes = {
   CLOSED: 'CLOSED',
   /** An async-iterated subscription's buffer overflowed; the subscription was ended. */
   BUFFER_OVERFLOW: 'BUFFER_OVERFLOW',
+  /**
+   * The broker could not prove it is the real broker, or ran the logon exchange in a way the SDK
+   * refuses: a missing or wrong SCRAM server signature, a malformed or unsafe server-first-message
+   * (nonce mismatch, iteration count out of bounds), or a challenge the chosen mechanism has no
+   * step for. The SDK closes the connection (1008) and does not retry.
+   */
+  SERVER_AUTHENTICATION_FAILED: 'SERVER_AUTHENTICATION_FAILED',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
 

@@ -4,7 +4,9 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_RECONNECT,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  LOGON_MECHANISMS,
   type ConnectOptions,
+  type LogonMechanism,
   type PublishOptions,
   type ReconnectOptions,
 } from './options.js';

@@ -11,10 +11,25 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
+/**
+ * How the client logs on:
+ * - `password`: the password goes to the broker in the logon (use TLS: `wss:`);
+ * - `token`: a bearer token (e.g. a JWT) goes to the broker in the logon;
+ * - `SCRAM-SHA-256` (RFC 7677): a challenge-response exchange; the password never crosses the
+ *   wire, and the broker must prove it knows the user's credentials (protects against a fake broker).
+ */
+export type LogonMechanism = 'password' | 'token' | 'SCRAM-SHA-256';
+export const LOGON_MECHANISMS: readonly LogonMechanism[] = ['password', 'token', 'SCRAM-SHA-256'];
+
 export interface ConnectOptions {
+  /** The user name sent in the logon ('' asks the broker for an anonymous logon, if it allows one). */
   user: string;
+  /** For the `password` and `SCRAM-SHA-256` mechanisms. */
   password?: string;
+  /** For the `token` mechanism. */
   token?: string;
+  /** Default: `'token'` if `token` is set, else `'password'`. */
+  mechanism?: LogonMechanism;
   /** Wire encoding (subprotocol). Default 'msgpack'. */
   encoding?: Encoding;
   /** Automatic reconnection after a connection that was established drops. Default true. */

@@ -24,7 +24,21 @@ export interface LogonCommand {
   rid: RequestId;
   user: string;
   password?: string;
+  /** A bearer token (e.g. a JWT) instead of a password. */
   token?: string;
+  /**
+   * `password` (default when a password is given), `token` (default when a token is given), or a
+   * challenge-response mechanism such as `SCRAM-SHA-256` (RFC 7677), whose first message goes in `data`.
+   */
+  mechanism?: string;
+  data?: string;
+}
+
+/** The client's answer to a `challenge` frame during logon. */
+export interface AuthCommand {
+  op: 'auth';
+  rid: RequestId;
+  data: string;
 }
 
 export interface SubscribeCommand {
@@ -68,6 +82,7 @@ export interface PingCommand {
 
 export type ClientCommand =
   | LogonCommand
+  | AuthCommand
   | SubscribeCommand
   | UnsubscribeCommand
   | PublishCommand
@@ -83,6 +98,15 @@ export interface AckFrame {
   /** On a logon ack: the identity the broker assigned and the broker's session id. */
   user?: string;
   session?: string;
+  /** On a logon ack after a challenge-response mechanism: the final server message (SCRAM's server signature). */
+  data?: string;
+}
+
+/** During logon: the client must answer `data` with an `auth` command carrying the same rid. */
+export interface ChallengeFrame {
+  op: 'challenge';
+  rid: RequestId;
+  data: string;
 }
 
 export interface ErrorFrame {
@@ -104,7 +128,7 @@ export interface MessageFrame {
   bytes?: Uint8Array | string;
 }
 
-export type ServerFrame = AckFrame | ErrorFrame | MessageFrame;
+export type ServerFrame = AckFrame | ErrorFrame | MessageFrame | ChallengeFrame;
 
 // ---- error codes -------------------------------------------------------------
 
@@ -122,8 +146,16 @@ export const ErrorCodes = {
   NOT_LOGGED_ON: 'NOT_LOGGED_ON',
   /** A second logon on the same connection. */
   ALREADY_LOGGED_ON: 'ALREADY_LOGGED_ON',
-  /** The logon was refused. */
+  /** The logon was refused (bad credentials, unknown user, host not allowed, logon not entitled). The broker then closes the connection (4003). */
   LOGON_FAILED: 'LOGON_FAILED',
+  /** An `auth` command with no challenge outstanding. */
+  NO_CHALLENGE: 'NO_CHALLENGE',
+  /** The authentication module failed or did not answer in time; the logon is refused (fail closed). */
+  AUTHENTICATION_UNAVAILABLE: 'AUTHENTICATION_UNAVAILABLE',
+  /** The user is not entitled to this action on this resource (read for subscribe, write for publish). */
+  NOT_ENTITLED: 'NOT_ENTITLED',
+  /** The entitlement module failed or did not answer in time; the action is denied (fail closed). */
+  ENTITLEMENT_UNAVAILABLE: 'ENTITLEMENT_UNAVAILABLE',
   /** A topic or wildcard filter is malformed (empty, NUL, misplaced wildcard, wildcard in a publish topic). */
   INVALID_TOPIC: 'INVALID_TOPIC',
   /** A topic or pattern is longer than the broker allows. */
@@ -157,7 +189,9 @@ export const CloseCodes = {
   SLOW_CONSUMER: 4001,
   /** No logon within logonTimeoutMs. */
   LOGON_TIMEOUT: 4002,
-  /** Too many failed logons on one connection. */
+  /** The logon was refused; the error frame before the close says why. */
   LOGON_FAILED: 4003,
+  /** An administrator reset this user's entitlements; reconnect to get the current ones. */
+  ENTITLEMENTS_RESET: 4004,
 } as const;
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

@@ -10,6 +10,13 @@ export class BrokerStats {
   abusiveDisconnects = 0;
   slowConsumerDisconnects = 0;
   logonTimeouts = 0;
+  logonFailures = 0;
+  publishesDenied = 0;
+  subscriptionsDenied = 0;
+  /** Deliveries skipped because the subscriber may not read the topic (wildcard/regex subscriptions). */
+  deliveriesNotEntitled = 0;
+  /** Deliveries dropped because too many were held waiting for a read entitlement answer. */
+  heldDeliveriesDropped = 0;
 
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };

@@ -21,6 +21,9 @@ export {
   type NativeListenerConfig,
   type NativeListenerOptions,
   type ShutdownConfig,
+  type ModuleSpec,
+  type SecurityConfig,
+  type AdminConfig,
   type TopicsConfig,
   type WardenConfig,
 } from './schema.js';

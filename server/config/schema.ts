@@ -2,7 +2,7 @@
 // config/warden.yaml spells the same defaults out with comments (a test keeps the two equal).
 // Objects are strict: a misspelt key is an error, not a silently ignored setting.
 import { z } from 'zod';
-import { integerField, stringField } from './fields.js';
+import { booleanField, integerField, stringField } from './fields.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -60,6 +60,35 @@ const hostField = () => stringField(/^\S+$/, 253, 'a host name or IP address (no
 const portField = () => integerField(0, 65_535);
 const urlPathField = () => stringField(/^\/[^\s?#]*$/, 1024, 'a URL path starting with "/" (no spaces, "?" or "#")');
 
+/**
+ * A security module: a built-in name or a path to the user's own ESM file (relative paths resolve
+ * against the config file's directory), and its options, which the module itself validates.
+ */
+const moduleSpecSchema = z.strictObject({
+  module: stringField(/^\S(.*\S)?$/, 1024, 'a built-in module name or a path to an ESM file'),
+  options: z.record(z.string(), z.unknown(), { error: 'expected a map of module options' }).default({}),
+});
+
+const securitySchema = z.strictObject({
+  /** The instance's authentication module; a listener's own `authentication` wins (seed 003). */
+  authentication: moduleSpecSchema.prefault({ module: 'allow-any' }),
+  /** The instance's entitlement module; a listener's own `entitlement` wins (seed 003). */
+  entitlement: moduleSpecSchema.prefault({ module: 'allow-all' }),
+  entitlementCache: z
+    .strictObject({
+      /** Cached (user, action, resource) answers; the least recently used are evicted beyond this. */
+      maxEntries: integerField(1, 10_000_000).default(100_000),
+      /** 0: answers live until a reset. */
+      ttlMs: integerField(0, 7 * 24 * HOUR_MS).default(0),
+    })
+    .prefault({}),
+  /** A module answer slower than this is a failure: the request is denied (fail closed). */
+  moduleTimeoutMs: integerField(1, 300_000).default(5000),
+  /** Per connection: deliveries held while a read entitlement check is pending; beyond it they are dropped and counted. */
+  maxPendingDeliveries: integerField(1, 1_000_000).default(10_000),
+});
+
+
 const nativeListenerSchema = z.strictObject({
   // The default protocol lets a listener entry omit it; only one union member may have one.
   protocol: z.literal('native').default('native'),
@@ -69,6 +98,10 @@ const nativeListenerSchema = z.strictObject({
   port: portField().default(8800),
   path: urlPathField().default('/'),
   options: nativeListenerOptionsSchema.prefault({}),
+  /** Overrides security.authentication for this listener. */
+  authentication: moduleSpecSchema.optional(),
+  /** Overrides security.entitlement for this listener. */
+  entitlement: moduleSpecSchema.optional(),
 });
 
 /** One member per wire protocol: an MQTT listener is one more z.strictObject({ protocol: z.literal('mqtt'), ... }) here. */
@@ -116,12 +149,25 @@ const shutdownSchema = z.strictObject({
   graceMs: integerField(0, 10 * 60_000).default(5000),
 });
 
+const adminSchema = z.strictObject({
+  /** The admin HTTP listener (entitlement reset/disable/enable/status). */
+  enabled: booleanField().default(true),
+  host: hostField().default('127.0.0.1'),
+  port: portField().default(8801),
+  /** Admin requests authenticate with this module; default: security.authentication. */
+  authentication: moduleSpecSchema.optional(),
+  /** Admin requests are entitled (resource type admin) by this module; default: security.entitlement. */
+  entitlement: moduleSpecSchema.optional(),
+});
+
 export const wardenConfigSchema = z.strictObject({
   broker: brokerSchema.prefault({}),
   log: logSchema.prefault({}),
   topics: topicsSchema.prefault({}),
   listeners: listenersSchema.prefault([{}]),
   shutdown: shutdownSchema.prefault({}),
+  security: securitySchema.prefault({}),
+  admin: adminSchema.prefault({}),
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;
@@ -133,3 +179,6 @@ export type ListenerConfig = z.output<typeof listenerSchema>;
 export type NativeListenerConfig = z.output<typeof nativeListenerSchema>;
 export type NativeListenerOptions = z.output<typeof nativeListenerOptionsSchema>;
 export type ShutdownConfig = z.output<typeof shutdownSchema>;
+export type ModuleSpec = z.output<typeof moduleSpecSchema>;
+export type SecurityConfig = z.output<typeof securitySchema>;
+export type AdminConfig = z.output<typeof adminSchema>;

@@ -1,5 +1,9 @@
-// One native-protocol connection: logon state, subscriptions, and the command handlers.
-// Transport-neutral: it sees whole decoded frames in and whole frames out (TransportConnection).
+// One native-protocol connection: logon (with challenges and implicit logon), entitlement checks
+// on subscribe and publish, subscriptions, and the command handlers. Transport-neutral: whole
+// frames in, whole frames out (TransportConnection).
+//
+// Commands run strictly in arrival order. A command that must wait (an authentication module, an
+// entitlement module that answers asynchronously) parks the ones behind it until it is done.
 import {
   CloseCodes,
   ErrorCodes,
@@ -13,11 +17,20 @@ import { BrokerError } from '../errors.js';
 import { decodeFrame, encodeFrame, FrameDecodeError } from '../protocol/native/codec.js';
 import { parseCommand, peekRequestId, type ParsedCommand } from '../protocol/native/command-parser.js';
 import { SubscriptionEntry, type DeliveryTarget } from '../delivery/subscription-entry.js';
+import type { PendingRead } from '../delivery/read-access.js';
 import { parseSubscriptionPattern, TopicError, validatePublishTopic, type SubscriptionHandle } from '../topics/index.js';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
+import { isPromiseLike, type Decision } from '../security/decision.js';
+import type { AuthOutcome } from '../security/authenticator.js';
+import type { AuthAnswer } from '../security/module-types.js';
+import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
+import { WriteDecisionCache } from './write-decision-cache.js';
+import { HeldDeliveries } from './held-deliveries.js';
 
-type SessionState = 'awaiting-logon' | 'active' | 'closing' | 'closed';
+type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
+type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
+type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
 
 /** Errors that mean the client is not speaking the protocol; they count toward maxProtocolErrors. */
 const PROTOCOL_VIOLATIONS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -27,7 +40,16 @@ const PROTOCOL_VIOLATIONS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.INVALID_FIELD,
   ErrorCodes.NOT_LOGGED_ON,
   ErrorCodes.ALREADY_LOGGED_ON,
+  ErrorCodes.NO_CHALLENGE,
 ]);
+
+/** Frames parked behind a waiting command before the socket stops being read. */
+const PARKED_FRAMES_BEFORE_PAUSE = 256;
+
+interface ParkedFrame {
+  data: Buffer;
+  isBinary: boolean;
+}
 
 export class NativeSession implements TransportHandler, DeliveryTarget {
   readonly id: string;
@@ -36,16 +58,25 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
   private readonly subscriptions = new Map<SubscriptionId, SubscriptionHandle<SubscriptionEntry>>();
   private protocolErrors = 0;
   private logonTimer: NodeJS.Timeout | null = null;
+  /** Frames that arrived while a command was waiting; null when nothing waits. */
+  private parked: ParkedFrame[] | null = null;
+  private paused = false;
+  private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
+  private readonly writeDecisions: WriteDecisionCache;
+  private readonly held: HeldDeliveries;
 
   constructor(
     private readonly connection: TransportConnection,
     readonly encoding: Encoding,
     readonly listenerName: string,
     private readonly limits: SessionLimits,
+    private readonly security: ListenerSecurity,
     private readonly ctx: SessionContext,
     private readonly onGone: (session: NativeSession) => void,
   ) {
     this.id = ctx.newSessionId();
+    this.writeDecisions = new WriteDecisionCache(security.entitlements);
+    this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
     if (limits.logonTimeoutMs > 0) {
       this.logonTimer = setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
       this.logonTimer.unref();
@@ -56,6 +87,10 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
     return this.user;
   }
 
+  get isLoggedOn(): boolean {
+    return this.state === 'active';
+  }
+
   get subscriptionCount(): number {
     return this.subscriptions.size;
   }
@@ -64,39 +99,92 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
 
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.parked !== null) {
+      this.parked.push({ data, isBinary });
+      if (this.parked.length >= PARKED_FRAMES_BEFORE_PAUSE && !this.paused) {
+        this.paused = true;
+        this.connection.pause();
+      }
+      return;
+    }
+    this.handleFrame(data, isBinary);
+  }
+
+  private handleFrame(data: Buffer, isBinary: boolean): void {
     let command: ParsedCommand;
     try {
-      const tooLarge = data.length > this.limits.maxFrameBytes;
-      let frame: unknown;
-      try {
-        frame = decodeFrame(this.encoding, data, isBinary);
-      } catch (err) {
-        if (!(err instanceof FrameDecodeError)) throw err;
-        if (!tooLarge) throw new BrokerError(ErrorCodes.BAD_FRAME, err.message);
-      }
-      if (tooLarge) {
-        // Decoded anyway (the transport caps frames at a small multiple of the limit) so the refusal carries the rid.
-        const limit = this.limits.maxFrameBytes;
-        throw new BrokerError(ErrorCodes.FRAME_TOO_LARGE, `frame is ${data.length} bytes; the limit is ${limit}`, peekRequestId(frame));
-      }
-      try {
-        command = parseCommand(frame);
-      } catch (err) {
-        // Answer by rid when the frame had one, so the client can match the refusal.
-        if (err instanceof BrokerError && err.rid === undefined) {
-          throw new BrokerError(err.code, err.message, peekRequestId(frame), err.cmd);
-        }
-        throw err;
-      }
-      this.dispatch(command);
+      command = this.parse(data, isBinary);
     } catch (err) {
-      this.refuse(err);
+      return this.refuse(err);
+    }
+    this.run(command);
+  }
+
+  private parse(data: Buffer, isBinary: boolean): ParsedCommand {
+    const tooLarge = data.length > this.limits.maxFrameBytes;
+    let frame: unknown;
+    try {
+      frame = decodeFrame(this.encoding, data, isBinary);
+    } catch (err) {
+      if (!(err instanceof FrameDecodeError)) throw err;
+      if (!tooLarge) throw new BrokerError(ErrorCodes.BAD_FRAME, err.message);
+    }
+    if (tooLarge) {
+      // Decoded anyway (the transport caps frames at a small multiple of the limit) so the refusal carries the rid.
+      const limit = this.limits.maxFrameBytes;
+      throw new BrokerError(ErrorCodes.FRAME_TOO_LARGE, `frame is ${data.length} bytes; the limit is ${limit}`, peekRequestId(frame));
+    }
+    try {
+      return parseCommand(frame);
+    } catch (err) {
+      // Answer by rid when the frame had one, so the client can match the refusal.
+      if (err instanceof BrokerError && err.rid === undefined) throw new BrokerError(err.code, err.message, peekRequestId(frame), err.cmd);
+      throw err;
     }
   }
 
-  private dispatch(command: ParsedCommand): void {
+  /** Run a command; if it has to wait, park everything behind it until it is done. */
+  private run(command: ParsedCommand): void {
+    let waiting: void | Promise<void>;
+    try {
+      waiting = this.dispatch(command);
+    } catch (err) {
+      return this.refuse(err);
+    }
+    if (waiting === undefined) return;
+    this.parked ??= [];
+    waiting.then(
+      () => this.resumeParked(),
+      (err: unknown) => {
+        this.refuse(err);
+        this.resumeParked();
+      },
+    );
+  }
+
+  private resumeParked(): void {
+    const frames = this.parked ?? [];
+    this.parked = null;
+    for (let i = 0; i < frames.length; i++) {
+      if (this.state === 'closing' || this.state === 'closed') return;
+      if (this.parked !== null) {
+        // A command waits again: keep the rest behind it, in order.
+        (this.parked as ParkedFrame[]).push(...frames.slice(i));
+        return;
+      }
+      this.handleFrame(frames[i]!.data, frames[i]!.isBinary);
+    }
+    if (this.parked === null && this.paused) {
+      this.paused = false;
+      this.connection.resume();
+    }
+  }
+
+  private dispatch(command: ParsedCommand): void | Promise<void> {
     if (command.op === 'logon') return this.logon(command);
+    if (command.op === 'auth') return this.answerChallenge(command);
     if (this.state !== 'active') {
+      if (this.state === 'awaiting-logon' && this.security.authenticator.allowsImplicitLogon) return this.implicitLogon(command);
       throw new BrokerError(ErrorCodes.NOT_LOGGED_ON, `"${command.op}" before logon; send logon first`, command.rid, command.op);
     }
     switch (command.op) {
@@ -111,32 +199,124 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
     }
   }
 
-  private logon(command: Extract<ParsedCommand, { op: 'logon' }>): void {
+  // ---- logon (seed 003, "Authentication") ----------------------------------------------------
+
+  private async logon(command: LogonCommand): Promise<void> {
     if (this.state !== 'awaiting-logon') {
-      throw new BrokerError(ErrorCodes.ALREADY_LOGGED_ON, 'this connection is already logged on', command.rid, 'logon');
+      throw new BrokerError(ErrorCodes.ALREADY_LOGGED_ON, 'this connection is already logged on or logging on', command.rid, 'logon');
     }
-    // Authentication accepts every logon until pluggable modules arrive; credentials are never logged.
-    this.user = command.user;
+    this.state = 'logging-on';
+    const mechanism = command.mechanism ?? (command.token !== undefined ? 'token' : 'password');
+    const outcome = await this.security.authenticator.authenticate({
+      user: command.user,
+      password: command.password,
+      token: command.token,
+      mechanism,
+      data: command.data,
+      remoteAddress: this.connection.remoteAddress,
+      listener: this.listenerName,
+      peerCertificate: undefined,
+    });
+    await this.afterAuthentication(outcome, command.rid, command.user);
+  }
+
+  /** A command before logon, with a module that allows it: log on with an empty name, then run the command. */
+  private async implicitLogon(command: Exclude<ParsedCommand, LogonCommand | { op: 'auth' }>): Promise<void> {
+    this.state = 'logging-on';
+    const outcome = await this.security.authenticator.authenticate({
+      user: '',
+      password: undefined,
+      token: undefined,
+      mechanism: 'implicit',
+      data: undefined,
+      remoteAddress: this.connection.remoteAddress,
+      listener: this.listenerName,
+      peerCertificate: undefined,
+    });
+    // A challenge cannot be answered without a logon command: an implicit logon must be accepted outright.
+    const settled: AuthOutcome = outcome.outcome === 'challenge' ? { outcome: 'reject', reason: 'implicit logon was challenged' } : outcome;
+    await this.afterAuthentication(settled, command.rid, '', false);
+    if (!this.isLoggedOn) return; // (a getter: TS would keep the narrowing from before the await)
+    const waiting = this.dispatch(command);
+    if (waiting !== undefined) await waiting;
+  }
+
+  private async answerChallenge(command: Extract<ParsedCommand, { op: 'auth' }>): Promise<void> {
+    const challenge = this.challenge;
+    if (this.state !== 'challenged' || challenge === null || challenge.rid !== command.rid) {
+      throw new BrokerError(ErrorCodes.NO_CHALLENGE, 'no logon challenge is waiting for an answer with this rid', command.rid, 'auth');
+    }
+    this.challenge = null;
+    this.state = 'logging-on';
+    const outcome = await this.security.authenticator.respond(challenge.answer, command.data, challenge.user);
+    await this.afterAuthentication(outcome, command.rid, challenge.user);
+  }
+
+  private async afterAuthentication(outcome: AuthOutcome, rid: RequestId | undefined, claimed: string, ackLogon = true): Promise<void> {
+    if (this.state !== 'logging-on') return; // closed meanwhile
+    switch (outcome.outcome) {
+      case 'challenge':
+        this.state = 'challenged';
+        this.challenge = { rid: rid!, answer: outcome, user: claimed };
+        this.sendFrame({ op: 'challenge', rid: rid!, data: outcome.data });
+        return;
+      case 'failed':
+        return this.refuseLogon(rid, ErrorCodes.AUTHENTICATION_UNAVAILABLE, 'authentication is unavailable; try again later', claimed, outcome.reason);
+      case 'reject':
+        return this.refuseLogon(rid, ErrorCodes.LOGON_FAILED, 'logon refused', claimed, outcome.reason);
+      case 'accept':
+        break;
+    }
+    const identity = outcome.identity;
+    const pending = this.security.entitlements.check(identity, 'logon', 'logon', '');
+    const decision = isPromiseLike(pending) ? await pending : pending;
+    if (this.state !== 'logging-on') return;
+    if (!decision.allow) {
+      const code = decision.failed ? ErrorCodes.ENTITLEMENT_UNAVAILABLE : ErrorCodes.LOGON_FAILED;
+      return this.refuseLogon(rid, code, 'logon refused', identity, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on');
+    }
+    this.user = identity;
     this.state = 'active';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);
     this.logonTimer = null;
     this.ctx.stats.logons++;
-    this.ctx.log.debug({ session: this.id, user: this.user, listener: this.listenerName }, 'logon');
-    this.sendFrame({ op: 'ack', rid: command.rid, user: this.user, session: this.id });
+    this.ctx.log.info({ session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress }, 'logon');
+    if (ackLogon) this.sendFrame({ op: 'ack', rid: rid!, user: identity, session: this.id, ...(outcome.data !== undefined ? { data: outcome.data } : {}) });
   }
 
-  private publish(command: Extract<ParsedCommand, { op: 'publish' }>): void {
+  /** Seed 003: a failed authentication closes the connection. The reason is logged, never sent. */
+  private refuseLogon(rid: RequestId | undefined, code: ErrorCode, message: string, user: string, reason: string): void {
+    this.ctx.stats.logonFailures++;
+    this.ctx.log.warn({ session: this.id, user, listener: this.listenerName, remote: this.connection.remoteAddress, reason }, 'logon refused');
+    this.sendFrame({ op: 'error', rid, code, message, cmd: 'logon' });
+    this.close(CloseCodes.LOGON_FAILED, code === ErrorCodes.LOGON_FAILED ? 'logon refused' : 'authentication unavailable');
+  }
+
+  // ---- publish and subscribe -----------------------------------------------------------------
+
+  private publish(command: Extract<ParsedCommand, { op: 'publish' }>): void | Promise<void> {
     try {
       validatePublishTopic(command.topic, this.ctx.topicLimits);
     } catch (err) {
       throw this.topicRefusal(err, command.rid, 'publish');
+    }
+    const decision = this.writeDecisions.get(this.user!, command.topic);
+    if (isPromiseLike(decision)) return decision.then((d) => this.finishPublish(command, d));
+    this.finishPublish(command, decision);
+  }
+
+  private finishPublish(command: Extract<ParsedCommand, { op: 'publish' }>, decision: Decision): void {
+    if (this.state !== 'active') return;
+    if (!decision.allow) {
+      this.ctx.stats.publishesDenied++;
+      throw this.entitlementRefusal(decision, `not entitled to publish to "${command.topic}"`, command.rid, 'publish');
     }
     this.ctx.stats.messagesPublished++;
     this.ctx.stats.deliveries += this.ctx.router.publish(command.topic, command.payload);
     if (command.ack) this.ack(command.rid!);
   }
 
-  private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void {
+  private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void | Promise<void> {
     const { rid, sid } = command;
     if (command.filter !== undefined || command.select !== undefined) {
       const what = command.filter !== undefined ? 'content filters ("filter")' : 'select lists ("select")';
@@ -146,20 +326,37 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
       throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
     }
     if (this.subscriptions.size >= this.limits.maxSubscriptionsPerConnection) {
-      throw new BrokerError(
-        ErrorCodes.TOO_MANY_SUBSCRIPTIONS,
-        `this connection already has ${this.subscriptions.size} subscriptions, the maximum`,
-        rid,
-        'subscribe',
-      );
+      const count = this.subscriptions.size;
+      throw new BrokerError(ErrorCodes.TOO_MANY_SUBSCRIPTIONS, `this connection already has ${count} subscriptions, the maximum`, rid, 'subscribe');
     }
-    let handle: SubscriptionHandle<SubscriptionEntry>;
+    let pattern;
     try {
-      const pattern = parseSubscriptionPattern({ topic: command.topic, regex: command.regex }, this.ctx.topicLimits);
-      handle = this.ctx.engine.add(pattern, new SubscriptionEntry(this, sid));
+      pattern = parseSubscriptionPattern({ topic: command.topic, regex: command.regex }, this.ctx.topicLimits);
     } catch (err) {
       throw this.topicRefusal(err, rid, 'subscribe');
     }
+    // Seed 003: a literal topic is entitled now; wildcard and regex subscriptions per concrete topic at delivery.
+    if (pattern.kind !== 'exact') return this.addSubscription(sid, rid, pattern);
+    const decision = this.security.entitlements.check(this.user!, 'read', 'topic', pattern.topic);
+    if (!isPromiseLike(decision)) return this.finishExactSubscribe(sid, rid, pattern, decision);
+    return decision.then((d) => this.finishExactSubscribe(sid, rid, pattern, d));
+  }
+
+  private finishExactSubscribe(sid: SubscriptionId, rid: RequestId, pattern: { kind: 'exact'; topic: string }, decision: Decision): void {
+    if (this.state !== 'active') return;
+    if (!decision.allow) {
+      this.ctx.stats.subscriptionsDenied++;
+      throw this.entitlementRefusal(decision, `not entitled to read "${pattern.topic}"`, rid, 'subscribe');
+    }
+    // The sid may have been taken while the check was pending.
+    if (this.subscriptions.has(sid)) {
+      throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
+    }
+    this.addSubscription(sid, rid, pattern);
+  }
+
+  private addSubscription(sid: SubscriptionId, rid: RequestId, pattern: Parameters<SessionContext['engine']['add']>[0]): void {
+    const handle = this.ctx.engine.add(pattern, new SubscriptionEntry(this, sid));
     this.subscriptions.set(sid, handle);
     this.ack(rid);
   }
@@ -172,6 +369,11 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
     this.subscriptions.delete(command.sid);
     this.ctx.engine.remove(handle);
     this.ack(command.rid);
+  }
+
+  private entitlementRefusal(decision: Decision, message: string, rid: RequestId | undefined, cmd: string): BrokerError {
+    if (decision.failed) return new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, cmd);
+    return new BrokerError(ErrorCodes.NOT_ENTITLED, message, rid, cmd);
   }
 
   private topicRefusal(err: unknown, rid: RequestId | undefined, cmd: string): unknown {
@@ -196,9 +398,41 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
 
   private onLogonTimeout(): void {
     this.logonTimer = null;
-    if (this.state !== 'awaiting-logon') return;
+    if (this.state === 'active' || this.state === 'closing' || this.state === 'closed') return;
     this.ctx.stats.logonTimeouts++;
     this.close(CloseCodes.LOGON_TIMEOUT, `no logon within ${this.limits.logonTimeoutMs} ms`);
+  }
+
+  // ---- delivery (DeliveryTarget) -------------------------------------------------------------
+
+  readAccess(topic: string): Decision | Promise<Decision> {
+    return this.security.entitlements.check(this.user ?? '', 'read', 'topic', topic);
+  }
+
+  sendDelivery(prefix: Buffer, body: Buffer): void {
+    if (this.state !== 'active') return;
+    // Behind a held delivery, everything waits its turn: per-publisher order holds across topics.
+    if (!this.held.isEmpty) {
+      if (!this.held.pushReady(prefix, body)) this.ctx.stats.heldDeliveriesDropped++;
+      return;
+    }
+    this.connection.send(prefix, body);
+    this.checkSendQueue();
+  }
+
+  holdDelivery(pending: PendingRead, prefix: Buffer, body: Buffer): void {
+    if (this.state !== 'active') return;
+    if (!this.held.pushPending(pending, prefix, body)) this.ctx.stats.heldDeliveriesDropped++;
+  }
+
+  releaseHeld(): void {
+    if (this.state !== 'active') return;
+    this.held.drain(this.connection, this.ctx.stats);
+    this.checkSendQueue();
+  }
+
+  countSkipped(): void {
+    this.ctx.stats.deliveriesNotEntitled++;
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -210,12 +444,6 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
   private sendFrame(frame: ServerFrame): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.connection.send(encodeFrame(this.encoding, frame), null);
-    this.checkSendQueue();
-  }
-
-  sendDelivery(prefix: Buffer, body: Buffer): void {
-    if (this.state !== 'active') return;
-    this.connection.send(prefix, body);
     this.checkSendQueue();
   }
 
@@ -236,7 +464,7 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
   close(code: number, reason: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
-    this.dropSubscriptions();
+    this.release();
     this.connection.close(code, reason);
   }
 
@@ -245,13 +473,16 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
     this.state = 'closed';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);
     this.logonTimer = null;
-    this.dropSubscriptions();
+    this.release();
     this.ctx.log.debug({ session: this.id, user: this.user, code, reason }, 'connection closed');
     this.onGone(this);
   }
 
-  private dropSubscriptions(): void {
+  private release(): void {
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptions.clear();
+    this.held.clear();
+    this.parked = null;
+    this.challenge = null;
   }
 }

@@ -13,6 +13,8 @@ export interface SessionContext {
   readonly topicLimits: TopicLimits;
   readonly stats: BrokerStats;
   readonly log: Logger;
+  /** Per connection: deliveries held while a read entitlement is pending (security.maxPendingDeliveries). */
+  readonly maxPendingDeliveries: number;
   newSessionId(): string;
 }
 

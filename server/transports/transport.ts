@@ -14,6 +14,9 @@ export interface TransportConnection {
   close(code: number, reason: string): void;
   /** Destroy the socket at once, no close handshake. */
   terminate(): void;
+  /** Stop reading from the peer (backpressure while commands wait); resume() undoes it. */
+  pause(): void;
+  resume(): void;
 }
 
 /** What a session exposes to its transport. */

@@ -80,6 +80,15 @@ export class WsConnection implements TransportConnection, Corked {
     this.ws.terminate();
   }
 
+  // ws's own pause/resume: it would otherwise resume the socket itself when its parser drains.
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   heartbeat(): void {
     if (!this.alive) {
       this.terminate();

@@ -2,7 +2,9 @@
 // collection, teardown bookkeeping and a free-port finder.
 import { createServer } from 'node:net';
 import { connect, type Client, type ClientEvents, type ConnectOptions, type Message } from '../../client/index.js';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+// Type-only: the broker is loaded on first use, so tests that never start one (the scripted fake
+// broker's, the pure ones) do not depend on the broker's sources at all.
+import type { TestBroker, TestBrokerOverrides } from '../helpers/broker.js';
 
 /** Resolves with the next `event` of `client`; rejects after `timeoutMs` so a missing event fails fast. */
 export function nextEvent<K extends keyof ClientEvents>(
@@ -78,7 +80,8 @@ export class Fixture {
   private readonly brokers: TestBroker[] = [];
   private readonly clients: Client[] = [];
 
-  async broker(overrides?: Parameters<typeof startTestBroker>[0]): Promise<TestBroker> {
+  async broker(overrides?: TestBrokerOverrides): Promise<TestBroker> {
+    const { startTestBroker } = await import('../helpers/broker.js');
     const broker = await startTestBroker(overrides);
     this.brokers.push(broker);
     return broker;

@@ -44,18 +44,46 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
         connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'bad password', cmd: 'logon' });
       }),
     );
-    const error = await rejectionOf(open(server.url, { ...options, token: 'tkn' }));
+    const error = await rejectionOf(open(server.url, options));
     expect(error).toBeInstanceOf(WardenError);
     expect(error).toMatchObject({ code: ErrorCodes.LOGON_FAILED, cmd: 'logon', message: 'bad password' });
-    expect(logons).toEqual([{ op: 'logon', rid: expect.any(Number), user: 'alice', password: 'pw', token: 'tkn' }]);
+    expect(logons).toEqual([{ op: 'logon', rid: expect.any(Number), user: 'alice', password: 'pw', mechanism: 'password' }]);
+  });
+
+  it('rejects connect with LOGON_FAILED when the broker refuses and then closes with 4003', async () => {
+    let closeCode: number | undefined;
+    let serverSide: ScriptedConnection | undefined;
+    const server = await serve((connection) => {
+      serverSide = connection;
+      connection.socket.once('close', (code: number) => (closeCode = code));
+      connection.onFrame((frame) => {
+        // What the broker does: the error frame, then the close right behind it.
+        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'bad password', cmd: 'logon' });
+        connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
+      });
+    });
+    const error = await rejectionOf(open(server.url, options));
+    expect(error).toBeInstanceOf(WardenError);
+    expect(error).toMatchObject({ code: ErrorCodes.LOGON_FAILED, cmd: 'logon', message: 'bad password' });
+    await serverSide!.closed;
+    expect(closeCode).toBe(CloseCodes.LOGON_FAILED);
+  });
+
+  it('rejects connect with LOGON_FAILED when the broker closes with 4003 without an error frame', async () => {
+    const server = await serve((connection) => connection.onFrame(() => connection.socket.close(CloseCodes.LOGON_FAILED, 'no entry')));
+    const error = await rejectionOf(open(server.url, options));
+    expect(error).toBeInstanceOf(WardenError);
+    expect(error).toMatchObject({ code: ErrorCodes.LOGON_FAILED, cmd: 'logon' });
+    expect((error as WardenError).message).toMatch(/4003: no entry/);
   });
 
   it('stops reconnecting when the re-logon is refused', async () => {
     const server = await serve((connection) => {
       if (connection.index === 0) return connection.ackEverything();
-      connection.onFrame((frame) =>
-        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'revoked', cmd: 'logon' }),
-      );
+      connection.onFrame((frame) => {
+        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'revoked', cmd: 'logon' });
+        connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
+      });
     });
     const client = await open(server.url, options);
     const events = recordEvents(client, ['disconnected', 'reconnecting', 'error', 'connected']);
@@ -67,6 +95,71 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
     expect(events[0]![1]).toMatchObject({ willReconnect: true, code: 1006 });
     expect(events[2]![1]).toMatchObject({ code: ErrorCodes.LOGON_FAILED });
     expect(events[3]![1]).toMatchObject({ willReconnect: false, code: CloseCodes.LOGON_FAILED });
+  });
+
+  it('retries a re-logon refused with AUTHENTICATION_UNAVAILABLE (the module failed, not the credentials)', async () => {
+    const server = await serve((connection) => {
+      if (connection.index === 1) {
+        connection.onFrame((frame) => {
+          connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.AUTHENTICATION_UNAVAILABLE, message: 'timeout', cmd: 'logon' });
+          connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
+        });
+        return;
+      }
+      connection.ackEverything();
+    });
+    const client = await open(server.url, options);
+    const events = recordEvents(client, ['reconnecting', 'error', 'connected']);
+    const connected = nextEvent(client, 'connected');
+    server.dropAll();
+    expect(await connected).toMatchObject({ reconnected: true, session: 's2' });
+    expect(events.map(([name]) => name)).toEqual(['reconnecting', 'reconnecting', 'connected']);
+  });
+
+  it('reconnects after an entitlements reset (4004), dropping subscriptions now refused with NOT_ENTITLED', async () => {
+    let refusedSid: number | undefined;
+    const server = await serve((connection) => {
+      if (connection.index === 0) {
+        connection.ackEverything();
+        connection.onFrame((frame) => {
+          if (frame.op === 'ping') connection.socket.close(CloseCodes.ENTITLEMENTS_RESET, 'entitlements reset');
+        });
+        return;
+      }
+      connection.ackEverything((frame) => {
+        if (frame.op !== 'subscribe' || frame.sid !== refusedSid) return false;
+        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.NOT_ENTITLED, message: 'no read on b', cmd: 'subscribe' });
+        return true;
+      });
+    });
+    const client = await open(server.url, options);
+    const kept = await client.subscribe({ topic: 'a' }, () => {});
+    const refused = await client.subscribe({ topic: 'b' }, () => {});
+    refusedSid = refused.id;
+    const events = recordEvents(client, ['disconnected', 'reconnecting', 'error', 'connected']);
+    const connected = nextEvent(client, 'connected');
+    void client.ping().catch(() => {}); // the scripted broker answers it with the reset
+    expect(await connected).toMatchObject({ reconnected: true, session: 's1' });
+    expect(events.map(([name]) => name)).toEqual(['disconnected', 'reconnecting', 'error', 'connected']);
+    expect(events[0]![1]).toEqual({ code: CloseCodes.ENTITLEMENTS_RESET, reason: 'entitlements reset', willReconnect: true });
+    expect(events[2]![1]).toMatchObject({ code: ErrorCodes.NOT_ENTITLED, cmd: 'subscribe' });
+    expect(kept.active).toBe(true);
+    expect(refused.active).toBe(false);
+    expect(client.state).toBe('connected');
+  });
+
+  it('with reconnect off, an entitlements reset (4004) closes the client', async () => {
+    const server = await serve((connection) => {
+      connection.ackEverything();
+      connection.onFrame((frame) => {
+        if (frame.op === 'ping') connection.socket.close(CloseCodes.ENTITLEMENTS_RESET, 'entitlements reset');
+      });
+    });
+    const client = await open(server.url, { ...options, reconnect: false });
+    const disconnected = nextEvent(client, 'disconnected');
+    void client.ping().catch(() => {});
+    expect(await disconnected).toEqual({ code: CloseCodes.ENTITLEMENTS_RESET, reason: 'entitlements reset', willReconnect: false });
+    expect(client.state).toBe('closed');
   });
 
   it('retries a transient logon refusal (SHUTTING_DOWN)', async () => {
@@ -159,7 +252,7 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
   });
 
   it('rejects connect with CONNECTION_FAILED when the broker closes during logon', async () => {
-    const server = await serve((connection) => connection.onFrame(() => connection.socket.close(CloseCodes.LOGON_FAILED, 'no')));
+    const server = await serve((connection) => connection.onFrame(() => connection.socket.close(1011, 'oops')));
     const error = await rejectionOf(open(server.url, options));
     expect(error).toMatchObject({ code: ClientErrorCodes.CONNECTION_FAILED, cmd: 'logon' });
   });

@@ -28,6 +28,14 @@ const DEFAULTS = {
   topics: { maxTopicLength: 1024, maxLevels: 64, maxRegexLength: 512, routeCacheSize: 100_000 },
   listeners: [DEFAULT_LISTENER],
   shutdown: { graceMs: 5000 },
+  security: {
+    authentication: { module: 'allow-any', options: {} },
+    entitlement: { module: 'allow-all', options: {} },
+    entitlementCache: { maxEntries: 100_000, ttlMs: 0 },
+    moduleTimeoutMs: 5000,
+    maxPendingDeliveries: 10_000,
+  },
+  admin: { enabled: true, host: '127.0.0.1', port: 8801 },
 };
 
 describe('defaults', () => {

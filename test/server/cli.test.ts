@@ -48,7 +48,7 @@ function writeConfig(name: string, text: string): string {
   return path;
 }
 
-const EPHEMERAL = `listeners:\n  - name: native\n    protocol: native\n    host: 127.0.0.1\n    port: 0\n`;
+const EPHEMERAL = `admin:\n  enabled: false\nlisteners:\n  - name: native\n    protocol: native\n    host: 127.0.0.1\n    port: 0\n`;
 
 describe('warden CLI', () => {
   it('prints its version and help', async () => {

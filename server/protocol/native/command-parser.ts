@@ -9,16 +9,26 @@ import {
 } from '../../../protocol/native.js';
 import { BrokerError } from '../../errors.js';
 
-const COMMANDS: ReadonlySet<string> = new Set<CommandName>(['logon', 'subscribe', 'unsubscribe', 'publish', 'ping']);
+const COMMANDS: ReadonlySet<string> = new Set<CommandName>(['logon', 'auth', 'subscribe', 'unsubscribe', 'publish', 'ping']);
 const MAX_USER_LENGTH = 256;
 const MAX_SECRET_LENGTH = 16 * 1024;
 const MAX_CONTENT_EXPRESSION_LENGTH = 4096;
+const MAX_MECHANISM_LENGTH = 64;
 
 /** Payload of a publish: a JSON-compatible value, or raw bytes. */
 export type PublishPayload = { isBytes: false; value: unknown } | { isBytes: true; value: Uint8Array };
 
 export type ParsedCommand =
-  | { op: 'logon'; rid: RequestId; user: string; password: string | undefined; token: string | undefined }
+  | {
+      op: 'logon';
+      rid: RequestId;
+      user: string;
+      password: string | undefined;
+      token: string | undefined;
+      mechanism: string | undefined;
+      data: string | undefined;
+    }
+  | { op: 'auth'; rid: RequestId; data: string }
   | {
       op: 'subscribe';
       rid: RequestId;
@@ -113,9 +123,10 @@ export function parseCommand(frame: unknown): ParsedCommand {
   switch (op as CommandName) {
     case 'logon': {
       const rid = requiredRid(frame, op);
-      const user = frame.user;
-      if (typeof user !== 'string' || user.length === 0 || user.length > MAX_USER_LENGTH) {
-        throw invalid(`"user" must be a string of 1 to ${MAX_USER_LENGTH} characters`, rid, op);
+      // An empty user name is the authentication module's to judge (anonymous logon).
+      const user = frame.user ?? '';
+      if (typeof user !== 'string' || user.length > MAX_USER_LENGTH) {
+        throw invalid(`"user" must be a string of at most ${MAX_USER_LENGTH} characters`, rid, op);
       }
       return {
         op: 'logon',
@@ -123,7 +134,15 @@ export function parseCommand(frame: unknown): ParsedCommand {
         user,
         password: optionalString(frame, 'password', MAX_SECRET_LENGTH, rid, op),
         token: optionalString(frame, 'token', MAX_SECRET_LENGTH, rid, op),
+        mechanism: optionalString(frame, 'mechanism', MAX_MECHANISM_LENGTH, rid, op),
+        data: optionalString(frame, 'data', MAX_SECRET_LENGTH, rid, op),
       };
+    }
+    case 'auth': {
+      const rid = requiredRid(frame, op);
+      const data = optionalString(frame, 'data', MAX_SECRET_LENGTH, rid, op);
+      if (data === undefined) throw invalid('"data" must be a string', rid, op);
+      return { op: 'auth', rid, data };
     }
     case 'subscribe': {
       const rid = requiredRid(frame, op);

@@ -1,0 +1,36 @@
+// The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
+// the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
+import type { EntitlementStatus } from '../security/admin-actions.js';
+
+export const ADMIN_PATHS = {
+  status: '/admin/entitlements',
+  reset: '/admin/entitlements/reset',
+  disable: '/admin/entitlements/disable',
+  enable: '/admin/entitlements/enable',
+} as const;
+
+export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
+
+/** The realm in the WWW-Authenticate challenge of every 401. */
+export const ADMIN_REALM = 'warden-admin';
+
+/** Largest accepted request body; the only body the API takes is `{ "user": "..." }`. */
+export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
+
+export type StatusResponse = EntitlementStatus;
+/** `reset` is the user name, or "all" when the request named no user. */
+export type ResetResponse = { readonly reset: string; readonly disconnected: number };
+export type EnabledResponse = { readonly enabled: boolean };
+
+export type AdminErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'BAD_REQUEST'
+  | 'INTERNAL_ERROR';
+
+export interface AdminErrorBody {
+  readonly error: { readonly code: AdminErrorCode; readonly message: string };
+}

@@ -1,0 +1,166 @@
+// The admin HTTP listener: authenticates every request (Basic or Bearer, through the broker's
+// admin authentication), entitles it (resource type `admin`, read for GET, write for POST,
+// resource = the path), then runs one AdminActions call and answers JSON. Plain node:http.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { AdminActions } from '../security/admin-actions.js';
+import { ADMIN_MAX_BODY_BYTES } from './admin-api.js';
+import { parseAuthorization } from './admin-credentials.js';
+import { AdminHttpError, unauthorized } from './admin-http-error.js';
+import { ADMIN_ROUTES, type AdminRoute } from './admin-routes.js';
+import { sendError, sendJson } from './json-response.js';
+import { parseJsonBody, readBody } from './request-body.js';
+
+export interface AdminListenerOptions {
+  readonly host: string;
+  /** 0 asks the OS for a free port (tests). */
+  readonly port: number;
+}
+
+export interface BoundAdminListener {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:8801 */
+  readonly url: string;
+}
+
+/** Per-request facts carried into the log; never credentials. */
+interface RequestLog {
+  readonly method: string;
+  readonly path: string;
+  readonly remoteAddress: string;
+  identity?: string;
+}
+
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function formatUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export class AdminListener {
+  private readonly server: Server;
+  private bound: BoundAdminListener | null = null;
+
+  constructor(
+    private readonly options: AdminListenerOptions,
+    private readonly actions: AdminActions,
+    private readonly log: Logger,
+  ) {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.log.error({ err }, 'admin: failed to answer a request'));
+    });
+    this.server.headersTimeout = HEADERS_TIMEOUT_MS;
+    this.server.requestTimeout = REQUEST_TIMEOUT_MS;
+  }
+
+  async listen(): Promise<BoundAdminListener> {
+    if (this.bound !== null) throw new Error(`the admin listener is already listening on ${this.bound.url}`);
+    const { host, port } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new Error(`the admin listener cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const actual = (this.server.address() as AddressInfo).port;
+    this.bound = { host, port: actual, url: formatUrl(host, actual) };
+    // Not "listening": that message announces the native listeners' ws:// URLs to tooling.
+    this.log.info({ url: this.bound.url }, 'admin listener started');
+    if (!isLoopback(host)) {
+      this.log.warn({ host }, 'the admin listener is not on a loopback address: it speaks plain HTTP, so admin passwords and tokens cross the network unencrypted');
+    }
+    return this.bound;
+  }
+
+  /** Stop listening and drop open connections (an admin request cut short by shutdown is moot). */
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    this.bound = null;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const request: RequestLog = {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?', 1)[0]!,
+      remoteAddress: req.socket.remoteAddress ?? '',
+    };
+    try {
+      request.identity = await this.authenticate(req, request);
+      const route = this.route(request);
+      await this.entitle(route, request, request.identity);
+      const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
+      const result = await route.run(this.actions, body);
+      this.log.info({ ...request, result }, `admin: ${route.action}`);
+      sendJson(res, 200, result);
+    } catch (err) {
+      if (err instanceof AdminHttpError) {
+        this.log.debug({ ...request, status: err.status, reason: err.message }, 'admin: request refused');
+        sendError(res, err);
+        return;
+      }
+      this.log.error({ ...request, err }, 'admin: request failed');
+      sendError(res, new AdminHttpError(500, 'INTERNAL_ERROR', `the broker failed to handle ${request.method} ${request.path}; see the broker log`));
+    }
+  }
+
+  /** The identity the request authenticates as; throws a 401 AdminHttpError otherwise. */
+  private async authenticate(req: IncomingMessage, request: RequestLog): Promise<string> {
+    let credentials;
+    try {
+      credentials = parseAuthorization(req.headers.authorization);
+    } catch (err) {
+      this.log.warn({ ...request, reason: (err as Error).message }, 'admin: authentication failed');
+      throw err;
+    }
+    const { user, password, token, mechanism } = credentials;
+    const answer = await this.actions.authenticateAdmin({
+      user,
+      password,
+      token,
+      mechanism,
+      data: undefined,
+      remoteAddress: request.remoteAddress,
+      listener: 'admin',
+      peerCertificate: undefined,
+    });
+    if (answer.outcome === 'accept') return answer.identity;
+    const reason =
+      answer.outcome === 'reject' ? answer.reason : 'the authentication module asked for a challenge-response exchange, which HTTP requests cannot do';
+    // The user name is not a secret and makes the warning useful; the reason stays in the log, as for native logons.
+    this.log.warn({ ...request, user, mechanism, reason }, 'admin: authentication failed');
+    throw unauthorized(
+      answer.outcome === 'reject'
+        ? 'authentication failed'
+        : 'authentication failed: the admin authentication module needs a challenge-response exchange (e.g. SCRAM), which the admin HTTP API does not support; use a password or a token',
+    );
+  }
+
+  private route(request: RequestLog): AdminRoute {
+    const route = ADMIN_ROUTES.get(request.path);
+    if (route === undefined) throw new AdminHttpError(404, 'NOT_FOUND', `no admin endpoint at ${request.path}`);
+    if (route.method !== request.method) {
+      throw new AdminHttpError(405, 'METHOD_NOT_ALLOWED', `${request.path} accepts ${route.method}, not ${request.method}`, { Allow: route.method });
+    }
+    return route;
+  }
+
+  private async entitle(route: AdminRoute, request: RequestLog, identity: string): Promise<void> {
+    const action = route.method === 'GET' ? 'read' : 'write';
+    const answer = await this.actions.checkAdmin(identity, action, request.path);
+    if (answer.allow === true) return;
+    this.log.warn({ ...request, action, reason: answer.reason }, 'admin: request not entitled');
+    throw new AdminHttpError(403, 'FORBIDDEN', `${JSON.stringify(identity)} is not entitled to ${action} ${request.path}`);
+  }
+}

@@ -1,0 +1,78 @@
+// What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
+// answers with. Body validation lives here too, since each route knows its own fields.
+import type { AdminActions } from '../security/admin-actions.js';
+import { ADMIN_PATHS, type EnabledResponse, type ResetResponse, type StatusResponse } from './admin-api.js';
+import { badRequest } from './admin-http-error.js';
+
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST';
+  /** Names the action in the log line written for each request. */
+  readonly action: string;
+  /** `body` is the parsed JSON body (undefined when empty); throws AdminHttpError 400 when invalid. */
+  run(actions: AdminActions, body: unknown): Promise<unknown>;
+}
+
+/** The body as an object with no fields but `allowed`; an absent body counts as `{}`. */
+function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('expected a JSON object as the request body');
+  for (const key of Object.keys(body)) {
+    // Strict, so a misspelt "user" is an error rather than a silent reset of everyone.
+    if (!allowed.includes(key)) {
+      const expected = allowed.length === 0 ? 'this request takes no fields' : `expected only ${allowed.map((k) => `"${k}"`).join(', ')}`;
+      throw badRequest(`unknown field ${JSON.stringify(key.slice(0, 64))} in the request body (${expected})`);
+    }
+  }
+  return body as Record<string, unknown>;
+}
+
+function resetTarget(body: unknown): string | undefined {
+  const { user } = objectBody(body, ['user']);
+  if (user === undefined) return undefined;
+  if (typeof user !== 'string' || user === '') throw badRequest('"user" must be a non-empty string (omit it to reset every user)');
+  return user;
+}
+
+const status: AdminRoute = {
+  method: 'GET',
+  action: 'entitlement status',
+  run: async (actions): Promise<StatusResponse> => actions.entitlementStatus(),
+};
+
+const reset: AdminRoute = {
+  method: 'POST',
+  action: 'entitlement reset',
+  run: async (actions, body): Promise<ResetResponse> => {
+    const user = resetTarget(body);
+    const { disconnected } = await actions.resetEntitlements(user);
+    return { reset: user ?? 'all', disconnected };
+  },
+};
+
+const disable: AdminRoute = {
+  method: 'POST',
+  action: 'entitlements disabled',
+  run: async (actions, body): Promise<EnabledResponse> => {
+    objectBody(body, []);
+    await actions.disableEntitlements();
+    return { enabled: false };
+  },
+};
+
+const enable: AdminRoute = {
+  method: 'POST',
+  action: 'entitlements enabled',
+  run: async (actions, body): Promise<EnabledResponse> => {
+    objectBody(body, []);
+    await actions.enableEntitlements();
+    return { enabled: true };
+  },
+};
+
+/** Path -> route. Paths match exactly (no trailing slash, no decoding), so the entitled resource is canonical. */
+export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, AdminRoute>([
+  [ADMIN_PATHS.status, status],
+  [ADMIN_PATHS.reset, reset],
+  [ADMIN_PATHS.disable, disable],
+  [ADMIN_PATHS.enable, enable],
+]);

@@ -1,0 +1,99 @@
+// `warden admin <status | reset [--user U] | disable | enable>`: one request to the admin HTTP
+// listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
+import { parseArgs } from 'node:util';
+import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
+import { adminAuthorization } from './admin-authorization.js';
+import { requestAdmin, type AdminHttpAnswer } from './admin-request.js';
+import { endpointUrl, resolveAdminUrl } from './admin-target.js';
+import { CliError, usageError } from './cli-error.js';
+import { EXIT } from './exit-codes.js';
+import { ADMIN_HELP } from './help.js';
+
+interface AdminCall {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: { user: string };
+}
+
+const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+function isSubcommand(name: string): name is Subcommand {
+  return (SUBCOMMANDS as readonly string[]).includes(name);
+}
+
+function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
+  if (user !== undefined && subcommand !== 'reset') throw usageError(`--user only goes with reset, not ${subcommand}`);
+  switch (subcommand) {
+    case 'status':
+      return { method: 'GET', path: ADMIN_PATHS.status };
+    case 'reset':
+      if (user === '') throw usageError('--user needs a user name (leave it out to reset everyone)');
+      return user === undefined ? { method: 'POST', path: ADMIN_PATHS.reset } : { method: 'POST', path: ADMIN_PATHS.reset, body: { user } };
+    case 'disable':
+      return { method: 'POST', path: ADMIN_PATHS.disable };
+    case 'enable':
+      return { method: 'POST', path: ADMIN_PATHS.enable };
+  }
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: {
+        user: { type: 'string' },
+        url: { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        'user-name': { type: 'string' },
+        'password-env': { type: 'string' },
+        'token-env': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw usageError(`${(err as Error).message} (see warden admin --help)`);
+  }
+}
+
+export async function runAdmin(argv: readonly string[]): Promise<number> {
+  const args = parse(argv);
+  if (args.values.help) {
+    process.stdout.write(ADMIN_HELP);
+    return EXIT.OK;
+  }
+  const [name, ...extra] = args.positionals;
+  if (name === undefined) throw usageError(`which command? One of: ${SUBCOMMANDS.join(', ')} (see warden admin --help)`);
+  if (!isSubcommand(name)) throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
+  if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])} after ${name}`);
+
+  const call = callFor(name, args.values.user);
+  // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
+  const authorization = adminAuthorization(
+    { userName: args.values['user-name'], passwordEnv: args.values['password-env'], tokenEnv: args.values['token-env'] },
+    process.env,
+  );
+  const url = endpointUrl(resolveAdminUrl({ url: args.values.url, config: args.values.config }, process.env), call.path);
+  const answer = await requestAdmin(url, call.method, authorization, call.body);
+  if (answer.status !== 200) throw refusal(url, answer);
+  if (answer.json === undefined) throw new CliError(`${url.href} answered HTTP 200 without a JSON body: is that the Warden admin listener?`);
+  process.stdout.write(`${JSON.stringify(answer.json, null, 2)}\n`);
+  return EXIT.OK;
+}
+
+function errorBody(json: unknown): AdminErrorBody['error'] | undefined {
+  if (typeof json !== 'object' || json === null || !('error' in json)) return undefined;
+  const { error } = json;
+  if (typeof error !== 'object' || error === null || !('code' in error) || !('message' in error)) return undefined;
+  return typeof error.code === 'string' && typeof error.message === 'string' ? (error as AdminErrorBody['error']) : undefined;
+}
+
+/** 401 and 403 get their own exit status, so scripts can tell "wrong credentials or rights" from "broken". */
+function refusal(url: URL, answer: AdminHttpAnswer): CliError {
+  const error = errorBody(answer.json);
+  const status = `HTTP ${answer.status}${error === undefined ? (answer.statusText === '' ? '' : ` ${answer.statusText}`) : ` ${error.code}`}`;
+  const message = error === undefined ? `${url.href} answered ${status}` : `${error.message} (${status})`;
+  return new CliError(message, answer.status === 401 || answer.status === 403 ? EXIT.REFUSED : EXIT.FAILURE);
+}

@@ -1,0 +1,64 @@
+// `warden [--config PATH]`: start the broker from a YAML config (--config, else WARDEN_CONFIG,
+// else the embedded default), log with pino, and shut down cleanly on SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import { dirname } from 'node:path';
+import { ConfigError, loadConfigFile, resolveConfigPath } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { EXIT } from './exit-codes.js';
+import { SERVE_HELP } from './help.js';
+import { packageVersion } from './version.js';
+
+export async function runServe(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    process.stderr.write(`warden: ${(err as Error).message}\n\n${SERVE_HELP}`);
+    return EXIT.USAGE;
+  }
+  if (args.values.help) {
+    process.stdout.write(SERVE_HELP);
+    return EXIT.OK;
+  }
+  if (args.values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return EXIT.OK;
+  }
+
+  const path = resolveConfigPath(args.values.config, process.env);
+  let config;
+  try {
+    config = loadConfigFile(path, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`warden: invalid configuration in ${path}:\n${err.message}\n`);
+      return EXIT.FAILURE;
+    }
+    throw err;
+  }
+
+  const log = createLogger(config.log.level, config.broker.name);
+  // Handlers go in before the listeners open, so a signal right after "listening" is not fatal.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  // Loaded here rather than at the top, so --help and --version do not load the whole broker.
+  const { startBroker } = await import('../start-broker.js');
+  // Relative module paths in the config resolve against the config file's directory.
+  const broker = await startBroker(config, { logger: log, baseDir: dirname(path) });
+  log.info({ config: path, version: packageVersion() }, 'warden started');
+  log.info({ signal: await stopped }, 'shutting down');
+  await broker.close();
+  log.flush();
+  return EXIT.OK;
+}

@@ -1,0 +1,32 @@
+// What the admin interface (HTTP listener, `warden admin`) can do to a running broker: the
+// entitlement actions of seed 003 ("Disabling Entitlement", cache reset) and the checks the
+// admin listener needs to authenticate and entitle its own requests.
+import type { AuthAnswer, EntitlementAnswer, LogonRequest } from './module-types.js';
+
+export interface EntitlementStatus {
+  /** False between a disable and the next enable. */
+  enabled: boolean;
+  cache: { size: number; hits: number; misses: number };
+  /** Calls made to entitlement modules since start. */
+  moduleCalls: number;
+  /** Module calls that threw, rejected or timed out (each denied). */
+  failures: number;
+}
+
+export interface AdminActions {
+  /**
+   * Entitlement reset: clear the cache (for one user, or everyone), call each entitlement
+   * module's reset(), and disconnect the affected connections (close 4004) so they reconnect
+   * under the current entitlements.
+   */
+  resetEntitlements(user?: string): Promise<{ disconnected: number }>;
+  /** Until enabled again every check allows everything, with no filter or select list, and nothing is cached. */
+  disableEntitlements(): Promise<void>;
+  /** New module contexts, cache cleared; existing connections and subscriptions are kept. */
+  enableEntitlements(): Promise<void>;
+  entitlementStatus(): EntitlementStatus;
+  /** Authenticate an admin request with the admin listener's authentication module (fail closed on module failure). */
+  authenticateAdmin(request: LogonRequest): Promise<AuthAnswer>;
+  /** Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST), resource = the request path. */
+  checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer>;
+}

@@ -1,0 +1,34 @@
+// The built-in authentication modules, by the name a config gives in `module:`, and the
+// password tools `warden passwd` uses.
+import type { AuthenticationModuleFactory } from '../module-types.js';
+import { createAllowAnyAuthentication } from './allow-any.js';
+import { createDenyAllAuthentication } from './deny-all.js';
+import { createHttpAuthentication } from './http.js';
+import { createImplicitAuthentication } from './implicit.js';
+import { createJwtAuthentication } from './jwt.js';
+import { createUsersAuthentication } from './users.js';
+
+// No prototype: a configured name like `constructor` or `toString` must find nothing.
+const builtins = Object.create(null) as Record<string, AuthenticationModuleFactory>;
+Object.assign(builtins, {
+  'allow-any': createAllowAnyAuthentication,
+  implicit: createImplicitAuthentication,
+  'deny-all': createDenyAllAuthentication,
+  users: createUsersAuthentication,
+  http: createHttpAuthentication,
+  jwt: createJwtAuthentication,
+});
+
+export const BUILTIN_AUTHENTICATION_MODULES: Readonly<Record<string, AuthenticationModuleFactory>> = Object.freeze(builtins);
+
+/** The module used when the config names none. */
+export const DEFAULT_AUTHENTICATION_MODULE = 'allow-any';
+
+export { createAllowAnyAuthentication } from './allow-any.js';
+export { createDenyAllAuthentication } from './deny-all.js';
+export { createHttpAuthentication } from './http.js';
+export { createImplicitAuthentication } from './implicit.js';
+export { createJwtAuthentication } from './jwt.js';
+export { createUsersAuthentication, makeUsersAuthenticationFactory, type UsersAuthenticationModule, type UsersModuleDependencies } from './users.js';
+export { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword, type ScryptParams } from './password-hash.js';
+export { scramCredentials } from './scram-credentials.js';

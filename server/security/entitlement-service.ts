@@ -1,0 +1,175 @@
+// The entitlement cache in front of one entitlement module (seed 003, "Entitlement Caching"):
+// the module is asked once per (resource type, action, user, resource) between resets, however
+// many callers need the answer at once (concurrent misses share one call). A module that throws,
+// rejects or misses the deadline denies, and that failure is not cached.
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { ALLOW_ALL, DENY_FAILED, isPromiseLike, toDecision, type Decision } from './decision.js';
+import type { EntitlementAction, EntitlementAnswer, EntitlementModule, EntitlementRequest, ResourceType } from './module-types.js';
+
+/** Instance-wide on/off switch (seed 003, "Disabling Entitlement"): shared by every service. */
+export class EntitlementSwitch {
+  enabled = true;
+}
+
+export interface EntitlementServiceOptions {
+  maxEntries: number;
+  /** 0: no expiry. */
+  ttlMs: number;
+  timeoutMs: number;
+}
+
+export interface EntitlementCounters {
+  hits: number;
+  misses: number;
+  moduleCalls: number;
+  failures: number;
+}
+
+export class EntitlementService implements EntitlementCounters {
+  hits = 0;
+  misses = 0;
+  moduleCalls = 0;
+  failures = 0;
+  private readonly cache: LRUCache<string, Decision>;
+  private readonly inflight = new Map<string, Promise<Decision>>();
+  /** Bumped by every reset/renew/clear: answers that were in flight across one are not cached. */
+  private gen = 0;
+
+  constructor(
+    private module: EntitlementModule,
+    /** Creates a fresh module context (used when entitlements are re-enabled). */
+    private readonly createModule: () => Promise<EntitlementModule>,
+    private readonly options: EntitlementServiceOptions,
+    private readonly toggle: EntitlementSwitch,
+    private readonly log: Logger,
+  ) {
+    this.cache = new LRUCache<string, Decision>({ max: options.maxEntries, ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}) });
+  }
+
+  get moduleName(): string {
+    return this.module.name;
+  }
+
+  /** Changes whenever cached answers are dropped; holders of derived caches compare it. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  get enabled(): boolean {
+    return this.toggle.enabled;
+  }
+
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  /** Synchronous when the answer is cached or the module answers synchronously. */
+  check(user: string, action: EntitlementAction, resourceType: ResourceType, resource: string, bypassSwitch = false): Decision | Promise<Decision> {
+    if (!this.toggle.enabled && !bypassSwitch) return ALLOW_ALL;
+    const key = `${resourceType}\u0000${action}\u0000${user}\u0000${resource}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.hits++;
+      return cached;
+    }
+    this.misses++;
+    const inflight = this.inflight.get(key);
+    if (inflight !== undefined) return inflight;
+    return this.ask(key, { user, action, resourceType, resource });
+  }
+
+  private ask(key: string, request: EntitlementRequest): Decision | Promise<Decision> {
+    this.moduleCalls++;
+    const generation = this.gen;
+    let answer: EntitlementAnswer | Promise<EntitlementAnswer>;
+    try {
+      answer = this.module.check(request);
+    } catch (err) {
+      return this.failed(request, err);
+    }
+    if (!isPromiseLike(answer)) return this.settle(key, generation, toDecision(answer));
+    const pending = this.withDeadline(Promise.resolve(answer), request).then(
+      (resolved) => this.settle(key, generation, toDecision(resolved)),
+      (err: unknown) => this.failed(request, err),
+    );
+    const tracked = pending.finally(() => this.inflight.delete(key));
+    this.inflight.set(key, tracked);
+    return tracked;
+  }
+
+  private settle(key: string, generation: number, decision: Decision): Decision {
+    if (generation === this.gen && this.toggle.enabled) this.cache.set(key, decision);
+    return decision;
+  }
+
+  private failed(request: EntitlementRequest, err: unknown): Decision {
+    this.failures++;
+    this.log.warn(
+      { module: this.module.name, user: request.user, action: request.action, resourceType: request.resourceType, resource: request.resource, err },
+      'entitlement module failed; denying',
+    );
+    return DENY_FAILED;
+  }
+
+  private withDeadline<T>(promise: Promise<T>, request: EntitlementRequest): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.options.timeoutMs} ms for ${request.action} ${request.resourceType} "${request.resource}"`)),
+        this.options.timeoutMs,
+      );
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  /** Entitlement reset: forget the answers (of one user, or all) and let the module drop its own state. */
+  async reset(user?: string): Promise<void> {
+    this.gen++;
+    if (user === undefined) this.cache.clear();
+    else {
+      const marker = `\u0000${user}\u0000`;
+      for (const key of [...this.cache.keys()]) {
+        // key = type \0 action \0 user \0 resource: the user sits between the second and third NUL.
+        const second = key.indexOf('\u0000', key.indexOf('\u0000') + 1);
+        if (key.startsWith(marker, second)) this.cache.delete(key);
+      }
+    }
+    try {
+      await this.module.reset?.();
+    } catch (err) {
+      this.log.error({ module: this.module.name, err }, 'entitlement module reset failed');
+    }
+  }
+
+  /** Re-enable: a new module context replaces the old one, and the cache starts empty. */
+  async renew(): Promise<void> {
+    this.gen++;
+    this.cache.clear();
+    const old = this.module;
+    this.module = await this.createModule();
+    try {
+      await old.close?.();
+    } catch (err) {
+      this.log.error({ module: old.name, err }, 'closing the previous entitlement module context failed');
+    }
+  }
+
+  /** Forget cached answers without touching the module (entitlements were disabled). */
+  clearCache(): void {
+    this.gen++;
+    this.cache.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.module.close?.();
+  }
+}

@@ -1,0 +1,28 @@
+// Reading a policy file (YAML, or JSON, which is YAML too). Every failure is a ConfigError that
+// names the file, and for validation failures the key path inside it. The YAML parser also
+// rejects duplicate keys, which JSON.parse would silently resolve to the last one.
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../../config/index.js';
+import { parseYamlText } from '../../config/yaml-text.js';
+import { createIssueFormatter } from '../../config/zod-issues.js';
+import { policySchema, type PolicyDefinition } from './policy-schema.js';
+
+/** `optionPath` is where the file is configured (`security.entitlement.options.file`), named when it cannot be read. */
+export async function readPolicyFile(file: string, optionPath: string): Promise<PolicyDefinition> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError([{ path: optionPath, message: `cannot read policy file ${JSON.stringify(file)} (${code})` }], file);
+  }
+  return parsePolicyDocument(parseYamlText(text, file), file);
+}
+
+/** Validates an already-parsed policy document; issue paths are relative to the document's root. */
+export function parsePolicyDocument(document: unknown, file: string): PolicyDefinition {
+  const formatter = createIssueFormatter();
+  const result = policySchema.safeParse(document, { reportInput: true, error: formatter.errorMap });
+  if (result.success) return result.data;
+  throw new ConfigError(formatter.toConfigIssues(result.error.issues, []), file);
+}

@@ -1,0 +1,95 @@
+// The two pluggable security boundaries (seed 003, "Authentication" and "Entitlement"): plain
+// TypeScript types, exported from `warden-broker/server` for people writing their own modules.
+// Every method may answer synchronously or with a promise; the broker checks for a thenable.
+import type { PeerCertificate } from 'node:tls';
+import type { Logger } from 'pino';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+// ---- authentication ------------------------------------------------------------------------
+
+/** How the client is proving its identity. */
+export type LogonMechanism = 'password' | 'token' | 'SCRAM-SHA-256' | 'implicit' | (string & {});
+
+export interface LogonRequest {
+  /** The name the client gave; '' for an implicit logon. */
+  readonly user: string;
+  readonly password: string | undefined;
+  /** A bearer token (e.g. a JWT). */
+  readonly token: string | undefined;
+  readonly mechanism: LogonMechanism;
+  /** Mechanism data from the client's first message (SCRAM's client-first-message). */
+  readonly data: string | undefined;
+  readonly remoteAddress: string;
+  /** The listener's name from the config (`admin` for the admin HTTP listener). */
+  readonly listener: string;
+  /** The verified TLS client certificate, when the listener uses TLS with client certificates. */
+  readonly peerCertificate: PeerCertificate | undefined;
+}
+
+export type AuthAnswer =
+  /** Logon accepted; `identity` is the user name the connection has from now on. `data` goes back to the client (SCRAM's server-final-message). */
+  | { readonly outcome: 'accept'; readonly identity: string; readonly data?: string }
+  /** Logon refused. `reason` is logged; the client only learns LOGON_FAILED. */
+  | { readonly outcome: 'reject'; readonly reason: string }
+  /** The client must answer `data`; its answer goes to `respond`, which continues the exchange. */
+  | {
+      readonly outcome: 'challenge';
+      readonly data: string;
+      respond(response: string): MaybePromise<AuthAnswer>;
+    };
+
+export interface AuthenticationModule {
+  /** Used in logs. */
+  readonly name: string;
+  /** True if a command before logon counts as a logon with an empty name (seed 003, implicit logon). */
+  readonly allowsImplicitLogon?: boolean;
+  authenticate(request: LogonRequest): MaybePromise<AuthAnswer>;
+  close?(): MaybePromise<void>;
+}
+
+// ---- entitlement ---------------------------------------------------------------------------
+
+export type EntitlementAction = 'logon' | 'read' | 'write' | 'admin';
+export type ResourceType = 'logon' | 'topic' | 'admin';
+
+export interface EntitlementRequest {
+  /** The authenticated identity ('' after an implicit logon). */
+  readonly user: string;
+  readonly action: EntitlementAction;
+  readonly resourceType: ResourceType;
+  /** The topic for `topic`; the admin resource path for `admin`; '' for `logon`. */
+  readonly resource: string;
+}
+
+export type EntitlementAnswer =
+  | { readonly allow: false; readonly reason?: string }
+  /** `filter` and `select` restrict what is read or written (content filters and select lists). */
+  | { readonly allow: true; readonly filter?: string; readonly select?: string };
+
+export interface EntitlementModule {
+  readonly name: string;
+  check(request: EntitlementRequest): MaybePromise<EntitlementAnswer>;
+  /** An entitlement reset: drop whatever the module cached or loaded (the policy module re-reads its file). */
+  reset?(): MaybePromise<void>;
+  close?(): MaybePromise<void>;
+}
+
+// ---- loading -------------------------------------------------------------------------------
+
+export interface ModuleContext {
+  /** A logger for the module (child of the broker's). */
+  readonly log: Logger;
+  /** Directory relative paths in the module's options resolve against (the config file's). */
+  readonly baseDir: string;
+  /** Where the module is configured, e.g. `security.authentication` or `listeners[1].entitlement`: put it in option errors. */
+  readonly configPath: string;
+}
+
+/**
+ * What a module file exports as its default export (or a built-in registers): a factory taking
+ * the `options` object from the config. It should validate its options and throw a ConfigError
+ * (see `parseModuleOptions`) naming the key when they are wrong.
+ */
+export type AuthenticationModuleFactory = (options: Readonly<Record<string, unknown>>, context: ModuleContext) => MaybePromise<AuthenticationModule>;
+export type EntitlementModuleFactory = (options: Readonly<Record<string, unknown>>, context: ModuleContext) => MaybePromise<EntitlementModule>;

@@ -1,0 +1,168 @@
+// Builds the authentication and entitlement modules the config names (instance level, per
+// listener overrides, admin) and carries out the admin actions of seed 003 across all of them.
+import type { Logger } from 'pino';
+import type { ModuleSpec, WardenConfig } from '../config/index.js';
+import type { AdminActions, EntitlementStatus } from './admin-actions.js';
+import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
+import { Authenticator } from './authenticator.js';
+import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
+import { EntitlementService, EntitlementSwitch } from './entitlement-service.js';
+import { loadModule, type ModuleKind } from './module-loader.js';
+import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
+import { isPromiseLike } from './decision.js';
+
+const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
+  kind: 'authentication',
+  builtins: BUILTIN_AUTHENTICATION_MODULES,
+  requiredMethods: ['authenticate'],
+};
+const ENTITLEMENT: ModuleKind<EntitlementModule> = {
+  kind: 'entitlement',
+  builtins: BUILTIN_ENTITLEMENT_MODULES,
+  requiredMethods: ['check'],
+};
+
+/** What one listener's sessions use. */
+export interface ListenerSecurity {
+  readonly authenticator: Authenticator;
+  readonly entitlements: EntitlementService;
+}
+
+/** Disconnects the sessions of one user (or all logged-on sessions); returns how many. */
+export type DisconnectUsers = (user: string | undefined, code: number, reason: string) => number;
+
+export class SecurityManager implements AdminActions {
+  readonly toggle = new EntitlementSwitch();
+  private readonly byListener = new Map<string, ListenerSecurity>();
+  private readonly authenticators: Authenticator[] = [];
+  private readonly services: EntitlementService[] = [];
+  private admin: ListenerSecurity | null = null;
+  private disconnect: DisconnectUsers = () => 0;
+
+  private constructor(
+    private readonly config: WardenConfig,
+    private readonly baseDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  static async create(config: WardenConfig, baseDir: string, log: Logger): Promise<SecurityManager> {
+    const manager = new SecurityManager(config, baseDir, log);
+    try {
+      await manager.build();
+    } catch (err) {
+      await manager.close();
+      throw err;
+    }
+    return manager;
+  }
+
+  private async build(): Promise<void> {
+    const security = this.config.security;
+    const instanceAuth = await this.authenticator(security.authentication, 'security.authentication');
+    const instanceEntitlements = await this.entitlementService(security.entitlement, 'security.entitlement');
+    const instance: ListenerSecurity = { authenticator: instanceAuth, entitlements: instanceEntitlements };
+    for (const [index, listener] of this.config.listeners.entries()) {
+      const path = `listeners[${index}]`;
+      this.byListener.set(listener.name, {
+        authenticator: listener.authentication ? await this.authenticator(listener.authentication, `${path}.authentication`) : instanceAuth,
+        entitlements: listener.entitlement ? await this.entitlementService(listener.entitlement, `${path}.entitlement`) : instanceEntitlements,
+      });
+    }
+    const admin = this.config.admin;
+    this.admin = {
+      authenticator: admin.authentication ? await this.authenticator(admin.authentication, 'admin.authentication') : instance.authenticator,
+      entitlements: admin.entitlement ? await this.entitlementService(admin.entitlement, 'admin.entitlement') : instance.entitlements,
+    };
+  }
+
+  private async authenticator(spec: ModuleSpec, configPath: string): Promise<Authenticator> {
+    const log = this.log.child({ module: spec.module });
+    const module = await loadModule(AUTHENTICATION, spec, { log, baseDir: this.baseDir, configPath });
+    const authenticator = new Authenticator(module, this.config.security.moduleTimeoutMs, log);
+    this.authenticators.push(authenticator);
+    return authenticator;
+  }
+
+  private async entitlementService(spec: ModuleSpec, configPath: string): Promise<EntitlementService> {
+    const log = this.log.child({ module: spec.module });
+    const create = (): Promise<EntitlementModule> => loadModule(ENTITLEMENT, spec, { log, baseDir: this.baseDir, configPath });
+    const { entitlementCache, moduleTimeoutMs } = this.config.security;
+    const service = new EntitlementService(
+      await create(),
+      create,
+      { maxEntries: entitlementCache.maxEntries, ttlMs: entitlementCache.ttlMs, timeoutMs: moduleTimeoutMs },
+      this.toggle,
+      log,
+    );
+    this.services.push(service);
+    return service;
+  }
+
+  forListener(name: string): ListenerSecurity {
+    const found = this.byListener.get(name);
+    if (found === undefined) throw new Error(`no security set up for listener "${name}"`);
+    return found;
+  }
+
+  /** The broker registers how to disconnect users once its sessions exist. */
+  onDisconnectUsers(disconnect: DisconnectUsers): void {
+    this.disconnect = disconnect;
+  }
+
+  // ---- admin actions (seed 003) --------------------------------------------------------------
+
+  async resetEntitlements(user?: string): Promise<{ disconnected: number }> {
+    await Promise.all(this.services.map((s) => s.reset(user)));
+    const disconnected = this.disconnect(user, 4004, user === undefined ? 'entitlements reset' : `entitlements reset for ${user}`.slice(0, 120));
+    this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
+    return { disconnected };
+  }
+
+  async disableEntitlements(): Promise<void> {
+    this.toggle.enabled = false;
+    for (const s of this.services) s.clearCache();
+    this.log.warn('entitlements disabled: every request is allowed until they are enabled again');
+  }
+
+  async enableEntitlements(): Promise<void> {
+    await Promise.all(this.services.map((s) => s.renew()));
+    this.toggle.enabled = true;
+    this.log.info('entitlements enabled with new module contexts; an entitlement reset is recommended');
+  }
+
+  entitlementStatus(): EntitlementStatus {
+    let size = 0;
+    let hits = 0;
+    let misses = 0;
+    let moduleCalls = 0;
+    let failures = 0;
+    for (const s of this.services) {
+      size += s.cacheSize;
+      hits += s.hits;
+      misses += s.misses;
+      moduleCalls += s.moduleCalls;
+      failures += s.failures;
+    }
+    return { enabled: this.toggle.enabled, cache: { size, hits, misses }, moduleCalls, failures };
+  }
+
+  async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {
+    const outcome = await this.admin!.authenticator.authenticate(request);
+    return outcome.outcome === 'failed' ? { outcome: 'reject', reason: outcome.reason } : outcome;
+  }
+
+  async checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
+    // Admin requests stay entitled while client entitlements are disabled: disabling opens the
+    // data, not the control plane (configure admin.entitlement with a local module, e.g. a
+    // policy file, so admins can act when the main entitlement service is down).
+    const pending = this.admin!.entitlements.check(user, action, 'admin', resource, true);
+    const decision = isPromiseLike(pending) ? await pending : pending;
+    return decision.allow ? { allow: true } : { allow: false };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.authenticators.map((a) => a.close()), ...this.services.map((s) => s.close())];
+    const results = await Promise.allSettled(all);
+    for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
+  }
+}

@@ -1,0 +1,143 @@
+// `warden admin` as a real process against an AdminListener started in this test process (over
+// RecordingAdminActions; end-to-end through the real broker lives in test/security).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
+import { runCli } from './cli-process.js';
+import { startAdminListener, type ListenerFixture } from './listener-fixture.js';
+
+let admin: ListenerFixture;
+beforeEach(async () => {
+  admin = await startAdminListener();
+});
+afterEach(() => admin.close());
+
+const dir = mkdtempSync(join(tmpdir(), 'warden-admin-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const AS_ADMIN = { WARDEN_ADMIN_USER: ADMIN.user, WARDEN_ADMIN_PASSWORD: ADMIN.password };
+
+/** `warden admin ...args` against the listener of this test. */
+function runAdmin(args: readonly string[], env: NodeJS.ProcessEnv) {
+  return runCli(['admin', ...args, '--url', admin.url], { env });
+}
+
+describe('warden admin', () => {
+  it('status prints the entitlement status as JSON and exits 0', async () => {
+    const result = await runAdmin(['status'], AS_ADMIN);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual(STATUS);
+    expect(result.stdout).toBe(`${JSON.stringify(STATUS, null, 2)}\n`);
+  });
+
+  it('reset, with and without --user, over a token', async () => {
+    const env = { WARDEN_ADMIN_TOKEN: TOKEN };
+    expect(JSON.parse((await runAdmin(['reset'], env)).stdout)).toEqual({ reset: 'all', disconnected: 2 });
+    expect(JSON.parse((await runAdmin(['reset', '--user', 'alice'], env)).stdout)).toEqual({ reset: 'alice', disconnected: 2 });
+    expect(admin.actions.callsOf('resetEntitlements')).toEqual([[undefined], ['alice']]);
+    expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ mechanism: 'token', token: TOKEN });
+  });
+
+  it('disable and enable', async () => {
+    expect(JSON.parse((await runAdmin(['disable'], AS_ADMIN)).stdout)).toEqual({ enabled: false });
+    expect(JSON.parse((await runAdmin(['enable'], AS_ADMIN)).stdout)).toEqual({ enabled: true });
+  });
+
+  it('takes the password from the variable --password-env names, and the name from --user-name', async () => {
+    const result = await runAdmin(['status', '--user-name', VIEWER.user, '--password-env', 'MY_PW'], { MY_PW: VIEWER.password });
+    expect(result.code).toBe(0);
+    expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ user: VIEWER.user, password: VIEWER.password });
+  });
+
+  it('exits 3 with the message when authentication fails (401) or the action is not entitled (403)', async () => {
+    const denied = await runAdmin(['status'], { ...AS_ADMIN, WARDEN_ADMIN_PASSWORD: 'wrong' });
+    expect(denied).toMatchObject({ code: 3, stdout: '', stderr: 'warden admin: authentication failed (HTTP 401 UNAUTHORIZED)\n' });
+    const forbidden = await runAdmin(['disable'], { WARDEN_ADMIN_USER: VIEWER.user, WARDEN_ADMIN_PASSWORD: VIEWER.password });
+    expect(forbidden).toMatchObject({ code: 3, stderr: 'warden admin: "viewer" is not entitled to write /admin/entitlements/disable (HTTP 403 FORBIDDEN)\n' });
+  });
+
+  it('exits 1 when the broker fails the action', async () => {
+    admin.actions.failing.add('enableEntitlements');
+    const result = await runAdmin(['enable'], AS_ADMIN);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/see the broker log \(HTTP 500 INTERNAL_ERROR\)/) });
+  });
+
+  it('exits 1 naming the URL when nothing listens there', async () => {
+    const url = admin.url;
+    await admin.close();
+    const result = await runCli(['admin', 'status', '--url', url], { env: AS_ADMIN });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `warden admin: cannot connect to the admin listener at ${url}: connection refused (is the broker running, with admin.enabled, on that address?)\n`,
+    );
+  });
+
+  it('finds the listener from admin.host and admin.port of --config or WARDEN_CONFIG', async () => {
+    const path = join(dir, 'admin.yaml');
+    writeFileSync(path, `admin:\n  host: 127.0.0.1\n  port: ${new URL(admin.url).port}\n`);
+    expect(await runCli(['admin', 'status', '--config', path], { env: AS_ADMIN })).toMatchObject({ code: 0, stderr: '' });
+    expect(await runCli(['admin', 'status'], { env: { ...AS_ADMIN, WARDEN_CONFIG: path } })).toMatchObject({ code: 0, stderr: '' });
+    expect(admin.actions.callsOf('entitlementStatus')).toHaveLength(2);
+  });
+
+  it('exits 1 when the config says the admin listener is disabled', async () => {
+    const path = join(dir, 'disabled.yaml');
+    writeFileSync(path, 'admin:\n  enabled: false\n');
+    const result = await runCli(['admin', 'status', '--config', path], { env: AS_ADMIN });
+    expect(result).toMatchObject({ code: 1, stderr: `warden admin: the admin listener is disabled in ${path} (admin.enabled: false); enable it, or pass --url\n` });
+  });
+
+  it('exits 1 when the config it should read the address from is invalid', async () => {
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, 'listeners: 7\n');
+    const result = await runCli(['admin', 'status', '--config', path], { env: AS_ADMIN });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot take the admin address from the config \(or pass --url\)/);
+    expect(result.stderr).toContain(path);
+  });
+
+  it('exits 2 on usage errors, before sending anything', async () => {
+    const cases: [readonly string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['status'], {}, /no admin credentials: set WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD, or WARDEN_ADMIN_TOKEN/],
+      [['status'], { ...AS_ADMIN, WARDEN_ADMIN_TOKEN: TOKEN }, /both WARDEN_ADMIN_PASSWORD and WARDEN_ADMIN_TOKEN are set/],
+      [['status'], { WARDEN_ADMIN_PASSWORD: 'x' }, /no admin user name/],
+      [['status', '--token-env', 'NOPE'], {}, /NOPE \(named by --token-env\) is not set/],
+      [['status', '--password', 'x'], AS_ADMIN, /Unknown option '--password'/],
+      [['status', '--user', 'alice'], AS_ADMIN, /--user only goes with reset/],
+      [['frobnicate'], AS_ADMIN, /unknown admin command "frobnicate"/],
+      [[], AS_ADMIN, /which command\?/],
+    ];
+    for (const [args, env, message] of cases) {
+      const result = await runAdmin(args, env);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toMatch(message);
+    }
+    expect(admin.actions.calls).toHaveLength(0);
+  });
+
+  it('refuses a URL with credentials in it', async () => {
+    const result = await runCli(['admin', 'status', '--url', 'http://admin:pw@127.0.0.1:1'], { env: AS_ADMIN });
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringMatching(/--url must not contain credentials/) });
+  });
+
+  it('has help that says where credentials come from and what the exit codes are', async () => {
+    const help = await runCli(['admin', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/WARDEN_ADMIN_PASSWORD/);
+    expect(help.stdout).toMatch(/ps\)/);
+    expect(help.stdout).toMatch(/3 refused/);
+  });
+});
+
+describe('warden dispatch', () => {
+  it('names the commands in the top-level help and refuses an unknown one with exit 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/warden passwd/);
+    expect(help.stdout).toMatch(/warden admin/);
+    const unknown = await runCli(['pasword']);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "pasword"/) });
+  });
+});

@@ -1,0 +1,74 @@
+// A tiny AdminActions for testing the admin HTTP layer on its own: fixed users and a token, an
+// entitlement rule (viewer may only read), canned answers, and a record of every call. The real
+// implementation is the broker's; end-to-end tests through it live in test/security.
+import type { AdminActions, EntitlementStatus } from '../../server/security/admin-actions.js';
+import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
+
+export const ADMIN = { user: 'admin', password: 'admin-secret-pw' };
+export const VIEWER = { user: 'viewer', password: 'viewer-secret-pw' };
+/** Authenticates as "robot", who may read and write. */
+export const TOKEN = 'robot-token-0123456789';
+/** A user whose logon the module answers with a SCRAM-style challenge. */
+export const CHALLENGED = { user: 'scram-user', password: 'irrelevant-pw' };
+
+export const STATUS: EntitlementStatus = { enabled: true, cache: { size: 3, hits: 10, misses: 4 }, moduleCalls: 4, failures: 0 };
+
+export type ActionName = 'resetEntitlements' | 'disableEntitlements' | 'enableEntitlements' | 'entitlementStatus' | 'authenticateAdmin' | 'checkAdmin';
+
+export interface RecordedCall {
+  readonly name: ActionName;
+  readonly args: readonly unknown[];
+}
+
+export class RecordingAdminActions implements AdminActions {
+  readonly calls: RecordedCall[] = [];
+  /** Actions that throw, to test the listener's 500 path. */
+  readonly failing = new Set<ActionName>();
+  /** How many connections a reset reports disconnecting. */
+  disconnected = 2;
+
+  callsOf(name: ActionName): readonly (readonly unknown[])[] {
+    return this.calls.filter((call) => call.name === name).map((call) => call.args);
+  }
+
+  private record(name: ActionName, ...args: unknown[]): void {
+    this.calls.push({ name, args });
+    if (this.failing.has(name)) throw new Error(`${name} failed on purpose (internal detail)`);
+  }
+
+  async resetEntitlements(user?: string): Promise<{ disconnected: number }> {
+    this.record('resetEntitlements', user);
+    return { disconnected: this.disconnected };
+  }
+
+  async disableEntitlements(): Promise<void> {
+    this.record('disableEntitlements');
+  }
+
+  async enableEntitlements(): Promise<void> {
+    this.record('enableEntitlements');
+  }
+
+  entitlementStatus(): EntitlementStatus {
+    this.record('entitlementStatus');
+    return STATUS;
+  }
+
+  async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {
+    this.record('authenticateAdmin', request);
+    if (request.mechanism === 'token') {
+      return request.token === TOKEN ? { outcome: 'accept', identity: 'robot' } : { outcome: 'reject', reason: 'unknown token' };
+    }
+    if (request.user === CHALLENGED.user) return { outcome: 'challenge', data: 'r=nonce', respond: () => ({ outcome: 'reject', reason: 'no' }) };
+    for (const known of [ADMIN, VIEWER]) {
+      if (request.user === known.user && request.password === known.password) return { outcome: 'accept', identity: known.user };
+    }
+    return { outcome: 'reject', reason: `bad password for ${request.user}` };
+  }
+
+  async checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
+    this.record('checkAdmin', user, action, resource);
+    if (user === VIEWER.user && action === 'write') return { allow: false, reason: 'viewers only read' };
+    return { allow: true };
+  }
+}
