@@ -11,3 +11,21 @@ export {
   type NativeListenerConfig,
 } from './config/index.js';
 export * from '../protocol/native.js';
+// For people writing their own authentication and entitlement modules (docs/authentication.md, docs/entitlement.md).
+export type {
+  AuthAnswer,
+  AuthenticationModule,
+  AuthenticationModuleFactory,
+  EntitlementAction,
+  EntitlementAnswer,
+  EntitlementModule,
+  EntitlementModuleFactory,
+  EntitlementRequest,
+  LogonMechanism,
+  LogonRequest,
+  MaybePromise,
+  ModuleContext,
+  ResourceType,
+} from './security/module-types.js';
+export { parseModuleOptions } from './security/module-options.js';
+export type { AdminActions, EntitlementStatus } from './security/admin-actions.js';

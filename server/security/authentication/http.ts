@@ -39,6 +39,11 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
     context.log.warn({ origin: url.origin }, 'http authentication module sends passwords unencrypted (http:// to a non-loopback host); use https://');
   }
 
+  // set() replaces whatever spelling of these the configured headers used.
+  const headers = new Headers(parsed.headers);
+  headers.set('content-type', 'application/json');
+  headers.set('accept', 'application/json');
+
   const ask = async (request: LogonRequest): Promise<AuthAnswer> => {
     let response: Response;
     let body: string;
@@ -46,7 +51,7 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { ...parsed.headers, 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: JSON.stringify(requestBody(request)),
         // A redirect could carry the password somewhere else (or to plain http).
         redirect: 'error',

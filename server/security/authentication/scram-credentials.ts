@@ -18,8 +18,8 @@ export interface ScramCredentials {
 
 /** RFC 7677 section 4: at least 4096 iterations. */
 export const MIN_SCRAM_ITERATIONS = 4096;
-/** The client pays for the iterations on every logon; beyond this is a typo. */
-export const MAX_SCRAM_ITERATIONS = 10_000_000;
+/** The client pays for the iterations on every logon, and the SDK refuses more than this (client/scram.ts). */
+export const MAX_SCRAM_ITERATIONS = 1_000_000;
 
 const SALT_BYTES = 16;
 const MIN_SALT_BYTES = 8;

@@ -54,6 +54,7 @@ const SCRAM_MECHANISM = 'SCRAM-SHA-256';
 export function makeUsersAuthenticationFactory(dependencies: UsersModuleDependencies = {}) {
   return async (options: Readonly<Record<string, unknown>>, context: ModuleContext): Promise<UsersAuthenticationModule> => {
     const parsed = parseModuleOptions(usersOptionsSchema, options, context);
+    // The paths named here all start with a key (`users`, `usersFile`), so a "." always fits.
     const optionPath = (path: KeyPath) => `${context.configPath}.options.${formatKeyPath(path)}`;
 
     const inline = compileUserEntries(

@@ -46,79 +46,94 @@ export const UNKNOWN_USER_ENTITLEMENTS: UserEntitlements = Object.freeze({
   admin: NOTHING_ALLOWED,
 });
 
-class RulesBuilder {
-  readonly denies: RuleEntry<DenyAnswer>[] = [];
-  readonly grants: RuleEntry<AllowAnswer>[] = [];
-
-  constructor(private readonly noGrant: DenyAnswer) {}
-
-  build(): ActionRules {
-    return Object.freeze({ denies: this.denies, grants: this.grants, noGrant: this.noGrant });
-  }
-}
-
 export function bindUser(policy: PreparedPolicy, user: string, log: Logger): UserEntitlements {
   const groups = policy.membership.get(user) ?? (policy.allowUnknownUser ? [DEFAULT_GROUP] : undefined);
   if (groups === undefined) return UNKNOWN_USER_ENTITLEMENTS;
+  const binder = new UserBinder(user, log);
+  const logon = binder.addDenyRules(policy.denyRules, groups);
+  binder.addGrants(policy, groups);
+  return binder.build(logon);
+}
 
-  const rules = { read: new RulesBuilder(NO_GRANT.read), write: new RulesBuilder(NO_GRANT.write), admin: new RulesBuilder(NO_GRANT.admin) };
-  const unbound = (pattern: TopicPattern, reason: string, effect: string): void => {
-    log.debug({ user, pattern: pattern.source, reason }, `policy pattern cannot be bound for this user; it ${effect}`);
-  };
-  const bindGrant = (pattern: TopicPattern, values: PlaceholderValues): TopicMatcher | undefined => {
+interface RulesInProgress {
+  readonly denies: RuleEntry<DenyAnswer>[];
+  readonly grants: RuleEntry<AllowAnswer>[];
+  readonly noGrant: DenyAnswer;
+}
+
+function emptyRules(noGrant: DenyAnswer): RulesInProgress {
+  return { denies: [], grants: [], noGrant };
+}
+
+/** Collects one user's bound rules per kind of request. */
+class UserBinder {
+  private readonly rules = { read: emptyRules(NO_GRANT.read), write: emptyRules(NO_GRANT.write), admin: emptyRules(NO_GRANT.admin) };
+
+  constructor(
+    private readonly user: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Adds the deny rules that reach the user; returns the logon answer they leave. */
+  addDenyRules(denyRules: readonly PreparedDenyRule[], groups: readonly string[]): AllowAnswer | DenyAnswer {
+    let logon: AllowAnswer | DenyAnswer = ALLOW;
+    for (const rule of denyRules) {
+      const through = groupsRuleReaches(rule, this.user, groups);
+      if (through.length === 0) continue;
+      if (rule.actions.has('logon') && logon === ALLOW) logon = rule.answer;
+      // Without ${group} the rule means the same through every group: bind it once.
+      for (const group of rule.usesGroup ? through : through.slice(0, 1)) {
+        const values = { user: this.user, group };
+        for (const action of ['read', 'write'] as const) {
+          if (!rule.actions.has(action)) continue;
+          for (const topic of rule.topics) this.rules[action].denies.push({ matcher: this.bindDeny(topic, values), answer: rule.answer });
+        }
+        if (!rule.actions.has('admin')) continue;
+        const paths = rule.paths === undefined ? [MATCH_EVERYTHING] : rule.paths.map((path) => this.bindDeny(path, values));
+        for (const matcher of paths) this.rules.admin.denies.push({ matcher, answer: rule.answer });
+      }
+    }
+    return logon;
+  }
+
+  /** Adds the grants of the user's groups, in policy order (the first match decides filter and select). */
+  addGrants(policy: PreparedPolicy, groups: readonly string[]): void {
+    for (const group of groups) {
+      const values = { user: this.user, group };
+      for (const grant of policy.groups.get(group)?.grants ?? []) {
+        for (const action of ['read', 'write'] as const) {
+          if (!grant.actions.has(action)) continue;
+          for (const topic of grant.topics) this.addGrant(this.rules[action], topic, values, grant.answer);
+        }
+        if (!grant.actions.has('admin')) continue;
+        // Admin answers carry no filter or select list: those are for topics.
+        if (grant.paths === undefined) this.rules.admin.grants.push({ matcher: MATCH_EVERYTHING, answer: ALLOW });
+        else for (const path of grant.paths) this.addGrant(this.rules.admin, path, values, ALLOW);
+      }
+    }
+  }
+
+  build(logon: AllowAnswer | DenyAnswer): UserEntitlements {
+    const { read, write, admin } = this.rules;
+    return Object.freeze({ logon, read: Object.freeze(read), write: Object.freeze(write), admin: Object.freeze(admin) });
+  }
+
+  private addGrant(rules: RulesInProgress, pattern: TopicPattern, values: PlaceholderValues, answer: AllowAnswer): void {
+    const bound = bindTopicPattern(pattern, values);
+    if ('matcher' in bound) rules.grants.push({ matcher: bound.matcher, answer });
+    else this.logUnbound(pattern, bound.unbound, 'grants nothing');
+  }
+
+  private bindDeny(pattern: TopicPattern, values: PlaceholderValues): TopicMatcher {
     const bound = bindTopicPattern(pattern, values);
     if ('matcher' in bound) return bound.matcher;
-    unbound(pattern, bound.unbound, 'grants nothing');
-    return undefined;
-  };
-  const bindDeny = (pattern: TopicPattern, values: PlaceholderValues): TopicMatcher => {
-    const bound = bindTopicPattern(pattern, values);
-    if ('matcher' in bound) return bound.matcher;
-    unbound(pattern, bound.unbound, 'denies everything');
+    this.logUnbound(pattern, bound.unbound, 'denies everything');
     return MATCH_EVERYTHING;
-  };
-
-  let logon: AllowAnswer | DenyAnswer = ALLOW;
-  for (const rule of policy.denyRules) {
-    const through = groupsRuleReaches(rule, user, groups);
-    if (through.length === 0) continue;
-    if (rule.actions.has('logon') && logon === ALLOW) logon = rule.answer;
-    // Without ${group} the rule means the same through every group: bind it once.
-    for (const group of rule.usesGroup ? through : through.slice(0, 1)) {
-      const values = { user, group };
-      for (const action of ['read', 'write'] as const) {
-        if (!rule.actions.has(action)) continue;
-        for (const topic of rule.topics) rules[action].denies.push({ matcher: bindDeny(topic, values), answer: rule.answer });
-      }
-      if (rule.actions.has('admin')) {
-        if (rule.paths === undefined) rules.admin.denies.push({ matcher: MATCH_EVERYTHING, answer: rule.answer });
-        else for (const path of rule.paths) rules.admin.denies.push({ matcher: bindDeny(path, values), answer: rule.answer });
-      }
-    }
   }
 
-  for (const group of groups) {
-    const values = { user, group };
-    for (const grant of policy.groups.get(group)?.grants ?? []) {
-      for (const action of ['read', 'write'] as const) {
-        if (!grant.actions.has(action)) continue;
-        for (const topic of grant.topics) {
-          const matcher = bindGrant(topic, values);
-          if (matcher !== undefined) rules[action].grants.push({ matcher, answer: grant.answer });
-        }
-      }
-      if (!grant.actions.has('admin')) continue;
-      // Admin answers carry no filter or select list: those are for topics.
-      if (grant.paths === undefined) rules.admin.grants.push({ matcher: MATCH_EVERYTHING, answer: ALLOW });
-      else
-        for (const path of grant.paths) {
-          const matcher = bindGrant(path, values);
-          if (matcher !== undefined) rules.admin.grants.push({ matcher, answer: ALLOW });
-        }
-    }
+  private logUnbound(pattern: TopicPattern, reason: string, effect: string): void {
+    this.log.debug({ user: this.user, pattern: pattern.source, reason }, `policy pattern cannot be bound for this user; it ${effect}`);
   }
-
-  return Object.freeze({ logon, read: rules.read.build(), write: rules.write.build(), admin: rules.admin.build() });
 }
 
 /** The user's groups the rule reaches them through: all of them if it names the user (or "*"), else those it names. */

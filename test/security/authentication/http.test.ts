@@ -22,7 +22,7 @@ async function closedPortUrl(): Promise<string> {
 describe('http module', () => {
   it('POSTs the logon as JSON and accepts a 2xx identity', async () => {
     const server = await serve((_request, _body, response) => json(response, 200, { identity: 'alice@corp' }));
-    const module = await createHttpAuthentication({ url: server.url, headers: { authorization: 'Bearer service-key' } }, moduleContext());
+    const module = await createHttpAuthentication({ url: server.url, headers: { authorization: 'Bearer service-key', 'Content-Type': 'text/plain' } }, moduleContext());
     expectAccept(await answerOf(module.authenticate(logon({ user: 'alice', password: 'pw', remoteAddress: '10.0.0.1', listener: 'native' }))), 'alice@corp');
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0].method).toBe('POST');

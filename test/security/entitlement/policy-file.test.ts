@@ -1,0 +1,154 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createPolicyEntitlement } from '../../../server/security/entitlement/index.js';
+import { allows, answerOf, configErrorOf, LEVEL, read, testContext, write } from './helpers.js';
+import { useTempDirs } from './temp-dir.js';
+
+const tempDir = useTempDirs();
+
+const POLICY_YAML = `# traders trade their own orders
+allowUnknownUser: false
+groups:
+  traders:
+    users: [alice, bob]
+    grants:
+      - { actions: [read, write], topics: ['orders/\${user}/#'] }
+      - { actions: [read], topics: ['prices/#'], filter: "/region = 'EU'" }
+deny:
+  - { users: ['*'], actions: [write], topics: ['prices/#'] }
+`;
+
+const CHANGED_YAML = `groups:
+  traders:
+    users: [alice]
+    grants:
+      - { actions: [read], topics: [news/#] }
+`;
+
+describe('policy module with a policy file', () => {
+  it('loads a YAML file relative to the config directory', async () => {
+    const dir = tempDir();
+    dir.write('policy.yaml', POLICY_YAML);
+    const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
+    expect(allows(module, write('alice', 'orders/alice/1'))).toBe(true);
+    expect(allows(module, write('alice', 'orders/bob/1'))).toBe(false);
+    expect(answerOf(module, read('bob', 'prices/x'))).toEqual({ allow: true, filter: "/region = 'EU'" });
+    expect(allows(module, write('bob', 'prices/x'))).toBe(false);
+  });
+
+  it('loads a JSON file, by absolute path', async () => {
+    const dir = tempDir();
+    const file = dir.write(
+      'policy.json',
+      JSON.stringify({ groups: { readers: { users: ['r'], grants: [{ actions: ['read'], topics: ['re:feed/${user}/[a-z]+'] }] } } }),
+    );
+    const module = await createPolicyEntitlement({ file }, testContext('/nonexistent'));
+    expect(allows(module, read('r', 'feed/r/abc'))).toBe(true);
+    expect(allows(module, read('r', 'feed/r/1'))).toBe(false);
+  });
+
+  it('names the file and the path inside it when the policy is invalid', async () => {
+    const dir = tempDir();
+    const file = dir.write('policy.yaml', POLICY_YAML.replace("topics: ['prices/#'], filter", "topics: ['prices/#', 'prices/#/x'], filter"));
+    const error = await configErrorOf(() => createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path)));
+    expect(error.source).toBe(file);
+    expect(error.issues).toEqual([
+      {
+        path: 'groups.traders.grants[1].topics[1]',
+        message: `expected a valid pattern ('#' must be the last topic level in "prices/#/x"), got "prices/#/x"`,
+      },
+    ]);
+    expect(error.message).toContain(file);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with the file', async () => {
+    const dir = tempDir();
+    const broken = dir.write('broken.yaml', 'groups:\n  traders: [unclosed\n');
+    const error = await configErrorOf(() => createPolicyEntitlement({ file: broken }, testContext()));
+    expect(error.source).toBe(broken);
+    expect(error.issues[0]?.message).toMatch(/^YAML syntax error at line \d+, column \d+/);
+
+    const duplicate = dir.write('duplicate.yaml', 'groups:\n  traders: {users: [a]}\n  traders: {users: [b]}\n');
+    const duplicateError = await configErrorOf(() => createPolicyEntitlement({ file: duplicate }, testContext()));
+    expect(duplicateError.source).toBe(duplicate);
+    expect(duplicateError.issues[0]?.message).toMatch(/unique/i);
+  });
+
+  it('names the option when the file cannot be read', async () => {
+    const dir = tempDir();
+    const error = await configErrorOf(() => createPolicyEntitlement({ file: 'missing.yaml' }, testContext(dir.path)));
+    const file = join(dir.path, 'missing.yaml');
+    expect(error.issues).toEqual([
+      { path: 'security.entitlement.options.file', message: `cannot read policy file ${JSON.stringify(file)} (ENOENT)` },
+    ]);
+  });
+});
+
+describe('policy module reset', () => {
+  it('re-reads the file and applies a valid change', async () => {
+    const dir = tempDir();
+    const file = dir.write('policy.yaml', POLICY_YAML);
+    const context = testContext(dir.path);
+    const module = await createPolicyEntitlement({ file: 'policy.yaml' }, context);
+    expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
+
+    dir.write('policy.yaml', CHANGED_YAML);
+    await module.reset?.();
+    expect(allows(module, read('bob', 'orders/bob/1'))).toBe(false);
+    expect(allows(module, read('bob', 'news/x'))).toBe(false);
+    expect(allows(module, read('alice', 'news/x'))).toBe(true);
+    expect(allows(module, read('alice', 'orders/alice/1'))).toBe(false);
+    expect(context.records).toContainEqual(expect.objectContaining({ level: LEVEL.info, file, msg: 'entitlement policy reloaded' }));
+  });
+
+  it('keeps the previous policy and logs an error when the changed file is invalid', async () => {
+    const dir = tempDir();
+    const file = dir.write('policy.yaml', POLICY_YAML);
+    const context = testContext(dir.path);
+    const module = await createPolicyEntitlement({ file: 'policy.yaml' }, context);
+
+    dir.write('policy.yaml', CHANGED_YAML.replace('news/#', 'news/+x'));
+    await expect(module.reset?.()).resolves.toBeUndefined();
+    expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
+    expect(allows(module, read('alice', 'news/x'))).toBe(false);
+    const errors = context.records.filter((record) => record.level === LEVEL.error);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        file,
+        msg: 'entitlement policy file is invalid; keeping the previous policy',
+        error: expect.stringContaining('groups.traders.grants[0].topics[0]'),
+      }),
+    ]);
+
+    // Once fixed, the next reset applies it.
+    dir.write('policy.yaml', CHANGED_YAML);
+    await module.reset?.();
+    expect(allows(module, read('alice', 'news/x'))).toBe(true);
+  });
+
+  it('keeps the previous policy when the file disappears or becomes empty', async () => {
+    const dir = tempDir();
+    const file = dir.write('policy.yaml', POLICY_YAML);
+    const context = testContext(dir.path);
+    const module = await createPolicyEntitlement({ file: 'policy.yaml' }, context);
+
+    rmSync(file);
+    await module.reset?.();
+    expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
+
+    // An empty (e.g. half-written) file has no groups, so it is invalid rather than "deny everyone".
+    dir.write('policy.yaml', '');
+    await module.reset?.();
+    expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
+    expect(context.records.filter((record) => record.level === LEVEL.error)).toHaveLength(2);
+  });
+
+  it('has nothing to re-read with an inline policy', async () => {
+    const context = testContext();
+    const module = await createPolicyEntitlement({ policy: { groups: { g: { users: ['u'], grants: [{ actions: ['read'], topics: ['a'] }] } } } }, context);
+    await module.reset?.();
+    expect(allows(module, read('u', 'a'))).toBe(true);
+    expect(context.records.filter((record) => record.level >= LEVEL.warn)).toEqual([]);
+  });
+});
