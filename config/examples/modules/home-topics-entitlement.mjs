@@ -6,10 +6,11 @@
 //       module: ./modules/home-topics-entitlement.mjs   # relative to the config file
 //       options:
 //         publicPrefix: public/        # everyone may read topics starting with this
+//         publishers: [newsdesk]       # these users may also write them
 //         admins: [root]               # these users may also use the admin interface
 //
 // Policy: every user may read and write below `home/<their name>/`, read anything starting with
-// `publicPrefix`, and nothing else. An empty user name (implicit logon) gets the public topics only.
+// `publicPrefix` (and write it if listed in `publishers`), and nothing else. An empty user name (implicit logon) gets the public topics only.
 //
 // The default export is a factory: (options, context) => module. `context.log` is a pino logger,
 // `context.configPath` says where the module is configured (use it in option errors).
@@ -17,6 +18,7 @@
 export default function createHomeTopicsEntitlement(options, context) {
   const publicPrefix = options.publicPrefix ?? 'public/';
   const admins = new Set(options.admins ?? []);
+  const publishers = new Set(options.publishers ?? []);
   if (typeof publicPrefix !== 'string') {
     throw new Error(`${context.configPath}.options.publicPrefix: expected a string`);
   }
@@ -33,8 +35,9 @@ export default function createHomeTopicsEntitlement(options, context) {
       const home = `home/${user}/`;
       // A user name containing "/" could otherwise reach into another user's home.
       const ownsTopic = user !== '' && !user.includes('/') && resource.startsWith(home);
-      if (action === 'write') return { allow: ownsTopic };
-      return { allow: ownsTopic || resource.startsWith(publicPrefix) };
+      const isPublic = resource.startsWith(publicPrefix);
+      if (action === 'write') return { allow: ownsTopic || (isPublic && publishers.has(user)) };
+      return { allow: ownsTopic || isPublic };
     },
     // Called on an entitlement reset; a module that loads rules from outside would reload here.
     reset() {

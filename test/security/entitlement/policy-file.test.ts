@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPolicyEntitlement } from '../../../server/security/entitlement/index.js';
-import { allows, answerOf, configErrorOf, LEVEL, read, testContext, write } from './helpers.js';
+import { admin, allows, answerOf, configErrorOf, LEVEL, logon, read, testContext, write } from './helpers.js';
 import { useTempDirs } from './temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -150,5 +150,28 @@ describe('policy module reset', () => {
     await module.reset?.();
     expect(allows(module, read('u', 'a'))).toBe(true);
     expect(context.records.filter((record) => record.level >= LEVEL.warn)).toEqual([]);
+  });
+});
+
+describe('the policy example in docs/entitlement.md', () => {
+  it('loads and means what the documentation says', async () => {
+    const docs = readFileSync(new URL('../../../docs/entitlement.md', import.meta.url), 'utf8');
+    const section = docs.slice(docs.indexOf('### The policy format'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const dir = tempDir();
+    dir.write('policy.yaml', example ?? '');
+    const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
+    expect(allows(module, write('alice', 'orders/alice/1'))).toBe(true);
+    expect(allows(module, write('alice', 'orders/bob/1'))).toBe(false);
+    expect(answerOf(module, read('bob', 'prices/eu'))).toEqual({ allow: true, filter: "/region = 'EU'", select: '-/internal' });
+    expect(allows(module, read('eve', 'prices/public/a'))).toBe(true);
+    expect(allows(module, write('admin', 'prices/a'))).toBe(false);
+    expect(allows(module, admin('admin', '/admin/entitlements/reset'))).toBe(true);
+    expect(allows(module, admin('olga', '/admin/status', 'read'))).toBe(true);
+    expect(allows(module, admin('olga', '/admin/entitlements/reset'))).toBe(false);
+    expect(allows(module, read('olga', 'inbox/olga/7'))).toBe(true);
+    expect(allows(module, read('olga', 'desks/ops/x'))).toBe(true);
+    expect(allows(module, logon('mallory'))).toBe(false);
   });
 });

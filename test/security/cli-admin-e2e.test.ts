@@ -1,0 +1,80 @@
+// `warden admin` against a real `warden` process running the secure example (on ephemeral ports).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connect } from '../../client/index.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/server/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'warden-secure-'));
+let broker: ChildProcess;
+let nativeUrl: string;
+let adminUrl: string;
+
+beforeAll(async () => {
+  const config = parse(readFileSync(join(ROOT, 'config/examples/secure.yaml'), 'utf8')) as {
+    listeners: { port: number }[];
+    admin: { port: number };
+  };
+  config.listeners[0]!.port = 0;
+  config.admin.port = 0;
+  copyFileSync(join(ROOT, 'config/examples/policy.yaml'), join(dir, 'policy.yaml'));
+  writeFileSync(join(dir, 'secure.yaml'), JSON.stringify(config));
+  broker = spawn(process.execPath, [CLI, '--config', join(dir, 'secure.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: broker.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'admin listener started') adminUrl = entry.url!;
+      if (entry.msg === 'listening') nativeUrl = entry.url!;
+      if (adminUrl !== undefined && nativeUrl !== undefined) resolve();
+    });
+    broker.once('exit', (code) => reject(new Error(`warden exited with ${code}`)));
+  });
+});
+
+afterAll(async () => {
+  if (broker.exitCode === null) {
+    const exited = new Promise((resolve) => broker.once('exit', resolve));
+    broker.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function admin(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'admin', ...args, '--url', adminUrl], {
+    env: { ...process.env, WARDEN_ADMIN_USER: '', WARDEN_ADMIN_PASSWORD: '', WARDEN_ADMIN_TOKEN: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+const asAdmin = { WARDEN_ADMIN_USER: 'admin', WARDEN_ADMIN_PASSWORD: 'admin-secret' };
+
+it('status, reset --user, disable and enable as admin; refused for a trader', async () => {
+  const status = await admin(['status'], asAdmin);
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout)).toMatchObject({ enabled: true, failures: 0 });
+
+  const refused = await admin(['disable'], { WARDEN_ADMIN_USER: 'alice', WARDEN_ADMIN_PASSWORD: 'alice-pw' });
+  expect(refused.code).toBe(3);
+
+  const alice = await connect(nativeUrl, { user: 'alice', password: 'alice-pw', reconnect: false });
+  const gone = new Promise<number>((resolve) => alice.once('disconnected', (info) => resolve(info.code)));
+  const reset = await admin(['reset', '--user', 'alice'], asAdmin);
+  expect(reset.code).toBe(0);
+  expect(JSON.parse(reset.stdout)).toEqual({ reset: 'alice', disconnected: 1 });
+  expect(await gone).toBe(4004);
+
+  expect(JSON.parse((await admin(['disable'], asAdmin)).stdout)).toEqual({ enabled: false });
+  expect(JSON.parse((await admin(['enable'], asAdmin)).stdout)).toEqual({ enabled: true });
+});

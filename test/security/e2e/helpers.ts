@@ -1,0 +1,216 @@
+// Shared fixtures for the end-to-end security tests: everything a test starts (brokers, SDK
+// clients, raw protocol clients, local HTTP services, temp dirs) is registered here and torn down
+// after each test, in an order that never leaves a broker waiting on a hanging request.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect } from 'vitest';
+import { Client, connect, WardenError, type ConnectOptions, type Message } from '../../../client/index.js';
+import { startTestBroker, type TestBroker, type TestBrokerOverrides } from '../../helpers/broker.js';
+import { Collector } from '../../helpers/collector.js';
+import { RawClient, type Frame } from '../../helpers/raw-client.js';
+
+/** scrypt parameters cheap enough for tests (the format and checks are the same as production's). */
+export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
+
+export interface SeenRequest {
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly headers: IncomingMessage['headers'];
+  /** The body parsed as JSON (undefined when empty). */
+  readonly body: unknown;
+}
+
+export type ServiceHandler = (seen: SeenRequest, response: ServerResponse) => void;
+
+export interface TestService {
+  readonly url: string;
+  readonly seen: SeenRequest[];
+  /** Resolves once at least n requests have been received (event-driven). */
+  received(n: number): Promise<void>;
+}
+
+export interface TempDir {
+  readonly path: string;
+  /** Writes `text` to `name` in the directory; returns the full path. */
+  write(name: string, text: string): string;
+}
+
+export interface Resources {
+  broker(overrides?: TestBrokerOverrides): Promise<TestBroker>;
+  /** connect() with reconnection off unless asked; the client is closed after the test. */
+  client(url: string, options: ConnectOptions): Promise<Client>;
+  /** A raw protocol client (JSON encoding by default), closed after the test. */
+  raw(url: string, encoding?: 'json' | 'msgpack'): Promise<RawClient>;
+  /** A real HTTP service on 127.0.0.1:0; hanging requests are cut after the test. */
+  service(handler: ServiceHandler): Promise<TestService>;
+  tempDir(): TempDir;
+}
+
+/** Call at the top of a test file. */
+export function useResources(): Resources {
+  const clients: Client[] = [];
+  const raws: RawClient[] = [];
+  const servers: Server[] = [];
+  const brokers: TestBroker[] = [];
+  const dirs: string[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(raws.splice(0).map((c) => c.close()));
+    // Cut hanging service requests first, so no module call keeps a broker waiting.
+    await Promise.all(
+      servers.splice(0).map((server) => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
+    await Promise.all(brokers.splice(0).map((b) => b.close()));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  return {
+    async broker(overrides = {}) {
+      const tb = await startTestBroker(overrides);
+      brokers.push(tb);
+      return tb;
+    },
+    async client(url, options) {
+      const c = await connect(url, { reconnect: false, ...options });
+      clients.push(c);
+      return c;
+    },
+    async raw(url, encoding = 'json') {
+      const c = await RawClient.open(url, encoding);
+      raws.push(c);
+      return c;
+    },
+    async service(handler) {
+      const seen: SeenRequest[] = [];
+      const counter = new Collector<SeenRequest>();
+      const server = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const entry: SeenRequest = {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: text === '' ? undefined : (JSON.parse(text) as unknown),
+          };
+          seen.push(entry);
+          counter.push(entry);
+          handler(entry, response);
+        });
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const { port } = server.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}/check`, seen, received: (n) => counter.count(n) };
+    },
+    tempDir() {
+      const path = mkdtempSync(join(tmpdir(), 'warden-e2e-'));
+      dirs.push(path);
+      return {
+        path,
+        write(name, text) {
+          const file = join(path, name);
+          writeFileSync(file, text);
+          return file;
+        },
+      };
+    },
+  };
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/**
+ * The WardenError code a promise rejects with. Fails the test if it resolves (closing a Client it
+ * resolved with, so nothing leaks) or rejects with something that is not a WardenError.
+ */
+export async function refusal(promise: Promise<unknown>): Promise<string> {
+  let value: unknown;
+  try {
+    value = await promise;
+  } catch (error) {
+    if (!(error instanceof WardenError)) throw new Error(`expected a WardenError, got ${String(error)}`, { cause: error });
+    return error.code;
+  }
+  if (value instanceof Client) await value.close();
+  throw new Error('expected a refusal, but the request succeeded');
+}
+
+/** Sends a logon on a fresh raw connection and returns the answer frame and the close that follows a refusal. */
+export async function rawLogon(raw: RawClient, frame: Frame): Promise<Frame> {
+  return raw.request({ op: 'logon', rid: 1, ...frame });
+}
+
+/** Asserts the raw connection got `LOGON_FAILED` for its logon and was then closed with 4003. */
+export async function expectRawLogonRefused(raw: RawClient, frame: Frame, code = 'LOGON_FAILED'): Promise<void> {
+  expect(await rawLogon(raw, frame)).toMatchObject({ op: 'error', rid: 1, code, cmd: 'logon' });
+  expect((await raw.closed).code).toBe(4003);
+}
+
+/** A subscription handler that collects topics, with an event-driven wait for a given topic. */
+export class TopicLog {
+  readonly messages = new Collector<Message>();
+  readonly handler = (msg: Message): void => this.messages.push(msg);
+  get topics(): string[] {
+    return this.messages.items.map((m) => m.topic);
+  }
+  /** Resolves when a message on `topic` has arrived. */
+  until(topic: string): Promise<void> {
+    return this.messages.until((items) => items.some((m) => m.topic === topic));
+  }
+}
+
+/**
+ * The client side of SCRAM-SHA-256 (RFC 5802/7677), written from the RFC with node:crypto so the
+ * raw-protocol tests can build correct and incorrect client-final-messages by hand.
+ */
+export function scramClient(user: string, password: string, clientNonce = randomBytes(18).toString('base64')) {
+  const bare = `n=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},r=${clientNonce}`;
+  return {
+    clientNonce,
+    clientFirst: `n,,${bare}`,
+    final(serverFirst: string, proofOverride?: string): { clientFinal: string; expectedServerFinal: string; nonce: string } {
+      const fields = new Map(serverFirst.split(',').map((part) => [part[0], part.slice(2)]));
+      const nonce = fields.get('r') ?? '';
+      const salt = Buffer.from(fields.get('s') ?? '', 'base64');
+      const iterations = Number(fields.get('i'));
+      const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+      const clientKey = hmac(salted, 'Client Key');
+      const storedKey = createHash('sha256').update(clientKey).digest();
+      const withoutProof = `c=biws,r=${nonce}`;
+      const authMessage = `${bare},${serverFirst},${withoutProof}`;
+      const signature = hmac(storedKey, authMessage);
+      const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]!));
+      const serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+      return {
+        clientFinal: `${withoutProof},p=${proofOverride ?? proof.toString('base64')}`,
+        expectedServerFinal: `v=${serverSignature.toString('base64')}`,
+        nonce,
+      };
+    },
+  };
+}
+
+function hmac(key: Buffer, text: string): Buffer {
+  return createHmac('sha256', key).update(text).digest();
+}
+
+/** A GET/POST on the broker's admin listener with HTTP Basic credentials; returns the status. */
+export async function adminStatus(adminUrl: string, user: string, password: string, path = '/admin/entitlements'): Promise<number> {
+  const response = await fetch(`${adminUrl}${path}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+  });
+  await response.body?.cancel();
+  return response.status;
+}

@@ -1,0 +1,43 @@
+// The example user modules shipped in config/examples/modules load from their files and work.
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { connect, type Client } from '../../client/index.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { Collector } from '../helpers/collector.js';
+
+const MODULES = join(import.meta.dirname, '../../config/examples/modules');
+
+let tb: TestBroker;
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await tb.close();
+});
+
+it('static-token authentication and home-topics entitlement, loaded by relative path', async () => {
+  tb = await startTestBroker({
+    baseDir: MODULES,
+    security: {
+      authentication: { module: './static-token-authentication.mjs', options: { tokens: { 't-ann': 'ann', 't-ben': 'ben' } } },
+      entitlement: { module: './home-topics-entitlement.mjs', options: { publicPrefix: 'news/', publishers: ['ben'] } },
+    },
+  });
+  const ann = await connect(tb.url, { user: '', token: 't-ann', reconnect: false });
+  clients.push(ann);
+  expect(ann.user).toBe('ann');
+  await expect(connect(tb.url, { user: 'ann', token: 'forged', reconnect: false })).rejects.toMatchObject({ code: 'LOGON_FAILED' });
+  await expect(connect(tb.url, { user: 'ann', password: 'pw', reconnect: false })).rejects.toMatchObject({ code: 'LOGON_FAILED' });
+
+  const ben = await connect(tb.url, { user: '', token: 't-ben', reconnect: false });
+  clients.push(ben);
+  const annGot = new Collector<string>();
+  await ann.subscribe({ topic: '#' }, (m) => annGot.push(m.topic));
+  await expect(ann.subscribe({ topic: 'home/ben/inbox' })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
+  await expect(ben.publish('home/ann/inbox', 'forged', { ack: true })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
+  await ben.publish('home/ben/diary', 'private', { ack: true });
+  await ben.publish('news/today', 'public', { ack: true });
+  await expect(ann.publish('news/today', 'not a publisher', { ack: true })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
+  await ann.publish('home/ann/inbox', 'mine', { ack: true });
+  await annGot.count(2);
+  expect(annGot.items).toEqual(['news/today', 'home/ann/inbox']);
+});
