@@ -17,7 +17,15 @@ export interface BrokerProcess {
   stop(): Promise<void>;
 }
 
-export async function startBrokerProcess(options: { cpu: number | null; listenerOptions?: Record<string, number> }): Promise<BrokerProcess> {
+export interface BrokerProcessOptions {
+  /** Pin the broker to this core with taskset, or null. */
+  cpu: number | null;
+  listenerOptions?: Record<string, number>;
+  /** More top-level config sections (e.g. `security`). */
+  config?: Record<string, unknown>;
+}
+
+export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
   const config = join(dir, 'bench.yaml');
   writeFileSync(
@@ -25,6 +33,7 @@ export async function startBrokerProcess(options: { cpu: number | null; listener
     JSON.stringify({
       log: { level: 'info' },
       admin: { enabled: false },
+      ...options.config,
       listeners: [{ name: 'bench', protocol: 'native', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions } }],
     }),
   );

@@ -12,10 +12,11 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { Packr } from 'msgpackr';
-import { SUBPROTOCOLS, type Encoding } from '../protocol/native.js';
+import type { Encoding } from '../protocol/native.js';
 import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { percentile, formatTable } from './report.js';
 
 const packr = new Packr({ useRecords: false });
@@ -44,26 +45,6 @@ const pacedRate = Number(opts['paced-rate']);
 const PACED_SECONDS = 2;
 if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
 if (payloadBytes < 8) throw new Error('--payload must be at least 8 bytes (it carries a timestamp)');
-
-const now = (): number => performance.timeOrigin + performance.now();
-
-function encode(frame: unknown): Buffer | string {
-  return encoding === 'json' ? JSON.stringify(frame) : packr.pack(frame);
-}
-
-async function open(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, SUBPROTOCOLS[encoding], { perMessageDeflate: false });
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return ws;
-}
-
-/** Send a command and wait for the first frame back (bench clients send one at a time during setup). */
-async function call(ws: WebSocket, frame: Record<string, unknown>): Promise<void> {
-  const reply = new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
-  ws.send(encode(frame));
-  const text = (await reply).toString('latin1');
-  if (text.includes('error')) throw new Error(`bench setup refused: ${JSON.stringify(frame)}`);
-}
 
 /** Where the 8-byte timestamp sits, counted from the end of a delivery frame. */
 function timestampOffsetFromEnd(): number {
@@ -96,9 +77,9 @@ async function runOnce(broker: BrokerProcess): Promise<RunResult> {
   const latencies: number[] = [];
   const fromEnd = timestampOffsetFromEnd();
   for (let i = 0; i < subscriberCount; i++) {
-    const ws = await open(broker.url);
-    await call(ws, { op: 'logon', rid: 1, user: `sub${i}` });
-    await call(ws, { op: 'subscribe', rid: 2, sid: 1, topic: TOPIC });
+    const ws = await openNative(broker.url, encoding);
+    await setupCall(ws, encoding, { op: 'logon', rid: 1, user: `sub${i}` });
+    await setupCall(ws, encoding, { op: 'subscribe', rid: 2, sid: 1, topic: TOPIC });
     let n = 0;
     ws.on('message', (frame: Buffer) => {
       received++;
@@ -106,8 +87,8 @@ async function runOnce(broker: BrokerProcess): Promise<RunResult> {
     });
     subscribers.push(ws);
   }
-  const publisher = await open(broker.url);
-  await call(publisher, { op: 'logon', rid: 1, user: 'publisher' });
+  const publisher = await openNative(broker.url, encoding);
+  await setupCall(publisher, encoding, { op: 'logon', rid: 1, user: 'publisher' });
 
   // The publish frame is encoded once; each send stamps the time into the payload in place
   // (the client masks a copy, so mutating after send is safe).
@@ -130,33 +111,12 @@ async function runOnce(broker: BrokerProcess): Promise<RunResult> {
     }
   };
 
-  // Flow control: a ping every half window; at most two outstanding, so at most one window in flight.
-  let acked = 0;
-  let waiting: (() => void) | null = null;
-  publisher.on('message', () => {
-    acked++;
-    waiting?.();
-  });
-  const half = Math.max(1, windowSize >> 1);
   const brokerCpu0 = broker.cpuMs();
   const genCpu0 = process.cpuUsage();
   const started = now();
-  const deadline = started + seconds * 1000;
-  let published = 0;
-  let pings = 0;
-  while (now() < deadline) {
-    for (let i = 0; i < half; i++) {
-      stampPublish();
-      publisher.send(frame, { binary: encoding === 'msgpack' });
-      published++;
-    }
-    publisher.send(encode({ op: 'ping', rid: ++pings }));
-    if (pings - acked >= 2) await new Promise<void>((resolve) => (waiting = resolve));
-    waiting = null;
-  }
+  const published = await floodPublish(publisher, encoding, frame, { seconds, window: windowSize, beforeSend: stampPublish });
   const expected = published * subscriberCount;
-  const drainDeadline = now() + 30_000;
-  while (received < expected && now() < drainDeadline) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => received >= expected, 30_000);
   const elapsed = (now() - started) / 1000;
   const genCpu = process.cpuUsage(genCpu0);
   const brokerCpuMs = broker.cpuMs() - brokerCpu0;
@@ -179,8 +139,7 @@ async function runOnce(broker: BrokerProcess): Promise<RunResult> {
     await new Promise((r) => setTimeout(r, 1));
   }
   const pacedExpected = pacedStartReceived + pacedPublished * subscriberCount;
-  const pacedDrain = now() + 10_000;
-  while (received < pacedExpected && now() < pacedDrain) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => received >= pacedExpected, 10_000);
   const paced = latencies.splice(0).sort((a, b) => a - b);
   for (const ws of [...subscribers, publisher]) ws.terminate();
   return {

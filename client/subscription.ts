@@ -3,11 +3,11 @@
 import type { SubscriptionId } from '../protocol/native.js';
 import { ClientErrorCodes, WardenError } from './errors.js';
 
-/** What to subscribe to: an exact topic or MQTT wildcard filter, or a regex (RE2, whole topic). */
+/** What to subscribe to: an exact topic or MQTT wildcard filter, or a regex (RE2, searched anywhere in the topic: anchor with ^...$). */
 export type SubscriptionSpec = ({ topic: string; regex?: undefined } | { regex: string; topic?: undefined }) & {
-  /** Content filter, passed through to the broker (this broker version refuses it: UNSUPPORTED). */
+  /** Content filter, a JSONata expression such as `px > 100 and region = "EU"` (docs/filters.md). */
   filter?: string;
-  /** Select list, passed through to the broker (this broker version refuses it: UNSUPPORTED). */
+  /** Select list, such as `-/,+/sym,+/px` (docs/select-lists.md). */
   select?: string;
 };
 

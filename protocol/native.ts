@@ -49,9 +49,9 @@ export interface SubscribeCommand {
   topic?: string;
   /** A regular expression (RE2 syntax) matched against the whole topic string. */
   regex?: string;
-  /** Content filter (not yet supported: refused with UNSUPPORTED). */
+  /** Content filter: a JSONata expression (docs/filters.md); only matching messages are delivered. */
   filter?: string;
-  /** Select list (not yet supported: refused with UNSUPPORTED). */
+  /** Select list, e.g. `-/,+/sym,+/px` (docs/select-lists.md): the fields delivered. */
   select?: string;
 }
 
@@ -166,8 +166,14 @@ export const ErrorCodes = {
   DUPLICATE_SUBSCRIPTION: 'DUPLICATE_SUBSCRIPTION',
   /** No subscription with that id on this connection. */
   UNKNOWN_SUBSCRIPTION: 'UNKNOWN_SUBSCRIPTION',
-  /** A feature this broker version does not implement (content filters, select lists). */
+  /** A feature this broker version does not implement. */
   UNSUPPORTED: 'UNSUPPORTED',
+  /** A content filter outside the supported JSONata subset, or one that does not parse; the message names the construct. */
+  INVALID_FILTER: 'INVALID_FILTER',
+  /** A malformed select list; the message names the step. */
+  INVALID_SELECT: 'INVALID_SELECT',
+  /** The published message does not match the publisher's write entitlement filter; it was delivered to no one. */
+  CONTENT_NOT_ENTITLED: 'CONTENT_NOT_ENTITLED',
   /** The connection already has the maximum number of subscriptions. */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   /** The broker is shutting down. */

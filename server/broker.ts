@@ -42,7 +42,7 @@ export class Broker implements SessionContext {
     this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength };
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize });
-    this.router = new Router(this.engine);
+    this.router = new Router(this.engine, this.stats);
   }
 
   newSessionId(): string {

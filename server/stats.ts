@@ -17,6 +17,16 @@ export class BrokerStats {
   deliveriesNotEntitled = 0;
   /** Deliveries dropped because too many were held waiting for a read entitlement answer. */
   heldDeliveriesDropped = 0;
+  /** Deliveries not made because a content filter (entitlement or subscriber) did not match. */
+  deliveriesFiltered = 0;
+  /** Deliveries not made because a filter or select list applied and the payload is not an object (fail closed). */
+  deliveriesNotFilterable = 0;
+  /** Publishes refused by a write entitlement filter. */
+  publishesFiltered = 0;
+  /** Payloads parsed for filters or select lists (at most one per published message). */
+  payloadsParsed = 0;
+  /** Projected bodies encoded (one per distinct select list and encoding per message). */
+  projectionsEncoded = 0;
 
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };

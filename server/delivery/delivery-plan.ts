@@ -1,10 +1,15 @@
 // What a route's subscribers need per message, resolved once per route change rather than per
 // message: the distinct receiving connections, for each the frame prefix listing its matching
-// subscription ids, and its read entitlement for the route's topic. The topic engine drops a
-// route's plan (plan = null) whenever its entries change.
+// subscription ids, its read entitlement for the route's topic, and whether anything (a filter,
+// a select list) must look at the payload. The topic engine drops a route's plan (plan = null)
+// whenever its entries change.
 import type { SubscriptionId } from '../../protocol/native.js';
-import { isPromiseLike, type Decision } from '../security/decision.js';
+import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
+import { composedSelect, rulesOf, type EntitlementRules } from '../content/content-rules.js';
+import type { CompiledSelect } from '../content/select/index.js';
+import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryPrefix } from './delivery-frame.js';
+import type { Message } from './message.js';
 import { FAILED_READ_RETRY_MS, FailedRead, PendingRead, type ReadAccess } from './read-access.js';
 import type { DeliveryTarget, SubscriptionEntry } from './subscription-entry.js';
 
@@ -13,23 +18,38 @@ export class DeliveryPlan {
     readonly topic: string,
     readonly targets: readonly DeliveryTarget[],
     readonly prefixes: readonly Buffer[],
+    /** Per target, its subscriptions matching the topic. */
+    readonly entries: readonly (readonly SubscriptionEntry[])[],
+    /** Per target: true when none of its subscriptions has a filter or a select list. */
+    readonly plain: readonly boolean[],
     readonly access: ReadAccess[],
-  ) {}
+  ) {
+    this.rules = new Array<EntitlementRules | null>(targets.length).fill(null);
+    this.rulesOf = new Array<Decision | null>(targets.length).fill(null);
+  }
 
-  static build(topic: string, entries: readonly SubscriptionEntry[]): DeliveryPlan {
-    const sidsByTarget = new Map<DeliveryTarget, SubscriptionId[]>();
-    for (const entry of entries) {
-      const sids = sidsByTarget.get(entry.target);
-      if (sids === undefined) sidsByTarget.set(entry.target, [entry.sid]);
-      else sids.push(entry.sid);
+  /** Per target: the compiled rules of `rulesOf[i]`, so a message does not look them up again. */
+  private readonly rules: (EntitlementRules | null)[];
+  private readonly rulesOf: (Decision | null)[];
+
+  static build(topic: string, routeEntries: readonly SubscriptionEntry[]): DeliveryPlan {
+    const byTarget = new Map<DeliveryTarget, SubscriptionEntry[]>();
+    for (const entry of routeEntries) {
+      const list = byTarget.get(entry.target);
+      if (list === undefined) byTarget.set(entry.target, [entry]);
+      else list.push(entry);
     }
     const targets: DeliveryTarget[] = [];
     const prefixes: Buffer[] = [];
-    for (const [target, sids] of sidsByTarget) {
+    const entries: SubscriptionEntry[][] = [];
+    const plain: boolean[] = [];
+    for (const [target, list] of byTarget) {
       targets.push(target);
-      prefixes.push(encodeDeliveryPrefix(target.encoding, sids));
+      entries.push(list);
+      prefixes.push(encodeDeliveryPrefix(target.encoding, list.map((e) => e.sid)));
+      plain.push(list.every((e) => e.filter === null && e.select === null));
     }
-    const plan = new DeliveryPlan(topic, targets, prefixes, new Array<ReadAccess>(targets.length));
+    const plan = new DeliveryPlan(topic, targets, prefixes, entries, plain, new Array<ReadAccess>(targets.length));
     for (let i = 0; i < targets.length; i++) plan.resolve(i);
     return plan;
   }
@@ -47,6 +67,74 @@ export class DeliveryPlan {
       target.releaseHeld();
     });
     return pending;
+  }
+
+  /**
+   * Deliver `message` to target i under a known read decision; returns the frames sent. The
+   * common case (allowed, nothing to apply) sends the shared body with the cached prefix.
+   */
+  deliver(i: number, decision: Decision, message: Message, stats: BrokerStats): number {
+    const target = this.targets[i]!;
+    if (!decision.allow) {
+      stats.deliveriesNotEntitled++;
+      return 0;
+    }
+    if (decision === ALLOW_ALL && this.plain[i]) {
+      target.sendDelivery(this.prefixes[i]!, message.body(target.encoding));
+      return 1;
+    }
+    let rules = this.rules[i] ?? null;
+    if (this.rulesOf[i] !== decision) {
+      rules = rulesOf(decision, (err) => target.reportInvalidRules(err));
+      this.rules[i] = rules;
+      this.rulesOf[i] = decision;
+    }
+    if (rules === null) {
+      stats.deliveriesNotEntitled++;
+      return 0;
+    }
+    // Seed 003: the entitlement filter applies first, then the entitlement select list, then the subscriber's.
+    const document = message.document();
+    if (document === null) {
+      stats.deliveriesNotFilterable++;
+      return 0;
+    }
+    if (rules.filter !== null && !rules.filter.test(document)) {
+      stats.deliveriesFiltered++;
+      return 0;
+    }
+    if (this.plain[i]) {
+      const body = rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding);
+      target.sendDelivery(this.prefixes[i]!, body);
+      return 1;
+    }
+    return this.deliverPerSubscription(i, rules.select, message, document);
+  }
+
+  /** Subscriptions with their own filters or select lists: one frame per distinct projection. */
+  private deliverPerSubscription(i: number, entitlementSelect: CompiledSelect | null, message: Message, document: Record<string, unknown>): number {
+    const target = this.targets[i]!;
+    const entries = this.entries[i]!;
+    const projections: (CompiledSelect | null)[] = [];
+    const sids: SubscriptionId[][] = [];
+    let matched = 0;
+    for (let k = 0; k < entries.length; k++) {
+      const entry = entries[k]!;
+      if (entry.filter !== null && !entry.filter.test(document)) continue;
+      matched++;
+      const projection = composedSelect(entitlementSelect, entry.select);
+      const group = projections.indexOf(projection);
+      if (group === -1) {
+        projections.push(projection);
+        sids.push([entry.sid]);
+      } else sids[group]!.push(entry.sid);
+    }
+    for (let g = 0; g < projections.length; g++) {
+      const projection = projections[g]!;
+      const prefix = matched === entries.length && projections.length === 1 ? this.prefixes[i]! : encodeDeliveryPrefix(target.encoding, sids[g]!);
+      target.sendDelivery(prefix, projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding));
+    }
+    return projections.length;
   }
 }
 

@@ -1,20 +1,78 @@
-// A published message on its way to subscribers. The wire body (topic + payload) is encoded lazily,
-// at most once per encoding, and shared by every subscriber using that encoding.
+// A published message on its way to subscribers. Everything derived from it is computed at most
+// once and shared: the wire body per encoding, the parsed document (only if some receiver has a
+// filter or select list), and each distinct projection's body per encoding.
 import type { Encoding } from '../../protocol/native.js';
 import type { PublishPayload } from '../protocol/native/command-parser.js';
+import type { CompiledSelect } from '../content/select/index.js';
+import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
+
+const NOT_PARSED = Symbol('not parsed');
+type Document = Record<string, unknown>;
+
+function isDocument(value: unknown): value is Document {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
 
 export class Message {
   private jsonBody: Buffer | null = null;
   private msgpackBody: Buffer | null = null;
+  private parsed: Document | null | typeof NOT_PARSED = NOT_PARSED;
+  /** Projection -> [json body, msgpack body]; created on the first projection. */
+  private projected: Map<CompiledSelect, [Buffer | null, Buffer | null]> | null = null;
+  private lastSelect: CompiledSelect | null = null;
+  private lastBodies: [Buffer | null, Buffer | null] | undefined = undefined;
 
   constructor(
     readonly topic: string,
     readonly payload: PublishPayload,
+    private readonly stats: BrokerStats,
   ) {}
 
   body(encoding: Encoding): Buffer {
     if (encoding === 'msgpack') return (this.msgpackBody ??= encodeDeliveryBody('msgpack', this.topic, this.payload));
     return (this.jsonBody ??= encodeDeliveryBody('json', this.topic, this.payload));
+  }
+
+  /**
+   * The payload as an object for filters and select lists, or null when it is not one (filters
+   * then fail closed). Raw bytes count when they hold a UTF-8 JSON object (e.g. from MQTT).
+   */
+  document(): Document | null {
+    if (this.parsed !== NOT_PARSED) return this.parsed;
+    this.stats.payloadsParsed++;
+    let value: unknown = this.payload.value;
+    if (this.payload.isBytes) {
+      try {
+        value = JSON.parse(Buffer.from(this.payload.value.buffer, this.payload.value.byteOffset, this.payload.value.byteLength).toString('utf8'));
+      } catch {
+        value = null;
+      }
+    }
+    return (this.parsed = isDocument(value) ? value : null);
+  }
+
+  /** The body of this message projected by `select` (document() must be non-null), encoded once per encoding. */
+  projectedBody(select: CompiledSelect, encoding: Encoding): Buffer {
+    // Subscribers of a plan mostly share one projection: check the last one before the map.
+    let bodies = this.lastSelect === select ? this.lastBodies : undefined;
+    if (bodies === undefined) {
+      this.projected ??= new Map();
+      bodies = this.projected.get(select);
+      if (bodies === undefined) {
+        bodies = [null, null];
+        this.projected.set(select, bodies);
+      }
+      this.lastSelect = select;
+      this.lastBodies = bodies;
+    }
+    const slot = encoding === 'json' ? 0 : 1;
+    let body = bodies[slot];
+    if (body === null) {
+      this.stats.projectionsEncoded++;
+      body = encodeDeliveryBody(encoding, this.topic, { isBytes: false, value: select.project(this.document()!) });
+      bodies[slot] = body;
+    }
+    return body;
   }
 }

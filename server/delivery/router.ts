@@ -1,40 +1,45 @@
-// Publish path: topic -> cached route -> cached delivery plan -> one shared body per encoding.
-// Per receiving connection the plan already holds its read entitlement, so the common case
-// (allowed, nothing to apply) is one identity comparison.
+// Publish path: topic -> cached route -> cached delivery plan -> per receiving connection, its
+// resolved read entitlement and the shared body. The common case (allowed, nothing to apply) is
+// one identity comparison and a write.
 import type { Route, TopicEngine } from '../topics/index.js';
-import { ALLOW_ALL } from '../security/decision.js';
+import type { BrokerStats } from '../stats.js';
 import { DeliveryPlan } from './delivery-plan.js';
-import { Message } from './message.js';
-import type { PublishPayload } from '../protocol/native/command-parser.js';
+import type { Message } from './message.js';
 import { FailedRead, PendingRead } from './read-access.js';
 import type { SubscriptionEntry } from './subscription-entry.js';
 
 export type SubscriptionRoute = Route<SubscriptionEntry, DeliveryPlan>;
 
 export class Router {
-  constructor(private readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>) {}
+  constructor(
+    private readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>,
+    private readonly stats: BrokerStats,
+  ) {}
 
-  /** Deliver to every matching, entitled subscription; returns the number of connections it went (or is held) for. */
-  publish(topic: string, payload: PublishPayload): number {
-    const route = this.engine.route(topic);
+  /** Deliver to every matching, entitled subscription; returns the frames sent (or held for an entitlement answer). */
+  publish(message: Message): number {
+    const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
-    const plan = (route.plan ??= DeliveryPlan.build(topic, route.entries));
-    const message = new Message(topic, payload);
-    const { targets, prefixes, access } = plan;
+    const plan = (route.plan ??= DeliveryPlan.build(message.topic, route.entries));
+    const { targets, access } = plan;
     let sent = 0;
     for (let i = 0; i < targets.length; i++) {
-      const target = targets[i]!;
       let a = access[i]!;
-      if (a instanceof FailedRead && Date.now() >= a.retryAt) a = plan.resolve(i);
-      if (a === ALLOW_ALL) target.sendDelivery(prefixes[i]!, message.body(target.encoding));
-      else if (a instanceof PendingRead) target.holdDelivery(a, prefixes[i]!, message.body(target.encoding));
-      else if (a instanceof FailedRead || !a.allow) {
-        target.countSkipped();
-        continue;
+      if (a instanceof FailedRead) {
+        if (Date.now() < a.retryAt) {
+          this.stats.deliveriesNotEntitled++;
+          continue;
+        }
+        a = plan.resolve(i);
       }
-      // Allowed with an entitlement filter or select list: applying them is the content-filter stage's job.
-      else target.sendDelivery(prefixes[i]!, message.body(target.encoding));
-      sent++;
+      if (a instanceof PendingRead) {
+        targets[i]!.holdDelivery(a, plan, i, message);
+        sent++;
+      } else if (a instanceof FailedRead) {
+        this.stats.deliveriesNotEntitled++;
+      } else {
+        sent += plan.deliver(i, a, message, this.stats);
+      }
     }
     return sent;
   }

@@ -93,7 +93,9 @@ export class EntitlementService implements EntitlementCounters {
       (resolved) => this.settle(key, generation, toDecision(resolved)),
       (err: unknown) => this.failed(request, err),
     );
-    const tracked = pending.finally(() => this.inflight.delete(key));
+    const tracked: Promise<Decision> = pending.finally(() => {
+      if (this.inflight.get(key) === tracked) this.inflight.delete(key);
+    });
     this.inflight.set(key, tracked);
     return tracked;
   }
@@ -133,29 +135,39 @@ export class EntitlementService implements EntitlementCounters {
 
   /** Entitlement reset: forget the answers (of one user, or all) and let the module drop its own state. */
   async reset(user?: string): Promise<void> {
-    this.gen++;
-    if (user === undefined) this.cache.clear();
-    else {
-      const marker = `\u0000${user}\u0000`;
-      for (const key of [...this.cache.keys()]) {
-        // key = type \0 action \0 user \0 resource: the user sits between the second and third NUL.
-        const second = key.indexOf('\u0000', key.indexOf('\u0000') + 1);
-        if (key.startsWith(marker, second)) this.cache.delete(key);
-      }
-    }
+    this.forget(user);
     try {
       await this.module.reset?.();
     } catch (err) {
       this.log.error({ module: this.module.name, err }, 'entitlement module reset failed');
     }
+    // Answers given while the module was resetting (e.g. re-reading its policy file) may come
+    // from its old rules: forget them too.
+    this.forget(user);
+  }
+
+  private forget(user: string | undefined): void {
+    this.gen++;
+    // Waiters keep their pending answers, but new checks must not join a call from before now.
+    this.inflight.clear();
+    if (user === undefined) {
+      this.cache.clear();
+      return;
+    }
+    const marker = `\u0000${user}\u0000`;
+    for (const key of [...this.cache.keys()]) {
+      // key = type \0 action \0 user \0 resource: the user sits between the second and third NUL.
+      const second = key.indexOf('\u0000', key.indexOf('\u0000') + 1);
+      if (key.startsWith(marker, second)) this.cache.delete(key);
+    }
   }
 
   /** Re-enable: a new module context replaces the old one, and the cache starts empty. */
   async renew(): Promise<void> {
-    this.gen++;
-    this.cache.clear();
+    this.forget(undefined);
     const old = this.module;
     this.module = await this.createModule();
+    this.forget(undefined);
     try {
       await old.close?.();
     } catch (err) {
@@ -165,8 +177,7 @@ export class EntitlementService implements EntitlementCounters {
 
   /** Forget cached answers without touching the module (entitlements were disabled). */
   clearCache(): void {
-    this.gen++;
-    this.cache.clear();
+    this.forget(undefined);
   }
 
   async close(): Promise<void> {

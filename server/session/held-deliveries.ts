@@ -1,16 +1,30 @@
 // Deliveries a connection holds while a read entitlement for one of their topics is pending.
 // Everything queued behind a pending one waits too, so order is kept; the queue is bounded and
 // what does not fit is dropped (and counted by the caller).
-import type { Decision } from '../security/decision.js';
-import { ALLOW_ALL } from '../security/decision.js';
 import type { PendingRead } from '../delivery/read-access.js';
+import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import type { Message } from '../delivery/message.js';
 import type { BrokerStats } from '../stats.js';
-import type { TransportConnection } from '../transports/transport.js';
 
-interface Held {
-  access: PendingRead | Decision;
-  prefix: Buffer;
-  body: Buffer;
+/** A frame ready to go, waiting only for its turn. */
+interface ReadyFrame {
+  readonly pending: null;
+  readonly prefix: Buffer;
+  readonly body: Buffer;
+}
+
+/** A message for plan target `index`, waiting for that target's read entitlement. */
+interface PendingMessage {
+  readonly pending: PendingRead;
+  readonly plan: DeliveryPlan;
+  readonly index: number;
+  readonly message: Message;
+}
+
+type Held = ReadyFrame | PendingMessage;
+
+export interface HeldSink {
+  sendNow(prefix: Buffer, body: Buffer): void;
 }
 
 export class HeldDeliveries {
@@ -24,13 +38,12 @@ export class HeldDeliveries {
   }
 
   /** Returns false (dropped) when full. */
-  pushPending(pending: PendingRead, prefix: Buffer, body: Buffer): boolean {
-    return this.push({ access: pending, prefix, body });
+  pushPending(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): boolean {
+    return this.push({ pending, plan, index, message });
   }
 
-  /** An allowed delivery that only waits for its turn. */
   pushReady(prefix: Buffer, body: Buffer): boolean {
-    return this.push({ access: ALLOW_ALL, prefix, body });
+    return this.push({ pending: null, prefix, body });
   }
 
   private push(item: Held): boolean {
@@ -39,15 +52,28 @@ export class HeldDeliveries {
     return true;
   }
 
-  /** Send or drop from the front while the front's entitlement is known. */
-  drain(connection: TransportConnection, stats: BrokerStats): void {
-    while (this.head < this.queue.length) {
-      const item = this.queue[this.head]!;
-      const decision = 'allow' in item.access ? item.access : item.access.decision;
-      if (decision === null) break;
-      this.head++;
-      if (decision.allow) connection.send(item.prefix, item.body);
-      else stats.deliveriesNotEntitled++;
+  /**
+   * Deliver from the front while the front's entitlement is known. Pending messages are
+   * delivered through their plan, whose sends come back to `sink` while `draining` is set.
+   */
+  drain(sink: HeldSink, stats: BrokerStats, setDraining: (on: boolean) => void): void {
+    setDraining(true);
+    try {
+      while (this.head < this.queue.length) {
+        const item = this.queue[this.head]!;
+        if (item.pending === null) {
+          this.head++;
+          sink.sendNow(item.prefix, item.body);
+          continue;
+        }
+        const decision = item.pending.decision;
+        if (decision === null) break;
+        this.head++;
+        if (decision.failed) stats.deliveriesNotEntitled++;
+        else item.plan.deliver(item.index, decision, item.message, stats);
+      }
+    } finally {
+      setDraining(false);
     }
     if (this.head === this.queue.length) this.clear();
     else if (this.head > 1024 && this.head * 2 > this.queue.length) {

@@ -18,19 +18,30 @@ import { decodeFrame, encodeFrame, FrameDecodeError } from '../protocol/native/c
 import { parseCommand, peekRequestId, type ParsedCommand } from '../protocol/native/command-parser.js';
 import { SubscriptionEntry, type DeliveryTarget } from '../delivery/subscription-entry.js';
 import type { PendingRead } from '../delivery/read-access.js';
+import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import { Message } from '../delivery/message.js';
+import { filterFor, rulesOf, selectFor } from '../content/content-rules.js';
+import { FilterError } from '../content/filter/index.js';
+import { SelectError } from '../content/select/index.js';
+import type { CompiledFilter } from '../content/filter/index.js';
+import type { CompiledSelect } from '../content/select/index.js';
 import { parseSubscriptionPattern, TopicError, validatePublishTopic, type SubscriptionHandle } from '../topics/index.js';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
-import { isPromiseLike, type Decision } from '../security/decision.js';
+import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
 import type { AuthOutcome } from '../security/authenticator.js';
 import type { AuthAnswer } from '../security/module-types.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
 import { WriteDecisionCache } from './write-decision-cache.js';
-import { HeldDeliveries } from './held-deliveries.js';
+import { HeldDeliveries, type HeldSink } from './held-deliveries.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
 type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
 type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
+interface SubscriberContent {
+  readonly filter: CompiledFilter | null;
+  readonly select: CompiledSelect | null;
+}
 
 /** Errors that mean the client is not speaking the protocol; they count toward maxProtocolErrors. */
 const PROTOCOL_VIOLATIONS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -51,7 +62,7 @@ interface ParkedFrame {
   isBinary: boolean;
 }
 
-export class NativeSession implements TransportHandler, DeliveryTarget {
+export class NativeSession implements TransportHandler, DeliveryTarget, HeldSink {
   readonly id: string;
   private state: SessionState = 'awaiting-logon';
   private user: string | null = null;
@@ -64,6 +75,11 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
   private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
   private readonly writeDecisions: WriteDecisionCache;
   private readonly held: HeldDeliveries;
+  /** Set while held deliveries are being released: their sends go out directly. */
+  private draining = false;
+  private readonly setDraining = (on: boolean): void => {
+    this.draining = on;
+  };
 
   constructor(
     private readonly connection: TransportConnection,
@@ -307,21 +323,36 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
 
   private finishPublish(command: Extract<ParsedCommand, { op: 'publish' }>, decision: Decision): void {
     if (this.state !== 'active') return;
+    const stats = this.ctx.stats;
     if (!decision.allow) {
-      this.ctx.stats.publishesDenied++;
+      stats.publishesDenied++;
       throw this.entitlementRefusal(decision, `not entitled to publish to "${command.topic}"`, command.rid, 'publish');
     }
-    this.ctx.stats.messagesPublished++;
-    this.ctx.stats.deliveries += this.ctx.router.publish(command.topic, command.payload);
+    const message = new Message(command.topic, command.payload, stats);
+    if (decision !== ALLOW_ALL) this.checkWriteFilter(decision, message, command.rid);
+    stats.messagesPublished++;
+    stats.deliveries += this.ctx.router.publish(message);
     if (command.ack) this.ack(command.rid!);
+  }
+
+  /** Seed 003: a write entitlement filter must match the published message, or the publish is refused. */
+  private checkWriteFilter(decision: Decision, message: Message, rid: RequestId | undefined): void {
+    const rules = rulesOf(decision, (err) => this.reportInvalidRules(err));
+    if (rules === null) {
+      this.ctx.stats.publishesDenied++;
+      throw new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, 'publish');
+    }
+    if (rules.filter === null) return;
+    const document = message.document();
+    if (document === null || !rules.filter.test(document)) {
+      this.ctx.stats.publishesFiltered++;
+      const why = document === null ? 'the payload is not an object, and a content filter applies' : 'the message does not match your write filter';
+      throw new BrokerError(ErrorCodes.CONTENT_NOT_ENTITLED, `not entitled to publish this content to "${message.topic}": ${why}`, rid, 'publish');
+    }
   }
 
   private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void | Promise<void> {
     const { rid, sid } = command;
-    if (command.filter !== undefined || command.select !== undefined) {
-      const what = command.filter !== undefined ? 'content filters ("filter")' : 'select lists ("select")';
-      throw new BrokerError(ErrorCodes.UNSUPPORTED, `${what} are not supported by this broker version`, rid, 'subscribe');
-    }
     if (this.subscriptions.has(sid)) {
       throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
     }
@@ -335,14 +366,31 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
     } catch (err) {
       throw this.topicRefusal(err, rid, 'subscribe');
     }
+    const content = this.compileContentRules(command.filter, command.select, rid);
     // Seed 003: a literal topic is entitled now; wildcard and regex subscriptions per concrete topic at delivery.
-    if (pattern.kind !== 'exact') return this.addSubscription(sid, rid, pattern);
+    if (pattern.kind !== 'exact') return this.addSubscription(sid, rid, pattern, content);
     const decision = this.security.entitlements.check(this.user!, 'read', 'topic', pattern.topic);
-    if (!isPromiseLike(decision)) return this.finishExactSubscribe(sid, rid, pattern, decision);
-    return decision.then((d) => this.finishExactSubscribe(sid, rid, pattern, d));
+    if (!isPromiseLike(decision)) return this.finishExactSubscribe(sid, rid, pattern, content, decision);
+    return decision.then((d) => this.finishExactSubscribe(sid, rid, pattern, content, d));
   }
 
-  private finishExactSubscribe(sid: SubscriptionId, rid: RequestId, pattern: { kind: 'exact'; topic: string }, decision: Decision): void {
+  private compileContentRules(filter: string | undefined, select: string | undefined, rid: RequestId): SubscriberContent {
+    try {
+      return { filter: filter === undefined ? null : filterFor(filter), select: select === undefined ? null : selectFor(select) };
+    } catch (err) {
+      if (err instanceof FilterError) throw new BrokerError(ErrorCodes.INVALID_FILTER, err.message, rid, 'subscribe');
+      if (err instanceof SelectError) throw new BrokerError(ErrorCodes.INVALID_SELECT, err.message, rid, 'subscribe');
+      throw err;
+    }
+  }
+
+  private finishExactSubscribe(
+    sid: SubscriptionId,
+    rid: RequestId,
+    pattern: { kind: 'exact'; topic: string },
+    content: SubscriberContent,
+    decision: Decision,
+  ): void {
     if (this.state !== 'active') return;
     if (!decision.allow) {
       this.ctx.stats.subscriptionsDenied++;
@@ -352,11 +400,11 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
     if (this.subscriptions.has(sid)) {
       throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
     }
-    this.addSubscription(sid, rid, pattern);
+    this.addSubscription(sid, rid, pattern, content);
   }
 
-  private addSubscription(sid: SubscriptionId, rid: RequestId, pattern: Parameters<SessionContext['engine']['add']>[0]): void {
-    const handle = this.ctx.engine.add(pattern, new SubscriptionEntry(this, sid));
+  private addSubscription(sid: SubscriptionId, rid: RequestId, pattern: Parameters<SessionContext['engine']['add']>[0], content: SubscriberContent): void {
+    const handle = this.ctx.engine.add(pattern, new SubscriptionEntry(this, sid, content.filter, content.select));
     this.subscriptions.set(sid, handle);
     this.ack(rid);
   }
@@ -412,27 +460,30 @@ export class NativeSession implements TransportHandler, DeliveryTarget {
   sendDelivery(prefix: Buffer, body: Buffer): void {
     if (this.state !== 'active') return;
     // Behind a held delivery, everything waits its turn: per-publisher order holds across topics.
-    if (!this.held.isEmpty) {
+    if (!this.draining && !this.held.isEmpty) {
       if (!this.held.pushReady(prefix, body)) this.ctx.stats.heldDeliveriesDropped++;
       return;
     }
+    this.sendNow(prefix, body);
+  }
+
+  sendNow(prefix: Buffer, body: Buffer): void {
     this.connection.send(prefix, body);
     this.checkSendQueue();
   }
 
-  holdDelivery(pending: PendingRead, prefix: Buffer, body: Buffer): void {
+  holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
     if (this.state !== 'active') return;
-    if (!this.held.pushPending(pending, prefix, body)) this.ctx.stats.heldDeliveriesDropped++;
+    if (!this.held.pushPending(pending, plan, index, message)) this.ctx.stats.heldDeliveriesDropped++;
   }
 
   releaseHeld(): void {
     if (this.state !== 'active') return;
-    this.held.drain(this.connection, this.ctx.stats);
-    this.checkSendQueue();
+    this.held.drain(this, this.ctx.stats, this.setDraining);
   }
 
-  countSkipped(): void {
-    this.ctx.stats.deliveriesNotEntitled++;
+  reportInvalidRules(err: unknown): void {
+    this.ctx.log.warn({ session: this.id, user: this.user, err }, 'the entitlement module sent a filter or select list that does not compile; denying');
   }
 
   // ---- outbound ------------------------------------------------------------------------------

@@ -164,14 +164,22 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK over %s', (encoding) =>
     await client.ping();
   });
 
-  it('rejects a content filter with UNSUPPORTED', async () => {
+  it('passes a content filter and select list to the broker, which applies them or refuses them with a code', async () => {
     const { url } = await fixture.broker();
     const client = await fixture.client(url, options);
-    const error = await rejectionOf(client.subscribe({ topic: 'orders/+', filter: 'px > 100' }, () => {}));
+    const error = await rejectionOf(client.subscribe({ topic: 'orders/+', filter: '$sum(px) > 100' }, () => {}));
     expect(error).toBeInstanceOf(WardenError);
-    expect((error as WardenError).code).toBe(ErrorCodes.UNSUPPORTED);
+    expect((error as WardenError).code).toBe(ErrorCodes.INVALID_FILTER);
     const select = await rejectionOf(client.subscribe({ topic: 'orders/+', select: 'px' }, () => {}));
-    expect((select as WardenError).code).toBe(ErrorCodes.UNSUPPORTED);
+    expect((select as WardenError).code).toBe(ErrorCodes.INVALID_SELECT);
+    const inbox = new Inbox();
+    await client.subscribe({ topic: 'orders/+', filter: 'px > 100', select: '-/,+/px' }, inbox.handler);
+    await client.publish('orders/na', { px: 99, qty: 1 }, { ack: true });
+    await client.publish('orders/na', { px: 101, qty: 2 }, { ack: true });
+    const [only] = await inbox.waitForCount(1);
+    expect(only!.data).toEqual({ px: 101 });
+    await client.ping();
+    expect(inbox.messages).toHaveLength(1);
   });
 
   it('stops delivering after unsubscribe', async () => {

@@ -147,6 +147,18 @@ export async function refusal(promise: Promise<unknown>): Promise<string> {
   throw new Error('expected a refusal, but the request succeeded');
 }
 
+/** 'allowed' if the request succeeded (closing a Client it resolved with), else the WardenError code. */
+export async function outcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    const value = await promise;
+    if (value instanceof Client) await value.close();
+    return 'allowed';
+  } catch (error) {
+    if (!(error instanceof WardenError)) throw new Error(`expected a WardenError, got ${String(error)}`, { cause: error });
+    return error.code;
+  }
+}
+
 /** Sends a logon on a fresh raw connection and returns the answer frame and the close that follows a refusal. */
 export async function rawLogon(raw: RawClient, frame: Frame): Promise<Frame> {
   return raw.request({ op: 'logon', rid: 1, ...frame });
@@ -175,11 +187,11 @@ export class TopicLog {
  * The client side of SCRAM-SHA-256 (RFC 5802/7677), written from the RFC with node:crypto so the
  * raw-protocol tests can build correct and incorrect client-final-messages by hand.
  */
-export function scramClient(user: string, password: string, clientNonce = randomBytes(18).toString('base64')) {
+export function scramClient(user: string, password: string, clientNonce = randomBytes(18).toString('base64'), gs2Header = 'n,,') {
   const bare = `n=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},r=${clientNonce}`;
   return {
     clientNonce,
-    clientFirst: `n,,${bare}`,
+    clientFirst: `${gs2Header}${bare}`,
     final(serverFirst: string, proofOverride?: string): { clientFinal: string; expectedServerFinal: string; nonce: string } {
       const fields = new Map(serverFirst.split(',').map((part) => [part[0], part.slice(2)]));
       const nonce = fields.get('r') ?? '';
@@ -188,7 +200,7 @@ export function scramClient(user: string, password: string, clientNonce = random
       const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
       const clientKey = hmac(salted, 'Client Key');
       const storedKey = createHash('sha256').update(clientKey).digest();
-      const withoutProof = `c=biws,r=${nonce}`;
+      const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${nonce}`;
       const authMessage = `${bare},${serverFirst},${withoutProof}`;
       const signature = hmac(storedKey, authMessage);
       const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]!));
@@ -206,10 +218,18 @@ function hmac(key: Buffer, text: string): Buffer {
   return createHmac('sha256', key).update(text).digest();
 }
 
-/** A GET/POST on the broker's admin listener with HTTP Basic credentials; returns the status. */
-export async function adminStatus(adminUrl: string, user: string, password: string, path = '/admin/entitlements'): Promise<number> {
+/** A request on the broker's admin listener with HTTP Basic credentials; returns the status. */
+export async function adminStatus(
+  adminUrl: string,
+  user: string,
+  password: string,
+  path = '/admin/entitlements',
+  method: 'GET' | 'POST' = 'GET',
+): Promise<number> {
   const response = await fetch(`${adminUrl}${path}`, {
+    method,
     headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+    ...(method === 'POST' ? { body: '{}' } : {}),
   });
   await response.body?.cancel();
   return response.status;
