@@ -13,15 +13,22 @@ export function encodeDeliveryPrefix(encoding: Encoding, sids: readonly Subscrip
   return Buffer.concat([MSGPACK_PREFIX_HEAD, msgpack.pack(sids)]);
 }
 
+const TOPIC_KEY = msgpack.pack('topic');
+const DATA_KEY = msgpack.pack('data');
+
 /** The frame's tail: `"topic":...,"data":...}` in JSON, the last two map entries in msgpack. */
 export function encodeDeliveryBody(encoding: Encoding, topic: string, payload: PublishPayload): Buffer {
   if (encoding === 'json') {
-    const tail = payload.isBytes
-      ? { topic, bytes: Buffer.from(payload.value.buffer, payload.value.byteOffset, payload.value.byteLength).toString('base64') }
-      : { topic, data: payload.value };
+    const tail = payload.isBytes ? { topic, bytes: base64(payload.bytes) } : { topic, data: payload.value };
     const text = JSON.stringify(tail);
     return Buffer.from(text.slice(1), 'utf8'); // drop the opening brace: the prefix has it
   }
-  const packed = msgpack.pack(payload.isBytes ? { topic, bytes: payload.value } : { topic, data: payload.value });
+  // A payload that arrived as msgpack goes out as the same bytes.
+  if (payload.msgpack !== null) return Buffer.concat([TOPIC_KEY, msgpack.pack(topic), DATA_KEY, payload.msgpack]);
+  const packed = msgpack.pack(payload.isBytes ? { topic, bytes: payload.bytes } : { topic, data: payload.value });
   return packed.subarray(msgpackMapHeaderLength(packed));
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }

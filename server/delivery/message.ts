@@ -6,6 +6,7 @@ import type { PublishPayload } from '../protocol/native/command-parser.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
+import { Payload } from './payload.js';
 
 const NOT_PARSED = Symbol('not parsed');
 type Document = Record<string, unknown>;
@@ -43,8 +44,9 @@ export class Message {
     this.stats.payloadsParsed++;
     let value: unknown = this.payload.value;
     if (this.payload.isBytes) {
+      const bytes = this.payload.bytes;
       try {
-        value = JSON.parse(Buffer.from(this.payload.value.buffer, this.payload.value.byteOffset, this.payload.value.byteLength).toString('utf8'));
+        value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
       } catch {
         value = null;
       }
@@ -70,7 +72,7 @@ export class Message {
     let body = bodies[slot];
     if (body === null) {
       this.stats.projectionsEncoded++;
-      body = encodeDeliveryBody(encoding, this.topic, { isBytes: false, value: select.project(this.document()!) });
+      body = encodeDeliveryBody(encoding, this.topic, Payload.ofValue(select.project(this.document()!)));
       bodies[slot] = body;
     }
     return body;

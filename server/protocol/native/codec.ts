@@ -2,12 +2,11 @@
 // (command-parser.ts validates it); encoding builds broker frames. Delivery frames are built in two
 // parts so the expensive part (topic + payload) is encoded once per message and shared by every
 // subscriber: see delivery-frame.ts.
-import { Packr, Unpackr } from 'msgpackr';
 import type { Encoding, ServerFrame } from '../../../protocol/native.js';
+import { msgpack } from './codec-instances.js';
+import { decodeMsgpackFrame, MsgpackFrameError } from './msgpack-frame.js';
 
-/** Records and 64-bit bigints are off: untrusted input must decode to plain JSON-like values. */
-export const msgpack = new Packr({ useRecords: false, int64AsType: 'number' });
-const msgpackIn = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+export { msgpack } from './codec-instances.js';
 
 export class FrameDecodeError extends Error {}
 
@@ -23,9 +22,9 @@ export function decodeFrame(encoding: Encoding, data: Buffer, isBinary: boolean)
   }
   if (!isBinary) throw new FrameDecodeError('warden.v1.msgpack expects binary frames, got a text frame');
   try {
-    return msgpackIn.unpack(data);
+    return decodeMsgpackFrame(data);
   } catch (err) {
-    const reason = err instanceof RangeError ? 'nesting too deep' : (err as Error).message;
+    const reason = err instanceof RangeError ? 'nesting too deep' : err instanceof MsgpackFrameError ? err.message : (err as Error).message;
     throw new FrameDecodeError(`invalid msgpack: ${reason}`);
   }
 }

@@ -8,6 +8,9 @@ import {
   type RequestId,
 } from '../../../protocol/native.js';
 import { BrokerError } from '../../errors.js';
+import { Payload } from '../../delivery/payload.js';
+import { msgpackIn } from './codec-instances.js';
+import { RawMsgpack } from './msgpack-frame.js';
 
 const COMMANDS: ReadonlySet<string> = new Set<CommandName>(['logon', 'auth', 'subscribe', 'unsubscribe', 'publish', 'ping']);
 const MAX_USER_LENGTH = 256;
@@ -15,8 +18,8 @@ const MAX_SECRET_LENGTH = 16 * 1024;
 const MAX_CONTENT_EXPRESSION_LENGTH = 4096;
 const MAX_MECHANISM_LENGTH = 64;
 
-/** Payload of a publish: a JSON-compatible value, or raw bytes. */
-export type PublishPayload = { isBytes: false; value: unknown } | { isBytes: true; value: Uint8Array };
+/** Payload of a publish: a JSON-compatible value (possibly still msgpack-encoded), or raw bytes. */
+export type PublishPayload = Payload;
 
 export type ParsedCommand =
   | {
@@ -59,8 +62,13 @@ function invalid(message: string, rid: RequestId | undefined, cmd: string): Brok
   return new BrokerError(ErrorCodes.INVALID_FIELD, message, rid, cmd);
 }
 
+/** A `data` field of a msgpack frame arrives undecoded (see msgpack-frame.ts); other commands want its value. */
+function plain(v: unknown): unknown {
+  return v instanceof RawMsgpack ? msgpackIn.unpack(v.bytes) : v;
+}
+
 function optionalString(f: Record<string, unknown>, key: string, max: number, rid: RequestId | undefined, cmd: string): string | undefined {
-  const v = f[key];
+  const v = plain(f[key]);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalid(`"${key}" must be a string`, rid, cmd);
   if (v.length > max) throw invalid(`"${key}" is longer than ${max} characters`, rid, cmd);
@@ -100,14 +108,15 @@ function parsePublish(f: Record<string, unknown>): ParsedCommand {
   let payload: PublishPayload;
   if (hasBytes) {
     const b = f.bytes;
-    if (b instanceof Uint8Array) payload = { isBytes: true, value: b };
-    else if (typeof b === 'string') payload = { isBytes: true, value: base64Bytes(b, rid) };
+    if (b instanceof Uint8Array) payload = Payload.ofBytes(b);
+    else if (typeof b === 'string') payload = Payload.ofBytes(base64Bytes(b, rid));
     else throw invalid('"bytes" must be binary (msgpack) or base64 text (JSON)', rid, 'publish');
-  } else if (f.data instanceof Uint8Array) {
-    // A top-level msgpack binary in "data" is raw bytes too.
-    payload = { isBytes: true, value: f.data };
+  } else if (f.data instanceof RawMsgpack) {
+    // A top-level msgpack binary in "data" is raw bytes too; anything else stays encoded until needed.
+    const first = f.data.bytes[0]!;
+    payload = first >= 0xc4 && first <= 0xc6 ? Payload.ofBytes(msgpackIn.unpack(f.data.bytes) as Uint8Array) : Payload.ofMsgpack(f.data.bytes);
   } else {
-    payload = { isBytes: false, value: f.data };
+    payload = Payload.ofValue(f.data);
   }
   return { op: 'publish', rid, ack, topic, payload };
 }
