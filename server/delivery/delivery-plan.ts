@@ -99,7 +99,7 @@ export class DeliveryPlan {
       stats.deliveriesNotFilterable++;
       return 0;
     }
-    if (rules.filter !== null && !rules.filter.test(document)) {
+    if (rules.filter !== null && !message.matches(rules.filter)) {
       stats.deliveriesFiltered++;
       return 0;
     }

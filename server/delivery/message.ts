@@ -4,6 +4,7 @@
 import type { Encoding } from '../../protocol/native.js';
 import type { PublishPayload } from '../protocol/native/command-parser.js';
 import type { CompiledSelect } from '../content/select/index.js';
+import type { CompiledFilter } from '../content/filter/index.js';
 import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
 import { Payload } from './payload.js';
@@ -22,6 +23,9 @@ export class Message {
   /** Projection -> [json body, msgpack body]; created on the first projection. */
   private projected: Map<CompiledSelect, [Buffer | null, Buffer | null]> | null = null;
   private lastSelect: CompiledSelect | null = null;
+  /** Filters already evaluated on this message and their results: receivers with equal rules share one evaluation. */
+  private filtersTested: CompiledFilter[] | null = null;
+  private filterResults: boolean[] | null = null;
   private lastBodies: [Buffer | null, Buffer | null] | undefined = undefined;
 
   constructor(
@@ -52,6 +56,20 @@ export class Message {
       }
     }
     return (this.parsed = isDocument(value) ? value : null);
+  }
+
+  /** Whether `document()` (non-null) matches `filter`, evaluated once per distinct filter per message. */
+  matches(filter: CompiledFilter): boolean {
+    const tested = (this.filtersTested ??= []);
+    const results = (this.filterResults ??= []);
+    for (let i = 0; i < tested.length; i++) if (tested[i] === filter) return results[i]!;
+    const result = filter.test(this.document());
+    // A message rarely meets more than a few distinct filters; past 16 just evaluate.
+    if (tested.length < 16) {
+      tested.push(filter);
+      results.push(result);
+    }
+    return result;
   }
 
   /** The body of this message projected by `select` (document() must be non-null), encoded once per encoding. */
