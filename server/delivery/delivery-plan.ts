@@ -3,7 +3,6 @@
 // subscription ids, its read entitlement for the route's topic, and whether anything (a filter,
 // a select list) must look at the payload. The topic engine drops a route's plan (plan = null)
 // whenever its entries change.
-import type { SubscriptionId } from '../../protocol/native.js';
 import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
 import { composedSelect, rulesOf, type EntitlementRules } from '../content/content-rules.js';
 import type { CompiledSelect } from '../content/select/index.js';
@@ -12,6 +11,8 @@ import { encodeDeliveryPrefix } from './delivery-frame.js';
 import type { Message } from './message.js';
 import { FAILED_READ_RETRY_MS, FailedRead, PendingRead, type ReadAccess } from './read-access.js';
 import type { DeliveryTarget, SubscriptionEntry } from './subscription-entry.js';
+
+const NO_PREFIX = Buffer.alloc(0);
 
 export class DeliveryPlan {
   private constructor(
@@ -46,7 +47,7 @@ export class DeliveryPlan {
     for (const [target, list] of byTarget) {
       targets.push(target);
       entries.push(list);
-      prefixes.push(encodeDeliveryPrefix(target.encoding, list.map((e) => e.sid)));
+      prefixes.push(target.kind === 'native' ? encodeDeliveryPrefix(target.encoding, list.map((e) => e.sid)) : NO_PREFIX);
       plain.push(list.every((e) => e.filter === null && e.select === null));
     }
     const plan = new DeliveryPlan(topic, targets, prefixes, entries, plain, new Array<ReadAccess>(targets.length));
@@ -80,7 +81,8 @@ export class DeliveryPlan {
       return 0;
     }
     if (decision === ALLOW_ALL && this.plain[i]) {
-      target.sendDelivery(this.prefixes[i]!, message.body(target.encoding));
+      if (target.kind === 'native') target.sendDelivery(this.prefixes[i]!, message.body(target.encoding));
+      else target.deliverEntries(message, this.entries[i]!, null);
       return 1;
     }
     let rules = this.rules[i] ?? null;
@@ -104,8 +106,8 @@ export class DeliveryPlan {
       return 0;
     }
     if (this.plain[i]) {
-      const body = rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding);
-      target.sendDelivery(this.prefixes[i]!, body);
+      if (target.kind === 'packet') target.deliverEntries(message, this.entries[i]!, rules.select);
+      else target.sendDelivery(this.prefixes[i]!, rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding));
       return 1;
     }
     return this.deliverPerSubscription(i, rules.select, message, document);
@@ -116,7 +118,7 @@ export class DeliveryPlan {
     const target = this.targets[i]!;
     const entries = this.entries[i]!;
     const projections: (CompiledSelect | null)[] = [];
-    const sids: SubscriptionId[][] = [];
+    const groups: SubscriptionEntry[][] = [];
     let matched = 0;
     for (let k = 0; k < entries.length; k++) {
       const entry = entries[k]!;
@@ -126,12 +128,17 @@ export class DeliveryPlan {
       const group = projections.indexOf(projection);
       if (group === -1) {
         projections.push(projection);
-        sids.push([entry.sid]);
-      } else sids[group]!.push(entry.sid);
+        groups.push([entry]);
+      } else groups[group]!.push(entry);
     }
     for (let g = 0; g < projections.length; g++) {
       const projection = projections[g]!;
-      const prefix = matched === entries.length && projections.length === 1 ? this.prefixes[i]! : encodeDeliveryPrefix(target.encoding, sids[g]!);
+      if (target.kind === 'packet') {
+        target.deliverEntries(message, groups[g]!, projection);
+        continue;
+      }
+      const all = matched === entries.length && projections.length === 1;
+      const prefix = all ? this.prefixes[i]! : encodeDeliveryPrefix(target.encoding, groups[g]!.map((e) => e.sid));
       target.sendDelivery(prefix, projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding));
     }
     return projections.length;

@@ -8,13 +8,9 @@ import type { PendingRead } from './read-access.js';
 import type { DeliveryPlan } from './delivery-plan.js';
 import type { Message } from './message.js';
 
-/** A receiving connection, as the delivery path sees it. */
-export interface DeliveryTarget {
-  readonly encoding: Encoding;
+interface DeliveryTargetBase {
   /** The read entitlement for a topic: known now, or later. */
   readAccess(topic: string): Decision | Promise<Decision>;
-  /** Queue one delivery frame made of a per-target prefix and a per-message shared body. */
-  sendDelivery(prefix: Buffer, body: Buffer): void;
   /** Hold `message` for plan target `index` until `pending` resolves (in order with everything else to this target). */
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void;
   /** A pending read this target holds deliveries for has resolved. */
@@ -23,11 +19,30 @@ export interface DeliveryTarget {
   reportInvalidRules(err: unknown): void;
 }
 
+/** A native-protocol connection: takes frames pre-built from a cached per-target prefix and a shared per-message body. */
+export interface NativeDeliveryTarget extends DeliveryTargetBase {
+  readonly kind: 'native';
+  readonly encoding: Encoding;
+  sendDelivery(prefix: Buffer, body: Buffer): void;
+}
+
+/** A connection that builds its own packets per subscription (MQTT): QoS and options are per subscription. */
+export interface PacketDeliveryTarget extends DeliveryTargetBase {
+  readonly kind: 'packet';
+  /** Deliver `message` for these matching subscriptions of this target, projected by `projection` (null: as published). */
+  deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void;
+}
+
+/** A receiving connection, as the delivery path sees it. */
+export type DeliveryTarget = NativeDeliveryTarget | PacketDeliveryTarget;
+
 export class SubscriptionEntry {
   constructor(
     readonly target: DeliveryTarget,
     readonly sid: SubscriptionId,
     readonly filter: CompiledFilter | null,
     readonly select: CompiledSelect | null,
+    /** Protocol-specific subscription options (MQTT: QoS, no-local, ...); null for native subscriptions. */
+    readonly options: unknown = null,
   ) {}
 }

@@ -16,7 +16,7 @@ import {
 import { BrokerError } from '../errors.js';
 import { decodeFrame, encodeFrame, FrameDecodeError } from '../protocol/native/codec.js';
 import { parseCommand, peekRequestId, type ParsedCommand } from '../protocol/native/command-parser.js';
-import { SubscriptionEntry, type DeliveryTarget } from '../delivery/subscription-entry.js';
+import { SubscriptionEntry, type NativeDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import { Message } from '../delivery/message.js';
@@ -62,7 +62,8 @@ interface ParkedFrame {
   isBinary: boolean;
 }
 
-export class NativeSession implements TransportHandler, DeliveryTarget, HeldSink {
+export class NativeSession implements TransportHandler, NativeDeliveryTarget, HeldSink {
+  readonly kind = 'native';
   readonly id: string;
   private state: SessionState = 'awaiting-logon';
   private user: string | null = null;
