@@ -113,7 +113,8 @@ export class SecurityManager implements AdminActions {
 
   async resetEntitlements(user?: string): Promise<{ disconnected: number }> {
     await Promise.all(this.services.map((s) => s.reset(user)));
-    const disconnected = this.disconnect(user, 4004, user === undefined ? 'entitlements reset' : `entitlements reset for ${user}`.slice(0, 120));
+    const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
+    const disconnected = this.disconnect(user, 4004, reason);
     this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
     return { disconnected };
   }
@@ -165,4 +166,12 @@ export class SecurityManager implements AdminActions {
     const results = await Promise.allSettled(all);
     for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
   }
+}
+
+/** WebSocket close reasons are limited to 123 bytes of UTF-8: cut at a character boundary. */
+function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out, 'utf8') > 123) out = out.slice(0, -1);
+  // Never leave half a surrogate pair.
+  return /[\ud800-\udbff]$/.test(out) ? out.slice(0, -1) : out;
 }

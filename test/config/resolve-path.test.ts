@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, resolveConfigPath } from '../../server/config/index.js';
 import { findPackageRoot } from '../../server/config/package-root.js';
-import { useTempDirs } from './temp-dir.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
 
 const temp = useTempDirs();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../server/config/index.js';
 import { substitute } from '../../server/config/substitute.js';
 import { configErrorOf } from './errors-of.js';
-import { useTempDirs } from './temp-dir.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
 
 const temp = useTempDirs();
 const SECRET = 'hunter2-do-not-print';

@@ -1,10 +1,8 @@
 // Shared fixtures for the authentication module tests: a silent module context, logon requests,
-// temp dirs, and unwrapping of sync-or-async answers.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// and unwrapping of sync-or-async answers.
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { ConfigError } from '../../../server/config/index.js';
 import type { AuthAnswer, LogonRequest, ModuleContext } from '../../../server/security/module-types.js';
 
@@ -53,29 +51,4 @@ export async function configErrorOf(run: () => unknown): Promise<ConfigError> {
     return error as ConfigError;
   }
   throw new Error('expected a ConfigError, but the options were accepted');
-}
-
-export interface TempDir {
-  readonly path: string;
-  write(name: string, text: string): string;
-}
-
-/** Call at the top of a test file; each temp() is removed after its test. */
-export function useTempDirs(): () => TempDir {
-  const created: string[] = [];
-  afterEach(() => {
-    for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  return () => {
-    const path = mkdtempSync(join(tmpdir(), 'warden-auth-'));
-    created.push(path);
-    return {
-      path,
-      write(name, text) {
-        const file = join(path, name);
-        writeFileSync(file, text);
-        return file;
-      },
-    };
-  };
 }

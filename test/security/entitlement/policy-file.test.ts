@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPolicyEntitlement } from '../../../server/security/entitlement/index.js';
 import { admin, allows, answerOf, configErrorOf, LEVEL, logon, read, testContext, write } from './helpers.js';
-import { useTempDirs } from './temp-dir.js';
+import { useTempDirs } from '../../helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
 
