@@ -14,17 +14,38 @@ import { BrokerStats } from './stats.js';
 import { TickBatcher } from './transports/tick-batcher.js';
 import type { AcceptedConnection, TransportHandler } from './transports/transport.js';
 import { WsListener, type BoundListener } from './transports/ws-listener.js';
+import { HttpEndpoint } from './transports/http-endpoint.js';
+import { TcpListener } from './transports/tcp-listener.js';
+import { MqttWsListener } from './transports/mqtt-ws-listener.js';
+import { MqttConnection } from './mqtt/mqtt-connection.js';
+import { MqttSession } from './mqtt/mqtt-session.js';
+import type { MqttContext } from './mqtt/mqtt-context.js';
+import type { ListenerSecurity } from './security/security-manager.js';
+import type { MqttListenerConfig } from './config/index.js';
+import type { TransportConnection } from './transports/transport.js';
+
+/** What the broker needs of any session, whatever its protocol. */
+type AnySession = NativeSession | MqttSession;
+
+interface Listener {
+  listen(): Promise<BoundListener>;
+  close(code: number, reason: string, graceMs: number): Promise<void>;
+  dropAll(): number;
+}
 import { SecurityManager } from './security/security-manager.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 
-export class Broker implements SessionContext {
+export class Broker implements SessionContext, MqttContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
   readonly topicLimits: TopicLimits;
   readonly maxPendingDeliveries: number;
   readonly stats = new BrokerStats();
-  private readonly sessions = new Set<NativeSession>();
-  private readonly listeners: WsListener[] = [];
+  private readonly sessions = new Set<AnySession>();
+  private readonly listeners: Listener[] = [];
+  /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
+  private readonly endpoints = new Map<string, HttpEndpoint>();
+  private readonly mqttClients = new Map<string, MqttSession>();
   private readonly batcher = new TickBatcher();
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sessionCounter = 0;
@@ -59,18 +80,22 @@ export class Broker implements SessionContext {
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
     for (const listenerConfig of this.config.listeners) {
-      const options = listenerConfig.options;
       const listenerSecurity = security.forListener(listenerConfig.name);
+      const log = this.log.child({ listener: listenerConfig.name });
+      if (listenerConfig.protocol === 'mqtt') {
+        this.listeners.push(this.mqttListener(listenerConfig, listenerSecurity, log));
+        continue;
+      }
+      const options = listenerConfig.options;
       const accept = (accepted: AcceptedConnection): TransportHandler => {
         const session = new NativeSession(accepted.connection, accepted.encoding, accepted.listenerName, options, listenerSecurity, this, (s) =>
           this.onSessionGone(s),
         );
-        this.sessions.add(session);
-        this.stats.connectionsAccepted++;
-        this.stats.connectionsOpen++;
+        this.addSession(session);
         return session;
       };
-      this.listeners.push(new WsListener(listenerConfig, accept, this.batcher, this.log.child({ listener: listenerConfig.name })));
+      const endpoint = this.endpoint(listenerConfig.host, listenerConfig.port);
+      this.listeners.push(new WsListener(listenerConfig, accept, this.batcher, log, endpoint));
     }
     try {
       const bound: BoundListener[] = [];
@@ -89,8 +114,49 @@ export class Broker implements SessionContext {
     }
   }
 
-  private onSessionGone(session: NativeSession): void {
+  private mqttListener(config: MqttListenerConfig, security: ListenerSecurity, log: Logger): Listener {
+    const { options, name } = config;
+    const accept = (transport: TransportConnection): TransportHandler => {
+      const connection = new MqttConnection(transport, options.maxPacketBytes);
+      this.addSession(new MqttSession(connection, name, options, security, this, (s) => this.onSessionGone(s)));
+      return connection;
+    };
+    if (config.transport === 'tcp') return new TcpListener({ name, host: config.host, port: config.port, scheme: 'mqtt' }, accept, this.batcher, log);
+    // A WebSocket message may hold more than one packet (or part of one): the packet limit is the parser's.
+    const maxMessageBytes = options.maxPacketBytes * 2 + 16;
+    const endpoint = this.endpoint(config.host, config.port);
+    return new MqttWsListener({ name, host: config.host, path: config.path, maxMessageBytes }, accept, this.batcher, log, endpoint);
+  }
+
+  private endpoint(host: string, port: number): HttpEndpoint {
+    if (port === 0) return new HttpEndpoint(host, port);
+    const key = `${host.toLowerCase()}:${port}`;
+    let endpoint = this.endpoints.get(key);
+    if (endpoint === undefined) {
+      endpoint = new HttpEndpoint(host, port);
+      this.endpoints.set(key, endpoint);
+    }
+    return endpoint;
+  }
+
+  private addSession(session: AnySession): void {
+    this.sessions.add(session);
+    this.stats.connectionsAccepted++;
+    this.stats.connectionsOpen++;
+  }
+
+  private onSessionGone(session: AnySession): void {
     if (this.sessions.delete(session)) this.stats.connectionsOpen--;
+  }
+
+  claimClientId(clientId: string, session: MqttSession): MqttSession | undefined {
+    const previous = this.mqttClients.get(clientId);
+    this.mqttClients.set(clientId, session);
+    return previous === session ? undefined : previous;
+  }
+
+  releaseClientId(clientId: string, session: MqttSession): void {
+    if (this.mqttClients.get(clientId) === session) this.mqttClients.delete(clientId);
   }
 
   /** Close the logged-on sessions of `user` (all logged-on sessions when undefined). */
@@ -119,6 +185,8 @@ export class Broker implements SessionContext {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const graceMs = this.config.shutdown.graceMs;
+      // MQTT v5 clients are told why (DISCONNECT 0x8B) before their sockets close.
+      for (const session of [...this.sessions]) if (session.kind === 'packet') session.close(CloseCodes.GOING_AWAY, 'broker shutting down');
       await Promise.all([
         ...this.listeners.map((l) => l.close(CloseCodes.GOING_AWAY, 'broker shutting down', graceMs)),
         this.adminListener?.close(),

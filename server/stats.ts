@@ -27,6 +27,10 @@ export class BrokerStats {
   payloadsParsed = 0;
   /** Projected bodies encoded (one per distinct select list and encoding per message). */
   projectionsEncoded = 0;
+  /** MQTT: PUBLISH packets not sent because they exceed the client's Maximum Packet Size (v5). */
+  mqttPacketsTooLargeForClient = 0;
+  /** MQTT: refused publishes dropped without a reason code (QoS 0, or v3.1.1). */
+  mqttPublishesDropped = 0;
 
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };

@@ -20,6 +20,8 @@ export {
   type LogLevel,
   type NativeListenerConfig,
   type NativeListenerOptions,
+  type MqttListenerConfig,
+  type MqttListenerOptions,
   type ShutdownConfig,
   type ModuleSpec,
   type SecurityConfig,

@@ -104,8 +104,61 @@ const nativeListenerSchema = z.strictObject({
   entitlement: moduleSpecSchema.optional(),
 });
 
-/** One member per wire protocol: an MQTT listener is one more z.strictObject({ protocol: z.literal('mqtt'), ... }) here. */
-const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema]);
+const mqttListenerOptionsSchema = z
+  .strictObject({
+    /** Largest accepted MQTT packet (whole packet); v5 clients are told it in CONNACK. */
+    maxPacketBytes: integerField(64, 256 * MiB).default(1 * MiB),
+    /** Optional cap on the client's keepalive, in seconds (v5: sent as Server Keep Alive). */
+    keepAliveMaxSec: integerField(1, 65_535).optional(),
+    maxSendQueueBytes: integerField(1 * KiB, 1 * GiB).default(8 * MiB),
+    /** A connection that has not sent CONNECT within this time is closed. 0 disables. */
+    connectTimeoutMs: integerField(0, HOUR_MS).default(10_000),
+    /** A denied QoS 0 (or v3.1.1) publish is dropped and counted; true disconnects the client instead. */
+    disconnectOnDeniedPublish: booleanField().default(false),
+    maxSubscriptionsPerConnection: integerField(1, 1_000_000).default(10_000),
+  })
+  .superRefine((options, ctx) => {
+    if (options.maxSendQueueBytes < options.maxPacketBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxSendQueueBytes'],
+        input: options.maxSendQueueBytes,
+        message: 'expected at least maxPacketBytes, so one maximum-size packet fits in the send queue',
+      });
+    }
+  });
+
+const mqttListenerCommon = {
+  protocol: z.literal('mqtt'),
+  host: hostField().default('127.0.0.1'),
+  options: mqttListenerOptionsSchema.prefault({}),
+  /** Overrides security.authentication for this listener. */
+  authentication: moduleSpecSchema.optional(),
+  /** Overrides security.entitlement for this listener. */
+  entitlement: moduleSpecSchema.optional(),
+};
+
+/** MQTT over plain TCP. */
+const mqttTcpListenerSchema = z.strictObject({
+  ...mqttListenerCommon,
+  name: nameField().default('mqtt'),
+  port: portField().default(1883),
+  transport: z.literal('tcp').default('tcp'),
+});
+
+/** MQTT over WebSocket (subprotocol mqtt); may share host:port with a native listener on another path. */
+const mqttWsListenerSchema = z.strictObject({
+  ...mqttListenerCommon,
+  name: nameField().default('mqtt-ws'),
+  port: portField().default(1883),
+  transport: z.literal('websocket'),
+  path: urlPathField().default('/mqtt'),
+});
+
+const mqttListenerSchema = z.discriminatedUnion('transport', [mqttTcpListenerSchema, mqttWsListenerSchema]);
+
+/** One member per wire protocol. */
+const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema, mqttListenerSchema]);
 
 type Listener = z.output<typeof listenerSchema>;
 
@@ -128,7 +181,9 @@ function checkListenersUnique(listeners: readonly Listener[], ctx: z.core.$Refin
     const address = `${listener.host.toLowerCase()}:${listener.port}`;
     const sameAddress = byAddress.get(address);
     if (sameAddress === undefined) byAddress.set(address, index);
-    else {
+    else if (isWebSocket(listener) && isWebSocket(listeners[sameAddress]!) && !samePathBefore(listeners, index)) {
+      // WebSocket listeners share one HTTP server per host:port, routed by path: distinct paths may share it.
+    } else {
       ctx.addIssue({
         code: 'custom',
         path: [index],
@@ -138,6 +193,21 @@ function checkListenersUnique(listeners: readonly Listener[], ctx: z.core.$Refin
     }
   });
 }
+
+/** Whether a WebSocket listener before `index` has the same host, port and path as listeners[index]. */
+function samePathBefore(listeners: readonly Listener[], index: number): boolean {
+  const listener = listeners[index]!;
+  if (!isWebSocket(listener)) return false;
+  const host = listener.host.toLowerCase();
+  return listeners.some((l, i) => i < index && isWebSocket(l) && l.host.toLowerCase() === host && l.port === listener.port && l.path === listener.path);
+}
+
+function isWebSocket(listener: Listener): listener is Extract<Listener, { path: string }> {
+  return listener.protocol === 'native' || listener.transport === 'websocket';
+}
+
+/** The embedded default: the native listener, MQTT over TCP, and MQTT over WebSocket beside the native protocol. */
+const DEFAULT_LISTENERS = [{}, { protocol: 'mqtt' as const }, { protocol: 'mqtt' as const, transport: 'websocket' as const, port: 8800 }];
 
 const listenersSchema = z
   .array(listenerSchema, { error: 'expected a list of listeners' })
@@ -164,7 +234,7 @@ export const wardenConfigSchema = z.strictObject({
   broker: brokerSchema.prefault({}),
   log: logSchema.prefault({}),
   topics: topicsSchema.prefault({}),
-  listeners: listenersSchema.prefault([{}]),
+  listeners: listenersSchema.prefault(DEFAULT_LISTENERS),
   shutdown: shutdownSchema.prefault({}),
   security: securitySchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -178,6 +248,8 @@ export type TopicsConfig = z.output<typeof topicsSchema>;
 export type ListenerConfig = z.output<typeof listenerSchema>;
 export type NativeListenerConfig = z.output<typeof nativeListenerSchema>;
 export type NativeListenerOptions = z.output<typeof nativeListenerOptionsSchema>;
+export type MqttListenerConfig = z.output<typeof mqttListenerSchema>;
+export type MqttListenerOptions = z.output<typeof mqttListenerOptionsSchema>;
 export type ShutdownConfig = z.output<typeof shutdownSchema>;
 export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;

@@ -27,12 +27,46 @@ export class Message {
   private filtersTested: CompiledFilter[] | null = null;
   private filterResults: boolean[] | null = null;
   private lastBodies: [Buffer | null, Buffer | null] | undefined = undefined;
+  /** The payload as MQTT receivers get it (computed once); see mqttPayload(). */
+  private mqttBytes: Buffer | null = null;
+  /** Projection -> its MQTT payload; created on the first projected MQTT delivery. */
+  private mqttProjected: Map<CompiledSelect, Buffer> | null = null;
 
   constructor(
     readonly topic: string,
     readonly payload: PublishPayload,
     private readonly stats: BrokerStats,
+    /** The publishing connection (MQTT no-local compares it), or null. */
+    readonly publisher: object | null = null,
+    /** The QoS it was published with (native publishes count as 0). */
+    readonly qos: 0 | 1 | 2 = 0,
   ) {}
+
+  /**
+   * The payload for MQTT receivers: raw bytes as they are, any other value as its JSON text in
+   * UTF-8 (docs/mqtt.md, "Payload mapping"). Computed once per message.
+   */
+  mqttPayload(): Buffer {
+    if (this.mqttBytes !== null) return this.mqttBytes;
+    const payload = this.payload;
+    if (payload.isBytes) {
+      const bytes = payload.bytes;
+      return (this.mqttBytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+    return (this.mqttBytes = Buffer.from(JSON.stringify(payload.value) ?? 'null', 'utf8'));
+  }
+
+  /** The MQTT payload projected by `select` (document() must be non-null): JSON text, once per projection. */
+  mqttProjectedPayload(select: CompiledSelect): Buffer {
+    this.mqttProjected ??= new Map();
+    let bytes = this.mqttProjected.get(select);
+    if (bytes === undefined) {
+      this.stats.projectionsEncoded++;
+      bytes = Buffer.from(JSON.stringify(select.project(this.document()!)), 'utf8');
+      this.mqttProjected.set(select, bytes);
+    }
+    return bytes;
+  }
 
   body(encoding: Encoding): Buffer {
     if (encoding === 'msgpack') return (this.msgpackBody ??= encodeDeliveryBody('msgpack', this.topic, this.payload));

@@ -6,11 +6,11 @@ import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
 import type { BrokerStats } from '../stats.js';
 
-/** A frame ready to go, waiting only for its turn. */
-interface ReadyFrame {
+/** A frame ready to go, waiting only for its turn (native: prefix and body; MQTT: an outgoing publish). */
+interface ReadyFrame<A, B> {
   readonly pending: null;
-  readonly prefix: Buffer;
-  readonly body: Buffer;
+  readonly prefix: A;
+  readonly body: B;
 }
 
 /** A message for plan target `index`, waiting for that target's read entitlement. */
@@ -21,14 +21,14 @@ interface PendingMessage {
   readonly message: Message;
 }
 
-type Held = ReadyFrame | PendingMessage;
+type Held<A, B> = ReadyFrame<A, B> | PendingMessage;
 
-export interface HeldSink {
-  sendNow(prefix: Buffer, body: Buffer): void;
+export interface HeldSink<A = Buffer, B = Buffer> {
+  sendNow(prefix: A, body: B): void;
 }
 
-export class HeldDeliveries {
-  private queue: Held[] = [];
+export class HeldDeliveries<A = Buffer, B = Buffer> {
+  private queue: Held<A, B>[] = [];
   private head = 0;
 
   constructor(private readonly limit: number) {}
@@ -42,11 +42,11 @@ export class HeldDeliveries {
     return this.push({ pending, plan, index, message });
   }
 
-  pushReady(prefix: Buffer, body: Buffer): boolean {
+  pushReady(prefix: A, body: B): boolean {
     return this.push({ pending: null, prefix, body });
   }
 
-  private push(item: Held): boolean {
+  private push(item: Held<A, B>): boolean {
     if (this.queue.length - this.head >= this.limit) return false;
     this.queue.push(item);
     return true;
@@ -56,7 +56,7 @@ export class HeldDeliveries {
    * Deliver from the front while the front's entitlement is known. Pending messages are
    * delivered through their plan, whose sends come back to `sink` while `draining` is set.
    */
-  drain(sink: HeldSink, stats: BrokerStats, setDraining: (on: boolean) => void): void {
+  drain(sink: HeldSink<A, B>, stats: BrokerStats, setDraining: (on: boolean) => void): void {
     setDraining(true);
     try {
       while (this.head < this.queue.length) {

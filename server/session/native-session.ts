@@ -20,7 +20,7 @@ import { SubscriptionEntry, type NativeDeliveryTarget } from '../delivery/subscr
 import type { PendingRead } from '../delivery/read-access.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import { Message } from '../delivery/message.js';
-import { filterFor, rulesOf, selectFor } from '../content/content-rules.js';
+import { filterFor, selectFor } from '../content/content-rules.js';
 import { FilterError } from '../content/filter/index.js';
 import { SelectError } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
@@ -34,6 +34,7 @@ import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
 import { WriteDecisionCache } from './write-decision-cache.js';
 import { HeldDeliveries, type HeldSink } from './held-deliveries.js';
+import { checkWriteFilter } from './write-filter.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
 type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
@@ -338,18 +339,11 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   /** Seed 003: a write entitlement filter must match the published message, or the publish is refused. */
   private checkWriteFilter(decision: Decision, message: Message, rid: RequestId | undefined): void {
-    const rules = rulesOf(decision, (err) => this.reportInvalidRules(err));
-    if (rules === null) {
-      this.ctx.stats.publishesDenied++;
-      throw new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, 'publish');
-    }
-    if (rules.filter === null) return;
-    const document = message.document();
-    if (document === null || !rules.filter.test(document)) {
-      this.ctx.stats.publishesFiltered++;
-      const why = document === null ? 'the payload is not an object, and a content filter applies' : 'the message does not match your write filter';
-      throw new BrokerError(ErrorCodes.CONTENT_NOT_ENTITLED, `not entitled to publish this content to "${message.topic}": ${why}`, rid, 'publish');
-    }
+    const verdict = checkWriteFilter(decision, message, this.ctx.stats, (err) => this.reportInvalidRules(err));
+    if (verdict === 'allowed') return;
+    if (verdict === 'unavailable') throw new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, 'publish');
+    const why = verdict === 'not-object' ? 'the payload is not an object, and a content filter applies' : 'the message does not match your write filter';
+    throw new BrokerError(ErrorCodes.CONTENT_NOT_ENTITLED, `not entitled to publish this content to "${message.topic}": ${why}`, rid, 'publish');
   }
 
   private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void | Promise<void> {

@@ -1,7 +1,7 @@
 // A native-protocol listener on `ws`: an HTTP server that upgrades requests on the configured path
 // offering one of the Warden subprotocols, and adapts each socket to a TransportConnection.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS, type Encoding } from '../../protocol/native.js';
@@ -9,13 +9,14 @@ import type { NativeListenerConfig } from '../config/index.js';
 import type { ConnectionAcceptor } from './transport.js';
 import { WsConnection } from './ws-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
+import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
 
 /** Frames beyond maxFrameBytes get FRAME_TOO_LARGE; beyond this multiple ws closes with 1009. */
 export const HARD_FRAME_LIMIT_FACTOR = 4;
 
 export interface BoundListener {
   readonly name: string;
-  readonly protocol: 'native';
+  readonly protocol: 'native' | 'mqtt';
   readonly host: string;
   readonly port: number;
   readonly url: string;
@@ -31,21 +32,12 @@ function chooseEncoding(header: string | undefined): Encoding | null {
   return null;
 }
 
-function refuseUpgrade(socket: Socket, status: number, statusText: string, message: string): void {
-  if (!socket.writable) return void socket.destroy();
-  socket.end(
-    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
-  );
-}
-
-function formatUrl(host: string, port: number, path: string): string {
+export function formatUrl(host: string, port: number, path: string): string {
   const h = host.includes(':') ? `[${host}]` : host;
   return `ws://${h}:${port}${path}`;
 }
 
 export class WsListener {
-  private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<WsConnection>();
   private heartbeat: NodeJS.Timeout | null = null;
@@ -56,6 +48,7 @@ export class WsListener {
     private readonly accept: ConnectionAcceptor,
     private readonly batcher: TickBatcher,
     private readonly log: Logger,
+    private readonly endpoint: HttpEndpoint,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -67,12 +60,7 @@ export class WsListener {
         return encoding === null ? false : SUBPROTOCOLS[encoding];
       },
     });
-    this.http = createServer((req, res) => {
-      res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
-      res.end(`This is a Warden WebSocket endpoint; connect with subprotocol ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}.\n`);
-    });
-    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
+    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
   }
 
   get address(): BoundListener {
@@ -81,16 +69,8 @@ export class WsListener {
   }
 
   async listen(): Promise<BoundListener> {
-    const { host, port, path, name } = this.config;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-      this.http.once('error', onError);
-      this.http.listen(port, host, () => {
-        this.http.off('error', onError);
-        resolve();
-      });
-    });
-    const actual = (this.http.address() as AddressInfo).port;
+    const { host, path, name } = this.config;
+    const actual = await this.endpoint.listen(name);
     this.bound = { name, protocol: 'native', host, port: actual, url: formatUrl(host, actual, path) };
     const interval = this.config.options.heartbeatIntervalMs;
     if (interval > 0) {
@@ -101,11 +81,6 @@ export class WsListener {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== this.config.path) {
-      refuseUpgrade(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}; this listener serves ${this.config.path}\n`);
-      return;
-    }
     const encoding = chooseEncoding(req.headers['sec-websocket-protocol']);
     if (encoding === null) {
       refuseUpgrade(socket, 400, 'Bad Request', `Sec-WebSocket-Protocol must offer ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}\n`);
@@ -135,11 +110,9 @@ export class WsListener {
   async close(code: number, reason: string, graceMs: number): Promise<void> {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     this.heartbeat = null;
-    const serverClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const open = [...this.connections];
     await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
-    this.http.closeAllConnections();
-    await serverClosed;
+    await this.endpoint.release(this.config.path);
   }
 
   /** Drop every connection without a close handshake (tests, admin). */

@@ -1,10 +1,12 @@
 // Shared helpers for the client SDK tests: event waiting (never sleep to synchronise), message
 // collection, teardown bookkeeping and a free-port finder.
 import { createServer } from 'node:net';
+import { afterEach } from 'vitest';
 import { connect, type Client, type ClientEvents, type ConnectOptions, type Message } from '../../client/index.js';
 // Type-only: the broker is loaded on first use, so tests that never start one (the scripted fake
 // broker's, the pure ones) do not depend on the broker's sources at all.
 import type { TestBroker, TestBrokerOverrides } from '../helpers/broker.js';
+import { ScriptedServer, type ScriptedConnection } from './scripted-server.js';
 
 /** Resolves with the next `event` of `client`; rejects after `timeoutMs` so a missing event fails fast. */
 export function nextEvent<K extends keyof ClientEvents>(
@@ -103,6 +105,34 @@ export class Fixture {
     await Promise.all(this.clients.splice(0).map((client) => client.close()));
     await Promise.all(this.brokers.splice(0).map((broker) => broker.close()));
   }
+}
+
+/**
+ * For tests against the scripted fake broker: `serve` starts one, `open` connects a client; after
+ * each test the clients are closed, then the servers. Call at the top of a test file.
+ */
+export function useScriptedServers(): {
+  serve(script: (connection: ScriptedConnection) => void, options?: { acceptSubprotocol?: boolean }): Promise<ScriptedServer>;
+  open(url: string, options: ConnectOptions): Promise<Client>;
+} {
+  const servers: ScriptedServer[] = [];
+  const clients: Client[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return {
+    async serve(script, options) {
+      const server = await ScriptedServer.start(script, options);
+      servers.push(server);
+      return server;
+    },
+    async open(url, options) {
+      const client = await connect(url, options);
+      clients.push(client);
+      return client;
+    },
+  };
 }
 
 /** A TCP port with nothing listening on it (bound once by us, then released). */

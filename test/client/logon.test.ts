@@ -1,38 +1,20 @@
 // Logon mechanisms against a scripted fake broker: what each mechanism puts on the wire, the
 // SCRAM-SHA-256 exchange (including a fake broker that cannot prove itself), and reconnects.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ClientErrorCodes,
   CloseCodes,
   ErrorCodes,
   WardenError,
   connect,
-  type Client,
   type ConnectOptions,
   type Encoding,
 } from '../../client/index.js';
-import { nextEvent, recordEvents, rejectionOf } from './helpers.js';
+import { nextEvent, recordEvents, rejectionOf, useScriptedServers } from './helpers.js';
 import { ScramServerExchange } from './scram-server.js';
-import { ScriptedServer, type Frame, type ScriptedConnection } from './scripted-server.js';
+import type { Frame, ScriptedConnection } from './scripted-server.js';
 
-const servers: ScriptedServer[] = [];
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(script: (connection: ScriptedConnection) => void): Promise<ScriptedServer> {
-  const server = await ScriptedServer.start(script);
-  servers.push(server);
-  return server;
-}
-
-async function open(url: string, options: ConnectOptions): Promise<Client> {
-  const client = await connect(url, options);
-  clients.push(client);
-  return client;
-}
+const { serve, open } = useScriptedServers();
 
 /** Records every frame of every connection, and acks whatever has a rid. */
 function recordingBroker(frames: Frame[]) {

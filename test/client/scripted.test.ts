@@ -1,37 +1,18 @@
 // Client behaviour for broker answers the real broker never gives today (it accepts every logon):
 // refused logons and resubscribes, silence (timeouts), garbage frames. A scripted fake broker.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ClientErrorCodes,
   CloseCodes,
   ErrorCodes,
   WardenError,
-  connect,
-  type Client,
   type ConnectOptions,
   type Encoding,
 } from '../../client/index.js';
-import { Inbox, nextEvent, recordEvents, rejectionOf } from './helpers.js';
-import { ScriptedServer, type ScriptedConnection } from './scripted-server.js';
+import { Inbox, nextEvent, recordEvents, rejectionOf, useScriptedServers } from './helpers.js';
+import type { ScriptedConnection } from './scripted-server.js';
 
-const servers: ScriptedServer[] = [];
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(script: (connection: ScriptedConnection) => void, options?: { acceptSubprotocol?: boolean }): Promise<ScriptedServer> {
-  const server = await ScriptedServer.start(script, options);
-  servers.push(server);
-  return server;
-}
-
-async function open(url: string, options: ConnectOptions): Promise<Client> {
-  const client = await connect(url, options);
-  clients.push(client);
-  return client;
-}
+const { serve, open } = useScriptedServers();
 
 describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (encoding) => {
   const options: ConnectOptions = { user: 'alice', password: 'pw', encoding, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } };

@@ -22,11 +22,24 @@ const DEFAULT_LISTENER = {
   },
 };
 
+const MQTT_OPTIONS = {
+  maxPacketBytes: 1_048_576,
+  maxSendQueueBytes: 8_388_608,
+  connectTimeoutMs: 10_000,
+  disconnectOnDeniedPublish: false,
+  maxSubscriptionsPerConnection: 10_000,
+};
+
+const DEFAULT_MQTT_LISTENERS = [
+  { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 1883, options: MQTT_OPTIONS },
+  { name: 'mqtt-ws', protocol: 'mqtt', transport: 'websocket', host: '127.0.0.1', port: 8800, path: '/mqtt', options: MQTT_OPTIONS },
+];
+
 const DEFAULTS = {
   broker: { name: 'warden' },
   log: { level: 'info' },
   topics: { maxTopicLength: 1024, maxLevels: 64, maxRegexLength: 512, routeCacheSize: 100_000 },
-  listeners: [DEFAULT_LISTENER],
+  listeners: [DEFAULT_LISTENER, ...DEFAULT_MQTT_LISTENERS],
   shutdown: { graceMs: 5000 },
   security: {
     authentication: { module: 'allow-any', options: {} },

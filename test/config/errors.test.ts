@@ -84,7 +84,18 @@ describe('validation errors', () => {
   });
 
   it('an unknown listener protocol', () => {
-    expect(issuesOf({ listeners: [{ protocol: 'mqtt' }] })).toEqual([{ path: 'listeners[0].protocol', message: 'expected "native", got "mqtt"' }]);
+    expect(issuesOf({ listeners: [{ protocol: 'amqp' }] })).toEqual([{ path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got "amqp"' }]);
+  });
+
+  it('MQTT over WebSocket may share a native listener\'s host:port on another path, not on the same path', () => {
+    expect(parseConfig({ listeners: [{ port: 9000 }, { protocol: 'mqtt', transport: 'websocket', port: 9000 }] }).listeners).toHaveLength(2);
+    expect(issuesOf({ listeners: [{ port: 9000, path: '/mqtt' }, { protocol: 'mqtt', transport: 'websocket', port: 9000 }] })).toEqual([
+      { path: 'listeners[1]', message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"' },
+    ]);
+    expect(issuesOf({ listeners: [{ port: 9000 }, { protocol: 'mqtt', port: 9000 }] })).toEqual([
+      { path: 'listeners[1]', message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"' },
+    ]);
+    expect(issuesOf({ listeners: [{ protocol: 'mqtt', path: '/x' }] })[0]?.path).toBe('listeners[0].path');
   });
 
   it('no listeners at all', () => {

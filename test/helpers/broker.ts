@@ -3,6 +3,10 @@ import { startBroker, type BrokerHandle } from '../../server/index.js';
 
 export interface TestBroker {
   url: string;
+  /** mqtt://127.0.0.1:PORT when `mqtt` asked for a TCP listener, else null. */
+  mqttUrl: string | null;
+  /** ws://127.0.0.1:PORT/mqtt when `mqtt` asked for a WebSocket listener, else null. */
+  mqttWsUrl: string | null;
   broker: BrokerHandle;
   close(): Promise<void>;
 }
@@ -28,6 +32,16 @@ export interface TestBrokerOverrides {
   admin?: Record<string, unknown>;
   /** Where relative module paths resolve. */
   baseDir?: string;
+  /** Add MQTT listeners on ephemeral ports: over TCP and/or WebSocket (default both), with these options and extra keys. */
+  mqtt?: { transports?: ('tcp' | 'websocket')[]; options?: Record<string, unknown>; listenerSecurity?: Record<string, unknown> };
+}
+
+function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): Record<string, unknown>[] {
+  if (mqtt === undefined) return [];
+  const common = { protocol: 'mqtt', host: '127.0.0.1', port: 0, options: mqtt.options ?? {}, ...mqtt.listenerSecurity };
+  return (mqtt.transports ?? ['tcp', 'websocket']).map((transport) =>
+    transport === 'tcp' ? { ...common, name: 'mqtt', transport } : { ...common, name: 'mqtt-ws', transport, path: '/mqtt' },
+  );
 }
 
 export async function startTestBroker(overrides: TestBrokerOverrides = {}): Promise<TestBroker> {
@@ -48,9 +62,11 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
           options: overrides.listener ?? {},
           ...overrides.listenerSecurity,
         },
+        ...mqttListeners(overrides.mqtt),
       ],
     },
     { baseDir: overrides.baseDir },
   );
-  return { url: broker.listeners[0]!.url, broker, close: () => broker.close() };
+  const find = (name: string): string | null => broker.listeners.find((l) => l.name === name)?.url ?? null;
+  return { url: broker.listeners[0]!.url, mqttUrl: find('mqtt'), mqttWsUrl: find('mqtt-ws'), broker, close: () => broker.close() };
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Packr } from 'msgpackr';
 import { MAX_MSGPACK_DEPTH, MsgpackExtentError, msgpackValueEnd } from '../../server/protocol/native/msgpack-extent.js';
-import { mulberry32 } from '../topics/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 

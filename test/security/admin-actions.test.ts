@@ -1,7 +1,8 @@
 // Entitlement reset, disable and enable with seed 003's semantics, through real connections.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect, WardenError, type Client } from '../../client/index.js';
 import { CloseCodes } from '../../protocol/native.js';
+import { useBrokerClients } from '../helpers/broker-clients.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { moduleDir } from '../helpers/module-files.js';
 
@@ -28,17 +29,7 @@ type State = { contexts: number; resets: number; calls: number };
 const state = (): State => (globalThis as unknown as { __wardenAdmin: State }).__wardenAdmin;
 
 let tb: TestBroker;
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await tb.close();
-});
-
-async function client(user: string): Promise<Client> {
-  const c = await connect(tb.url, { user, password: 'pw', reconnect: false });
-  clients.push(c);
-  return c;
-}
+const client = useBrokerClients(() => tb);
 
 function disconnected(c: Client): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => c.once('disconnected', (info) => resolve(info)));

@@ -20,7 +20,7 @@ beforeAll(async () => {
     listeners: { port: number }[];
     admin: { port: number };
   };
-  config.listeners[0]!.port = 0;
+  for (const listener of config.listeners) listener.port = 0; // the native and both MQTT listeners
   config.admin.port = 0;
   copyFileSync(join(ROOT, 'config/examples/policy.yaml'), join(dir, 'policy.yaml'));
   writeFileSync(join(dir, 'secure.yaml'), JSON.stringify(config));
@@ -28,9 +28,9 @@ beforeAll(async () => {
   const lines = createInterface({ input: broker.stdout! });
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      const entry = JSON.parse(line) as { msg?: string; url?: string; listener?: string };
       if (entry.msg === 'admin listener started') adminUrl = entry.url!;
-      if (entry.msg === 'listening') nativeUrl = entry.url!;
+      if (entry.msg === 'listening' && entry.listener === 'native') nativeUrl = entry.url!;
       if (adminUrl !== undefined && nativeUrl !== undefined) resolve();
     });
     broker.once('exit', (code) => reject(new Error(`warden exited with ${code}`)));

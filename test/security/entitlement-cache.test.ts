@@ -2,8 +2,9 @@
 // Expression Subscriptions"): one module call per (user, action, resource) however many
 // messages, subscribers and connections need it, wildcard/regex subscriptions entitled per
 // concrete topic at delivery, denials on subscribe and publish.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { connect, WardenError, type Client } from '../../client/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WardenError } from '../../client/index.js';
+import { useBrokerClients } from '../helpers/broker-clients.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { moduleDir } from '../helpers/module-files.js';
 import { Collector } from '../helpers/collector.js';
@@ -34,17 +35,7 @@ type Call = { user: string; action: string; resource: string };
 const calls = (): Call[] => (globalThis as unknown as { __wardenCalls: Call[] }).__wardenCalls;
 
 let tb: TestBroker;
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await tb.close();
-});
-
-async function client(user: string): Promise<Client> {
-  const c = await connect(tb.url, { user, password: 'pw', reconnect: false });
-  clients.push(c);
-  return c;
-}
+const client = useBrokerClients(() => tb);
 
 describe('entitlement cache', () => {
   it('asks the module once per (user, action, topic) across thousands of messages and hundreds of subscribers', async () => {

@@ -1,8 +1,9 @@
 // Modules that throw, reject or never answer deny (fail closed) with a specific code, are
 // counted, and the broker goes on serving everyone else. Also: user module loading errors.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { connect, WardenError, type Client } from '../../client/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connect, WardenError } from '../../client/index.js';
 import { ConfigError } from '../../server/index.js';
+import { useBrokerClients } from '../helpers/broker-clients.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { moduleDir } from '../helpers/module-files.js';
 
@@ -36,17 +37,7 @@ const flakyAuthentication = modules.write(
 );
 
 let tb: TestBroker;
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await tb?.close();
-});
-
-async function client(user: string): Promise<Client> {
-  const c = await connect(tb.url, { user, password: 'pw', reconnect: false });
-  clients.push(c);
-  return c;
-}
+const client = useBrokerClients(() => tb);
 
 const codeOf = (err: unknown): string | undefined => (err instanceof WardenError ? err.code : undefined);
 

@@ -6,7 +6,7 @@ import { Packr } from 'msgpackr';
 import type { Encoding } from '../../protocol/native.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { mulberry32 } from '../topics/prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const packr = new Packr({ useRecords: false });
 const OPS = ['logon', 'subscribe', 'unsubscribe', 'publish', 'ping', 'msg', 'ack', '', 'x'];

@@ -9,7 +9,7 @@ import {
   type SubscriptionHandle,
   type SubscriptionPattern,
 } from '../../server/topics/index.js';
-import { mulberry32, pick } from './prng.js';
+import { mulberry32, pick } from '../helpers/prng.js';
 import { referenceMatches } from './reference-matcher.js';
 
 const SEGMENTS = ['a', 'b', 'c', 'sensors', 'temp', '', '$SYS', 'ü', '日本'];

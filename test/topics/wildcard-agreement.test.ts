@@ -2,7 +2,7 @@
 // subscriptions against cached routes). Both must agree with a naive oracle on every input.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOPIC_LIMITS, parseSubscriptionPattern, wildcardMatches, WildcardTrie } from '../../server/topics/index.js';
-import { mulberry32, pick } from './prng.js';
+import { mulberry32, pick } from '../helpers/prng.js';
 import { referenceMatches } from './reference-matcher.js';
 
 const LEVELS = ['a', 'b', '', '$x', 'ab', 'é'];

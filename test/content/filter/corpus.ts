@@ -1,7 +1,7 @@
 // A seeded corpus of message documents for the differential test: nested objects, arrays (of
 // scalars, of objects, nested), numbers (0, negative, fractional, huge), strings (empty, accented,
 // CJK, astral, whitespace of every kind), booleans, null, and fields that are often missing.
-import { mulberry32, pick } from '../../topics/prng.js';
+import { mulberry32, pick } from '../../helpers/prng.js';
 
 /** Stands for "leave the field out". */
 const MISSING = Symbol('missing');

@@ -1,7 +1,7 @@
 // Filter expressions for the differential test: a hand-written list that covers every supported
 // operator and function (with type mismatches, missing fields and nulls), and a seeded generator of
 // random expressions over the same subset.
-import { mulberry32, pick } from '../../topics/prng.js';
+import { mulberry32, pick } from '../../helpers/prng.js';
 
 const ORDERINGS = ['<', '<=', '>', '>='] as const;
 

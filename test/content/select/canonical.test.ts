@@ -4,7 +4,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compileSelect, type CompiledSelect } from '../../../server/content/select/index.js';
-import { deepFreeze, pick, prng, referenceSelect } from './helpers.js';
+import { mulberry32, pick } from '../../helpers/prng.js';
+import { deepFreeze, referenceSelect } from './helpers.js';
 
 const canonical = (list: string): string => compileSelect(list).canonical;
 
@@ -88,7 +89,7 @@ function randomObject(random: () => number, depth: number): Record<string, unkno
 }
 
 describe('select list canonical form on a random corpus', () => {
-  const random = prng(0x5e1ec7);
+  const random = mulberry32(0x5e1ec7);
   const lists = Array.from({ length: 1500 }, () => randomList(random));
   const documents = Array.from({ length: 60 }, () => deepFreeze(randomObject(random, 0)));
   const byCanonical = new Map<string, CompiledSelect[]>();

@@ -7,7 +7,8 @@ import {
   SelectCache,
   SelectError,
 } from '../../../server/content/select/index.js';
-import { deepFreeze, pick, prng } from './helpers.js';
+import { mulberry32, pick } from '../../helpers/prng.js';
+import { deepFreeze } from './helpers.js';
 
 describe('composeSelects', () => {
   it('returns null for no lists, and the one list when the other is absent', () => {
@@ -53,7 +54,7 @@ describe('composeSelects', () => {
   });
 
   it('equals sequential application and is associative, on a seeded random corpus', () => {
-    const random = prng(0xc0ffee);
+    const random = mulberry32(0xc0ffee);
     const path = (): string => {
       const depth = Math.floor(random() * 3);
       let text = '';

@@ -1,22 +1,6 @@
-// Test helpers for select lists: a seeded PRNG, deep freezing, and a reference model that applies
+// Test helpers for select lists: deep freezing, and a reference model that applies
 // the documented semantics literally (slow and obvious), to check the compiled projection against.
 import { parseSelect, type SelectStep } from '../../../server/content/select/index.js';
-
-/** mulberry32: small, seeded, good enough to generate cases reproducibly. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
-}
 
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

@@ -3,8 +3,8 @@
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createJwtAuthentication } from '../../../server/security/authentication/jwt.js';
-import { answerOf, configErrorOf, expectAccept, expectReject, logon, moduleContext } from './helpers.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
+import { answerOf, configErrorOf, expectAccept, expectReject, logon, moduleContext } from './helpers.js';
 import { json, useHttpServers } from './http-server.js';
 
 const temp = useTempDirs();

@@ -1,11 +1,11 @@
 // SCRAM-SHA-256 building blocks: message parsing, stored credentials, and one server exchange
-// checked against RFC 7677's published example and against the client written in scram-client.ts.
+// checked against RFC 7677's published example and against the client in test/helpers/scram-client.ts.
 import { describe, expect, it } from 'vitest';
 import { parseScramCredentials, scramCredentials } from '../../../server/security/authentication/scram-credentials.js';
 import { beginScramExchange } from '../../../server/security/authentication/scram-exchange.js';
 import { decodeSaslName, encodeSaslName, parseClientFinalMessage, parseClientFirstMessage } from '../../../server/security/authentication/scram-messages.js';
+import { scramClient } from '../../helpers/scram-client.js';
 import { RFC7677 } from './rfc7677.js';
-import { scramClient } from './scram-client.js';
 
 function firstOf(text: string) {
   const parsed = parseClientFirstMessage(text);

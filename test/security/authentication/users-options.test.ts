@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../server/security/authentication/password-hash.js';
 import { scramCredentials } from '../../../server/security/authentication/scram-credentials.js';
 import { createUsersAuthentication } from '../../../server/security/authentication/users.js';
-import { answerOf, configErrorOf, expectAccept, logon, moduleContext } from './helpers.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
+import { answerOf, configErrorOf, expectAccept, logon, moduleContext } from './helpers.js';
 
 const temp = useTempDirs();
 let hash: string;

@@ -1,14 +1,14 @@
 // SCRAM-SHA-256 logons through the `users` module's challenge flow, against RFC 7677's example
-// (with the server nonce injected) and the independent client in scram-client.ts.
+// (with the server nonce injected) and the independent client in test/helpers/scram-client.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HostNameResolver } from '../../../server/security/authentication/host-access.js';
 import { hashPassword } from '../../../server/security/authentication/password-hash.js';
 import { scramCredentials } from '../../../server/security/authentication/scram-credentials.js';
 import { makeUsersAuthenticationFactory, type UsersAuthenticationModule } from '../../../server/security/authentication/users.js';
 import type { AuthAnswer } from '../../../server/security/module-types.js';
+import { scramClient } from '../../helpers/scram-client.js';
 import { answerOf, expectAccept, expectReject, logon, moduleContext } from './helpers.js';
 import { RFC7677 } from './rfc7677.js';
-import { scramClient } from './scram-client.js';
 
 const SCRAM = 'SCRAM-SHA-256';
 let hash: string;

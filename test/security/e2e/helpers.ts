@@ -1,17 +1,15 @@
 // Shared fixtures for the end-to-end security tests: everything a test starts (brokers, SDK
 // clients, raw protocol clients, local HTTP services, temp dirs) is registered here and torn down
 // after each test, in an order that never leaves a broker waiting on a hanging request.
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { Client, connect, WardenError, type ConnectOptions, type Message } from '../../../client/index.js';
 import { startTestBroker, type TestBroker, type TestBrokerOverrides } from '../../helpers/broker.js';
 import { Collector } from '../../helpers/collector.js';
 import { RawClient, type Frame } from '../../helpers/raw-client.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 /** scrypt parameters cheap enough for tests (the format and checks are the same as production's). */
 export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
@@ -31,12 +29,6 @@ export interface TestService {
   readonly seen: SeenRequest[];
   /** Resolves once at least n requests have been received (event-driven). */
   received(n: number): Promise<void>;
-}
-
-export interface TempDir {
-  readonly path: string;
-  /** Writes `text` to `name` in the directory; returns the full path. */
-  write(name: string, text: string): string;
 }
 
 export interface Resources {
@@ -113,16 +105,9 @@ export function useResources(): Resources {
       return { url: `http://127.0.0.1:${port}/check`, seen, received: (n) => counter.count(n) };
     },
     tempDir() {
-      const path = mkdtempSync(join(tmpdir(), 'warden-e2e-'));
-      dirs.push(path);
-      return {
-        path,
-        write(name, text) {
-          const file = join(path, name);
-          writeFileSync(file, text);
-          return file;
-        },
-      };
+      const dir = makeTempDir('warden-e2e-');
+      dirs.push(dir.path);
+      return dir;
     },
   };
 }
@@ -181,41 +166,6 @@ export class TopicLog {
   until(topic: string): Promise<void> {
     return this.messages.until((items) => items.some((m) => m.topic === topic));
   }
-}
-
-/**
- * The client side of SCRAM-SHA-256 (RFC 5802/7677), written from the RFC with node:crypto so the
- * raw-protocol tests can build correct and incorrect client-final-messages by hand.
- */
-export function scramClient(user: string, password: string, clientNonce = randomBytes(18).toString('base64'), gs2Header = 'n,,') {
-  const bare = `n=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},r=${clientNonce}`;
-  return {
-    clientNonce,
-    clientFirst: `${gs2Header}${bare}`,
-    final(serverFirst: string, proofOverride?: string): { clientFinal: string; expectedServerFinal: string; nonce: string } {
-      const fields = new Map(serverFirst.split(',').map((part) => [part[0], part.slice(2)]));
-      const nonce = fields.get('r') ?? '';
-      const salt = Buffer.from(fields.get('s') ?? '', 'base64');
-      const iterations = Number(fields.get('i'));
-      const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
-      const clientKey = hmac(salted, 'Client Key');
-      const storedKey = createHash('sha256').update(clientKey).digest();
-      const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${nonce}`;
-      const authMessage = `${bare},${serverFirst},${withoutProof}`;
-      const signature = hmac(storedKey, authMessage);
-      const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]!));
-      const serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
-      return {
-        clientFinal: `${withoutProof},p=${proofOverride ?? proof.toString('base64')}`,
-        expectedServerFinal: `v=${serverSignature.toString('base64')}`,
-        nonce,
-      };
-    },
-  };
-}
-
-function hmac(key: Buffer, text: string): Buffer {
-  return createHmac('sha256', key).update(text).digest();
 }
 
 /** A request on the broker's admin listener with HTTP Basic credentials; returns the status. */

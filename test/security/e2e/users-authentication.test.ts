@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, scramCredentials } from '../../../server/security/authentication/password-hash.js';
-import { CHEAP_SCRYPT, expectRawLogonRefused, refusal, scramClient, useResources } from './helpers.js';
+import { scramClient } from '../../helpers/scram-client.js';
+import { CHEAP_SCRYPT, expectRawLogonRefused, refusal, useResources } from './helpers.js';
 
 const res = useResources();
 

@@ -1,0 +1,102 @@
+// CONNECT: username/password through the listener's authentication module (mechanism
+// "password"), then the logon entitlement (seed 003), then CONNACK. Refusals answer CONNACK with
+// the reason code (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
+import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import { isPromiseLike } from '../security/decision.js';
+import type { MqttSession } from './mqtt-session.js';
+import { connackV3Code, ReasonCodes } from './reason-codes.js';
+
+export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
+  const version = packet.protocolVersion ?? 4;
+  session.connection.setProtocolVersion(version);
+  session.state = 'connecting';
+  let clientId = packet.clientId;
+  let assigned = false;
+  if (clientId === '') {
+    // [MQTT-3.1.3-8] v3.1.1: an empty client id needs a clean session; v5 and clean v3.1.1: assign one.
+    if (version !== 5 && packet.clean === false) return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id without clean session');
+    clientId = `warden-${session.id}`;
+    assigned = true;
+  }
+  if (packet.properties?.authenticationMethod !== undefined) {
+    // MQTT 5 enhanced authentication (AUTH packets) is not supported yet.
+    return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, `authentication method ${packet.properties.authenticationMethod} not supported`);
+  }
+  const user = packet.username ?? '';
+  const outcome = await session.security.authenticator.authenticate({
+    user,
+    password: packet.password?.toString('utf8'),
+    token: undefined,
+    mechanism: 'password',
+    data: undefined,
+    remoteAddress: session.connection.remoteAddress,
+    listener: session.listenerName,
+    peerCertificate: undefined,
+  });
+  if (session.state !== 'connecting') return; // closed meanwhile
+  switch (outcome.outcome) {
+    case 'failed':
+      return refuse(session, ReasonCodes.SERVER_UNAVAILABLE, outcome.reason, user);
+    case 'reject':
+      return refuse(session, ReasonCodes.BAD_USER_NAME_OR_PASSWORD, outcome.reason, user);
+    case 'challenge':
+      return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, 'the module asked for a challenge-response exchange', user);
+    case 'accept':
+      break;
+  }
+  const identity = outcome.identity;
+  const pending = session.security.entitlements.check(identity, 'logon', 'logon', '');
+  const decision = isPromiseLike(pending) ? await pending : pending;
+  if (session.state !== 'connecting') return;
+  if (!decision.allow) {
+    const reason = decision.failed ? ReasonCodes.SERVER_UNAVAILABLE : ReasonCodes.NOT_AUTHORIZED;
+    return refuse(session, reason, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on', identity);
+  }
+  accept(session, packet, identity, clientId, assigned);
+}
+
+function accept(session: MqttSession, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean): void {
+  const { ctx, options, connection } = session;
+  session.user = identity;
+  session.clientId = clientId;
+  session.state = 'active';
+  ctx.claimClientId(clientId, session)?.takenOver();
+  let keepAlive = packet.keepalive ?? 0;
+  const max = options.keepAliveMaxSec;
+  const capped = max !== undefined && (keepAlive === 0 || keepAlive > max);
+  if (capped) keepAlive = max;
+  const v5 = packet.protocolVersion === 5;
+  // v3.1.1 cannot be told a shorter keepalive: its own value is enforced.
+  connection.startKeepAlive(v5 || !capped ? keepAlive : packet.keepalive ?? 0);
+  if (v5) {
+    const props = packet.properties;
+    if (props?.receiveMaximum !== undefined) session.outbound.receiveMaximum = props.receiveMaximum;
+    if (props?.maximumPacketSize !== undefined) session.outbound.maxPacketBytes = props.maximumPacketSize;
+  }
+  ctx.stats.logons++;
+  ctx.log.info({ session: session.id, user: identity, clientId, listener: session.listenerName, remote: connection.remoteAddress, protocolVersion: packet.protocolVersion }, 'MQTT logon');
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: false };
+  if (v5) {
+    connack.reasonCode = ReasonCodes.SUCCESS;
+    connack.properties = {
+      maximumPacketSize: options.maxPacketBytes,
+      topicAliasMaximum: 0,
+      sharedSubscriptionAvailable: false,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      ...(assigned ? { assignedClientIdentifier: clientId } : {}),
+      ...(capped ? { serverKeepAlive: keepAlive } : {}),
+    };
+  } else connack.returnCode = 0;
+  connection.send(connack);
+}
+
+/** Seed 003: a refused logon closes the connection; the reason is logged, never sent. */
+function refuse(session: MqttSession, reason: number, why: string, user = ''): void {
+  const { ctx, connection } = session;
+  ctx.stats.logonFailures++;
+  ctx.log.warn({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'MQTT logon refused');
+  const v5 = connection.protocolVersion === 5;
+  connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });
+  session.closeQuietly('logon refused');
+}

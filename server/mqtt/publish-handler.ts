@@ -1,0 +1,77 @@
+// PUBLISH from a client (and PUBREL, the second half of QoS 2): topic validation, the write
+// entitlement (WriteDecisionCache), the write filter (shared with the native protocol), then the
+// router. A refused publish is never delivered: v5 QoS 1/2 answer 0x87 in PUBACK/PUBREC; QoS 0 and
+// v3.1.1 publishes are dropped and counted, or the client is disconnected when the listener says so.
+import type { IPublishPacket, IPubrelPacket } from 'mqtt-packet';
+import { Message } from '../delivery/message.js';
+import { Payload } from '../delivery/payload.js';
+import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
+import { checkWriteFilter } from '../session/write-filter.js';
+import { TopicError, validatePublishTopic } from '../topics/index.js';
+import type { MqttSession } from './mqtt-session.js';
+import { ReasonCodes } from './reason-codes.js';
+
+export function handlePublish(session: MqttSession, packet: IPublishPacket): void | Promise<void> {
+  if (packet.properties?.topicAlias !== undefined) {
+    // CONNACK said Topic Alias Maximum 0 [MQTT-3.3.2-8].
+    return session.protocolViolation(ReasonCodes.TOPIC_ALIAS_INVALID, 'topic aliases are not supported');
+  }
+  if (packet.qos === 2 && session.incomingQos2.has(packet.messageId!)) {
+    // A resent QoS 2 publish we already accepted: answer again, do not deliver twice [MQTT-4.3.3-10].
+    session.connection.send({ cmd: 'pubrec', messageId: packet.messageId! });
+    return;
+  }
+  try {
+    validatePublishTopic(packet.topic, session.ctx.topicLimits);
+  } catch (err) {
+    if (!(err instanceof TopicError)) throw err;
+    return session.protocolViolation(ReasonCodes.TOPIC_NAME_INVALID, err.message);
+  }
+  const decision = session.writeDecisions.get(session.user!, packet.topic);
+  if (isPromiseLike(decision)) return decision.then((d) => finishPublish(session, packet, d));
+  finishPublish(session, packet, decision);
+}
+
+function finishPublish(session: MqttSession, packet: IPublishPacket, decision: Decision): void {
+  if (session.state !== 'active') return;
+  const stats = session.ctx.stats;
+  if (!decision.allow) {
+    stats.publishesDenied++;
+    return refuse(session, packet, decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
+  }
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+  const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos);
+  if (decision !== ALLOW_ALL) {
+    const verdict = checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err));
+    if (verdict !== 'allowed') return refuse(session, packet, verdict === 'unavailable' ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
+  }
+  stats.messagesPublished++;
+  stats.deliveries += session.ctx.router.publish(message);
+  acknowledge(session, packet, ReasonCodes.SUCCESS);
+}
+
+function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: number): void {
+  const v5 = session.isV5;
+  if (packet.qos === 1) {
+    session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode } : { cmd: 'puback', messageId: packet.messageId! });
+  } else if (packet.qos === 2) {
+    if (reasonCode < 0x80) session.incomingQos2.add(packet.messageId!);
+    session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode } : { cmd: 'pubrec', messageId: packet.messageId! });
+  }
+}
+
+function refuse(session: MqttSession, packet: IPublishPacket, reasonCode: number): void {
+  if (packet.qos > 0 && session.isV5) return acknowledge(session, packet, reasonCode);
+  // QoS 0, or v3.1.1 (which has no way to say no): drop and count, or disconnect.
+  session.ctx.stats.mqttPublishesDropped++;
+  if (session.options.disconnectOnDeniedPublish) return session.disconnectWith(reasonCode, `publish to "${packet.topic}" refused`);
+  // v3.1.1 QoS 1/2: acknowledge so the client does not resend it forever; it is not delivered.
+  acknowledge(session, packet, ReasonCodes.SUCCESS);
+}
+
+export function handlePubrel(session: MqttSession, packet: IPubrelPacket): void {
+  const known = session.incomingQos2.delete(packet.messageId!);
+  const v5 = session.isV5;
+  if (v5) session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND });
+  else session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId! });
+}

@@ -1,0 +1,59 @@
+// MQTT reason codes (v5, spec 2.4) and v3.1.1 CONNACK return codes / SUBACK failure, as used here.
+export const ReasonCodes = {
+  SUCCESS: 0x00,
+  NO_SUBSCRIPTION_EXISTED: 0x11,
+  UNSPECIFIED_ERROR: 0x80,
+  MALFORMED_PACKET: 0x81,
+  PROTOCOL_ERROR: 0x82,
+  IMPLEMENTATION_SPECIFIC_ERROR: 0x83,
+  UNSUPPORTED_PROTOCOL_VERSION: 0x84,
+  CLIENT_IDENTIFIER_NOT_VALID: 0x85,
+  BAD_USER_NAME_OR_PASSWORD: 0x86,
+  NOT_AUTHORIZED: 0x87,
+  SERVER_UNAVAILABLE: 0x88,
+  SERVER_SHUTTING_DOWN: 0x8b,
+  BAD_AUTHENTICATION_METHOD: 0x8c,
+  KEEP_ALIVE_TIMEOUT: 0x8d,
+  SESSION_TAKEN_OVER: 0x8e,
+  TOPIC_FILTER_INVALID: 0x8f,
+  TOPIC_NAME_INVALID: 0x90,
+  PACKET_IDENTIFIER_NOT_FOUND: 0x92,
+  RECEIVE_MAXIMUM_EXCEEDED: 0x93,
+  TOPIC_ALIAS_INVALID: 0x94,
+  PACKET_TOO_LARGE: 0x95,
+  QUOTA_EXCEEDED: 0x97,
+  ADMINISTRATIVE_ACTION: 0x98,
+  SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: 0x9e,
+} as const;
+
+/** v3.1.1 CONNACK return codes (spec 3.2.2.3). */
+export const ConnackV3 = {
+  ACCEPTED: 0,
+  UNACCEPTABLE_PROTOCOL_VERSION: 1,
+  IDENTIFIER_REJECTED: 2,
+  SERVER_UNAVAILABLE: 3,
+  BAD_USER_NAME_OR_PASSWORD: 4,
+  NOT_AUTHORIZED: 5,
+} as const;
+
+/** v3.1.1 SUBACK failure return code. */
+export const SUBACK_FAILURE_V3 = 0x80;
+
+/** A v5 CONNACK reason code as the v3.1.1 return code closest to it. */
+export function connackV3Code(reason: number): number {
+  switch (reason) {
+    case ReasonCodes.SUCCESS:
+      return ConnackV3.ACCEPTED;
+    case ReasonCodes.UNSUPPORTED_PROTOCOL_VERSION:
+      return ConnackV3.UNACCEPTABLE_PROTOCOL_VERSION;
+    case ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID:
+      return ConnackV3.IDENTIFIER_REJECTED;
+    case ReasonCodes.BAD_USER_NAME_OR_PASSWORD:
+    case ReasonCodes.BAD_AUTHENTICATION_METHOD:
+      return ConnackV3.BAD_USER_NAME_OR_PASSWORD;
+    case ReasonCodes.SERVER_UNAVAILABLE:
+      return ConnackV3.SERVER_UNAVAILABLE;
+    default:
+      return ConnackV3.NOT_AUTHORIZED;
+  }
+}

@@ -1,0 +1,78 @@
+// One HTTP server per host:port that WebSocket listeners share, routing upgrades by path: the
+// native protocol at "/" and MQTT over WebSocket at "/mqtt" can live on one port. A listener on
+// port 0 gets an endpoint of its own.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type UpgradeRoute = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+
+export function refuseUpgrade(socket: Socket, status: number, statusText: string, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
+}
+
+export class HttpEndpoint {
+  private readonly http: Server;
+  private readonly routes = new Map<string, UpgradeRoute>();
+  private listening: Promise<number> | null = null;
+  private users = 0;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    this.http = createServer((req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
+      res.end(`This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`);
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
+  }
+
+  /** Register a path; the endpoint closes when every registered route has been released. */
+  route(path: string, handler: UpgradeRoute): void {
+    this.routes.set(path, handler);
+    this.users++;
+  }
+
+  /** Listen (once, however many listeners share it); resolves with the bound port. */
+  listen(name: string): Promise<number> {
+    this.listening ??= new Promise<number>((resolve, reject) => {
+      const onError = (err: Error): void =>
+        reject(new Error(`listener "${name}" cannot listen on ${this.host}:${this.port}: ${err.message}`, { cause: err }));
+      this.http.once('error', onError);
+      this.http.listen(this.port, this.host, () => {
+        this.http.off('error', onError);
+        resolve((this.http.address() as AddressInfo).port);
+      });
+    });
+    return this.listening;
+  }
+
+  /** Stop routing `path`; when no route is left, stop listening and close remaining sockets. */
+  release(path: string): Promise<void> {
+    if (this.routes.delete(path)) this.users--;
+    if (this.users > 0) return Promise.resolve();
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.listening === null) return resolve();
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      const served = [...this.routes.keys()].join(', ');
+      refuseUpgrade(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}; this listener serves ${served}\n`);
+      return;
+    }
+    route(req, socket, head);
+  }
+}

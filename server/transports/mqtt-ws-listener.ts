@@ -1,0 +1,92 @@
+// MQTT over WebSocket: upgrades on the configured path offering subprotocol "mqtt" (or the
+// older "mqttv3.1"), on an HttpEndpoint it may share with a native listener. Binary frames carry
+// MQTT bytes; they go to the session's parser as chunks, and packets go out as binary frames.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import type { TransportHandler } from './transport.js';
+import { WsConnection } from './ws-connection.js';
+import type { TickBatcher } from './tick-batcher.js';
+import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
+import { formatUrl, type BoundListener } from './ws-listener.js';
+
+const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
+
+export interface MqttWsListenerConfig {
+  readonly name: string;
+  readonly host: string;
+  readonly path: string;
+  /** WebSocket messages above this are refused by ws (close 1009); MQTT packet limits are the parser's. */
+  readonly maxMessageBytes: number;
+}
+
+export type WsAcceptor = (connection: WsConnection) => TransportHandler;
+
+function chooseSubprotocol(offered: Iterable<string>): string | null {
+  const set = new Set([...offered].map((p) => p.trim()));
+  for (const name of MQTT_SUBPROTOCOLS) if (set.has(name)) return name;
+  return null;
+}
+
+export class MqttWsListener {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<WsConnection>();
+
+  constructor(
+    private readonly config: MqttWsListenerConfig,
+    private readonly accept: WsAcceptor,
+    private readonly batcher: TickBatcher,
+    private readonly log: Logger,
+    private readonly endpoint: HttpEndpoint,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
+      maxPayload: config.maxMessageBytes,
+      handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) ?? false,
+    });
+    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
+  }
+
+  async listen(): Promise<BoundListener> {
+    const { host, path, name } = this.config;
+    const port = await this.endpoint.listen(name);
+    return { name, protocol: 'mqtt', host, port, url: formatUrl(host, port, path) };
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',');
+    if (chooseSubprotocol(offered) === null) {
+      refuseUpgrade(socket, 400, 'Bad Request', 'Sec-WebSocket-Protocol must offer mqtt\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const connection = new WsConnection(ws, socket, true, this.batcher);
+      this.connections.add(connection);
+      let handler: TransportHandler;
+      try {
+        handler = this.accept(connection);
+      } catch (err) {
+        this.log.error({ err }, 'failed to set up a connection');
+        connection.terminate();
+        this.connections.delete(connection);
+        return;
+      }
+      connection.attach(handler, () => this.connections.delete(connection));
+    });
+  }
+
+  async close(code: number, reason: string, graceMs: number): Promise<void> {
+    const open = [...this.connections];
+    await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
+    await this.endpoint.release(this.config.path);
+  }
+
+  dropAll(): number {
+    const open = [...this.connections];
+    for (const c of open) c.terminate();
+    return open.length;
+  }
+}

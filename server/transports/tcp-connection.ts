@@ -1,0 +1,88 @@
+// Adapts one TCP socket to TransportConnection for a byte-stream protocol (MQTT): whole packets
+// down, raw chunks up (the protocol's parser reassembles them). Writes are corked per tick.
+import type { Socket } from 'node:net';
+import type { TransportConnection, TransportHandler } from './transport.js';
+import type { Corked, TickBatcher } from './tick-batcher.js';
+
+/** How long a closing socket may take to flush before it is destroyed. */
+const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+
+export class TcpConnection implements TransportConnection, Corked {
+  corked = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  private handler: TransportHandler | null = null;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly batcher: TickBatcher,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    socket.setNoDelay(true);
+  }
+
+  attach(handler: TransportHandler, onGone: () => void): void {
+    this.handler = handler;
+    this.socket.on('data', onSocketData.bind(this));
+    this.socket.on('error', () => {}); // a reset peer; 'close' follows
+    this.socket.once('close', (hadError: boolean) => {
+      if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+      onGone();
+      this.resolveClosed();
+      handler.onClose(hadError ? 1006 : 1000, '');
+    });
+  }
+
+  deliverChunk(data: Buffer): void {
+    this.handler?.onMessage(data, true);
+  }
+
+  send(head: Buffer, tail: Buffer | null): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.batcher.hold(this);
+    this.socket.write(head);
+    if (tail !== null) this.socket.write(tail);
+  }
+
+  bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /** TCP has no close frame: flush what is queued, then end; destroy if the peer does not read. */
+  close(_code: number, _reason: string): void {
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    if (this.closeTimer === null) {
+      this.closeTimer = setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_TIMEOUT_MS);
+      this.closeTimer.unref();
+    }
+  }
+
+  async closeAndWait(code: number, reason: string, graceMs: number): Promise<void> {
+    this.close(code, reason);
+    const timer = setTimeout(() => this.terminate(), graceMs);
+    await this.closed;
+    clearTimeout(timer);
+  }
+
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+}
+
+function onSocketData(this: TcpConnection, data: Buffer): void {
+  this.deliverChunk(data);
+}

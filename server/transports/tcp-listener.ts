@@ -1,0 +1,76 @@
+// A plain TCP listener (MQTT over TCP): accepts sockets and hands each, adapted to a
+// TransportConnection, to the protocol's acceptor.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { TransportHandler } from './transport.js';
+import { TcpConnection } from './tcp-connection.js';
+import type { TickBatcher } from './tick-batcher.js';
+import type { BoundListener } from './ws-listener.js';
+
+export interface TcpListenerConfig {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** URL scheme for the bound address (mqtt). */
+  readonly scheme: string;
+}
+
+export type TcpAcceptor = (connection: TcpConnection) => TransportHandler;
+
+export class TcpListener {
+  private readonly server: Server;
+  private readonly connections = new Set<TcpConnection>();
+
+  constructor(
+    private readonly config: TcpListenerConfig,
+    private readonly accept: TcpAcceptor,
+    private readonly batcher: TickBatcher,
+    private readonly log: Logger,
+  ) {
+    this.server = createServer((socket) => this.onConnection(socket));
+  }
+
+  async listen(): Promise<BoundListener> {
+    const { host, port, name, scheme } = this.config;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const actual = (this.server.address() as AddressInfo).port;
+    const h = host.includes(':') ? `[${host}]` : host;
+    return { name, protocol: 'mqtt', host, port: actual, url: `${scheme}://${h}:${actual}` };
+  }
+
+  private onConnection(socket: Socket): void {
+    const connection = new TcpConnection(socket, this.batcher);
+    this.connections.add(connection);
+    let handler: TransportHandler;
+    try {
+      handler = this.accept(connection);
+    } catch (err) {
+      this.log.error({ err }, 'failed to set up a connection');
+      this.connections.delete(connection);
+      socket.destroy();
+      return;
+    }
+    connection.attach(handler, () => this.connections.delete(connection));
+  }
+
+  /** Stop accepting, close every connection (sessions said goodbye first), wait up to graceMs for them. */
+  async close(code: number, reason: string, graceMs: number): Promise<void> {
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const open = [...this.connections];
+    await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
+    await serverClosed;
+  }
+
+  dropAll(): number {
+    const open = [...this.connections];
+    for (const c of open) c.terminate();
+    return open.length;
+  }
+}

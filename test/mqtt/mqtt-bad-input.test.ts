@@ -1,0 +1,107 @@
+// Bad input over MQTT: packets before CONNECT, a second CONNECT, malformed and oversized packets,
+// invalid topic names and filters, keepalive expiry. Never a crash: the broker keeps serving.
+import { connect as netConnect, type Socket } from 'node:net';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { MqttClients, type Version } from './mqtt-helpers.js';
+
+let tb: TestBroker | null = null;
+const clients = new MqttClients();
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await clients.teardown();
+  await tb?.close();
+  tb = null;
+});
+
+/** A raw TCP MQTT client: sends bytes, collects parsed packets, reports the close. */
+async function raw(url: string, version: Version): Promise<{ socket: Socket; packets: Packet[]; closed: Promise<void>; send(p: Packet): void }> {
+  const { hostname, port } = new URL(url);
+  const socket = netConnect(Number(port), hostname);
+  sockets.push(socket);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const parser = mqttPacket.parser({ protocolVersion: version });
+  const packets: Packet[] = [];
+  parser.on('packet', (p: Packet) => packets.push(p));
+  socket.on('data', (d) => parser.parse(d));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, packets, closed, send: (p) => socket.write(mqttPacket.generate(p, { protocolVersion: version })) };
+}
+
+const CONNECT = (version: Version): Packet => ({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId: `raw-${version}`, clean: true, keepalive: 0, username: 'u' });
+
+async function stillServes(b: TestBroker): Promise<void> {
+  const c = await clients.connect(b.mqttUrl!, 5, { username: 'after' });
+  expect(c.connected).toBe(true);
+}
+
+describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
+  const v5 = version === 5;
+
+  it('closes a connection whose first packet is not CONNECT', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const c = await raw(tb.mqttUrl!, version);
+    c.send({ cmd: 'pingreq' });
+    await c.closed;
+    expect(c.packets).toEqual([]);
+    await stillServes(tb);
+  });
+
+  it('a second CONNECT: v5 DISCONNECT 0x82, v3.1.1 close', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const c = await raw(tb.mqttUrl!, version);
+    c.send(CONNECT(version));
+    c.send(CONNECT(version));
+    await c.closed;
+    expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'disconnect'] : ['connack']);
+    if (v5) expect(c.packets[1]).toMatchObject({ reasonCode: 0x82 });
+  });
+
+  it('malformed bytes close the connection (v5 after CONNECT: DISCONNECT 0x81)', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const before = await raw(tb.mqttUrl!, version);
+    before.socket.write(Buffer.from([0x10, 0x03, 0xff, 0xff, 0xff])); // a CONNECT that is garbage
+    await before.closed;
+    const after = await raw(tb.mqttUrl!, version);
+    after.send(CONNECT(version));
+    after.socket.write(Buffer.from([0x80, 0x02, 0x00, 0x01])); // SUBSCRIBE with flags 0 (must be 2)
+    await after.closed;
+    expect(after.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'disconnect'] : ['connack']);
+    if (v5) expect(after.packets[1]).toMatchObject({ reasonCode: 0x81 });
+    await stillServes(tb);
+  });
+
+  it('an oversized packet: v5 DISCONNECT 0x95, v3.1.1 close', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { maxPacketBytes: 1024, maxSendQueueBytes: 1024 } } });
+    const c = await raw(tb.mqttUrl!, version);
+    c.send(CONNECT(version));
+    c.send({ cmd: 'publish', topic: 'big', payload: Buffer.alloc(4096), qos: 0, dup: false, retain: false });
+    await c.closed;
+    expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'disconnect'] : ['connack']);
+    if (v5) expect(c.packets[1]).toMatchObject({ reasonCode: 0x95 });
+  });
+
+  it('an invalid topic name: v5 DISCONNECT 0x90; an invalid filter: SUBACK 0x8F / 0x80', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const c = await raw(tb.mqttUrl!, version);
+    c.send(CONNECT(version));
+    c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#/b', qos: 0 }, { topic: 'ok/+', qos: 0 }] });
+    c.send({ cmd: 'publish', topic: 'a/+', payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
+    await c.closed;
+    expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'suback', 'disconnect'] : ['connack', 'suback']);
+    expect(c.packets[1]).toMatchObject({ granted: [v5 ? 0x8f : 0x80, 0] });
+    if (v5) expect(c.packets[2]).toMatchObject({ reasonCode: 0x90 });
+  });
+
+  it('closes a client silent for 1.5 x its keepalive', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const c = await raw(tb.mqttUrl!, version);
+    c.send({ ...CONNECT(version), keepalive: 1 } as Packet);
+    await c.closed; // after ~1.5 s without a packet
+    expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'disconnect'] : ['connack']);
+    if (v5) expect(c.packets[1]).toMatchObject({ reasonCode: 0x8d });
+  });
+});
