@@ -14,8 +14,9 @@ import {
   type SubscriptionId,
 } from '../../protocol/native.js';
 import { BrokerError } from '../errors.js';
-import { decodeFrame, encodeFrame, FrameDecodeError } from '../protocol/native/codec.js';
-import { parseCommand, peekRequestId, type ParsedCommand } from '../protocol/native/command-parser.js';
+import { encodeFrame } from '../protocol/native/codec.js';
+import type { ParsedCommand } from '../protocol/native/command-parser.js';
+import { parseFrame } from '../protocol/native/frame-parser.js';
 import { SubscriptionEntry, type NativeDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
@@ -34,6 +35,7 @@ import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
 import { WriteDecisionCache } from './write-decision-cache.js';
 import { HeldDeliveries, type HeldSink } from './held-deliveries.js';
+import { OrderedInbound } from './ordered-inbound.js';
 import { checkWriteFilter } from './write-filter.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
@@ -55,12 +57,9 @@ const PROTOCOL_VIOLATIONS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.NO_CHALLENGE,
 ]);
 
-/** Frames parked behind a waiting command before the socket stops being read. */
-const PARKED_FRAMES_BEFORE_PAUSE = 256;
-
-interface ParkedFrame {
-  data: Buffer;
-  isBinary: boolean;
+interface InboundFrame {
+  readonly data: Buffer;
+  readonly isBinary: boolean;
 }
 
 export class NativeSession implements TransportHandler, NativeDeliveryTarget, HeldSink {
@@ -71,9 +70,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private readonly subscriptions = new Map<SubscriptionId, SubscriptionHandle<SubscriptionEntry>>();
   private protocolErrors = 0;
   private logonTimer: NodeJS.Timeout | null = null;
-  /** Frames that arrived while a command was waiting; null when nothing waits. */
-  private parked: ParkedFrame[] | null = null;
-  private paused = false;
+  private readonly inbound: OrderedInbound<InboundFrame>;
   private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
   private readonly writeDecisions: WriteDecisionCache;
   private readonly held: HeldDeliveries;
@@ -95,6 +92,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.id = ctx.newSessionId();
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
+    this.inbound = new OrderedInbound<InboundFrame>(connection, (frame) => this.handleFrame(frame), () => this.state !== 'closing' && this.state !== 'closed');
     if (limits.logonTimeoutMs > 0) {
       this.logonTimer = setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
       this.logonTimer.unref();
@@ -117,85 +115,23 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.parked !== null) {
-      this.parked.push({ data, isBinary });
-      if (this.parked.length >= PARKED_FRAMES_BEFORE_PAUSE && !this.paused) {
-        this.paused = true;
-        this.connection.pause();
-      }
-      return;
-    }
-    this.handleFrame(data, isBinary);
+    this.inbound.accept({ data, isBinary });
   }
 
-  private handleFrame(data: Buffer, isBinary: boolean): void {
+  private handleFrame(frame: InboundFrame): void {
     let command: ParsedCommand;
     try {
-      command = this.parse(data, isBinary);
+      command = parseFrame(this.encoding, frame.data, frame.isBinary, this.limits.maxFrameBytes);
     } catch (err) {
       return this.refuse(err);
     }
-    this.run(command);
-  }
-
-  private parse(data: Buffer, isBinary: boolean): ParsedCommand {
-    const tooLarge = data.length > this.limits.maxFrameBytes;
-    let frame: unknown;
-    try {
-      frame = decodeFrame(this.encoding, data, isBinary);
-    } catch (err) {
-      if (!(err instanceof FrameDecodeError)) throw err;
-      if (!tooLarge) throw new BrokerError(ErrorCodes.BAD_FRAME, err.message);
-    }
-    if (tooLarge) {
-      // Decoded anyway (the transport caps frames at a small multiple of the limit) so the refusal carries the rid.
-      const limit = this.limits.maxFrameBytes;
-      throw new BrokerError(ErrorCodes.FRAME_TOO_LARGE, `frame is ${data.length} bytes; the limit is ${limit}`, peekRequestId(frame));
-    }
-    try {
-      return parseCommand(frame);
-    } catch (err) {
-      // Answer by rid when the frame had one, so the client can match the refusal.
-      if (err instanceof BrokerError && err.rid === undefined) throw new BrokerError(err.code, err.message, peekRequestId(frame), err.cmd);
-      throw err;
-    }
-  }
-
-  /** Run a command; if it has to wait, park everything behind it until it is done. */
-  private run(command: ParsedCommand): void {
     let waiting: void | Promise<void>;
     try {
       waiting = this.dispatch(command);
     } catch (err) {
       return this.refuse(err);
     }
-    if (waiting === undefined) return;
-    this.parked ??= [];
-    waiting.then(
-      () => this.resumeParked(),
-      (err: unknown) => {
-        this.refuse(err);
-        this.resumeParked();
-      },
-    );
-  }
-
-  private resumeParked(): void {
-    const frames = this.parked ?? [];
-    this.parked = null;
-    for (let i = 0; i < frames.length; i++) {
-      if (this.state === 'closing' || this.state === 'closed') return;
-      if (this.parked !== null) {
-        // A command waits again: keep the rest behind it, in order.
-        (this.parked as ParkedFrame[]).push(...frames.slice(i));
-        return;
-      }
-      this.handleFrame(frames[i]!.data, frames[i]!.isBinary);
-    }
-    if (this.parked === null && this.paused) {
-      this.paused = false;
-      this.connection.resume();
-    }
+    if (waiting !== undefined) this.inbound.waitFor(waiting, (err) => this.refuse(err));
   }
 
   private dispatch(command: ParsedCommand): void | Promise<void> {
@@ -528,7 +464,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptions.clear();
     this.held.clear();
-    this.parked = null;
+    this.inbound.clear();
     this.challenge = null;
   }
 }
