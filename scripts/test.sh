@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine: the Debian packages the tests use, the npm
+# dependencies, then `npm test` (build, typecheck, vitest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# mosquitto_pub / mosquitto_sub: the MQTT interoperability test runs Debian's real clients.
+if ! command -v mosquitto_sub >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq mosquitto-clients >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq mosquitto-clients >/dev/null
+  fi
+fi
+
+npm install --no-audit --no-fund
+npm test
