@@ -20,6 +20,9 @@ import { MqttWsListener } from './transports/mqtt-ws-listener.js';
 import { MqttConnection } from './mqtt/mqtt-connection.js';
 import { MqttSession } from './mqtt/mqtt-session.js';
 import type { MqttContext } from './mqtt/mqtt-context.js';
+import { RetainedStore } from './mqtt/retained-store.js';
+import { DelayedWills } from './mqtt/delayed-wills.js';
+import { SessionStore } from './mqtt/session-store.js';
 import type { ListenerSecurity } from './security/security-manager.js';
 import type { MqttListenerConfig } from './config/index.js';
 import type { TransportConnection } from './transports/transport.js';
@@ -41,6 +44,9 @@ export class Broker implements SessionContext, MqttContext {
   readonly topicLimits: TopicLimits;
   readonly maxPendingDeliveries: number;
   readonly stats = new BrokerStats();
+  readonly retained: RetainedStore;
+  readonly delayedWills: DelayedWills;
+  readonly persistentSessions: SessionStore;
   private readonly sessions = new Set<AnySession>();
   private readonly listeners: Listener[] = [];
   /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
@@ -64,6 +70,9 @@ export class Broker implements SessionContext, MqttContext {
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize });
     this.router = new Router(this.engine, this.stats);
+    this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
+    this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
+    this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
   }
 
   newSessionId(): string {
@@ -191,6 +200,8 @@ export class Broker implements SessionContext, MqttContext {
         ...this.listeners.map((l) => l.close(CloseCodes.GOING_AWAY, 'broker shutting down', graceMs)),
         this.adminListener?.close(),
       ]);
+      this.delayedWills.clear();
+      this.persistentSessions.clear();
       await this.security?.close();
       this.log.info('broker closed');
     })();

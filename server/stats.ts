@@ -31,6 +31,20 @@ export class BrokerStats {
   mqttPacketsTooLargeForClient = 0;
   /** MQTT: refused publishes dropped without a reason code (QoS 0, or v3.1.1). */
   mqttPublishesDropped = 0;
+  /** MQTT: retained publishes not stored because the retained store was full (mqtt.retained bounds). */
+  mqttRetainedRefused = 0;
+  /** MQTT: will messages published (entitled and past the write filter). */
+  mqttWillsPublished = 0;
+  /** MQTT: v5 delayed wills published at once because mqtt.maxDelayedWills were already waiting. */
+  mqttWillsNotDelayed = 0;
+  /** MQTT: messages dropped (oldest first) from a persistent session's queue at mqtt.sessions.maxQueuedMessages. */
+  mqttQueuedMessagesDropped = 0;
+  /** MQTT: QoS 0 messages for a persistent session whose client is away (not kept). */
+  mqttOfflineQos0Dropped = 0;
+  /** MQTT: persistent sessions not kept because mqtt.sessions.maxSessions were already kept. */
+  mqttSessionsNotKept = 0;
+  /** MQTT: persistent sessions that expired while their client was away. */
+  mqttSessionsExpired = 0;
 
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };

@@ -22,6 +22,7 @@ export {
   type NativeListenerOptions,
   type MqttListenerConfig,
   type MqttListenerOptions,
+  type MqttConfig,
   type ShutdownConfig,
   type ModuleSpec,
   type SecurityConfig,

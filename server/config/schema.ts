@@ -215,6 +215,32 @@ const listenersSchema = z
   .max(64, { error: 'expected at most 64 listeners' })
   .superRefine(checkListenersUnique);
 
+/** Broker-wide MQTT state, shared by every MQTT listener (docs/mqtt.md). */
+const mqttSchema = z.strictObject({
+  /** Retained messages (one per topic), in memory. */
+  retained: z
+    .strictObject({
+      /** Most retained topics; a new one beyond it is not stored (counted in mqttRetainedRefused). 0 disables retaining. */
+      maxMessages: integerField(0, 10_000_000).default(100_000),
+      /** Most payload bytes over all retained messages; a message that would exceed it is not stored. */
+      maxBytes: integerField(0, 16 * GiB).default(64 * MiB),
+    })
+    .prefault({}),
+  /** Persistent sessions (Clean Start 0 / Clean Session 0), in memory. */
+  sessions: z
+    .strictObject({
+      /** Most sessions kept for absent clients; beyond it a session is not kept (counted in mqttSessionsNotKept). */
+      maxSessions: integerField(0, 10_000_000).default(100_000),
+      /** Cap on the Session Expiry Interval, in seconds; also the lifetime of a v3.1.1 Clean Session 0 session. */
+      maxExpirySec: integerField(1, 4_294_967_295).default(86_400),
+      /** Per session: QoS 1 messages kept (queued and in flight); beyond it the oldest queued is dropped (counted). */
+      maxQueuedMessages: integerField(1, 1_000_000).default(1000),
+    })
+    .prefault({}),
+  /** v5 wills waiting out their Will Delay Interval; beyond it a will is published at once (counted). */
+  maxDelayedWills: integerField(0, 10_000_000).default(100_000),
+});
+
 const shutdownSchema = z.strictObject({
   graceMs: integerField(0, 10 * 60_000).default(5000),
 });
@@ -235,6 +261,7 @@ export const wardenConfigSchema = z.strictObject({
   log: logSchema.prefault({}),
   topics: topicsSchema.prefault({}),
   listeners: listenersSchema.prefault(DEFAULT_LISTENERS),
+  mqtt: mqttSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
   security: securitySchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -250,6 +277,7 @@ export type NativeListenerConfig = z.output<typeof nativeListenerSchema>;
 export type NativeListenerOptions = z.output<typeof nativeListenerOptionsSchema>;
 export type MqttListenerConfig = z.output<typeof mqttListenerSchema>;
 export type MqttListenerOptions = z.output<typeof mqttListenerOptionsSchema>;
+export type MqttConfig = z.output<typeof mqttSchema>;
 export type ShutdownConfig = z.output<typeof shutdownSchema>;
 export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;

@@ -40,6 +40,10 @@ export class Message {
     readonly publisher: object | null = null,
     /** The QoS it was published with (native publishes count as 0). */
     readonly qos: 0 | 1 | 2 = 0,
+    /** The MQTT retain flag it was published with (kept on delivery for v5 Retain As Published). */
+    readonly retain: boolean = false,
+    /** True for a message sent from the retained store to a new subscriber (MQTT: retain flag 1). */
+    readonly fromRetainedStore: boolean = false,
   ) {}
 
   /**

@@ -20,7 +20,15 @@ export class Router {
   publish(message: Message): number {
     const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
-    const plan = (route.plan ??= DeliveryPlan.build(message.topic, route.entries));
+    return this.deliver((route.plan ??= DeliveryPlan.build(message.topic, route.entries)), message);
+  }
+
+  /**
+   * Deliver `message` through `plan`: per target, its read entitlement (held while pending, retried
+   * after a failure), then the plan's content rules. Also used for one-subscription plans (MQTT
+   * retained messages sent on subscribe), so every delivery goes through the same checks.
+   */
+  deliver(plan: DeliveryPlan, message: Message): number {
     const { targets, access } = plan;
     let sent = 0;
     for (let i = 0; i < targets.length; i++) {

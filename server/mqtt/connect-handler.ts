@@ -3,7 +3,9 @@
 // the reason code (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { isPromiseLike } from '../security/decision.js';
+import { TopicError, validatePublishTopic } from '../topics/index.js';
 import type { MqttSession } from './mqtt-session.js';
+import { WillMessage } from './will-message.js';
 import { connackV3Code, ReasonCodes } from './reason-codes.js';
 
 export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
@@ -17,6 +19,14 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
     if (version !== 5 && packet.clean === false) return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id without clean session');
     clientId = `warden-${session.id}`;
     assigned = true;
+  }
+  if (packet.will !== undefined && packet.will !== null) {
+    try {
+      validatePublishTopic(packet.will.topic, session.ctx.topicLimits);
+    } catch (err) {
+      if (!(err instanceof TopicError)) throw err;
+      return refuse(session, ReasonCodes.TOPIC_NAME_INVALID, `invalid will topic: ${err.message}`);
+    }
   }
   if (packet.properties?.authenticationMethod !== undefined) {
     // MQTT 5 enhanced authentication (AUTH packets) is not supported yet.
@@ -61,6 +71,9 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
   session.clientId = clientId;
   session.state = 'active';
   ctx.claimClientId(clientId, session)?.takenOver();
+  // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
+  ctx.delayedWills.cancel(clientId);
+  if (packet.will !== undefined && packet.will !== null) session.will = WillMessage.of(packet.will);
   let keepAlive = packet.keepalive ?? 0;
   const max = options.keepAliveMaxSec;
   const capped = max !== undefined && (keepAlive === 0 || keepAlive > max);
@@ -73,9 +86,26 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
     if (props?.receiveMaximum !== undefined) session.outbound.receiveMaximum = props.receiveMaximum;
     if (props?.maximumPacketSize !== undefined) session.outbound.maxPacketBytes = props.maximumPacketSize;
   }
+  // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped.
+  const maxExpirySec = ctx.persistentSessions.limits.maxExpirySec;
+  const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? maxExpirySec : 0;
+  session.sessionExpirySec = requestedExpiry > maxExpirySec ? maxExpirySec : requestedExpiry;
+  // [MQTT-3.1.2-4] Clean Start 1 discards a kept session; 0 resumes it, if it was the same user's.
+  let sessionPresent = false;
+  if (packet.clean !== false) ctx.persistentSessions.discard(clientId);
+  else {
+    const stored = ctx.persistentSessions.take(clientId);
+    if (stored !== undefined && stored.user === identity) {
+      session.adopt(stored);
+      sessionPresent = true;
+    } else if (stored !== undefined) {
+      ctx.log.info({ clientId, user: identity, previousUser: stored.user }, 'MQTT session of another user not resumed; discarded');
+      stored.dispose();
+    }
+  }
   ctx.stats.logons++;
   ctx.log.info({ session: session.id, user: identity, clientId, listener: session.listenerName, remote: connection.remoteAddress, protocolVersion: packet.protocolVersion }, 'MQTT logon');
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: false };
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
   if (v5) {
     connack.reasonCode = ReasonCodes.SUCCESS;
     connack.properties = {
@@ -86,9 +116,11 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
       subscriptionIdentifiersAvailable: true,
       ...(assigned ? { assignedClientIdentifier: clientId } : {}),
       ...(capped ? { serverKeepAlive: keepAlive } : {}),
+      ...(requestedExpiry > maxExpirySec ? { sessionExpiryInterval: maxExpirySec } : {}),
     };
   } else connack.returnCode = 0;
   connection.send(connack);
+  session.resumeDeliveries();
 }
 
 /** Seed 003: a refused logon closes the connection; the reason is logged, never sent. */

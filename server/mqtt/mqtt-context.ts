@@ -1,8 +1,17 @@
 // What an MQTT session needs from the broker beyond what every session does.
 import type { SessionContext } from '../session/session-context.js';
 import type { MqttSession } from './mqtt-session.js';
+import type { RetainedStore } from './retained-store.js';
+import type { DelayedWills } from './delayed-wills.js';
+import type { SessionStore } from './session-store.js';
 
 export interface MqttContext extends SessionContext {
+  /** Retained messages, shared by every MQTT listener. */
+  readonly retained: RetainedStore;
+  /** v5 wills waiting out their delay, by client id. */
+  readonly delayedWills: DelayedWills;
+  /** Persistent sessions whose clients are away. */
+  readonly persistentSessions: SessionStore;
   /** Register `session` under `clientId`; returns the session that held it before, if any ([MQTT-3.1.4-2]: it is taken over). */
   claimClientId(clientId: string, session: MqttSession): MqttSession | undefined;
   /** Forget `clientId` if `session` still holds it. */
@@ -17,4 +26,9 @@ export interface MqttSubscriptionOptions {
   readonly noLocal: boolean;
   /** v5 Subscription Identifier, or null. */
   readonly subscriptionId: number | null;
+  /** v5 Retain As Published: live deliveries keep the publish's retain flag (else it is 0). */
+  readonly retainAsPublished: boolean;
 }
+
+/** v5 Retain Handling: 0 send retained messages on subscribe, 1 only for a new subscription, 2 never (v3.1.1: 0). */
+export type RetainHandling = 0 | 1 | 2;

@@ -12,17 +12,20 @@ import type { MqttListenerOptions } from '../config/index.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
-import type { PacketDeliveryTarget, SubscriptionEntry } from '../delivery/subscription-entry.js';
+import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { SubscriptionHandle } from '../topics/index.js';
 import { HeldDeliveries, type HeldSink } from '../session/held-deliveries.js';
 import { WriteDecisionCache } from '../session/write-decision-cache.js';
 import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
-import { Outbound, OutgoingPublish } from './outbound.js';
+import { StoredSession, StoredSubscription } from './stored-session.js';
+import { Outbound, type OutgoingPublish } from './outbound.js';
+import { outgoingPublishFor } from './outgoing-publish-for.js';
 import { ReasonCodes } from './reason-codes.js';
 import { handleConnect } from './connect-handler.js';
 import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
+import { publishWill, type WillMessage } from './will-message.js';
 
 export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'active' | 'closing' | 'closed';
 
@@ -42,6 +45,13 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   state: MqttSessionState = 'awaiting-connect';
   user: string | null = null;
   clientId = '';
+  /** The will, published when the connection ends other than by a normal DISCONNECT. */
+  will: WillMessage | null = null;
+  /** Session Expiry Interval in seconds, capped (0: the session ends with the connection). */
+  sessionExpirySec = 0;
+  private released = false;
+  /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
+  private resumed: StoredSession | null = null;
   readonly subscriptions = new Map<string, SubscriptionHandle<SubscriptionEntry>>();
   /** Subscription ids for SubscriptionEntry (unique per session). */
   nextSid = 1;
@@ -171,7 +181,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
         this.connection.send({ cmd: 'pingresp' });
         return;
       case 'disconnect':
-        // A normal disconnect: no reply [MQTT-3.14.4-1].
+        // No reply [MQTT-3.14.4-1]. The will is dropped [MQTT-3.1.2-10] unless v5 asked for it (0x04).
+        if (!(this.isV5 && packet.reasonCode === ReasonCodes.DISCONNECT_WITH_WILL_MESSAGE)) this.will = null;
         return this.closeQuietly('client disconnected');
       case 'connect':
         // [MQTT-3.1.0-2] a second CONNECT is a protocol violation.
@@ -225,18 +236,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void {
     if (this.state !== 'active') return;
-    let qos = -1;
-    let ids: number[] | null = null;
-    for (let i = 0; i < entries.length; i++) {
-      const options = entries[i]!.options as MqttSubscriptionOptions;
-      if (options.noLocal && message.publisher === this) continue;
-      if (options.qos > qos) qos = options.qos;
-      if (options.subscriptionId !== null) (ids ??= []).push(options.subscriptionId);
-    }
-    if (qos < 0) return;
-    const effective = (message.qos < qos ? message.qos : qos) === 0 ? 0 : 1;
-    const payload = projection === null ? message.mqttPayload() : message.mqttProjectedPayload(projection);
-    const out = new OutgoingPublish(message.topic, payload, effective, ids);
+    const out = outgoingPublishFor(message, entries, projection, this);
+    if (out === null) return;
     // Behind a held delivery, everything waits its turn: per-publisher order holds across topics.
     if (!this.draining && !this.held.isEmpty) {
       if (!this.held.pushReady(out, null)) this.ctx.stats.heldDeliveriesDropped++;
@@ -320,6 +321,9 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   private release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptions.clear();
     this.held.clear();
@@ -327,5 +331,48 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.parked = null;
     this.connection.stopReading();
     if (this.clientId !== '') this.ctx.releaseClientId(this.clientId, this);
+    const will = this.will;
+    if (will !== null) {
+      this.will = null;
+      this.willDue(will);
+    }
+  }
+
+  /**
+   * A persistent session outlives its connection: its subscriptions move to a StoredSession (in
+   * the same synchronous step, so no message falls between), with what was not acknowledged.
+   * Deliveries still held for a pending read entitlement are dropped (counted).
+   */
+  private keepSession(): void {
+    const { inflight, queued } = this.outbound.takeUnacknowledged();
+    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.security, this.ctx.persistentSessions.limits.maxQueuedMessages, inflight, queued, new Set(this.incomingQos2));
+    for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
+    if (!this.held.isEmpty) this.ctx.stats.heldDeliveriesDropped++;
+    this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
+  }
+
+  /** Take over a kept session (Clean Start 0): its subscriptions now deliver here; call resumeDeliveries() after CONNACK. */
+  adopt(stored: StoredSession): void {
+    for (const subscription of stored.storedSubscriptions) {
+      const entry = new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options);
+      this.subscriptions.set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
+    }
+    for (const id of stored.incomingQos2) this.incomingQos2.add(id);
+    stored.dispose();
+    this.resumed = stored;
+  }
+
+  /** After CONNACK: resend the unacknowledged publishes (DUP) and the queued ones [MQTT-4.4.0-1]. */
+  resumeDeliveries(): void {
+    const stored = this.resumed;
+    this.resumed = null;
+    if (stored !== null) this.outbound.resume(stored.inflight, stored.queuedMessages);
+  }
+
+  /** [MQTT-3.1.2-8] the connection ended abnormally: publish the will, after its v5 delay (at most the session's expiry). */
+  private willDue(will: WillMessage): void {
+    const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
+    if (delaySec <= 0) return publishWill(this, will);
+    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => publishWill(this, will));
   }
 }

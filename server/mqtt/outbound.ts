@@ -12,6 +12,8 @@ export class OutgoingPublish {
     readonly payload: Buffer,
     readonly qos: 0 | 1,
     readonly subscriptionIds: number[] | null,
+    /** The PUBLISH's retain flag: set for messages from the retained store, and under v5 Retain As Published. */
+    readonly retain: boolean,
   ) {}
 }
 
@@ -20,7 +22,8 @@ export class Outbound {
   receiveMaximum = 65_535;
   /** The client's Maximum Packet Size (v5); larger packets are skipped and counted. */
   maxPacketBytes = Number.POSITIVE_INFINITY;
-  private readonly inflight = new Set<number>();
+  /** Packet id -> the QoS 1 publish sent under it, until its PUBACK (kept for redelivery). */
+  private readonly inflight = new Map<number, OutgoingPublish>();
   private nextId = 1;
   private queue: OutgoingPublish[] = [];
   private head = 0;
@@ -59,18 +62,20 @@ export class Outbound {
     return true;
   }
 
-  private transmit(out: OutgoingPublish): void {
-    const messageId = out.qos === 0 ? undefined : this.allocateId();
+  private transmit(out: OutgoingPublish, resendId?: number): void {
+    const messageId = out.qos === 0 ? undefined : (resendId ?? this.allocateId());
     const packet: Packet = {
       cmd: 'publish',
       topic: out.topic,
       payload: out.payload,
       qos: out.qos,
-      dup: false,
-      retain: false,
+      // [MQTT-3.3.1-1] a redelivery of an unacknowledged publish has DUP set.
+      dup: resendId !== undefined,
+      retain: out.retain,
       messageId,
       ...(out.subscriptionIds !== null && this.connection.protocolVersion === 5 ? { properties: { subscriptionIdentifier: out.subscriptionIds } } : {}),
     };
+    if (messageId !== undefined) this.inflight.set(messageId, out);
     const bytes = this.connection.encode(packet);
     if (bytes.length > this.maxPacketBytes) {
       // v5 [MQTT-3.1.2-25]: never send a packet larger than the client's maximum; it is discarded.
@@ -88,8 +93,21 @@ export class Outbound {
     let id = this.nextId;
     while (this.inflight.has(id)) id = id === 65_535 ? 1 : id + 1;
     this.nextId = id === 65_535 ? 1 : id + 1;
-    this.inflight.add(id);
     return id;
+  }
+
+  /** Everything not yet acknowledged, for a session that outlives its connection: in flight (by packet id), then queued. */
+  takeUnacknowledged(): { inflight: Map<number, OutgoingPublish>; queued: OutgoingPublish[] } {
+    const inflight = new Map(this.inflight);
+    const queued = this.queue.slice(this.head);
+    this.clear();
+    return { inflight, queued };
+  }
+
+  /** A resumed session: resend what was in flight (same ids, DUP), then send the queued ones [MQTT-4.4.0-1]. */
+  resume(inflight: ReadonlyMap<number, OutgoingPublish>, queued: readonly OutgoingPublish[]): void {
+    for (const [id, out] of inflight) this.transmit(out, id);
+    for (let i = 0; i < queued.length; i++) this.send(queued[i]!);
   }
 
   clear(): void {

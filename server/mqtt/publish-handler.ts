@@ -8,6 +8,7 @@ import { Payload } from '../delivery/payload.js';
 import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
 import { checkWriteFilter } from '../session/write-filter.js';
 import { TopicError, validatePublishTopic } from '../topics/index.js';
+import { routeAcceptedPublish } from './accepted-publish.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes } from './reason-codes.js';
 
@@ -40,13 +41,12 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
     return refuse(session, packet, decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
   }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-  const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos);
+  const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain);
   if (decision !== ALLOW_ALL) {
     const verdict = checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err));
     if (verdict !== 'allowed') return refuse(session, packet, verdict === 'unavailable' ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
   }
-  stats.messagesPublished++;
-  stats.deliveries += session.ctx.router.publish(message);
+  routeAcceptedPublish(session.ctx, message, payload);
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
 

@@ -1,6 +1,8 @@
 // MQTT reason codes (v5, spec 2.4) and v3.1.1 CONNACK return codes / SUBACK failure, as used here.
 export const ReasonCodes = {
   SUCCESS: 0x00,
+  /** DISCONNECT from a v5 client: close, and publish the will. */
+  DISCONNECT_WITH_WILL_MESSAGE: 0x04,
   NO_SUBSCRIPTION_EXISTED: 0x11,
   UNSPECIFIED_ERROR: 0x80,
   MALFORMED_PACKET: 0x81,

@@ -1,34 +1,48 @@
 // SUBSCRIBE and UNSUBSCRIBE. Filters follow the MQTT rules (parseSubscriptionPattern); a literal
 // topic is entitled now (seed 003), a wildcard filter per concrete topic at delivery by the
-// DeliveryPlan. Granted QoS is at most 1 in this increment.
-import type { ISubscribePacket, IUnsubscribePacket } from 'mqtt-packet';
+// DeliveryPlan. Granted QoS is at most 1 in this increment. After the SUBACK, matching retained
+// messages are sent (v5 Retain Handling decides whether).
+import type { ISubscribePacket, ISubscription, IUnsubscribePacket } from 'mqtt-packet';
 import { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import { parseSubscriptionPattern, TopicError, type SubscriptionPattern } from '../topics/index.js';
-import type { MqttSubscriptionOptions } from './mqtt-context.js';
+import type { MqttSubscriptionOptions, RetainHandling } from './mqtt-context.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes, SUBACK_FAILURE_V3 } from './reason-codes.js';
+import { GrantedSubscription, sendRetained } from './retained-delivery.js';
 
 /** The most QoS granted to a subscription in this increment (outbound QoS 2 is not implemented). */
 const MAX_GRANTED_QOS = 1;
 
+/** One SUBSCRIBE packet's requests and, per request, what was granted (null: refused). */
+class SubscribeRequest {
+  readonly granted: (GrantedSubscription | null)[] = [];
+  constructor(
+    readonly messageId: number,
+    readonly subscriptionId: number | null,
+  ) {}
+}
+
 export function handleSubscribe(session: MqttSession, packet: ISubscribePacket): void | Promise<void> {
   // [MQTT-3.8.3-3] at least one filter.
   if (packet.subscriptions === undefined || packet.subscriptions.length === 0) return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'SUBSCRIBE without filters');
-  const subscriptionId = packet.properties?.subscriptionIdentifier ?? null;
+  const id = packet.properties?.subscriptionIdentifier;
+  const request = new SubscribeRequest(packet.messageId!, typeof id === 'number' ? id : null);
   const codes: (number | Promise<number>)[] = [];
   let waiting = false;
-  for (const request of packet.subscriptions) {
-    const code = subscribeOne(session, request.topic, request.qos, request.nl === true, typeof subscriptionId === 'number' ? subscriptionId : null);
+  for (let i = 0; i < packet.subscriptions.length; i++) {
+    request.granted.push(null);
+    const code = subscribeOne(session, request, i, packet.subscriptions[i]!);
     if (isPromiseLike(code)) waiting = true;
     codes.push(code);
   }
-  if (!waiting) return sendSuback(session, packet.messageId!, codes as number[]);
-  return Promise.all(codes).then((settled) => sendSuback(session, packet.messageId!, settled));
+  if (!waiting) return finish(session, request, codes as number[]);
+  return Promise.all(codes).then((settled) => finish(session, request, settled));
 }
 
-function subscribeOne(session: MqttSession, filter: string, requestedQos: number, noLocal: boolean, subscriptionId: number | null): number | Promise<number> {
+function subscribeOne(session: MqttSession, request: SubscribeRequest, index: number, wanted: ISubscription): number | Promise<number> {
   const v5 = session.isV5;
+  const filter = wanted.topic;
   if (filter.startsWith('$share/')) return v5 ? ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE_V3;
   let pattern: SubscriptionPattern;
   try {
@@ -40,35 +54,62 @@ function subscribeOne(session: MqttSession, filter: string, requestedQos: number
   if (!session.subscriptions.has(filter) && session.subscriptions.size >= session.options.maxSubscriptionsPerConnection) {
     return v5 ? ReasonCodes.QUOTA_EXCEEDED : SUBACK_FAILURE_V3;
   }
-  const options: MqttSubscriptionOptions = { qos: requestedQos >= MAX_GRANTED_QOS ? MAX_GRANTED_QOS : 0, noLocal, subscriptionId };
-  if (pattern.kind !== 'exact') return add(session, filter, pattern, options);
+  const options: MqttSubscriptionOptions = {
+    qos: wanted.qos >= MAX_GRANTED_QOS ? MAX_GRANTED_QOS : 0,
+    noLocal: v5 && wanted.nl === true,
+    subscriptionId: request.subscriptionId,
+    retainAsPublished: v5 && wanted.rap === true,
+  };
+  const handling: RetainHandling = v5 && (wanted.rh === 1 || wanted.rh === 2) ? wanted.rh : 0;
+  if (pattern.kind !== 'exact') return add(session, request, index, filter, pattern, options, handling);
   const decision = session.security.entitlements.check(session.user!, 'read', 'topic', pattern.topic);
-  if (isPromiseLike(decision)) return decision.then((d) => finishExact(session, filter, pattern, options, d));
-  return finishExact(session, filter, pattern, options, decision);
+  if (isPromiseLike(decision)) return decision.then((d) => finishExact(session, request, index, filter, pattern, options, handling, d));
+  return finishExact(session, request, index, filter, pattern, options, handling, decision);
 }
 
-function finishExact(session: MqttSession, filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions, decision: Decision): number {
+function finishExact(
+  session: MqttSession,
+  request: SubscribeRequest,
+  index: number,
+  filter: string,
+  pattern: SubscriptionPattern,
+  options: MqttSubscriptionOptions,
+  handling: RetainHandling,
+  decision: Decision,
+): number {
   if (!decision.allow) {
     session.ctx.stats.subscriptionsDenied++;
     if (!session.isV5) return SUBACK_FAILURE_V3;
     return decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED;
   }
-  return add(session, filter, pattern, options);
+  return add(session, request, index, filter, pattern, options, handling);
 }
 
 /** [MQTT-3.8.4-3] a subscription with the same filter replaces the old one. */
-function add(session: MqttSession, filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): number {
+function add(
+  session: MqttSession,
+  request: SubscribeRequest,
+  index: number,
+  filter: string,
+  pattern: SubscriptionPattern,
+  options: MqttSubscriptionOptions,
+  handling: RetainHandling,
+): number {
   if (session.state !== 'active') return ReasonCodes.UNSPECIFIED_ERROR;
   const engine = session.ctx.engine;
   const old = session.subscriptions.get(filter);
   if (old !== undefined) engine.remove(old);
-  session.subscriptions.set(filter, engine.add(pattern, new SubscriptionEntry(session, session.nextSid++, null, null, options)));
+  const entry = new SubscriptionEntry(session, session.nextSid++, null, null, options);
+  session.subscriptions.set(filter, engine.add(pattern, entry));
+  request.granted[index] = new GrantedSubscription(filter, entry, pattern, handling, old !== undefined);
   return options.qos;
 }
 
-function sendSuback(session: MqttSession, messageId: number, granted: number[]): void {
+/** SUBACK, then the retained messages of each granted subscription [MQTT-3.3.1-9]. */
+function finish(session: MqttSession, request: SubscribeRequest, codes: number[]): void {
   if (session.state !== 'active') return;
-  session.connection.send({ cmd: 'suback', messageId, granted });
+  session.connection.send({ cmd: 'suback', messageId: request.messageId, granted: codes });
+  for (const granted of request.granted) if (granted !== null) sendRetained(session, granted);
 }
 
 export function handleUnsubscribe(session: MqttSession, packet: IUnsubscribePacket): void {

@@ -40,6 +40,11 @@ const DEFAULTS = {
   log: { level: 'info' },
   topics: { maxTopicLength: 1024, maxLevels: 64, maxRegexLength: 512, routeCacheSize: 100_000 },
   listeners: [DEFAULT_LISTENER, ...DEFAULT_MQTT_LISTENERS],
+  mqtt: {
+    retained: { maxMessages: 100_000, maxBytes: 67_108_864 },
+    sessions: { maxSessions: 100_000, maxExpirySec: 86_400, maxQueuedMessages: 1000 },
+    maxDelayedWills: 100_000,
+  },
   shutdown: { graceMs: 5000 },
   security: {
     authentication: { module: 'allow-any', options: {} },

@@ -34,6 +34,8 @@ export interface TestBrokerOverrides {
   baseDir?: string;
   /** Add MQTT listeners on ephemeral ports: over TCP and/or WebSocket (default both), with these options and extra keys. */
   mqtt?: { transports?: ('tcp' | 'websocket')[]; options?: Record<string, unknown>; listenerSecurity?: Record<string, unknown> };
+  /** The broker-wide `mqtt` config section (retained store, sessions). */
+  mqttConfig?: Record<string, unknown>;
 }
 
 function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): Record<string, unknown>[] {
@@ -50,6 +52,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
       log: { level: 'silent' },
       topics: overrides.topics ?? {},
       shutdown: overrides.shutdown ?? { graceMs: 2000 },
+      ...(overrides.mqttConfig === undefined ? {} : { mqtt: overrides.mqttConfig }),
       security: overrides.security ?? {},
       admin: overrides.admin === undefined ? { enabled: false } : { enabled: true, host: '127.0.0.1', port: 0, ...overrides.admin },
       listeners: [

@@ -1,0 +1,47 @@
+// v5 Will Delay Interval: wills waiting to be published, by client id. A new connection with the
+// same client id cancels its will [MQTT-3.1.3-9]; shutdown drops the waiting ones. Bounded: when
+// `limit` are waiting, a further will is published at once (counted in mqttWillsNotDelayed).
+import type { BrokerStats } from '../stats.js';
+
+export class DelayedWills {
+  private readonly waiting = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly stats: BrokerStats,
+  ) {}
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Run `publish` after `delayMs`, unless cancelled; at once when the bound is reached. */
+  schedule(clientId: string, delayMs: number, publish: () => void): void {
+    this.cancel(clientId);
+    if (this.waiting.size >= this.limit) {
+      this.stats.mqttWillsNotDelayed++;
+      publish();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.waiting.delete(clientId);
+      publish();
+    }, delayMs);
+    timer.unref();
+    this.waiting.set(clientId, timer);
+  }
+
+  /** A connection for `clientId` arrived: its delayed will is not published. */
+  cancel(clientId: string): boolean {
+    const timer = this.waiting.get(clientId);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.waiting.delete(clientId);
+    return true;
+  }
+
+  clear(): void {
+    for (const timer of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
+  }
+}

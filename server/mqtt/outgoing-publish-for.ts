@@ -1,0 +1,27 @@
+// One PUBLISH per message per client, whatever number of its subscriptions match (spec 3.3.4):
+// at the highest granted QoS among them, with all their v5 subscription identifiers, and the
+// retain flag (set for the retained store's messages, kept live under Retain As Published).
+import type { CompiledSelect } from '../content/select/index.js';
+import type { Message } from '../delivery/message.js';
+import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
+import type { MqttSubscriptionOptions } from './mqtt-context.js';
+import { OutgoingPublish } from './outbound.js';
+
+/** The PUBLISH for `receiver`, or null when no entry wants it (No Local). */
+export function outgoingPublishFor(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null, receiver: object): OutgoingPublish | null {
+  let qos = -1;
+  let ids: number[] | null = null;
+  // [MQTT-3.3.1-9] a message from the retained store has retain 1; live ones keep it only under Retain As Published.
+  let retain = message.fromRetainedStore;
+  for (let i = 0; i < entries.length; i++) {
+    const options = entries[i]!.options as MqttSubscriptionOptions;
+    if (options.noLocal && message.publisher === receiver) continue;
+    if (options.qos > qos) qos = options.qos;
+    if (options.subscriptionId !== null) (ids ??= []).push(options.subscriptionId);
+    if (options.retainAsPublished && message.retain) retain = true;
+  }
+  if (qos < 0) return null;
+  const effective = (message.qos < qos ? message.qos : qos) === 0 ? 0 : 1;
+  const payload = projection === null ? message.mqttPayload() : message.mqttProjectedPayload(projection);
+  return new OutgoingPublish(message.topic, payload, effective, ids, retain);
+}

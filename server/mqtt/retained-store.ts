@@ -1,0 +1,77 @@
+// Retained messages: the last retained PUBLISH per topic, in memory, bounded by count and payload
+// bytes (config mqtt.retained). A retained publish with an empty payload clears the topic. What
+// does not fit is not stored (the publish is still delivered live), counted and logged.
+import type { Logger } from 'pino';
+import type { MqttConfig } from '../config/index.js';
+import { Message } from '../delivery/message.js';
+import { Payload } from '../delivery/payload.js';
+import type { BrokerStats } from '../stats.js';
+import type { SubscriptionPattern } from '../topics/index.js';
+import { wildcardMatches } from '../topics/wildcard-match.js';
+
+export type RetainedLimits = MqttConfig['retained'];
+
+export class RetainedStore {
+  /** Topic -> the stored message (publisher null, retain set, fromRetainedStore set). */
+  private readonly messages = new Map<string, Message>();
+  private bytes = 0;
+  /** Set while the bound refuses messages, so the warning is logged once per episode. */
+  private full = false;
+
+  constructor(
+    private readonly limits: RetainedLimits,
+    private readonly stats: BrokerStats,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.messages.size;
+  }
+
+  get payloadBytes(): number {
+    return this.bytes;
+  }
+
+  /** A retained PUBLISH: store or replace, or clear on an empty payload. Returns false when the bound refused it. */
+  retain(topic: string, payload: Buffer, qos: 0 | 1 | 2): boolean {
+    const old = this.messages.get(topic);
+    const oldBytes = old === undefined ? 0 : old.mqttPayload().length;
+    if (payload.length === 0) {
+      // [MQTT-3.3.1-6] an empty retained payload removes the retained message.
+      if (old !== undefined) {
+        this.messages.delete(topic);
+        this.bytes -= oldBytes;
+      }
+      return true;
+    }
+    const count = this.messages.size + (old === undefined ? 1 : 0);
+    const bytes = this.bytes - oldBytes + payload.length;
+    if (count > this.limits.maxMessages || bytes > this.limits.maxBytes) {
+      this.stats.mqttRetainedRefused++;
+      if (!this.full) {
+        this.full = true;
+        this.log.warn({ topic, retained: this.messages.size, bytes: this.bytes, limits: this.limits }, 'retained message store full: retained publishes are delivered but not stored');
+      }
+      return false;
+    }
+    this.full = false;
+    // A copy: the parsed packet's buffer may be a view of a larger network chunk.
+    const stored = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats, null, qos, true, true);
+    this.messages.set(topic, stored);
+    this.bytes = bytes;
+    return true;
+  }
+
+  /** The retained messages a subscription with `pattern` matches. */
+  matching(pattern: SubscriptionPattern): Message[] {
+    const found: Message[] = [];
+    if (pattern.kind === 'exact') {
+      const message = this.messages.get(pattern.topic);
+      if (message !== undefined) found.push(message);
+      return found;
+    }
+    if (pattern.kind !== 'wildcard') return found;
+    for (const [topic, message] of this.messages) if (wildcardMatches(pattern.levels, topic)) found.push(message);
+    return found;
+  }
+}

@@ -1,0 +1,120 @@
+// A persistent MQTT session while its client is away (Clean Start 0 / Clean Session 0, Session
+// Expiry > 0): it keeps the subscriptions in the topic engine, under its own delivery target, so
+// QoS 1 messages keep arriving through the usual DeliveryPlan (read entitlement, content rules)
+// and are queued; QoS 0 ones are dropped. The queue is bounded (mqtt.sessions.maxQueuedMessages):
+// beyond it the oldest is dropped and counted. A reconnecting client takes everything back.
+import type { CompiledSelect } from '../content/select/index.js';
+import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import type { Message } from '../delivery/message.js';
+import type { PendingRead } from '../delivery/read-access.js';
+import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
+import type { Decision } from '../security/decision.js';
+import type { ListenerSecurity } from '../security/security-manager.js';
+import { HeldDeliveries, type HeldSink } from '../session/held-deliveries.js';
+import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
+import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
+import type { OutgoingPublish } from './outbound.js';
+import { outgoingPublishFor } from './outgoing-publish-for.js';
+
+/** A subscription as a session keeps it across connections. */
+export class StoredSubscription {
+  constructor(
+    readonly filter: string,
+    readonly pattern: SubscriptionPattern,
+    readonly options: MqttSubscriptionOptions,
+  ) {}
+}
+
+export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPublish, null> {
+  readonly kind = 'packet';
+  private readonly handles: SubscriptionHandle<SubscriptionEntry>[] = [];
+  private readonly subscriptions: StoredSubscription[] = [];
+  private readonly queued: OutgoingPublish[];
+  private readonly held: HeldDeliveries<OutgoingPublish, null>;
+  private draining = false;
+  private readonly setDraining = (on: boolean): void => {
+    this.draining = on;
+  };
+  private nextSid = 1;
+  expiryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ctx: MqttContext,
+    readonly clientId: string,
+    readonly user: string,
+    private readonly security: ListenerSecurity,
+    private readonly maxQueuedMessages: number,
+    /** QoS 1 publishes sent but not acknowledged, by packet id: resent with DUP on resumption. */
+    readonly inflight: Map<number, OutgoingPublish>,
+    queued: OutgoingPublish[],
+    /** Inbound QoS 2 packet ids awaiting PUBREL. */
+    readonly incomingQos2: ReadonlySet<number>,
+  ) {
+    this.queued = queued;
+    this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
+  }
+
+  get queuedMessages(): readonly OutgoingPublish[] {
+    return this.queued;
+  }
+
+  get storedSubscriptions(): readonly StoredSubscription[] {
+    return this.subscriptions;
+  }
+
+  subscribe(subscription: StoredSubscription): void {
+    this.subscriptions.push(subscription);
+    this.handles.push(this.ctx.engine.add(subscription.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options)));
+  }
+
+  /** Leave the topic engine (resumed by a connection, or expired). */
+  dispose(): void {
+    for (const handle of this.handles) this.ctx.engine.remove(handle);
+    this.handles.length = 0;
+    this.held.clear();
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+
+  // ---- delivery (PacketDeliveryTarget) -------------------------------------------------------
+
+  readAccess(topic: string): Decision | Promise<Decision> {
+    return this.security.entitlements.check(this.user, 'read', 'topic', topic);
+  }
+
+  deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void {
+    const out = outgoingPublishFor(message, entries, projection, this);
+    if (out === null) return;
+    if (!this.draining && !this.held.isEmpty) {
+      if (!this.held.pushReady(out, null)) this.ctx.stats.heldDeliveriesDropped++;
+      return;
+    }
+    this.sendNow(out);
+  }
+
+  /** Queue a QoS 1 message for the client's return; QoS 0 ones are not kept [MQTT-3.1.2-5 allows either]. */
+  sendNow(out: OutgoingPublish): void {
+    if (out.qos === 0) {
+      this.ctx.stats.mqttOfflineQos0Dropped++;
+      return;
+    }
+    if (this.queued.length + this.inflight.size >= this.maxQueuedMessages) {
+      this.queued.shift();
+      this.ctx.stats.mqttQueuedMessagesDropped++;
+      if (this.queued.length + this.inflight.size >= this.maxQueuedMessages) return; // the bound is all in flight
+    }
+    this.queued.push(out);
+  }
+
+  holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
+    if (!this.held.pushPending(pending, plan, index, message)) this.ctx.stats.heldDeliveriesDropped++;
+  }
+
+  releaseHeld(): void {
+    this.held.drain(this, this.ctx.stats, this.setDraining);
+  }
+
+  reportInvalidRules(err: unknown): void {
+    this.ctx.log.warn({ clientId: this.clientId, user: this.user, err }, 'the entitlement module sent a filter or select list that does not compile; denying');
+  }
+}

@@ -1,0 +1,55 @@
+// The will message of a connection (CONNECT's Will flag): published when the connection ends
+// other than by a DISCONNECT with reason 0x00 [MQTT-3.1.2-8], as the user, so subject to their
+// write entitlement and write filter like any PUBLISH. v5 Will Delay Interval: see DelayedWills.
+import type { IConnectPacket } from 'mqtt-packet';
+import { Message } from '../delivery/message.js';
+import { Payload } from '../delivery/payload.js';
+import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
+import { checkWriteFilter } from '../session/write-filter.js';
+import { routeAcceptedPublish } from './accepted-publish.js';
+import type { MqttSession } from './mqtt-session.js';
+
+type ConnectWill = NonNullable<IConnectPacket['will']>;
+
+export class WillMessage {
+  constructor(
+    readonly topic: string,
+    readonly payload: Buffer,
+    readonly qos: 0 | 1 | 2,
+    readonly retain: boolean,
+    /** v5 Will Delay Interval in seconds (0 for v3.1.1). */
+    readonly delaySec: number,
+  ) {}
+
+  static of(will: ConnectWill): WillMessage {
+    const payload = typeof will.payload === 'string' ? Buffer.from(will.payload, 'utf8') : Buffer.from(will.payload);
+    return new WillMessage(will.topic, payload, will.qos ?? 0, will.retain === true, will.properties?.willDelayInterval ?? 0);
+  }
+}
+
+/** Publish `will` as the session's user: the write entitlement, the write filter, then the router. */
+export function publishWill(session: MqttSession, will: WillMessage): void {
+  const decision = session.writeDecisions.get(session.user!, will.topic);
+  if (isPromiseLike(decision)) {
+    decision.then((d) => finishWill(session, will, d)).catch((err: unknown) => session.ctx.log.error({ err, session: session.id }, 'publishing a will message failed'));
+    return;
+  }
+  finishWill(session, will, decision);
+}
+
+function finishWill(session: MqttSession, will: WillMessage, decision: Decision): void {
+  const { ctx } = session;
+  const stats = ctx.stats;
+  if (!decision.allow) {
+    stats.publishesDenied++;
+    ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: not entitled to write the topic');
+    return;
+  }
+  const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain);
+  if (decision !== ALLOW_ALL && checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err)) !== 'allowed') {
+    ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: refused by the write filter');
+    return;
+  }
+  stats.mqttWillsPublished++;
+  routeAcceptedPublish(ctx, message, will.payload);
+}
