@@ -21,6 +21,7 @@ import { MqttConnection } from './mqtt/mqtt-connection.js';
 import { MqttSession } from './mqtt/mqtt-session.js';
 import type { MqttContext } from './mqtt/mqtt-context.js';
 import { RetainedStore } from './mqtt/retained-store.js';
+import { SharedGroups } from './mqtt/shared-groups.js';
 import { DelayedWills } from './mqtt/delayed-wills.js';
 import { SessionStore } from './mqtt/session-store.js';
 import type { ListenerSecurity } from './security/security-manager.js';
@@ -47,6 +48,7 @@ export class Broker implements SessionContext, MqttContext {
   readonly retained: RetainedStore;
   readonly delayedWills: DelayedWills;
   readonly persistentSessions: SessionStore;
+  readonly sharedGroups: SharedGroups;
   private readonly sessions = new Set<AnySession>();
   private readonly listeners: Listener[] = [];
   /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
@@ -71,6 +73,7 @@ export class Broker implements SessionContext, MqttContext {
     this.engine = new TopicEngine({ routeCacheSize });
     this.router = new Router(this.engine, this.stats);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
+    this.sharedGroups = new SharedGroups(this.engine, this.stats);
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
   }
@@ -176,6 +179,8 @@ export class Broker implements SessionContext, MqttContext {
       session.close(code, reason);
       n++;
     }
+    // Persistent MQTT sessions of absent clients stay, but are entitled afresh (as a reconnection would be).
+    this.persistentSessions.refreshEntitlements(user);
     return n;
   }
 

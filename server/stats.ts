@@ -45,6 +45,10 @@ export class BrokerStats {
   mqttSessionsNotKept = 0;
   /** MQTT: persistent sessions that expired while their client was away. */
   mqttSessionsExpired = 0;
+  /** MQTT: messages for a shared subscription group that no member was entitled to receive. */
+  mqttSharedUndelivered = 0;
+  /** MQTT: messages not sent because their v5 Message Expiry Interval passed (queued, or retained). */
+  mqttMessagesExpired = 0;
 
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };

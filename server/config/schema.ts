@@ -116,6 +116,8 @@ const mqttListenerOptionsSchema = z
     /** A denied QoS 0 (or v3.1.1) publish is dropped and counted; true disconnects the client instead. */
     disconnectOnDeniedPublish: booleanField().default(false),
     maxSubscriptionsPerConnection: integerField(1, 1_000_000).default(10_000),
+    /** v5 Topic Alias Maximum told to clients in CONNACK: topic aliases a client may use per connection. 0 allows none. */
+    topicAliasMaximum: integerField(0, 65_535).default(10),
   })
   .superRefine((options, ctx) => {
     if (options.maxSendQueueBytes < options.maxPacketBytes) {
@@ -233,7 +235,7 @@ const mqttSchema = z.strictObject({
       maxSessions: integerField(0, 10_000_000).default(100_000),
       /** Cap on the Session Expiry Interval, in seconds; also the lifetime of a v3.1.1 Clean Session 0 session. */
       maxExpirySec: integerField(1, 4_294_967_295).default(86_400),
-      /** Per session: QoS 1 messages kept (queued and in flight); beyond it the oldest queued is dropped (counted). */
+      /** Per session: QoS 1 and 2 messages kept (queued and in flight); beyond it the oldest queued is dropped (counted). */
       maxQueuedMessages: integerField(1, 1_000_000).default(1000),
     })
     .prefault({}),

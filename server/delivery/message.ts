@@ -6,6 +6,7 @@ import type { PublishPayload } from '../protocol/native/command-parser.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { BrokerStats } from '../stats.js';
+import type { PublishProperties } from '../mqtt/publish-properties.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
 import { Payload } from './payload.js';
 
@@ -44,6 +45,8 @@ export class Message {
     readonly retain: boolean = false,
     /** True for a message sent from the retained store to a new subscriber (MQTT: retain flag 1). */
     readonly fromRetainedStore: boolean = false,
+    /** MQTT 5 properties passed on to MQTT receivers (expiry, user properties), or null. */
+    readonly mqttProperties: PublishProperties | null = null,
   ) {}
 
   /**

@@ -5,7 +5,7 @@ import type { MqttContext } from './mqtt-context.js';
 
 export function routeAcceptedPublish(ctx: MqttContext, message: Message, payload: Buffer): void {
   // Stored only once entitled; delivered live even when the retained store is full.
-  if (message.retain) ctx.retained.retain(message.topic, payload, message.qos);
+  if (message.retain) ctx.retained.retain(message.topic, payload, message.qos, message.mqttProperties);
   ctx.stats.messagesPublished++;
   ctx.stats.deliveries += ctx.router.publish(message);
 }

@@ -1,17 +1,21 @@
 // CONNECT: username/password through the listener's authentication module (mechanism
-// "password"), then the logon entitlement (seed 003), then CONNACK. Refusals answer CONNACK with
-// the reason code (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
-import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+// "password"), or a v5 enhanced authentication exchange (AUTH packets, see enhanced-auth.ts), then
+// the logon entitlement (seed 003), then CONNACK. Refusals answer CONNACK with the reason code
+// (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
+import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
+import type { AuthOutcome } from '../security/authenticator.js';
 import { isPromiseLike } from '../security/decision.js';
 import { TopicError, validatePublishTopic } from '../topics/index.js';
+import { ConnectAttempt, ENHANCED_AUTH_METHODS, PendingEnhancedAuth } from './enhanced-auth.js';
 import type { MqttSession } from './mqtt-session.js';
 import { WillMessage } from './will-message.js';
-import { connackV3Code, ReasonCodes } from './reason-codes.js';
+import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
 
 export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
   const version = packet.protocolVersion ?? 4;
   session.connection.setProtocolVersion(version);
   session.state = 'connecting';
+  if (packet.properties?.requestProblemInformation === false) session.problemInformation = false;
   let clientId = packet.clientId;
   let assigned = false;
   if (clientId === '') {
@@ -28,32 +32,76 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
       return refuse(session, ReasonCodes.TOPIC_NAME_INVALID, `invalid will topic: ${err.message}`);
     }
   }
-  if (packet.properties?.authenticationMethod !== undefined) {
-    // MQTT 5 enhanced authentication (AUTH packets) is not supported yet.
-    return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, `authentication method ${packet.properties.authenticationMethod} not supported`);
-  }
+  const method = version === 5 ? packet.properties?.authenticationMethod : undefined;
   const user = packet.username ?? '';
+  if (method !== undefined && !ENHANCED_AUTH_METHODS.has(method)) {
+    return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, `authentication method ${JSON.stringify(method)} not supported`, user);
+  }
+  const attempt = new ConnectAttempt(packet, clientId, assigned, user, method ?? null);
   const outcome = await session.security.authenticator.authenticate({
     user,
-    password: packet.password?.toString('utf8'),
+    password: method === undefined ? packet.password?.toString('utf8') : undefined,
     token: undefined,
-    mechanism: 'password',
-    data: undefined,
+    mechanism: method ?? 'password',
+    data: method === undefined ? undefined : (packet.properties?.authenticationData?.toString('utf8') ?? ''),
     remoteAddress: session.connection.remoteAddress,
     listener: session.listenerName,
     peerCertificate: undefined,
   });
   if (session.state !== 'connecting') return; // closed meanwhile
+  return concludeAuthentication(session, attempt, outcome);
+}
+
+/**
+ * The client's AUTH while an enhanced authentication exchange waits for it: the answer goes to
+ * the challenge's respond(). Anything else (another packet, another method, a reason other than
+ * 0x18 Continue authentication) is a protocol error: CONNACK 0x82.
+ */
+export async function handleAuthDuringConnect(session: MqttSession, packet: Packet): Promise<void> {
+  const pending = session.pendingAuth;
+  session.pendingAuth = null;
+  session.state = 'connecting';
+  session.clearConnectTimer();
+  if (pending === null) return refuse(session, ReasonCodes.PROTOCOL_ERROR, 'no authentication exchange in progress');
+  const { attempt } = pending;
+  if (packet.cmd === 'disconnect') return session.closeQuietly('client disconnected during authentication');
+  if (packet.cmd !== 'auth' || !continues(packet, attempt.method)) {
+    return refuse(session, ReasonCodes.PROTOCOL_ERROR, `${packet.cmd} packet during authentication`, attempt.user);
+  }
+  const answer = packet.properties?.authenticationData?.toString('utf8') ?? '';
+  const outcome = await session.security.authenticator.respond(pending.challenge, answer, attempt.user);
+  if (session.state !== 'connecting') return;
+  return concludeAuthentication(session, attempt, outcome);
+}
+
+function continues(packet: IAuthPacket, method: string | null): boolean {
+  return packet.reasonCode === ReasonCodes.CONTINUE_AUTHENTICATION && packet.properties?.authenticationMethod === method;
+}
+
+/** The module answered: refuse, send its challenge in AUTH (enhanced authentication only), or go on to the logon entitlement. */
+async function concludeAuthentication(session: MqttSession, attempt: ConnectAttempt, outcome: AuthOutcome): Promise<void> {
+  const { user, method } = attempt;
   switch (outcome.outcome) {
     case 'failed':
       return refuse(session, ReasonCodes.SERVER_UNAVAILABLE, outcome.reason, user);
     case 'reject':
       return refuse(session, ReasonCodes.BAD_USER_NAME_OR_PASSWORD, outcome.reason, user);
     case 'challenge':
-      return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, 'the module asked for a challenge-response exchange', user);
+      if (method === null) return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, 'the module asked for a challenge-response exchange', user);
+      session.pendingAuth = new PendingEnhancedAuth(attempt, outcome);
+      session.state = 'authenticating';
+      session.armConnectTimer();
+      session.connection.send({
+        cmd: 'auth',
+        reasonCode: ReasonCodes.CONTINUE_AUTHENTICATION,
+        properties: { authenticationMethod: method, authenticationData: Buffer.from(outcome.data, 'utf8') },
+      });
+      return;
     case 'accept':
       break;
   }
+  const { packet, clientId, assigned } = attempt;
+  const serverData = method === null ? undefined : outcome.data;
   const identity = outcome.identity;
   const pending = session.security.entitlements.check(identity, 'logon', 'logon', '');
   const decision = isPromiseLike(pending) ? await pending : pending;
@@ -62,10 +110,10 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
     const reason = decision.failed ? ReasonCodes.SERVER_UNAVAILABLE : ReasonCodes.NOT_AUTHORIZED;
     return refuse(session, reason, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on', identity);
   }
-  accept(session, packet, identity, clientId, assigned);
+  accept(session, packet, identity, clientId, assigned, method, serverData);
 }
 
-function accept(session: MqttSession, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean): void {
+function accept(session: MqttSession, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean, method: string | null, serverData: string | undefined): void {
   const { ctx, options, connection } = session;
   session.user = identity;
   session.clientId = clientId;
@@ -110,11 +158,13 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
     connack.reasonCode = ReasonCodes.SUCCESS;
     connack.properties = {
       maximumPacketSize: options.maxPacketBytes,
-      topicAliasMaximum: 0,
-      sharedSubscriptionAvailable: false,
+      topicAliasMaximum: options.topicAliasMaximum,
+      sharedSubscriptionAvailable: true,
       wildcardSubscriptionAvailable: true,
       subscriptionIdentifiersAvailable: true,
       ...(assigned ? { assignedClientIdentifier: clientId } : {}),
+      ...(method === null ? {} : { authenticationMethod: method }),
+      ...(serverData === undefined ? {} : { authenticationData: Buffer.from(serverData, 'utf8') }),
       ...(capped ? { serverKeepAlive: keepAlive } : {}),
       ...(requestedExpiry > maxExpirySec ? { sessionExpiryInterval: maxExpirySec } : {}),
     };
@@ -129,6 +179,6 @@ function refuse(session: MqttSession, reason: number, why: string, user = ''): v
   ctx.stats.logonFailures++;
   ctx.log.warn({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'MQTT logon refused');
   const v5 = connection.protocolVersion === 5;
-  connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });
+  connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, ...reasonProperties(reason) } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });
   session.closeQuietly('logon refused');
 }

@@ -4,6 +4,7 @@ import type { MqttSession } from './mqtt-session.js';
 import type { RetainedStore } from './retained-store.js';
 import type { DelayedWills } from './delayed-wills.js';
 import type { SessionStore } from './session-store.js';
+import type { SharedGroups } from './shared-groups.js';
 
 export interface MqttContext extends SessionContext {
   /** Retained messages, shared by every MQTT listener. */
@@ -12,6 +13,8 @@ export interface MqttContext extends SessionContext {
   readonly delayedWills: DelayedWills;
   /** Persistent sessions whose clients are away. */
   readonly persistentSessions: SessionStore;
+  /** v5 shared subscription groups ($share/...). */
+  readonly sharedGroups: SharedGroups;
   /** Register `session` under `clientId`; returns the session that held it before, if any ([MQTT-3.1.4-2]: it is taken over). */
   claimClientId(clientId: string, session: MqttSession): MqttSession | undefined;
   /** Forget `clientId` if `session` still holds it. */
@@ -21,7 +24,7 @@ export interface MqttContext extends SessionContext {
 /** Per-subscription options, kept in SubscriptionEntry.options. */
 export interface MqttSubscriptionOptions {
   /** Granted QoS. */
-  readonly qos: 0 | 1;
+  readonly qos: 0 | 1 | 2;
   /** v5 No Local: never receive one's own publishes on this subscription. */
   readonly noLocal: boolean;
   /** v5 Subscription Identifier, or null. */

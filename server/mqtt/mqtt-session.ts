@@ -19,15 +19,19 @@ import { WriteDecisionCache } from '../session/write-decision-cache.js';
 import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
+import type { SharedMembership } from './shared-groups.js';
 import { Outbound, type OutgoingPublish } from './outbound.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
-import { ReasonCodes } from './reason-codes.js';
-import { handleConnect } from './connect-handler.js';
+import { reasonProperties, ReasonCodes } from './reason-codes.js';
+import { InboundTopicAliases } from './topic-aliases.js';
+import { handleAuthDuringConnect, handleConnect } from './connect-handler.js';
+import type { PendingEnhancedAuth } from './enhanced-auth.js';
 import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, type WillMessage } from './will-message.js';
 
-export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'active' | 'closing' | 'closed';
+/** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
+export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
 
 /** Packets parked behind a waiting one before the socket stops being read. */
 const PARKED_PACKETS_BEFORE_PAUSE = 256;
@@ -47,16 +51,24 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   clientId = '';
   /** The will, published when the connection ends other than by a normal DISCONNECT. */
   will: WillMessage | null = null;
+  /** v5 Request Problem Information: false forbids Reason Strings on PUBACK, PUBREC, SUBACK... [MQTT-3.1.2-29]. */
+  problemInformation = true;
   /** Session Expiry Interval in seconds, capped (0: the session ends with the connection). */
   sessionExpirySec = 0;
   private released = false;
+  /** The exchange a v5 enhanced authentication waits in (state 'authenticating'). */
+  pendingAuth: PendingEnhancedAuth | null = null;
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
   private resumed: StoredSession | null = null;
   readonly subscriptions = new Map<string, SubscriptionHandle<SubscriptionEntry>>();
+  /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
+  readonly sharedSubscriptions = new Map<string, SharedMembership>();
   /** Subscription ids for SubscriptionEntry (unique per session). */
   nextSid = 1;
   /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
   readonly incomingQos2 = new Set<number>();
+  /** v5 topic aliases this client set in its PUBLISH packets. */
+  readonly topicAliases: InboundTopicAliases;
   readonly writeDecisions: WriteDecisionCache;
   readonly outbound: Outbound;
   private readonly held: HeldDeliveries<OutgoingPublish, null>;
@@ -80,13 +92,19 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   ) {
     this.id = ctx.newSessionId();
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
+    this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
     this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (queued) => this.slowConsumer(queued));
     connection.attach(this);
-    if (options.connectTimeoutMs > 0) {
-      this.connectTimer = setTimeout(() => this.onConnectTimeout(), options.connectTimeoutMs);
-      this.connectTimer.unref();
-    }
+    this.armConnectTimer();
+  }
+
+  /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
+  armConnectTimer(): void {
+    this.clearConnectTimer();
+    if (this.options.connectTimeoutMs <= 0) return;
+    this.connectTimer = setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
+    this.connectTimer.unref();
   }
 
   get userName(): string | null {
@@ -164,12 +182,19 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       this.clearConnectTimer();
       return handleConnect(this, packet);
     }
+    if (this.state === 'authenticating') return handleAuthDuringConnect(this, packet);
     if (this.state !== 'active') return;
     switch (packet.cmd) {
       case 'publish':
         return handlePublish(this, packet);
       case 'puback':
         this.outbound.acknowledged(packet.messageId!);
+        return;
+      case 'pubrec':
+        this.outbound.received(packet.messageId!, packet.reasonCode, this.isV5);
+        return;
+      case 'pubcomp':
+        this.outbound.completed(packet.messageId!);
         return;
       case 'pubrel':
         return handlePubrel(this, packet);
@@ -214,7 +239,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   private onConnectTimeout(): void {
     this.connectTimer = null;
-    if (this.state !== 'awaiting-connect') return;
+    if (this.state !== 'awaiting-connect' && this.state !== 'authenticating') return;
     this.ctx.stats.logonTimeouts++;
     this.closeQuietly('no CONNECT in time');
   }
@@ -284,7 +309,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** v5: DISCONNECT with `reason` (active sessions only); then close. */
   disconnectWith(reason: number, detail: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.state === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason });
+    if (this.state === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
     this.closeQuietly(detail);
   }
 
@@ -326,6 +351,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptions.clear();
+    for (const membership of this.sharedSubscriptions.values()) this.ctx.sharedGroups.leave(membership);
+    this.sharedSubscriptions.clear();
     this.held.clear();
     this.outbound.clear();
     this.parked = null;
@@ -347,6 +374,9 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     const { inflight, queued } = this.outbound.takeUnacknowledged();
     const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.security, this.ctx.persistentSessions.limits.maxQueuedMessages, inflight, queued, new Set(this.incomingQos2));
     for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
+    for (const [filter, membership] of this.sharedSubscriptions) {
+      stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));
+    }
     if (!this.held.isEmpty) this.ctx.stats.heldDeliveriesDropped++;
     this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
   }
@@ -355,7 +385,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   adopt(stored: StoredSession): void {
     for (const subscription of stored.storedSubscriptions) {
       const entry = new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options);
-      this.subscriptions.set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
+      if (subscription.shared === null) this.subscriptions.set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
+      else this.sharedSubscriptions.set(subscription.filter, this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry));
     }
     for (const id of stored.incomingQos2) this.incomingQos2.add(id);
     stored.dispose();

@@ -1,29 +1,50 @@
-// PUBLISH packets to one client: packet ids and the in-flight window for QoS 1 (v5 Receive
-// Maximum), a bounded queue behind the window, the client's Maximum Packet Size (v5), and the
-// send-queue bound (slow consumer).
-import type { Packet } from 'mqtt-packet';
+// PUBLISH packets to one client: packet ids and the in-flight window for QoS 1 and 2 (v5 Receive
+// Maximum), the QoS 2 handshake from the sender's side (PUBLISH -> PUBREC -> PUBREL -> PUBCOMP),
+// a bounded queue behind the window, the client's Maximum Packet Size (v5), and the send-queue
+// bound (slow consumer).
+import type { IPublishPacket, Packet } from 'mqtt-packet';
 import type { BrokerStats } from '../stats.js';
 import type { MqttConnection } from './mqtt-connection.js';
+import { ReasonCodes } from './reason-codes.js';
+import type { PublishProperties } from './publish-properties.js';
+
+export type DeliveredQos = 0 | 1 | 2;
 
 /** One message for this client, with its effective QoS and the v5 subscription identifiers that matched. */
 export class OutgoingPublish {
   constructor(
     readonly topic: string,
     readonly payload: Buffer,
-    readonly qos: 0 | 1,
+    readonly qos: DeliveredQos,
     readonly subscriptionIds: number[] | null,
     /** The PUBLISH's retain flag: set for messages from the retained store, and under v5 Retain As Published. */
     readonly retain: boolean,
+    /** v5 Message Expiry and User Properties from the publisher, or null. */
+    readonly properties: PublishProperties | null = null,
   ) {}
+
+  isExpired(now: number): boolean {
+    return this.properties !== null && this.properties.isExpired(now);
+  }
+}
+
+/**
+ * A QoS 1 or 2 publish sent under a packet id and not yet done: awaiting PUBACK / PUBREC, or (QoS 2,
+ * `released`) PUBREC received and PUBREL sent, awaiting PUBCOMP. It holds its id and its window slot
+ * (v5 Receive Maximum, spec 4.9) until done.
+ */
+export class InflightPublish {
+  released = false;
+  constructor(readonly out: OutgoingPublish) {}
 }
 
 export class Outbound {
-  /** The client's Receive Maximum (v5), else 65535: QoS 1 publishes unacknowledged at once. */
+  /** The client's Receive Maximum (v5), else 65535: QoS 1 and 2 publishes unfinished at once. */
   receiveMaximum = 65_535;
   /** The client's Maximum Packet Size (v5); larger packets are skipped and counted. */
   maxPacketBytes = Number.POSITIVE_INFINITY;
-  /** Packet id -> the QoS 1 publish sent under it, until its PUBACK (kept for redelivery). */
-  private readonly inflight = new Map<number, OutgoingPublish>();
+  /** Packet id -> the publish sent under it, in sending order, until done (kept for redelivery). */
+  private readonly inflight = new Map<number, InflightPublish>();
   private nextId = 1;
   private queue: OutgoingPublish[] = [];
   private head = 0;
@@ -38,6 +59,10 @@ export class Outbound {
   ) {}
 
   send(out: OutgoingPublish): void {
+    if (out.isExpired(Date.now())) {
+      this.stats.mqttMessagesExpired++;
+      return;
+    }
     if (out.qos === 0 || (this.head === this.queue.length && this.inflight.size < this.receiveMaximum)) {
       this.transmit(out);
       return;
@@ -47,19 +72,54 @@ export class Outbound {
     if (this.queuedBytes + this.connection.bufferedAmount() > this.maxSendQueueBytes) this.onSlowConsumer(this.queuedBytes);
   }
 
-  /** PUBACK from the client; false when the id was not in flight. */
+  /** PUBACK from the client; false when the id was not a QoS 1 publish in flight. */
   acknowledged(id: number): boolean {
-    if (!this.inflight.delete(id)) return false;
+    const entry = this.inflight.get(id);
+    if (entry === undefined || entry.out.qos !== 1) return false;
+    this.finish(id);
+    return true;
+  }
+
+  /**
+   * PUBREC from the client: answer PUBREL and wait for PUBCOMP (spec 4.3.3). A v5 PUBREC with an
+   * error reason (>= 0x80) ends the exchange, without PUBREL. An unknown id: PUBREL (v5: 0x92).
+   */
+  received(id: number, reasonCode: number | undefined, v5: boolean): void {
+    const entry = this.inflight.get(id);
+    if (entry === undefined || entry.out.qos !== 2) {
+      this.connection.send(v5 ? { cmd: 'pubrel', messageId: id, reasonCode: ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND } : { cmd: 'pubrel', messageId: id });
+      return;
+    }
+    if (reasonCode !== undefined && reasonCode >= ReasonCodes.UNSPECIFIED_ERROR) {
+      this.finish(id);
+      return;
+    }
+    entry.released = true;
+    this.connection.send({ cmd: 'pubrel', messageId: id });
+  }
+
+  /** PUBCOMP from the client: the QoS 2 exchange is over; false when the id was not released. */
+  completed(id: number): boolean {
+    const entry = this.inflight.get(id);
+    if (entry === undefined || !entry.released) return false;
+    this.finish(id);
+    return true;
+  }
+
+  private finish(id: number): void {
+    this.inflight.delete(id);
+    const now = Date.now();
     while (this.head < this.queue.length && this.inflight.size < this.receiveMaximum) {
       const next = this.queue[this.head++]!;
       this.queuedBytes -= next.payload.length;
-      this.transmit(next);
+      // [MQTT-3.3.2-5] a message that expired while queued is not sent.
+      if (next.isExpired(now)) this.stats.mqttMessagesExpired++;
+      else this.transmit(next);
     }
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
     }
-    return true;
   }
 
   private transmit(out: OutgoingPublish, resendId?: number): void {
@@ -73,9 +133,9 @@ export class Outbound {
       dup: resendId !== undefined,
       retain: out.retain,
       messageId,
-      ...(out.subscriptionIds !== null && this.connection.protocolVersion === 5 ? { properties: { subscriptionIdentifier: out.subscriptionIds } } : {}),
+      ...(this.connection.protocolVersion === 5 ? v5Properties(out) : {}),
     };
-    if (messageId !== undefined) this.inflight.set(messageId, out);
+    if (messageId !== undefined) this.inflight.set(messageId, new InflightPublish(out));
     const bytes = this.connection.encode(packet);
     if (bytes.length > this.maxPacketBytes) {
       // v5 [MQTT-3.1.2-25]: never send a packet larger than the client's maximum; it is discarded.
@@ -96,17 +156,28 @@ export class Outbound {
     return id;
   }
 
-  /** Everything not yet acknowledged, for a session that outlives its connection: in flight (by packet id), then queued. */
-  takeUnacknowledged(): { inflight: Map<number, OutgoingPublish>; queued: OutgoingPublish[] } {
+  /** Everything not yet done, for a session that outlives its connection: in flight (by packet id, in order), then queued. */
+  takeUnacknowledged(): { inflight: Map<number, InflightPublish>; queued: OutgoingPublish[] } {
     const inflight = new Map(this.inflight);
     const queued = this.queue.slice(this.head);
     this.clear();
     return { inflight, queued };
   }
 
-  /** A resumed session: resend what was in flight (same ids, DUP), then send the queued ones [MQTT-4.4.0-1]. */
-  resume(inflight: ReadonlyMap<number, OutgoingPublish>, queued: readonly OutgoingPublish[]): void {
-    for (const [id, out] of inflight) this.transmit(out, id);
+  /**
+   * A resumed session [MQTT-4.4.0-1]: in the original order, resend each unacknowledged PUBLISH
+   * (same id, DUP) and each PUBREL still awaiting PUBCOMP; then send the queued ones.
+   */
+  resume(inflight: ReadonlyMap<number, InflightPublish>, queued: readonly OutgoingPublish[]): void {
+    for (const [id, entry] of inflight) {
+      if (!entry.released) this.transmit(entry.out, id);
+      else {
+        const again = new InflightPublish(entry.out);
+        again.released = true;
+        this.inflight.set(id, again);
+        this.connection.send({ cmd: 'pubrel', messageId: id });
+      }
+    }
     for (let i = 0; i < queued.length; i++) this.send(queued[i]!);
   }
 
@@ -116,4 +187,15 @@ export class Outbound {
     this.queuedBytes = 0;
     this.inflight.clear();
   }
+}
+
+/** The v5 PUBLISH properties: subscription ids, the remaining Message Expiry Interval [MQTT-3.3.2-6], user properties. */
+function v5Properties(out: OutgoingPublish): Pick<IPublishPacket, 'properties'> {
+  const props = out.properties;
+  if (out.subscriptionIds === null && props === null) return {};
+  const properties: NonNullable<IPublishPacket['properties']> = {};
+  if (out.subscriptionIds !== null) properties.subscriptionIdentifier = out.subscriptionIds;
+  if (props !== null && props.expiresAt !== null) properties.messageExpiryInterval = props.remainingSec(Date.now());
+  if (props !== null && props.userProperties !== null) properties.userProperties = props.userProperties;
+  return { properties };
 }

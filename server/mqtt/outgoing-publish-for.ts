@@ -5,11 +5,11 @@ import type { CompiledSelect } from '../content/select/index.js';
 import type { Message } from '../delivery/message.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { MqttSubscriptionOptions } from './mqtt-context.js';
-import { OutgoingPublish } from './outbound.js';
+import { OutgoingPublish, type DeliveredQos } from './outbound.js';
 
 /** The PUBLISH for `receiver`, or null when no entry wants it (No Local). */
 export function outgoingPublishFor(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null, receiver: object): OutgoingPublish | null {
-  let qos = -1;
+  let qos: DeliveredQos | -1 = -1;
   let ids: number[] | null = null;
   // [MQTT-3.3.1-9] a message from the retained store has retain 1; live ones keep it only under Retain As Published.
   let retain = message.fromRetainedStore;
@@ -20,8 +20,8 @@ export function outgoingPublishFor(message: Message, entries: readonly Subscript
     if (options.subscriptionId !== null) (ids ??= []).push(options.subscriptionId);
     if (options.retainAsPublished && message.retain) retain = true;
   }
-  if (qos < 0) return null;
-  const effective = (message.qos < qos ? message.qos : qos) === 0 ? 0 : 1;
+  if (qos === -1) return null;
+  const effective = message.qos < qos ? message.qos : qos;
   const payload = projection === null ? message.mqttPayload() : message.mqttProjectedPayload(projection);
-  return new OutgoingPublish(message.topic, payload, effective, ids, retain);
+  return new OutgoingPublish(message.topic, payload, effective, ids, retain, message.mqttProperties);
 }

@@ -11,12 +11,14 @@ import { TopicError, validatePublishTopic } from '../topics/index.js';
 import { routeAcceptedPublish } from './accepted-publish.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes } from './reason-codes.js';
+import { problem } from './problem-information.js';
+import { PublishProperties } from './publish-properties.js';
+import { AliasRefusal } from './topic-aliases.js';
 
 export function handlePublish(session: MqttSession, packet: IPublishPacket): void | Promise<void> {
-  if (packet.properties?.topicAlias !== undefined) {
-    // CONNACK said Topic Alias Maximum 0 [MQTT-3.3.2-8].
-    return session.protocolViolation(ReasonCodes.TOPIC_ALIAS_INVALID, 'topic aliases are not supported');
-  }
+  const topic = session.topicAliases.resolve(packet);
+  if (topic instanceof AliasRefusal) return session.protocolViolation(topic.reasonCode, topic.detail);
+  packet.topic = topic;
   if (packet.qos === 2 && session.incomingQos2.has(packet.messageId!)) {
     // A resent QoS 2 publish we already accepted: answer again, do not deliver twice [MQTT-4.3.3-10].
     session.connection.send({ cmd: 'pubrec', messageId: packet.messageId! });
@@ -41,7 +43,8 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
     return refuse(session, packet, decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
   }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-  const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain);
+  const properties = session.isV5 ? PublishProperties.of(packet, Date.now()) : null;
+  const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
   if (decision !== ALLOW_ALL) {
     const verdict = checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err));
     if (verdict !== 'allowed') return refuse(session, packet, verdict === 'unavailable' ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
@@ -53,10 +56,10 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
 function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: number): void {
   const v5 = session.isV5;
   if (packet.qos === 1) {
-    session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode } : { cmd: 'puback', messageId: packet.messageId! });
+    session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode) } : { cmd: 'puback', messageId: packet.messageId! });
   } else if (packet.qos === 2) {
     if (reasonCode < 0x80) session.incomingQos2.add(packet.messageId!);
-    session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode } : { cmd: 'pubrec', messageId: packet.messageId! });
+    session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode) } : { cmd: 'pubrec', messageId: packet.messageId! });
   }
 }
 

@@ -4,6 +4,8 @@ export const ReasonCodes = {
   /** DISCONNECT from a v5 client: close, and publish the will. */
   DISCONNECT_WITH_WILL_MESSAGE: 0x04,
   NO_SUBSCRIPTION_EXISTED: 0x11,
+  /** AUTH: the exchange goes on (enhanced authentication). */
+  CONTINUE_AUTHENTICATION: 0x18,
   UNSPECIFIED_ERROR: 0x80,
   MALFORMED_PACKET: 0x81,
   PROTOCOL_ERROR: 0x82,
@@ -58,4 +60,33 @@ export function connackV3Code(reason: number): number {
     default:
       return ConnackV3.NOT_AUTHORIZED;
   }
+}
+
+/**
+ * v5 Reason Strings (spec 3.x.2.2): fixed, human-readable texts per reason code, so nothing from a
+ * module or from inside the broker (error messages, rule sources) is ever sent.
+ */
+const REASON_STRINGS: Readonly<Record<number, string>> = {
+  [ReasonCodes.UNSPECIFIED_ERROR]: 'the request could not be completed; try again later',
+  [ReasonCodes.MALFORMED_PACKET]: 'malformed packet',
+  [ReasonCodes.PROTOCOL_ERROR]: 'protocol error',
+  [ReasonCodes.BAD_USER_NAME_OR_PASSWORD]: 'bad user name or password',
+  [ReasonCodes.NOT_AUTHORIZED]: 'not authorized',
+  [ReasonCodes.SERVER_UNAVAILABLE]: 'authentication or entitlement service unavailable',
+  [ReasonCodes.SERVER_SHUTTING_DOWN]: 'server shutting down',
+  [ReasonCodes.BAD_AUTHENTICATION_METHOD]: 'authentication method not supported',
+  [ReasonCodes.KEEP_ALIVE_TIMEOUT]: 'keep alive timeout',
+  [ReasonCodes.SESSION_TAKEN_OVER]: 'another connection took over this client id',
+  [ReasonCodes.TOPIC_FILTER_INVALID]: 'invalid topic filter',
+  [ReasonCodes.TOPIC_NAME_INVALID]: 'invalid topic name',
+  [ReasonCodes.TOPIC_ALIAS_INVALID]: 'topic alias out of range',
+  [ReasonCodes.PACKET_TOO_LARGE]: 'packet too large',
+  [ReasonCodes.QUOTA_EXCEEDED]: 'too many subscriptions',
+  [ReasonCodes.ADMINISTRATIVE_ACTION]: 'entitlements were reset',
+};
+
+/** `{ properties: { reasonString } }` for a refusal's code, or nothing. */
+export function reasonProperties(code: number): { properties?: { reasonString: string } } {
+  const reasonString = code >= ReasonCodes.UNSPECIFIED_ERROR ? REASON_STRINGS[code] : undefined;
+  return reasonString === undefined ? {} : { properties: { reasonString } };
 }

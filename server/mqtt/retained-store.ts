@@ -1,6 +1,7 @@
 // Retained messages: the last retained PUBLISH per topic, in memory, bounded by count and payload
 // bytes (config mqtt.retained). A retained publish with an empty payload clears the topic. What
 // does not fit is not stored (the publish is still delivered live), counted and logged.
+import type { PublishProperties } from './publish-properties.js';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config/index.js';
 import { Message } from '../delivery/message.js';
@@ -33,7 +34,7 @@ export class RetainedStore {
   }
 
   /** A retained PUBLISH: store or replace, or clear on an empty payload. Returns false when the bound refused it. */
-  retain(topic: string, payload: Buffer, qos: 0 | 1 | 2): boolean {
+  retain(topic: string, payload: Buffer, qos: 0 | 1 | 2, properties: PublishProperties | null = null): boolean {
     const old = this.messages.get(topic);
     const oldBytes = old === undefined ? 0 : old.mqttPayload().length;
     if (payload.length === 0) {
@@ -56,7 +57,7 @@ export class RetainedStore {
     }
     this.full = false;
     // A copy: the parsed packet's buffer may be a view of a larger network chunk.
-    const stored = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats, null, qos, true, true);
+    const stored = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats, null, qos, true, true, properties);
     this.messages.set(topic, stored);
     this.bytes = bytes;
     return true;
@@ -65,13 +66,23 @@ export class RetainedStore {
   /** The retained messages a subscription with `pattern` matches. */
   matching(pattern: SubscriptionPattern): Message[] {
     const found: Message[] = [];
+    const now = Date.now();
     if (pattern.kind === 'exact') {
       const message = this.messages.get(pattern.topic);
-      if (message !== undefined) found.push(message);
+      if (message !== undefined && this.live(message, now)) found.push(message);
       return found;
     }
     if (pattern.kind !== 'wildcard') return found;
-    for (const [topic, message] of this.messages) if (wildcardMatches(pattern.levels, topic)) found.push(message);
+    for (const [topic, message] of this.messages) if (wildcardMatches(pattern.levels, topic) && this.live(message, now)) found.push(message);
     return found;
+  }
+
+  /** A retained message past its v5 Message Expiry Interval is removed, not sent [MQTT-3.3.2-5]. */
+  private live(message: Message, now: number): boolean {
+    if (message.mqttProperties === null || !message.mqttProperties.isExpired(now)) return true;
+    this.messages.delete(message.topic);
+    this.bytes -= message.mqttPayload().length;
+    this.stats.mqttMessagesExpired++;
+    return false;
   }
 }

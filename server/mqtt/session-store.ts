@@ -58,6 +58,17 @@ export class SessionStore {
     this.stats.mqttSessionsExpired++;
   }
 
+  /** Entitlements were reset for `user` (undefined: everyone): their kept sessions drop their cached read decisions. */
+  refreshEntitlements(user: string | undefined): number {
+    let n = 0;
+    for (const session of this.sessions.values()) {
+      if (user !== undefined && session.user !== user) continue;
+      session.refreshEntitlements();
+      n++;
+    }
+    return n;
+  }
+
   clear(): void {
     for (const session of this.sessions.values()) session.dispose();
     this.sessions.clear();

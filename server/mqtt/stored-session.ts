@@ -1,6 +1,6 @@
 // A persistent MQTT session while its client is away (Clean Start 0 / Clean Session 0, Session
 // Expiry > 0): it keeps the subscriptions in the topic engine, under its own delivery target, so
-// QoS 1 messages keep arriving through the usual DeliveryPlan (read entitlement, content rules)
+// QoS 1 and 2 messages keep arriving through the usual DeliveryPlan (read entitlement, content rules)
 // and are queued; QoS 0 ones are dropped. The queue is bounded (mqtt.sessions.maxQueuedMessages):
 // beyond it the oldest is dropped and counted. A reconnecting client takes everything back.
 import type { CompiledSelect } from '../content/select/index.js';
@@ -13,7 +13,8 @@ import type { ListenerSecurity } from '../security/security-manager.js';
 import { HeldDeliveries, type HeldSink } from '../session/held-deliveries.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
-import type { OutgoingPublish } from './outbound.js';
+import type { SharedFilter } from './shared-subscription-filter.js';
+import type { InflightPublish, OutgoingPublish } from './outbound.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
 
 /** A subscription as a session keeps it across connections. */
@@ -22,6 +23,8 @@ export class StoredSubscription {
     readonly filter: string,
     readonly pattern: SubscriptionPattern,
     readonly options: MqttSubscriptionOptions,
+    /** A v5 shared subscription's share name and topic filter, else null. */
+    readonly shared: SharedFilter | null = null,
   ) {}
 }
 
@@ -44,8 +47,8 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     readonly user: string,
     private readonly security: ListenerSecurity,
     private readonly maxQueuedMessages: number,
-    /** QoS 1 publishes sent but not acknowledged, by packet id: resent with DUP on resumption. */
-    readonly inflight: Map<number, OutgoingPublish>,
+    /** QoS 1/2 publishes sent and not done, by packet id: on resumption the PUBLISH (DUP) or the PUBREL is resent. */
+    readonly inflight: Map<number, InflightPublish>,
     queued: OutgoingPublish[],
     /** Inbound QoS 2 packet ids awaiting PUBREL. */
     readonly incomingQos2: ReadonlySet<number>,
@@ -64,7 +67,24 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
 
   subscribe(subscription: StoredSubscription): void {
     this.subscriptions.push(subscription);
+    // Shared subscriptions go round-robin among connected members: an absent one is not a member.
+    if (subscription.shared !== null) return;
     this.handles.push(this.ctx.engine.add(subscription.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options)));
+  }
+
+  /**
+   * An entitlement reset for this session's user: its subscriptions re-enter the topic engine, so
+   * every route plan that cached a read decision for it is rebuilt and asks again. Deliveries
+   * held for an answer from before the reset are dropped (counted).
+   */
+  refreshEntitlements(): void {
+    for (let i = 0; i < this.handles.length; i++) {
+      const old = this.handles[i]!;
+      this.ctx.engine.remove(old);
+      this.handles[i] = this.ctx.engine.add(old.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, old.value.options));
+    }
+    if (!this.held.isEmpty) this.ctx.stats.heldDeliveriesDropped++;
+    this.held.clear();
   }
 
   /** Leave the topic engine (resumed by a connection, or expired). */
@@ -92,7 +112,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     this.sendNow(out);
   }
 
-  /** Queue a QoS 1 message for the client's return; QoS 0 ones are not kept [MQTT-3.1.2-5 allows either]. */
+  /** Queue a QoS 1 or 2 message for the client's return; QoS 0 ones are not kept [MQTT-3.1.2-5 allows either]. */
   sendNow(out: OutgoingPublish): void {
     if (out.qos === 0) {
       this.ctx.stats.mqttOfflineQos0Dropped++;

@@ -1,7 +1,8 @@
 // SUBSCRIBE and UNSUBSCRIBE. Filters follow the MQTT rules (parseSubscriptionPattern); a literal
 // topic is entitled now (seed 003), a wildcard filter per concrete topic at delivery by the
-// DeliveryPlan. Granted QoS is at most 1 in this increment. After the SUBACK, matching retained
-// messages are sent (v5 Retain Handling decides whether).
+// DeliveryPlan. Granted QoS is the requested one. After the SUBACK, matching retained
+// messages are sent (v5 Retain Handling decides whether). `$share/{name}/{filter}` joins a shared
+// group (SharedGroups), for v5 and v3.1.1 alike; shared subscriptions get no retained messages [4.8.2].
 import type { ISubscribePacket, ISubscription, IUnsubscribePacket } from 'mqtt-packet';
 import { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
@@ -9,10 +10,9 @@ import { parseSubscriptionPattern, TopicError, type SubscriptionPattern } from '
 import type { MqttSubscriptionOptions, RetainHandling } from './mqtt-context.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes, SUBACK_FAILURE_V3 } from './reason-codes.js';
+import { problem } from './problem-information.js';
 import { GrantedSubscription, sendRetained } from './retained-delivery.js';
-
-/** The most QoS granted to a subscription in this increment (outbound QoS 2 is not implemented). */
-const MAX_GRANTED_QOS = 1;
+import { isSharedFilter, parseSharedFilter, type SharedFilter } from './shared-subscription-filter.js';
 
 /** One SUBSCRIBE packet's requests and, per request, what was granted (null: refused). */
 class SubscribeRequest {
@@ -43,59 +43,66 @@ export function handleSubscribe(session: MqttSession, packet: ISubscribePacket):
 function subscribeOne(session: MqttSession, request: SubscribeRequest, index: number, wanted: ISubscription): number | Promise<number> {
   const v5 = session.isV5;
   const filter = wanted.topic;
-  if (filter.startsWith('$share/')) return v5 ? ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE_V3;
+  let shared: SharedFilter | null = null;
+  if (isSharedFilter(filter)) {
+    shared = parseSharedFilter(filter);
+    if (shared === null) return v5 ? ReasonCodes.TOPIC_FILTER_INVALID : SUBACK_FAILURE_V3;
+    // [MQTT-3.8.3-4] No Local on a shared subscription is a protocol error.
+    if (v5 && wanted.nl === true) {
+      session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'No Local on a shared subscription');
+      return ReasonCodes.PROTOCOL_ERROR;
+    }
+  }
   let pattern: SubscriptionPattern;
   try {
-    pattern = parseSubscriptionPattern({ topic: filter }, session.ctx.topicLimits);
+    pattern = parseSubscriptionPattern({ topic: shared === null ? filter : shared.filter }, session.ctx.topicLimits);
   } catch (err) {
     if (!(err instanceof TopicError)) throw err;
     return v5 ? ReasonCodes.TOPIC_FILTER_INVALID : SUBACK_FAILURE_V3;
   }
-  if (!session.subscriptions.has(filter) && session.subscriptions.size >= session.options.maxSubscriptionsPerConnection) {
+  const count = session.subscriptions.size + session.sharedSubscriptions.size;
+  if (!session.subscriptions.has(filter) && !session.sharedSubscriptions.has(filter) && count >= session.options.maxSubscriptionsPerConnection) {
     return v5 ? ReasonCodes.QUOTA_EXCEEDED : SUBACK_FAILURE_V3;
   }
   const options: MqttSubscriptionOptions = {
-    qos: wanted.qos >= MAX_GRANTED_QOS ? MAX_GRANTED_QOS : 0,
+    qos: wanted.qos,
     noLocal: v5 && wanted.nl === true,
     subscriptionId: request.subscriptionId,
     retainAsPublished: v5 && wanted.rap === true,
   };
   const handling: RetainHandling = v5 && (wanted.rh === 1 || wanted.rh === 2) ? wanted.rh : 0;
-  if (pattern.kind !== 'exact') return add(session, request, index, filter, pattern, options, handling);
+  const wish = new SubscriptionWish(filter, shared, pattern, options, handling);
+  if (pattern.kind !== 'exact') return add(session, request, index, wish);
   const decision = session.security.entitlements.check(session.user!, 'read', 'topic', pattern.topic);
-  if (isPromiseLike(decision)) return decision.then((d) => finishExact(session, request, index, filter, pattern, options, handling, d));
-  return finishExact(session, request, index, filter, pattern, options, handling, decision);
+  if (isPromiseLike(decision)) return decision.then((d) => finishExact(session, request, index, wish, d));
+  return finishExact(session, request, index, wish, decision);
 }
 
-function finishExact(
-  session: MqttSession,
-  request: SubscribeRequest,
-  index: number,
-  filter: string,
-  pattern: SubscriptionPattern,
-  options: MqttSubscriptionOptions,
-  handling: RetainHandling,
-  decision: Decision,
-): number {
+/** One filter of a SUBSCRIBE, parsed and checked, before the exact-topic entitlement. */
+class SubscriptionWish {
+  constructor(
+    readonly filter: string,
+    readonly shared: SharedFilter | null,
+    readonly pattern: SubscriptionPattern,
+    readonly options: MqttSubscriptionOptions,
+    readonly handling: RetainHandling,
+  ) {}
+}
+
+function finishExact(session: MqttSession, request: SubscribeRequest, index: number, wish: SubscriptionWish, decision: Decision): number {
   if (!decision.allow) {
     session.ctx.stats.subscriptionsDenied++;
     if (!session.isV5) return SUBACK_FAILURE_V3;
     return decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED;
   }
-  return add(session, request, index, filter, pattern, options, handling);
+  return add(session, request, index, wish);
 }
 
 /** [MQTT-3.8.4-3] a subscription with the same filter replaces the old one. */
-function add(
-  session: MqttSession,
-  request: SubscribeRequest,
-  index: number,
-  filter: string,
-  pattern: SubscriptionPattern,
-  options: MqttSubscriptionOptions,
-  handling: RetainHandling,
-): number {
+function add(session: MqttSession, request: SubscribeRequest, index: number, wish: SubscriptionWish): number {
   if (session.state !== 'active') return ReasonCodes.UNSPECIFIED_ERROR;
+  const { filter, pattern, options, handling, shared } = wish;
+  if (shared !== null) return addShared(session, filter, shared, pattern, options);
   const engine = session.ctx.engine;
   const old = session.subscriptions.get(filter);
   if (old !== undefined) engine.remove(old);
@@ -105,10 +112,23 @@ function add(
   return options.qos;
 }
 
+/** Join (or rejoin, replacing the old options) the shared group; no retained messages [MQTT 4.8.2]. */
+function addShared(session: MqttSession, filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): number {
+  const groups = session.ctx.sharedGroups;
+  const old = session.sharedSubscriptions.get(filter);
+  if (old !== undefined) groups.leave(old);
+  const entry = new SubscriptionEntry(session, session.nextSid++, null, null, options);
+  session.sharedSubscriptions.set(filter, groups.join(shared, pattern, entry));
+  return options.qos;
+}
+
 /** SUBACK, then the retained messages of each granted subscription [MQTT-3.3.1-9]. */
 function finish(session: MqttSession, request: SubscribeRequest, codes: number[]): void {
   if (session.state !== 'active') return;
-  session.connection.send({ cmd: 'suback', messageId: request.messageId, granted: codes });
+  // One Reason String per SUBACK: the first refusal's, when the client wants problem information.
+  const refused = codes.find((code) => code >= ReasonCodes.UNSPECIFIED_ERROR);
+  const reason = session.isV5 && refused !== undefined ? problem(session, refused) : {};
+  session.connection.send({ cmd: 'suback', messageId: request.messageId, granted: codes, ...reason });
   for (const granted of request.granted) if (granted !== null) sendRetained(session, granted);
 }
 
@@ -117,7 +137,12 @@ export function handleUnsubscribe(session: MqttSession, packet: IUnsubscribePack
   const codes: number[] = [];
   for (const filter of packet.unsubscriptions) {
     const handle = session.subscriptions.get(filter);
-    if (handle === undefined) codes.push(ReasonCodes.NO_SUBSCRIPTION_EXISTED);
+    const membership = session.sharedSubscriptions.get(filter);
+    if (membership !== undefined) {
+      session.sharedSubscriptions.delete(filter);
+      session.ctx.sharedGroups.leave(membership);
+      codes.push(ReasonCodes.SUCCESS);
+    } else if (handle === undefined) codes.push(ReasonCodes.NO_SUBSCRIPTION_EXISTED);
     else {
       session.subscriptions.delete(filter);
       session.ctx.engine.remove(handle);

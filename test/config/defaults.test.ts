@@ -28,6 +28,7 @@ const MQTT_OPTIONS = {
   connectTimeoutMs: 10_000,
   disconnectOnDeniedPublish: false,
   maxSubscriptionsPerConnection: 10_000,
+  topicAliasMaximum: 10,
 };
 
 const DEFAULT_MQTT_LISTENERS = [
