@@ -45,7 +45,7 @@ export class Message {
     readonly retain: boolean = false,
     /** True for a message sent from the retained store to a new subscriber (MQTT: retain flag 1). */
     readonly fromRetainedStore: boolean = false,
-    /** MQTT 5 properties passed on to MQTT receivers (expiry, user properties), or null. */
+    /** MQTT 5 properties passed on to MQTT 5 receivers (expiry, user properties, content type, response topic...), or null. */
     readonly mqttProperties: PublishProperties | null = null,
   ) {}
 

@@ -137,6 +137,7 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
   // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped.
   const maxExpirySec = ctx.persistentSessions.limits.maxExpirySec;
   const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? maxExpirySec : 0;
+  session.connectExpirySec = requestedExpiry;
   session.sessionExpirySec = requestedExpiry > maxExpirySec ? maxExpirySec : requestedExpiry;
   // [MQTT-3.1.2-4] Clean Start 1 discards a kept session; 0 resumes it, if it was the same user's.
   let sessionPresent = false;

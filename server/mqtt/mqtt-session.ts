@@ -3,8 +3,9 @@
 // delivery target the DeliveryPlan sends to. Codec and transport live in MqttConnection.
 //
 // Packets are handled strictly in arrival order: one that waits (authentication, an entitlement
-// answer) parks the ones behind it, as the native session does with frames.
-import type { Packet } from 'mqtt-packet';
+// answer) parks the ones behind it (OrderedInbound, as the native session does with frames). Bad
+// input found meanwhile is parked too, as a fault after the packets, so replies keep their order.
+import type { IDisconnectPacket, Packet } from 'mqtt-packet';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { Decision } from '../security/decision.js';
@@ -16,6 +17,7 @@ import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscr
 import type { SubscriptionHandle } from '../topics/index.js';
 import { HeldDeliveries, type HeldSink } from '../session/held-deliveries.js';
 import { WriteDecisionCache } from '../session/write-decision-cache.js';
+import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
@@ -33,8 +35,13 @@ import { publishWill, type WillMessage } from './will-message.js';
 /** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
 export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
 
-/** Packets parked behind a waiting one before the socket stops being read. */
-const PARKED_PACKETS_BEFORE_PAUSE = 256;
+/** Bad input from the connection, queued behind the packets that arrived before it. */
+class InboundFault {
+  constructor(
+    readonly fault: InputFault,
+    readonly detail: string,
+  ) {}
+}
 
 /** Native close codes the broker uses when it closes sessions, as v5 DISCONNECT reason codes. */
 function disconnectReasonFor(code: number): number {
@@ -55,6 +62,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   problemInformation = true;
   /** Session Expiry Interval in seconds, capped (0: the session ends with the connection). */
   sessionExpirySec = 0;
+  /** The Session Expiry Interval the CONNECT asked for, before the cap (v5 DISCONNECT may not raise it from 0). */
+  connectExpirySec = 0;
   private released = false;
   /** The exchange a v5 enhanced authentication waits in (state 'authenticating'). */
   pendingAuth: PendingEnhancedAuth | null = null;
@@ -76,10 +85,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private readonly setDraining = (on: boolean): void => {
     this.draining = on;
   };
-  private parked: Packet[] | null = null;
-  /** Bad input found while packets were parked: acted on after them, so replies keep their order. */
-  private parkedFault: { fault: InputFault; detail: string } | null = null;
-  private paused = false;
+  /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
+  private readonly inbound: OrderedInbound<Packet | InboundFault>;
   private connectTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -95,6 +102,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
     this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (queued) => this.slowConsumer(queued));
+    this.inbound = new OrderedInbound<Packet | InboundFault>(connection, (item) => this.handleInbound(item), () => this.state !== 'closing' && this.state !== 'closed');
     connection.attach(this);
     this.armConnectTimer();
   }
@@ -123,56 +131,24 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   onPacket(packet: Packet): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.parked !== null) {
-      this.parked.push(packet);
-      if (this.parked.length >= PARKED_PACKETS_BEFORE_PAUSE && !this.paused) {
-        this.paused = true;
-        this.connection.pause();
-      }
-      return;
-    }
-    this.run(packet);
+    this.inbound.accept(packet);
   }
 
-  private run(packet: Packet): void {
+  /** Bad input: acted on after the packets parked before it (the connection reads no more). */
+  onInputFault(fault: InputFault, detail: string): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.inbound.accept(new InboundFault(fault, detail));
+  }
+
+  private handleInbound(item: Packet | InboundFault): void {
+    if (item instanceof InboundFault) return this.inputFault(item.fault, item.detail);
     let waiting: void | Promise<void>;
     try {
-      waiting = this.dispatch(packet);
+      waiting = this.dispatch(item);
     } catch (err) {
       return this.internalError(err);
     }
-    if (waiting === undefined) return;
-    this.parked ??= [];
-    waiting.then(
-      () => this.resumeParked(),
-      (err: unknown) => {
-        this.internalError(err);
-        this.resumeParked();
-      },
-    );
-  }
-
-  private resumeParked(): void {
-    const packets = this.parked ?? [];
-    this.parked = null;
-    for (let i = 0; i < packets.length; i++) {
-      if (this.state === 'closing' || this.state === 'closed') return;
-      if (this.parked !== null) {
-        (this.parked as Packet[]).push(...packets.slice(i));
-        return;
-      }
-      this.run(packets[i]!);
-    }
-    if (this.parked !== null) return;
-    if (this.parkedFault !== null) {
-      const { fault, detail } = this.parkedFault;
-      this.parkedFault = null;
-      return this.onInputFault(fault, detail);
-    }
-    if (this.paused) {
-      this.paused = false;
-      this.connection.resume();
-    }
+    if (waiting !== undefined) this.inbound.waitFor(waiting, (err) => this.internalError(err));
   }
 
   private dispatch(packet: Packet): void | Promise<void> {
@@ -206,9 +182,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
         this.connection.send({ cmd: 'pingresp' });
         return;
       case 'disconnect':
-        // No reply [MQTT-3.14.4-1]. The will is dropped [MQTT-3.1.2-10] unless v5 asked for it (0x04).
-        if (!(this.isV5 && packet.reasonCode === ReasonCodes.DISCONNECT_WITH_WILL_MESSAGE)) this.will = null;
-        return this.closeQuietly('client disconnected');
+        return this.onDisconnect(packet);
       case 'connect':
         // [MQTT-3.1.0-2] a second CONNECT is a protocol violation.
         return this.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'a second CONNECT');
@@ -217,11 +191,23 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     }
   }
 
-  onInputFault(fault: InputFault, detail: string): void {
-    if (this.parked !== null) {
-      this.parkedFault ??= { fault, detail };
-      return;
+  /**
+   * DISCONNECT: no reply [MQTT-3.14.4-1]. The will is dropped [MQTT-3.1.2-10] unless v5 asked for
+   * it (0x04). A v5 Session Expiry Interval replaces the CONNECT's (capped), but may not turn a 0
+   * at CONNECT into non-zero (spec 3.14.2.2.2: a protocol error, so the will is published).
+   */
+  private onDisconnect(packet: IDisconnectPacket): void {
+    const expiry = this.isV5 ? packet.properties?.sessionExpiryInterval : undefined;
+    if (expiry !== undefined) {
+      if (this.connectExpirySec === 0 && expiry !== 0) return this.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'a Session Expiry Interval on DISCONNECT after 0 on CONNECT');
+      const max = this.ctx.persistentSessions.limits.maxExpirySec;
+      this.sessionExpirySec = expiry > max ? max : expiry;
     }
+    if (!(this.isV5 && packet.reasonCode === ReasonCodes.DISCONNECT_WITH_WILL_MESSAGE)) this.will = null;
+    this.closeQuietly('client disconnected');
+  }
+
+  private inputFault(fault: InputFault, detail: string): void {
     if (fault === 'unsupported-version' && this.state === 'awaiting-connect') {
       // [MQTT-3.1.2-2] CONNACK 0x01 (v3.1.1 code; understood by v3 clients), then close.
       this.ctx.stats.protocolErrors++;
@@ -355,7 +341,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.sharedSubscriptions.clear();
     this.held.clear();
     this.outbound.clear();
-    this.parked = null;
+    this.inbound.clear();
     this.connection.stopReading();
     if (this.clientId !== '') this.ctx.releaseClientId(this.clientId, this);
     const will = this.will;

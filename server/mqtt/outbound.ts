@@ -19,7 +19,7 @@ export class OutgoingPublish {
     readonly subscriptionIds: number[] | null,
     /** The PUBLISH's retain flag: set for messages from the retained store, and under v5 Retain As Published. */
     readonly retain: boolean,
-    /** v5 Message Expiry and User Properties from the publisher, or null. */
+    /** v5 Message Expiry, User Properties and the passed-through properties from the publisher, or null. */
     readonly properties: PublishProperties | null = null,
   ) {}
 
@@ -189,11 +189,15 @@ export class Outbound {
   }
 }
 
-/** The v5 PUBLISH properties: subscription ids, the remaining Message Expiry Interval [MQTT-3.3.2-6], user properties. */
+/**
+ * The v5 PUBLISH properties: subscription ids, the remaining Message Expiry Interval
+ * [MQTT-3.3.2-6], and the publisher's user properties, Payload Format Indicator, Content Type,
+ * Response Topic and Correlation Data, unchanged [MQTT-3.3.2-4, 3.3.2-15, 3.3.2-16, 3.3.2-17, 3.3.2-20].
+ */
 function v5Properties(out: OutgoingPublish): Pick<IPublishPacket, 'properties'> {
   const props = out.properties;
   if (out.subscriptionIds === null && props === null) return {};
-  const properties: NonNullable<IPublishPacket['properties']> = {};
+  const properties: NonNullable<IPublishPacket['properties']> = props?.passed ? { ...props.passed } : {};
   if (out.subscriptionIds !== null) properties.subscriptionIdentifier = out.subscriptionIds;
   if (props !== null && props.expiresAt !== null) properties.messageExpiryInterval = props.remainingSec(Date.now());
   if (props !== null && props.userProperties !== null) properties.userProperties = props.userProperties;

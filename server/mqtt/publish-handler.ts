@@ -43,7 +43,7 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
     return refuse(session, packet, decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
   }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-  const properties = session.isV5 ? PublishProperties.of(packet, Date.now()) : null;
+  const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
   if (decision !== ALLOW_ALL) {
     const verdict = checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err));

@@ -1,12 +1,15 @@
 // The will message of a connection (CONNECT's Will flag): published when the connection ends
 // other than by a DISCONNECT with reason 0x00 [MQTT-3.1.2-8], as the user, so subject to their
 // write entitlement and write filter like any PUBLISH. v5 Will Delay Interval: see DelayedWills.
+// v5 will properties (Message Expiry Interval, counted from the publication; User Properties;
+// Payload Format Indicator, Content Type, Response Topic, Correlation Data) go with it.
 import type { IConnectPacket } from 'mqtt-packet';
 import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
 import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
 import { checkWriteFilter } from '../session/write-filter.js';
 import { routeAcceptedPublish } from './accepted-publish.js';
+import { PublishProperties, type SourceProperties } from './publish-properties.js';
 import type { MqttSession } from './mqtt-session.js';
 
 type ConnectWill = NonNullable<IConnectPacket['will']>;
@@ -19,11 +22,13 @@ export class WillMessage {
     readonly retain: boolean,
     /** v5 Will Delay Interval in seconds (0 for v3.1.1). */
     readonly delaySec: number,
+    /** v5 will properties sent with the PUBLISH, or undefined. */
+    readonly properties: SourceProperties | undefined = undefined,
   ) {}
 
   static of(will: ConnectWill): WillMessage {
     const payload = typeof will.payload === 'string' ? Buffer.from(will.payload, 'utf8') : Buffer.from(will.payload);
-    return new WillMessage(will.topic, payload, will.qos ?? 0, will.retain === true, will.properties?.willDelayInterval ?? 0);
+    return new WillMessage(will.topic, payload, will.qos ?? 0, will.retain === true, will.properties?.willDelayInterval ?? 0, will.properties);
   }
 }
 
@@ -45,7 +50,9 @@ function finishWill(session: MqttSession, will: WillMessage, decision: Decision)
     ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: not entitled to write the topic');
     return;
   }
-  const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain);
+  // Spec 3.1.3.2.4: the will's Message Expiry Interval counts from its publication.
+  const properties = PublishProperties.of(will.properties, Date.now());
+  const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain, false, properties);
   if (decision !== ALLOW_ALL && checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err)) !== 'allowed') {
     ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: refused by the write filter');
     return;

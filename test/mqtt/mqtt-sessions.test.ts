@@ -1,7 +1,8 @@
 // Persistent sessions (Clean Start 0 / Clean Session 0 with a Session Expiry): subscriptions
 // survive, QoS 1 messages queue while the client is away (bounded), unacknowledged ones are resent
-// with DUP, CONNACK Session Present, Clean Start 1 discards, takeover keeps the session.
-import { afterEach, describe, expect, it } from 'vitest';
+// with DUP, CONNACK Session Present, Clean Start 1 discards, takeover keeps the session; v5
+// Session Expiry (capped) and its change on DISCONNECT.
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { inbox, MqttClients, RawMqttClients, type Version } from './mqtt-helpers.js';
@@ -129,6 +130,61 @@ describe('MQTT 5 session expiry', () => {
     await first.subscribeAsync('q/#', { qos: 1 });
     await first.endAsync();
     const again = clients.start(tb.mqttUrl!, 5, { clientId: 'brief', clean: false, username: 'b' });
+    expect((await again.connack).sessionPresent).toBe(false);
+  });
+
+  it('a DISCONNECT Session Expiry Interval of 0 ends the session at once', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const connect = { clientId: 'ender', clean: false, username: 'e', properties: { sessionExpiryInterval: 60 } };
+    const first = await raws.connect(tb.mqttUrl!, 5, connect);
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
+    await first.packets.count(2);
+    first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+    await first.closed;
+    expect(first.packets.items.map((p) => p.cmd)).toEqual(['connack', 'suback']);
+    const again = clients.start(tb.mqttUrl!, 5, { clientId: 'ender', clean: false, username: 'e', properties: { sessionExpiryInterval: 60 } });
+    expect((await again.connack).sessionPresent).toBe(false);
+  });
+
+  it('a DISCONNECT Session Expiry Interval lengthens the CONNECT\'s', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const first = await raws.connect(tb.mqttUrl!, 5, { clientId: 'longer', clean: false, username: 'l', properties: { sessionExpiryInterval: 1 } });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
+    await first.packets.count(2);
+    first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
+    await first.closed;
+    await new Promise((resolve) => setTimeout(resolve, 1300)); // past the CONNECT's 1 s
+    expect(tb.broker.stats().mqttSessionsExpired).toBe(0);
+    const again = clients.start(tb.mqttUrl!, 5, { clientId: 'longer', clean: false, username: 'l', properties: { sessionExpiryInterval: 60 } });
+    expect((await again.connack).sessionPresent).toBe(true);
+  });
+
+  it('a DISCONNECT Session Expiry Interval is capped at mqtt.sessions.maxExpirySec', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxExpirySec: 1 } } });
+    const first = await raws.connect(tb.mqttUrl!, 5, { clientId: 'capped-late', clean: false, username: 'c', properties: { sessionExpiryInterval: 1 } });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
+    await first.packets.count(2);
+    first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 3600 } });
+    await first.closed;
+    await vi.waitFor(() => expect(tb!.broker.stats().mqttSessionsExpired).toBe(1), { timeout: 3000, interval: 50 });
+    const again = clients.start(tb.mqttUrl!, 5, { clientId: 'capped-late', clean: false, username: 'c', properties: { sessionExpiryInterval: 1 } });
+    expect((await again.connack).sessionPresent).toBe(false);
+  });
+
+  it('0 at CONNECT then non-zero at DISCONNECT is DISCONNECT 0x82; the will is published and no session kept', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const watcher = await clients.connect(tb.mqttUrl!, 5, { username: 'w' });
+    const got = inbox(watcher);
+    await watcher.subscribeAsync('will/#', { qos: 1 });
+    const will = { topic: 'will/zero', payload: Buffer.from('gone'), qos: 1 as const, retain: false };
+    const c = await raws.connect(tb.mqttUrl!, 5, { clientId: 'zero', clean: false, username: 'z', will });
+    c.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 30 } });
+    await c.closed;
+    expect(c.packets.items.map((p) => p.cmd)).toEqual(['connack', 'disconnect']);
+    expect(c.packets.items[1]).toMatchObject({ reasonCode: 0x82 });
+    await got.count(1);
+    expect(got.items[0]).toMatchObject({ topic: 'will/zero', text: 'gone' });
+    const again = clients.start(tb.mqttUrl!, 5, { clientId: 'zero', clean: false, username: 'z', properties: { sessionExpiryInterval: 60 } });
     expect((await again.connack).sessionPresent).toBe(false);
   });
 });

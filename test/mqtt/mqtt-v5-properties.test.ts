@@ -1,7 +1,8 @@
 // MQTT 5 publish properties and refusals: inbound topic aliases (Topic Alias Maximum in CONNACK,
 // 0 or above it -> DISCONNECT 0x94, an alias without a topic -> 0x82), Message Expiry Interval
 // (expired queued and retained messages are dropped, deliveries carry the remaining interval),
-// User Properties passed MQTT -> MQTT (not to native clients), and Reason Strings on refusals.
+// User Properties passed MQTT -> MQTT (not to native clients), Response Topic, Correlation Data,
+// Content Type and Payload Format Indicator passed MQTT -> MQTT (v5), and Reason Strings on refusals.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
@@ -162,6 +163,56 @@ describe('MQTT 5 user properties', () => {
     } finally {
       await sdk.close();
     }
+  });
+});
+
+describe('MQTT 5 request/response and payload properties', () => {
+  it('Response Topic, Correlation Data, Content Type and Payload Format Indicator pass MQTT -> MQTT (v5), live and retained', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const sub5 = await raws.connect(tb.mqttUrl!, 5, { clientId: 's5', clean: true, username: 's' });
+    sub5.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rr/#', qos: 1 }] });
+    const sub4 = await raws.connect(tb.mqttUrl!, 4, { clientId: 's4', clean: true, username: 's' });
+    sub4.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rr/#', qos: 1 }] });
+    await sub5.packets.count(2);
+    await sub4.packets.count(2);
+    const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'p' });
+    const properties = {
+      responseTopic: 'replies/p',
+      correlationData: Buffer.from([0, 1, 0xfe, 0xff]),
+      contentType: 'application/json',
+      payloadFormatIndicator: true,
+    };
+    await pub.publishAsync('rr/req', '{"q":1}', { qos: 1, retain: true, properties });
+    await pub.publishAsync('rr/plain', 'none', { qos: 1 });
+    await sub5.packets.count(4);
+    await sub4.packets.count(4);
+    const [withProps, without] = publishes(sub5.packets);
+    expect(withProps).toMatchObject({ topic: 'rr/req', properties });
+    expect(without!.topic).toBe('rr/plain');
+    expect(without!.properties).toBeUndefined();
+    // v3.1.1 has no properties: the message comes without them.
+    expect(publishes(sub4.packets).map((p) => [p.topic, p.payload.toString()])).toEqual([['rr/req', '{"q":1}'], ['rr/plain', 'none']]);
+    const late = await raws.connect(tb.mqttUrl!, 5, { clientId: 'late', clean: true, username: 'l' });
+    late.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rr/req', qos: 1 }] });
+    await late.packets.count(3);
+    expect(publishes(late.packets)[0]).toMatchObject({ topic: 'rr/req', retain: true, properties });
+  });
+
+  it('the npm client sees them on "message" and can answer on the Response Topic with the Correlation Data', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const responder = await clients.connect(tb.mqttUrl!, 5, { username: 'r' });
+    responder.on('message', (_topic, payload, packet) => {
+      const { responseTopic, correlationData } = packet.properties ?? {};
+      if (responseTopic !== undefined) responder.publish(responseTopic, `re: ${payload.toString()}`, { qos: 1, properties: { correlationData } });
+    });
+    await responder.subscribeAsync('svc/echo', { qos: 1 });
+    const requester = await clients.connect(tb.mqttUrl!, 5, { username: 'q' });
+    const answers = new Collector<[string, string | undefined]>();
+    requester.on('message', (_topic, payload, packet) => answers.push([payload.toString(), packet.properties?.correlationData?.toString()]));
+    await requester.subscribeAsync('replies/q', { qos: 1 });
+    await requester.publishAsync('svc/echo', 'hello', { qos: 1, properties: { responseTopic: 'replies/q', correlationData: Buffer.from('req-7') } });
+    await answers.count(1);
+    expect(answers.items).toEqual([['re: hello', 'req-7']]);
   });
 });
 

@@ -1,8 +1,10 @@
 // Will messages: published when a connection ends abnormally (not after DISCONNECT 0x00; after a
 // v5 DISCONNECT 0x04), as the user (write entitlement and write filter), retained when asked,
-// and v5 Will Delay Interval (cancelled by a reconnection with the same client id).
+// v5 Will Delay Interval (cancelled by a reconnection with the same client id), and v5 will
+// properties sent with the will.
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
+import type { IPublishPacket } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../server/config/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -138,5 +140,52 @@ describe('MQTT 5 Will Delay Interval', () => {
     c.socket.destroy();
     await got.count(1);
     expect(got.items.map((m) => m.text)).toEqual(['now']);
+  });
+});
+
+describe('MQTT 5 will properties', () => {
+  const props = {
+    contentType: 'text/plain',
+    responseTopic: 'replies/w',
+    correlationData: Buffer.from([7, 0, 7]),
+    payloadFormatIndicator: true,
+    userProperties: { why: 'dropped', tag: ['a', 'b'] },
+  };
+
+  async function watch(b: TestBroker) {
+    const w = await raws.connect(b.mqttUrl!, 5, { clientId: 'watcher', clean: true, username: 'w' });
+    w.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 1 }] });
+    await w.packets.count(2);
+    return w;
+  }
+
+  it('sends the will with its Message Expiry Interval, Content Type, Response Topic, Correlation Data, Payload Format Indicator and User Properties', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const w = await watch(tb);
+    const c = await raws.connect(tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'gone', { properties: { ...props, messageExpiryInterval: 60 } }) });
+    c.socket.destroy();
+    await w.packets.count(3);
+    const sent = w.packets.items[2] as IPublishPacket;
+    expect(sent).toMatchObject({ cmd: 'publish', topic: 'will/c', qos: 1, properties: props });
+    expect(sent.payload.toString()).toBe('gone');
+    expect(sent.properties?.messageExpiryInterval).toBeGreaterThanOrEqual(59);
+    expect(sent.properties?.messageExpiryInterval).toBeLessThanOrEqual(60);
+    expect(sent.properties).not.toHaveProperty('willDelayInterval');
+  });
+
+  it('the will\'s Message Expiry Interval counts from its publication, after the Will Delay Interval', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const w = await watch(tb);
+    const c = await raws.connect(tb.mqttUrl!, 5, {
+      clientId: 'slow',
+      clean: true,
+      username: 's',
+      properties: { sessionExpiryInterval: 60 },
+      will: will('will/slow', 'late', { properties: { willDelayInterval: 1, messageExpiryInterval: 1 } }),
+    });
+    c.socket.destroy();
+    await w.packets.count(3); // after ~1 s: not expired by then
+    expect(w.packets.items[2]).toMatchObject({ cmd: 'publish', topic: 'will/slow', properties: { messageExpiryInterval: 1 } });
+    expect(tb.broker.stats().mqttMessagesExpired).toBe(0);
   });
 });

@@ -1,0 +1,87 @@
+// OrderedInbound, shared by the native session (frames) and the MQTT session (packets, and a
+// fault queued after them): arrival order across waits, the pause bound, closing drops the rest.
+import { describe, expect, it } from 'vitest';
+import { OrderedInbound } from '../../server/session/ordered-inbound.js';
+
+class Fault {
+  constructor(readonly why: string) {}
+}
+
+function harness() {
+  const handled: string[] = [];
+  const peer = { paused: 0, resumed: 0, pause() { this.paused++; }, resume() { this.resumed++; } };
+  let open = true;
+  const waits = new Map<string, { resolve(): void; reject(err: unknown): void }>();
+  const errors: unknown[] = [];
+  const inbound: OrderedInbound<string | Fault> = new OrderedInbound<string | Fault>(
+    peer,
+    (item) => {
+      if (item instanceof Fault) {
+        handled.push(`fault:${item.why}`);
+        open = false;
+        return;
+      }
+      handled.push(item);
+      if (item.startsWith('wait')) {
+        const done = new Promise<void>((resolve, reject) => waits.set(item, { resolve, reject }));
+        inbound.waitFor(done, (err) => errors.push(err));
+      }
+    },
+    () => open,
+  );
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return { handled, peer, waits, errors, inbound, settle, close: () => (open = false) };
+}
+
+describe('OrderedInbound', () => {
+  it('parks what arrives behind a waiting item and handles it in order, across a second wait', async () => {
+    const h = harness();
+    h.inbound.accept('a');
+    h.inbound.accept('wait1');
+    h.inbound.accept('b');
+    h.inbound.accept('wait2');
+    h.inbound.accept('c');
+    expect(h.handled).toEqual(['a', 'wait1']);
+    h.waits.get('wait1')!.resolve();
+    await h.settle();
+    expect(h.handled).toEqual(['a', 'wait1', 'b', 'wait2']);
+    h.inbound.accept('d');
+    h.waits.get('wait2')!.reject(new Error('boom'));
+    await h.settle();
+    expect(h.handled).toEqual(['a', 'wait1', 'b', 'wait2', 'c', 'd']);
+    expect(h.errors).toHaveLength(1);
+  });
+
+  it('a fault item parked behind the items before it is handled after them (MQTT parked fault)', async () => {
+    const h = harness();
+    h.inbound.accept('wait1');
+    h.inbound.accept('x');
+    h.inbound.accept(new Fault('malformed'));
+    expect(h.handled).toEqual(['wait1']);
+    h.waits.get('wait1')!.resolve();
+    await h.settle();
+    expect(h.handled).toEqual(['wait1', 'x', 'fault:malformed']);
+  });
+
+  it('pauses the peer past 256 parked items and resumes it once they are handled', async () => {
+    const h = harness();
+    h.inbound.accept('wait1');
+    for (let i = 0; i < 300; i++) h.inbound.accept(`m${i}`);
+    expect(h.peer.paused).toBe(1);
+    h.waits.get('wait1')!.resolve();
+    await h.settle();
+    expect(h.handled).toHaveLength(301);
+    expect(h.handled.at(-1)).toBe('m299');
+    expect(h.peer.resumed).toBe(1);
+  });
+
+  it('drops the parked items once the connection is closing', async () => {
+    const h = harness();
+    h.inbound.accept('wait1');
+    h.inbound.accept('lost');
+    h.close();
+    h.waits.get('wait1')!.resolve();
+    await h.settle();
+    expect(h.handled).toEqual(['wait1']);
+  });
+});
