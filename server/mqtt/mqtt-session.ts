@@ -15,7 +15,8 @@ import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { SubscriptionHandle } from '../topics/index.js';
-import { HeldDeliveries, type HeldSink } from '../session/held-deliveries.js';
+import type { HeldSink } from '../session/held-deliveries.js';
+import { HeldDeliveryGate, warnInvalidRules } from '../session/held-delivery-gate.js';
 import { WriteDecisionCache } from '../session/write-decision-cache.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
@@ -80,11 +81,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   readonly topicAliases: InboundTopicAliases;
   readonly writeDecisions: WriteDecisionCache;
   readonly outbound: Outbound;
-  private readonly held: HeldDeliveries<OutgoingPublish, null>;
-  private draining = false;
-  private readonly setDraining = (on: boolean): void => {
-    this.draining = on;
-  };
+  private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
   private readonly inbound: OrderedInbound<Packet | InboundFault>;
   private connectTimer: NodeJS.Timeout | null = null;
@@ -100,7 +97,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.id = ctx.newSessionId();
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
-    this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
+    this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
     this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (queued) => this.slowConsumer(queued));
     this.inbound = new OrderedInbound<Packet | InboundFault>(connection, (item) => this.handleInbound(item), () => this.state !== 'closing' && this.state !== 'closed');
     connection.attach(this);
@@ -249,11 +246,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     if (this.state !== 'active') return;
     const out = outgoingPublishFor(message, entries, projection, this);
     if (out === null) return;
-    // Behind a held delivery, everything waits its turn: per-publisher order holds across topics.
-    if (!this.draining && !this.held.isEmpty) {
-      if (!this.held.pushReady(out, null)) this.ctx.stats.heldDeliveriesDropped++;
-      return;
-    }
+    if (this.held.queueBehindHeld(out, null)) return;
     this.outbound.send(out);
   }
 
@@ -263,16 +256,16 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
     if (this.state !== 'active') return;
-    if (!this.held.pushPending(pending, plan, index, message)) this.ctx.stats.heldDeliveriesDropped++;
+    this.held.hold(pending, plan, index, message);
   }
 
   releaseHeld(): void {
     if (this.state !== 'active') return;
-    this.held.drain(this, this.ctx.stats, this.setDraining);
+    this.held.release();
   }
 
   reportInvalidRules(err: unknown): void {
-    this.ctx.log.warn({ session: this.id, user: this.user, err }, 'the entitlement module sent a filter or select list that does not compile; denying');
+    warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
   }
 
   private slowConsumer(queuedBytes: number): void {
@@ -363,7 +356,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     for (const [filter, membership] of this.sharedSubscriptions) {
       stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));
     }
-    if (!this.held.isEmpty) this.ctx.stats.heldDeliveriesDropped++;
+    this.held.countDropped();
     this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
   }
 

@@ -10,7 +10,8 @@ import type { PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { Decision } from '../security/decision.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
-import { HeldDeliveries, type HeldSink } from '../session/held-deliveries.js';
+import type { HeldSink } from '../session/held-deliveries.js';
+import { HeldDeliveryGate, warnInvalidRules } from '../session/held-delivery-gate.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
@@ -33,11 +34,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   private readonly handles: SubscriptionHandle<SubscriptionEntry>[] = [];
   private readonly subscriptions: StoredSubscription[] = [];
   private readonly queued: OutgoingPublish[];
-  private readonly held: HeldDeliveries<OutgoingPublish, null>;
-  private draining = false;
-  private readonly setDraining = (on: boolean): void => {
-    this.draining = on;
-  };
+  private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   private nextSid = 1;
   expiryTimer: NodeJS.Timeout | null = null;
 
@@ -54,7 +51,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     readonly incomingQos2: ReadonlySet<number>,
   ) {
     this.queued = queued;
-    this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
+    this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
   }
 
   get queuedMessages(): readonly OutgoingPublish[] {
@@ -83,7 +80,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
       this.ctx.engine.remove(old);
       this.handles[i] = this.ctx.engine.add(old.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, old.value.options));
     }
-    if (!this.held.isEmpty) this.ctx.stats.heldDeliveriesDropped++;
+    this.held.countDropped();
     this.held.clear();
   }
 
@@ -105,10 +102,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void {
     const out = outgoingPublishFor(message, entries, projection, this);
     if (out === null) return;
-    if (!this.draining && !this.held.isEmpty) {
-      if (!this.held.pushReady(out, null)) this.ctx.stats.heldDeliveriesDropped++;
-      return;
-    }
+    if (this.held.queueBehindHeld(out, null)) return;
     this.sendNow(out);
   }
 
@@ -127,14 +121,14 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   }
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
-    if (!this.held.pushPending(pending, plan, index, message)) this.ctx.stats.heldDeliveriesDropped++;
+    this.held.hold(pending, plan, index, message);
   }
 
   releaseHeld(): void {
-    this.held.drain(this, this.ctx.stats, this.setDraining);
+    this.held.release();
   }
 
   reportInvalidRules(err: unknown): void {
-    this.ctx.log.warn({ clientId: this.clientId, user: this.user, err }, 'the entitlement module sent a filter or select list that does not compile; denying');
+    warnInvalidRules(this.ctx.log, { clientId: this.clientId, user: this.user }, err);
   }
 }

@@ -34,7 +34,8 @@ import type { AuthAnswer } from '../security/module-types.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
 import { WriteDecisionCache } from './write-decision-cache.js';
-import { HeldDeliveries, type HeldSink } from './held-deliveries.js';
+import type { HeldSink } from './held-deliveries.js';
+import { HeldDeliveryGate, warnInvalidRules } from './held-delivery-gate.js';
 import { OrderedInbound } from './ordered-inbound.js';
 import { checkWriteFilter } from './write-filter.js';
 
@@ -73,12 +74,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private readonly inbound: OrderedInbound<InboundFrame>;
   private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
   private readonly writeDecisions: WriteDecisionCache;
-  private readonly held: HeldDeliveries;
-  /** Set while held deliveries are being released: their sends go out directly. */
-  private draining = false;
-  private readonly setDraining = (on: boolean): void => {
-    this.draining = on;
-  };
+  private readonly held: HeldDeliveryGate;
 
   constructor(
     private readonly connection: TransportConnection,
@@ -91,7 +87,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   ) {
     this.id = ctx.newSessionId();
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
-    this.held = new HeldDeliveries(ctx.maxPendingDeliveries);
+    this.held = new HeldDeliveryGate(ctx.maxPendingDeliveries, this, ctx.stats);
     this.inbound = new OrderedInbound<InboundFrame>(connection, (frame) => this.handleFrame(frame), () => this.state !== 'closing' && this.state !== 'closed');
     if (limits.logonTimeoutMs > 0) {
       this.logonTimer = setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
@@ -390,11 +386,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   sendDelivery(prefix: Buffer, body: Buffer): void {
     if (this.state !== 'active') return;
-    // Behind a held delivery, everything waits its turn: per-publisher order holds across topics.
-    if (!this.draining && !this.held.isEmpty) {
-      if (!this.held.pushReady(prefix, body)) this.ctx.stats.heldDeliveriesDropped++;
-      return;
-    }
+    if (this.held.queueBehindHeld(prefix, body)) return;
     this.sendNow(prefix, body);
   }
 
@@ -405,16 +397,16 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
     if (this.state !== 'active') return;
-    if (!this.held.pushPending(pending, plan, index, message)) this.ctx.stats.heldDeliveriesDropped++;
+    this.held.hold(pending, plan, index, message);
   }
 
   releaseHeld(): void {
     if (this.state !== 'active') return;
-    this.held.drain(this, this.ctx.stats, this.setDraining);
+    this.held.release();
   }
 
   reportInvalidRules(err: unknown): void {
-    this.ctx.log.warn({ session: this.id, user: this.user, err }, 'the entitlement module sent a filter or select list that does not compile; denying');
+    warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
   }
 
   // ---- outbound ------------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 // MQTT bytes; they go to the session's parser as chunks, and packets go out as binary frames.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 import { WsConnection } from './ws-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
-import { formatUrl, type BoundListener } from './ws-listener.js';
+import { formatUrl, upgradeServer, type BoundListener } from './ws-listener.js';
+import { ConnectionSet } from './connection-set.js';
 
 const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
 
@@ -31,22 +32,17 @@ function chooseSubprotocol(offered: Iterable<string>): string | null {
 
 export class MqttWsListener {
   private readonly wss: WebSocketServer;
-  private readonly connections = new Set<WsConnection>();
+  private readonly connections: ConnectionSet<WsConnection>;
 
   constructor(
     private readonly config: MqttWsListenerConfig,
     private readonly accept: WsAcceptor,
     private readonly batcher: TickBatcher,
-    private readonly log: Logger,
+    log: Logger,
     private readonly endpoint: HttpEndpoint,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
-      maxPayload: config.maxMessageBytes,
-      handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) ?? false,
-    });
+    this.connections = new ConnectionSet(log);
+    this.wss = upgradeServer(config.maxMessageBytes, (offered) => chooseSubprotocol(offered) ?? false);
     endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
   }
 
@@ -64,29 +60,16 @@ export class MqttWsListener {
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const connection = new WsConnection(ws, socket, true, this.batcher);
-      this.connections.add(connection);
-      let handler: TransportHandler;
-      try {
-        handler = this.accept(connection);
-      } catch (err) {
-        this.log.error({ err }, 'failed to set up a connection');
-        connection.terminate();
-        this.connections.delete(connection);
-        return;
-      }
-      connection.attach(handler, () => this.connections.delete(connection));
+      this.connections.adopt(connection, () => this.accept(connection));
     });
   }
 
   async close(code: number, reason: string, graceMs: number): Promise<void> {
-    const open = [...this.connections];
-    await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
+    await this.connections.closeAll(code, reason, graceMs);
     await this.endpoint.release(this.config.path);
   }
 
   dropAll(): number {
-    const open = [...this.connections];
-    for (const c of open) c.terminate();
-    return open.length;
+    return this.connections.dropAll();
   }
 }

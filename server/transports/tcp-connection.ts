@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { TransportConnection, TransportHandler } from './transport.js';
 import type { Corked, TickBatcher } from './tick-batcher.js';
+import { CloseTimer } from './close-timer.js';
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
@@ -12,9 +13,7 @@ export class TcpConnection implements TransportConnection, Corked {
   readonly remoteAddress: string;
   readonly remotePort: number;
   private handler: TransportHandler | null = null;
-  private closeTimer: NodeJS.Timeout | null = null;
-  private readonly closed: Promise<void>;
-  private resolveClosed!: () => void;
+  private readonly closing = new CloseTimer(() => this.terminate(), CLOSE_FLUSH_TIMEOUT_MS);
 
   constructor(
     readonly socket: Socket,
@@ -22,7 +21,6 @@ export class TcpConnection implements TransportConnection, Corked {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
   }
 
@@ -31,9 +29,8 @@ export class TcpConnection implements TransportConnection, Corked {
     this.socket.on('data', onSocketData.bind(this));
     this.socket.on('error', () => {}); // a reset peer; 'close' follows
     this.socket.once('close', (hadError: boolean) => {
-      if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+      this.closing.settle();
       onGone();
-      this.resolveClosed();
       handler.onClose(hadError ? 1006 : 1000, '');
     });
   }
@@ -57,17 +54,12 @@ export class TcpConnection implements TransportConnection, Corked {
   close(_code: number, _reason: string): void {
     if (this.socket.destroyed) return;
     this.socket.end();
-    if (this.closeTimer === null) {
-      this.closeTimer = setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_TIMEOUT_MS);
-      this.closeTimer.unref();
-    }
+    this.closing.arm();
   }
 
   async closeAndWait(code: number, reason: string, graceMs: number): Promise<void> {
     this.close(code, reason);
-    const timer = setTimeout(() => this.terminate(), graceMs);
-    await this.closed;
-    clearTimeout(timer);
+    await this.closing.wait(graceMs);
   }
 
   terminate(): void {

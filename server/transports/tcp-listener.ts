@@ -6,6 +6,7 @@ import type { TransportHandler } from './transport.js';
 import { TcpConnection } from './tcp-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import type { BoundListener } from './ws-listener.js';
+import { ConnectionSet } from './connection-set.js';
 
 export interface TcpListenerConfig {
   readonly name: string;
@@ -19,14 +20,15 @@ export type TcpAcceptor = (connection: TcpConnection) => TransportHandler;
 
 export class TcpListener {
   private readonly server: Server;
-  private readonly connections = new Set<TcpConnection>();
+  private readonly connections: ConnectionSet<TcpConnection>;
 
   constructor(
     private readonly config: TcpListenerConfig,
     private readonly accept: TcpAcceptor,
     private readonly batcher: TickBatcher,
-    private readonly log: Logger,
+    log: Logger,
   ) {
+    this.connections = new ConnectionSet(log);
     this.server = createServer((socket) => this.onConnection(socket));
   }
 
@@ -47,30 +49,17 @@ export class TcpListener {
 
   private onConnection(socket: Socket): void {
     const connection = new TcpConnection(socket, this.batcher);
-    this.connections.add(connection);
-    let handler: TransportHandler;
-    try {
-      handler = this.accept(connection);
-    } catch (err) {
-      this.log.error({ err }, 'failed to set up a connection');
-      this.connections.delete(connection);
-      socket.destroy();
-      return;
-    }
-    connection.attach(handler, () => this.connections.delete(connection));
+    this.connections.adopt(connection, () => this.accept(connection));
   }
 
   /** Stop accepting, close every connection (sessions said goodbye first), wait up to graceMs for them. */
   async close(code: number, reason: string, graceMs: number): Promise<void> {
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const open = [...this.connections];
-    await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
+    await this.connections.closeAll(code, reason, graceMs);
     await serverClosed;
   }
 
   dropAll(): number {
-    const open = [...this.connections];
-    for (const c of open) c.terminate();
-    return open.length;
+    return this.connections.dropAll();
   }
 }

@@ -4,6 +4,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { TransportConnection, TransportHandler } from './transport.js';
 import type { Corked, TickBatcher } from './tick-batcher.js';
 import { buildDataFrame } from './ws-frame.js';
+import { CloseTimer } from './close-timer.js';
 
 /** How long a peer gets to answer our close frame before its socket is destroyed. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 2000;
@@ -20,9 +21,7 @@ export class WsConnection implements TransportConnection, Corked {
   readonly remotePort: number;
   private alive = true;
   private handler: TransportHandler | null = null;
-  private closeTimer: NodeJS.Timeout | null = null;
-  private readonly closed: Promise<void>;
-  private resolveClosed!: () => void;
+  private readonly closing = new CloseTimer(() => this.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
 
   constructor(
     private readonly ws: WebSocket,
@@ -32,7 +31,6 @@ export class WsConnection implements TransportConnection, Corked {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   attach(handler: TransportHandler, onGone: () => void): void {
@@ -42,9 +40,8 @@ export class WsConnection implements TransportConnection, Corked {
     // ws reports protocol errors (bad UTF-8, oversized frame) here and then closes the socket.
     this.ws.on('error', () => {});
     this.ws.on('close', (code: number, reason: Buffer) => {
-      if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+      this.closing.settle();
       onGone();
-      this.resolveClosed();
       handler.onClose(code, reason.toString('utf8'));
     });
   }
@@ -62,18 +59,13 @@ export class WsConnection implements TransportConnection, Corked {
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
-    if (this.closeTimer === null) {
-      // A peer that stopped reading never answers the close frame: do not hold its buffers.
-      this.closeTimer = setTimeout(() => this.ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
-      this.closeTimer.unref();
-    }
+    // A peer that stopped reading never answers the close frame: do not hold its buffers.
+    this.closing.arm();
   }
 
   async closeAndWait(code: number, reason: string, graceMs: number): Promise<void> {
     this.close(code, reason);
-    const timer = setTimeout(() => this.terminate(), graceMs);
-    await this.closed;
-    clearTimeout(timer);
+    await this.closing.wait(graceMs);
   }
 
   terminate(): void {

@@ -10,6 +10,7 @@ import type { ConnectionAcceptor } from './transport.js';
 import { WsConnection } from './ws-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
+import { ConnectionSet } from './connection-set.js';
 
 /** Frames beyond maxFrameBytes get FRAME_TOO_LARGE; beyond this multiple ws closes with 1009. */
 export const HARD_FRAME_LIMIT_FACTOR = 4;
@@ -37,28 +38,33 @@ export function formatUrl(host: string, port: number, path: string): string {
   return `ws://${h}:${port}${path}`;
 }
 
+/** A `ws` server for upgrades routed by an HttpEndpoint, set up as every Warden WebSocket listener needs it. */
+export function upgradeServer(maxPayload: number, handleProtocols: (offered: Set<string>) => string | false): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
+    maxPayload,
+    handleProtocols,
+  });
+}
+
 export class WsListener {
   private readonly wss: WebSocketServer;
-  private readonly connections = new Set<WsConnection>();
-  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly connections: ConnectionSet<WsConnection>;
   private bound: BoundListener | null = null;
 
   constructor(
     private readonly config: NativeListenerConfig,
     private readonly accept: ConnectionAcceptor,
     private readonly batcher: TickBatcher,
-    private readonly log: Logger,
+    log: Logger,
     private readonly endpoint: HttpEndpoint,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
-      maxPayload: config.options.maxFrameBytes * HARD_FRAME_LIMIT_FACTOR,
-      handleProtocols: (offered: Set<string>) => {
-        const encoding = chooseEncoding([...offered].join(','));
-        return encoding === null ? false : SUBPROTOCOLS[encoding];
-      },
+    this.connections = new ConnectionSet(log);
+    this.wss = upgradeServer(config.options.maxFrameBytes * HARD_FRAME_LIMIT_FACTOR, (offered) => {
+      const encoding = chooseEncoding([...offered].join(','));
+      return encoding === null ? false : SUBPROTOCOLS[encoding];
     });
     endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
   }
@@ -73,10 +79,7 @@ export class WsListener {
     const actual = await this.endpoint.listen(name);
     this.bound = { name, protocol: 'native', host, port: actual, url: formatUrl(host, actual, path) };
     const interval = this.config.options.heartbeatIntervalMs;
-    if (interval > 0) {
-      this.heartbeat = setInterval(() => this.beat(), interval);
-      this.heartbeat.unref();
-    }
+    if (interval > 0) this.connections.startHeartbeat(interval, (c) => c.heartbeat());
     return this.bound;
   }
 
@@ -88,38 +91,19 @@ export class WsListener {
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const connection = new WsConnection(ws, socket, encoding === 'msgpack', this.batcher);
-      this.connections.add(connection);
-      let handler;
-      try {
-        handler = this.accept({ connection, encoding, listenerName: this.config.name });
-      } catch (err) {
-        this.log.error({ err }, 'failed to set up a connection');
-        connection.terminate();
-        this.connections.delete(connection);
-        return;
-      }
-      connection.attach(handler, () => this.connections.delete(connection));
+      this.connections.adopt(connection, () => this.accept({ connection, encoding, listenerName: this.config.name }));
     });
-  }
-
-  private beat(): void {
-    for (const connection of this.connections) connection.heartbeat();
   }
 
   /** Stop accepting, send close frames to every connection, and wait up to graceMs for them. */
   async close(code: number, reason: string, graceMs: number): Promise<void> {
-    if (this.heartbeat !== null) clearInterval(this.heartbeat);
-    this.heartbeat = null;
-    const open = [...this.connections];
-    await Promise.all(open.map((c) => c.closeAndWait(code, reason, graceMs)));
+    await this.connections.closeAll(code, reason, graceMs);
     await this.endpoint.release(this.config.path);
   }
 
   /** Drop every connection without a close handshake (tests, admin). */
   dropAll(): number {
-    const open = [...this.connections];
-    for (const c of open) c.terminate();
-    return open.length;
+    return this.connections.dropAll();
   }
 
   get connectionCount(): number {

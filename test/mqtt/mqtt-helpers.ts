@@ -2,7 +2,9 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket, { type IConnackPacket, type IConnectPacket, type Packet } from 'mqtt-packet';
+import { afterEach } from 'vitest';
 import { Collector } from '../helpers/collector.js';
+import type { TestBroker } from '../helpers/broker.js';
 
 export type Version = 4 | 5;
 
@@ -94,4 +96,24 @@ export class RawMqttClients {
   teardown(): void {
     for (const s of this.sockets.splice(0)) s.destroy();
   }
+}
+
+/** One test file's broker and MQTT clients, all torn down after each test (the usual MQTT setup). */
+export interface MqttFixture {
+  /** The test's broker, if it started one; closed and reset after each test. */
+  tb: TestBroker | null;
+  readonly clients: MqttClients;
+  readonly raws: RawMqttClients;
+}
+
+/** Call at the top of a test file: registers the afterEach teardown and returns the fixture. */
+export function useMqttFixture(): MqttFixture {
+  const fx: MqttFixture = { tb: null, clients: new MqttClients(), raws: new RawMqttClients() };
+  afterEach(async () => {
+    fx.raws.teardown();
+    await fx.clients.teardown();
+    await fx.tb?.close();
+    fx.tb = null;
+  });
+  return fx;
 }

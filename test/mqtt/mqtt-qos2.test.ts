@@ -2,20 +2,13 @@
 // the handshake (PUBLISH -> PUBREC -> PUBREL -> PUBCOMP), and a persistent session keeps QoS 2
 // state across a resume: an unacknowledged PUBLISH is resent with DUP, a PUBREL awaiting PUBCOMP
 // is resent, and QoS 2 messages queue while the client is away.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { inbox, MqttClients, RawMqttClients, type Version } from './mqtt-helpers.js';
+import { startTestBroker } from '../helpers/broker.js';
+import { inbox, useMqttFixture, type Version } from './mqtt-helpers.js';
 
-let tb: TestBroker | null = null;
-const clients = new MqttClients();
-const raws = new RawMqttClients();
-afterEach(async () => {
-  raws.teardown();
-  await clients.teardown();
-  await tb?.close();
-  tb = null;
-});
+const fx = useMqttFixture();
+const { clients, raws } = fx;
 
 describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
   const v5 = version === 5;
@@ -23,8 +16,8 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
 
   describe.each(['tcp', 'websocket'] as const)('over %s', (transport) => {
     it('grants QoS 2 and delivers a QoS 2 publish at QoS 2, end to end', async () => {
-      tb = await startTestBroker({ mqtt: {} });
-      const url = transport === 'tcp' ? tb.mqttUrl! : tb.mqttWsUrl!;
+      fx.tb = await startTestBroker({ mqtt: {} });
+      const url = transport === 'tcp' ? fx.tb.mqttUrl! : fx.tb.mqttWsUrl!;
       const sub = await clients.connect(url, version, { username: 'sub' });
       const got = inbox(sub);
       const granted = await sub.subscribeAsync('q2/+', { qos: 2 });
@@ -41,12 +34,12 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
   });
 
   it('runs the sender side of the handshake: PUBREC is answered by PUBREL, the id is free after PUBCOMP', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const raw = await raws.connect(tb.mqttUrl!, version, { clientId: 'hs', clean: true, username: 'r' });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const raw = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'hs', clean: true, username: 'r' });
     raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'h/#', qos: 2 }] });
     await raw.packets.count(2);
     expect(raw.packets.items[1]).toMatchObject({ cmd: 'suback', granted: [2] });
-    const pub = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    const pub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'pub' });
     await pub.publishAsync('h/1', 'first', { qos: 2 });
     await raw.packets.count(3);
     const sent = raw.packets.items[2] as IPublishPacket;
@@ -63,11 +56,11 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
 
   if (v5) {
     it('a PUBREC with an error reason ends the exchange without PUBREL and frees the window slot', async () => {
-      tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-      const raw = await raws.connect(tb.mqttUrl!, 5, { clientId: 'rm', clean: true, username: 'r', properties: { receiveMaximum: 1 } });
+      fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+      const raw = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'rm', clean: true, username: 'r', properties: { receiveMaximum: 1 } });
       raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'w/#', qos: 2 }] });
       await raw.packets.count(2);
-      const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'pub' });
+      const pub = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'pub' });
       await pub.publishAsync('w/1', 'one', { qos: 2 });
       await pub.publishAsync('w/2', 'two', { qos: 2 }); // waits behind the window of 1
       await raw.packets.count(3);
@@ -79,12 +72,12 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
   }
 
   it('resends an unacknowledged QoS 2 PUBLISH with DUP, then a PUBREL awaiting PUBCOMP, across resumes', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const connect = persistent('q2raw');
-    const first = await raws.connect(tb.mqttUrl!, version, connect);
+    const first = await raws.connect(fx.tb.mqttUrl!, version, connect);
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'r/#', qos: 2 }] });
     await first.packets.count(2);
-    const pub = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    const pub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'pub' });
     await pub.publishAsync('r/1', 'unacked', { qos: 2 });
     await first.packets.count(3);
     const sent = first.packets.items[2] as IPublishPacket;
@@ -92,7 +85,7 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
     first.socket.destroy(); // no PUBREC
     await first.closed;
 
-    const second = await raws.connect(tb.mqttUrl!, version, connect);
+    const second = await raws.connect(fx.tb.mqttUrl!, version, connect);
     await second.packets.count(2);
     expect(second.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
     expect(second.packets.items[1]).toMatchObject({ cmd: 'publish', topic: 'r/1', qos: 2, dup: true, messageId: sent.messageId });
@@ -102,7 +95,7 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
     second.socket.destroy(); // no PUBCOMP
     await second.closed;
 
-    const third = await raws.connect(tb.mqttUrl!, version, connect);
+    const third = await raws.connect(fx.tb.mqttUrl!, version, connect);
     await third.packets.count(2);
     expect(third.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
     // After PUBREC the PUBLISH is never sent again: only the PUBREL is.
@@ -111,21 +104,21 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
     third.send({ cmd: 'disconnect' });
     await third.closed;
 
-    const fourth = await raws.connect(tb.mqttUrl!, version, connect);
+    const fourth = await raws.connect(fx.tb.mqttUrl!, version, connect);
     fourth.send({ cmd: 'pingreq' });
     await fourth.packets.count(2);
     expect(fourth.packets.items.map((p) => p.cmd)).toEqual(['connack', 'pingresp']); // nothing left to resend
   });
 
   it('queues QoS 2 messages while the client is away and delivers them at QoS 2 on resume', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const first = await clients.connect(tb.mqttUrl!, version, persistent('q2keeper'));
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const first = await clients.connect(fx.tb.mqttUrl!, version, persistent('q2keeper'));
     await first.subscribeAsync('k/#', { qos: 2 });
     await first.endAsync();
-    const pub = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    const pub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'pub' });
     await pub.publishAsync('k/1', 'two', { qos: 2 });
     await pub.publishAsync('k/2', 'one', { qos: 1 });
-    const again = clients.start(tb.mqttUrl!, version, persistent('q2keeper'));
+    const again = clients.start(fx.tb.mqttUrl!, version, persistent('q2keeper'));
     const got = inbox(again.client);
     expect((await again.connack).sessionPresent).toBe(true);
     await got.count(2);
@@ -137,18 +130,18 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
   });
 
   it('an inbound QoS 2 exchange interrupted before PUBREL completes after a resume without a second delivery', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const sub = await clients.connect(tb.mqttUrl!, version, { username: 'sub' });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const sub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'sub' });
     const got = inbox(sub);
     await sub.subscribeAsync('in/#', { qos: 2 });
     const connect = persistent('q2in');
-    const first = await raws.connect(tb.mqttUrl!, version, connect);
+    const first = await raws.connect(fx.tb.mqttUrl!, version, connect);
     first.send({ cmd: 'publish', topic: 'in/1', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: false, retain: false });
     await first.packets.count(2);
     expect(first.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
     first.socket.destroy(); // no PUBREL
     await first.closed;
-    const second = await raws.connect(tb.mqttUrl!, version, connect);
+    const second = await raws.connect(fx.tb.mqttUrl!, version, connect);
     second.send({ cmd: 'publish', topic: 'in/1', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: true, retain: false });
     await second.packets.count(2);
     expect(second.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });

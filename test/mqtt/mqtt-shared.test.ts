@@ -2,23 +2,16 @@
 // among the connected members; members whose read entitlement denies a topic are skipped
 // (entitlements are per member); SUBACK codes; accepted for MQTT 3.1.1 as well as 5.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { loadConfigFile } from '../../server/config/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { Collector } from '../helpers/collector.js';
-import { MqttClients, RawMqttClients, type Version } from './mqtt-helpers.js';
+import { useMqttFixture, type Version } from './mqtt-helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../config/examples');
-let tb: TestBroker | null = null;
-const clients = new MqttClients();
-const raws = new RawMqttClients();
-afterEach(async () => {
-  raws.teardown();
-  await clients.teardown();
-  await tb?.close();
-  tb = null;
-});
+const fx = useMqttFixture();
+const { clients, raws } = fx;
 
 interface Got {
   who: string;
@@ -33,26 +26,26 @@ function collectInto(all: Collector<Got>, who: string, client: MqttClient): void
 
 async function secureBroker(): Promise<TestBroker> {
   const security = loadConfigFile(join(EXAMPLES, 'secure.yaml')).security;
-  tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
-  return tb;
+  fx.tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+  return fx.tb;
 }
 
 describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
   const v5 = version === 5;
 
   it('delivers each message to one member, round-robin, beside a normal subscription', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const all = new Collector<Got>();
     for (const who of ['a', 'b', 'c']) {
-      const member = await clients.connect(tb.mqttUrl!, version, { username: who });
+      const member = await clients.connect(fx.tb.mqttUrl!, version, { username: who });
       collectInto(all, who, member);
       const granted = await member.subscribeAsync('$share/workers/jobs/+', { qos: 1 });
       expect(granted.map((g) => g.qos)).toEqual([1]);
     }
-    const watcher = await clients.connect(tb.mqttUrl!, version, { username: 'w' });
+    const watcher = await clients.connect(fx.tb.mqttUrl!, version, { username: 'w' });
     collectInto(all, 'w', watcher);
     await watcher.subscribeAsync('jobs/#', { qos: 1 }); // a normal subscription gets every message
-    const pub = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    const pub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'pub' });
     for (let i = 0; i < 6; i++) await pub.publishAsync(`jobs/${i}`, `job ${i}`, { qos: 1 });
     await all.count(12);
     const shared = all.items.filter((m) => m.who !== 'w');
@@ -64,11 +57,11 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
   });
 
   it('two groups on the same filter each get every message; an unsubscribed member leaves its group', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const all = new Collector<Got>();
-    const g1a = await clients.connect(tb.mqttUrl!, version, { username: 'g1a' });
-    const g1b = await clients.connect(tb.mqttUrl!, version, { username: 'g1b' });
-    const g2 = await clients.connect(tb.mqttUrl!, version, { username: 'g2' });
+    const g1a = await clients.connect(fx.tb.mqttUrl!, version, { username: 'g1a' });
+    const g1b = await clients.connect(fx.tb.mqttUrl!, version, { username: 'g1b' });
+    const g2 = await clients.connect(fx.tb.mqttUrl!, version, { username: 'g2' });
     collectInto(all, 'g1a', g1a);
     collectInto(all, 'g1b', g1b);
     collectInto(all, 'g2', g2);
@@ -76,7 +69,7 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
     await g1b.subscribeAsync('$share/one/t', { qos: 1 });
     await g2.subscribeAsync('$share/two/t', { qos: 2 });
     await g1b.unsubscribeAsync('$share/one/t');
-    const pub = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    const pub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'pub' });
     for (let i = 0; i < 3; i++) await pub.publishAsync('t', `m${i}`, { qos: 2 });
     await all.count(6);
     expect(all.items.filter((m) => m.who === 'g1a').map((m) => [m.text, m.qos])).toEqual([
@@ -144,8 +137,8 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
 
   if (v5) {
     it('CONNACK says Shared Subscription Available; No Local on a shared subscription is DISCONNECT 0x82', async () => {
-      tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-      const raw = await raws.connect(tb.mqttUrl!, 5, { clientId: 'nl', clean: true, username: 'u' });
+      fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+      const raw = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'nl', clean: true, username: 'u' });
       expect(raw.packets.items[0]).toMatchObject({ cmd: 'connack', properties: { sharedSubscriptionAvailable: true } });
       raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$share/g/t', qos: 1, nl: true, rap: false, rh: 0 }] });
       await raw.closed;
@@ -154,19 +147,19 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
   }
 
   it('a persistent session rejoins its shared groups on resume; while away it is not a member', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const persistent = { clientId: 'away', clean: false, username: 'p', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) };
     const all = new Collector<Got>();
-    const away = await clients.connect(tb.mqttUrl!, version, persistent);
+    const away = await clients.connect(fx.tb.mqttUrl!, version, persistent);
     await away.subscribeAsync('$share/g/s', { qos: 1 });
-    const stay = await clients.connect(tb.mqttUrl!, version, { username: 'stay' });
+    const stay = await clients.connect(fx.tb.mqttUrl!, version, { username: 'stay' });
     collectInto(all, 'stay', stay);
     await stay.subscribeAsync('$share/g/s', { qos: 1 });
     await away.endAsync();
-    const pub = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    const pub = await clients.connect(fx.tb.mqttUrl!, version, { username: 'pub' });
     for (let i = 0; i < 2; i++) await pub.publishAsync('s', `while away ${i}`, { qos: 1 });
     await all.count(2); // both to the connected member
-    const back = clients.start(tb.mqttUrl!, version, persistent);
+    const back = clients.start(fx.tb.mqttUrl!, version, persistent);
     collectInto(all, 'back', back.client);
     expect((await back.connack).sessionPresent).toBe(true);
     for (let i = 0; i < 2; i++) await pub.publishAsync('s', `back ${i}`, { qos: 1 });

@@ -5,27 +5,20 @@
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../server/config/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import type { Collector } from '../helpers/collector.js';
-import { inbox, MqttClients, RawMqttClients, type Received, type Version } from './mqtt-helpers.js';
+import { inbox, useMqttFixture, type Received, type Version } from './mqtt-helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../config/examples');
-let tb: TestBroker | null = null;
-const clients = new MqttClients();
-const raws = new RawMqttClients();
-afterEach(async () => {
-  raws.teardown();
-  await clients.teardown();
-  await tb?.close();
-  tb = null;
-});
+const fx = useMqttFixture();
+const { clients, raws } = fx;
 
 async function exampleBroker(file: string): Promise<TestBroker> {
   const security = loadConfigFile(join(EXAMPLES, file)).security;
-  tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
-  return tb;
+  fx.tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+  return fx.tb;
 }
 
 /** What `got` received before a marker `publisher` sends after the will was (or was not) published. */
@@ -41,27 +34,27 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
   const v5 = version === 5;
 
   it('publishes the will when the connection drops, and not after a normal DISCONNECT', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const watcher = await clients.connect(tb.mqttUrl!, version, { username: 'w' });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const watcher = await clients.connect(fx.tb.mqttUrl!, version, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
-    const polite = await raws.connect(tb.mqttUrl!, version, { clientId: 'polite', clean: true, username: 'p', will: will('will/polite', 'polite gone') });
+    const polite = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'polite', clean: true, username: 'p', will: will('will/polite', 'polite gone') });
     polite.send({ cmd: 'disconnect' });
     await polite.closed; // the broker closed it after handling the DISCONNECT
-    const rude = await raws.connect(tb.mqttUrl!, version, { clientId: 'rude', clean: true, username: 'r', will: will('will/rude', 'rude gone') });
+    const rude = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'rude', clean: true, username: 'r', will: will('will/rude', 'rude gone') });
     rude.socket.destroy();
     await got.count(1);
     expect(await beforeMarker(got, watcher, 'will/marker')).toEqual([['will/rude', 'rude gone']]);
     expect(got.items[0]!.qos).toBe(1);
-    expect(tb.broker.stats().mqttWillsPublished).toBe(1);
+    expect(fx.tb.broker.stats().mqttWillsPublished).toBe(1);
   });
 
   it('a retained will is stored; a protocol violation publishes the will', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const c = await raws.connect(tb.mqttUrl!, version, { clientId: 'c', clean: true, username: 'c', will: will('status/c', 'offline', { retain: true }) });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const c = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'c', clean: true, username: 'c', will: will('status/c', 'offline', { retain: true }) });
     c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId: 'c', clean: true, keepalive: 0 }); // a second CONNECT
     await c.closed;
-    const late = await clients.connect(tb.mqttUrl!, version, { username: 'late' });
+    const late = await clients.connect(fx.tb.mqttUrl!, version, { username: 'late' });
     const got = inbox(late);
     await late.subscribeAsync('status/+', { qos: 1 });
     await got.count(1);
@@ -99,11 +92,11 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
 
   // Declared for v5 only (v3.1.1 DISCONNECT has no reason code), so nothing is reported as skipped.
   if (v5) it('v5 DISCONNECT 0x04 publishes the will', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const watcher = await clients.connect(tb.mqttUrl!, version, { username: 'w' });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const watcher = await clients.connect(fx.tb.mqttUrl!, version, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
-    const c = await raws.connect(tb.mqttUrl!, version, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'asked for') });
+    const c = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'asked for') });
     c.send({ cmd: 'disconnect', reasonCode: 0x04 });
     await got.count(1);
     expect(got.items.map((m) => m.text)).toEqual(['asked for']);
@@ -112,17 +105,17 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
 
 describe('MQTT 5 Will Delay Interval', () => {
   it('delays the will; a reconnection with the same client id within the delay cancels it', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const watcher = await clients.connect(tb.mqttUrl!, 5, { username: 'w' });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const watcher = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
     const delayed = { properties: { willDelayInterval: 1 } };
     const session = { sessionExpiryInterval: 60 };
-    const back = await raws.connect(tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b', properties: session, will: will('will/back', 'back gone', delayed) });
+    const back = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b', properties: session, will: will('will/back', 'back gone', delayed) });
     back.socket.destroy();
     await back.closed;
-    const returned = await raws.connect(tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b' }); // cancels it
-    const away = await raws.connect(tb.mqttUrl!, 5, { clientId: 'away', clean: true, username: 'a', properties: session, will: will('will/away', 'away gone', delayed) });
+    const returned = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b' }); // cancels it
+    const away = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'away', clean: true, username: 'a', properties: session, will: will('will/away', 'away gone', delayed) });
     const dropped = Date.now();
     away.socket.destroy();
     await got.count(1); // "back gone" would have been due first
@@ -132,11 +125,11 @@ describe('MQTT 5 Will Delay Interval', () => {
   });
 
   it('publishes at once when the session expires first (Session Expiry 0)', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const watcher = await clients.connect(tb.mqttUrl!, 5, { username: 'w' });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const watcher = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
-    const c = await raws.connect(tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'now', { properties: { willDelayInterval: 3600 } }) });
+    const c = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'now', { properties: { willDelayInterval: 3600 } }) });
     c.socket.destroy();
     await got.count(1);
     expect(got.items.map((m) => m.text)).toEqual(['now']);
@@ -160,9 +153,9 @@ describe('MQTT 5 will properties', () => {
   }
 
   it('sends the will with its Message Expiry Interval, Content Type, Response Topic, Correlation Data, Payload Format Indicator and User Properties', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const w = await watch(tb);
-    const c = await raws.connect(tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'gone', { properties: { ...props, messageExpiryInterval: 60 } }) });
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const w = await watch(fx.tb);
+    const c = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'gone', { properties: { ...props, messageExpiryInterval: 60 } }) });
     c.socket.destroy();
     await w.packets.count(3);
     const sent = w.packets.items[2] as IPublishPacket;
@@ -174,9 +167,9 @@ describe('MQTT 5 will properties', () => {
   });
 
   it('the will\'s Message Expiry Interval counts from its publication, after the Will Delay Interval', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const w = await watch(tb);
-    const c = await raws.connect(tb.mqttUrl!, 5, {
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const w = await watch(fx.tb);
+    const c = await raws.connect(fx.tb.mqttUrl!, 5, {
       clientId: 'slow',
       clean: true,
       username: 's',
@@ -186,6 +179,6 @@ describe('MQTT 5 will properties', () => {
     c.socket.destroy();
     await w.packets.count(3); // after ~1 s: not expired by then
     expect(w.packets.items[2]).toMatchObject({ cmd: 'publish', topic: 'will/slow', properties: { messageExpiryInterval: 1 } });
-    expect(tb.broker.stats().mqttMessagesExpired).toBe(0);
+    expect(fx.tb.broker.stats().mqttMessagesExpired).toBe(0);
   });
 });
