@@ -1,0 +1,221 @@
+// Brokers for bench:peers, each started as its own process on a free 127.0.0.1 port, optionally
+// pinned to one core with taskset, and stopped by PID (SIGTERM, then SIGKILL after 3 s).
+// Warden: the real CLI with a temp config (one MQTT TCP listener). Mosquitto: Debian's binary
+// with a temp config. Aedes: bench/aedes-server.ts in a child Node process.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const CLI = join(import.meta.dirname, '../../server/cli.js');
+const AEDES_SERVER = join(import.meta.dirname, '../aedes-server.js');
+const CLOCK_TICKS_PER_SEC = 100;
+const START_TIMEOUT_MS = 15_000;
+
+export interface PeerBroker {
+  name: string;
+  version: string;
+  port: number;
+  pid: number;
+  /** User + system CPU time of the broker process so far, in ms (0 where /proc is missing). */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+export interface PeerSpec {
+  name: string;
+  /** Why it cannot run here (and how to install it), or null. */
+  missing(): string | null;
+  start(cpu: number | null): Promise<PeerBroker>;
+}
+
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function spawnPinned(cpu: number | null, command: string, args: string[]): ChildProcess {
+  const child =
+    cpu === null
+      ? spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('taskset', ['-c', String(cpu), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+function cpuOf(pid: number): () => number {
+  return () => {
+    try {
+      // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks; the name field may hold spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+    } catch {
+      return 0;
+    }
+  };
+}
+
+function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    cleanup();
+  };
+}
+
+/** Resolve with the first stdout line for which `pick` returns a value; reject on exit or timeout. */
+function waitForLine<T>(child: ChildProcess, what: string, pick: (line: string) => T | undefined): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const value = pick(line);
+      if (value !== undefined) {
+        clearTimeout(timer);
+        resolve(value);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before listening: ${stderr}`));
+    });
+  });
+}
+
+/** A free loopback port: listen on 0, note the port, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+/** Retry a TCP connect to 127.0.0.1:port until it succeeds or the start timeout passes. */
+async function waitForConnect(port: number, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} not accepting connections on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function packageVersion(path: string): string {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+export const warden: PeerSpec = {
+  name: 'Warden',
+  missing: () => (existsSync(CLI) ? null : 'run `npm run build` first'),
+  start: async (cpu) => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-peers-'));
+    const config = join(dir, 'bench.yaml');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        log: { level: 'info' },
+        admin: { enabled: false },
+        listeners: [
+          { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
+          { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },
+        ],
+      }),
+    );
+    const child = spawnPinned(cpu, process.execPath, [CLI, '--config', config]);
+    const url = await waitForLine(child, 'Warden', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        return entry.msg === 'listening' && entry.url?.startsWith('mqtt://') ? entry.url : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    child.stdout!.resume();
+    return {
+      name: 'Warden',
+      version: packageVersion(join(import.meta.dirname, '../../../package.json')),
+      port: Number(new URL(url).port),
+      pid: child.pid!,
+      cpuMs: cpuOf(child.pid!),
+      stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+    };
+  },
+};
+
+const MOSQUITTO = '/usr/sbin/mosquitto';
+
+export const mosquitto: PeerSpec = {
+  name: 'Mosquitto',
+  missing: () => (existsSync(MOSQUITTO) ? null : 'not installed: `sudo apt-get install mosquitto` (Debian/Ubuntu)'),
+  start: async (cpu) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mosquitto-peers-'));
+    const config = join(dir, 'mosquitto.conf');
+    const port = await freePort();
+    // Defaults otherwise (as a user would run it); no persistence, errors only in the log.
+    writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', ''].join('\n'));
+    const child = spawnPinned(cpu, MOSQUITTO, ['-c', config]);
+    child.stdout!.resume();
+    child.stderr!.resume();
+    await waitForConnect(port, child, 'mosquitto');
+    const v = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout.match(/version (\S+)/)?.[1] ?? '?';
+    return {
+      name: 'Mosquitto',
+      version: v,
+      port,
+      pid: child.pid!,
+      cpuMs: cpuOf(child.pid!),
+      stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+    };
+  },
+};
+
+const AEDES_PACKAGE = join(import.meta.dirname, '../../../node_modules/aedes/package.json');
+
+export const aedes: PeerSpec = {
+  name: 'Aedes',
+  missing: () => (existsSync(AEDES_PACKAGE) ? null : 'not installed: `npm install --save-dev aedes`'),
+  start: async (cpu) => {
+    const child = spawnPinned(cpu, process.execPath, [AEDES_SERVER]);
+    const port = await waitForLine(child, 'Aedes', (line) => {
+      try {
+        return (JSON.parse(line) as { port?: number }).port;
+      } catch {
+        return undefined;
+      }
+    });
+    child.stdout!.resume();
+    return {
+      name: 'Aedes',
+      version: packageVersion(AEDES_PACKAGE),
+      port,
+      pid: child.pid!,
+      cpuMs: cpuOf(child.pid!),
+      stop: stopper(child, () => undefined),
+    };
+  },
+};

@@ -1,0 +1,271 @@
+// The MQTT load generator: raw `net` sockets to 127.0.0.1, packets encoded once up front,
+// subscribers that count deliveries with MqttStreamCounter (no object per message), latency from
+// timestamps stamped into every SAMPLE_EVERY-th payload, recorded in an HDR histogram. Every run
+// is bounded in time (its flood phase, then a bounded drain) and reports the generator's own CPU.
+import { connect, type Socket } from 'node:net';
+import hdr, { type Histogram } from 'hdr-histogram-js';
+import { MqttStreamCounter } from './stream-counter.js';
+import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, publishTemplate, subscribePacket } from './packets.js';
+
+/** One payload in this many carries a timestamp. */
+export const SAMPLE_EVERY = 16;
+const CONNACK = 2;
+const SUBACK = 9;
+const SETUP_TIMEOUT_MS = 10_000;
+const DRAIN_TIMEOUT_MS = 5_000;
+
+export const now = (): number => performance.timeOrigin + performance.now();
+
+export interface LoadResult {
+  /** Messages published. */
+  published: number;
+  /** Messages received by all subscribers together. */
+  deliveries: number;
+  /** Deliveries expected but not received by the end of the drain. */
+  missing: number;
+  seconds: number;
+  deliveriesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+  generatorCpuPct: number;
+  /** Broker CPU over the same interval as `seconds` (flood and drain, not setup), or NaN. */
+  brokerCpuPct: number;
+}
+
+interface Client {
+  socket: Socket;
+  counter: MqttStreamCounter;
+}
+
+function newHistogram(): Histogram {
+  // Microseconds, 1 us .. 60 s, 3 significant digits.
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = now() + timeoutMs;
+  while (!done()) {
+    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Open a socket, CONNECT (MQTT 3.1.1, clean session), wait for CONNACK. `onData` runs after each read. */
+async function openClient(port: number, clientId: string, counter: MqttStreamCounter, onData: () => void): Promise<Client> {
+  const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('error', () => undefined);
+  socket.on('data', (chunk: Buffer) => {
+    counter.feed(chunk);
+    const acks = counter.takeAcks();
+    if (acks !== null) socket.write(acks);
+    onData();
+  });
+  socket.write(connectPacket(clientId));
+  await until(() => counter.counts[CONNACK]! >= 1, SETUP_TIMEOUT_MS, `CONNACK for ${clientId}`);
+  return { socket, counter };
+}
+
+async function subscribe(client: Client, topic: string, qos: 0 | 1): Promise<void> {
+  const before = client.counter.counts[SUBACK]!;
+  client.socket.write(subscribePacket(topic, qos));
+  await until(() => client.counter.counts[SUBACK]! > before, SETUP_TIMEOUT_MS, `SUBACK for ${topic}`);
+}
+
+function closeAll(clients: readonly Client[]): void {
+  for (const c of clients) {
+    c.socket.end(DISCONNECT);
+    c.socket.destroySoon();
+  }
+}
+
+function writeAsync(socket: Socket, pool: BufferPool, buf: Buffer): boolean {
+  return socket.write(buf, () => pool.release(buf));
+}
+
+export interface FanoutOptions {
+  port: number;
+  subscribers: number;
+  seconds: number;
+  payloadBytes: number;
+  /** At most this many messages published and not yet delivered to every subscriber. */
+  window: number;
+  topic?: string;
+  /** Prefix for client ids (unique per run). */
+  runId: string;
+  /** The broker process's CPU time so far, in ms. */
+  brokerCpuMs?: () => number;
+}
+
+/** Scenario 1: one publisher, N subscribers on one topic, QoS 0, flooded within a window. */
+export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
+  const topic = o.topic ?? 'bench/fanout';
+  const histogram = newHistogram();
+  let delivered = 0;
+  let published = 0;
+  let wake: (() => void) | null = null;
+  const lowWater = (o.window * o.subscribers) / 2;
+  const onSample = (stamp: number): void => histogram.recordValue(Math.max(1, Math.round((now() - stamp) * 1000)));
+  const subscribers: Client[] = [];
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < o.subscribers; i++) {
+      const counter = new MqttStreamCounter({ stampOffset: STAMP_OFFSET, onSample });
+      let seen = 0;
+      const client = await openClient(o.port, `${o.runId}-sub${i}`, counter, () => {
+        delivered += counter.publishes - seen;
+        seen = counter.publishes;
+        if (wake !== null && published * o.subscribers - delivered <= lowWater) {
+          const w = wake;
+          wake = null;
+          w();
+        }
+      });
+      subscribers.push(client);
+      clients.push(client);
+      await subscribe(client, topic, 0);
+    }
+    const publisher = await openClient(o.port, `${o.runId}-pub`, new MqttStreamCounter(), () => undefined);
+    clients.push(publisher);
+
+    // SAMPLE_EVERY packets per buffer; the first one's payload is stamped just before the write.
+    const template = publishTemplate(topic, o.payloadBytes, 0, SAMPLE_EVERY);
+    const pool = new BufferPool(template.bytes);
+    const batchesPerWindow = Math.max(1, Math.floor(o.window / SAMPLE_EVERY));
+    const socket = publisher.socket;
+
+    const cpu0 = process.cpuUsage();
+    const brokerCpu0 = o.brokerCpuMs?.() ?? Number.NaN;
+    const started = now();
+    const deadline = started + o.seconds * 1000;
+    while (now() < deadline) {
+      const outstanding = published - delivered / o.subscribers;
+      const batches = Math.min(batchesPerWindow, Math.floor((o.window - outstanding) / SAMPLE_EVERY));
+      let ok = true;
+      if (batches > 0) {
+        socket.cork();
+        for (let b = 0; b < batches; b++) {
+          const buf = pool.get();
+          buf.writeDoubleLE(now(), template.stampAt);
+          ok = writeAsync(socket, pool, buf);
+          published += SAMPLE_EVERY;
+        }
+        socket.uncork();
+      }
+      const progress = new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+      if (!ok) await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => setTimeout(r, 100))]);
+      await progress;
+      wake = null;
+    }
+    const expected = published * o.subscribers;
+    const drainEnd = now() + DRAIN_TIMEOUT_MS;
+    while (delivered < expected && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
+    const elapsed = (now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const brokerCpuPct = (((o.brokerCpuMs?.() ?? Number.NaN) - brokerCpu0) / 1000 / elapsed) * 100;
+    return {
+      published,
+      deliveries: delivered,
+      missing: expected - delivered,
+      seconds: elapsed,
+      deliveriesPerSec: delivered / elapsed,
+      p50Ms: histogram.getValueAtPercentile(50) / 1000,
+      p99Ms: histogram.getValueAtPercentile(99) / 1000,
+      samples: histogram.totalCount,
+      generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
+      brokerCpuPct,
+    };
+  } finally {
+    closeAll(clients);
+    histogram.destroy();
+  }
+}
+
+export interface Qos1Options {
+  port: number;
+  seconds: number;
+  payloadBytes: number;
+  /** Publishes awaiting their PUBACK, at most. */
+  inFlight: number;
+  topic?: string;
+  runId: string;
+  /** The broker process's CPU time so far, in ms. */
+  brokerCpuMs?: () => number;
+}
+
+/** Scenario 5: one QoS 1 publisher with a bounded in-flight window, one QoS 1 subscriber. */
+export async function runQos1(o: Qos1Options): Promise<LoadResult> {
+  const topic = o.topic ?? 'bench/qos1';
+  const histogram = newHistogram();
+  const onSample = (stamp: number): void => histogram.recordValue(Math.max(1, Math.round((now() - stamp) * 1000)));
+  const clients: Client[] = [];
+  try {
+    const subCounter = new MqttStreamCounter({ stampOffset: STAMP_OFFSET, onSample, ackQos1: true });
+    const subscriber = await openClient(o.port, `${o.runId}-sub`, subCounter, () => undefined);
+    clients.push(subscriber);
+    await subscribe(subscriber, topic, 1);
+
+    const template = publishTemplate(topic, o.payloadBytes, 1);
+    const pool = new BufferPool(template.bytes);
+    let published = 0;
+    let nextId = 1;
+    let deadline = 0; // topUp does nothing until the run starts
+    let pubCounter: MqttStreamCounter;
+    // Top the window up after every read of PUBACKs: one corked write for all the new publishes.
+    const topUp = (): void => {
+      const free = o.inFlight - (published - pubCounter.pubacks);
+      if (free <= 0 || now() >= deadline) return;
+      const socket = publisher.socket;
+      socket.cork();
+      for (let k = 0; k < free; k++) {
+        const buf = pool.get();
+        buf.writeUInt16BE(nextId, template.idAt);
+        nextId = nextId === 65535 ? 1 : nextId + 1;
+        buf.writeDoubleLE(published % SAMPLE_EVERY === 0 ? now() : 0, template.stampAt);
+        writeAsync(socket, pool, buf);
+        published++;
+      }
+      socket.uncork();
+    };
+    pubCounter = new MqttStreamCounter();
+    const publisher = await openClient(o.port, `${o.runId}-pub`, pubCounter, topUp);
+    clients.push(publisher);
+
+    const cpu0 = process.cpuUsage();
+    const brokerCpu0 = o.brokerCpuMs?.() ?? Number.NaN;
+    const started = now();
+    deadline = started + o.seconds * 1000;
+    topUp();
+    // Restart the window if it stalls (a broker that dropped a PUBACK would otherwise end the run).
+    while (now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (published - pubCounter.pubacks >= o.inFlight) continue;
+      topUp();
+    }
+    const drainEnd = now() + DRAIN_TIMEOUT_MS;
+    while (subCounter.publishes < published && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
+    const elapsed = (now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const brokerCpuPct = (((o.brokerCpuMs?.() ?? Number.NaN) - brokerCpu0) / 1000 / elapsed) * 100;
+    const delivered = subCounter.publishes;
+    return {
+      published,
+      deliveries: delivered,
+      missing: published - delivered,
+      seconds: elapsed,
+      deliveriesPerSec: delivered / elapsed,
+      p50Ms: histogram.getValueAtPercentile(50) / 1000,
+      p99Ms: histogram.getValueAtPercentile(99) / 1000,
+      samples: histogram.totalCount,
+      generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
+      brokerCpuPct,
+    };
+  } finally {
+    closeAll(clients);
+    histogram.destroy();
+  }
+}
