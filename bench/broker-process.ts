@@ -11,6 +11,8 @@ const CLOCK_TICKS_PER_SEC = 100;
 
 export interface BrokerProcess {
   url: string;
+  /** The admin listener's base URL when the config enables it, else null. */
+  adminUrl: string | null;
   pid: number;
   /** User + system CPU time of the broker process so far, in ms (0 where /proc is missing). */
   cpuMs(): number;
@@ -42,10 +44,13 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     options.cpu === null
       ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
       : spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let adminUrl: string | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string };
+      // The broker logs its admin listener before announcing the client listeners.
+      if (entry.msg === 'admin listener started' && entry.url !== undefined) adminUrl = entry.url;
       if (entry.msg === 'listening' && entry.url !== undefined) resolve(entry.url);
     });
     child.once('exit', (code) => reject(new Error(`broker exited with ${code} before listening`)));
@@ -53,6 +58,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
   const pid = child.pid!;
   return {
     url,
+    adminUrl,
     pid,
     cpuMs: () => {
       try {

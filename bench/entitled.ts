@@ -13,10 +13,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Encoding } from '../protocol/native.js';
 import { startBrokerProcess } from './broker-process.js';
-import { encodeFrame, floodPublish, median, now, openNative, setupCall, waitUntil } from './native-load.js';
+import { median } from './native-load.js';
+import { entitledPolicy, runEntitledFanout, type EntitlementScenario } from './scenarios/entitled-fanout.js';
 import { formatTable } from './report.js';
 
-const TOPIC = 'bench/trades';
 const { values: opts } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '100' },
@@ -34,27 +34,7 @@ const windowSize = Number(opts.window);
 const encoding = opts.encoding as Encoding;
 if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
 
-/** A trade of about 128 bytes; every filter below matches it, so every subscriber receives every message. */
-const TRADE = { sym: 'ABCD', px: 101.25, qty: 300, side: 'buy', region: 'EU', desk: 'rates', trader: 'alice', venue: 'XLON', ref: 'r-0000000001' };
-
-type Scenario = 'plain' | 'entitled' | 'mixed';
-
-/** The policy giving subscriber k its read grant for the scenario. */
-function policy(scenario: Scenario): Record<string, unknown> {
-  const users = Array.from({ length: subscriberCount }, (_, k) => `sub${k}`);
-  const groups: Record<string, unknown> = { pub: { users: ['publisher'], grants: [{ actions: ['write'], topics: ['bench/#'] }] } };
-  const distinct = scenario === 'plain' ? 1 : scenario === 'entitled' ? 1 : 10;
-  for (let g = 0; g < distinct; g++) {
-    const grant: Record<string, unknown> = { actions: ['read'], topics: ['bench/#'] };
-    if (scenario !== 'plain') {
-      grant.filter = `px > ${g} and region = "EU"`;
-      // Distinct lists (the last step differs), so (c) has ten projections to compute and encode.
-      grant.select = `-/trader,-/ref,-/note${g}`;
-    }
-    groups[`readers${g}`] = { users: users.filter((_, k) => k % distinct === g), grants: [grant] };
-  }
-  return { groups };
-}
+type Scenario = EntitlementScenario;
 
 interface Result {
   scenario: Scenario;
@@ -66,29 +46,10 @@ interface Result {
 async function runScenario(scenario: Scenario, pinned: boolean): Promise<Result> {
   const broker = await startBrokerProcess({
     cpu: pinned ? 0 : null,
-    config: { security: { entitlement: { module: 'policy', options: { policy: policy(scenario) } } } },
+    config: { security: { entitlement: { module: 'policy', options: { policy: entitledPolicy(scenario, subscriberCount) } } } },
   });
   try {
-    let received = 0;
-    const sockets = [];
-    for (let k = 0; k < subscriberCount; k++) {
-      const ws = await openNative(broker.url, encoding);
-      await setupCall(ws, encoding, { op: 'logon', rid: 1, user: `sub${k}` });
-      await setupCall(ws, encoding, { op: 'subscribe', rid: 2, sid: 1, topic: 'bench/#' });
-      ws.on('message', () => received++);
-      sockets.push(ws);
-    }
-    const publisher = await openNative(broker.url, encoding);
-    await setupCall(publisher, encoding, { op: 'logon', rid: 1, user: 'publisher' });
-    sockets.push(publisher);
-    const frame = encodeFrame(encoding, { op: 'publish', topic: TOPIC, data: TRADE });
-    const started = now();
-    const published = await floodPublish(publisher, encoding, frame, { seconds, window: windowSize });
-    const expected = published * subscriberCount;
-    if (!(await waitUntil(() => received >= expected, 30_000))) process.stderr.write(`warning: ${scenario}: ${expected - received} deliveries missing\n`);
-    const elapsed = (now() - started) / 1000;
-    for (const ws of sockets) ws.terminate();
-    return { scenario, published, deliveries: received, deliveriesPerSec: received / elapsed };
+    return { scenario, ...(await runEntitledFanout(broker.url, { subscriberCount, encoding, seconds, window: windowSize, label: scenario })) };
   } finally {
     await broker.stop();
   }

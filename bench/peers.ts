@@ -1,22 +1,37 @@
 // Side-by-side MQTT benchmark: the same load generator (bench/mqtt-load) against Warden's MQTT TCP
-// listener, Mosquitto and Aedes, one broker after another in one run. Each broker is its own
+// listener, Mosquitto, nats-server's MQTT listener and Aedes, one broker after another in one run. Each broker is its own
 // process pinned to core 0 with taskset where available; this process (the generator) pins
 // itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
 //
-//   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,aedes]
+//   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes]
+//                          [--storm-clients 5000] [--storm-concurrency 200] [--users-clients 200]
+//                          [--users-concurrency 16]
 //                          [--out bench/results/peers.json]
 //
 // Scenario 1 (fan-out): 1 publisher -> 100 subscribers on one topic, 128-byte payloads, QoS 0,
 //   at most --window messages published and not yet delivered to every subscriber; deliveries/s,
 //   latency p50/p99 from timestamps in every 16th payload.
+// Scenario 2 (many topics): 50 publishers over 1,000 topics t/<p>/<k> (publisher p cycles through
+//   t/p/0 .. t/p/19), 50 subscribers, subscriber i on the wildcard filter t/<i>/+, so each message
+//   has exactly one subscriber; QoS 0, 128 bytes, each publisher within its own --window;
+//   deliveries/s.
 // Scenario 5 (QoS 1): 1 publisher -> 1 subscriber, QoS 1 both ways, 100 publishes awaiting PUBACK;
 //   messages/s received by the subscriber.
+// Scenario 6 (connection storm): --storm-clients CONNECTs with a user name and password, at most
+//   --storm-concurrency in flight; CONNACKs/s, then broker RSS per idle connection. For Warden
+//   also with the `users` module (one user, scrypt hash from hashPassword), --users-clients
+//   clients and --users-concurrency in flight, since every logon costs one scrypt verification
+//   (and a logon queued longer than security.moduleTimeoutMs, 5 s, is refused). Every storm run
+//   is on a freshly started broker.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { aedes, mosquitto, warden, type PeerBroker, type PeerSpec } from './mqtt-load/brokers.js';
-import { runFanout, runQos1, type LoadResult } from './mqtt-load/generator.js';
+import { aedes, mosquitto, nats, warden, wardenSpec, type PeerBroker, type PeerSpec } from './mqtt-load/brokers.js';
+import { runFanout, runManyTopics, runQos1, type LoadResult } from './mqtt-load/generator.js';
+import { openFileLimit, runStorm, type StormResult } from './mqtt-load/storm.js';
+import type { Credentials } from './mqtt-load/packets.js';
+import { hashPassword } from '../server/security/authentication/password-hash.js';
 import { formatTable } from './report.js';
 
 const { values: opts } = parseArgs({
@@ -27,7 +42,14 @@ const { values: opts } = parseArgs({
     payload: { type: 'string', default: '128' },
     window: { type: 'string', default: '250' },
     'in-flight': { type: 'string', default: '100' },
-    peers: { type: 'string', default: 'warden,mosquitto,aedes' },
+    publishers: { type: 'string', default: '50' },
+    topics: { type: 'string', default: '1000' },
+    'storm-clients': { type: 'string', default: '5000' },
+    'storm-concurrency': { type: 'string', default: '200' },
+    'storm-timeout': { type: 'string', default: '60' },
+    'users-clients': { type: 'string', default: '200' },
+    'users-concurrency': { type: 'string', default: '16' },
+    peers: { type: 'string', default: 'warden,mosquitto,nats,aedes' },
     out: { type: 'string', default: 'bench/results/peers.json' },
   },
 });
@@ -37,10 +59,29 @@ const subscribers = Number(opts.subscribers);
 const payloadBytes = Number(opts.payload);
 const windowSize = Number(opts.window);
 const inFlight = Number(opts['in-flight']);
+const publishers = Number(opts.publishers);
+const topics = Number(opts.topics);
+const stormConcurrency = Number(opts['storm-concurrency']);
+const stormTimeout = Number(opts['storm-timeout']);
+const usersConcurrency = Number(opts['users-concurrency']);
 if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be in (0, 60]');
+if (!(stormTimeout > 0 && stormTimeout <= 600)) throw new Error('--storm-timeout must be in (0, 600]');
+// Each storm client is one socket here and one in the broker (which inherits this limit). Leave
+// room for the other descriptors; lower the count (and say so) rather than fail mid-storm.
+const fdLimit = openFileLimit();
+const fdNote: string[] = [];
+function boundedClients(requested: number, flag: string): number {
+  const room = Math.floor(fdLimit - 200);
+  if (requested <= room) return requested;
+  fdNote.push(`${flag} lowered from ${requested} to ${room}: open-file limit (ulimit -n) is ${fdLimit}; raise it up to the hard limit with \`ulimit -n\``);
+  return room;
+}
+const stormClients = boundedClients(Number(opts['storm-clients']), '--storm-clients');
+const usersClients = boundedClients(Number(opts['users-clients']), '--users-clients');
+const CREDENTIALS: Credentials = { username: 'bench', password: 'bench-password-1' };
 if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
 
-const ALL: Record<string, PeerSpec> = { warden, mosquitto, aedes };
+const ALL: Record<string, PeerSpec> = { warden, mosquitto, nats, aedes };
 const chosen = opts.peers!.split(',').map((name) => {
   const spec = ALL[name.trim().toLowerCase()];
   if (spec === undefined) throw new Error(`unknown peer ${name}; known: ${Object.keys(ALL).join(', ')}`);
@@ -56,14 +97,27 @@ interface ScenarioSummary {
   runs: RunWithCpu[];
 }
 
+interface StormSummary {
+  median: StormResult;
+  min: number;
+  max: number;
+  /** Median of the runs' KiB per idle connection (RSS is noisy; not necessarily the median run's). */
+  kibPerConnection: number;
+  runs: StormResult[];
+}
+
 interface BrokerReport {
   name: string;
   version: string;
-  fanout: ScenarioSummary;
-  qos1: ScenarioSummary;
+  fanout?: ScenarioSummary;
+  topics?: ScenarioSummary;
+  qos1?: ScenarioSummary;
+  storm?: StormSummary;
+  /** Scenarios that failed on this broker, with the error. */
+  errors: Record<string, string>;
 }
 
-const SCENARIOS = ['fanout', 'qos1'] as const;
+const SCENARIOS = ['fanout', 'topics', 'qos1'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function summarise(results: RunWithCpu[]): ScenarioSummary {
@@ -71,15 +125,48 @@ function summarise(results: RunWithCpu[]): ScenarioSummary {
   return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!.deliveriesPerSec, max: sorted.at(-1)!.deliveriesPerSec, runs: results };
 }
 
+function summariseStorm(results: StormResult[]): StormSummary {
+  const sorted = [...results].sort((a, b) => a.connectionsPerSec - b.connectionsPerSec);
+  const kib = results.map((r) => r.kibPerConnection).sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!.connectionsPerSec,
+    max: sorted.at(-1)!.connectionsPerSec,
+    kibPerConnection: kib[Math.floor(kib.length / 2)]!,
+    runs: results,
+  };
+}
+
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 async function measure(broker: PeerBroker, scenario: Scenario, run: number): Promise<RunWithCpu> {
   const runId = `${scenario}-${run}-${process.pid}`;
+  const base = { port: broker.port, seconds, payloadBytes, runId, brokerCpuMs: broker.cpuMs };
   const result =
     scenario === 'fanout'
-      ? await runFanout({ port: broker.port, subscribers, seconds, payloadBytes, window: windowSize, runId, brokerCpuMs: broker.cpuMs })
-      : await runQos1({ port: broker.port, seconds, payloadBytes, inFlight, runId, brokerCpuMs: broker.cpuMs });
+      ? await runFanout({ ...base, subscribers, window: windowSize })
+      : scenario === 'topics'
+        ? await runManyTopics({ ...base, publishers, topics, window: windowSize })
+        : await runQos1({ ...base, inFlight });
   if (result.missing > 0) process.stderr.write(`  warning: ${result.missing} deliveries missing after the drain\n`);
   // Let the broker settle (closed connections reaped) before the next run.
-  await new Promise((r) => setTimeout(r, 300));
+  await settle(300);
+  return result;
+}
+
+async function measureStorm(broker: PeerBroker, clients: number, concurrency: number, run: number): Promise<StormResult> {
+  await settle(1000); // let the fresh broker finish starting up before "RSS before"
+  const result = await runStorm({
+    port: broker.port,
+    clients,
+    concurrency,
+    runId: `storm-${run}-${process.pid}`,
+    credentials: CREDENTIALS,
+    timeoutSeconds: stormTimeout,
+    brokerPid: broker.pid,
+    brokerCpuMs: broker.cpuMs,
+  });
+  if (result.failed > 0) process.stderr.write(`  warning: ${result.failed} of ${clients} connects failed or timed out\n`);
   return result;
 }
 
@@ -93,7 +180,23 @@ async function main(): Promise<void> {
   const pinned = pinSelf(1);
   const reports: BrokerReport[] = [];
   const skipped: { name: string; reason: string }[] = [];
-  for (const spec of chosen) {
+  for (const note of fdNote) process.stderr.write(`${note}\n`);
+  // Warden with the `users` module (one user; every storm client logs on as it), storm only.
+  const runs_: { spec: PeerSpec; scenarios: readonly Scenario[]; stormClients: number; concurrency: number }[] = chosen.map((spec) => ({
+    spec,
+    scenarios: SCENARIOS,
+    stormClients,
+    concurrency: stormConcurrency,
+  }));
+  if (chosen.includes(warden)) {
+    const hash = await hashPassword(CREDENTIALS.password);
+    const usersSpec = wardenSpec({
+      name: 'Warden (users)',
+      authentication: { module: 'users', options: { users: [{ name: CREDENTIALS.username, hash }] } },
+    });
+    runs_.splice(runs_.findIndex((r) => r.spec === warden) + 1, 0, { spec: usersSpec, scenarios: [], stormClients: usersClients, concurrency: usersConcurrency });
+  }
+  for (const { spec, scenarios, stormClients: clients, concurrency } of runs_) {
     const reason = spec.missing();
     if (reason !== null) {
       process.stderr.write(`${spec.name}: skipped, ${reason}\n`);
@@ -102,48 +205,122 @@ async function main(): Promise<void> {
     }
     const broker = await spec.start(pinned ? 0 : null);
     process.stderr.write(`${spec.name} ${broker.version} on 127.0.0.1:${broker.port} (pid ${broker.pid})\n`);
+    const report: BrokerReport = { name: spec.name, version: broker.version, errors: {} };
+    reports.push(report);
     try {
-      const byScenario = {} as Record<Scenario, ScenarioSummary>;
-      for (const scenario of SCENARIOS) {
-        const results: RunWithCpu[] = [];
-        for (let r = 0; r < runs; r++) {
-          const result = await measure(broker, scenario, r);
-          results.push(result);
-          process.stderr.write(
-            `  ${scenario} run ${r + 1}/${runs}: ${fmt(result.deliveriesPerSec)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
-              `broker CPU ${result.brokerCpuPct.toFixed(0)}%, generator CPU ${result.generatorCpuPct.toFixed(0)}%\n`,
-          );
+      for (const scenario of scenarios) {
+        try {
+          const results: RunWithCpu[] = [];
+          for (let r = 0; r < runs; r++) {
+            const result = await measure(broker, scenario, r);
+            results.push(result);
+            process.stderr.write(
+              `  ${scenario} run ${r + 1}/${runs}: ${fmt(result.deliveriesPerSec)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+                `broker CPU ${result.brokerCpuPct.toFixed(0)}%, generator CPU ${result.generatorCpuPct.toFixed(0)}%\n`,
+            );
+          }
+          report[scenario] = summarise(results);
+        } catch (err) {
+          report.errors[scenario] = err instanceof Error ? err.message : String(err);
+          process.stderr.write(`  ${scenario} failed: ${report.errors[scenario]}\n`);
+          await settle(1000);
         }
-        byScenario[scenario] = summarise(results);
       }
-      reports.push({ name: spec.name, version: broker.version, ...byScenario });
     } finally {
       await broker.stop();
+    }
+    // The storm runs each on a freshly started broker, so that "RSS before" is an idle broker's
+    // and not one still holding the previous scenario's (or storm's) buffers and garbage.
+    try {
+      const results: StormResult[] = [];
+      for (let r = 0; r < runs; r++) {
+        const fresh = await spec.start(pinned ? 0 : null);
+        try {
+          const result = await measureStorm(fresh, clients, concurrency, r);
+          results.push(result);
+          process.stderr.write(
+            `  storm run ${r + 1}/${runs} (pid ${fresh.pid}): ${result.connected}/${clients} in ${result.seconds.toFixed(2)} s = ${fmt(result.connectionsPerSec)} conn/s, ` +
+              `RSS ${fmt(result.rssBeforeKiB)} -> ${fmt(result.rssAfterKiB)} KiB = ${result.kibPerConnection.toFixed(1)} KiB/conn, ` +
+              `broker CPU ${result.brokerCpuPct.toFixed(0)}%, generator CPU ${result.generatorCpuPct.toFixed(0)}%\n`,
+          );
+        } finally {
+          await fresh.stop();
+        }
+      }
+      report.storm = summariseStorm(results);
+    } catch (err) {
+      report.errors.storm = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`  storm failed: ${report.errors.storm}\n`);
     }
   }
 
   const w = reports.find((r) => r.name === 'Warden');
-  const ratio = (report: BrokerReport, scenario: Scenario): string =>
-    w === undefined || report === w ? '' : `${(w[scenario].median.deliveriesPerSec / report[scenario].median.deliveriesPerSec).toFixed(2)}x`;
-  const row = (r: BrokerReport, s: Scenario): string[] => [
-    `${r.name} ${r.version}`,
-    fmt(r[s].median.deliveriesPerSec),
-    `${fmt(r[s].min)} - ${fmt(r[s].max)}`,
-    `${r[s].median.p50Ms.toFixed(2)} / ${r[s].median.p99Ms.toFixed(2)}`,
-    r[s].median.brokerCpuPct.toFixed(0),
-    r[s].median.generatorCpuPct.toFixed(0),
-    ratio(r, s),
-  ];
+  const ratio = (report: BrokerReport, scenario: Scenario): string => {
+    const mine = w?.[scenario];
+    const theirs = report[scenario];
+    return mine === undefined || theirs === undefined || report === w ? '' : `${(mine.median.deliveriesPerSec / theirs.median.deliveriesPerSec).toFixed(2)}x`;
+  };
+  const row = (r: BrokerReport, s: Scenario): string[] => {
+    const x = r[s]!;
+    return [
+      `${r.name} ${r.version}`,
+      fmt(x.median.deliveriesPerSec),
+      `${fmt(x.min)} - ${fmt(x.max)}`,
+      `${x.median.p50Ms.toFixed(2)} / ${x.median.p99Ms.toFixed(2)}`,
+      x.median.brokerCpuPct.toFixed(0),
+      x.median.generatorCpuPct.toFixed(0),
+      ratio(r, s),
+    ];
+  };
+  const rows = (s: Scenario): string[][] => reports.filter((r) => r[s] !== undefined).map((r) => row(r, s));
   const header = (unit: string): string[] => ['broker', `${unit} (median)`, 'min - max', 'p50 / p99 ms', 'broker CPU %', 'gen CPU %', 'Warden ÷ peer'];
   const pinning = pinned ? 'broker on core 0, generator on core 1 (taskset)' : 'not pinned (no taskset)';
+  const failures = (s: string): string =>
+    reports
+      .filter((r) => r.errors[s] !== undefined)
+      .map((r) => `${r.name}: failed: ${r.errors[s]}\n`)
+      .join('');
   process.stdout.write(
     `\nScenario 1, fan-out: 1 publisher -> ${subscribers} subscribers, one topic, ${payloadBytes}-byte payload, QoS 0 ` +
-      `(median of ${runs} x ${seconds} s; ${pinning})\n${formatTable(header('deliveries/s'), reports.map((r) => row(r, 'fanout')))}\n`,
+      `(median of ${runs} x ${seconds} s; ${pinning})\n${formatTable(header('deliveries/s'), rows('fanout'))}\n${failures('fanout')}`,
+  );
+  process.stdout.write(
+    `\nScenario 2, many topics: ${publishers} publishers over ${topics} topics t/<p>/<k>, ${publishers} subscribers on t/<i>/+ ` +
+      `(one subscriber per message), ${payloadBytes}-byte payload, QoS 0 (median of ${runs} x ${seconds} s)\n` +
+      `${formatTable(header('deliveries/s'), rows('topics'))}\n${failures('topics')}`,
   );
   process.stdout.write(
     `\nScenario 5, QoS 1: 1 publisher -> 1 subscriber, ${inFlight} in flight, ${payloadBytes}-byte payload ` +
-      `(median of ${runs} x ${seconds} s)\n${formatTable(header('msgs/s'), reports.map((r) => row(r, 'qos1')))}\n`,
+      `(median of ${runs} x ${seconds} s)\n${formatTable(header('msgs/s'), rows('qos1'))}\n${failures('qos1')}`,
   );
+  const stormRow = (r: BrokerReport): string[] => {
+    const x = r.storm!;
+    const mine = w?.storm;
+    const rel = (a: number, b: number): string => (mine === undefined || r === w || r.name.startsWith('Warden') ? '' : `${(a / b).toFixed(2)}x`);
+    return [
+      `${r.name} ${r.version}`,
+      `${x.median.connected}/${x.median.clients}`,
+      fmt(x.median.connectionsPerSec),
+      `${fmt(x.min)} - ${fmt(x.max)}`,
+      x.kibPerConnection.toFixed(1),
+      `${fmt(x.median.rssBeforeKiB)} -> ${fmt(x.median.rssAfterKiB)}`,
+      x.median.brokerCpuPct.toFixed(0),
+      x.median.generatorCpuPct.toFixed(0),
+      mine === undefined ? '' : rel(mine.median.connectionsPerSec, x.median.connectionsPerSec),
+      mine === undefined ? '' : rel(mine.kibPerConnection, x.kibPerConnection),
+    ];
+  };
+  process.stdout.write(
+    `\nScenario 6, connection storm: CONNECT with user name + password, CONNACK awaited, ${stormConcurrency} in flight; ` +
+      `memory = (broker VmRSS with all clients idle - before) / clients (median of ${runs}; ${stormClients} clients, ` +
+      `Warden (users): ${usersClients} clients, ${usersConcurrency} in flight, one scrypt verification each; each run on a fresh broker)\n` +
+      formatTable(
+        ['broker', 'connected', 'conn/s (median)', 'min - max', 'KiB / idle conn', 'RSS KiB before -> after', 'broker CPU %', 'gen CPU %', 'Warden ÷ peer conn/s', 'Warden ÷ peer KiB'],
+        reports.filter((r) => r.storm !== undefined).map(stormRow),
+      ) +
+      `\n${failures('storm')}`,
+  );
+  for (const note of fdNote) process.stdout.write(`${note}\n`);
   for (const s of skipped) process.stdout.write(`${s.name} skipped: ${s.reason}\n`);
 
   mkdirSync(dirname(opts.out!), { recursive: true });
@@ -151,13 +328,31 @@ async function main(): Promise<void> {
     benchmark: 'peers',
     date: new Date().toISOString(),
     node: process.version,
-    params: { seconds, runs, subscribers, payloadBytes, window: windowSize, inFlight, pinned },
+    params: {
+      seconds,
+      runs,
+      subscribers,
+      payloadBytes,
+      window: windowSize,
+      inFlight,
+      publishers,
+      topics,
+      stormClients,
+      usersClients,
+      stormConcurrency,
+      usersConcurrency,
+      openFileLimit: fdLimit,
+      pinned,
+    },
     brokers: reports,
     skipped,
   };
   writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`JSON written to ${resolve(opts.out!)}\n`);
 }
+
+// Stop on Ctrl-C / SIGTERM through process.exit, so brokers.ts's exit handler kills the brokers.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

@@ -1,7 +1,8 @@
 // Brokers for bench:peers, each started as its own process on a free 127.0.0.1 port, optionally
 // pinned to one core with taskset, and stopped by PID (SIGTERM, then SIGKILL after 3 s).
 // Warden: the real CLI with a temp config (one MQTT TCP listener). Mosquitto: Debian's binary
-// with a temp config. Aedes: bench/aedes-server.ts in a child Node process.
+// with a temp config. Aedes: bench/aedes-server.ts in a child Node process. nats-server: Debian's
+// binary with a temp config (JetStream in a temp dir, an `mqtt` block).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -129,43 +130,57 @@ function packageVersion(path: string): string {
   }
 }
 
-export const warden: PeerSpec = {
-  name: 'Warden',
-  missing: () => (existsSync(CLI) ? null : 'run `npm run build` first'),
-  start: async (cpu) => {
-    const dir = mkdtempSync(join(tmpdir(), 'warden-peers-'));
-    const config = join(dir, 'bench.yaml');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        log: { level: 'info' },
-        admin: { enabled: false },
-        listeners: [
-          { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
-          { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },
-        ],
-      }),
-    );
-    const child = spawnPinned(cpu, process.execPath, [CLI, '--config', config]);
-    const url = await waitForLine(child, 'Warden', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        return entry.msg === 'listening' && entry.url?.startsWith('mqtt://') ? entry.url : undefined;
-      } catch {
-        return undefined;
-      }
-    });
-    child.stdout!.resume();
-    return {
-      name: 'Warden',
-      version: packageVersion(join(import.meta.dirname, '../../../package.json')),
-      port: Number(new URL(url).port),
-      pid: child.pid!,
-      cpuMs: cpuOf(child.pid!),
-      stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
-    };
-  },
-};
+export interface WardenSpecOptions {
+  /** Row name (default "Warden"). */
+  name?: string;
+  /** `security.authentication` of the temp config (default: none, i.e. `allow-any`). */
+  authentication?: { module: string; options?: unknown };
+}
+
+/** Warden's CLI with a temp config; `authentication` goes to `security.authentication`. */
+export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
+  const name = options.name ?? 'Warden';
+  return {
+    name,
+    missing: () => (existsSync(CLI) ? null : 'run `npm run build` first'),
+    start: async (cpu) => {
+      const dir = mkdtempSync(join(tmpdir(), 'warden-peers-'));
+      const config = join(dir, 'bench.yaml');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          log: { level: 'info' },
+          admin: { enabled: false },
+          ...(options.authentication === undefined ? {} : { security: { authentication: options.authentication } }),
+          listeners: [
+            { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
+            { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },
+          ],
+        }),
+      );
+      const child = spawnPinned(cpu, process.execPath, [CLI, '--config', config]);
+      const url = await waitForLine(child, name, (line) => {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          return entry.msg === 'listening' && entry.url?.startsWith('mqtt://') ? entry.url : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      child.stdout!.resume();
+      return {
+        name,
+        version: packageVersion(join(import.meta.dirname, '../../../package.json')),
+        port: Number(new URL(url).port),
+        pid: child.pid!,
+        cpuMs: cpuOf(child.pid!),
+        stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+      };
+    },
+  };
+}
+
+export const warden: PeerSpec = wardenSpec();
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -216,6 +231,47 @@ export const aedes: PeerSpec = {
       pid: child.pid!,
       cpuMs: cpuOf(child.pid!),
       stop: stopper(child, () => undefined),
+    };
+  },
+};
+
+const NATS_SERVER = '/usr/sbin/nats-server';
+
+/**
+ * nats-server's MQTT listener. MQTT in nats-server needs JetStream (sessions, QoS 1 and retained
+ * messages are kept in streams) and therefore a `server_name`; the store is a temp dir. The NATS
+ * client port is a free loopback port too (nothing connects to it).
+ */
+export const nats: PeerSpec = {
+  name: 'nats-server',
+  missing: () => (existsSync(NATS_SERVER) ? null : 'not installed: `sudo apt-get install nats-server` (Debian/Ubuntu)'),
+  start: async (cpu) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nats-peers-'));
+    const config = join(dir, 'nats.conf');
+    const clientPort = await freePort();
+    const port = await freePort();
+    writeFileSync(
+      config,
+      [
+        'server_name: warden_bench',
+        `listen: 127.0.0.1:${clientPort}`,
+        `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`,
+        `mqtt { listen: 127.0.0.1:${port} }`,
+        '',
+      ].join('\n'),
+    );
+    const child = spawnPinned(cpu, NATS_SERVER, ['-c', config]);
+    child.stdout!.resume();
+    child.stderr!.resume();
+    await waitForConnect(port, child, 'nats-server');
+    const v = spawnSync(NATS_SERVER, ['--version'], { encoding: 'utf8' }).stdout.match(/v(\d\S*)/)?.[1] ?? '?';
+    return {
+      name: 'nats-server',
+      version: v,
+      port,
+      pid: child.pid!,
+      cpuMs: cpuOf(child.pid!),
+      stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
     };
   },
 };

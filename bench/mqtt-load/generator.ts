@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import hdr, { type Histogram } from 'hdr-histogram-js';
 import { MqttStreamCounter } from './stream-counter.js';
-import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, publishTemplate, subscribePacket } from './packets.js';
+import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, multiTopicTemplate, publishTemplate, subscribePacket } from './packets.js';
 
 /** One payload in this many carries a timestamp. */
 export const SAMPLE_EVERY = 16;
@@ -258,6 +258,118 @@ export async function runQos1(o: Qos1Options): Promise<LoadResult> {
       missing: published - delivered,
       seconds: elapsed,
       deliveriesPerSec: delivered / elapsed,
+      p50Ms: histogram.getValueAtPercentile(50) / 1000,
+      p99Ms: histogram.getValueAtPercentile(99) / 1000,
+      samples: histogram.totalCount,
+      generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
+      brokerCpuPct,
+    };
+  } finally {
+    closeAll(clients);
+    histogram.destroy();
+  }
+}
+
+export interface ManyTopicsOptions {
+  port: number;
+  /** Publishers, and as many subscribers (subscriber i takes publisher i's topics). */
+  publishers: number;
+  /** Topics in all, split evenly over the publishers: `t/<p>/<k>`, k < topics / publishers. */
+  topics: number;
+  seconds: number;
+  payloadBytes: number;
+  /** Per publisher: at most this many of its messages published and not yet delivered. */
+  window: number;
+  runId: string;
+  brokerCpuMs?: () => number;
+}
+
+/**
+ * Scenario 2: `publishers` QoS 0 publishers over `topics` topics `t/<p>/<k>`; publisher p cycles
+ * through its own topics t/p/0 .. t/p/(K-1) (one buffer of K PUBLISH packets, one per topic, the
+ * first one stamped). Subscriber i subscribes to the wildcard filter `t/<i>/+`, so every message
+ * has exactly one subscriber and every subscriber receives all K topics of one publisher.
+ * Each publisher is flooded within its own window. Figure: deliveries/s over all subscribers.
+ */
+export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
+  const perPublisher = Math.floor(o.topics / o.publishers);
+  if (perPublisher < 1 || perPublisher * o.publishers !== o.topics) throw new Error('topics must be a multiple of publishers');
+  const histogram = newHistogram();
+  const onSample = (stamp: number): void => histogram.recordValue(Math.max(1, Math.round((now() - stamp) * 1000)));
+  const published = new Float64Array(o.publishers);
+  const delivered = new Float64Array(o.publishers);
+  let wake: (() => void) | null = null;
+  const lowWater = o.window / 2;
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < o.publishers; i++) {
+      const counter = new MqttStreamCounter({ stampOffset: STAMP_OFFSET, onSample });
+      const client = await openClient(o.port, `${o.runId}-sub${i}`, counter, () => {
+        delivered[i] = counter.publishes;
+        if (wake !== null && published[i]! - delivered[i]! <= lowWater) {
+          const w = wake;
+          wake = null;
+          w();
+        }
+      });
+      clients.push(client);
+      await subscribe(client, `t/${i}/+`, 0);
+    }
+    const publishers: { socket: Socket; pool: BufferPool; stampAt: number }[] = [];
+    for (let p = 0; p < o.publishers; p++) {
+      const client = await openClient(o.port, `${o.runId}-pub${p}`, new MqttStreamCounter(), () => undefined);
+      clients.push(client);
+      const template = multiTopicTemplate(
+        Array.from({ length: perPublisher }, (_, k) => `t/${p}/${k}`),
+        o.payloadBytes,
+      );
+      publishers.push({ socket: client.socket, pool: new BufferPool(template.bytes), stampAt: template.stampAt });
+    }
+
+    const cpu0 = process.cpuUsage();
+    const brokerCpu0 = o.brokerCpuMs?.() ?? Number.NaN;
+    const started = now();
+    const deadline = started + o.seconds * 1000;
+    while (now() < deadline) {
+      let blocked: Socket | null = null;
+      for (let p = 0; p < o.publishers; p++) {
+        const pub = publishers[p]!;
+        const batches = Math.floor((o.window - (published[p]! - delivered[p]!)) / perPublisher);
+        if (batches <= 0) continue;
+        pub.socket.cork();
+        for (let b = 0; b < batches; b++) {
+          const buf = pub.pool.get();
+          buf.writeDoubleLE(now(), pub.stampAt);
+          if (!writeAsync(pub.socket, pub.pool, buf)) blocked = pub.socket;
+          published[p] = published[p]! + perPublisher;
+        }
+        pub.socket.uncork();
+      }
+      const progress = new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+      if (blocked !== null) {
+        const socket = blocked;
+        await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => setTimeout(r, 100))]);
+      }
+      await progress;
+      wake = null;
+    }
+    const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+    const expected = sum(published);
+    const drainEnd = now() + DRAIN_TIMEOUT_MS;
+    while (sum(delivered) < expected && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
+    const total = sum(delivered);
+    const elapsed = (now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const brokerCpuPct = (((o.brokerCpuMs?.() ?? Number.NaN) - brokerCpu0) / 1000 / elapsed) * 100;
+    return {
+      published: expected,
+      deliveries: total,
+      missing: expected - total,
+      seconds: elapsed,
+      deliveriesPerSec: total / elapsed,
       p50Ms: histogram.getValueAtPercentile(50) / 1000,
       p99Ms: histogram.getValueAtPercentile(99) / 1000,
       samples: histogram.totalCount,

@@ -8,8 +8,22 @@ const { generate } = mqttPacket;
 /** Byte offset of the timestamp within every payload the generator sends. */
 export const STAMP_OFFSET = 0;
 
-export function connectPacket(clientId: string): Buffer {
-  return generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 0 });
+/** User name and password sent in CONNECT (the connection storm logs on with them). */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export function connectPacket(clientId: string, credentials?: Credentials): Buffer {
+  return generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clientId,
+    clean: true,
+    keepalive: 0,
+    ...(credentials === undefined ? {} : { username: credentials.username, password: Buffer.from(credentials.password, 'utf8') }),
+  });
 }
 
 export function subscribePacket(topic: string, qos: 0 | 1, messageId = 1): Buffer {
@@ -48,6 +62,15 @@ export function publishTemplate(topic: string, payloadBytes: number, qos: 0 | 1,
     stampAt: payloadStart + STAMP_OFFSET,
     idAt: qos === 1 ? payloadStart - 2 : -1,
   };
+}
+
+/**
+ * One PUBLISH packet per topic, concatenated (QoS 0): the many-topics publisher writes this whole
+ * buffer at once. Only the first packet's payload timestamp offset is returned (`stampAt`).
+ */
+export function multiTopicTemplate(topics: readonly string[], payloadBytes: number): { bytes: Buffer; stampAt: number } {
+  const parts = topics.map((topic) => publishTemplate(topic, payloadBytes, 0));
+  return { bytes: Buffer.concat(parts.map((p) => p.bytes)), stampAt: parts[0]!.stampAt };
 }
 
 /** Copies of a template buffer, reused only once the socket is done with them (write callback). */
