@@ -33,6 +33,32 @@ export interface LoadResult {
   brokerCpuPct: number;
 }
 
+/** The clock and CPU readings taken when a run's timed part starts. */
+interface RunStart {
+  started: number;
+  cpu0: NodeJS.CpuUsage;
+  brokerCpu0: number;
+  brokerCpuMs: (() => number) | undefined;
+}
+
+/** A run's figures from its counts, its start readings and its latency histogram. */
+function summarize(published: number, delivered: number, expected: number, start: RunStart, histogram: Histogram): LoadResult {
+  const elapsed = (now() - start.started) / 1000;
+  const cpu = process.cpuUsage(start.cpu0);
+  return {
+    published,
+    deliveries: delivered,
+    missing: expected - delivered,
+    seconds: elapsed,
+    deliveriesPerSec: delivered / elapsed,
+    p50Ms: histogram.getValueAtPercentile(50) / 1000,
+    p99Ms: histogram.getValueAtPercentile(99) / 1000,
+    samples: histogram.totalCount,
+    generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
+    brokerCpuPct: (((start.brokerCpuMs?.() ?? Number.NaN) - start.brokerCpu0) / 1000 / elapsed) * 100,
+  };
+}
+
 interface Client {
   socket: Socket;
   counter: MqttStreamCounter;
@@ -164,21 +190,7 @@ export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
     const expected = published * o.subscribers;
     const drainEnd = now() + DRAIN_TIMEOUT_MS;
     while (delivered < expected && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
-    const elapsed = (now() - started) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const brokerCpuPct = (((o.brokerCpuMs?.() ?? Number.NaN) - brokerCpu0) / 1000 / elapsed) * 100;
-    return {
-      published,
-      deliveries: delivered,
-      missing: expected - delivered,
-      seconds: elapsed,
-      deliveriesPerSec: delivered / elapsed,
-      p50Ms: histogram.getValueAtPercentile(50) / 1000,
-      p99Ms: histogram.getValueAtPercentile(99) / 1000,
-      samples: histogram.totalCount,
-      generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
-      brokerCpuPct,
-    };
+    return summarize(published, delivered, expected, { started, cpu0, brokerCpu0, brokerCpuMs: o.brokerCpuMs }, histogram);
   } finally {
     closeAll(clients);
     histogram.destroy();
@@ -248,22 +260,7 @@ export async function runQos1(o: Qos1Options): Promise<LoadResult> {
     }
     const drainEnd = now() + DRAIN_TIMEOUT_MS;
     while (subCounter.publishes < published && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
-    const elapsed = (now() - started) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const brokerCpuPct = (((o.brokerCpuMs?.() ?? Number.NaN) - brokerCpu0) / 1000 / elapsed) * 100;
-    const delivered = subCounter.publishes;
-    return {
-      published,
-      deliveries: delivered,
-      missing: published - delivered,
-      seconds: elapsed,
-      deliveriesPerSec: delivered / elapsed,
-      p50Ms: histogram.getValueAtPercentile(50) / 1000,
-      p99Ms: histogram.getValueAtPercentile(99) / 1000,
-      samples: histogram.totalCount,
-      generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
-      brokerCpuPct,
-    };
+    return summarize(published, subCounter.publishes, published, { started, cpu0, brokerCpu0, brokerCpuMs: o.brokerCpuMs }, histogram);
   } finally {
     closeAll(clients);
     histogram.destroy();
@@ -360,22 +357,7 @@ export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
     const expected = sum(published);
     const drainEnd = now() + DRAIN_TIMEOUT_MS;
     while (sum(delivered) < expected && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
-    const total = sum(delivered);
-    const elapsed = (now() - started) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const brokerCpuPct = (((o.brokerCpuMs?.() ?? Number.NaN) - brokerCpu0) / 1000 / elapsed) * 100;
-    return {
-      published: expected,
-      deliveries: total,
-      missing: expected - total,
-      seconds: elapsed,
-      deliveriesPerSec: total / elapsed,
-      p50Ms: histogram.getValueAtPercentile(50) / 1000,
-      p99Ms: histogram.getValueAtPercentile(99) / 1000,
-      samples: histogram.totalCount,
-      generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
-      brokerCpuPct,
-    };
+    return summarize(expected, sum(delivered), expected, { started, cpu0, brokerCpu0, brokerCpuMs: o.brokerCpuMs }, histogram);
   } finally {
     closeAll(clients);
     histogram.destroy();
