@@ -3,7 +3,7 @@
 // equal rules hold the same objects (and so share projected, encoded bodies per message).
 import type { Decision } from '../security/decision.js';
 import { compileFilter, type CompiledFilter } from './filter/index.js';
-import { composeSelects, compileSelect, type CompiledSelect } from './select/index.js';
+import { SelectCache, type CompiledSelect } from './select/index.js';
 
 /** Distinct rules kept compiled; past it the caches start over (compiled objects in use stay valid). */
 const MAX_CACHED = 10_000;
@@ -23,8 +23,8 @@ class BoundedCache<V> {
 }
 
 const filters = new BoundedCache<CompiledFilter>();
-const selects = new BoundedCache<CompiledSelect>();
-const compositions = new BoundedCache<CompiledSelect | null>();
+/** Shares select lists (and compositions) by canonical form, so equal rules are one object. */
+const selects = new SelectCache(MAX_CACHED);
 
 /** Throws FilterError for an expression outside the supported subset. */
 export function filterFor(source: string): CompiledFilter {
@@ -33,14 +33,12 @@ export function filterFor(source: string): CompiledFilter {
 
 /** Throws SelectError for a malformed select list. */
 export function selectFor(source: string): CompiledSelect {
-  return selects.get(source, () => compileSelect(source));
+  return selects.select(source);
 }
 
 /** The entitlement select list, then the subscriber's (seed 003, "Entitlement Select Lists"). */
 export function composedSelect(entitlement: CompiledSelect | null, subscriber: CompiledSelect | null): CompiledSelect | null {
-  if (entitlement === null) return subscriber;
-  if (subscriber === null) return entitlement;
-  return compositions.get(`${entitlement.canonical}\u0000${subscriber.canonical}`, () => composeSelects(entitlement, subscriber));
+  return selects.compose(entitlement, subscriber);
 }
 
 /** An entitlement answer's filter and select list, compiled. */

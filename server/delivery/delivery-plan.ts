@@ -27,11 +27,14 @@ export class DeliveryPlan {
   ) {
     this.rules = new Array<EntitlementRules | null>(targets.length).fill(null);
     this.rulesOf = new Array<Decision | null>(targets.length).fill(null);
+    this.projections = new Array<readonly (CompiledSelect | null)[] | null>(targets.length).fill(null);
   }
 
   /** Per target: the compiled rules of `rulesOf[i]`, so a message does not look them up again. */
   private readonly rules: (EntitlementRules | null)[];
   private readonly rulesOf: (Decision | null)[];
+  /** Per target with subscriber rules: each subscription's composed projection under `rules[i]`. */
+  private readonly projections: (readonly (CompiledSelect | null)[] | null)[];
 
   static build(topic: string, routeEntries: readonly SubscriptionEntry[]): DeliveryPlan {
     const byTarget = new Map<DeliveryTarget, SubscriptionEntry[]>();
@@ -90,6 +93,8 @@ export class DeliveryPlan {
       rules = rulesOf(decision, (err) => target.reportInvalidRules(err));
       this.rules[i] = rules;
       this.rulesOf[i] = decision;
+      // Each subscription's effective projection, composed once here rather than per message.
+      this.projections[i] = rules === null || this.plain[i] ? null : this.entries[i]!.map((e) => composedSelect(rules!.select, e.select));
     }
     if (rules === null) {
       stats.deliveriesNotEntitled++;
@@ -110,21 +115,22 @@ export class DeliveryPlan {
       else target.sendDelivery(this.prefixes[i]!, rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding));
       return 1;
     }
-    return this.deliverPerSubscription(i, rules.select, message, document);
+    return this.deliverPerSubscription(i, message);
   }
 
   /** Subscriptions with their own filters or select lists: one frame per distinct projection. */
-  private deliverPerSubscription(i: number, entitlementSelect: CompiledSelect | null, message: Message, document: Record<string, unknown>): number {
+  private deliverPerSubscription(i: number, message: Message): number {
     const target = this.targets[i]!;
     const entries = this.entries[i]!;
+    const entryProjections = this.projections[i]!;
     const projections: (CompiledSelect | null)[] = [];
     const groups: SubscriptionEntry[][] = [];
     let matched = 0;
     for (let k = 0; k < entries.length; k++) {
       const entry = entries[k]!;
-      if (entry.filter !== null && !entry.filter.test(document)) continue;
+      if (entry.filter !== null && !message.matches(entry.filter)) continue;
       matched++;
-      const projection = composedSelect(entitlementSelect, entry.select);
+      const projection = entryProjections[k]!;
       const group = projections.indexOf(projection);
       if (group === -1) {
         projections.push(projection);

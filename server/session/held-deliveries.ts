@@ -69,8 +69,7 @@ export class HeldDeliveries<A = Buffer, B = Buffer> {
         const decision = item.pending.decision;
         if (decision === null) break;
         this.head++;
-        if (decision.failed) stats.deliveriesNotEntitled++;
-        else item.plan.deliver(item.index, decision, item.message, stats);
+        item.plan.deliver(item.index, decision, item.message, stats); // a denied or failed decision is counted there
       }
     } finally {
       setDraining(false);
