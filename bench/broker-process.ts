@@ -1,5 +1,6 @@
-// Starts the real broker CLI as a child process on an ephemeral 127.0.0.1 port, optionally
-// pinned to one core, and reads its CPU time from /proc. Stops it by PID with SIGTERM.
+// Starts the real broker CLI as a child process on an ephemeral 127.0.0.1 port (a native listener,
+// and optionally an MQTT TCP listener beside it), optionally pinned to one core, and reads its CPU
+// time from /proc. Stops it by PID with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ export interface BrokerProcess {
   url: string;
   /** The admin listener's base URL when the config enables it, else null. */
   adminUrl: string | null;
+  /** The MQTT TCP listener's port when `mqttListenerOptions` asked for one, else null. */
+  mqttPort: number | null;
   pid: number;
   /** User + system CPU time of the broker process so far, in ms (0 where /proc is missing). */
   cpuMs(): number;
@@ -23,6 +26,8 @@ export interface BrokerProcessOptions {
   /** Pin the broker to this core with taskset, or null. */
   cpu: number | null;
   listenerOptions?: Record<string, number>;
+  /** Also start an MQTT TCP listener on port 0 with these options (over a 64 MiB send queue). */
+  mqttListenerOptions?: Record<string, number>;
   /** More top-level config sections (e.g. `security`). */
   config?: Record<string, unknown>;
 }
@@ -36,7 +41,12 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       log: { level: 'info' },
       admin: { enabled: false },
       ...options.config,
-      listeners: [{ name: 'bench', protocol: 'native', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions } }],
+      listeners: [
+        { name: 'bench', protocol: 'native', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions } },
+        ...(options.mqttListenerOptions === undefined
+          ? []
+          : [{ name: 'bench-mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.mqttListenerOptions } }]),
+      ],
     }),
   );
   const args = [CLI, '--config', config];
@@ -45,20 +55,27 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
       : spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let adminUrl: string | null = null;
-  const url = await new Promise<string>((resolve, reject) => {
+  const found: { url: string | null; mqttUrl: string | null } = { url: null, mqttUrl: null };
+  const wantMqtt = options.mqttListenerOptions !== undefined;
+  await new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string };
-      // The broker logs its admin listener before announcing the client listeners.
+      // The broker logs its admin listener before announcing the client listeners (one line each).
       if (entry.msg === 'admin listener started' && entry.url !== undefined) adminUrl = entry.url;
-      if (entry.msg === 'listening' && entry.url !== undefined) resolve(entry.url);
+      if (entry.msg === 'listening' && entry.url !== undefined) {
+        if (entry.url.startsWith('mqtt://')) found.mqttUrl = entry.url;
+        else found.url = entry.url;
+      }
+      if (found.url !== null && (found.mqttUrl !== null || !wantMqtt)) resolve();
     });
     child.once('exit', (code) => reject(new Error(`broker exited with ${code} before listening`)));
   });
   const pid = child.pid!;
   return {
-    url,
+    url: found.url!,
     adminUrl,
+    mqttPort: found.mqttUrl === null ? null : Number(new URL(found.mqttUrl).port),
     pid,
     cpuMs: () => {
       try {

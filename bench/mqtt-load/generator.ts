@@ -2,83 +2,28 @@
 // subscribers that count deliveries with MqttStreamCounter (no object per message), latency from
 // timestamps stamped into every SAMPLE_EVERY-th payload, recorded in an HDR histogram. Every run
 // is bounded in time (its flood phase, then a bounded drain) and reports the generator's own CPU.
+// The fan-out's flow control and the run figures are shared with the native generator (bench/load/).
 import { connect, type Socket } from 'node:net';
-import hdr, { type Histogram } from 'hdr-histogram-js';
 import { MqttStreamCounter } from './stream-counter.js';
-import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, multiTopicTemplate, publishTemplate, subscribePacket } from './packets.js';
+import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, multiTopicTemplate, publishTemplate, subscribePacket, type Credentials } from './packets.js';
+import { FanoutWindow } from '../load/fanout-window.js';
+import { DRAIN_TIMEOUT_MS, SAMPLE_EVERY, SETUP_TIMEOUT_MS, latencyRecorder, newHistogram, now, startRun, summarize, until } from '../load/run-summary.js';
+import { writeStamp, type StampFormat, type StampKind } from '../load/stamp.js';
+import type { LoadResult } from '../load/run-summary.js';
 
-/** One payload in this many carries a timestamp. */
-export const SAMPLE_EVERY = 16;
+// The run pieces moved to bench/load/ (shared with the native generator); still exported here.
+export { SAMPLE_EVERY, now, type LoadResult } from '../load/run-summary.js';
+
 const CONNACK = 2;
 const SUBACK = 9;
-const SETUP_TIMEOUT_MS = 10_000;
-const DRAIN_TIMEOUT_MS = 5_000;
-
-export const now = (): number => performance.timeOrigin + performance.now();
-
-export interface LoadResult {
-  /** Messages published. */
-  published: number;
-  /** Messages received by all subscribers together. */
-  deliveries: number;
-  /** Deliveries expected but not received by the end of the drain. */
-  missing: number;
-  seconds: number;
-  deliveriesPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  samples: number;
-  generatorCpuPct: number;
-  /** Broker CPU over the same interval as `seconds` (flood and drain, not setup), or NaN. */
-  brokerCpuPct: number;
-}
-
-/** The clock and CPU readings taken when a run's timed part starts. */
-interface RunStart {
-  started: number;
-  cpu0: NodeJS.CpuUsage;
-  brokerCpu0: number;
-  brokerCpuMs: (() => number) | undefined;
-}
-
-/** A run's figures from its counts, its start readings and its latency histogram. */
-function summarize(published: number, delivered: number, expected: number, start: RunStart, histogram: Histogram): LoadResult {
-  const elapsed = (now() - start.started) / 1000;
-  const cpu = process.cpuUsage(start.cpu0);
-  return {
-    published,
-    deliveries: delivered,
-    missing: expected - delivered,
-    seconds: elapsed,
-    deliveriesPerSec: delivered / elapsed,
-    p50Ms: histogram.getValueAtPercentile(50) / 1000,
-    p99Ms: histogram.getValueAtPercentile(99) / 1000,
-    samples: histogram.totalCount,
-    generatorCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100,
-    brokerCpuPct: (((start.brokerCpuMs?.() ?? Number.NaN) - start.brokerCpu0) / 1000 / elapsed) * 100,
-  };
-}
 
 interface Client {
   socket: Socket;
   counter: MqttStreamCounter;
 }
 
-function newHistogram(): Histogram {
-  // Microseconds, 1 us .. 60 s, 3 significant digits.
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-}
-
-async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = now() + timeoutMs;
-  while (!done()) {
-    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 /** Open a socket, CONNECT (MQTT 3.1.1, clean session), wait for CONNACK. `onData` runs after each read. */
-async function openClient(port: number, clientId: string, counter: MqttStreamCounter, onData: () => void): Promise<Client> {
+async function openClient(port: number, clientId: string, counter: MqttStreamCounter, onData: () => void, credentials?: Credentials): Promise<Client> {
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   socket.on('error', () => undefined);
@@ -88,7 +33,7 @@ async function openClient(port: number, clientId: string, counter: MqttStreamCou
     if (acks !== null) socket.write(acks);
     onData();
   });
-  socket.write(connectPacket(clientId));
+  socket.write(connectPacket(clientId, credentials));
   await until(() => counter.counts[CONNACK]! >= 1, SETUP_TIMEOUT_MS, `CONNACK for ${clientId}`);
   return { socket, counter };
 }
@@ -117,80 +62,66 @@ export interface FanoutOptions {
   payloadBytes: number;
   /** At most this many messages published and not yet delivered to every subscriber. */
   window: number;
+  /** The topic published to (default `bench/fanout`). */
   topic?: string;
+  /** The filter subscribed to (default: the topic). */
+  subscribeTopic?: string;
+  /**
+   * The payload, with `stampMarker(stampKind)` where the stamp goes (default: `payloadBytes` zeroed
+   * bytes, binary stamp at STAMP_OFFSET). Subscribers look for the stamp at the same distance from
+   * the end of what they receive, so a projected JSON object must keep the stamp field last
+   * (bench/load/stamp.ts).
+   */
+  payload?: { bytes: Buffer; stampKind: StampKind };
+  /** User names (CONNECT with a dummy password), e.g. for an entitlement policy; default none. */
+  subscriberUser?: (i: number) => string;
+  publisherUser?: string;
+  /** Stop after exactly this many messages (a multiple of SAMPLE_EVERY) if before `seconds`. */
+  messages?: number;
   /** Prefix for client ids (unique per run). */
   runId: string;
   /** The broker process's CPU time so far, in ms. */
   brokerCpuMs?: () => number;
 }
 
-/** Scenario 1: one publisher, N subscribers on one topic, QoS 0, flooded within a window. */
+const credentialsOf = (user: string | undefined): Credentials | undefined => (user === undefined ? undefined : { username: user, password: 'bench' });
+
+/** Scenario 1 (and 4 with a trade payload and users): one publisher, N subscribers on one topic, QoS 0, flooded within a window. */
 export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
   const topic = o.topic ?? 'bench/fanout';
   const histogram = newHistogram();
-  let delivered = 0;
-  let published = 0;
-  let wake: (() => void) | null = null;
-  const lowWater = (o.window * o.subscribers) / 2;
-  const onSample = (stamp: number): void => histogram.recordValue(Math.max(1, Math.round((now() - stamp) * 1000)));
-  const subscribers: Client[] = [];
+  const flow = new FanoutWindow(o.subscribers, o.window);
+  // SAMPLE_EVERY packets per buffer; the first one's payload is stamped just before the write.
+  const template = publishTemplate(topic, o.payload?.bytes ?? o.payloadBytes, 0, SAMPLE_EVERY, o.payload?.stampKind);
+  const stamp: StampFormat =
+    o.payload === undefined ? { kind: 'binary', offset: STAMP_OFFSET } : { kind: o.payload.stampKind, offset: -template.stampFromEnd };
+  const onSample = latencyRecorder(histogram);
   const clients: Client[] = [];
   try {
     for (let i = 0; i < o.subscribers; i++) {
-      const counter = new MqttStreamCounter({ stampOffset: STAMP_OFFSET, onSample });
+      const counter = new MqttStreamCounter({ stamp, onSample });
       let seen = 0;
-      const client = await openClient(o.port, `${o.runId}-sub${i}`, counter, () => {
-        delivered += counter.publishes - seen;
-        seen = counter.publishes;
-        if (wake !== null && published * o.subscribers - delivered <= lowWater) {
-          const w = wake;
-          wake = null;
-          w();
-        }
-      });
-      subscribers.push(client);
+      const onData = (): void => {
+        const n = counter.publishes;
+        flow.add(n - seen);
+        seen = n;
+      };
+      const client = await openClient(o.port, `${o.runId}-sub${i}`, counter, onData, credentialsOf(o.subscriberUser?.(i)));
       clients.push(client);
-      await subscribe(client, topic, 0);
+      await subscribe(client, o.subscribeTopic ?? topic, 0);
     }
-    const publisher = await openClient(o.port, `${o.runId}-pub`, new MqttStreamCounter(), () => undefined);
+    const publisher = await openClient(o.port, `${o.runId}-pub`, new MqttStreamCounter(), () => undefined, credentialsOf(o.publisherUser));
     clients.push(publisher);
 
-    // SAMPLE_EVERY packets per buffer; the first one's payload is stamped just before the write.
-    const template = publishTemplate(topic, o.payloadBytes, 0, SAMPLE_EVERY);
     const pool = new BufferPool(template.bytes);
-    const batchesPerWindow = Math.max(1, Math.floor(o.window / SAMPLE_EVERY));
-    const socket = publisher.socket;
-
-    const cpu0 = process.cpuUsage();
-    const brokerCpu0 = o.brokerCpuMs?.() ?? Number.NaN;
-    const started = now();
-    const deadline = started + o.seconds * 1000;
-    while (now() < deadline) {
-      const outstanding = published - delivered / o.subscribers;
-      const batches = Math.min(batchesPerWindow, Math.floor((o.window - outstanding) / SAMPLE_EVERY));
-      let ok = true;
-      if (batches > 0) {
-        socket.cork();
-        for (let b = 0; b < batches; b++) {
-          const buf = pool.get();
-          buf.writeDoubleLE(now(), template.stampAt);
-          ok = writeAsync(socket, pool, buf);
-          published += SAMPLE_EVERY;
-        }
-        socket.uncork();
-      }
-      const progress = new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100);
-      });
-      if (!ok) await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => setTimeout(r, 100))]);
-      await progress;
-      wake = null;
-    }
-    const expected = published * o.subscribers;
-    const drainEnd = now() + DRAIN_TIMEOUT_MS;
-    while (delivered < expected && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
-    return summarize(published, delivered, expected, { started, cpu0, brokerCpu0, brokerCpuMs: o.brokerCpuMs }, histogram);
+    const start = startRun(o.brokerCpuMs);
+    await flow.flood(
+      { socket: publisher.socket, pool, stamp: (buf, ms) => writeStamp(buf, template.stampAt, stamp.kind, ms) },
+      { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) },
+    );
+    await flow.drain();
+    const unreadableStamps = clients.reduce((sum, c) => sum + c.counter.unreadable, 0);
+    return summarize(flow.published, flow.delivered, flow.published * o.subscribers, start, histogram, unreadableStamps);
   } finally {
     closeAll(clients);
     histogram.destroy();
@@ -213,7 +144,7 @@ export interface Qos1Options {
 export async function runQos1(o: Qos1Options): Promise<LoadResult> {
   const topic = o.topic ?? 'bench/qos1';
   const histogram = newHistogram();
-  const onSample = (stamp: number): void => histogram.recordValue(Math.max(1, Math.round((now() - stamp) * 1000)));
+  const onSample = latencyRecorder(histogram);
   const clients: Client[] = [];
   try {
     const subCounter = new MqttStreamCounter({ stampOffset: STAMP_OFFSET, onSample, ackQos1: true });
@@ -247,10 +178,8 @@ export async function runQos1(o: Qos1Options): Promise<LoadResult> {
     const publisher = await openClient(o.port, `${o.runId}-pub`, pubCounter, topUp);
     clients.push(publisher);
 
-    const cpu0 = process.cpuUsage();
-    const brokerCpu0 = o.brokerCpuMs?.() ?? Number.NaN;
-    const started = now();
-    deadline = started + o.seconds * 1000;
+    const start = startRun(o.brokerCpuMs);
+    deadline = start.started + o.seconds * 1000;
     topUp();
     // Restart the window if it stalls (a broker that dropped a PUBACK would otherwise end the run).
     while (now() < deadline) {
@@ -260,7 +189,7 @@ export async function runQos1(o: Qos1Options): Promise<LoadResult> {
     }
     const drainEnd = now() + DRAIN_TIMEOUT_MS;
     while (subCounter.publishes < published && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
-    return summarize(published, subCounter.publishes, published, { started, cpu0, brokerCpu0, brokerCpuMs: o.brokerCpuMs }, histogram);
+    return summarize(published, subCounter.publishes, published, start, histogram);
   } finally {
     closeAll(clients);
     histogram.destroy();
@@ -292,7 +221,7 @@ export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
   const perPublisher = Math.floor(o.topics / o.publishers);
   if (perPublisher < 1 || perPublisher * o.publishers !== o.topics) throw new Error('topics must be a multiple of publishers');
   const histogram = newHistogram();
-  const onSample = (stamp: number): void => histogram.recordValue(Math.max(1, Math.round((now() - stamp) * 1000)));
+  const onSample = latencyRecorder(histogram);
   const published = new Float64Array(o.publishers);
   const delivered = new Float64Array(o.publishers);
   let wake: (() => void) | null = null;
@@ -323,10 +252,8 @@ export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
       publishers.push({ socket: client.socket, pool: new BufferPool(template.bytes), stampAt: template.stampAt });
     }
 
-    const cpu0 = process.cpuUsage();
-    const brokerCpu0 = o.brokerCpuMs?.() ?? Number.NaN;
-    const started = now();
-    const deadline = started + o.seconds * 1000;
+    const start = startRun(o.brokerCpuMs);
+    const deadline = start.started + o.seconds * 1000;
     while (now() < deadline) {
       let blocked: Socket | null = null;
       for (let p = 0; p < o.publishers; p++) {
@@ -357,7 +284,7 @@ export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
     const expected = sum(published);
     const drainEnd = now() + DRAIN_TIMEOUT_MS;
     while (sum(delivered) < expected && now() < drainEnd) await new Promise((r) => setTimeout(r, 2));
-    return summarize(expected, sum(delivered), expected, { started, cpu0, brokerCpu0, brokerCpuMs: o.brokerCpuMs }, histogram);
+    return summarize(expected, sum(delivered), expected, start, histogram);
   } finally {
     closeAll(clients);
     histogram.destroy();

@@ -2,6 +2,9 @@
 // A publish template knows where its payload's timestamp and (QoS 1) packet id sit, so the
 // generator stamps them in place instead of encoding per message.
 import mqttPacket from 'mqtt-packet';
+import { stampMarker, writeStamp, type StampKind } from '../load/stamp.js';
+
+export { BufferPool } from '../load/buffer-pool.js';
 
 const { generate } = mqttPacket;
 
@@ -41,26 +44,41 @@ export interface PublishTemplate {
   stampAt: number;
   /** Offset of the first packet's packet id (QoS 1), or -1. */
   idAt: number;
+  /** Bytes from the stamp's first byte to the end of its packet (= of the payload). */
+  stampFromEnd: number;
 }
 
-/** `count` identical PUBLISH packets of a zeroed `payloadBytes` payload, concatenated. */
-export function publishTemplate(topic: string, payloadBytes: number, qos: 0 | 1, count = 1): PublishTemplate {
-  if (payloadBytes < STAMP_OFFSET + 8) throw new Error('payload too small for a timestamp');
+/**
+ * `count` identical PUBLISH packets, concatenated. `payload` is a size (a zeroed payload, binary
+ * stamp at STAMP_OFFSET) or the payload itself with `stampMarker(stampKind)` where the stamp goes
+ * (e.g. a JSON object whose last field holds the digits marker); the marker is found in the
+ * encoded packet and replaced by "not sampled".
+ */
+export function publishTemplate(topic: string, payload: number | Buffer, qos: 0 | 1, count = 1, stampKind: StampKind = 'binary'): PublishTemplate {
+  if (typeof payload === 'number' && payload < STAMP_OFFSET + 8) throw new Error('payload too small for a timestamp');
+  const body = typeof payload === 'number' ? Buffer.alloc(payload) : payload;
   const one = generate({
     cmd: 'publish',
     topic,
-    payload: Buffer.alloc(payloadBytes),
+    payload: body,
     qos,
     retain: false,
     dup: false,
     ...(qos === 1 ? { messageId: 1 } : {}),
   });
-  const payloadStart = one.length - payloadBytes;
+  const payloadStart = one.length - body.length;
+  let stampAt = payloadStart + STAMP_OFFSET;
+  if (typeof payload !== 'number') {
+    stampAt = one.indexOf(stampMarker(stampKind), payloadStart);
+    if (stampAt < 0) throw new Error('payload has no stamp marker');
+    writeStamp(one, stampAt, stampKind, 0);
+  }
   return {
     bytes: Buffer.concat(Array.from({ length: count }, () => one)),
     packetLength: one.length,
-    stampAt: payloadStart + STAMP_OFFSET,
+    stampAt,
     idAt: qos === 1 ? payloadStart - 2 : -1,
+    stampFromEnd: one.length - stampAt,
   };
 }
 
@@ -71,23 +89,4 @@ export function publishTemplate(topic: string, payloadBytes: number, qos: 0 | 1,
 export function multiTopicTemplate(topics: readonly string[], payloadBytes: number): { bytes: Buffer; stampAt: number } {
   const parts = topics.map((topic) => publishTemplate(topic, payloadBytes, 0));
   return { bytes: Buffer.concat(parts.map((p) => p.bytes)), stampAt: parts[0]!.stampAt };
-}
-
-/** Copies of a template buffer, reused only once the socket is done with them (write callback). */
-export class BufferPool {
-  private readonly free: Buffer[] = [];
-  allocated = 0;
-
-  constructor(private readonly template: Buffer) {}
-
-  get(): Buffer {
-    const b = this.free.pop();
-    if (b !== undefined) return b;
-    this.allocated++;
-    return Buffer.from(this.template);
-  }
-
-  release(b: Buffer): void {
-    this.free.push(b);
-  }
 }

@@ -1,11 +1,14 @@
 // A minimal streaming reader of MQTT 3.1.1 packets for the load generator's receiving side.
 // It walks the fixed header and remaining length of each packet and skips the body, allocating
-// nothing per packet: it counts packets by type, and for PUBLISH packets reads the 8-byte
-// timestamp at a fixed offset in the payload (the generator stamps only a sampled subset; an
-// unstamped payload holds 0 there) and queues a PUBACK for QoS 1 deliveries when asked to.
+// nothing per packet: it counts packets by type, and for PUBLISH packets reads the timestamp at a
+// fixed offset from the payload's start or end (bench/load/stamp.ts; the generator stamps only a
+// sampled subset, the others hold "not sampled" there) and queues a PUBACK for QoS 1 deliveries
+// when asked to.
 // Packets split across reads and several packets per read are both handled: a PUBLISH whose body
 // is wholly in the current chunk is read in place; otherwise its first bytes (up to `scratchBytes`)
-// are copied into a fixed scratch buffer as they arrive and read when the packet is complete.
+// are copied into a fixed scratch buffer as they arrive and read when the packet is complete (a
+// stamp counted from the payload's end needs the whole body in the scratch buffer).
+import { readStamp, type StampFormat } from '../load/stamp.js';
 
 const PUBLISH = 3;
 const PUBACK = 4;
@@ -17,8 +20,10 @@ const enum State {
 }
 
 export interface StreamCounterOptions {
-  /** Byte offset of the 8-byte little-endian float64 timestamp within a PUBLISH payload. */
+  /** Byte offset of a binary (float64 LE) timestamp from the start of a PUBLISH payload (default 0). */
   stampOffset?: number;
+  /** Or any stamp format (wins over `stampOffset`). */
+  stamp?: StampFormat;
   /** Called with each non-zero timestamp read from a PUBLISH payload. */
   onSample?: (stamp: number) => void;
   /** Queue a PUBACK for every QoS 1 PUBLISH received (collect with `takeAcks`). */
@@ -32,8 +37,10 @@ export class MqttStreamCounter {
   readonly counts = new Float64Array(16);
   /** PUBLISH packets whose payload carried a timestamp. */
   stamped = 0;
+  /** PUBLISH packets where no well-formed stamp could be read (a payload of another shape). */
+  unreadable = 0;
 
-  private readonly stampOffset: number;
+  private readonly stamp: StampFormat;
   private readonly onSample: ((stamp: number) => void) | undefined;
   private readonly ackQos1: boolean;
   private readonly scratch: Buffer;
@@ -50,7 +57,7 @@ export class MqttStreamCounter {
   private ackLen = 0;
 
   constructor(options: StreamCounterOptions = {}) {
-    this.stampOffset = options.stampOffset ?? 0;
+    this.stamp = options.stamp ?? { kind: 'binary', offset: options.stampOffset ?? 0 };
     this.onSample = options.onSample;
     this.ackQos1 = options.ackQos1 ?? false;
     this.scratch = Buffer.alloc(options.scratchBytes ?? 256);
@@ -140,10 +147,17 @@ export class MqttStreamCounter {
       if (qos === 1 && this.ackQos1) this.queueAck(buf[pos]!, buf[pos + 1]!);
       pos += 2;
     }
-    const at = pos + this.stampOffset;
-    if (at + 8 > end) return;
-    const stamp = buf.readDoubleLE(at);
+    // Counted from the end, the stamp is only where the format says when the whole body is here.
+    if (this.stamp.offset < 0 && avail < this.bodyLen) {
+      this.unreadable++;
+      return;
+    }
+    const stamp = readStamp(buf, pos, end, this.stamp);
     if (stamp !== 0) {
+      if (Number.isNaN(stamp)) {
+        this.unreadable++;
+        return;
+      }
       this.stamped++;
       this.onSample?.(stamp);
     }

@@ -1,0 +1,209 @@
+// Issue 6 scenario 7: the cost of the SDK's wire format against raw MQTT. Scenario 1 (fan-out) and
+// scenario 4 (entitled fan-out: every subscriber's grant has a content filter and a select list),
+// each over raw MQTT 3.1.1 (bench/mqtt-load, Warden's MQTT TCP listener) and over the native
+// protocol as the SDK speaks it (bench/native-raw: WebSocket, msgpack), in one run against ONE
+// Warden process with both listeners, so both protocols meet the same broker, heap and JIT.
+// The broker is pinned to core 0 and this generator to core 1 (taskset), both generators use raw
+// sockets, pre-encoded frames, streaming counters and the same windowed flow control; a row whose
+// generator CPU reaches GENERATOR_SATURATED_PCT is flagged (the figure is then a lower bound).
+// Runs are interleaved (per run: each scenario, both protocols, alternating which goes first),
+// after one discarded warm-up run of each. Prints a table, writes JSON.
+//
+//   npm run bench:sdk-vs-mqtt -- [--seconds 5] [--runs 3] [--warmup 1] [--subscribers 100]
+//       [--window 250] [--scenarios fanout,entitled] [--out bench/results/sdk-vs-mqtt.json]
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { startBrokerProcess } from './broker-process.js';
+import { GENERATOR_SATURATED_PCT, type LoadResult } from './load/run-summary.js';
+import { formatTable } from './report.js';
+import { FANOUT_PAYLOAD_BYTES, STAMPED_TRADE, runScenario7, scenario7Policy, tradeSizes, type Protocol, type Scenario } from './scenarios/native-vs-mqtt.js';
+import { ENTITLED_TOPIC, entitledPolicy } from './scenarios/entitled-fanout.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    subscribers: { type: 'string', default: '100' },
+    window: { type: 'string', default: '250' },
+    scenarios: { type: 'string', default: 'fanout,entitled' },
+    out: { type: 'string', default: 'bench/results/sdk-vs-mqtt.json' },
+  },
+});
+const seconds = Number(opts.seconds);
+const runs = Number(opts.runs);
+const warmup = Number(opts.warmup);
+const subscribers = Number(opts.subscribers);
+const windowSize = Number(opts.window);
+if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be in (0, 60]');
+if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
+if (!(warmup >= 0 && warmup <= 10)) throw new Error('--warmup must be in [0, 10] seconds (0: none)');
+if (!(subscribers >= 1 && subscribers <= 1000)) throw new Error('--subscribers must be 1..1000');
+if (!(windowSize >= 16 && windowSize <= 100_000)) throw new Error('--window must be 16..100000');
+const SCENARIOS: readonly Scenario[] = ['fanout', 'entitled'];
+const scenarios = opts.scenarios!.split(',').map((s) => {
+  const name = s.trim() as Scenario;
+  if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
+  return name;
+});
+const PROTOCOLS: readonly Protocol[] = ['mqtt', 'native'];
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Summary {
+  median: LoadResult;
+  min: number;
+  max: number;
+  runs: LoadResult[];
+}
+
+function summarise(results: LoadResult[]): Summary {
+  const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!.deliveriesPerSec, max: sorted.at(-1)!.deliveriesPerSec, runs: results };
+}
+
+function pinSelf(core: number): boolean {
+  return spawnSync('taskset', ['-pc', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<void> {
+  const pinned = pinSelf(1);
+  const policy = scenario7Policy(subscribers);
+  const broker = await startBrokerProcess({
+    cpu: pinned ? 0 : null,
+    mqttListenerOptions: {},
+    config: { security: { authentication: { module: 'allow-any', options: {} }, entitlement: { module: 'policy', options: { policy } } } },
+  });
+  const target = { nativeUrl: broker.url, mqttPort: broker.mqttPort!, brokerCpuMs: broker.cpuMs };
+  process.stderr.write(`Warden ${packageVersion()} (pid ${broker.pid}): native ${broker.url}, MQTT 127.0.0.1:${broker.mqttPort}\n`);
+  const results = new Map<string, LoadResult[]>();
+  const key = (s: Scenario, p: Protocol): string => `${s}/${p}`;
+  let seq = 0;
+  const once = async (s: Scenario, p: Protocol, secs: number): Promise<LoadResult> => {
+    const result = await runScenario7(s, p, target, { subscribers, seconds: secs, window: windowSize, runId: `s7-${process.pid}-${seq++}` });
+    if (result.missing > 0) process.stderr.write(`  warning: ${s} over ${p}: ${result.missing} deliveries missing after the drain\n`);
+    if (result.unreadableStamps > 0) process.stderr.write(`  warning: ${s} over ${p}: ${result.unreadableStamps} stamps unreadable\n`);
+    await settle(300); // closed connections reaped before the next run
+    return result;
+  };
+  try {
+    if (warmup > 0) {
+      for (const s of scenarios) for (const p of PROTOCOLS) await once(s, p, warmup);
+      process.stderr.write(`warm-up done (${warmup} s of each)\n`);
+    }
+    for (let r = 0; r < runs; r++) {
+      for (const s of scenarios) {
+        // Alternate which protocol goes first, so neither always follows the other's garbage.
+        const order = r % 2 === 0 ? PROTOCOLS : [...PROTOCOLS].reverse();
+        for (const p of order) {
+          const result = await once(s, p, seconds);
+          results.set(key(s, p), [...(results.get(key(s, p)) ?? []), result]);
+          process.stderr.write(
+            `  run ${r + 1}/${runs} ${s} over ${p}: ${fmt(result.deliveriesPerSec)} deliveries/s, p50 ${result.p50Ms.toFixed(2)} ms, ` +
+              `p99 ${result.p99Ms.toFixed(2)} ms, broker CPU ${result.brokerCpuPct.toFixed(0)}%, generator CPU ${result.generatorCpuPct.toFixed(0)}%\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    await broker.stop();
+  }
+
+  const summaries = new Map<string, Summary>([...results].map(([k, v]) => [k, summarise(v)]));
+  const label: Record<Scenario, string> = { fanout: '1, fan-out', entitled: '4, entitled fan-out' };
+  // Which core limited each row: the generator (then the figure is a lower bound), the broker, or
+  // neither (the window's round trips, or other processes taking the cores' time).
+  const saturated: string[] = [];
+  const limit = (x: Summary): string => {
+    if (x.runs.some((run) => run.generatorCpuPct >= GENERATOR_SATURATED_PCT)) return 'generator (!)';
+    return x.median.brokerCpuPct >= GENERATOR_SATURATED_PCT ? 'broker' : 'neither';
+  };
+  const rows: string[][] = [];
+  for (const s of scenarios) {
+    for (const p of PROTOCOLS) {
+      const x = summaries.get(key(s, p))!;
+      const m = x.median;
+      const bound = limit(x);
+      if (bound !== 'broker' && bound !== 'neither') saturated.push(`${label[s]} over ${p}`);
+      const mqtt = summaries.get(key(s, 'mqtt'))!.median.deliveriesPerSec;
+      rows.push([
+        label[s],
+        p === 'mqtt' ? 'MQTT 3.1.1 (TCP)' : 'native (WS, msgpack)',
+        fmt(m.deliveriesPerSec),
+        `${fmt(x.min)} - ${fmt(x.max)}`,
+        `${m.p50Ms.toFixed(2)} / ${m.p99Ms.toFixed(2)}`,
+        m.brokerCpuPct.toFixed(0),
+        (((m.brokerCpuPct / 100) * 1e6) / m.deliveriesPerSec).toFixed(2),
+        m.generatorCpuPct.toFixed(0),
+        bound,
+        p === 'native' ? `${(m.deliveriesPerSec / mqtt).toFixed(2)}x` : '',
+      ]);
+    }
+  }
+  const pinning = pinned ? 'broker on core 0, generator on core 1 (taskset)' : 'not pinned (no taskset)';
+  const trade = tradeSizes();
+  process.stdout.write(
+    `\nScenario 7, native protocol (SDK wire format) vs raw MQTT: 1 publisher -> ${subscribers} subscribers, one topic, QoS 0 / plain publish, ` +
+      `window ${windowSize} messages; scenario 1: ${FANOUT_PAYLOAD_BYTES}-byte opaque payload; scenario 4: the trade ` +
+      `(${trade.json} bytes as JSON, ${trade.msgpack} as msgpack), grant filter + select list per subscriber ` +
+      `(one Warden process, median of ${runs} x ${seconds} s; ${pinning})\n` +
+      formatTable(
+        ['scenario', 'protocol', 'deliveries/s (median)', 'min - max', 'p50 / p99 ms', 'broker CPU %', 'broker CPU µs / delivery', 'gen CPU %', 'limit', 'native ÷ MQTT'],
+        rows,
+      ) +
+      '\n',
+  );
+  process.stdout.write(
+    saturated.length > 0
+      ? `(!) the generator reached ${GENERATOR_SATURATED_PCT}% of its core in some run of: ${saturated.join('; ')}. ` +
+          'There the generator, not the broker, may be the limit: read those figures as lower bounds.\n'
+      : `The generator stayed below ${GENERATOR_SATURATED_PCT}% of its core in every run: it was not the limit.\n`,
+  );
+  if (rows.some((r) => r[8] === 'neither')) {
+    process.stdout.write(
+      `"neither": the broker was also below ${GENERATOR_SATURATED_PCT}% of its core; the window's round trips or other processes ` +
+        'on the machine held it back (compare "broker CPU µs / delivery", which does not depend on how busy the core was).\n',
+    );
+  }
+
+  mkdirSync(dirname(opts.out!), { recursive: true });
+  const report = {
+    benchmark: 'sdk-vs-mqtt',
+    scenario: 7,
+    date: new Date().toISOString(),
+    node: process.version,
+    warden: packageVersion(),
+    params: { seconds, runs, warmup, subscribers, window: windowSize, pinned, fanoutPayloadBytes: FANOUT_PAYLOAD_BYTES, trade: STAMPED_TRADE, tradeBytes: trade, entitledTopic: ENTITLED_TOPIC },
+    policyExample: { entitled: entitledPolicy('entitled', 1).groups },
+    generatorSaturatedPct: GENERATOR_SATURATED_PCT,
+    generatorSaturated: saturated,
+    results: Object.fromEntries(
+      scenarios.map((s) => [
+        s,
+        {
+          nativeOverMqtt: summaries.get(key(s, 'native'))!.median.deliveriesPerSec / summaries.get(key(s, 'mqtt'))!.median.deliveriesPerSec,
+          mqtt: summaries.get(key(s, 'mqtt')),
+          native: summaries.get(key(s, 'native')),
+        },
+      ]),
+    ),
+  };
+  writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`JSON written to ${resolve(opts.out!)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
