@@ -4,6 +4,7 @@
 // itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
 //
 //   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes]
+//                          [--scenarios fanout,topics,qos1,storm]
 //                          [--storm-clients 5000] [--storm-concurrency 200] [--users-clients 200]
 //                          [--users-concurrency 16]
 //                          [--out bench/results/peers.json]
@@ -50,6 +51,7 @@ const { values: opts } = parseArgs({
     'users-clients': { type: 'string', default: '200' },
     'users-concurrency': { type: 'string', default: '16' },
     peers: { type: 'string', default: 'warden,mosquitto,nats,aedes' },
+    scenarios: { type: 'string', default: 'fanout,topics,qos1,storm' },
     out: { type: 'string', default: 'bench/results/peers.json' },
   },
 });
@@ -119,6 +121,12 @@ interface BrokerReport {
 
 const SCENARIOS = ['fanout', 'topics', 'qos1'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+const requested = opts.scenarios!.split(',').map((s) => s.trim());
+for (const name of requested) {
+  if (name !== 'storm' && !(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}; known: ${[...SCENARIOS, 'storm'].join(', ')}`);
+}
+const chosenScenarios = SCENARIOS.filter((s) => requested.includes(s));
+const runStorms = requested.includes('storm');
 
 function summarise(results: RunWithCpu[]): ScenarioSummary {
   const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
@@ -184,7 +192,7 @@ async function main(): Promise<void> {
   // Warden with the `users` module (one user; every storm client logs on as it), storm only.
   const runs_: { spec: PeerSpec; scenarios: readonly Scenario[]; stormClients: number; concurrency: number }[] = chosen.map((spec) => ({
     spec,
-    scenarios: SCENARIOS,
+    scenarios: chosenScenarios,
     stormClients,
     concurrency: stormConcurrency,
   }));
@@ -197,6 +205,7 @@ async function main(): Promise<void> {
     runs_.splice(runs_.findIndex((r) => r.spec === warden) + 1, 0, { spec: usersSpec, scenarios: [], stormClients: usersClients, concurrency: usersConcurrency });
   }
   for (const { spec, scenarios, stormClients: clients, concurrency } of runs_) {
+    if (scenarios.length === 0 && !runStorms) continue;
     const reason = spec.missing();
     if (reason !== null) {
       process.stderr.write(`${spec.name}: skipped, ${reason}\n`);
@@ -231,6 +240,7 @@ async function main(): Promise<void> {
     }
     // The storm runs each on a freshly started broker, so that "RSS before" is an idle broker's
     // and not one still holding the previous scenario's (or storm's) buffers and garbage.
+    if (!runStorms) continue;
     try {
       const results: StormResult[] = [];
       for (let r = 0; r < runs; r++) {

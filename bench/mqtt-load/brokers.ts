@@ -158,7 +158,9 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
           ],
         }),
       );
-      const child = spawnPinned(cpu, process.execPath, [CLI, '--config', config]);
+      // WARDEN_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the broker.
+      const nodeArgs = (process.env.WARDEN_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+      const child = spawnPinned(cpu, process.execPath, [...nodeArgs, CLI, '--config', config]);
       const url = await waitForLine(child, name, (line) => {
         try {
           const entry = JSON.parse(line) as { msg?: string; url?: string };

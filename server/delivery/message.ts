@@ -7,6 +7,7 @@ import type { CompiledSelect } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { BrokerStats } from '../stats.js';
 import type { PublishProperties } from '../mqtt/publish-properties.js';
+import type { OutgoingPublish } from '../mqtt/outbound.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
 import { Payload } from './payload.js';
 
@@ -32,6 +33,11 @@ export class Message {
   private mqttBytes: Buffer | null = null;
   /** Projection -> its MQTT payload; created on the first projected MQTT delivery. */
   private mqttProjected: Map<CompiledSelect, Buffer> | null = null;
+  /** The PUBLISHes MQTT receivers without subscription ids share, one per variant (mqtt/outgoing-publish-for.ts). */
+  sharedPublishes: OutgoingPublish[] | null = null;
+  /** The publisher's own QoS 0 PUBLISH bytes, when receivers of its flavour can get them unchanged. */
+  private forwardBytes: Buffer | null = null;
+  private forwardV5 = false;
 
   constructor(
     readonly topic: string,
@@ -48,6 +54,17 @@ export class Message {
     /** MQTT 5 properties passed on to MQTT 5 receivers (expiry, user properties, content type, response topic...), or null. */
     readonly mqttProperties: PublishProperties | null = null,
   ) {}
+
+  /** Keep the publisher's packet (mqtt/publish-decoder.ts, forwardableBytes) for plain QoS 0 deliveries. */
+  forwardPublishBytes(bytes: Buffer, v5: boolean): void {
+    this.forwardBytes = bytes;
+    this.forwardV5 = v5;
+  }
+
+  /** The publisher's own PUBLISH if it is exactly what a QoS 0, non-retained, unprojected delivery to a `v5` receiver is. */
+  forwardedPublish(v5: boolean): Buffer | null {
+    return this.forwardV5 === v5 ? this.forwardBytes : null;
+  }
 
   /**
    * The payload for MQTT receivers: raw bytes as they are, any other value as its JSON text in

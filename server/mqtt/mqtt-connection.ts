@@ -1,8 +1,12 @@
 // The MQTT codec side of one connection: bytes from the transport (TCP chunks or WebSocket binary
-// frames) through one mqtt-packet parser to whole packets, the packet size limit, the keepalive
-// timer, and packets out through mqtt-packet's generator. Knows nothing of sessions or security.
+// frames) split into whole packets (PacketFramer), plain PUBLISHes and acknowledgements decoded on
+// the fast path and every other packet by the shared mqtt-packet parser, the packet size limit, the keepalive timer, and
+// packets out through mqtt-packet's generator. Knows nothing of sessions or security.
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
+import { PacketFramer, type FrameSink } from './packet-framer.js';
+import { decodePlainAck, decodePlainPublish } from './publish-decoder.js';
+import { sharedParser, type ParseSettings } from './shared-parser.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -17,18 +21,23 @@ export interface MqttPacketSink {
   onClose(): void;
 }
 
-type Parser = ReturnType<typeof mqttPacket.parser>;
-
 /** Fixed header size for a remaining length (1 type byte + 1..4 length bytes). */
 function wholePacketSize(remaining: number): number {
   return remaining + 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4);
 }
 
-export class MqttConnection implements TransportHandler {
-  private readonly parser: Parser;
+const PUBLISH_TYPE = 3;
+
+// mqtt-packet otherwise builds, on its first generate(), a cache of 65,536 two-byte buffers (about
+// 6 MiB of heap) to save one tiny allocation per packet id; the hot packets are encoded here.
+(mqttPacket.writeToStream as unknown as { cacheNumbers: boolean }).cacheNumbers = false;
+
+export class MqttConnection implements TransportHandler, FrameSink {
+  private readonly framer = new PacketFramer(this);
   private sink: MqttPacketSink | null = null;
   private version: ProtocolVersion = 4;
   private readonly generateOptions: { protocolVersion: ProtocolVersion } = { protocolVersion: 4 };
+  private readonly parseSettings: ParseSettings = { protocolVersion: 4 };
   private keepAliveTimer: NodeJS.Timeout | null = null;
   /** Set once input is refused: nothing more is parsed. */
   private stopped = false;
@@ -38,9 +47,6 @@ export class MqttConnection implements TransportHandler {
     readonly transport: TransportConnection,
     private readonly maxPacketBytes: number,
   ) {
-    this.parser = mqttPacket.parser({});
-    this.parser.on('packet', onParserPacket.bind(this));
-    this.parser.on('error', onParserError.bind(this));
   }
 
   get remoteAddress(): string {
@@ -59,7 +65,7 @@ export class MqttConnection implements TransportHandler {
   setProtocolVersion(version: ProtocolVersion): void {
     this.version = version;
     this.generateOptions.protocolVersion = version;
-    (this.parser as unknown as { settings: { protocolVersion?: number } }).settings.protocolVersion = version;
+    this.parseSettings.protocolVersion = version;
   }
 
   /** [MQTT-3.1.2-24] close after 1.5 x keepalive seconds without a packet; 0 disables. */
@@ -76,12 +82,36 @@ export class MqttConnection implements TransportHandler {
   onMessage(data: Buffer, _isBinary: boolean): void {
     if (this.stopped) return;
     this.keepAliveTimer?.refresh();
-    this.parser.parse(data);
-    // A packet whose header announced more than the limit is refused before its body is buffered.
-    const announced = (this.parser as unknown as { packet: { length: number } }).packet.length;
-    if (!this.stopped && announced >= 0 && wholePacketSize(announced) > this.maxPacketBytes) {
-      this.fault('too-large', `a packet of ${wholePacketSize(announced)} bytes; the limit is ${this.maxPacketBytes}`);
+    this.framer.push(data);
+  }
+
+  // ---- framing (FrameSink) -------------------------------------------------------------------
+
+  /** A packet whose header announces more than the limit is refused before its body is buffered. */
+  onAnnounced(wholeBytes: number): boolean {
+    if (this.stopped) return false;
+    if (wholeBytes <= this.maxPacketBytes) return true;
+    this.fault('too-large', `a packet of ${wholeBytes} bytes; the limit is ${this.maxPacketBytes}`);
+    return false;
+  }
+
+  onFrame(buf: Buffer, start: number, end: number, bodyStart: number): boolean {
+    const v5 = this.version === 5;
+    const type = buf[start]! >> 4;
+    const fast = type === PUBLISH_TYPE ? decodePlainPublish(buf, start, end, bodyStart, v5) : type >= 4 && type <= 7 ? decodePlainAck(buf, start, end, v5) : null;
+    const packet = fast ?? sharedParser.parse(buf.subarray(start, end), this.parseSettings);
+    if (packet instanceof Error) {
+      this.parseFailed(packet);
+      return false;
     }
+    // A v3 bridge's CONNECT changes how its SUBSCRIBE options parse.
+    if (packet.cmd === 'connect' && (packet as { bridgeMode?: boolean }).bridgeMode === true) this.parseSettings.bridgeMode = true;
+    this.packetArrived(packet);
+    return !this.stopped;
+  }
+
+  onMalformedLength(_rest: Buffer): void {
+    this.fault('malformed', 'Invalid variable byte integer: the Remaining Length is longer than 4 bytes');
   }
 
   onClose(_code: number, _reason: string): void {
@@ -155,15 +185,6 @@ export class MqttConnection implements TransportHandler {
   resume(): void {
     this.transport.resume();
   }
-}
-
-// Module-level listeners bound once per connection (no per-packet closures).
-function onParserPacket(this: MqttConnection, packet: Packet): void {
-  this.packetArrived(packet);
-}
-
-function onParserError(this: MqttConnection, err: Error): void {
-  this.parseFailed(err);
 }
 
 function onKeepAliveExpired(connection: MqttConnection): void {

@@ -33,6 +33,10 @@ import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, type WillMessage } from './will-message.js';
 
+const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
+const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
+const NO_IDS: ReadonlySet<number> = new Set();
+
 /** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
 export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
 
@@ -70,13 +74,13 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   pendingAuth: PendingEnhancedAuth | null = null;
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
   private resumed: StoredSession | null = null;
-  readonly subscriptions = new Map<string, SubscriptionHandle<SubscriptionEntry>>();
-  /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
-  readonly sharedSubscriptions = new Map<string, SharedMembership>();
+  // The collections below are made on first write: an idle connection holds none (memory per
+  // connection is a benchmark target). Read through the getters, write through own*().
+  private subscriptionMap: Map<string, SubscriptionHandle<SubscriptionEntry>> | null = null;
+  private sharedMap: Map<string, SharedMembership> | null = null;
+  private qos2Ids: Set<number> | null = null;
   /** Subscription ids for SubscriptionEntry (unique per session). */
   nextSid = 1;
-  /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
-  readonly incomingQos2 = new Set<number>();
   /** v5 topic aliases this client set in its PUBLISH packets. */
   readonly topicAliases: InboundTopicAliases;
   readonly writeDecisions: WriteDecisionCache;
@@ -102,6 +106,32 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.inbound = new OrderedInbound<Packet | InboundFault>(connection, (item) => this.handleInbound(item), () => this.state !== 'closing' && this.state !== 'closed');
     connection.attach(this);
     this.armConnectTimer();
+  }
+
+  get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
+    return this.subscriptionMap ?? NO_SUBSCRIPTIONS;
+  }
+
+  ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
+    return (this.subscriptionMap ??= new Map());
+  }
+
+  /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
+  get sharedSubscriptions(): ReadonlyMap<string, SharedMembership> {
+    return this.sharedMap ?? NO_SHARED;
+  }
+
+  ownSharedSubscriptions(): Map<string, SharedMembership> {
+    return (this.sharedMap ??= new Map());
+  }
+
+  /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
+  get incomingQos2(): ReadonlySet<number> {
+    return this.qos2Ids ?? NO_IDS;
+  }
+
+  ownIncomingQos2(): Set<number> {
+    return (this.qos2Ids ??= new Set());
   }
 
   /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
@@ -329,9 +359,9 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.released = true;
     if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
-    this.subscriptions.clear();
+    this.subscriptionMap = null;
     for (const membership of this.sharedSubscriptions.values()) this.ctx.sharedGroups.leave(membership);
-    this.sharedSubscriptions.clear();
+    this.sharedMap = null;
     this.held.clear();
     this.outbound.clear();
     this.inbound.clear();
@@ -364,10 +394,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   adopt(stored: StoredSession): void {
     for (const subscription of stored.storedSubscriptions) {
       const entry = new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options);
-      if (subscription.shared === null) this.subscriptions.set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
-      else this.sharedSubscriptions.set(subscription.filter, this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry));
+      if (subscription.shared === null) this.ownSubscriptions().set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
+      else this.ownSharedSubscriptions().set(subscription.filter, this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry));
     }
-    for (const id of stored.incomingQos2) this.incomingQos2.add(id);
+    if (stored.incomingQos2.size > 0) this.qos2Ids = new Set(stored.incomingQos2);
     stored.dispose();
     this.resumed = stored;
   }

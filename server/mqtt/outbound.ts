@@ -2,16 +2,25 @@
 // Maximum), the QoS 2 handshake from the sender's side (PUBLISH -> PUBREC -> PUBREL -> PUBCOMP),
 // a bounded queue behind the window, the client's Maximum Packet Size (v5), and the send-queue
 // bound (slow consumer).
-import type { IPublishPacket, Packet } from 'mqtt-packet';
+import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 import type { BrokerStats } from '../stats.js';
+import type { Message } from '../delivery/message.js';
 import type { MqttConnection } from './mqtt-connection.js';
 import { ReasonCodes } from './reason-codes.js';
 import type { PublishProperties } from './publish-properties.js';
+import { encodePublish } from './publish-encoder.js';
 
 export type DeliveredQos = 0 | 1 | 2;
 
-/** One message for this client, with its effective QoS and the v5 subscription identifiers that matched. */
+/**
+ * One message for a client, with its effective QoS and the v5 subscription identifiers that
+ * matched. Immutable: receivers that get the same variant of a message share one (see
+ * outgoing-publish-for.ts), and with it the encoded QoS 0 packet.
+ */
 export class OutgoingPublish {
+  private qos0V4: Buffer | null = null;
+  private qos0V5: Buffer | null = null;
+
   constructor(
     readonly topic: string,
     readonly payload: Buffer,
@@ -26,6 +35,27 @@ export class OutgoingPublish {
   isExpired(now: number): boolean {
     return this.properties !== null && this.properties.isExpired(now);
   }
+
+  /** Take the publisher's own packet bytes where they are exactly this PUBLISH (Message.forwardedPublish). */
+  forwardFrom(message: Message): void {
+    this.qos0V4 = message.forwardedPublish(false);
+    this.qos0V5 = message.forwardedPublish(true);
+  }
+
+  /** The QoS 0 PUBLISH, encoded once per protocol flavour (v5 adds properties); not cached while a remaining expiry must be computed per send. */
+  qos0Packet(v5: boolean): Buffer {
+    if (!v5) return (this.qos0V4 ??= encodeOutgoing(this, false, undefined, false));
+    if (this.properties !== null && this.properties.expiresAt !== null) return encodeOutgoing(this, true, undefined, false);
+    return (this.qos0V5 ??= encodeOutgoing(this, true, undefined, false));
+  }
+}
+
+const V5_OPTIONS = { protocolVersion: 5 } as const;
+
+/** The PUBLISH for `out` under `messageId` (undefined at QoS 0); properties only for v5 receivers. */
+function encodeOutgoing(out: OutgoingPublish, v5: boolean, messageId: number | undefined, dup: boolean): Buffer {
+  if (!v5 || (out.subscriptionIds === null && out.properties === null)) return encodePublish(out.topic, out.payload, out.qos, messageId, dup, out.retain, v5);
+  return mqttPacket.generate({ cmd: 'publish', topic: out.topic, payload: out.payload, qos: out.qos, dup, retain: out.retain, messageId, ...v5Properties(out) }, V5_OPTIONS);
 }
 
 /**
@@ -38,13 +68,16 @@ export class InflightPublish {
   constructor(readonly out: OutgoingPublish) {}
 }
 
+/** Shared by every Outbound until its first QoS 1/2 publish (most idle connections never have one); never written. */
+const NO_INFLIGHT: ReadonlyMap<number, InflightPublish> = new Map();
+
 export class Outbound {
   /** The client's Receive Maximum (v5), else 65535: QoS 1 and 2 publishes unfinished at once. */
   receiveMaximum = 65_535;
   /** The client's Maximum Packet Size (v5); larger packets are skipped and counted. */
   maxPacketBytes = Number.POSITIVE_INFINITY;
-  /** Packet id -> the publish sent under it, in sending order, until done (kept for redelivery). */
-  private readonly inflight = new Map<number, InflightPublish>();
+  /** Packet id -> the publish sent under it, in sending order, until done (kept for redelivery). Empty until the first QoS 1/2 publish. */
+  private inflight: ReadonlyMap<number, InflightPublish> = NO_INFLIGHT;
   private nextId = 1;
   private queue: OutgoingPublish[] = [];
   private head = 0;
@@ -107,7 +140,7 @@ export class Outbound {
   }
 
   private finish(id: number): void {
-    this.inflight.delete(id);
+    this.window().delete(id);
     const now = Date.now();
     while (this.head < this.queue.length && this.inflight.size < this.receiveMaximum) {
       const next = this.queue[this.head++]!;
@@ -123,24 +156,20 @@ export class Outbound {
   }
 
   private transmit(out: OutgoingPublish, resendId?: number): void {
-    const messageId = out.qos === 0 ? undefined : (resendId ?? this.allocateId());
-    const packet: Packet = {
-      cmd: 'publish',
-      topic: out.topic,
-      payload: out.payload,
-      qos: out.qos,
+    const v5 = this.connection.protocolVersion === 5;
+    let bytes: Buffer;
+    let messageId: number | undefined;
+    if (out.qos === 0) bytes = out.qos0Packet(v5);
+    else {
+      messageId = resendId ?? this.allocateId();
+      this.window().set(messageId, new InflightPublish(out));
       // [MQTT-3.3.1-1] a redelivery of an unacknowledged publish has DUP set.
-      dup: resendId !== undefined,
-      retain: out.retain,
-      messageId,
-      ...(this.connection.protocolVersion === 5 ? v5Properties(out) : {}),
-    };
-    if (messageId !== undefined) this.inflight.set(messageId, new InflightPublish(out));
-    const bytes = this.connection.encode(packet);
+      bytes = encodeOutgoing(out, v5, messageId, resendId !== undefined);
+    }
     if (bytes.length > this.maxPacketBytes) {
       // v5 [MQTT-3.1.2-25]: never send a packet larger than the client's maximum; it is discarded.
       this.stats.mqttPacketsTooLargeForClient++;
-      if (messageId !== undefined) this.inflight.delete(messageId);
+      if (messageId !== undefined) this.window().delete(messageId);
       return;
     }
     this.connection.sendEncoded(bytes);
@@ -174,7 +203,7 @@ export class Outbound {
       else {
         const again = new InflightPublish(entry.out);
         again.released = true;
-        this.inflight.set(id, again);
+        this.window().set(id, again);
         this.connection.send({ cmd: 'pubrel', messageId: id });
       }
     }
@@ -185,7 +214,13 @@ export class Outbound {
     this.queue = [];
     this.head = 0;
     this.queuedBytes = 0;
-    this.inflight.clear();
+    this.inflight = NO_INFLIGHT;
+  }
+
+  /** The in-flight map, made on the first write. */
+  private window(): Map<number, InflightPublish> {
+    if (this.inflight === NO_INFLIGHT) this.inflight = new Map();
+    return this.inflight as Map<number, InflightPublish>;
   }
 }
 

@@ -23,5 +23,15 @@ export function outgoingPublishFor(message: Message, entries: readonly Subscript
   if (qos === -1) return null;
   const effective = message.qos < qos ? message.qos : qos;
   const payload = projection === null ? message.mqttPayload() : message.mqttProjectedPayload(projection);
-  return new OutgoingPublish(message.topic, payload, effective, ids, retain, message.mqttProperties);
+  if (ids !== null) return new OutgoingPublish(message.topic, payload, effective, ids, retain, message.mqttProperties);
+  // Receivers without subscription ids share one OutgoingPublish per variant (and its encoded packet).
+  const shared = (message.sharedPublishes ??= []);
+  for (let i = 0; i < shared.length; i++) {
+    const out = shared[i]!;
+    if (out.qos === effective && out.retain === retain && out.payload === payload) return out;
+  }
+  const out = new OutgoingPublish(message.topic, payload, effective, null, retain, message.mqttProperties);
+  if (effective === 0 && !retain && projection === null) out.forwardFrom(message);
+  shared.push(out);
+  return out;
 }

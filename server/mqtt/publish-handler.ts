@@ -14,6 +14,7 @@ import { ReasonCodes } from './reason-codes.js';
 import { problem } from './problem-information.js';
 import { PublishProperties } from './publish-properties.js';
 import { AliasRefusal } from './topic-aliases.js';
+import { forwardableBytes } from './publish-decoder.js';
 
 export function handlePublish(session: MqttSession, packet: IPublishPacket): void | Promise<void> {
   const topic = session.topicAliases.resolve(packet);
@@ -45,6 +46,8 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
+  const wire = forwardableBytes(packet);
+  if (wire !== null) message.forwardPublishBytes(wire, session.isV5);
   if (decision !== ALLOW_ALL) {
     const verdict = checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err));
     if (verdict !== 'allowed') return refuse(session, packet, verdict === 'unavailable' ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
@@ -58,7 +61,7 @@ function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: n
   if (packet.qos === 1) {
     session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode) } : { cmd: 'puback', messageId: packet.messageId! });
   } else if (packet.qos === 2) {
-    if (reasonCode < 0x80) session.incomingQos2.add(packet.messageId!);
+    if (reasonCode < 0x80) session.ownIncomingQos2().add(packet.messageId!);
     session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode) } : { cmd: 'pubrec', messageId: packet.messageId! });
   }
 }
@@ -73,7 +76,7 @@ function refuse(session: MqttSession, packet: IPublishPacket, reasonCode: number
 }
 
 export function handlePubrel(session: MqttSession, packet: IPubrelPacket): void {
-  const known = session.incomingQos2.delete(packet.messageId!);
+  const known = session.incomingQos2.has(packet.messageId!) && session.ownIncomingQos2().delete(packet.messageId!);
   const v5 = session.isV5;
   if (v5) session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND });
   else session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId! });

@@ -107,7 +107,7 @@ function add(session: MqttSession, request: SubscribeRequest, index: number, wis
   const old = session.subscriptions.get(filter);
   if (old !== undefined) engine.remove(old);
   const entry = new SubscriptionEntry(session, session.nextSid++, null, null, options);
-  session.subscriptions.set(filter, engine.add(pattern, entry));
+  session.ownSubscriptions().set(filter, engine.add(pattern, entry));
   request.granted[index] = new GrantedSubscription(filter, entry, pattern, handling, old !== undefined);
   return options.qos;
 }
@@ -118,7 +118,7 @@ function addShared(session: MqttSession, filter: string, shared: SharedFilter, p
   const old = session.sharedSubscriptions.get(filter);
   if (old !== undefined) groups.leave(old);
   const entry = new SubscriptionEntry(session, session.nextSid++, null, null, options);
-  session.sharedSubscriptions.set(filter, groups.join(shared, pattern, entry));
+  session.ownSharedSubscriptions().set(filter, groups.join(shared, pattern, entry));
   return options.qos;
 }
 
@@ -139,12 +139,12 @@ export function handleUnsubscribe(session: MqttSession, packet: IUnsubscribePack
     const handle = session.subscriptions.get(filter);
     const membership = session.sharedSubscriptions.get(filter);
     if (membership !== undefined) {
-      session.sharedSubscriptions.delete(filter);
+      session.ownSharedSubscriptions().delete(filter);
       session.ctx.sharedGroups.leave(membership);
       codes.push(ReasonCodes.SUCCESS);
     } else if (handle === undefined) codes.push(ReasonCodes.NO_SUBSCRIPTION_EXISTED);
     else {
-      session.subscriptions.delete(filter);
+      session.ownSubscriptions().delete(filter);
       session.ctx.engine.remove(handle);
       codes.push(ReasonCodes.SUCCESS);
     }

@@ -13,7 +13,8 @@ export class AliasRefusal {
 }
 
 export class InboundTopicAliases {
-  private readonly topics = new Map<number, string>();
+  /** Created on the first alias: most clients never use one. */
+  private topics: Map<number, string> | null = null;
 
   constructor(private readonly maximum: number) {}
 
@@ -24,10 +25,10 @@ export class InboundTopicAliases {
     // [MQTT-3.3.2-8, 3.3.2-9] 0, or above the maximum we advertised.
     if (alias === 0 || alias > this.maximum) return new AliasRefusal(ReasonCodes.TOPIC_ALIAS_INVALID, `topic alias ${alias} outside 1..${this.maximum}`);
     if (packet.topic !== '') {
-      this.topics.set(alias, packet.topic);
+      (this.topics ??= new Map()).set(alias, packet.topic);
       return packet.topic;
     }
-    const known = this.topics.get(alias);
+    const known = this.topics?.get(alias);
     if (known === undefined) return new AliasRefusal(ReasonCodes.PROTOCOL_ERROR, `topic alias ${alias} has no topic yet`);
     return known;
   }

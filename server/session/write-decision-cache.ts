@@ -9,7 +9,8 @@ import type { EntitlementService } from '../security/entitlement-service.js';
 const MAX_TOPICS = 1024;
 
 export class WriteDecisionCache {
-  private readonly byTopic = new Map<string, Decision>();
+  /** Created on the first publish: many connections only subscribe. */
+  private byTopic: Map<string, Decision> | null = null;
   private generation: number;
 
   constructor(private readonly service: EntitlementService) {
@@ -18,10 +19,10 @@ export class WriteDecisionCache {
 
   get(user: string, topic: string): Decision | Promise<Decision> {
     if (this.generation !== this.service.generation) {
-      this.byTopic.clear();
+      this.byTopic?.clear();
       this.generation = this.service.generation;
     }
-    const known = this.byTopic.get(topic);
+    const known = this.byTopic?.get(topic);
     if (known !== undefined) return known;
     const answer = this.service.check(user, 'write', 'topic', topic);
     if (isPromiseLike(answer)) return answer.then((decision) => this.remember(topic, decision));
@@ -31,8 +32,9 @@ export class WriteDecisionCache {
   private remember(topic: string, decision: Decision): Decision {
     // Failures are retried; answers while entitlements are disabled are not kept (seed 003).
     if (decision.failed || !this.service.enabled) return decision;
-    if (this.byTopic.size >= MAX_TOPICS) this.byTopic.clear();
-    this.byTopic.set(topic, decision);
+    const byTopic = (this.byTopic ??= new Map());
+    if (byTopic.size >= MAX_TOPICS) byTopic.clear();
+    byTopic.set(topic, decision);
     return decision;
   }
 }

@@ -1,15 +1,16 @@
 // Adapts one TCP socket to TransportConnection for a byte-stream protocol (MQTT): whole packets
-// down, raw chunks up (the protocol's parser reassembles them). Writes are corked per tick.
+// down, raw chunks up (the protocol's parser reassembles them). Writes are batched per tick.
 import type { Socket } from 'node:net';
 import type { TransportConnection, TransportHandler } from './transport.js';
-import type { Corked, TickBatcher } from './tick-batcher.js';
+import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
 import { CloseTimer } from './close-timer.js';
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
 
-export class TcpConnection implements TransportConnection, Corked {
-  corked = false;
+export class TcpConnection implements TransportConnection, Batched {
+  batched = false;
+  private readonly batch = new WriteBatch();
   readonly remoteAddress: string;
   readonly remotePort: number;
   private handler: TransportHandler | null = null;
@@ -42,17 +43,22 @@ export class TcpConnection implements TransportConnection, Corked {
   send(head: Buffer, tail: Buffer | null): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     this.batcher.hold(this);
-    this.socket.write(head);
-    if (tail !== null) this.socket.write(tail);
+    this.batch.add(head);
+    if (tail !== null) this.batch.add(tail);
+  }
+
+  flushBatch(): void {
+    this.batch.writeTo(this.socket);
   }
 
   bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.batch.bytes;
   }
 
   /** TCP has no close frame: flush what is queued, then end; destroy if the peer does not read. */
   close(_code: number, _reason: string): void {
     if (this.socket.destroyed) return;
+    this.flushBatch();
     this.socket.end();
     this.closing.arm();
   }
@@ -63,6 +69,7 @@ export class TcpConnection implements TransportConnection, Corked {
   }
 
   terminate(): void {
+    this.batch.discard();
     this.socket.destroy();
   }
 

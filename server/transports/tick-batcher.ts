@@ -1,22 +1,25 @@
-// Coalesces socket writes per tick: a socket is corked on its first write in a tick and uncorked
-// once, after the current I/O callback, so a burst of frames leaves in one writev. Measured with
-// ws on 100 sockets: one write per message ~105k deliveries/s, corked batches ~1.7M/s.
+// Coalesces socket writes per tick: a connection's first write in a tick registers it here, its
+// writes collect in a WriteBatch, and after the current I/O callback each registered connection
+// writes its batch with one socket.write. Measured with ws on 100 sockets: one write per message
+// ~105k deliveries/s, corked batches ~1.7M/s; one concatenated write per tick saves the per-write
+// stream bookkeeping (WriteReq, writev arrays) that corking still pays per chunk.
 import type { Socket } from 'node:net';
 
-export interface Corked {
-  readonly socket: Socket;
-  corked: boolean;
+export interface Batched {
+  /** Set while registered for this tick's flush. */
+  batched: boolean;
+  /** Write what collected during this tick. */
+  flushBatch(): void;
 }
 
 export class TickBatcher {
-  private pending: Corked[] = [];
+  private pending: Batched[] = [];
   private scheduled = false;
 
-  /** Cork `item.socket` until the end of this tick, if not already corked. */
-  hold(item: Corked): void {
-    if (item.corked) return;
-    item.corked = true;
-    item.socket.cork();
+  /** Register `item` for the end-of-tick flush, if not already registered. */
+  hold(item: Batched): void {
+    if (item.batched) return;
+    item.batched = true;
     this.pending.push(item);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -30,12 +33,40 @@ export class TickBatcher {
     this.pending = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      item.corked = false;
-      item.socket.uncork();
+      item.batched = false;
+      item.flushBatch();
     }
   }
 }
 
 function flushTickBatch(batcher: TickBatcher): void {
   batcher.flush();
+}
+
+/** Chunks queued for one socket during a tick, written as one buffer. */
+export class WriteBatch {
+  private chunks: Buffer[] = [];
+  /** Bytes queued and not yet handed to the socket. */
+  bytes = 0;
+
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  /** Hand everything queued to `socket` in one write (a copy only when there are several chunks). */
+  writeTo(socket: Socket): void {
+    const chunks = this.chunks;
+    if (chunks.length === 0) return;
+    const bytes = this.bytes;
+    this.chunks = [];
+    this.bytes = 0;
+    if (socket.destroyed || !socket.writable) return;
+    socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
+  }
+
+  discard(): void {
+    this.chunks = [];
+    this.bytes = 0;
+  }
 }

@@ -2,8 +2,8 @@
 import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import type { TransportConnection, TransportHandler } from './transport.js';
-import type { Corked, TickBatcher } from './tick-batcher.js';
-import { buildDataFrame } from './ws-frame.js';
+import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
+import { dataFrameHeader } from './ws-frame.js';
 import { CloseTimer } from './close-timer.js';
 
 /** How long a peer gets to answer our close frame before its socket is destroyed. */
@@ -15,8 +15,9 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-export class WsConnection implements TransportConnection, Corked {
-  corked = false;
+export class WsConnection implements TransportConnection, Batched {
+  batched = false;
+  private readonly batch = new WriteBatch();
   readonly remoteAddress: string;
   readonly remotePort: number;
   private alive = true;
@@ -49,15 +50,23 @@ export class WsConnection implements TransportConnection, Corked {
   send(head: Buffer, tail: Buffer | null): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.batcher.hold(this);
-    this.socket.write(buildDataFrame(this.binary, head, tail));
+    this.batch.add(dataFrameHeader(this.binary, head.length + (tail === null ? 0 : tail.length)));
+    this.batch.add(head);
+    if (tail !== null) this.batch.add(tail);
+  }
+
+  flushBatch(): void {
+    this.batch.writeTo(this.socket);
   }
 
   bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.bufferedAmount + this.batch.bytes;
   }
 
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.CLOSED) return;
+    // ws writes the close frame at once: the data frames batched this tick go first.
+    this.flushBatch();
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
     // A peer that stopped reading never answers the close frame: do not hold its buffers.
     this.closing.arm();
@@ -69,6 +78,7 @@ export class WsConnection implements TransportConnection, Corked {
   }
 
   terminate(): void {
+    this.batch.discard();
     this.ws.terminate();
   }
 
