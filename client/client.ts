@@ -49,6 +49,9 @@ const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
   ErrorCodes.SHUTTING_DOWN,
   ErrorCodes.INTERNAL,
   ErrorCodes.AUTHENTICATION_UNAVAILABLE,
+  // Admission limits: connections end and rate buckets refill, so a later attempt may be admitted.
+  ErrorCodes.CONNECTION_LIMIT,
+  ErrorCodes.RATE_LIMITED,
 ]);
 
 /** Opens a connection and logs on. Rejects if either fails (the first connect is not retried). */

@@ -174,8 +174,20 @@ export const ErrorCodes = {
   INVALID_SELECT: 'INVALID_SELECT',
   /** The published message does not match the publisher's write entitlement filter; it was delivered to no one. */
   CONTENT_NOT_ENTITLED: 'CONTENT_NOT_ENTITLED',
-  /** The connection already has the maximum number of subscriptions. */
+  /** The connection already has the maximum number of subscriptions (the listener's, or its resource-limit group's). */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** Admission: the user is not in the broker's allowed users. The logon is refused and the connection closed (4003). */
+  USER_NOT_ALLOWED: 'USER_NOT_ALLOWED',
+  /** Admission: the user may not connect from this remote address. The logon is refused and the connection closed (4003). */
+  HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
+  /** Admission: the broker's, this host's or this user's connection limit is reached; retry later. Closed with 4003. */
+  CONNECTION_LIMIT: 'CONNECTION_LIMIT',
+  /** Admission: too many connections from this host per second; retry later. The logon is refused and the connection closed (4003). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The published message is larger than the user's resource-limit group allows; it was delivered to no one. */
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  /** The connection has published to as many distinct topics this second as its resource-limit group allows; the publish was delivered to no one. */
+  TOO_MANY_PUBLISH_TOPICS: 'TOO_MANY_PUBLISH_TOPICS',
   /** The broker is shutting down. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** An unexpected broker-side failure; details are in the broker log, never on the wire. */
@@ -195,7 +207,7 @@ export const CloseCodes = {
   SLOW_CONSUMER: 4001,
   /** No logon within logonTimeoutMs. */
   LOGON_TIMEOUT: 4002,
-  /** The logon was refused; the error frame before the close says why. */
+  /** The logon was refused (authentication, entitlement or admission); the error frame before the close says why. */
   LOGON_FAILED: 4003,
   /** An administrator reset this user's entitlements; reconnect to get the current ones. */
   ENTITLEMENTS_RESET: 4004,

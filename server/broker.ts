@@ -37,6 +37,8 @@ interface Listener {
   dropAll(): number;
 }
 import { SecurityManager } from './security/security-manager.js';
+import { Admission } from './admission/admission.js';
+import type { Clock } from './admission/clock.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 
 export class Broker implements SessionContext, MqttContext {
@@ -49,6 +51,7 @@ export class Broker implements SessionContext, MqttContext {
   readonly delayedWills: DelayedWills;
   readonly persistentSessions: SessionStore;
   readonly sharedGroups: SharedGroups;
+  readonly admission: Admission;
   private readonly sessions = new Set<AnySession>();
   private readonly listeners: Listener[] = [];
   /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
@@ -66,6 +69,8 @@ export class Broker implements SessionContext, MqttContext {
     readonly log: Logger,
     /** Directory that relative module paths and module files resolve against (the config file's). */
     private readonly baseDir: string,
+    /** The clock of admission's rate limits (tests freeze it). */
+    clock: Clock = Date.now,
   ) {
     const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize } = config.topics;
     this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength };
@@ -76,6 +81,7 @@ export class Broker implements SessionContext, MqttContext {
     this.sharedGroups = new SharedGroups(this.engine, this.stats);
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
+    this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
   }
 
   newSessionId(): string {
@@ -100,10 +106,12 @@ export class Broker implements SessionContext, MqttContext {
       }
       const options = listenerConfig.options;
       const accept = (accepted: AcceptedConnection): TransportHandler => {
+        const refusal = this.admission.onAccept('native', accepted.connection.remoteAddress);
         const session = new NativeSession(accepted.connection, accepted.encoding, accepted.listenerName, options, listenerSecurity, this, (s) =>
           this.onSessionGone(s),
         );
         this.addSession(session);
+        if (refusal !== null) session.refuseAtAccept(refusal);
         return session;
       };
       const endpoint = this.endpoint(listenerConfig.host, listenerConfig.port);
@@ -129,8 +137,11 @@ export class Broker implements SessionContext, MqttContext {
   private mqttListener(config: MqttListenerConfig, security: ListenerSecurity, log: Logger): Listener {
     const { options, name } = config;
     const accept = (transport: TransportConnection): TransportHandler => {
+      const refusal = this.admission.onAccept('mqtt', transport.remoteAddress);
       const connection = new MqttConnection(transport, options.maxPacketBytes);
-      this.addSession(new MqttSession(connection, name, options, security, this, (s) => this.onSessionGone(s)));
+      const session = new MqttSession(connection, name, options, security, this, (s) => this.onSessionGone(s));
+      this.addSession(session);
+      if (refusal !== null) session.refuseAtAccept(refusal);
       return connection;
     };
     if (config.transport === 'tcp') return new TcpListener({ name, host: config.host, port: config.port, scheme: 'mqtt' }, accept, this.batcher, log);
@@ -165,6 +176,10 @@ export class Broker implements SessionContext, MqttContext {
     const previous = this.mqttClients.get(clientId);
     this.mqttClients.set(clientId, session);
     return previous === session ? undefined : previous;
+  }
+
+  clientSession(clientId: string): MqttSession | undefined {
+    return this.mqttClients.get(clientId);
   }
 
   releaseClientId(clientId: string, session: MqttSession): void {

@@ -5,12 +5,16 @@ import { Broker } from './broker.js';
 import { createLogger } from './log.js';
 import type { BoundListener } from './transports/ws-listener.js';
 import type { AdminActions } from './security/admin-actions.js';
+import type { Clock } from './admission/clock.js';
+import type { AdmissionCounts } from './admission/connection-counts.js';
 
 export interface StartBrokerOptions {
   /** A pino logger to use instead of one built from `log.level`. */
   logger?: Logger;
   /** Directory relative module paths (and their relative option files) resolve against. Default: the working directory. */
   baseDir?: string;
+  /** The clock admission's rate limits read (milliseconds). Default: Date.now; tests freeze it to count rather than time. */
+  clock?: Clock;
 }
 
 export interface BrokerHandle {
@@ -24,10 +28,19 @@ export interface BrokerHandle {
   stats(): Readonly<Record<string, number>>;
   /** Number of open client connections. */
   readonly connectionCount: number;
+  /** Admission control's counts (docs/admission.md). */
+  readonly admission: AdmissionView;
   /** Drop every client connection without a close handshake (clients see an abnormal close). */
   dropConnections(): number;
   /** Stop listening, send close frames, wait for clients (at most shutdown.graceMs), close modules. */
   close(): Promise<void>;
+}
+
+export interface AdmissionView {
+  /** Admitted connections now: in all, per user and per remote host. */
+  counts(): AdmissionCounts;
+  /** Resolves once at most `n` connections are admitted (at once if so already): to drain, or to wait for closes to be counted. */
+  whenAtMost(n: number): Promise<void>;
 }
 
 /**
@@ -37,7 +50,7 @@ export interface BrokerHandle {
 export async function startBroker(config: unknown = {}, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const resolved: WardenConfig = parseConfig(config, { dir: options.baseDir });
   const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name);
-  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd());
+  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.clock);
   const { listeners, admin } = await broker.start();
   return {
     listeners,
@@ -46,6 +59,10 @@ export async function startBroker(config: unknown = {}, options: StartBrokerOpti
     stats: () => broker.stats.snapshot(),
     get connectionCount() {
       return broker.connectionCount;
+    },
+    admission: {
+      counts: () => broker.admission.snapshot(),
+      whenAtMost: (n) => broker.admission.whenAtMost(n),
     },
     dropConnections: () => broker.dropConnections(),
     close: () => broker.close(),

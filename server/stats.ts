@@ -11,6 +11,24 @@ export class BrokerStats {
   slowConsumerDisconnects = 0;
   logonTimeouts = 0;
   logonFailures = 0;
+  /** Connections admitted and not yet ended (admission control counts them; docs/admission.md). */
+  admittedConnections = 0;
+  /** Connections closed at once because their listener's protocol is not in admission.protocols. */
+  connectionsRefusedProtocol = 0;
+  /** Connections refused by the per-host connection rate limit (admission.connectionRate). */
+  connectionsRefusedRate = 0;
+  /** Logons refused because the user is not in admission.allowedUsers. */
+  connectionsRefusedUser = 0;
+  /** Logons refused because the remote address is not in the user's or group's host list. */
+  connectionsRefusedHost = 0;
+  /** Logons refused because a global, per-host or per-user connection limit was reached. */
+  connectionsRefusedLimit = 0;
+  /** Subscriptions refused because the connection had its maximum (listener or resource-limit group). */
+  subscriptionsOverLimit = 0;
+  /** Publishes refused because the message exceeded its group's maxMessageBytes. */
+  publishesTooLarge = 0;
+  /** Publishes refused because the connection had published to its group's maxPublishTopicsPerSecond topics this second. */
+  publishesOverTopicLimit = 0;
   publishesDenied = 0;
   subscriptionsDenied = 0;
   /** Deliveries skipped because the subscriber may not read the topic (wildcard/regex subscriptions). */

@@ -3,6 +3,7 @@
 // Objects are strict: a misspelt key is an error, not a silently ignored setting.
 import { z } from 'zod';
 import { booleanField, integerField, stringField } from './fields.js';
+import { admissionSchema, limitsSchema } from './admission-schema.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -267,6 +268,10 @@ export const wardenConfigSchema = z.strictObject({
   shutdown: shutdownSchema.prefault({}),
   security: securitySchema.prefault({}),
   admin: adminSchema.prefault({}),
+  /** Who may connect, from where, how many at once (docs/admission.md). */
+  admission: admissionSchema.prefault({}),
+  /** Resource-limit groups: per-connection limits by user (docs/admission.md). */
+  limits: limitsSchema,
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;

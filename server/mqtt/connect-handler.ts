@@ -1,6 +1,6 @@
 // CONNECT: username/password through the listener's authentication module (mechanism
 // "password"), or a v5 enhanced authentication exchange (AUTH packets, see enhanced-auth.ts), then
-// the logon entitlement (seed 003), then CONNACK. Refusals answer CONNACK with the reason code
+// the logon entitlement (seed 003), then admission control (docs/admission.md), then CONNACK. Refusals answer CONNACK with the reason code
 // (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
 import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
 import type { AuthOutcome } from '../security/authenticator.js';
@@ -10,12 +10,16 @@ import { ConnectAttempt, ENHANCED_AUTH_METHODS, PendingEnhancedAuth } from './en
 import type { MqttSession } from './mqtt-session.js';
 import { WillMessage } from './will-message.js';
 import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
+import { AdmissionRefusal } from '../admission/refusal.js';
+import { ADMISSION_REASON_CODES } from './admission-reasons.js';
 
 export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
   const version = packet.protocolVersion ?? 4;
   session.connection.setProtocolVersion(version);
   session.state = 'connecting';
   if (packet.properties?.requestProblemInformation === false) session.problemInformation = false;
+  // Rate-limited when accepted: answered now, before any authentication work.
+  if (session.acceptRefusal !== null) return refuseAdmission(session, session.acceptRefusal, packet.username ?? '');
   let clientId = packet.clientId;
   let assigned = false;
   if (clientId === '') {
@@ -110,6 +114,10 @@ async function concludeAuthentication(session: MqttSession, attempt: ConnectAtte
     const reason = decision.failed ? ReasonCodes.SERVER_UNAVAILABLE : ReasonCodes.NOT_AUTHORIZED;
     return refuse(session, reason, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on', identity);
   }
+  // Admission control, after authentication and before CONNACK; a takeover's old connection counts as gone.
+  const admitted = session.ctx.admission.admit(identity, session.connection.remoteAddress, session.ctx.clientSession(clientId)?.admission ?? null);
+  if (admitted instanceof AdmissionRefusal) return refuseAdmission(session, admitted, identity);
+  session.admit(admitted);
   accept(session, packet, identity, clientId, assigned, method, serverData);
 }
 
@@ -179,7 +187,22 @@ function refuse(session: MqttSession, reason: number, why: string, user = ''): v
   const { ctx, connection } = session;
   ctx.stats.logonFailures++;
   ctx.log.warn({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'MQTT logon refused');
+  sendRefusal(session, reason);
+}
+
+/** An admission refusal: CONNACK with its reason code (v3.1.1: return code 3 or 5); `detail` is logged, never sent. */
+function refuseAdmission(session: MqttSession, refusal: AdmissionRefusal, user: string): void {
+  const { ctx, connection } = session;
+  ctx.stats.logonFailures++;
+  const fields = { session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, refusal: refusal.kind, reason: refusal.detail };
+  if (refusal.quiet) ctx.log.debug(fields, 'MQTT logon refused by admission control');
+  else ctx.log.warn(fields, 'MQTT logon refused by admission control');
+  sendRefusal(session, ADMISSION_REASON_CODES[refusal.kind], refusal.clientMessage);
+}
+
+function sendRefusal(session: MqttSession, reason: number, text?: string): void {
+  const connection = session.connection;
   const v5 = connection.protocolVersion === 5;
-  connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, ...reasonProperties(reason) } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });
+  connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, ...reasonProperties(reason, text) } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });
   session.closeQuietly('logon refused');
 }

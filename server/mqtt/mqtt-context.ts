@@ -17,6 +17,8 @@ export interface MqttContext extends SessionContext {
   readonly sharedGroups: SharedGroups;
   /** Register `session` under `clientId`; returns the session that held it before, if any ([MQTT-3.1.4-2]: it is taken over). */
   claimClientId(clientId: string, session: MqttSession): MqttSession | undefined;
+  /** The live session holding `clientId`, if any (admission counts a takeover's old connection as gone). */
+  clientSession(clientId: string): MqttSession | undefined;
   /** Forget `clientId` if `session` still holds it. */
   releaseClientId(clientId: string, session: MqttSession): void;
 }

@@ -32,6 +32,9 @@ import type { PendingEnhancedAuth } from './enhanced-auth.js';
 import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, type WillMessage } from './will-message.js';
+import type { AdmissionTicket } from '../admission/admission.js';
+import type { AdmissionRefusal } from '../admission/refusal.js';
+import type { PublishTopicWindow } from '../admission/publish-topic-window.js';
 
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
 const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
@@ -89,6 +92,13 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
   private readonly inbound: OrderedInbound<Packet | InboundFault>;
   private connectTimer: NodeJS.Timeout | null = null;
+  /** Admission: a refusal decided when the connection was accepted (answered at CONNECT), and the ticket once admitted. */
+  acceptRefusal: AdmissionRefusal | null = null;
+  admission: AdmissionTicket | null = null;
+  // Per-connection limits: the listener's, narrowed at CONNECT by the user's resource-limit group.
+  maxSubscriptions: number;
+  maxMessageBytes = Number.POSITIVE_INFINITY;
+  publishTopics: PublishTopicWindow | null = null;
 
   constructor(
     readonly connection: MqttConnection,
@@ -99,6 +109,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     private readonly onGone: (session: MqttSession) => void,
   ) {
     this.id = ctx.newSessionId();
+    this.maxSubscriptions = options.maxSubscriptionsPerConnection;
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
@@ -106,6 +117,25 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.inbound = new OrderedInbound<Packet | InboundFault>(connection, (item) => this.handleInbound(item), () => this.state !== 'closing' && this.state !== 'closed');
     connection.attach(this);
     this.armConnectTimer();
+  }
+
+  /**
+   * Admission refused this connection when it was accepted: a disabled protocol is closed at once
+   * (seed 002: "dropped right away"); a rate refusal is the CONNACK to its CONNECT, unauthenticated.
+   */
+  refuseAtAccept(refusal: AdmissionRefusal): void {
+    if (refusal.kind === 'protocol-disabled') return this.closeQuietly('MQTT protocol disabled');
+    this.acceptRefusal = refusal;
+  }
+
+  /** Admitted (connect-handler.ts): the user's resource-limit group narrows the listener's limits (the smaller applies). */
+  admit(ticket: AdmissionTicket): void {
+    this.admission = ticket;
+    const group = ticket.group;
+    if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
+    if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
+    this.maxMessageBytes = group.maxMessageBytes;
+    this.publishTopics = ticket.publishTopicWindow();
   }
 
   get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
@@ -357,6 +387,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private release(): void {
     if (this.released) return;
     this.released = true;
+    // However the connection ends (takeover included), its admission count is given back once.
+    this.admission?.release();
     if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptionMap = null;

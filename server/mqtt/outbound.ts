@@ -86,7 +86,8 @@ export class Outbound {
   constructor(
     private readonly connection: MqttConnection,
     private readonly stats: BrokerStats,
-    private readonly maxSendQueueBytes: number,
+    /** Slow-consumer bound: the listener's, narrowed at CONNECT by the user's resource-limit group. */
+    public maxSendQueueBytes: number,
     /** Called when more than maxSendQueueBytes wait: the session disconnects the client. */
     private readonly onSlowConsumer: (queuedBytes: number) => void,
   ) {}

@@ -4,6 +4,6 @@ import type { MqttSession } from './mqtt-session.js';
 import { reasonProperties } from './reason-codes.js';
 
 /** The Reason String properties of a refusal, unless the client asked for no problem information. */
-export function problem(session: MqttSession, reasonCode: number): ReturnType<typeof reasonProperties> {
-  return session.problemInformation ? reasonProperties(reasonCode) : {};
+export function problem(session: MqttSession, reasonCode: number, text?: string): ReturnType<typeof reasonProperties> {
+  return session.problemInformation ? reasonProperties(reasonCode, text) : {};
 }

@@ -31,6 +31,12 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
     if (!(err instanceof TopicError)) throw err;
     return session.protocolViolation(ReasonCodes.TOPIC_NAME_INVALID, err.message);
   }
+  // The resource-limit group's maxMessageBytes (Infinity when it sets none). 0x95 Packet too large
+  // is not a PUBACK/PUBREC reason code (MQTT 5 3.4.2.1), and it is a limit on this connection: 0x97.
+  if (packet.payload.length > session.maxMessageBytes) {
+    session.ctx.stats.publishesTooLarge++;
+    return refuse(session, packet, ReasonCodes.QUOTA_EXCEEDED, 'message too large');
+  }
   const decision = session.writeDecisions.get(session.user!, packet.topic);
   if (isPromiseLike(decision)) return decision.then((d) => finishPublish(session, packet, d));
   finishPublish(session, packet, decision);
@@ -42,6 +48,10 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
   if (!decision.allow) {
     stats.publishesDenied++;
     return refuse(session, packet, decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
+  }
+  if (session.publishTopics !== null && !session.publishTopics.admit(packet.topic)) {
+    stats.publishesOverTopicLimit++;
+    return refuse(session, packet, ReasonCodes.QUOTA_EXCEEDED, 'too many distinct publish topics this second');
   }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
@@ -56,18 +66,19 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
 
-function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: number): void {
+function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: number, text?: string): void {
   const v5 = session.isV5;
   if (packet.qos === 1) {
-    session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode) } : { cmd: 'puback', messageId: packet.messageId! });
+    session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) } : { cmd: 'puback', messageId: packet.messageId! });
   } else if (packet.qos === 2) {
     if (reasonCode < 0x80) session.ownIncomingQos2().add(packet.messageId!);
-    session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode) } : { cmd: 'pubrec', messageId: packet.messageId! });
+    session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) } : { cmd: 'pubrec', messageId: packet.messageId! });
   }
 }
 
-function refuse(session: MqttSession, packet: IPublishPacket, reasonCode: number): void {
-  if (packet.qos > 0 && session.isV5) return acknowledge(session, packet, reasonCode);
+/** `text`: a fixed Reason String instead of the code's usual one. */
+function refuse(session: MqttSession, packet: IPublishPacket, reasonCode: number, text?: string): void {
+  if (packet.qos > 0 && session.isV5) return acknowledge(session, packet, reasonCode, text);
   // QoS 0, or v3.1.1 (which has no way to say no): drop and count, or disconnect.
   session.ctx.stats.mqttPublishesDropped++;
   if (session.options.disconnectOnDeniedPublish) return session.disconnectWith(reasonCode, `publish to "${packet.topic}" refused`);

@@ -28,6 +28,7 @@ export const ReasonCodes = {
   QUOTA_EXCEEDED: 0x97,
   ADMINISTRATIVE_ACTION: 0x98,
   SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: 0x9e,
+  CONNECTION_RATE_EXCEEDED: 0x9f,
 } as const;
 
 /** v3.1.1 CONNACK return codes (spec 3.2.2.3). */
@@ -56,6 +57,9 @@ export function connackV3Code(reason: number): number {
     case ReasonCodes.BAD_AUTHENTICATION_METHOD:
       return ConnackV3.BAD_USER_NAME_OR_PASSWORD;
     case ReasonCodes.SERVER_UNAVAILABLE:
+    // Admission limits (connections, rate) pass: v3.1.1's "Server unavailable" says try again later.
+    case ReasonCodes.QUOTA_EXCEEDED:
+    case ReasonCodes.CONNECTION_RATE_EXCEEDED:
       return ConnackV3.SERVER_UNAVAILABLE;
     default:
       return ConnackV3.NOT_AUTHORIZED;
@@ -81,12 +85,13 @@ const REASON_STRINGS: Readonly<Record<number, string>> = {
   [ReasonCodes.TOPIC_NAME_INVALID]: 'invalid topic name',
   [ReasonCodes.TOPIC_ALIAS_INVALID]: 'topic alias out of range',
   [ReasonCodes.PACKET_TOO_LARGE]: 'packet too large',
-  [ReasonCodes.QUOTA_EXCEEDED]: 'too many subscriptions',
+  [ReasonCodes.QUOTA_EXCEEDED]: 'quota exceeded',
+  [ReasonCodes.CONNECTION_RATE_EXCEEDED]: 'connection rate exceeded',
   [ReasonCodes.ADMINISTRATIVE_ACTION]: 'entitlements were reset',
 };
 
-/** `{ properties: { reasonString } }` for a refusal's code, or nothing. */
-export function reasonProperties(code: number): { properties?: { reasonString: string } } {
-  const reasonString = code >= ReasonCodes.UNSPECIFIED_ERROR ? REASON_STRINGS[code] : undefined;
+/** `{ properties: { reasonString } }` for a refusal's code (or `text`, another fixed text), or nothing. */
+export function reasonProperties(code: number, text?: string): { properties?: { reasonString: string } } {
+  const reasonString = code >= ReasonCodes.UNSPECIFIED_ERROR ? (text ?? REASON_STRINGS[code]) : undefined;
   return reasonString === undefined ? {} : { properties: { reasonString } };
 }

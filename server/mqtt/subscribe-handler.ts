@@ -61,7 +61,8 @@ function subscribeOne(session: MqttSession, request: SubscribeRequest, index: nu
     return v5 ? ReasonCodes.TOPIC_FILTER_INVALID : SUBACK_FAILURE_V3;
   }
   const count = session.subscriptions.size + session.sharedSubscriptions.size;
-  if (!session.subscriptions.has(filter) && !session.sharedSubscriptions.has(filter) && count >= session.options.maxSubscriptionsPerConnection) {
+  if (!session.subscriptions.has(filter) && !session.sharedSubscriptions.has(filter) && count >= session.maxSubscriptions) {
+    session.ctx.stats.subscriptionsOverLimit++;
     return v5 ? ReasonCodes.QUOTA_EXCEEDED : SUBACK_FAILURE_V3;
   }
   const options: MqttSubscriptionOptions = {
@@ -127,7 +128,7 @@ function finish(session: MqttSession, request: SubscribeRequest, codes: number[]
   if (session.state !== 'active') return;
   // One Reason String per SUBACK: the first refusal's, when the client wants problem information.
   const refused = codes.find((code) => code >= ReasonCodes.UNSPECIFIED_ERROR);
-  const reason = session.isV5 && refused !== undefined ? problem(session, refused) : {};
+  const reason = session.isV5 && refused !== undefined ? problem(session, refused, refused === ReasonCodes.QUOTA_EXCEEDED ? 'too many subscriptions' : undefined) : {};
   session.connection.send({ cmd: 'suback', messageId: request.messageId, granted: codes, ...reason });
   for (const granted of request.granted) if (granted !== null) sendRetained(session, granted);
 }

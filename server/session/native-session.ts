@@ -38,6 +38,10 @@ import type { HeldSink } from './held-deliveries.js';
 import { HeldDeliveryGate, warnInvalidRules } from './held-delivery-gate.js';
 import { OrderedInbound } from './ordered-inbound.js';
 import { checkWriteFilter } from './write-filter.js';
+import { AdmissionRefusal } from '../admission/refusal.js';
+import type { AdmissionTicket } from '../admission/admission.js';
+import type { PublishTopicWindow } from '../admission/publish-topic-window.js';
+import { ADMISSION_ERROR_CODES } from './admission-codes.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
 type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
@@ -75,6 +79,14 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
   private readonly writeDecisions: WriteDecisionCache;
   private readonly held: HeldDeliveryGate;
+  /** Admission: the refusal decided when the connection was accepted (answered at logon), and the ticket once admitted. */
+  private acceptRefusal: AdmissionRefusal | null = null;
+  private admission: AdmissionTicket | null = null;
+  // Per-connection limits: the listener's until logon, then narrowed by the user's resource-limit group.
+  private maxSubscriptions: number;
+  private maxSendQueueBytes: number;
+  private maxMessageBytes = Number.POSITIVE_INFINITY;
+  private publishTopics: PublishTopicWindow | null = null;
 
   constructor(
     private readonly connection: TransportConnection,
@@ -86,6 +98,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     private readonly onGone: (session: NativeSession) => void,
   ) {
     this.id = ctx.newSessionId();
+    this.maxSubscriptions = limits.maxSubscriptionsPerConnection;
+    this.maxSendQueueBytes = limits.maxSendQueueBytes;
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.held = new HeldDeliveryGate(ctx.maxPendingDeliveries, this, ctx.stats);
     this.inbound = new OrderedInbound<InboundFrame>(connection, (frame) => this.handleFrame(frame), () => this.state !== 'closing' && this.state !== 'closed');
@@ -107,6 +121,15 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     return this.subscriptions.size;
   }
 
+  /**
+   * Admission refused this connection when it was accepted: a disabled protocol is closed at once
+   * (seed 002: "dropped right away"); a rate refusal is the answer to its logon, with the rid.
+   */
+  refuseAtAccept(refusal: AdmissionRefusal): void {
+    if (refusal.kind === 'protocol-disabled') return this.close(CloseCodes.LOGON_FAILED, 'native protocol disabled');
+    this.acceptRefusal = refusal;
+  }
+
   // ---- inbound -------------------------------------------------------------------------------
 
   onMessage(data: Buffer, isBinary: boolean): void {
@@ -121,6 +144,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     } catch (err) {
       return this.refuse(err);
     }
+    // The frame is the message as the client sent it: its size is known here, before any work.
+    if (command.op === 'publish' && frame.data.length > this.maxMessageBytes) return this.refuse(this.messageTooLarge(command.rid, frame.data.length));
     let waiting: void | Promise<void>;
     try {
       waiting = this.dispatch(command);
@@ -156,6 +181,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       throw new BrokerError(ErrorCodes.ALREADY_LOGGED_ON, 'this connection is already logged on or logging on', command.rid, 'logon');
     }
     this.state = 'logging-on';
+    if (this.acceptRefusal !== null) return this.refuseAdmission(command.rid, this.acceptRefusal, command.user);
     const mechanism = command.mechanism ?? (command.token !== undefined ? 'token' : 'password');
     const outcome = await this.security.authenticator.authenticate({
       user: command.user,
@@ -173,6 +199,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   /** A command before logon, with a module that allows it: log on with an empty name, then run the command. */
   private async implicitLogon(command: Exclude<ParsedCommand, LogonCommand | { op: 'auth' }>): Promise<void> {
     this.state = 'logging-on';
+    if (this.acceptRefusal !== null) return this.refuseAdmission(command.rid, this.acceptRefusal, '');
     const outcome = await this.security.authenticator.authenticate({
       user: '',
       password: undefined,
@@ -225,6 +252,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       const code = decision.failed ? ErrorCodes.ENTITLEMENT_UNAVAILABLE : ErrorCodes.LOGON_FAILED;
       return this.refuseLogon(rid, code, 'logon refused', identity, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on');
     }
+    // Admission control: after authentication, before the session is admitted (seed 002).
+    const admitted = this.ctx.admission.admit(identity, this.connection.remoteAddress, null);
+    if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(rid, admitted, identity);
+    this.admit(admitted);
     this.user = identity;
     this.state = 'active';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);
@@ -232,6 +263,26 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.ctx.stats.logons++;
     this.ctx.log.info({ session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress }, 'logon');
     if (ackLogon) this.sendFrame({ op: 'ack', rid: rid!, user: identity, session: this.id, ...(outcome.data !== undefined ? { data: outcome.data } : {}) });
+  }
+
+  /** The user's resource-limit group narrows the listener's limits for this connection (the smaller applies). */
+  private admit(ticket: AdmissionTicket): void {
+    this.admission = ticket;
+    const group = ticket.group;
+    if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
+    if (group.maxQueuedBytes < this.maxSendQueueBytes) this.maxSendQueueBytes = group.maxQueuedBytes;
+    this.maxMessageBytes = group.maxMessageBytes;
+    this.publishTopics = ticket.publishTopicWindow();
+  }
+
+  /** An admission refusal: a refused logon with the refusal's own code; `detail` is logged, never sent. */
+  private refuseAdmission(rid: RequestId | undefined, refusal: AdmissionRefusal, user: string): void {
+    this.ctx.stats.logonFailures++;
+    const fields = { session: this.id, user, listener: this.listenerName, remote: this.connection.remoteAddress, refusal: refusal.kind, reason: refusal.detail };
+    if (refusal.quiet) this.ctx.log.debug(fields, 'logon refused by admission control');
+    else this.ctx.log.warn(fields, 'logon refused by admission control');
+    this.sendFrame({ op: 'error', rid, code: ADMISSION_ERROR_CODES[refusal.kind], message: refusal.clientMessage, cmd: 'logon' });
+    this.close(CloseCodes.LOGON_FAILED, `logon refused: ${refusal.kind}`);
   }
 
   /** Seed 003: a failed authentication closes the connection. The reason is logged, never sent. */
@@ -262,6 +313,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       stats.publishesDenied++;
       throw this.entitlementRefusal(decision, `not entitled to publish to "${command.topic}"`, command.rid, 'publish');
     }
+    if (this.publishTopics !== null && !this.publishTopics.admit(command.topic)) {
+      stats.publishesOverTopicLimit++;
+      throw new BrokerError(ErrorCodes.TOO_MANY_PUBLISH_TOPICS, 'this connection has published to as many distinct topics this second as its resource limits allow', command.rid, 'publish');
+    }
     const message = new Message(command.topic, command.payload, stats);
     if (decision !== ALLOW_ALL) this.checkWriteFilter(decision, message, command.rid);
     stats.messagesPublished++;
@@ -283,7 +338,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     if (this.subscriptions.has(sid)) {
       throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
     }
-    if (this.subscriptions.size >= this.limits.maxSubscriptionsPerConnection) {
+    if (this.subscriptions.size >= this.maxSubscriptions) {
+      this.ctx.stats.subscriptionsOverLimit++;
       const count = this.subscriptions.size;
       throw new BrokerError(ErrorCodes.TOO_MANY_SUBSCRIPTIONS, `this connection already has ${count} subscriptions, the maximum`, rid, 'subscribe');
     }
@@ -349,6 +405,11 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private entitlementRefusal(decision: Decision, message: string, rid: RequestId | undefined, cmd: string): BrokerError {
     if (decision.failed) return new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, cmd);
     return new BrokerError(ErrorCodes.NOT_ENTITLED, message, rid, cmd);
+  }
+
+  private messageTooLarge(rid: RequestId | undefined, bytes: number): BrokerError {
+    this.ctx.stats.publishesTooLarge++;
+    return new BrokerError(ErrorCodes.MESSAGE_TOO_LARGE, `the message is ${bytes} bytes; this connection may publish at most ${this.maxMessageBytes}`, rid, 'publish');
   }
 
   private topicRefusal(err: unknown, rid: RequestId | undefined, cmd: string): unknown {
@@ -423,13 +484,13 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   private checkSendQueue(): void {
     const queued = this.connection.bufferedAmount();
-    if (queued <= this.limits.maxSendQueueBytes) return;
+    if (queued <= this.maxSendQueueBytes) return;
     this.ctx.stats.slowConsumerDisconnects++;
     this.ctx.log.warn(
       { session: this.id, user: this.user, remote: this.connection.remoteAddress, queuedBytes: queued },
       'disconnecting slow consumer',
     );
-    this.close(CloseCodes.SLOW_CONSUMER, `slow consumer: more than ${this.limits.maxSendQueueBytes} bytes unsent`);
+    this.close(CloseCodes.SLOW_CONSUMER, `slow consumer: more than ${this.maxSendQueueBytes} bytes unsent`);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -453,6 +514,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   }
 
   private release(): void {
+    // However the connection ends, its admission count is given back once (the ticket ignores repeats).
+    this.admission?.release();
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptions.clear();
     this.held.clear();

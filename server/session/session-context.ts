@@ -6,6 +6,7 @@ import type { Router } from '../delivery/router.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { BrokerStats } from '../stats.js';
 import type { NativeListenerOptions } from '../config/index.js';
+import type { Admission } from '../admission/admission.js';
 
 export interface SessionContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
@@ -15,6 +16,8 @@ export interface SessionContext {
   readonly log: Logger;
   /** Per connection: deliveries held while a read entitlement is pending (security.maxPendingDeliveries). */
   readonly maxPendingDeliveries: number;
+  /** Admission control: consulted after authentication, before a session is admitted (docs/admission.md). */
+  readonly admission: Admission;
   newSessionId(): string;
 }
 

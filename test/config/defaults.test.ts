@@ -55,6 +55,16 @@ const DEFAULTS = {
     maxPendingDeliveries: 10_000,
   },
   admin: { enabled: true, host: '127.0.0.1', port: 8801 },
+  admission: {
+    protocols: ['native', 'mqtt'],
+    maxConnections: 65_535,
+    maxConnectionsPerHost: 65_535,
+    superusers: [],
+    userLimits: { enabled: false, default: 2, privileged: { users: [], limit: 3 }, unlimited: [], users: {} },
+    remoteHosts: {},
+    connectionRate: { perSecond: 0, burst: 10 },
+  },
+  limits: { public: { users: [] } },
 };
 
 describe('defaults', () => {

@@ -1,0 +1,168 @@
+// Admission control (issue 7; seeds 000, 001, 002, 004): consulted when a connection is accepted
+// (protocol enabled? connection rate of its host?) and after authentication, before the session
+// is admitted (allowed user? allowed host? room under the global, per-host and per-user limits?).
+// An admitted connection holds an AdmissionTicket until it ends, however it ends; the ticket gives
+// the count back exactly once. Nothing here runs per message.
+import type { Logger } from 'pino';
+import type { AdmissionConfig, LimitsConfig, Protocol } from '../config/admission-schema.js';
+import type { BrokerStats } from '../stats.js';
+import type { Clock } from './clock.js';
+import { ConnectionCounts, type AdmissionCounts } from './connection-counts.js';
+import { HostAddress } from './host-address.js';
+import { HostList } from './host-list.js';
+import { HostRateLimiter } from './host-rate-limiter.js';
+import { PublishTopicWindow } from './publish-topic-window.js';
+import { AdmissionRefusal } from './refusal.js';
+import { ResourceGroups, type ResourceGroup } from './resource-group.js';
+import { UserLimits } from './user-limits.js';
+
+/** An admitted connection's place in the counts, and its resource-limit group. */
+export class AdmissionTicket {
+  private released = false;
+
+  constructor(
+    private readonly admission: Admission,
+    readonly user: string,
+    /** The canonical remote address it is counted under. */
+    readonly host: string,
+    readonly group: ResourceGroup,
+  ) {}
+
+  /** The group's distinct-publish-topics limit for this connection, or null when the group sets none. */
+  publishTopicWindow(): PublishTopicWindow | null {
+    const max = this.group.maxPublishTopicsPerSecond;
+    return max === Number.POSITIVE_INFINITY ? null : new PublishTopicWindow(max, this.admission.clock);
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /** Give the count back; later calls do nothing (sessions call it from close and from the socket's close event). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.admission.releaseTicket(this);
+  }
+}
+
+interface Waiter {
+  readonly atMost: number;
+  readonly resolve: () => void;
+}
+
+export class Admission {
+  private readonly counts = new ConnectionCounts();
+  private readonly protocols: ReadonlySet<Protocol>;
+  private readonly allowedUsers: ReadonlySet<string> | null;
+  private readonly superusers: ReadonlySet<string>;
+  private readonly userHosts: ReadonlyMap<string, HostList>;
+  private readonly userLimits: UserLimits;
+  private readonly groups: ResourceGroups;
+  private readonly rate: HostRateLimiter | null;
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly config: AdmissionConfig,
+    limits: LimitsConfig,
+    private readonly stats: BrokerStats,
+    private readonly log: Logger,
+    readonly clock: Clock = Date.now,
+  ) {
+    this.protocols = new Set(config.protocols);
+    this.allowedUsers = config.allowedUsers === undefined ? null : new Set(config.allowedUsers);
+    this.superusers = new Set(config.superusers);
+    this.userHosts = new Map(Object.entries(config.remoteHosts).map(([user, hosts]) => [user, new HostList(hosts)]));
+    this.userLimits = new UserLimits(config.userLimits);
+    this.groups = new ResourceGroups(limits);
+    const { perSecond, burst } = config.connectionRate;
+    this.rate = perSecond > 0 ? new HostRateLimiter(perSecond, burst, clock) : null;
+  }
+
+  /**
+   * A connection was accepted on a listener of `protocol`; nothing has been read from it yet. A
+   * refusal for a disabled protocol means close at once (seed 002: "dropped right away"); a rate
+   * refusal is answered when the client logs on (CONNECT for MQTT), without authenticating it.
+   */
+  onAccept(protocol: Protocol, remoteAddress: string): AdmissionRefusal | null {
+    if (!this.protocols.has(protocol)) {
+      this.stats.connectionsRefusedProtocol++;
+      this.log.warn({ protocol, remote: remoteAddress }, 'connection to a disabled protocol closed');
+      return new AdmissionRefusal('protocol-disabled', `the ${protocol} protocol is not in admission.protocols`);
+    }
+    if (this.rate === null) return null;
+    const verdict = this.rate.take(HostAddress.of(remoteAddress).key);
+    if (verdict === 'allowed') return null;
+    this.stats.connectionsRefusedRate++;
+    const { perSecond, burst } = this.config.connectionRate;
+    return new AdmissionRefusal('rate-limited', `more than ${perSecond} connections per second (burst ${burst}) from this host`, verdict === 'refused-again');
+  }
+
+  /**
+   * After authentication, before the session is admitted: the checks in seed 002's order (who,
+   * then how many), with seed 000's remote hosts after the user. On success the connection is
+   * counted; `replacing` is a connection this one takes over (an MQTT client id), counted as gone.
+   */
+  admit(user: string, remoteAddress: string, replacing: AdmissionTicket | null): AdmissionTicket | AdmissionRefusal {
+    // Seed 002: "If the username is identified as a --superuser then this parameter is ignored".
+    if (this.allowedUsers !== null && !this.allowedUsers.has(user) && !this.superusers.has(user)) {
+      this.stats.connectionsRefusedUser++;
+      return new AdmissionRefusal('user-not-allowed', 'not in admission.allowedUsers');
+    }
+    const host = HostAddress.of(remoteAddress);
+    const group = this.groups.of(user);
+    const hosts = this.userHosts.get(user) ?? group.remoteHosts;
+    if (hosts !== null && !hosts.allows(host)) {
+      this.stats.connectionsRefusedHost++;
+      const where = this.userHosts.has(user) ? 'admission.remoteHosts' : `limits.${group.name}.remoteHosts`;
+      return new AdmissionRefusal('host-not-allowed', `${host.key} is not in ${where}`);
+    }
+    // Superusers too: seed 002, "subject to session admission control the same as a normal client session".
+    const limit = this.limitReached(user, host.key, replacing);
+    if (limit !== null) {
+      this.stats.connectionsRefusedLimit++;
+      return new AdmissionRefusal('connection-limit', limit);
+    }
+    this.counts.add(user, host.key);
+    this.stats.admittedConnections++;
+    return new AdmissionTicket(this, user, host.key, group);
+  }
+
+  /** Which limit one more connection would exceed, or null. */
+  private limitReached(user: string, host: string, replacing: AdmissionTicket | null): string | null {
+    const counts = this.counts;
+    const { maxConnections, maxConnectionsPerHost } = this.config;
+    if (replacing !== null && replacing.isReleased) replacing = null;
+    const total = counts.connections - (replacing === null ? 0 : 1);
+    if (total >= maxConnections) return `admission.maxConnections (${maxConnections}) reached`;
+    const fromHost = counts.ofHost(host) - (replacing !== null && replacing.host === host ? 1 : 0);
+    if (fromHost >= maxConnectionsPerHost) return `admission.maxConnectionsPerHost (${maxConnectionsPerHost}) reached for ${host}`;
+    const userLimit = this.userLimits.limitFor(user);
+    const ofUser = counts.ofUser(user) - (replacing !== null && replacing.user === user ? 1 : 0);
+    if (ofUser >= userLimit) return `the user's connection limit (${userLimit}) reached`;
+    return null;
+  }
+
+  /** Called once per ticket, by the ticket. */
+  releaseTicket(ticket: AdmissionTicket): void {
+    this.counts.remove(ticket.user, ticket.host);
+    this.stats.admittedConnections--;
+    if (this.waiters.length === 0) return;
+    const total = this.counts.connections;
+    const due = this.waiters.filter((w) => w.atMost >= total);
+    if (due.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.atMost < total);
+    for (const waiter of due) waiter.resolve();
+  }
+
+  /** Admitted connections now: in all, per user, per host. */
+  snapshot(): AdmissionCounts {
+    return this.counts.snapshot();
+  }
+
+  /** Resolves once at most `n` connections are admitted (at once if that is so now): for draining, and for tests. */
+  whenAtMost(n: number): Promise<void> {
+    if (this.counts.connections <= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ atMost: n, resolve }));
+  }
+}
