@@ -4,7 +4,7 @@
 // itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
 //
 //   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes]
-//                          [--scenarios fanout,topics,qos1,storm]
+//                          [--scenarios fanout,paced,topics,qos1,storm] [--paced-rate 1000]
 //                          [--storm-clients 5000] [--storm-concurrency 200] [--users-clients 200]
 //                          [--users-concurrency 16]
 //                          [--out bench/results/peers.json]
@@ -51,7 +51,8 @@ const { values: opts } = parseArgs({
     'users-clients': { type: 'string', default: '200' },
     'users-concurrency': { type: 'string', default: '16' },
     peers: { type: 'string', default: 'warden,mosquitto,nats,aedes' },
-    scenarios: { type: 'string', default: 'fanout,topics,qos1,storm' },
+    scenarios: { type: 'string', default: 'fanout,paced,topics,qos1,storm' },
+    'paced-rate': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'bench/results/peers.json' },
   },
 });
@@ -65,6 +66,8 @@ const publishers = Number(opts.publishers);
 const topics = Number(opts.topics);
 const stormConcurrency = Number(opts['storm-concurrency']);
 const stormTimeout = Number(opts['storm-timeout']);
+const pacedRate = Number(opts['paced-rate']);
+if (!(pacedRate > 0 && pacedRate <= 100_000)) throw new Error('--paced-rate must be in (0, 100000] messages/s');
 const usersConcurrency = Number(opts['users-concurrency']);
 if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be in (0, 60]');
 if (!(stormTimeout > 0 && stormTimeout <= 600)) throw new Error('--storm-timeout must be in (0, 600]');
@@ -112,6 +115,7 @@ interface BrokerReport {
   name: string;
   version: string;
   fanout?: ScenarioSummary;
+  paced?: ScenarioSummary;
   topics?: ScenarioSummary;
   qos1?: ScenarioSummary;
   storm?: StormSummary;
@@ -119,7 +123,7 @@ interface BrokerReport {
   errors: Record<string, string>;
 }
 
-const SCENARIOS = ['fanout', 'topics', 'qos1'] as const;
+const SCENARIOS = ['fanout', 'paced', 'topics', 'qos1'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const requested = opts.scenarios!.split(',').map((s) => s.trim());
 for (const name of requested) {
@@ -153,6 +157,8 @@ async function measure(broker: PeerBroker, scenario: Scenario, run: number): Pro
   const result =
     scenario === 'fanout'
       ? await runFanout({ ...base, subscribers, window: windowSize })
+      : scenario === 'paced'
+        ? await runFanout({ ...base, subscribers, window: windowSize, rate: pacedRate })
       : scenario === 'topics'
         ? await runManyTopics({ ...base, publishers, topics, window: windowSize })
         : await runQos1({ ...base, inFlight });
@@ -268,7 +274,10 @@ async function main(): Promise<void> {
   const ratio = (report: BrokerReport, scenario: Scenario): string => {
     const mine = w?.[scenario];
     const theirs = report[scenario];
-    return mine === undefined || theirs === undefined || report === w ? '' : `${(mine.median.deliveriesPerSec / theirs.median.deliveriesPerSec).toFixed(2)}x`;
+    if (mine === undefined || theirs === undefined || report === w) return '';
+    // At a fixed load the figure that differs is latency: Warden's p99 over the peer's (lower is better).
+    if (scenario === 'paced') return `${(mine.median.p99Ms / theirs.median.p99Ms).toFixed(2)}x p99`;
+    return `${(mine.median.deliveriesPerSec / theirs.median.deliveriesPerSec).toFixed(2)}x`;
   };
   const row = (r: BrokerReport, s: Scenario): string[] => {
     const x = r[s]!;
@@ -293,6 +302,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nScenario 1, fan-out: 1 publisher -> ${subscribers} subscribers, one topic, ${payloadBytes}-byte payload, QoS 0 ` +
       `(median of ${runs} x ${seconds} s; ${pinning})\n${formatTable(header('deliveries/s'), rows('fanout'))}\n${failures('fanout')}`,
+  );
+  process.stdout.write(
+    `\nScenario 1 at a fixed load: ${fmt(pacedRate)} messages/s -> ${subscribers} subscribers = ${fmt(pacedRate * subscribers)} deliveries/s, ` +
+      `every message stamped; latency, not throughput (median of ${runs} x ${seconds} s)\n${formatTable(header('deliveries/s'), rows('paced'))}\n${failures('paced')}`,
   );
   process.stdout.write(
     `\nScenario 2, many topics: ${publishers} publishers over ${topics} topics t/<p>/<k>, ${publishers} subscribers on t/<i>/+ ` +

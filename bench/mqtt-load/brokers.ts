@@ -146,34 +146,29 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
     start: async (cpu) => {
       const dir = mkdtempSync(join(tmpdir(), 'warden-peers-'));
       const config = join(dir, 'bench.yaml');
+      const port = await freePort();
       writeFileSync(
         config,
         JSON.stringify({
-          log: { level: 'info' },
+          // Like the peers' configs (Mosquitto: log_type error): no log line per connection.
+          log: { level: 'warn' },
           admin: { enabled: false },
           ...(options.authentication === undefined ? {} : { security: { authentication: options.authentication } }),
           listeners: [
             { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
-            { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },
+            { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },
           ],
         }),
       );
       // WARDEN_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the broker.
       const nodeArgs = (process.env.WARDEN_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
       const child = spawnPinned(cpu, process.execPath, [...nodeArgs, CLI, '--config', config]);
-      const url = await waitForLine(child, name, (line) => {
-        try {
-          const entry = JSON.parse(line) as { msg?: string; url?: string };
-          return entry.msg === 'listening' && entry.url?.startsWith('mqtt://') ? entry.url : undefined;
-        } catch {
-          return undefined;
-        }
-      });
+      await waitForConnect(port, child, name);
       child.stdout!.resume();
       return {
         name,
         version: packageVersion(join(import.meta.dirname, '../../../package.json')),
-        port: Number(new URL(url).port),
+        port,
         pid: child.pid!,
         cpuMs: cpuOf(child.pid!),
         stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),

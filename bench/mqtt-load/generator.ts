@@ -78,10 +78,31 @@ export interface FanoutOptions {
   publisherUser?: string;
   /** Stop after exactly this many messages (a multiple of SAMPLE_EVERY) if before `seconds`. */
   messages?: number;
+  /**
+   * Publish at this fixed rate (messages/s, every one stamped) instead of flooding the window:
+   * latency at a known load rather than at saturation.
+   */
+  rate?: number;
   /** Prefix for client ids (unique per run). */
   runId: string;
   /** The broker process's CPU time so far, in ms. */
   brokerCpuMs?: () => number;
+}
+
+/** Publish single stamped messages at `rate`/s for `seconds`, in the bursts each timer tick makes due. */
+async function pace(flow: FanoutWindow, socket: Socket, pool: BufferPool, stamp: (buf: Buffer, ms: number) => void, rate: number, seconds: number): Promise<void> {
+  const start = now();
+  const deadline = start + seconds * 1000;
+  for (let t = start; t < deadline; t = now()) {
+    const due = Math.floor(((t - start) * rate) / 1000) - flow.published;
+    for (let k = 0; k < due; k++) {
+      const buf = pool.get();
+      stamp(buf, now());
+      writeAsync(socket, pool, buf);
+      flow.published++;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 const credentialsOf = (user: string | undefined): Credentials | undefined => (user === undefined ? undefined : { username: user, password: 'bench' });
@@ -91,8 +112,8 @@ export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
   const topic = o.topic ?? 'bench/fanout';
   const histogram = newHistogram();
   const flow = new FanoutWindow(o.subscribers, o.window);
-  // SAMPLE_EVERY packets per buffer; the first one's payload is stamped just before the write.
-  const template = publishTemplate(topic, o.payload?.bytes ?? o.payloadBytes, 0, SAMPLE_EVERY, o.payload?.stampKind);
+  // SAMPLE_EVERY packets per buffer (paced: one); the first one's payload is stamped just before the write.
+  const template = publishTemplate(topic, o.payload?.bytes ?? o.payloadBytes, 0, o.rate === undefined ? SAMPLE_EVERY : 1, o.payload?.stampKind);
   const stamp: StampFormat =
     o.payload === undefined ? { kind: 'binary', offset: STAMP_OFFSET } : { kind: o.payload.stampKind, offset: -template.stampFromEnd };
   const onSample = latencyRecorder(histogram);
@@ -115,10 +136,9 @@ export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
 
     const pool = new BufferPool(template.bytes);
     const start = startRun(o.brokerCpuMs);
-    await flow.flood(
-      { socket: publisher.socket, pool, stamp: (buf, ms) => writeStamp(buf, template.stampAt, stamp.kind, ms) },
-      { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) },
-    );
+    const stampBuffer = (buf: Buffer, ms: number): void => writeStamp(buf, template.stampAt, stamp.kind, ms);
+    if (o.rate !== undefined) await pace(flow, publisher.socket, pool, stampBuffer, o.rate, o.seconds);
+    else await flow.flood({ socket: publisher.socket, pool, stamp: stampBuffer }, { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) });
     await flow.drain();
     const unreadableStamps = clients.reduce((sum, c) => sum + c.counter.unreadable, 0);
     return summarize(flow.published, flow.delivered, flow.published * o.subscribers, start, histogram, unreadableStamps);
