@@ -32,6 +32,7 @@ import {
   type SubscriptionSpec,
 } from './subscription.js';
 import { TypedEmitter, rethrowAsync } from './typed-emitter.js';
+import { socketOptionsFor } from './tls-options.js';
 import type { ClientEvents, ClientState } from './events.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -68,6 +69,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   private readonly requestTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly mechanism: LogonMechanism;
+  /** What `ws` gets for options.tls; undefined without it. */
+  private readonly socketOptions: Record<string, unknown> | undefined;
   private webSocketImpl: WebSocketConstructor | undefined;
   /** The socket in use or being set up; undefined between connections. */
   private connection: Connection | undefined;
@@ -95,6 +98,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     super();
     if (typeof options?.user !== 'string') throw new TypeError('options.user must be a string');
     this.mechanism = logonMechanismOf(options);
+    this.socketOptions = socketOptionsFor(url, options.tls);
     this.codec = createCodec(options.encoding ?? 'msgpack');
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -223,9 +227,9 @@ export class Client extends TypedEmitter<ClientEvents> {
    * Throws on any failure, leaving no connection behind.
    */
   private async establish(reconnected: boolean): Promise<void> {
-    this.webSocketImpl ??= await resolveWebSocket(this.options.WebSocket);
+    this.webSocketImpl ??= await resolveWebSocket(this.options.WebSocket, this.socketOptions !== undefined);
     if (!this.establishing) throw closedError('logon');
-    const opening = openSocket(this.webSocketImpl, this.url, this.codec.subprotocol, this.connectTimeoutMs);
+    const opening = openSocket(this.webSocketImpl, this.url, this.codec.subprotocol, this.connectTimeoutMs, this.socketOptions);
     this.opening = opening;
     let socket: WebSocketLike;
     try {

@@ -7,6 +7,8 @@ export {
   LOGON_MECHANISMS,
   type ConnectOptions,
   type LogonMechanism,
+  type PemInput,
+  type TlsOptions,
   type PublishOptions,
   type ReconnectOptions,
 } from './options.js';

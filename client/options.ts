@@ -21,6 +21,27 @@ export interface ReconnectOptions {
 export type LogonMechanism = 'password' | 'token' | 'SCRAM-SHA-256';
 export const LOGON_MECHANISMS: readonly LogonMechanism[] = ['password', 'token', 'SCRAM-SHA-256'];
 
+/** PEM text or bytes, or a list of them. */
+export type PemInput = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+
+/**
+ * TLS settings for a `wss:` URL in Node, passed to the `ws` package (which hands them to Node's
+ * tls.connect). Browsers do TLS themselves (trust store, client certificate prompt): there this
+ * option cannot be used.
+ */
+export interface TlsOptions {
+  /** CA certificates to verify the broker's certificate with, instead of Node's default list (e.g. a private CA). */
+  ca?: PemInput;
+  /** The client certificate (and intermediates), for listeners with requireClientCertificate. */
+  cert?: PemInput;
+  /** The client certificate's private key. */
+  key?: PemInput;
+  /** Unlocks an encrypted `key`. */
+  passphrase?: string;
+}
+
+export const TLS_OPTION_KEYS: readonly (keyof TlsOptions)[] = ['ca', 'cert', 'key', 'passphrase'];
+
 export interface ConnectOptions {
   /** The user name sent in the logon ('' asks the broker for an anonymous logon, if it allows one). */
   user: string;
@@ -40,6 +61,12 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** WebSocket constructor override (default: globalThis.WebSocket, else the `ws` package). */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Node only, `wss:` URLs only: CAs, client certificate and key. With it the SDK uses `ws` (or
+   * the `WebSocket` override, given these as its third argument) even where a global WebSocket
+   * exists, since the platform's cannot take TLS options.
+   */
+  tls?: TlsOptions;
 }
 
 export interface PublishOptions {

@@ -32,7 +32,8 @@ export interface WebSocketLike {
   removeEventListener(type: 'close', listener: (event: SocketCloseEvent) => void): void;
 }
 
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+/** The third argument is only passed for options.tls, in the form `ws` takes (`{ ca, cert, key, passphrase }`). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: Record<string, unknown>) => WebSocketLike;
 
 /** WebSocket.OPEN / CLOSED; literals because a user-supplied constructor might not expose the statics. */
 export const OPEN = 1;
@@ -51,11 +52,14 @@ export function closeSocket(socket: WebSocketLike, code: number, reason: string)
   });
 }
 
-/** The override if given, else the platform's WebSocket, else `ws` (loaded on first use). */
-export async function resolveWebSocket(override?: WebSocketConstructor): Promise<WebSocketConstructor> {
+/**
+ * The override if given, else the platform's WebSocket, else `ws` (loaded on first use).
+ * `needsTlsOptions` skips the platform's: browsers and Node's global WebSocket take no TLS options.
+ */
+export async function resolveWebSocket(override?: WebSocketConstructor, needsTlsOptions = false): Promise<WebSocketConstructor> {
   if (override !== undefined) return override;
   const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (typeof native === 'function') return native;
+  if (typeof native === 'function' && !needsTlsOptions) return native;
   try {
     const module = await import('ws');
     const WebSocketImpl: WebSocketConstructor = module.WebSocket ?? module.default;
@@ -63,7 +67,9 @@ export async function resolveWebSocket(override?: WebSocketConstructor): Promise
   } catch (error) {
     throw new WardenError(
       ClientErrorCodes.CONNECTION_FAILED,
-      'no WebSocket implementation: this platform has no global WebSocket and the `ws` package could not be loaded; pass options.WebSocket',
+      needsTlsOptions
+        ? 'options.tls needs the `ws` package (Node), which could not be loaded; in browsers leave options.tls out: the browser does TLS'
+        : 'no WebSocket implementation: this platform has no global WebSocket and the `ws` package could not be loaded; pass options.WebSocket',
       { cause: error },
     );
   }
@@ -78,11 +84,13 @@ export function openSocket(
   url: string,
   subprotocol: string,
   timeoutMs: number,
+  /** Passed to the constructor as its third argument (options.tls); undefined passes none. */
+  socketOptions?: Record<string, unknown>,
 ): Promise<WebSocketLike> {
   return new Promise((resolve, reject) => {
     let socket: WebSocketLike;
     try {
-      socket = new WebSocketImpl(url, subprotocol);
+      socket = socketOptions === undefined ? new WebSocketImpl(url, subprotocol) : new WebSocketImpl(url, subprotocol, socketOptions);
     } catch (error) {
       // Invalid URLs throw synchronously (SyntaxError in browsers and ws).
       reject(new WardenError(ClientErrorCodes.CONNECTION_FAILED, `cannot open ${url}: ${describe(error)}`, { cause: error }));

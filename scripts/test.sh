@@ -13,5 +13,14 @@ if ! command -v mosquitto_sub >/dev/null 2>&1; then
   fi
 fi
 
+# openssl: the TLS tests generate their certificates with it (Debian images usually have it).
+if ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq openssl >/dev/null
+  fi
+fi
+
 npm install --no-audit --no-fund
 npm test

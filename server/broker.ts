@@ -16,6 +16,9 @@ import type { AcceptedConnection, TransportHandler } from './transports/transpor
 import { WsListener, type BoundListener } from './transports/ws-listener.js';
 import { HttpEndpoint } from './transports/http-endpoint.js';
 import { TcpListener } from './transports/tcp-listener.js';
+import { TlsProfiles, type ServerTls } from './tls/tls-profiles.js';
+import { warnCertificateAuthWithoutCertificates } from './tls/certificate-auth-check.js';
+import type { ListenerTlsConfig } from './config/index.js';
 import { MqttWsListener } from './transports/mqtt-ws-listener.js';
 import { MqttConnection } from './mqtt/mqtt-connection.js';
 import { MqttSession } from './mqtt/mqtt-session.js';
@@ -61,6 +64,7 @@ export class Broker implements SessionContext, MqttContext {
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sessionCounter = 0;
   private security: SecurityManager | null = null;
+  private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
   private closing: Promise<void> | null = null;
 
@@ -94,9 +98,14 @@ export class Broker implements SessionContext, MqttContext {
   }
 
   async start(): Promise<{ listeners: BoundListener[]; admin: BoundAdminListener | null }> {
+    // TLS files first: a missing or bad certificate stops the broker before any module starts.
+    const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
+    this.tls = tls;
+    warnCertificateAuthWithoutCertificates(this.config, this.log);
     const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }));
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
+    security.onReloadTls(() => tls.reload());
     for (const listenerConfig of this.config.listeners) {
       const listenerSecurity = security.forListener(listenerConfig.name);
       const log = this.log.child({ listener: listenerConfig.name });
@@ -114,7 +123,7 @@ export class Broker implements SessionContext, MqttContext {
         if (refusal !== null) session.refuseAtAccept(refusal);
         return session;
       };
-      const endpoint = this.endpoint(listenerConfig.host, listenerConfig.port);
+      const endpoint = this.endpoint(listenerConfig.host, listenerConfig.port, this.serverTls(listenerConfig.tls));
       this.listeners.push(new WsListener(listenerConfig, accept, this.batcher, log, endpoint));
     }
     try {
@@ -144,19 +153,28 @@ export class Broker implements SessionContext, MqttContext {
       if (refusal !== null) session.refuseAtAccept(refusal);
       return connection;
     };
-    if (config.transport === 'tcp') return new TcpListener({ name, host: config.host, port: config.port, scheme: 'mqtt' }, accept, this.batcher, log);
+    if (config.transport === 'tcp') {
+      const tls = this.serverTls(config.tls);
+      return new TcpListener({ name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls }, accept, this.batcher, log);
+    }
     // A WebSocket message may hold more than one packet (or part of one): the packet limit is the parser's.
     const maxMessageBytes = options.maxPacketBytes * 2 + 16;
-    const endpoint = this.endpoint(config.host, config.port);
+    const endpoint = this.endpoint(config.host, config.port, this.serverTls(config.tls));
     return new MqttWsListener({ name, host: config.host, path: config.path, maxMessageBytes }, accept, this.batcher, log, endpoint);
   }
 
-  private endpoint(host: string, port: number): HttpEndpoint {
-    if (port === 0) return new HttpEndpoint(host, port);
+  /** The TLS setup of a listener with `tls`; null for a plain one. */
+  private serverTls(tls: ListenerTlsConfig | undefined): ServerTls | null {
+    return tls === undefined ? null : this.tls!.forListener(tls);
+  }
+
+  /** Listeners sharing a host:port share its endpoint; the config makes them agree on `tls`. */
+  private endpoint(host: string, port: number, tls: ServerTls | null): HttpEndpoint {
+    if (port === 0) return new HttpEndpoint(host, port, tls);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new HttpEndpoint(host, port);
+      endpoint = new HttpEndpoint(host, port, tls);
       this.endpoints.set(key, endpoint);
     }
     return endpoint;

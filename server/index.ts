@@ -31,3 +31,7 @@ export type {
 } from './security/module-types.js';
 export { parseModuleOptions } from './security/module-options.js';
 export type { AdminActions, EntitlementStatus } from './security/admin-actions.js';
+// TLS: the client certificate authentication modules see, and what a certificate reload reports (docs/tls.md).
+export type { TlsPeerCertificate } from './tls/peer-certificate.js';
+export type { TlsProfileReload, TlsReloadReport } from './tls/tls-profiles.js';
+export type { CertificateSummary } from './tls/tls-material.js';

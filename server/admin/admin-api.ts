@@ -1,12 +1,14 @@
 // The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
 import type { EntitlementStatus } from '../security/admin-actions.js';
+import type { TlsReloadReport } from '../tls/tls-profiles.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
   reset: '/admin/entitlements/reset',
   disable: '/admin/entitlements/disable',
   enable: '/admin/entitlements/enable',
+  tlsReload: '/admin/tls/reload',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -21,6 +23,8 @@ export type StatusResponse = EntitlementStatus;
 /** `reset` is the user name, or "all" when the request named no user. */
 export type ResetResponse = { readonly reset: string; readonly disconnected: number };
 export type EnabledResponse = { readonly enabled: boolean };
+/** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
+export type TlsReloadResponse = TlsReloadReport;
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'

@@ -1,7 +1,7 @@
 // What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
 // answers with. Body validation lives here too, since each route knows its own fields.
 import type { AdminActions } from '../security/admin-actions.js';
-import { ADMIN_PATHS, type EnabledResponse, type ResetResponse, type StatusResponse } from './admin-api.js';
+import { ADMIN_PATHS, type EnabledResponse, type ResetResponse, type StatusResponse, type TlsReloadResponse } from './admin-api.js';
 import { badRequest } from './admin-http-error.js';
 
 export interface AdminRoute {
@@ -69,10 +69,21 @@ const enable: AdminRoute = {
   },
 };
 
+/** A profile whose new files are bad keeps its old certificate: still a 200, with `failed` > 0 and the reason. */
+const tlsReload: AdminRoute = {
+  method: 'POST',
+  action: 'TLS reload',
+  run: async (actions, body): Promise<TlsReloadResponse> => {
+    objectBody(body, []);
+    return actions.reloadTls();
+  },
+};
+
 /** Path -> route. Paths match exactly (no trailing slash, no decoding), so the entitled resource is canonical. */
 export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, AdminRoute>([
   [ADMIN_PATHS.status, status],
   [ADMIN_PATHS.reset, reset],
   [ADMIN_PATHS.disable, disable],
   [ADMIN_PATHS.enable, enable],
+  [ADMIN_PATHS.tlsReload, tlsReload],
 ]);

@@ -1,4 +1,4 @@
-// `warden admin <status | reset [--user U] | disable | enable>`: one request to the admin HTTP
+// `warden admin <status | reset [--user U] | disable | enable | reload-tls>`: one request to the admin HTTP
 // listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -15,7 +15,7 @@ interface AdminCall {
   readonly body?: { user: string };
 }
 
-const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable'] as const;
+const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function isSubcommand(name: string): name is Subcommand {
@@ -34,6 +34,8 @@ function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
       return { method: 'POST', path: ADMIN_PATHS.disable };
     case 'enable':
       return { method: 'POST', path: ADMIN_PATHS.enable };
+    case 'reload-tls':
+      return { method: 'POST', path: ADMIN_PATHS.tlsReload };
   }
 }
 
@@ -80,7 +82,15 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
   if (answer.status !== 200) throw refusal(url, answer);
   if (answer.json === undefined) throw new CliError(`${url.href} answered HTTP 200 without a JSON body: is that the Warden admin listener?`);
   process.stdout.write(`${JSON.stringify(answer.json, null, 2)}\n`);
-  return EXIT.OK;
+  return partialFailure(answer.json);
+}
+
+/** A TLS reload where some profile kept its old certificate did not do what was asked: exit 1, saying so. */
+function partialFailure(json: unknown): number {
+  const failed = typeof json === 'object' && json !== null && 'failed' in json && typeof json.failed === 'number' ? json.failed : 0;
+  if (failed === 0) return EXIT.OK;
+  process.stderr.write(`warden admin: ${failed} TLS profile${failed === 1 ? '' : 's'} kept the previous certificate (see "error" in the answer and the broker log)\n`);
+  return EXIT.FAILURE;
 }
 
 function errorBody(json: unknown): AdminErrorBody['error'] | undefined {

@@ -3,7 +3,7 @@
 
 export const SERVE_HELP = `Usage: warden [options]                start the broker
        warden passwd [--scram]         hash a password for the config
-       warden admin <command> [...]    manage a running broker's entitlements
+       warden admin <command> [...]    manage a running broker's entitlements and TLS certificates
 
 Start the Warden broker: its listeners, and the admin HTTP listener unless admin.enabled is false.
 
@@ -14,9 +14,11 @@ Options:
 
 Commands (each takes --help):
   passwd   read a password from stdin and print its hash, ready to paste into the config
-  admin    status, reset, disable or enable entitlements through the admin HTTP listener
+  admin    status, reset, disable or enable entitlements, or reload TLS certificates, through
+           the admin HTTP listener
 
 Signals: SIGINT or SIGTERM close the listeners, send close frames to clients and exit 0.
+SIGHUP re-reads the certificate, key and CA files of every TLS profile (docs/tls.md).
 Documentation: README.md and docs/ in the package (docs/admin.md for passwd and admin).
 `;
 
@@ -43,7 +45,8 @@ Exit status: 0 printed; 1 empty password, the two entries differ, or nothing on 
 
 export const ADMIN_HELP = `Usage: warden admin <command> [options]
 
-Manage the entitlements of a running broker through its admin HTTP listener (docs/admin.md).
+Manage the entitlements and TLS certificates of a running broker through its admin HTTP
+listener (docs/admin.md).
 
 Commands:
   status               show whether entitlements are enabled, and cache and module counters
@@ -52,6 +55,9 @@ Commands:
   disable              allow everything, cache nothing, until enabled again
   enable               entitle again with fresh module contexts and an empty cache; existing
                        connections keep what they have, so follow with a reset
+  reload-tls           re-read every TLS profile's certificate, key and CA files; new
+                       connections get the new certificate (a profile whose new files are bad
+                       keeps its old one: exit status 1)
 
 Where the broker is:
   --url URL            the admin listener's base URL, e.g. http://127.0.0.1:8801
@@ -70,7 +76,8 @@ Set either a password or a token, not both.
   -h, --help           show this help
 
 Output: the broker's JSON answer on stdout; errors on stderr.
-Exit status: 0 done; 1 failed (HTTP error, broker unreachable, unreadable config); 2 usage error
+Exit status: 0 done; 1 failed (HTTP error, broker unreachable, unreadable config, a TLS profile
+not reloaded); 2 usage error
 (including missing credentials); 3 refused: authentication failed (HTTP 401) or the user is not
 entitled to the action (HTTP 403).
 `;

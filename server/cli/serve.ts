@@ -1,5 +1,6 @@
 // `warden [--config PATH]`: start the broker from a YAML config (--config, else WARDEN_CONFIG,
-// else the embedded default), log with pino, and shut down cleanly on SIGINT/SIGTERM.
+// else the embedded default), log with pino, reload TLS certificates on SIGHUP, and shut down
+// cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
 import { ConfigError, loadConfigFile, resolveConfigPath } from '../config/index.js';
@@ -52,12 +53,29 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // Node's default for SIGHUP is to exit, so this goes in before the listeners open too.
+  let reloadTls: (() => Promise<void>) | null = null;
+  const onHangup = (): void => {
+    if (reloadTls === null) log.warn({ signal: 'SIGHUP' }, 'the broker is still starting: nothing to reload yet');
+    else void reloadTls();
+  };
+  process.on('SIGHUP', onHangup);
   // Loaded here rather than at the top, so --help and --version do not load the whole broker.
   const { startBroker } = await import('../start-broker.js');
   // Relative module paths in the config resolve against the config file's directory.
   const broker = await startBroker(config, { logger: log, baseDir: dirname(path) });
+  reloadTls = async () => {
+    log.info({ signal: 'SIGHUP' }, 'reloading TLS profiles');
+    try {
+      const { reloaded, failed } = await broker.admin.reloadTls();
+      log.info({ reloaded, failed }, 'TLS reload finished');
+    } catch (err) {
+      log.error({ err }, 'TLS reload failed');
+    }
+  };
   log.info({ config: path, version: packageVersion() }, 'warden started');
   log.info({ signal: await stopped }, 'shutting down');
+  process.off('SIGHUP', onHangup);
   await broker.close();
   log.flush();
   return EXIT.OK;

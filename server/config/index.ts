@@ -30,3 +30,12 @@ export {
   type TopicsConfig,
   type WardenConfig,
 } from './schema.js';
+export {
+  DEFAULT_TLS_MIN_VERSION,
+  MQTTS_DEFAULT_PORT,
+  TLS_VERSIONS,
+  type ListenerTlsConfig,
+  type TlsConfig,
+  type TlsProfileConfig,
+  type TlsVersion,
+} from './tls-schema.js';

@@ -7,6 +7,7 @@ import { deepFreeze } from './deep-freeze.js';
 import { findPackageRoot } from './package-root.js';
 import { wardenConfigSchema, type WardenConfig } from './schema.js';
 import { substitute } from './substitute.js';
+import { tlsSecretPaths } from './tls-schema.js';
 import { parseYamlText } from './yaml-text.js';
 import { createIssueFormatter } from './zod-issues.js';
 
@@ -36,7 +37,9 @@ export function parseConfig(input: unknown, source: ConfigSource = {}): WardenCo
 
   const formatter = createIssueFormatter();
   const result = wardenConfigSchema.safeParse(value, { reportInput: true, error: formatter.errorMap });
-  if (!result.success) throw new ConfigError(formatter.toConfigIssues(result.error.issues, secretPaths), source.path);
+  // A passphrase is secret even when written in the file itself.
+  const secrets = [...secretPaths, ...tlsSecretPaths(value)];
+  if (!result.success) throw new ConfigError(formatter.toConfigIssues(result.error.issues, secrets), source.path);
   return deepFreeze(result.data);
 }
 

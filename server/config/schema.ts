@@ -3,6 +3,7 @@
 // Objects are strict: a misspelt key is an error, not a silently ignored setting.
 import { z } from 'zod';
 import { booleanField, integerField, stringField } from './fields.js';
+import { checkListenerTls, defaultMqttsPorts, listenerTlsSchema, tlsSchema } from './tls-schema.js';
 import { admissionSchema, limitsSchema } from './admission-schema.js';
 
 const KiB = 1024;
@@ -103,6 +104,8 @@ const nativeListenerSchema = z.strictObject({
   authentication: moduleSpecSchema.optional(),
   /** Overrides security.entitlement for this listener. */
   entitlement: moduleSpecSchema.optional(),
+  /** Serve wss:// with a profile of the top-level tls section (docs/tls.md). */
+  tls: listenerTlsSchema.optional(),
 });
 
 const mqttListenerOptionsSchema = z
@@ -139,6 +142,8 @@ const mqttListenerCommon = {
   authentication: moduleSpecSchema.optional(),
   /** Overrides security.entitlement for this listener. */
   entitlement: moduleSpecSchema.optional(),
+  /** Serve mqtts:// (TCP; default port 8883) or wss:// (WebSocket) with a profile of the top-level tls section. */
+  tls: listenerTlsSchema.optional(),
 };
 
 /** MQTT over plain TCP. */
@@ -212,11 +217,14 @@ function isWebSocket(listener: Listener): listener is Extract<Listener, { path: 
 /** The embedded default: the native listener, MQTT over TCP, and MQTT over WebSocket beside the native protocol. */
 const DEFAULT_LISTENERS = [{}, { protocol: 'mqtt' as const }, { protocol: 'mqtt' as const, transport: 'websocket' as const, port: 8800 }];
 
-const listenersSchema = z
-  .array(listenerSchema, { error: 'expected a list of listeners' })
-  .min(1, { error: 'expected at least one listener' })
-  .max(64, { error: 'expected at most 64 listeners' })
-  .superRefine(checkListenersUnique);
+const listenersSchema = z.preprocess(
+  defaultMqttsPorts,
+  z
+    .array(listenerSchema, { error: 'expected a list of listeners' })
+    .min(1, { error: 'expected at least one listener' })
+    .max(64, { error: 'expected at most 64 listeners' })
+    .superRefine(checkListenersUnique),
+);
 
 /** Broker-wide MQTT state, shared by every MQTT listener (docs/mqtt.md). */
 const mqttSchema = z.strictObject({
@@ -268,11 +276,13 @@ export const wardenConfigSchema = z.strictObject({
   shutdown: shutdownSchema.prefault({}),
   security: securitySchema.prefault({}),
   admin: adminSchema.prefault({}),
+  /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
+  tls: tlsSchema.prefault({}),
   /** Who may connect, from where, how many at once (docs/admission.md). */
   admission: admissionSchema.prefault({}),
   /** Resource-limit groups: per-connection limits by user (docs/admission.md). */
   limits: limitsSchema,
-});
+}).superRefine(checkListenerTls);
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;
 export type BrokerConfig = z.output<typeof brokerSchema>;

@@ -50,7 +50,7 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
     data: method === undefined ? undefined : (packet.properties?.authenticationData?.toString('utf8') ?? ''),
     remoteAddress: session.connection.remoteAddress,
     listener: session.listenerName,
-    peerCertificate: undefined,
+    peerCertificate: session.connection.transport.peerCertificate?.(),
   });
   if (session.state !== 'connecting') return; // closed meanwhile
   return concludeAuthentication(session, attempt, outcome);

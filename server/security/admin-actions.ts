@@ -2,6 +2,7 @@
 // entitlement actions of seed 003 ("Disabling Entitlement", cache reset) and the checks the
 // admin listener needs to authenticate and entitle its own requests.
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from './module-types.js';
+import type { TlsReloadReport } from '../tls/tls-profiles.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -25,6 +26,11 @@ export interface AdminActions {
   /** New module contexts, cache cleared; existing connections and subscriptions are kept. */
   enableEntitlements(): Promise<void>;
   entitlementStatus(): EntitlementStatus;
+  /**
+   * Re-read every TLS profile's certificate, key and CA files; profiles whose files are good get
+   * the new secure context (new connections use it), the others keep theirs (docs/tls.md).
+   */
+  reloadTls(): Promise<TlsReloadReport>;
   /** Authenticate an admin request with the admin listener's authentication module (fail closed on module failure). */
   authenticateAdmin(request: LogonRequest): Promise<AuthAnswer>;
   /** Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST), resource = the request path. */

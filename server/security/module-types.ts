@@ -1,8 +1,8 @@
 // The two pluggable security boundaries (seed 003, "Authentication" and "Entitlement"): plain
 // TypeScript types, exported from `warden-broker/server` for people writing their own modules.
 // Every method may answer synchronously or with a promise; the broker checks for a thenable.
-import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
+import type { TlsPeerCertificate } from '../tls/peer-certificate.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -23,8 +23,11 @@ export interface LogonRequest {
   readonly remoteAddress: string;
   /** The listener's name from the config (`admin` for the admin HTTP listener). */
   readonly listener: string;
-  /** The verified TLS client certificate, when the listener uses TLS with client certificates. */
-  readonly peerCertificate: PeerCertificate | undefined;
+  /**
+   * The client certificate, verified against the profile's CAs, on a listener with
+   * `tls.requireClientCertificate: true`; undefined elsewhere (docs/tls.md).
+   */
+  readonly peerCertificate: TlsPeerCertificate | undefined;
 }
 
 export type AuthAnswer =

@@ -10,6 +10,7 @@ import { EntitlementService, EntitlementSwitch } from './entitlement-service.js'
 import { loadModule, type ModuleKind } from './module-loader.js';
 import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
 import { isPromiseLike } from './decision.js';
+import type { TlsReloadReport } from '../tls/tls-profiles.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -38,6 +39,7 @@ export class SecurityManager implements AdminActions {
   private readonly services: EntitlementService[] = [];
   private admin: ListenerSecurity | null = null;
   private disconnect: DisconnectUsers = () => 0;
+  private tlsReload: () => TlsReloadReport = () => ({ profiles: {}, reloaded: 0, failed: 0 });
 
   private constructor(
     private readonly config: WardenConfig,
@@ -107,6 +109,15 @@ export class SecurityManager implements AdminActions {
   /** The broker registers how to disconnect users once its sessions exist. */
   onDisconnectUsers(disconnect: DisconnectUsers): void {
     this.disconnect = disconnect;
+  }
+
+  /** The broker registers how to reload its TLS profiles once they are loaded. */
+  onReloadTls(reload: () => TlsReloadReport): void {
+    this.tlsReload = reload;
+  }
+
+  async reloadTls(): Promise<TlsReloadReport> {
+    return this.tlsReload();
   }
 
   // ---- admin actions (seed 003) --------------------------------------------------------------

@@ -191,7 +191,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       data: command.data,
       remoteAddress: this.connection.remoteAddress,
       listener: this.listenerName,
-      peerCertificate: undefined,
+      peerCertificate: this.connection.peerCertificate?.(),
     });
     await this.afterAuthentication(outcome, command.rid, command.user);
   }
@@ -208,7 +208,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       data: undefined,
       remoteAddress: this.connection.remoteAddress,
       listener: this.listenerName,
-      peerCertificate: undefined,
+      peerCertificate: this.connection.peerCertificate?.(),
     });
     // A challenge cannot be answered without a logon command: an implicit logon must be accepted outright.
     const settled: AuthOutcome = outcome.outcome === 'challenge' ? { outcome: 'reject', reason: 'implicit logon was challenged' } : outcome;

@@ -1,8 +1,11 @@
 // One HTTP server per host:port that WebSocket listeners share, routing upgrades by path: the
 // native protocol at "/" and MQTT over WebSocket at "/mqtt" can live on one port. A listener on
-// port 0 gets an endpoint of its own.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+// port 0 gets an endpoint of its own. With TLS it is an HTTPS server (wss://); the config makes
+// every listener on one host:port agree on TLS, since the handshake comes before the path.
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ServerTls } from '../tls/tls-profiles.js';
 
 export type UpgradeRoute = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 
@@ -18,17 +21,27 @@ export class HttpEndpoint {
   private readonly http: Server;
   private readonly routes = new Map<string, UpgradeRoute>();
   private listening: Promise<number> | null = null;
+  /** True when served over TLS (wss://). */
+  readonly secure: boolean;
   private users = 0;
   private closing: Promise<void> | null = null;
 
   constructor(
     readonly host: string,
     readonly port: number,
+    tls: ServerTls | null = null,
   ) {
-    this.http = createServer((req, res) => {
+    const answerPlainRequest: RequestListener = (req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
       res.end(`This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`);
-    });
+    };
+    this.secure = tls !== null;
+    if (tls === null) this.http = createServer(answerPlainRequest);
+    else {
+      const https = createHttpsServer(tls.options, answerPlainRequest);
+      tls.adopt(https);
+      this.http = https;
+    }
     this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
   }

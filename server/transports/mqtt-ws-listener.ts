@@ -49,7 +49,7 @@ export class MqttWsListener {
   async listen(): Promise<BoundListener> {
     const { host, path, name } = this.config;
     const port = await this.endpoint.listen(name);
-    return { name, protocol: 'mqtt', host, port, url: formatUrl(host, port, path) };
+    return { name, protocol: 'mqtt', host, port, url: formatUrl(host, port, path, this.endpoint.secure) };
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

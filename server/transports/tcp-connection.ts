@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { TransportConnection, TransportHandler } from './transport.js';
 import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
 import { CloseTimer } from './close-timer.js';
+import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
@@ -75,6 +76,10 @@ export class TcpConnection implements TransportConnection, Batched {
 
   pause(): void {
     this.socket.pause();
+  }
+
+  peerCertificate(): TlsPeerCertificate | undefined {
+    return peerCertificateOf(this.socket);
   }
 
   resume(): void {

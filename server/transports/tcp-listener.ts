@@ -1,6 +1,9 @@
-// A plain TCP listener (MQTT over TCP): accepts sockets and hands each, adapted to a
-// TransportConnection, to the protocol's acceptor.
+// A TCP listener (MQTT over TCP, or over TLS: mqtts): accepts sockets and hands each, adapted to
+// a TransportConnection, to the protocol's acceptor. With TLS a socket arrives once its handshake
+// succeeded; failed handshakes never reach the protocol.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { ServerTls } from '../tls/tls-profiles.js';
 import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -12,8 +15,10 @@ export interface TcpListenerConfig {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** URL scheme for the bound address (mqtt). */
+  /** URL scheme for the bound address (mqtt, mqtts). */
   readonly scheme: string;
+  /** Serve TLS with this setup; null: plain TCP. */
+  readonly tls?: ServerTls | null;
 }
 
 export type TcpAcceptor = (connection: TcpConnection) => TransportHandler;
@@ -29,7 +34,13 @@ export class TcpListener {
     log: Logger,
   ) {
     this.connections = new ConnectionSet(log);
-    this.server = createServer((socket) => this.onConnection(socket));
+    const tls = config.tls ?? null;
+    if (tls === null) this.server = createServer((socket) => this.onConnection(socket));
+    else {
+      const server = createTlsServer(tls.options, (socket) => this.onConnection(socket));
+      tls.adopt(server);
+      this.server = server;
+    }
   }
 
   async listen(): Promise<BoundListener> {

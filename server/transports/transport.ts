@@ -2,6 +2,7 @@
 // A transport delivers whole messages up and takes whole messages down; framing, batching of
 // writes and heartbeats are its business.
 import type { Encoding } from '../../protocol/native.js';
+import type { TlsPeerCertificate } from '../tls/peer-certificate.js';
 
 export interface TransportConnection {
   readonly remoteAddress: string;
@@ -17,6 +18,8 @@ export interface TransportConnection {
   /** Stop reading from the peer (backpressure while commands wait); resume() undoes it. */
   pause(): void;
   resume(): void;
+  /** The verified TLS client certificate; transports without TLS need not implement it. Read at logon, not per message. */
+  peerCertificate?(): TlsPeerCertificate | undefined;
 }
 
 /** What a session exposes to its transport. */

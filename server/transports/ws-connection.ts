@@ -5,6 +5,7 @@ import type { TransportConnection, TransportHandler } from './transport.js';
 import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
 import { dataFrameHeader } from './ws-frame.js';
 import { CloseTimer } from './close-timer.js';
+import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
 
 /** How long a peer gets to answer our close frame before its socket is destroyed. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 2000;
@@ -89,6 +90,10 @@ export class WsConnection implements TransportConnection, Batched {
 
   resume(): void {
     this.ws.resume();
+  }
+
+  peerCertificate(): TlsPeerCertificate | undefined {
+    return peerCertificateOf(this.socket);
   }
 
   heartbeat(): void {

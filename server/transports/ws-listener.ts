@@ -33,9 +33,9 @@ function chooseEncoding(header: string | undefined): Encoding | null {
   return null;
 }
 
-export function formatUrl(host: string, port: number, path: string): string {
+export function formatUrl(host: string, port: number, path: string, secure = false): string {
   const h = host.includes(':') ? `[${host}]` : host;
-  return `ws://${h}:${port}${path}`;
+  return `${secure ? 'wss' : 'ws'}://${h}:${port}${path}`;
 }
 
 /** A `ws` server for upgrades routed by an HttpEndpoint, set up as every Warden WebSocket listener needs it. */
@@ -77,7 +77,7 @@ export class WsListener {
   async listen(): Promise<BoundListener> {
     const { host, path, name } = this.config;
     const actual = await this.endpoint.listen(name);
-    this.bound = { name, protocol: 'native', host, port: actual, url: formatUrl(host, actual, path) };
+    this.bound = { name, protocol: 'native', host, port: actual, url: formatUrl(host, actual, path, this.endpoint.secure) };
     const interval = this.config.options.heartbeatIntervalMs;
     if (interval > 0) this.connections.startHeartbeat(interval, (c) => c.heartbeat());
     return this.bound;

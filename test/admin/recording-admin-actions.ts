@@ -3,6 +3,7 @@
 // implementation is the broker's; end-to-end tests through it live in test/security.
 import type { AdminActions, EntitlementStatus } from '../../server/security/admin-actions.js';
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
+import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-secret-pw' };
 export const VIEWER = { user: 'viewer', password: 'viewer-secret-pw' };
@@ -13,7 +14,27 @@ export const CHALLENGED = { user: 'scram-user', password: 'irrelevant-pw' };
 
 export const STATUS: EntitlementStatus = { enabled: true, cache: { size: 3, hits: 10, misses: 4 }, moduleCalls: 4, failures: 0 };
 
-export type ActionName = 'resetEntitlements' | 'disableEntitlements' | 'enableEntitlements' | 'entitlementStatus' | 'authenticateAdmin' | 'checkAdmin';
+export type ActionName =
+  | 'resetEntitlements'
+  | 'disableEntitlements'
+  | 'enableEntitlements'
+  | 'entitlementStatus'
+  | 'reloadTls'
+  | 'authenticateAdmin'
+  | 'checkAdmin';
+
+/** What reloadTls answers: one profile reloaded, one that kept its old files. */
+export const TLS_RELOAD: TlsReloadReport = {
+  profiles: {
+    main: {
+      reloaded: true,
+      certificate: { subject: 'CN=localhost', issuer: 'CN=Test CA', fingerprint256: 'AB:CD', validFrom: 'Jan  1 00:00:00 2025 GMT', validTo: 'Jan  1 00:00:00 2026 GMT' },
+    },
+    old: { reloaded: false, error: 'tls.profiles.old.certificate: cannot read file "/x.pem" (ENOENT)' },
+  },
+  reloaded: 1,
+  failed: 1,
+};
 
 export interface RecordedCall {
   readonly name: ActionName;
@@ -52,6 +73,11 @@ export class RecordingAdminActions implements AdminActions {
   entitlementStatus(): EntitlementStatus {
     this.record('entitlementStatus');
     return STATUS;
+  }
+
+  async reloadTls(): Promise<TlsReloadReport> {
+    this.record('reloadTls');
+    return TLS_RELOAD;
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {

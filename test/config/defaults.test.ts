@@ -55,6 +55,7 @@ const DEFAULTS = {
     maxPendingDeliveries: 10_000,
   },
   admin: { enabled: true, host: '127.0.0.1', port: 8801 },
+  tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt'],
     maxConnections: 65_535,

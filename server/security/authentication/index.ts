@@ -1,11 +1,13 @@
 // The built-in authentication modules, by the name a config gives in `module:`, and the
 // password tools `warden passwd` uses.
-import type { AuthenticationModuleFactory } from '../module-types.js';
+import type { AuthenticationModule, AuthenticationModuleFactory } from '../module-types.js';
+import { loadModule } from '../module-loader.js';
 import { createAllowAnyAuthentication } from './allow-any.js';
 import { createDenyAllAuthentication } from './deny-all.js';
 import { createHttpAuthentication } from './http.js';
 import { createImplicitAuthentication } from './implicit.js';
 import { createJwtAuthentication } from './jwt.js';
+import { makeTlsCertAuthenticationFactory } from './tls-cert.js';
 import { createUsersAuthentication } from './users.js';
 
 // No prototype: a configured name like `constructor` or `toString` must find nothing.
@@ -17,6 +19,10 @@ Object.assign(builtins, {
   users: createUsersAuthentication,
   http: createHttpAuthentication,
   jwt: createJwtAuthentication,
+  // Its must-match mode loads a second module (the one that checks passwords) like any other.
+  'tls-cert': makeTlsCertAuthenticationFactory((spec, context) =>
+    loadModule<AuthenticationModule>({ kind: 'authentication', builtins, requiredMethods: ['authenticate'] }, spec, context),
+  ),
 });
 
 export const BUILTIN_AUTHENTICATION_MODULES: Readonly<Record<string, AuthenticationModuleFactory>> = Object.freeze(builtins);

@@ -48,7 +48,7 @@ describe('deny-all', () => {
 
 describe('BUILTIN_AUTHENTICATION_MODULES', () => {
   it('has every built-in by its config name, and nothing inherited', () => {
-    expect(Object.keys(BUILTIN_AUTHENTICATION_MODULES).sort()).toEqual(['allow-any', 'deny-all', 'http', 'implicit', 'jwt', 'users']);
+    expect(Object.keys(BUILTIN_AUTHENTICATION_MODULES).sort()).toEqual(['allow-any', 'deny-all', 'http', 'implicit', 'jwt', 'tls-cert', 'users']);
     expect(BUILTIN_AUTHENTICATION_MODULES['constructor']).toBeUndefined();
     expect(BUILTIN_AUTHENTICATION_MODULES['toString']).toBeUndefined();
     expect(Object.isFrozen(BUILTIN_AUTHENTICATION_MODULES)).toBe(true);

@@ -1,0 +1,121 @@
+// The broker's TLS profiles (seed 000, sslProfile): loaded when the broker starts (a bad file stops
+// it, naming the key), handed to the servers of the listeners that use them, and reloaded without
+// a restart (SIGHUP, `warden admin reload-tls`): each profile's files are read again and, if they
+// are good, every server of that profile gets the new secure context; new connections use it,
+// open ones keep theirs. A profile whose new files are bad keeps its old context.
+import type { Logger } from 'pino';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { ConfigError, type ListenerTlsConfig, type TlsConfig, type TlsProfileConfig } from '../config/index.js';
+import { loadTlsMaterial, TlsMaterialError, type CertificateSummary, type TlsMaterial } from './tls-material.js';
+
+/** A TLS server (https.Server, tls.Server) whose certificate can be swapped. */
+export interface SecureContextHolder {
+  setSecureContext(options: SecureContextOptions): void;
+}
+
+/** What a listener's server is created with, and how it stays current on reloads. */
+export interface ServerTls {
+  /** The profile's context plus the listener's client-certificate setting. */
+  readonly options: TlsOptions;
+  /** Keep `server` on the profile's current certificate from now on. */
+  adopt(server: SecureContextHolder): void;
+}
+
+export type TlsProfileReload =
+  | { readonly reloaded: true; readonly certificate: CertificateSummary }
+  | { readonly reloaded: false; readonly error: string };
+
+/** The outcome of a reload, per profile. */
+export interface TlsReloadReport {
+  readonly profiles: Readonly<Record<string, TlsProfileReload>>;
+  /** How many profiles were reloaded, and how many kept their previous files. */
+  readonly reloaded: number;
+  readonly failed: number;
+}
+
+const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['TLSv1', 'TLSv1.1']);
+
+interface Profile {
+  readonly config: TlsProfileConfig;
+  material: TlsMaterial;
+  readonly servers: Set<SecureContextHolder>;
+}
+
+export class TlsProfiles {
+  private constructor(
+    private readonly profiles: ReadonlyMap<string, Profile>,
+    private readonly baseDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads every profile; throws a ConfigError naming each profile key whose file is missing or unusable. */
+  static load(config: TlsConfig, baseDir: string, log: Logger): TlsProfiles {
+    const profiles = new Map<string, Profile>();
+    const issues: { path: string; message: string }[] = [];
+    for (const [name, profileConfig] of Object.entries(config.profiles)) {
+      try {
+        const material = loadTlsMaterial(profileConfig, baseDir);
+        profiles.set(name, { config: profileConfig, material, servers: new Set() });
+      } catch (err) {
+        if (!(err instanceof TlsMaterialError)) throw err;
+        issues.push({ path: `tls.profiles.${name}.${err.key}`, message: err.message });
+      }
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
+    const loaded = new TlsProfiles(profiles, baseDir, log);
+    for (const [name, profile] of profiles) loaded.announce(name, profile, 'TLS profile loaded');
+    return loaded;
+  }
+
+  /** The server setup for a listener's `tls` (the config guarantees the profile exists). */
+  forListener(tls: ListenerTlsConfig): ServerTls {
+    const profile = this.profiles.get(tls.profile);
+    if (profile === undefined) throw new Error(`no TLS profile "${tls.profile}"`);
+    return {
+      // Client certificates are asked for only where required: asking elsewhere makes browsers
+      // prompt their users to pick one. Required means verified against the profile's ca.
+      options: { ...profile.material.context, requestCert: tls.requireClientCertificate, rejectUnauthorized: true },
+      adopt: (server) => profile.servers.add(server),
+    };
+  }
+
+  /** Re-read every profile's files; swap in the good ones, keep the old context of the others. */
+  reload(): TlsReloadReport {
+    const report: Record<string, TlsProfileReload> = {};
+    let reloaded = 0;
+    for (const [name, profile] of this.profiles) {
+      let material: TlsMaterial;
+      try {
+        material = loadTlsMaterial(profile.config, this.baseDir);
+      } catch (err) {
+        if (!(err instanceof TlsMaterialError)) throw err;
+        const key = `tls.profiles.${name}.${err.key}`;
+        this.log.error({ profile: name, key, reason: err.message }, 'TLS profile not reloaded; it keeps its previous certificate');
+        report[name] = { reloaded: false, error: `${key}: ${err.message}` };
+        continue;
+      }
+      for (const server of profile.servers) server.setSecureContext(material.context);
+      profile.material = material;
+      this.announce(name, profile, 'TLS profile reloaded');
+      report[name] = { reloaded: true, certificate: material.certificate };
+      reloaded++;
+    }
+    const failed = this.profiles.size - reloaded;
+    if (this.profiles.size === 0) this.log.info('TLS reload: no TLS profiles are configured');
+    return { profiles: report, reloaded, failed };
+  }
+
+  private announce(name: string, profile: Profile, message: string): void {
+    const { material, config } = profile;
+    this.log.info({ profile: name, certificate: material.certificate, servers: profile.servers.size }, message);
+    if (material.outsideValidity) {
+      this.log.warn({ profile: name, validFrom: material.certificate.validFrom, validTo: material.certificate.validTo }, 'TLS profile certificate is outside its validity period; clients will refuse it');
+    }
+    if (LEGACY_VERSIONS.has(config.minVersion)) {
+      this.log.warn(
+        { profile: name, minVersion: config.minVersion },
+        'TLS profile allows TLS versions below 1.2, which are deprecated (RFC 8996); OpenSSL 3 also needs ciphers with @SECLEVEL=0 for them',
+      );
+    }
+  }
+}
