@@ -106,6 +106,7 @@ export class Broker implements SessionContext, MqttContext {
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
     security.onReloadTls(() => tls.reload());
+    security.onConnectionStatus(() => this.admission.status());
     for (const listenerConfig of this.config.listeners) {
       const listenerSecurity = security.forListener(listenerConfig.name);
       const log = this.log.child({ listener: listenerConfig.name });

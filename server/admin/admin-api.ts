@@ -2,6 +2,7 @@
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
 import type { EntitlementStatus } from '../security/admin-actions.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
+import type { ConnectionStatus } from '../admission/connection-status.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
@@ -9,6 +10,7 @@ export const ADMIN_PATHS = {
   disable: '/admin/entitlements/disable',
   enable: '/admin/entitlements/enable',
   tlsReload: '/admin/tls/reload',
+  connections: '/admin/connections',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -25,6 +27,8 @@ export type ResetResponse = { readonly reset: string; readonly disconnected: num
 export type EnabledResponse = { readonly enabled: boolean };
 /** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
 export type TlsReloadResponse = TlsReloadReport;
+/** Admission control: admitted connections now (in all, per user, per host) and refusals since start. */
+export type ConnectionsResponse = ConnectionStatus;
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'

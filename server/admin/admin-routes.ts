@@ -1,7 +1,7 @@
 // What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
 // answers with. Body validation lives here too, since each route knows its own fields.
 import type { AdminActions } from '../security/admin-actions.js';
-import { ADMIN_PATHS, type EnabledResponse, type ResetResponse, type StatusResponse, type TlsReloadResponse } from './admin-api.js';
+import { ADMIN_PATHS, type ConnectionsResponse, type EnabledResponse, type ResetResponse, type StatusResponse, type TlsReloadResponse } from './admin-api.js';
 import { badRequest } from './admin-http-error.js';
 
 export interface AdminRoute {
@@ -79,6 +79,12 @@ const tlsReload: AdminRoute = {
   },
 };
 
+const connections: AdminRoute = {
+  method: 'GET',
+  action: 'connection status',
+  run: async (actions): Promise<ConnectionsResponse> => actions.connectionStatus(),
+};
+
 /** Path -> route. Paths match exactly (no trailing slash, no decoding), so the entitled resource is canonical. */
 export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, AdminRoute>([
   [ADMIN_PATHS.status, status],
@@ -86,4 +92,5 @@ export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, Adm
   [ADMIN_PATHS.disable, disable],
   [ADMIN_PATHS.enable, enable],
   [ADMIN_PATHS.tlsReload, tlsReload],
+  [ADMIN_PATHS.connections, connections],
 ]);

@@ -8,6 +8,7 @@ import type { AdmissionConfig, LimitsConfig, Protocol } from '../config/admissio
 import type { BrokerStats } from '../stats.js';
 import type { Clock } from './clock.js';
 import { ConnectionCounts, type AdmissionCounts } from './connection-counts.js';
+import type { ConnectionStatus } from './connection-status.js';
 import { HostAddress } from './host-address.js';
 import { HostList } from './host-list.js';
 import { HostRateLimiter } from './host-rate-limiter.js';
@@ -158,6 +159,15 @@ export class Admission {
   /** Admitted connections now: in all, per user, per host. */
   snapshot(): AdmissionCounts {
     return this.counts.snapshot();
+  }
+
+  /** The admitted counts and the refusals since start, for the admin interface. */
+  status(): ConnectionStatus {
+    const s = this.stats;
+    return {
+      admitted: this.counts.snapshot(),
+      refused: { protocol: s.connectionsRefusedProtocol, rate: s.connectionsRefusedRate, user: s.connectionsRefusedUser, host: s.connectionsRefusedHost, limit: s.connectionsRefusedLimit },
+    };
   }
 
   /** Resolves once at most `n` connections are admitted (at once if that is so now): for draining, and for tests. */

@@ -14,8 +14,8 @@ Options:
 
 Commands (each takes --help):
   passwd   read a password from stdin and print its hash, ready to paste into the config
-  admin    status, reset, disable or enable entitlements, or reload TLS certificates, through
-           the admin HTTP listener
+  admin    status, reset, disable or enable entitlements, reload TLS certificates, or show
+           admitted connections, through the admin HTTP listener
 
 Signals: SIGINT or SIGTERM close the listeners, send close frames to clients and exit 0.
 SIGHUP re-reads the certificate, key and CA files of every TLS profile (docs/tls.md).
@@ -45,8 +45,8 @@ Exit status: 0 printed; 1 empty password, the two entries differ, or nothing on 
 
 export const ADMIN_HELP = `Usage: warden admin <command> [options]
 
-Manage the entitlements and TLS certificates of a running broker through its admin HTTP
-listener (docs/admin.md).
+Manage the entitlements and TLS certificates of a running broker, and see its admitted
+connections, through its admin HTTP listener (docs/admin.md).
 
 Commands:
   status               show whether entitlements are enabled, and cache and module counters
@@ -58,6 +58,8 @@ Commands:
   reload-tls           re-read every TLS profile's certificate, key and CA files; new
                        connections get the new certificate (a profile whose new files are bad
                        keeps its old one: exit status 1)
+  connections          show the connections admission control counts (in all, per user, per
+                       remote host) and how many it refused, by reason (docs/admission.md)
 
 Where the broker is:
   --url URL            the admin listener's base URL, e.g. http://127.0.0.1:8801

@@ -3,6 +3,7 @@
 // admin listener needs to authenticate and entitle its own requests.
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from './module-types.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
+import type { ConnectionStatus } from '../admission/connection-status.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -31,6 +32,8 @@ export interface AdminActions {
    * the new secure context (new connections use it), the others keep theirs (docs/tls.md).
    */
   reloadTls(): Promise<TlsReloadReport>;
+  /** Admission control: the connections admitted now (in all, per user, per host) and the refusals since start (docs/admission.md). */
+  connectionStatus(): ConnectionStatus;
   /** Authenticate an admin request with the admin listener's authentication module (fail closed on module failure). */
   authenticateAdmin(request: LogonRequest): Promise<AuthAnswer>;
   /** Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST), resource = the request path. */

@@ -11,6 +11,7 @@ import { loadModule, type ModuleKind } from './module-loader.js';
 import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
 import { isPromiseLike } from './decision.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
+import type { ConnectionStatus } from '../admission/connection-status.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -40,6 +41,10 @@ export class SecurityManager implements AdminActions {
   private admin: ListenerSecurity | null = null;
   private disconnect: DisconnectUsers = () => 0;
   private tlsReload: () => TlsReloadReport = () => ({ profiles: {}, reloaded: 0, failed: 0 });
+  private connections: () => ConnectionStatus = () => ({
+    admitted: { connections: 0, users: {}, hosts: {} },
+    refused: { protocol: 0, rate: 0, user: 0, host: 0, limit: 0 },
+  });
 
   private constructor(
     private readonly config: WardenConfig,
@@ -118,6 +123,15 @@ export class SecurityManager implements AdminActions {
 
   async reloadTls(): Promise<TlsReloadReport> {
     return this.tlsReload();
+  }
+
+  /** The broker registers where admission's counts come from. */
+  onConnectionStatus(status: () => ConnectionStatus): void {
+    this.connections = status;
+  }
+
+  connectionStatus(): ConnectionStatus {
+    return this.connections();
   }
 
   // ---- admin actions (seed 003) --------------------------------------------------------------

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
+import { ADMIN, CONNECTIONS, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
 import { runCli } from './cli-process.js';
 import { startAdminListener, type ListenerFixture } from './listener-fixture.js';
 
@@ -30,6 +30,13 @@ describe('warden admin', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual(STATUS);
     expect(result.stdout).toBe(`${JSON.stringify(STATUS, null, 2)}\n`);
+  });
+
+  it('connections prints admission control\'s counts as JSON (GET /admin/connections)', async () => {
+    const result = await runAdmin(['connections'], AS_ADMIN);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual(CONNECTIONS);
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/connections']);
   });
 
   it('reset, with and without --user, over a token', async () => {

@@ -4,6 +4,7 @@
 import type { AdminActions, EntitlementStatus } from '../../server/security/admin-actions.js';
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
 import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
+import type { ConnectionStatus } from '../../server/admission/connection-status.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-secret-pw' };
 export const VIEWER = { user: 'viewer', password: 'viewer-secret-pw' };
@@ -20,6 +21,7 @@ export type ActionName =
   | 'enableEntitlements'
   | 'entitlementStatus'
   | 'reloadTls'
+  | 'connectionStatus'
   | 'authenticateAdmin'
   | 'checkAdmin';
 
@@ -34,6 +36,12 @@ export const TLS_RELOAD: TlsReloadReport = {
   },
   reloaded: 1,
   failed: 1,
+};
+
+/** What connectionStatus answers. */
+export const CONNECTIONS: ConnectionStatus = {
+  admitted: { connections: 3, users: { alice: 2, bob: 1 }, hosts: { '127.0.0.1': 3 } },
+  refused: { protocol: 0, rate: 1, user: 2, host: 0, limit: 4 },
 };
 
 export interface RecordedCall {
@@ -78,6 +86,11 @@ export class RecordingAdminActions implements AdminActions {
   async reloadTls(): Promise<TlsReloadReport> {
     this.record('reloadTls');
     return TLS_RELOAD;
+  }
+
+  connectionStatus(): ConnectionStatus {
+    this.record('connectionStatus');
+    return CONNECTIONS;
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {
