@@ -30,11 +30,23 @@ export interface BrokerProcessOptions {
   mqttListenerOptions?: Record<string, number>;
   /** More top-level config sections (e.g. `security`). */
   config?: Record<string, unknown>;
+  /** The native listener's WebSocket engine (default ws). */
+  transport?: BenchTransport;
+}
+
+export type BenchTransport = 'ws' | 'uws';
+
+/** Parses a --transport value: one engine, or `both` for ws and uws side by side. */
+export function parseTransports(value: string): BenchTransport[] {
+  if (value === 'both') return ['ws', 'uws'];
+  if (value === 'ws' || value === 'uws') return [value];
+  throw new Error('--transport must be ws, uws or both');
 }
 
 export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
   const config = join(dir, 'bench.yaml');
+  const transport = options.transport ?? 'ws';
   writeFileSync(
     config,
     JSON.stringify({
@@ -42,7 +54,14 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       admin: { enabled: false },
       ...options.config,
       listeners: [
-        { name: 'bench', protocol: 'native', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions } },
+        {
+          name: 'bench',
+          protocol: 'native',
+          transport,
+          host: '127.0.0.1',
+          port: 0,
+          options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.listenerOptions },
+        },
         ...(options.mqttListenerOptions === undefined
           ? []
           : [{ name: 'bench-mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.mqttListenerOptions } }]),
@@ -60,11 +79,13 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
   await new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      const entry = JSON.parse(line) as { msg?: string; url?: string; transport?: string };
       // The broker logs its admin listener before announcing the client listeners (one line each).
       if (entry.msg === 'admin listener started' && entry.url !== undefined) adminUrl = entry.url;
       if (entry.msg === 'listening' && entry.url !== undefined) {
         if (entry.url.startsWith('mqtt://')) found.mqttUrl = entry.url;
+        // A uws run that fell back to ws (the broker logged why, above) would measure ws.
+        else if (entry.transport !== transport) reject(new Error(`the broker serves the native listener with ${entry.transport}, not ${transport}`));
         else found.url = entry.url;
       }
       if (found.url !== null && (found.mqttUrl !== null || !wantMqtt)) resolve();

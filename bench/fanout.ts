@@ -4,6 +4,10 @@
 //
 //   npm run bench:fanout -- [--subscribers 100] [--seconds 5] [--payload 128] [--encoding msgpack|json]
 //                           [--window 2000] [--paced-rate 1000] [--runs 3] [--out bench/results/fanout.json]
+//                           [--transport ws|uws|both]
+//
+// --transport picks the native listener's WebSocket engine; `both` runs ws and uWebSockets.js
+// brokers turn about and prints them side by side.
 //
 // Each run has two phases: a saturating phase (publish as fast as the broker acks, at most
 // --window messages in flight) for throughput and latency under load, then a paced phase at
@@ -15,7 +19,7 @@ import { dirname, join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { Packr } from 'msgpackr';
 import type { Encoding } from '../protocol/native.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { parseTransports, startBrokerProcess, type BenchTransport, type BrokerProcess } from './broker-process.js';
 import { floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { percentile, formatTable } from './report.js';
 
@@ -33,8 +37,10 @@ const { values: opts } = parseArgs({
     'paced-rate': { type: 'string', default: '1000' },
     runs: { type: 'string', default: '3' },
     out: { type: 'string', default: 'bench/results/fanout.json' },
+    transport: { type: 'string', default: 'ws' },
   },
 });
+const transports = parseTransports(opts.transport!);
 const subscriberCount = Number(opts.subscribers);
 const seconds = Number(opts.seconds);
 const payloadBytes = Number(opts.payload);
@@ -160,44 +166,57 @@ function pinSelf(core: number): boolean {
   return spawnSync('taskset', ['-pc', String(core), String(process.pid)], { stdio: 'ignore' }).status === 0;
 }
 
+/** The median run (by deliveries/s) and the min-max, of one transport's runs. */
+function summarizeRuns(results: readonly RunResult[]): { median: RunResult; min: number; max: number } {
+  const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!.deliveriesPerSec, max: sorted.at(-1)!.deliveriesPerSec };
+}
+
 async function main(): Promise<void> {
   const pinned = pinSelf(1);
-  const broker = await startBrokerProcess({ cpu: pinned ? 0 : null });
-  const results: RunResult[] = [];
+  // One broker per transport, started up front; runs alternate between them so that drift in the
+  // machine's load affects both alike (an idle broker costs nothing meanwhile).
+  const brokers = new Map<BenchTransport, BrokerProcess>();
+  const results = new Map<BenchTransport, RunResult[]>(transports.map((t) => [t, []]));
   try {
+    for (const t of transports) brokers.set(t, await startBrokerProcess({ cpu: pinned ? 0 : null, transport: t }));
     for (let r = 0; r < runs; r++) {
-      const result = await runOnce(broker);
-      results.push(result);
-      process.stderr.write(`run ${r + 1}/${runs}: ${Math.round(result.deliveriesPerSec)} deliveries/s\n`);
+      for (const t of transports) {
+        const result = await runOnce(brokers.get(t)!);
+        results.get(t)!.push(result);
+        process.stderr.write(`run ${r + 1}/${runs} ${t}: ${Math.round(result.deliveriesPerSec)} deliveries/s\n`);
+      }
     }
   } finally {
-    await broker.stop();
+    for (const broker of brokers.values()) await broker.stop();
   }
-  const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const summaries = transports.map((t) => summarizeRuns(results.get(t)!));
+  const row = (metric: string, cell: (s: ReturnType<typeof summarizeRuns>) => string): string[] => [metric, ...summaries.map(cell)];
   const rows = [
-    ['subscribers', String(subscriberCount)],
-    ['payload bytes', String(payloadBytes)],
-    ['encoding', encoding],
-    ['runs', `${runs} x ${seconds}s`],
-    ['deliveries/s (median)', Math.round(median.deliveriesPerSec).toLocaleString('en-US')],
-    ['deliveries/s (min-max)', `${Math.round(sorted[0]!.deliveriesPerSec).toLocaleString('en-US')} - ${Math.round(sorted.at(-1)!.deliveriesPerSec).toLocaleString('en-US')}`],
-    ['messages/s published', Math.round(median.published / median.seconds).toLocaleString('en-US')],
-    ['latency p50 / p99 ms, saturated', `${median.p50Ms.toFixed(2)} / ${median.p99Ms.toFixed(2)}`],
-    [`latency p50 / p99 ms, ${pacedRate} msg/s`, `${median.pacedP50Ms.toFixed(2)} / ${median.pacedP99Ms.toFixed(2)}`],
-    ['broker CPU %', median.brokerCpuPct.toFixed(0)],
-    ['generator CPU %', median.generatorCpuPct.toFixed(0)],
-    ['pinned (taskset)', pinned ? 'broker core 0, generator core 1' : 'no'],
+    row('deliveries/s (median)', (s) => fmt(s.median.deliveriesPerSec)),
+    row('deliveries/s (min-max)', (s) => `${fmt(s.min)} - ${fmt(s.max)}`),
+    row('messages/s published', (s) => fmt(s.median.published / s.median.seconds)),
+    row('latency p50 / p99 ms, saturated', (s) => `${s.median.p50Ms.toFixed(2)} / ${s.median.p99Ms.toFixed(2)}`),
+    row(`latency p50 / p99 ms, ${pacedRate} msg/s`, (s) => `${s.median.pacedP50Ms.toFixed(2)} / ${s.median.pacedP99Ms.toFixed(2)}`),
+    row('broker CPU %', (s) => s.median.brokerCpuPct.toFixed(0)),
+    row('generator CPU %', (s) => s.median.generatorCpuPct.toFixed(0)),
   ];
-  process.stdout.write(`\nWarden fan-out: 1 publisher -> ${subscriberCount} subscribers\n${formatTable(['metric', 'value'], rows)}\n`);
+  if (transports.length === 2) {
+    const [ws, uws] = summaries as [ReturnType<typeof summarizeRuns>, ReturnType<typeof summarizeRuns>];
+    rows.push(['uws / ws, deliveries/s', '', (uws.median.deliveriesPerSec / ws.median.deliveriesPerSec).toFixed(2)]);
+  }
+  const setup =
+    `${subscriberCount} subscribers, ${payloadBytes}-byte payload, ${encoding}, ${runs} x ${seconds}s, ` +
+    (pinned ? 'broker core 0, generator core 1' : 'not pinned (no taskset)');
+  process.stdout.write(`\nWarden fan-out: 1 publisher -> ${subscriberCount} subscribers (${setup})\n${formatTable(['metric', ...transports], rows)}\n`);
   mkdirSync(dirname(opts.out!), { recursive: true });
   const report = {
     benchmark: 'fanout',
     date: new Date().toISOString(),
     node: process.version,
-    params: { subscribers: subscriberCount, seconds, payloadBytes, encoding, window: windowSize, pacedRate, runs, pinned },
-    median,
-    runs: results,
+    params: { subscribers: subscriberCount, seconds, payloadBytes, encoding, window: windowSize, pacedRate, runs, pinned, transports },
+    ...Object.fromEntries(transports.map((t, i) => [t, { median: summaries[i]!.median, runs: results.get(t)! }])),
   };
   writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`JSON written to ${join(process.cwd(), opts.out!)}\n`);

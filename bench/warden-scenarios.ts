@@ -5,7 +5,9 @@
 //
 //   npm run bench:scenarios -- [--seconds 5] [--runs 3] [--encoding msgpack|json] [--window 2000]
 //       [--only 3|4] [--regex-subscribers 10] [--idle-regexes 1000] [--topics 5] [--first-topics 5]
-//       [--subscribers 100] [--out bench/results/scenarios.json]
+//       [--subscribers 100] [--transport ws|uws] [--out bench/results/scenarios.json]
+//
+// --transport is the native listener's WebSocket engine (ws, the default, or uWebSockets.js).
 //
 // 3. regex routing: `--regex-subscribers` connections each hold one regex matching every published
 //    topic, plus (variant `idle`) `--idle-regexes` non-matching regexes spread evenly over them. The
@@ -25,7 +27,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WebSocket } from 'ws';
 import type { Encoding } from '../protocol/native.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { parseTransports, startBrokerProcess, type BrokerProcess } from './broker-process.js';
 import { encodeFrame, floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { formatTable } from './report.js';
 import { entitlementStatus } from './scenarios/admin-status.js';
@@ -43,6 +45,7 @@ const { values: opts } = parseArgs({
     topics: { type: 'string', default: '5' },
     'first-topics': { type: 'string', default: '5' },
     subscribers: { type: 'string', default: '100' },
+    transport: { type: 'string', default: 'ws' },
     out: { type: 'string', default: 'bench/results/scenarios.json' },
   },
 });
@@ -55,6 +58,8 @@ const idleRegexes = Number(opts['idle-regexes']);
 const topicCount = Number(opts.topics);
 const firstTopics = Number(opts['first-topics']);
 const subscriberCount = Number(opts.subscribers);
+const [transport, ...more] = parseTransports(opts.transport!);
+if (more.length > 0) throw new Error('--transport must be ws or uws here (bench:fanout compares both)');
 if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
 if (!(topicCount >= 1 && topicCount <= 10)) throw new Error('--topics must be 1..10');
 if (opts.only !== undefined && opts.only !== '3' && opts.only !== '4') throw new Error('--only must be 3 or 4');
@@ -100,7 +105,7 @@ function publishFrame(topic: string): Buffer {
 }
 
 async function runRegex(variant: RegexVariant, run: number, pinned: boolean): Promise<RegexResult> {
-  const broker = await startBrokerProcess({ cpu: pinned ? 0 : null, config: {} });
+  const broker = await startBrokerProcess({ cpu: pinned ? 0 : null, config: {}, transport });
   const sockets: WebSocket[] = [];
   try {
     let received = 0;
@@ -242,7 +247,7 @@ function fanoutConfig(variant: FanoutVariant): Record<string, unknown> {
 }
 
 async function runFanoutVariant(variant: FanoutVariant, pinned: boolean): Promise<EntitledResult> {
-  const broker: BrokerProcess = await startBrokerProcess({ cpu: pinned ? 0 : null, config: fanoutConfig(variant) });
+  const broker: BrokerProcess = await startBrokerProcess({ cpu: pinned ? 0 : null, config: fanoutConfig(variant), transport });
   try {
     const result = await runEntitledFanout(broker.url, { subscriberCount, encoding, seconds, window: windowSize, label: variant });
     const { moduleCalls, cache } = await entitlementStatus(broker.adminUrl, ADMIN_USER, 'bench');
@@ -300,12 +305,12 @@ async function scenario4(pinned: boolean): Promise<{ rows: string[][]; json: unk
 
 async function main(): Promise<void> {
   const pinned = spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
-  const where = `${encoding}, median of ${runs} x ${seconds}s${pinned ? ', broker core 0, generator core 1' : ', not pinned (no taskset)'}`;
+  const where = `${encoding} over ${transport}, median of ${runs} x ${seconds}s${pinned ? ', broker core 0, generator core 1' : ', not pinned (no taskset)'}`;
   const report: Record<string, unknown> = {
     benchmark: 'scenarios',
     date: new Date().toISOString(),
     node: process.version,
-    params: { seconds, runs, encoding, window: windowSize, pinned },
+    params: { seconds, runs, encoding, window: windowSize, pinned, transport },
   };
   let out = '';
   if (opts.only !== '4') {

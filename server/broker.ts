@@ -30,6 +30,12 @@ import { SessionStore } from './mqtt/session-store.js';
 import type { ListenerSecurity } from './security/security-manager.js';
 import type { MqttListenerConfig } from './config/index.js';
 import type { TransportConnection } from './transports/transport.js';
+import type { NativeListenerConfig } from './config/index.js';
+import { loadUws, type Uws, type UwsLoad, type UwsLoader } from './transports/uws/load-uws.js';
+import { UwsEndpoint } from './transports/uws/uws-endpoint.js';
+import { UwsListener } from './transports/uws/uws-listener.js';
+import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
+import { SendFlusher } from './transports/uws/send-flusher.js';
 
 /** What the broker needs of any session, whatever its protocol. */
 type AnySession = NativeSession | MqttSession;
@@ -59,6 +65,11 @@ export class Broker implements SessionContext, MqttContext {
   private readonly listeners: Listener[] = [];
   /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
   private readonly endpoints = new Map<string, HttpEndpoint>();
+  /** The same for uWebSockets.js listeners (the config keeps one engine per host:port). */
+  private readonly uwsEndpoints = new Map<string, UwsEndpoint>();
+  /** uWebSockets.js as loaded for the first listener that asked for it; null until then. */
+  private uwsLoad: UwsLoad | null = null;
+  private readonly uwsFlusher = new SendFlusher();
   private readonly mqttClients = new Map<string, MqttSession>();
   private readonly batcher = new TickBatcher();
   private readonly idPrefix = randomBytes(4).toString('hex');
@@ -73,6 +84,8 @@ export class Broker implements SessionContext, MqttContext {
     readonly log: Logger,
     /** Directory that relative module paths and module files resolve against (the config file's). */
     private readonly baseDir: string,
+    /** Loads uWebSockets.js for `uws` listeners (tests inject a failing one). */
+    private readonly uwsLoader: UwsLoader = loadUws,
     /** The clock of admission's rate limits (tests freeze it). */
     clock: Clock = Date.now,
   ) {
@@ -124,8 +137,7 @@ export class Broker implements SessionContext, MqttContext {
         if (refusal !== null) session.refuseAtAccept(refusal);
         return session;
       };
-      const endpoint = this.endpoint(listenerConfig.host, listenerConfig.port, this.serverTls(listenerConfig.tls));
-      this.listeners.push(new WsListener(listenerConfig, accept, this.batcher, log, endpoint));
+      this.listeners.push(this.nativeListener(listenerConfig, accept, log));
     }
     try {
       const bound: BoundListener[] = [];
@@ -136,7 +148,7 @@ export class Broker implements SessionContext, MqttContext {
         this.adminListener = new AdminListener({ host, port }, security, this.log.child({ listener: 'admin' }));
         admin = await this.adminListener.listen();
       }
-      for (const b of bound) this.log.info({ listener: b.name, url: b.url }, 'listening');
+      for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
       return { listeners: bound, admin };
     } catch (err) {
       await this.close();
@@ -160,8 +172,40 @@ export class Broker implements SessionContext, MqttContext {
     }
     // A WebSocket message may hold more than one packet (or part of one): the packet limit is the parser's.
     const maxMessageBytes = options.maxPacketBytes * 2 + 16;
-    const endpoint = this.endpoint(config.host, config.port, this.serverTls(config.tls));
-    return new MqttWsListener({ name, host: config.host, path: config.path, maxMessageBytes }, accept, this.batcher, log, endpoint);
+    const wsConfig = { name, host: config.host, path: config.path, maxMessageBytes };
+    const uws = config.transport === 'uws' ? this.uwsFor(name, log) : null;
+    if (uws !== null) {
+      const uwsConfig = { ...wsConfig, maxSendQueueBytes: options.maxSendQueueBytes };
+      return new MqttUwsListener(uwsConfig, accept, log, this.uwsEndpoint(uws, config.host, config.port));
+    }
+    return new MqttWsListener(wsConfig, accept, this.batcher, log, this.endpoint(config.host, config.port, this.serverTls(config.tls)));
+  }
+
+  private nativeListener(config: NativeListenerConfig, accept: (accepted: AcceptedConnection) => TransportHandler, log: Logger): Listener {
+    const uws = config.transport === 'uws' ? this.uwsFor(config.name, log) : null;
+    if (uws !== null) return new UwsListener(config, accept, log, this.uwsEndpoint(uws, config.host, config.port));
+    return new WsListener(config, accept, this.batcher, log, this.endpoint(config.host, config.port, this.serverTls(config.tls)));
+  }
+
+  /**
+   * uWebSockets.js for a listener configured with it, loaded (and its native binary checked) once;
+   * null after a warning when it is not there, and the listener is served by ws instead.
+   */
+  private uwsFor(listener: string, log: Logger): Uws | null {
+    this.uwsLoad ??= this.uwsLoader();
+    if (this.uwsLoad.uws === null) log.warn({ listener, reason: this.uwsLoad.reason }, 'uWebSockets.js is not available; serving this listener with ws');
+    return this.uwsLoad.uws;
+  }
+
+  private uwsEndpoint(uws: Uws, host: string, port: number): UwsEndpoint {
+    if (port === 0) return new UwsEndpoint(uws, host, port, this.uwsFlusher);
+    const key = `${host.toLowerCase()}:${port}`;
+    let endpoint = this.uwsEndpoints.get(key);
+    if (endpoint === undefined) {
+      endpoint = new UwsEndpoint(uws, host, port, this.uwsFlusher);
+      this.uwsEndpoints.set(key, endpoint);
+    }
+    return endpoint;
   }
 
   /** The TLS setup of a listener with `tls`; null for a plain one. */

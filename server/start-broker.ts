@@ -5,6 +5,7 @@ import { Broker } from './broker.js';
 import { createLogger } from './log.js';
 import type { BoundListener } from './transports/ws-listener.js';
 import type { AdminActions } from './security/admin-actions.js';
+import type { UwsLoader } from './transports/uws/load-uws.js';
 import type { Clock } from './admission/clock.js';
 import type { AdmissionCounts } from './admission/connection-counts.js';
 
@@ -13,6 +14,11 @@ export interface StartBrokerOptions {
   logger?: Logger;
   /** Directory relative module paths (and their relative option files) resolve against. Default: the working directory. */
   baseDir?: string;
+  /**
+   * Loads uWebSockets.js for listeners with `transport: uws` and checks its native binary; when it
+   * answers null the broker warns and serves those listeners with ws. Default: the real loader.
+   */
+  uwsLoader?: UwsLoader;
   /** The clock admission's rate limits read (milliseconds). Default: Date.now; tests freeze it to count rather than time. */
   clock?: Clock;
 }
@@ -50,7 +56,7 @@ export interface AdmissionView {
 export async function startBroker(config: unknown = {}, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const resolved: WardenConfig = parseConfig(config, { dir: options.baseDir });
   const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name);
-  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.clock);
+  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.uwsLoader, options.clock);
   const { listeners, admin } = await broker.start();
   return {
     listeners,

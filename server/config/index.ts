@@ -13,7 +13,10 @@ export {
 export { deepFreeze } from './deep-freeze.js';
 export {
   LOG_LEVELS,
+  WEBSOCKET_ENGINES,
+  engineOf,
   wardenConfigSchema,
+  type WebSocketEngine,
   type BrokerConfig,
   type ListenerConfig,
   type LogConfig,

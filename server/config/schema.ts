@@ -91,6 +91,13 @@ const securitySchema = z.strictObject({
 });
 
 
+/**
+ * WebSocket engines. uWebSockets.js (the build Warden uses has no TLS) is for plain listeners; a
+ * listener whose binary does not load at start-up falls back to ws with a warning.
+ */
+export const WEBSOCKET_ENGINES = ['ws', 'uws'] as const;
+export type WebSocketEngine = (typeof WEBSOCKET_ENGINES)[number];
+
 const nativeListenerSchema = z.strictObject({
   // The default protocol lets a listener entry omit it; only one union member may have one.
   protocol: z.literal('native').default('native'),
@@ -99,6 +106,8 @@ const nativeListenerSchema = z.strictObject({
   /** 0 asks the OS for an ephemeral port (tests). */
   port: portField().default(8800),
   path: urlPathField().default('/'),
+  /** The WebSocket engine: `ws` (portable, the default) or `uws` (uWebSockets.js, plain listeners only). */
+  transport: z.enum(WEBSOCKET_ENGINES).default('ws'),
   options: nativeListenerOptionsSchema.prefault({}),
   /** Overrides security.authentication for this listener. */
   authentication: moduleSpecSchema.optional(),
@@ -163,7 +172,16 @@ const mqttWsListenerSchema = z.strictObject({
   path: urlPathField().default('/mqtt'),
 });
 
-const mqttListenerSchema = z.discriminatedUnion('transport', [mqttTcpListenerSchema, mqttWsListenerSchema]);
+/** MQTT over WebSocket served by uWebSockets.js: the same fields as `websocket`. */
+const mqttUwsListenerSchema = z.strictObject({
+  ...mqttListenerCommon,
+  name: nameField().default('mqtt-ws'),
+  port: portField().default(1883),
+  transport: z.literal('uws'),
+  path: urlPathField().default('/mqtt'),
+});
+
+const mqttListenerSchema = z.discriminatedUnion('transport', [mqttTcpListenerSchema, mqttWsListenerSchema, mqttUwsListenerSchema]);
 
 /** One member per wire protocol. */
 const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema, mqttListenerSchema]);
@@ -175,6 +193,11 @@ function checkListenersUnique(listeners: readonly Listener[], ctx: z.core.$Refin
   const byName = new Map<string, number>();
   const byAddress = new Map<string, number>();
   listeners.forEach((listener, index) => {
+    // The uWebSockets.js build Warden uses has no TLS: a uws listener asking for it would serve plain text.
+    const tls = (listener as { tls?: unknown }).tls;
+    if (isWebSocket(listener) && engineOf(listener) === 'uws' && tls !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [index, 'tls'], input: tls, message: 'expected no tls on a uws listener (its uWebSockets.js build has no TLS: use ws for wss://)' });
+    }
     const sameName = byName.get(listener.name);
     if (sameName === undefined) byName.set(listener.name, index);
     else {
@@ -190,7 +213,19 @@ function checkListenersUnique(listeners: readonly Listener[], ctx: z.core.$Refin
     const sameAddress = byAddress.get(address);
     if (sameAddress === undefined) byAddress.set(address, index);
     else if (isWebSocket(listener) && isWebSocket(listeners[sameAddress]!) && !samePathBefore(listeners, index)) {
-      // WebSocket listeners share one HTTP server per host:port, routed by path: distinct paths may share it.
+      // WebSocket listeners share one HTTP server per host:port, routed by path: distinct paths may share it,
+      // if one engine serves them all.
+      const first = listeners[sameAddress]!;
+      if (engineOf(listener) !== engineOf(first)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'transport'],
+          input: listener.transport,
+          message:
+            `expected ${JSON.stringify(transportValueFor(listener, engineOf(first)))}, as listeners[${sameAddress}] on ${address} ` +
+            `uses ${engineOf(first)} (WebSocket listeners on one host:port share one server)`,
+        });
+      }
     } else {
       ctx.addIssue({
         code: 'custom',
@@ -211,7 +246,18 @@ function samePathBefore(listeners: readonly Listener[], index: number): boolean 
 }
 
 function isWebSocket(listener: Listener): listener is Extract<Listener, { path: string }> {
-  return listener.protocol === 'native' || listener.transport === 'websocket';
+  return listener.protocol === 'native' || listener.transport !== 'tcp';
+}
+
+/** The engine serving a WebSocket listener: native listeners say it in `transport`, MQTT ones by `websocket` (ws) or `uws`. */
+export function engineOf(listener: Extract<Listener, { path: string }>): WebSocketEngine {
+  return listener.transport === 'uws' ? 'uws' : 'ws';
+}
+
+/** The `transport` value that selects `engine` for a listener of this protocol. */
+function transportValueFor(listener: Extract<Listener, { path: string }>, engine: WebSocketEngine): string {
+  if (listener.protocol === 'native' || engine === 'uws') return engine;
+  return 'websocket';
 }
 
 /** The embedded default: the native listener, MQTT over TCP, and MQTT over WebSocket beside the native protocol. */

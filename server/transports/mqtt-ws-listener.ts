@@ -24,7 +24,7 @@ export interface MqttWsListenerConfig {
 
 export type WsAcceptor = (connection: WsConnection) => TransportHandler;
 
-function chooseSubprotocol(offered: Iterable<string>): string | null {
+export function chooseSubprotocol(offered: Iterable<string>): string | null {
   const set = new Set([...offered].map((p) => p.trim()));
   for (const name of MQTT_SUBPROTOCOLS) if (set.has(name)) return name;
   return null;
@@ -49,7 +49,7 @@ export class MqttWsListener {
   async listen(): Promise<BoundListener> {
     const { host, path, name } = this.config;
     const port = await this.endpoint.listen(name);
-    return { name, protocol: 'mqtt', host, port, url: formatUrl(host, port, path, this.endpoint.secure) };
+    return { name, protocol: 'mqtt', transport: 'ws', host, port, url: formatUrl(host, port, path, this.endpoint.secure) };
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -55,7 +55,7 @@ export class TcpListener {
     });
     const actual = (this.server.address() as AddressInfo).port;
     const h = host.includes(':') ? `[${host}]` : host;
-    return { name, protocol: 'mqtt', host, port: actual, url: `${scheme}://${h}:${actual}` };
+    return { name, protocol: 'mqtt', transport: 'tcp', host, port: actual, url: `${scheme}://${h}:${actual}` };
   }
 
   private onConnection(socket: Socket): void {

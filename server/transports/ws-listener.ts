@@ -18,12 +18,14 @@ export const HARD_FRAME_LIMIT_FACTOR = 4;
 export interface BoundListener {
   readonly name: string;
   readonly protocol: 'native' | 'mqtt';
+  /** What serves it: `ws`, `uws` (uWebSockets.js) or `tcp` (MQTT over TCP). */
+  readonly transport: 'ws' | 'uws' | 'tcp';
   readonly host: string;
   readonly port: number;
   readonly url: string;
 }
 
-function chooseEncoding(header: string | undefined): Encoding | null {
+export function chooseEncoding(header: string | undefined): Encoding | null {
   if (header === undefined) return null;
   for (const offered of header.split(',')) {
     const name = offered.trim();
@@ -77,7 +79,7 @@ export class WsListener {
   async listen(): Promise<BoundListener> {
     const { host, path, name } = this.config;
     const actual = await this.endpoint.listen(name);
-    this.bound = { name, protocol: 'native', host, port: actual, url: formatUrl(host, actual, path, this.endpoint.secure) };
+    this.bound = { name, protocol: 'native', transport: 'ws', host, port: actual, url: formatUrl(host, actual, path, this.endpoint.secure) };
     const interval = this.config.options.heartbeatIntervalMs;
     if (interval > 0) this.connections.startHeartbeat(interval, (c) => c.heartbeat());
     return this.bound;

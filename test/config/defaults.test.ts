@@ -12,6 +12,7 @@ const DEFAULT_LISTENER = {
   host: '127.0.0.1',
   port: 8800,
   path: '/',
+  transport: 'ws',
   options: {
     maxFrameBytes: 1_048_576,
     maxSendQueueBytes: 8_388_608,

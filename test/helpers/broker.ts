@@ -1,5 +1,29 @@
 // Test fixture: a real broker in-process on an ephemeral 127.0.0.1 port, logging nothing.
+// WebSocket listeners run on the engine WARDEN_TEST_TRANSPORT names (`ws`, the default, or `uws`):
+// vitest.config.ts runs the WebSocket test files once per engine.
 import { startBroker, type BrokerHandle } from '../../server/index.js';
+
+/** The WebSocket engine this test run is for. */
+export const TEST_TRANSPORT: 'ws' | 'uws' = testTransport(process.env.WARDEN_TEST_TRANSPORT);
+
+function testTransport(value: string | undefined): 'ws' | 'uws' {
+  if (value === undefined || value === '' || value === 'ws') return 'ws';
+  if (value === 'uws') return 'uws';
+  throw new Error(`WARDEN_TEST_TRANSPORT must be ws or uws, got ${JSON.stringify(value)}`);
+}
+
+/** The MQTT listener `transport` value for MQTT over WebSocket on the engine under test. */
+export const MQTT_WS_TRANSPORT = TEST_TRANSPORT === 'uws' ? 'uws' : 'websocket';
+
+/**
+ * Throws unless every WebSocket listener is served by the engine under test: a uws run that had
+ * silently fallen back to ws would otherwise pass while testing nothing new.
+ */
+export function assertTestTransport(broker: BrokerHandle): void {
+  for (const l of broker.listeners) {
+    if (l.transport !== 'tcp' && l.transport !== TEST_TRANSPORT) throw new Error(`listener ${l.name} is served by ${l.transport}, not ${TEST_TRANSPORT}`);
+  }
+}
 
 export interface TestBroker {
   url: string;
@@ -42,7 +66,7 @@ function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): Record<string, unknow
   if (mqtt === undefined) return [];
   const common = { protocol: 'mqtt', host: '127.0.0.1', port: 0, options: mqtt.options ?? {}, ...mqtt.listenerSecurity };
   return (mqtt.transports ?? ['tcp', 'websocket']).map((transport) =>
-    transport === 'tcp' ? { ...common, name: 'mqtt', transport } : { ...common, name: 'mqtt-ws', transport, path: '/mqtt' },
+    transport === 'tcp' ? { ...common, name: 'mqtt', transport } : { ...common, name: 'mqtt-ws', transport: MQTT_WS_TRANSPORT, path: '/mqtt' },
   );
 }
 
@@ -62,6 +86,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
           host: '127.0.0.1',
           port: 0,
           path: '/',
+          transport: TEST_TRANSPORT,
           options: overrides.listener ?? {},
           ...overrides.listenerSecurity,
         },
@@ -70,6 +95,12 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
     },
     { baseDir: overrides.baseDir },
   );
+  try {
+    assertTestTransport(broker);
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
   const find = (name: string): string | null => broker.listeners.find((l) => l.name === name)?.url ?? null;
   return { url: broker.listeners[0]!.url, mqttUrl: find('mqtt'), mqttWsUrl: find('mqtt-ws'), broker, close: () => broker.close() };
 }

@@ -30,19 +30,27 @@ export async function openStalledSubscriber(url: string, topic: string): Promise
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
       `Sec-WebSocket-Protocol: warden.v1.json\r\n\r\n`,
   );
-  socket.write(maskedTextFrame(JSON.stringify({ op: 'logon', rid: 1, user: 'stalled' })));
-  socket.write(maskedTextFrame(JSON.stringify({ op: 'subscribe', rid: 2, sid: 1, topic })));
   let seen = '';
-  await new Promise<void>((resolve) => {
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString('latin1');
-      if (seen.includes('"rid":2')) {
+  const received = (text: string): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const check = (): boolean => {
+        if (!seen.includes(text)) return false;
         socket.off('data', onData);
         resolve();
-      }
-    };
-    socket.on('data', onData);
-  });
+        return true;
+      };
+      const onData = (chunk: Buffer): void => {
+        seen += chunk.toString('latin1');
+        check();
+      };
+      if (!check()) socket.on('data', onData);
+    });
+  // RFC 6455 4.1: a client sends nothing more until the handshake response (uWS drops bytes that
+  // arrive with the upgrade request).
+  await received('\r\n\r\n');
+  socket.write(maskedTextFrame(JSON.stringify({ op: 'logon', rid: 1, user: 'stalled' })));
+  socket.write(maskedTextFrame(JSON.stringify({ op: 'subscribe', rid: 2, sid: 1, topic })));
+  await received('"rid":2');
   socket.pause();
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => {});

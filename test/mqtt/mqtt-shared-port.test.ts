@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { connect, type Client } from '../../client/index.js';
 import { startBroker, type BrokerHandle } from '../../server/index.js';
 import { Collector } from '../helpers/collector.js';
+import { assertTestTransport, MQTT_WS_TRANSPORT, TEST_TRANSPORT } from '../helpers/broker.js';
 
 let broker: BrokerHandle | null = null;
 const closers: (() => Promise<unknown>)[] = [];
@@ -30,10 +31,11 @@ it('serves the native protocol at / and MQTT at /mqtt on the same port, and they
     log: { level: 'silent' },
     admin: { enabled: false },
     listeners: [
-      { name: 'native', protocol: 'native', host: '127.0.0.1', port },
-      { name: 'mqtt-ws', protocol: 'mqtt', transport: 'websocket', host: '127.0.0.1', port, path: '/mqtt' },
+      { name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port },
+      { name: 'mqtt-ws', protocol: 'mqtt', transport: MQTT_WS_TRANSPORT, host: '127.0.0.1', port, path: '/mqtt' },
     ],
   });
+  assertTestTransport(broker);
   expect(broker.listeners.map((l) => l.url)).toEqual([`ws://127.0.0.1:${port}/`, `ws://127.0.0.1:${port}/mqtt`]);
 
   const sdk: Client = await connect(`ws://127.0.0.1:${port}/`, { user: 'native-user', password: 'pw', reconnect: false });

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from '../../client/index.js';
+import { MQTT_WS_TRANSPORT, TEST_TRANSPORT } from '../helpers/broker.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/server/cli.js');
@@ -17,10 +18,15 @@ let adminUrl: string;
 
 beforeAll(async () => {
   const config = parse(readFileSync(join(ROOT, 'config/examples/secure.yaml'), 'utf8')) as {
-    listeners: { port: number }[];
+    listeners: { port: number; protocol?: string; transport?: string }[];
     admin: { port: number };
   };
-  for (const listener of config.listeners) listener.port = 0; // the native and both MQTT listeners
+  for (const listener of config.listeners) {
+    listener.port = 0; // the native and both MQTT listeners
+    // WebSocket listeners on the engine under test.
+    if (listener.protocol !== 'mqtt') listener.transport = TEST_TRANSPORT;
+    else if (listener.transport === 'websocket') listener.transport = MQTT_WS_TRANSPORT;
+  }
   config.admin.port = 0;
   copyFileSync(join(ROOT, 'config/examples/policy.yaml'), join(dir, 'policy.yaml'));
   writeFileSync(join(dir, 'secure.yaml'), JSON.stringify(config));

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../protocol/native.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { TEST_TRANSPORT } from '../helpers/broker.js';
 
 const CLI = join(import.meta.dirname, '../../dist/server/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'warden-cli-'));
@@ -48,7 +49,7 @@ function writeConfig(name: string, text: string): string {
   return path;
 }
 
-const EPHEMERAL = `admin:\n  enabled: false\nlisteners:\n  - name: native\n    protocol: native\n    host: 127.0.0.1\n    port: 0\n`;
+const EPHEMERAL = `admin:\n  enabled: false\nlisteners:\n  - name: native\n    protocol: native\n    transport: ${TEST_TRANSPORT}\n    host: 127.0.0.1\n    port: 0\n`;
 
 describe('warden CLI', () => {
   it('prints its version and help', async () => {
