@@ -215,11 +215,12 @@ export class Broker implements SessionContext, MqttContext {
 
   /** Listeners sharing a host:port share its endpoint; the config makes them agree on `tls`. */
   private endpoint(host: string, port: number, tls: ServerTls | null): HttpEndpoint {
-    if (port === 0) return new HttpEndpoint(host, port, tls);
+    const log = tls === null ? null : this.log.child({ endpoint: `${host}:${port}` });
+    if (port === 0) return new HttpEndpoint(host, port, tls, log);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new HttpEndpoint(host, port, tls);
+      endpoint = new HttpEndpoint(host, port, tls, log);
       this.endpoints.set(key, endpoint);
     }
     return endpoint;

@@ -35,6 +35,12 @@ export interface TlsReloadReport {
 
 const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['TLSv1', 'TLSv1.1']);
 
+/**
+ * A client must finish its handshake within this (Node's default is 120 s): until then it holds a
+ * socket and has not met the protocol's own logon or CONNECT timeout.
+ */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 interface Profile {
   readonly config: TlsProfileConfig;
   material: TlsMaterial;
@@ -74,7 +80,7 @@ export class TlsProfiles {
     return {
       // Client certificates are asked for only where required: asking elsewhere makes browsers
       // prompt their users to pick one. Required means verified against the profile's ca.
-      options: { ...profile.material.context, requestCert: tls.requireClientCertificate, rejectUnauthorized: true },
+      options: { ...profile.material.context, requestCert: tls.requireClientCertificate, rejectUnauthorized: true, handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
       adopt: (server) => profile.servers.add(server),
     };
   }

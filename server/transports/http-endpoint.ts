@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type RequestListener, type Server }
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ServerTls } from '../tls/tls-profiles.js';
+import { TlsHandshakes } from '../tls/tls-handshakes.js';
+import type { Logger } from 'pino';
 
 export type UpgradeRoute = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 
@@ -23,6 +25,8 @@ export class HttpEndpoint {
   private listening: Promise<number> | null = null;
   /** True when served over TLS (wss://). */
   readonly secure: boolean;
+  /** With TLS: sockets still in their handshake, dropped when the endpoint closes. */
+  private readonly handshakes: TlsHandshakes | null = null;
   private users = 0;
   private closing: Promise<void> | null = null;
 
@@ -30,6 +34,8 @@ export class HttpEndpoint {
     readonly host: string,
     readonly port: number,
     tls: ServerTls | null = null,
+    /** Where failed TLS handshakes are logged (debug). */
+    log: Logger | null = null,
   ) {
     const answerPlainRequest: RequestListener = (req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
@@ -41,6 +47,7 @@ export class HttpEndpoint {
       const https = createHttpsServer(tls.options, answerPlainRequest);
       tls.adopt(https);
       this.http = https;
+      this.handshakes = new TlsHandshakes(https, log);
     }
     this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
@@ -74,6 +81,7 @@ export class HttpEndpoint {
       if (this.listening === null) return resolve();
       this.http.close(() => resolve());
       this.http.closeAllConnections();
+      this.handshakes?.destroyAll();
     });
     return this.closing;
   }

@@ -4,6 +4,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { ServerTls } from '../tls/tls-profiles.js';
+import { TlsHandshakes } from '../tls/tls-handshakes.js';
 import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -26,6 +27,8 @@ export type TcpAcceptor = (connection: TcpConnection) => TransportHandler;
 export class TcpListener {
   private readonly server: Server;
   private readonly connections: ConnectionSet<TcpConnection>;
+  /** With TLS: sockets still in their handshake, dropped at close. */
+  private readonly handshakes: TlsHandshakes | null = null;
 
   constructor(
     private readonly config: TcpListenerConfig,
@@ -40,6 +43,7 @@ export class TcpListener {
       const server = createTlsServer(tls.options, (socket) => this.onConnection(socket));
       tls.adopt(server);
       this.server = server;
+      this.handshakes = new TlsHandshakes(server, log);
     }
   }
 
@@ -67,6 +71,7 @@ export class TcpListener {
   async close(code: number, reason: string, graceMs: number): Promise<void> {
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.connections.closeAll(code, reason, graceMs);
+    this.handshakes?.destroyAll();
     await serverClosed;
   }
 

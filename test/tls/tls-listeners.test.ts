@@ -1,9 +1,11 @@
 // TLS listeners end to end: the native protocol over wss:// (SDK), MQTT over mqtts:// and over
 // wss:// (npm mqtt), protocol versions (TLS 1.1 refused unless a profile allows it), an encrypted
-// private key with its passphrase from a file, and the SDK's tls option.
+// private key with its passphrase from a file, the SDK's tls option, and shutdown with handshakes
+// still in progress.
+import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, ClientErrorCodes, type Client } from '../../client/index.js';
-import { loadConfigFile } from '../../server/index.js';
+import { loadConfigFile, startBroker } from '../../server/index.js';
 import { MqttClients } from '../mqtt/mqtt-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { handshake, LogSink, pem, portOf, serverProfile, urlOf, useBrokers, useDevCertificates } from './tls-fixture.js';
@@ -80,6 +82,23 @@ describe('TLS listeners', () => {
     expect(await handshake(port, { ca: pem(certs().ca), servername: 'localhost' })).toMatchObject({ ok: true });
     const wrong = await handshake(port, { ca: pem(certs().ca), servername: 'broker.example.com' });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+  });
+});
+
+describe('shutdown', () => {
+  it('drops connections still in their TLS handshake, on TCP and WebSocket listeners', async () => {
+    const broker = await startBroker(tlsBrokerConfig(), { logger: new LogSink().logger });
+    const halfOpen = await Promise.all(
+      ['mqtts', 'native'].map(
+        (name) =>
+          new Promise<Socket>((resolve) => {
+            const socket = netConnect(portOf(broker, name), '127.0.0.1', () => resolve(socket));
+          }),
+      ),
+    );
+    const closed = halfOpen.map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    await broker.close();
+    await Promise.all(closed);
   });
 });
 
