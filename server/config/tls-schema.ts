@@ -76,8 +76,7 @@ export type ListenerTlsConfig = z.output<typeof listenerTlsSchema>;
 /** What checkListenerTls needs of a listener; structural, so it holds for every listener kind. */
 interface ListenerLike {
   readonly protocol: string;
-  /** Absent on native listeners of a schema without WebSocket engines. */
-  readonly transport?: string;
+  readonly transport: string;
   readonly host: string;
   readonly port: number;
   readonly tls?: ListenerTlsConfig | undefined;
