@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { WebSocket } from 'ws';
 import { Packr } from 'msgpackr';
 import type { Encoding } from '../protocol/native.js';
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     ...Object.fromEntries(transports.map((t, i) => [t, { median: summaries[i]!.median, runs: results.get(t)! }])),
   };
   writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`JSON written to ${join(process.cwd(), opts.out!)}\n`);
+  process.stdout.write(`JSON written to ${resolve(opts.out!)}\n`);
 }
 
 main().catch((err: unknown) => {
