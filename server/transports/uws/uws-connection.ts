@@ -29,7 +29,6 @@ const ABNORMAL_CLOSURE = 1006;
  */
 const HELD_LIMIT_FACTOR = 2;
 
-
 interface HeldMessage {
   data: Buffer;
   isBinary: boolean;
@@ -105,12 +104,8 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Fl
     this.alive = true;
   }
 
-  onDrain(): void {
-    // uWS keeps what the kernel did not take and writes it on its own; nothing waits for this.
-  }
-
   /** uWS closed the socket (either side, or dropped): forget it, then tell the handler. */
-  onClosed(code: number, _message: ArrayBuffer): void {
+  onClosed(code: number, message: ArrayBuffer): void {
     if (this.ws === null) return;
     this.ws = null;
     this.outbox.clear();
@@ -119,7 +114,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Fl
     this.onGone?.();
     // The reason is read before returning (the buffer dies with the callback); uWS's own reason
     // for a dropped socket ("Received too big message") is not the peer's, so ws's empty one is given.
-    const reason = code === ABNORMAL_CLOSURE ? '' : Buffer.from(_message).toString('utf8');
+    const reason = code === ABNORMAL_CLOSURE ? '' : Buffer.from(message).toString('utf8');
     const handler = this.handler;
     // uWS calls this from inside end()/close(): the session gets it after its own close() returns, as with ws.
     if (handler !== null) process.nextTick(notifyClosed, handler, code, reason);

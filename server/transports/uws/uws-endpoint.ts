@@ -90,8 +90,9 @@ export class UwsEndpoint {
     if (this.users > 0 || this.app === null) return Promise.resolve();
     if (this.listenSocket !== null) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
-    // Listeners have closed their connections by now (close frames are with the kernel); this
-    // drops the sockets still finishing their close handshake, as HttpEndpoint's closeAllConnections does.
+    // Listeners have closed their connections by now (close frames are with the kernel, or their
+    // peers had graceMs to take them); this drops the sockets still finishing their close
+    // handshake, as HttpEndpoint's closeAllConnections does.
     this.app.close();
     this.app = null;
     return Promise.resolve();
@@ -114,7 +115,6 @@ export class UwsEndpoint {
       open: onOpen,
       message: onMessage,
       pong: onPong,
-      drain: onDrain,
       close: onClose,
     });
     // Upgrades never reach here (the ws behaviour takes every path); plain HTTP requests do.
@@ -165,10 +165,6 @@ function onMessage(ws: WebSocket<UwsSocketData>, message: ArrayBuffer, isBinary:
 
 function onPong(ws: WebSocket<UwsSocketData>): void {
   ws.getUserData().connection?.onPong();
-}
-
-function onDrain(ws: WebSocket<UwsSocketData>): void {
-  ws.getUserData().connection?.onDrain();
 }
 
 function onClose(ws: WebSocket<UwsSocketData>, code: number, message: ArrayBuffer): void {
