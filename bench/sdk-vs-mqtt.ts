@@ -10,12 +10,13 @@
 // after one discarded warm-up run of each. Prints a table, writes JSON.
 //
 //   npm run bench:sdk-vs-mqtt -- [--seconds 5] [--runs 3] [--warmup 1] [--subscribers 100]
-//       [--window 250] [--scenarios fanout,entitled] [--out bench/results/sdk-vs-mqtt.json]
+//       [--window 1000] [--scenarios fanout,entitled] [--transport ws|uws] [--out bench/results/sdk-vs-mqtt.json]
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { startBrokerProcess } from './broker-process.js';
+import { startBrokerProcess, type BenchTransport } from './broker-process.js';
 import { GENERATOR_SATURATED_PCT, type LoadResult } from './load/run-summary.js';
 import { formatTable } from './report.js';
 import { FANOUT_PAYLOAD_BYTES, STAMPED_TRADE, runScenario7, scenario7Policy, tradeSizes, type Protocol, type Scenario } from './scenarios/native-vs-mqtt.js';
@@ -27,8 +28,12 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     subscribers: { type: 'string', default: '100' },
-    window: { type: 'string', default: '250' },
+    // 1000, not bench:peers' 250: with 250 the broker idled 10-15 % of the time in the MQTT rows
+    // (84-88 % CPU) against 92 % in the native rows, which flattered the native ÷ MQTT ratio.
+    window: { type: 'string', default: '1000' },
     scenarios: { type: 'string', default: 'fanout,entitled' },
+    // The native listener's WebSocket engine: ws (the portable default) or uws (docs/transports.md).
+    transport: { type: 'string', default: 'ws' },
     out: { type: 'string', default: 'bench/results/sdk-vs-mqtt.json' },
   },
 });
@@ -42,6 +47,8 @@ if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
 if (!(warmup >= 0 && warmup <= 10)) throw new Error('--warmup must be in [0, 10] seconds (0: none)');
 if (!(subscribers >= 1 && subscribers <= 1000)) throw new Error('--subscribers must be 1..1000');
 if (!(windowSize >= 16 && windowSize <= 100_000)) throw new Error('--window must be 16..100000');
+if (opts.transport !== 'ws' && opts.transport !== 'uws') throw new Error('--transport must be ws or uws (one engine: one Warden process serves all rows)');
+const transport: BenchTransport = opts.transport;
 const SCENARIOS: readonly Scenario[] = ['fanout', 'entitled'];
 const scenarios = opts.scenarios!.split(',').map((s) => {
   const name = s.trim() as Scenario;
@@ -79,9 +86,12 @@ function packageVersion(): string {
 
 async function main(): Promise<void> {
   const pinned = pinSelf(1);
+  // Other processes on the machine take the pinned cores' time too: shown with the figures.
+  const loadBefore = loadavg()[0]!;
   const policy = scenario7Policy(subscribers);
   const broker = await startBrokerProcess({
     cpu: pinned ? 0 : null,
+    transport,
     mqttListenerOptions: {},
     config: { security: { authentication: { module: 'allow-any', options: {} }, entitlement: { module: 'policy', options: { policy } } } },
   });
@@ -120,6 +130,7 @@ async function main(): Promise<void> {
     await broker.stop();
   }
 
+  const loadAfter = loadavg()[0]!;
   const summaries = new Map<string, Summary>([...results].map(([k, v]) => [k, summarise(v)]));
   const label: Record<Scenario, string> = { fanout: '1, fan-out', entitled: '4, entitled fan-out' };
   // Which core limited each row: the generator (then the figure is a lower bound), the broker, or
@@ -139,7 +150,7 @@ async function main(): Promise<void> {
       const mqtt = summaries.get(key(s, 'mqtt'))!.median.deliveriesPerSec;
       rows.push([
         label[s],
-        p === 'mqtt' ? 'MQTT 3.1.1 (TCP)' : 'native (WS, msgpack)',
+        p === 'mqtt' ? 'MQTT 3.1.1 (TCP)' : `native (${transport}, msgpack)`,
         fmt(m.deliveriesPerSec),
         `${fmt(x.min)} - ${fmt(x.max)}`,
         `${m.p50Ms.toFixed(2)} / ${m.p99Ms.toFixed(2)}`,
@@ -157,7 +168,7 @@ async function main(): Promise<void> {
     `\nScenario 7, native protocol (SDK wire format) vs raw MQTT: 1 publisher -> ${subscribers} subscribers, one topic, QoS 0 / plain publish, ` +
       `window ${windowSize} messages; scenario 1: ${FANOUT_PAYLOAD_BYTES}-byte opaque payload; scenario 4: the trade ` +
       `(${trade.json} bytes as JSON, ${trade.msgpack} as msgpack), grant filter + select list per subscriber ` +
-      `(one Warden process, median of ${runs} x ${seconds} s; ${pinning})\n` +
+      `(one Warden process, median of ${runs} x ${seconds} s; ${pinning}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)\n` +
       formatTable(
         ['scenario', 'protocol', 'deliveries/s (median)', 'min - max', 'p50 / p99 ms', 'broker CPU %', 'broker CPU µs / delivery', 'gen CPU %', 'limit', 'native ÷ MQTT'],
         rows,
@@ -184,7 +195,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     warden: packageVersion(),
-    params: { seconds, runs, warmup, subscribers, window: windowSize, pinned, fanoutPayloadBytes: FANOUT_PAYLOAD_BYTES, trade: STAMPED_TRADE, tradeBytes: trade, entitledTopic: ENTITLED_TOPIC },
+    loadAverage1m: { before: loadBefore, after: loadAfter },
+    params: { seconds, runs, warmup, subscribers, window: windowSize, transport, pinned, fanoutPayloadBytes: FANOUT_PAYLOAD_BYTES, trade: STAMPED_TRADE, tradeBytes: trade, entitledTopic: ENTITLED_TOPIC },
     policyExample: { entitled: entitledPolicy('entitled', 1).groups },
     generatorSaturatedPct: GENERATOR_SATURATED_PCT,
     generatorSaturated: saturated,

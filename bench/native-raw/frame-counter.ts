@@ -135,7 +135,7 @@ export class NativeFrameCounter {
         if (this.stamp !== null) this.readStamp(buf, start, end, this.stamp);
         return;
       }
-      this.replies.push(packr.unpack(buf.subarray(start, end)) as Record<string, unknown>);
+      this.replies.push(decodeReply(buf.subarray(start, end)));
     } else if (opcode === OPCODE_PING) {
       (this.pongs ??= []).push(clientFrame(Buffer.from(buf.subarray(start, end)), OPCODE_PONG));
     } else if (opcode === OPCODE_CLOSE) {
@@ -153,6 +153,15 @@ export class NativeFrameCounter {
     }
     this.stamped++;
     this.onSample?.(stamp);
+  }
+}
+
+/** A reply frame as an object; an undecodable one is kept as such rather than thrown from a socket handler. */
+function decodeReply(payload: Buffer): Record<string, unknown> {
+  try {
+    return packr.unpack(payload) as Record<string, unknown>;
+  } catch {
+    return { op: 'undecodable', bytes: payload.toString('hex') };
   }
 }
 
