@@ -93,7 +93,8 @@ export class Outbound {
   ) {}
 
   send(out: OutgoingPublish): void {
-    if (out.isExpired(Date.now())) {
+    // Only a message with an expiry reads the clock: this runs once per delivery.
+    if (out.properties !== null && out.isExpired(Date.now())) {
       this.stats.mqttMessagesExpired++;
       return;
     }
