@@ -35,7 +35,6 @@ import { loadUws, type Uws, type UwsLoad, type UwsLoader } from './transports/uw
 import { UwsEndpoint } from './transports/uws/uws-endpoint.js';
 import { UwsListener } from './transports/uws/uws-listener.js';
 import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
-import { SendFlusher } from './transports/uws/send-flusher.js';
 
 /** What the broker needs of any session, whatever its protocol. */
 type AnySession = NativeSession | MqttSession;
@@ -69,7 +68,7 @@ export class Broker implements SessionContext, MqttContext {
   private readonly uwsEndpoints = new Map<string, UwsEndpoint>();
   /** uWebSockets.js as loaded for the first listener that asked for it; null until then. */
   private uwsLoad: UwsLoad | null = null;
-  private readonly uwsFlusher = new SendFlusher();
+  private readonly uwsFlusher = new TickBatcher('turn');
   private readonly mqttClients = new Map<string, MqttSession>();
   private readonly batcher = new TickBatcher();
   private readonly idPrefix = randomBytes(4).toString('hex');

@@ -3,6 +3,10 @@
 // writes its batch with one socket.write. Measured with ws on 100 sockets: one write per message
 // ~105k deliveries/s, corked batches ~1.7M/s; one concatenated write per tick saves the per-write
 // stream bookkeeping (WriteReq, writev arrays) that corking still pays per chunk.
+//
+// uWebSockets.js flushes at the end of the event-loop turn instead (setImmediate): uWS corks one
+// socket at a time, and while a socket's message handler runs that socket holds the cork, so a
+// fan-out written from there would cost one syscall per message (uws/uws-connection.ts).
 import type { Socket } from 'node:net';
 
 export interface Batched {
@@ -12,9 +16,14 @@ export interface Batched {
   flushBatch(): void;
 }
 
+/** When the batch is written: after the current I/O callback, or at the end of the loop turn. */
+export type FlushPoint = 'tick' | 'turn';
+
 export class TickBatcher {
   private pending: Batched[] = [];
   private scheduled = false;
+
+  constructor(private readonly at: FlushPoint = 'tick') {}
 
   /** Register `item` for the end-of-tick flush, if not already registered. */
   hold(item: Batched): void {
@@ -23,7 +32,8 @@ export class TickBatcher {
     this.pending.push(item);
     if (!this.scheduled) {
       this.scheduled = true;
-      process.nextTick(flushTickBatch, this);
+      if (this.at === 'tick') process.nextTick(flushTickBatch, this);
+      else setImmediate(flushTickBatch, this);
     }
   }
 

@@ -8,7 +8,7 @@ import { CloseCodes } from '../../../protocol/native.js';
 import type { TransportConnection, TransportHandler } from '../transport.js';
 import type { TrackedConnection } from '../connection-set.js';
 import type { UwsRoute } from './uws-endpoint.js';
-import type { Flushable, SendFlusher } from './send-flusher.js';
+import type { Batched, TickBatcher } from '../tick-batcher.js';
 import { Outbox } from './outbox.js';
 
 /** Per-socket user data (uWS copies it onto the socket at upgrade). */
@@ -16,7 +16,7 @@ export interface UwsSocketData {
   route: UwsRoute;
   protocol: string;
   connection: UwsConnection | null;
-  flusher: SendFlusher;
+  flusher: TickBatcher;
 }
 
 /** uWS reports a socket it dropped itself (too-big message, bad UTF-8, terminate) with this code. */
@@ -50,8 +50,8 @@ function copyMessage(message: ArrayBuffer): Buffer {
   return data;
 }
 
-export class UwsConnection implements TransportConnection, TrackedConnection, Flushable {
-  queued = false;
+export class UwsConnection implements TransportConnection, TrackedConnection, Batched {
+  batched = false;
   readonly remoteAddress: string;
   /** uWS does not expose the peer's port. */
   readonly remotePort = 0;
@@ -59,7 +59,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Fl
   private handler: TransportHandler | null = null;
   private onGone: (() => void) | null = null;
   private alive = true;
-  /** Messages sent this turn, written in one cork by the SendFlusher. */
+  /** Messages sent this turn, written in one cork at the end of the turn (TickBatcher 'turn'). */
   private readonly outbox = new Outbox();
   /** The cork callback, made once per connection rather than per flush. */
   private readonly sendOutbox: () => void;
@@ -75,7 +75,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Fl
     private readonly maxMessageBytes: number,
     /** Outbox size past which send() writes at once instead of at the end of the turn. */
     private readonly flushAtBytes: number,
-    private readonly flusher: SendFlusher,
+    private readonly flusher: TickBatcher,
   ) {
     this.ws = ws;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -132,9 +132,8 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Fl
     else this.flusher.hold(this);
   }
 
-  /** The flusher's end-of-turn call. */
-  flush(): void {
-    this.queued = false;
+  /** The batcher's end-of-turn call. */
+  flushBatch(): void {
     this.writeOutbox();
   }
 

@@ -8,7 +8,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import type { Uws } from './load-uws.js';
 import { UwsConnection, type UwsSocketData } from './uws-connection.js';
-import type { SendFlusher } from './send-flusher.js';
+import type { TickBatcher } from '../tick-batcher.js';
 
 export interface UwsRoute {
   /** Largest message its connections accept; a larger one closes the connection with 1009. */
@@ -55,7 +55,7 @@ export class UwsEndpoint {
     private readonly uws: Uws,
     readonly host: string,
     readonly port: number,
-    private readonly flusher: SendFlusher,
+    private readonly flusher: TickBatcher,
   ) {}
 
   /** Register a path; the endpoint closes when every registered route has been released. */
