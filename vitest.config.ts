@@ -13,6 +13,7 @@ const WEBSOCKET_TESTS = [
   'test/security/e2e/**/*.test.ts',
   'test/mqtt/**/*.test.ts',
   'test/content/content-delivery.test.ts',
+  'test/admission/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -3,6 +3,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../../server/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { TEST_TRANSPORT, assertTestTransport } from '../helpers/broker.js';
 
 let broker: BrokerHandle | null = null;
 const clients: RawClient[] = [];
@@ -23,8 +24,9 @@ it('GET /admin/connections: admitted connections per user and host, and refusals
     log: { level: 'silent' },
     admin: { enabled: true, host: '127.0.0.1', port: 0 },
     admission: { allowedUsers: ['alice', 'bob'], userLimits: { enabled: true, users: { bob: 1 } } },
-    listeners: [{ name: 'native', port: 0 }],
+    listeners: [{ name: 'native', port: 0, transport: TEST_TRANSPORT }],
   });
+  assertTestTransport(broker);
   expect(await logon('alice')).toMatchObject({ op: 'ack' });
   expect(await logon('alice')).toMatchObject({ op: 'ack' });
   expect(await logon('bob')).toMatchObject({ op: 'ack' });

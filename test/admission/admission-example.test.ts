@@ -7,6 +7,7 @@ import { ErrorCodes } from '../../protocol/native.js';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../server/config/index.js';
 import { startBroker, type BrokerHandle } from '../../server/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { TEST_TRANSPORT, assertTestTransport } from '../helpers/broker.js';
 
 const EXAMPLE = join(DEFAULT_CONFIG_PATH, '..', 'examples', 'admission.yaml');
 
@@ -48,7 +49,8 @@ describe('config/examples/admission.yaml', () => {
   describe('started with port 0', () => {
     async function start(): Promise<void> {
       const config = loadConfigFile(EXAMPLE, {});
-      broker = await startBroker({ ...config, log: { level: 'silent' }, listeners: config.listeners.map((l) => ({ ...l, port: 0 })) });
+      broker = await startBroker({ ...config, log: { level: 'silent' }, listeners: config.listeners.map((l) => ({ ...l, port: 0, transport: TEST_TRANSPORT })) });
+      assertTestTransport(broker);
       expect(broker.listeners[0]!.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
     }
 

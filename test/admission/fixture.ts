@@ -5,6 +5,7 @@
 import { afterEach } from 'vitest';
 import { connect as connectSdk, type Client, type ConnectOptions } from '../../client/index.js';
 import { startBroker, type BrokerHandle } from '../../server/index.js';
+import { MQTT_WS_TRANSPORT, TEST_TRANSPORT, assertTestTransport } from '../helpers/broker.js';
 import { RawClient, type Frame } from '../helpers/raw-client.js';
 import { MqttClients, RawMqttClients } from '../mqtt/mqtt-helpers.js';
 
@@ -79,14 +80,15 @@ export function useAdmissionFixture(): AdmissionFixture {
           admission: sections.admission ?? {},
           limits: sections.limits ?? {},
           listeners: [
-            { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0, options: sections.nativeOptions ?? {} },
+            { name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0, options: sections.nativeOptions ?? {} },
             { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: sections.mqttOptions ?? {} },
-            { name: 'mqtt-ws', protocol: 'mqtt', transport: 'websocket', host: '127.0.0.1', port: 0, path: '/mqtt', options: sections.mqttOptions ?? {} },
+            { name: 'mqtt-ws', protocol: 'mqtt', transport: MQTT_WS_TRANSPORT, host: '127.0.0.1', port: 0, path: '/mqtt', options: sections.mqttOptions ?? {} },
           ],
         },
         { clock: clock.read },
       );
       brokers.push(broker);
+      assertTestTransport(broker);
       const url = (name: string): string => broker.listeners.find((l) => l.name === name)!.url;
       current = { broker, clock, url: url('native'), mqttUrl: url('mqtt'), mqttWsUrl: url('mqtt-ws') };
       return current;
