@@ -10,7 +10,7 @@ import { WsConnection } from './ws-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
 import { formatUrl, upgradeServer, type BoundListener } from './ws-listener.js';
-import { ConnectionSet } from './connection-set.js';
+import { RoutedListener } from './routed-listener.js';
 
 const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
 
@@ -30,9 +30,8 @@ export function chooseSubprotocol(offered: Iterable<string>): string | null {
   return null;
 }
 
-export class MqttWsListener {
+export class MqttWsListener extends RoutedListener<WsConnection> {
   private readonly wss: WebSocketServer;
-  private readonly connections: ConnectionSet<WsConnection>;
 
   constructor(
     private readonly config: MqttWsListenerConfig,
@@ -41,7 +40,7 @@ export class MqttWsListener {
     log: Logger,
     private readonly endpoint: HttpEndpoint,
   ) {
-    this.connections = new ConnectionSet(log);
+    super(endpoint, config.path, log);
     this.wss = upgradeServer(config.maxMessageBytes, (offered) => chooseSubprotocol(offered) ?? false);
     endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
   }
@@ -62,14 +61,5 @@ export class MqttWsListener {
       const connection = new WsConnection(ws, socket, true, this.batcher);
       this.connections.adopt(connection, () => this.accept(connection));
     });
-  }
-
-  async close(code: number, reason: string, graceMs: number): Promise<void> {
-    await this.connections.closeAll(code, reason, graceMs);
-    await this.endpoint.release(this.config.path);
-  }
-
-  dropAll(): number {
-    return this.connections.dropAll();
   }
 }

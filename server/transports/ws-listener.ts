@@ -10,7 +10,7 @@ import type { ConnectionAcceptor } from './transport.js';
 import { WsConnection } from './ws-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
-import { ConnectionSet } from './connection-set.js';
+import { RoutedListener } from './routed-listener.js';
 
 /** Frames beyond maxFrameBytes get FRAME_TOO_LARGE; beyond this multiple ws closes with 1009. */
 export const HARD_FRAME_LIMIT_FACTOR = 4;
@@ -51,9 +51,8 @@ export function upgradeServer(maxPayload: number, handleProtocols: (offered: Set
   });
 }
 
-export class WsListener {
+export class WsListener extends RoutedListener<WsConnection> {
   private readonly wss: WebSocketServer;
-  private readonly connections: ConnectionSet<WsConnection>;
   private bound: BoundListener | null = null;
 
   constructor(
@@ -63,7 +62,7 @@ export class WsListener {
     log: Logger,
     private readonly endpoint: HttpEndpoint,
   ) {
-    this.connections = new ConnectionSet(log);
+    super(endpoint, config.path, log);
     this.wss = upgradeServer(config.options.maxFrameBytes * HARD_FRAME_LIMIT_FACTOR, (offered) => {
       const encoding = chooseEncoding([...offered].join(','));
       return encoding === null ? false : SUBPROTOCOLS[encoding];
@@ -95,21 +94,6 @@ export class WsListener {
       const connection = new WsConnection(ws, socket, encoding === 'msgpack', this.batcher);
       this.connections.adopt(connection, () => this.accept({ connection, encoding, listenerName: this.config.name }));
     });
-  }
-
-  /** Stop accepting, send close frames to every connection, and wait up to graceMs for them. */
-  async close(code: number, reason: string, graceMs: number): Promise<void> {
-    await this.connections.closeAll(code, reason, graceMs);
-    await this.endpoint.release(this.config.path);
-  }
-
-  /** Drop every connection without a close handshake (tests, admin). */
-  dropAll(): number {
-    return this.connections.dropAll();
-  }
-
-  get connectionCount(): number {
-    return this.connections.size;
   }
 }
 

@@ -2,7 +2,7 @@
 // "mqttv3.1", binary frames both ways), on a UwsEndpoint it may share with a native listener.
 import type { Logger } from 'pino';
 import type { TransportHandler } from '../transport.js';
-import { ConnectionSet } from '../connection-set.js';
+import { RoutedListener } from '../routed-listener.js';
 import { chooseSubprotocol, type MqttWsListenerConfig } from '../mqtt-ws-listener.js';
 import { formatUrl, type BoundListener } from '../ws-listener.js';
 import type { UwsConnection } from './uws-connection.js';
@@ -15,11 +15,10 @@ export interface MqttUwsListenerConfig extends MqttWsListenerConfig {
   readonly maxSendQueueBytes: number;
 }
 
-export class MqttUwsListener implements UwsRoute {
+export class MqttUwsListener extends RoutedListener<UwsConnection> implements UwsRoute {
   readonly maxMessageBytes: number;
   readonly maxSendQueueBytes: number;
   readonly refusal = 'Sec-WebSocket-Protocol must offer mqtt\n';
-  private readonly connections: ConnectionSet<UwsConnection>;
 
   constructor(
     private readonly config: MqttUwsListenerConfig,
@@ -27,7 +26,7 @@ export class MqttUwsListener implements UwsRoute {
     log: Logger,
     private readonly endpoint: UwsEndpoint,
   ) {
-    this.connections = new ConnectionSet(log);
+    super(endpoint, config.path, log);
     this.maxMessageBytes = config.maxMessageBytes;
     this.maxSendQueueBytes = config.maxSendQueueBytes;
     endpoint.route(config.path, this);
@@ -49,14 +48,5 @@ export class MqttUwsListener implements UwsRoute {
 
   open(connection: UwsConnection): void {
     this.connections.adopt(connection, () => this.accept(connection));
-  }
-
-  async close(code: number, reason: string, graceMs: number): Promise<void> {
-    await this.connections.closeAll(code, reason, graceMs);
-    await this.endpoint.release(this.config.path);
-  }
-
-  dropAll(): number {
-    return this.connections.dropAll();
   }
 }

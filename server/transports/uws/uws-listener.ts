@@ -5,16 +5,15 @@ import type { Logger } from 'pino';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS } from '../../../protocol/native.js';
 import type { NativeListenerConfig } from '../../config/index.js';
 import type { ConnectionAcceptor } from '../transport.js';
-import { ConnectionSet } from '../connection-set.js';
+import { RoutedListener } from '../routed-listener.js';
 import { chooseEncoding, formatUrl, HARD_FRAME_LIMIT_FACTOR, type BoundListener } from '../ws-listener.js';
 import type { UwsConnection } from './uws-connection.js';
 import type { UwsEndpoint, UwsRoute } from './uws-endpoint.js';
 
-export class UwsListener implements UwsRoute {
+export class UwsListener extends RoutedListener<UwsConnection> implements UwsRoute {
   readonly maxMessageBytes: number;
   readonly maxSendQueueBytes: number;
   readonly refusal = `Sec-WebSocket-Protocol must offer ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}\n`;
-  private readonly connections: ConnectionSet<UwsConnection>;
   private bound: BoundListener | null = null;
 
   constructor(
@@ -23,7 +22,7 @@ export class UwsListener implements UwsRoute {
     log: Logger,
     private readonly endpoint: UwsEndpoint,
   ) {
-    this.connections = new ConnectionSet(log);
+    super(endpoint, config.path, log);
     this.maxMessageBytes = config.options.maxFrameBytes * HARD_FRAME_LIMIT_FACTOR;
     this.maxSendQueueBytes = config.options.maxSendQueueBytes;
     endpoint.route(config.path, this);
@@ -55,20 +54,5 @@ export class UwsListener implements UwsRoute {
   open(connection: UwsConnection, protocol: string): void {
     const encoding = protocol === SUBPROTOCOL_MSGPACK ? 'msgpack' : 'json';
     this.connections.adopt(connection, () => this.accept({ connection, encoding, listenerName: this.config.name }));
-  }
-
-  /** Send close frames to every connection, then stop listening. */
-  async close(code: number, reason: string, graceMs: number): Promise<void> {
-    await this.connections.closeAll(code, reason, graceMs);
-    await this.endpoint.release(this.config.path);
-  }
-
-  /** Drop every connection without a close handshake (tests, admin). */
-  dropAll(): number {
-    return this.connections.dropAll();
-  }
-
-  get connectionCount(): number {
-    return this.connections.size;
   }
 }
