@@ -21,11 +21,6 @@ export interface MqttPacketSink {
   onClose(): void;
 }
 
-/** Fixed header size for a remaining length (1 type byte + 1..4 length bytes). */
-function wholePacketSize(remaining: number): number {
-  return remaining + 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4);
-}
-
 const PUBLISH_TYPE = 3;
 
 // mqtt-packet otherwise builds, on its first generate(), a cache of 65,536 two-byte buffers (about
@@ -123,10 +118,9 @@ export class MqttConnection implements TransportHandler, FrameSink {
     this.sink?.onClose();
   }
 
+  /** A whole packet; its size was checked against the limit from its header (onAnnounced). */
   packetArrived(packet: Packet): void {
     if (this.stopped) return;
-    const size = wholePacketSize(packet.length ?? 0);
-    if (size > this.maxPacketBytes) return this.fault('too-large', `a packet of ${size} bytes; the limit is ${this.maxPacketBytes}`);
     this.sink?.onPacket(packet);
   }
 
