@@ -279,7 +279,7 @@ const mqttSchema = z.strictObject({
     .strictObject({
       /** Most retained topics; a new one beyond it is not stored (counted in mqttRetainedRefused). 0 disables retaining. */
       maxMessages: integerField(0, 10_000_000).default(100_000),
-      /** Most payload bytes over all retained messages; a message that would exceed it is not stored. */
+      /** Most bytes over all retained messages (topic, v5 properties, payload, per-entry overhead); a message that would exceed it is not stored. */
       maxBytes: integerField(0, 16 * GiB).default(64 * MiB),
     })
     .prefault({}),
