@@ -142,11 +142,18 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
     if (props?.receiveMaximum !== undefined) session.outbound.receiveMaximum = props.receiveMaximum;
     if (props?.maximumPacketSize !== undefined) session.outbound.maxPacketBytes = props.maximumPacketSize;
   }
-  // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped.
-  const maxExpirySec = ctx.persistentSessions.limits.maxExpirySec;
-  const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? maxExpirySec : 0;
+  // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped, to 0
+  // when the user already has mqtt.sessions.maxSessionsPerUser (v5 clients are told, below).
+  const store = ctx.persistentSessions;
+  const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? store.limits.maxExpirySec : 0;
+  const maxExpirySec = requestedExpiry > 0 && !store.mayPersist(identity, clientId) ? 0 : store.limits.maxExpirySec;
   session.connectExpirySec = requestedExpiry;
+  session.maxExpirySec = maxExpirySec;
   session.sessionExpirySec = requestedExpiry > maxExpirySec ? maxExpirySec : requestedExpiry;
+  if (session.sessionExpirySec > 0) {
+    store.liveAdded(identity);
+    session.persistentCounted = true;
+  }
   // [MQTT-3.1.2-4] Clean Start 1 discards a kept session; 0 resumes it, if it was the same user's.
   let sessionPresent = false;
   if (packet.clean !== false) ctx.persistentSessions.discard(clientId);

@@ -6,7 +6,7 @@
 //
 // Strings count their UTF-8 length: never less than what V8 holds for them (1 byte per Latin-1
 // code unit, 2 per UTF-16 one), and what the client sent. A payload counts its length, not the
-// network chunk it may be a view of.
+// network chunk it may be a view of (detached-bytes.ts copies such views before keeping them).
 import type { PublishProperties } from './publish-properties.js';
 import type { OutgoingPublish } from './outbound.js';
 
@@ -63,14 +63,4 @@ function countProperties(properties: PublishProperties): number {
     if (passed.payloadFormatIndicator !== undefined) bytes += PROPERTY_OVERHEAD_BYTES;
   }
   return bytes;
-}
-
-/**
- * `bytes` itself when it owns about what it holds, else a copy. A parsed payload or Correlation
- * Data is a view of the network chunk it arrived in (up to 64 KiB, or a whole large packet): kept
- * for hours as a view, a 1-byte payload would keep the whole chunk alive, uncounted. Views of
- * Node's 8 KiB allocation pool stay as they are.
- */
-export function detached(bytes: Buffer): Buffer {
-  return bytes.buffer.byteLength > 2 * bytes.length + 8192 ? Buffer.from(bytes) : bytes;
 }

@@ -11,7 +11,8 @@ import { Payload } from '../delivery/payload.js';
 import type { BrokerStats } from '../stats.js';
 import type { SubscriptionPattern } from '../topics/index.js';
 import { wildcardMatches } from '../topics/wildcard-match.js';
-import { detached, heldMessageBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
+import { heldMessageBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
+import { detached } from './detached-bytes.js';
 
 export type RetainedLimits = MqttConfig['retained'];
 
