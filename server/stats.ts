@@ -69,6 +69,8 @@ export class BrokerStats {
   mqttSessionsOverUserLimit = 0;
   /** MQTT (gauge): bytes held now by the messages of persistent sessions whose clients are away. */
   mqttSessionHeldBytes = 0;
+  /** MQTT: CONNECTs refused because another user holds the client id (mqtt.clientIdOwnership: user). */
+  mqttClientIdRefused = 0;
   /** MQTT: persistent sessions that expired while their client was away. */
   mqttSessionsExpired = 0;
   /** MQTT: messages for a shared subscription group that no member was entitled to receive. */

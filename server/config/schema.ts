@@ -308,6 +308,8 @@ const mqttSchema = z.strictObject({
     .prefault({}),
   /** v5 wills waiting out their Will Delay Interval; beyond it a will is published at once (counted). */
   maxDelayedWills: integerField(0, 10_000_000).default(100_000),
+  /** `user`: a client id held by one user (connected, kept session, delayed will) is refused to another (CONNACK 0x85 / 2); `any`: anyone takes it over. */
+  clientIdOwnership: z.enum(['user', 'any']).default('user'),
 });
 
 const shutdownSchema = z.strictObject({

@@ -12,6 +12,7 @@ import { WillMessage } from './will-message.js';
 import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
 import { AdmissionRefusal } from '../admission/refusal.js';
 import { ADMISSION_REASON_CODES } from './admission-reasons.js';
+import { otherHolder } from './client-id-owner.js';
 
 export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
   const version = packet.protocolVersion ?? 4;
@@ -113,6 +114,14 @@ async function concludeAuthentication(session: MqttSession, attempt: ConnectAtte
   if (!decision.allow) {
     const reason = decision.failed ? ReasonCodes.SERVER_UNAVAILABLE : ReasonCodes.NOT_AUTHORIZED;
     return refuse(session, reason, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on', identity);
+  }
+  // mqtt.clientIdOwnership: checked now, in the same synchronous step as the takeover in accept().
+  if (!assigned && session.ctx.clientIdOwnership === 'user') {
+    const holder = otherHolder(session.ctx, clientId, identity);
+    if (holder !== null) {
+      session.ctx.stats.mqttClientIdRefused++;
+      return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, `client id ${JSON.stringify(clientId)} is held by another user (${JSON.stringify(holder)})`, identity);
+    }
   }
   // Admission control, after authentication and before CONNACK; a takeover's old connection counts as gone.
   const admitted = session.ctx.admission.admit(identity, session.connection.remoteAddress, session.ctx.clientSession(clientId)?.admission ?? null);

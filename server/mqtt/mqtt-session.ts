@@ -453,6 +453,6 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
     if (delaySec <= 0) return publishWill(this, will);
-    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => publishWill(this, will));
+    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => publishWill(this, will), this.user!);
   }
 }

@@ -46,6 +46,7 @@ const DEFAULTS = {
     retained: { maxMessages: 100_000, maxBytes: 67_108_864 },
     sessions: { maxSessions: 100_000, maxExpirySec: 86_400, maxQueuedMessages: 1000, maxQueuedBytes: 8_388_608, maxBytes: 268_435_456, maxSessionsPerUser: 1000 },
     maxDelayedWills: 100_000,
+    clientIdOwnership: 'user',
   },
   shutdown: { graceMs: 5000 },
   security: {
