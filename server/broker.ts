@@ -59,6 +59,7 @@ export class Broker implements SessionContext, MqttContext {
   readonly delayedWills: DelayedWills;
   readonly persistentSessions: SessionStore;
   readonly sharedGroups: SharedGroups;
+  readonly clientIdOwnership: 'user' | 'any';
   readonly admission: Admission;
   private readonly sessions = new Set<AnySession>();
   private readonly listeners: Listener[] = [];
@@ -95,6 +96,7 @@ export class Broker implements SessionContext, MqttContext {
     this.router = new Router(this.engine, this.stats);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
     this.sharedGroups = new SharedGroups(this.engine, this.stats);
+    this.clientIdOwnership = config.mqtt.clientIdOwnership;
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);

@@ -61,6 +61,16 @@ export class BrokerStats {
   mqttOfflineQos0Dropped = 0;
   /** MQTT: persistent sessions not kept because mqtt.sessions.maxSessions were already kept. */
   mqttSessionsNotKept = 0;
+  /** MQTT: messages dropped (oldest first) from a persistent session at mqtt.sessions.maxQueuedBytes (or too big to fit it). */
+  mqttSessionBytesDropped = 0;
+  /** MQTT: messages dropped from persistent sessions at mqtt.sessions.maxBytes, those that entered the store first. */
+  mqttSessionStoreBytesDropped = 0;
+  /** MQTT: persistent sessions refused because the user had mqtt.sessions.maxSessionsPerUser (the session ends with its connection). */
+  mqttSessionsOverUserLimit = 0;
+  /** MQTT (gauge): bytes held now by the messages of persistent sessions whose clients are away. */
+  mqttSessionHeldBytes = 0;
+  /** MQTT: CONNECTs refused because another user holds the client id (mqtt.clientIdOwnership: user). */
+  mqttClientIdRefused = 0;
   /** MQTT: persistent sessions that expired while their client was away. */
   mqttSessionsExpired = 0;
   /** MQTT: messages for a shared subscription group that no member was entitled to receive. */

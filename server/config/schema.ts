@@ -279,7 +279,7 @@ const mqttSchema = z.strictObject({
     .strictObject({
       /** Most retained topics; a new one beyond it is not stored (counted in mqttRetainedRefused). 0 disables retaining. */
       maxMessages: integerField(0, 10_000_000).default(100_000),
-      /** Most payload bytes over all retained messages; a message that would exceed it is not stored. */
+      /** Most bytes over all retained messages (topic, v5 properties, payload, per-entry overhead); a message that would exceed it is not stored. */
       maxBytes: integerField(0, 16 * GiB).default(64 * MiB),
     })
     .prefault({}),
@@ -292,10 +292,24 @@ const mqttSchema = z.strictObject({
       maxExpirySec: integerField(1, 4_294_967_295).default(86_400),
       /** Per session: QoS 1 and 2 messages kept (queued and in flight); beyond it the oldest queued is dropped (counted). */
       maxQueuedMessages: integerField(1, 1_000_000).default(1000),
+      /** Per session: bytes its kept messages hold (held-bytes.ts); beyond it the oldest queued is dropped (counted). */
+      maxQueuedBytes: integerField(1 * KiB, 16 * GiB).default(8 * MiB),
+      /** Over all kept sessions: bytes their messages hold; beyond it the store's oldest messages are dropped (counted). */
+      maxBytes: integerField(1 * KiB, 1024 * GiB).default(256 * MiB),
+      /** Per user: persistent sessions (kept, or held by a live connection); beyond it a new one ends with its connection (counted). */
+      maxSessionsPerUser: integerField(0, 10_000_000).default(1000),
+    })
+    .superRefine((sessions, ctx) => {
+      // A store smaller than one session's queue would drop a session's messages that its own cap allows.
+      if (sessions.maxBytes < sessions.maxQueuedBytes) {
+        ctx.addIssue({ code: 'custom', path: ['maxBytes'], input: sessions.maxBytes, message: 'expected at least maxQueuedBytes, so one full session fits in the store' });
+      }
     })
     .prefault({}),
   /** v5 wills waiting out their Will Delay Interval; beyond it a will is published at once (counted). */
   maxDelayedWills: integerField(0, 10_000_000).default(100_000),
+  /** `user`: a client id held by one user (connected, kept session, delayed will) is refused to another (CONNACK 0x85 / 2); `any`: anyone takes it over. */
+  clientIdOwnership: z.enum(['user', 'any']).default('user'),
 });
 
 const shutdownSchema = z.strictObject({

@@ -12,6 +12,7 @@ import { WillMessage } from './will-message.js';
 import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
 import { AdmissionRefusal } from '../admission/refusal.js';
 import { ADMISSION_REASON_CODES } from './admission-reasons.js';
+import { otherHolder } from './client-id-owner.js';
 
 export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
   const version = packet.protocolVersion ?? 4;
@@ -114,6 +115,14 @@ async function concludeAuthentication(session: MqttSession, attempt: ConnectAtte
     const reason = decision.failed ? ReasonCodes.SERVER_UNAVAILABLE : ReasonCodes.NOT_AUTHORIZED;
     return refuse(session, reason, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on', identity);
   }
+  // mqtt.clientIdOwnership: checked now, in the same synchronous step as the takeover in accept().
+  if (!assigned && session.ctx.clientIdOwnership === 'user') {
+    const holder = otherHolder(session.ctx, clientId, identity);
+    if (holder !== null) {
+      session.ctx.stats.mqttClientIdRefused++;
+      return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, `client id ${JSON.stringify(clientId)} is held by another user (${JSON.stringify(holder)})`, identity);
+    }
+  }
   // Admission control, after authentication and before CONNACK; a takeover's old connection counts as gone.
   const admitted = session.ctx.admission.admit(identity, session.connection.remoteAddress, session.ctx.clientSession(clientId)?.admission ?? null);
   if (admitted instanceof AdmissionRefusal) return refuseAdmission(session, admitted, identity);
@@ -142,11 +151,18 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
     if (props?.receiveMaximum !== undefined) session.outbound.receiveMaximum = props.receiveMaximum;
     if (props?.maximumPacketSize !== undefined) session.outbound.maxPacketBytes = props.maximumPacketSize;
   }
-  // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped.
-  const maxExpirySec = ctx.persistentSessions.limits.maxExpirySec;
-  const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? maxExpirySec : 0;
+  // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped, to 0
+  // when the user already has mqtt.sessions.maxSessionsPerUser (v5 clients are told, below).
+  const store = ctx.persistentSessions;
+  const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? store.limits.maxExpirySec : 0;
+  const maxExpirySec = requestedExpiry > 0 && !store.mayPersist(identity, clientId) ? 0 : store.limits.maxExpirySec;
   session.connectExpirySec = requestedExpiry;
+  session.maxExpirySec = maxExpirySec;
   session.sessionExpirySec = requestedExpiry > maxExpirySec ? maxExpirySec : requestedExpiry;
+  if (session.sessionExpirySec > 0) {
+    store.liveAdded(identity);
+    session.persistentCounted = true;
+  }
   // [MQTT-3.1.2-4] Clean Start 1 discards a kept session; 0 resumes it, if it was the same user's.
   let sessionPresent = false;
   if (packet.clean !== false) ctx.persistentSessions.discard(clientId);

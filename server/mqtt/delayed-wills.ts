@@ -5,6 +5,8 @@ import type { BrokerStats } from '../stats.js';
 
 export class DelayedWills {
   private readonly waiting = new Map<string, NodeJS.Timeout>();
+  /** The user of each waiting will: the client id stays hers until it is published (client-id-owner.ts). */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly limit: number,
@@ -15,8 +17,8 @@ export class DelayedWills {
     return this.waiting.size;
   }
 
-  /** Run `publish` after `delayMs`, unless cancelled; at once when the bound is reached. */
-  schedule(clientId: string, delayMs: number, publish: () => void): void {
+  /** Run `publish` (`user`'s will) after `delayMs`, unless cancelled; at once when the bound is reached. */
+  schedule(clientId: string, delayMs: number, publish: () => void, user: string): void {
     this.cancel(clientId);
     if (this.waiting.size >= this.limit) {
       this.stats.mqttWillsNotDelayed++;
@@ -25,10 +27,17 @@ export class DelayedWills {
     }
     const timer = setTimeout(() => {
       this.waiting.delete(clientId);
+      this.owners.delete(clientId);
       publish();
     }, delayMs);
     timer.unref();
     this.waiting.set(clientId, timer);
+    this.owners.set(clientId, user);
+  }
+
+  /** The user whose will waits for `clientId`, if any. */
+  ownerOf(clientId: string): string | undefined {
+    return this.owners.get(clientId);
   }
 
   /** A connection for `clientId` arrived: its delayed will is not published. */
@@ -37,11 +46,13 @@ export class DelayedWills {
     if (timer === undefined) return false;
     clearTimeout(timer);
     this.waiting.delete(clientId);
+    this.owners.delete(clientId);
     return true;
   }
 
   clear(): void {
     for (const timer of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
+    this.owners.clear();
   }
 }

@@ -15,6 +15,8 @@ export interface MqttContext extends SessionContext {
   readonly persistentSessions: SessionStore;
   /** v5 shared subscription groups ($share/...). */
   readonly sharedGroups: SharedGroups;
+  /** mqtt.clientIdOwnership: `user`, a client id held by one user is refused to others (client-id-owner.ts); `any`, anyone takes it over. */
+  readonly clientIdOwnership: 'user' | 'any';
   /** Register `session` under `clientId`; returns the session that held it before, if any ([MQTT-3.1.4-2]: it is taken over). */
   claimClientId(clientId: string, session: MqttSession): MqttSession | undefined;
   /** The live session holding `clientId`, if any (admission counts a takeover's old connection as gone). */

@@ -72,6 +72,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   sessionExpirySec = 0;
   /** The Session Expiry Interval the CONNECT asked for, before the cap (v5 DISCONNECT may not raise it from 0). */
   connectExpirySec = 0;
+  /** The cap on this connection's Session Expiry Interval: mqtt.sessions.maxExpirySec, or 0 when the user may keep no more sessions. */
+  maxExpirySec = 0;
+  /** Counted in the store's live persistent sessions of the user (connect-handler.ts) until released. */
+  persistentCounted = false;
   private released = false;
   /** The exchange a v5 enhanced authentication waits in (state 'authenticating'). */
   pendingAuth: PendingEnhancedAuth | null = null;
@@ -257,7 +261,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     const expiry = this.isV5 ? packet.properties?.sessionExpiryInterval : undefined;
     if (expiry !== undefined) {
       if (this.connectExpirySec === 0 && expiry !== 0) return this.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'a Session Expiry Interval on DISCONNECT after 0 on CONNECT');
-      const max = this.ctx.persistentSessions.limits.maxExpirySec;
+      const max = this.maxExpirySec;
       this.sessionExpirySec = expiry > max ? max : expiry;
     }
     if (!(this.isV5 && packet.reasonCode === ReasonCodes.DISCONNECT_WITH_WILL_MESSAGE)) this.will = null;
@@ -390,6 +394,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     // However the connection ends (takeover included), its admission count is given back once.
     this.admission?.release();
     if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
+    if (this.persistentCounted) {
+      this.persistentCounted = false;
+      this.ctx.persistentSessions.liveRemoved(this.user!);
+    }
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptionMap = null;
     for (const membership of this.sharedSubscriptions.values()) this.ctx.sharedGroups.leave(membership);
@@ -413,7 +421,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   private keepSession(): void {
     const { inflight, queued } = this.outbound.takeUnacknowledged();
-    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.security, this.ctx.persistentSessions.limits.maxQueuedMessages, inflight, queued, new Set(this.incomingQos2));
+    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.security, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
     for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
     for (const [filter, membership] of this.sharedSubscriptions) {
       stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));
@@ -445,6 +453,6 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
     if (delaySec <= 0) return publishWill(this, will);
-    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => publishWill(this, will));
+    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => publishWill(this, will), this.user!);
   }
 }

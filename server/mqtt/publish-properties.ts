@@ -13,6 +13,9 @@ export type PassedProperties = Pick<PublishPacketProperties, 'payloadFormatIndic
 export type SourceProperties = PassedProperties & Pick<PublishPacketProperties, 'messageExpiryInterval' | 'userProperties'>;
 
 export class PublishProperties {
+  /** Bytes these properties hold, computed on first need (held-bytes.ts); -1 until then. */
+  heldBytes = -1;
+
   constructor(
     /** Epoch ms after which the message is not sent (v5 Message Expiry Interval), or null. */
     readonly expiresAt: number | null,

@@ -74,6 +74,7 @@ const REASON_STRINGS: Readonly<Record<number, string>> = {
   [ReasonCodes.UNSPECIFIED_ERROR]: 'the request could not be completed; try again later',
   [ReasonCodes.MALFORMED_PACKET]: 'malformed packet',
   [ReasonCodes.PROTOCOL_ERROR]: 'protocol error',
+  [ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID]: 'client identifier not valid',
   [ReasonCodes.BAD_USER_NAME_OR_PASSWORD]: 'bad user name or password',
   [ReasonCodes.NOT_AUTHORIZED]: 'not authorized',
   [ReasonCodes.SERVER_UNAVAILABLE]: 'authentication or entitlement service unavailable',

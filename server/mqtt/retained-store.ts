@@ -1,7 +1,9 @@
-// Retained messages: the last retained PUBLISH per topic, in memory, bounded by count and payload
-// bytes (config mqtt.retained). A retained publish with an empty payload clears the topic. What
-// does not fit is not stored (the publish is still delivered live), counted and logged.
-import type { PublishProperties } from './publish-properties.js';
+// Retained messages: the last retained PUBLISH per topic, in memory, bounded by count and bytes
+// (config mqtt.retained). The bytes are the whole stored message: topic, v5 properties, payload and
+// a per-entry overhead (held-bytes.ts), so user properties or long topics count as payload does.
+// A retained publish with an empty payload clears the topic. What does not fit is not stored (the
+// publish is still delivered live), counted and logged.
+import { PublishProperties } from './publish-properties.js';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config/index.js';
 import { Message } from '../delivery/message.js';
@@ -9,6 +11,8 @@ import { Payload } from '../delivery/payload.js';
 import type { BrokerStats } from '../stats.js';
 import type { SubscriptionPattern } from '../topics/index.js';
 import { wildcardMatches } from '../topics/wildcard-match.js';
+import { heldMessageBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
+import { detached } from './detached-bytes.js';
 
 export type RetainedLimits = MqttConfig['retained'];
 
@@ -29,14 +33,15 @@ export class RetainedStore {
     return this.messages.size;
   }
 
-  get payloadBytes(): number {
+  /** Bytes held by the stored messages, as mqtt.retained.maxBytes counts them. */
+  get heldBytes(): number {
     return this.bytes;
   }
 
   /** A retained PUBLISH: store or replace, or clear on an empty payload. Returns false when the bound refused it. */
   retain(topic: string, payload: Buffer, qos: 0 | 1 | 2, properties: PublishProperties | null = null): boolean {
     const old = this.messages.get(topic);
-    const oldBytes = old === undefined ? 0 : old.mqttPayload().length;
+    const oldBytes = old === undefined ? 0 : storedBytes(old);
     if (payload.length === 0) {
       // [MQTT-3.3.1-6] an empty retained payload removes the retained message.
       if (old !== undefined) {
@@ -46,7 +51,7 @@ export class RetainedStore {
       return true;
     }
     const count = this.messages.size + (old === undefined ? 1 : 0);
-    const bytes = this.bytes - oldBytes + payload.length;
+    const bytes = this.bytes - oldBytes + heldMessageBytes(topic, payload, properties, RETAINED_MESSAGE_OVERHEAD_BYTES);
     if (count > this.limits.maxMessages || bytes > this.limits.maxBytes) {
       this.stats.mqttRetainedRefused++;
       if (!this.full) {
@@ -57,7 +62,7 @@ export class RetainedStore {
     }
     this.full = false;
     // A copy: the parsed packet's buffer may be a view of a larger network chunk.
-    const stored = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats, null, qos, true, true, properties);
+    const stored = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats, null, qos, true, true, detachedProperties(properties));
     this.messages.set(topic, stored);
     this.bytes = bytes;
     return true;
@@ -81,8 +86,20 @@ export class RetainedStore {
   private live(message: Message, now: number): boolean {
     if (message.mqttProperties === null || !message.mqttProperties.isExpired(now)) return true;
     this.messages.delete(message.topic);
-    this.bytes -= message.mqttPayload().length;
+    this.bytes -= storedBytes(message);
     this.stats.mqttMessagesExpired++;
     return false;
   }
+}
+
+/** `properties`, with a copy of its Correlation Data if that is a view of a network chunk (see detached()). */
+function detachedProperties(properties: PublishProperties | null): PublishProperties | null {
+  const data = properties?.passed?.correlationData;
+  if (properties === null || data === undefined || detached(data) === data) return properties;
+  return new PublishProperties(properties.expiresAt, properties.userProperties, { ...properties.passed, correlationData: Buffer.from(data) });
+}
+
+/** What a stored message counts against maxBytes (the same sum as when it was stored: its parts are immutable). */
+function storedBytes(message: Message): number {
+  return heldMessageBytes(message.topic, message.mqttPayload(), message.mqttProperties, RETAINED_MESSAGE_OVERHEAD_BYTES);
 }

@@ -1,8 +1,10 @@
 // A persistent MQTT session while its client is away (Clean Start 0 / Clean Session 0, Session
 // Expiry > 0): it keeps the subscriptions in the topic engine, under its own delivery target, so
 // QoS 1 and 2 messages keep arriving through the usual DeliveryPlan (read entitlement, content rules)
-// and are queued; QoS 0 ones are dropped. The queue is bounded (mqtt.sessions.maxQueuedMessages):
-// beyond it the oldest is dropped and counted. A reconnecting client takes everything back.
+// and are queued; QoS 0 ones are dropped. The queue is bounded by count (mqtt.sessions.maxQueuedMessages)
+// and by the bytes its messages hold, in flight included (maxQueuedBytes, counted as held-bytes.ts
+// says): beyond either the oldest queued is dropped and counted. The SessionStore also drops the
+// store's oldest messages at its broker-wide maxBytes. A reconnecting client takes everything back.
 import type { CompiledSelect } from '../content/select/index.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
@@ -17,6 +19,9 @@ import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
 import type { InflightPublish, OutgoingPublish } from './outbound.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
+import { queuedPublishBytes } from './held-bytes.js';
+import { detachedPublish } from './detached-bytes.js';
+import type { SessionLimits, SessionStore } from './session-store.js';
 
 /** A subscription as a session keeps it across connections. */
 export class StoredSubscription {
@@ -34,16 +39,23 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   private readonly handles: SubscriptionHandle<SubscriptionEntry>[] = [];
   private readonly subscriptions: StoredSubscription[] = [];
   private readonly queued: OutgoingPublish[];
+  /** Per queued message, parallel to `queued`: the bytes it holds, and its place in the store's order (SessionStore). */
+  private readonly sizes: number[] = [];
+  private readonly places: number[] = [];
+  private queuedBytes = 0;
+  private inflightBytes = 0;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   private nextSid = 1;
   expiryTimer: NodeJS.Timeout | null = null;
+  /** Set while the store keeps this session (its bytes count in the store's total). */
+  kept = false;
 
   constructor(
     private readonly ctx: MqttContext,
     readonly clientId: string,
     readonly user: string,
     private readonly security: ListenerSecurity,
-    private readonly maxQueuedMessages: number,
+    private readonly store: SessionStore,
     /** QoS 1/2 publishes sent and not done, by packet id: on resumption the PUBLISH (DUP) or the PUBREL is resent. */
     readonly inflight: Map<number, InflightPublish>,
     queued: OutgoingPublish[],
@@ -51,7 +63,67 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     readonly incomingQos2: ReadonlySet<number>,
   ) {
     this.queued = queued;
+    for (let i = 0; i < queued.length; i++) {
+      const size = queuedPublishBytes(queued[i]!);
+      queued[i] = detachedPublish(queued[i]!);
+      this.sizes.push(size);
+      this.queuedBytes += size;
+    }
+    for (const entry of inflight.values()) this.inflightBytes += queuedPublishBytes(entry.out);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
+  }
+
+  private get limits(): SessionLimits {
+    return this.store.limits;
+  }
+
+  /** Bytes held by its messages, queued and in flight. */
+  get heldBytes(): number {
+    return this.queuedBytes + this.inflightBytes;
+  }
+
+  get queuedCount(): number {
+    return this.queued.length;
+  }
+
+  /** The store's order of the oldest queued message (-1 when none is queued). */
+  get oldestPlace(): number {
+    return this.places.length === 0 ? -1 : this.places[0]!;
+  }
+
+  /** Places in the store's order for the messages queued when the store took the session (SessionStore.keep). */
+  placeQueued(next: () => number): void {
+    this.places.length = 0;
+    for (let i = 0; i < this.queued.length; i++) this.places.push(next());
+  }
+
+  /** Drop the oldest queued message; returns the bytes it held (0 when none was queued). */
+  dropOldest(): number {
+    if (this.queued.length === 0) return 0;
+    this.queued.shift();
+    this.places.shift();
+    const size = this.sizes.shift()!;
+    this.queuedBytes -= size;
+    this.store.released(this, size, true);
+    return size;
+  }
+
+  /** Drop the oldest message in flight (only when those alone are over a byte cap); returns its bytes. */
+  dropOldestInflight(): number {
+    const first = this.inflight.entries().next();
+    if (first.done === true) return 0;
+    const [id, entry] = first.value;
+    this.inflight.delete(id);
+    const size = queuedPublishBytes(entry.out);
+    this.inflightBytes -= size;
+    this.store.released(this, size, false);
+    return size;
+  }
+
+  /** Within mqtt.sessions.maxQueuedBytes, dropping the oldest (queued, then in flight) beyond it, counted. */
+  trimToByteCap(): void {
+    const max = this.limits.maxQueuedBytes;
+    while (this.heldBytes > max && (this.dropOldest() > 0 || this.dropOldestInflight() > 0)) this.ctx.stats.mqttSessionBytesDropped++;
   }
 
   get queuedMessages(): readonly OutgoingPublish[] {
@@ -108,16 +180,32 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
 
   /** Queue a QoS 1 or 2 message for the client's return; QoS 0 ones are not kept [MQTT-3.1.2-5 allows either]. */
   sendNow(out: OutgoingPublish): void {
+    const stats = this.ctx.stats;
     if (out.qos === 0) {
-      this.ctx.stats.mqttOfflineQos0Dropped++;
+      stats.mqttOfflineQos0Dropped++;
       return;
     }
-    if (this.queued.length + this.inflight.size >= this.maxQueuedMessages) {
-      this.queued.shift();
-      this.ctx.stats.mqttQueuedMessagesDropped++;
-      if (this.queued.length + this.inflight.size >= this.maxQueuedMessages) return; // the bound is all in flight
+    const { maxQueuedMessages, maxQueuedBytes } = this.limits;
+    const size = queuedPublishBytes(out);
+    if (size + this.inflightBytes > maxQueuedBytes) {
+      // It could never fit: it is the one dropped, not the messages already queued.
+      stats.mqttSessionBytesDropped++;
+      return;
     }
-    this.queued.push(out);
+    if (this.queued.length + this.inflight.size >= maxQueuedMessages) {
+      stats.mqttQueuedMessagesDropped++;
+      if (this.dropOldest() === 0) return; // the bound is all in flight: the new message is the one dropped
+    }
+    while (this.queuedBytes + this.inflightBytes + size > maxQueuedBytes) {
+      this.dropOldest();
+      stats.mqttSessionBytesDropped++;
+    }
+    this.queued.push(detachedPublish(out));
+    this.sizes.push(size);
+    const place = this.store.nextPlace();
+    this.places.push(place);
+    this.queuedBytes += size;
+    this.store.added(this, size, place);
   }
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {

@@ -44,8 +44,9 @@ const DEFAULTS = {
   listeners: [DEFAULT_LISTENER, ...DEFAULT_MQTT_LISTENERS],
   mqtt: {
     retained: { maxMessages: 100_000, maxBytes: 67_108_864 },
-    sessions: { maxSessions: 100_000, maxExpirySec: 86_400, maxQueuedMessages: 1000 },
+    sessions: { maxSessions: 100_000, maxExpirySec: 86_400, maxQueuedMessages: 1000, maxQueuedBytes: 8_388_608, maxBytes: 268_435_456, maxSessionsPerUser: 1000 },
     maxDelayedWills: 100_000,
+    clientIdOwnership: 'user',
   },
   shutdown: { graceMs: 5000 },
   security: {

@@ -77,6 +77,15 @@ describe('validation errors', () => {
     ]);
   });
 
+  it('a persistent-session store smaller than one session', () => {
+    expect(issuesOf({ mqtt: { sessions: { maxQueuedBytes: 4096, maxBytes: 2048 } } })).toEqual([
+      { path: 'mqtt.sessions.maxBytes', message: 'expected at least maxQueuedBytes, so one full session fits in the store, got 2048' },
+    ]);
+    expect(issuesOf({ mqtt: { sessions: { maxSessionsPerUser: -1 } } })).toEqual([
+      { path: 'mqtt.sessions.maxSessionsPerUser', message: 'expected an integer from 0 to 10000000, got -1' },
+    ]);
+  });
+
   it('an unknown log level lists the levels', () => {
     expect(issuesOf({ log: { level: 'loud' } })).toEqual([
       { path: 'log.level', message: 'expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"' },

@@ -115,6 +115,49 @@ describe.each<Version>([4, 5])('MQTT %i retained messages', (version) => {
   });
 });
 
+describe('mqtt.retained.maxBytes counts the whole stored message', () => {
+  // 64 KiB: with payload-only counting, the 1-byte payloads below would never come near it.
+  const maxBytes = 64 * 1024;
+
+  it('MQTT 5: user properties count; a retained publish beyond the bound is acknowledged 0x00 but not stored (counted)', async () => {
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { retained: { maxBytes } } });
+    const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'pub' });
+    const properties = { userProperties: { note: 'p'.repeat(20_000) } }; // about 20 KB held, 1-byte payload
+    const acks: number[] = [];
+    pub.on('packetreceive', (p) => {
+      if (p.cmd === 'puback') acks.push(p.reasonCode ?? 0);
+    });
+    for (let i = 1; i <= 4; i++) await pub.publishAsync(`u/${i}`, 'x', { qos: 1, retain: true, properties });
+    // Three fit in 64 KiB; the fourth does not. The refusal is the store's, not the publisher's: still 0x00.
+    expect(acks).toEqual([0, 0, 0, 0]);
+    expect(tb.broker.stats().mqttRetainedRefused).toBe(1);
+    const sub = await clients.connect(tb.mqttUrl!, 5, { username: 'sub' });
+    const got = inbox(sub);
+    await sub.subscribeAsync('u/#', { qos: 1 });
+    expect(await untilMarker(got, pub, 'u/marker')).toEqual([
+      ['u/1', 'x', true],
+      ['u/2', 'x', true],
+      ['u/3', 'x', true],
+    ]);
+  });
+
+  it('MQTT 3.1.1: long topics count (1-byte payloads)', async () => {
+    tb = await startTestBroker({ topics: { maxTopicLength: 65_535 }, mqtt: { transports: ['tcp'] }, mqttConfig: { retained: { maxBytes } } });
+    const pub = await clients.connect(tb.mqttUrl!, 4, { username: 'pub' });
+    const topic = (i: number): string => `t/${i}/${'l'.repeat(20_000)}`;
+    for (let i = 1; i <= 4; i++) await pub.publishAsync(topic(i), 'x', { qos: 1, retain: true });
+    expect(tb.broker.stats().mqttRetainedRefused).toBe(1);
+    // Clearing one (empty payload) gives its bytes back: the fourth now fits.
+    await pub.publishAsync(topic(1), '', { qos: 1, retain: true });
+    await pub.publishAsync(topic(4), 'x', { qos: 1, retain: true });
+    expect(tb.broker.stats().mqttRetainedRefused).toBe(1);
+    const sub = await clients.connect(tb.mqttUrl!, 4, { username: 'sub' });
+    const got = inbox(sub);
+    await sub.subscribeAsync('t/#', { qos: 1 });
+    expect((await untilMarker(got, pub, 't/marker')).map(([t]) => t.slice(0, 4))).toEqual(['t/2/', 't/3/', 't/4/']);
+  });
+});
+
 describe('MQTT 5 retain options', () => {
   it('Retain Handling 0 sends on every subscribe, 1 only for a new subscription, 2 never', async () => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });

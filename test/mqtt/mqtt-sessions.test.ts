@@ -100,8 +100,8 @@ describe.each<Version>([4, 5])('MQTT %i persistent sessions', (version) => {
     expect(second.packets.items[1]).toMatchObject({ cmd: 'publish', topic: 'q/1' });
   });
 
-  it('another user does not resume the session', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+  it('another user does not resume the session (mqtt.clientIdOwnership: any; by default it is refused)', async () => {
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { clientIdOwnership: 'any' } });
     const first = await clients.connect(fx.tb.mqttUrl!, version, persistent('mine', 'owner'));
     await first.subscribeAsync('q/#', { qos: 1 });
     await first.endAsync();
