@@ -41,6 +41,10 @@ export class BrokerStats {
   deliveriesNotFilterable = 0;
   /** Payloads not filterable because their JSON nests deeper than 64 levels (at most one per message; see deliveriesNotFilterable). */
   payloadsTooDeep = 0;
+  /** Deliveries to one receiver dropped because building or sending them threw (logged); the other receivers still got the message. */
+  deliveryErrors = 0;
+  /** Unexpected errors contained while handling one connection's input, close or timer: logged, and that connection closed. */
+  connectionErrors = 0;
   /** Publishes refused by a write entitlement filter. */
   publishesFiltered = 0;
   /** Payloads parsed for filters or select lists (at most one per published message). */

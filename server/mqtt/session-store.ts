@@ -51,6 +51,16 @@ export class SessionStore {
     this.take(clientId)?.dispose();
   }
 
+  /** The expiry timer (an entry point): a failure is logged and counted, never thrown into the timer. */
+  expiredContained(session: StoredSession): void {
+    try {
+      this.expired(session);
+    } catch (err) {
+      this.stats.connectionErrors++;
+      this.log.error({ err, clientId: session.clientId, user: session.user }, 'expiring a persistent session failed');
+    }
+  }
+
   expired(session: StoredSession): void {
     if (this.sessions.get(session.clientId) !== session) return;
     this.sessions.delete(session.clientId);
@@ -76,5 +86,5 @@ export class SessionStore {
 }
 
 function expire(store: SessionStore, session: StoredSession): void {
-  store.expired(session);
+  store.expiredContained(session);
 }
