@@ -69,9 +69,9 @@ export class Broker implements SessionContext, MqttContext {
   private readonly uwsEndpoints = new Map<string, UwsEndpoint>();
   /** uWebSockets.js as loaded for the first listener that asked for it; null until then. */
   private uwsLoad: UwsLoad | null = null;
-  private readonly uwsFlusher = new TickBatcher('turn');
+  private readonly uwsFlusher = new TickBatcher('turn', (err) => this.flushFailed(err));
   private readonly mqttClients = new Map<string, MqttSession>();
-  private readonly batcher = new TickBatcher();
+  private readonly batcher = new TickBatcher('tick', (err) => this.flushFailed(err));
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sessionCounter = 0;
   private security: SecurityManager | null = null;
@@ -95,7 +95,7 @@ export class Broker implements SessionContext, MqttContext {
     this.engine = new TopicEngine({ routeCacheSize });
     this.router = new Router(this.engine, this.stats);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
-    this.sharedGroups = new SharedGroups(this.engine, this.stats);
+    this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.mqtt.clientIdOwnership;
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
@@ -225,6 +225,12 @@ export class Broker implements SessionContext, MqttContext {
       this.endpoints.set(key, endpoint);
     }
     return endpoint;
+  }
+
+  /** A connection's end-of-tick write threw: it was dropped; the others of the tick were still written. */
+  private flushFailed(err: unknown): void {
+    this.stats.connectionErrors++;
+    this.log.error({ err }, 'writing to a connection failed; dropping it');
   }
 
   private addSession(session: AnySession): void {

@@ -39,6 +39,12 @@ export class BrokerStats {
   deliveriesFiltered = 0;
   /** Deliveries not made because a filter or select list applied and the payload is not an object (fail closed). */
   deliveriesNotFilterable = 0;
+  /** Payloads not filterable because their JSON nests deeper than 64 levels (at most one per message; see deliveriesNotFilterable). */
+  payloadsTooDeep = 0;
+  /** Deliveries to one receiver dropped because building or sending them threw (logged); the other receivers still got the message. */
+  deliveryErrors = 0;
+  /** Unexpected errors contained while handling one connection's input, close or timer: logged, and that connection closed. */
+  connectionErrors = 0;
   /** Publishes refused by a write entitlement filter. */
   publishesFiltered = 0;
   /** Payloads parsed for filters or select lists (at most one per published message). */

@@ -3,7 +3,7 @@
 // subscription ids, its read entitlement for the route's topic, and whether anything (a filter,
 // a select list) must look at the payload. The topic engine drops a route's plan (plan = null)
 // whenever its entries change.
-import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
+import { ALLOW_ALL, DENY_FAILED, isPromiseLike, type Decision } from '../security/decision.js';
 import { composedSelect, rulesOf, type EntitlementRules } from '../content/content-rules.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { BrokerStats } from '../stats.js';
@@ -61,23 +61,60 @@ export class DeliveryPlan {
   /** Ask target i's read entitlement; a pending answer lands in this plan when it arrives. */
   resolve(i: number): ReadAccess {
     const target = this.targets[i]!;
-    const answer = target.readAccess(this.topic);
+    let answer: Decision | PromiseLike<Decision>;
+    try {
+      answer = target.readAccess(this.topic);
+    } catch (err) {
+      // Fail closed for this target alone (retried later), never stop the publish loop.
+      target.reportDeliveryError(err, this.topic);
+      answer = DENY_FAILED;
+    }
     if (!isPromiseLike(answer)) return (this.access[i] = settled(answer));
     const pending = new PendingRead();
     this.access[i] = pending;
-    answer.then((decision) => {
-      pending.decision = decision;
-      if (this.access[i] === pending) this.access[i] = settled(decision);
-      target.releaseHeld();
-    });
+    // A continuation is an entry point: a rejection or a throw while releasing the held deliveries
+    // must end here, never as an unhandled rejection (issue 11).
+    answer.then(
+      (decision) => this.answered(i, pending, decision),
+      (err: unknown) => {
+        target.reportDeliveryError(err, this.topic);
+        this.answered(i, pending, DENY_FAILED);
+      },
+    );
     return pending;
   }
 
+  /** Target i's pending read is answered: keep the decision and release what the target holds. */
+  private answered(i: number, pending: PendingRead, decision: Decision): void {
+    pending.decision = decision;
+    if (this.access[i] === pending) this.access[i] = settled(decision);
+    const target = this.targets[i]!;
+    try {
+      target.releaseHeld();
+    } catch (err) {
+      target.reportDeliveryError(err, this.topic);
+    }
+  }
+
   /**
-   * Deliver `message` to target i under a known read decision; returns the frames sent. The
-   * common case (allowed, nothing to apply) sends the shared body with the cached prefix.
+   * Deliver `message` to target i under a known read decision; returns the frames sent. Whatever
+   * building or sending this one delivery throws is contained here (counted in deliveryErrors,
+   * logged by the target), so the other receivers of the message are still served: every caller
+   * (router, held deliveries, shared groups, retained messages) goes through this. A try/catch
+   * costs nothing measurable in V8's optimized code.
    */
   deliver(i: number, decision: Decision, message: Message, stats: BrokerStats): number {
+    try {
+      return this.deliverTo(i, decision, message, stats);
+    } catch (err) {
+      stats.deliveryErrors++;
+      this.targets[i]!.reportDeliveryError(err, message.topic);
+      return 0;
+    }
+  }
+
+  /** The common case (allowed, nothing to apply) sends the shared body with the cached prefix. */
+  private deliverTo(i: number, decision: Decision, message: Message, stats: BrokerStats): number {
     const target = this.targets[i]!;
     if (!decision.allow) {
       stats.deliveriesNotEntitled++;

@@ -10,6 +10,7 @@ import type { PublishProperties } from '../mqtt/publish-properties.js';
 import type { OutgoingPublish } from '../mqtt/outbound.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
 import { Payload } from './payload.js';
+import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../content/json-depth.js';
 
 const NOT_PARSED = Symbol('not parsed');
 type Document = Record<string, unknown>;
@@ -99,7 +100,9 @@ export class Message {
 
   /**
    * The payload as an object for filters and select lists, or null when it is not one (filters
-   * then fail closed). Raw bytes count when they hold a UTF-8 JSON object (e.g. from MQTT).
+   * then fail closed). Raw bytes count when they hold a UTF-8 JSON object (e.g. from MQTT) nesting
+   * at most MAX_PAYLOAD_DEPTH levels: a deeper one is not filterable (counted in payloadsTooDeep),
+   * as projecting and re-encoding it would overflow the stack.
    */
   document(): Document | null {
     if (this.parsed !== NOT_PARSED) return this.parsed;
@@ -107,6 +110,10 @@ export class Message {
     let value: unknown = this.payload.value;
     if (this.payload.isBytes) {
       const bytes = this.payload.bytes;
+      if (jsonNestsDeeperThan(bytes, 0, bytes.byteLength, MAX_PAYLOAD_DEPTH)) {
+        this.stats.payloadsTooDeep++;
+        return (this.parsed = null);
+      }
       try {
         value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
       } catch {

@@ -17,6 +17,8 @@ interface DeliveryTargetBase {
   releaseHeld(): void;
   /** Entitlement rules that do not compile were sent by the module (logged once per answer). */
   reportInvalidRules(err: unknown): void;
+  /** A delivery to this target (or asking its read entitlement) threw: dropped and counted by the caller; logged here. Must not throw. */
+  reportDeliveryError(err: unknown, topic: string): void;
 }
 
 /** A native-protocol connection: takes frames pre-built from a cached per-target prefix and a shared per-message body. */

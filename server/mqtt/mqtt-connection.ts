@@ -19,6 +19,8 @@ export interface MqttPacketSink {
   onInputFault(fault: InputFault, detail: string): void;
   onKeepAliveTimeout(): void;
   onClose(): void;
+  /** An unexpected error while handling this connection's input or timer: the session logs, counts and closes. Must not throw. */
+  onInternalError(err: unknown, where: string): void;
 }
 
 const PUBLISH_TYPE = 3;
@@ -74,10 +76,16 @@ export class MqttConnection implements TransportHandler, FrameSink {
 
   // ---- inbound (TransportHandler) ------------------------------------------------------------
 
+  /** A socket event (entry point): whatever parsing or handling these bytes throws closes this connection only. */
   onMessage(data: Buffer, _isBinary: boolean): void {
     if (this.stopped) return;
     this.keepAliveTimer?.refresh();
-    this.framer.push(data);
+    try {
+      this.framer.push(data);
+    } catch (err) {
+      this.stopped = true;
+      this.sink?.onInternalError(err, 'input');
+    }
   }
 
   // ---- framing (FrameSink) -------------------------------------------------------------------
@@ -131,7 +139,12 @@ export class MqttConnection implements TransportHandler, FrameSink {
 
   keepAliveExpired(): void {
     this.keepAliveTimer = null;
-    if (!this.closed) this.sink?.onKeepAliveTimeout();
+    if (this.closed) return;
+    try {
+      this.sink?.onKeepAliveTimeout();
+    } catch (err) {
+      this.sink?.onInternalError(err, 'keepalive timer');
+    }
   }
 
   private fault(kind: InputFault, detail: string): void {

@@ -16,7 +16,7 @@ import type { PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { SubscriptionHandle } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
-import { HeldDeliveryGate, warnInvalidRules } from '../session/held-delivery-gate.js';
+import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import { WriteDecisionCache } from '../session/write-decision-cache.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
@@ -118,7 +118,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
     this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (queued) => this.slowConsumer(queued));
-    this.inbound = new OrderedInbound<Packet | InboundFault>(connection, (item) => this.handleInbound(item), () => this.state !== 'closing' && this.state !== 'closed');
+    this.inbound = new OrderedInbound<Packet | InboundFault>(
+      connection,
+      (item) => this.handleInbound(item),
+      () => this.state !== 'closing' && this.state !== 'closed',
+      (err) => this.onInternalError(err, 'input'),
+    );
     connection.attach(this);
     this.armConnectTimer();
   }
@@ -202,14 +207,14 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   private handleInbound(item: Packet | InboundFault): void {
-    if (item instanceof InboundFault) return this.inputFault(item.fault, item.detail);
     let waiting: void | Promise<void>;
     try {
+      if (item instanceof InboundFault) return this.inputFault(item.fault, item.detail);
       waiting = this.dispatch(item);
     } catch (err) {
-      return this.internalError(err);
+      return this.onInternalError(err, 'input');
     }
-    if (waiting !== undefined) this.inbound.waitFor(waiting, (err) => this.internalError(err));
+    if (waiting !== undefined) this.inbound.waitFor(waiting, (err) => this.onInternalError(err, 'input'));
   }
 
   private dispatch(packet: Packet): void | Promise<void> {
@@ -288,7 +293,11 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.connectTimer = null;
     if (this.state !== 'awaiting-connect' && this.state !== 'authenticating') return;
     this.ctx.stats.logonTimeouts++;
-    this.closeQuietly('no CONNECT in time');
+    try {
+      this.closeQuietly('no CONNECT in time');
+    } catch (err) {
+      this.onInternalError(err, 'connect timer');
+    }
   }
 
   clearConnectTimer(): void {
@@ -330,6 +339,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   reportInvalidRules(err: unknown): void {
     warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
+  }
+
+  reportDeliveryError(err: unknown, topic: string): void {
+    logDeliveryError(this.ctx.log, { session: this.id, user: this.user }, err, topic);
   }
 
   private slowConsumer(queuedBytes: number): void {
@@ -379,13 +392,27 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.clearConnectTimer();
-    this.release();
+    try {
+      this.release();
+    } catch (err) {
+      this.onInternalError(err, 'close');
+    }
     this.onGone(this);
   }
 
-  private internalError(err: unknown): void {
-    this.ctx.log.error({ err, session: this.id }, 'unexpected error handling an MQTT packet');
-    this.disconnectWith(ReasonCodes.UNSPECIFIED_ERROR, 'internal error');
+  /**
+   * An unexpected error at one of this connection's entry points (socket event, timer, promise
+   * continuation): logged with where, counted (connectionErrors), and this connection closed (v5:
+   * DISCONNECT 0x80 Unspecified error first). Nothing else is affected; never throws.
+   */
+  onInternalError(err: unknown, where: string): void {
+    this.ctx.stats.connectionErrors++;
+    try {
+      this.ctx.log.error({ err, session: this.id, user: this.user, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this MQTT connection');
+      this.disconnectWith(ReasonCodes.UNSPECIFIED_ERROR, `internal error (${where})`);
+    } catch {
+      this.connection.transport.terminate();
+    }
   }
 
   private release(): void {
@@ -452,7 +479,17 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** [MQTT-3.1.2-8] the connection ended abnormally: publish the will, after its v5 delay (at most the session's expiry). */
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
-    if (delaySec <= 0) return publishWill(this, will);
-    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => publishWill(this, will), this.user!);
+    if (delaySec <= 0) return this.publishWillContained(will);
+    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => this.publishWillContained(will), this.user!);
+  }
+
+  /** The will goes out from a socket 'close', a timer or a takeover: a failure is logged and counted, never thrown there. */
+  private publishWillContained(will: WillMessage): void {
+    try {
+      publishWill(this, will);
+    } catch (err) {
+      this.ctx.stats.connectionErrors++;
+      this.ctx.log.error({ err, session: this.id, user: this.user, topic: will.topic }, 'publishing a will message failed');
+    }
   }
 }

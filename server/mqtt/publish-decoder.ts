@@ -4,6 +4,7 @@
 // else (properties, a topic alias, a malformed packet) returns null and goes to mqtt-packet's
 // parser, so errors and property handling stay exactly mqtt-packet's. The payload is a view of
 // the packet's buffer, as mqtt-packet's would be.
+import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
 
 interface PlainPublish extends IPublishPacket {
@@ -28,6 +29,10 @@ export function decodePlainPublish(buf: Buffer, start: number, end: number, body
   pos += 2;
   if (pos + topicBytes > end) return null;
   const topic = buf.toString('utf8', pos, pos + topicBytes);
+  // [MQTT-1.5.4-1] ill-formed UTF-8 makes the packet malformed. Decoding replaces it with U+FFFD,
+  // so only a topic holding one (rare: it may also be a genuine U+FFFD) has its bytes checked; such
+  // a packet goes to mqtt-packet's parser, whose strings are all checked (shared-parser.ts).
+  if (topic.indexOf('\uFFFD') !== -1 && !isUtf8(buf.subarray(pos, pos + topicBytes))) return null;
   pos += topicBytes;
   let messageId: number | undefined;
   if (qos > 0) {

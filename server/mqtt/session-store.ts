@@ -149,6 +149,16 @@ export class SessionStore {
     this.take(clientId)?.dispose();
   }
 
+  /** The expiry timer (an entry point): a failure is logged and counted, never thrown into the timer. */
+  expiredContained(session: StoredSession): void {
+    try {
+      this.expired(session);
+    } catch (err) {
+      this.stats.connectionErrors++;
+      this.log.error({ err, clientId: session.clientId, user: session.user }, 'expiring a persistent session failed');
+    }
+  }
+
   expired(session: StoredSession): void {
     if (this.sessions.get(session.clientId) !== session) return;
     this.remove(session);
@@ -239,5 +249,5 @@ function decrement(counts: Map<string, number>, user: string): void {
 }
 
 function expire(store: SessionStore, session: StoredSession): void {
-  store.expired(session);
+  store.expiredContained(session);
 }

@@ -11,6 +11,8 @@ import type { Message } from '../delivery/message.js';
 import { FailedRead, PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import { ALLOW_ALL, type Decision } from '../security/decision.js';
+import { logDeliveryError } from '../session/held-delivery-gate.js';
+import type { Logger } from 'pino';
 import type { BrokerStats } from '../stats.js';
 import type { SubscriptionHandle } from '../topics/index.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
@@ -27,6 +29,7 @@ export class SharedGroup implements PacketDeliveryTarget {
     readonly key: string,
     readonly filter: SharedFilter,
     private readonly stats: BrokerStats,
+    private readonly log: Logger,
   ) {}
 
   get size(): number {
@@ -61,6 +64,11 @@ export class SharedGroup implements PacketDeliveryTarget {
   releaseHeld(): void {}
 
   reportInvalidRules(): void {}
+
+  /** The group's own step failed (a member's failure is reported by that member). */
+  reportDeliveryError(err: unknown, topic: string): void {
+    logDeliveryError(this.log, { sharedGroup: this.key }, err, topic);
+  }
 
   deliverEntries(message: Message, _entries: readonly SubscriptionEntry[], _projection: CompiledSelect | null): void {
     const count = this.members.length;

@@ -2,6 +2,7 @@
 // topic engine with its first member and leaves it with its last.
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
+import type { Logger } from 'pino';
 import type { BrokerStats } from '../stats.js';
 import type { SubscriptionPattern, TopicEngine } from '../topics/index.js';
 import { SharedGroup } from './shared-group.js';
@@ -22,6 +23,7 @@ export class SharedGroups {
   constructor(
     private readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>,
     private readonly stats: BrokerStats,
+    private readonly log: Logger,
   ) {}
 
   get size(): number {
@@ -32,7 +34,7 @@ export class SharedGroups {
     const key = `${filter.shareName}/${filter.filter}`;
     let group = this.groups.get(key);
     if (group === undefined) {
-      group = new SharedGroup(key, filter, this.stats);
+      group = new SharedGroup(key, filter, this.stats, this.log);
       group.handle = this.engine.add(pattern, group.engineEntry());
       this.groups.set(key, group);
     }

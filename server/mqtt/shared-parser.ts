@@ -3,6 +3,12 @@
 // saves each connection a parser, a BufferList stream and two packet objects (about 1.5 KiB per
 // idle connection), and the CONNECT packet (password included) that the parser would otherwise
 // keep as its settings.
+//
+// Every UTF-8 Encoded String the parser reads (client id, will topic, user name, topic names and
+// filters, string properties and user properties) must be well-formed UTF-8 [MQTT-1.5.4-1]
+// (v3.1.1: [MQTT-1.5.3-1]); mqtt-packet decodes with replacement characters instead, so its string
+// reader is wrapped and a packet with an ill-formed one is malformed (DISCONNECT 0x81 / close).
+import { isUtf8 } from 'node:buffer';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 
 type Parser = ReturnType<typeof mqttPacket.parser>;
@@ -13,11 +19,16 @@ export interface ParseSettings {
   bridgeMode?: boolean;
 }
 
-/** The parser's internals this relies on: its settings and its unread bytes. */
+/** The parser's internals this relies on: its settings, its unread bytes and its string reader. */
 interface ParserInternals {
   settings: Partial<ParseSettings>;
-  _list: { length: number };
+  _list: { length: number; slice(start: number, end: number): Buffer };
+  _pos: number;
+  _parseString(): string | null;
 }
+
+/** Why a packet with an ill-formed UTF-8 string is refused (the reason logged; the client gets 0x81). */
+export const INVALID_UTF8 = 'Malformed Packet: a UTF-8 Encoded String is not well-formed UTF-8 [MQTT-1.5.4-1]';
 
 class SharedParser {
   private parser: Parser;
@@ -33,6 +44,18 @@ class SharedParser {
     const parser = mqttPacket.parser({});
     parser.on('packet', (packet: Packet) => (this.packet = packet));
     parser.on('error', (err: Error) => (this.error ??= err));
+    const internals = parser as unknown as ParserInternals;
+    const readString = internals._parseString;
+    const illFormed = (): void => {
+      this.error ??= new Error(INVALID_UTF8);
+    };
+    internals._parseString = function (this: ParserInternals): string | null {
+      const start = this._pos + 2; // past the two-byte length
+      const text = readString.call(this);
+      // Ill-formed bytes decode to U+FFFD: only then are the bytes themselves checked.
+      if (text !== null && text.indexOf('\uFFFD') !== -1 && !isUtf8(this._list.slice(start, this._pos))) illFormed();
+      return text;
+    };
     return parser;
   }
 

@@ -13,7 +13,7 @@ import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscr
 import type { Decision } from '../security/decision.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { HeldSink } from '../session/held-deliveries.js';
-import { HeldDeliveryGate, warnInvalidRules } from '../session/held-delivery-gate.js';
+import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
@@ -218,5 +218,9 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
 
   reportInvalidRules(err: unknown): void {
     warnInvalidRules(this.ctx.log, { clientId: this.clientId, user: this.user }, err);
+  }
+
+  reportDeliveryError(err: unknown, topic: string): void {
+    logDeliveryError(this.ctx.log, { clientId: this.clientId, user: this.user }, err, topic);
   }
 }

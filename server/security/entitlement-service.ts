@@ -85,14 +85,18 @@ export class EntitlementService implements EntitlementCounters {
     let answer: EntitlementAnswer | Promise<EntitlementAnswer>;
     try {
       answer = this.module.check(request);
+      // Reading the answer runs the module's code too (a getter, a Proxy): inside the same guard.
+      if (!isPromiseLike(answer)) return this.settle(key, generation, toDecision(answer));
     } catch (err) {
       return this.failed(request, err);
     }
-    if (!isPromiseLike(answer)) return this.settle(key, generation, toDecision(answer));
-    const pending = this.withDeadline(Promise.resolve(answer), request).then(
-      (resolved) => this.settle(key, generation, toDecision(resolved)),
-      (err: unknown) => this.failed(request, err),
-    );
+    // The answer is read inside the promise chain, so what reading it throws lands in the rejection handler.
+    const pending = this.withDeadline(Promise.resolve(answer), request)
+      .then((resolved) => toDecision(resolved))
+      .then(
+        (resolved) => this.settle(key, generation, resolved),
+        (err: unknown) => this.failed(request, err),
+      );
     const tracked: Promise<Decision> = pending.finally(() => {
       if (this.inflight.get(key) === tracked) this.inflight.delete(key);
     });

@@ -53,6 +53,11 @@ export class HeldDeliveryGate<A = Buffer, B = Buffer> {
   }
 }
 
+/** DeliveryTarget.reportDeliveryError: one receiver's delivery failed (dropped and counted by DeliveryPlan); log which and why. */
+export function logDeliveryError(log: Logger, who: Record<string, unknown>, err: unknown, topic: string): void {
+  log.error({ ...who, topic, err }, 'delivering a message to this receiver failed; the delivery was dropped (deliveryErrors)');
+}
+
 /** DeliveryTarget.reportInvalidRules, with the fields that name the session. */
 export function warnInvalidRules(log: Logger, who: Record<string, unknown>, err: unknown): void {
   log.warn({ ...who, err }, 'the entitlement module sent a filter or select list that does not compile; denying');

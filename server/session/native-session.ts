@@ -35,7 +35,7 @@ import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
 import { WriteDecisionCache } from './write-decision-cache.js';
 import type { HeldSink } from './held-deliveries.js';
-import { HeldDeliveryGate, warnInvalidRules } from './held-delivery-gate.js';
+import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from './held-delivery-gate.js';
 import { OrderedInbound } from './ordered-inbound.js';
 import { checkWriteFilter } from './write-filter.js';
 import { AdmissionRefusal } from '../admission/refusal.js';
@@ -102,7 +102,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.maxSendQueueBytes = limits.maxSendQueueBytes;
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.held = new HeldDeliveryGate(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.inbound = new OrderedInbound<InboundFrame>(connection, (frame) => this.handleFrame(frame), () => this.state !== 'closing' && this.state !== 'closed');
+    this.inbound = new OrderedInbound<InboundFrame>(
+      connection,
+      (frame) => this.handleFrame(frame),
+      () => this.state !== 'closing' && this.state !== 'closed',
+      (err) => this.contain(err, 'input'),
+    );
     if (limits.logonTimeoutMs > 0) {
       this.logonTimer = setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
       this.logonTimer.unref();
@@ -132,9 +137,14 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   // ---- inbound -------------------------------------------------------------------------------
 
+  /** A socket event (entry point): anything it throws closes this connection only. */
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    this.inbound.accept({ data, isBinary });
+    try {
+      this.inbound.accept({ data, isBinary });
+    } catch (err) {
+      this.contain(err, 'input');
+    }
   }
 
   private handleFrame(frame: InboundFrame): void {
@@ -436,7 +446,26 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.logonTimer = null;
     if (this.state === 'active' || this.state === 'closing' || this.state === 'closed') return;
     this.ctx.stats.logonTimeouts++;
-    this.close(CloseCodes.LOGON_TIMEOUT, `no logon within ${this.limits.logonTimeoutMs} ms`);
+    try {
+      this.close(CloseCodes.LOGON_TIMEOUT, `no logon within ${this.limits.logonTimeoutMs} ms`);
+    } catch (err) {
+      this.contain(err, 'logon timer');
+    }
+  }
+
+  /**
+   * An unexpected error at one of this connection's entry points (socket event, timer, promise
+   * continuation): logged with where it happened, counted (connectionErrors), and this connection
+   * closed with 1011. Nothing else is affected; never throws.
+   */
+  private contain(err: unknown, where: string): void {
+    this.ctx.stats.connectionErrors++;
+    try {
+      this.ctx.log.error({ err, session: this.id, user: this.user, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this connection');
+      this.close(CloseCodes.INTERNAL_ERROR, `internal error (${where})`);
+    } catch {
+      this.connection.terminate();
+    }
   }
 
   // ---- delivery (DeliveryTarget) -------------------------------------------------------------
@@ -468,6 +497,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   reportInvalidRules(err: unknown): void {
     warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
+  }
+
+  reportDeliveryError(err: unknown, topic: string): void {
+    logDeliveryError(this.ctx.log, { session: this.id, user: this.user }, err, topic);
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -508,8 +541,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.state = 'closed';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);
     this.logonTimer = null;
-    this.release();
-    this.ctx.log.debug({ session: this.id, user: this.user, code, reason }, 'connection closed');
+    try {
+      this.release();
+      this.ctx.log.debug({ session: this.id, user: this.user, code, reason }, 'connection closed');
+    } catch (err) {
+      this.contain(err, 'close');
+    }
     this.onGone(this);
   }
 

@@ -22,6 +22,8 @@ export class OrderedInbound<T> {
     private readonly handle: (item: T) => void,
     /** False once the connection is closing: parked items are then dropped. */
     private readonly isOpen: () => boolean,
+    /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
+    private readonly fail: (err: unknown) => void,
   ) {}
 
   /** An item arrived: handle it now, or park it behind a waiting command. */
@@ -38,12 +40,26 @@ export class OrderedInbound<T> {
   waitFor(done: Promise<unknown>, onError: (err: unknown) => void): void {
     this.parked ??= [];
     done.then(
-      () => this.resume(),
+      () => this.resumeContained(),
       (err: unknown) => {
-        onError(err);
-        this.resume();
+        try {
+          onError(err);
+        } catch (thrown) {
+          this.fail(thrown);
+        }
+        this.resumeContained();
       },
     );
+  }
+
+  /** A continuation is an entry point: nothing it throws may become an unhandled rejection. */
+  private resumeContained(): void {
+    try {
+      this.resume();
+    } catch (err) {
+      this.clear();
+      this.fail(err);
+    }
   }
 
   private resume(): void {

@@ -37,7 +37,15 @@ export class ConnectionSet<C extends TrackedConnection> {
   /** Call `beat` on every connection each intervalMs, until closeAll. */
   startHeartbeat(intervalMs: number, beat: (connection: C) => void): void {
     this.heartbeat = setInterval(() => {
-      for (const connection of this.connections) beat(connection);
+      for (const connection of this.connections) {
+        // A timer is an entry point: one connection's failure drops that connection, not the beat.
+        try {
+          beat(connection);
+        } catch (err) {
+          this.log.error({ err }, 'heartbeat failed; dropping the connection');
+          connection.terminate();
+        }
+      }
     }, intervalMs);
     this.heartbeat.unref();
   }

@@ -14,6 +14,8 @@ export interface Batched {
   batched: boolean;
   /** Write what collected during this tick. */
   flushBatch(): void;
+  /** Drop the connection at once (its flush failed). */
+  terminate(): void;
 }
 
 /** When the batch is written: after the current I/O callback, or at the end of the loop turn. */
@@ -23,7 +25,11 @@ export class TickBatcher {
   private pending: Batched[] = [];
   private scheduled = false;
 
-  constructor(private readonly at: FlushPoint = 'tick') {}
+  constructor(
+    private readonly at: FlushPoint = 'tick',
+    /** Told of a connection whose flush threw (it was terminated); must not throw. */
+    private readonly onFlushError: (err: unknown) => void = () => {},
+  ) {}
 
   /** Register `item` for the end-of-tick flush, if not already registered. */
   hold(item: Batched): void {
@@ -44,8 +50,22 @@ export class TickBatcher {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       item.batched = false;
-      item.flushBatch();
+      // One socket's failure must not keep the others' writes of this tick from going out.
+      try {
+        item.flushBatch();
+      } catch (err) {
+        this.flushFailed(item, err);
+      }
     }
+  }
+
+  private flushFailed(item: Batched, err: unknown): void {
+    try {
+      item.terminate();
+    } catch {
+      // already gone
+    }
+    this.onFlushError(err);
   }
 }
 

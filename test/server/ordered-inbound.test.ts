@@ -13,6 +13,7 @@ function harness() {
   let open = true;
   const waits = new Map<string, { resolve(): void; reject(err: unknown): void }>();
   const errors: unknown[] = [];
+  const failed: unknown[] = [];
   const inbound: OrderedInbound<string | Fault> = new OrderedInbound<string | Fault>(
     peer,
     (item) => {
@@ -22,18 +23,39 @@ function harness() {
         return;
       }
       handled.push(item);
+      if (item.startsWith('throw')) throw new Error(item);
       if (item.startsWith('wait')) {
         const done = new Promise<void>((resolve, reject) => waits.set(item, { resolve, reject }));
         inbound.waitFor(done, (err) => errors.push(err));
       }
     },
     () => open,
+    (err) => failed.push(err),
   );
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-  return { handled, peer, waits, errors, inbound, settle, close: () => (open = false) };
+  return { handled, peer, waits, errors, failed, inbound, settle, close: () => (open = false) };
 }
 
 describe('OrderedInbound', () => {
+  it('contains what a parked item throws when handled from the continuation (no unhandled rejection)', async () => {
+    const h = harness();
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown): void => void rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      h.inbound.accept('wait1');
+      h.inbound.accept('throw1');
+      h.inbound.accept('after');
+      h.waits.get('wait1')!.resolve();
+      await h.settle();
+      expect(h.handled).toEqual(['wait1', 'throw1']);
+      expect(h.failed.map((e) => (e as Error).message)).toEqual(['throw1']);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   it('parks what arrives behind a waiting item and handles it in order, across a second wait', async () => {
     const h = harness();
     h.inbound.accept('a');

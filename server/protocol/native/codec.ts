@@ -5,20 +5,34 @@
 import type { Encoding, ServerFrame } from '../../../protocol/native.js';
 import { msgpack } from './codec-instances.js';
 import { decodeMsgpackFrame, MsgpackFrameError } from './msgpack-frame.js';
+import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../../content/json-depth.js';
 
 export { msgpack } from './codec-instances.js';
 
-export class FrameDecodeError extends Error {}
+export class FrameDecodeError extends Error {
+  constructor(
+    message: string,
+    /** The decoded frame when only a limit refused it, so the refusal can carry its rid. */
+    readonly frame: unknown = undefined,
+  ) {
+    super(message);
+  }
+}
 
 /** Decode one client frame. Throws FrameDecodeError with a specific reason. */
 export function decodeFrame(encoding: Encoding, data: Buffer, isBinary: boolean): unknown {
   if (encoding === 'json') {
     if (isBinary) throw new FrameDecodeError('warden.v1.json expects text frames, got a binary frame');
+    let frame: unknown;
     try {
-      return JSON.parse(data.toString('utf8'));
+      frame = JSON.parse(data.toString('utf8'));
     } catch (err) {
       throw new FrameDecodeError(`invalid JSON: ${(err as Error).message}`);
     }
+    // Each field of the frame (one level) may nest as deep as a msgpack field: a deeper publish is
+    // refused here rather than held as a value that re-encoding would overflow the stack on.
+    if (jsonNestsDeeperThan(data, 0, data.length, MAX_PAYLOAD_DEPTH + 1)) throw new FrameDecodeError(`invalid JSON: nesting deeper than ${MAX_PAYLOAD_DEPTH} levels`, frame);
+    return frame;
   }
   if (!isBinary) throw new FrameDecodeError('warden.v1.msgpack expects binary frames, got a text frame');
   try {

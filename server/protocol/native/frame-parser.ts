@@ -12,7 +12,7 @@ export function parseFrame(encoding: Encoding, data: Buffer, isBinary: boolean, 
     frame = decodeFrame(encoding, data, isBinary);
   } catch (err) {
     if (!(err instanceof FrameDecodeError)) throw err;
-    if (!tooLarge) throw new BrokerError(ErrorCodes.BAD_FRAME, err.message);
+    if (!tooLarge) throw new BrokerError(ErrorCodes.BAD_FRAME, err.message, peekRequestId(err.frame));
   }
   if (tooLarge) {
     // Decoded anyway (the transport caps frames at a small multiple of the limit) so the refusal carries the rid.

@@ -2,10 +2,12 @@
 // the original bytes. It also enforces what payloads may hold (JSON-like values: no extension
 // types) and a nesting limit, so decoding the bytes later cannot fail on structure or depth.
 
+import { MAX_PAYLOAD_DEPTH } from '../../content/json-depth.js';
+
 export class MsgpackExtentError extends Error {}
 
-/** Deeper values are refused: decoding is recursive, and no JSON-like message needs more. */
-export const MAX_MSGPACK_DEPTH = 64;
+/** Deeper values are refused: decoding is recursive, and no JSON-like message needs more (JSON payloads have the same limit). */
+export const MAX_MSGPACK_DEPTH = MAX_PAYLOAD_DEPTH;
 
 // Values still to skip at each open nesting level; reused (the broker is single-threaded).
 const remainingAt = new Float64Array(MAX_MSGPACK_DEPTH + 1);
