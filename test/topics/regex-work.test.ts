@@ -52,6 +52,31 @@ describe('regex work in the topic engine', () => {
     expect(counters.regexEvaluations).toBe(3); // '^a' is not tested again; 'b$' once for 50 subscriptions; '^z'
   });
 
+  it('caps the match state a compiled regex keeps (the lazy DFA of re2js, 8 MiB per regex by default)', () => {
+    const limits = { ...DEFAULT_TOPIC_LIMITS, maxRegexMatchStateBytes: 16 * 1024 };
+    const pattern = parseSubscriptionPattern({ regex: '[ab]*a[ab]{900}c' }, limits);
+    if (pattern.kind !== 'regex') throw new Error('expected a regex pattern');
+    let seed = 7;
+    let topic = '';
+    for (let i = 0; i < 1023; i++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      topic += (seed >> 16) & 1 ? 'a' : 'b';
+    }
+    topic += 'c';
+    expect(pattern.regex.test(topic)).toBe(topic[1023 - 901] === 'a');
+    const dfa = pattern.regex.re2().dfa;
+    expect(dfa.stateBudget).toBe(16 * 1024);
+    let held = 0; // re2js's own accounting: 150 bytes a state plus 8 per instruction it lists
+    for (const state of dfa.cachedStates()) held += 150 + 8 * (state as { nfaStates: unknown[] }).nfaStates.length;
+    expect(held).toBeLessThanOrEqual(16 * 1024);
+
+    // The same search with re2js's default budget keeps a state per topic character.
+    const uncapped = parseSubscriptionPattern({ regex: '[ab]*a[ab]{900}c' }, { ...limits, maxRegexMatchStateBytes: 8 * 1024 * 1024 });
+    if (uncapped.kind !== 'regex') throw new Error('expected a regex pattern');
+    uncapped.regex.test(topic);
+    expect(uncapped.regex.re2().dfa.stateCount).toBeGreaterThan(1000);
+  });
+
   it('forgets a removed regex: a route that never saw it does not catch it up', () => {
     const { engine, counters } = engineWithCounter();
     const route = engine.route('a');
