@@ -39,11 +39,11 @@ const topicsRegexSchema = z.strictObject({
   /** Instructions one regex may compile to (re2js programSize). */
   maxProgramSize: integerField(1, 100_000).default(1_000),
   /** Sum over the distinct regexes subscribed to. */
-  maxTotalProgramSize: integerField(0, 100_000_000).default(3_000),
+  maxTotalProgramSize: integerField(0, 100_000_000).default(2_000),
   /** Sum over one user's regex subscriptions. */
   maxProgramSizePerUser: integerField(0, 100_000_000).default(1_000),
   /** Match state (lazy DFA cache) one regex may keep. */
-  maxMatchStateBytes: integerField(4 * KiB, 64 * MiB).default(32 * KiB),
+  maxMatchStateBytes: integerField(4 * KiB, 64 * MiB).default(8 * KiB),
 });
 
 const topicsSchema = z.strictObject({

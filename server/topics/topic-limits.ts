@@ -21,7 +21,7 @@ export interface TopicLimits {
 }
 
 export const DEFAULT_MAX_REGEX_PROGRAM_SIZE = 1000;
-export const DEFAULT_MAX_REGEX_MATCH_STATE_BYTES = 32 * 1024;
+export const DEFAULT_MAX_REGEX_MATCH_STATE_BYTES = 8 * 1024;
 
 export const DEFAULT_TOPIC_LIMITS: Readonly<Required<TopicLimits>> = Object.freeze({
   maxTopicLength: 1024,
