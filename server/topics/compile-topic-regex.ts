@@ -37,7 +37,7 @@ export function compileTopicRegex(source: unknown, limits: TopicLimits): RE2JS {
  * refilled from `stateBudget` on every reset). Past it re2js resets the cache, or gives up on the
  * DFA for that search and runs its NFA, whose state is proportional to the program's size.
  */
-function capMatchState(regex: RE2JS, bytes: number): void {
+export function capMatchState(regex: RE2JS, bytes: number): void {
   const dfa = regex.re2().dfa;
   dfa.stateBudget = bytes;
   dfa.memBudget = bytes;
