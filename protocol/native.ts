@@ -176,6 +176,8 @@ export const ErrorCodes = {
   CONTENT_NOT_ENTITLED: 'CONTENT_NOT_ENTITLED',
   /** The connection already has the maximum number of subscriptions (the listener's, or its resource-limit group's). */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** A broker-wide resource budget (or the user's share of it) has no room: e.g. topics.regex for regex subscriptions. The connection stays up. */
+  RESOURCE_LIMIT: 'RESOURCE_LIMIT',
   /** Admission: the user is not in the broker's allowed users. The logon is refused and the connection closed (4003). */
   USER_NOT_ALLOWED: 'USER_NOT_ALLOWED',
   /** Admission: the user may not connect from this remote address. The logon is refused and the connection closed (4003). */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCodes } from '../protocol/native.js';
 import type { WardenConfig } from './config/index.js';
-import { TopicEngine, type TopicLimits } from './topics/index.js';
+import { RegexBudget, TopicEngine, type TopicLimits } from './topics/index.js';
 import type { DeliveryPlan } from './delivery/delivery-plan.js';
 import { Router } from './delivery/router.js';
 import type { SubscriptionEntry } from './delivery/subscription-entry.js';
@@ -53,6 +53,7 @@ export class Broker implements SessionContext, MqttContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
   readonly topicLimits: TopicLimits;
+  readonly regexBudget: RegexBudget;
   readonly maxPendingDeliveries: number;
   readonly stats = new BrokerStats();
   readonly retained: RetainedStore;
@@ -89,10 +90,11 @@ export class Broker implements SessionContext, MqttContext {
     /** The clock of admission's rate limits (tests freeze it). */
     clock: Clock = Date.now,
   ) {
-    const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize } = config.topics;
-    this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength };
+    const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, regex } = config.topics;
+    this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength, maxRegexProgramSize: regex.maxProgramSize, maxRegexMatchStateBytes: regex.maxMatchStateBytes };
+    this.regexBudget = new RegexBudget(regex, this.stats);
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
-    this.engine = new TopicEngine({ routeCacheSize });
+    this.engine = new TopicEngine({ routeCacheSize, counters: this.stats });
     this.router = new Router(this.engine, this.stats);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
     this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));

@@ -25,6 +25,16 @@ export class BrokerStats {
   connectionsRefusedLimit = 0;
   /** Subscriptions refused because the connection had its maximum (listener or resource-limit group). */
   subscriptionsOverLimit = 0;
+  /** Regex subscriptions held now, in the whole broker (topics.regex.maxSubscriptions). */
+  regexSubscriptions = 0;
+  /** Distinct regexes subscribed to now (subscriptions to the same source share one). */
+  regexPatterns = 0;
+  /** Sum of the distinct regexes' program sizes now (topics.regex.maxTotalProgramSize). */
+  regexProgramSize = 0;
+  /** Regex subscriptions refused with RESOURCE_LIMIT by the topics.regex budget (broker-wide or per user). */
+  regexSubscriptionsRefused = 0;
+  /** Regex tests run by the topic engine (for new topics, and for cached routes catching up with new regexes). */
+  regexEvaluations = 0;
   /** Publishes refused because the message exceeded its group's maxMessageBytes. */
   publishesTooLarge = 0;
   /** Publishes refused because the connection had published to its group's maxPublishTopicsPerSecond topics this second. */

@@ -27,12 +27,32 @@ const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default('info'),
 });
 
+/**
+ * The budget for regex subscriptions (docs/protocol.md, "Regex subscriptions"). A publish to a new
+ * topic tests every distinct regex, at up to (program size x topic length) steps each, so the
+ * defaults keep that under 100 ms with 1 KB topics (bench/regex-bench.ts).
+ */
+const topicsRegexSchema = z.strictObject({
+  /** Regex subscriptions in the broker; 0 refuses them all. */
+  maxSubscriptions: integerField(0, 10_000_000).default(10_000),
+  maxSubscriptionsPerUser: integerField(0, 10_000_000).default(1_000),
+  /** Instructions one regex may compile to (re2js programSize). */
+  maxProgramSize: integerField(1, 100_000).default(1_000),
+  /** Sum over the distinct regexes subscribed to. */
+  maxTotalProgramSize: integerField(0, 100_000_000).default(2_000),
+  /** Sum over one user's regex subscriptions. */
+  maxProgramSizePerUser: integerField(0, 100_000_000).default(1_000),
+  /** Match state (lazy DFA cache) one regex may keep. */
+  maxMatchStateBytes: integerField(4 * KiB, 64 * MiB).default(8 * KiB),
+});
+
 const topicsSchema = z.strictObject({
   /** UTF-8 bytes; 65535 is the most MQTT can carry. */
   maxTopicLength: integerField(1, 65_535).default(1024),
   maxLevels: integerField(1, 1024).default(64),
   maxRegexLength: integerField(1, 16 * KiB).default(512),
   routeCacheSize: integerField(1, 10_000_000).default(100_000),
+  regex: topicsRegexSchema.prefault({}),
 });
 
 const nativeListenerOptionsSchema = z

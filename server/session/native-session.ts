@@ -26,7 +26,14 @@ import { FilterError } from '../content/filter/index.js';
 import { SelectError } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { CompiledSelect } from '../content/select/index.js';
-import { parseSubscriptionPattern, TopicError, validatePublishTopic, type SubscriptionHandle } from '../topics/index.js';
+import {
+  parseSubscriptionPattern,
+  TopicError,
+  validatePublishTopic,
+  type RegexLease,
+  type SubscriptionHandle,
+  type SubscriptionPattern,
+} from '../topics/index.js';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
 import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
 import type { AuthOutcome } from '../security/authenticator.js';
@@ -73,6 +80,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private state: SessionState = 'awaiting-logon';
   private user: string | null = null;
   private readonly subscriptions = new Map<SubscriptionId, SubscriptionHandle<SubscriptionEntry>>();
+  /** The regex budget held by each regex subscription, given back when it ends. */
+  private readonly regexLeases = new Map<SubscriptionId, RegexLease>();
   private protocolErrors = 0;
   private logonTimer: NodeJS.Timeout | null = null;
   private readonly inbound: OrderedInbound<InboundFrame>;
@@ -353,13 +362,26 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       const count = this.subscriptions.size;
       throw new BrokerError(ErrorCodes.TOO_MANY_SUBSCRIPTIONS, `this connection already has ${count} subscriptions, the maximum`, rid, 'subscribe');
     }
-    let pattern;
+    let pattern: SubscriptionPattern;
+    let lease: RegexLease | null = null;
     try {
-      pattern = parseSubscriptionPattern({ topic: command.topic, regex: command.regex }, this.ctx.topicLimits);
+      if (command.regex !== undefined && command.topic === undefined) {
+        lease = this.ctx.regexBudget.acquire(this.user!, command.regex, this.ctx.topicLimits);
+        pattern = lease.pattern;
+      } else {
+        pattern = parseSubscriptionPattern({ topic: command.topic, regex: command.regex }, this.ctx.topicLimits);
+      }
     } catch (err) {
       throw this.topicRefusal(err, rid, 'subscribe');
     }
-    const content = this.compileContentRules(command.filter, command.select, rid);
+    let content: SubscriberContent;
+    try {
+      content = this.compileContentRules(command.filter, command.select, rid);
+    } catch (err) {
+      lease?.release();
+      throw err;
+    }
+    if (lease !== null) this.regexLeases.set(sid, lease);
     // Seed 003: a literal topic is entitled now; wildcard and regex subscriptions per concrete topic at delivery.
     if (pattern.kind !== 'exact') return this.addSubscription(sid, rid, pattern, content);
     const decision = this.security.entitlements.check(this.user!, 'read', 'topic', pattern.topic);
@@ -409,7 +431,15 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
     this.subscriptions.delete(command.sid);
     this.ctx.engine.remove(handle);
+    this.releaseRegexLease(command.sid);
     this.ack(command.rid);
+  }
+
+  private releaseRegexLease(sid: SubscriptionId): void {
+    const lease = this.regexLeases.get(sid);
+    if (lease === undefined) return;
+    this.regexLeases.delete(sid);
+    lease.release();
   }
 
   private entitlementRefusal(decision: Decision, message: string, rid: RequestId | undefined, cmd: string): BrokerError {
@@ -555,6 +585,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.admission?.release();
     for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
     this.subscriptions.clear();
+    for (const lease of this.regexLeases.values()) lease.release();
+    this.regexLeases.clear();
     this.held.clear();
     this.inbound.clear();
     this.challenge = null;

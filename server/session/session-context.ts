@@ -1,6 +1,6 @@
 // What a native session needs from the broker, passed in once at construction.
 import type { Logger } from 'pino';
-import type { TopicEngine, TopicLimits } from '../topics/index.js';
+import type { RegexBudget, TopicEngine, TopicLimits } from '../topics/index.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Router } from '../delivery/router.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
@@ -12,6 +12,8 @@ export interface SessionContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
   readonly topicLimits: TopicLimits;
+  /** The broker-wide budget every regex subscription is charged to (topics.regex). */
+  readonly regexBudget: RegexBudget;
   readonly stats: BrokerStats;
   readonly log: Logger;
   /** Per connection: deliveries held while a read entitlement is pending (security.maxPendingDeliveries). */

@@ -2,7 +2,7 @@
 // so no subscription can make matching a topic super-linear.
 import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
 import { quoteInput, TopicError } from './topic-errors.js';
-import { DEFAULT_MAX_REGEX_PROGRAM_SIZE, type TopicLimits } from './topic-limits.js';
+import { DEFAULT_MAX_REGEX_MATCH_STATE_BYTES, DEFAULT_MAX_REGEX_PROGRAM_SIZE, type TopicLimits } from './topic-limits.js';
 
 export function compileTopicRegex(source: unknown, limits: TopicLimits): RE2JS {
   if (typeof source !== 'string' || source.length === 0) {
@@ -26,7 +26,21 @@ export function compileTopicRegex(source: unknown, limits: TopicLimits): RE2JS {
       `regex is too complex: it compiles to ${programSize} instructions; the limit is ${maxProgramSize}`,
     );
   }
+  capMatchState(regex, limits.maxRegexMatchStateBytes ?? DEFAULT_MAX_REGEX_MATCH_STATE_BYTES);
   return regex;
+}
+
+/**
+ * re2js gives each regex a lazy DFA whose state cache may grow to 8 MiB, and a pattern like
+ * `[ab]*a[ab]{900}c` fills about 2 MiB of it per 1 KB topic: 400 such subscriptions held 800 MB.
+ * RE2JS.compile takes no budget, so lower the one its DFA was made with (both fields: the cache is
+ * refilled from `stateBudget` on every reset). Past it re2js resets the cache, or gives up on the
+ * DFA for that search and runs its NFA, whose state is proportional to the program's size.
+ */
+export function capMatchState(regex: RE2JS, bytes: number): void {
+  const dfa = regex.re2().dfa;
+  dfa.stateBudget = bytes;
+  dfa.memBudget = bytes;
 }
 
 function compileFailureReason(err: unknown): string {

@@ -1,6 +1,13 @@
 // Public surface of the topic engine.
 export { TopicError, type TopicErrorCode } from './topic-errors.js';
-export { DEFAULT_MAX_REGEX_PROGRAM_SIZE, DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic-limits.js';
+export {
+  DEFAULT_MAX_REGEX_MATCH_STATE_BYTES,
+  DEFAULT_MAX_REGEX_PROGRAM_SIZE,
+  DEFAULT_TOPIC_LIMITS,
+  type TopicLimits,
+} from './topic-limits.js';
+export { RegexBudget, RegexLease, type RegexBudgetCounters, type RegexBudgetLimits, type RegexPattern } from './regex-budget.js';
+export type { RegexCounters } from './regex-index.js';
 export {
   parseSubscriptionPattern,
   validatePublishTopic,

@@ -13,11 +13,14 @@ export class SubscriptionHandle<T> {
   readonly routes: Set<CachedRoute<T, unknown>>;
   /** False once removed, which makes removal idempotent. */
   active: boolean;
+  /** Engine-owned: for a regex subscription, its place in the order regexes were added (RegexIndex). */
+  epoch: number;
 
   constructor(pattern: SubscriptionPattern, value: T) {
     this.pattern = pattern;
     this.value = value;
     this.routes = new Set();
     this.active = true;
+    this.epoch = 0;
   }
 }

@@ -2,6 +2,7 @@
 // topic and kept current incrementally, so a publish to a known topic is one Map lookup no matter
 // how many wildcard or regex subscriptions exist.
 import { FifoRing } from './fifo-ring.js';
+import { RegexIndex, type RegexCounters } from './regex-index.js';
 import { CachedRoute, type Route } from './route.js';
 import { SubscriptionHandle } from './subscription-handle.js';
 import type { SubscriptionPattern } from './topic-validation.js';
@@ -12,6 +13,8 @@ import { removeUnordered } from './unordered-list.js';
 export interface TopicEngineOptions {
   /** Most routes kept cached; the oldest inserted is evicted beyond it. Default 100,000. */
   routeCacheSize?: number;
+  /** Where regex tests are counted (the broker passes its BrokerStats). */
+  counters?: RegexCounters;
 }
 
 export const DEFAULT_ROUTE_CACHE_SIZE = 100_000;
@@ -22,7 +25,9 @@ export class TopicEngine<T, P = unknown> {
   private readonly insertionOrder: FifoRing<CachedRoute<T, P>>;
   private readonly exact: Map<string, SubscriptionHandle<T>[]>;
   private readonly wildcards: WildcardTrie<SubscriptionHandle<T>>;
-  private readonly regexes: SubscriptionHandle<T>[];
+  private readonly regexes: RegexIndex<T>;
+  /** Handles picked up by a route's regex catch-up; reused, so a catch-up allocates no list. */
+  private readonly scratch: SubscriptionHandle<T>[];
   private subscriptions: number;
 
   constructor(options: TopicEngineOptions = {}) {
@@ -34,7 +39,8 @@ export class TopicEngine<T, P = unknown> {
     this.insertionOrder = new FifoRing(routeCacheSize);
     this.exact = new Map();
     this.wildcards = new WildcardTrie();
-    this.regexes = [];
+    this.regexes = new RegexIndex(options.counters ?? { regexEvaluations: 0 });
+    this.scratch = [];
     this.subscriptions = 0;
   }
 
@@ -46,10 +52,13 @@ export class TopicEngine<T, P = unknown> {
     return this.routes.size;
   }
 
-  /** The publish hot path: one Map lookup on a hit. */
+  /** The publish hot path: one Map lookup and one number comparison on a hit. */
   route(topic: string): Route<T, P> {
     const cached = this.routes.get(topic);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (cached.regexEpoch !== this.regexes.epoch) this.catchUpRegexes(cached);
+      return cached;
+    }
     return this.cacheNewRoute(topic);
   }
 
@@ -72,14 +81,11 @@ export class TopicEngine<T, P = unknown> {
         }
         break;
       }
-      case 'regex': {
-        this.regexes.push(handle);
-        const regex = pattern.regex;
-        for (const route of this.routes.values()) {
-          if (regex.test(route.topic)) appendTo(route, handle);
-        }
+      case 'regex':
+        // Not tested against the cached routes now: each route catches up when next used (route()),
+        // so a subscribe costs no regex work however many routes are cached.
+        this.regexes.add(handle, pattern.source, pattern.regex);
         break;
-      }
     }
     this.subscriptions++;
     return handle;
@@ -100,7 +106,7 @@ export class TopicEngine<T, P = unknown> {
         this.wildcards.remove(pattern.levels, handle);
         break;
       case 'regex':
-        removeUnordered(this.regexes, handle);
+        this.regexes.remove(handle, pattern.source);
         break;
     }
     for (const route of handle.routes) route.drop(handle);
@@ -120,7 +126,7 @@ export class TopicEngine<T, P = unknown> {
   private cacheNewRoute(topic: string): CachedRoute<T, P> {
     const handles: SubscriptionHandle<T>[] = [];
     this.collectMatches(topic, handles);
-    const route = new CachedRoute<T, P>(topic, handles);
+    const route = new CachedRoute<T, P>(topic, handles, this.regexes.epoch);
     const evicted = this.insertionOrder.pushEvicting(route);
     if (evicted !== undefined) this.evict(evicted);
     for (let i = 0; i < handles.length; i++) handles[i].routes.add(route);
@@ -133,11 +139,19 @@ export class TopicEngine<T, P = unknown> {
     const exact = this.exact.get(topic);
     if (exact !== undefined) for (let i = 0; i < exact.length; i++) out.push(exact[i]);
     if (this.wildcards.size > 0) this.wildcards.collect(topic.split('/'), out);
-    const regexes = this.regexes;
-    for (let i = 0; i < regexes.length; i++) {
-      const pattern = regexes[i].pattern;
-      if (pattern.kind === 'regex' && pattern.regex.test(topic)) out.push(regexes[i]);
-    }
+    if (this.regexes.size > 0) this.regexes.collect(topic, out);
+  }
+
+  /** Adds to a cached route the regex subscriptions made since it was computed that match its topic. */
+  private catchUpRegexes(route: CachedRoute<T, P>): void {
+    const found = this.scratch;
+    found.length = 0;
+    this.regexes.collectSince(route.regexEpoch, route.topic, found);
+    route.regexEpoch = this.regexes.epoch;
+    if (found.length === 0) return;
+    route.appendAll(found);
+    for (let i = 0; i < found.length; i++) found[i].routes.add(route);
+    found.length = 0; // hold no handles past the call
   }
 
   /** An evicted route is no longer maintained, so it must leave its handles' back-references. */

@@ -1,7 +1,7 @@
 // The one error the topic engine throws for bad client input. Codes match the protocol's error
 // codes so the session layer can forward them without translation.
 
-export type TopicErrorCode = 'INVALID_TOPIC' | 'TOPIC_TOO_LONG' | 'INVALID_REGEX';
+export type TopicErrorCode = 'INVALID_TOPIC' | 'TOPIC_TOO_LONG' | 'INVALID_REGEX' | 'RESOURCE_LIMIT';
 
 export class TopicError extends Error {
   override readonly name = 'TopicError';

@@ -40,7 +40,20 @@ const DEFAULT_MQTT_LISTENERS = [
 const DEFAULTS = {
   broker: { name: 'warden' },
   log: { level: 'info' },
-  topics: { maxTopicLength: 1024, maxLevels: 64, maxRegexLength: 512, routeCacheSize: 100_000 },
+  topics: {
+    maxTopicLength: 1024,
+    maxLevels: 64,
+    maxRegexLength: 512,
+    routeCacheSize: 100_000,
+    regex: {
+      maxSubscriptions: 10_000,
+      maxSubscriptionsPerUser: 1_000,
+      maxProgramSize: 1_000,
+      maxTotalProgramSize: 2_000,
+      maxProgramSizePerUser: 1_000,
+      maxMatchStateBytes: 8_192,
+    },
+  },
   listeners: [DEFAULT_LISTENER, ...DEFAULT_MQTT_LISTENERS],
   mqtt: {
     retained: { maxMessages: 100_000, maxBytes: 67_108_864 },

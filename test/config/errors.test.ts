@@ -16,6 +16,13 @@ describe('validation errors', () => {
     expect(error.message).toBe('invalid Warden configuration:\n  listeners[0].port: expected an integer from 0 to 65535, got "abc"');
   });
 
+  it('the regex budget (topics.regex) names its key and range', () => {
+    expect(issuesOf({ topics: { regex: { maxMatchStateBytes: 100, maxSubscriptions: -1 } } })).toEqual([
+      { path: 'topics.regex.maxSubscriptions', message: 'expected an integer from 0 to 10000000, got -1' },
+      { path: 'topics.regex.maxMatchStateBytes', message: 'expected an integer from 4096 to 67108864, got 100' },
+    ]);
+  });
+
   it('a section of the wrong type', () => {
     expect(issuesOf({ broker: 'x' })).toEqual([{ path: 'broker', message: 'expected a mapping (key: value), got "x"' }]);
   });

@@ -48,7 +48,7 @@ export interface TestBrokerOverrides {
   listener?: ListenerOptionsOverride;
   /** Extra listener keys (e.g. a per-listener authentication module). */
   listenerSecurity?: Record<string, unknown>;
-  topics?: Record<string, number>;
+  topics?: Record<string, unknown>;
   shutdown?: { graceMs: number };
   /** The `security` config section. */
   security?: Record<string, unknown>;

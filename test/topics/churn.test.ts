@@ -133,11 +133,13 @@ function runChurn({ seed, steps, routeCacheSize }: ChurnOptions): { adds: number
     }
 
     if (changed !== null && cacheIsLarge) {
-      // Every held route was cached before the change: it must have been updated in place, exactly
-      // when the changed subscription matches its topic, with a fresh array and a reset plan.
+      // Every held route was cached before the change: by its next lookup (a regex is applied then,
+      // the other kinds at once) it must have been updated in place, exactly when the changed
+      // subscription matches its topic, with a fresh array and a reset plan.
       const { pattern, value, delta } = changed;
       for (const [topic, h] of held) {
         const route = h.route;
+        check(engine.route(topic) === route, () => `route for ${JSON.stringify(topic)} was replaced, not updated`);
         const where = (): string => `step ${step}, ${delta > 0 ? 'add' : 'remove'} ${JSON.stringify(pattern)}, topic ${JSON.stringify(topic)}`;
         if (referenceMatches(pattern, topic)) {
           check(route.entries !== h.entries, () => `entries array mutated in place or not updated: ${where()}`);

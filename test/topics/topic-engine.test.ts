@@ -92,6 +92,7 @@ describe('TopicEngine', () => {
     expect(afterSecondAdd).not.toBe(afterFirstAdd);
 
     engine.add(regex('b'), 'three');
+    expect(engine.route('a/b')).toBe(route); // a regex reaches a cached route at its next lookup
     expect(afterSecondAdd).toEqual(['one', 'two']);
     const beforeRemove = route.entries;
 
@@ -134,6 +135,8 @@ describe('TopicEngine', () => {
     engine.add(exact('#'), 'all');
     engine.add(exact('a/#'), 'under-a');
     engine.add(regex('^\\$|/a$'), 'regex');
+    // Regexes reach cached routes when each is next looked up: the same route objects, updated.
+    topics.forEach((t, i) => expect(engine.route(t)).toBe(routes[i]));
     expect(routes.map((r) => sorted(r.entries))).toEqual([
       ['all', 'under-a'],
       ['all', 'exact', 'under-a'],

@@ -1,7 +1,8 @@
 // Regex literals in filters run on re2js, the linear-time engine regex subscriptions use, never on
 // JavaScript's backtracking RegExp: a filter is untrusted input evaluated for every message.
 import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
-import { DEFAULT_MAX_REGEX_PROGRAM_SIZE } from '../../topics/topic-limits.js';
+import { capMatchState } from '../../topics/compile-topic-regex.js';
+import { DEFAULT_MAX_REGEX_MATCH_STATE_BYTES, DEFAULT_MAX_REGEX_PROGRAM_SIZE } from '../../topics/topic-limits.js';
 import { FilterError } from './filter-error.js';
 import { MAX_FILTER_REGEX_LENGTH } from './filter-limits.js';
 import type { RegexNode } from './filter-ast.js';
@@ -35,6 +36,8 @@ export function compileFilterRegex(node: RegexNode): TextMatcher {
       position,
     );
   }
+  // Each subscription's filter keeps its own regex: without a cap, its DFA may grow to 8 MiB.
+  capMatchState(regex, DEFAULT_MAX_REGEX_MATCH_STATE_BYTES);
   return literalMatcher(pattern, node.flags) ?? regex;
 }
 

@@ -1,0 +1,121 @@
+// The topic engine's regex subscriptions. Subscriptions with the same source share one group, so a
+// new topic is tested once per distinct regex however many subscribe to it. Each subscription also
+// gets an epoch, so a cached route can catch up with the regexes added since it was computed, when
+// it is next used, instead of every new regex being tested against every cached route at once.
+import type { RE2JS } from 're2js';
+import type { SubscriptionHandle } from './subscription-handle.js';
+import { removeUnordered } from './unordered-list.js';
+
+/** Where the engine counts regex tests (BrokerStats has this field). */
+export interface RegexCounters {
+  regexEvaluations: number;
+}
+
+class RegexGroup<T> {
+  readonly regex: RE2JS;
+  readonly handles: SubscriptionHandle<T>[];
+  /** Memo of one catch-up: the result of testing `regex` when `stamp` was the catch-up's stamp. */
+  stamp: number;
+  matched: boolean;
+
+  constructor(regex: RE2JS) {
+    this.regex = regex;
+    this.handles = [];
+    this.stamp = 0;
+    this.matched = false;
+  }
+}
+
+export class RegexIndex<T> {
+  private readonly groups: Map<string, RegexGroup<T>>;
+  private readonly groupList: RegexGroup<T>[];
+  /** Active regex subscriptions in the order they were added (ascending `epoch`). */
+  private readonly added: SubscriptionHandle<T>[];
+  private readonly counters: RegexCounters;
+  /** The epoch of the latest add; a route computed at this epoch has every regex's answer. */
+  epoch: number;
+  private stamp: number;
+
+  constructor(counters: RegexCounters) {
+    this.groups = new Map();
+    this.groupList = [];
+    this.added = [];
+    this.counters = counters;
+    this.epoch = 0;
+    this.stamp = 0;
+  }
+
+  get size(): number {
+    return this.added.length;
+  }
+
+  add(handle: SubscriptionHandle<T>, source: string, regex: RE2JS): void {
+    let group = this.groups.get(source);
+    if (group === undefined) {
+      group = new RegexGroup<T>(regex);
+      this.groups.set(source, group);
+      this.groupList.push(group);
+    }
+    group.handles.push(handle);
+    handle.epoch = ++this.epoch;
+    this.added.push(handle);
+  }
+
+  remove(handle: SubscriptionHandle<T>, source: string): void {
+    const group = this.groups.get(source);
+    if (group !== undefined && removeUnordered(group.handles, handle) && group.handles.length === 0) {
+      this.groups.delete(source);
+      removeUnordered(this.groupList, group);
+    }
+    const index = this.firstAfter(handle.epoch - 1);
+    if (index < this.added.length && this.added[index] === handle) this.added.splice(index, 1);
+  }
+
+  /** Pushes every regex subscription matching `topic`, testing each distinct regex once. */
+  collect(topic: string, out: SubscriptionHandle<T>[]): void {
+    const groups = this.groupList;
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i];
+      if (this.test(group.regex, topic)) pushAll(out, group.handles);
+    }
+  }
+
+  /** Pushes the subscriptions added after `sinceEpoch` that match `topic`, testing each distinct regex once. */
+  collectSince(sinceEpoch: number, topic: string, out: SubscriptionHandle<T>[]): void {
+    const added = this.added;
+    const stamp = ++this.stamp;
+    for (let i = this.firstAfter(sinceEpoch); i < added.length; i++) {
+      const handle = added[i];
+      const pattern = handle.pattern;
+      if (pattern.kind !== 'regex') continue;
+      const group = this.groups.get(pattern.source)!;
+      if (group.stamp !== stamp) {
+        group.stamp = stamp;
+        group.matched = this.test(group.regex, topic);
+      }
+      if (group.matched) out.push(handle);
+    }
+  }
+
+  private test(regex: RE2JS, topic: string): boolean {
+    this.counters.regexEvaluations++;
+    return regex.test(topic);
+  }
+
+  /** Index of the first subscription added after `epoch` (epochs ascend). */
+  private firstAfter(epoch: number): number {
+    const added = this.added;
+    let lo = 0;
+    let hi = added.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (added[mid].epoch <= epoch) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function pushAll<T>(out: T[], items: readonly T[]): void {
+  for (let i = 0; i < items.length; i++) out.push(items[i]);
+}
