@@ -15,6 +15,7 @@ import { problem } from './problem-information.js';
 import { PublishProperties } from './publish-properties.js';
 import { AliasRefusal } from './topic-aliases.js';
 import { forwardableBytes } from './publish-decoder.js';
+import { detached } from './held-bytes.js';
 
 export function handlePublish(session: MqttSession, packet: IPublishPacket): void | Promise<void> {
   const topic = session.topicAliases.resolve(packet);
@@ -53,7 +54,10 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
     stats.publishesOverTopicLimit++;
     return refuse(session, packet, ReasonCodes.QUOTA_EXCEEDED, 'too many distinct publish topics this second');
   }
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+  const raw = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+  // A QoS 1/2 or retained message may be held (in-flight windows, queues, the retained store):
+  // then not as a view that keeps the whole socket chunk it arrived in alive. QoS 0 goes out now.
+  const payload = packet.qos > 0 || packet.retain ? detached(raw) : raw;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
   const wire = forwardableBytes(packet);
