@@ -186,6 +186,7 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
     connack.properties = {
       maximumPacketSize: options.maxPacketBytes,
       topicAliasMaximum: options.topicAliasMaximum,
+      receiveMaximum: options.receiveMaximum,
       sharedSubscriptionAvailable: true,
       wildcardSubscriptionAvailable: true,
       subscriptionIdentifiersAvailable: true,

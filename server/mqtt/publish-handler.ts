@@ -26,6 +26,7 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
     session.connection.send({ cmd: 'pubrec', messageId: packet.messageId! });
     return;
   }
+  if (packet.qos === 2 && session.incomingQos2.size >= session.options.receiveMaximum) return receiveMaximumExceeded(session);
   try {
     validatePublishTopic(packet.topic, session.ctx.topicLimits);
   } catch (err) {
@@ -41,6 +42,17 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
   const decision = session.writeDecisions.get(session.user!, packet.topic);
   if (isPromiseLike(decision)) return decision.then((d) => finishPublish(session, packet, d));
   finishPublish(session, packet, decision);
+}
+
+/**
+ * A new QoS 2 publish while receiveMaximum exchanges already await PUBREL: the client exceeded
+ * the Receive Maximum told in CONNACK ([MQTT-3.3.4-7]; the server answers DISCONNECT 0x93, spec
+ * 3.3.4). Each unfinished exchange holds its packet id here (and in a kept session), so v3.1.1
+ * clients, who cannot be told, are closed past the same number.
+ */
+function receiveMaximumExceeded(session: MqttSession): void {
+  session.ctx.stats.mqttReceiveMaximumExceeded++;
+  session.protocolViolation(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, `more than ${session.options.receiveMaximum} QoS 2 publishes awaiting PUBREL`);
 }
 
 function finishPublish(session: MqttSession, packet: IPublishPacket, decision: Decision): void {
