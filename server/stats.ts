@@ -93,6 +93,8 @@ export class BrokerStats {
   mqttSharedUndelivered = 0;
   /** MQTT: messages not sent because their v5 Message Expiry Interval passed (queued, or retained). */
   mqttMessagesExpired = 0;
+  /** MQTT: connections closed for a QoS 2 publish past listeners[].options.receiveMaximum unfinished ones (v5: DISCONNECT 0x93). */
+  mqttReceiveMaximumExceeded = 0;
 
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };

@@ -151,6 +151,11 @@ const mqttListenerOptionsSchema = z
     maxSubscriptionsPerConnection: integerField(1, 1_000_000).default(10_000),
     /** v5 Topic Alias Maximum told to clients in CONNACK: topic aliases a client may use per connection. 0 allows none. */
     topicAliasMaximum: integerField(0, 65_535).default(10),
+    /**
+     * Receive Maximum: QoS 2 publishes a client may leave unfinished (awaiting PUBREL) at once.
+     * Told to v5 clients in CONNACK; past it v5 gets DISCONNECT 0x93, v3.1.1 is closed.
+     */
+    receiveMaximum: integerField(1, 65_535).default(100),
   })
   .superRefine((options, ctx) => {
     if (options.maxSendQueueBytes < options.maxPacketBytes) {

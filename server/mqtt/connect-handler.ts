@@ -14,11 +14,29 @@ import { AdmissionRefusal } from '../admission/refusal.js';
 import { ADMISSION_REASON_CODES } from './admission-reasons.js';
 import { otherHolder } from './client-id-owner.js';
 
+/**
+ * A v5 CONNECT property whose value the spec makes a Protocol Error (CONNACK 0x82, then close):
+ * Receive Maximum 0 (MQTT 5 3.1.2.11.3) or Maximum Packet Size 0 (3.1.2.11.4). Checked before
+ * authentication, which it would waste.
+ */
+function invalidConnectProperty(packet: IConnectPacket): string | null {
+  const props = packet.properties;
+  if (props === undefined) return null;
+  if (props.receiveMaximum === 0) return 'Receive Maximum 0';
+  if (props.maximumPacketSize === 0) return 'Maximum Packet Size 0';
+  return null;
+}
+
 export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
   const version = packet.protocolVersion ?? 4;
   session.connection.setProtocolVersion(version);
   session.state = 'connecting';
   if (packet.properties?.requestProblemInformation === false) session.problemInformation = false;
+  const invalid = version === 5 ? invalidConnectProperty(packet) : null;
+  if (invalid !== null) {
+    session.ctx.stats.protocolErrors++;
+    return refuse(session, ReasonCodes.PROTOCOL_ERROR, invalid, packet.username ?? '');
+  }
   // Rate-limited when accepted: answered now, before any authentication work.
   if (session.acceptRefusal !== null) return refuseAdmission(session, session.acceptRefusal, packet.username ?? '');
   let clientId = packet.clientId;
@@ -184,6 +202,7 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
     connack.properties = {
       maximumPacketSize: options.maxPacketBytes,
       topicAliasMaximum: options.topicAliasMaximum,
+      receiveMaximum: options.receiveMaximum,
       sharedSubscriptionAvailable: true,
       wildcardSubscriptionAvailable: true,
       subscriptionIdentifiersAvailable: true,

@@ -117,7 +117,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (queued) => this.slowConsumer(queued));
+    this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),
@@ -345,12 +345,19 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     logDeliveryError(this.ctx.log, { session: this.id, user: this.user }, err, topic);
   }
 
-  private slowConsumer(queuedBytes: number): void {
+  /**
+   * More than maxSendQueueBytes held for this client: messages behind its window and in flight
+   * (held-bytes.ts) plus the socket's unsent bytes. A client that reads but does not acknowledge
+   * is told (v5 DISCONNECT 0x97 Quota exceeded); one whose socket alone is over the limit is not
+   * reading, so nothing is queued behind what it already cannot read.
+   */
+  private slowConsumer(heldBytes: number, socketBytes: number): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.ctx.stats.slowConsumerDisconnects++;
-    this.ctx.log.warn({ session: this.id, user: this.user, remote: this.connection.remoteAddress, queuedBytes }, 'disconnecting slow MQTT consumer');
-    // The client cannot read what we already queued; do not queue a DISCONNECT behind it.
-    this.closeQuietly('slow consumer');
+    const limit = this.outbound.maxSendQueueBytes;
+    this.ctx.log.warn({ session: this.id, user: this.user, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit }, 'disconnecting slow MQTT consumer');
+    if (socketBytes > limit) this.closeQuietly('slow consumer');
+    else this.disconnectWith(ReasonCodes.QUOTA_EXCEEDED, 'slow consumer: unacknowledged messages over the queued-bytes limit');
   }
 
   // ---- closing -------------------------------------------------------------------------------

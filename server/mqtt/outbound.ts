@@ -1,7 +1,8 @@
 // PUBLISH packets to one client: packet ids and the in-flight window for QoS 1 and 2 (v5 Receive
 // Maximum), the QoS 2 handshake from the sender's side (PUBLISH -> PUBREC -> PUBREL -> PUBCOMP),
 // a bounded queue behind the window, the client's Maximum Packet Size (v5), and the send-queue
-// bound (slow consumer).
+// bound (slow consumer): what waits behind the window, what is in flight and the socket's unsent
+// bytes count together, each held message at its real cost (held-bytes.ts).
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 import type { BrokerStats } from '../stats.js';
 import type { Message } from '../delivery/message.js';
@@ -9,6 +10,7 @@ import type { MqttConnection } from './mqtt-connection.js';
 import { ReasonCodes } from './reason-codes.js';
 import type { PublishProperties } from './publish-properties.js';
 import { encodePublish } from './publish-encoder.js';
+import { messageHeldBytes } from './held-bytes.js';
 
 export type DeliveredQos = 0 | 1 | 2;
 
@@ -20,6 +22,8 @@ export type DeliveredQos = 0 | 1 | 2;
 export class OutgoingPublish {
   private qos0V4: Buffer | null = null;
   private qos0V5: Buffer | null = null;
+  /** What holding this message costs (held-bytes.ts), computed on the first hold; -1 until then. */
+  private held = -1;
 
   constructor(
     readonly topic: string,
@@ -34,6 +38,12 @@ export class OutgoingPublish {
 
   isExpired(now: number): boolean {
     return this.properties !== null && this.properties.isExpired(now);
+  }
+
+  /** The bytes a client's queue or in-flight window holds for this message: topic, payload, properties and overhead. */
+  heldBytes(): number {
+    if (this.held < 0) this.held = messageHeldBytes(this.topic, this.payload, this.properties, this.subscriptionIds);
+    return this.held;
   }
 
   /** Take the publisher's own packet bytes where they are exactly this PUBLISH (Message.forwardedPublish). */
@@ -81,16 +91,25 @@ export class Outbound {
   private nextId = 1;
   private queue: OutgoingPublish[] = [];
   private head = 0;
-  private queuedBytes = 0;
+  /** Bytes held for this client by the queue and the in-flight window (OutgoingPublish.heldBytes). */
+  private heldBytes = 0;
 
   constructor(
     private readonly connection: MqttConnection,
     private readonly stats: BrokerStats,
     /** Slow-consumer bound: the listener's, narrowed at CONNECT by the user's resource-limit group. */
     public maxSendQueueBytes: number,
-    /** Called when more than maxSendQueueBytes wait: the session disconnects the client. */
-    private readonly onSlowConsumer: (queuedBytes: number) => void,
+    /**
+     * Called when the held bytes and the socket's unsent bytes together pass maxSendQueueBytes: the
+     * session disconnects the client. `socketBytes` tells whether the client still reads.
+     */
+    private readonly onSlowConsumer: (heldBytes: number, socketBytes: number) => void,
   ) {}
+
+  /** Bytes held in the queue and the in-flight window (the socket's unsent bytes not included). */
+  get held(): number {
+    return this.heldBytes;
+  }
 
   send(out: OutgoingPublish): void {
     // Only a message with an expiry reads the clock: this runs once per delivery.
@@ -103,8 +122,14 @@ export class Outbound {
       return;
     }
     this.queue.push(out);
-    this.queuedBytes += out.payload.length;
-    if (this.queuedBytes + this.connection.bufferedAmount() > this.maxSendQueueBytes) this.onSlowConsumer(this.queuedBytes);
+    this.heldBytes += out.heldBytes();
+    this.checkHeld();
+  }
+
+  /** The slow-consumer bound, over everything held for this client. */
+  private checkHeld(): void {
+    const socketBytes = this.connection.bufferedAmount();
+    if (this.heldBytes + socketBytes > this.maxSendQueueBytes) this.onSlowConsumer(this.heldBytes, socketBytes);
   }
 
   /** PUBACK from the client; false when the id was not a QoS 1 publish in flight. */
@@ -142,11 +167,11 @@ export class Outbound {
   }
 
   private finish(id: number): void {
-    this.window().delete(id);
+    this.release(id);
     const now = Date.now();
     while (this.head < this.queue.length && this.inflight.size < this.receiveMaximum) {
       const next = this.queue[this.head++]!;
-      this.queuedBytes -= next.payload.length;
+      this.heldBytes -= next.heldBytes();
       // [MQTT-3.3.2-5] a message that expired while queued is not sent.
       if (next.isExpired(now)) this.stats.mqttMessagesExpired++;
       else this.transmit(next);
@@ -164,19 +189,32 @@ export class Outbound {
     if (out.qos === 0) bytes = out.qos0Packet(v5);
     else {
       messageId = resendId ?? this.allocateId();
-      this.window().set(messageId, new InflightPublish(out));
+      this.hold(messageId, new InflightPublish(out));
       // [MQTT-3.3.1-1] a redelivery of an unacknowledged publish has DUP set.
       bytes = encodeOutgoing(out, v5, messageId, resendId !== undefined);
     }
     if (bytes.length > this.maxPacketBytes) {
       // v5 [MQTT-3.1.2-25]: never send a packet larger than the client's maximum; it is discarded.
       this.stats.mqttPacketsTooLargeForClient++;
-      if (messageId !== undefined) this.window().delete(messageId);
+      if (messageId !== undefined) this.release(messageId);
       return;
     }
     this.connection.sendEncoded(bytes);
-    const buffered = this.connection.bufferedAmount();
-    if (buffered > this.maxSendQueueBytes) this.onSlowConsumer(buffered);
+    this.checkHeld();
+  }
+
+  /** Put `entry` in the in-flight window under `id`, counting what it holds. */
+  private hold(id: number, entry: InflightPublish): void {
+    this.window().set(id, entry);
+    this.heldBytes += entry.out.heldBytes();
+  }
+
+  /** Take `id` out of the in-flight window. */
+  private release(id: number): void {
+    const entry = this.inflight.get(id);
+    if (entry === undefined) return;
+    this.window().delete(id);
+    this.heldBytes -= entry.out.heldBytes();
   }
 
   private allocateId(): number {
@@ -205,7 +243,7 @@ export class Outbound {
       else {
         const again = new InflightPublish(entry.out);
         again.released = true;
-        this.window().set(id, again);
+        this.hold(id, again);
         this.connection.send({ cmd: 'pubrel', messageId: id });
       }
     }
@@ -215,7 +253,7 @@ export class Outbound {
   clear(): void {
     this.queue = [];
     this.head = 0;
-    this.queuedBytes = 0;
+    this.heldBytes = 0;
     this.inflight = NO_INFLIGHT;
   }
 

@@ -15,6 +15,7 @@ import { problem } from './problem-information.js';
 import { PublishProperties } from './publish-properties.js';
 import { AliasRefusal } from './topic-aliases.js';
 import { forwardableBytes } from './publish-decoder.js';
+import { detached } from './detached-bytes.js';
 
 export function handlePublish(session: MqttSession, packet: IPublishPacket): void | Promise<void> {
   const topic = session.topicAliases.resolve(packet);
@@ -25,6 +26,7 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
     session.connection.send({ cmd: 'pubrec', messageId: packet.messageId! });
     return;
   }
+  if (packet.qos === 2 && session.incomingQos2.size >= session.options.receiveMaximum) return receiveMaximumExceeded(session);
   try {
     validatePublishTopic(packet.topic, session.ctx.topicLimits);
   } catch (err) {
@@ -42,6 +44,17 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
   finishPublish(session, packet, decision);
 }
 
+/**
+ * A new QoS 2 publish while receiveMaximum exchanges already await PUBREL: the client exceeded
+ * the Receive Maximum told in CONNACK ([MQTT-3.3.4-7]; the server answers DISCONNECT 0x93, spec
+ * 3.3.4). Each unfinished exchange holds its packet id here (and in a kept session), so v3.1.1
+ * clients, who cannot be told, are closed past the same number.
+ */
+function receiveMaximumExceeded(session: MqttSession): void {
+  session.ctx.stats.mqttReceiveMaximumExceeded++;
+  session.protocolViolation(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, `more than ${session.options.receiveMaximum} QoS 2 publishes awaiting PUBREL`);
+}
+
 function finishPublish(session: MqttSession, packet: IPublishPacket, decision: Decision): void {
   if (session.state !== 'active') return;
   const stats = session.ctx.stats;
@@ -53,7 +66,10 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
     stats.publishesOverTopicLimit++;
     return refuse(session, packet, ReasonCodes.QUOTA_EXCEEDED, 'too many distinct publish topics this second');
   }
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+  const raw = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+  // A QoS 1/2 or retained message may be held (in-flight windows, queues, the retained store):
+  // then not as a view that keeps the whole socket chunk it arrived in alive. QoS 0 goes out now.
+  const payload = packet.qos > 0 || packet.retain ? detached(raw) : raw;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
   const wire = forwardableBytes(packet);

@@ -3,6 +3,7 @@
 // copy counts down from the publish), User Properties, and the request/response and payload
 // description properties, passed unchanged. Native receivers do not get them (docs/mqtt.md).
 import type { IPublishPacket, UserProperties } from 'mqtt-packet';
+import { detached } from './detached-bytes.js';
 
 type PublishPacketProperties = NonNullable<IPublishPacket['properties']>;
 
@@ -52,6 +53,7 @@ function passedOf(props: SourceProperties): PassedProperties | null {
   if (props.payloadFormatIndicator !== undefined) (passed ??= {}).payloadFormatIndicator = props.payloadFormatIndicator;
   if (props.contentType !== undefined) (passed ??= {}).contentType = props.contentType;
   if (props.responseTopic !== undefined) (passed ??= {}).responseTopic = props.responseTopic;
-  if (props.correlationData !== undefined) (passed ??= {}).correlationData = props.correlationData;
+  // A view of the packet's socket chunk: copied, since the message may be held (held-bytes.ts).
+  if (props.correlationData !== undefined) (passed ??= {}).correlationData = detached(props.correlationData);
   return passed;
 }

@@ -85,6 +85,7 @@ const REASON_STRINGS: Readonly<Record<number, string>> = {
   [ReasonCodes.TOPIC_FILTER_INVALID]: 'invalid topic filter',
   [ReasonCodes.TOPIC_NAME_INVALID]: 'invalid topic name',
   [ReasonCodes.TOPIC_ALIAS_INVALID]: 'topic alias out of range',
+  [ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED]: 'receive maximum exceeded',
   [ReasonCodes.PACKET_TOO_LARGE]: 'packet too large',
   [ReasonCodes.QUOTA_EXCEEDED]: 'quota exceeded',
   [ReasonCodes.CONNECTION_RATE_EXCEEDED]: 'connection rate exceeded',

@@ -11,7 +11,7 @@ import { Payload } from '../delivery/payload.js';
 import type { BrokerStats } from '../stats.js';
 import type { SubscriptionPattern } from '../topics/index.js';
 import { wildcardMatches } from '../topics/wildcard-match.js';
-import { heldMessageBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
+import { messageHeldBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
 import { detached } from './detached-bytes.js';
 
 export type RetainedLimits = MqttConfig['retained'];
@@ -51,7 +51,7 @@ export class RetainedStore {
       return true;
     }
     const count = this.messages.size + (old === undefined ? 1 : 0);
-    const bytes = this.bytes - oldBytes + heldMessageBytes(topic, payload, properties, RETAINED_MESSAGE_OVERHEAD_BYTES);
+    const bytes = this.bytes - oldBytes + messageHeldBytes(topic, payload, properties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
     if (count > this.limits.maxMessages || bytes > this.limits.maxBytes) {
       this.stats.mqttRetainedRefused++;
       if (!this.full) {
@@ -101,5 +101,5 @@ function detachedProperties(properties: PublishProperties | null): PublishProper
 
 /** What a stored message counts against maxBytes (the same sum as when it was stored: its parts are immutable). */
 function storedBytes(message: Message): number {
-  return heldMessageBytes(message.topic, message.mqttPayload(), message.mqttProperties, RETAINED_MESSAGE_OVERHEAD_BYTES);
+  return messageHeldBytes(message.topic, message.mqttPayload(), message.mqttProperties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
 }

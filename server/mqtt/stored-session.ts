@@ -17,10 +17,10 @@ import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
-import type { InflightPublish, OutgoingPublish } from './outbound.js';
+import { OutgoingPublish, type InflightPublish } from './outbound.js';
+import { PublishProperties } from './publish-properties.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
-import { queuedPublishBytes } from './held-bytes.js';
-import { detachedPublish } from './detached-bytes.js';
+import { detached } from './detached-bytes.js';
 import type { SessionLimits, SessionStore } from './session-store.js';
 
 /** A subscription as a session keeps it across connections. */
@@ -64,12 +64,12 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   ) {
     this.queued = queued;
     for (let i = 0; i < queued.length; i++) {
-      const size = queuedPublishBytes(queued[i]!);
+      const size = queued[i]!.heldBytes();
       queued[i] = detachedPublish(queued[i]!);
       this.sizes.push(size);
       this.queuedBytes += size;
     }
-    for (const entry of inflight.values()) this.inflightBytes += queuedPublishBytes(entry.out);
+    for (const entry of inflight.values()) this.inflightBytes += entry.out.heldBytes();
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
   }
 
@@ -114,7 +114,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     if (first.done === true) return 0;
     const [id, entry] = first.value;
     this.inflight.delete(id);
-    const size = queuedPublishBytes(entry.out);
+    const size = entry.out.heldBytes();
     this.inflightBytes -= size;
     this.store.released(this, size, false);
     return size;
@@ -186,7 +186,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
       return;
     }
     const { maxQueuedMessages, maxQueuedBytes } = this.limits;
-    const size = queuedPublishBytes(out);
+    const size = out.heldBytes();
     if (size + this.inflightBytes > maxQueuedBytes) {
       // It could never fit: it is the one dropped, not the messages already queued.
       stats.mqttSessionBytesDropped++;
@@ -223,4 +223,15 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   reportDeliveryError(err: unknown, topic: string): void {
     logDeliveryError(this.ctx.log, { clientId: this.clientId, user: this.user }, err, topic);
   }
+}
+
+/** `out`, or a copy of it whose payload and Correlation Data are detached() (for a message kept while its client is away). */
+function detachedPublish(out: OutgoingPublish): OutgoingPublish {
+  const payload = detached(out.payload);
+  const data = out.properties?.passed?.correlationData;
+  const keptData = data === undefined ? undefined : detached(data);
+  if (payload === out.payload && keptData === data) return out;
+  let properties = out.properties;
+  if (properties !== null && keptData !== data) properties = new PublishProperties(properties.expiresAt, properties.userProperties, { ...properties.passed, correlationData: keptData });
+  return new OutgoingPublish(out.topic, payload, out.qos, out.subscriptionIds, out.retain, properties);
 }

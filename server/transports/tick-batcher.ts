@@ -73,6 +73,23 @@ function flushTickBatch(batcher: TickBatcher): void {
   batcher.flush();
 }
 
+/** A lone chunk may leave this much of the buffer it views unused before it is copied (see ownChunk). */
+const VIEW_SLACK_BYTES = 256;
+
+/**
+ * The chunk to hand the socket. A lone chunk can be a view of a larger buffer (a forwarded MQTT
+ * PUBLISH is a view of the publisher's socket read, up to 64 KiB): while the socket holds it
+ * unsent, the whole buffer stays alive and only the view's length is counted against the
+ * slow-consumer bound. So when the socket is already backed up (the write will wait), such a
+ * view is copied into a buffer of its own; a socket that keeps up writes it at once, uncopied.
+ */
+export function ownChunk(chunk: Buffer, backedUp: boolean): Buffer {
+  if (!backedUp || chunk.buffer.byteLength - chunk.length <= VIEW_SLACK_BYTES) return chunk;
+  const copy = Buffer.allocUnsafeSlow(chunk.length);
+  chunk.copy(copy, 0, 0, chunk.length);
+  return copy;
+}
+
 /** Chunks queued for one socket during a tick, written as one buffer. */
 export class WriteBatch {
   private chunks: Buffer[] = [];
@@ -92,7 +109,7 @@ export class WriteBatch {
     this.chunks = [];
     this.bytes = 0;
     if (socket.destroyed || !socket.writable) return;
-    socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
+    socket.write(chunks.length === 1 ? ownChunk(chunks[0]!, socket.writableLength > 0) : Buffer.concat(chunks, bytes));
   }
 
   discard(): void {

@@ -30,6 +30,7 @@ const MQTT_OPTIONS = {
   disconnectOnDeniedPublish: false,
   maxSubscriptionsPerConnection: 10_000,
   topicAliasMaximum: 10,
+  receiveMaximum: 100,
 };
 
 const DEFAULT_MQTT_LISTENERS = [

@@ -17,10 +17,17 @@ function joined(head: Buffer, tail: Buffer): Uint8Array {
   return new Uint8Array(scratch.buffer, scratch.byteOffset, length);
 }
 
+/**
+ * Per queued message, what the outbox holds beyond its bytes: the WebSocket frame header it will
+ * get (up to 10 bytes; uWS adds it when sending) and its two array slots (8 bytes each). The
+ * slow-consumer bound counts these too, as the `ws` engine's batch counts the headers it writes.
+ */
+const PER_MESSAGE_BYTES = 10 + 16;
+
 export class Outbox {
   private heads: Buffer[] = [];
   private tails: (Buffer | null)[] = [];
-  /** Bytes queued (payload, without frame headers). */
+  /** Bytes held: each message's bytes plus its frame header and slots (PER_MESSAGE_BYTES). */
   bytes = 0;
 
   get isEmpty(): boolean {
@@ -30,7 +37,7 @@ export class Outbox {
   add(head: Buffer, tail: Buffer | null): void {
     this.heads.push(head);
     this.tails.push(tail);
-    this.bytes += head.length + (tail === null ? 0 : tail.length);
+    this.bytes += PER_MESSAGE_BYTES + head.length + (tail === null ? 0 : tail.length);
   }
 
   clear(): void {
