@@ -77,6 +77,8 @@ export class Broker implements SessionContext, MqttContext {
   private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
   private closing: Promise<void> | null = null;
+  /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
+  private readonly clock: Clock;
 
   constructor(
     readonly config: WardenConfig,
@@ -98,6 +100,7 @@ export class Broker implements SessionContext, MqttContext {
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
+    this.clock = clock;
   }
 
   newSessionId(): string {
@@ -114,7 +117,7 @@ export class Broker implements SessionContext, MqttContext {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
-    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }));
+    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.stats, this.clock);
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
     security.onReloadTls(() => tls.reload());
@@ -143,8 +146,8 @@ export class Broker implements SessionContext, MqttContext {
       for (const listener of this.listeners) bound.push(await listener.listen());
       let admin: BoundAdminListener | null = null;
       if (this.config.admin.enabled) {
-        const { host, port } = this.config.admin;
-        this.adminListener = new AdminListener({ host, port }, security, this.log.child({ listener: 'admin' }));
+        const { host, port, credentialCache } = this.config.admin;
+        this.adminListener = new AdminListener({ host, port, credentialCache }, security, this.log.child({ listener: 'admin' }), this.stats);
         admin = await this.adminListener.listen();
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');

@@ -82,10 +82,10 @@ const userLimitsSchema = z
 
 /** Seed 000's connection storms: a token bucket per remote host, checked when a connection is accepted. */
 const connectionRateSchema = z.strictObject({
-  /** Tokens added per second; 0 disables the rate limit. */
-  perSecond: integerField(0, 1_000_000).default(0),
+  /** Tokens added per second; 0 disables the rate limit. On by default (issue 11): a NAT of a few hundred clients reconnecting at once does not reach it. */
+  perSecond: integerField(0, 1_000_000).default(50),
   /** Bucket size: connections a host may open at once after being quiet. */
-  burst: integerField(1, 1_000_000).default(10),
+  burst: integerField(1, 1_000_000).default(200),
 });
 
 export const admissionSchema = z
