@@ -46,6 +46,8 @@ interface Listener {
 }
 import { SecurityManager } from './security/security-manager.js';
 import { Admission } from './admission/admission.js';
+import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
+import type { PreLogon } from './transports/pre-logon.js';
 import type { Clock } from './admission/clock.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 
@@ -60,6 +62,8 @@ export class Broker implements SessionContext, MqttContext {
   readonly persistentSessions: SessionStore;
   readonly sharedGroups: SharedGroups;
   readonly admission: Admission;
+  /** Sockets not logged on yet, and where the transports count their timeouts (admission.maxUnauthenticated). */
+  private readonly preLogon: PreLogon;
   private readonly sessions = new Set<AnySession>();
   private readonly listeners: Listener[] = [];
   /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
@@ -101,6 +105,9 @@ export class Broker implements SessionContext, MqttContext {
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
     this.clock = clock;
+    const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
+    const sockets = new UnauthenticatedSockets(maxUnauthenticated, maxUnauthenticatedPerHost, this.stats, log.child({ component: 'admission' }));
+    this.preLogon = { sockets, stats: this.stats };
   }
 
   newSessionId(): string {
@@ -170,11 +177,11 @@ export class Broker implements SessionContext, MqttContext {
     };
     if (config.transport === 'tcp') {
       const tls = this.serverTls(config.tls);
-      return new TcpListener({ name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls }, accept, this.batcher, log);
+      return new TcpListener({ name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls }, accept, this.batcher, log, this.preLogon);
     }
     // A WebSocket message may hold more than one packet (or part of one): the packet limit is the parser's.
     const maxMessageBytes = options.maxPacketBytes * 2 + 16;
-    const wsConfig = { name, host: config.host, path: config.path, maxMessageBytes };
+    const wsConfig = { name, host: config.host, path: config.path, maxMessageBytes, connectTimeoutMs: options.connectTimeoutMs };
     const uws = config.transport === 'uws' ? this.uwsFor(name, log) : null;
     if (uws !== null) {
       const uwsConfig = { ...wsConfig, maxSendQueueBytes: options.maxSendQueueBytes };
@@ -200,11 +207,11 @@ export class Broker implements SessionContext, MqttContext {
   }
 
   private uwsEndpoint(uws: Uws, host: string, port: number): UwsEndpoint {
-    if (port === 0) return new UwsEndpoint(uws, host, port, this.uwsFlusher);
+    if (port === 0) return new UwsEndpoint(uws, host, port, this.uwsFlusher, this.preLogon);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.uwsEndpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new UwsEndpoint(uws, host, port, this.uwsFlusher);
+      endpoint = new UwsEndpoint(uws, host, port, this.uwsFlusher, this.preLogon);
       this.uwsEndpoints.set(key, endpoint);
     }
     return endpoint;
@@ -218,11 +225,11 @@ export class Broker implements SessionContext, MqttContext {
   /** Listeners sharing a host:port share its endpoint; the config makes them agree on `tls`. */
   private endpoint(host: string, port: number, tls: ServerTls | null): HttpEndpoint {
     const log = tls === null ? null : this.log.child({ endpoint: `${host}:${port}` });
-    if (port === 0) return new HttpEndpoint(host, port, tls, log);
+    if (port === 0) return new HttpEndpoint(host, port, tls, log, this.preLogon);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new HttpEndpoint(host, port, tls, log);
+      endpoint = new HttpEndpoint(host, port, tls, log, this.preLogon);
       this.endpoints.set(key, endpoint);
     }
     return endpoint;

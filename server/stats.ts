@@ -35,6 +35,12 @@ export class BrokerStats {
   logonBlocks = 0;
   /** Admin requests whose Basic credentials were found in admin.credentialCache (no module call). */
   adminCredentialCacheHits = 0;
+  /** Connections not logged on yet (native: from the TCP connection, upgrade included; MQTT: until CONNACK). */
+  unauthenticatedConnections = 0;
+  /** Sockets closed at once because admission.maxUnauthenticated or maxUnauthenticatedPerHost was reached. */
+  connectionsRefusedUnauthenticated = 0;
+  /** WebSocket-port sockets closed because they had not upgraded within the listener's logon timeout. */
+  upgradeTimeouts = 0;
   /** Subscriptions refused because the connection had its maximum (listener or resource-limit group). */
   subscriptionsOverLimit = 0;
   /** Publishes refused because the message exceeded its group's maxMessageBytes. */

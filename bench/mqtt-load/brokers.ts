@@ -154,9 +154,9 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
           log: { level: 'warn' },
           admin: { enabled: false },
           // Every bench client comes from 127.0.0.1: the per-host defaults meant for real networks
-          // (connection rate, waiting credential checks) would measure
+          // (connection rate, not-logged-on sockets, waiting credential checks) would measure
           // those limits, not the broker.
-          admission: { connectionRate: { perSecond: 0 } },
+          admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
           security: {
             logonQueue: { maxQueuedPerHost: 100_000, maxQueued: 100_000 },
             ...(options.authentication === undefined ? {} : { authentication: options.authentication }),

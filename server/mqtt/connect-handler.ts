@@ -129,6 +129,7 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
   session.user = identity;
   session.clientId = clientId;
   session.state = 'active';
+  connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
   ctx.claimClientId(clientId, session)?.takenOver();
   // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
   ctx.delayedWills.cancel(clientId);

@@ -269,6 +269,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     const admitted = this.ctx.admission.admit(identity, this.connection.remoteAddress, null);
     if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(rid, admitted, identity);
     this.admit(admitted);
+    this.connection.loggedOn(); // its slot of admission.maxUnauthenticated is free again
     this.user = identity;
     this.state = 'active';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);

@@ -16,6 +16,8 @@ describe('admission and limits config', () => {
       userLimits: { enabled: false, default: 2, privileged: { users: [], limit: 3 }, unlimited: [], users: {} },
       remoteHosts: {},
       connectionRate: { perSecond: 50, burst: 200 },
+      maxUnauthenticated: 1024,
+      maxUnauthenticatedPerHost: 64,
     });
     expect(config.admission.allowedUsers).toBeUndefined();
     expect(config.limits).toEqual({ public: { users: [] } });

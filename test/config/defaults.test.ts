@@ -67,6 +67,8 @@ const DEFAULTS = {
     userLimits: { enabled: false, default: 2, privileged: { users: [], limit: 3 }, unlimited: [], users: {} },
     remoteHosts: {},
     connectionRate: { perSecond: 50, burst: 200 },
+    maxUnauthenticated: 1024,
+    maxUnauthenticatedPerHost: 64,
   },
   limits: { public: { users: [] } },
 };
