@@ -97,7 +97,7 @@ const securitySchema = z.strictObject({
        */
       maxInFlight: integerField(1, 1024).default(2),
       /** Checks one remote host may have waiting; beyond it its logons are refused at once (SERVER_BUSY / 0x89). */
-      maxQueuedPerHost: integerField(1, 100_000).default(16),
+      maxQueuedPerHost: integerField(1, 100_000).default(64),
       /** Checks waiting over every host. */
       maxQueued: integerField(1, 1_000_000).default(1024),
     })

@@ -54,7 +54,7 @@ const DEFAULTS = {
     entitlementCache: { maxEntries: 100_000, ttlMs: 0 },
     moduleTimeoutMs: 5000,
     maxPendingDeliveries: 10_000,
-    logonQueue: { maxInFlight: 2, maxQueuedPerHost: 16, maxQueued: 1024 },
+    logonQueue: { maxInFlight: 2, maxQueuedPerHost: 64, maxQueued: 1024 },
     logonBackoff: { hostFailures: 20, userFailures: 10, windowMs: 60_000, blockMs: 10_000, maxBlockMs: 600_000, maxTracked: 100_000 },
   },
   admin: { enabled: true, host: '127.0.0.1', port: 8801, credentialCache: { ttlMs: 30_000, maxEntries: 1000 } },
