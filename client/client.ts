@@ -53,6 +53,10 @@ const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
   // Admission limits: connections end and rate buckets refill, so a later attempt may be admitted.
   ErrorCodes.CONNECTION_LIMIT,
   ErrorCodes.RATE_LIMITED,
+  // The logon guard: queues drain and back-offs end. The SDK gives up on LOGON_FAILED, so its own
+  // wrong password never gets it blocked; a block it meets was caused by someone else's failures.
+  ErrorCodes.SERVER_BUSY,
+  ErrorCodes.LOGON_BLOCKED,
 ]);
 
 /** Opens a connection and logs on. Rejects if either fails (the first connect is not retried). */

@@ -186,6 +186,10 @@ export const ErrorCodes = {
   CONNECTION_LIMIT: 'CONNECTION_LIMIT',
   /** Admission: too many connections from this host per second; retry later. The logon is refused and the connection closed (4003). */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** Too many logons from this host (or in all) are waiting for a credential check; retry later. No check was made; closed (4003). */
+  SERVER_BUSY: 'SERVER_BUSY',
+  /** Too many failed logons from this host or for this user name; retry after the back-off. No check was made; closed (4003). */
+  LOGON_BLOCKED: 'LOGON_BLOCKED',
   /** The published message is larger than the user's resource-limit group allows; it was delivered to no one. */
   MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   /** The connection has published to as many distinct topics this second as its resource-limit group allows; the publish was delivered to no one. */

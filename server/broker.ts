@@ -46,6 +46,8 @@ interface Listener {
 }
 import { SecurityManager } from './security/security-manager.js';
 import { Admission } from './admission/admission.js';
+import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
+import type { PreLogon } from './transports/pre-logon.js';
 import type { Clock } from './admission/clock.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 
@@ -62,6 +64,8 @@ export class Broker implements SessionContext, MqttContext {
   readonly sharedGroups: SharedGroups;
   readonly clientIdOwnership: 'user' | 'any';
   readonly admission: Admission;
+  /** Sockets not logged on yet, and where the transports count their timeouts (admission.maxUnauthenticated). */
+  private readonly preLogon: PreLogon;
   private readonly sessions = new Set<AnySession>();
   private readonly listeners: Listener[] = [];
   /** HTTP servers shared by WebSocket listeners, by host:port (port 0 is never shared). */
@@ -79,6 +83,8 @@ export class Broker implements SessionContext, MqttContext {
   private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
   private closing: Promise<void> | null = null;
+  /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
+  private readonly clock: Clock;
 
   constructor(
     readonly config: WardenConfig,
@@ -102,6 +108,10 @@ export class Broker implements SessionContext, MqttContext {
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
+    this.clock = clock;
+    const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
+    const sockets = new UnauthenticatedSockets(maxUnauthenticated, maxUnauthenticatedPerHost, this.stats, log.child({ component: 'admission' }));
+    this.preLogon = { sockets, stats: this.stats };
   }
 
   newSessionId(): string {
@@ -118,7 +128,7 @@ export class Broker implements SessionContext, MqttContext {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
-    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }));
+    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.stats, this.clock);
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
     security.onReloadTls(() => tls.reload());
@@ -147,8 +157,8 @@ export class Broker implements SessionContext, MqttContext {
       for (const listener of this.listeners) bound.push(await listener.listen());
       let admin: BoundAdminListener | null = null;
       if (this.config.admin.enabled) {
-        const { host, port } = this.config.admin;
-        this.adminListener = new AdminListener({ host, port }, security, this.log.child({ listener: 'admin' }));
+        const { host, port, credentialCache } = this.config.admin;
+        this.adminListener = new AdminListener({ host, port, credentialCache }, security, this.log.child({ listener: 'admin' }), this.stats);
         admin = await this.adminListener.listen();
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
@@ -171,11 +181,11 @@ export class Broker implements SessionContext, MqttContext {
     };
     if (config.transport === 'tcp') {
       const tls = this.serverTls(config.tls);
-      return new TcpListener({ name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls }, accept, this.batcher, log);
+      return new TcpListener({ name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls }, accept, this.batcher, log, this.preLogon);
     }
     // A WebSocket message may hold more than one packet (or part of one): the packet limit is the parser's.
     const maxMessageBytes = options.maxPacketBytes * 2 + 16;
-    const wsConfig = { name, host: config.host, path: config.path, maxMessageBytes };
+    const wsConfig = { name, host: config.host, path: config.path, maxMessageBytes, connectTimeoutMs: options.connectTimeoutMs };
     const uws = config.transport === 'uws' ? this.uwsFor(name, log) : null;
     if (uws !== null) {
       const uwsConfig = { ...wsConfig, maxSendQueueBytes: options.maxSendQueueBytes };
@@ -201,11 +211,11 @@ export class Broker implements SessionContext, MqttContext {
   }
 
   private uwsEndpoint(uws: Uws, host: string, port: number): UwsEndpoint {
-    if (port === 0) return new UwsEndpoint(uws, host, port, this.uwsFlusher);
+    if (port === 0) return new UwsEndpoint(uws, host, port, this.uwsFlusher, this.preLogon);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.uwsEndpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new UwsEndpoint(uws, host, port, this.uwsFlusher);
+      endpoint = new UwsEndpoint(uws, host, port, this.uwsFlusher, this.preLogon);
       this.uwsEndpoints.set(key, endpoint);
     }
     return endpoint;
@@ -219,11 +229,11 @@ export class Broker implements SessionContext, MqttContext {
   /** Listeners sharing a host:port share its endpoint; the config makes them agree on `tls`. */
   private endpoint(host: string, port: number, tls: ServerTls | null): HttpEndpoint {
     const log = tls === null ? null : this.log.child({ endpoint: `${host}:${port}` });
-    if (port === 0) return new HttpEndpoint(host, port, tls, log);
+    if (port === 0) return new HttpEndpoint(host, port, tls, log, this.preLogon);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new HttpEndpoint(host, port, tls, log);
+      endpoint = new HttpEndpoint(host, port, tls, log, this.preLogon);
       this.endpoints.set(key, endpoint);
     }
     return endpoint;

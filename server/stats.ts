@@ -23,6 +23,24 @@ export class BrokerStats {
   connectionsRefusedHost = 0;
   /** Logons refused because a global, per-host or per-user connection limit was reached. */
   connectionsRefusedLimit = 0;
+  /** Credential checks running now (at most security.logonQueue.maxInFlight). */
+  logonChecksInFlight = 0;
+  /** Credential checks waiting for their host's turn now. */
+  logonChecksQueued = 0;
+  /** Logons refused without a check because their host's queue (or the whole queue) was full (security.logonQueue). */
+  logonsRefusedBusy = 0;
+  /** Logons refused without a check because their host or user name was blocked after failed logons (security.logonBackoff). */
+  logonsRefusedBlocked = 0;
+  /** Blocks started by security.logonBackoff (a host or a user name). */
+  logonBlocks = 0;
+  /** Admin requests whose Basic credentials were found in admin.credentialCache (no module call). */
+  adminCredentialCacheHits = 0;
+  /** Connections not logged on yet (native: from the TCP connection, upgrade included; MQTT: until CONNACK). */
+  unauthenticatedConnections = 0;
+  /** Sockets closed at once because admission.maxUnauthenticated or maxUnauthenticatedPerHost was reached. */
+  connectionsRefusedUnauthenticated = 0;
+  /** WebSocket-port sockets closed because they had not upgraded within the listener's logon timeout. */
+  upgradeTimeouts = 0;
   /** Subscriptions refused because the connection had its maximum (listener or resource-limit group). */
   subscriptionsOverLimit = 0;
   /** Regex subscriptions held now, in the whole broker (topics.regex.maxSubscriptions). */

@@ -153,7 +153,14 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
           // Like the peers' configs (Mosquitto: log_type error): no log line per connection.
           log: { level: 'warn' },
           admin: { enabled: false },
-          ...(options.authentication === undefined ? {} : { security: { authentication: options.authentication } }),
+          // Every bench client comes from 127.0.0.1: the per-host defaults meant for real networks
+          // (connection rate, not-logged-on sockets, waiting credential checks) would measure
+          // those limits, not the broker.
+          admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
+          security: {
+            logonQueue: { maxQueuedPerHost: 100_000, maxQueued: 100_000 },
+            ...(options.authentication === undefined ? {} : { authentication: options.authentication }),
+          },
           listeners: [
             { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
             { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },

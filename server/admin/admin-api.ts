@@ -37,6 +37,8 @@ export type AdminErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'BAD_REQUEST'
+  /** The logon guard refused the credentials without a check (security.logonQueue, security.logonBackoff). */
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_ERROR';
 
 export interface AdminErrorBody {

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminActions } from '../security/admin-actions.js';
 import { ADMIN_MAX_BODY_BYTES } from './admin-api.js';
-import { parseAuthorization } from './admin-credentials.js';
+import { parseAuthorization, type AdminCredentials } from './admin-credentials.js';
+import { AdminCredentialCache, type CredentialCacheLimits } from './admin-credential-cache.js';
+import type { BrokerStats } from '../stats.js';
 import { AdminHttpError, unauthorized } from './admin-http-error.js';
 import { ADMIN_ROUTES, type AdminRoute } from './admin-routes.js';
 import { sendError, sendJson } from './json-response.js';
@@ -16,6 +18,8 @@ export interface AdminListenerOptions {
   readonly host: string;
   /** 0 asks the OS for a free port (tests). */
   readonly port: number;
+  /** Successful Basic logons remembered (admin.credentialCache); absent: off, every request is checked. */
+  readonly credentialCache?: CredentialCacheLimits;
 }
 
 export interface BoundAdminListener {
@@ -47,12 +51,16 @@ function isLoopback(host: string): boolean {
 export class AdminListener {
   private readonly server: Server;
   private bound: BoundAdminListener | null = null;
+  private readonly credentials: AdminCredentialCache;
 
   constructor(
     private readonly options: AdminListenerOptions,
     private readonly actions: AdminActions,
     private readonly log: Logger,
+    /** Where cache hits are counted (adminCredentialCacheHits); absent in tests of the listener alone. */
+    private readonly stats: BrokerStats | null = null,
   ) {
+    this.credentials = new AdminCredentialCache(options.credentialCache ?? { ttlMs: 0, maxEntries: 1 });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.log.error({ err }, 'admin: failed to answer a request'));
     });
@@ -102,6 +110,8 @@ export class AdminListener {
       await this.entitle(route, request, request.identity);
       const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
       const result = await route.run(this.actions, body);
+      // A write (reset, enable, disable, reload) may change who is who: check everyone afresh.
+      if (route.method === 'POST') this.credentials.clear();
       this.log.info({ ...request, result }, `admin: ${route.action}`);
       sendJson(res, 200, result);
     } catch (err) {
@@ -124,6 +134,22 @@ export class AdminListener {
       this.log.warn({ ...request, reason: (err as Error).message }, 'admin: authentication failed');
       throw err;
     }
+    const { user, password, mechanism } = credentials;
+    const cacheKey = this.credentials.enabled && mechanism === 'password' && password !== undefined ? this.credentials.key(request.remoteAddress, user, password) : null;
+    if (cacheKey !== null) {
+      const identity = this.credentials.get(cacheKey);
+      if (identity !== undefined) {
+        if (this.stats !== null) this.stats.adminCredentialCacheHits++;
+        return identity;
+      }
+    }
+    const identity = await this.check(credentials, request);
+    if (cacheKey !== null) this.credentials.set(cacheKey, identity);
+    return identity;
+  }
+
+  /** Ask the admin authentication module; throws a 401 (429 when the logon guard refused) unless it accepts. */
+  private async check(credentials: AdminCredentials, request: RequestLog): Promise<string> {
     const { user, password, token, mechanism } = credentials;
     const answer = await this.actions.authenticateAdmin({
       user,
@@ -136,6 +162,10 @@ export class AdminListener {
       peerCertificate: undefined,
     });
     if (answer.outcome === 'accept') return answer.identity;
+    if (answer.outcome === 'throttled') {
+      this.log.warn({ ...request, user, mechanism, reason: answer.reason }, 'admin: authentication refused by the logon guard');
+      throw new AdminHttpError(429, 'TOO_MANY_REQUESTS', answer.kind === 'busy' ? 'too many logons are waiting; try again later' : 'too many failed logons; try again later');
+    }
     const reason =
       answer.outcome === 'reject' ? answer.reason : 'the authentication module asked for a challenge-response exchange, which HTTP requests cannot do';
     // The user name is not a secret and makes the warning useful; the reason stays in the log, as for native logons.

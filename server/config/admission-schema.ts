@@ -82,10 +82,10 @@ const userLimitsSchema = z
 
 /** Seed 000's connection storms: a token bucket per remote host, checked when a connection is accepted. */
 const connectionRateSchema = z.strictObject({
-  /** Tokens added per second; 0 disables the rate limit. */
-  perSecond: integerField(0, 1_000_000).default(0),
+  /** Tokens added per second; 0 disables the rate limit. On by default (issue 11): a NAT of a few hundred clients reconnecting at once does not reach it. */
+  perSecond: integerField(0, 1_000_000).default(50),
   /** Bucket size: connections a host may open at once after being quiet. */
-  burst: integerField(1, 1_000_000).default(10),
+  burst: integerField(1, 1_000_000).default(200),
 });
 
 export const admissionSchema = z
@@ -109,6 +109,13 @@ export const admissionSchema = z
     /** Seed 001 host access lists, per user; a user's own list replaces its group's. */
     remoteHosts: z.record(userField(), hostListField(), { error: 'expected a mapping of user names to host lists' }).default({}),
     connectionRate: connectionRateSchema.prefault({}),
+    /**
+     * Connections not logged on yet (native: before its logon is accepted, WebSocket upgrade
+     * included; MQTT: before CONNACK), over every listener; a socket over it is closed at once.
+     */
+    maxUnauthenticated: integerField(1, MAX_CONNECTIONS).default(1024),
+    /** The same from one remote address, so one host cannot take every slot. */
+    maxUnauthenticatedPerHost: integerField(1, MAX_CONNECTIONS).default(64),
   });
 
 /** One resource-limit group (seed 001) with the remote hosts of seed 000's user groups. Absent limits: the listener's own. */

@@ -108,6 +108,40 @@ const securitySchema = z.strictObject({
   moduleTimeoutMs: integerField(1, 300_000).default(5000),
   /** Per connection: deliveries held while a read entitlement check is pending; beyond it they are dropped and counted. */
   maxPendingDeliveries: integerField(1, 1_000_000).default(10_000),
+  /** Credential checks (scrypt on libuv's threadpool for `users`) in flight and waiting, shared fairly by remote host (docs/authentication.md). */
+  logonQueue: z
+    .strictObject({
+      /**
+       * Checks running at once, broker-wide. Half of libuv's 4 threads: DNS lookups and file reads
+       * share the pool, and on a 2-core machine the event loop keeps a core for everyone else.
+       */
+      maxInFlight: integerField(1, 1024).default(2),
+      /** Checks one remote host may have waiting; beyond it its logons are refused at once (SERVER_BUSY / 0x89). */
+      maxQueuedPerHost: integerField(1, 100_000).default(64),
+      /** Checks waiting over every host. */
+      maxQueued: integerField(1, 1_000_000).default(1024),
+    })
+    .prefault({}),
+  /** Failed-logon back-off per remote host and per user name (docs/authentication.md). */
+  logonBackoff: z
+    .strictObject({
+      /** Refused logons from one host within windowMs that block it; 0 turns the per-host back-off off. */
+      hostFailures: integerField(0, 1_000_000).default(20),
+      /** Refused logons for one user name within windowMs that block the name; 0 turns it off. */
+      userFailures: integerField(0, 1_000_000).default(10),
+      windowMs: integerField(1, 24 * HOUR_MS).default(60_000),
+      /** The first block; each further one doubles, up to maxBlockMs. */
+      blockMs: integerField(1, 24 * HOUR_MS).default(10_000),
+      maxBlockMs: integerField(1, 7 * 24 * HOUR_MS).default(600_000),
+      /** Hosts, and user names, tracked at once (each); the least recently failed are forgotten beyond it. */
+      maxTracked: integerField(1, 10_000_000).default(100_000),
+    })
+    .superRefine((backoff, ctx) => {
+      if (backoff.maxBlockMs < backoff.blockMs) {
+        ctx.addIssue({ code: 'custom', path: ['maxBlockMs'], input: backoff.maxBlockMs, message: 'expected at least blockMs' });
+      }
+    })
+    .prefault({}),
 });
 
 
@@ -350,6 +384,14 @@ const adminSchema = z.strictObject({
   authentication: moduleSpecSchema.optional(),
   /** Admin requests are entitled (resource type admin) by this module; default: security.entitlement. */
   entitlement: moduleSpecSchema.optional(),
+  /** Successful Basic logons remembered, so a client costs one password check per ttlMs, not one per request. */
+  credentialCache: z
+    .strictObject({
+      /** 0 turns the cache off. */
+      ttlMs: integerField(0, HOUR_MS).default(30_000),
+      maxEntries: integerField(1, 100_000).default(1000),
+    })
+    .prefault({}),
 });
 
 export const wardenConfigSchema = z.strictObject({

@@ -4,6 +4,7 @@
 // (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
 import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
 import type { AuthOutcome } from '../security/authenticator.js';
+import type { Throttled } from '../security/logon-guard.js';
 import { isPromiseLike } from '../security/decision.js';
 import { TopicError, validatePublishTopic } from '../topics/index.js';
 import { ConnectAttempt, ENHANCED_AUTH_METHODS, PendingEnhancedAuth } from './enhanced-auth.js';
@@ -70,7 +71,7 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
     remoteAddress: session.connection.remoteAddress,
     listener: session.listenerName,
     peerCertificate: session.connection.transport.peerCertificate?.(),
-  });
+  }, () => session.state === 'connecting');
   if (session.state !== 'connecting') return; // closed meanwhile
   return concludeAuthentication(session, attempt, outcome);
 }
@@ -92,7 +93,7 @@ export async function handleAuthDuringConnect(session: MqttSession, packet: Pack
     return refuse(session, ReasonCodes.PROTOCOL_ERROR, `${packet.cmd} packet during authentication`, attempt.user);
   }
   const answer = packet.properties?.authenticationData?.toString('utf8') ?? '';
-  const outcome = await session.security.authenticator.respond(pending.challenge, answer, attempt.user);
+  const outcome = await session.security.authenticator.respond(pending.challenge, answer, attempt.user, session.connection.remoteAddress, () => session.state === 'connecting');
   if (session.state !== 'connecting') return;
   return concludeAuthentication(session, attempt, outcome);
 }
@@ -109,6 +110,8 @@ async function concludeAuthentication(session: MqttSession, attempt: ConnectAtte
       return refuse(session, ReasonCodes.SERVER_UNAVAILABLE, outcome.reason, user);
     case 'reject':
       return refuse(session, ReasonCodes.BAD_USER_NAME_OR_PASSWORD, outcome.reason, user);
+    case 'throttled':
+      return refuseThrottled(session, outcome, user);
     case 'challenge':
       if (method === null) return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, 'the module asked for a challenge-response exchange', user);
       session.pendingAuth = new PendingEnhancedAuth(attempt, outcome);
@@ -153,6 +156,7 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
   session.user = identity;
   session.clientId = clientId;
   session.state = 'active';
+  connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
   ctx.claimClientId(clientId, session)?.takenOver();
   // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
   ctx.delayedWills.cancel(clientId);
@@ -223,6 +227,18 @@ function refuse(session: MqttSession, reason: number, why: string, user = ''): v
   ctx.stats.logonFailures++;
   ctx.log.warn({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'MQTT logon refused');
   sendRefusal(session, reason);
+}
+
+/**
+ * The logon guard refused without a check (security.logonQueue / logonBackoff): 0x89 Server busy
+ * or 0x8A Banned (v3.1.1: 3, try later). Logged at debug: a flood makes thousands, and the
+ * guard warns when a block starts.
+ */
+function refuseThrottled(session: MqttSession, outcome: Throttled, user: string): void {
+  const { ctx, connection } = session;
+  ctx.stats.logonFailures++;
+  ctx.log.debug({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: outcome.reason }, 'MQTT logon refused by the logon guard');
+  sendRefusal(session, outcome.kind === 'busy' ? ReasonCodes.SERVER_BUSY : ReasonCodes.BANNED);
 }
 
 /** An admission refusal: CONNACK with its reason code (v3.1.1: return code 3 or 5); `detail` is logged, never sent. */

@@ -15,6 +15,8 @@ export const ReasonCodes = {
   BAD_USER_NAME_OR_PASSWORD: 0x86,
   NOT_AUTHORIZED: 0x87,
   SERVER_UNAVAILABLE: 0x88,
+  SERVER_BUSY: 0x89,
+  BANNED: 0x8a,
   SERVER_SHUTTING_DOWN: 0x8b,
   BAD_AUTHENTICATION_METHOD: 0x8c,
   KEEP_ALIVE_TIMEOUT: 0x8d,
@@ -60,6 +62,9 @@ export function connackV3Code(reason: number): number {
     // Admission limits (connections, rate) pass: v3.1.1's "Server unavailable" says try again later.
     case ReasonCodes.QUOTA_EXCEEDED:
     case ReasonCodes.CONNECTION_RATE_EXCEEDED:
+    // The logon guard's refusals are temporary too (security.logonQueue, security.logonBackoff).
+    case ReasonCodes.SERVER_BUSY:
+    case ReasonCodes.BANNED:
       return ConnackV3.SERVER_UNAVAILABLE;
     default:
       return ConnackV3.NOT_AUTHORIZED;
@@ -90,6 +95,8 @@ const REASON_STRINGS: Readonly<Record<number, string>> = {
   [ReasonCodes.QUOTA_EXCEEDED]: 'quota exceeded',
   [ReasonCodes.CONNECTION_RATE_EXCEEDED]: 'connection rate exceeded',
   [ReasonCodes.ADMINISTRATIVE_ACTION]: 'entitlements were reset',
+  [ReasonCodes.SERVER_BUSY]: 'too many logons waiting; try again later',
+  [ReasonCodes.BANNED]: 'too many failed logons; try again later',
 };
 
 /** `{ properties: { reasonString } }` for a refusal's code (or `text`, another fixed text), or nothing. */

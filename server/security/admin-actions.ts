@@ -4,6 +4,7 @@
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from './module-types.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
+import type { Throttled } from './logon-guard.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -34,8 +35,11 @@ export interface AdminActions {
   reloadTls(): Promise<TlsReloadReport>;
   /** Admission control: the connections admitted now (in all, per user, per host) and the refusals since start (docs/admission.md). */
   connectionStatus(): ConnectionStatus;
-  /** Authenticate an admin request with the admin listener's authentication module (fail closed on module failure). */
-  authenticateAdmin(request: LogonRequest): Promise<AuthAnswer>;
+  /**
+   * Authenticate an admin request with the admin listener's authentication module (fail closed on
+   * module failure); `throttled` when the logon guard refused it without a check (docs/authentication.md).
+   */
+  authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled>;
   /** Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST), resource = the request path. */
   checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer>;
 }

@@ -1,10 +1,15 @@
 // Runs one authentication module with a deadline. A module that throws, rejects or does not
 // answer in time refuses the logon (fail closed); the outcome 'failed' lets the session tell
-// the client AUTHENTICATION_UNAVAILABLE rather than LOGON_FAILED.
+// the client AUTHENTICATION_UNAVAILABLE rather than LOGON_FAILED. Every call goes through the
+// broker's LogonGuard first (back-off, then a fair, bounded queue: logon-guard.ts); the outcome
+// 'throttled' is its refusal, given without asking the module.
 import type { Logger } from 'pino';
 import type { AuthAnswer, AuthenticationModule, LogonRequest, MaybePromise } from './module-types.js';
+import { LogonGuard, type Throttled } from './logon-guard.js';
 
-export type AuthOutcome = AuthAnswer | { readonly outcome: 'failed'; readonly reason: string };
+export type AuthOutcome = AuthAnswer | { readonly outcome: 'failed'; readonly reason: string } | Throttled;
+
+const ALWAYS = (): boolean => true;
 
 export class Authenticator {
   failures = 0;
@@ -13,19 +18,47 @@ export class Authenticator {
     readonly module: AuthenticationModule,
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    private readonly guard: LogonGuard,
   ) {}
 
   get allowsImplicitLogon(): boolean {
     return this.module.allowsImplicitLogon === true;
   }
 
-  authenticate(request: LogonRequest): Promise<AuthOutcome> {
-    return this.run(() => this.module.authenticate(request), request.user);
+  /** `wanted` is asked when the check's turn comes: false (the connection has gone) skips it. */
+  authenticate(request: LogonRequest, wanted: () => boolean = ALWAYS): Promise<AuthOutcome> {
+    return this.guarded(() => this.module.authenticate(request), request.user, request.remoteAddress, wanted);
   }
 
   /** Continue a challenge-response exchange with the client's answer. */
-  respond(challenge: Extract<AuthAnswer, { outcome: 'challenge' }>, response: string, user: string): Promise<AuthOutcome> {
-    return this.run(() => challenge.respond(response), user);
+  respond(
+    challenge: Extract<AuthAnswer, { outcome: 'challenge' }>,
+    response: string,
+    user: string,
+    remoteAddress: string,
+    wanted: () => boolean = ALWAYS,
+  ): Promise<AuthOutcome> {
+    return this.guarded(() => challenge.respond(response), user, remoteAddress, wanted);
+  }
+
+  private async guarded(call: () => MaybePromise<AuthAnswer>, user: string, remoteAddress: string, wanted: () => boolean): Promise<AuthOutcome> {
+    const host = LogonGuard.hostOf(remoteAddress);
+    const blocked = this.guard.blocked(host, user);
+    if (blocked !== null) return blocked;
+    let outcome: AuthOutcome | undefined;
+    const ran = this.guard.run(
+      host,
+      async () => {
+        // Blocked while it waited (the failures queued before it): refused, still without a check.
+        outcome = this.guard.blocked(host, user) ?? (await this.run(call, user));
+      },
+      wanted,
+    );
+    if (!(ran instanceof Promise)) return ran;
+    if (!(await ran) || outcome === undefined) return { outcome: 'failed', reason: 'the connection closed while its logon waited for a credential check' };
+    if (outcome.outcome === 'reject') this.guard.failed(host, user);
+    else if (outcome.outcome === 'accept') this.guard.succeeded(user);
+    return outcome;
   }
 
   private async run(call: () => MaybePromise<AuthAnswer>, user: string): Promise<AuthOutcome> {

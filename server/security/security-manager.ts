@@ -12,6 +12,9 @@ import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementMo
 import { isPromiseLike } from './decision.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
+import type { BrokerStats } from '../stats.js';
+import type { Clock } from '../admission/clock.js';
+import { LogonGuard, type Throttled } from './logon-guard.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -39,6 +42,8 @@ export class SecurityManager implements AdminActions {
   private readonly authenticators: Authenticator[] = [];
   private readonly services: EntitlementService[] = [];
   private admin: ListenerSecurity | null = null;
+  /** Shared by every Authenticator: one threadpool, one queue, one back-off. */
+  private readonly guard: LogonGuard;
   private disconnect: DisconnectUsers = () => 0;
   private tlsReload: () => TlsReloadReport = () => ({ profiles: {}, reloaded: 0, failed: 0 });
   private connections: () => ConnectionStatus = () => ({
@@ -50,10 +55,14 @@ export class SecurityManager implements AdminActions {
     private readonly config: WardenConfig,
     private readonly baseDir: string,
     private readonly log: Logger,
-  ) {}
+    stats: BrokerStats,
+    clock: Clock,
+  ) {
+    this.guard = new LogonGuard(config.security.logonQueue, config.security.logonBackoff, stats, log.child({ component: 'logon-guard' }), clock);
+  }
 
-  static async create(config: WardenConfig, baseDir: string, log: Logger): Promise<SecurityManager> {
-    const manager = new SecurityManager(config, baseDir, log);
+  static async create(config: WardenConfig, baseDir: string, log: Logger, stats: BrokerStats, clock: Clock = Date.now): Promise<SecurityManager> {
+    const manager = new SecurityManager(config, baseDir, log, stats, clock);
     try {
       await manager.build();
     } catch (err) {
@@ -85,7 +94,7 @@ export class SecurityManager implements AdminActions {
   private async authenticator(spec: ModuleSpec, configPath: string): Promise<Authenticator> {
     const log = this.log.child({ module: spec.module });
     const module = await loadModule(AUTHENTICATION, spec, { log, baseDir: this.baseDir, configPath });
-    const authenticator = new Authenticator(module, this.config.security.moduleTimeoutMs, log);
+    const authenticator = new Authenticator(module, this.config.security.moduleTimeoutMs, log, this.guard);
     this.authenticators.push(authenticator);
     return authenticator;
   }
@@ -172,7 +181,7 @@ export class SecurityManager implements AdminActions {
     return { enabled: this.toggle.enabled, cache: { size, hits, misses }, moduleCalls, failures };
   }
 
-  async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {
+  async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {
     const outcome = await this.admin!.authenticator.authenticate(request);
     return outcome.outcome === 'failed' ? { outcome: 'reject', reason: outcome.reason } : outcome;
   }

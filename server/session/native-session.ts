@@ -37,6 +37,7 @@ import {
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
 import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
 import type { AuthOutcome } from '../security/authenticator.js';
+import type { ThrottleKind, Throttled } from '../security/logon-guard.js';
 import type { AuthAnswer } from '../security/module-types.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
@@ -68,6 +69,13 @@ const PROTOCOL_VIOLATIONS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.ALREADY_LOGGED_ON,
   ErrorCodes.NO_CHALLENGE,
 ]);
+
+/** The logon guard's refusals (security.logonQueue, security.logonBackoff): fixed texts, nothing about the limits. */
+const THROTTLE_CODES: Readonly<Record<ThrottleKind, ErrorCode>> = { busy: ErrorCodes.SERVER_BUSY, blocked: ErrorCodes.LOGON_BLOCKED };
+const THROTTLE_MESSAGES: Readonly<Record<ThrottleKind, string>> = {
+  busy: 'too many logons are waiting; try again later',
+  blocked: 'too many failed logons; try again later',
+};
 
 interface InboundFrame {
   readonly data: Buffer;
@@ -122,6 +130,9 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       this.logonTimer.unref();
     }
   }
+
+  /** Asked by the logon queue when this connection's turn comes: a closed connection's check is skipped. */
+  private readonly stillLoggingOn = (): boolean => this.state === 'logging-on';
 
   get userName(): string | null {
     return this.user;
@@ -211,7 +222,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       remoteAddress: this.connection.remoteAddress,
       listener: this.listenerName,
       peerCertificate: this.connection.peerCertificate?.(),
-    });
+    }, this.stillLoggingOn);
     await this.afterAuthentication(outcome, command.rid, command.user);
   }
 
@@ -228,7 +239,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       remoteAddress: this.connection.remoteAddress,
       listener: this.listenerName,
       peerCertificate: this.connection.peerCertificate?.(),
-    });
+    }, this.stillLoggingOn);
     // A challenge cannot be answered without a logon command: an implicit logon must be accepted outright.
     const settled: AuthOutcome = outcome.outcome === 'challenge' ? { outcome: 'reject', reason: 'implicit logon was challenged' } : outcome;
     await this.afterAuthentication(settled, command.rid, '', false);
@@ -244,7 +255,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
     this.challenge = null;
     this.state = 'logging-on';
-    const outcome = await this.security.authenticator.respond(challenge.answer, command.data, challenge.user);
+    const outcome = await this.security.authenticator.respond(challenge.answer, command.data, challenge.user, this.connection.remoteAddress, this.stillLoggingOn);
     await this.afterAuthentication(outcome, command.rid, challenge.user);
   }
 
@@ -260,6 +271,8 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
         return this.refuseLogon(rid, ErrorCodes.AUTHENTICATION_UNAVAILABLE, 'authentication is unavailable; try again later', claimed, outcome.reason);
       case 'reject':
         return this.refuseLogon(rid, ErrorCodes.LOGON_FAILED, 'logon refused', claimed, outcome.reason);
+      case 'throttled':
+        return this.refuseThrottled(rid, outcome, claimed);
       case 'accept':
         break;
     }
@@ -275,6 +288,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     const admitted = this.ctx.admission.admit(identity, this.connection.remoteAddress, null);
     if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(rid, admitted, identity);
     this.admit(admitted);
+    this.connection.loggedOn(); // its slot of admission.maxUnauthenticated is free again
     this.user = identity;
     this.state = 'active';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);
@@ -302,6 +316,17 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     else this.ctx.log.warn(fields, 'logon refused by admission control');
     this.sendFrame({ op: 'error', rid, code: ADMISSION_ERROR_CODES[refusal.kind], message: refusal.clientMessage, cmd: 'logon' });
     this.close(CloseCodes.LOGON_FAILED, `logon refused: ${refusal.kind}`);
+  }
+
+  /**
+   * The logon guard refused without a check: counted in stats (logonsRefusedBusy/Blocked) and
+   * logged at debug, since a flood makes thousands; the guard warns when a block starts.
+   */
+  private refuseThrottled(rid: RequestId | undefined, outcome: Throttled, user: string): void {
+    this.ctx.stats.logonFailures++;
+    this.ctx.log.debug({ session: this.id, user, listener: this.listenerName, remote: this.connection.remoteAddress, reason: outcome.reason }, 'logon refused by the logon guard');
+    this.sendFrame({ op: 'error', rid, code: THROTTLE_CODES[outcome.kind], message: THROTTLE_MESSAGES[outcome.kind], cmd: 'logon' });
+    this.close(CloseCodes.LOGON_FAILED, `logon refused: ${outcome.kind}`);
   }
 
   /** Seed 003: a failed authentication closes the connection. The reason is logged, never sent. */

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ServerTls } from '../tls/tls-profiles.js';
 import { TlsHandshakes } from '../tls/tls-handshakes.js';
 import type { Logger } from 'pino';
+import { holdBeforeUpgrade, upgradeArrived, type PreLogon } from './pre-logon.js';
 
 export type UpgradeRoute = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 
@@ -29,13 +30,16 @@ export class HttpEndpoint {
   private readonly handshakes: TlsHandshakes | null = null;
   private users = 0;
   private closing: Promise<void> | null = null;
+  /** A socket that has not upgraded within this is destroyed: the smallest logon timeout of the routes (0: none set one). */
+  private upgradeTimeoutMs = 0;
 
   constructor(
     readonly host: string,
     readonly port: number,
-    tls: ServerTls | null = null,
+    tls: ServerTls | null,
     /** Where failed TLS handshakes are logged (debug). */
-    log: Logger | null = null,
+    log: Logger | null,
+    preLogon: PreLogon,
   ) {
     const answerPlainRequest: RequestListener = (req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
@@ -49,14 +53,21 @@ export class HttpEndpoint {
       this.http = https;
       this.handshakes = new TlsHandshakes(https, log);
     }
+    // From the moment there is an HTTP connection (TLS: once the handshake is done; the handshake
+    // has its own timeout), it holds a not-logged-on slot and has until the deadline to upgrade.
+    this.http.on(tls === null ? 'connection' : 'secureConnection', (socket: Socket) => holdBeforeUpgrade(socket, preLogon, this.upgradeTimeoutMs));
     this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
   }
 
-  /** Register a path; the endpoint closes when every registered route has been released. */
-  route(path: string, handler: UpgradeRoute): void {
+  /**
+   * Register a path; the endpoint closes when every registered route has been released.
+   * `timeoutMs` is the route's logon timeout (0: none): sockets get the smallest to upgrade.
+   */
+  route(path: string, handler: UpgradeRoute, timeoutMs: number): void {
     this.routes.set(path, handler);
     this.users++;
+    if (timeoutMs > 0 && (this.upgradeTimeoutMs === 0 || timeoutMs < this.upgradeTimeoutMs)) this.upgradeTimeoutMs = timeoutMs;
   }
 
   /** Listen (once, however many listeners share it); resolves with the bound port. */
@@ -87,6 +98,7 @@ export class HttpEndpoint {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    upgradeArrived(socket);
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const route = this.routes.get(path);
     if (route === undefined) {

@@ -20,6 +20,8 @@ export interface MqttWsListenerConfig {
   readonly path: string;
   /** WebSocket messages above this are refused by ws (close 1009); MQTT packet limits are the parser's. */
   readonly maxMessageBytes: number;
+  /** The listener's connectTimeoutMs: a socket has as long to upgrade (0: no deadline). */
+  readonly connectTimeoutMs: number;
 }
 
 export type WsAcceptor = (connection: WsConnection) => TransportHandler;
@@ -42,7 +44,7 @@ export class MqttWsListener extends RoutedListener<WsConnection> {
   ) {
     super(endpoint, config.path, log);
     this.wss = upgradeServer(config.maxMessageBytes, (offered) => chooseSubprotocol(offered) ?? false);
-    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
+    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head), config.connectTimeoutMs);
   }
 
   async listen(): Promise<BoundListener> {

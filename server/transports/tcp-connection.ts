@@ -5,6 +5,7 @@ import type { TransportConnection, TransportHandler } from './transport.js';
 import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
 import { CloseTimer } from './close-timer.js';
 import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
+import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.js';
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
@@ -20,10 +21,16 @@ export class TcpConnection implements TransportConnection, Batched {
   constructor(
     readonly socket: Socket,
     private readonly batcher: TickBatcher,
+    /** Its slot of admission.maxUnauthenticated until CONNACK (or close). */
+    private readonly slot: UnauthenticatedSlot,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
+  }
+
+  loggedOn(): void {
+    this.slot.release();
   }
 
   attach(handler: TransportHandler, onGone: () => void): void {
@@ -31,6 +38,7 @@ export class TcpConnection implements TransportConnection, Batched {
     this.socket.on('data', onSocketData.bind(this));
     this.socket.on('error', () => {}); // a reset peer; 'close' follows
     this.socket.once('close', (hadError: boolean) => {
+      this.slot.release();
       this.closing.settle();
       onGone();
       handler.onClose(hadError ? 1006 : 1000, '');

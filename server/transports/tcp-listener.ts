@@ -11,6 +11,7 @@ import { TcpConnection } from './tcp-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import type { BoundListener } from './ws-listener.js';
 import { ConnectionSet } from './connection-set.js';
+import type { PreLogon } from './pre-logon.js';
 
 export interface TcpListenerConfig {
   readonly name: string;
@@ -35,6 +36,7 @@ export class TcpListener {
     private readonly accept: TcpAcceptor,
     private readonly batcher: TickBatcher,
     log: Logger,
+    private readonly preLogon: PreLogon,
   ) {
     this.connections = new ConnectionSet(log);
     const tls = config.tls ?? null;
@@ -63,7 +65,11 @@ export class TcpListener {
   }
 
   private onConnection(socket: Socket): void {
-    const connection = new TcpConnection(socket, this.batcher);
+    // Over admission.maxUnauthenticated(PerHost): closed before anything is read. A socket that
+    // never sends CONNECT is closed by the session after connectTimeoutMs.
+    const slot = this.preLogon.sockets.take(socket.remoteAddress ?? '');
+    if (slot === null) return void socket.destroy();
+    const connection = new TcpConnection(socket, this.batcher, slot);
     this.connections.adopt(connection, () => this.accept(connection));
   }
 

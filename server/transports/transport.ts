@@ -18,6 +18,8 @@ export interface TransportConnection {
   /** Stop reading from the peer (backpressure while commands wait); resume() undoes it. */
   pause(): void;
   resume(): void;
+  /** The session logged on: give back the connection's slot of admission.maxUnauthenticated. */
+  loggedOn(): void;
   /** The verified TLS client certificate; transports without TLS need not implement it. Read at logon, not per message. */
   peerCertificate?(): TlsPeerCertificate | undefined;
 }

@@ -6,6 +6,8 @@ import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
 import { dataFrameHeader } from './ws-frame.js';
 import { CloseTimer } from './close-timer.js';
 import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
+import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.js';
+import { slotOf } from './pre-logon.js';
 
 /** How long a peer gets to answer our close frame before its socket is destroyed. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 2000;
@@ -24,6 +26,8 @@ export class WsConnection implements TransportConnection, Batched {
   private alive = true;
   private handler: TransportHandler | null = null;
   private readonly closing = new CloseTimer(() => this.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
+  /** The not-logged-on slot the socket took when it connected (pre-logon.ts); the socket's close gives it back too. */
+  private readonly slot: UnauthenticatedSlot | null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -33,6 +37,11 @@ export class WsConnection implements TransportConnection, Batched {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    this.slot = slotOf(socket);
+  }
+
+  loggedOn(): void {
+    this.slot?.release();
   }
 
   attach(handler: TransportHandler, onGone: () => void): void {

@@ -67,7 +67,7 @@ export class WsListener extends RoutedListener<WsConnection> {
       const encoding = chooseEncoding([...offered].join(','));
       return encoding === null ? false : SUBPROTOCOLS[encoding];
     });
-    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head));
+    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head), config.options.logonTimeoutMs);
   }
 
   get address(): BoundListener {

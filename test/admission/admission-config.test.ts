@@ -6,7 +6,7 @@ import { configErrorOf } from '../config/errors-of.js';
 const issuesOf = (input: unknown) => configErrorOf(() => parseConfig(input, { env: {} })).issues;
 
 describe('admission and limits config', () => {
-  it('defaults: both protocols, 65535 connections, no per-user limiter, no rate limit, the public group', () => {
+  it('defaults: both protocols, 65535 connections, no per-user limiter, 50 connections/s per host, the public group', () => {
     const config = parseConfig({});
     expect(config.admission).toEqual({
       protocols: ['native', 'mqtt'],
@@ -15,7 +15,9 @@ describe('admission and limits config', () => {
       superusers: [],
       userLimits: { enabled: false, default: 2, privileged: { users: [], limit: 3 }, unlimited: [], users: {} },
       remoteHosts: {},
-      connectionRate: { perSecond: 0, burst: 10 },
+      connectionRate: { perSecond: 50, burst: 200 },
+      maxUnauthenticated: 1024,
+      maxUnauthenticatedPerHost: 64,
     });
     expect(config.admission.allowedUsers).toBeUndefined();
     expect(config.limits).toEqual({ public: { users: [] } });

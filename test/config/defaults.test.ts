@@ -69,8 +69,10 @@ const DEFAULTS = {
     entitlementCache: { maxEntries: 100_000, ttlMs: 0 },
     moduleTimeoutMs: 5000,
     maxPendingDeliveries: 10_000,
+    logonQueue: { maxInFlight: 2, maxQueuedPerHost: 64, maxQueued: 1024 },
+    logonBackoff: { hostFailures: 20, userFailures: 10, windowMs: 60_000, blockMs: 10_000, maxBlockMs: 600_000, maxTracked: 100_000 },
   },
-  admin: { enabled: true, host: '127.0.0.1', port: 8801 },
+  admin: { enabled: true, host: '127.0.0.1', port: 8801, credentialCache: { ttlMs: 30_000, maxEntries: 1000 } },
   tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt'],
@@ -79,7 +81,9 @@ const DEFAULTS = {
     superusers: [],
     userLimits: { enabled: false, default: 2, privileged: { users: [], limit: 3 }, unlimited: [], users: {} },
     remoteHosts: {},
-    connectionRate: { perSecond: 0, burst: 10 },
+    connectionRate: { perSecond: 50, burst: 200 },
+    maxUnauthenticated: 1024,
+    maxUnauthenticatedPerHost: 64,
   },
   limits: { public: { users: [] } },
 };

@@ -10,6 +10,8 @@ import type { TrackedConnection } from '../connection-set.js';
 import type { UwsRoute } from './uws-endpoint.js';
 import type { Batched, TickBatcher } from '../tick-batcher.js';
 import { Outbox } from './outbox.js';
+import type { PreLogon } from '../pre-logon.js';
+import type { UnauthenticatedSlot } from '../../admission/unauthenticated-sockets.js';
 
 /** Per-socket user data (uWS copies it onto the socket at upgrade). */
 export interface UwsSocketData {
@@ -17,6 +19,7 @@ export interface UwsSocketData {
   protocol: string;
   connection: UwsConnection | null;
   flusher: TickBatcher;
+  preLogon: PreLogon;
 }
 
 /** uWS reports a socket it dropped itself (too-big message, bad UTF-8, terminate) with this code. */
@@ -76,6 +79,8 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
     /** Outbox size past which send() writes at once instead of at the end of the turn. */
     private readonly flushAtBytes: number,
     private readonly flusher: TickBatcher,
+    /** Its slot of admission.maxUnauthenticated until logon (or close). */
+    private readonly slot: UnauthenticatedSlot,
   ) {
     this.ws = ws;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -108,6 +113,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
   onClosed(code: number, message: ArrayBuffer): void {
     if (this.ws === null) return;
     this.ws = null;
+    this.slot.release();
     this.outbox.clear();
     this.held = null;
     this.resolveClosed();
@@ -121,6 +127,10 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
   }
 
   // ---- TransportConnection ------------------------------------------------------------------
+
+  loggedOn(): void {
+    this.slot.release();
+  }
 
   send(head: Buffer, tail: Buffer | null): void {
     if (this.ws === null) return;

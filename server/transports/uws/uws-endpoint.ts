@@ -7,8 +7,9 @@
 // are per connection here anyway (see maxPayloadLength below).
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import type { Uws } from './load-uws.js';
-import { UwsConnection, type UwsSocketData } from './uws-connection.js';
+import { formatAddress, UwsConnection, type UwsSocketData } from './uws-connection.js';
 import type { TickBatcher } from '../tick-batcher.js';
+import type { PreLogon } from '../pre-logon.js';
 
 export interface UwsRoute {
   /** Largest message its connections accept; a larger one closes the connection with 1009. */
@@ -34,6 +35,8 @@ const PAYLOAD_HEADROOM = 2;
 const MAX_PAYLOAD_LENGTH = 2 ** 31 - 1;
 
 const UPGRADE_REQUIRED = '426 Upgrade Required';
+/** WebSocket close code 1013 (RFC 6455 registry): try again later. */
+const TRY_AGAIN_LATER = 1013;
 
 /**
  * This build's app also has close() (closes every socket of the app) and listen(host, port,
@@ -56,6 +59,7 @@ export class UwsEndpoint {
     readonly host: string,
     readonly port: number,
     private readonly flusher: TickBatcher,
+    private readonly preLogon: PreLogon,
   ) {}
 
   /** Register a path; the endpoint closes when every registered route has been released. */
@@ -135,7 +139,7 @@ export class UwsEndpoint {
     }
     const protocol = route.chooseProtocol(req.getHeader('sec-websocket-protocol'));
     if (protocol === null) return refuse(res, '400 Bad Request', route.refusal);
-    const data: UwsSocketData = { route, protocol, connection: null, flusher: this.flusher };
+    const data: UwsSocketData = { route, protocol, connection: null, flusher: this.flusher, preLogon: this.preLogon };
     // No extensions: permessage-deflate stays off, as on the ws transport.
     res.upgrade(data, req.getHeader('sec-websocket-key'), protocol, '', context);
   }
@@ -154,7 +158,11 @@ function refuse(res: HttpResponse, status: string, message: string): void {
 function onOpen(ws: WebSocket<UwsSocketData>): void {
   const data = ws.getUserData();
   const { route } = data;
-  const connection = new UwsConnection(ws, route.binaryFor(data.protocol), route.maxMessageBytes, route.maxSendQueueBytes / 2, data.flusher);
+  // uWS serves the HTTP part itself (and drops a socket idle there for about 10 s), so a socket is
+  // counted as not logged on from here; over the cap it is closed at once: 1013 try again later.
+  const slot = data.preLogon.sockets.take(formatAddress(ws.getRemoteAddress()));
+  if (slot === null) return void ws.end(TRY_AGAIN_LATER, 'too many connections not logged on');
+  const connection = new UwsConnection(ws, route.binaryFor(data.protocol), route.maxMessageBytes, route.maxSendQueueBytes / 2, data.flusher, slot);
   data.connection = connection;
   route.open(connection, data.protocol);
 }
