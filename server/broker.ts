@@ -45,6 +45,7 @@ interface Listener {
   dropAll(): number;
 }
 import { SecurityManager } from './security/security-manager.js';
+import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { Admission } from './admission/admission.js';
 import type { Clock } from './admission/clock.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
@@ -55,6 +56,8 @@ export class Broker implements SessionContext, MqttContext {
   readonly topicLimits: TopicLimits;
   readonly maxPendingDeliveries: number;
   readonly stats = new BrokerStats();
+  /** Moves when entitlement answers expire or are dropped: delivery plans re-ask their read decisions. */
+  private readonly entitlementEpoch = new EntitlementEpoch();
   readonly retained: RetainedStore;
   readonly delayedWills: DelayedWills;
   readonly persistentSessions: SessionStore;
@@ -92,7 +95,7 @@ export class Broker implements SessionContext, MqttContext {
     this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength };
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize });
-    this.router = new Router(this.engine, this.stats);
+    this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
     this.sharedGroups = new SharedGroups(this.engine, this.stats);
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
@@ -114,7 +117,7 @@ export class Broker implements SessionContext, MqttContext {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
-    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }));
+    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.entitlementEpoch);
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
     security.onReloadTls(() => tls.reload());

@@ -6,6 +6,7 @@ import type { AdminActions, EntitlementStatus } from './admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
+import { EntitlementEpoch } from './entitlement-epoch.js';
 import { EntitlementService, EntitlementSwitch } from './entitlement-service.js';
 import { loadModule, type ModuleKind } from './module-loader.js';
 import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
@@ -50,16 +51,19 @@ export class SecurityManager implements AdminActions {
     private readonly config: WardenConfig,
     private readonly baseDir: string,
     private readonly log: Logger,
+    /** Shared by every entitlement service and the broker's delivery path (delivery plans). */
+    readonly epoch: EntitlementEpoch,
   ) {}
 
-  static async create(config: WardenConfig, baseDir: string, log: Logger): Promise<SecurityManager> {
-    const manager = new SecurityManager(config, baseDir, log);
+  static async create(config: WardenConfig, baseDir: string, log: Logger, epoch = new EntitlementEpoch()): Promise<SecurityManager> {
+    const manager = new SecurityManager(config, baseDir, log, epoch);
     try {
       await manager.build();
     } catch (err) {
       await manager.close();
       throw err;
     }
+    epoch.start(config.security.entitlementCache.ttlMs);
     return manager;
   }
 
@@ -99,6 +103,7 @@ export class SecurityManager implements AdminActions {
       create,
       { maxEntries: entitlementCache.maxEntries, ttlMs: entitlementCache.ttlMs, timeoutMs: moduleTimeoutMs },
       this.toggle,
+      this.epoch,
       log,
     );
     this.services.push(service);
@@ -147,12 +152,16 @@ export class SecurityManager implements AdminActions {
   async disableEntitlements(): Promise<void> {
     this.toggle.enabled = false;
     for (const s of this.services) s.clearCache();
+    // Decisions copied out since (delivery plans) are re-resolved: allowed from now on.
+    this.epoch.bump();
     this.log.warn('entitlements disabled: every request is allowed until they are enabled again');
   }
 
   async enableEntitlements(): Promise<void> {
     await Promise.all(this.services.map((s) => s.renew()));
     this.toggle.enabled = true;
+    // Allowances copied out while the switch was still off must not outlive it.
+    this.epoch.bump();
     this.log.info('entitlements enabled with new module contexts; an entitlement reset is recommended');
   }
 
@@ -187,6 +196,7 @@ export class SecurityManager implements AdminActions {
   }
 
   async close(): Promise<void> {
+    this.epoch.stop();
     const all = [...this.authenticators.map((a) => a.close()), ...this.services.map((s) => s.close())];
     const results = await Promise.allSettled(all);
     for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
