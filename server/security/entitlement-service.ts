@@ -131,17 +131,23 @@ export class EntitlementService implements EntitlementCounters {
     });
   }
 
-  /** Entitlement reset: forget the answers (of one user, or all) and let the module drop its own state. */
-  async reset(user?: string): Promise<void> {
+  /**
+   * Entitlement reset: forget the answers (of one user, or all) and let the module drop its own
+   * state. Returns why the module's reset failed (e.g. a policy file that no longer loads), or null.
+   */
+  async reset(user?: string): Promise<string | null> {
     this.forget(user);
+    let failure: string | null = null;
     try {
       await this.module.reset?.();
     } catch (err) {
       this.log.error({ module: this.module.name, err }, 'entitlement module reset failed');
+      failure = err instanceof Error ? err.message : String(err);
     }
     // Answers given while the module was resetting (e.g. re-reading its policy file) may come
     // from its old rules: forget them too.
     this.forget(user);
+    return failure;
   }
 
   private forget(user: string | undefined): void {

@@ -2,7 +2,7 @@
 // listener overrides, admin) and carries out the admin actions of seed 003 across all of them.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
-import type { AdminActions, EntitlementStatus } from './admin-actions.js';
+import type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
@@ -141,12 +141,17 @@ export class SecurityManager implements AdminActions {
 
   // ---- admin actions (seed 003) --------------------------------------------------------------
 
-  async resetEntitlements(user?: string): Promise<{ disconnected: number }> {
-    await Promise.all(this.services.map((s) => s.reset(user)));
+  async resetEntitlements(user?: string): Promise<ResetResult> {
+    const failures = await Promise.all(this.services.map((s) => s.reset(user)));
     const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
     const disconnected = this.disconnect(user, 4004, reason);
     this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
-    return { disconnected };
+    const moduleErrors: ModuleResetError[] = [];
+    failures.forEach((error, i) => {
+      if (error !== null) moduleErrors.push({ module: this.services[i]!.moduleName, error });
+    });
+    // Only present when something went wrong, so the usual answer stays { disconnected }.
+    return moduleErrors.length === 0 ? { disconnected } : { disconnected, moduleErrors };
   }
 
   async disableEntitlements(): Promise<void> {
