@@ -6,7 +6,8 @@
 // Prints deliveries/s and the ratio to (a); writes JSON.
 //
 //   npm run bench:entitled -- [--subscribers 100] [--seconds 5] [--runs 3] [--encoding msgpack|json]
-//                             [--window 2000] [--out bench/results/entitled.json]
+//                             [--window 2000] [--ttl-ms 0] [--out bench/results/entitled.json]
+// --ttl-ms sets security.entitlementCache.ttlMs, so the cost of expiring answers shows.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     encoding: { type: 'string', default: 'msgpack' },
     window: { type: 'string', default: '2000' },
+    'ttl-ms': { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/entitled.json' },
   },
 });
@@ -31,6 +33,8 @@ const subscriberCount = Number(opts.subscribers);
 const seconds = Number(opts.seconds);
 const runs = Number(opts.runs);
 const windowSize = Number(opts.window);
+const ttlMs = Number(opts['ttl-ms']);
+if (!Number.isInteger(ttlMs) || ttlMs < 0) throw new Error('--ttl-ms must be an integer >= 0');
 const encoding = opts.encoding as Encoding;
 if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
 
@@ -46,7 +50,9 @@ interface Result {
 async function runScenario(scenario: Scenario, pinned: boolean): Promise<Result> {
   const broker = await startBrokerProcess({
     cpu: pinned ? 0 : null,
-    config: { security: { entitlement: { module: 'policy', options: { policy: entitledPolicy(scenario, subscriberCount) } } } },
+    config: {
+      security: { entitlement: { module: 'policy', options: { policy: entitledPolicy(scenario, subscriberCount) } }, entitlementCache: { ttlMs } },
+    },
   });
   try {
     return { scenario, ...(await runEntitledFanout(broker.url, { subscriberCount, encoding, seconds, window: windowSize, label: scenario })) };
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(opts.out!), { recursive: true });
   writeFileSync(
     opts.out!,
-    `${JSON.stringify({ benchmark: 'entitled', date: new Date().toISOString(), node: process.version, params: { subscribers: subscriberCount, seconds, runs, encoding, window: windowSize, pinned }, medians, runs: all }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'entitled', date: new Date().toISOString(), node: process.version, params: { subscribers: subscriberCount, seconds, runs, encoding, window: windowSize, ttlMs, pinned }, medians, runs: all }, null, 2)}\n`,
   );
   process.stdout.write(`JSON written to ${opts.out}\n`);
 }

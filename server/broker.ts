@@ -45,6 +45,7 @@ interface Listener {
   dropAll(): number;
 }
 import { SecurityManager } from './security/security-manager.js';
+import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
 import type { PreLogon } from './transports/pre-logon.js';
@@ -58,6 +59,8 @@ export class Broker implements SessionContext, MqttContext {
   readonly regexBudget: RegexBudget;
   readonly maxPendingDeliveries: number;
   readonly stats = new BrokerStats();
+  /** Moves when entitlement answers expire or are dropped: delivery plans re-ask their read decisions. */
+  private readonly entitlementEpoch = new EntitlementEpoch();
   readonly retained: RetainedStore;
   readonly delayedWills: DelayedWills;
   readonly persistentSessions: SessionStore;
@@ -101,7 +104,7 @@ export class Broker implements SessionContext, MqttContext {
     this.regexBudget = new RegexBudget(regex, this.stats);
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize, counters: this.stats });
-    this.router = new Router(this.engine, this.stats);
+    this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
     this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.mqtt.clientIdOwnership;
@@ -128,7 +131,7 @@ export class Broker implements SessionContext, MqttContext {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
-    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.stats, this.clock);
+    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.stats, this.clock, this.entitlementEpoch);
     this.security = security;
     security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
     security.onReloadTls(() => tls.reload());

@@ -1,6 +1,6 @@
 // The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
-import type { EntitlementStatus } from '../security/admin-actions.js';
+import type { EntitlementStatus, ModuleResetError } from '../security/admin-actions.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 
@@ -23,7 +23,7 @@ export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
 export type StatusResponse = EntitlementStatus;
 /** `reset` is the user name, or "all" when the request named no user. */
-export type ResetResponse = { readonly reset: string; readonly disconnected: number };
+export type ResetResponse = { readonly reset: string; readonly disconnected: number; readonly moduleErrors?: readonly ModuleResetError[] };
 export type EnabledResponse = { readonly enabled: boolean };
 /** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
 export type TlsReloadResponse = TlsReloadReport;

@@ -44,8 +44,8 @@ const reset: AdminRoute = {
   action: 'entitlement reset',
   run: async (actions, body): Promise<ResetResponse> => {
     const user = resetTarget(body);
-    const { disconnected } = await actions.resetEntitlements(user);
-    return { reset: user ?? 'all', disconnected };
+    const { disconnected, moduleErrors } = await actions.resetEntitlements(user);
+    return moduleErrors === undefined ? { reset: user ?? 'all', disconnected } : { reset: user ?? 'all', disconnected, moduleErrors };
   },
 };
 

@@ -1,6 +1,8 @@
 // ${env:NAME} and ${file:PATH} substitution in the string values of a parsed config document.
 // Substituted values are secrets (passwords, tokens): they never appear in an error message;
 // instead their key paths are returned so the error formatter can print `<secret>`.
+// Keys are never substituted, since key paths are printed in errors and logs: a placeholder in a
+// key is refused rather than silently taken as literal text (`$${` still gives a literal `${`).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigIssue } from './config-error.js';
@@ -39,13 +41,32 @@ export function substitute(document: unknown, source: SubstitutionSource): Subst
     }
     if (Array.isArray(value)) return value.map((item, index) => visit(item, [...path, index]));
     if (isPlainObject(value)) {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, visit(item, [...path, key])]));
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [literalKey(key, [...path, key], issues), visit(item, [...path, key])]));
     }
     return value;
   };
 
   const value = visit(document, []);
   return { value, secretPaths, issues };
+}
+
+/** A key with its `$${` escapes resolved; a placeholder in it is an issue (the key is kept as written). */
+function literalKey(key: string, path: KeyPath, issues: ConfigIssue[]): string {
+  if (!key.includes('${')) return key;
+  let out = '';
+  let rest = 0;
+  for (const match of key.matchAll(OPENER)) {
+    if (match[0] !== '$${') {
+      issues.push({
+        path: formatKeyPath(path),
+        message: 'placeholders are not substituted in keys: put the ${...} in a value (a list of entries, not a map keyed by the secret), or write $${ for a literal "${"',
+      });
+      return key;
+    }
+    out += key.slice(rest, match.index) + '${';
+    rest = match.index + 3;
+  }
+  return out + key.slice(rest);
 }
 
 function substituteString(

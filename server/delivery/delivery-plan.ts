@@ -2,7 +2,8 @@
 // message: the distinct receiving connections, for each the frame prefix listing its matching
 // subscription ids, its read entitlement for the route's topic, and whether anything (a filter,
 // a select list) must look at the payload. The topic engine drops a route's plan (plan = null)
-// whenever its entries change.
+// whenever its entries change; its read decisions are asked again when the entitlement epoch
+// moves (a reset, or a tick of the entitlementCache.ttlMs clock), by the router.
 import { ALLOW_ALL, DENY_FAILED, isPromiseLike, type Decision } from '../security/decision.js';
 import { composedSelect, rulesOf, type EntitlementRules } from '../content/content-rules.js';
 import type { CompiledSelect } from '../content/select/index.js';
@@ -36,7 +37,10 @@ export class DeliveryPlan {
   /** Per target with subscriber rules: each subscription's composed projection under `rules[i]`. */
   private readonly projections: (readonly (CompiledSelect | null)[] | null)[];
 
-  static build(topic: string, routeEntries: readonly SubscriptionEntry[]): DeliveryPlan {
+  /** The entitlement epoch the read decisions in `access` were resolved in (see refresh). */
+  epoch = 0;
+
+  static build(topic: string, routeEntries: readonly SubscriptionEntry[], epoch = 0): DeliveryPlan {
     const byTarget = new Map<DeliveryTarget, SubscriptionEntry[]>();
     for (const entry of routeEntries) {
       const list = byTarget.get(entry.target);
@@ -54,8 +58,22 @@ export class DeliveryPlan {
       plain.push(list.every((e) => e.filter === null && e.select === null));
     }
     const plan = new DeliveryPlan(topic, targets, prefixes, entries, plain, new Array<ReadAccess>(targets.length));
+    plan.epoch = epoch;
     for (let i = 0; i < targets.length; i++) plan.resolve(i);
     return plan;
+  }
+
+  /**
+   * The entitlement epoch moved: ask every known read decision again, from the entitlement cache
+   * (the same Decision while it is cached; the module again once it has expired or been reset).
+   * Pending answers are left to land, failed ones keep their retry time.
+   */
+  refresh(epoch: number): void {
+    this.epoch = epoch;
+    for (let i = 0; i < this.targets.length; i++) {
+      const a = this.access[i]!;
+      if (!(a instanceof PendingRead) && !(a instanceof FailedRead)) this.resolve(i);
+    }
   }
 
   /** Ask target i's read entitlement; a pending answer lands in this plan when it arrives. */

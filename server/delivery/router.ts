@@ -2,6 +2,7 @@
 // resolved read entitlement and the shared body. The common case (allowed, nothing to apply) is
 // one identity comparison and a write.
 import type { Route, TopicEngine } from '../topics/index.js';
+import type { EntitlementEpoch } from '../security/entitlement-epoch.js';
 import type { BrokerStats } from '../stats.js';
 import { DeliveryPlan } from './delivery-plan.js';
 import type { Message } from './message.js';
@@ -14,13 +15,20 @@ export class Router {
   constructor(
     private readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>,
     private readonly stats: BrokerStats,
+    /** Read decisions in plans from an older epoch are asked again before use (entitlementCache.ttlMs, resets). */
+    private readonly epoch: EntitlementEpoch,
   ) {}
+
+  /** A plan for these entries of `topic`, resolved in the current entitlement epoch. */
+  plan(topic: string, entries: readonly SubscriptionEntry[]): DeliveryPlan {
+    return DeliveryPlan.build(topic, entries, this.epoch.value);
+  }
 
   /** Deliver to every matching, entitled subscription; returns the frames sent (or held for an entitlement answer). */
   publish(message: Message): number {
     const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
-    return this.deliver((route.plan ??= DeliveryPlan.build(message.topic, route.entries)), message);
+    return this.deliver((route.plan ??= this.plan(message.topic, route.entries)), message);
   }
 
   /**
@@ -29,6 +37,8 @@ export class Router {
    * retained messages sent on subscribe), so every delivery goes through the same checks.
    */
   deliver(plan: DeliveryPlan, message: Message): number {
+    // One comparison per message; the epoch only moves on a timer or an admin action.
+    if (plan.epoch !== this.epoch.value) plan.refresh(this.epoch.value);
     const { targets, access } = plan;
     let sent = 0;
     for (let i = 0; i < targets.length; i++) {

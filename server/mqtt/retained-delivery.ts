@@ -1,7 +1,6 @@
 // Retained messages sent to a subscription when it is made (after the SUBACK). Each goes through
 // a one-subscription DeliveryPlan and Router.deliver, like a live message: the read entitlement
 // for its concrete topic (held while pending), then entitlement filters and select lists.
-import { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { SubscriptionPattern } from '../topics/index.js';
 import type { RetainHandling } from './mqtt-context.js';
@@ -31,6 +30,6 @@ export function sendRetained(session: MqttSession, granted: GrantedSubscription)
   const messages = retained.matching(granted.pattern);
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]!;
-    session.ctx.stats.deliveries += router.deliver(DeliveryPlan.build(message.topic, [granted.entry]), message);
+    session.ctx.stats.deliveries += router.deliver(router.plan(message.topic, [granted.entry]), message);
   }
 }

@@ -16,13 +16,25 @@ export interface EntitlementStatus {
   failures: number;
 }
 
+/** A module whose reset() failed; it keeps what it had (the `policy` module: its previous policy). */
+export interface ModuleResetError {
+  readonly module: string;
+  readonly error: string;
+}
+
+export interface ResetResult {
+  readonly disconnected: number;
+  /** Present only when some module's reset failed. */
+  readonly moduleErrors?: readonly ModuleResetError[];
+}
+
 export interface AdminActions {
   /**
    * Entitlement reset: clear the cache (for one user, or everyone), call each entitlement
    * module's reset(), and disconnect the affected connections (close 4004) so they reconnect
-   * under the current entitlements.
+   * under the current entitlements. Modules whose reset failed are listed with why.
    */
-  resetEntitlements(user?: string): Promise<{ disconnected: number }>;
+  resetEntitlements(user?: string): Promise<ResetResult>;
   /** Until enabled again every check allows everything, with no filter or select list, and nothing is cached. */
   disableEntitlements(): Promise<void>;
   /** New module contexts, cache cleared; existing connections and subscriptions are kept. */

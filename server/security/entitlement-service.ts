@@ -5,6 +5,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ALLOW_ALL, DENY_FAILED, isPromiseLike, toDecision, type Decision } from './decision.js';
+import type { EntitlementEpoch } from './entitlement-epoch.js';
 import type { EntitlementAction, EntitlementAnswer, EntitlementModule, EntitlementRequest, ResourceType } from './module-types.js';
 
 /** Instance-wide on/off switch (seed 003, "Disabling Entitlement"): shared by every service. */
@@ -42,6 +43,8 @@ export class EntitlementService implements EntitlementCounters {
     private readonly createModule: () => Promise<EntitlementModule>,
     private readonly options: EntitlementServiceOptions,
     private readonly toggle: EntitlementSwitch,
+    /** Shared with the delivery path: bumped whenever cached answers are dropped. */
+    readonly epoch: EntitlementEpoch,
     private readonly log: Logger,
   ) {
     this.cache = new LRUCache<string, Decision>({ max: options.maxEntries, ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}) });
@@ -49,11 +52,6 @@ export class EntitlementService implements EntitlementCounters {
 
   get moduleName(): string {
     return this.module.name;
-  }
-
-  /** Changes whenever cached answers are dropped; holders of derived caches compare it. */
-  get generation(): number {
-    return this.gen;
   }
 
   get enabled(): boolean {
@@ -137,21 +135,29 @@ export class EntitlementService implements EntitlementCounters {
     });
   }
 
-  /** Entitlement reset: forget the answers (of one user, or all) and let the module drop its own state. */
-  async reset(user?: string): Promise<void> {
+  /**
+   * Entitlement reset: forget the answers (of one user, or all) and let the module drop its own
+   * state. Returns why the module's reset failed (e.g. a policy file that no longer loads), or null.
+   */
+  async reset(user?: string): Promise<string | null> {
     this.forget(user);
+    let failure: string | null = null;
     try {
       await this.module.reset?.();
     } catch (err) {
       this.log.error({ module: this.module.name, err }, 'entitlement module reset failed');
+      failure = err instanceof Error ? err.message : String(err);
     }
     // Answers given while the module was resetting (e.g. re-reading its policy file) may come
     // from its old rules: forget them too.
     this.forget(user);
+    return failure;
   }
 
   private forget(user: string | undefined): void {
     this.gen++;
+    // Copies of answers held outside this cache (delivery plans, write decisions) ask again.
+    this.epoch.bump();
     // Waiters keep their pending answers, but new checks must not join a call from before now.
     this.inflight.clear();
     if (user === undefined) {

@@ -2,10 +2,11 @@
 // listener overrides, admin) and carries out the admin actions of seed 003 across all of them.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
-import type { AdminActions, EntitlementStatus } from './admin-actions.js';
+import type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
+import { EntitlementEpoch } from './entitlement-epoch.js';
 import { EntitlementService, EntitlementSwitch } from './entitlement-service.js';
 import { loadModule, type ModuleKind } from './module-loader.js';
 import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
@@ -57,18 +58,21 @@ export class SecurityManager implements AdminActions {
     private readonly log: Logger,
     stats: BrokerStats,
     clock: Clock,
+    /** Shared by every entitlement service and the broker's delivery path (delivery plans). */
+    readonly epoch: EntitlementEpoch,
   ) {
     this.guard = new LogonGuard(config.security.logonQueue, config.security.logonBackoff, stats, log.child({ component: 'logon-guard' }), clock);
   }
 
-  static async create(config: WardenConfig, baseDir: string, log: Logger, stats: BrokerStats, clock: Clock = Date.now): Promise<SecurityManager> {
-    const manager = new SecurityManager(config, baseDir, log, stats, clock);
+  static async create(config: WardenConfig, baseDir: string, log: Logger, stats: BrokerStats, clock: Clock = Date.now, epoch = new EntitlementEpoch()): Promise<SecurityManager> {
+    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch);
     try {
       await manager.build();
     } catch (err) {
       await manager.close();
       throw err;
     }
+    epoch.start(config.security.entitlementCache.ttlMs);
     return manager;
   }
 
@@ -108,6 +112,7 @@ export class SecurityManager implements AdminActions {
       create,
       { maxEntries: entitlementCache.maxEntries, ttlMs: entitlementCache.ttlMs, timeoutMs: moduleTimeoutMs },
       this.toggle,
+      this.epoch,
       log,
     );
     this.services.push(service);
@@ -145,23 +150,32 @@ export class SecurityManager implements AdminActions {
 
   // ---- admin actions (seed 003) --------------------------------------------------------------
 
-  async resetEntitlements(user?: string): Promise<{ disconnected: number }> {
-    await Promise.all(this.services.map((s) => s.reset(user)));
+  async resetEntitlements(user?: string): Promise<ResetResult> {
+    const failures = await Promise.all(this.services.map((s) => s.reset(user)));
     const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
     const disconnected = this.disconnect(user, 4004, reason);
     this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
-    return { disconnected };
+    const moduleErrors: ModuleResetError[] = [];
+    failures.forEach((error, i) => {
+      if (error !== null) moduleErrors.push({ module: this.services[i]!.moduleName, error });
+    });
+    // Only present when something went wrong, so the usual answer stays { disconnected }.
+    return moduleErrors.length === 0 ? { disconnected } : { disconnected, moduleErrors };
   }
 
   async disableEntitlements(): Promise<void> {
     this.toggle.enabled = false;
     for (const s of this.services) s.clearCache();
+    // Decisions copied out since (delivery plans) are re-resolved: allowed from now on.
+    this.epoch.bump();
     this.log.warn('entitlements disabled: every request is allowed until they are enabled again');
   }
 
   async enableEntitlements(): Promise<void> {
     await Promise.all(this.services.map((s) => s.renew()));
     this.toggle.enabled = true;
+    // Allowances copied out while the switch was still off must not outlive it.
+    this.epoch.bump();
     this.log.info('entitlements enabled with new module contexts; an entitlement reset is recommended');
   }
 
@@ -196,6 +210,7 @@ export class SecurityManager implements AdminActions {
   }
 
   async close(): Promise<void> {
+    this.epoch.stop();
     const all = [...this.authenticators.map((a) => a.close()), ...this.services.map((s) => s.close())];
     const results = await Promise.allSettled(all);
     for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');

@@ -140,9 +140,31 @@ describe('placeholder syntax', () => {
     expect(secretPaths).toEqual([['a', 0]]);
   });
 
-  it('leaves non-strings and keys alone', () => {
-    const { value } = substitute({ '${env:A}': 1, b: true, c: null, d: [2.5] }, { env: { A: 'x' }, dir: '/' });
-    expect(value).toEqual({ '${env:A}': 1, b: true, c: null, d: [2.5] });
+  it('leaves non-strings alone', () => {
+    const { value } = substitute({ a: 1, b: true, c: null, d: [2.5] }, { env: { A: 'x' }, dir: '/' });
+    expect(value).toEqual({ a: 1, b: true, c: null, d: [2.5] });
+  });
+
+  it('refuses a placeholder in a key, naming the key, rather than taking it as literal text', () => {
+    const error = configErrorOf(() =>
+      parseConfig(
+        { security: { authentication: { module: './m.mjs', options: { tokens: { '${env:SERVICE_TOKEN}': 'billing-service', plain: 'x' } } } } },
+        { env: { SERVICE_TOKEN: SECRET } },
+      ),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: 'security.authentication.options.tokens["${env:SERVICE_TOKEN}"]',
+        message: 'placeholders are not substituted in keys: put the ${...} in a value (a list of entries, not a map keyed by the secret), or write $${ for a literal "${"',
+      },
+    ]);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('$${ in a key is a literal ${, as in values', () => {
+    const { value, issues } = substitute({ 'a$${b}': { 'x$${': 1 } }, { env: {}, dir: '/' });
+    expect(issues).toEqual([]);
+    expect(value).toEqual({ 'a${b}': { 'x${': 1 } });
   });
 
   it('does not substitute inside substituted text', () => {

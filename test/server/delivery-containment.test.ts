@@ -3,6 +3,7 @@
 // of which throws (no client input can make a shipped receiver throw once payload depth is bounded,
 // so the failure is injected through the target interface).
 import { describe, expect, it } from 'vitest';
+import { EntitlementEpoch } from '../../server/security/entitlement-epoch.js';
 import { Router } from '../../server/delivery/router.js';
 import { Message } from '../../server/delivery/message.js';
 import { Payload } from '../../server/delivery/payload.js';
@@ -62,7 +63,7 @@ class Receiver implements NativeDeliveryTarget {
 function setup(access: () => Decision | Promise<Decision>): { stats: BrokerStats; router: Router; receivers: Receiver[] } {
   const stats = new BrokerStats();
   const engine = new TopicEngine<SubscriptionEntry, DeliveryPlan>();
-  const router = new Router(engine, stats);
+  const router = new Router(engine, stats, new EntitlementEpoch());
   // The failing receiver is in the middle: those before and after it must still be served.
   const receivers = [new Receiver(stats, access, false), new Receiver(stats, access, true), new Receiver(stats, access, false)];
   receivers.forEach((r, i) => engine.add({ kind: 'exact', topic: 't' }, new SubscriptionEntry(r, i + 1, null, null)));

@@ -5,9 +5,11 @@
 //     authentication:
 //       module: ./modules/static-token-authentication.mjs
 //       options:
-//         tokens:                        # token -> identity; keep them out of the file:
-//           "${env:SERVICE_TOKEN}": billing-service
+//         tokens:                        # keep the tokens themselves out of the file:
+//           - { token: "${env:SERVICE_TOKEN}", identity: billing-service }
 //
+// Tokens are values, not map keys: the config loader substitutes ${env:...} and ${file:...} in
+// values only (and refuses them in keys), so a map keyed by "${env:SERVICE_TOKEN}" could not work.
 // A client logs on with { user: '', token: '<token>' }: the identity comes from the token, not
 // from the name the client gives. Anything else is rejected.
 
@@ -19,9 +21,19 @@ function sameSecret(a, b) {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+function tokenList(list, path) {
+  if (!Array.isArray(list) || list.length === 0) throw new Error(`${path}: expected a list of { token, identity } entries`);
+  return list.map((entry, i) => {
+    const { token, identity } = entry ?? {};
+    if (typeof token !== 'string' || token === '' || typeof identity !== 'string' || identity === '') {
+      throw new Error(`${path}[${i}]: expected { token, identity } with non-empty strings`);
+    }
+    return [token, identity];
+  });
+}
+
 export default function createStaticTokenAuthentication(options, context) {
-  const tokens = Object.entries(options.tokens ?? {});
-  if (tokens.length === 0) throw new Error(`${context.configPath}.options.tokens: expected at least one token`);
+  const tokens = tokenList(options.tokens, `${context.configPath}.options.tokens`);
   return {
     name: 'static-token',
     // Answers may be synchronous or promises; a challenge would be

@@ -1,6 +1,7 @@
 // `policy`: groups of users with topic grants, deny rules beating grants, `${user}`/`${group}`
 // placeholders. The policy is inline (`policy:`) or a file (`file:`) that reset() re-reads; a
-// re-read that fails is logged and the previous policy stays in force.
+// re-read that fails keeps the previous policy in force, and reset() rejects saying why (the
+// broker logs it and puts it in the admin reset response).
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -57,7 +58,8 @@ class PolicyEntitlementModule implements EntitlementModule {
       this.log.info({ file }, 'entitlement policy reloaded');
     } catch (error) {
       // Fail safe for availability without failing open: the last valid policy keeps applying.
-      this.log.error({ file, error: error instanceof Error ? error.message : String(error) }, 'entitlement policy file is invalid; keeping the previous policy');
+      if (load !== this.loads) return;
+      throw new Error(`entitlement policy file is invalid; keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }

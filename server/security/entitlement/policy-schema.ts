@@ -1,7 +1,9 @@
 // The policy document (inline `policy:` option or a policy file): groups of users with grants,
-// plus deny rules. Validated strictly and in full at load; patterns are parsed here, so a bad
-// one is reported with its key path (`groups.traders.grants[0].topics[1]`).
+// plus deny rules. Validated strictly and in full at load; patterns are parsed and filters and
+// select lists compiled here, so a bad one is reported with its key path
+// (`groups.traders.grants[0].topics[1]`, `groups.traders.grants[1].filter`).
 import { z } from 'zod';
+import { filterFor, selectFor } from '../../content/content-rules.js';
 import { booleanField } from '../../config/fields.js';
 import { patternField } from './pattern-field.js';
 import type { TopicPattern } from './topic-pattern.js';
@@ -64,13 +66,37 @@ const grantSchema = z
     select: z.string().optional(),
   })
   .superRefine((grant, ctx) => {
-    if (checkScopes(grant, ctx)) return;
+    if (checkScopes(grant, ctx)) {
+      checkContentRules(grant, ctx);
+      return;
+    }
     for (const key of ['filter', 'select'] as const) {
       if (grant[key] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [key], input: grant[key], message: `expected no ${key}: it applies only to read and write` });
       }
     }
   });
+
+/**
+ * A grant's filter and select list go to the delivery and publish paths as they are: compile them
+ * now with the same compiler, so a typo fails the load instead of denying every message later.
+ */
+function checkContentRules(grant: { filter?: string | undefined; select?: string | undefined }, ctx: z.RefinementCtx): void {
+  const rules = [
+    ['filter', grant.filter, filterFor],
+    ['select', grant.select, selectFor],
+  ] as const;
+  for (const [key, source, compile] of rules) {
+    if (source === undefined || source === '') continue;
+    try {
+      compile(source);
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      const form = key === 'filter' ? 'filter (docs/filters.md)' : 'select list (docs/select-lists.md)';
+      ctx.addIssue({ code: 'custom', path: [key], input: source, message: `expected a ${form} that compiles, but ${problem}` });
+    }
+  }
+}
 
 const groupSchema = z.strictObject({
   users: z.array(z.string()).default([]),

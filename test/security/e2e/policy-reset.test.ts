@@ -82,6 +82,47 @@ describe('policy file re-read on entitlement reset', () => {
     expect(await readable()).toEqual(['a/1', 'b/1']);
   });
 
+  it('a broker whose policy has a filter that does not compile does not start; the error names the file, grant and problem', async () => {
+    const dir = res.tempDir();
+    const file = dir.write('policy.yaml', policyReading(['a/#']).replace('topics: ["a/#"] }', 'topics: ["a/#"], filter: "px >" }'));
+    const error = await res
+      .broker({ security: { authentication: { module: 'allow-any' }, entitlement: { module: 'policy', options: { file } } } })
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(error?.message).toContain(file);
+    expect(error?.message).toContain(
+      'groups.traders.grants[0].filter: expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
+    );
+  });
+
+  it('a re-read file with a select list that does not compile keeps the previous policy, and the reset answer says why', async () => {
+    const dir = res.tempDir();
+    const file = dir.write('policy.yaml', policyReading(['a/#']));
+    const tb = await res.broker({
+      security: { authentication: { module: 'allow-any' }, entitlement: { module: 'policy', options: { file } } },
+      // The admin interface entitled on its own, so the policy under test need not grant it.
+      admin: { entitlement: { module: 'allow-all' } },
+    });
+    writeFileSync(file, policyReading(['b/#']).replace('topics: ["b/#"] }', 'topics: ["b/#"], select: "px" }'));
+    const response = await fetch(`${tb.broker.adminUrl!}/admin/entitlements/reset`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('ops:x').toString('base64')}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { reset: string; disconnected: number; moduleErrors: { module: string; error: string }[] };
+    expect(body).toEqual({ reset: 'all', disconnected: 0, moduleErrors: [{ module: 'policy', error: expect.any(String) }] });
+    const error = body.moduleErrors[0]!.error;
+    expect(error).toMatch(/^entitlement policy file is invalid; keeping the previous policy: /);
+    expect(error).toContain(file);
+    expect(error).toContain('groups.traders.grants[0].select: expected a select list (docs/select-lists.md) that compiles');
+    // The previous policy still decides: a/ is readable, b/ is not.
+    const alice = await res.client(tb.url, { user: 'alice', password: 'x' });
+    await alice.subscribe({ topic: 'a/1' });
+    expect(await refusal(alice.subscribe({ topic: 'b/1' }))).toBe('NOT_ENTITLED');
+  });
+
   it('an SDK client reconnects after the reset and loses the subscription the new policy refuses', async () => {
     const { tb, file } = await setup();
     writeFileSync(file, policyReading(['a/#', 'b/#']));

@@ -4,7 +4,7 @@ import { createPolicyEntitlement } from '../../../server/security/entitlement/in
 import type { EntitlementModule } from '../../../server/security/module-types.js';
 import { testContext, type TestContext } from './helpers.js';
 
-export const PRICES_FILTER = "/region = 'EU'";
+export const PRICES_FILTER = "region = 'EU'";
 export const PRICES_SELECT = '-/internal';
 
 export function examplePolicy(overrides: Record<string, unknown> = {}): Record<string, unknown> {

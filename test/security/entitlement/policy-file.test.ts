@@ -14,7 +14,7 @@ groups:
     users: [alice, bob]
     grants:
       - { actions: [read, write], topics: ['orders/\${user}/#'] }
-      - { actions: [read], topics: ['prices/#'], filter: "/region = 'EU'" }
+      - { actions: [read], topics: ['prices/#'], filter: "region = 'EU'" }
 deny:
   - { users: ['*'], actions: [write], topics: ['prices/#'] }
 `;
@@ -33,7 +33,7 @@ describe('policy module with a policy file', () => {
     const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
     expect(allows(module, write('alice', 'orders/alice/1'))).toBe(true);
     expect(allows(module, write('alice', 'orders/bob/1'))).toBe(false);
-    expect(answerOf(module, read('bob', 'prices/x'))).toEqual({ allow: true, filter: "/region = 'EU'" });
+    expect(answerOf(module, read('bob', 'prices/x'))).toEqual({ allow: true, filter: "region = 'EU'" });
     expect(allows(module, write('bob', 'prices/x'))).toBe(false);
   });
 
@@ -57,6 +57,20 @@ describe('policy module with a policy file', () => {
       {
         path: 'groups.traders.grants[1].topics[1]',
         message: `expected a valid pattern ('#' must be the last topic level in "prices/#/x"), got "prices/#/x"`,
+      },
+    ]);
+    expect(error.message).toContain(file);
+  });
+
+  it('names the file, the grant and the problem when a filter or select list does not compile', async () => {
+    const dir = tempDir();
+    const file = dir.write('policy.yaml', POLICY_YAML.replace(`filter: "region = 'EU'"`, 'filter: "px >"'));
+    const error = await configErrorOf(() => createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path)));
+    expect(error.source).toBe(file);
+    expect(error.issues).toEqual([
+      {
+        path: 'groups.traders.grants[1].filter',
+        message: 'expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
       },
     ]);
     expect(error.message).toContain(file);
@@ -102,24 +116,22 @@ describe('policy module reset', () => {
     expect(context.records).toContainEqual(expect.objectContaining({ level: LEVEL.info, file, msg: 'entitlement policy reloaded' }));
   });
 
-  it('keeps the previous policy and logs an error when the changed file is invalid', async () => {
+  it('keeps the previous policy and says why (reset rejects) when the changed file is invalid', async () => {
     const dir = tempDir();
     const file = dir.write('policy.yaml', POLICY_YAML);
     const context = testContext(dir.path);
     const module = await createPolicyEntitlement({ file: 'policy.yaml' }, context);
 
     dir.write('policy.yaml', CHANGED_YAML.replace('news/#', 'news/+x'));
-    await expect(module.reset?.()).resolves.toBeUndefined();
+    const failure = await Promise.resolve(module.reset?.()).then(
+      () => null,
+      (error: unknown) => (error as Error).message,
+    );
+    expect(failure).toMatch(/^entitlement policy file is invalid; keeping the previous policy: /);
+    expect(failure).toContain(file);
+    expect(failure).toContain('groups.traders.grants[0].topics[0]');
     expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
     expect(allows(module, read('alice', 'news/x'))).toBe(false);
-    const errors = context.records.filter((record) => record.level === LEVEL.error);
-    expect(errors).toEqual([
-      expect.objectContaining({
-        file,
-        msg: 'entitlement policy file is invalid; keeping the previous policy',
-        error: expect.stringContaining('groups.traders.grants[0].topics[0]'),
-      }),
-    ]);
 
     // Once fixed, the next reset applies it.
     dir.write('policy.yaml', CHANGED_YAML);
@@ -134,14 +146,24 @@ describe('policy module reset', () => {
     const module = await createPolicyEntitlement({ file: 'policy.yaml' }, context);
 
     rmSync(file);
-    await module.reset?.();
+    await expect(module.reset?.()).rejects.toThrow(/keeping the previous policy: .*cannot read policy file/s);
     expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
 
     // An empty (e.g. half-written) file has no groups, so it is invalid rather than "deny everyone".
     dir.write('policy.yaml', '');
-    await module.reset?.();
+    await expect(module.reset?.()).rejects.toThrow(/keeping the previous policy/);
     expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
-    expect(context.records.filter((record) => record.level === LEVEL.error)).toHaveLength(2);
+  });
+
+  it('keeps the previous policy when a re-read grant has a filter or select list that does not compile', async () => {
+    const dir = tempDir();
+    const file = dir.write('policy.yaml', POLICY_YAML);
+    const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
+    dir.write('policy.yaml', CHANGED_YAML.replace('topics: [news/#] }', "topics: [news/#], select: 'sym' }"));
+    await expect(module.reset?.()).rejects.toThrow(`groups.traders.grants[0].select: expected a select list (docs/select-lists.md) that compiles`);
+    await expect(module.reset?.()).rejects.toThrow(file);
+    expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
+    expect(allows(module, read('alice', 'news/x'))).toBe(false);
   });
 
   it('has nothing to re-read with an inline policy', async () => {
@@ -164,7 +186,7 @@ describe('the policy example in docs/entitlement.md', () => {
     const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
     expect(allows(module, write('alice', 'orders/alice/1'))).toBe(true);
     expect(allows(module, write('alice', 'orders/bob/1'))).toBe(false);
-    expect(answerOf(module, read('bob', 'prices/eu'))).toEqual({ allow: true, filter: "/region = 'EU'", select: '-/internal' });
+    expect(answerOf(module, read('bob', 'prices/eu'))).toEqual({ allow: true, filter: "region = 'EU'", select: '-/internal' });
     expect(allows(module, read('eve', 'prices/public/a'))).toBe(true);
     expect(allows(module, write('admin', 'prices/a'))).toBe(false);
     expect(allows(module, admin('admin', '/admin/entitlements/reset'))).toBe(true);

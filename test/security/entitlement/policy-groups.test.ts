@@ -99,8 +99,8 @@ describe('policy entitlement module: the example policy', () => {
 describe('policy entitlement module: several groups', () => {
   const twoGroups = (first: string, second: string) => ({
     groups: {
-      [first]: { users: ['carol'], grants: [{ actions: ['read'], topics: ['prices/#', `${first}/#`], filter: `from ${first}` }] },
-      [second]: { users: ['carol', 'dave'], grants: [{ actions: ['read'], topics: ['prices/eu/#', `${second}/#`], filter: `from ${second}` }] },
+      [first]: { users: ['carol'], grants: [{ actions: ['read'], topics: ['prices/#', `${first}/#`], filter: `desk = '${first}'` }] },
+      [second]: { users: ['carol', 'dave'], grants: [{ actions: ['read'], topics: ['prices/eu/#', `${second}/#`], filter: `desk = '${second}'` }] },
     },
   });
 
@@ -114,11 +114,11 @@ describe('policy entitlement module: several groups', () => {
 
   it('answers with the first matching grant in file order', async () => {
     const deskFirst = await policyModule(twoGroups('desk', 'risk'));
-    expect(answerOf(deskFirst, read('carol', 'prices/eu/x'))).toEqual({ allow: true, filter: 'from desk' });
+    expect(answerOf(deskFirst, read('carol', 'prices/eu/x'))).toEqual({ allow: true, filter: "desk = 'desk'" });
     const riskFirst = await policyModule(twoGroups('risk', 'desk'));
-    expect(answerOf(riskFirst, read('carol', 'prices/eu/x'))).toEqual({ allow: true, filter: 'from risk' });
+    expect(answerOf(riskFirst, read('carol', 'prices/eu/x'))).toEqual({ allow: true, filter: "desk = 'risk'" });
     // Where only a later group's grant matches, that grant's filter applies.
-    expect(answerOf(riskFirst, read('carol', 'desk/x'))).toEqual({ allow: true, filter: 'from desk' });
+    expect(answerOf(riskFirst, read('carol', 'desk/x'))).toEqual({ allow: true, filter: "desk = 'desk'" });
   });
 
   it('orders grants within a group as written', async () => {
@@ -127,14 +127,14 @@ describe('policy entitlement module: several groups', () => {
         g: {
           users: ['u'],
           grants: [
-            { actions: ['read'], topics: ['a/special'], select: 'narrow' },
-            { actions: ['read'], topics: ['a/#'], select: 'wide' },
+            { actions: ['read'], topics: ['a/special'], select: '-/,+/narrow' },
+            { actions: ['read'], topics: ['a/#'], select: '-/,+/wide' },
           ],
         },
       },
     });
-    expect(answerOf(module, read('u', 'a/special'))).toEqual({ allow: true, select: 'narrow' });
-    expect(answerOf(module, read('u', 'a/other'))).toEqual({ allow: true, select: 'wide' });
+    expect(answerOf(module, read('u', 'a/special'))).toEqual({ allow: true, select: '-/,+/narrow' });
+    expect(answerOf(module, read('u', 'a/other'))).toEqual({ allow: true, select: '-/,+/wide' });
   });
 });
 

@@ -21,6 +21,38 @@ describe('policy module options', () => {
     ]);
   });
 
+  it('compiles every grant filter and select list at load, naming the grant and the problem', async () => {
+    const issues = await issuesOf({
+      policy: {
+        groups: {
+          g: {
+            users: ['a'],
+            grants: [
+              { actions: ['read'], topics: ['ok/#'], filter: "region = 'EU'", select: '-/internal' },
+              { actions: ['read'], topics: ['a/#'], filter: 'px >' },
+              { actions: ['write'], topics: ['b/#'], filter: "/region = 'EU'" },
+              { actions: ['read'], topics: ['c/#'], select: 'px' },
+            ],
+          },
+        },
+      },
+    });
+    expect(issues).toEqual([
+      {
+        path: `${P}.groups.g.grants[1].filter`,
+        message: 'expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
+      },
+      {
+        path: `${P}.groups.g.grants[2].filter`,
+        message: `expected a filter (docs/filters.md) that compiles, but filter does not parse: No terminating / in regular expression (position 14), got "/region = 'EU'"`,
+      },
+      {
+        path: `${P}.groups.g.grants[3].select`,
+        message: 'expected a select list (docs/select-lists.md) that compiles, but select list step 1 "px" must start with "+/" or "-/", got "px"',
+      },
+    ]);
+  });
+
   it('requires exactly one of file and policy', async () => {
     expect(await issuesOf({})).toEqual([
       { path: 'security.entitlement.options.file', message: 'expected a policy file path (or an inline "policy"), got nothing' },

@@ -1,0 +1,66 @@
+// What `npm pack` would put in the package: never key material, passphrases or repository
+// metadata, even after `npm run certs:dev` has written development keys under
+// config/examples/certs/. Checked twice: on a scratch copy of the package holding every kind of
+// secret file (so the exclusions are proven whatever this checkout holds), and on this checkout.
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { findPackageRoot } from '../../server/config/package-root.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const run = promisify(execFile);
+const root = findPackageRoot(import.meta.url);
+
+/** Paths that must never be packed. */
+const FORBIDDEN = [/-key[^/]*\.pem$/, /\.key$/, /\.p12$/, /\.pfx$/, /passphrase/i, /(^|\/)\.git(\/|$)/, /(^|\/)\.env/, /(^|\/)config\/examples\/certs\//];
+
+async function packedFiles(cwd: string): Promise<string[]> {
+  // --ignore-scripts: `prepare` would build; what is packed is decided by package.json alone.
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+  const [report] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+  return report.files.map((f) => f.path).sort();
+}
+
+const temp = useTempDirs();
+
+describe('npm pack', () => {
+  it('leaves out development keys, passphrase files, .env files and .git from config/ and dist/', async () => {
+    const dir = temp().path;
+    copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
+    const put = (path: string): void => {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), 'x\n');
+    };
+    const shipped = ['config/warden.yaml', 'config/examples/tls.yaml', 'config/examples/modules/m.mjs', 'dist/server/cli.js'];
+    // What `npm run certs:dev` writes (scripts/dev-certs.ts), and key material anywhere else.
+    const secrets = [
+      'config/examples/certs/ca.pem',
+      'config/examples/certs/ca-key.pem',
+      'config/examples/certs/server.pem',
+      'config/examples/certs/server-key.pem',
+      'config/examples/certs/server-key-encrypted.pem',
+      'config/examples/certs/server-key-passphrase.txt',
+      'config/examples/my-key.pem',
+      'config/tls/server.key',
+      'config/tls/client.p12',
+      'config/tls/client.pfx',
+      'config/key-passphrase',
+      'config/.env',
+      'config/.env.local',
+      'dist/leftover-key.pem',
+      'config/.git/HEAD',
+    ];
+    for (const path of [...shipped, ...secrets]) put(path);
+
+    expect(await packedFiles(dir)).toEqual(['package.json', ...shipped].sort());
+  }, 90_000);
+
+  it('packs nothing forbidden from this checkout, and the package is private (npm publish refuses it)', async () => {
+    const files = await packedFiles(root);
+    expect(files).toContain('config/warden.yaml');
+    expect(files.filter((path) => FORBIDDEN.some((pattern) => pattern.test(path)))).toEqual([]);
+    expect((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { private?: boolean }).private).toBe(true);
+  }, 90_000);
+});
