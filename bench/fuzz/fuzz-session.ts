@@ -57,6 +57,8 @@ export class FuzzSession {
     this.broker = await startBrokerChild();
     this.errorLinesSeen = 0;
     this.control = await Control.start(this.broker);
+    // stop() ran while this restart was under way (fast-check gave up on a shrink): leave no broker behind.
+    if (this.stopped) await this.stopAll();
   }
 
   /** Error-level log lines already reported. */
@@ -98,7 +100,10 @@ export class FuzzSession {
     return { inputs, failure: crashed() ?? { kind: 'control', message: control } };
   }
 
+  private stopped = false;
+
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.stopAll();
   }
 
