@@ -73,7 +73,7 @@ class SharedParser {
       // After an error, or bytes the packet did not account for, start from a clean parser.
       if (error !== null || internals._list.length !== 0) this.parser = this.create();
       internals.settings = {};
-      return error ?? packet!;
+      return error ?? truncatedField(packet!) ?? packet!;
     } finally {
       this.packet = null;
       this.error = null;
@@ -83,3 +83,25 @@ class SharedParser {
 }
 
 export const sharedParser = new SharedParser();
+
+/**
+ * mqtt-packet reads past the end of a packet as -1 (two- and four-byte integers) or null
+ * (strings) and still emits the packet: a QoS 1 PUBLISH that ends after its topic arrives with
+ * packet id -1, a v5 property cut short as -1 or null. Such a packet is malformed [MQTT-1.5.5,
+ * MQTT-2.2.2]: refuse it here, before it is routed or answered (an acknowledgement for id -1
+ * cannot even be encoded).
+ */
+function truncatedField(packet: Packet): Error | null {
+  const fields = packet as { messageId?: unknown; properties?: Record<string, unknown>; will?: { properties?: Record<string, unknown> } };
+  if (fields.messageId === -1) return new Error('Cannot parse messageId');
+  return truncatedProperty(fields.properties) ?? truncatedProperty(fields.will?.properties);
+}
+
+function truncatedProperty(properties: Record<string, unknown> | undefined): Error | null {
+  if (properties === undefined) return null;
+  for (const name in properties) {
+    const value = properties[name];
+    if (value === -1 || value === null || (Array.isArray(value) && value.some((v) => v === -1 || v === null))) return new Error(`Cannot parse property ${name}`);
+  }
+  return null;
+}

@@ -8,12 +8,12 @@ import { connect, type Client, type ClientEvents, type ConnectOptions, type Mess
 import type { TestBroker, TestBrokerOverrides } from '../helpers/broker.js';
 import { ScriptedServer, type ScriptedConnection } from './scripted-server.js';
 
-/** Resolves with the next `event` of `client`; rejects after `timeoutMs` so a missing event fails fast. */
+/** Resolves with the next `event` of `client`; rejects after `timeoutMs` (an upper bound, generous for a loaded machine) so a missing event fails. */
 export function nextEvent<K extends keyof ClientEvents>(
   client: Client,
   event: K,
   predicate: (payload: ClientEvents[K]) => boolean = () => true,
-  timeoutMs = 5000,
+  timeoutMs = 10_000,
 ): Promise<ClientEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -51,12 +51,12 @@ export class Inbox {
   };
 
   /** Resolves once `count` messages have arrived in total. */
-  waitForCount(count: number, timeoutMs = 5000): Promise<Message[]> {
+  waitForCount(count: number, timeoutMs = 10_000): Promise<Message[]> {
     return this.waitUntil(() => this.messages.length >= count, `${count} messages`, timeoutMs).then(() => this.messages);
   }
 
   /** Resolves with the first message (already received or future) matching `predicate`. */
-  waitFor(predicate: (message: Message) => boolean, timeoutMs = 5000): Promise<Message> {
+  waitFor(predicate: (message: Message) => boolean, timeoutMs = 10_000): Promise<Message> {
     return this.waitUntil(() => this.messages.some(predicate), 'a matching message', timeoutMs).then(
       () => this.messages.find(predicate)!,
     );

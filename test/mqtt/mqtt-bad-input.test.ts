@@ -4,7 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { MqttClients, type Version } from './mqtt-helpers.js';
+import { inbox, MqttClients, type Version } from './mqtt-helpers.js';
 
 let tb: TestBroker | null = null;
 const clients = new MqttClients();
@@ -95,6 +95,46 @@ describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
     expect(c.packets[1]).toMatchObject({ granted: [v5 ? 0x8f : 0x80, 0] });
     if (v5) expect(c.packets[2]).toMatchObject({ reasonCode: 0x90 });
   });
+
+  it('a packet cut short inside a field is malformed, not routed: a QoS 1 PUBLISH without its packet id', async () => {
+    // mqtt-packet reads the missing id as -1 and emits the packet anyway; the broker used to route
+    // it, then fail to encode the PUBACK for id -1 (found by the fuzzer).
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const subscriber = await clients.connect(tb.mqttUrl!, 5, { username: 'sub' });
+    const received = inbox(subscriber);
+    await subscriber.subscribeAsync('cut/#', { qos: 1 });
+    const c = await raw(tb.mqttUrl!, version);
+    c.send(CONNECT(version));
+    c.socket.write(Buffer.from([0x32, 0x05, 0x00, 0x03, 0x63, 0x75, 0x74])); // QoS 1 to "cut", then nothing
+    await c.closed;
+    expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'disconnect'] : ['connack']);
+    if (v5) expect(c.packets[1]).toMatchObject({ reasonCode: 0x81 });
+    // The cut packet was refused before this one was sent, so this is the first delivery.
+    const publisher = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+    await publisher.publishAsync('cut/marker', 'marker', { qos: 1 });
+    await received.count(1);
+    expect(received.items.map((m) => m.topic)).toEqual(['cut/marker']);
+  });
+
+  if (v5) {
+    it('a v5 property cut short is malformed, not routed (mqtt-packet reads it as null)', async () => {
+      tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+      const subscriber = await clients.connect(tb.mqttUrl!, 5, { username: 'sub' });
+      const received = inbox(subscriber);
+      await subscriber.subscribeAsync('cut/#', { qos: 1 });
+      const c = await raw(tb.mqttUrl!, version);
+      c.send(CONNECT(version));
+      // PUBLISH QoS 0 to "cut", properties: 1 byte, Content Type (0x03) with no string after it.
+      c.socket.write(Buffer.from([0x30, 0x07, 0x00, 0x03, 0x63, 0x75, 0x74, 0x01, 0x03]));
+      await c.closed;
+      expect(c.packets.map((p) => p.cmd)).toEqual(['connack', 'disconnect']);
+      expect(c.packets[1]).toMatchObject({ reasonCode: 0x81 });
+      const publisher = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+      await publisher.publishAsync('cut/marker', 'marker', { qos: 1 });
+      await received.count(1);
+      expect(received.items.map((m) => m.topic)).toEqual(['cut/marker']);
+    });
+  }
 
   it('closes a client silent for 1.5 x its keepalive', async () => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });

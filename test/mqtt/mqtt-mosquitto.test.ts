@@ -15,7 +15,7 @@ afterEach(async () => {
   tb = null;
 });
 
-/** Runs a mosquitto client; `output` grows as it prints, `exited` resolves with its exit code. */
+/** Runs a mosquitto client; `output` grows as it prints, `exited` resolves with its exit code once all its output is in. */
 function run(command: string, args: string[]): { output: () => string; exited: Promise<number | null>; printed(text: string): Promise<void> } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -27,7 +27,9 @@ function run(command: string, args: string[]): { output: () => string; exited: P
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last output has been read from the pipes,
+  // and a busy machine made the test miss mosquitto_sub's message that way.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     output: () => text,
     exited,

@@ -61,7 +61,8 @@ function admin(args: string[], env: Record<string, string>): Promise<{ code: num
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  // 'close', not 'exit': only then has all of the child's output been read.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 const asAdmin = { WARDEN_ADMIN_USER: 'admin', WARDEN_ADMIN_PASSWORD: 'admin-secret' };

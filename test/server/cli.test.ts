@@ -28,7 +28,8 @@ function exited(child: ChildProcess): Promise<{ code: number | null; stdout: str
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  // 'close', not 'exit': only then has all of the child's output been read.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** Wait for the JSON log line announcing the listener and return its URL. */

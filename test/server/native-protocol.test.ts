@@ -206,7 +206,8 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
       const started = performance.now();
       expect(await c.request({ op: 'publish', rid: 3, topic: `${'a'.repeat(1000)}c`, data: 1, ack: true })).toMatchObject({ op: 'ack' });
       // Backtracking would take longer than the age of the universe; linear time takes microseconds.
-      expect(performance.now() - started).toBeLessThan(2000);
+      // A generous bound: a loaded machine must not fail it.
+      expect(performance.now() - started).toBeLessThan(10_000);
     });
   });
 });

@@ -23,15 +23,15 @@ describe.each(['(a+)+$', '^(a|a)*$'])('catastrophic-backtracking pattern %s', (s
     const short = `${'a'.repeat(25_000)}!`;
     const long = `${'a'.repeat(100_000)}!`;
 
-    const started = performance.now();
     expect(engine.route(long).entries).toEqual([]);
     expect(engine.matchUncached(short)).toEqual([]);
     expect(engine.matchUncached('aaaa')).toEqual(['evil']); // sanity: the pattern does match something
 
-    const shortMs = fastestOf(3, () => engine.matchUncached(short));
-    const longMs = fastestOf(3, () => engine.matchUncached(long));
+    // The fastest of five runs each: a preempted run on a loaded machine does not count.
+    const shortMs = fastestOf(5, () => engine.matchUncached(short));
+    const longMs = fastestOf(5, () => engine.matchUncached(long));
     // 4x the input should cost about 4x; 16x (plus timer noise) would mean super-linear growth.
+    // No absolute bound: backtracking would not finish at all, and the test's timeout catches that.
     expect(longMs).toBeLessThan(16 * shortMs + 5);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

@@ -30,6 +30,8 @@ export interface UsersModuleDependencies {
   readonly resolveHostNames?: HostNameResolver;
   /** The server's part of the SCRAM nonce. Default: 18 random bytes in base64. */
   readonly serverNonce?: () => string;
+  /** Checks a password against a parsed hash. Default: scrypt (verifyParsedPassword); tests wrap it to see which hash was checked. */
+  readonly verifyPassword?: (password: string, hash: ParsedPasswordHash) => Promise<boolean>;
 }
 
 const usersOptionsSchema = z
@@ -88,6 +90,7 @@ export function makeUsersAuthenticationFactory(dependencies: UsersModuleDependen
       dummyHash: await dummyHashLike(records[0]?.hash),
       resolveHostNames: dependencies.resolveHostNames ?? createDnsHostNameResolver({ timeoutMs: parsed.dnsTimeoutMs }),
       serverNonce: dependencies.serverNonce ?? randomServerNonce,
+      verifyPassword: dependencies.verifyPassword ?? verifyParsedPassword,
       decoySecret: randomBytes(32),
       decoyIterations: records.find((record) => record.scram !== undefined)?.scram?.iterations ?? MIN_SCRAM_ITERATIONS,
     });
@@ -104,6 +107,7 @@ interface UsersModuleSetup {
   readonly dummyHash: ParsedPasswordHash;
   readonly resolveHostNames: HostNameResolver;
   readonly serverNonce: () => string;
+  readonly verifyPassword: (password: string, hash: ParsedPasswordHash) => Promise<boolean>;
   readonly decoySecret: Buffer;
   readonly decoyIterations: number;
 }
@@ -123,7 +127,7 @@ function createUsersModule(setup: UsersModuleSetup): UsersAuthenticationModule {
     if (request.user === '') return reject('anonymous logon refused: empty user name');
     if (request.password === undefined || request.password === '') return reject(`anonymous logon refused: no password for user ${JSON.stringify(request.user)}`);
     const user = users.get(request.user);
-    const matches = await verifyParsedPassword(request.password, user?.hash ?? setup.dummyHash);
+    const matches = await setup.verifyPassword(request.password, user?.hash ?? setup.dummyHash);
     if (user === undefined) return reject(`unknown user ${JSON.stringify(request.user)}`);
     if (!matches) return reject(`wrong password for user ${JSON.stringify(user.name)}`);
     // Hosts come after the password, so strangers cannot make the broker do DNS lookups.

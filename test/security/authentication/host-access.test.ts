@@ -111,7 +111,8 @@ describe('createDnsHostNameResolver', () => {
     const hanging = createDnsHostNameResolver({ timeoutMs: 50, reverse: () => new Promise<string[]>(() => {}) });
     const started = Date.now();
     expect(await hanging('192.0.2.10')).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Generous (a loaded machine): the reverse lookup never answers, so finishing at all is the timeout's doing.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('confirms a mapped client against the IPv4 answer of the forward lookup', async () => {

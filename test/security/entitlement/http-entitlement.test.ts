@@ -98,7 +98,7 @@ describe('http entitlement module', () => {
     });
     const started = Date.now();
     await expect((await httpModule(url, { timeoutMs: 150 })).check(read('a', 'b'))).rejects.toThrow('did not answer within 150 ms');
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(10_000); // generous: the message names the 150 ms timeout
   });
 
   it('throws on a body that is not JSON, or not the documented JSON', async () => {
