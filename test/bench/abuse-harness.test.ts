@@ -7,6 +7,8 @@ import { ATTACKS, selectAttacks } from '../../bench/abuse/attacks/index.js';
 import { deepJson } from '../../bench/abuse/attacks/deep-json.js';
 import { invalidTopicPublish } from '../../bench/abuse/attacks/invalid-utf8-topic.js';
 import { expensiveTopic } from '../../bench/abuse/attacks/regex-subscriptions.js';
+import { persistentSessionsAttack } from '../../bench/abuse/attacks/persistent-sessions.js';
+import { retainedPropertiesAttack } from '../../bench/abuse/attacks/retained-properties.js';
 import { failures, rssGrowth, tableRow, verdict, type AttackResult } from '../../bench/abuse/verdict.js';
 
 const MB = 1024 * 1024;
@@ -74,6 +76,7 @@ describe('selectAttacks', () => {
     expect(selectAttacks(ATTACKS, '')).toHaveLength(ATTACKS.length);
     expect(selectAttacks(ATTACKS, '1').map((a) => a.id)).toEqual(['1a', '1b', '1c', '1d']);
     expect(selectAttacks(ATTACKS, '2b, 11').map((a) => a.id)).toEqual(['2b', '11']);
+    expect(selectAttacks(ATTACKS, '2').map((a) => a.id)).toEqual(['2a', '2b', '2c']);
   });
 
   it('refuses an unknown id, naming it', () => {
@@ -93,6 +96,14 @@ describe('attack inputs', () => {
     expect(configNumber(config, 'listeners.0.options.logonTimeoutMs')).toBe(10_000);
     expect(configNumber(config, 'mqtt.retained.maxBytes')).toBe(5);
     expect(configNumber(config, 'mqtt.sessions.maxBytes')).toBe(0);
+  });
+
+  it('bounds the session attack by 3 sessions or the store, whichever is less', () => {
+    const sessions = (s: Record<string, number>): number => persistentSessionsAttack.capBytes!({ mqtt: { sessions: s } });
+    expect(sessions({ maxQueuedBytes: 8 * MB, maxBytes: 256 * MB })).toBe(24 * MB);
+    expect(sessions({ maxQueuedBytes: 128 * MB, maxBytes: 256 * MB })).toBe(256 * MB);
+    expect(sessions({})).toBe(0);
+    expect(retainedPropertiesAttack.capBytes!({ mqtt: { retained: { maxBytes: 64 * MB } } })).toBe(64 * MB);
   });
 
   it('builds a well-formed PUBLISH whose topic is invalid UTF-8', () => {

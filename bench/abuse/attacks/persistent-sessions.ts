@@ -15,10 +15,10 @@ const WINDOW = 8;
 export const persistentSessionsAttack: Attack = {
   id: '4',
   name: '3 offline persistent sessions x 300 queued messages of 1 MiB',
-  // The session byte caps issue 11 asks for (a cap per session, one over all stored sessions);
-  // before them nothing bounds queued bytes and this is 0. Adjust if the keys are named differently.
+  // The session byte caps issue 11 asks for (mqtt.sessions.maxQueuedBytes per session, maxBytes over
+  // all stored sessions); before them nothing bounds queued bytes and this is 0.
   capBytes(config) {
-    const perSession = configNumber(config, 'mqtt.sessions.maxBytesPerSession') * SESSIONS;
+    const perSession = configNumber(config, 'mqtt.sessions.maxQueuedBytes') * SESSIONS;
     const total = configNumber(config, 'mqtt.sessions.maxBytes');
     return perSession > 0 && total > 0 ? Math.min(perSession, total) : perSession + total;
   },
