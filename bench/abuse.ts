@@ -87,7 +87,7 @@ async function runAttack(attack: Attack): Promise<AttackResult> {
     const control = attack.control ?? { user: 'control', password: 'control' };
     const early = await openEarlySubscriber(b.mqttPort, control);
     await sleep(200);
-    await b.probe(PROBE_TIMEOUT_MS, true);
+    const statsBefore = (await b.probe(PROBE_TIMEOUT_MS, true)).stats;
     result.rssBeforeBytes = b.procRss();
     let peak = result.rssBeforeBytes ?? 0;
     let ceilingHit = false;
@@ -149,10 +149,13 @@ async function runAttack(attack: Attack): Promise<AttackResult> {
     result.rssAfterBytes = b.procRss();
     clearInterval(sampler);
     result.rssPeakBytes = peak;
+    let statsAfter: Readonly<Record<string, number>> | null = null;
     if (b.exit() === null) {
       try {
         // A broker still blocked after the attack timed out gets a short wait, not another 30 s.
-        result.maxBlockMs = (await b.probe(timedOut ? 5_000 : PROBE_TIMEOUT_MS)).maxBlockMs;
+        const probe = await b.probe(timedOut ? 5_000 : PROBE_TIMEOUT_MS);
+        result.maxBlockMs = probe.maxBlockMs;
+        statsAfter = probe.stats;
       } catch {
         result.blockAtLeastMs = performance.now() - lastAnswerAt;
         result.failure = 'unresponsive';
@@ -161,7 +164,9 @@ async function runAttack(attack: Attack): Promise<AttackResult> {
     }
     result.attackerGot = outcome.attackerGot;
     result.ownTarget = outcome.ownTarget;
-    if (outcome.details !== undefined) result.details = outcome.details;
+    // Every counter the attack moved (refusals, drops, disconnects), whatever its name: for the JSON.
+    const counters = statsAfter === null ? null : changedCounters(statsBefore, statsAfter);
+    if (outcome.details !== undefined || counters !== null) result.details = { ...outcome.details, ...(counters === null ? {} : { counters }) };
     if (b.exit() === null && result.survivalNote === '') {
       const failed = await controlCheck(b.mqttPort, control, early, CONTROL_TIMEOUT_MS);
       result.survived = failed === '' && b.exit() === null;
@@ -191,9 +196,13 @@ async function runAttack(attack: Attack): Promise<AttackResult> {
   return result;
 }
 
+function changedCounters(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).filter(([name, value]) => value !== (before[name] ?? 0)).map(([name, value]) => [name, value - (before[name] ?? 0)]));
+}
+
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'unknown';
   }
