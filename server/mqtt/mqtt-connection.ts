@@ -6,12 +6,12 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
 import { PacketFramer, type FrameSink } from './packet-framer.js';
 import { decodePlainAck, decodePlainPublish } from './publish-decoder.js';
-import { sharedParser, type ParseSettings } from './shared-parser.js';
+import { PacketProtocolError, sharedParser, type ParseSettings } from './shared-parser.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
 /** Why the connection stopped reading: the session decides what to tell the client. */
-export type InputFault = 'malformed' | 'too-large' | 'unsupported-version';
+export type InputFault = 'malformed' | 'protocol-error' | 'too-large' | 'unsupported-version';
 
 /** What the session receives from its connection. */
 export interface MqttPacketSink {
@@ -134,7 +134,8 @@ export class MqttConnection implements TransportHandler, FrameSink {
 
   parseFailed(err: Error): void {
     if (this.stopped) return;
-    this.fault(err.message === 'Invalid protocol version' ? 'unsupported-version' : 'malformed', err.message);
+    const kind = err instanceof PacketProtocolError ? 'protocol-error' : err.message === 'Invalid protocol version' ? 'unsupported-version' : 'malformed';
+    this.fault(kind, err.message);
   }
 
   keepAliveExpired(): void {

@@ -280,7 +280,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       this.connection.send({ cmd: 'connack', returnCode: 1, sessionPresent: false });
       return this.closeQuietly(detail);
     }
-    const reason = fault === 'too-large' ? ReasonCodes.PACKET_TOO_LARGE : ReasonCodes.MALFORMED_PACKET;
+    const reason = fault === 'too-large' ? ReasonCodes.PACKET_TOO_LARGE : fault === 'protocol-error' ? ReasonCodes.PROTOCOL_ERROR : ReasonCodes.MALFORMED_PACKET;
     this.protocolViolation(reason, detail);
   }
 

@@ -134,6 +134,41 @@ describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
       await received.count(1);
       expect(received.items.map((m) => m.topic)).toEqual(['cut/marker']);
     });
+
+    // Found by the fuzzer: mqtt-packet reads a string past the packet's end as null (a User
+    // Property then held `null`, which crashed the retained store's byte count), gathers a
+    // property given twice into an array, and lets the last property run on into the payload.
+    it.each<[string, number[], number]>([
+      // PUBLISH QoS 0 to "cut", Message Expiry Interval (0x02) twice.
+      ['a property given twice is a Protocol Error', [0x30, 17, 0, 3, 0x63, 0x75, 0x74, 10, 0x02, 0, 0, 0, 4, 0x02, 0, 0, 0, 5, 0x78], 0x82],
+      // Retained PUBLISH, a User Property (0x26) whose name claims 8,705 bytes; its value follows.
+      ['a User Property name longer than the packet is malformed', [0x31, 13, 0, 3, 0x63, 0x75, 0x74, 6, 0x26, 0x22, 0x01, 0x00, 0x01, 0x47, 0x78], 0x81],
+      // Property Length 2, then a Message Expiry Interval of 5 bytes that runs into the payload.
+      ['properties running past their Property Length are malformed', [0x30, 12, 0, 3, 0x63, 0x75, 0x74, 2, 0x02, 0, 0, 0, 4, 0x78], 0x81],
+    ])('%s: DISCONNECT, nothing routed', async (_name, bytes, reasonCode) => {
+      tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+      const subscriber = await clients.connect(tb.mqttUrl!, 5, { username: 'sub' });
+      const received = inbox(subscriber);
+      await subscriber.subscribeAsync('cut/#', { qos: 1 });
+      const c = await raw(tb.mqttUrl!, version);
+      c.send(CONNECT(version));
+      c.socket.write(Buffer.from(bytes));
+      await c.closed;
+      expect(c.packets.map((p) => p.cmd)).toEqual(['connack', 'disconnect']);
+      expect(c.packets[1]).toMatchObject({ reasonCode });
+      const publisher = await clients.connect(tb.mqttUrl!, version, { username: 'pub' });
+      await publisher.publishAsync('cut/marker', 'marker', { qos: 1 });
+      await received.count(1);
+      expect(received.items.map((m) => m.topic)).toEqual(['cut/marker']);
+      // Nothing was retained either: a retained message would reach a new subscriber before
+      // anything published after its SUBACK.
+      const late = await clients.connect(tb.mqttUrl!, 5, { username: 'late' });
+      const lateReceived = inbox(late);
+      await late.subscribeAsync('cut', { qos: 1 });
+      await publisher.publishAsync('cut', 'after', { qos: 1 });
+      await lateReceived.count(1);
+      expect(lateReceived.items.map((m) => m.text)).toEqual(['after']);
+    });
   }
 
   it('closes a client silent for 1.5 x its keepalive', async () => {
