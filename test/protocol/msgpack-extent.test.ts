@@ -1,7 +1,7 @@
 // The msgpack extent scanner that lets publishes keep their payload bytes: it must agree with a
 // real encoder on where every value ends, and refuse what a payload may not hold.
 import { describe, expect, it } from 'vitest';
-import { Packr } from 'msgpackr';
+import { Packr, Unpackr } from 'msgpackr';
 import { MAX_MSGPACK_DEPTH, MsgpackExtentError, msgpackValueEnd } from '../../server/protocol/native/msgpack-extent.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -55,5 +55,26 @@ describe('msgpackValueEnd', () => {
 
   it('stops at the end of the buffer on a huge declared length instead of looping', () => {
     expect(() => msgpackValueEnd(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01]), 0)).toThrow(/truncated/);
+  });
+
+  // Found by the fuzzer: msgpackr cannot make an object key of a map, an array or bytes and throws
+  // when it decodes one, long after the scanner accepted the value (a native auth's `data`).
+  it('refuses a map key that is a map, an array or bytes, at any depth, and accepts scalar keys', () => {
+    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+    const badKeys = [
+      Buffer.from([0x81, 0x80, 0x01]), // {{}: 1}
+      Buffer.from([0x81, 0x91, 0x01, 0x02]), // {[1]: 2}
+      Buffer.from([0x81, 0xc4, 0x01, 0x41, 0x02]), // {bin "A": 2}
+      Buffer.from([0x92, 0x01, 0x81, 0xa1, 0x61, 0x81, 0x80, 0x02]), // [1, {a: {{}: 2}}]
+      Buffer.from([0x82, 0xa1, 0x61, 0x01, 0xde, 0x00, 0x00, 0x02]), // {a: 1, map16 {}: 2}
+    ];
+    for (const bytes of badKeys) {
+      expect(() => unpackr.unpack(bytes)).toThrow();
+      expect(() => msgpackValueEnd(bytes, 0)).toThrow(/map key is a map, an array or bytes/);
+    }
+    // Values that are maps, arrays or bytes are fine, and so are string, number, boolean and nil keys.
+    const good = Buffer.from([0x84, 0xa1, 0x61, 0x80, 0x01, 0x91, 0x02, 0xc3, 0xc0, 0xc0, 0xc4, 0x01, 0x41]); // {a: {}, 1: [2], true: nil, nil: bin "A"}
+    expect(msgpackValueEnd(good, 0)).toBe(good.length);
+    expect(() => unpackr.unpack(good)).not.toThrow();
   });
 });

@@ -9,22 +9,34 @@ export class MsgpackExtentError extends Error {}
 /** Deeper values are refused: decoding is recursive, and no JSON-like message needs more (JSON payloads have the same limit). */
 export const MAX_MSGPACK_DEPTH = MAX_PAYLOAD_DEPTH;
 
-// Values still to skip at each open nesting level; reused (the broker is single-threaded).
+// Values still to skip at each open nesting level, and whether the level is a map (its values
+// alternate key, value); reused (the broker is single-threaded).
 const remainingAt = new Float64Array(MAX_MSGPACK_DEPTH + 1);
+const mapAt = new Uint8Array(MAX_MSGPACK_DEPTH + 1);
 
-/** The offset just past the msgpack value starting at `start`; throws MsgpackExtentError if it is malformed, cut short, too deep, or uses an extension type. */
+/**
+ * The offset just past the msgpack value starting at `start`; throws MsgpackExtentError if it is
+ * malformed, cut short, too deep, uses an extension type, or has a map key that is a map, an array
+ * or bytes (msgpackr, like JSON, cannot make an object key of those: decoding it later would throw).
+ */
 export function msgpackValueEnd(buf: Uint8Array, start: number): number {
   let pos = start;
   let depth = 0;
   remainingAt[0] = 1;
+  mapAt[0] = 0;
   while (depth >= 0) {
     if (remainingAt[depth] === 0) {
       depth--;
       continue;
     }
+    // In a map of n entries the count runs down from 2n: a key at each even count.
+    const isKey = mapAt[depth] === 1 && remainingAt[depth]! % 2 === 0;
     remainingAt[depth]!--;
     need(buf, pos, 1);
     const b = buf[pos]!;
+    if (isKey && ((b >= 0x80 && b <= 0x9f) || (b >= 0xc4 && b <= 0xc6) || (b >= 0xdc && b <= 0xdf))) {
+      throw new MsgpackExtentError('a map key is a map, an array or bytes: keys must be strings, numbers, booleans or nil');
+    }
     let children = 0;
     if (b <= 0x7f || b >= 0xe0) pos += 1; // fixint
     else if (b <= 0x8f) {
@@ -57,6 +69,7 @@ export function msgpackValueEnd(buf: Uint8Array, start: number): number {
     if (children > 0) {
       if (++depth > MAX_MSGPACK_DEPTH) throw new MsgpackExtentError(`nesting deeper than ${MAX_MSGPACK_DEPTH} levels`);
       remainingAt[depth] = children;
+      mapAt[depth] = (b & 0xf0) === 0x80 || b === 0xde || b === 0xdf ? 1 : 0;
     }
   }
   if (pos > buf.length) throw new MsgpackExtentError('truncated msgpack value');
