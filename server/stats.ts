@@ -53,6 +53,8 @@ export class BrokerStats {
   regexSubscriptionsRefused = 0;
   /** Regex tests run by the topic engine (for new topics, and for cached routes catching up with new regexes). */
   regexEvaluations = 0;
+  /** Cached routes evicted because all cached routes together held more than topics.routeCacheMaxEntries subscription references. */
+  routesEvictedForEntries = 0;
   /** Publishes refused because the message exceeded its group's maxMessageBytes. */
   publishesTooLarge = 0;
   /** Publishes refused because the connection had published to its group's maxPublishTopicsPerSecond topics this second. */

@@ -50,15 +50,16 @@ export class CachedRoute<T, P = unknown> implements Route<T, P> {
     this.plan = null;
   }
 
-  /** Drops the entry `handle` contributed; no-op if it contributed none. */
-  drop(handle: SubscriptionHandle<T>): void {
+  /** Drops the entry `handle` contributed; false (and nothing done) if it contributed none. */
+  drop(handle: SubscriptionHandle<T>): boolean {
     const index = this.handles.indexOf(handle);
-    if (index === -1) return;
+    if (index === -1) return false;
     this.handles.splice(index, 1);
     const previous = this.entries;
     const next: T[] = [];
     for (let i = 0; i < previous.length; i++) if (i !== index) next.push(previous[i]);
     this.entries = next;
     this.plan = null;
+    return true;
   }
 }

@@ -1,6 +1,9 @@
 // Maps a topic to the values of every subscription matching it. Matching results are cached per
 // topic and kept current incrementally, so a publish to a known topic is one Map lookup no matter
-// how many wildcard or regex subscriptions exist.
+// how many wildcard or regex subscriptions exist. What the cache holds grows with (cached topics x
+// their matching subscriptions): 200 subscriptions to `#` over 100,000 cached topics held 20M
+// references and took seconds per subscribe. So the references are budgeted too
+// (maxCachedEntries), the oldest routes evicted beyond it.
 import { FifoRing } from './fifo-ring.js';
 import { RegexIndex, type RegexCounters } from './regex-index.js';
 import { CachedRoute, type Route } from './route.js';
@@ -13,11 +16,23 @@ import { removeUnordered } from './unordered-list.js';
 export interface TopicEngineOptions {
   /** Most routes kept cached; the oldest inserted is evicted beyond it. Default 100,000. */
   routeCacheSize?: number;
-  /** Where regex tests are counted (the broker passes its BrokerStats). */
-  counters?: RegexCounters;
+  /**
+   * Most subscription references held by all cached routes together (a route matching n
+   * subscriptions holds n); the oldest routes are evicted beyond it, and a route holding more is
+   * computed for its publish and not cached. Default 1,000,000.
+   */
+  maxCachedEntries?: number;
+  /** Where regex tests and route-cache evictions are counted (the broker passes its BrokerStats). */
+  counters?: TopicEngineCounters;
+}
+
+export interface TopicEngineCounters extends RegexCounters {
+  /** Routes evicted because the cached routes' references passed maxCachedEntries. */
+  routesEvictedForEntries: number;
 }
 
 export const DEFAULT_ROUTE_CACHE_SIZE = 100_000;
+export const DEFAULT_ROUTE_CACHE_MAX_ENTRIES = 1_000_000;
 
 export class TopicEngine<T, P = unknown> {
   private readonly routes: Map<string, CachedRoute<T, P>>;
@@ -29,17 +44,28 @@ export class TopicEngine<T, P = unknown> {
   /** Handles picked up by a route's regex catch-up; reused, so a catch-up allocates no list. */
   private readonly scratch: SubscriptionHandle<T>[];
   private subscriptions: number;
+  private readonly maxCachedEntries: number;
+  /** Subscription references held by the cached routes (sum of their handles' lengths). */
+  private cachedEntries: number;
+  private readonly counters: TopicEngineCounters;
 
   constructor(options: TopicEngineOptions = {}) {
     const routeCacheSize = options.routeCacheSize ?? DEFAULT_ROUTE_CACHE_SIZE;
     if (!Number.isSafeInteger(routeCacheSize) || routeCacheSize < 1) {
       throw new RangeError(`routeCacheSize must be a positive integer, got ${routeCacheSize}`);
     }
+    const maxCachedEntries = options.maxCachedEntries ?? DEFAULT_ROUTE_CACHE_MAX_ENTRIES;
+    if (!Number.isSafeInteger(maxCachedEntries) || maxCachedEntries < 1) {
+      throw new RangeError(`maxCachedEntries must be a positive integer, got ${maxCachedEntries}`);
+    }
+    this.maxCachedEntries = maxCachedEntries;
+    this.cachedEntries = 0;
+    this.counters = options.counters ?? { regexEvaluations: 0, routesEvictedForEntries: 0 };
     this.routes = new Map();
     this.insertionOrder = new FifoRing(routeCacheSize);
     this.exact = new Map();
     this.wildcards = new WildcardTrie();
-    this.regexes = new RegexIndex(options.counters ?? { regexEvaluations: 0 });
+    this.regexes = new RegexIndex(this.counters);
     this.scratch = [];
     this.subscriptions = 0;
   }
@@ -50,6 +76,11 @@ export class TopicEngine<T, P = unknown> {
 
   get cachedRouteCount(): number {
     return this.routes.size;
+  }
+
+  /** Subscription references the cached routes hold (bounded by maxCachedEntries, plus one subscribe's worth). */
+  get cachedEntryCount(): number {
+    return this.cachedEntries;
   }
 
   /** The publish hot path: one Map lookup and one number comparison on a hit. */
@@ -70,15 +101,26 @@ export class TopicEngine<T, P = unknown> {
         if (list === undefined) this.exact.set(pattern.topic, [handle]);
         else list.push(handle);
         const route = this.routes.get(pattern.topic);
-        if (route !== undefined) appendTo(route, handle);
+        if (route !== undefined) {
+          appendTo(route, handle);
+          this.cachedEntries++;
+          this.trim();
+        }
         break;
       }
       case 'wildcard': {
         this.wildcards.add(pattern.levels, handle);
         const levels = pattern.levels;
-        for (const route of this.routes.values()) {
-          if (wildcardMatches(levels, route.topic)) appendTo(route, handle);
-        }
+        // The ring, not the Map: after many evictions V8's Map iterator still walks the deleted slots.
+        let added = 0;
+        this.insertionOrder.forEach((route) => {
+          if (wildcardMatches(levels, route.topic)) {
+            appendTo(route, handle);
+            added++;
+          }
+        });
+        this.cachedEntries += added;
+        this.trim();
         break;
       }
       case 'regex':
@@ -109,7 +151,7 @@ export class TopicEngine<T, P = unknown> {
         this.regexes.remove(handle, pattern.source);
         break;
     }
-    for (const route of handle.routes) route.drop(handle);
+    for (const route of handle.routes) if (route.drop(handle)) this.cachedEntries--;
     handle.routes.clear();
     this.subscriptions--;
   }
@@ -127,10 +169,14 @@ export class TopicEngine<T, P = unknown> {
     const handles: SubscriptionHandle<T>[] = [];
     this.collectMatches(topic, handles);
     const route = new CachedRoute<T, P>(topic, handles, this.regexes.epoch);
+    // Over the whole budget alone: serve this publish, keep nothing (no back-references either).
+    if (handles.length > this.maxCachedEntries) return route;
     const evicted = this.insertionOrder.pushEvicting(route);
     if (evicted !== undefined) this.evict(evicted);
     for (let i = 0; i < handles.length; i++) handles[i].routes.add(route);
     this.routes.set(topic, route);
+    this.cachedEntries += handles.length;
+    this.trim();
     return route;
   }
 
@@ -151,13 +197,26 @@ export class TopicEngine<T, P = unknown> {
     if (found.length === 0) return;
     route.appendAll(found);
     for (let i = 0; i < found.length; i++) found[i].routes.add(route);
+    this.cachedEntries += found.length;
     found.length = 0; // hold no handles past the call
+    this.trim();
   }
 
   /** An evicted route is no longer maintained, so it must leave its handles' back-references. */
   private evict(route: CachedRoute<T, P>): void {
     this.routes.delete(route.topic);
     for (let i = 0; i < route.handles.length; i++) route.handles[i].routes.delete(route);
+    this.cachedEntries -= route.handles.length;
+  }
+
+  /** Evict the oldest routes while the cached references are over budget. */
+  private trim(): void {
+    while (this.cachedEntries > this.maxCachedEntries) {
+      const oldest = this.insertionOrder.shift();
+      if (oldest === undefined) return;
+      this.evict(oldest);
+      this.counters.routesEvictedForEntries++;
+    }
   }
 }
 

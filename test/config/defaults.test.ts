@@ -46,6 +46,7 @@ const DEFAULTS = {
     maxLevels: 64,
     maxRegexLength: 512,
     routeCacheSize: 100_000,
+    routeCacheMaxEntries: 1_000_000,
     regex: {
       maxSubscriptions: 10_000,
       maxSubscriptionsPerUser: 1_000,

@@ -17,3 +17,19 @@ describe('FifoRing', () => {
     expect(ring.pushEvicting('c')).toBe('b');
   });
 });
+
+describe('FifoRing.shift', () => {
+  it('takes out the oldest, keeps order across compactions, and mixes with pushEvicting', () => {
+    const ring = new FifoRing<number>(5000);
+    for (let i = 0; i < 5000; i++) ring.pushEvicting(i);
+    for (let i = 0; i < 3000; i++) expect(ring.shift()).toBe(i);
+    expect(ring.size).toBe(2000);
+    for (let i = 5000; i < 8000; i++) expect(ring.pushEvicting(i)).toBeUndefined();
+    expect(ring.pushEvicting(8000)).toBe(3000);
+    expect(ring.size).toBe(5000);
+    const rest: number[] = [];
+    for (let v = ring.shift(); v !== undefined; v = ring.shift()) rest.push(v);
+    expect(rest).toEqual(Array.from({ length: 5000 }, (_, i) => 3001 + i));
+    expect(ring.shift()).toBeUndefined();
+  });
+});
