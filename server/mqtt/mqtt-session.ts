@@ -432,7 +432,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       this.persistentCounted = false;
       this.ctx.persistentSessions.liveRemoved(this.user!);
     }
-    for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
+    this.ctx.engine.removeAll(this.subscriptions.values());
     this.subscriptionMap = null;
     for (const membership of this.sharedSubscriptions.values()) this.ctx.sharedGroups.leave(membership);
     this.sharedMap = null;

@@ -147,9 +147,9 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
    * held for an answer from before the reset are dropped (counted).
    */
   refreshEntitlements(): void {
+    this.ctx.engine.removeAll(this.handles);
     for (let i = 0; i < this.handles.length; i++) {
       const old = this.handles[i]!;
-      this.ctx.engine.remove(old);
       this.handles[i] = this.ctx.engine.add(old.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, old.value.options));
     }
     this.held.countDropped();
@@ -158,7 +158,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
 
   /** Leave the topic engine (resumed by a connection, or expired). */
   dispose(): void {
-    for (const handle of this.handles) this.ctx.engine.remove(handle);
+    this.ctx.engine.removeAll(this.handles);
     this.handles.length = 0;
     this.held.clear();
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);

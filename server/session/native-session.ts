@@ -608,7 +608,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private release(): void {
     // However the connection ends, its admission count is given back once (the ticket ignores repeats).
     this.admission?.release();
-    for (const handle of this.subscriptions.values()) this.ctx.engine.remove(handle);
+    this.ctx.engine.removeAll(this.subscriptions.values());
     this.subscriptions.clear();
     for (const lease of this.regexLeases.values()) lease.release();
     this.regexLeases.clear();

@@ -1,8 +1,9 @@
 // The topic engine's regex subscriptions. Subscriptions with the same source share one group, so a
-// new topic is tested once per distinct regex however many subscribe to it. Each subscription also
-// gets an epoch, so a cached route can catch up with the regexes added since it was computed, when
-// it is next used, instead of every new regex being tested against every cached route at once.
+// new topic is tested once per distinct regex however many subscribe to it. The log keeps them in
+// epoch order, so a cached route can catch up with the regexes added since it was computed, when it
+// is next used, instead of every new regex being tested against every cached route at once.
 import type { RE2JS } from 're2js';
+import { EpochLog } from './epoch-log.js';
 import type { SubscriptionHandle } from './subscription-handle.js';
 import { removeUnordered } from './unordered-list.js';
 
@@ -29,26 +30,24 @@ class RegexGroup<T> {
 export class RegexIndex<T> {
   private readonly groups: Map<string, RegexGroup<T>>;
   private readonly groupList: RegexGroup<T>[];
-  /** Active regex subscriptions in the order they were added (ascending `epoch`). */
-  private readonly added: SubscriptionHandle<T>[];
+  /** Active regex subscriptions in the order they were added. */
+  private readonly added: EpochLog<T>;
   private readonly counters: RegexCounters;
-  /** The epoch of the latest add; a route computed at this epoch has every regex's answer. */
-  epoch: number;
   private stamp: number;
 
   constructor(counters: RegexCounters) {
     this.groups = new Map();
     this.groupList = [];
-    this.added = [];
+    this.added = new EpochLog();
     this.counters = counters;
-    this.epoch = 0;
     this.stamp = 0;
   }
 
   get size(): number {
-    return this.added.length;
+    return this.added.size;
   }
 
+  /** `handle.epoch` is set by the engine, above every epoch already added. */
   add(handle: SubscriptionHandle<T>, source: string, regex: RE2JS): void {
     let group = this.groups.get(source);
     if (group === undefined) {
@@ -57,7 +56,6 @@ export class RegexIndex<T> {
       this.groupList.push(group);
     }
     group.handles.push(handle);
-    handle.epoch = ++this.epoch;
     this.added.push(handle);
   }
 
@@ -67,8 +65,7 @@ export class RegexIndex<T> {
       this.groups.delete(source);
       removeUnordered(this.groupList, group);
     }
-    const index = this.firstAfter(handle.epoch - 1);
-    if (index < this.added.length && this.added[index] === handle) this.added.splice(index, 1);
+    this.added.remove(handle);
   }
 
   /** Pushes every regex subscription matching `topic`, testing each distinct regex once. */
@@ -84,8 +81,8 @@ export class RegexIndex<T> {
   collectSince(sinceEpoch: number, topic: string, out: SubscriptionHandle<T>[]): void {
     const added = this.added;
     const stamp = ++this.stamp;
-    for (let i = this.firstAfter(sinceEpoch); i < added.length; i++) {
-      const handle = added[i];
+    for (let i = added.firstAfter(sinceEpoch); i < added.size; i++) {
+      const handle = added.at(i);
       const pattern = handle.pattern;
       if (pattern.kind !== 'regex') continue;
       const group = this.groups.get(pattern.source)!;
@@ -100,19 +97,6 @@ export class RegexIndex<T> {
   private test(regex: RE2JS, topic: string): boolean {
     this.counters.regexEvaluations++;
     return regex.test(topic);
-  }
-
-  /** Index of the first subscription added after `epoch` (epochs ascend). */
-  private firstAfter(epoch: number): number {
-    const added = this.added;
-    let lo = 0;
-    let hi = added.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (added[mid].epoch <= epoch) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }
 

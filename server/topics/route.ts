@@ -1,6 +1,6 @@
 // A topic's cached routing result: the matching subscriptions' values plus a slot for the broker's
 // derived delivery plan. The engine keeps cached routes current as subscriptions come and go (a new
-// regex subscription reaches a cached route when the route is next looked up).
+// wildcard or regex subscription reaches a cached route when the route is next looked up).
 import type { SubscriptionHandle } from './subscription-handle.js';
 
 export interface Route<T, P = unknown> {
@@ -17,13 +17,19 @@ export class CachedRoute<T, P = unknown> implements Route<T, P> {
   plan: P | null;
   /** handles[i] contributed entries[i]; mutated in place since only the engine reads it. */
   readonly handles: SubscriptionHandle<T>[];
-  /** The regex index's epoch when this route last had every regex's answer (RegexIndex). */
-  regexEpoch: number;
+  /** The engine's epoch when this route last had every wildcard and regex subscription's answer. */
+  epoch: number;
+  /** Engine-owned: the removal pass that last queued this route for compaction. */
+  removalStamp: number;
+  /** Set when the engine evicts it: it is no longer maintained, and back-references to it are stale. */
+  evicted: boolean;
 
-  constructor(topic: string, handles: SubscriptionHandle<T>[], regexEpoch: number) {
+  constructor(topic: string, handles: SubscriptionHandle<T>[], epoch: number) {
     this.topic = topic;
     this.handles = handles;
-    this.regexEpoch = regexEpoch;
+    this.epoch = epoch;
+    this.removalStamp = 0;
+    this.evicted = false;
     // Built by push, not new Array(n), so the array stays packed for fast iteration by delivery loops.
     const entries: T[] = [];
     for (let i = 0; i < handles.length; i++) entries.push(handles[i].value);
@@ -50,16 +56,22 @@ export class CachedRoute<T, P = unknown> implements Route<T, P> {
     this.plan = null;
   }
 
-  /** Drops the entry `handle` contributed; false (and nothing done) if it contributed none. */
-  drop(handle: SubscriptionHandle<T>): boolean {
-    const index = this.handles.indexOf(handle);
-    if (index === -1) return false;
-    this.handles.splice(index, 1);
-    const previous = this.entries;
-    const next: T[] = [];
-    for (let i = 0; i < previous.length; i++) if (i !== index) next.push(previous[i]);
-    this.entries = next;
+  /** Drops the entries of removed (inactive) subscriptions in one pass; returns how many went. */
+  compact(): number {
+    const handles = this.handles;
+    const entries: T[] = [];
+    let kept = 0;
+    for (let i = 0; i < handles.length; i++) {
+      const handle = handles[i];
+      if (!handle.active) continue;
+      handles[kept++] = handle;
+      entries.push(handle.value);
+    }
+    const dropped = handles.length - kept;
+    if (dropped === 0) return 0;
+    handles.length = kept;
+    this.entries = entries;
     this.plan = null;
-    return true;
+    return dropped;
   }
 }

@@ -71,9 +71,10 @@ interface ChurnOptions {
   seed: number;
   steps: number;
   routeCacheSize: number;
+  maxCachedEntries?: number;
 }
 
-function runChurn({ seed, steps, routeCacheSize }: ChurnOptions): { adds: number; removes: number; routes: number } {
+function runChurn({ seed, steps, routeCacheSize, maxCachedEntries }: ChurnOptions): { adds: number; removes: number; routes: number } {
   const random = mulberry32(seed);
   const topics = buildTopicPool(random, 200);
   const filters = buildFilterPool(random, topics, 120);
@@ -84,11 +85,13 @@ function runChurn({ seed, steps, routeCacheSize }: ChurnOptions): { adds: number
   ];
   expect(new Set(patternPool.map((p) => p.kind))).toEqual(new Set(['exact', 'wildcard', 'regex']));
 
-  const engine = new TopicEngine<number, string>({ routeCacheSize });
+  const wildcardPool = patternPool.filter((p) => p.kind === 'wildcard');
+  const engine = new TopicEngine<number, string>({ routeCacheSize, maxCachedEntries });
   const live: SubscriptionHandle<number>[] = [];
   // Route objects obtained earlier, per topic, with the entries array they had when last checked.
   const held = new Map<string, Held>();
-  const cacheIsLarge = routeCacheSize >= topics.length;
+  // Whether no route is ever evicted, so a route object must be updated in place, never replaced.
+  const cacheIsLarge = routeCacheSize >= topics.length && maxCachedEntries === undefined;
   let adds = 0;
   let removes = 0;
   let routes = 0;
@@ -114,7 +117,24 @@ function runChurn({ seed, steps, routeCacheSize }: ChurnOptions): { adds: number
       routes++;
     } else {
       for (const h of held.values()) h.route.plan = 'plan';
-      if (roll < 0.7 || live.length === 0) {
+      if (roll >= 0.65 && roll < 0.7) {
+        // A burst of wildcards: routes catch up through a trie walk, not one test per new filter.
+        for (let i = 0; i < 40; i++) live.push(engine.add(pick(random, wildcardPool), Math.floor(random() * 25)));
+        adds += 40;
+      } else if (roll >= 0.7 && live.length > 0 && random() < 0.2) {
+        // A closing connection: several at once, one of them twice.
+        const batch: SubscriptionHandle<number>[] = [];
+        const count = 1 + Math.floor(random() * Math.min(30, live.length));
+        for (let i = 0; i < count; i++) {
+          const index = Math.floor(random() * live.length);
+          batch.push(live[index]);
+          live[index] = live[live.length - 1];
+          live.pop();
+        }
+        batch.push(batch[0]);
+        engine.removeAll(batch);
+        removes += count;
+      } else if (roll < 0.7 || live.length === 0) {
         const pattern = pick(random, patternPool);
         const value = Math.floor(random() * 25); // small value space: the same value recurs across patterns
         live.push(engine.add(pattern, value));
@@ -152,18 +172,29 @@ function runChurn({ seed, steps, routeCacheSize }: ChurnOptions): { adds: number
         }
         h.entries = route.entries;
       }
+    } else if (roll >= 0.3 && cacheIsLarge) {
+      // A burst or a batch: held routes are compared with the truth below; start the next step from here.
+      for (const [topic, h] of held) {
+        check(engine.route(topic) === h.route, () => `route for ${JSON.stringify(topic)} was replaced, not updated`);
+        h.entries = h.route.entries;
+      }
     }
 
     for (let i = 0; i < 4; i++) checkAgainstGroundTruth(pick(random, topics));
     if (step % 250 === 0) for (const topic of topics) checkAgainstGroundTruth(topic);
     expect(engine.cachedRouteCount).toBeLessThanOrEqual(routeCacheSize);
+    if (maxCachedEntries !== undefined) expect(engine.cachedEntryCount).toBeLessThanOrEqual(maxCachedEntries);
     expect(engine.subscriptionCount).toBe(live.length);
   }
 
-  // Back-references must name only routes still cached, and each must really contain the handle.
+  // Back-references must name each route once, and each cached one must really contain the handle.
+  // Evicted routes may linger in the list until a sweep, but never more than the cache holds and then some.
   for (const handle of live) {
-    expect(handle.routes.size).toBeLessThanOrEqual(routeCacheSize);
-    for (const route of handle.routes) {
+    const cached = handle.routes.filter((route) => !route.evicted);
+    expect(cached.length).toBeLessThanOrEqual(routeCacheSize);
+    expect(handle.routes.length - cached.length).toBeLessThanOrEqual(1.5 * Math.min(routeCacheSize, topics.length) + 16);
+    expect(new Set(handle.routes).size).toBe(handle.routes.length);
+    for (const route of cached) {
       expect(route.handles).toContain(handle);
       expect(engine.route(route.topic)).toBe(route);
     }
@@ -182,6 +213,10 @@ describe('route cache under subscription churn', () => {
 
   it.each([4, 5])('stays equal to uncached matching while evicting from a cache of 8 (seed %i)', (seed) => {
     runChurn({ seed, steps: 2000, routeCacheSize: 8 });
+  });
+
+  it.each([6, 7])('stays equal to uncached matching with a budget of 150 cached references (seed %i)', (seed) => {
+    runChurn({ seed, steps: 2000, routeCacheSize: 100_000, maxCachedEntries: 150 });
   });
 
   it('is deterministic for a seed', () => {

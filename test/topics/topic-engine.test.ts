@@ -3,12 +3,16 @@ import {
   DEFAULT_TOPIC_LIMITS,
   parseSubscriptionPattern,
   TopicEngine,
+  type SubscriptionHandle,
   type SubscriptionPattern,
 } from '../../server/topics/index.js';
+import type { CachedRoute } from '../../server/topics/route.js';
 
 const exact = (topic: string): SubscriptionPattern => parseSubscriptionPattern({ topic }, DEFAULT_TOPIC_LIMITS);
 const regex = (source: string): SubscriptionPattern => parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
 const sorted = (values: readonly string[]): string[] => [...values].sort();
+/** The cached routes a subscription's back-references name (evicted ones are swept out lazily). */
+const liveRoutes = (handle: SubscriptionHandle<string>): CachedRoute<string, unknown>[] => handle.routes.filter((r) => !r.evicted);
 
 describe('TopicEngine', () => {
   it('defaults the cache size and rejects nonsense sizes', () => {
@@ -62,6 +66,11 @@ describe('TopicEngine', () => {
 
     ab.plan = 'plan-ab-2';
     const wildcard = engine.add(exact('a/+'), 'two');
+    // A wildcard reaches each cached route at its next lookup, not at the subscribe.
+    expect(ab.entries).toEqual(['one']);
+    expect(liveRoutes(wildcard).length).toBe(0);
+    expect(engine.route('a/b')).toBe(ab);
+    expect(engine.route('a/c')).toBe(ac);
     expect(sorted(ab.entries)).toEqual(['one', 'two']);
     expect(ac.entries).toEqual(['two']);
     expect(ab.plan).toBeNull();
@@ -73,8 +82,8 @@ describe('TopicEngine', () => {
     expect(ab.entries).toEqual(['two']);
     expect(ab.plan).toBeNull();
     expect(ac.plan).toBe('p');
-    expect(wildcard.routes.size).toBe(2);
-    expect(handle.routes.size).toBe(0);
+    expect(liveRoutes(wildcard).length).toBe(2);
+    expect(liveRoutes(handle).length).toBe(0);
     expect(engine.route('a/b')).toBe(ab);
     expect(engine.route('a/c')).toBe(ac);
   });
@@ -87,6 +96,7 @@ describe('TopicEngine', () => {
     expect(afterFirstAdd).toEqual(['one']);
 
     engine.add(exact('a/#'), 'two');
+    expect(engine.route('a/b')).toBe(route);
     expect(afterFirstAdd).toEqual(['one']);
     const afterSecondAdd = route.entries;
     expect(afterSecondAdd).not.toBe(afterFirstAdd);
@@ -152,12 +162,12 @@ describe('TopicEngine', () => {
     const handle = engine.add(exact('#'), 'all');
     const first = engine.route('t/1');
     const second = engine.route('t/2');
-    expect(handle.routes.size).toBe(2);
+    expect(liveRoutes(handle).length).toBe(2);
     engine.route('t/2'); // a hit does not refresh insertion order
     const third = engine.route('t/3');
     expect(engine.cachedRouteCount).toBe(2);
-    expect([...handle.routes].some((r) => r === first)).toBe(false);
-    expect(handle.routes.size).toBe(2);
+    expect(liveRoutes(handle).some((r) => r === first)).toBe(false);
+    expect(liveRoutes(handle).length).toBe(2);
     expect(engine.route('t/2')).toBe(second);
     expect(engine.route('t/3')).toBe(third);
 
@@ -191,8 +201,10 @@ describe('TopicEngine: the cached routes\' subscription references are budgeted 
     const topics = Array.from({ length: 50 }, (_, i) => `t/${i}`);
     for (const t of topics) engine.route(t);
     const handles = [];
-    for (let s = 0; s < 10; s++) {
-      handles.push(engine.add(wildcard('#'), `all${s}`));
+    for (let s = 0; s < 10; s++) handles.push(engine.add(wildcard('#'), `all${s}`));
+    // Each route takes the ten on its next lookup; the budget holds after every one.
+    for (const t of topics) {
+      expect(engine.route(t).entries).toHaveLength(10);
       expect(engine.cachedEntryCount).toBeLessThanOrEqual(100);
     }
     engine.add(exact('t/7'), 'seven');
@@ -206,6 +218,26 @@ describe('TopicEngine: the cached routes\' subscription references are budgeted 
     expect(engine.cachedEntryCount).toBeLessThanOrEqual(1); // only 'seven', if t/7 is still cached
     for (const t of topics) expect(engine.route(t).entries).toEqual(t === 't/7' ? ['seven'] : []);
     expect(engine.cachedEntryCount).toBe(1);
+  });
+
+  it('does no per-route work at a wildcard subscribe: routes catch up at their next lookup', () => {
+    const engine = new TopicEngine<string>();
+    const topics = Array.from({ length: 2_000 }, (_, i) => `t/${i}`);
+    for (const t of topics) engine.route(t);
+    const all = Array.from({ length: 40 }, (_, s) => engine.add(wildcard(s % 2 === 0 ? '#' : 't/+'), `w${s}`));
+    expect(engine.cachedEntryCount).toBe(0);
+    expect(all.every((h) => h.routes.length === 0)).toBe(true);
+    expect(engine.route('t/5').entries).toHaveLength(40);
+    expect(liveRoutes(all[0]).length).toBe(1);
+    expect(engine.cachedEntryCount).toBe(40);
+    // A subscription removed before a route caught up never reaches it.
+    engine.removeAll(all.slice(0, 10));
+    expect(sorted(engine.route('t/6').entries)).toEqual(sorted(all.slice(10).map((h) => h.value)));
+    // A batch removal compacts every route it is in and gives the references back.
+    engine.removeAll(all);
+    expect(engine.cachedEntryCount).toBe(0);
+    expect(engine.route('t/5').entries).toEqual([]);
+    expect(engine.subscriptionCount).toBe(0);
   });
 
   it('serves a route that alone holds more than the budget without caching it', () => {
