@@ -105,7 +105,7 @@ function runFamily(family: Family): EngineRow {
   gc();
   const heap0 = process.memoryUsage().heapUsed;
   const rss0 = process.memoryUsage().rss;
-  const counters = { regexSubscriptions: 0, regexPatterns: 0, regexProgramSize: 0, regexSubscriptionsRefused: 0, regexEvaluations: 0, routesEvictedForEntries: 0 };
+  const counters = { regexSubscriptions: 0, regexPatterns: 0, regexProgramSize: 0, regexSubscriptionsRefused: 0, regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
   const budget = new RegexBudget(defaults.regex, counters);
   const engine = new TopicEngine<number>({ routeCacheSize: CACHED_ROUTES, counters });
   warmCache(engine);
@@ -178,7 +178,7 @@ function runUnbounded(distinct: number): EngineRow {
   gc();
   const heap0 = process.memoryUsage().heapUsed;
   const rss0 = process.memoryUsage().rss;
-  const counters = { regexEvaluations: 0, routesEvictedForEntries: 0 };
+  const counters = { regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
   const engine = new TopicEngine<number>({ counters });
   const limits = { ...topicLimits, maxRegexMatchStateBytes: 8 * 1024 * 1024 };
   const budget = new RegexBudget(

@@ -99,11 +99,11 @@ export class Broker implements SessionContext, MqttContext {
     /** The clock of admission's rate limits (tests freeze it). */
     clock: Clock = Date.now,
   ) {
-    const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxEntries, regex } = config.topics;
+    const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxBytes, regex } = config.topics;
     this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength, maxRegexProgramSize: regex.maxProgramSize, maxRegexMatchStateBytes: regex.maxMatchStateBytes };
     this.regexBudget = new RegexBudget(regex, this.stats);
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
-    this.engine = new TopicEngine({ routeCacheSize, maxCachedEntries: routeCacheMaxEntries, counters: this.stats });
+    this.engine = new TopicEngine({ routeCacheSize, maxCachedBytes: routeCacheMaxBytes, counters: this.stats });
     this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
     this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
     this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));

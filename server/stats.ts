@@ -53,8 +53,10 @@ export class BrokerStats {
   regexSubscriptionsRefused = 0;
   /** Regex tests run by the topic engine (for new topics, and for cached routes catching up with new regexes). */
   regexEvaluations = 0;
-  /** Cached routes evicted because all cached routes together held more than topics.routeCacheMaxEntries subscription references. */
-  routesEvictedForEntries = 0;
+  /** Cached routes evicted because all cached routes together were estimated at more than topics.routeCacheMaxBytes. */
+  routesEvictedForBytes = 0;
+  /** Estimated heap bytes the cached routes hold now (topics.routeCacheMaxBytes bounds it). */
+  routeCacheBytes = 0;
   /** Publishes refused because the message exceeded its group's maxMessageBytes. */
   publishesTooLarge = 0;
   /** Publishes refused because the connection had published to its group's maxPublishTopicsPerSecond topics this second. */

@@ -52,8 +52,8 @@ const topicsSchema = z.strictObject({
   maxLevels: integerField(1, 1024).default(64),
   maxRegexLength: integerField(1, 16 * KiB).default(512),
   routeCacheSize: integerField(1, 10_000_000).default(100_000),
-  /** Subscription references all cached routes may hold together (a route matching n subscriptions holds n). */
-  routeCacheMaxEntries: integerField(1, 1_000_000_000).default(1_000_000),
+  /** Estimated heap bytes all cached routes may hold together (their topics and matching subscriptions). */
+  routeCacheMaxBytes: integerField(1, 1024 * GiB).default(64 * MiB),
   regex: topicsRegexSchema.prefault({}),
 });
 

@@ -18,4 +18,13 @@ export { wildcardMatches } from './wildcard-match.js';
 export { WildcardTrie } from './wildcard-trie.js';
 export type { Route } from './route.js';
 export { SubscriptionHandle } from './subscription-handle.js';
-export { DEFAULT_ROUTE_CACHE_SIZE, TopicEngine, type TopicEngineOptions } from './topic-engine.js';
+export {
+  DEFAULT_ROUTE_CACHE_MAX_BYTES,
+  DEFAULT_ROUTE_CACHE_SIZE,
+  estimatedRouteBytes,
+  ROUTE_BASE_BYTES,
+  ROUTE_ENTRY_BYTES,
+  TopicEngine,
+  type TopicEngineCounters,
+  type TopicEngineOptions,
+} from './topic-engine.js';

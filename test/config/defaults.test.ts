@@ -46,7 +46,7 @@ const DEFAULTS = {
     maxLevels: 64,
     maxRegexLength: 512,
     routeCacheSize: 100_000,
-    routeCacheMaxEntries: 1_000_000,
+    routeCacheMaxBytes: 64 * 1024 * 1024,
     regex: {
       maxSubscriptions: 10_000,
       maxSubscriptionsPerUser: 1_000,

@@ -7,7 +7,7 @@ import { DEFAULT_TOPIC_LIMITS, parseSubscriptionPattern, TopicEngine, type Subsc
 const regex = (source: string): SubscriptionPattern => parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
 
 function engineWithCounter(): { engine: TopicEngine<number>; counters: { regexEvaluations: number } } {
-  const counters = { regexEvaluations: 0, routesEvictedForEntries: 0 };
+  const counters = { regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
   return { engine: new TopicEngine<number>({ counters }), counters };
 }
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_TOPIC_LIMITS,
   parseSubscriptionPattern,
+  estimatedRouteBytes,
+  ROUTE_ENTRY_BYTES,
   TopicEngine,
   type SubscriptionHandle,
   type SubscriptionPattern,
@@ -190,68 +192,103 @@ describe('TopicEngine', () => {
   });
 });
 
-// Wildcard subscriptions x cached topics: without a budget, 200 subscriptions to `#` over 100,000
-// cached topics held 20M references (917 MB) and a subscribe took up to 1.7 s.
-describe('TopicEngine: the cached routes\' subscription references are budgeted (maxCachedEntries)', () => {
+// The route cache's estimated bytes are budgeted: without it, 200 subscriptions to `#` over
+// 100,000 cached topics held 20M references (917 MB), and 100,000 topics of 1 KB held 200 MB.
+describe('TopicEngine: the cached routes are budgeted in estimated bytes (maxCachedBytes)', () => {
   const wildcard = (topic: string): SubscriptionPattern => parseSubscriptionPattern({ topic }, DEFAULT_TOPIC_LIMITS);
+  /** What the cache counts for `routes` cached topics of `topicLength` characters holding `entries` in all. */
+  const bytesOf = (routes: number, topicLength: number, entries: number): number =>
+    routes * estimatedRouteBytes('x'.repeat(topicLength), 0) + entries * ROUTE_ENTRY_BYTES;
+
+  it('counts every route, topic and entry, and gives them back', () => {
+    const counters = { regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
+    const engine = new TopicEngine<string>({ counters });
+    const h = engine.add(exact('a/b'), 'one');
+    engine.route('a/b');
+    engine.route('a/c');
+    expect(engine.cachedByteCount).toBe(bytesOf(2, 3, 1));
+    expect(counters.routeCacheBytes).toBe(engine.cachedByteCount);
+    const w = engine.add(wildcard('a/+'), 'two');
+    engine.route('a/b');
+    engine.route('a/c');
+    expect(engine.cachedByteCount).toBe(bytesOf(2, 3, 3));
+    engine.removeAll([h, w]);
+    expect(engine.cachedByteCount).toBe(bytesOf(2, 3, 0));
+    expect(counters.routeCacheBytes).toBe(engine.cachedByteCount);
+  });
 
   it('evicts the oldest routes beyond the budget, counts them, and still routes every topic exactly', () => {
-    const counters = { regexEvaluations: 0, routesEvictedForEntries: 0 };
-    const engine = new TopicEngine<string>({ maxCachedEntries: 100, counters });
-    const topics = Array.from({ length: 50 }, (_, i) => `t/${i}`);
+    const counters = { regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
+    const budget = bytesOf(50, 4, 0); // fifty topics like t/42, no subscriptions
+    const engine = new TopicEngine<string>({ maxCachedBytes: budget, counters });
+    const topics = Array.from({ length: 50 }, (_, i) => `t/${10 + i}`);
     for (const t of topics) engine.route(t);
+    expect(engine.cachedRouteCount).toBe(50);
     const handles = [];
     for (let s = 0; s < 10; s++) handles.push(engine.add(wildcard('#'), `all${s}`));
     // Each route takes the ten on its next lookup; the budget holds after every one.
     for (const t of topics) {
       expect(engine.route(t).entries).toHaveLength(10);
-      expect(engine.cachedEntryCount).toBeLessThanOrEqual(100);
+      expect(engine.cachedByteCount).toBeLessThanOrEqual(budget);
     }
-    engine.add(exact('t/7'), 'seven');
-    expect(engine.cachedRouteCount).toBeLessThanOrEqual(10);
-    expect(counters.routesEvictedForEntries).toBeGreaterThanOrEqual(40);
+    engine.add(exact('t/17'), 'seventeen');
+    const fullRoutes = Math.floor(budget / bytesOf(1, 4, 10));
+    expect(engine.cachedRouteCount).toBeLessThanOrEqual(fullRoutes);
+    expect(counters.routesEvictedForBytes).toBeGreaterThanOrEqual(50 - fullRoutes);
     for (const t of topics) expect(sorted(engine.route(t).entries)).toEqual(sorted(engine.matchUncached(t)));
-    expect(engine.route('t/7').entries).toContain('seven');
-    expect(engine.cachedEntryCount).toBeLessThanOrEqual(100);
-    // Removing the subscriptions gives their references back.
+    expect(engine.route('t/17').entries).toContain('seventeen');
+    expect(engine.cachedByteCount).toBeLessThanOrEqual(budget);
+    // Removing the subscriptions gives their entries back.
     for (const h of handles) engine.remove(h);
-    expect(engine.cachedEntryCount).toBeLessThanOrEqual(1); // only 'seven', if t/7 is still cached
-    for (const t of topics) expect(engine.route(t).entries).toEqual(t === 't/7' ? ['seven'] : []);
-    expect(engine.cachedEntryCount).toBe(1);
+    for (const t of topics) expect(engine.route(t).entries).toEqual(t === 't/17' ? ['seventeen'] : []);
+    // Every cached topic is back to its base cost, plus t/17's one entry if it is still cached.
+    expect(engine.cachedByteCount - bytesOf(engine.cachedRouteCount, 4, 0)).toBeLessThanOrEqual(ROUTE_ENTRY_BYTES);
+    expect(engine.cachedByteCount).toBeLessThanOrEqual(budget);
+  });
+
+  it('counts long topics: a budget for 100 short topics holds fewer long ones', () => {
+    const engine = new TopicEngine<string>({ maxCachedBytes: bytesOf(100, 5, 0) });
+    for (let i = 0; i < 100; i++) engine.route(`t/${100 + i}`);
+    expect(engine.cachedRouteCount).toBe(100);
+    const long = (i: number): string => `${'x'.repeat(1_000)}/${i}`;
+    for (let i = 0; i < 100; i++) engine.route(long(i));
+    expect(engine.cachedRouteCount).toBeLessThan(100);
+    expect(engine.cachedRouteCount).toBe(Math.floor(bytesOf(100, 5, 0) / estimatedRouteBytes(long(10), 0)));
   });
 
   it('does no per-route work at a wildcard subscribe: routes catch up at their next lookup', () => {
     const engine = new TopicEngine<string>();
     const topics = Array.from({ length: 2_000 }, (_, i) => `t/${i}`);
     for (const t of topics) engine.route(t);
+    const empty = engine.cachedByteCount;
     const all = Array.from({ length: 40 }, (_, s) => engine.add(wildcard(s % 2 === 0 ? '#' : 't/+'), `w${s}`));
-    expect(engine.cachedEntryCount).toBe(0);
+    expect(engine.cachedByteCount).toBe(empty);
     expect(all.every((h) => h.routes.length === 0)).toBe(true);
     expect(engine.route('t/5').entries).toHaveLength(40);
     expect(liveRoutes(all[0]).length).toBe(1);
-    expect(engine.cachedEntryCount).toBe(40);
+    expect(engine.cachedByteCount).toBe(empty + 40 * ROUTE_ENTRY_BYTES);
     // A subscription removed before a route caught up never reaches it.
     engine.removeAll(all.slice(0, 10));
     expect(sorted(engine.route('t/6').entries)).toEqual(sorted(all.slice(10).map((h) => h.value)));
-    // A batch removal compacts every route it is in and gives the references back.
+    // A batch removal compacts every route it is in and gives the entries back.
     engine.removeAll(all);
-    expect(engine.cachedEntryCount).toBe(0);
+    expect(engine.cachedByteCount).toBe(empty);
     expect(engine.route('t/5').entries).toEqual([]);
     expect(engine.subscriptionCount).toBe(0);
   });
 
-  it('serves a route that alone holds more than the budget without caching it', () => {
-    const engine = new TopicEngine<string>({ maxCachedEntries: 3 });
+  it('serves a route estimated at more than the budget alone without caching it', () => {
+    const engine = new TopicEngine<string>({ maxCachedBytes: estimatedRouteBytes('big', 3) });
     for (let s = 0; s < 5; s++) engine.add(exact('big'), `s${s}`);
     expect(sorted(engine.route('big').entries)).toEqual(['s0', 's1', 's2', 's3', 's4']);
     expect(engine.cachedRouteCount).toBe(0);
-    expect(engine.cachedEntryCount).toBe(0);
+    expect(engine.cachedByteCount).toBe(0);
     engine.route('small');
     expect(engine.cachedRouteCount).toBe(1);
   });
 
   it('rejects nonsense budgets', () => {
-    expect(() => new TopicEngine<string>({ maxCachedEntries: 0 })).toThrow(RangeError);
-    expect(() => new TopicEngine<string>({ maxCachedEntries: 2.5 })).toThrow(RangeError);
+    expect(() => new TopicEngine<string>({ maxCachedBytes: 0 })).toThrow(RangeError);
+    expect(() => new TopicEngine<string>({ maxCachedBytes: 2.5 })).toThrow(RangeError);
   });
 });
