@@ -1,10 +1,17 @@
 // OrderedInbound, shared by the native session (frames) and the MQTT session (packets, and a
-// fault queued after them): arrival order across waits, the pause bound, closing drops the rest.
+// fault queued after them): arrival order across waits, the pause bound, closing drops the rest,
+// and the time slice after which one connection yields the event loop.
 import { describe, expect, it } from 'vitest';
 import { OrderedInbound } from '../../server/session/ordered-inbound.js';
 
 class Fault {
   constructor(readonly why: string) {}
+}
+
+/** Holds the thread for `ms`, as a costly command would. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 }
 
 function harness() {
@@ -23,6 +30,7 @@ function harness() {
         return;
       }
       handled.push(item);
+      if (item.startsWith('slow')) busy(4);
       if (item.startsWith('throw')) throw new Error(item);
       if (item.startsWith('wait')) {
         const done = new Promise<void>((resolve, reject) => waits.set(item, { resolve, reject }));
@@ -105,5 +113,37 @@ describe('OrderedInbound', () => {
     h.waits.get('wait1')!.resolve();
     await h.settle();
     expect(h.handled).toEqual(['wait1']);
+  });
+
+  it('yields after its time slice: the rest waits, in order, for a later turn, with the peer paused', async () => {
+    const h = harness();
+    for (let i = 0; i < 10; i++) h.inbound.accept(`slow${i}`);
+    h.inbound.accept('cheap');
+    // 10 x 4 ms is past the 10 ms slice: some were handled now, the rest were parked.
+    const now = h.handled.length;
+    expect(now).toBeGreaterThan(0);
+    expect(now).toBeLessThan(10);
+    expect(h.peer.paused).toBe(1);
+    let turns = 0;
+    while (h.handled.length < 11 && turns++ < 50) await h.settle();
+    expect(h.handled).toEqual([...Array.from({ length: 10 }, (_, i) => `slow${i}`), 'cheap']);
+    expect(turns).toBeGreaterThan(0);
+    expect(h.peer.resumed).toBe(1);
+  });
+
+  it('keeps order when a command waits after a yield, and does not resume before the wait ends', async () => {
+    const h = harness();
+    for (let i = 0; i < 5; i++) h.inbound.accept(`slow${i}`);
+    h.inbound.accept('wait1');
+    h.inbound.accept('after');
+    let turns = 0;
+    while (!h.waits.has('wait1') && turns++ < 50) await h.settle();
+    await h.settle();
+    expect(h.handled).toEqual(['slow0', 'slow1', 'slow2', 'slow3', 'slow4', 'wait1']);
+    expect(h.peer.resumed).toBe(0);
+    h.waits.get('wait1')!.resolve();
+    await h.settle();
+    expect(h.handled.at(-1)).toBe('after');
+    expect(h.peer.resumed).toBe(1);
   });
 });
