@@ -1,7 +1,9 @@
-// Every attack of issue 11's list (items 1-11; 12 and 13 are configuration, not attacks), in order.
+// Every attack of issue 11's list (items 1-11; 12 and 13 are configuration, not attacks), in order,
+// with 2d (wildcards over cached routes), found after the list.
 import type { Attack } from '../attack.js';
 import { deepJsonAttacks } from './deep-json.js';
 import { regexAttacks } from './regex-subscriptions.js';
+import { wildcardsOverCachedRoutesAttack } from './wildcards-over-cached-routes.js';
 import { slowConsumerAttacks } from './slow-consumer.js';
 import { persistentSessionsAttack } from './persistent-sessions.js';
 import { retainedPropertiesAttack } from './retained-properties.js';
@@ -15,6 +17,7 @@ import { invalidUtf8TopicAttack } from './invalid-utf8-topic.js';
 export const ATTACKS: readonly Attack[] = [
   ...deepJsonAttacks,
   ...regexAttacks,
+  wildcardsOverCachedRoutesAttack,
   ...slowConsumerAttacks,
   persistentSessionsAttack,
   retainedPropertiesAttack,
