@@ -26,12 +26,6 @@ export class FifoRing<T> {
     return oldest;
   }
 
-  /** Calls `fn` on each item, oldest first. `fn` must not push or shift. */
-  forEach(fn: (item: T) => void): void {
-    const items = this.items;
-    for (let i = this.head; i < items.length; i++) fn(items[i] as T);
-  }
-
   /** Takes out the oldest item (undefined when empty). Amortized O(1). */
   shift(): T | undefined {
     if (this.head === this.items.length) return undefined;

@@ -1,5 +1,5 @@
-// Tests one MQTT wildcard filter against one topic without splitting the topic. Used when a new
-// wildcard subscription is checked against every cached route, where split() would allocate per route.
+// Tests one MQTT wildcard filter against one topic without splitting the topic. Used when a cached
+// route catches up with a few new wildcard subscriptions, where split() would allocate per route.
 
 const SLASH = '/';
 const DOLLAR = 0x24;
