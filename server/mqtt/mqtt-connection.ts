@@ -186,6 +186,10 @@ export class MqttConnection implements TransportHandler, FrameSink {
     this.transport.close(1000, '');
   }
 
+  get pausesReading(): boolean {
+    return this.transport.pausesReading;
+  }
+
   pause(): void {
     this.transport.pause();
   }

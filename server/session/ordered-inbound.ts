@@ -6,7 +6,9 @@
 // It also keeps one connection from holding the event loop: a socket read can carry thousands
 // of commands, and each may be costly (a publish to a new topic that 200 wildcards match costs
 // about 100 us), so after INPUT_SLICE_MS of handling the rest of what arrived is parked, the peer
-// paused, and handling goes on in a later turn, after other connections' input and timers.
+// paused, and handling goes on in a later turn, after other connections' input and timers. Only
+// for a peer whose pause() stops reading: one that can only hold what keeps arriving (uWS) would
+// hold a pipelining client's whole backlog, and close it past its bound, for no gain in memory.
 
 /** Parked items before reading from the peer pauses. */
 const PARKED_BEFORE_PAUSE = 256;
@@ -29,6 +31,8 @@ function nextTurn(): void {
 export interface Pausable {
   pause(): void;
   resume(): void;
+  /** Whether pause() stops reading (only then does this yield after a time slice). */
+  readonly pausesReading: boolean;
 }
 
 export class OrderedInbound<T> {
@@ -56,7 +60,7 @@ export class OrderedInbound<T> {
   accept(item: T): void {
     if (this.parked === null) {
       this.handle(item);
-      if (this.parked === null && this.sliceSpent()) this.yieldTurn([]);
+      if (this.parked === null && this.peer.pausesReading && this.sliceSpent()) this.yieldTurn([]);
       return;
     }
     this.parked.push(item);
@@ -102,7 +106,7 @@ export class OrderedInbound<T> {
         (this.parked as T[]).push(...items.slice(i));
         return;
       }
-      if (this.sliceSpent()) return this.yieldTurn(items.slice(i));
+      if (this.peer.pausesReading && this.sliceSpent()) return this.yieldTurn(items.slice(i));
       this.handle(items[i]!);
     }
     if (this.parked === null && this.paused) {

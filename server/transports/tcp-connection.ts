@@ -82,6 +82,8 @@ export class TcpConnection implements TransportConnection, Batched {
     this.socket.destroy();
   }
 
+  readonly pausesReading = true;
+
   pause(): void {
     this.socket.pause();
   }

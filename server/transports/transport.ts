@@ -18,6 +18,11 @@ export interface TransportConnection {
   /** Stop reading from the peer (backpressure while commands wait); resume() undoes it. */
   pause(): void;
   resume(): void;
+  /**
+   * True when pause() really stops reading the socket, so TCP pushes back on the peer; false when
+   * it can only hold what keeps arriving (uWebSockets.js), up to a bound past which it closes.
+   */
+  readonly pausesReading: boolean;
   /** The session logged on: give back the connection's slot of admission.maxUnauthenticated. */
   loggedOn(): void;
   /** The verified TLS client certificate; transports without TLS need not implement it. Read at logon, not per message. */

@@ -92,6 +92,8 @@ export class WsConnection implements TransportConnection, Batched {
     this.ws.terminate();
   }
 
+  readonly pausesReading = true;
+
   // ws's own pause/resume: it would otherwise resume the socket itself when its parser drains.
   pause(): void {
     this.ws.pause();

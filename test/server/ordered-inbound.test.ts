@@ -14,9 +14,9 @@ function busy(ms: number): void {
   while (performance.now() < until);
 }
 
-function harness() {
+function harness(pausesReading = true) {
   const handled: string[] = [];
-  const peer = { paused: 0, resumed: 0, pause() { this.paused++; }, resume() { this.resumed++; } };
+  const peer = { paused: 0, resumed: 0, pausesReading, pause() { this.paused++; }, resume() { this.resumed++; } };
   let open = true;
   const waits = new Map<string, { resolve(): void; reject(err: unknown): void }>();
   const errors: unknown[] = [];
@@ -145,5 +145,12 @@ describe('OrderedInbound', () => {
     await h.settle();
     expect(h.handled.at(-1)).toBe('after');
     expect(h.peer.resumed).toBe(1);
+  });
+
+  it('does not yield for a peer that cannot stop reading (uWS): it would only hold the backlog', () => {
+    const h = harness(false);
+    for (let i = 0; i < 5; i++) h.inbound.accept(`slow${i}`);
+    expect(h.handled).toHaveLength(5);
+    expect(h.peer.paused).toBe(0);
   });
 });

@@ -186,6 +186,9 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
     this.ws?.close();
   }
 
+  /** This build of uWS cannot stop reading one socket: pause() holds what arrives (see above). */
+  readonly pausesReading = false;
+
   pause(): void {
     this.held ??= [];
   }
