@@ -76,7 +76,7 @@ describe('selectAttacks', () => {
     expect(selectAttacks(ATTACKS, '')).toHaveLength(ATTACKS.length);
     expect(selectAttacks(ATTACKS, '1').map((a) => a.id)).toEqual(['1a', '1b', '1c', '1d']);
     expect(selectAttacks(ATTACKS, '2b, 11').map((a) => a.id)).toEqual(['2b', '11']);
-    expect(selectAttacks(ATTACKS, '2').map((a) => a.id)).toEqual(['2a', '2b', '2c']);
+    expect(selectAttacks(ATTACKS, '2').map((a) => a.id)).toEqual(['2a', '2b', '2c', '2d']);
   });
 
   it('refuses an unknown id, naming it', () => {
