@@ -15,6 +15,22 @@ import type { DeliveryTarget, SubscriptionEntry } from './subscription-entry.js'
 
 const NO_PREFIX = Buffer.alloc(0);
 
+/** What a plan derives from its route's entries alone, whatever the topic: shared between plans. */
+interface PlanShape {
+  readonly targets: readonly DeliveryTarget[];
+  readonly prefixes: readonly Buffer[];
+  readonly entries: readonly (readonly SubscriptionEntry[])[];
+  readonly plain: readonly boolean[];
+}
+
+/**
+ * The last route entries list a plan was built from (forRoute), and its shape. Routes matching the
+ * same subscriptions share one entries list (the topic engine's SharedLists), so plans for many new
+ * topics that the same wildcards match share one shape instead of each building its own.
+ */
+let lastEntries: readonly SubscriptionEntry[] | null = null;
+let lastShape: PlanShape | null = null;
+
 export class DeliveryPlan {
   private constructor(
     readonly topic: string,
@@ -40,23 +56,25 @@ export class DeliveryPlan {
   /** The entitlement epoch the read decisions in `access` were resolved in (see refresh). */
   epoch = 0;
 
-  static build(topic: string, routeEntries: readonly SubscriptionEntry[], epoch = 0): DeliveryPlan {
-    const byTarget = new Map<DeliveryTarget, SubscriptionEntry[]>();
-    for (const entry of routeEntries) {
-      const list = byTarget.get(entry.target);
-      if (list === undefined) byTarget.set(entry.target, [entry]);
-      else list.push(entry);
+  /** A plan over `entries`, which the caller may change later (a shared subscription's members). */
+  static build(topic: string, entries: readonly SubscriptionEntry[], epoch = 0): DeliveryPlan {
+    return DeliveryPlan.fromShape(topic, shapeOf(entries), epoch);
+  }
+
+  /**
+   * A plan for a cached route. The topic engine never changes an entries list it handed out (it
+   * gives the route a new one), so the same list has the same shape, and the last one is reused.
+   */
+  static forRoute(topic: string, routeEntries: readonly SubscriptionEntry[], epoch: number): DeliveryPlan {
+    if (routeEntries !== lastEntries) {
+      lastShape = shapeOf(routeEntries);
+      lastEntries = routeEntries;
     }
-    const targets: DeliveryTarget[] = [];
-    const prefixes: Buffer[] = [];
-    const entries: SubscriptionEntry[][] = [];
-    const plain: boolean[] = [];
-    for (const [target, list] of byTarget) {
-      targets.push(target);
-      entries.push(list);
-      prefixes.push(target.kind === 'native' ? encodeDeliveryPrefix(target.encoding, list.map((e) => e.sid)) : NO_PREFIX);
-      plain.push(list.every((e) => e.filter === null && e.select === null));
-    }
+    return DeliveryPlan.fromShape(topic, lastShape!, epoch);
+  }
+
+  private static fromShape(topic: string, shape: PlanShape, epoch: number): DeliveryPlan {
+    const { targets, prefixes, entries, plain } = shape;
     const plan = new DeliveryPlan(topic, targets, prefixes, entries, plain, new Array<ReadAccess>(targets.length));
     plan.epoch = epoch;
     for (let i = 0; i < targets.length; i++) plan.resolve(i);
@@ -204,6 +222,27 @@ export class DeliveryPlan {
     }
     return projections.length;
   }
+}
+
+/** Groups a route's entries by receiving connection, with each one's frame prefix. */
+function shapeOf(routeEntries: readonly SubscriptionEntry[]): PlanShape {
+  const byTarget = new Map<DeliveryTarget, SubscriptionEntry[]>();
+  for (const entry of routeEntries) {
+    const list = byTarget.get(entry.target);
+    if (list === undefined) byTarget.set(entry.target, [entry]);
+    else list.push(entry);
+  }
+  const targets: DeliveryTarget[] = [];
+  const prefixes: Buffer[] = [];
+  const entries: SubscriptionEntry[][] = [];
+  const plain: boolean[] = [];
+  for (const [target, list] of byTarget) {
+    targets.push(target);
+    entries.push(list);
+    prefixes.push(target.kind === 'native' ? encodeDeliveryPrefix(target.encoding, list.map((e) => e.sid)) : NO_PREFIX);
+    plain.push(list.every((e) => e.filter === null && e.select === null));
+  }
+  return { targets, prefixes, entries, plain };
 }
 
 function settled(decision: Decision): ReadAccess {

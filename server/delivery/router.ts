@@ -28,7 +28,7 @@ export class Router {
   publish(message: Message): number {
     const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
-    return this.deliver((route.plan ??= this.plan(message.topic, route.entries)), message);
+    return this.deliver((route.plan ??= DeliveryPlan.forRoute(message.topic, route.entries, this.epoch.value)), message);
   }
 
   /**

@@ -11,12 +11,17 @@ export interface Route<T, P = unknown> {
   plan: P | null;
 }
 
+const NO_HANDLES: readonly SubscriptionHandle<never>[] = Object.freeze([]);
+
 export class CachedRoute<T, P = unknown> implements Route<T, P> {
   readonly topic: string;
   entries: readonly T[];
   plan: P | null;
-  /** handles[i] contributed entries[i]; mutated in place since only the engine reads it. */
-  readonly handles: SubscriptionHandle<T>[];
+  /**
+   * handles[i] contributed entries[i]. Both are replaced together, never mutated: routes whose
+   * topics match the same subscriptions may share them (SharedLists).
+   */
+  handles: readonly SubscriptionHandle<T>[];
   /** The engine's epoch when this route last had every wildcard and regex subscription's answer. */
   epoch: number;
   /** Engine-owned: the removal pass that last queued this route for compaction. */
@@ -24,54 +29,21 @@ export class CachedRoute<T, P = unknown> implements Route<T, P> {
   /** Set when the engine evicts it: it is no longer maintained, and back-references to it are stale. */
   evicted: boolean;
 
-  constructor(topic: string, handles: SubscriptionHandle<T>[], epoch: number) {
+  /** Starts with no subscriptions; the engine gives it its list (setList). */
+  constructor(topic: string, epoch: number) {
     this.topic = topic;
-    this.handles = handles;
+    this.handles = NO_HANDLES;
+    this.entries = NO_HANDLES as readonly never[];
     this.epoch = epoch;
     this.removalStamp = 0;
     this.evicted = false;
-    // Built by push, not new Array(n), so the array stays packed for fast iteration by delivery loops.
-    const entries: T[] = [];
-    for (let i = 0; i < handles.length; i++) entries.push(handles[i].value);
+    this.plan = null;
+  }
+
+  /** Replaces the route's subscriptions; `entries[i]` must be `handles[i].value`. */
+  setList(handles: readonly SubscriptionHandle<T>[], entries: readonly T[]): void {
+    this.handles = handles;
     this.entries = entries;
     this.plan = null;
-  }
-
-  append(handle: SubscriptionHandle<T>): void {
-    this.handles.push(handle);
-    const next = this.entries.slice();
-    next.push(handle.value);
-    this.entries = next;
-    this.plan = null;
-  }
-
-  /** Appends several at once: one copy of `entries`, not one per handle. */
-  appendAll(handles: readonly SubscriptionHandle<T>[]): void {
-    const next = this.entries.slice();
-    for (let i = 0; i < handles.length; i++) {
-      this.handles.push(handles[i]);
-      next.push(handles[i].value);
-    }
-    this.entries = next;
-    this.plan = null;
-  }
-
-  /** Drops the entries of removed (inactive) subscriptions in one pass; returns how many went. */
-  compact(): number {
-    const handles = this.handles;
-    const entries: T[] = [];
-    let kept = 0;
-    for (let i = 0; i < handles.length; i++) {
-      const handle = handles[i];
-      if (!handle.active) continue;
-      handles[kept++] = handle;
-      entries.push(handle.value);
-    }
-    const dropped = handles.length - kept;
-    if (dropped === 0) return 0;
-    handles.length = kept;
-    this.entries = entries;
-    this.plan = null;
-    return dropped;
   }
 }

@@ -13,6 +13,7 @@ import { EpochLog } from './epoch-log.js';
 import { FifoRing } from './fifo-ring.js';
 import { RegexIndex, type RegexCounters } from './regex-index.js';
 import { CachedRoute, type Route } from './route.js';
+import { SharedLists } from './shared-lists.js';
 import { SubscriptionHandle } from './subscription-handle.js';
 import type { SubscriptionPattern } from './topic-validation.js';
 import { wildcardMatches } from './wildcard-match.js';
@@ -76,8 +77,10 @@ export class TopicEngine<T, P = unknown> {
   private readonly regexes: RegexIndex<T>;
   /** Bumped by each wildcard or regex add; a route at this epoch has every such answer. */
   private epoch: number;
-  /** Handles picked up by a route's catch-up; reused, so a catch-up allocates no list. */
+  /** Handles picked up by a route's catch-up or miss; reused, so neither allocates a list of its own. */
   private readonly scratch: SubscriptionHandle<T>[];
+  /** The last list given to a route, for the next route with the same subscriptions. */
+  private readonly lists: SharedLists<T>;
   /** Routes queued by one removeAll(), each once (CachedRoute.removalStamp); reused. */
   private readonly toCompact: CachedRoute<T, P>[];
   private removalStamp: number;
@@ -107,6 +110,7 @@ export class TopicEngine<T, P = unknown> {
     this.regexes = new RegexIndex(this.counters);
     this.epoch = 0;
     this.scratch = [];
+    this.lists = new SharedLists();
     this.toCompact = [];
     this.removalStamp = 0;
     this.subscriptions = 0;
@@ -144,7 +148,8 @@ export class TopicEngine<T, P = unknown> {
         else list.push(handle);
         const route = this.routes.get(pattern.topic);
         if (route !== undefined) {
-          appendTo(route, handle);
+          this.lists.assign(route, route.handles, [handle]);
+          handle.routes.push(route);
           this.account(ROUTE_ENTRY_BYTES);
           this.trim();
         }
@@ -195,8 +200,9 @@ export class TopicEngine<T, P = unknown> {
       this.subscriptions--;
     }
     let dropped = 0;
-    for (let i = 0; i < queued.length; i++) dropped += queued[i].compact();
+    for (let i = 0; i < queued.length; i++) dropped += this.lists.compact(queued[i]);
     queued.length = 0; // hold no routes past the call
+    this.lists.forget();
     if (dropped > 0) this.account(-ROUTE_ENTRY_BYTES * dropped);
   }
 
@@ -210,9 +216,13 @@ export class TopicEngine<T, P = unknown> {
   }
 
   private cacheNewRoute(topic: string): CachedRoute<T, P> {
-    const handles: SubscriptionHandle<T>[] = [];
-    this.collectMatches(topic, handles);
-    const route = new CachedRoute<T, P>(topic, handles, this.epoch);
+    const found = this.scratch;
+    found.length = 0;
+    this.collectMatches(topic, found);
+    const route = new CachedRoute<T, P>(topic, this.epoch);
+    this.lists.assign(route, route.handles, found);
+    found.length = 0; // hold no handles past the call
+    const handles = route.handles;
     const bytes = estimatedRouteBytes(topic, handles.length);
     // Over the whole budget alone: serve this publish, keep nothing (no back-references either).
     if (bytes > this.maxCachedBytes) return route;
@@ -260,7 +270,7 @@ export class TopicEngine<T, P = unknown> {
     if (this.regexes.size > 0) this.regexes.collectSince(route.epoch, route.topic, found);
     route.epoch = this.epoch;
     if (found.length === 0) return;
-    route.appendAll(found);
+    this.lists.assign(route, route.handles, found);
     for (let i = 0; i < found.length; i++) found[i].routes.push(route);
     this.account(ROUTE_ENTRY_BYTES * found.length);
     found.length = 0; // hold no handles past the call
@@ -316,11 +326,6 @@ export class TopicEngine<T, P = unknown> {
       this.counters.routesEvictedForBytes++;
     }
   }
-}
-
-function appendTo<T>(route: CachedRoute<T, unknown>, handle: SubscriptionHandle<T>): void {
-  route.append(handle);
-  handle.routes.push(route);
 }
 
 function sweepEvicted<T>(handle: SubscriptionHandle<T>): void {
