@@ -45,6 +45,8 @@ export class OrderedInbound<T> {
   private sinceClockRead = 0;
   /** The parked items' turn after a yield: a timer callback is an entry point. */
   private readonly afterYield = (): void => this.resumeContained();
+  /** Whether this connection's input is handled in time slices (its peer can stop reading). */
+  private readonly sliced: boolean;
 
   constructor(
     private readonly peer: Pausable,
@@ -54,13 +56,15 @@ export class OrderedInbound<T> {
     private readonly isOpen: () => boolean,
     /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
     private readonly fail: (err: unknown) => void,
-  ) {}
+  ) {
+    this.sliced = peer.pausesReading;
+  }
 
   /** An item arrived: handle it now, or park it behind a waiting command. */
   accept(item: T): void {
     if (this.parked === null) {
       this.handle(item);
-      if (this.parked === null && this.peer.pausesReading && this.sliceSpent()) this.yieldTurn([]);
+      if (this.parked === null && this.sliceSpent()) this.yieldTurn([]);
       return;
     }
     this.parked.push(item);
@@ -106,7 +110,7 @@ export class OrderedInbound<T> {
         (this.parked as T[]).push(...items.slice(i));
         return;
       }
-      if (this.peer.pausesReading && this.sliceSpent()) return this.yieldTurn(items.slice(i));
+      if (this.sliceSpent()) return this.yieldTurn(items.slice(i));
       this.handle(items[i]!);
     }
     if (this.parked === null && this.paused) {
@@ -121,6 +125,7 @@ export class OrderedInbound<T> {
 
   /** Whether this connection's slice in this turn is used up; the first item of a turn starts one. */
   private sliceSpent(): boolean {
+    if (!this.sliced) return false;
     if (this.sliceTurn !== turn) {
       this.sliceTurn = turn;
       this.sliceStart = performance.now();
