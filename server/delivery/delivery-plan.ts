@@ -24,12 +24,14 @@ interface PlanShape {
 }
 
 /**
- * The last route entries list a plan was built from (forRoute), and its shape. Routes matching the
- * same subscriptions share one entries list (the topic engine's SharedLists), so plans for many new
- * topics that the same wildcards match share one shape instead of each building its own.
+ * The last route entries list a plan was built from (DeliveryPlan.forRoute), and its shape; one per
+ * router. Routes matching the same subscriptions share one entries list (the topic engine's
+ * SharedLists), so plans for many new topics that the same wildcards match share one shape.
  */
-let lastEntries: readonly SubscriptionEntry[] | null = null;
-let lastShape: PlanShape | null = null;
+export class LastRouteShape {
+  entries: readonly SubscriptionEntry[] | null = null;
+  shape: PlanShape | null = null;
+}
 
 export class DeliveryPlan {
   private constructor(
@@ -65,12 +67,12 @@ export class DeliveryPlan {
    * A plan for a cached route. The topic engine never changes an entries list it handed out (it
    * gives the route a new one), so the same list has the same shape, and the last one is reused.
    */
-  static forRoute(topic: string, routeEntries: readonly SubscriptionEntry[], epoch: number): DeliveryPlan {
-    if (routeEntries !== lastEntries) {
-      lastShape = shapeOf(routeEntries);
-      lastEntries = routeEntries;
+  static forRoute(topic: string, routeEntries: readonly SubscriptionEntry[], epoch: number, last: LastRouteShape): DeliveryPlan {
+    if (routeEntries !== last.entries || last.shape === null) {
+      last.shape = shapeOf(routeEntries);
+      last.entries = routeEntries;
     }
-    return DeliveryPlan.fromShape(topic, lastShape!, epoch);
+    return DeliveryPlan.fromShape(topic, last.shape, epoch);
   }
 
   private static fromShape(topic: string, shape: PlanShape, epoch: number): DeliveryPlan {

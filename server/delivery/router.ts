@@ -4,7 +4,7 @@
 import type { Route, TopicEngine } from '../topics/index.js';
 import type { EntitlementEpoch } from '../security/entitlement-epoch.js';
 import type { BrokerStats } from '../stats.js';
-import { DeliveryPlan } from './delivery-plan.js';
+import { DeliveryPlan, LastRouteShape } from './delivery-plan.js';
 import type { Message } from './message.js';
 import { FailedRead, PendingRead } from './read-access.js';
 import type { SubscriptionEntry } from './subscription-entry.js';
@@ -12,6 +12,9 @@ import type { SubscriptionEntry } from './subscription-entry.js';
 export type SubscriptionRoute = Route<SubscriptionEntry, DeliveryPlan>;
 
 export class Router {
+  /** What the last route plan was built from: routes sharing an entries list share its shape. */
+  private readonly lastShape = new LastRouteShape();
+
   constructor(
     private readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>,
     private readonly stats: BrokerStats,
@@ -28,7 +31,7 @@ export class Router {
   publish(message: Message): number {
     const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
-    return this.deliver((route.plan ??= DeliveryPlan.forRoute(message.topic, route.entries, this.epoch.value)), message);
+    return this.deliver((route.plan ??= DeliveryPlan.forRoute(message.topic, route.entries, this.epoch.value, this.lastShape)), message);
   }
 
   /**
