@@ -11,7 +11,8 @@ export interface Route<T, P = unknown> {
   plan: P | null;
 }
 
-const NO_HANDLES: readonly SubscriptionHandle<never>[] = Object.freeze([]);
+/** The list of a route no subscription matches, shared by all of them. */
+export const NO_SUBSCRIPTIONS: readonly never[] = Object.freeze([]);
 
 export class CachedRoute<T, P = unknown> implements Route<T, P> {
   readonly topic: string;
@@ -32,8 +33,8 @@ export class CachedRoute<T, P = unknown> implements Route<T, P> {
   /** Starts with no subscriptions; the engine gives it its list (setList). */
   constructor(topic: string, epoch: number) {
     this.topic = topic;
-    this.handles = NO_HANDLES;
-    this.entries = NO_HANDLES as readonly never[];
+    this.handles = NO_SUBSCRIPTIONS;
+    this.entries = NO_SUBSCRIPTIONS;
     this.epoch = epoch;
     this.removalStamp = 0;
     this.evicted = false;

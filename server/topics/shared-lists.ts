@@ -4,19 +4,21 @@
 // promoted and collected late: RSS grew by 500 MB for a 140 MB live heap. The last list built is
 // remembered; a route given the same subscriptions in the same order gets that list, and the
 // broker's plan cache (DeliveryPlan) shares what it derives from the same list.
-import type { CachedRoute } from './route.js';
+import { NO_SUBSCRIPTIONS as EMPTY, type CachedRoute } from './route.js';
 import type { SubscriptionHandle } from './subscription-handle.js';
 
-const EMPTY: readonly never[] = Object.freeze([]);
+/** What compact() last made of a list, for the other routes sharing it. */
+interface Compacted<T> {
+  readonly from: readonly SubscriptionHandle<T>[];
+  readonly handles: readonly SubscriptionHandle<T>[];
+  readonly entries: readonly T[];
+  readonly dropped: number;
+}
 
 export class SharedLists<T> {
   private handles: readonly SubscriptionHandle<T>[] = EMPTY;
   private entries: readonly T[] = EMPTY;
-  /** The last list compact() was given, and what it became. */
-  private compactedFrom: readonly SubscriptionHandle<T>[] = EMPTY;
-  private compactedHandles: readonly SubscriptionHandle<T>[] = EMPTY;
-  private compactedEntries: readonly T[] = EMPTY;
-  private compactedDropped = 0;
+  private compacted: Compacted<T> | null = null;
 
   /** Gives `route` the list `base` followed by `added`: the remembered one when equal, else a new one. */
   assign(route: CachedRoute<T, unknown>, base: readonly SubscriptionHandle<T>[], added: readonly SubscriptionHandle<T>[]): void {
@@ -44,36 +46,30 @@ export class SharedLists<T> {
    * that shared a list before get one compacted list to share after it.
    */
   compact(route: CachedRoute<T, unknown>): number {
-    const previous = route.handles;
-    if (previous === this.compactedFrom) {
-      if (this.compactedDropped > 0) route.setList(this.compactedHandles, this.compactedEntries);
-      return this.compactedDropped;
+    const from = route.handles;
+    let compacted = this.compacted;
+    if (compacted === null || compacted.from !== from) {
+      const handles: SubscriptionHandle<T>[] = [];
+      const entries: T[] = [];
+      for (let i = 0; i < from.length; i++) {
+        const handle = from[i];
+        if (!handle.active) continue;
+        handles.push(handle);
+        entries.push(handle.value);
+      }
+      const empty = handles.length === 0;
+      compacted = { from, handles: empty ? EMPTY : handles, entries: empty ? EMPTY : entries, dropped: from.length - handles.length };
+      this.compacted = compacted;
     }
-    const handles: SubscriptionHandle<T>[] = [];
-    const entries: T[] = [];
-    for (let i = 0; i < previous.length; i++) {
-      const handle = previous[i];
-      if (!handle.active) continue;
-      handles.push(handle);
-      entries.push(handle.value);
-    }
-    const dropped = previous.length - handles.length;
-    this.compactedFrom = previous;
-    this.compactedHandles = handles.length === 0 ? EMPTY : handles;
-    this.compactedEntries = handles.length === 0 ? EMPTY : entries;
-    this.compactedDropped = dropped;
-    if (dropped > 0) route.setList(this.compactedHandles, this.compactedEntries);
-    return dropped;
+    if (compacted.dropped > 0) route.setList(compacted.handles, compacted.entries);
+    return compacted.dropped;
   }
 
   /** Drops every remembered list (after removals), so none keeps a removed subscription alive. */
   forget(): void {
     this.handles = EMPTY;
     this.entries = EMPTY;
-    this.compactedFrom = EMPTY;
-    this.compactedHandles = EMPTY;
-    this.compactedEntries = EMPTY;
-    this.compactedDropped = 0;
+    this.compacted = null;
   }
 
   private remembers(base: readonly SubscriptionHandle<T>[], added: readonly SubscriptionHandle<T>[], length: number): boolean {
