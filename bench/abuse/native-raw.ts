@@ -102,6 +102,33 @@ export class RawNative {
   }
 }
 
+/** How many of a series of subscribes were acknowledged, and the other answers by kind. */
+export interface SubscribeTally {
+  accepted: number;
+  refusals: Map<string, number>;
+  /** The refusals as `N x what`, comma-separated; '' when there were none. */
+  refused: string;
+}
+
+/**
+ * Sends subscribes sid 1..count (`command(sid)` builds each), in batches of 50 answered in order, so
+ * the broker is never given more than that at once; stops if the connection closes.
+ */
+export async function subscribeInBatches(client: RawNative, count: number, command: (sid: number) => Record<string, unknown>): Promise<SubscribeTally> {
+  let accepted = 0;
+  const refusals = new Map<string, number>();
+  for (let sid = 1; sid <= count && client.isOpen; sid += 50) {
+    const batch = [];
+    for (let i = sid; i < Math.min(sid + 50, count + 1); i++) batch.push(client.request({ op: 'subscribe', sid: i, ...command(i) }, 30_000));
+    for (const answer of await Promise.all(batch)) {
+      if (answer?.op === 'ack') accepted++;
+      else refusals.set(describe(answer), (refusals.get(describe(answer)) ?? 0) + 1);
+    }
+  }
+  const refused = [...refusals].map(([what, n]) => `${n}x ${what}`).join(', ');
+  return { accepted, refusals, refused };
+}
+
 /** An answer frame as text for the report: `ack`, `error CODE`, or `no answer`. */
 export function describe(frame: Frame | null): string {
   if (frame === null) return 'no answer';

@@ -5,7 +5,7 @@
 // 2a and 2b repeat one pattern, as the issue did; 2c makes every pattern a distinct string with the
 // same program ((?:i){0} compiles to nothing), so sharing identical patterns is not enough either.
 import type { Attack } from '../attack.js';
-import { RawNative, describe } from '../native-raw.js';
+import { RawNative, describe, subscribeInBatches } from '../native-raw.js';
 import { waitUntil } from '../wait.js';
 
 const REPEAT = 900;
@@ -57,18 +57,7 @@ function regexAttack(id: string, count: number, distinct: boolean): Attack {
       const repeat = await longestAccepted(attacker);
       if (repeat === 0) return { attackerGot: `every ${pattern(1)} refused`, ownTarget: null };
       const regex = (i: number): string => (distinct ? `${pattern(repeat)}(?:${i}){0}` : pattern(repeat));
-      let accepted = 0;
-      const refusals = new Map<string, number>();
-      // Sent in batches of 50 and answered in order, so the broker is never given more than that at once.
-      for (let sid = 1; sid <= count && attacker.isOpen; sid += 50) {
-        const batch = [];
-        for (let i = sid; i < Math.min(sid + 50, count + 1); i++) batch.push(attacker.request({ op: 'subscribe', sid: i, regex: regex(i) }, 30_000));
-        for (const answer of await Promise.all(batch)) {
-          if (answer?.op === 'ack') accepted++;
-          else refusals.set(describe(answer), (refusals.get(describe(answer)) ?? 0) + 1);
-        }
-      }
-      const refused = [...refusals].map(([what, n]) => `${n}x ${what}`).join(', ');
+      const { accepted, refusals, refused } = await subscribeInBatches(attacker, count, (sid) => ({ regex: regex(sid) }));
       ctx.log(`${id}: ${accepted} subscriptions to ${pattern(repeat)} accepted${refused === '' ? '' : `, refused ${refused}`}`);
       // One publish to a new topic, acked: the broker answers after routing it (or dies trying).
       // Waited for at most PUBLISH_WAIT_MS, so the attack reports before the harness gives up on it.

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configNumber, type Attack } from '../attack.js';
-import { RawNative, describe } from '../native-raw.js';
+import { RawNative, describe, subscribeInBatches } from '../native-raw.js';
 
 const TOPICS = 100_000;
 const SUBSCRIPTIONS = 200;
@@ -54,16 +54,7 @@ export const wildcardsOverCachedRoutesAttack: Attack = {
 
     const eve = await RawNative.logOn(ctx.nativeUrl, 'eve');
     const subscribeStarted = Date.now();
-    let accepted = 0;
-    const refusals = new Map<string, number>();
-    for (let sid = 1; sid <= SUBSCRIPTIONS && eve.isOpen; sid += 50) {
-      const batch = [];
-      for (let i = sid; i < Math.min(sid + 50, SUBSCRIPTIONS + 1); i++) batch.push(eve.request({ op: 'subscribe', sid: i, topic: '#' }, 30_000));
-      for (const answer of await Promise.all(batch)) {
-        if (answer?.op === 'ack') accepted++;
-        else refusals.set(describe(answer), (refusals.get(describe(answer)) ?? 0) + 1);
-      }
-    }
+    const { accepted, refused } = await subscribeInBatches(eve, SUBSCRIPTIONS, () => ({ topic: '#' }));
     const subscribeMs = Date.now() - subscribeStarted;
     ctx.log(`2d: ${accepted} subscriptions to # in ${subscribeMs} ms`);
 
@@ -73,7 +64,6 @@ export const wildcardsOverCachedRoutesAttack: Attack = {
     // The connection's end takes all 200 subscriptions out of the routes at once.
     eve.close();
     await eve.closed;
-    const refused = [...refusals].map(([what, n]) => `${n}x ${what}`).join(', ');
     return {
       attackerGot: `${accepted} subscribed${refused === '' ? '' : `, ${refused}`} in ${subscribeMs} ms; ${eve.deliveries} delivered to eve; republish ${again.refused ?? 'accepted'}; ${mallory.endReason()}`,
       ownTarget: { met: eve.deliveries === 0 && again.refused === null, expected: 'eve receives nothing under m/; every republish accepted' },
