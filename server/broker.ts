@@ -27,7 +27,7 @@ import { RetainedStore } from './mqtt/retained-store.js';
 import { SharedGroups } from './mqtt/shared-groups.js';
 import { DelayedWills } from './mqtt/delayed-wills.js';
 import { SessionStore } from './mqtt/session-store.js';
-import type { ListenerSecurity } from './security/security-manager.js';
+import { ListenerGates } from './gates/listener-gates.js';
 import type { MqttListenerConfig } from './config/index.js';
 import type { TransportConnection } from './transports/transport.js';
 import type { NativeListenerConfig } from './config/index.js';
@@ -137,16 +137,16 @@ export class Broker implements SessionContext, MqttContext {
     security.onReloadTls(() => tls.reload());
     security.onConnectionStatus(() => this.admission.status());
     for (const listenerConfig of this.config.listeners) {
-      const listenerSecurity = security.forListener(listenerConfig.name);
+      const gates = new ListenerGates(security.forListener(listenerConfig.name), this, this.log);
       const log = this.log.child({ listener: listenerConfig.name });
       if (listenerConfig.protocol === 'mqtt') {
-        this.listeners.push(this.mqttListener(listenerConfig, listenerSecurity, log));
+        this.listeners.push(this.mqttListener(listenerConfig, gates, log));
         continue;
       }
       const options = listenerConfig.options;
       const accept = (accepted: AcceptedConnection): TransportHandler => {
         const refusal = this.admission.onAccept('native', accepted.connection.remoteAddress);
-        const session = new NativeSession(accepted.connection, accepted.encoding, accepted.listenerName, options, listenerSecurity, this, (s) =>
+        const session = new NativeSession(accepted.connection, accepted.encoding, accepted.listenerName, options, gates, this, (s) =>
           this.onSessionGone(s),
         );
         this.addSession(session);
@@ -172,12 +172,12 @@ export class Broker implements SessionContext, MqttContext {
     }
   }
 
-  private mqttListener(config: MqttListenerConfig, security: ListenerSecurity, log: Logger): Listener {
+  private mqttListener(config: MqttListenerConfig, gates: ListenerGates, log: Logger): Listener {
     const { options, name } = config;
     const accept = (transport: TransportConnection): TransportHandler => {
       const refusal = this.admission.onAccept('mqtt', transport.remoteAddress);
       const connection = new MqttConnection(transport, options.maxPacketBytes);
-      const session = new MqttSession(connection, name, options, security, this, (s) => this.onSessionGone(s));
+      const session = new MqttSession(connection, name, options, gates, this, (s) => this.onSessionGone(s));
       this.addSession(session);
       if (refusal !== null) session.refuseAtAccept(refusal);
       return connection;

@@ -1,18 +1,16 @@
-// CONNECT: username/password through the listener's authentication module (mechanism
-// "password"), or a v5 enhanced authentication exchange (AUTH packets, see enhanced-auth.ts), then
-// the logon entitlement (seed 003), then admission control (docs/admission.md), then CONNACK. Refusals answer CONNACK with the reason code
-// (v5) or return code (v3.1.1) and close the connection [MQTT-3.2.2-5].
+// CONNECT: protocol checks, then the LogonGate (authentication with a user name and password, or
+// a v5 enhanced authentication exchange of AUTH packets, see enhanced-auth.ts; the logon
+// entitlement; client-id ownership; admission control, docs/admission.md), then CONNACK.
+// Refusals answer CONNACK with the reason code (v5) or return code (v3.1.1) and close the
+// connection [MQTT-3.2.2-5].
 import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
-import type { AuthOutcome } from '../security/authenticator.js';
-import type { Throttled } from '../security/logon-guard.js';
-import { isPromiseLike } from '../security/decision.js';
+import type { LogonAttempt, LogonResult } from '../gates/logon-gate.js';
 import { TopicError, validatePublishTopic } from '../topics/index.js';
 import { ConnectAttempt, ENHANCED_AUTH_METHODS, PendingEnhancedAuth } from './enhanced-auth.js';
 import type { MqttSession } from './mqtt-session.js';
 import { WillMessage } from './will-message.js';
 import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
-import { AdmissionRefusal } from '../admission/refusal.js';
-import { ADMISSION_REASON_CODES } from './admission-reasons.js';
+import { mqttLogonRefusal } from './mqtt-refusals.js';
 import { otherHolder } from './client-id-owner.js';
 
 /**
@@ -38,8 +36,6 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
     session.ctx.stats.protocolErrors++;
     return refuse(session, ReasonCodes.PROTOCOL_ERROR, invalid, packet.username ?? '');
   }
-  // Rate-limited when accepted: answered now, before any authentication work.
-  if (session.acceptRefusal !== null) return refuseAdmission(session, session.acceptRefusal, packet.username ?? '');
   let clientId = packet.clientId;
   let assigned = false;
   if (clientId === '') {
@@ -56,24 +52,48 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
       return refuse(session, ReasonCodes.TOPIC_NAME_INVALID, `invalid will topic: ${err.message}`);
     }
   }
-  const method = version === 5 ? packet.properties?.authenticationMethod : undefined;
+  const method = version === 5 ? (packet.properties?.authenticationMethod ?? null) : null;
   const user = packet.username ?? '';
-  if (method !== undefined && !ENHANCED_AUTH_METHODS.has(method)) {
+  if (method !== null && !ENHANCED_AUTH_METHODS.has(method)) {
     return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, `authentication method ${JSON.stringify(method)} not supported`, user);
   }
-  const attempt = new ConnectAttempt(packet, clientId, assigned, user, method ?? null);
-  const outcome = await session.security.authenticator.authenticate({
-    user,
-    password: method === undefined ? packet.password?.toString('utf8') : undefined,
-    token: undefined,
-    mechanism: method ?? 'password',
-    data: method === undefined ? undefined : (packet.properties?.authenticationData?.toString('utf8') ?? ''),
-    remoteAddress: session.connection.remoteAddress,
-    listener: session.listenerName,
-    peerCertificate: session.connection.transport.peerCertificate?.(),
-  }, () => session.state === 'connecting');
-  if (session.state !== 'connecting') return; // closed meanwhile
-  return concludeAuthentication(session, attempt, outcome);
+  const attempt = new ConnectAttempt(packet, clientId, assigned, user, method, logonAttempt(session, packet, clientId, assigned, user, method));
+  return answerLogon(session, attempt, await session.gates.logon.logon(attempt.logon));
+}
+
+/** What the LogonGate is asked for this CONNECT. */
+function logonAttempt(session: MqttSession, packet: IConnectPacket, clientId: string, assigned: boolean, user: string, method: string | null): LogonAttempt {
+  const { ctx, connection } = session;
+  return {
+    protocol: 'mqtt',
+    session: session.id,
+    request: {
+      user,
+      password: method === null ? packet.password?.toString('utf8') : undefined,
+      token: undefined,
+      mechanism: method ?? 'password',
+      data: method === null ? undefined : (packet.properties?.authenticationData?.toString('utf8') ?? ''),
+      remoteAddress: connection.remoteAddress,
+      listener: session.listenerName,
+      peerCertificate: connection.transport.peerCertificate?.(),
+    },
+    // Rate-limited when accepted: answered before any authentication work.
+    acceptRefusal: session.acceptRefusal,
+    // Only an exchange of AUTH packets can carry a challenge.
+    challengeable: method !== null,
+    stillWaiting: () => session.state === 'connecting',
+    // mqtt.clientIdOwnership: checked in the same synchronous step as the takeover in accept().
+    beforeAdmission: assigned || ctx.clientIdOwnership !== 'user' ? null : (identity) => clientIdHeldByOther(session, clientId, identity),
+    // A takeover's old connection counts as gone.
+    replaces: () => ctx.clientSession(clientId)?.admission ?? null,
+  };
+}
+
+function clientIdHeldByOther(session: MqttSession, clientId: string, identity: string): string | null {
+  const holder = otherHolder(session.ctx, clientId, identity);
+  if (holder === null) return null;
+  session.ctx.stats.mqttClientIdRefused++;
+  return `client id ${JSON.stringify(clientId)} is held by another user (${JSON.stringify(holder)})`;
 }
 
 /**
@@ -93,62 +113,39 @@ export async function handleAuthDuringConnect(session: MqttSession, packet: Pack
     return refuse(session, ReasonCodes.PROTOCOL_ERROR, `${packet.cmd} packet during authentication`, attempt.user);
   }
   const answer = packet.properties?.authenticationData?.toString('utf8') ?? '';
-  const outcome = await session.security.authenticator.respond(pending.challenge, answer, attempt.user, session.connection.remoteAddress, () => session.state === 'connecting');
-  if (session.state !== 'connecting') return;
-  return concludeAuthentication(session, attempt, outcome);
+  return answerLogon(session, attempt, await session.gates.logon.respond(attempt.logon, pending.challenge, answer));
 }
 
 function continues(packet: IAuthPacket, method: string | null): boolean {
   return packet.reasonCode === ReasonCodes.CONTINUE_AUTHENTICATION && packet.properties?.authenticationMethod === method;
 }
 
-/** The module answered: refuse, send its challenge in AUTH (enhanced authentication only), or go on to the logon entitlement. */
-async function concludeAuthentication(session: MqttSession, attempt: ConnectAttempt, outcome: AuthOutcome): Promise<void> {
-  const { user, method } = attempt;
-  switch (outcome.outcome) {
-    case 'failed':
-      return refuse(session, ReasonCodes.SERVER_UNAVAILABLE, outcome.reason, user);
-    case 'reject':
-      return refuse(session, ReasonCodes.BAD_USER_NAME_OR_PASSWORD, outcome.reason, user);
-    case 'throttled':
-      return refuseThrottled(session, outcome, user);
+/** The gate's answer: a CONNACK refusal, its challenge in AUTH (enhanced authentication only), or CONNACK. */
+function answerLogon(session: MqttSession, attempt: ConnectAttempt, result: LogonResult): void {
+  if (session.state !== 'connecting') return; // closed meanwhile
+  switch (result.kind) {
+    case 'abandoned':
+      return;
+    case 'refused': {
+      const { reasonCode, text } = mqttLogonRefusal(result);
+      return sendRefusal(session, reasonCode, text);
+    }
     case 'challenge':
-      if (method === null) return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, 'the module asked for a challenge-response exchange', user);
-      session.pendingAuth = new PendingEnhancedAuth(attempt, outcome);
+      session.pendingAuth = new PendingEnhancedAuth(attempt, result.challenge);
       session.state = 'authenticating';
       session.armConnectTimer();
       session.connection.send({
         cmd: 'auth',
         reasonCode: ReasonCodes.CONTINUE_AUTHENTICATION,
-        properties: { authenticationMethod: method, authenticationData: Buffer.from(outcome.data, 'utf8') },
+        properties: { authenticationMethod: attempt.method!, authenticationData: Buffer.from(result.challenge.data, 'utf8') },
       });
       return;
-    case 'accept':
+    case 'accepted':
       break;
   }
-  const { packet, clientId, assigned } = attempt;
-  const serverData = method === null ? undefined : outcome.data;
-  const identity = outcome.identity;
-  const pending = session.security.entitlements.check(identity, 'logon', 'logon', '');
-  const decision = isPromiseLike(pending) ? await pending : pending;
-  if (session.state !== 'connecting') return;
-  if (!decision.allow) {
-    const reason = decision.failed ? ReasonCodes.SERVER_UNAVAILABLE : ReasonCodes.NOT_AUTHORIZED;
-    return refuse(session, reason, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on', identity);
-  }
-  // mqtt.clientIdOwnership: checked now, in the same synchronous step as the takeover in accept().
-  if (!assigned && session.ctx.clientIdOwnership === 'user') {
-    const holder = otherHolder(session.ctx, clientId, identity);
-    if (holder !== null) {
-      session.ctx.stats.mqttClientIdRefused++;
-      return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, `client id ${JSON.stringify(clientId)} is held by another user (${JSON.stringify(holder)})`, identity);
-    }
-  }
-  // Admission control, after authentication and before CONNACK; a takeover's old connection counts as gone.
-  const admitted = session.ctx.admission.admit(identity, session.connection.remoteAddress, session.ctx.clientSession(clientId)?.admission ?? null);
-  if (admitted instanceof AdmissionRefusal) return refuseAdmission(session, admitted, identity);
-  session.admit(admitted);
-  accept(session, packet, identity, clientId, assigned, method, serverData);
+  session.admit(result.ticket);
+  const { packet, clientId, assigned, method } = attempt;
+  accept(session, packet, result.identity, clientId, assigned, method, method === null ? undefined : result.data);
 }
 
 function accept(session: MqttSession, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean, method: string | null, serverData: string | undefined): void {
@@ -198,7 +195,6 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
       stored.dispose();
     }
   }
-  ctx.stats.logons++;
   ctx.log.info({ session: session.id, user: identity, clientId, listener: session.listenerName, remote: connection.remoteAddress, protocolVersion: packet.protocolVersion }, 'MQTT logon');
   const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
   if (v5) {
@@ -221,34 +217,12 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
   session.resumeDeliveries();
 }
 
-/** Seed 003: a refused logon closes the connection; the reason is logged, never sent. */
+/** A refused CONNECT closes the connection (*Securing AMPS*); the reason is logged, never sent. */
 function refuse(session: MqttSession, reason: number, why: string, user = ''): void {
   const { ctx, connection } = session;
   ctx.stats.logonFailures++;
-  ctx.log.warn({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'MQTT logon refused');
+  ctx.log.warn({ protocol: 'mqtt', session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'logon refused');
   sendRefusal(session, reason);
-}
-
-/**
- * The logon guard refused without a check (security.logonQueue / logonBackoff): 0x89 Server busy
- * or 0x8A Banned (v3.1.1: 3, try later). Logged at debug: a flood makes thousands, and the
- * guard warns when a block starts.
- */
-function refuseThrottled(session: MqttSession, outcome: Throttled, user: string): void {
-  const { ctx, connection } = session;
-  ctx.stats.logonFailures++;
-  ctx.log.debug({ session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: outcome.reason }, 'MQTT logon refused by the logon guard');
-  sendRefusal(session, outcome.kind === 'busy' ? ReasonCodes.SERVER_BUSY : ReasonCodes.BANNED);
-}
-
-/** An admission refusal: CONNACK with its reason code (v3.1.1: return code 3 or 5); `detail` is logged, never sent. */
-function refuseAdmission(session: MqttSession, refusal: AdmissionRefusal, user: string): void {
-  const { ctx, connection } = session;
-  ctx.stats.logonFailures++;
-  const fields = { session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, refusal: refusal.kind, reason: refusal.detail };
-  if (refusal.quiet) ctx.log.debug(fields, 'MQTT logon refused by admission control');
-  else ctx.log.warn(fields, 'MQTT logon refused by admission control');
-  sendRefusal(session, ADMISSION_REASON_CODES[refusal.kind], refusal.clientMessage);
 }
 
 function sendRefusal(session: MqttSession, reason: number, text?: string): void {

@@ -2,13 +2,11 @@
 //   CONNECT (Authentication Method M, Data: first message) -> module.authenticate(mechanism M)
 //   challenge -> AUTH 0x18 (Data: challenge) ... client AUTH 0x18 (Data: answer) -> respond()
 //   accept -> CONNACK 0x00 (Data: the accept's data, e.g. SCRAM's server-final-message).
-import type { AuthAnswer } from '../security/module-types.js';
 import type { IConnectPacket } from 'mqtt-packet';
+import type { Challenge, LogonAttempt } from '../gates/logon-gate.js';
 
 /** Methods offered over MQTT (the module decides whether it can do them); others: CONNACK 0x8C. */
 export const ENHANCED_AUTH_METHODS: ReadonlySet<string> = new Set(['SCRAM-SHA-256']);
-
-export type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
 
 /** One CONNECT being authenticated: what accepting it needs once the module answered. */
 export class ConnectAttempt {
@@ -21,6 +19,8 @@ export class ConnectAttempt {
     readonly user: string,
     /** The v5 Authentication Method, or null for user name and password. */
     readonly method: string | null,
+    /** What the LogonGate was asked: an answer to a challenge continues it. */
+    readonly logon: LogonAttempt,
   ) {}
 }
 

@@ -7,7 +7,8 @@
 // input found meanwhile is parked too, as a fault after the packets, so replies keep their order.
 import type { IDisconnectPacket, Packet } from 'mqtt-packet';
 import type { CompiledSelect } from '../content/select/index.js';
-import type { ListenerSecurity } from '../security/security-manager.js';
+import type { ListenerGates } from '../gates/listener-gates.js';
+import type { PublishGate } from '../gates/publish-gate.js';
 import type { Decision } from '../security/decision.js';
 import type { MqttListenerOptions } from '../config/index.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
@@ -17,7 +18,6 @@ import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscr
 import type { SubscriptionHandle } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
-import { WriteDecisionCache } from '../session/write-decision-cache.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
 import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
@@ -34,7 +34,6 @@ import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, type WillMessage } from './will-message.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
-import type { PublishTopicWindow } from '../admission/publish-topic-window.js';
 
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
 const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
@@ -90,7 +89,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   nextSid = 1;
   /** v5 topic aliases this client set in its PUBLISH packets. */
   readonly topicAliases: InboundTopicAliases;
-  readonly writeDecisions: WriteDecisionCache;
+  /** The write entitlement, topic rate and write filter of this connection's publishes (and its will). */
+  readonly publishGate: PublishGate;
   readonly outbound: Outbound;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
@@ -101,20 +101,18 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   admission: AdmissionTicket | null = null;
   // Per-connection limits: the listener's, narrowed at CONNECT by the user's resource-limit group.
   maxSubscriptions: number;
-  maxMessageBytes = Number.POSITIVE_INFINITY;
-  publishTopics: PublishTopicWindow | null = null;
 
   constructor(
     readonly connection: MqttConnection,
     readonly listenerName: string,
     readonly options: MqttListenerOptions,
-    readonly security: ListenerSecurity,
+    readonly gates: ListenerGates,
     readonly ctx: MqttContext,
     private readonly onGone: (session: MqttSession) => void,
   ) {
     this.id = ctx.newSessionId();
     this.maxSubscriptions = options.maxSubscriptionsPerConnection;
-    this.writeDecisions = new WriteDecisionCache(security.entitlements);
+    this.publishGate = gates.publishGate();
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
     this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
@@ -130,7 +128,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   /**
    * Admission refused this connection when it was accepted: a disabled protocol is closed at once
-   * (seed 002: "dropped right away"); a rate refusal is the CONNACK to its CONNECT, unauthenticated.
+   * (netconfd-pro, *Session Admission Control*: "dropped right away"); a rate refusal is the CONNACK to its CONNECT, unauthenticated.
    */
   refuseAtAccept(refusal: AdmissionRefusal): void {
     if (refusal.kind === 'protocol-disabled') return this.closeQuietly('MQTT protocol disabled');
@@ -143,8 +141,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     const group = ticket.group;
     if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
     if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
-    this.maxMessageBytes = group.maxMessageBytes;
-    this.publishTopics = ticket.publishTopicWindow();
+    this.publishGate.admit(ticket);
   }
 
   get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
@@ -308,7 +305,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   // ---- delivery (PacketDeliveryTarget) -------------------------------------------------------
 
   readAccess(topic: string): Decision | Promise<Decision> {
-    return this.security.entitlements.check(this.user ?? '', 'read', 'topic', topic);
+    return this.gates.readAccess(this.user ?? '', topic);
   }
 
   /**
@@ -336,6 +333,9 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     if (this.state !== 'active') return;
     this.held.release();
   }
+
+  /** The publish gate reports a write entitlement whose rules do not compile. */
+  readonly onInvalidRules = (err: unknown): void => this.reportInvalidRules(err);
 
   reportInvalidRules(err: unknown): void {
     warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
@@ -455,7 +455,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   private keepSession(): void {
     const { inflight, queued } = this.outbound.takeUnacknowledged();
-    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.security, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
+    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.gates, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
     for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
     for (const [filter, membership] of this.sharedSubscriptions) {
       stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));

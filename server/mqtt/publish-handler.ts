@@ -1,16 +1,16 @@
-// PUBLISH from a client (and PUBREL, the second half of QoS 2): topic validation, the write
-// entitlement (WriteDecisionCache), the write filter (shared with the native protocol), then the
-// router. A refused publish is never delivered: v5 QoS 1/2 answer 0x87 in PUBACK/PUBREC; QoS 0 and
+// PUBLISH from a client (and PUBREL, the second half of QoS 2): the PublishGate (topic, size,
+// write entitlement, topic rate, write filter: the same pipeline as the native protocol's), then
+// the router. A refused publish is never delivered: v5 QoS 1/2 answer 0x87 in PUBACK/PUBREC; QoS 0 and
 // v3.1.1 publishes are dropped and counted, or the client is disconnected when the listener says so.
 import type { IPublishPacket, IPubrelPacket } from 'mqtt-packet';
 import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
-import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
-import { checkWriteFilter } from '../session/write-filter.js';
-import { TopicError, validatePublishTopic } from '../topics/index.js';
+import type { PublishRefusal } from '../gates/publish-gate.js';
+import { isPromiseLike, type Decision } from '../security/decision.js';
 import { routeAcceptedPublish } from './accepted-publish.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes } from './reason-codes.js';
+import { mqttPublishRefusal } from './mqtt-refusals.js';
 import { problem } from './problem-information.js';
 import { PublishProperties } from './publish-properties.js';
 import { AliasRefusal } from './topic-aliases.js';
@@ -27,19 +27,12 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
     return;
   }
   if (packet.qos === 2 && session.incomingQos2.size >= session.options.receiveMaximum) return receiveMaximumExceeded(session);
-  try {
-    validatePublishTopic(packet.topic, session.ctx.topicLimits);
-  } catch (err) {
-    if (!(err instanceof TopicError)) throw err;
-    return session.protocolViolation(ReasonCodes.TOPIC_NAME_INVALID, err.message);
-  }
-  // The resource-limit group's maxMessageBytes (Infinity when it sets none). 0x95 Packet too large
-  // is not a PUBACK/PUBREC reason code (MQTT 5 3.4.2.1), and it is a limit on this connection: 0x97.
-  if (packet.payload.length > session.maxMessageBytes) {
-    session.ctx.stats.publishesTooLarge++;
-    return refuse(session, packet, ReasonCodes.QUOTA_EXCEEDED, 'message too large');
-  }
-  const decision = session.writeDecisions.get(session.user!, packet.topic);
+  const gate = session.publishGate;
+  const invalid = gate.checkTopic(packet.topic);
+  if (invalid !== null) return session.protocolViolation(ReasonCodes.TOPIC_NAME_INVALID, invalid.detail);
+  const tooLarge = gate.checkSize(packet.payload.length);
+  if (tooLarge !== null) return refuse(session, packet, tooLarge);
+  const decision = gate.decide(session.user!, packet.topic);
   if (isPromiseLike(decision)) return decision.then((d) => finishPublish(session, packet, d));
   finishPublish(session, packet, decision);
 }
@@ -58,26 +51,16 @@ function receiveMaximumExceeded(session: MqttSession): void {
 function finishPublish(session: MqttSession, packet: IPublishPacket, decision: Decision): void {
   if (session.state !== 'active') return;
   const stats = session.ctx.stats;
-  if (!decision.allow) {
-    stats.publishesDenied++;
-    return refuse(session, packet, decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
-  }
-  if (session.publishTopics !== null && !session.publishTopics.admit(packet.topic)) {
-    stats.publishesOverTopicLimit++;
-    return refuse(session, packet, ReasonCodes.QUOTA_EXCEEDED, 'too many distinct publish topics this second');
-  }
   const raw = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
   // A QoS 1/2 or retained message may be held (in-flight windows, queues, the retained store):
   // then not as a view that keeps the whole socket chunk it arrived in alive. QoS 0 goes out now.
   const payload = packet.qos > 0 || packet.retain ? detached(raw) : raw;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
+  const refused = session.publishGate.authorize(decision, message, 'counted', session.onInvalidRules);
+  if (refused !== null) return refuse(session, packet, refused);
   const wire = forwardableBytes(packet);
   if (wire !== null) message.forwardPublishBytes(wire, session.isV5);
-  if (decision !== ALLOW_ALL) {
-    const verdict = checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err));
-    if (verdict !== 'allowed') return refuse(session, packet, verdict === 'unavailable' ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED);
-  }
   routeAcceptedPublish(session.ctx, message, payload);
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
@@ -92,8 +75,9 @@ function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: n
   }
 }
 
-/** `text`: a fixed Reason String instead of the code's usual one. */
-function refuse(session: MqttSession, packet: IPublishPacket, reasonCode: number, text?: string): void {
+/** A refused publish is never delivered: v5 QoS 1/2 are told why in PUBACK/PUBREC. */
+function refuse(session: MqttSession, packet: IPublishPacket, refused: PublishRefusal): void {
+  const { reasonCode, text } = mqttPublishRefusal(refused);
   if (packet.qos > 0 && session.isV5) return acknowledge(session, packet, reasonCode, text);
   // QoS 0, or v3.1.1 (which has no way to say no): drop and count, or disconnect.
   session.ctx.stats.mqttPublishesDropped++;

@@ -11,7 +11,7 @@ import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { Decision } from '../security/decision.js';
-import type { ListenerSecurity } from '../security/security-manager.js';
+import type { ListenerGates } from '../gates/listener-gates.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
@@ -54,7 +54,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     private readonly ctx: MqttContext,
     readonly clientId: string,
     readonly user: string,
-    private readonly security: ListenerSecurity,
+    private readonly gates: ListenerGates,
     private readonly store: SessionStore,
     /** QoS 1/2 publishes sent and not done, by packet id: on resumption the PUBLISH (DUP) or the PUBREL is resent. */
     readonly inflight: Map<number, InflightPublish>,
@@ -168,7 +168,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   // ---- delivery (PacketDeliveryTarget) -------------------------------------------------------
 
   readAccess(topic: string): Decision | Promise<Decision> {
-    return this.security.entitlements.check(this.user, 'read', 'topic', topic);
+    return this.gates.readAccess(this.user, topic);
   }
 
   deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void {

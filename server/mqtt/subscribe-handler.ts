@@ -1,15 +1,16 @@
-// SUBSCRIBE and UNSUBSCRIBE. Filters follow the MQTT rules (parseSubscriptionPattern); a literal
-// topic is entitled now (seed 003), a wildcard filter per concrete topic at delivery by the
-// DeliveryPlan. Granted QoS is the requested one. After the SUBACK, matching retained
+// SUBSCRIBE and UNSUBSCRIBE, through the SubscribeGate (the same pipeline as the native
+// protocol's): a literal topic is entitled now, a wildcard filter per concrete topic at delivery
+// by the DeliveryPlan. Granted QoS is the requested one. After the SUBACK, matching retained
 // messages are sent (v5 Retain Handling decides whether). `$share/{name}/{filter}` joins a shared
 // group (SharedGroups), for v5 and v3.1.1 alike; shared subscriptions get no retained messages [4.8.2].
 import type { ISubscribePacket, ISubscription, IUnsubscribePacket } from 'mqtt-packet';
 import { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
-import { parseSubscriptionPattern, TopicError, type SubscriptionPattern } from '../topics/index.js';
+import type { SubscriptionPattern } from '../topics/index.js';
 import type { MqttSubscriptionOptions, RetainHandling } from './mqtt-context.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes, SUBACK_FAILURE_V3 } from './reason-codes.js';
+import { mqttSubscribeRefusal } from './mqtt-refusals.js';
 import { problem } from './problem-information.js';
 import { GrantedSubscription, sendRetained } from './retained-delivery.js';
 import { isSharedFilter, parseSharedFilter, type SharedFilter } from './shared-subscription-filter.js';
@@ -53,17 +54,14 @@ function subscribeOne(session: MqttSession, request: SubscribeRequest, index: nu
       return ReasonCodes.PROTOCOL_ERROR;
     }
   }
-  let pattern: SubscriptionPattern;
-  try {
-    pattern = parseSubscriptionPattern({ topic: shared === null ? filter : shared.filter }, session.ctx.topicLimits);
-  } catch (err) {
-    if (!(err instanceof TopicError)) throw err;
-    return v5 ? ReasonCodes.TOPIC_FILTER_INVALID : SUBACK_FAILURE_V3;
-  }
-  const count = session.subscriptions.size + session.sharedSubscriptions.size;
-  if (!session.subscriptions.has(filter) && !session.sharedSubscriptions.has(filter) && count >= session.maxSubscriptions) {
-    session.ctx.stats.subscriptionsOverLimit++;
-    return v5 ? ReasonCodes.QUOTA_EXCEEDED : SUBACK_FAILURE_V3;
+  const gate = session.gates.subscribe;
+  const parsed = gate.parse(session.user!, shared === null ? filter : shared.filter, undefined);
+  if (parsed.kind === 'refused') return v5 ? mqttSubscribeRefusal(parsed) : SUBACK_FAILURE_V3;
+  const pattern = parsed.pattern;
+  // A filter this session already has is replaced: it needs no room.
+  if (!session.subscriptions.has(filter) && !session.sharedSubscriptions.has(filter)) {
+    const full = gate.checkRoom(session.subscriptions.size + session.sharedSubscriptions.size, session.maxSubscriptions);
+    if (full !== null) return v5 ? mqttSubscribeRefusal(full) : SUBACK_FAILURE_V3;
   }
   const options: MqttSubscriptionOptions = {
     qos: wanted.qos,
@@ -73,13 +71,12 @@ function subscribeOne(session: MqttSession, request: SubscribeRequest, index: nu
   };
   const handling: RetainHandling = v5 && (wanted.rh === 1 || wanted.rh === 2) ? wanted.rh : 0;
   const wish = new SubscriptionWish(filter, shared, pattern, options, handling);
-  if (pattern.kind !== 'exact') return add(session, request, index, wish);
-  const decision = session.security.entitlements.check(session.user!, 'read', 'topic', pattern.topic);
-  if (isPromiseLike(decision)) return decision.then((d) => finishExact(session, request, index, wish, d));
-  return finishExact(session, request, index, wish, decision);
+  const decision = gate.decide(session.user!, pattern);
+  if (isPromiseLike(decision)) return decision.then((d) => finishSubscribe(session, request, index, wish, d));
+  return finishSubscribe(session, request, index, wish, decision);
 }
 
-/** One filter of a SUBSCRIBE, parsed and checked, before the exact-topic entitlement. */
+/** One filter of a SUBSCRIBE, parsed and checked, before its read entitlement. */
 class SubscriptionWish {
   constructor(
     readonly filter: string,
@@ -90,12 +87,10 @@ class SubscriptionWish {
   ) {}
 }
 
-function finishExact(session: MqttSession, request: SubscribeRequest, index: number, wish: SubscriptionWish, decision: Decision): number {
-  if (!decision.allow) {
-    session.ctx.stats.subscriptionsDenied++;
-    if (!session.isV5) return SUBACK_FAILURE_V3;
-    return decision.failed ? ReasonCodes.UNSPECIFIED_ERROR : ReasonCodes.NOT_AUTHORIZED;
-  }
+function finishSubscribe(session: MqttSession, request: SubscribeRequest, index: number, wish: SubscriptionWish, decision: Decision): number {
+  const { pattern } = wish;
+  const refused = session.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
+  if (refused !== null) return session.isV5 ? mqttSubscribeRefusal(refused) : SUBACK_FAILURE_V3;
   return add(session, request, index, wish);
 }
 

@@ -6,8 +6,7 @@
 import type { IConnectPacket } from 'mqtt-packet';
 import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
-import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
-import { checkWriteFilter } from '../session/write-filter.js';
+import { isPromiseLike, type Decision } from '../security/decision.js';
 import { routeAcceptedPublish } from './accepted-publish.js';
 import { PublishProperties, type SourceProperties } from './publish-properties.js';
 import type { MqttSession } from './mqtt-session.js';
@@ -32,9 +31,12 @@ export class WillMessage {
   }
 }
 
-/** Publish `will` as the session's user: the write entitlement, the write filter, then the router. */
+/**
+ * Publish `will` as the session's user through its PublishGate: the write entitlement, the write
+ * filter, then the router. It does not count toward the connection's topic rate, which has ended.
+ */
 export function publishWill(session: MqttSession, will: WillMessage): void {
-  const decision = session.writeDecisions.get(session.user!, will.topic);
+  const decision = session.publishGate.decide(session.user!, will.topic);
   if (isPromiseLike(decision)) {
     decision.then((d) => finishWill(session, will, d)).catch((err: unknown) => session.ctx.log.error({ err, session: session.id }, 'publishing a will message failed'));
     return;
@@ -45,16 +47,13 @@ export function publishWill(session: MqttSession, will: WillMessage): void {
 function finishWill(session: MqttSession, will: WillMessage, decision: Decision): void {
   const { ctx } = session;
   const stats = ctx.stats;
-  if (!decision.allow) {
-    stats.publishesDenied++;
-    ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: not entitled to write the topic');
-    return;
-  }
   // Spec 3.1.3.2.4: the will's Message Expiry Interval counts from its publication.
   const properties = PublishProperties.of(will.properties, Date.now());
   const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain, false, properties);
-  if (decision !== ALLOW_ALL && checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err)) !== 'allowed') {
-    ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: refused by the write filter');
+  const refused = session.publishGate.authorize(decision, message, 'exempt', session.onInvalidRules);
+  if (refused !== null) {
+    const why = refused.reason === 'not-entitled' || refused.reason === 'entitlement-unavailable' ? 'not entitled to write the topic' : 'refused by the write filter';
+    ctx.log.info({ session: session.id, user: session.user, topic: will.topic, reason: refused.detail }, `will message not published: ${why}`);
     return;
   }
   stats.mqttWillsPublished++;

@@ -22,38 +22,25 @@ import type { PendingRead } from '../delivery/read-access.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import { Message } from '../delivery/message.js';
 import { filterFor, selectFor } from '../content/content-rules.js';
-import { FilterError } from '../content/filter/index.js';
-import { SelectError } from '../content/select/index.js';
-import type { CompiledFilter } from '../content/filter/index.js';
-import type { CompiledSelect } from '../content/select/index.js';
-import {
-  parseSubscriptionPattern,
-  TopicError,
-  validatePublishTopic,
-  type RegexLease,
-  type SubscriptionHandle,
-  type SubscriptionPattern,
-} from '../topics/index.js';
+import { FilterError, type CompiledFilter } from '../content/filter/index.js';
+import { SelectError, type CompiledSelect } from '../content/select/index.js';
+import type { RegexLease, SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
-import { ALLOW_ALL, isPromiseLike, type Decision } from '../security/decision.js';
-import type { AuthOutcome } from '../security/authenticator.js';
-import type { ThrottleKind, Throttled } from '../security/logon-guard.js';
-import type { AuthAnswer } from '../security/module-types.js';
-import type { ListenerSecurity } from '../security/security-manager.js';
+import { isPromiseLike, type Decision } from '../security/decision.js';
+import type { LogonRequest } from '../security/module-types.js';
+import type { AdmissionRefusal } from '../admission/refusal.js';
+import type { AdmissionTicket } from '../admission/admission.js';
+import type { Challenge, LogonAttempt, LogonRefused, LogonResult } from '../gates/logon-gate.js';
+import type { ListenerGates } from '../gates/listener-gates.js';
+import type { PublishGate } from '../gates/publish-gate.js';
 import type { SessionContext, SessionLimits } from './session-context.js';
-import { WriteDecisionCache } from './write-decision-cache.js';
 import type { HeldSink } from './held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from './held-delivery-gate.js';
 import { OrderedInbound } from './ordered-inbound.js';
-import { checkWriteFilter } from './write-filter.js';
-import { AdmissionRefusal } from '../admission/refusal.js';
-import type { AdmissionTicket } from '../admission/admission.js';
-import type { PublishTopicWindow } from '../admission/publish-topic-window.js';
-import { ADMISSION_ERROR_CODES } from './admission-codes.js';
+import { nativeLogonRefusal, nativePublishRefusal, nativeSubscribeRefusal } from './native-refusals.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
 type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
-type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
 interface SubscriberContent {
   readonly filter: CompiledFilter | null;
   readonly select: CompiledSelect | null;
@@ -69,13 +56,6 @@ const PROTOCOL_VIOLATIONS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.ALREADY_LOGGED_ON,
   ErrorCodes.NO_CHALLENGE,
 ]);
-
-/** The logon guard's refusals (security.logonQueue, security.logonBackoff): fixed texts, nothing about the limits. */
-const THROTTLE_CODES: Readonly<Record<ThrottleKind, ErrorCode>> = { busy: ErrorCodes.SERVER_BUSY, blocked: ErrorCodes.LOGON_BLOCKED };
-const THROTTLE_MESSAGES: Readonly<Record<ThrottleKind, string>> = {
-  busy: 'too many logons are waiting; try again later',
-  blocked: 'too many failed logons; try again later',
-};
 
 interface InboundFrame {
   readonly data: Buffer;
@@ -93,8 +73,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private protocolErrors = 0;
   private logonTimer: NodeJS.Timeout | null = null;
   private readonly inbound: OrderedInbound<InboundFrame>;
-  private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
-  private readonly writeDecisions: WriteDecisionCache;
+  /** A challenge the client has to answer: the attempt goes on with its answer. */
+  private challenge: { rid: RequestId; answer: Challenge; attempt: LogonAttempt } | null = null;
+  /** The write entitlement, topic rate and write filter of this connection's publishes. */
+  private readonly publishGate: PublishGate;
   private readonly held: HeldDeliveryGate;
   /** Admission: the refusal decided when the connection was accepted (answered at logon), and the ticket once admitted. */
   private acceptRefusal: AdmissionRefusal | null = null;
@@ -102,22 +84,20 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   // Per-connection limits: the listener's until logon, then narrowed by the user's resource-limit group.
   private maxSubscriptions: number;
   private maxSendQueueBytes: number;
-  private maxMessageBytes = Number.POSITIVE_INFINITY;
-  private publishTopics: PublishTopicWindow | null = null;
 
   constructor(
     private readonly connection: TransportConnection,
     readonly encoding: Encoding,
     readonly listenerName: string,
     private readonly limits: SessionLimits,
-    private readonly security: ListenerSecurity,
+    private readonly gates: ListenerGates,
     private readonly ctx: SessionContext,
     private readonly onGone: (session: NativeSession) => void,
   ) {
     this.id = ctx.newSessionId();
     this.maxSubscriptions = limits.maxSubscriptionsPerConnection;
     this.maxSendQueueBytes = limits.maxSendQueueBytes;
-    this.writeDecisions = new WriteDecisionCache(security.entitlements);
+    this.publishGate = gates.publishGate();
     this.held = new HeldDeliveryGate(ctx.maxPendingDeliveries, this, ctx.stats);
     this.inbound = new OrderedInbound<InboundFrame>(
       connection,
@@ -134,6 +114,9 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   /** Asked by the logon queue when this connection's turn comes: a closed connection's check is skipped. */
   private readonly stillLoggingOn = (): boolean => this.state === 'logging-on';
 
+  /** The publish gate reports a write entitlement whose rules do not compile (once per connection). */
+  private readonly onInvalidRules = (err: unknown): void => this.reportInvalidRules(err);
+
   get userName(): string | null {
     return this.user;
   }
@@ -148,7 +131,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   /**
    * Admission refused this connection when it was accepted: a disabled protocol is closed at once
-   * (seed 002: "dropped right away"); a rate refusal is the answer to its logon, with the rid.
+   * (netconfd-pro, *Session Admission Control*: "dropped right away"); a rate refusal is the answer to its logon, with the rid.
    */
   refuseAtAccept(refusal: AdmissionRefusal): void {
     if (refusal.kind === 'protocol-disabled') return this.close(CloseCodes.LOGON_FAILED, 'native protocol disabled');
@@ -175,7 +158,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       return this.refuse(err);
     }
     // The frame is the message as the client sent it: its size is known here, before any work.
-    if (command.op === 'publish' && frame.data.length > this.maxMessageBytes) return this.refuse(this.messageTooLarge(command.rid, frame.data.length));
+    if (command.op === 'publish') {
+      const tooLarge = this.publishGate.checkSize(frame.data.length);
+      if (tooLarge !== null) return this.refuse(nativePublishRefusal(tooLarge, command.topic, command.rid));
+    }
     let waiting: void | Promise<void>;
     try {
       waiting = this.dispatch(command);
@@ -189,7 +175,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     if (command.op === 'logon') return this.logon(command);
     if (command.op === 'auth') return this.answerChallenge(command);
     if (this.state !== 'active') {
-      if (this.state === 'awaiting-logon' && this.security.authenticator.allowsImplicitLogon) return this.implicitLogon(command);
+      if (this.state === 'awaiting-logon' && this.gates.logon.allowsImplicitLogon) return this.implicitLogon(command);
       throw new BrokerError(ErrorCodes.NOT_LOGGED_ON, `"${command.op}" before logon; send logon first`, command.rid, command.op);
     }
     switch (command.op) {
@@ -204,45 +190,27 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
   }
 
-  // ---- logon (seed 003, "Authentication") ----------------------------------------------------
+  // ---- logon: the LogonGate, answered in native frames ----------------------------------------
 
   private async logon(command: LogonCommand): Promise<void> {
     if (this.state !== 'awaiting-logon') {
       throw new BrokerError(ErrorCodes.ALREADY_LOGGED_ON, 'this connection is already logged on or logging on', command.rid, 'logon');
     }
     this.state = 'logging-on';
-    if (this.acceptRefusal !== null) return this.refuseAdmission(command.rid, this.acceptRefusal, command.user);
     const mechanism = command.mechanism ?? (command.token !== undefined ? 'token' : 'password');
-    const outcome = await this.security.authenticator.authenticate({
-      user: command.user,
-      password: command.password,
-      token: command.token,
-      mechanism,
-      data: command.data,
-      remoteAddress: this.connection.remoteAddress,
-      listener: this.listenerName,
-      peerCertificate: this.connection.peerCertificate?.(),
-    }, this.stillLoggingOn);
-    await this.afterAuthentication(outcome, command.rid, command.user);
+    const attempt = this.logonAttempt(
+      { user: command.user, password: command.password, token: command.token, mechanism, data: command.data },
+      true,
+    );
+    this.answerLogon(await this.gates.logon.logon(attempt), attempt, command.rid);
   }
 
   /** A command before logon, with a module that allows it: log on with an empty name, then run the command. */
   private async implicitLogon(command: Exclude<ParsedCommand, LogonCommand | { op: 'auth' }>): Promise<void> {
     this.state = 'logging-on';
-    if (this.acceptRefusal !== null) return this.refuseAdmission(command.rid, this.acceptRefusal, '');
-    const outcome = await this.security.authenticator.authenticate({
-      user: '',
-      password: undefined,
-      token: undefined,
-      mechanism: 'implicit',
-      data: undefined,
-      remoteAddress: this.connection.remoteAddress,
-      listener: this.listenerName,
-      peerCertificate: this.connection.peerCertificate?.(),
-    }, this.stillLoggingOn);
     // A challenge cannot be answered without a logon command: an implicit logon must be accepted outright.
-    const settled: AuthOutcome = outcome.outcome === 'challenge' ? { outcome: 'reject', reason: 'implicit logon was challenged' } : outcome;
-    await this.afterAuthentication(settled, command.rid, '', false);
+    const attempt = this.logonAttempt({ user: '', password: undefined, token: undefined, mechanism: 'implicit', data: undefined }, false);
+    this.answerLogon(await this.gates.logon.logon(attempt), attempt, command.rid, false);
     if (!this.isLoggedOn) return; // (a getter: TS would keep the narrowing from before the await)
     const waiting = this.dispatch(command);
     if (waiting !== undefined) await waiting;
@@ -255,47 +223,49 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
     this.challenge = null;
     this.state = 'logging-on';
-    const outcome = await this.security.authenticator.respond(challenge.answer, command.data, challenge.user, this.connection.remoteAddress, this.stillLoggingOn);
-    await this.afterAuthentication(outcome, command.rid, challenge.user);
+    const result = await this.gates.logon.respond(challenge.attempt, challenge.answer, command.data);
+    this.answerLogon(result, challenge.attempt, command.rid);
   }
 
-  private async afterAuthentication(outcome: AuthOutcome, rid: RequestId | undefined, claimed: string, ackLogon = true): Promise<void> {
+  private logonAttempt(credentials: Pick<LogonRequest, 'user' | 'password' | 'token' | 'mechanism' | 'data'>, challengeable: boolean): LogonAttempt {
+    const connection = this.connection;
+    return {
+      protocol: 'native',
+      session: this.id,
+      request: { ...credentials, remoteAddress: connection.remoteAddress, listener: this.listenerName, peerCertificate: connection.peerCertificate?.() },
+      acceptRefusal: this.acceptRefusal,
+      challengeable,
+      stillWaiting: this.stillLoggingOn,
+      beforeAdmission: null,
+      replaces: null,
+    };
+  }
+
+  /** The gate's answer as frames: a challenge, a refusal (then close 4003), or the logon ack. */
+  private answerLogon(result: LogonResult, attempt: LogonAttempt, rid: RequestId | undefined, ackLogon = true): void {
     if (this.state !== 'logging-on') return; // closed meanwhile
-    switch (outcome.outcome) {
+    switch (result.kind) {
+      case 'abandoned':
+        return;
       case 'challenge':
         this.state = 'challenged';
-        this.challenge = { rid: rid!, answer: outcome, user: claimed };
-        this.sendFrame({ op: 'challenge', rid: rid!, data: outcome.data });
+        this.challenge = { rid: rid!, answer: result.challenge, attempt };
+        this.sendFrame({ op: 'challenge', rid: rid!, data: result.challenge.data });
         return;
-      case 'failed':
-        return this.refuseLogon(rid, ErrorCodes.AUTHENTICATION_UNAVAILABLE, 'authentication is unavailable; try again later', claimed, outcome.reason);
-      case 'reject':
-        return this.refuseLogon(rid, ErrorCodes.LOGON_FAILED, 'logon refused', claimed, outcome.reason);
-      case 'throttled':
-        return this.refuseThrottled(rid, outcome, claimed);
-      case 'accept':
+      case 'refused':
+        return this.refuseLogon(rid, result);
+      case 'accepted':
         break;
     }
-    const identity = outcome.identity;
-    const pending = this.security.entitlements.check(identity, 'logon', 'logon', '');
-    const decision = isPromiseLike(pending) ? await pending : pending;
-    if (this.state !== 'logging-on') return;
-    if (!decision.allow) {
-      const code = decision.failed ? ErrorCodes.ENTITLEMENT_UNAVAILABLE : ErrorCodes.LOGON_FAILED;
-      return this.refuseLogon(rid, code, 'logon refused', identity, decision.failed ? 'logon entitlement check failed' : 'not entitled to log on');
-    }
-    // Admission control: after authentication, before the session is admitted (seed 002).
-    const admitted = this.ctx.admission.admit(identity, this.connection.remoteAddress, null);
-    if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(rid, admitted, identity);
-    this.admit(admitted);
+    const { identity, ticket } = result;
+    this.admit(ticket);
     this.connection.loggedOn(); // its slot of admission.maxUnauthenticated is free again
     this.user = identity;
     this.state = 'active';
     if (this.logonTimer !== null) clearTimeout(this.logonTimer);
     this.logonTimer = null;
-    this.ctx.stats.logons++;
     this.ctx.log.info({ session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress }, 'logon');
-    if (ackLogon) this.sendFrame({ op: 'ack', rid: rid!, user: identity, session: this.id, ...(outcome.data !== undefined ? { data: outcome.data } : {}) });
+    if (ackLogon) this.sendFrame({ op: 'ack', rid: rid!, user: identity, session: this.id, ...(result.data !== undefined ? { data: result.data } : {}) });
   }
 
   /** The user's resource-limit group narrows the listener's limits for this connection (the smaller applies). */
@@ -304,48 +274,22 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     const group = ticket.group;
     if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
     if (group.maxQueuedBytes < this.maxSendQueueBytes) this.maxSendQueueBytes = group.maxQueuedBytes;
-    this.maxMessageBytes = group.maxMessageBytes;
-    this.publishTopics = ticket.publishTopicWindow();
+    this.publishGate.admit(ticket);
   }
 
-  /** An admission refusal: a refused logon with the refusal's own code; `detail` is logged, never sent. */
-  private refuseAdmission(rid: RequestId | undefined, refusal: AdmissionRefusal, user: string): void {
-    this.ctx.stats.logonFailures++;
-    const fields = { session: this.id, user, listener: this.listenerName, remote: this.connection.remoteAddress, refusal: refusal.kind, reason: refusal.detail };
-    if (refusal.quiet) this.ctx.log.debug(fields, 'logon refused by admission control');
-    else this.ctx.log.warn(fields, 'logon refused by admission control');
-    this.sendFrame({ op: 'error', rid, code: ADMISSION_ERROR_CODES[refusal.kind], message: refusal.clientMessage, cmd: 'logon' });
-    this.close(CloseCodes.LOGON_FAILED, `logon refused: ${refusal.kind}`);
-  }
-
-  /**
-   * The logon guard refused without a check: counted in stats (logonsRefusedBusy/Blocked) and
-   * logged at debug, since a flood makes thousands; the guard warns when a block starts.
-   */
-  private refuseThrottled(rid: RequestId | undefined, outcome: Throttled, user: string): void {
-    this.ctx.stats.logonFailures++;
-    this.ctx.log.debug({ session: this.id, user, listener: this.listenerName, remote: this.connection.remoteAddress, reason: outcome.reason }, 'logon refused by the logon guard');
-    this.sendFrame({ op: 'error', rid, code: THROTTLE_CODES[outcome.kind], message: THROTTLE_MESSAGES[outcome.kind], cmd: 'logon' });
-    this.close(CloseCodes.LOGON_FAILED, `logon refused: ${outcome.kind}`);
-  }
-
-  /** Seed 003: a failed authentication closes the connection. The reason is logged, never sent. */
-  private refuseLogon(rid: RequestId | undefined, code: ErrorCode, message: string, user: string, reason: string): void {
-    this.ctx.stats.logonFailures++;
-    this.ctx.log.warn({ session: this.id, user, listener: this.listenerName, remote: this.connection.remoteAddress, reason }, 'logon refused');
+  /** A refused logon closes the connection (*Securing AMPS*); the gate logged why, and the client gets a fixed text. */
+  private refuseLogon(rid: RequestId | undefined, refused: LogonRefused): void {
+    const { code, message, close } = nativeLogonRefusal(refused);
     this.sendFrame({ op: 'error', rid, code, message, cmd: 'logon' });
-    this.close(CloseCodes.LOGON_FAILED, code === ErrorCodes.LOGON_FAILED ? 'logon refused' : 'authentication unavailable');
+    this.close(CloseCodes.LOGON_FAILED, close);
   }
 
-  // ---- publish and subscribe -----------------------------------------------------------------
+  // ---- publish and subscribe: the PublishGate and SubscribeGate, answered in native frames ----
 
   private publish(command: Extract<ParsedCommand, { op: 'publish' }>): void | Promise<void> {
-    try {
-      validatePublishTopic(command.topic, this.ctx.topicLimits);
-    } catch (err) {
-      throw this.topicRefusal(err, command.rid, 'publish');
-    }
-    const decision = this.writeDecisions.get(this.user!, command.topic);
+    const invalid = this.publishGate.checkTopic(command.topic);
+    if (invalid !== null) throw nativePublishRefusal(invalid, command.topic, command.rid);
+    const decision = this.publishGate.decide(this.user!, command.topic);
     if (isPromiseLike(decision)) return decision.then((d) => this.finishPublish(command, d));
     this.finishPublish(command, decision);
   }
@@ -353,28 +297,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private finishPublish(command: Extract<ParsedCommand, { op: 'publish' }>, decision: Decision): void {
     if (this.state !== 'active') return;
     const stats = this.ctx.stats;
-    if (!decision.allow) {
-      stats.publishesDenied++;
-      throw this.entitlementRefusal(decision, `not entitled to publish to "${command.topic}"`, command.rid, 'publish');
-    }
-    if (this.publishTopics !== null && !this.publishTopics.admit(command.topic)) {
-      stats.publishesOverTopicLimit++;
-      throw new BrokerError(ErrorCodes.TOO_MANY_PUBLISH_TOPICS, 'this connection has published to as many distinct topics this second as its resource limits allow', command.rid, 'publish');
-    }
     const message = new Message(command.topic, command.payload, stats);
-    if (decision !== ALLOW_ALL) this.checkWriteFilter(decision, message, command.rid);
+    const refused = this.publishGate.authorize(decision, message, 'counted', this.onInvalidRules);
+    if (refused !== null) throw nativePublishRefusal(refused, command.topic, command.rid);
     stats.messagesPublished++;
     stats.deliveries += this.ctx.router.publish(message);
     if (command.ack) this.ack(command.rid!);
-  }
-
-  /** Seed 003: a write entitlement filter must match the published message, or the publish is refused. */
-  private checkWriteFilter(decision: Decision, message: Message, rid: RequestId | undefined): void {
-    const verdict = checkWriteFilter(decision, message, this.ctx.stats, (err) => this.reportInvalidRules(err));
-    if (verdict === 'allowed') return;
-    if (verdict === 'unavailable') throw new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, 'publish');
-    const why = verdict === 'not-object' ? 'the payload is not an object, and a content filter applies' : 'the message does not match your write filter';
-    throw new BrokerError(ErrorCodes.CONTENT_NOT_ENTITLED, `not entitled to publish this content to "${message.topic}": ${why}`, rid, 'publish');
   }
 
   private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void | Promise<void> {
@@ -382,23 +310,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     if (this.subscriptions.has(sid)) {
       throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
     }
-    if (this.subscriptions.size >= this.maxSubscriptions) {
-      this.ctx.stats.subscriptionsOverLimit++;
-      const count = this.subscriptions.size;
-      throw new BrokerError(ErrorCodes.TOO_MANY_SUBSCRIPTIONS, `this connection already has ${count} subscriptions, the maximum`, rid, 'subscribe');
-    }
-    let pattern: SubscriptionPattern;
-    let lease: RegexLease | null = null;
-    try {
-      if (command.regex !== undefined && command.topic === undefined) {
-        lease = this.ctx.regexBudget.acquire(this.user!, command.regex, this.ctx.topicLimits);
-        pattern = lease.pattern;
-      } else {
-        pattern = parseSubscriptionPattern({ topic: command.topic, regex: command.regex }, this.ctx.topicLimits);
-      }
-    } catch (err) {
-      throw this.topicRefusal(err, rid, 'subscribe');
-    }
+    const gate = this.gates.subscribe;
+    const full = gate.checkRoom(this.subscriptions.size, this.maxSubscriptions);
+    if (full !== null) throw nativeSubscribeRefusal(full, rid);
+    const parsed = gate.parse(this.user!, command.topic, command.regex);
+    if (parsed.kind === 'refused') throw nativeSubscribeRefusal(parsed, rid);
+    const { pattern, lease } = parsed;
     let content: SubscriberContent;
     try {
       content = this.compileContentRules(command.filter, command.select, rid);
@@ -407,11 +324,9 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       throw err;
     }
     if (lease !== null) this.regexLeases.set(sid, lease);
-    // Seed 003: a literal topic is entitled now; wildcard and regex subscriptions per concrete topic at delivery.
-    if (pattern.kind !== 'exact') return this.addSubscription(sid, rid, pattern, content);
-    const decision = this.security.entitlements.check(this.user!, 'read', 'topic', pattern.topic);
-    if (!isPromiseLike(decision)) return this.finishExactSubscribe(sid, rid, pattern, content, decision);
-    return decision.then((d) => this.finishExactSubscribe(sid, rid, pattern, content, d));
+    const decision = gate.decide(this.user!, pattern);
+    if (!isPromiseLike(decision)) return this.finishSubscribe(sid, rid, pattern, content, decision);
+    return decision.then((d) => this.finishSubscribe(sid, rid, pattern, content, d));
   }
 
   private compileContentRules(filter: string | undefined, select: string | undefined, rid: RequestId): SubscriberContent {
@@ -424,18 +339,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
   }
 
-  private finishExactSubscribe(
-    sid: SubscriptionId,
-    rid: RequestId,
-    pattern: { kind: 'exact'; topic: string },
-    content: SubscriberContent,
-    decision: Decision,
-  ): void {
+  private finishSubscribe(sid: SubscriptionId, rid: RequestId, pattern: SubscriptionPattern, content: SubscriberContent, decision: Decision): void {
     if (this.state !== 'active') return;
-    if (!decision.allow) {
-      this.ctx.stats.subscriptionsDenied++;
-      throw this.entitlementRefusal(decision, `not entitled to read "${pattern.topic}"`, rid, 'subscribe');
-    }
+    const refused = this.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
+    if (refused !== null) throw nativeSubscribeRefusal(refused, rid);
     // The sid may have been taken while the check was pending.
     if (this.subscriptions.has(sid)) {
       throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
@@ -465,20 +372,6 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     if (lease === undefined) return;
     this.regexLeases.delete(sid);
     lease.release();
-  }
-
-  private entitlementRefusal(decision: Decision, message: string, rid: RequestId | undefined, cmd: string): BrokerError {
-    if (decision.failed) return new BrokerError(ErrorCodes.ENTITLEMENT_UNAVAILABLE, 'entitlement check failed; denied', rid, cmd);
-    return new BrokerError(ErrorCodes.NOT_ENTITLED, message, rid, cmd);
-  }
-
-  private messageTooLarge(rid: RequestId | undefined, bytes: number): BrokerError {
-    this.ctx.stats.publishesTooLarge++;
-    return new BrokerError(ErrorCodes.MESSAGE_TOO_LARGE, `the message is ${bytes} bytes; this connection may publish at most ${this.maxMessageBytes}`, rid, 'publish');
-  }
-
-  private topicRefusal(err: unknown, rid: RequestId | undefined, cmd: string): unknown {
-    return err instanceof TopicError ? new BrokerError(err.code, err.message, rid, cmd) : err;
   }
 
   private refuse(err: unknown): void {
@@ -526,7 +419,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   // ---- delivery (DeliveryTarget) -------------------------------------------------------------
 
   readAccess(topic: string): Decision | Promise<Decision> {
-    return this.security.entitlements.check(this.user ?? '', 'read', 'topic', topic);
+    return this.gates.readAccess(this.user ?? '', topic);
   }
 
   sendDelivery(prefix: Buffer, body: Buffer): void {

@@ -1,5 +1,5 @@
-// Seed 003: a write entitlement filter must match the published message, or the publish is
-// refused. Shared by every protocol's sessions; each maps the verdict onto its own refusal.
+// AMPS User Guide, *Securing AMPS* > "Content Filtered Entitlements": a write entitlement's filter
+// must match the published message, or the publish is refused. The PublishGate's last step.
 import { rulesOf } from '../content/content-rules.js';
 import type { Decision } from '../security/decision.js';
 import type { Message } from '../delivery/message.js';

@@ -35,7 +35,7 @@ export class WriteDecisionCache {
   }
 
   private remember(topic: string, decision: Decision, asked: number): Decision {
-    // Failures are retried; answers while entitlements are disabled are not kept (seed 003); an
+    // Failures are retried; answers while entitlements are disabled are not kept (AMPS, "Disabling Entitlement"); an
     // answer asked for before the epoch moved may be one that has since expired or been reset.
     if (decision.failed || !this.service.enabled || asked !== this.epoch.value) return decision;
     const byTopic = (this.byTopic ??= new Map());

@@ -1,0 +1,42 @@
+// The security pipeline of one listener, as every session on it uses it: the logon and subscribe
+// gates (shared), a publish gate per connection, and the read entitlement that deliveries ask.
+import type { Logger } from 'pino';
+import type { Admission } from '../admission/admission.js';
+import type { Decision } from '../security/decision.js';
+import type { ListenerSecurity } from '../security/security-manager.js';
+import type { BrokerStats } from '../stats.js';
+import type { RegexBudget, TopicLimits } from '../topics/index.js';
+import { LogonGate } from './logon-gate.js';
+import { PublishGate } from './publish-gate.js';
+import { SubscribeGate } from './subscribe-gate.js';
+
+export interface GateContext {
+  readonly admission: Admission;
+  readonly stats: BrokerStats;
+  readonly topicLimits: TopicLimits;
+  readonly regexBudget: RegexBudget;
+}
+
+export class ListenerGates {
+  readonly logon: LogonGate;
+  readonly subscribe: SubscribeGate;
+
+  constructor(
+    private readonly security: ListenerSecurity,
+    private readonly ctx: GateContext,
+    log: Logger,
+  ) {
+    this.logon = new LogonGate(security, ctx.admission, ctx.stats, log);
+    this.subscribe = new SubscribeGate(security.entitlements, ctx.topicLimits, ctx.regexBudget, ctx.stats);
+  }
+
+  /** A new connection's publish gate: it keeps that connection's write answers and limits. */
+  publishGate(): PublishGate {
+    return new PublishGate(this.security.entitlements, this.ctx.topicLimits, this.ctx.stats);
+  }
+
+  /** The read entitlement of `topic` for a delivery (wildcard and regex subscriptions are entitled per topic). */
+  readAccess(user: string, topic: string): Decision | Promise<Decision> {
+    return this.security.entitlements.check(user, 'read', 'topic', topic);
+  }
+}

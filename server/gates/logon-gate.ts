@@ -1,0 +1,182 @@
+// The logon pipeline, the same for every protocol: admission's refusal at accept, then the
+// authentication module (through the logon guard), then the logon entitlement, then the
+// protocol's own last check, then admission control. Each protocol adapter only turns the result
+// into its own answer (a native error frame, an MQTT CONNACK) and keeps its own challenge state.
+//
+// The order is the AMPS User Guide's (*Securing AMPS*: authenticate, then entitle the logon) with
+// admission after authentication, as netconfd-pro's *Session Admission Control* places it.
+// Refusals are counted (logonFailures) and logged here, once; the client is never told why.
+import type { Logger } from 'pino';
+import type { Admission, AdmissionTicket } from '../admission/admission.js';
+import { AdmissionRefusal } from '../admission/refusal.js';
+import type { AuthOutcome } from '../security/authenticator.js';
+import { isPromiseLike } from '../security/decision.js';
+import type { ThrottleKind } from '../security/logon-guard.js';
+import type { AuthAnswer, LogonRequest } from '../security/module-types.js';
+import type { ListenerSecurity } from '../security/security-manager.js';
+import type { BrokerStats } from '../stats.js';
+
+export type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
+
+/** Which entry point the logon came through: in the log of every refusal. */
+export type GateProtocol = 'native' | 'mqtt';
+
+export interface LogonAttempt {
+  readonly protocol: GateProtocol;
+  /** The session id, for the log. */
+  readonly session: string;
+  /** What the authentication module is asked. */
+  readonly request: LogonRequest;
+  /** Admission's refusal when the connection was accepted (a host over its connection rate), or null. */
+  readonly acceptRefusal: AdmissionRefusal | null;
+  /** False where the client cannot answer a challenge (an implicit logon, MQTT without an authentication method). */
+  readonly challengeable: boolean;
+  /** Asked after each wait: false when the connection has gone, and the rest is skipped. */
+  readonly stillWaiting: () => boolean;
+  /**
+   * The protocol's own check after the logon entitlement and before admission (MQTT client-id
+   * ownership): a reason for the log to refuse, or null. It runs in the same synchronous step as
+   * admission and the caller's acceptance, so nothing changes between them.
+   */
+  readonly beforeAdmission: ((identity: string) => string | null) | null;
+  /** The ticket of a connection this logon replaces (an MQTT takeover): admission counts it as gone. */
+  readonly replaces: (() => AdmissionTicket | null) | null;
+}
+
+export interface LogonAccepted {
+  readonly kind: 'accepted';
+  readonly identity: string;
+  readonly ticket: AdmissionTicket;
+  /** The module's final data for the client (a SCRAM server-final-message), if any. */
+  readonly data: string | undefined;
+}
+
+/** The module asked a question: the protocol sends it and passes the answer to respond(). */
+export interface LogonChallenged {
+  readonly kind: 'challenge';
+  readonly challenge: Challenge;
+}
+
+export type LogonRefusalReason =
+  /** The module rejected the credentials. */
+  | 'rejected'
+  /** The module failed (threw, timed out, answered nonsense): try again later. */
+  | 'unavailable'
+  /** The module asked a question where the client cannot answer one. */
+  | 'challenge-unsupported'
+  /** The logon entitlement denied the user. */
+  | 'not-entitled'
+  /** The logon entitlement check failed (denied, fail closed). */
+  | 'entitlement-unavailable'
+  /** The protocol's own check (LogonAttempt.beforeAdmission) refused. */
+  | 'protocol'
+  /** The logon guard refused without asking the module (see `throttle`). */
+  | 'throttled'
+  /** Admission control refused (see `admission`). */
+  | 'admission';
+
+export interface LogonRefused {
+  readonly kind: 'refused';
+  readonly reason: LogonRefusalReason;
+  /** For the log only. */
+  readonly detail: string;
+  /** The claimed user, or the authenticated identity once there is one. */
+  readonly user: string;
+  readonly throttle: ThrottleKind | null;
+  readonly admission: AdmissionRefusal | null;
+}
+
+/** The connection closed while the logon waited: nothing to answer. */
+export interface LogonAbandoned {
+  readonly kind: 'abandoned';
+}
+
+export type LogonResult = LogonAccepted | LogonChallenged | LogonRefused | LogonAbandoned;
+
+const ABANDONED: LogonAbandoned = Object.freeze({ kind: 'abandoned' });
+
+/** One per listener: its authentication module and entitlements, and the broker's admission control. */
+export class LogonGate {
+  constructor(
+    private readonly security: ListenerSecurity,
+    private readonly admission: Admission,
+    private readonly stats: BrokerStats,
+    private readonly log: Logger,
+  ) {}
+
+  /** True when the listener's module logs on a connection that sends a command without a logon. */
+  get allowsImplicitLogon(): boolean {
+    return this.security.authenticator.allowsImplicitLogon;
+  }
+
+  async logon(attempt: LogonAttempt): Promise<LogonResult> {
+    if (attempt.acceptRefusal !== null) return this.refuseAdmission(attempt, attempt.request.user, attempt.acceptRefusal);
+    const outcome = await this.security.authenticator.authenticate(attempt.request, attempt.stillWaiting);
+    return this.settle(attempt, attempt.request.user, outcome);
+  }
+
+  /** The client's answer to a challenge that logon() or respond() returned. */
+  async respond(attempt: LogonAttempt, challenge: Challenge, answer: string): Promise<LogonResult> {
+    const { user, remoteAddress } = attempt.request;
+    const outcome = await this.security.authenticator.respond(challenge, answer, user, remoteAddress, attempt.stillWaiting);
+    return this.settle(attempt, user, outcome);
+  }
+
+  private async settle(attempt: LogonAttempt, claimed: string, outcome: AuthOutcome): Promise<LogonResult> {
+    if (!attempt.stillWaiting()) return ABANDONED;
+    switch (outcome.outcome) {
+      case 'failed':
+        return this.refuse(attempt, 'unavailable', claimed, outcome.reason);
+      case 'reject':
+        return this.refuse(attempt, 'rejected', claimed, outcome.reason);
+      case 'throttled':
+        return this.refuseThrottled(attempt, claimed, outcome.kind, outcome.reason);
+      case 'challenge':
+        if (!attempt.challengeable) return this.refuse(attempt, 'challenge-unsupported', claimed, 'the module asked for a challenge-response exchange');
+        return { kind: 'challenge', challenge: outcome };
+      case 'accept':
+        break;
+    }
+    const identity = outcome.identity;
+    const pending = this.security.entitlements.check(identity, 'logon', 'logon', '');
+    const decision = isPromiseLike(pending) ? await pending : pending;
+    if (!attempt.stillWaiting()) return ABANDONED;
+    if (!decision.allow) {
+      if (decision.failed) return this.refuse(attempt, 'entitlement-unavailable', identity, 'logon entitlement check failed');
+      return this.refuse(attempt, 'not-entitled', identity, 'not entitled to log on');
+    }
+    const protocolRefusal = attempt.beforeAdmission?.(identity) ?? null;
+    if (protocolRefusal !== null) return this.refuse(attempt, 'protocol', identity, protocolRefusal);
+    const admitted = this.admission.admit(identity, attempt.request.remoteAddress, attempt.replaces?.() ?? null);
+    if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(attempt, identity, admitted);
+    this.stats.logons++;
+    return { kind: 'accepted', identity, ticket: admitted, data: outcome.data };
+  }
+
+  private refuse(attempt: LogonAttempt, reason: LogonRefusalReason, user: string, detail: string): LogonRefused {
+    this.stats.logonFailures++;
+    this.log.warn(this.fields(attempt, user, { reason: detail }), 'logon refused');
+    return { kind: 'refused', reason, detail, user, throttle: null, admission: null };
+  }
+
+  /** Logged at debug: a flood makes thousands, and the logon guard warns when a block starts. */
+  private refuseThrottled(attempt: LogonAttempt, user: string, throttle: ThrottleKind, detail: string): LogonRefused {
+    this.stats.logonFailures++;
+    this.log.debug(this.fields(attempt, user, { reason: detail }), 'logon refused by the logon guard');
+    return { kind: 'refused', reason: 'throttled', detail, user, throttle, admission: null };
+  }
+
+  /** A refusal admission reports as quiet (a storm it already logged for this host) goes to debug. */
+  private refuseAdmission(attempt: LogonAttempt, user: string, refusal: AdmissionRefusal): LogonRefused {
+    this.stats.logonFailures++;
+    const fields = this.fields(attempt, user, { refusal: refusal.kind, reason: refusal.detail });
+    if (refusal.quiet) this.log.debug(fields, 'logon refused by admission control');
+    else this.log.warn(fields, 'logon refused by admission control');
+    return { kind: 'refused', reason: 'admission', detail: refusal.detail, user, throttle: null, admission: refusal };
+  }
+
+  private fields(attempt: LogonAttempt, user: string, more: Record<string, string>): Record<string, string> {
+    const { listener, remoteAddress } = attempt.request;
+    return { protocol: attempt.protocol, session: attempt.session, user, listener, remote: remoteAddress, ...more };
+  }
+}
