@@ -1,4 +1,5 @@
-// Issue 11's attacks against a live broker at default limits, one fresh broker process each.
+// Attacks by a user with ordinary rights (docs/benchmarks.md, "Attacks: `bench:abuse`") against a
+// live broker at default limits, one fresh broker process each.
 //
 //   npm run bench:abuse -- [--only 1,2a,9] [--out bench/results/abuse.json]
 //
@@ -8,7 +9,7 @@
 // histogram, answering over IPC); connect a control subscriber; take RSS; run the attack (bounded);
 // take RSS (and the peak sampled from /proc every 50 ms meanwhile) and the longest event-loop block;
 // check that the process lives and serves the control clients; kill it by PID. Then print the
-// table, with each attack's verdict against the issue's targets, and write JSON.
+// table, with each attack's verdict against the targets (bench/abuse/verdict.ts), and write JSON.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// The long fuzz run (issue 11, "Proof that it holds"): generated and mutated native frames (JSON,
+// The long fuzz run (docs/benchmarks.md, "Fuzzing"): generated and mutated native frames (JSON,
 // msgpack) and MQTT packets (3.1, 3.1.1, 5) against the real broker in a child process, checked
 // after every batch (alive, nothing on stderr, control clients on both protocols still served).
 // Prints inputs/s, failures (crashes first) and the broker's RSS trend; writes JSON.

@@ -1,4 +1,5 @@
-// Regex subscriptions under attack (issue 11, item 2), at the default topics.regex limits.
+// Regex subscriptions under attack (`bench:abuse` attack 2, in more detail), at the default
+// topics.regex limits.
 //
 // Part 1, the topic engine in isolation: adversarial regex families fill the broker-wide budget
 // (through RegexBudget, as subscribes would, with as many users as it takes), 400 more users
@@ -6,7 +7,7 @@
 // topic (route() on a miss), the worst subscribe (compile, charge, add) and the worst catch-up of
 // a cached route. One row shows the behaviour before the budget, for comparison (fewer regexes,
 // re2js's 8 MiB DFA, no budget).
-// Part 2, a real broker (child process, default config): 400 users subscribe to the issue's
+// Part 2, a real broker (child process, default config): 400 users subscribe to attack 2's
 // pattern, 100 more try distinct variants, one publisher sends 20 new 1 KB topics with acks;
 // RSS of the broker before and after, the slowest publish ack, and what the attackers got.
 //

@@ -1,4 +1,4 @@
-// Issue 6 scenario 7: the cost of the SDK's wire format against raw MQTT. Scenario 1 (fan-out) and
+// Scenario 7: the cost of the SDK's wire format against raw MQTT. Scenario 1 (fan-out) and
 // scenario 4 (entitled fan-out: every subscriber's grant has a content filter and a select list),
 // each over raw MQTT 3.1.1 (bench/mqtt-load, Warden's MQTT TCP listener) and over the native
 // protocol as the SDK speaks it (bench/native-raw: WebSocket, msgpack), in one run against ONE

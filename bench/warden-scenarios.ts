@@ -1,4 +1,4 @@
-// Issue 6 scenarios 3 and 4 against Warden alone, over the native protocol. Each run starts the
+// Scenarios 3 and 4 against Warden alone, over the native protocol. Each run starts the
 // broker as its own process (the real CLI, port 0 on 127.0.0.1), pinned to core 0 with `taskset`
 // where it exists (this generator on core 1), and stops it by PID. Variants are interleaved run by
 // run so drift in machine load affects them alike. Prints tables; writes JSON.

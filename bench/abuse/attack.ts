@@ -1,4 +1,4 @@
-// The common shape of one attack of issue 11's list: what it adds to the default config, the byte
+// The common shape of one `bench:abuse` attack: what it adds to the default config, the byte
 // caps that should bound what it makes the broker hold, and how it runs.
 
 /** What an attack needs from the harness while it runs. */
@@ -39,7 +39,7 @@ export interface AttackOutcome {
 }
 
 export interface Attack {
-  /** Short id for --only and the table: the issue item and a letter, e.g. `1a`. */
+  /** Short id for --only and the table: the attack's group number and a letter, e.g. `1a`. */
   id: string;
   /** One line for the table. */
   name: string;

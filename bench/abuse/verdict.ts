@@ -1,4 +1,4 @@
-// The targets for every attack, the verdict of one result against them, and the table.
+// The targets for every attack, the verdict of one result against them, and the table.
 // Pure: tested in test/bench/abuse-verdict.test.ts.
 import { formatTable } from '../report.js';
 

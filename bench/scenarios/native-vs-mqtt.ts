@@ -1,4 +1,4 @@
-// Issue 6 scenario 7: scenarios 1 and 4 over raw MQTT (bench/mqtt-load) and over the native
+// Scenario 7: scenarios 1 and 4 over raw MQTT (bench/mqtt-load) and over the native
 // protocol as the SDK speaks it (bench/native-raw), against one Warden process that has both
 // listeners. This file holds what both protocols share, so the two sides differ only in the wire:
 // the payloads (with the stamp where each generator expects it), the entitlement policy serving

@@ -1,4 +1,4 @@
-// Successful admin Basic logons, remembered for a short time (issue 11, logon flood): every admin
+// Successful admin Basic logons, remembered for a short time (against logon floods): every admin
 // request carries the password again, and a scrypt check per request would let a busy script (or
 // anyone who knows one admin password) keep the threadpool full. With the cache, a client costs
 // one check per `ttlMs`. Keys are an HMAC of (remote address, user, password) under a key made

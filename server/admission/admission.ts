@@ -1,4 +1,4 @@
-// Admission control (issue 7; seeds 000, 001, 002, 004): consulted when a connection is accepted
+// Admission control (docs/admission.md): consulted when a connection is accepted
 // (protocol enabled? connection rate of its host?) and after authentication, before the session
 // is admitted (allowed user? allowed host? room under the global, per-host and per-user limits?).
 // An admitted connection holds an AdmissionTicket until it ends, however it ends; the ticket gives
@@ -82,7 +82,7 @@ export class Admission {
 
   /**
    * A connection was accepted on a listener of `protocol`; nothing has been read from it yet. A
-   * refusal for a disabled protocol means close at once (seed 002: "dropped right away"); a rate
+   * refusal for a disabled protocol means close at once (netconfd-pro: "dropped right away"); a rate
    * refusal is answered when the client logs on (CONNECT for MQTT), without authenticating it.
    */
   onAccept(protocol: Protocol, remoteAddress: string): AdmissionRefusal | null {
@@ -100,12 +100,12 @@ export class Admission {
   }
 
   /**
-   * After authentication, before the session is admitted: the checks in seed 002's order (who,
-   * then how many), with seed 000's remote hosts after the user. On success the connection is
+   * After authentication, before the session is admitted: the checks in netconfd-pro's order (who,
+   * then how many), with AMQ Interconnect's remote hosts after the user. On success the connection is
    * counted; `replacing` is a connection this one takes over (an MQTT client id), counted as gone.
    */
   admit(user: string, remoteAddress: string, replacing: AdmissionTicket | null): AdmissionTicket | AdmissionRefusal {
-    // Seed 002: "If the username is identified as a --superuser then this parameter is ignored".
+    // netconfd-pro, "Username Control": "If the username is identified as a --superuser then this parameter is ignored".
     if (this.allowedUsers !== null && !this.allowedUsers.has(user) && !this.superusers.has(user)) {
       this.stats.connectionsRefusedUser++;
       return new AdmissionRefusal('user-not-allowed', 'not in admission.allowedUsers');
@@ -118,7 +118,7 @@ export class Admission {
       const where = this.userHosts.has(user) ? 'admission.remoteHosts' : `limits.${group.name}.remoteHosts`;
       return new AdmissionRefusal('host-not-allowed', `${host.key} is not in ${where}`);
     }
-    // Superusers too: seed 002, "subject to session admission control the same as a normal client session".
+    // Superusers too: netconfd-pro, "subject to session admission control the same as a normal client session".
     const limit = this.limitReached(user, host.key, replacing);
     if (limit !== null) {
       this.stats.connectionsRefusedLimit++;

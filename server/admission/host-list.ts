@@ -1,6 +1,6 @@
-// A host access list compiled from config (seeds 000 `remoteHosts`, 001 host access lists): "*",
-// IP addresses and CIDR networks. Host names are refused by the config schema, so matching is a
-// synchronous scan of a short list, done once per logon.
+// A host access list compiled from config (AMQ Interconnect `remoteHosts`, SwiftMQ host access
+// lists): "*", IP addresses and CIDR networks. Host names are refused by the config schema, so
+// matching is a synchronous scan of a short list, done once per logon.
 import { matchesAddress, parseHostPattern, type HostPattern } from '../security/authentication/host-access.js';
 import type { HostAddress } from './host-address.js';
 
@@ -13,7 +13,7 @@ export class HostList {
     this.any = this.patterns.some((pattern) => pattern.kind === 'any');
   }
 
-  /** An empty list allows no host (seed 000: "To deny access from all remote hosts, leave this attribute blank"). */
+  /** An empty list allows no host (AMQ Interconnect: "To deny access from all remote hosts, leave this attribute blank"). */
   allows(host: HostAddress): boolean {
     if (this.any) return true;
     const ip = host.ip;

@@ -1,7 +1,7 @@
-// Connection storms (issue 7, "a connection-rate limit per host guards against storms"): a token
-// bucket per remote host, taken from when a connection is accepted, before any authentication
-// work. Buckets that have filled up again hold nothing a fresh bucket would not, so they are swept
-// out when the map has doubled since the last sweep (amortised O(1) per connection).
+// A connection-rate limit per host, against connection storms: a token bucket per remote host,
+// taken from when a connection is accepted, before any authentication work. Buckets that have
+// filled up again hold nothing a fresh bucket would not, so they are swept out when the map has
+// doubled since the last sweep (amortised O(1) per connection).
 import type { Clock } from './clock.js';
 
 class Bucket {

@@ -1,5 +1,5 @@
 // A group's maxPublishTopicsPerSecond for one connection: the distinct topics it has published to
-// in the current second (seed 001's producers per connection, for a broker where a publish names
+// in the current second (SwiftMQ's producers per connection, for a broker where a publish names
 // its topic instead of opening a producer). Made only for connections whose group sets the limit,
 // so others pay one null check per publish.
 import type { Clock } from './clock.js';

@@ -2,15 +2,15 @@
 // error code, an MQTT reason code); `detail` goes to the broker log only, never on the wire.
 
 export type RefusalKind =
-  /** Seed 002 "Protocol Control": the listener's protocol is not in admission.protocols. */
+  /** netconfd-pro "Protocol Control": the listener's protocol is not in admission.protocols. */
   | 'protocol-disabled'
   /** Too many connections from this host per second (admission.connectionRate). */
   | 'rate-limited'
-  /** Seed 002 "Username Control": not in admission.allowedUsers (and not a superuser). */
+  /** netconfd-pro "Username Control": not in admission.allowedUsers (and not a superuser). */
   | 'user-not-allowed'
-  /** Seeds 000 and 001: the remote address is not in the user's (or its group's) host list. */
+  /** AMQ Interconnect remoteHosts, SwiftMQ host access lists: the remote address is not in the user's (or its group's) host list. */
   | 'host-not-allowed'
-  /** Seeds 000, 002, 004: the global, per-host or per-user connection limit is reached. */
+  /** AMQ Interconnect, netconfd-pro and Knox limits: the global, per-host or per-user connection limit is reached. */
   | 'connection-limit';
 
 /** What the client is told: fixed texts, so nothing about the configuration or other users leaks. */

@@ -1,5 +1,5 @@
-// Resource-limit groups (seed 001: "assigned to users ... a resource limit group public which is
-// used per default") carrying seed 000's per-group remote hosts and memory limit. Resolved from
+// Resource-limit groups (SwiftMQ: "assigned to users ... a resource limit group public which is
+// used per default") carrying AMQ Interconnect's per-group remote hosts and memory limit. Resolved from
 // config once; each admitted connection holds its user's group.
 import type { LimitGroupConfig, LimitsConfig } from '../config/admission-schema.js';
 import { DEFAULT_LIMIT_GROUP } from '../config/admission-schema.js';

@@ -1,4 +1,4 @@
-// Sockets not logged on yet (issue 11, pre-upgrade sockets): a native connection from its TCP
+// Sockets not logged on yet (`bench:abuse` attack 10): a native connection from its TCP
 // connection (so the HTTP upgrade counts) until its logon is accepted, an MQTT connection until
 // its CONNACK. They hold buffers and timers while proving nothing, so there is a cap over every
 // listener (admission.maxUnauthenticated) and one per remote host (maxUnauthenticatedPerHost);

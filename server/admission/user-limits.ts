@@ -1,5 +1,5 @@
-// How many connections one user may have at once: seed 004's tiers (non-privileged by default,
-// privileged, unlimited) with seed 002's per-user overrides. Resolved from config once; a lookup
+// How many connections one user may have at once: Apache Knox's concurrent session tiers
+// (non-privileged by default, privileged, unlimited) with netconfd-pro's per-user overrides. Resolved from config once; a lookup
 // is two map probes at logon.
 import type { UserLimitsConfig } from '../config/admission-schema.js';
 
@@ -21,7 +21,7 @@ export class UserLimits {
   }
 
   /**
-   * The user's concurrent connection limit; Infinity when the limiter is off (seed 004: "If the
+   * The user's concurrent connection limit; Infinity when the limiter is off (Knox: "If the
    * verifier is disabled it will not do anything even if the other parameters are configured")
    * or the user is unlimited ("even if they are configured in the privileged group as well").
    */

@@ -1,6 +1,7 @@
-// The `admission` and `limits` sections: who may connect, from where, how many at once (seeds 000,
-// 001, 002, 004), and the resource limits each connection gets from its user's group (seed 001's
-// resource-limit groups, seed 000's memory limits). docs/admission.md is the prose version.
+// The `admission` and `limits` sections: who may connect, from where, how many at once, and the
+// resource limits each connection gets from its user's group (SwiftMQ's resource limit groups, AMQ
+// Interconnect's memory limits). docs/admission.md is the prose version, with the vendor documents
+// each rule follows ("Vendor settings in Warden's terms").
 import { z } from 'zod';
 import { parseHostPattern } from '../security/authentication/host-access.js';
 import { booleanField, integerField } from './fields.js';
@@ -8,18 +9,18 @@ import { booleanField, integerField } from './fields.js';
 const KiB = 1024;
 const GiB = 1024 * 1024 * KiB;
 
-/** Seed 000: "The default (and the maximum) value is 65535." */
+/** AMQ Interconnect §7.2.2, global `maxConnections`: "The default (and the maximum) value is 65535." */
 const MAX_CONNECTIONS = 65_535;
 
-/** Wire protocols a listener can speak; `admission.protocols` lists the enabled ones (seed 002, "Protocol Control"). */
+/** Wire protocols a listener can speak; `admission.protocols` lists the enabled ones (netconfd-pro, "Protocol Control"). */
 export const PROTOCOLS = ['native', 'mqtt'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-/** The group users in no other group belong to (seed 001: "There exists a resource limit group public which is used per default"). */
+/** The group users in no other group belong to (SwiftMQ, "Resource Limit Groups": "There exists a resource limit group public which is used per default"). */
 export const DEFAULT_LIMIT_GROUP = 'public';
 
 const USER_FORM = 'a user name (at most 1024 characters)';
-/** The empty name is allowed: it is the identity of an implicit logon (seed 003). */
+/** The empty name is allowed: it is the identity of an implicit logon (AMPS, "Authentication"). */
 const userField = () => z.string({ error: `expected ${USER_FORM}` }).max(1024, { error: `expected ${USER_FORM}` });
 
 /** A list of user names, each at most once (a repeat is a likely copy-paste slip). */
@@ -50,15 +51,15 @@ const hostEntryField = () =>
     if (problem !== undefined) ctx.addIssue({ code: 'custom', input: text, message: problem });
   });
 
-/** Seeds 000 and 001: where a user (or a group's users) may connect from. An empty list allows no host. */
+/** AMQ Interconnect `remoteHosts`, SwiftMQ host access lists: where a user (or a group's users) may connect from. An empty list allows no host. */
 const hostListField = () => z.array(hostEntryField(), { error: `expected a list of host entries, each ${HOST_ENTRY_FORM}` });
 
-/** Per-user concurrent connection limits: seed 004's tiers plus seed 002's per-user overrides. */
+/** Per-user concurrent connection limits: Apache Knox's concurrent session tiers plus netconfd-pro's per-user overrides. */
 const userLimitsSchema = z
   .strictObject({
-    /** Seed 004's verifier switch: off, no per-user limit applies (the tiers below are kept but unused). */
+    /** Knox's verifier switch (`concurrentsessionverifier.impl`): off, no per-user limit applies (the tiers below are kept but unused). */
     enabled: booleanField().default(false),
-    /** Seed 004 "non-privileged" limit: users in no tier and without an override. */
+    /** Knox "non-privileged" limit: users in no tier and without an override. */
     default: integerField(1, MAX_CONNECTIONS).default(2),
     privileged: z
       .strictObject({
@@ -66,9 +67,9 @@ const userLimitsSchema = z
         limit: integerField(1, MAX_CONNECTIONS).default(3),
       })
       .prefault({}),
-    /** Seed 004: no limit, even for a user also listed as privileged. */
+    /** Knox "unlimited": no limit, even for a user also listed as privileged. */
     unlimited: userListField().default([]),
-    /** Seed 002 `max-per-user-sessions guest1:1`: a user's own limit, over the default and the privileged tier. */
+    /** netconfd-pro `--max-per-user-sessions guest1:1`: a user's own limit, over the default and the privileged tier. */
     users: z.record(userField(), integerField(1, MAX_CONNECTIONS), { error: 'expected a mapping of user names to connection limits' }).default({}),
   })
   .superRefine((limits, ctx) => {
@@ -80,9 +81,9 @@ const userLimitsSchema = z
     }
   });
 
-/** Seed 000's connection storms: a token bucket per remote host, checked when a connection is accepted. */
+/** Connection storms: a token bucket per remote host, checked when a connection is accepted. */
 const connectionRateSchema = z.strictObject({
-  /** Tokens added per second; 0 disables the rate limit. On by default (issue 11): a NAT of a few hundred clients reconnecting at once does not reach it. */
+  /** Tokens added per second; 0 disables the rate limit. On by default (against logon floods): a NAT of a few hundred clients reconnecting at once does not reach it. */
   perSecond: integerField(0, 1_000_000).default(50),
   /** Bucket size: connections a host may open at once after being quiet. */
   burst: integerField(1, 1_000_000).default(200),
@@ -90,23 +91,23 @@ const connectionRateSchema = z.strictObject({
 
 export const admissionSchema = z
   .strictObject({
-    /** Seed 002 "Protocol Control": connections to a listener of a protocol not listed are closed at once. */
+    /** netconfd-pro "Protocol Control": connections to a listener of a protocol not listed are closed at once. */
     protocols: z
       .array(z.enum(PROTOCOLS, { error: 'expected "native" or "mqtt"' }), { error: 'expected a list of protocols: native, mqtt' })
       .superRefine((protocols, ctx) => {
         if (new Set(protocols).size !== protocols.length) ctx.addIssue({ code: 'custom', input: protocols, message: 'expected each protocol once' });
       })
       .default([...PROTOCOLS]),
-    /** Seed 000 policy maxConnections: admitted connections over every listener; always enforced. */
+    /** AMQ Interconnect §7.2.2 policy maxConnections: admitted connections over every listener; always enforced. */
     maxConnections: integerField(1, MAX_CONNECTIONS).default(MAX_CONNECTIONS),
-    /** Seed 000 maxConnectionsPerHost: admitted connections from one remote address. */
+    /** AMQ Interconnect §7.2.3.2 vhost maxConnectionsPerHost: admitted connections from one remote address. */
     maxConnectionsPerHost: integerField(1, MAX_CONNECTIONS).default(MAX_CONNECTIONS),
-    /** Seed 002 --allowed-user: when set, only these users (and superusers) are admitted. Unset: everyone. */
+    /** netconfd-pro --allowed-user: when set, only these users (and superusers) are admitted. Unset: everyone. */
     allowedUsers: userListField().optional(),
-    /** Seed 002 --superuser: always passes allowedUsers; still subject to every limit. */
+    /** netconfd-pro --superuser: always passes allowedUsers; still subject to every limit. */
     superusers: userListField().default([]),
     userLimits: userLimitsSchema.prefault({}),
-    /** Seed 001 host access lists, per user; a user's own list replaces its group's. */
+    /** SwiftMQ host access lists, per user; a user's own list replaces its group's. */
     remoteHosts: z.record(userField(), hostListField(), { error: 'expected a mapping of user names to host lists' }).default({}),
     connectionRate: connectionRateSchema.prefault({}),
     /**
@@ -118,19 +119,19 @@ export const admissionSchema = z
     maxUnauthenticatedPerHost: integerField(1, MAX_CONNECTIONS).default(64),
   });
 
-/** One resource-limit group (seed 001) with the remote hosts of seed 000's user groups. Absent limits: the listener's own. */
+/** One resource-limit group (SwiftMQ) with the remote hosts of AMQ Interconnect's vhost user groups. Absent limits: the listener's own. */
 const limitGroupSchema = z.strictObject({
   /** Members; a user is in at most one group. `public` takes everyone in no other group, so it lists no one. */
   users: userListField().default([]),
-  /** Seed 000 remoteHosts: where members may connect from. Absent: anywhere. */
+  /** AMQ Interconnect user group remoteHosts: where members may connect from. Absent: anywhere. */
   remoteHosts: hostListField().optional(),
-  /** Live subscriptions per connection (seed 001 max-consumers); the listener's maxSubscriptionsPerConnection still applies. */
+  /** Live subscriptions per connection (SwiftMQ max-consumers); the listener's maxSubscriptionsPerConnection still applies. */
   maxSubscriptions: integerField(1, 1_000_000).optional(),
-  /** Distinct topics one connection may publish to per second (seed 001 max-producers, for a broker without producer objects). */
+  /** Distinct topics one connection may publish to per second (SwiftMQ max-producers, for a broker without producer objects). */
   maxPublishTopicsPerSecond: integerField(1, 1_000_000).optional(),
   /** Largest message a connection may publish, in bytes (native: the publish frame; MQTT: the PUBLISH payload). */
   maxMessageBytes: integerField(1, 256 * 1024 * KiB).optional(),
-  /** Seed 000 memory limit: bytes queued towards the connection before it is closed as a slow consumer. */
+  /** AMQ Interconnect's memory limit (maxSessionWindow): bytes queued towards the connection before it is closed as a slow consumer. */
   maxQueuedBytes: integerField(1 * KiB, 1 * GiB).optional(),
 });
 
@@ -148,7 +149,7 @@ export const limitsSchema = z
       }
       group.users.forEach((user, index) => {
         const other = groupOf.get(user);
-        // Seed 001: "A user is assigned to exactly one group"; seed 000: "A user may belong to only one vhost user group."
+        // SwiftMQ: "A user is assigned to exactly one group"; AMQ Interconnect: "A user may belong to only one vhost user group."
         if (other !== undefined) ctx.addIssue({ code: 'custom', path: [name, 'users', index], input: user, message: `expected a user in no other group (limits.${other} has it)` });
         else groupOf.set(user, name);
       });

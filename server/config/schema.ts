@@ -94,9 +94,9 @@ const moduleSpecSchema = z.strictObject({
 });
 
 const securitySchema = z.strictObject({
-  /** The instance's authentication module; a listener's own `authentication` wins (seed 003). */
+  /** The instance's authentication module; a listener's own `authentication` wins (as in AMPS). */
   authentication: moduleSpecSchema.prefault({ module: 'allow-any' }),
-  /** The instance's entitlement module; a listener's own `entitlement` wins (seed 003). */
+  /** The instance's entitlement module; a listener's own `entitlement` wins (as in AMPS). */
   entitlement: moduleSpecSchema.prefault({ module: 'allow-all' }),
   entitlementCache: z
     .strictObject({

@@ -1,4 +1,4 @@
-// The TLS part of the configuration (seed 000, "Setting Up SSL/TLS"): named profiles at the top
+// The TLS part of the configuration (AMQ Interconnect §7.1.1, sslProfile): named profiles at the top
 // level (certificate, private key and its passphrase, CAs, ciphers, protocol versions), and a
 // listener's `tls: { profile, requireClientCertificate }`. The checks that need the whole
 // document (the profile exists, listeners sharing a port agree) are in checkListenerTls.

@@ -36,7 +36,7 @@ export function selectFor(source: string): CompiledSelect {
   return selects.select(source);
 }
 
-/** The entitlement select list, then the subscriber's (seed 003, "Entitlement Select Lists"). */
+/** The entitlement select list, then the subscriber's (AMPS, "Entitlement Select Lists"). */
 export function composedSelect(entitlement: CompiledSelect | null, subscriber: CompiledSelect | null): CompiledSelect | null {
   return selects.compose(entitlement, subscriber);
 }

@@ -111,7 +111,7 @@ export class DeliveryPlan {
     const pending = new PendingRead();
     this.access[i] = pending;
     // A continuation is an entry point: a rejection or a throw while releasing the held deliveries
-    // must end here, never as an unhandled rejection (issue 11).
+    // must end here, never as an unhandled rejection (it would end the process).
     answer.then(
       (decision) => this.answered(i, pending, decision),
       (err: unknown) => {
@@ -175,7 +175,7 @@ export class DeliveryPlan {
       stats.deliveriesNotEntitled++;
       return 0;
     }
-    // Seed 003: the entitlement filter applies first, then the entitlement select list, then the subscriber's.
+    // AMPS ("Entitlement Select Lists"): the entitlement filter applies first, then the entitlement select list, then the subscriber's.
     const document = message.document();
     if (document === null) {
       stats.deliveriesNotFilterable++;

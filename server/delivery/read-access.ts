@@ -1,6 +1,7 @@
 // The read entitlement of one receiving connection for one topic, as a delivery plan holds it:
-// a Decision once known, or a PendingRead while the module is being asked (seed 003: wildcard
-// and regex subscriptions are entitled per concrete topic when a message is first delivered).
+// a Decision once known, or a PendingRead while the module is being asked (as AMPS's "Regular
+// Expression Subscriptions": wildcard and regex subscriptions are entitled per concrete topic when
+// a message is first delivered).
 import type { Decision } from '../security/decision.js';
 
 export class PendingRead {

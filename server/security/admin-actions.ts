@@ -1,5 +1,5 @@
 // What the admin interface (HTTP listener, `warden admin`) can do to a running broker: the
-// entitlement actions of seed 003 ("Disabling Entitlement", cache reset) and the checks the
+// entitlement actions of AMPS ("Disabling Entitlement", cache reset) and the checks the
 // admin listener needs to authenticate and entitle its own requests.
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from './module-types.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';

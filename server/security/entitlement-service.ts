@@ -1,4 +1,4 @@
-// The entitlement cache in front of one entitlement module (seed 003, "Entitlement Caching"):
+// The entitlement cache in front of one entitlement module (AMPS, "Entitlement Caching"):
 // the module is asked once per (resource type, action, user, resource) between resets, however
 // many callers need the answer at once (concurrent misses share one call). A module that throws,
 // rejects or misses the deadline denies, and that failure is not cached.
@@ -8,7 +8,7 @@ import { ALLOW_ALL, DENY_FAILED, isPromiseLike, toDecision, type Decision } from
 import type { EntitlementEpoch } from './entitlement-epoch.js';
 import type { EntitlementAction, EntitlementAnswer, EntitlementModule, EntitlementRequest, ResourceType } from './module-types.js';
 
-/** Instance-wide on/off switch (seed 003, "Disabling Entitlement"): shared by every service. */
+/** Instance-wide on/off switch (AMPS, "Disabling Entitlement"): shared by every service. */
 export class EntitlementSwitch {
   enabled = true;
 }

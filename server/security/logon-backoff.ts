@@ -1,4 +1,4 @@
-// Failed-logon back-off (issue 11; EMQX's flapping detection and banning are the model): after
+// Failed-logon back-off (against logon floods; EMQX's flapping detection and banning are the model): after
 // `failures` refused logons within `windowMs` from one remote host, or for one user name, further
 // logons from that host / for that name are refused without a credential check for `blockMs`,
 // doubling with each block up to `maxBlockMs`. A key that stays quiet for `maxBlockMs` after its

@@ -1,4 +1,4 @@
-// What stands between a logon and the authentication module (issue 11, logon flood): the
+// What stands between a logon and the authentication module (the logon-flood defences): the
 // failed-logon back-off per host and per user name, then the fair, bounded queue of checks.
 // One guard serves every listener's Authenticator and the admin listener's, since they share one
 // threadpool and one attacker. Refusals here cost no credential check.

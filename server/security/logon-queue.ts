@@ -1,5 +1,5 @@
-// Credential checks in flight, bounded and shared fairly between remote hosts (issue 11, logon
-// flood). A password check is scrypt on libuv's threadpool (4 threads unless UV_THREADPOOL_SIZE
+// Credential checks in flight, bounded and shared fairly between remote hosts, against a logon
+// flood. A password check is scrypt on libuv's threadpool (4 threads unless UV_THREADPOOL_SIZE
 // says otherwise), which runs its jobs first come, first served: 400 CONNECTs from one host put
 // 400 jobs ahead of everyone else's logon. Here at most `maxInFlight` checks run at once; the
 // rest wait in one queue per host, and a free slot goes to the hosts in turn (round-robin), so a

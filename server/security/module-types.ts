@@ -1,4 +1,4 @@
-// The two pluggable security boundaries (seed 003, "Authentication" and "Entitlement"): plain
+// The two pluggable security boundaries (AMPS, "Authentication" and "Entitlement"): plain
 // TypeScript types, exported from `warden-broker/server` for people writing their own modules.
 // Every method may answer synchronously or with a promise; the broker checks for a thenable.
 import type { Logger } from 'pino';
@@ -45,7 +45,7 @@ export type AuthAnswer =
 export interface AuthenticationModule {
   /** Used in logs. */
   readonly name: string;
-  /** True if a command before logon counts as a logon with an empty name (seed 003, implicit logon). */
+  /** True if a command before logon counts as a logon with an empty name (AMPS, "Enabling Implicit Logon"). */
   readonly allowsImplicitLogon?: boolean;
   authenticate(request: LogonRequest): MaybePromise<AuthAnswer>;
   close?(): MaybePromise<void>;

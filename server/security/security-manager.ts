@@ -1,5 +1,6 @@
 // Builds the authentication and entitlement modules the config names (instance level, per
-// listener overrides, admin) and carries out the admin actions of seed 003 across all of them.
+// listener overrides, admin) and carries out the admin actions of AMPS (entitlement reset, disable,
+// enable) across all of them.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
 import type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin-actions.js';
@@ -148,7 +149,7 @@ export class SecurityManager implements AdminActions {
     return this.connections();
   }
 
-  // ---- admin actions (seed 003) --------------------------------------------------------------
+  // ---- admin actions (AMPS, "Disabling Entitlement" and reset) -------------------------------
 
   async resetEntitlements(user?: string): Promise<ResetResult> {
     const failures = await Promise.all(this.services.map((s) => s.reset(user)));

@@ -1,4 +1,4 @@
-// The broker's TLS profiles (seed 000, sslProfile): loaded when the broker starts (a bad file stops
+// The broker's TLS profiles (AMQ Interconnect's sslProfile): loaded at start (a bad file stops
 // it, naming the key), handed to the servers of the listeners that use them, and reloaded without
 // a restart (SIGHUP, `warden admin reload-tls`): each profile's files are read again and, if they
 // are good, every server of that profile gets the new secure context; new connections use it,

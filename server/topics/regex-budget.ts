@@ -1,4 +1,4 @@
-// The broker-wide budget for regex subscriptions (issue 11, item 2). Every new topic is tested
+// The broker-wide budget for regex subscriptions (docs/protocol.md). Every new topic is tested
 // against every distinct regex, and a regex search costs up to (program size x topic length), so
 // the sum of the distinct regexes' program sizes bounds the work a publish to a new topic can
 // cause; their number and match-state cap bound the memory. Each user has a share of both.

@@ -1,4 +1,4 @@
-// Sockets on a WebSocket port before their upgrade (issue 11, pre-upgrade sockets). Node's HTTP
+// Sockets on a WebSocket port before their upgrade (`bench:abuse` attack 10). Node's HTTP
 // server would keep an idle socket, or one trickling header lines, for about 90 s (headersTimeout
 // checked every 30 s); here each socket takes a slot of admission.maxUnauthenticated when it
 // connects (closed at once when none is free) and is destroyed if it has not upgraded within the

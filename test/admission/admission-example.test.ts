@@ -1,4 +1,4 @@
-// config/examples/admission.yaml (issue 7): seed 002's session example on ws://127.0.0.1:8800/
+// config/examples/admission.yaml: netconfd-pro's session example on ws://127.0.0.1:8800/
 // with allow-any. Loaded as shipped, started with its port overridden to 0, and every rule
 // checked through real connections.
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ async function refused(user: string): Promise<unknown> {
 }
 
 describe('config/examples/admission.yaml', () => {
-  it('is the session example of the issue: the listener, the module, the allowed users and the limits', () => {
+  it('is netconfd-pro\'s session example: the listener, the module, the allowed users and the limits', () => {
     const config = loadConfigFile(EXAMPLE, {});
     expect(config.listeners).toMatchObject([{ name: 'native', protocol: 'native', host: '127.0.0.1', port: 8800, path: '/' }]);
     expect(config.listeners).toHaveLength(1);

@@ -17,7 +17,7 @@ async function mqttRefusal(url: string, version: 4 | 5, user: string): Promise<n
   return refusal.code;
 }
 
-describe('allowed users and superusers (seed 002 "Username Control")', () => {
+describe('allowed users and superusers (netconfd-pro "Username Control")', () => {
   it('admits only the listed users and the superusers; others get USER_NOT_ALLOWED and close 4003', async () => {
     const tb = await fx.start({ admission: { allowedUsers: ['alice'], superusers: ['root'] } });
     await fx.admitted('alice');
@@ -30,7 +30,7 @@ describe('allowed users and superusers (seed 002 "Username Control")', () => {
     expect(tb.broker.stats()).toMatchObject({ connectionsRefusedUser: 3, logonFailures: 3, admittedConnections: 2 });
   });
 
-  it('an empty list admits superusers only; superusers are still limited (seed 002)', async () => {
+  it('an empty list admits superusers only; superusers are still limited (as in netconfd-pro)', async () => {
     await fx.start({ admission: { allowedUsers: [], superusers: ['root'], userLimits: { enabled: true, default: 1 } } });
     expect((await refusedLogon(fx, 'alice')).error.code).toBe(ErrorCodes.USER_NOT_ALLOWED);
     await fx.admitted('root');
@@ -45,7 +45,7 @@ describe('allowed users and superusers (seed 002 "Username Control")', () => {
   });
 });
 
-describe('implicit logon (seed 003)', () => {
+describe('implicit logon (AMPS)', () => {
   it('the empty user name is admitted and counted like any other, or refused with the command\'s rid', async () => {
     const tb = await fx.start({ security: { authentication: { module: 'implicit' } }, admission: { userLimits: { enabled: true, users: { '': 1 } } } });
     const first = await RawClient.open(tb.url, 'json');
@@ -59,7 +59,7 @@ describe('implicit logon (seed 003)', () => {
   });
 });
 
-describe('host access (seeds 000 remoteHosts, 001 host access lists)', () => {
+describe('host access (AMQ Interconnect remoteHosts, SwiftMQ host access lists)', () => {
   const admission = { remoteHosts: { local: ['127.0.0.1'], wildcard: ['*'], remote: ['10.0.0.0/8', '::1'], nowhere: [] } };
   const limits = {
     localGroup: { users: ['member', 'exempt'], remoteHosts: ['192.168.0.0/16'] },
@@ -95,7 +95,7 @@ describe('host access (seeds 000 remoteHosts, 001 host access lists)', () => {
   });
 });
 
-describe('connection limits (seed 000 maxConnections, maxConnectionsPerHost)', () => {
+describe('connection limits (AMQ Interconnect maxConnections, maxConnectionsPerHost)', () => {
   it('the global limit counts every listener and protocol; past it CONNECTION_LIMIT / 0x97 / 3', async () => {
     const tb = await fx.start({ admission: { maxConnections: 3 } });
     await fx.admitted('a');
@@ -126,7 +126,7 @@ describe('connection limits (seed 000 maxConnections, maxConnectionsPerHost)', (
   });
 });
 
-describe('connection rate per host (issue 7: storms)', () => {
+describe('connection rate per host (storms)', () => {
   it('burst 3: the 4th connection is refused at logon, RATE_LIMITED, without authenticating', async () => {
     // The clock stands still, so no token comes back: counting decides, not timing.
     const tb = await fx.start({ admission: { connectionRate: { perSecond: 1, burst: 3 } } });
@@ -158,7 +158,7 @@ describe('connection rate per host (issue 7: storms)', () => {
   });
 });
 
-describe('protocols enabled (seed 002 "Protocol Control")', () => {
+describe('protocols enabled (netconfd-pro "Protocol Control")', () => {
   it('MQTT disabled: MQTT connections are closed at once, over TCP and WebSocket; native works', async () => {
     const tb = await fx.start({ admission: { protocols: ['native'] } });
     const raw = await fx.raws.open(tb.mqttUrl, 5);

@@ -40,7 +40,7 @@ describe('HostRateLimiter', () => {
   });
 });
 
-describe('UserLimits (seed 004 tiers, seed 002 overrides)', () => {
+describe('UserLimits (Knox tiers, netconfd-pro overrides)', () => {
   const config = { enabled: true, default: 2, privileged: { users: ['p', 'pu', 'po'], limit: 3 }, unlimited: ['u', 'pu'], users: { o: 1, po: 7 } };
 
   it.each([

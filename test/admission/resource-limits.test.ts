@@ -1,7 +1,7 @@
-// Resource-limit groups (seed 001; seed 000's memory limit) through real connections: each limit
-// refuses the one command with its own code and the connection stays up, except the queued-bytes
-// limit, which closes the connection as a slow consumer. Users in no group get `public`; the
-// listener's own limits still apply (the smaller wins).
+// Resource-limit groups (SwiftMQ; AMQ Interconnect's memory limit) through real connections: each
+// limit refuses the one command with its own code and the connection stays up, except the
+// queued-bytes limit, which closes the connection as a slow consumer. Users in no group get
+// `public`; the listener's own limits still apply (the smaller wins).
 import { describe, expect, it } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
 import { ErrorCodes } from '../../protocol/native.js';
@@ -164,7 +164,7 @@ describe('maxPublishTopicsPerSecond', () => {
   });
 });
 
-describe('maxQueuedBytes (seed 000 memory limit)', () => {
+describe('maxQueuedBytes (AMQ Interconnect memory limit)', () => {
   const limits = { tight: { users: ['slow'], maxQueuedBytes: 64 * 1024 } };
 
   /** Publish 16 KiB messages in acked batches until the broker disconnects a slow consumer. */

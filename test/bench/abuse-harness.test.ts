@@ -1,4 +1,4 @@
-// bench:abuse's pure parts: the verdict against issue 11's targets, the table row, which attacks
+// bench:abuse's pure parts: the verdict against the attacks' targets, the table row, which attacks
 // --only picks, and the hand-built inputs some attacks send.
 import { describe, expect, it } from 'vitest';
 import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
@@ -72,7 +72,7 @@ describe('verdict', () => {
 });
 
 describe('selectAttacks', () => {
-  it('picks all, by id, or by issue item', () => {
+  it('picks all, by id, or by group number', () => {
     expect(selectAttacks(ATTACKS, '')).toHaveLength(ATTACKS.length);
     expect(selectAttacks(ATTACKS, '1').map((a) => a.id)).toEqual(['1a', '1b', '1c', '1d']);
     expect(selectAttacks(ATTACKS, '2b, 11').map((a) => a.id)).toEqual(['2b', '11']);
@@ -83,7 +83,7 @@ describe('selectAttacks', () => {
     expect(() => selectAttacks(ATTACKS, '3,99')).toThrow(/^--only: no attack 99 \(ids: 1a, /);
   });
 
-  it('covers items 1 to 11 with unique ids', () => {
+  it('covers groups 1 to 11 with unique ids', () => {
     const ids = ATTACKS.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids.map((id) => id.replace(/[a-z]$/, '')))).toEqual(new Set(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']));

@@ -1,6 +1,6 @@
 // Content-filtered entitlements and select lists on the delivery path, through real connections,
-// on the example configuration config/examples/content.yaml (seed 003, "Content Filtered
-// Entitlements" and "Entitlement Select Lists").
+// on the example configuration config/examples/content.yaml (AMPS User Guide, Securing AMPS:
+// "Content Filtered Entitlements" and "Entitlement Select Lists").
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,7 +162,7 @@ describe('entitlement reset', () => {
   });
 });
 
-describe("the seed's select-list table through the broker", () => {
+describe("the AMPS select-list table through the broker", () => {
   const modules = moduleDir();
   afterAll(() => modules.remove());
   // An entitlement module that answers reads with the select list named in the topic's last level.

@@ -1,4 +1,4 @@
-// The bounded fuzz run of `npm test` (issue 11, "Proof that it holds"): a few thousand generated
+// The bounded fuzz run of `npm test` (docs/benchmarks.md, "Fuzzing"): a few thousand generated
 // and mutated native frames (JSON, msgpack) and MQTT packets (3.1, 3.1.1, 5), some before logon
 // and some after, against the real broker CLI in a child process (`npm test` builds dist/ first).
 // After every batch: the broker is alive and wrote nothing to stderr (Node prints an uncaught

@@ -1,7 +1,7 @@
 // Logons from more than one remote host on one machine: Linux routes all of 127.0.0.0/8 to the
 // loopback interface, so a client socket bound to 127.0.0.2 reaches a broker listening on
 // 127.0.0.1 and the broker sees it as another host. For the logon guard's per-host fairness and
-// back-off (issue 11). Every socket is tracked and destroyed by teardown().
+// back-off. Every socket is tracked and destroyed by teardown().
 import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket, { type IConnectPacket, type Packet } from 'mqtt-packet';
 import { WebSocket } from 'ws';

@@ -1,4 +1,4 @@
-// mqtt.clientIdOwnership (issue 11, item 8): by default a client id held by one user (connected,
+// mqtt.clientIdOwnership: by default a client id held by one user (connected,
 // or a session kept while she is away) is refused to another user: v5 CONNACK 0x85, v3.1.1 return
 // code 2. The holder keeps her connection, her session, her queued messages, and her will is not
 // published. The same user still takes over; with `any`, anyone does (the old behaviour).

@@ -1,4 +1,4 @@
-// The broker's Receive Maximum (issue 11, item 6): listeners[].options.receiveMaximum is told to v5
+// The broker's Receive Maximum: listeners[].options.receiveMaximum is told to v5
 // clients in CONNACK and bounds the QoS 2 exchanges a client leaves unfinished (awaiting PUBREL):
 // past it, v5 DISCONNECT 0x93 and v3.1.1 close; counted in mqttReceiveMaximumExceeded.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Persistent sessions' memory bounds (issue 11, item 4): bytes per session (maxQueuedBytes), bytes
+// Persistent sessions' memory bounds: bytes per session (maxQueuedBytes), bytes
 // over the whole store (maxBytes), and sessions per user (maxSessionsPerUser). Byte caps count the
 // whole message (topic, properties, payload, overhead): the messages here have 1-byte payloads and
 // about 20 KB in user properties (v5) or in the topic (v3.1.1), so payload-only counting would pass

@@ -1,4 +1,4 @@
-// What a subscriber can make the broker hold (issue 11, item 3): the queued-bytes limit
+// What a subscriber can make the broker hold: the queued-bytes limit
 // (maxSendQueueBytes) counts every message held for it, in flight or waiting for a Receive Maximum
 // slot, at its topic, properties, payload and overhead, so a subscriber that never acknowledges is
 // disconnected even when every payload is empty. And the v5 CONNECT properties the spec makes
@@ -15,7 +15,7 @@ const fx = useMqttFixture();
 const { clients, raws } = fx;
 
 const LIMIT = 64 * 1024;
-/** A 900-character topic: the issue's case. */
+/** A 900-character topic, as in `bench:abuse` attack 3a. */
 const LONG_TOPIC = `slow/${'t'.repeat(895)}`;
 
 const packetsOf = (raw: RawMqtt, cmd: Packet['cmd']) => raw.packets.items.filter((p) => p.cmd === cmd);

@@ -1,4 +1,4 @@
-// Ill-formed UTF-8 in MQTT strings (issue 11, item 11): [MQTT-1.5.4-1] (v3.1.1 [MQTT-1.5.3-1])
+// Ill-formed UTF-8 in MQTT strings: [MQTT-1.5.4-1] (v3.1.1 [MQTT-1.5.3-1])
 // makes such a packet malformed, so the connection is closed (v5, after CONNECT: DISCONNECT 0x81
 // first). The fast PUBLISH path once decoded the bytes with U+FFFD and forwarded the original ones.
 // Packets are built by mqtt-packet with a marker in the string, whose middle byte is then

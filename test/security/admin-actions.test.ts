@@ -1,4 +1,5 @@
-// Entitlement reset, disable and enable with seed 003's semantics, through real connections.
+// Entitlement reset, disable and enable with AMPS's semantics ("Disabling Entitlement"), through
+// real connections.
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, WardenError, type Client } from '../../client/index.js';
 import { CloseCodes } from '../../protocol/native.js';
@@ -83,7 +84,7 @@ describe('entitlement admin actions', () => {
     await tb.broker.admin.enableEntitlements();
     expect(state().contexts).toBe(contextsBefore + 1);
     expect(tb.broker.admin.entitlementStatus()).toMatchObject({ enabled: true, cache: { size: 0 } });
-    // The connection and the subscription made while disabled are kept (seed 003)...
+    // The connection and the subscription made while disabled are kept (as in AMPS)...
     expect(c.state).toBe('connected');
     expect(sub.active).toBe(true);
     // ...but new requests go to the (new) module again.

@@ -1,4 +1,4 @@
-// Issue 11: admin Basic credentials go through a short-lived cache of successful checks
+// Admin Basic credentials go through a short-lived cache of successful checks
 // (admin.credentialCache), so an admin client costs one password check (scrypt) per ttlMs, not one
 // per request. On the secure example (users module, policy with the admin grant), from two hosts.
 import { request } from 'node:http';

@@ -1,4 +1,4 @@
-// The entitlement cache through real connections (seed 003, "Entitlement Caching" and "Regular
+// The entitlement cache through real connections (AMPS, "Entitlement Caching" and "Regular
 // Expression Subscriptions"): one module call per (user, action, resource) however many
 // messages, subscribers and connections need it, wildcard/regex subscriptions entitled per
 // concrete topic at delivery, denials on subscribe and publish.

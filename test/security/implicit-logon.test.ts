@@ -1,4 +1,4 @@
-// Implicit logon (seed 003): a command before logon is a logon with an empty name when the
+// Implicit logon (as in AMPS): a command before logon is a logon with an empty name when the
 // module allows it, and refused otherwise.
 import { afterEach, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -25,7 +25,7 @@ it('without it, a command before logon is refused with NOT_LOGGED_ON', async () 
   await c.close();
 });
 
-it('an implicit logon the module refuses closes the connection (seed 003)', async () => {
+it('an implicit logon the module refuses closes the connection (as in AMPS)', async () => {
   const modules = moduleDir();
   const picky = modules.write(
     'picky.mjs',

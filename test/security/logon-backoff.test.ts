@@ -1,4 +1,4 @@
-// Issue 11, failed-logon back-off (security.logonBackoff, as EMQX's flapping detection): after N
+// Failed-logon back-off (security.logonBackoff, as EMQX's flapping detection): after N
 // refused logons in a window from one host, or for one user name, further logons from that host /
 // for that name are refused without a check (native LOGON_BLOCKED, MQTT CONNACK 0x8A / 3), for a
 // time that doubles with each block. Two hosts on one machine (127.0.0.1, 127.0.0.2); the broker's

@@ -1,4 +1,4 @@
-// Issue 11, logon flood: one host's flood of logons must not delay another host's logon. The
+// Logon flood: one host's flood of logons must not delay another host's logon. The
 // credential checks (scrypt in the `users` module) go through a bounded queue shared out between
 // remote hosts in turn; each host's queue is capped. Two hosts on one machine: 127.0.0.2 floods,
 // 127.0.0.1 logs on (test/helpers/two-hosts.ts). Where the order of checks is what is tested, a

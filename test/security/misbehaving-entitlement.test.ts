@@ -1,5 +1,5 @@
 // An entitlement module whose answer throws when read (a getter, a Proxy), synchronously or from a
-// promise (issue 11, item 1): reading it is the module's code running, so it fails closed like a
+// promise: reading it is the module's code running, so it fails closed like a
 // module that throws. It once escaped: synchronously from a socket 'close' handler (a will's write
 // check) and as an unhandled rejection on the delivery path (DeliveryPlan.resolve).
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The issue 11 crash, observed as a crash: the real `warden` CLI as a child process (the compiled
+// The deep-JSON crash, observed as a crash: the real `warden` CLI as a child process (the compiled
 // dist/server/cli.js; `npm test` builds first) gets an MQTT will of ~40 KB of `{"a":[[[…]]]}` for
 // a topic with a select-list subscriber. The process once died there (a RangeError thrown in a
 // socket 'close' handler); it must stay up and keep delivering.

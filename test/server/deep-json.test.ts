@@ -1,4 +1,4 @@
-// Deeply nested JSON on the delivery path (issue 11, item 1): an MQTT will of ~40 KB of
+// Deeply nested JSON on the delivery path: an MQTT will of ~40 KB of
 // `{"a":[[[[…]]]]}` reaching a subscriber with a select list, sent when the socket closes, from the
 // keepalive timer and from the v5 Will Delay timer; and a native JSON publish of the same while the
 // entitlement module answers asynchronously. Each once killed the process (RangeError from

@@ -1,4 +1,4 @@
-// One receiver's failing delivery stays its own (issue 11, item 1): the router, the delivery plan
+// One receiver's failing delivery stays its own: the router, the delivery plan
 // and the held deliveries are the shipped ones; the receivers are DeliveryTargets built here, one
 // of which throws (no client input can make a shipped receiver throw once payload depth is bounded,
 // so the failure is injected through the target interface).

@@ -1,4 +1,4 @@
-// Issue 11, pre-upgrade sockets: on a WebSocket port, a socket that never upgrades (idle, or
+// Pre-upgrade sockets: on a WebSocket port, a socket that never upgrades (idle, or
 // trickling header lines) is closed within the listener's logon timeout (Node's own HTTP timeouts
 // kept it about 90 s); and connections not logged on yet are capped over every listener and per
 // host (admission.maxUnauthenticated, maxUnauthenticatedPerHost): a socket over the cap is closed

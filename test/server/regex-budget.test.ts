@@ -1,8 +1,8 @@
-// The regex-subscription budget (issue 11, item 2) through a real broker and the SDK: the broker's
+// The regex-subscription budget (docs/protocol.md) through a real broker and the SDK: the broker's
 // and each user's share of regex subscriptions and of their compiled size, refused with
 // RESOURCE_LIMIT (the connection stays up), given back on unsubscribe and on close, and shared by
 // subscribers to the same regex, which is then tested once per new topic. Deliveries stay entitled
-// per subscriber and per concrete topic (seed 003).
+// per subscriber and per concrete topic (as in AMPS).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WardenError, type Client } from '../../client/index.js';
 import { ErrorCodes } from '../../protocol/native.js';
@@ -12,7 +12,7 @@ import type { TestBroker } from '../helpers/broker.js';
 const fx = new Fixture();
 afterEach(() => fx.teardown());
 
-/** The attack pattern of the issue: 906 instructions, and a lazy DFA that explodes on a/b topics. */
+/** The pattern of `bench:abuse` attack 2: 906 instructions, and a lazy DFA that explodes on a/b topics. */
 const ATTACK = '[ab]*a[ab]{900}c';
 const attackVariant = (n: number): string => `[ab]*a[ab]{${900 - n}}c`;
 

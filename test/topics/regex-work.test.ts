@@ -1,4 +1,4 @@
-// The regex work the topic engine does is bounded structurally (issue 11, item 2): a subscribe tests
+// The regex work the topic engine does is bounded structurally: a subscribe tests
 // no cached route, a new topic tests each distinct regex once, and a cached route catches up with
 // only the regexes added since it was computed, each tested once. Counted, not timed.
 import { describe, expect, it } from 'vitest';

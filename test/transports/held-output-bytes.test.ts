@@ -1,4 +1,4 @@
-// What a connection's unsent output holds, as the slow-consumer bound sees it (issue 11, item 3):
+// What a connection's unsent output holds, as the slow-consumer bound sees it:
 // the uWebSockets.js outbox counts each message's frame header and slots, not only its bytes (as
 // the ws engine's batch counts the headers it writes), and a lone chunk written to a backed-up TCP
 // socket is not a view that keeps a larger buffer (the publisher's socket read) alive.

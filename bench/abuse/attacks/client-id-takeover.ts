@@ -1,4 +1,4 @@
-// Issue 11, item 8: user bob connects, again and again, with the client id of alice's persistent
+// Attack 8: user bob connects, again and again, with the client id of alice's persistent
 // session (she is online, with a will). Each accepted takeover disconnects her, drops her session
 // and publishes her will; a watcher counts the wills.
 import type { Attack } from '../attack.js';

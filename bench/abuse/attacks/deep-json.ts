@@ -1,4 +1,4 @@
-// Issue 11, item 1: deeply nested JSON (about 40 KB of {"a":[[[[…]]]]}) reaching a subscriber with
+// Attack 1: deeply nested JSON (about 40 KB of {"a":[[[[…]]]]}) reaching a subscriber with
 // a select list, so the broker parses, projects and re-encodes it: as an MQTT will fired by the
 // socket closing, by the keepalive timer and by the Will Delay timer, and as a native publish whose
 // read entitlement is answered asynchronously (a module file that answers with a promise).

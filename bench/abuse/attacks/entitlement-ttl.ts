@@ -1,4 +1,4 @@
-// Issue 11, item 7: with entitlementCache.ttlMs 1000, a user revoked mid-run must lose read and
+// Attack 7: with entitlementCache.ttlMs 1000, a user revoked mid-run must lose read and
 // write on an open connection once the cached answers expire. The policy module re-reads its file
 // only on a reset, so the revocation comes from a small module file that denies `mallory` once a
 // file named `revoked` exists beside the config: every check the broker makes after the TTL sees it.

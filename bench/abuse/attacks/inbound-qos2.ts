@@ -1,4 +1,4 @@
-// Issue 11, item 6: unfinished inbound QoS 2 exchanges: PUBLISH at QoS 2, take the PUBREC, never
+// Attack 6: unfinished inbound QoS 2 exchanges: PUBLISH at QoS 2, take the PUBREC, never
 // send PUBREL. Packet ids are 16 bits, so 100,000 take two connections of 50,000 each.
 import mqttPacket from 'mqtt-packet';
 import type { Attack } from '../attack.js';

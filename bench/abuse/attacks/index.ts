@@ -1,5 +1,5 @@
-// Every attack of issue 11's list (items 1-11; 12 and 13 are configuration, not attacks), in order,
-// with 2d (wildcards over cached routes), found after the list.
+// Every attack, in order: groups 1-11 (the ways one logged-on user could crash, stall or bloat the
+// broker, listed in docs/benchmarks.md), with 2d (wildcards over cached routes), found later.
 import type { Attack } from '../attack.js';
 import { deepJsonAttacks } from './deep-json.js';
 import { regexAttacks } from './regex-subscriptions.js';
@@ -29,7 +29,7 @@ export const ATTACKS: readonly Attack[] = [
   invalidUtf8TopicAttack,
 ];
 
-/** The attacks --only names: ids or issue items (`1` is 1a-1d), comma-separated; all when empty. */
+/** The attacks --only names: ids or group numbers (`1` is 1a-1d), comma-separated; all when empty. */
 export function selectAttacks(attacks: readonly Attack[], only: string): Attack[] {
   const wanted = only.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (wanted.length === 0) return [...attacks];

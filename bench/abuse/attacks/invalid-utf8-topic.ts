@@ -1,4 +1,4 @@
-// Issue 11, item 11: an MQTT PUBLISH whose topic name is not valid UTF-8 (0xC3 0x28), over v3.1.1
+// Attack 11: an MQTT PUBLISH whose topic name is not valid UTF-8 (0xC3 0x28), over v3.1.1
 // and v5. The spec makes it a malformed packet: the connection must be closed, nothing delivered.
 import type { Attack } from '../attack.js';
 import { connectAccepted, subscribeMqtt } from '../mqtt-raw.js';

@@ -1,4 +1,4 @@
-// Issue 11, item 9: 400 MQTT CONNECTs with unknown user names from 127.0.0.1 at once (each costs
+// Attack 9: 400 MQTT CONNECTs with unknown user names from 127.0.0.1 at once (each costs
 // the `users` module a scrypt check), and meanwhile one legitimate logon from 127.0.0.2, timed from
 // its CONNECT to its CONNACK.
 import type { Attack } from '../attack.js';

@@ -1,4 +1,4 @@
-// Issue 11, item 4: 3 persistent sessions of one user, each subscribed at QoS 1 and then offline,
+// Attack 4: 3 persistent sessions of one user, each subscribed at QoS 1 and then offline,
 // while 300 QoS 1 messages of the largest size the default MQTT listener accepts are published:
 // every message is queued for every session.
 import { configNumber, type Attack } from '../attack.js';
@@ -15,8 +15,8 @@ const WINDOW = 8;
 export const persistentSessionsAttack: Attack = {
   id: '4',
   name: '3 offline persistent sessions x 300 queued messages of 1 MiB',
-  // The session byte caps issue 11 asks for (mqtt.sessions.maxQueuedBytes per session, maxBytes over
-  // all stored sessions); before them nothing bounds queued bytes and this is 0.
+  // The session byte caps (mqtt.sessions.maxQueuedBytes per session, maxBytes over all stored
+  // sessions); before they existed nothing bounded queued bytes and this was 0.
   capBytes(config) {
     const perSession = configNumber(config, 'mqtt.sessions.maxQueuedBytes') * SESSIONS;
     const total = configNumber(config, 'mqtt.sessions.maxBytes');

@@ -1,4 +1,4 @@
-// Issue 11, item 10: sockets that never finish the HTTP upgrade on the native port: idle TCP
+// Attack 10: sockets that never finish the HTTP upgrade on the native port: idle TCP
 // connections that send nothing, and requests whose headers trickle in at one line every 2 s.
 // Measures how many the broker accepts and how long each stays open, giving up after 20 s.
 import { connect as netConnect, type Socket } from 'node:net';

@@ -1,8 +1,8 @@
-// Issue 11, item 2: many native regex subscriptions to a pattern whose linear-time matching needs a
+// Attack 2: many native regex subscriptions to a pattern whose linear-time matching needs a
 // large state ([ab]*a[ab]{900}c, within topics.maxRegexLength), from one user, then one publish to
 // a new 1 KB topic, which is tested against every regex. If the broker refuses {900}, the attack
 // uses the largest count it accepts (a budget on each pattern's size must not be the only defence).
-// 2a and 2b repeat one pattern, as the issue did; 2c makes every pattern a distinct string with the
+// 2a and 2b repeat one pattern; 2c makes every pattern a distinct string with the
 // same program ((?:i){0} compiles to nothing), so sharing identical patterns is not enough either.
 import type { Attack } from '../attack.js';
 import { RawNative, describe, subscribeInBatches } from '../native-raw.js';

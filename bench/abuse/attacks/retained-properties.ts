@@ -1,4 +1,4 @@
-// Issue 11, item 5: 300 retained MQTT v5 messages on distinct topics, each with a 1-byte payload and
+// Attack 5: 300 retained MQTT v5 messages on distinct topics, each with a 1-byte payload and
 // about 900 KB of user properties, which a store that counts payload bytes only keeps in full.
 import { configNumber, type Attack } from '../attack.js';
 import { connectAccepted } from '../mqtt-raw.js';

@@ -1,4 +1,4 @@
-// Issue 11, item 3: an MQTT v5 subscriber with Receive Maximum 1 that never sends PUBACK, fed
+// Attack 3: an MQTT v5 subscriber with Receive Maximum 1 that never sends PUBACK, fed
 // 200,000 QoS 1 publishes with empty payloads on a 900-byte topic: everything but the first waits
 // in the broker. And the v5 CONNECT values the spec makes protocol errors (Receive Maximum 0,
 // Maximum Packet Size 0), which must be refused.

@@ -1,4 +1,4 @@
-// Found after issue 11's list, reading the fuzz run's heap snapshots (filed under item 2's kind):
+// Found after attacks 1-11, reading the fuzz run's heap snapshots (filed under attack 2's kind):
 // one user fills the route cache by publishing to 100,000 new topics, and another subscribes to `#`
 // 200 times. Every cached route lists its matching subscriptions: when a subscribe updated every
 // cached route at once it blocked the loop for up to 1.7 s, and the lists grew without bound. Eve may

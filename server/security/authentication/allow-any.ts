@@ -1,4 +1,4 @@
-// `allow-any`, the default (seed 003's amps-default-authentication-module): a logon is required,
+// `allow-any`, the default (AMPS's amps-default-authentication-module): a logon is required,
 // any credentials are accepted and the connection gets the user name it gave.
 import type { AuthAnswer, AuthenticationModule, AuthenticationModuleFactory, LogonRequest } from '../module-types.js';
 import { expectNoOptions } from './no-options.js';

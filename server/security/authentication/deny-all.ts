@@ -1,4 +1,4 @@
-// `deny-all` (seed 003's amps-default-no-authentication-module): every logon fails. Useful to test
+// `deny-all` (AMPS's amps-default-no-authentication-module): every logon fails. Useful to test
 // how applications handle refusal, or as the instance default that each listener must override.
 import type { AuthenticationModuleFactory } from '../module-types.js';
 import { expectNoOptions } from './no-options.js';

@@ -1,5 +1,5 @@
-// Host access lists (seed 001: "his remote hostname is checked against this list; access is
-// denied if there is no match"). Entries:
+// Host access lists (SwiftMQ Authentication Swiftlet, "Users and Groups": "his remote hostname is
+// checked against this list. Access is denied if there is no match"). Entries:
 //
 //   *                    any host
 //   127.0.0.1, ::1       one address (IPv4-mapped IPv6 clients match their IPv4 form)

@@ -1,4 +1,4 @@
-// `implicit` (seed 003's amps-implicit-authentication-module): like allow-any, but a command sent
+// `implicit` (AMPS's amps-implicit-authentication-module): like allow-any, but a command sent
 // before any logon counts as a logon with an empty user name, for clients that never log on.
 import type { AuthenticationModuleFactory } from '../module-types.js';
 import { anyCredentialsModule } from './allow-any.js';

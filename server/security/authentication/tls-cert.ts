@@ -1,4 +1,4 @@
-// `tls-cert`: the client certificate is the credential (seed 000, "Adding SSL/TLS Client
+// `tls-cert`: the client certificate is the credential (AMQ Interconnect, "Adding SSL/TLS Client
 // Authentication to an Incoming Connection": "the router can verify the client's identity without
 // using a username and password"). The TLS layer has already verified the certificate against the
 // listener profile's CAs; this module maps it to an identity (the subject CN, or a subjectAltName)

@@ -1,7 +1,7 @@
-// `users`: a fixed user list with salted scrypt password hashes (seed 001's user list, host access
-// lists and password-check-only). Anonymous logons are refused: no empty names, no missing
-// passwords, no implicit logon. Passwords arrive in the logon (`password`) or are proven without
-// being sent (`SCRAM-SHA-256`, see users-scram.ts).
+// `users`: a fixed user list with salted scrypt password hashes (the user list, host access lists
+// and password-check-only of SwiftMQ's Authentication Swiftlet). Anonymous logons are refused: no
+// empty names, no missing passwords, no implicit logon. Passwords arrive in the logon (`password`)
+// or are proven without being sent (`SCRAM-SHA-256`, see users-scram.ts).
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../../config/config-error.js';

@@ -1,4 +1,4 @@
-// `http`: asks a web service about every request (seed 003's auxiliary web-service module). POSTs
+// `http`: asks a web service about every request (like AMPS's auxiliary web-service module). POSTs
 // {user, action, resourceType, resource} as JSON; see http-answer.ts for what counts as an answer.
 // Every failure throws, and the broker denies (fail closed) without caching the failure.
 import { z } from 'zod';

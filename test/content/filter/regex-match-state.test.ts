@@ -1,5 +1,5 @@
 // A filter's regex is evaluated for every message, and each subscription compiles its own: its
-// match state (re2js's lazy DFA, 8 MiB by default) is capped like a regex subscription's (issue 11).
+// match state (re2js's lazy DFA, 8 MiB by default) is capped like a regex subscription's.
 import { describe, expect, it } from 'vitest';
 import type { RE2JS } from 're2js';
 import { compileFilterRegex } from '../../../server/content/filter/filter-regex.js';

@@ -10,7 +10,7 @@ import { deepFreeze, referenceSelect } from './helpers.js';
 const canonical = (list: string): string => compileSelect(list).canonical;
 
 describe('select list canonical form', () => {
-  it('spells the seed lists in normal form', () => {
+  it('spells the AMPS table\'s lists in normal form', () => {
     expect(canonical('-/a')).toBe('-/a');
     expect(canonical('+/a')).toBe('+/');
     expect(canonical('-/,+/b')).toBe('-/,+/b');

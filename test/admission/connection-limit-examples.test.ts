@@ -1,21 +1,22 @@
-// The seed examples through real connections: seed 002's netconfd session example (5 allowed
-// users, max-sessions 32, max-user-sessions 10, max-per-user-sessions guest1:1 and guest2:1) and
-// seed 004's Knox tiers with their defaults (non-privileged 2, privileged 3, unlimited), counted
-// per user over native and MQTT connections alike.
+// The connection-limit examples of two vendor documents, through real connections: the "Session
+// Parameter Configuration Example" of netconfd-pro's Session Admission Control (5 allowed users,
+// max-sessions 32, max-user-sessions 10, max-per-user-sessions guest1:1 and guest2:1) and the tiers
+// of Apache Knox's concurrent session verification with their defaults (non-privileged 2,
+// privileged 3, unlimited), counted per user over native and MQTT connections alike.
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../protocol/native.js';
 import { refusedLogon, useAdmissionFixture } from './fixture.js';
 
 const fx = useAdmissionFixture();
 
-/** Seed 002, "Session Parameter Configuration Example", in our terms. */
+/** netconfd-pro, "Session Parameter Configuration Example", in our terms. */
 const SEED_002 = {
   allowedUsers: ['admin1', 'admin2', 'admin3', 'guest1', 'guest2'],
   maxConnections: 32,
   userLimits: { enabled: true, default: 10, users: { guest1: 1, guest2: 1 } },
 };
 
-describe('seed 002: the netconfd session example', () => {
+describe('netconfd-pro: the session example', () => {
   it('only the 5 allowed users; guests 1 each; admins 10 each; 32 in all', async () => {
     const tb = await fx.start({ admission: SEED_002 });
     expect((await refusedLogon(fx, 'admin4')).error.code).toBe(ErrorCodes.USER_NOT_ALLOWED);
@@ -47,7 +48,7 @@ describe('seed 002: the netconfd session example', () => {
   });
 });
 
-describe('seed 004: Knox concurrent session tiers', () => {
+describe('Apache Knox: concurrent session tiers', () => {
   const tiers = { privileged: { users: ['priv', 'both'] }, unlimited: ['root', 'both'] };
 
   it('defaults: non-privileged 2, privileged 3, unlimited none (even if also privileged)', async () => {
@@ -75,7 +76,7 @@ describe('seed 004: Knox concurrent session tiers', () => {
     expect(tb.broker.admission.counts().users).toEqual({ joe: 4 });
   });
 
-  it('a per-user limit (seed 002) wins over the privileged tier', async () => {
+  it('a per-user limit (netconfd-pro) wins over the privileged tier', async () => {
     await fx.start({ admission: { userLimits: { enabled: true, privileged: { users: ['priv'] }, users: { priv: 1 } } } });
     await fx.admitted('priv');
     expect((await refusedLogon(fx, 'priv')).error.code).toBe(ErrorCodes.CONNECTION_LIMIT);

@@ -1,5 +1,6 @@
-// Seed 003, "Entitlement Select Lists": the table of message, entitlement select list, subscriber
-// select list and result, reproduced row by row. These results must hold exactly.
+// The table in AMPS User Guide, Securing AMPS, "Entitlement Select Lists": message, entitlement
+// select list, subscriber select list and result, reproduced row by row. These results must hold
+// exactly.
 import { describe, expect, it } from 'vitest';
 import { compileSelect, composeSelects, type CompiledSelect } from '../../../server/content/select/index.js';
 import { deepFreeze } from './helpers.js';
@@ -26,7 +27,7 @@ function optional(list: string | null): CompiledSelect | null {
   return list === null ? null : compileSelect(list);
 }
 
-describe('seed 003 entitlement select list table', () => {
+describe('the AMPS entitlement select list table', () => {
   for (const [index, row] of SEED_TABLE.entries()) {
     const label = `row ${index + 1}: ${row.message} | ${row.entitlement} | ${row.subscriber ?? '(none)'}`;
 
