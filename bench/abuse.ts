@@ -222,7 +222,7 @@ for (const attack of attacks) {
 }
 const loadAfter = loadavg()[0]!;
 const header =
-  `Issue 11 attacks, default limits, one broker process each (Node ${process.version}, commit ${gitCommit()}, ` +
+  `bench:abuse attacks, default limits, one broker process each (Node ${process.version}, commit ${gitCommit()}, ` +
   `1-min load ${loadBefore.toFixed(2)} before / ${loadAfter.toFixed(2)} after). Targets: survived, RSS growth <= caps + ` +
   `${TARGETS.memorySlackBytes / 1024 ** 2} MB, no event-loop block over ${TARGETS.maxBlockMs} ms.`;
 console.log(header);

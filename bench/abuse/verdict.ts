@@ -1,5 +1,5 @@
 // The targets for every attack, the verdict of one result against them, and the table.
-// Pure: tested in test/bench/abuse-verdict.test.ts.
+// Pure: tested in test/bench/abuse-harness.test.ts.
 import { formatTable } from '../report.js';
 
 export const TARGETS = {

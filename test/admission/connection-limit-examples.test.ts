@@ -10,7 +10,7 @@ import { refusedLogon, useAdmissionFixture } from './fixture.js';
 const fx = useAdmissionFixture();
 
 /** netconfd-pro, "Session Parameter Configuration Example", in our terms. */
-const SEED_002 = {
+const NETCONFD_EXAMPLE = {
   allowedUsers: ['admin1', 'admin2', 'admin3', 'guest1', 'guest2'],
   maxConnections: 32,
   userLimits: { enabled: true, default: 10, users: { guest1: 1, guest2: 1 } },
@@ -18,7 +18,7 @@ const SEED_002 = {
 
 describe('netconfd-pro: the session example', () => {
   it('only the 5 allowed users; guests 1 each; admins 10 each; 32 in all', async () => {
-    const tb = await fx.start({ admission: SEED_002 });
+    const tb = await fx.start({ admission: NETCONFD_EXAMPLE });
     expect((await refusedLogon(fx, 'admin4')).error.code).toBe(ErrorCodes.USER_NOT_ALLOWED);
 
     await fx.admitted('guest1');
@@ -40,7 +40,7 @@ describe('netconfd-pro: the session example', () => {
   });
 
   it('max-sessions 32 holds even for a user with no per-user limit', async () => {
-    const tb = await fx.start({ admission: { ...SEED_002, userLimits: { ...SEED_002.userLimits, unlimited: ['admin1'] } } });
+    const tb = await fx.start({ admission: { ...NETCONFD_EXAMPLE, userLimits: { ...NETCONFD_EXAMPLE.userLimits, unlimited: ['admin1'] } } });
     for (let i = 0; i < 32; i++) await fx.admitted('admin1');
     const refused = await refusedLogon(fx, 'admin1');
     expect(refused.error.code).toBe(ErrorCodes.CONNECTION_LIMIT);

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { compileSelect, composeSelects, type CompiledSelect } from '../../../server/content/select/index.js';
 import { deepFreeze } from './helpers.js';
 
-interface SeedRow {
+interface AmpsTableRow {
   readonly message: string;
   readonly entitlement: string;
   readonly subscriber: string | null;
   readonly result: string;
 }
 
-const SEED_TABLE: readonly SeedRow[] = [
+const AMPS_TABLE: readonly AmpsTableRow[] = [
   { message: '{"a":1,"b":2}', entitlement: '-/a', subscriber: '+/a', result: '{"b":2}' },
   { message: '{"a":1,"b":2}', entitlement: '-/,+/b', subscriber: null, result: '{"b":2}' },
   {
@@ -28,7 +28,7 @@ function optional(list: string | null): CompiledSelect | null {
 }
 
 describe('the AMPS entitlement select list table', () => {
-  for (const [index, row] of SEED_TABLE.entries()) {
+  for (const [index, row] of AMPS_TABLE.entries()) {
     const label = `row ${index + 1}: ${row.message} | ${row.entitlement} | ${row.subscriber ?? '(none)'}`;
 
     it(`${label} gives ${row.result}`, () => {
@@ -53,7 +53,7 @@ describe('the AMPS entitlement select list table', () => {
   });
 
   it('row 3: the entitlement list alone gives b and c.c2', () => {
-    const message = JSON.parse(SEED_TABLE[2]!.message) as Record<string, unknown>;
+    const message = JSON.parse(AMPS_TABLE[2]!.message) as Record<string, unknown>;
     expect(compileSelect('-/,+/b,+/c/c2').project(message)).toStrictEqual({ b: 2, c: { c2: 2 } });
   });
 });
