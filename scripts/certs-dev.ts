@@ -3,7 +3,7 @@
 // the CA key sits beside them.
 import { join, relative, resolve } from 'node:path';
 import { findPackageRoot } from '../server/config/package-root.js';
-import { generateDevCertificates } from './dev-certs.js';
+import { generateDevCertificates } from './lib/dev-certificates.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.length > 1 || argv[0] === '--help' || argv[0] === '-h') {

@@ -2,8 +2,10 @@
 // `warden`: the package's bin. Dispatches to a command in cli/ (serve when the first argument is
 // not a command name) and turns a CliError into a message on stderr and its exit status.
 import { CliError } from './cli/cli-error.js';
-import type { Command } from './cli/command.js';
 import { EXIT } from './cli/exit-codes.js';
+
+/** A `warden` subcommand: its arguments (after the command name) in, an exit status out; it fails by throwing a CliError. */
+type Command = (argv: readonly string[]) => Promise<number>;
 
 // Loaded on demand, so `warden admin` does not load the broker and `warden` does not load the admin client.
 const COMMANDS: ReadonlyMap<string, () => Promise<Command>> = new Map([

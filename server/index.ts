@@ -1,6 +1,6 @@
 // The public server API: `import { startBroker } from 'warden-broker/server'`. Everything else is internal.
 export { startBroker, type BrokerHandle, type StartBrokerOptions } from './start-broker.js';
-export type { BoundListener } from './transports/ws-listener.js';
+export type { BoundListener } from './transports/bound-listener.js';
 export type { AdmissionView } from './start-broker.js';
 export type { AdmissionCounts } from './admission/connection-counts.js';
 export {

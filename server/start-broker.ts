@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { parseConfig, type WardenConfig } from './config/index.js';
 import { Broker } from './broker.js';
 import { createLogger } from './log.js';
-import type { BoundListener } from './transports/ws-listener.js';
+import type { BoundListener } from './transports/bound-listener.js';
 import type { AdminActions } from './security/admin-actions.js';
 import type { UwsLoader } from './transports/uws/load-uws.js';
 import type { Clock } from './admission/clock.js';

@@ -1,5 +1,5 @@
 // How deeply a JSON text nests, without parsing it. JSON payloads get the same nesting limit as
-// msgpack ones (protocol/native/msgpack-extent.ts): JSON.parse is iterative in V8, but
+// msgpack ones (native/msgpack-extent.ts): JSON.parse is iterative in V8, but
 // JSON.stringify, msgpack encoding and every other walk of the value recurse, and ~40 KB of
 // `[[[[…]]]]` overflows the stack. A value deeper than this is never parsed into a
 // document nor re-encoded.

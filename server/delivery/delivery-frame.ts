@@ -2,8 +2,8 @@
 // that depends only on the subscriber's subscription ids (cached on the delivery plan) and a body
 // that depends only on the message (encoded once per message): no per-subscriber encoding.
 import type { Encoding, SubscriptionId } from '../../protocol/native.js';
-import type { PublishPayload } from '../protocol/native/command-parser.js';
-import { msgpack, msgpackMapHeaderLength } from '../protocol/native/codec.js';
+import type { PublishPayload } from '../native/command-parser.js';
+import { msgpack, msgpackMapHeaderLength } from '../native/codec.js';
 
 // msgpack: fixmap of 4 entries, then "op":"msg","sids":
 const MSGPACK_PREFIX_HEAD = Buffer.concat([Buffer.from([0x84]), msgpack.pack('op'), msgpack.pack('msg'), msgpack.pack('sids')]);

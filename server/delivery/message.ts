@@ -2,7 +2,7 @@
 // once and shared: the wire body per encoding, the parsed document (only if some receiver has a
 // filter or select list), and each distinct projection's body per encoding.
 import type { Encoding } from '../../protocol/native.js';
-import type { PublishPayload } from '../protocol/native/command-parser.js';
+import type { PublishPayload } from '../native/command-parser.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { BrokerStats } from '../stats.js';

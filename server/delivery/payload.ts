@@ -2,7 +2,7 @@
 // a decoded value (JSON publishers), raw bytes (`bytes`, or MQTT later), or still-encoded
 // msgpack (msgpack publishers: forwarded to msgpack subscribers as the original bytes, decoded
 // only for JSON subscribers, filters and select lists).
-import { msgpackIn } from '../protocol/native/codec-instances.js';
+import { msgpackIn } from '../native/msgpack-codec.js';
 
 const NOT_DECODED = Symbol('not decoded');
 

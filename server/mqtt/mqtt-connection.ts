@@ -6,7 +6,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
 import { PacketFramer, type FrameSink } from './packet-framer.js';
 import { decodePlainAck, decodePlainPublish } from './publish-decoder.js';
-import { PacketProtocolError, sharedParser, type ParseSettings } from './shared-parser.js';
+import { PacketProtocolError, sharedParser, type ParseSettings } from './packet-parser.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 

@@ -31,7 +31,7 @@ export function decodePlainPublish(buf: Buffer, start: number, end: number, body
   const topic = buf.toString('utf8', pos, pos + topicBytes);
   // [MQTT-1.5.4-1] ill-formed UTF-8 makes the packet malformed. Decoding replaces it with U+FFFD,
   // so only a topic holding one (rare: it may also be a genuine U+FFFD) has its bytes checked; such
-  // a packet goes to mqtt-packet's parser, whose strings are all checked (shared-parser.ts).
+  // a packet goes to mqtt-packet's parser, whose strings are all checked (packet-parser.ts).
   if (topic.indexOf('\uFFFD') !== -1 && !isUtf8(buf.subarray(pos, pos + topicBytes))) return null;
   pos += topicBytes;
   let messageId: number | undefined;

@@ -7,11 +7,10 @@ import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
 import type { PublishRefusal } from '../gates/publish-gate.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
-import { routeAcceptedPublish } from './accepted-publish.js';
+import type { MqttContext } from './mqtt-context.js';
 import type { MqttSession } from './mqtt-session.js';
-import { ReasonCodes } from './reason-codes.js';
+import { ReasonCodes, problem } from './reason-codes.js';
 import { mqttPublishRefusal } from './mqtt-refusals.js';
-import { problem } from './problem-information.js';
 import { PublishProperties } from './publish-properties.js';
 import { AliasRefusal } from './topic-aliases.js';
 import { forwardableBytes } from './publish-decoder.js';
@@ -91,4 +90,12 @@ export function handlePubrel(session: MqttSession, packet: IPubrelPacket): void 
   const v5 = session.isV5;
   if (v5) session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND });
   else session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId! });
+}
+
+/** The last step of every accepted MQTT publish (PUBLISH packets and will messages): store or clear it if retained, then route it. */
+export function routeAcceptedPublish(ctx: MqttContext, message: Message, payload: Buffer): void {
+  // Stored only once entitled; delivered live even when the retained store is full.
+  if (message.retain) ctx.retained.retain(message.topic, payload, message.qos, message.mqttProperties);
+  ctx.stats.messagesPublished++;
+  ctx.stats.deliveries += ctx.router.publish(message);
 }

@@ -104,3 +104,12 @@ export function reasonProperties(code: number, text?: string): { properties?: { 
   const reasonString = code >= ReasonCodes.UNSPECIFIED_ERROR ? (text ?? REASON_STRINGS[code]) : undefined;
   return reasonString === undefined ? {} : { properties: { reasonString } };
 }
+
+/**
+ * The Reason String properties of a refusal, unless the client asked for no problem information:
+ * v5 Request Problem Information 0 forbids them on PUBACK, PUBREC, SUBACK and the like (CONNACK,
+ * DISCONNECT and PUBLISH may still carry one) [MQTT-3.1.2-29].
+ */
+export function problem(client: { readonly problemInformation: boolean }, reasonCode: number, text?: string): ReturnType<typeof reasonProperties> {
+  return client.problemInformation ? reasonProperties(reasonCode, text) : {};
+}

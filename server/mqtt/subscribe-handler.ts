@@ -9,9 +9,8 @@ import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { SubscriptionPattern } from '../topics/index.js';
 import type { MqttSubscriptionOptions, RetainHandling } from './mqtt-context.js';
 import type { MqttSession } from './mqtt-session.js';
-import { ReasonCodes, SUBACK_FAILURE_V3 } from './reason-codes.js';
+import { ReasonCodes, SUBACK_FAILURE_V3, problem } from './reason-codes.js';
 import { mqttSubscribeRefusal } from './mqtt-refusals.js';
-import { problem } from './problem-information.js';
 import { GrantedSubscription, sendRetained } from './retained-delivery.js';
 import { isSharedFilter, parseSharedFilter, type SharedFilter } from './shared-subscription-filter.js';
 

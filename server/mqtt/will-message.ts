@@ -7,7 +7,7 @@ import type { IConnectPacket } from 'mqtt-packet';
 import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
-import { routeAcceptedPublish } from './accepted-publish.js';
+import { routeAcceptedPublish } from './publish-handler.js';
 import { PublishProperties, type SourceProperties } from './publish-properties.js';
 import type { MqttSession } from './mqtt-session.js';
 

@@ -9,7 +9,7 @@ import type { TransportHandler } from './transport.js';
 import { WsConnection } from './ws-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
-import { formatUrl, upgradeServer, type BoundListener } from './ws-listener.js';
+import { formatUrl, upgradeServer, type BoundListener } from './bound-listener.js';
 import { RoutedListener } from './routed-listener.js';
 
 const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'] as const;

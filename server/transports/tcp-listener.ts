@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 import { TcpConnection } from './tcp-connection.js';
 import type { TickBatcher } from './tick-batcher.js';
-import type { BoundListener } from './ws-listener.js';
+import type { BoundListener } from './bound-listener.js';
 import { ConnectionSet } from './connection-set.js';
 import type { PreLogon } from './pre-logon.js';
 

@@ -4,7 +4,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS, type Encoding } from '../../protocol/native.js';
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS } from '../../protocol/native.js';
+import { chooseEncoding } from '../native/subprotocol.js';
+import { formatUrl, upgradeServer, type BoundListener } from './bound-listener.js';
 import type { NativeListenerConfig } from '../config/index.js';
 import type { ConnectionAcceptor } from './transport.js';
 import { WsConnection } from './ws-connection.js';
@@ -14,42 +16,6 @@ import { RoutedListener } from './routed-listener.js';
 
 /** Frames beyond maxFrameBytes get FRAME_TOO_LARGE; beyond this multiple ws closes with 1009. */
 export const HARD_FRAME_LIMIT_FACTOR = 4;
-
-export interface BoundListener {
-  readonly name: string;
-  readonly protocol: 'native' | 'mqtt';
-  /** What serves it: `ws`, `uws` (uWebSockets.js) or `tcp` (MQTT over TCP). */
-  readonly transport: 'ws' | 'uws' | 'tcp';
-  readonly host: string;
-  readonly port: number;
-  readonly url: string;
-}
-
-export function chooseEncoding(header: string | undefined): Encoding | null {
-  if (header === undefined) return null;
-  for (const offered of header.split(',')) {
-    const name = offered.trim();
-    if (name === SUBPROTOCOL_MSGPACK) return 'msgpack';
-    if (name === SUBPROTOCOL_JSON) return 'json';
-  }
-  return null;
-}
-
-export function formatUrl(host: string, port: number, path: string, secure = false): string {
-  const h = host.includes(':') ? `[${host}]` : host;
-  return `${secure ? 'wss' : 'ws'}://${h}:${port}${path}`;
-}
-
-/** A `ws` server for upgrades routed by an HttpEndpoint, set up as every Warden WebSocket listener needs it. */
-export function upgradeServer(maxPayload: number, handleProtocols: (offered: Set<string>) => string | false): WebSocketServer {
-  return new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
-    maxPayload,
-    handleProtocols,
-  });
-}
 
 export class WsListener extends RoutedListener<WsConnection> {
   private readonly wss: WebSocketServer;

@@ -34,7 +34,7 @@ describe('npm pack', () => {
       writeFileSync(join(dir, path), 'x\n');
     };
     const shipped = ['config/warden.yaml', 'config/examples/tls.yaml', 'config/examples/modules/m.mjs', 'dist/server/cli.js'];
-    // What `npm run certs:dev` writes (scripts/dev-certs.ts), and key material anywhere else.
+    // What `npm run certs:dev` writes (scripts/lib/dev-certificates.ts), and key material anywhere else.
     const secrets = [
       'config/examples/certs/ca.pem',
       'config/examples/certs/ca-key.pem',

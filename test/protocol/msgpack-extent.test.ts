@@ -2,7 +2,7 @@
 // real encoder on where every value ends, and refuse what a payload may not hold.
 import { describe, expect, it } from 'vitest';
 import { Packr, Unpackr } from 'msgpackr';
-import { MAX_MSGPACK_DEPTH, MsgpackExtentError, msgpackValueEnd } from '../../server/protocol/native/msgpack-extent.js';
+import { MAX_MSGPACK_DEPTH, MsgpackExtentError, msgpackValueEnd } from '../../server/native/msgpack-extent.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });

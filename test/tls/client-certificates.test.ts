@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { connect, ClientErrorCodes, ErrorCodes, type Client, type ConnectOptions } from '../../client/index.js';
 import { ConfigError, type BrokerHandle } from '../../server/index.js';
 import { hashPassword, scramCredentials } from '../../server/security/authentication/index.js';
-import { issueCertificate } from '../../scripts/dev-certs.js';
+import { issueCertificate } from '../../scripts/lib/dev-certificates.js';
 import { MqttClients, type Version } from '../mqtt/mqtt-helpers.js';
 import { LogSink, pem, serverProfile, urlOf, useBrokers, useDevCertificates } from './tls-fixture.js';
 

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, ClientErrorCodes, type Client, type Message } from '../../client/index.js';
 import { loadConfigFile, startBroker, type BrokerHandle } from '../../server/index.js';
-import { generateDevCertificates, type DevCertificates } from '../../scripts/dev-certs.js';
+import { generateDevCertificates, type DevCertificates } from '../../scripts/lib/dev-certificates.js';
 import { MqttClients } from '../mqtt/mqtt-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { LogSink, pem, urlOf } from './tls-fixture.js';

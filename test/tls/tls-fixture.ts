@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { generateDevCertificates, type DevCertificates } from '../../scripts/dev-certs.js';
+import { generateDevCertificates, type DevCertificates } from '../../scripts/lib/dev-certificates.js';
 import { startBroker, type BrokerHandle, type StartBrokerOptions } from '../../server/index.js';
 import { Collector } from '../helpers/collector.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import type { BrokerHandle } from '../../server/index.js';
-import { encryptPrivateKey, issueCertificate, DEV_SERVER_NAMES, type IssuedCertificate } from '../../scripts/dev-certs.js';
+import { encryptPrivateKey, issueCertificate, DEV_SERVER_NAMES, type IssuedCertificate } from '../../scripts/lib/dev-certificates.js';
 import { CLI, runCli } from '../admin/cli-process.js';
 import { useTempDirs, type TempDir } from '../helpers/temp-dir.js';
 import { LogSink, pem, portOf, servedFingerprint, urlOf, useBrokers, useDevCertificates } from './tls-fixture.js';

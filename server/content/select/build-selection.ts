@@ -2,7 +2,7 @@
 // repeats its parent's decision is dropped, and a node left with no children becomes KEEP_ALL or
 // DROP_ALL. So redundant steps vanish, and equal trees mean equal projections.
 import { DROP_ALL, KEEP_ALL, type FieldSelection, type Selection } from './selection.js';
-import type { SelectStep } from './select-step.js';
+import type { SelectStep } from './parse-select.js';
 
 /** `true` keep whole, `false` drop whole, or decided field by field. */
 type Draft = boolean | DraftFields;

@@ -1,7 +1,7 @@
 // AMPS-style select lists: parse once, compile to a projection, compose entitlement then subscriber.
-export { SelectError } from './select-error.js';
-export { MAX_SELECT_LIST_LENGTH, MAX_SELECT_STEPS } from './select-limits.js';
-export type { SelectStep } from './select-step.js';
+export { SelectError } from './parse-select.js';
+export { MAX_SELECT_LIST_LENGTH, MAX_SELECT_STEPS } from './parse-select.js';
+export type { SelectStep } from './parse-select.js';
 export { parseSelect } from './parse-select.js';
 export { SELECT_ALL, SELECT_NONE } from './canonical-select.js';
 export { compileSelect, type CompiledSelect } from './compile-select.js';

@@ -1,9 +1,23 @@
 // Parses select list text (`-/,+/b,+/c/c2`) into steps. Runs once per distinct list, never per
 // message; every refusal is a SelectError naming the step.
 import { ESCAPABLE, isStepWhitespace } from './field-escape.js';
-import { SelectError } from './select-error.js';
-import { MAX_SELECT_LIST_LENGTH, MAX_SELECT_STEPS } from './select-limits.js';
-import type { SelectStep } from './select-step.js';
+
+/** A malformed or over-limit select list. Messages name the step (1-based) and quote it: lists come from operators and subscribers who must fix them. */
+export class SelectError extends Error {
+  override readonly name = 'SelectError';
+}
+
+// Bounds on a select list, so compiling a hostile one costs a bounded amount of work.
+/** Same bound as the protocol's other content expressions (filters). */
+export const MAX_SELECT_LIST_LENGTH = 4096;
+export const MAX_SELECT_STEPS = 256;
+
+/** One parsed step of a select list: include (`+`) or exclude (`-`) the field at `path`. */
+export interface SelectStep {
+  readonly include: boolean;
+  /** Field names from the document root; empty for `+/` and `-/` (the whole document). */
+  readonly path: readonly string[];
+}
 
 export function parseSelect(list: string): SelectStep[] {
   if (list.length > MAX_SELECT_LIST_LENGTH) {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { TransportHandler } from '../transport.js';
 import { RoutedListener } from '../routed-listener.js';
 import { chooseSubprotocol, type MqttWsListenerConfig } from '../mqtt-ws-listener.js';
-import { formatUrl, type BoundListener } from '../ws-listener.js';
+import { formatUrl, type BoundListener } from '../bound-listener.js';
 import type { UwsConnection } from './uws-connection.js';
 import type { UwsEndpoint, UwsRoute } from './uws-endpoint.js';
 

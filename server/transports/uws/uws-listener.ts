@@ -6,7 +6,9 @@ import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS } from '../../../pr
 import type { NativeListenerConfig } from '../../config/index.js';
 import type { ConnectionAcceptor } from '../transport.js';
 import { RoutedListener } from '../routed-listener.js';
-import { chooseEncoding, formatUrl, HARD_FRAME_LIMIT_FACTOR, type BoundListener } from '../ws-listener.js';
+import { chooseEncoding } from '../../native/subprotocol.js';
+import { formatUrl, type BoundListener } from '../bound-listener.js';
+import { HARD_FRAME_LIMIT_FACTOR } from '../ws-listener.js';
 import type { UwsConnection } from './uws-connection.js';
 import type { UwsEndpoint, UwsRoute } from './uws-endpoint.js';
 

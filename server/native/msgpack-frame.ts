@@ -1,7 +1,7 @@
 // Decodes a msgpack command frame (a map) field by field. Every field is decoded except `data`,
 // which stays as the original msgpack bytes (validated for extent, depth and types): a publish's
 // payload is then forwarded to msgpack subscribers untouched and decoded only if needed.
-import { msgpackIn } from './codec-instances.js';
+import { msgpackIn } from './msgpack-codec.js';
 import { MsgpackExtentError, msgpackValueEnd } from './msgpack-extent.js';
 
 /** A `data` field still in msgpack form. */

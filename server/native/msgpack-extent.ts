@@ -2,7 +2,7 @@
 // the original bytes. It also enforces what payloads may hold (JSON-like values: no extension
 // types) and a nesting limit, so decoding the bytes later cannot fail on structure or depth.
 
-import { MAX_PAYLOAD_DEPTH } from '../../content/json-depth.js';
+import { MAX_PAYLOAD_DEPTH } from '../content/json-depth.js';
 
 export class MsgpackExtentError extends Error {}
 

@@ -1,7 +1,7 @@
 // One client frame to a validated command, or a BrokerError with the most specific code and,
 // whenever the frame had one, its rid.
-import { ErrorCodes, type Encoding } from '../../../protocol/native.js';
-import { BrokerError } from '../../errors.js';
+import { ErrorCodes, type Encoding } from '../../protocol/native.js';
+import { BrokerError } from '../errors.js';
 import { decodeFrame, FrameDecodeError } from './codec.js';
 import { parseCommand, peekRequestId, type ParsedCommand } from './command-parser.js';
 

@@ -14,9 +14,9 @@ import {
   type SubscriptionId,
 } from '../../protocol/native.js';
 import { BrokerError } from '../errors.js';
-import { encodeFrame } from '../protocol/native/codec.js';
-import type { ParsedCommand } from '../protocol/native/command-parser.js';
-import { parseFrame } from '../protocol/native/frame-parser.js';
+import { encodeFrame } from './codec.js';
+import type { ParsedCommand } from './command-parser.js';
+import { parseFrame } from './frame-parser.js';
 import { SubscriptionEntry, type NativeDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
@@ -33,10 +33,10 @@ import type { AdmissionTicket } from '../admission/admission.js';
 import type { Challenge, LogonAttempt, LogonRefused, LogonResult } from '../gates/logon-gate.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
-import type { SessionContext, SessionLimits } from './session-context.js';
-import type { HeldSink } from './held-deliveries.js';
-import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from './held-delivery-gate.js';
-import { OrderedInbound } from './ordered-inbound.js';
+import type { SessionContext, SessionLimits } from '../session/session-context.js';
+import type { HeldSink } from '../session/held-deliveries.js';
+import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
+import { OrderedInbound } from '../session/ordered-inbound.js';
 import { nativeLogonRefusal, nativePublishRefusal, nativeSubscribeRefusal } from './native-refusals.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';

@@ -6,10 +6,10 @@ import {
   type ClientCommand,
   type CommandName,
   type RequestId,
-} from '../../../protocol/native.js';
-import { BrokerError } from '../../errors.js';
-import { Payload } from '../../delivery/payload.js';
-import { msgpackIn } from './codec-instances.js';
+} from '../../protocol/native.js';
+import { BrokerError } from '../errors.js';
+import { Payload } from '../delivery/payload.js';
+import { msgpackIn } from './msgpack-codec.js';
 import { RawMsgpack } from './msgpack-frame.js';
 
 const COMMANDS: ReadonlySet<string> = new Set<CommandName>(['logon', 'auth', 'subscribe', 'unsubscribe', 'publish', 'ping']);

@@ -2,12 +2,12 @@
 // (command-parser.ts validates it); encoding builds broker frames. Delivery frames are built in two
 // parts so the expensive part (topic + payload) is encoded once per message and shared by every
 // subscriber: see delivery-frame.ts.
-import type { Encoding, ServerFrame } from '../../../protocol/native.js';
-import { msgpack } from './codec-instances.js';
+import type { Encoding, ServerFrame } from '../../protocol/native.js';
+import { msgpack } from './msgpack-codec.js';
 import { decodeMsgpackFrame, MsgpackFrameError } from './msgpack-frame.js';
-import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../../content/json-depth.js';
+import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../content/json-depth.js';
 
-export { msgpack } from './codec-instances.js';
+export { msgpack } from './msgpack-codec.js';
 
 export class FrameDecodeError extends Error {
   constructor(

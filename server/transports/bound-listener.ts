@@ -1,0 +1,29 @@
+// What every listener reports once bound, and the plumbing the WebSocket listeners share.
+import { WebSocketServer } from 'ws';
+
+export interface BoundListener {
+  readonly name: string;
+  readonly protocol: 'native' | 'mqtt';
+  /** What serves it: `ws`, `uws` (uWebSockets.js) or `tcp` (MQTT over TCP). */
+  readonly transport: 'ws' | 'uws' | 'tcp';
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+/** The ws:// or wss:// URL of a WebSocket listener, with an IPv6 host in brackets. */
+export function formatUrl(host: string, port: number, path: string, secure = false): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `${secure ? 'wss' : 'ws'}://${h}:${port}${path}`;
+}
+
+/** A `ws` server for upgrades routed by an HttpEndpoint, set up as every Warden WebSocket listener needs it. */
+export function upgradeServer(maxPayload: number, handleProtocols: (offered: Set<string>) => string | false): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false, // ws-frame.ts writes frames directly and relies on this
+    maxPayload,
+    handleProtocols,
+  });
+}
