@@ -1,59 +1,57 @@
-// The composition root: one topic engine and router shared by every listener's sessions, the
-// security modules, and the admin listener.
+// The composition root: one topic engine and router shared by every listener's sessions, a
+// security pipeline (server/gates/) per listener, the MQTT service (server/mqtt/mqtt-service.ts),
+// the security modules and their admin actions, and the admin listener.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCodes } from '../protocol/native.js';
-import type { WardenConfig } from './config/index.js';
-import { RegexBudget, TopicEngine, type TopicLimits } from './topics/index.js';
+import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
+import { BrokerAdmin } from './admin/broker-admin.js';
+import { Admission } from './admission/admission.js';
+import type { Clock } from './admission/clock.js';
+import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
+import type { ListenerTlsConfig, MqttListenerConfig, NativeListenerConfig, WardenConfig } from './config/index.js';
 import type { DeliveryPlan } from './delivery/delivery-plan.js';
 import { Router } from './delivery/router.js';
 import type { SubscriptionEntry } from './delivery/subscription-entry.js';
+import { ListenerGates } from './gates/listener-gates.js';
+import { MqttService } from './mqtt/mqtt-service.js';
 import { NativeSession } from './native/native-session.js';
+import { EntitlementEpoch } from './security/entitlement-epoch.js';
+import { SecurityManager } from './security/security-manager.js';
 import type { SessionContext } from './session/session-context.js';
 import { BrokerStats } from './stats.js';
-import { TickBatcher } from './transports/tick-batcher.js';
-import type { AcceptedConnection, TransportHandler } from './transports/transport.js';
-import { WsListener } from './transports/ws-listener.js';
+import { warnCertificateAuthWithoutCertificates } from './tls/certificate-auth-check.js';
+import { TlsProfiles, type ServerTls } from './tls/tls-profiles.js';
+import { RegexBudget, TopicEngine, type TopicLimits } from './topics/index.js';
 import type { BoundListener } from './transports/bound-listener.js';
 import { HttpEndpoint } from './transports/http-endpoint.js';
-import { TcpListener } from './transports/tcp-listener.js';
-import { TlsProfiles, type ServerTls } from './tls/tls-profiles.js';
-import { warnCertificateAuthWithoutCertificates } from './tls/certificate-auth-check.js';
-import type { ListenerTlsConfig } from './config/index.js';
 import { MqttWsListener } from './transports/mqtt-ws-listener.js';
-import { MqttConnection } from './mqtt/mqtt-connection.js';
-import { MqttSession } from './mqtt/mqtt-session.js';
-import type { MqttContext } from './mqtt/mqtt-context.js';
-import { RetainedStore } from './mqtt/retained-store.js';
-import { SharedGroups } from './mqtt/shared-groups.js';
-import { DelayedWills } from './mqtt/delayed-wills.js';
-import { SessionStore } from './mqtt/session-store.js';
-import { ListenerGates } from './gates/listener-gates.js';
-import type { MqttListenerConfig } from './config/index.js';
-import type { TransportConnection } from './transports/transport.js';
-import type { NativeListenerConfig } from './config/index.js';
+import type { PreLogon } from './transports/pre-logon.js';
+import { TcpListener } from './transports/tcp-listener.js';
+import { TickBatcher } from './transports/tick-batcher.js';
+import type { AcceptedConnection, TransportConnection, TransportHandler } from './transports/transport.js';
 import { loadUws, type Uws, type UwsLoad, type UwsLoader } from './transports/uws/load-uws.js';
+import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
 import { UwsEndpoint } from './transports/uws/uws-endpoint.js';
 import { UwsListener } from './transports/uws/uws-listener.js';
-import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
+import { WsListener } from './transports/ws-listener.js';
 
 /** What the broker needs of any session, whatever its protocol. */
-type AnySession = NativeSession | MqttSession;
+interface AnySession {
+  /** `packet`: an MQTT session, told why (v5 DISCONNECT) before a shutdown closes its socket. */
+  readonly kind: 'native' | 'packet';
+  readonly isLoggedOn: boolean;
+  readonly userName: string | null;
+  close(code: number, reason: string): void;
+}
 
 interface Listener {
   listen(): Promise<BoundListener>;
   close(code: number, reason: string, graceMs: number): Promise<void>;
   dropAll(): number;
 }
-import { SecurityManager } from './security/security-manager.js';
-import { EntitlementEpoch } from './security/entitlement-epoch.js';
-import { Admission } from './admission/admission.js';
-import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
-import type { PreLogon } from './transports/pre-logon.js';
-import type { Clock } from './admission/clock.js';
-import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 
-export class Broker implements SessionContext, MqttContext {
+export class Broker implements SessionContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
   readonly topicLimits: TopicLimits;
@@ -62,12 +60,9 @@ export class Broker implements SessionContext, MqttContext {
   readonly stats = new BrokerStats();
   /** Moves when entitlement answers expire or are dropped: delivery plans re-ask their read decisions. */
   private readonly entitlementEpoch = new EntitlementEpoch();
-  readonly retained: RetainedStore;
-  readonly delayedWills: DelayedWills;
-  readonly persistentSessions: SessionStore;
-  readonly sharedGroups: SharedGroups;
-  readonly clientIdOwnership: 'user' | 'any';
   readonly admission: Admission;
+  /** Retained messages, persistent sessions, wills, shared groups and client ids: MQTT's state. */
+  readonly mqtt: MqttService;
   /** Sockets not logged on yet, and where the transports count their timeouts (admission.maxUnauthenticated). */
   private readonly preLogon: PreLogon;
   private readonly sessions = new Set<AnySession>();
@@ -79,11 +74,11 @@ export class Broker implements SessionContext, MqttContext {
   /** uWebSockets.js as loaded for the first listener that asked for it; null until then. */
   private uwsLoad: UwsLoad | null = null;
   private readonly uwsFlusher = new TickBatcher('turn', (err) => this.flushFailed(err));
-  private readonly mqttClients = new Map<string, MqttSession>();
   private readonly batcher = new TickBatcher('tick', (err) => this.flushFailed(err));
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sessionCounter = 0;
   private security: SecurityManager | null = null;
+  private adminActions: BrokerAdmin | null = null;
   private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
   private closing: Promise<void> | null = null;
@@ -106,12 +101,8 @@ export class Broker implements SessionContext, MqttContext {
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize, maxCachedBytes: routeCacheMaxBytes, counters: this.stats });
     this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
-    this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
-    this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));
-    this.clientIdOwnership = config.mqtt.clientIdOwnership;
-    this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
-    this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
+    this.mqtt = new MqttService(this, config.mqtt);
     this.clock = clock;
     const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
     const sockets = new UnauthenticatedSockets(maxUnauthenticated, maxUnauthenticatedPerHost, this.stats, log.child({ component: 'admission' }));
@@ -122,9 +113,10 @@ export class Broker implements SessionContext, MqttContext {
     return `${this.idPrefix}-${(++this.sessionCounter).toString(36)}`;
   }
 
-  get admin(): SecurityManager {
-    if (this.security === null) throw new Error('the broker has not started');
-    return this.security;
+  /** The admin actions (entitlement reset, disable and enable, TLS reload, connection counts). */
+  get admin(): BrokerAdmin {
+    if (this.adminActions === null) throw new Error('the broker has not started');
+    return this.adminActions;
   }
 
   async start(): Promise<{ listeners: BoundListener[]; admin: BoundAdminListener | null }> {
@@ -134,9 +126,16 @@ export class Broker implements SessionContext, MqttContext {
     warnCertificateAuthWithoutCertificates(this.config, this.log);
     const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.stats, this.clock, this.entitlementEpoch);
     this.security = security;
-    security.onDisconnectUsers((user, code, reason) => this.disconnectUsers(user, code, reason));
-    security.onReloadTls(() => tls.reload());
-    security.onConnectionStatus(() => this.admission.status());
+    const admin = new BrokerAdmin(
+      security,
+      {
+        disconnectUsers: (user, code, reason) => this.disconnectUsers(user, code, reason),
+        reloadTls: () => tls.reload(),
+        connectionStatus: () => this.admission.status(),
+      },
+      this.log.child({ component: 'admin' }),
+    );
+    this.adminActions = admin;
     for (const listenerConfig of this.config.listeners) {
       const gates = new ListenerGates(security.forListener(listenerConfig.name), this, this.log);
       const log = this.log.child({ listener: listenerConfig.name });
@@ -159,14 +158,14 @@ export class Broker implements SessionContext, MqttContext {
     try {
       const bound: BoundListener[] = [];
       for (const listener of this.listeners) bound.push(await listener.listen());
-      let admin: BoundAdminListener | null = null;
+      let boundAdmin: BoundAdminListener | null = null;
       if (this.config.admin.enabled) {
         const { host, port, credentialCache } = this.config.admin;
-        this.adminListener = new AdminListener({ host, port, credentialCache }, security, this.log.child({ listener: 'admin' }), this.stats);
-        admin = await this.adminListener.listen();
+        this.adminListener = new AdminListener({ host, port, credentialCache }, admin, this.log.child({ listener: 'admin' }), this.stats);
+        boundAdmin = await this.adminListener.listen();
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
-      return { listeners: bound, admin };
+      return { listeners: bound, admin: boundAdmin };
     } catch (err) {
       await this.close();
       throw err;
@@ -177,8 +176,7 @@ export class Broker implements SessionContext, MqttContext {
     const { options, name } = config;
     const accept = (transport: TransportConnection): TransportHandler => {
       const refusal = this.admission.onAccept('mqtt', transport.remoteAddress);
-      const connection = new MqttConnection(transport, options.maxPacketBytes);
-      const session = new MqttSession(connection, name, options, gates, this, (s) => this.onSessionGone(s));
+      const { session, connection } = this.mqtt.accept(transport, name, options, gates, (s) => this.onSessionGone(s));
       this.addSession(session);
       if (refusal !== null) session.refuseAtAccept(refusal);
       return connection;
@@ -259,20 +257,6 @@ export class Broker implements SessionContext, MqttContext {
     if (this.sessions.delete(session)) this.stats.connectionsOpen--;
   }
 
-  claimClientId(clientId: string, session: MqttSession): MqttSession | undefined {
-    const previous = this.mqttClients.get(clientId);
-    this.mqttClients.set(clientId, session);
-    return previous === session ? undefined : previous;
-  }
-
-  clientSession(clientId: string): MqttSession | undefined {
-    return this.mqttClients.get(clientId);
-  }
-
-  releaseClientId(clientId: string, session: MqttSession): void {
-    if (this.mqttClients.get(clientId) === session) this.mqttClients.delete(clientId);
-  }
-
   /** Close the logged-on sessions of `user` (all logged-on sessions when undefined). */
   private disconnectUsers(user: string | undefined, code: number, reason: string): number {
     let n = 0;
@@ -282,7 +266,7 @@ export class Broker implements SessionContext, MqttContext {
       n++;
     }
     // Persistent MQTT sessions of absent clients stay, but are entitled afresh (as a reconnection would be).
-    this.persistentSessions.refreshEntitlements(user);
+    this.mqtt.refreshEntitlements(user);
     return n;
   }
 
@@ -307,8 +291,7 @@ export class Broker implements SessionContext, MqttContext {
         ...this.listeners.map((l) => l.close(CloseCodes.GOING_AWAY, 'broker shutting down', graceMs)),
         this.adminListener?.close(),
       ]);
-      this.delayedWills.clear();
-      this.persistentSessions.clear();
+      this.mqtt.close();
       await this.security?.close();
       this.log.info('broker closed');
     })();

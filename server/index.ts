@@ -30,7 +30,7 @@ export type {
   ResourceType,
 } from './security/module-types.js';
 export { parseModuleOptions } from './security/module-options.js';
-export type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './security/admin-actions.js';
+export type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin/admin-actions.js';
 // TLS: the client certificate authentication modules see, and what a certificate reload reports (docs/tls.md).
 export type { TlsPeerCertificate } from './tls/peer-certificate.js';
 export type { TlsProfileReload, TlsReloadReport } from './tls/tls-profiles.js';

@@ -4,7 +4,7 @@ import { parseConfig, type WardenConfig } from './config/index.js';
 import { Broker } from './broker.js';
 import { createLogger } from './log.js';
 import type { BoundListener } from './transports/bound-listener.js';
-import type { AdminActions } from './security/admin-actions.js';
+import type { AdminActions } from './admin/admin-actions.js';
 import type { UwsLoader } from './transports/uws/load-uws.js';
 import type { Clock } from './admission/clock.js';
 import type { AdmissionCounts } from './admission/connection-counts.js';

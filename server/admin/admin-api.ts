@@ -1,6 +1,6 @@
 // The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
-import type { EntitlementStatus, ModuleResetError } from '../security/admin-actions.js';
+import type { EntitlementStatus, ModuleResetError } from './admin-actions.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { AdminActions } from '../security/admin-actions.js';
+import type { AdminActions } from './admin-actions.js';
 import { ADMIN_MAX_BODY_BYTES } from './admin-api.js';
 import { parseAuthorization, type AdminCredentials } from './admin-credentials.js';
 import { AdminCredentialCache, type CredentialCacheLimits } from './admin-credential-cache.js';

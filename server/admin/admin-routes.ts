@@ -1,6 +1,6 @@
 // What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
 // answers with. Body validation lives here too, since each route knows its own fields.
-import type { AdminActions } from '../security/admin-actions.js';
+import type { AdminActions } from './admin-actions.js';
 import { ADMIN_PATHS, type ConnectionsResponse, type EnabledResponse, type ResetResponse, type StatusResponse, type TlsReloadResponse } from './admin-api.js';
 import { badRequest } from './admin-http-error.js';
 

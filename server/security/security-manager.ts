@@ -1,9 +1,9 @@
 // Builds the authentication and entitlement modules the config names (instance level, per
-// listener overrides, admin) and carries out the admin actions of AMPS (entitlement reset, disable,
-// enable) across all of them.
+// listener overrides, admin) and carries out AMPS's entitlement actions (reset, disable, enable)
+// across all of them; server/admin/broker-admin.ts adds what the rest of the broker does.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
-import type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin-actions.js';
+import type { EntitlementStatus, ModuleResetError } from '../admin/admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
@@ -12,8 +12,6 @@ import { EntitlementService, EntitlementSwitch } from './entitlement-service.js'
 import { loadModule, type ModuleKind } from './module-loader.js';
 import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
 import { isPromiseLike } from './decision.js';
-import type { TlsReloadReport } from '../tls/tls-profiles.js';
-import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { BrokerStats } from '../stats.js';
 import type { Clock } from '../admission/clock.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
@@ -35,10 +33,7 @@ export interface ListenerSecurity {
   readonly entitlements: EntitlementService;
 }
 
-/** Disconnects the sessions of one user (or all logged-on sessions); returns how many. */
-export type DisconnectUsers = (user: string | undefined, code: number, reason: string) => number;
-
-export class SecurityManager implements AdminActions {
+export class SecurityManager {
   readonly toggle = new EntitlementSwitch();
   private readonly byListener = new Map<string, ListenerSecurity>();
   private readonly authenticators: Authenticator[] = [];
@@ -46,12 +41,6 @@ export class SecurityManager implements AdminActions {
   private admin: ListenerSecurity | null = null;
   /** Shared by every Authenticator: one threadpool, one queue, one back-off. */
   private readonly guard: LogonGuard;
-  private disconnect: DisconnectUsers = () => 0;
-  private tlsReload: () => TlsReloadReport = () => ({ profiles: {}, reloaded: 0, failed: 0 });
-  private connections: () => ConnectionStatus = () => ({
-    admitted: { connections: 0, users: {}, hosts: {} },
-    refused: { protocol: 0, rate: 0, user: 0, host: 0, limit: 0 },
-  });
 
   private constructor(
     private readonly config: WardenConfig,
@@ -126,42 +115,16 @@ export class SecurityManager implements AdminActions {
     return found;
   }
 
-  /** The broker registers how to disconnect users once its sessions exist. */
-  onDisconnectUsers(disconnect: DisconnectUsers): void {
-    this.disconnect = disconnect;
-  }
+  // ---- AMPS's entitlement actions ("Disabling Entitlement" and reset) -------------------------
 
-  /** The broker registers how to reload its TLS profiles once they are loaded. */
-  onReloadTls(reload: () => TlsReloadReport): void {
-    this.tlsReload = reload;
-  }
-
-  async reloadTls(): Promise<TlsReloadReport> {
-    return this.tlsReload();
-  }
-
-  /** The broker registers where admission's counts come from. */
-  onConnectionStatus(status: () => ConnectionStatus): void {
-    this.connections = status;
-  }
-
-  connectionStatus(): ConnectionStatus {
-    return this.connections();
-  }
-
-  // ---- admin actions (AMPS, "Disabling Entitlement" and reset) -------------------------------
-
-  async resetEntitlements(user?: string): Promise<ResetResult> {
+  /** Clear the cache (for one user, or everyone) and call each entitlement module's reset(); the modules whose reset failed, with why. */
+  async resetModules(user?: string): Promise<ModuleResetError[]> {
     const failures = await Promise.all(this.services.map((s) => s.reset(user)));
-    const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
-    const disconnected = this.disconnect(user, 4004, reason);
-    this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
     const moduleErrors: ModuleResetError[] = [];
     failures.forEach((error, i) => {
       if (error !== null) moduleErrors.push({ module: this.services[i]!.moduleName, error });
     });
-    // Only present when something went wrong, so the usual answer stays { disconnected }.
-    return moduleErrors.length === 0 ? { disconnected } : { disconnected, moduleErrors };
+    return moduleErrors;
   }
 
   async disableEntitlements(): Promise<void> {
@@ -216,12 +179,4 @@ export class SecurityManager implements AdminActions {
     const results = await Promise.allSettled(all);
     for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
   }
-}
-
-/** WebSocket close reasons are limited to 123 bytes of UTF-8: cut at a character boundary. */
-function closeReason(text: string): string {
-  let out = text;
-  while (Buffer.byteLength(out, 'utf8') > 123) out = out.slice(0, -1);
-  // Never leave half a surrogate pair.
-  return /[\ud800-\udbff]$/.test(out) ? out.slice(0, -1) : out;
 }

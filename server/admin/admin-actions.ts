@@ -1,10 +1,10 @@
 // What the admin interface (HTTP listener, `warden admin`) can do to a running broker: the
 // entitlement actions of AMPS ("Disabling Entitlement", cache reset) and the checks the
 // admin listener needs to authenticate and entitle its own requests.
-import type { AuthAnswer, EntitlementAnswer, LogonRequest } from './module-types.js';
+import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/module-types.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
-import type { Throttled } from './logon-guard.js';
+import type { Throttled } from '../security/logon-guard.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */

@@ -1,0 +1,77 @@
+// The admin actions (AdminActions) of a running broker, for the admin listener and for embedders
+// (`broker.admin`): the entitlement actions of the security modules, with what the rest of the
+// broker does about them (a reset closes the affected connections), TLS reload and admission's
+// connection counts.
+import type { Logger } from 'pino';
+import type { ConnectionStatus } from '../admission/connection-status.js';
+import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/module-types.js';
+import type { Throttled } from '../security/logon-guard.js';
+import type { SecurityManager } from '../security/security-manager.js';
+import type { TlsReloadReport } from '../tls/tls-profiles.js';
+import type { AdminActions, EntitlementStatus, ResetResult } from './admin-actions.js';
+
+/** What the admin actions need from the rest of the broker. */
+export interface BrokerControls {
+  /** Close the logged-on connections of `user` (all when undefined) with `code`; returns how many. */
+  disconnectUsers(user: string | undefined, code: number, reason: string): number;
+  /** Re-read every TLS profile's files. */
+  reloadTls(): TlsReloadReport;
+  /** Admission control's counts. */
+  connectionStatus(): ConnectionStatus;
+}
+
+/** Close code of the connections an entitlement reset closes (docs/protocol.md). */
+const ENTITLEMENTS_RESET = 4004;
+
+export class BrokerAdmin implements AdminActions {
+  constructor(
+    private readonly security: SecurityManager,
+    private readonly broker: BrokerControls,
+    private readonly log: Logger,
+  ) {}
+
+  async resetEntitlements(user?: string): Promise<ResetResult> {
+    const moduleErrors = await this.security.resetModules(user);
+    const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
+    const disconnected = this.broker.disconnectUsers(user, ENTITLEMENTS_RESET, reason);
+    this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
+    // Only present when something went wrong, so the usual answer stays { disconnected }.
+    return moduleErrors.length === 0 ? { disconnected } : { disconnected, moduleErrors };
+  }
+
+  disableEntitlements(): Promise<void> {
+    return this.security.disableEntitlements();
+  }
+
+  enableEntitlements(): Promise<void> {
+    return this.security.enableEntitlements();
+  }
+
+  entitlementStatus(): EntitlementStatus {
+    return this.security.entitlementStatus();
+  }
+
+  async reloadTls(): Promise<TlsReloadReport> {
+    return this.broker.reloadTls();
+  }
+
+  connectionStatus(): ConnectionStatus {
+    return this.broker.connectionStatus();
+  }
+
+  authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {
+    return this.security.authenticateAdmin(request);
+  }
+
+  checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
+    return this.security.checkAdmin(user, action, resource);
+  }
+}
+
+/** WebSocket close reasons are limited to 123 bytes of UTF-8: cut at a character boundary. */
+function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out, 'utf8') > 123) out = out.slice(0, -1);
+  // Never leave half a surrogate pair.
+  return /[\ud800-\udbff]$/.test(out) ? out.slice(0, -1) : out;
+}

@@ -1,0 +1,101 @@
+// Everything MQTT keeps beyond a connection, behind one object the broker builds: retained
+// messages, persistent sessions of absent clients, delayed wills, shared subscription groups and
+// the client-id registry. It is each MQTT session's context (MqttContext), and it turns an accepted
+// transport into a session. The broker core holds no MQTT state of its own.
+import type { Logger } from 'pino';
+import type { Admission } from '../admission/admission.js';
+import type { MqttConfig, MqttListenerOptions } from '../config/index.js';
+import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import type { Router } from '../delivery/router.js';
+import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
+import type { ListenerGates } from '../gates/listener-gates.js';
+import type { SessionContext } from '../session/session-context.js';
+import type { BrokerStats } from '../stats.js';
+import type { RegexBudget, TopicEngine, TopicLimits } from '../topics/index.js';
+import type { TransportConnection } from '../transports/transport.js';
+import { DelayedWills } from './delayed-wills.js';
+import type { MqttContext } from './mqtt-context.js';
+import { MqttConnection } from './mqtt-connection.js';
+import { MqttSession } from './mqtt-session.js';
+import { RetainedStore } from './retained-store.js';
+import { SessionStore } from './session-store.js';
+import { SharedGroups } from './shared-groups.js';
+
+export class MqttService implements MqttContext {
+  readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
+  readonly router: Router;
+  readonly topicLimits: TopicLimits;
+  readonly regexBudget: RegexBudget;
+  readonly stats: BrokerStats;
+  readonly log: Logger;
+  readonly maxPendingDeliveries: number;
+  readonly admission: Admission;
+  readonly retained: RetainedStore;
+  readonly delayedWills: DelayedWills;
+  readonly persistentSessions: SessionStore;
+  readonly sharedGroups: SharedGroups;
+  readonly clientIdOwnership: 'user' | 'any';
+  private readonly clients = new Map<string, MqttSession>();
+
+  constructor(
+    private readonly core: SessionContext,
+    config: MqttConfig,
+  ) {
+    const { stats, log } = core;
+    this.engine = core.engine;
+    this.router = core.router;
+    this.topicLimits = core.topicLimits;
+    this.regexBudget = core.regexBudget;
+    this.stats = stats;
+    this.log = log;
+    this.maxPendingDeliveries = core.maxPendingDeliveries;
+    this.admission = core.admission;
+    this.persistentSessions = new SessionStore(config.sessions, stats, log.child({ component: 'mqtt-sessions' }));
+    this.sharedGroups = new SharedGroups(core.engine, stats, log.child({ component: 'mqtt-shared' }));
+    this.clientIdOwnership = config.clientIdOwnership;
+    this.delayedWills = new DelayedWills(config.maxDelayedWills, stats);
+    this.retained = new RetainedStore(config.retained, stats, log.child({ component: 'mqtt-retained' }));
+  }
+
+  newSessionId(): string {
+    return this.core.newSessionId();
+  }
+
+  /** A new connection on an MQTT listener: its session, and the connection the transport feeds (its handler). */
+  accept(
+    transport: TransportConnection,
+    listenerName: string,
+    options: MqttListenerOptions,
+    gates: ListenerGates,
+    onGone: (session: MqttSession) => void,
+  ): { session: MqttSession; connection: MqttConnection } {
+    const connection = new MqttConnection(transport, options.maxPacketBytes);
+    const session = new MqttSession(connection, listenerName, options, gates, this, onGone);
+    return { session, connection };
+  }
+
+  claimClientId(clientId: string, session: MqttSession): MqttSession | undefined {
+    const previous = this.clients.get(clientId);
+    this.clients.set(clientId, session);
+    return previous === session ? undefined : previous;
+  }
+
+  clientSession(clientId: string): MqttSession | undefined {
+    return this.clients.get(clientId);
+  }
+
+  releaseClientId(clientId: string, session: MqttSession): void {
+    if (this.clients.get(clientId) === session) this.clients.delete(clientId);
+  }
+
+  /** After an entitlement reset: the kept sessions of absent clients are entitled afresh, as a reconnection would be. */
+  refreshEntitlements(user: string | undefined): void {
+    this.persistentSessions.refreshEntitlements(user);
+  }
+
+  /** At shutdown, after the connections closed: pending wills and kept sessions end with the process. */
+  close(): void {
+    this.delayedWills.clear();
+    this.persistentSessions.clear();
+  }
+}
