@@ -50,6 +50,7 @@ import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
 import type { PreLogon } from './transports/pre-logon.js';
 import type { Clock } from './admission/clock.js';
+import { realTimers, type Timers } from './timers.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 
 export class Broker implements SessionContext, MqttContext {
@@ -98,6 +99,8 @@ export class Broker implements SessionContext, MqttContext {
     private readonly uwsLoader: UwsLoader = loadUws,
     /** The clock of admission's rate limits (tests freeze it). */
     clock: Clock = Date.now,
+    /** Session expiry, delayed wills, message expiry and the logon timeouts run on these (tests move them by hand). */
+    readonly timers: Timers = realTimers,
   ) {
     const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxBytes, regex } = config.topics;
     this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength, maxRegexProgramSize: regex.maxProgramSize, maxRegexMatchStateBytes: regex.maxMatchStateBytes };
