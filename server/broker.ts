@@ -117,7 +117,7 @@ export class Broker implements SessionContext, MqttContext {
     this.clock = clock;
     const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
     const sockets = new UnauthenticatedSockets(maxUnauthenticated, maxUnauthenticatedPerHost, this.stats, log.child({ component: 'admission' }));
-    this.preLogon = { sockets, stats: this.stats };
+    this.preLogon = { sockets, stats: this.stats, timers };
   }
 
   newSessionId(): string {

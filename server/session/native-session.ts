@@ -50,6 +50,7 @@ import { AdmissionRefusal } from '../admission/refusal.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { PublishTopicWindow } from '../admission/publish-topic-window.js';
 import { ADMISSION_ERROR_CODES } from './admission-codes.js';
+import type { TimerHandle } from '../timers.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
 type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
@@ -91,7 +92,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   /** The regex budget held by each regex subscription, given back when it ends. */
   private readonly regexLeases = new Map<SubscriptionId, RegexLease>();
   private protocolErrors = 0;
-  private logonTimer: NodeJS.Timeout | null = null;
+  private logonTimer: TimerHandle | null = null;
   private readonly inbound: OrderedInbound<InboundFrame>;
   private challenge: { rid: RequestId; answer: Challenge; user: string } | null = null;
   private readonly writeDecisions: WriteDecisionCache;
@@ -126,8 +127,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       (err) => this.contain(err, 'input'),
     );
     if (limits.logonTimeoutMs > 0) {
-      this.logonTimer = setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
-      this.logonTimer.unref();
+      this.logonTimer = ctx.timers.setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
     }
   }
 
@@ -291,7 +291,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.connection.loggedOn(); // its slot of admission.maxUnauthenticated is free again
     this.user = identity;
     this.state = 'active';
-    if (this.logonTimer !== null) clearTimeout(this.logonTimer);
+    if (this.logonTimer !== null) this.ctx.timers.clearTimeout(this.logonTimer);
     this.logonTimer = null;
     this.ctx.stats.logons++;
     this.ctx.log.info({ session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress }, 'logon');
@@ -594,7 +594,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   onClose(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.logonTimer !== null) clearTimeout(this.logonTimer);
+    if (this.logonTimer !== null) this.ctx.timers.clearTimeout(this.logonTimer);
     this.logonTimer = null;
     try {
       this.release();
