@@ -108,10 +108,10 @@ export class Broker implements SessionContext, MqttContext {
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize, maxCachedBytes: routeCacheMaxBytes, counters: this.stats });
     this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
-    this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }));
+    this.persistentSessions = new SessionStore(config.mqtt.sessions, this.stats, log.child({ component: 'mqtt-sessions' }), timers);
     this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.mqtt.clientIdOwnership;
-    this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats);
+    this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats, timers);
     this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
     this.clock = clock;
