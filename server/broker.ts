@@ -112,7 +112,7 @@ export class Broker implements SessionContext, MqttContext {
     this.sharedGroups = new SharedGroups(this.engine, this.stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.mqtt.clientIdOwnership;
     this.delayedWills = new DelayedWills(config.mqtt.maxDelayedWills, this.stats, timers);
-    this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }));
+    this.retained = new RetainedStore(config.mqtt.retained, this.stats, log.child({ component: 'mqtt-retained' }), timers);
     this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
     this.clock = clock;
     const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;

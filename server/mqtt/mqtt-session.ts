@@ -118,7 +118,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.writeDecisions = new WriteDecisionCache(security.entitlements);
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
+    this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),

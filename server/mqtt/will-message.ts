@@ -51,7 +51,7 @@ function finishWill(session: MqttSession, will: WillMessage, decision: Decision)
     return;
   }
   // Spec 3.1.3.2.4: the will's Message Expiry Interval counts from its publication.
-  const properties = PublishProperties.of(will.properties, Date.now());
+  const properties = PublishProperties.of(will.properties, ctx.timers.now());
   const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain, false, properties);
   if (decision !== ALLOW_ALL && checkWriteFilter(decision, message, stats, (err) => session.reportInvalidRules(err)) !== 'allowed') {
     ctx.log.info({ session: session.id, user: session.user, topic: will.topic }, 'will message not published: refused by the write filter');

@@ -174,7 +174,8 @@ describe('MQTT 5 will properties', () => {
   });
 
   it('the will\'s Message Expiry Interval counts from its publication, after the Will Delay Interval', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const w = await watch(fx.tb);
     const c = await raws.connect(fx.tb.mqttUrl!, 5, {
       clientId: 'slow',
@@ -184,7 +185,10 @@ describe('MQTT 5 will properties', () => {
       will: will('will/slow', 'late', { properties: { willDelayInterval: 1, messageExpiryInterval: 1 } }),
     });
     c.socket.destroy();
-    await w.packets.count(3); // after ~1 s: not expired by then
+    await c.closed;
+    await timers.armed(1000);
+    timers.advance(1000); // the will is published; its expiry (1 s from the drop, were it counted from there) is due now
+    await w.packets.count(3);
     expect(w.packets.items[2]).toMatchObject({ cmd: 'publish', topic: 'will/slow', properties: { messageExpiryInterval: 1 } });
     expect(fx.tb.broker.stats().mqttMessagesExpired).toBe(0);
   });
