@@ -21,6 +21,7 @@ import { SecurityManager } from './security/security-manager.js';
 import type { SessionContext } from './session/session-context.js';
 import { BrokerStats } from './stats.js';
 import { warnCertificateAuthWithoutCertificates } from './tls/certificate-auth-check.js';
+import { realTimers, type Timers } from './timers.js';
 import { TlsProfiles, type ServerTls } from './tls/tls-profiles.js';
 import { RegexBudget, TopicEngine, type TopicLimits } from './topics/index.js';
 import type { BoundListener } from './transports/bound-listener.js';
@@ -94,6 +95,8 @@ export class Broker implements SessionContext {
     private readonly uwsLoader: UwsLoader = loadUws,
     /** The clock of admission's rate limits (tests freeze it). */
     clock: Clock = Date.now,
+    /** Session expiry, delayed wills, message expiry and the logon timeouts run on these (tests move them by hand). */
+    readonly timers: Timers = realTimers,
   ) {
     const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxBytes, regex } = config.topics;
     this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength, maxRegexProgramSize: regex.maxProgramSize, maxRegexMatchStateBytes: regex.maxMatchStateBytes };
@@ -106,7 +109,7 @@ export class Broker implements SessionContext {
     this.clock = clock;
     const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
     const sockets = new UnauthenticatedSockets(maxUnauthenticated, maxUnauthenticatedPerHost, this.stats, log.child({ component: 'admission' }));
-    this.preLogon = { sockets, stats: this.stats };
+    this.preLogon = { sockets, stats: this.stats, timers };
   }
 
   newSessionId(): string {

@@ -7,6 +7,7 @@ import type { BoundListener } from './transports/bound-listener.js';
 import type { AdminActions } from './admin/admin-actions.js';
 import type { UwsLoader } from './transports/uws/load-uws.js';
 import type { Clock } from './admission/clock.js';
+import type { Timers } from './timers.js';
 import type { AdmissionCounts } from './admission/connection-counts.js';
 
 export interface StartBrokerOptions {
@@ -21,6 +22,12 @@ export interface StartBrokerOptions {
   uwsLoader?: UwsLoader;
   /** The clock admission's rate limits read (milliseconds). Default: Date.now; tests freeze it to count rather than time. */
   clock?: Clock;
+  /**
+   * The time and timers of MQTT session expiry, v5 delayed wills and message expiry, and the logon
+   * timeouts (native logon, MQTT CONNECT, WebSocket upgrade). Default: Date.now and Node's timers;
+   * tests move them by hand so an interval is checked without waiting it out. Independent of `clock`.
+   */
+  timers?: Timers;
 }
 
 export interface BrokerHandle {
@@ -56,7 +63,7 @@ export interface AdmissionView {
 export async function startBroker(config: unknown = {}, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const resolved: WardenConfig = parseConfig(config, { dir: options.baseDir });
   const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name);
-  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.uwsLoader, options.clock);
+  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.uwsLoader, options.clock, options.timers);
   const { listeners, admin } = await broker.start();
   return {
     listeners,

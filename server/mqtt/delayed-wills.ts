@@ -2,15 +2,18 @@
 // same client id cancels its will [MQTT-3.1.3-9]; shutdown drops the waiting ones. Bounded: when
 // `limit` are waiting, a further will is published at once (counted in mqttWillsNotDelayed).
 import type { BrokerStats } from '../stats.js';
+import type { TimerHandle, Timers } from '../timers.js';
 
 export class DelayedWills {
-  private readonly waiting = new Map<string, NodeJS.Timeout>();
+  private readonly waiting = new Map<string, TimerHandle>();
   /** The user of each waiting will: the client id stays hers until it is published (client-id-owner.ts). */
   private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly limit: number,
     private readonly stats: BrokerStats,
+    /** The delays run on these. */
+    private readonly timers: Timers,
   ) {}
 
   get size(): number {
@@ -25,12 +28,11 @@ export class DelayedWills {
       publish();
       return;
     }
-    const timer = setTimeout(() => {
+    const timer = this.timers.setTimeout(() => {
       this.waiting.delete(clientId);
       this.owners.delete(clientId);
       publish();
     }, delayMs);
-    timer.unref();
     this.waiting.set(clientId, timer);
     this.owners.set(clientId, user);
   }
@@ -44,14 +46,14 @@ export class DelayedWills {
   cancel(clientId: string): boolean {
     const timer = this.waiting.get(clientId);
     if (timer === undefined) return false;
-    clearTimeout(timer);
+    this.timers.clearTimeout(timer);
     this.waiting.delete(clientId);
     this.owners.delete(clientId);
     return true;
   }
 
   clear(): void {
-    for (const timer of this.waiting.values()) clearTimeout(timer);
+    for (const timer of this.waiting.values()) this.timers.clearTimeout(timer);
     this.waiting.clear();
     this.owners.clear();
   }

@@ -11,6 +11,7 @@ import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { SessionContext } from '../session/session-context.js';
 import type { BrokerStats } from '../stats.js';
+import type { Timers } from '../timers.js';
 import type { RegexBudget, TopicEngine, TopicLimits } from '../topics/index.js';
 import type { TransportConnection } from '../transports/transport.js';
 import { DelayedWills } from './delayed-wills.js';
@@ -30,6 +31,7 @@ export class MqttService implements MqttContext {
   readonly log: Logger;
   readonly maxPendingDeliveries: number;
   readonly admission: Admission;
+  readonly timers: Timers;
   readonly retained: RetainedStore;
   readonly delayedWills: DelayedWills;
   readonly persistentSessions: SessionStore;
@@ -50,11 +52,12 @@ export class MqttService implements MqttContext {
     this.log = log;
     this.maxPendingDeliveries = core.maxPendingDeliveries;
     this.admission = core.admission;
-    this.persistentSessions = new SessionStore(config.sessions, stats, log.child({ component: 'mqtt-sessions' }));
+    this.timers = core.timers;
+    this.persistentSessions = new SessionStore(config.sessions, stats, log.child({ component: 'mqtt-sessions' }), core.timers);
     this.sharedGroups = new SharedGroups(core.engine, stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.clientIdOwnership;
-    this.delayedWills = new DelayedWills(config.maxDelayedWills, stats);
-    this.retained = new RetainedStore(config.retained, stats, log.child({ component: 'mqtt-retained' }));
+    this.delayedWills = new DelayedWills(config.maxDelayedWills, stats, core.timers);
+    this.retained = new RetainedStore(config.retained, stats, log.child({ component: 'mqtt-retained' }), core.timers);
   }
 
   newSessionId(): string {

@@ -34,6 +34,7 @@ import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, type WillMessage } from './will-message.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
+import type { TimerHandle } from '../timers.js';
 
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
 const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
@@ -95,7 +96,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
   private readonly inbound: OrderedInbound<Packet | InboundFault>;
-  private connectTimer: NodeJS.Timeout | null = null;
+  private connectTimer: TimerHandle | null = null;
   /** Admission: a refusal decided when the connection was accepted (answered at CONNECT), and the ticket once admitted. */
   acceptRefusal: AdmissionRefusal | null = null;
   admission: AdmissionTicket | null = null;
@@ -115,7 +116,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.publishGate = gates.publishGate();
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.outbound = new Outbound(connection, ctx.stats, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
+    this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),
@@ -174,8 +175,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   armConnectTimer(): void {
     this.clearConnectTimer();
     if (this.options.connectTimeoutMs <= 0) return;
-    this.connectTimer = setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
-    this.connectTimer.unref();
+    this.connectTimer = this.ctx.timers.setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
   }
 
   get userName(): string | null {
@@ -298,7 +298,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   clearConnectTimer(): void {
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    if (this.connectTimer !== null) this.ctx.timers.clearTimeout(this.connectTimer);
     this.connectTimer = null;
   }
 

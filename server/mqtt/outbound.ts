@@ -11,6 +11,7 @@ import { ReasonCodes } from './reason-codes.js';
 import type { PublishProperties } from './publish-properties.js';
 import { encodePublish } from './publish-encoder.js';
 import { messageHeldBytes } from './held-bytes.js';
+import type { Timers } from '../timers.js';
 
 export type DeliveredQos = 0 | 1 | 2;
 
@@ -53,19 +54,19 @@ export class OutgoingPublish {
   }
 
   /** The QoS 0 PUBLISH, encoded once per protocol flavour (v5 adds properties); not cached while a remaining expiry must be computed per send. */
-  qos0Packet(v5: boolean): Buffer {
-    if (!v5) return (this.qos0V4 ??= encodeOutgoing(this, false, undefined, false));
-    if (this.properties !== null && this.properties.expiresAt !== null) return encodeOutgoing(this, true, undefined, false);
-    return (this.qos0V5 ??= encodeOutgoing(this, true, undefined, false));
+  qos0Packet(v5: boolean, timers: Timers): Buffer {
+    if (!v5) return (this.qos0V4 ??= encodeOutgoing(this, false, undefined, false, timers));
+    if (this.properties !== null && this.properties.expiresAt !== null) return encodeOutgoing(this, true, undefined, false, timers);
+    return (this.qos0V5 ??= encodeOutgoing(this, true, undefined, false, timers));
   }
 }
 
 const V5_OPTIONS = { protocolVersion: 5 } as const;
 
-/** The PUBLISH for `out` under `messageId` (undefined at QoS 0); properties only for v5 receivers. */
-function encodeOutgoing(out: OutgoingPublish, v5: boolean, messageId: number | undefined, dup: boolean): Buffer {
+/** The PUBLISH for `out` under `messageId` (undefined at QoS 0); properties only for v5 receivers (the remaining expiry read from `timers`). */
+function encodeOutgoing(out: OutgoingPublish, v5: boolean, messageId: number | undefined, dup: boolean, timers: Timers): Buffer {
   if (!v5 || (out.subscriptionIds === null && out.properties === null)) return encodePublish(out.topic, out.payload, out.qos, messageId, dup, out.retain, v5);
-  return mqttPacket.generate({ cmd: 'publish', topic: out.topic, payload: out.payload, qos: out.qos, dup, retain: out.retain, messageId, ...v5Properties(out) }, V5_OPTIONS);
+  return mqttPacket.generate({ cmd: 'publish', topic: out.topic, payload: out.payload, qos: out.qos, dup, retain: out.retain, messageId, ...v5Properties(out, timers) }, V5_OPTIONS);
 }
 
 /**
@@ -97,6 +98,8 @@ export class Outbound {
   constructor(
     private readonly connection: MqttConnection,
     private readonly stats: BrokerStats,
+    /** The clock Message Expiry is checked against. */
+    private readonly timers: Timers,
     /** Slow-consumer bound: the listener's, narrowed at CONNECT by the user's resource-limit group. */
     public maxSendQueueBytes: number,
     /**
@@ -113,7 +116,7 @@ export class Outbound {
 
   send(out: OutgoingPublish): void {
     // Only a message with an expiry reads the clock: this runs once per delivery.
-    if (out.properties !== null && out.isExpired(Date.now())) {
+    if (out.properties !== null && out.isExpired(this.timers.now())) {
       this.stats.mqttMessagesExpired++;
       return;
     }
@@ -168,7 +171,7 @@ export class Outbound {
 
   private finish(id: number): void {
     this.release(id);
-    const now = Date.now();
+    const now = this.timers.now();
     while (this.head < this.queue.length && this.inflight.size < this.receiveMaximum) {
       const next = this.queue[this.head++]!;
       this.heldBytes -= next.heldBytes();
@@ -186,12 +189,12 @@ export class Outbound {
     const v5 = this.connection.protocolVersion === 5;
     let bytes: Buffer;
     let messageId: number | undefined;
-    if (out.qos === 0) bytes = out.qos0Packet(v5);
+    if (out.qos === 0) bytes = out.qos0Packet(v5, this.timers);
     else {
       messageId = resendId ?? this.allocateId();
       this.hold(messageId, new InflightPublish(out));
       // [MQTT-3.3.1-1] a redelivery of an unacknowledged publish has DUP set.
-      bytes = encodeOutgoing(out, v5, messageId, resendId !== undefined);
+      bytes = encodeOutgoing(out, v5, messageId, resendId !== undefined, this.timers);
     }
     if (bytes.length > this.maxPacketBytes) {
       // v5 [MQTT-3.1.2-25]: never send a packet larger than the client's maximum; it is discarded.
@@ -269,12 +272,12 @@ export class Outbound {
  * [MQTT-3.3.2-6], and the publisher's user properties, Payload Format Indicator, Content Type,
  * Response Topic and Correlation Data, unchanged [MQTT-3.3.2-4, 3.3.2-15, 3.3.2-16, 3.3.2-17, 3.3.2-20].
  */
-function v5Properties(out: OutgoingPublish): Pick<IPublishPacket, 'properties'> {
+function v5Properties(out: OutgoingPublish, timers: Timers): Pick<IPublishPacket, 'properties'> {
   const props = out.properties;
   if (out.subscriptionIds === null && props === null) return {};
   const properties: NonNullable<IPublishPacket['properties']> = props?.passed ? { ...props.passed } : {};
   if (out.subscriptionIds !== null) properties.subscriptionIdentifier = out.subscriptionIds;
-  if (props !== null && props.expiresAt !== null) properties.messageExpiryInterval = props.remainingSec(Date.now());
+  if (props !== null && props.expiresAt !== null) properties.messageExpiryInterval = props.remainingSec(timers.now());
   if (props !== null && props.userProperties !== null) properties.userProperties = props.userProperties;
   return { properties };
 }

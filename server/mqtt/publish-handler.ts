@@ -54,7 +54,7 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
   // A QoS 1/2 or retained message may be held (in-flight windows, queues, the retained store):
   // then not as a view that keeps the whole socket chunk it arrived in alive. QoS 0 goes out now.
   const payload = packet.qos > 0 || packet.retain ? detached(raw) : raw;
-  const properties = session.isV5 ? PublishProperties.of(packet.properties, Date.now()) : null;
+  const properties = session.isV5 ? PublishProperties.of(packet.properties, session.ctx.timers.now()) : null;
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
   const refused = session.publishGate.authorize(decision, message, 'counted', session.onInvalidRules);
   if (refused !== null) return refuse(session, packet, refused);

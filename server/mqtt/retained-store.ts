@@ -13,6 +13,7 @@ import type { SubscriptionPattern } from '../topics/index.js';
 import { wildcardMatches } from '../topics/wildcard-match.js';
 import { messageHeldBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
 import { detached } from './detached-bytes.js';
+import type { Timers } from '../timers.js';
 
 export type RetainedLimits = MqttConfig['retained'];
 
@@ -27,6 +28,8 @@ export class RetainedStore {
     private readonly limits: RetainedLimits,
     private readonly stats: BrokerStats,
     private readonly log: Logger,
+    /** The clock Message Expiry is checked against. */
+    private readonly timers: Timers,
   ) {}
 
   get size(): number {
@@ -71,7 +74,7 @@ export class RetainedStore {
   /** The retained messages a subscription with `pattern` matches. */
   matching(pattern: SubscriptionPattern): Message[] {
     const found: Message[] = [];
-    const now = Date.now();
+    const now = this.timers.now();
     if (pattern.kind === 'exact') {
       const message = this.messages.get(pattern.topic);
       if (message !== undefined && this.live(message, now)) found.push(message);

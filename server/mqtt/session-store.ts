@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config/index.js';
 import type { BrokerStats } from '../stats.js';
+import type { Timers } from '../timers.js';
 import type { StoredSession } from './stored-session.js';
 
 export type SessionLimits = MqttConfig['sessions'];
@@ -38,6 +39,8 @@ export class SessionStore {
     readonly limits: SessionLimits,
     private readonly stats: BrokerStats,
     private readonly log: Logger,
+    /** The expiry timers run on these. */
+    private readonly timers: Timers,
   ) {}
 
   get size(): number {
@@ -99,8 +102,7 @@ export class SessionStore {
     this.makeRoom();
     // Only messages in flight are left, and they are over the store's bound: this session's go.
     while (this.bytes > this.limits.maxBytes && session.dropOldestInflight() > 0) this.stats.mqttSessionStoreBytesDropped++;
-    session.expiryTimer = setTimeout(expire, expirySec * 1000, this, session);
-    session.expiryTimer.unref();
+    session.expiryTimer = this.timers.setTimeout(() => this.expiredContained(session), expirySec * 1000);
     return true;
   }
 
@@ -134,7 +136,7 @@ export class SessionStore {
     const session = this.sessions.get(clientId);
     if (session === undefined) return undefined;
     this.remove(session);
-    if (session.expiryTimer !== null) clearTimeout(session.expiryTimer);
+    if (session.expiryTimer !== null) this.timers.clearTimeout(session.expiryTimer);
     session.expiryTimer = null;
     return session;
   }
@@ -246,8 +248,4 @@ function decrement(counts: Map<string, number>, user: string): void {
   const n = (counts.get(user) ?? 0) - 1;
   if (n > 0) counts.set(user, n);
   else counts.delete(user);
-}
-
-function expire(store: SessionStore, session: StoredSession): void {
-  store.expiredContained(session);
 }

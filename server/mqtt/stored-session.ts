@@ -22,6 +22,7 @@ import { PublishProperties } from './publish-properties.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
 import { detached } from './detached-bytes.js';
 import type { SessionLimits, SessionStore } from './session-store.js';
+import type { TimerHandle } from '../timers.js';
 
 /** A subscription as a session keeps it across connections. */
 export class StoredSubscription {
@@ -46,7 +47,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   private inflightBytes = 0;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   private nextSid = 1;
-  expiryTimer: NodeJS.Timeout | null = null;
+  expiryTimer: TimerHandle | null = null;
   /** Set while the store keeps this session (its bytes count in the store's total). */
   kept = false;
 
@@ -161,7 +162,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     this.ctx.engine.removeAll(this.handles);
     this.handles.length = 0;
     this.held.clear();
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    if (this.expiryTimer !== null) this.ctx.timers.clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
   }
 

@@ -48,7 +48,7 @@ function finishWill(session: MqttSession, will: WillMessage, decision: Decision)
   const { ctx } = session;
   const stats = ctx.stats;
   // Spec 3.1.3.2.4: the will's Message Expiry Interval counts from its publication.
-  const properties = PublishProperties.of(will.properties, Date.now());
+  const properties = PublishProperties.of(will.properties, ctx.timers.now());
   const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain, false, properties);
   const refused = session.publishGate.authorize(decision, message, 'exempt', session.onInvalidRules);
   if (refused !== null) {

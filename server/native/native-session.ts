@@ -38,6 +38,7 @@ import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import { nativeLogonRefusal, nativePublishRefusal, nativeSubscribeRefusal } from './native-refusals.js';
+import type { TimerHandle } from '../timers.js';
 
 type SessionState = 'awaiting-logon' | 'logging-on' | 'challenged' | 'active' | 'closing' | 'closed';
 type LogonCommand = Extract<ParsedCommand, { op: 'logon' }>;
@@ -71,7 +72,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   /** The regex budget held by each regex subscription, given back when it ends. */
   private readonly regexLeases = new Map<SubscriptionId, RegexLease>();
   private protocolErrors = 0;
-  private logonTimer: NodeJS.Timeout | null = null;
+  private logonTimer: TimerHandle | null = null;
   private readonly inbound: OrderedInbound<InboundFrame>;
   /** A challenge the client has to answer: the attempt goes on with its answer. */
   private challenge: { rid: RequestId; answer: Challenge; attempt: LogonAttempt } | null = null;
@@ -106,8 +107,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
       (err) => this.contain(err, 'input'),
     );
     if (limits.logonTimeoutMs > 0) {
-      this.logonTimer = setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
-      this.logonTimer.unref();
+      this.logonTimer = ctx.timers.setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
     }
   }
 
@@ -262,7 +262,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.connection.loggedOn(); // its slot of admission.maxUnauthenticated is free again
     this.user = identity;
     this.state = 'active';
-    if (this.logonTimer !== null) clearTimeout(this.logonTimer);
+    if (this.logonTimer !== null) this.ctx.timers.clearTimeout(this.logonTimer);
     this.logonTimer = null;
     this.ctx.log.info({ session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress }, 'logon');
     if (ackLogon) this.sendFrame({ op: 'ack', rid: rid!, user: identity, session: this.id, ...(result.data !== undefined ? { data: result.data } : {}) });
@@ -487,7 +487,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   onClose(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.logonTimer !== null) clearTimeout(this.logonTimer);
+    if (this.logonTimer !== null) this.ctx.timers.clearTimeout(this.logonTimer);
     this.logonTimer = null;
     try {
       this.release();

@@ -7,6 +7,7 @@ import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { BrokerStats } from '../stats.js';
 import type { NativeListenerOptions } from '../config/index.js';
 import type { Admission } from '../admission/admission.js';
+import type { Timers } from '../timers.js';
 
 export interface SessionContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
@@ -20,6 +21,8 @@ export interface SessionContext {
   readonly maxPendingDeliveries: number;
   /** Admission control: consulted after authentication, before a session is admitted (docs/admission.md). */
   readonly admission: Admission;
+  /** The time and timers of the logon timeouts, session expiry, delayed wills and message expiry. */
+  readonly timers: Timers;
   newSessionId(): string;
 }
 

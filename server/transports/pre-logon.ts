@@ -7,16 +7,22 @@
 import type { Socket } from 'node:net';
 import type { UnauthenticatedSlot, UnauthenticatedSockets } from '../admission/unauthenticated-sockets.js';
 import type { BrokerStats } from '../stats.js';
+import type { TimerHandle, Timers } from '../timers.js';
 
 /** What a transport needs to hold connections that have not logged on. */
 export interface PreLogon {
   readonly sockets: UnauthenticatedSockets;
   readonly stats: BrokerStats;
+  /** The upgrade deadlines run on these. */
+  readonly timers: Timers;
 }
 
 class PendingUpgrade {
-  timer: NodeJS.Timeout | null = null;
-  constructor(readonly slot: UnauthenticatedSlot) {}
+  timer: TimerHandle | null = null;
+  constructor(
+    readonly slot: UnauthenticatedSlot,
+    readonly timers: Timers,
+  ) {}
 }
 
 const pending = new WeakMap<Socket, PendingUpgrade>();
@@ -31,17 +37,16 @@ export function holdBeforeUpgrade(socket: Socket, preLogon: PreLogon, timeoutMs:
     socket.destroy();
     return false;
   }
-  const hold = new PendingUpgrade(slot);
+  const hold = new PendingUpgrade(slot, preLogon.timers);
   pending.set(socket, hold);
   if (timeoutMs > 0) {
-    hold.timer = setTimeout(() => {
+    hold.timer = preLogon.timers.setTimeout(() => {
       preLogon.stats.upgradeTimeouts++;
       socket.destroy();
     }, timeoutMs);
-    hold.timer.unref();
   }
   socket.once('close', () => {
-    if (hold.timer !== null) clearTimeout(hold.timer);
+    if (hold.timer !== null) hold.timers.clearTimeout(hold.timer);
     slot.release();
   });
   return true;
@@ -51,7 +56,7 @@ export function holdBeforeUpgrade(socket: Socket, preLogon: PreLogon, timeoutMs:
 export function upgradeArrived(socket: Socket): void {
   const hold = pending.get(socket);
   if (hold === undefined || hold.timer === null) return;
-  clearTimeout(hold.timer);
+  hold.timers.clearTimeout(hold.timer);
   hold.timer = null;
 }
 

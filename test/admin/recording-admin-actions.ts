@@ -1,7 +1,7 @@
 // A tiny AdminActions for testing the admin HTTP layer on its own: fixed users and a token, an
 // entitlement rule (viewer may only read), canned answers, and a record of every call. The real
 // implementation is the broker's; end-to-end tests through it live in test/security.
-import type { AdminActions, EntitlementStatus } from '../../server/security/admin-actions.js';
+import type { AdminActions, EntitlementStatus } from '../../server/admin/admin-actions.js';
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
 import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
 import type { ConnectionStatus } from '../../server/admission/connection-status.js';

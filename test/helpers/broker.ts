@@ -2,6 +2,7 @@
 // WebSocket listeners run on the engine WARDEN_TEST_TRANSPORT names (`ws`, the default, or `uws`):
 // vitest.config.ts runs the WebSocket test files once per engine.
 import { startBroker, type BrokerHandle } from '../../server/index.js';
+import type { Timers } from '../../server/timers.js';
 
 /** The WebSocket engine this test run is for. */
 export const TEST_TRANSPORT: 'ws' | 'uws' = testTransport(process.env.WARDEN_TEST_TRANSPORT);
@@ -60,6 +61,8 @@ export interface TestBrokerOverrides {
   mqtt?: { transports?: ('tcp' | 'websocket')[]; options?: Record<string, unknown>; listenerSecurity?: Record<string, unknown> };
   /** The broker-wide `mqtt` config section (retained store, sessions). */
   mqttConfig?: Record<string, unknown>;
+  /** The broker's protocol timers and their clock (ManualTimers: the test moves time); real ones by default. */
+  timers?: Timers;
 }
 
 function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): Record<string, unknown>[] {
@@ -93,7 +96,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
         ...mqttListeners(overrides.mqtt),
       ],
     },
-    { baseDir: overrides.baseDir },
+    { baseDir: overrides.baseDir, timers: overrides.timers },
   );
   try {
     assertTestTransport(broker);

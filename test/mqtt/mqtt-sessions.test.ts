@@ -1,10 +1,11 @@
 // Persistent sessions (Clean Start 0 / Clean Session 0 with a Session Expiry): subscriptions
 // survive, QoS 1 messages queue while the client is away (bounded), unacknowledged ones are resent
 // with DUP, CONNACK Session Present, Clean Start 1 discards, takeover keeps the session; v5
-// Session Expiry (capped) and its change on DISCONNECT.
-import { describe, expect, it, vi } from 'vitest';
+// Session Expiry (capped) and its change on DISCONNECT, on time the tests move by hand.
+import { describe, expect, it } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
 import { startTestBroker } from '../helpers/broker.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { inbox, useMqttFixture, type Version } from './mqtt-helpers.js';
 
 const fx = useMqttFixture();
@@ -140,26 +141,33 @@ describe('MQTT 5 session expiry', () => {
   });
 
   it('a DISCONNECT Session Expiry Interval lengthens the CONNECT\'s', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const first = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'longer', clean: false, username: 'l', properties: { sessionExpiryInterval: 1 } });
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2);
     first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
     await first.closed;
-    await new Promise((resolve) => setTimeout(resolve, 1300)); // past the CONNECT's 1 s
+    await timers.armed(60_000); // the session is kept, for the DISCONNECT's interval
+    timers.advance(59_999); // far past the CONNECT's 1 s, just short of the DISCONNECT's 60
     expect(fx.tb.broker.stats().mqttSessionsExpired).toBe(0);
     const again = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'longer', clean: false, username: 'l', properties: { sessionExpiryInterval: 60 } });
     expect((await again.connack).sessionPresent).toBe(true);
   });
 
   it('a DISCONNECT Session Expiry Interval is capped at mqtt.sessions.maxExpirySec', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxExpirySec: 1 } } });
+    const timers = new ManualTimers();
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxExpirySec: 1 } }, timers });
     const first = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'capped-late', clean: false, username: 'c', properties: { sessionExpiryInterval: 1 } });
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2);
     first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 3600 } });
     await first.closed;
-    await vi.waitFor(() => expect(fx.tb!.broker.stats().mqttSessionsExpired).toBe(1), { timeout: 10_000, interval: 50 }); // an upper bound only
+    await timers.armed(1000); // kept for the cap, 1 s, not the 3600 s asked for
+    timers.advance(999);
+    expect(fx.tb.broker.stats().mqttSessionsExpired).toBe(0);
+    timers.advance(1);
+    expect(fx.tb.broker.stats().mqttSessionsExpired).toBe(1);
     const again = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'capped-late', clean: false, username: 'c', properties: { sessionExpiryInterval: 1 } });
     expect((await again.connack).sessionPresent).toBe(false);
   });

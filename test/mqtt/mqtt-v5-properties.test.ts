@@ -3,13 +3,15 @@
 // (expired queued and retained messages are dropped, deliveries carry the remaining interval),
 // User Properties passed MQTT -> MQTT (not to native clients), Response Topic, Correlation Data,
 // Content Type and Payload Format Indicator passed MQTT -> MQTT (v5), and Reason Strings on refusals.
+// Message expiry is checked on time the tests move by hand (ManualTimers).
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
 import { connect } from '../../client/index.js';
 import { loadConfigFile } from '../../server/config/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { Collector } from '../helpers/collector.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { MqttClients, RawMqttClients } from './mqtt-helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../config/examples');
@@ -17,7 +19,6 @@ let tb: TestBroker | null = null;
 const clients = new MqttClients();
 const raws = new RawMqttClients();
 afterEach(async () => {
-  vi.useRealTimers();
   raws.teardown();
   await clients.teardown();
   await tb?.close();
@@ -83,7 +84,7 @@ describe('MQTT 5 topic aliases (inbound)', () => {
 
 describe('MQTT 5 message expiry', () => {
   it('a live delivery carries the remaining Message Expiry Interval; v3.1.1 receivers get the message without it', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers: new ManualTimers() });
     const sub5 = await raws.connect(tb.mqttUrl!, 5, { clientId: 's5', clean: true, username: 's' });
     sub5.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'e/#', qos: 1 }] });
     const sub4 = await raws.connect(tb.mqttUrl!, 4, { clientId: 's4', clean: true, username: 's' });
@@ -94,14 +95,13 @@ describe('MQTT 5 message expiry', () => {
     await pub.publishAsync('e/1', 'expiring', { qos: 1, properties: { messageExpiryInterval: 60 } });
     await sub5.packets.count(3);
     await sub4.packets.count(3);
-    const got = publishes(sub5.packets)[0]!;
-    expect(got.properties?.messageExpiryInterval).toBeGreaterThanOrEqual(59);
-    expect(got.properties?.messageExpiryInterval).toBeLessThanOrEqual(60);
+    expect(publishes(sub5.packets)[0]!.properties?.messageExpiryInterval).toBe(60); // the clock stood still
     expect(publishes(sub4.packets)[0]).toMatchObject({ topic: 'e/1', qos: 1 });
   });
 
   it('a queued message past its expiry is not delivered on resume (counted); others are, with the time left', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const connect = { clientId: 'exp', clean: false, username: 'x', properties: { sessionExpiryInterval: 60 } };
     const first = await raws.connect(tb.mqttUrl!, 5, connect);
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
@@ -111,34 +111,42 @@ describe('MQTT 5 message expiry', () => {
     const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'p' });
     await pub.publishAsync('q/short', 'short', { qos: 1, properties: { messageExpiryInterval: 1 } });
     await pub.publishAsync('q/long', 'long', { qos: 1, properties: { messageExpiryInterval: 3600 } });
-    // Move the clock past the one-second expiry (only Date is faked; timers and I/O stay real).
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 2000);
+    timers.advance(1);
+    await pub.publishAsync('q/later', 'later', { qos: 1, properties: { messageExpiryInterval: 1 } });
+    timers.advance(999); // q/short's second is up; q/later has 1 ms left
     const second = await raws.connect(tb.mqttUrl!, 5, connect);
     second.send({ cmd: 'pingreq' });
     await second.packets.until((items) => items.some((p) => p.cmd === 'pingresp'));
     const sent = publishes(second.packets);
-    expect(sent.map((p) => p.topic)).toEqual(['q/long']);
-    expect(sent[0]!.properties?.messageExpiryInterval).toBeGreaterThan(3500);
+    expect(sent.map((p) => [p.topic, p.properties?.messageExpiryInterval])).toEqual([
+      ['q/long', 3599],
+      ['q/later', 1],
+    ]);
     expect(tb.broker.stats().mqttMessagesExpired).toBe(1);
   });
 });
 
 describe('MQTT 5 message expiry of retained messages', () => {
   it('an expired retained message is removed, not sent to a new subscriber (counted); a live one carries the time left', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'p' });
     await pub.publishAsync('r/short', 'short', { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
     await pub.publishAsync('r/long', 'long', { qos: 1, retain: true, properties: { messageExpiryInterval: 3600 } });
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 2000);
-    const sub = await raws.connect(tb.mqttUrl!, 5, { clientId: 'late', clean: true, username: 's' });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'r/#', qos: 1 }] });
-    sub.send({ cmd: 'pingreq' });
-    await sub.packets.until((items) => items.some((p) => p.cmd === 'pingresp'));
-    const sent = publishes(sub.packets);
-    expect(sent.map((p) => [p.topic, p.retain])).toEqual([['r/long', true]]);
-    expect(sent[0]!.properties?.messageExpiryInterval).toBeGreaterThan(3500);
+    const retained = async (clientId: string): Promise<[string, boolean, number | undefined][]> => {
+      const sub = await raws.connect(tb!.mqttUrl!, 5, { clientId, clean: true, username: 's' });
+      sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'r/#', qos: 1 }] });
+      sub.send({ cmd: 'pingreq' });
+      await sub.packets.until((items) => items.some((p) => p.cmd === 'pingresp'));
+      return publishes(sub.packets).map((p) => [p.topic, p.retain, p.properties?.messageExpiryInterval]);
+    };
+    timers.advance(999);
+    expect(await retained('early')).toEqual([
+      ['r/short', true, 1],
+      ['r/long', true, 3600],
+    ]);
+    timers.advance(1);
+    expect(await retained('late')).toEqual([['r/long', true, 3599]]);
     expect(tb.broker.stats().mqttMessagesExpired).toBe(1);
   });
 });

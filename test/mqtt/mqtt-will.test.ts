@@ -1,7 +1,7 @@
 // Will messages: published when a connection ends abnormally (not after DISCONNECT 0x00; after a
 // v5 DISCONNECT 0x04), as the user (write entitlement and write filter), retained when asked,
 // v5 Will Delay Interval (cancelled by a reconnection with the same client id), and v5 will
-// properties sent with the will.
+// properties sent with the will. Will delays run on time the tests move by hand.
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../server/config/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import type { Collector } from '../helpers/collector.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { inbox, useMqttFixture, type Received, type Version } from './mqtt-helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../config/examples');
@@ -105,7 +106,8 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
 
 describe('MQTT 5 Will Delay Interval', () => {
   it('delays the will; a reconnection with the same client id within the delay cancels it', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const watcher = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
@@ -114,12 +116,17 @@ describe('MQTT 5 Will Delay Interval', () => {
     const back = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b', properties: session, will: will('will/back', 'back gone', delayed) });
     back.socket.destroy();
     await back.closed;
+    await timers.armed(1000); // its will waits
     const returned = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b' }); // cancels it
+    expect(timers.pendingCount(1000)).toBe(0);
     const away = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'away', clean: true, username: 'a', properties: session, will: will('will/away', 'away gone', delayed) });
-    const dropped = Date.now();
     away.socket.destroy();
-    await got.count(1); // "back gone" would have been due first
-    expect(Date.now() - dropped).toBeGreaterThanOrEqual(900);
+    await away.closed;
+    await timers.armed(1000);
+    timers.advance(999);
+    expect(fx.tb.broker.stats().mqttWillsPublished).toBe(0);
+    timers.advance(1);
+    await got.count(1); // "back gone", armed first for the same time, would have come first
     expect(got.items.map((m) => m.text)).toEqual(['away gone']);
     expect(returned.packets.items[0]).toMatchObject({ cmd: 'connack', reasonCode: 0 });
   });
@@ -167,7 +174,8 @@ describe('MQTT 5 will properties', () => {
   });
 
   it('the will\'s Message Expiry Interval counts from its publication, after the Will Delay Interval', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const w = await watch(fx.tb);
     const c = await raws.connect(fx.tb.mqttUrl!, 5, {
       clientId: 'slow',
@@ -177,7 +185,10 @@ describe('MQTT 5 will properties', () => {
       will: will('will/slow', 'late', { properties: { willDelayInterval: 1, messageExpiryInterval: 1 } }),
     });
     c.socket.destroy();
-    await w.packets.count(3); // after ~1 s: not expired by then
+    await c.closed;
+    await timers.armed(1000);
+    timers.advance(1000); // the will is published; its expiry (1 s from the drop, were it counted from there) is due now
+    await w.packets.count(3);
     expect(w.packets.items[2]).toMatchObject({ cmd: 'publish', topic: 'will/slow', properties: { messageExpiryInterval: 1 } });
     expect(fx.tb.broker.stats().mqttMessagesExpired).toBe(0);
   });

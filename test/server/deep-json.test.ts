@@ -10,6 +10,7 @@ import { connect, WardenError, type Client, type Encoding } from '../../client/i
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { Collector } from '../helpers/collector.js';
 import { moduleDir } from '../helpers/module-files.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RawMqttClients, inbox, MqttClients } from '../mqtt/mqtt-helpers.js';
 
@@ -123,7 +124,8 @@ describe.each([false, true])('deep JSON payloads (async entitlement module: %s)'
   });
 
   it('an MQTT will sent by the v5 Will Delay timer', async () => {
-    tb = await startTestBroker({ security: security(), mqtt: { transports: ['tcp'] } });
+    const timers = new ManualTimers();
+    tb = await startTestBroker({ security: security(), mqtt: { transports: ['tcp'] }, timers });
     const { selected, plain } = await subscribers(entitled);
     const late = await mqttRaws.connect(tb.mqttUrl!, 5, {
       clientId: 'late',
@@ -133,6 +135,9 @@ describe.each([false, true])('deep JSON payloads (async entitlement module: %s)'
       will: { topic: 'deep/will', payload: Buffer.from(DEEP), qos: 0, retain: false, properties: { willDelayInterval: 1 } },
     });
     late.socket.destroy();
+    await late.closed;
+    await timers.armed(1000);
+    timers.advance(1000);
     await plain.until((items) => items.includes('deep/will'));
     await stillDelivers(plain, selected);
     expect(tb.broker.stats().payloadsTooDeep).toBe(1);

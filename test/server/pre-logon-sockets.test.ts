@@ -3,6 +3,8 @@
 // kept it about 90 s); and connections not logged on yet are capped over every listener and per
 // host (admission.maxUnauthenticated, maxUnauthenticatedPerHost): a socket over the cap is closed
 // at once and counted. The MQTT TCP port counts its connections until CONNACK the same way.
+// The deadlines run on time the tests move by hand (ManualTimers), except where a client is slow
+// on purpose: there real time shows that the deadline holds.
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
@@ -11,6 +13,7 @@ import { startBroker, type BrokerHandle } from '../../server/index.js';
 import { assertTestTransport, MQTT_WS_TRANSPORT, TEST_TRANSPORT } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { HOST_A, HOST_B, TwoHosts } from '../helpers/two-hosts.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
 
 const brokers: BrokerHandle[] = [];
 const sockets: Socket[] = [];
@@ -28,19 +31,22 @@ interface Started {
   mqttWsUrl: string;
 }
 
-async function start(options: { logonTimeoutMs?: number; connectTimeoutMs?: number; admission?: Record<string, unknown> } = {}): Promise<Started> {
+async function start(options: { logonTimeoutMs?: number; connectTimeoutMs?: number; admission?: Record<string, unknown>; timers?: ManualTimers } = {}): Promise<Started> {
   const mqttOptions = options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs };
-  const broker = await startBroker({
-    log: { level: 'silent' },
-    admin: { enabled: false },
-    shutdown: { graceMs: 500 },
-    admission: options.admission ?? {},
-    listeners: [
-      { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0, transport: TEST_TRANSPORT, options: options.logonTimeoutMs === undefined ? {} : { logonTimeoutMs: options.logonTimeoutMs } },
-      { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: mqttOptions },
-      { name: 'mqtt-ws', protocol: 'mqtt', transport: MQTT_WS_TRANSPORT, host: '127.0.0.1', port: 0, path: '/mqtt', options: mqttOptions },
-    ],
-  });
+  const broker = await startBroker(
+    {
+      log: { level: 'silent' },
+      admin: { enabled: false },
+      shutdown: { graceMs: 500 },
+      admission: options.admission ?? {},
+      listeners: [
+        { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0, transport: TEST_TRANSPORT, options: options.logonTimeoutMs === undefined ? {} : { logonTimeoutMs: options.logonTimeoutMs } },
+        { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: mqttOptions },
+        { name: 'mqtt-ws', protocol: 'mqtt', transport: MQTT_WS_TRANSPORT, host: '127.0.0.1', port: 0, path: '/mqtt', options: mqttOptions },
+      ],
+    },
+    { timers: options.timers },
+  );
   brokers.push(broker);
   assertTestTransport(broker);
   const [native, mqtt, mqttWs] = broker.listeners;
@@ -75,9 +81,14 @@ const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interv
 // uWebSockets.js serves the HTTP part itself and drops a socket that has not upgraded after its own
 // fixed 10 s; the logon timeout cannot shorten that (docs/transports.md).
 describe.skipIf(TEST_TRANSPORT === 'uws')('before the WebSocket upgrade (ws)', () => {
-  it('an idle socket on the native port is closed within logonTimeoutMs', async () => {
-    const tb = await start({ logonTimeoutMs: 300 });
+  it('an idle socket on the native port is closed after logonTimeoutMs, not before', async () => {
+    const timers = new ManualTimers();
+    const tb = await start({ logonTimeoutMs: 300, timers });
     const { closed } = await rawSocket(tb.url);
+    await timers.armed(300);
+    timers.advance(299);
+    expect(tb.broker.stats().upgradeTimeouts).toBe(0);
+    timers.advance(1);
     await closed;
     expect(tb.broker.stats()).toMatchObject({ upgradeTimeouts: 1 });
     await until(() => expect(tb.broker.stats().unauthenticatedConnections).toBe(0));
@@ -95,20 +106,31 @@ describe.skipIf(TEST_TRANSPORT === 'uws')('before the WebSocket upgrade (ws)', (
     expect(tb.broker.stats().upgradeTimeouts).toBe(1);
   });
 
-  it('MQTT over WebSocket: a socket that does not upgrade is closed within connectTimeoutMs', async () => {
-    const tb = await start({ connectTimeoutMs: 300 });
+  it('MQTT over WebSocket: a socket that does not upgrade is closed after connectTimeoutMs, not before', async () => {
+    const timers = new ManualTimers();
+    const tb = await start({ connectTimeoutMs: 300, timers });
     const { closed } = await rawSocket(tb.mqttWsUrl);
+    await timers.armed(300);
+    timers.advance(299);
+    expect(tb.broker.stats().upgradeTimeouts).toBe(0);
+    timers.advance(1);
     await closed;
     expect(tb.broker.stats().upgradeTimeouts).toBe(1);
   });
 
   it('the deadline ends at the upgrade: a WebSocket that then logs on stays', async () => {
-    const tb = await start({ logonTimeoutMs: 300 });
+    const timers = new ManualTimers();
+    const tb = await start({ logonTimeoutMs: 300, timers });
     const client = await RawClient.logon(tb.url, 'json');
     expect(tb.broker.stats()).toMatchObject({ upgradeTimeouts: 0, unauthenticatedConnections: 0, logons: 1 });
-    // Past the deadline it would have had: still answers.
+    // Neither its upgrade deadline nor its logon timer (both 300 ms) is left.
+    expect(timers.pendingCount(300)).toBe(0);
+    // Past the deadline it would have had (an idle socket's shows it passed): still answers.
     const idle = await rawSocket(tb.url);
+    await timers.armed(300);
+    timers.advance(300);
     await idle.closed;
+    expect(tb.broker.stats().upgradeTimeouts).toBe(1);
     expect((await client.request({ op: 'ping', rid: 2 })).op).toBe('ack');
     client.ws.terminate();
   });
@@ -145,12 +167,18 @@ describe('connections not logged on are capped (admission.maxUnauthenticated)', 
   });
 
   it('MQTT over TCP: counted until CONNACK; over the cap closed at once; a socket without CONNECT closed after connectTimeoutMs', async () => {
-    const tb = await start({ connectTimeoutMs: 300, admission: { maxUnauthenticatedPerHost: 1 } });
+    const timers = new ManualTimers();
+    const tb = await start({ connectTimeoutMs: 300, admission: { maxUnauthenticatedPerHost: 1 }, timers });
     const silent = await rawSocket(tb.mqttUrl);
     const refused = await rawSocket(tb.mqttUrl);
     await refused.closed;
     expect(tb.broker.stats()).toMatchObject({ connectionsRefusedUnauthenticated: 1, unauthenticatedConnections: 1 });
-    await silent.closed; // connectTimeoutMs
+    await timers.armed(300);
+    timers.advance(299);
+    expect(tb.broker.stats().logonTimeouts).toBe(0);
+    timers.advance(1); // connectTimeoutMs
+    expect(tb.broker.stats().logonTimeouts).toBe(1);
+    await silent.closed;
     await until(() => expect(tb.broker.stats().unauthenticatedConnections).toBe(0));
     const connected = hosts.mqtt(tb.mqttUrl, HOST_A, { clientId: 'c1', username: 'u', password: Buffer.from('p') });
     expect(await connected.answer).toBe(0);

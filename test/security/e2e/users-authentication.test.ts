@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, scramCredentials } from '../../../server/security/authentication/password-hash.js';
 import { scramClient } from '../../helpers/scram-client.js';
+import { ManualTimers } from '../../helpers/manual-timers.js';
 import { CHEAP_SCRYPT, expectRawLogonRefused, refusal, useResources } from './helpers.js';
 
 const res = useResources();
@@ -319,16 +320,23 @@ describe('users: SCRAM-SHA-256 edge cases', () => {
     expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'ack', rid: 1, user: 'alice' });
   });
 
-  it('an unanswered challenge ends with the logon timeout (4002)', async () => {
+  it('an unanswered challenge ends with the logon timeout (4002), not before', async () => {
+    const timers = new ManualTimers();
     const tb = await res.broker({
       security: { authentication: { module: 'users', options: { users } } },
       listener: { logonTimeoutMs: 1000 },
+      timers,
     });
     const raw = await res.raw(tb.url);
     const scram = scramClient('alice', 'alice-pw');
     raw.send({ op: 'logon', rid: 1, user: 'alice', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst });
+    expect(await raw.next()).toMatchObject({ op: 'challenge', rid: 1 });
+    timers.advance(999);
+    expect(tb.broker.stats().logonTimeouts).toBe(0);
+    timers.advance(1);
+    expect(tb.broker.stats().logonTimeouts).toBe(1);
     expect((await raw.closed).code).toBe(4002);
-    expect(raw.frames).toEqual([expect.objectContaining({ op: 'challenge', rid: 1 })]);
+    expect(raw.frames).toEqual([]); // nothing after the challenge
   });
 });
 
