@@ -3,6 +3,12 @@
 // upgrade). The broker runs on realTimers; tests pass a hand-moved implementation
 // (test/helpers/manual-timers.ts), so an interval is checked by moving time, not by waiting it out.
 
+/**
+ * The time source of the rate limits and the logon back-off: milliseconds, as Date.now gives them.
+ * Tests pass a frozen clock so that counting, not timing, decides what they check.
+ */
+export type Clock = () => number;
+
 declare const timerHandle: unique symbol;
 
 /** A timer armed by Timers.setTimeout: good only for handing back to clearTimeout. */

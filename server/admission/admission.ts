@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { AdmissionConfig, LimitsConfig, Protocol } from '../config/admission-schema.js';
 import type { BrokerStats } from '../stats.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../timers.js';
 import { ConnectionCounts, type AdmissionCounts } from './connection-counts.js';
 import type { ConnectionStatus } from './connection-status.js';
 import { HostAddress } from './host-address.js';

@@ -2,7 +2,7 @@
 // taken from when a connection is accepted, before any authentication work. Buckets that have
 // filled up again hold nothing a fresh bucket would not, so they are swept out when the map has
 // doubled since the last sweep (amortised O(1) per connection).
-import type { Clock } from './clock.js';
+import type { Clock } from '../timers.js';
 
 class Bucket {
   /** Whether the log has reported this host being limited since it last got a connection through. */

@@ -2,7 +2,7 @@
 // in the current second (SwiftMQ's producers per connection, for a broker where a publish names
 // its topic instead of opening a producer). Made only for connections whose group sets the limit,
 // so others pay one null check per publish.
-import type { Clock } from './clock.js';
+import type { Clock } from '../timers.js';
 
 export class PublishTopicWindow {
   private second = Number.NaN;

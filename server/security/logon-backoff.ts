@@ -5,7 +5,7 @@
 // block starts again from `blockMs`. Each map keeps at most `maxTracked` keys, the least recently
 // failed dropped first, so a flood of made-up user names holds bounded memory (at worst it makes
 // the tracker forget an older name early).
-import type { Clock } from '../admission/clock.js';
+import type { Clock } from '../timers.js';
 
 export interface BackoffLimits {
   /** Refused logons within the window that start a block; 0 turns this tracker off. */

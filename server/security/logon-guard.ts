@@ -3,7 +3,7 @@
 // One guard serves every listener's Authenticator and the admin listener's, since they share one
 // threadpool and one attacker. Refusals here cost no credential check.
 import type { Logger } from 'pino';
-import type { Clock } from '../admission/clock.js';
+import type { Clock } from '../timers.js';
 import { HostAddress } from '../admission/host-address.js';
 import type { BrokerStats } from '../stats.js';
 import { FailureTracker, type BackoffLimits } from './logon-backoff.js';

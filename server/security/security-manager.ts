@@ -13,7 +13,7 @@ import { loadModule, type ModuleKind } from './module-loader.js';
 import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
 import { isPromiseLike } from './decision.js';
 import type { BrokerStats } from '../stats.js';
-import type { Clock } from '../admission/clock.js';
+import type { Clock } from '../timers.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
