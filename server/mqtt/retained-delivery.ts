@@ -3,7 +3,7 @@
 // for its concrete topic (held while pending), then entitlement filters and select lists.
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { SubscriptionPattern } from '../topics/index.js';
-import type { RetainHandling } from './mqtt-context.js';
+import type { RetainHandling } from './subscription-options.js';
 import type { MqttSession } from './mqtt-session.js';
 
 /** A subscription just granted, and whether retained messages go to it. */

@@ -7,7 +7,7 @@ import type { ISubscribePacket, ISubscription, IUnsubscribePacket } from 'mqtt-p
 import { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { SubscriptionPattern } from '../topics/index.js';
-import type { MqttSubscriptionOptions, RetainHandling } from './mqtt-context.js';
+import type { MqttSubscriptionOptions, RetainHandling } from './subscription-options.js';
 import type { MqttSession } from './mqtt-session.js';
 import { ReasonCodes, SUBACK_FAILURE_V3, problem } from './reason-codes.js';
 import { mqttSubscribeRefusal } from './mqtt-refusals.js';
