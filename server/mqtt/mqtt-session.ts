@@ -19,8 +19,9 @@ import type { SubscriptionHandle } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
-import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
-import type { MqttContext } from './mqtt-context.js';
+import type { InputFault, MqttConnection, MqttPacketSink, ProtocolVersion } from './mqtt-connection.js';
+import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
+import type { ClientLogon, ConnectingClient, MqttSessionState } from './client-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import type { SharedMembership } from './shared-groups.js';
@@ -32,16 +33,13 @@ import { handleAuthDuringConnect, handleConnect } from './connect-handler.js';
 import type { PendingEnhancedAuth } from './enhanced-auth.js';
 import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
-import { publishWill, type WillMessage } from './will-message.js';
+import { publishWill, WillMessage } from './will-message.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
 const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
 const NO_IDS: ReadonlySet<number> = new Set();
-
-/** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
-export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
 
 /** Bad input from the connection, queued behind the packets that arrived before it. */
 class InboundFault {
@@ -58,27 +56,28 @@ function disconnectReasonFor(code: number): number {
   return ReasonCodes.UNSPECIFIED_ERROR;
 }
 
-export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null> {
+export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient {
   readonly kind = 'packet';
   readonly id: string;
-  state: MqttSessionState = 'awaiting-connect';
-  user: string | null = null;
-  clientId = '';
+  private phase: MqttSessionState = 'awaiting-connect';
+  /** The user it logged on as (activate()). */
+  private identity: string | null = null;
+  private clientId = '';
   /** The will, published when the connection ends other than by a normal DISCONNECT. */
-  will: WillMessage | null = null;
+  private will: WillMessage | null = null;
   /** v5 Request Problem Information: false forbids Reason Strings on PUBACK, PUBREC, SUBACK... [MQTT-3.1.2-29]. */
-  problemInformation = true;
+  private wantsProblemInformation = true;
   /** Session Expiry Interval in seconds, capped (0: the session ends with the connection). */
-  sessionExpirySec = 0;
+  private sessionExpirySec = 0;
   /** The Session Expiry Interval the CONNECT asked for, before the cap (v5 DISCONNECT may not raise it from 0). */
-  connectExpirySec = 0;
+  private connectExpirySec = 0;
   /** The cap on this connection's Session Expiry Interval: mqtt.sessions.maxExpirySec, or 0 when the user may keep no more sessions. */
-  maxExpirySec = 0;
-  /** Counted in the store's live persistent sessions of the user (connect-handler.ts) until released. */
-  persistentCounted = false;
+  private maxExpirySec = 0;
+  /** Counted in the store's live persistent sessions of the user (grantSessionExpiry()) until released. */
+  private persistentCounted = false;
   private released = false;
   /** The exchange a v5 enhanced authentication waits in (state 'authenticating'). */
-  pendingAuth: PendingEnhancedAuth | null = null;
+  private pendingAuth: PendingEnhancedAuth | null = null;
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
   private resumed: StoredSession | null = null;
   // The collections below are made on first write: an idle connection holds none (memory per
@@ -92,14 +91,14 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   readonly topicAliases: InboundTopicAliases;
   /** The write entitlement, topic rate and write filter of this connection's publishes (and its will). */
   readonly publishGate: PublishGate;
-  readonly outbound: Outbound;
+  private readonly outbound: Outbound;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
   private readonly inbound: OrderedInbound<Packet | InboundFault>;
   private connectTimer: NodeJS.Timeout | null = null;
   /** Admission: a refusal decided when the connection was accepted (answered at CONNECT), and the ticket once admitted. */
-  acceptRefusal: AdmissionRefusal | null = null;
-  admission: AdmissionTicket | null = null;
+  private refusedAtAccept: AdmissionRefusal | null = null;
+  private ticket: AdmissionTicket | null = null;
   // Per-connection limits: the listener's, narrowed at CONNECT by the user's resource-limit group.
   maxSubscriptions: number;
 
@@ -120,7 +119,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),
-      () => this.state !== 'closing' && this.state !== 'closed',
+      () => this.phase !== 'closing' && this.phase !== 'closed',
       (err) => this.onInternalError(err, 'input'),
     );
     connection.attach(this);
@@ -133,12 +132,45 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   refuseAtAccept(refusal: AdmissionRefusal): void {
     if (refusal.kind === 'protocol-disabled') return this.closeQuietly('MQTT protocol disabled');
-    this.acceptRefusal = refusal;
+    this.refusedAtAccept = refusal;
+  }
+
+  get state(): MqttSessionState {
+    return this.phase;
+  }
+
+  /** The user it logged on as; null before. */
+  get user(): string | null {
+    return this.identity;
+  }
+
+  get userName(): string | null {
+    return this.identity;
+  }
+
+  get isLoggedOn(): boolean {
+    return this.phase === 'active';
+  }
+
+  get isV5(): boolean {
+    return this.connection.protocolVersion === 5;
+  }
+
+  get problemInformation(): boolean {
+    return this.wantsProblemInformation;
+  }
+
+  get acceptRefusal(): AdmissionRefusal | null {
+    return this.refusedAtAccept;
+  }
+
+  get admission(): AdmissionTicket | null {
+    return this.ticket;
   }
 
   /** Admitted (connect-handler.ts): the user's resource-limit group narrows the listener's limits (the smaller applies). */
   admit(ticket: AdmissionTicket): void {
-    this.admission = ticket;
+    this.ticket = ticket;
     const group = ticket.group;
     if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
     if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
@@ -171,36 +203,73 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return (this.qos2Ids ??= new Set());
   }
 
+  // ---- logon (ConnectingClient, connect-handler.ts) ----------------------------------------
+
+  beginConnect(version: ProtocolVersion, problemInformation: boolean): void {
+    this.connection.setProtocolVersion(version);
+    this.phase = 'connecting';
+    this.wantsProblemInformation = problemInformation;
+  }
+
+  beginEnhancedAuth(pending: PendingEnhancedAuth): void {
+    this.pendingAuth = pending;
+    this.phase = 'authenticating';
+    this.armConnectTimer();
+  }
+
+  takePendingAuth(): PendingEnhancedAuth | null {
+    const pending = this.pendingAuth;
+    this.pendingAuth = null;
+    this.phase = 'connecting';
+    this.clearConnectTimer();
+    return pending;
+  }
+
+  activate(logon: ClientLogon): void {
+    const { clientId } = logon;
+    this.identity = logon.user;
+    this.clientId = clientId;
+    this.phase = 'active';
+    this.connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
+    this.ctx.claimClientId(clientId, this)?.takenOver();
+    // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
+    this.ctx.delayedWills.cancel(clientId);
+    if (logon.will !== null) this.will = WillMessage.of(logon.will);
+  }
+
+  respectClientLimits(receiveMaximum: number | undefined, maximumPacketSize: number | undefined): void {
+    if (receiveMaximum !== undefined) this.outbound.receiveMaximum = receiveMaximum;
+    if (maximumPacketSize !== undefined) this.outbound.maxPacketBytes = maximumPacketSize;
+  }
+
+  grantSessionExpiry(requestedSec: number, maxSec: number): void {
+    this.connectExpirySec = requestedSec;
+    this.maxExpirySec = maxSec;
+    this.sessionExpirySec = requestedSec > maxSec ? maxSec : requestedSec;
+    if (this.sessionExpirySec > 0) {
+      this.ctx.persistentSessions.liveAdded(this.identity!);
+      this.persistentCounted = true;
+    }
+  }
+
   /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
-  armConnectTimer(): void {
+  private armConnectTimer(): void {
     this.clearConnectTimer();
     if (this.options.connectTimeoutMs <= 0) return;
     this.connectTimer = setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
     this.connectTimer.unref();
   }
 
-  get userName(): string | null {
-    return this.user;
-  }
-
-  get isLoggedOn(): boolean {
-    return this.state === 'active';
-  }
-
-  get isV5(): boolean {
-    return this.connection.protocolVersion === 5;
-  }
-
   // ---- inbound -------------------------------------------------------------------------------
 
   onPacket(packet: Packet): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
     this.inbound.accept(packet);
   }
 
   /** Bad input: acted on after the packets parked before it (the connection reads no more). */
   onInputFault(fault: InputFault, detail: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
     this.inbound.accept(new InboundFault(fault, detail));
   }
 
@@ -216,14 +285,14 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   private dispatch(packet: Packet): void | Promise<void> {
-    if (this.state === 'awaiting-connect') {
+    if (this.phase === 'awaiting-connect') {
       // [MQTT-3.1.0-1] the first packet must be CONNECT; anything else closes the connection.
       if (packet.cmd !== 'connect') return this.closeQuietly(`"${packet.cmd}" before CONNECT`);
       this.clearConnectTimer();
       return handleConnect(this, packet);
     }
-    if (this.state === 'authenticating') return handleAuthDuringConnect(this, packet);
-    if (this.state !== 'active') return;
+    if (this.phase === 'authenticating') return handleAuthDuringConnect(this, packet);
+    if (this.phase !== 'active') return;
     switch (packet.cmd) {
       case 'publish':
         return handlePublish(this, packet);
@@ -272,7 +341,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   private inputFault(fault: InputFault, detail: string): void {
-    if (fault === 'unsupported-version' && this.state === 'awaiting-connect') {
+    if (fault === 'unsupported-version' && this.phase === 'awaiting-connect') {
       // [MQTT-3.1.2-2] CONNACK 0x01 (v3.1.1 code; understood by v3 clients), then close.
       this.ctx.stats.protocolErrors++;
       this.connection.send({ cmd: 'connack', returnCode: 1, sessionPresent: false });
@@ -283,13 +352,13 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   onKeepAliveTimeout(): void {
-    this.ctx.log.debug({ session: this.id, user: this.user }, 'MQTT keepalive expired');
+    this.ctx.log.debug({ session: this.id, user: this.identity }, 'MQTT keepalive expired');
     this.disconnectWith(ReasonCodes.KEEP_ALIVE_TIMEOUT, 'keepalive timeout');
   }
 
   private onConnectTimeout(): void {
     this.connectTimer = null;
-    if (this.state !== 'awaiting-connect' && this.state !== 'authenticating') return;
+    if (this.phase !== 'awaiting-connect' && this.phase !== 'authenticating') return;
     this.ctx.stats.logonTimeouts++;
     try {
       this.closeQuietly('no CONNECT in time');
@@ -298,7 +367,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     }
   }
 
-  clearConnectTimer(): void {
+  private clearConnectTimer(): void {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = null;
   }
@@ -306,7 +375,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   // ---- delivery (PacketDeliveryTarget) -------------------------------------------------------
 
   readAccess(topic: string): Decision | Promise<Decision> {
-    return this.gates.readAccess(this.user ?? '', topic);
+    return this.gates.readAccess(this.identity ?? '', topic);
   }
 
   /**
@@ -314,7 +383,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    * highest granted QoS among them, with all their subscription identifiers (v5, 3.3.4).
    */
   deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void {
-    if (this.state !== 'active') return;
+    if (this.phase !== 'active') return;
     const out = outgoingPublishFor(message, entries, projection, this);
     if (out === null) return;
     if (this.held.queueBehindHeld(out, null)) return;
@@ -326,12 +395,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
-    if (this.state !== 'active') return;
+    if (this.phase !== 'active') return;
     this.held.hold(pending, plan, index, message);
   }
 
   releaseHeld(): void {
-    if (this.state !== 'active') return;
+    if (this.phase !== 'active') return;
     this.held.release();
   }
 
@@ -339,11 +408,11 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   readonly onInvalidRules = (err: unknown): void => this.reportInvalidRules(err);
 
   reportInvalidRules(err: unknown): void {
-    warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
+    warnInvalidRules(this.ctx.log, { session: this.id, user: this.identity }, err);
   }
 
   reportDeliveryError(err: unknown, topic: string): void {
-    logDeliveryError(this.ctx.log, { session: this.id, user: this.user }, err, topic);
+    logDeliveryError(this.ctx.log, { session: this.id, user: this.identity }, err, topic);
   }
 
   /**
@@ -353,10 +422,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    * reading, so nothing is queued behind what it already cannot read.
    */
   private slowConsumer(heldBytes: number, socketBytes: number): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
     this.ctx.stats.slowConsumerDisconnects++;
     const limit = this.outbound.maxSendQueueBytes;
-    this.ctx.log.warn({ session: this.id, user: this.user, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit }, 'disconnecting slow MQTT consumer');
+    this.ctx.log.warn({ session: this.id, user: this.identity, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit }, 'disconnecting slow MQTT consumer');
     if (socketBytes > limit) this.closeQuietly('slow consumer');
     else this.disconnectWith(ReasonCodes.QUOTA_EXCEEDED, 'slow consumer: unacknowledged messages over the queued-bytes limit');
   }
@@ -372,16 +441,16 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   /** v5: DISCONNECT with `reason` (active sessions only); then close. */
   disconnectWith(reason: number, detail: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.state === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
+    if (this.phase === 'closing' || this.phase === 'closed') return;
+    if (this.phase === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
     this.closeQuietly(detail);
   }
 
   /** Close without telling the client anything more. */
   closeQuietly(detail: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    this.ctx.log.debug({ session: this.id, user: this.user, detail }, 'closing MQTT connection');
-    this.state = 'closing';
+    if (this.phase === 'closing' || this.phase === 'closed') return;
+    this.ctx.log.debug({ session: this.id, user: this.identity, detail }, 'closing MQTT connection');
+    this.phase = 'closing';
     this.release();
     this.connection.close();
   }
@@ -397,8 +466,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   onClose(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
     this.clearConnectTimer();
     try {
       this.release();
@@ -416,7 +485,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   onInternalError(err: unknown, where: string): void {
     this.ctx.stats.connectionErrors++;
     try {
-      this.ctx.log.error({ err, session: this.id, user: this.user, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this MQTT connection');
+      this.ctx.log.error({ err, session: this.id, user: this.identity, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this MQTT connection');
       this.disconnectWith(ReasonCodes.UNSPECIFIED_ERROR, `internal error (${where})`);
     } catch {
       this.connection.transport.terminate();
@@ -428,10 +497,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.released = true;
     // However the connection ends (takeover included), its admission count is given back once.
     this.admission?.release();
-    if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
+    if (this.identity !== null && this.sessionExpirySec > 0) this.keepSession();
     if (this.persistentCounted) {
       this.persistentCounted = false;
-      this.ctx.persistentSessions.liveRemoved(this.user!);
+      this.ctx.persistentSessions.liveRemoved(this.identity!);
     }
     this.ctx.engine.removeAll(this.subscriptions.values());
     this.subscriptionMap = null;
@@ -456,7 +525,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   private keepSession(): void {
     const { inflight, queued } = this.outbound.takeUnacknowledged();
-    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.gates, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
+    const stored = new StoredSession(this.ctx, this.clientId, this.identity!, this.gates, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
     for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
     for (const [filter, membership] of this.sharedSubscriptions) {
       stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));
@@ -488,7 +557,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
     if (delaySec <= 0) return this.publishWillContained(will);
-    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => this.publishWillContained(will), this.user!);
+    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => this.publishWillContained(will), this.identity!);
   }
 
   /** The will goes out from a socket 'close', a timer or a takeover: a failure is logged and counted, never thrown there. */
@@ -497,7 +566,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       publishWill(this, will);
     } catch (err) {
       this.ctx.stats.connectionErrors++;
-      this.ctx.log.error({ err, session: this.id, user: this.user, topic: will.topic }, 'publishing a will message failed');
+      this.ctx.log.error({ err, session: this.id, user: this.identity, topic: will.topic }, 'publishing a will message failed');
     }
   }
 }

@@ -1,0 +1,62 @@
+// What the MQTT packet handlers see of the session they handle a packet for. MqttSession
+// implements every interface here; each handler takes the narrow one it needs, reads the session
+// through read-only members and changes its state only through the methods named here. This
+// module depends on leaf types only: the handlers import it, never mqtt-session.ts (which
+// imports them).
+import type { IConnectPacket } from 'mqtt-packet';
+import type { AdmissionTicket } from '../admission/admission.js';
+import type { AdmissionRefusal } from '../admission/refusal.js';
+import type { MqttListenerOptions } from '../config/index.js';
+import type { ListenerGates } from '../gates/listener-gates.js';
+import type { PendingEnhancedAuth } from './enhanced-auth.js';
+import type { MqttConnection, ProtocolVersion } from './mqtt-connection.js';
+import type { MqttContext } from './mqtt-context.js';
+import type { StoredSession } from './stored-session.js';
+
+/** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
+export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
+
+/** A CONNECT's will, as the packet carries it. */
+export type ConnectWill = NonNullable<IConnectPacket['will']>;
+
+/** Who an accepted CONNECT logged on as. */
+export interface ClientLogon {
+  /** The identity the LogonGate accepted. */
+  readonly user: string;
+  /** The client id, the CONNECT's or one assigned by the broker. */
+  readonly clientId: string;
+  /** The CONNECT's will, or null. */
+  readonly will: ConnectWill | null;
+}
+
+/** The session while its CONNECT (and a v5 AUTH exchange) is handled: connect-handler.ts. */
+export interface ConnectingClient {
+  readonly id: string;
+  readonly listenerName: string;
+  readonly ctx: MqttContext;
+  readonly options: MqttListenerOptions;
+  readonly gates: Pick<ListenerGates, 'logon'>;
+  readonly connection: Pick<MqttConnection, 'send' | 'protocolVersion' | 'remoteAddress' | 'transport' | 'startKeepAlive'>;
+  readonly state: MqttSessionState;
+  /** A refusal admission decided when the connection was accepted (answered at CONNECT), or null. */
+  readonly acceptRefusal: AdmissionRefusal | null;
+  /** The CONNECT arrived: packets are parsed and generated for `version` from now on (state 'connecting'). */
+  beginConnect(version: ProtocolVersion, problemInformation: boolean): void;
+  /** A challenge went out in AUTH: wait for the client's answer, within connectTimeoutMs (state 'authenticating'). */
+  beginEnhancedAuth(pending: PendingEnhancedAuth): void;
+  /** A packet arrived while authenticating: back to 'connecting'; returns the exchange waiting for it, if any. */
+  takePendingAuth(): PendingEnhancedAuth | null;
+  /** Admission let the connection in: its resource-limit group narrows the listener's limits. */
+  admit(ticket: AdmissionTicket): void;
+  /** Logged on (state 'active'): the client id is claimed, taking it over from another connection, and the will is armed. */
+  activate(logon: ClientLogon): void;
+  /** The client's v5 Receive Maximum and Maximum Packet Size bound what is sent to it. */
+  respectClientLimits(receiveMaximum: number | undefined, maximumPacketSize: number | undefined): void;
+  /** The Session Expiry Interval: `requestedSec`, at most `maxSec`; a persistent session counts among the user's live ones. */
+  grantSessionExpiry(requestedSec: number, maxSec: number): void;
+  /** Take over a kept session (Clean Start 0); its messages go out at resumeDeliveries(). */
+  adopt(stored: StoredSession): void;
+  /** After CONNACK: resend what the adopted session had not had acknowledged, then its queued messages. */
+  resumeDeliveries(): void;
+  closeQuietly(detail: string): void;
+}
