@@ -8,10 +8,12 @@ import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { MqttListenerOptions } from '../config/index.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
+import type { PublishGate } from '../gates/publish-gate.js';
 import type { PendingEnhancedAuth } from './enhanced-auth.js';
 import type { MqttConnection, ProtocolVersion } from './mqtt-connection.js';
 import type { MqttContext } from './mqtt-context.js';
 import type { StoredSession } from './stored-session.js';
+import type { InboundTopicAliases } from './topic-aliases.js';
 
 /** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
 export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
@@ -59,4 +61,38 @@ export interface ConnectingClient {
   /** After CONNACK: resend what the adopted session had not had acknowledged, then its queued messages. */
   resumeDeliveries(): void;
   closeQuietly(detail: string): void;
+}
+
+/** The session while a PUBLISH or PUBREL from its client is handled: publish-handler.ts. */
+export interface PublishingClient {
+  readonly ctx: MqttContext;
+  readonly options: MqttListenerOptions;
+  readonly connection: Pick<MqttConnection, 'send'>;
+  readonly state: MqttSessionState;
+  readonly user: string | null;
+  readonly isV5: boolean;
+  /** v5 Request Problem Information (false: no Reason Strings in PUBACK and PUBREC). */
+  readonly problemInformation: boolean;
+  /** v5 topic aliases this client set in its PUBLISH packets. */
+  readonly topicAliases: InboundTopicAliases;
+  readonly publishGate: PublishGate;
+  /** For the PublishGate: a write entitlement whose rules do not compile. */
+  readonly onInvalidRules: (err: unknown) => void;
+  /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
+  readonly incomingQos2: ReadonlySet<number>;
+  /** QoS 2 publish `id` was accepted (PUBREC 0x00): it awaits PUBREL. */
+  awaitPubrel(id: number): void;
+  /** PUBREL for `id`: the exchange is over; false when `id` awaited none. */
+  pubrelArrived(id: number): boolean;
+  protocolViolation(reason: number, detail: string): void;
+  disconnectWith(reason: number, detail: string): void;
+}
+
+/** The session whose will is published as its user: will-message.ts. */
+export interface WillPublisher {
+  readonly id: string;
+  readonly ctx: MqttContext;
+  readonly user: string | null;
+  readonly publishGate: PublishGate;
+  readonly onInvalidRules: (err: unknown) => void;
 }

@@ -21,7 +21,7 @@ import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink, ProtocolVersion } from './mqtt-connection.js';
 import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
-import type { ClientLogon, ConnectingClient, MqttSessionState } from './client-session.js';
+import type { ClientLogon, ConnectingClient, MqttSessionState, PublishingClient, WillPublisher } from './client-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import type { SharedMembership } from './shared-groups.js';
@@ -56,7 +56,7 @@ function disconnectReasonFor(code: number): number {
   return ReasonCodes.UNSPECIFIED_ERROR;
 }
 
-export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient {
+export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient, PublishingClient, WillPublisher {
   readonly kind = 'packet';
   readonly id: string;
   private phase: MqttSessionState = 'awaiting-connect';
@@ -199,8 +199,14 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return this.qos2Ids ?? NO_IDS;
   }
 
-  ownIncomingQos2(): Set<number> {
-    return (this.qos2Ids ??= new Set());
+  // ---- publishing (PublishingClient, publish-handler.ts) -----------------------------------
+
+  awaitPubrel(id: number): void {
+    (this.qos2Ids ??= new Set()).add(id);
+  }
+
+  pubrelArrived(id: number): boolean {
+    return this.qos2Ids !== null && this.qos2Ids.delete(id);
   }
 
   // ---- logon (ConnectingClient, connect-handler.ts) ----------------------------------------
