@@ -7,12 +7,17 @@ import type { IConnectPacket } from 'mqtt-packet';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { MqttListenerOptions } from '../config/index.js';
+import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
+import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { PendingEnhancedAuth } from './enhanced-auth.js';
 import type { MqttConnection, ProtocolVersion } from './mqtt-connection.js';
 import type { MqttContext } from './mqtt-context.js';
+import type { SharedMembership } from './shared-groups.js';
+import type { SharedFilter } from './shared-subscription-filter.js';
 import type { StoredSession } from './stored-session.js';
+import type { MqttSubscriptionOptions } from './subscription-options.js';
 import type { InboundTopicAliases } from './topic-aliases.js';
 
 /** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
@@ -95,4 +100,33 @@ export interface WillPublisher {
   readonly user: string | null;
   readonly publishGate: PublishGate;
   readonly onInvalidRules: (err: unknown) => void;
+}
+
+/** The session a subscription just granted gets its retained messages in: retained-delivery.ts. */
+export interface RetainedReceiver {
+  readonly ctx: MqttContext;
+  readonly state: MqttSessionState;
+  /** Its subscriptions other than shared ones, by filter. */
+  readonly subscriptions: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>>;
+}
+
+/** The session while a SUBSCRIBE or UNSUBSCRIBE from its client is handled: subscribe-handler.ts. */
+export interface SubscribingClient extends RetainedReceiver {
+  readonly gates: Pick<ListenerGates, 'subscribe'>;
+  readonly connection: Pick<MqttConnection, 'send'>;
+  readonly user: string | null;
+  readonly isV5: boolean;
+  /** v5 Request Problem Information (false: no Reason String in SUBACK). */
+  readonly problemInformation: boolean;
+  /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
+  readonly sharedSubscriptions: ReadonlyMap<string, SharedMembership>;
+  /** Subscriptions, shared ones included, it may hold at once. */
+  readonly maxSubscriptions: number;
+  /** Subscribe to `pattern` under `filter`, replacing a subscription with that filter [MQTT-3.8.4-3]; returns the new entry. */
+  subscribe(filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): SubscriptionEntry;
+  /** Join the shared group of `shared` under `filter`, leaving it first if already a member (the new options replace the old). */
+  joinShared(filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): void;
+  /** Drop the subscription (or shared membership) with `filter`; false when there was none. */
+  unsubscribe(filter: string): boolean;
+  protocolViolation(reason: number, detail: string): void;
 }

@@ -15,16 +15,17 @@ import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
-import type { SubscriptionHandle } from '../topics/index.js';
+import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink, ProtocolVersion } from './mqtt-connection.js';
 import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
-import type { ClientLogon, ConnectingClient, MqttSessionState, PublishingClient, WillPublisher } from './client-session.js';
+import type { ClientLogon, ConnectingClient, MqttSessionState, PublishingClient, SubscribingClient, WillPublisher } from './client-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import type { SharedMembership } from './shared-groups.js';
+import type { SharedFilter } from './shared-subscription-filter.js';
 import { Outbound, type OutgoingPublish } from './outbound.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
 import { reasonProperties, ReasonCodes } from './reason-codes.js';
@@ -56,7 +57,7 @@ function disconnectReasonFor(code: number): number {
   return ReasonCodes.UNSPECIFIED_ERROR;
 }
 
-export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient, PublishingClient, WillPublisher {
+export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient, PublishingClient, SubscribingClient, WillPublisher {
   readonly kind = 'packet';
   readonly id: string;
   private phase: MqttSessionState = 'awaiting-connect';
@@ -81,12 +82,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
   private resumed: StoredSession | null = null;
   // The collections below are made on first write: an idle connection holds none (memory per
-  // connection is a benchmark target). Read through the getters, write through own*().
+  // connection is a benchmark target). Read through the getters, written only here.
   private subscriptionMap: Map<string, SubscriptionHandle<SubscriptionEntry>> | null = null;
   private sharedMap: Map<string, SharedMembership> | null = null;
   private qos2Ids: Set<number> | null = null;
   /** Subscription ids for SubscriptionEntry (unique per session). */
-  nextSid = 1;
+  private nextSid = 1;
   /** v5 topic aliases this client set in its PUBLISH packets. */
   readonly topicAliases: InboundTopicAliases;
   /** The write entitlement, topic rate and write filter of this connection's publishes (and its will). */
@@ -100,7 +101,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private refusedAtAccept: AdmissionRefusal | null = null;
   private ticket: AdmissionTicket | null = null;
   // Per-connection limits: the listener's, narrowed at CONNECT by the user's resource-limit group.
-  maxSubscriptions: number;
+  private subscriptionLimit: number;
 
   constructor(
     readonly connection: MqttConnection,
@@ -111,7 +112,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     private readonly onGone: (session: MqttSession) => void,
   ) {
     this.id = ctx.newSessionId();
-    this.maxSubscriptions = options.maxSubscriptionsPerConnection;
+    this.subscriptionLimit = options.maxSubscriptionsPerConnection;
     this.publishGate = gates.publishGate();
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
@@ -168,11 +169,15 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return this.ticket;
   }
 
+  get maxSubscriptions(): number {
+    return this.subscriptionLimit;
+  }
+
   /** Admitted (connect-handler.ts): the user's resource-limit group narrows the listener's limits (the smaller applies). */
   admit(ticket: AdmissionTicket): void {
     this.ticket = ticket;
     const group = ticket.group;
-    if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
+    if (group.maxSubscriptions < this.subscriptionLimit) this.subscriptionLimit = group.maxSubscriptions;
     if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
     this.publishGate.admit(ticket);
   }
@@ -181,7 +186,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return this.subscriptionMap ?? NO_SUBSCRIPTIONS;
   }
 
-  ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
+  private ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
     return (this.subscriptionMap ??= new Map());
   }
 
@@ -190,13 +195,51 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return this.sharedMap ?? NO_SHARED;
   }
 
-  ownSharedSubscriptions(): Map<string, SharedMembership> {
+  private ownSharedSubscriptions(): Map<string, SharedMembership> {
     return (this.sharedMap ??= new Map());
   }
 
   /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
   get incomingQos2(): ReadonlySet<number> {
     return this.qos2Ids ?? NO_IDS;
+  }
+
+  // ---- subscriptions (SubscribingClient, subscribe-handler.ts) ------------------------------
+
+  subscribe(filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): SubscriptionEntry {
+    const engine = this.ctx.engine;
+    const old = this.subscriptions.get(filter);
+    if (old !== undefined) engine.remove(old);
+    const entry = this.newEntry(options);
+    this.ownSubscriptions().set(filter, engine.add(pattern, entry));
+    return entry;
+  }
+
+  joinShared(filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): void {
+    const groups = this.ctx.sharedGroups;
+    const old = this.sharedSubscriptions.get(filter);
+    if (old !== undefined) groups.leave(old);
+    const entry = this.newEntry(options);
+    this.ownSharedSubscriptions().set(filter, groups.join(shared, pattern, entry));
+  }
+
+  unsubscribe(filter: string): boolean {
+    const membership = this.sharedSubscriptions.get(filter);
+    if (membership !== undefined) {
+      this.ownSharedSubscriptions().delete(filter);
+      this.ctx.sharedGroups.leave(membership);
+      return true;
+    }
+    const handle = this.subscriptions.get(filter);
+    if (handle === undefined) return false;
+    this.ownSubscriptions().delete(filter);
+    this.ctx.engine.remove(handle);
+    return true;
+  }
+
+  /** An entry delivering to this session, under the session's next subscription id. */
+  private newEntry(options: MqttSubscriptionOptions): SubscriptionEntry {
+    return new SubscriptionEntry(this, this.nextSid++, null, null, options);
   }
 
   // ---- publishing (PublishingClient, publish-handler.ts) -----------------------------------
@@ -543,7 +586,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** Take over a kept session (Clean Start 0): its subscriptions now deliver here; call resumeDeliveries() after CONNACK. */
   adopt(stored: StoredSession): void {
     for (const subscription of stored.storedSubscriptions) {
-      const entry = new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options);
+      const entry = this.newEntry(subscription.options);
       if (subscription.shared === null) this.ownSubscriptions().set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
       else this.ownSharedSubscriptions().set(subscription.filter, this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry));
     }
