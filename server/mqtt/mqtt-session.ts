@@ -1,6 +1,8 @@
-// One MQTT client connection: the state machine (awaiting CONNECT -> connecting -> active ->
-// closing -> closed), ordered packet processing, the packet handlers' shared state, and the
-// delivery target the DeliveryPlan sends to. Codec and transport live in MqttConnection.
+// One MQTT client connection: the state machine (awaiting CONNECT -> connecting [-> authenticating
+// -> connecting] -> active -> closing -> closed), ordered packet processing, the state the packet
+// handlers share, and the delivery target the DeliveryPlan sends to. Codec and transport live in
+// MqttConnection. The handlers see the session through the narrow interfaces of client-session.ts:
+// they read it through getters and change it only through the methods those name.
 //
 // Packets are handled strictly in arrival order: one that waits (authentication, an entitlement
 // answer) parks the ones behind it (OrderedInbound, as the native session does with frames). Bad
@@ -136,6 +138,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.refusedAtAccept = refusal;
   }
 
+  // ---- read by the handlers (client-session.ts) and the broker -------------------------------
+
   get state(): MqttSessionState {
     return this.phase;
   }
@@ -173,6 +177,42 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return this.subscriptionLimit;
   }
 
+  get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
+    return this.subscriptionMap ?? NO_SUBSCRIPTIONS;
+  }
+
+  /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
+  get sharedSubscriptions(): ReadonlyMap<string, SharedMembership> {
+    return this.sharedMap ?? NO_SHARED;
+  }
+
+  /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
+  get incomingQos2(): ReadonlySet<number> {
+    return this.qos2Ids ?? NO_IDS;
+  }
+
+  // ---- logon (ConnectingClient, connect-handler.ts) ------------------------------------------
+
+  beginConnect(version: ProtocolVersion, problemInformation: boolean): void {
+    this.connection.setProtocolVersion(version);
+    this.phase = 'connecting';
+    this.wantsProblemInformation = problemInformation;
+  }
+
+  beginEnhancedAuth(pending: PendingEnhancedAuth): void {
+    this.pendingAuth = pending;
+    this.phase = 'authenticating';
+    this.armConnectTimer();
+  }
+
+  takePendingAuth(): PendingEnhancedAuth | null {
+    const pending = this.pendingAuth;
+    this.pendingAuth = null;
+    this.phase = 'connecting';
+    this.clearConnectTimer();
+    return pending;
+  }
+
   /** Admitted (connect-handler.ts): the user's resource-limit group narrows the listener's limits (the smaller applies). */
   admit(ticket: AdmissionTicket): void {
     this.ticket = ticket;
@@ -182,29 +222,42 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.publishGate.admit(ticket);
   }
 
-  get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
-    return this.subscriptionMap ?? NO_SUBSCRIPTIONS;
+  activate(logon: ClientLogon): void {
+    const { clientId } = logon;
+    this.identity = logon.user;
+    this.clientId = clientId;
+    this.phase = 'active';
+    this.connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
+    this.ctx.claimClientId(clientId, this)?.takenOver();
+    // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
+    this.ctx.delayedWills.cancel(clientId);
+    if (logon.will !== null) this.will = WillMessage.of(logon.will);
   }
 
-  private ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
-    return (this.subscriptionMap ??= new Map());
+  respectClientLimits(receiveMaximum: number | undefined, maximumPacketSize: number | undefined): void {
+    if (receiveMaximum !== undefined) this.outbound.receiveMaximum = receiveMaximum;
+    if (maximumPacketSize !== undefined) this.outbound.maxPacketBytes = maximumPacketSize;
   }
 
-  /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
-  get sharedSubscriptions(): ReadonlyMap<string, SharedMembership> {
-    return this.sharedMap ?? NO_SHARED;
+  grantSessionExpiry(requestedSec: number, maxSec: number): void {
+    this.connectExpirySec = requestedSec;
+    this.maxExpirySec = maxSec;
+    this.sessionExpirySec = requestedSec > maxSec ? maxSec : requestedSec;
+    if (this.sessionExpirySec > 0) {
+      this.ctx.persistentSessions.liveAdded(this.identity!);
+      this.persistentCounted = true;
+    }
   }
 
-  private ownSharedSubscriptions(): Map<string, SharedMembership> {
-    return (this.sharedMap ??= new Map());
+  /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
+  private armConnectTimer(): void {
+    this.clearConnectTimer();
+    if (this.options.connectTimeoutMs <= 0) return;
+    this.connectTimer = setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
+    this.connectTimer.unref();
   }
 
-  /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
-  get incomingQos2(): ReadonlySet<number> {
-    return this.qos2Ids ?? NO_IDS;
-  }
-
-  // ---- subscriptions (SubscribingClient, subscribe-handler.ts) ------------------------------
+  // ---- subscriptions (SubscribingClient, subscribe-handler.ts) -------------------------------
 
   subscribe(filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): SubscriptionEntry {
     const engine = this.ctx.engine;
@@ -242,7 +295,15 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return new SubscriptionEntry(this, this.nextSid++, null, null, options);
   }
 
-  // ---- publishing (PublishingClient, publish-handler.ts) -----------------------------------
+  private ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
+    return (this.subscriptionMap ??= new Map());
+  }
+
+  private ownSharedSubscriptions(): Map<string, SharedMembership> {
+    return (this.sharedMap ??= new Map());
+  }
+
+  // ---- publishing (PublishingClient, publish-handler.ts) -------------------------------------
 
   awaitPubrel(id: number): void {
     (this.qos2Ids ??= new Set()).add(id);
@@ -250,63 +311,6 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   pubrelArrived(id: number): boolean {
     return this.qos2Ids !== null && this.qos2Ids.delete(id);
-  }
-
-  // ---- logon (ConnectingClient, connect-handler.ts) ----------------------------------------
-
-  beginConnect(version: ProtocolVersion, problemInformation: boolean): void {
-    this.connection.setProtocolVersion(version);
-    this.phase = 'connecting';
-    this.wantsProblemInformation = problemInformation;
-  }
-
-  beginEnhancedAuth(pending: PendingEnhancedAuth): void {
-    this.pendingAuth = pending;
-    this.phase = 'authenticating';
-    this.armConnectTimer();
-  }
-
-  takePendingAuth(): PendingEnhancedAuth | null {
-    const pending = this.pendingAuth;
-    this.pendingAuth = null;
-    this.phase = 'connecting';
-    this.clearConnectTimer();
-    return pending;
-  }
-
-  activate(logon: ClientLogon): void {
-    const { clientId } = logon;
-    this.identity = logon.user;
-    this.clientId = clientId;
-    this.phase = 'active';
-    this.connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
-    this.ctx.claimClientId(clientId, this)?.takenOver();
-    // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
-    this.ctx.delayedWills.cancel(clientId);
-    if (logon.will !== null) this.will = WillMessage.of(logon.will);
-  }
-
-  respectClientLimits(receiveMaximum: number | undefined, maximumPacketSize: number | undefined): void {
-    if (receiveMaximum !== undefined) this.outbound.receiveMaximum = receiveMaximum;
-    if (maximumPacketSize !== undefined) this.outbound.maxPacketBytes = maximumPacketSize;
-  }
-
-  grantSessionExpiry(requestedSec: number, maxSec: number): void {
-    this.connectExpirySec = requestedSec;
-    this.maxExpirySec = maxSec;
-    this.sessionExpirySec = requestedSec > maxSec ? maxSec : requestedSec;
-    if (this.sessionExpirySec > 0) {
-      this.ctx.persistentSessions.liveAdded(this.identity!);
-      this.persistentCounted = true;
-    }
-  }
-
-  /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
-  private armConnectTimer(): void {
-    this.clearConnectTimer();
-    if (this.options.connectTimeoutMs <= 0) return;
-    this.connectTimer = setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
-    this.connectTimer.unref();
   }
 
   // ---- inbound -------------------------------------------------------------------------------
