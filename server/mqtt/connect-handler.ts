@@ -7,8 +7,7 @@ import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-p
 import type { LogonAttempt, LogonResult } from '../gates/logon-gate.js';
 import { TopicError, validatePublishTopic } from '../topics/index.js';
 import { ConnectAttempt, ENHANCED_AUTH_METHODS, PendingEnhancedAuth } from './enhanced-auth.js';
-import type { MqttSession } from './mqtt-session.js';
-import { WillMessage } from './will-message.js';
+import type { ConnectingClient } from './client-session.js';
 import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
 import { mqttLogonRefusal } from './mqtt-refusals.js';
 import { otherHolder } from './client-id-owner.js';
@@ -26,11 +25,9 @@ function invalidConnectProperty(packet: IConnectPacket): string | null {
   return null;
 }
 
-export async function handleConnect(session: MqttSession, packet: IConnectPacket): Promise<void> {
+export async function handleConnect(session: ConnectingClient, packet: IConnectPacket): Promise<void> {
   const version = packet.protocolVersion ?? 4;
-  session.connection.setProtocolVersion(version);
-  session.state = 'connecting';
-  if (packet.properties?.requestProblemInformation === false) session.problemInformation = false;
+  session.beginConnect(version, packet.properties?.requestProblemInformation !== false);
   const invalid = version === 5 ? invalidConnectProperty(packet) : null;
   if (invalid !== null) {
     session.ctx.stats.protocolErrors++;
@@ -62,7 +59,7 @@ export async function handleConnect(session: MqttSession, packet: IConnectPacket
 }
 
 /** What the LogonGate is asked for this CONNECT. */
-function logonAttempt(session: MqttSession, packet: IConnectPacket, clientId: string, assigned: boolean, user: string, method: string | null): LogonAttempt {
+function logonAttempt(session: ConnectingClient, packet: IConnectPacket, clientId: string, assigned: boolean, user: string, method: string | null): LogonAttempt {
   const { ctx, connection } = session;
   return {
     protocol: 'mqtt',
@@ -89,7 +86,7 @@ function logonAttempt(session: MqttSession, packet: IConnectPacket, clientId: st
   };
 }
 
-function clientIdHeldByOther(session: MqttSession, clientId: string, identity: string): string | null {
+function clientIdHeldByOther(session: ConnectingClient, clientId: string, identity: string): string | null {
   const holder = otherHolder(session.ctx, clientId, identity);
   if (holder === null) return null;
   session.ctx.stats.mqttClientIdRefused++;
@@ -101,11 +98,8 @@ function clientIdHeldByOther(session: MqttSession, clientId: string, identity: s
  * the challenge's respond(). Anything else (another packet, another method, a reason other than
  * 0x18 Continue authentication) is a protocol error: CONNACK 0x82.
  */
-export async function handleAuthDuringConnect(session: MqttSession, packet: Packet): Promise<void> {
-  const pending = session.pendingAuth;
-  session.pendingAuth = null;
-  session.state = 'connecting';
-  session.clearConnectTimer();
+export async function handleAuthDuringConnect(session: ConnectingClient, packet: Packet): Promise<void> {
+  const pending = session.takePendingAuth();
   if (pending === null) return refuse(session, ReasonCodes.PROTOCOL_ERROR, 'no authentication exchange in progress');
   const { attempt } = pending;
   if (packet.cmd === 'disconnect') return session.closeQuietly('client disconnected during authentication');
@@ -121,7 +115,7 @@ function continues(packet: IAuthPacket, method: string | null): boolean {
 }
 
 /** The gate's answer: a CONNACK refusal, its challenge in AUTH (enhanced authentication only), or CONNACK. */
-function answerLogon(session: MqttSession, attempt: ConnectAttempt, result: LogonResult): void {
+function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result: LogonResult): void {
   if (session.state !== 'connecting') return; // closed meanwhile
   switch (result.kind) {
     case 'abandoned':
@@ -131,9 +125,7 @@ function answerLogon(session: MqttSession, attempt: ConnectAttempt, result: Logo
       return sendRefusal(session, reasonCode, text);
     }
     case 'challenge':
-      session.pendingAuth = new PendingEnhancedAuth(attempt, result.challenge);
-      session.state = 'authenticating';
-      session.armConnectTimer();
+      session.beginEnhancedAuth(new PendingEnhancedAuth(attempt, result.challenge));
       session.connection.send({
         cmd: 'auth',
         reasonCode: ReasonCodes.CONTINUE_AUTHENTICATION,
@@ -148,16 +140,9 @@ function answerLogon(session: MqttSession, attempt: ConnectAttempt, result: Logo
   accept(session, packet, result.identity, clientId, assigned, method, method === null ? undefined : result.data);
 }
 
-function accept(session: MqttSession, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean, method: string | null, serverData: string | undefined): void {
+function accept(session: ConnectingClient, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean, method: string | null, serverData: string | undefined): void {
   const { ctx, options, connection } = session;
-  session.user = identity;
-  session.clientId = clientId;
-  session.state = 'active';
-  connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
-  ctx.claimClientId(clientId, session)?.takenOver();
-  // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
-  ctx.delayedWills.cancel(clientId);
-  if (packet.will !== undefined && packet.will !== null) session.will = WillMessage.of(packet.will);
+  session.activate({ user: identity, clientId, will: packet.will ?? null });
   let keepAlive = packet.keepalive ?? 0;
   const max = options.keepAliveMaxSec;
   const capped = max !== undefined && (keepAlive === 0 || keepAlive > max);
@@ -165,23 +150,13 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
   const v5 = packet.protocolVersion === 5;
   // v3.1.1 cannot be told a shorter keepalive: its own value is enforced.
   connection.startKeepAlive(v5 || !capped ? keepAlive : packet.keepalive ?? 0);
-  if (v5) {
-    const props = packet.properties;
-    if (props?.receiveMaximum !== undefined) session.outbound.receiveMaximum = props.receiveMaximum;
-    if (props?.maximumPacketSize !== undefined) session.outbound.maxPacketBytes = props.maximumPacketSize;
-  }
+  if (v5) session.respectClientLimits(packet.properties?.receiveMaximum, packet.properties?.maximumPacketSize);
   // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped, to 0
   // when the user already has mqtt.sessions.maxSessionsPerUser (v5 clients are told, below).
   const store = ctx.persistentSessions;
   const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? store.limits.maxExpirySec : 0;
   const maxExpirySec = requestedExpiry > 0 && !store.mayPersist(identity, clientId) ? 0 : store.limits.maxExpirySec;
-  session.connectExpirySec = requestedExpiry;
-  session.maxExpirySec = maxExpirySec;
-  session.sessionExpirySec = requestedExpiry > maxExpirySec ? maxExpirySec : requestedExpiry;
-  if (session.sessionExpirySec > 0) {
-    store.liveAdded(identity);
-    session.persistentCounted = true;
-  }
+  session.grantSessionExpiry(requestedExpiry, maxExpirySec);
   // [MQTT-3.1.2-4] Clean Start 1 discards a kept session; 0 resumes it, if it was the same user's.
   let sessionPresent = false;
   if (packet.clean !== false) ctx.persistentSessions.discard(clientId);
@@ -218,14 +193,14 @@ function accept(session: MqttSession, packet: IConnectPacket, identity: string, 
 }
 
 /** A refused CONNECT closes the connection (*Securing AMPS*); the reason is logged, never sent. */
-function refuse(session: MqttSession, reason: number, why: string, user = ''): void {
+function refuse(session: ConnectingClient, reason: number, why: string, user = ''): void {
   const { ctx, connection } = session;
   ctx.stats.logonFailures++;
   ctx.log.warn({ protocol: 'mqtt', session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'logon refused');
   sendRefusal(session, reason);
 }
 
-function sendRefusal(session: MqttSession, reason: number, text?: string): void {
+function sendRefusal(session: ConnectingClient, reason: number, text?: string): void {
   const connection = session.connection;
   const v5 = connection.protocolVersion === 5;
   connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, ...reasonProperties(reason, text) } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });

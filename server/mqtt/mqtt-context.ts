@@ -1,10 +1,20 @@
 // What an MQTT session needs from the broker beyond what every session does.
+import type { AdmissionTicket } from '../admission/admission.js';
 import type { SessionContext } from '../session/session-context.js';
-import type { MqttSession } from './mqtt-session.js';
 import type { RetainedStore } from './retained-store.js';
 import type { DelayedWills } from './delayed-wills.js';
 import type { SessionStore } from './session-store.js';
 import type { SharedGroups } from './shared-groups.js';
+
+/** A live connection as the client-id registry knows it (MqttSession). */
+export interface ClientIdHolder {
+  /** The user it logged on as (null before its logon). */
+  readonly user: string | null;
+  /** Its admission ticket (null until admitted): a takeover's old connection counts as gone. */
+  readonly admission: AdmissionTicket | null;
+  /** Another connection CONNECTed with its client id [MQTT-3.1.4-2]: it is closed. */
+  takenOver(): void;
+}
 
 export interface MqttContext extends SessionContext {
   /** Retained messages, shared by every MQTT listener. */
@@ -18,24 +28,9 @@ export interface MqttContext extends SessionContext {
   /** mqtt.clientIdOwnership: `user`, a client id held by one user is refused to others (client-id-owner.ts); `any`, anyone takes it over. */
   readonly clientIdOwnership: 'user' | 'any';
   /** Register `session` under `clientId`; returns the session that held it before, if any ([MQTT-3.1.4-2]: it is taken over). */
-  claimClientId(clientId: string, session: MqttSession): MqttSession | undefined;
+  claimClientId(clientId: string, session: ClientIdHolder): ClientIdHolder | undefined;
   /** The live session holding `clientId`, if any (admission counts a takeover's old connection as gone). */
-  clientSession(clientId: string): MqttSession | undefined;
+  clientSession(clientId: string): ClientIdHolder | undefined;
   /** Forget `clientId` if `session` still holds it. */
-  releaseClientId(clientId: string, session: MqttSession): void;
+  releaseClientId(clientId: string, session: ClientIdHolder): void;
 }
-
-/** Per-subscription options, kept in SubscriptionEntry.options. */
-export interface MqttSubscriptionOptions {
-  /** Granted QoS. */
-  readonly qos: 0 | 1 | 2;
-  /** v5 No Local: never receive one's own publishes on this subscription. */
-  readonly noLocal: boolean;
-  /** v5 Subscription Identifier, or null. */
-  readonly subscriptionId: number | null;
-  /** v5 Retain As Published: live deliveries keep the publish's retain flag (else it is 0). */
-  readonly retainAsPublished: boolean;
-}
-
-/** v5 Retain Handling: 0 send retained messages on subscribe, 1 only for a new subscription, 2 never (v3.1.1: 0). */
-export type RetainHandling = 0 | 1 | 2;

@@ -15,7 +15,7 @@ import type { Timers } from '../timers.js';
 import type { RegexBudget, TopicEngine, TopicLimits } from '../topics/index.js';
 import type { TransportConnection } from '../transports/transport.js';
 import { DelayedWills } from './delayed-wills.js';
-import type { MqttContext } from './mqtt-context.js';
+import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { MqttSession } from './mqtt-session.js';
 import { RetainedStore } from './retained-store.js';
@@ -37,7 +37,7 @@ export class MqttService implements MqttContext {
   readonly persistentSessions: SessionStore;
   readonly sharedGroups: SharedGroups;
   readonly clientIdOwnership: 'user' | 'any';
-  private readonly clients = new Map<string, MqttSession>();
+  private readonly clients = new Map<string, ClientIdHolder>();
 
   constructor(
     private readonly core: SessionContext,
@@ -77,17 +77,17 @@ export class MqttService implements MqttContext {
     return { session, connection };
   }
 
-  claimClientId(clientId: string, session: MqttSession): MqttSession | undefined {
+  claimClientId(clientId: string, session: ClientIdHolder): ClientIdHolder | undefined {
     const previous = this.clients.get(clientId);
     this.clients.set(clientId, session);
     return previous === session ? undefined : previous;
   }
 
-  clientSession(clientId: string): MqttSession | undefined {
+  clientSession(clientId: string): ClientIdHolder | undefined {
     return this.clients.get(clientId);
   }
 
-  releaseClientId(clientId: string, session: MqttSession): void {
+  releaseClientId(clientId: string, session: ClientIdHolder): void {
     if (this.clients.get(clientId) === session) this.clients.delete(clientId);
   }
 

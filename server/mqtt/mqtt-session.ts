@@ -1,6 +1,8 @@
-// One MQTT client connection: the state machine (awaiting CONNECT -> connecting -> active ->
-// closing -> closed), ordered packet processing, the packet handlers' shared state, and the
-// delivery target the DeliveryPlan sends to. Codec and transport live in MqttConnection.
+// One MQTT client connection: the state machine (awaiting CONNECT -> connecting [-> authenticating
+// -> connecting] -> active -> closing -> closed), ordered packet processing, the state the packet
+// handlers share, and the delivery target the DeliveryPlan sends to. Codec and transport live in
+// MqttConnection. The handlers see the session through the narrow interfaces of client-session.ts:
+// they read it through getters and change it only through the methods those name.
 //
 // Packets are handled strictly in arrival order: one that waits (authentication, an entitlement
 // answer) parks the ones behind it (OrderedInbound, as the native session does with frames). Bad
@@ -15,14 +17,17 @@ import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
 import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
-import type { SubscriptionHandle } from '../topics/index.js';
+import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
 import { OrderedInbound } from '../session/ordered-inbound.js';
-import type { InputFault, MqttConnection, MqttPacketSink } from './mqtt-connection.js';
-import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
+import type { InputFault, MqttConnection, MqttPacketSink, ProtocolVersion } from './mqtt-connection.js';
+import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
+import type { ClientLogon, ConnectingClient, MqttSessionState, PublishingClient, SubscribingClient, WillPublisher } from './client-session.js';
+import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import type { SharedMembership } from './shared-groups.js';
+import type { SharedFilter } from './shared-subscription-filter.js';
 import { Outbound, type OutgoingPublish } from './outbound.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
 import { reasonProperties, ReasonCodes } from './reason-codes.js';
@@ -31,7 +36,7 @@ import { handleAuthDuringConnect, handleConnect } from './connect-handler.js';
 import type { PendingEnhancedAuth } from './enhanced-auth.js';
 import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
-import { publishWill, type WillMessage } from './will-message.js';
+import { publishWill, WillMessage } from './will-message.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { TimerHandle } from '../timers.js';
@@ -39,9 +44,6 @@ import type { TimerHandle } from '../timers.js';
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
 const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
 const NO_IDS: ReadonlySet<number> = new Set();
-
-/** 'authenticating': a v5 enhanced authentication exchange waits for the client's AUTH. */
-export type MqttSessionState = 'awaiting-connect' | 'connecting' | 'authenticating' | 'active' | 'closing' | 'closed';
 
 /** Bad input from the connection, queued behind the packets that arrived before it. */
 class InboundFault {
@@ -58,50 +60,51 @@ function disconnectReasonFor(code: number): number {
   return ReasonCodes.UNSPECIFIED_ERROR;
 }
 
-export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null> {
+export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient, PublishingClient, SubscribingClient, WillPublisher {
   readonly kind = 'packet';
   readonly id: string;
-  state: MqttSessionState = 'awaiting-connect';
-  user: string | null = null;
-  clientId = '';
+  private phase: MqttSessionState = 'awaiting-connect';
+  /** The user it logged on as (activate()). */
+  private identity: string | null = null;
+  private clientId = '';
   /** The will, published when the connection ends other than by a normal DISCONNECT. */
-  will: WillMessage | null = null;
+  private will: WillMessage | null = null;
   /** v5 Request Problem Information: false forbids Reason Strings on PUBACK, PUBREC, SUBACK... [MQTT-3.1.2-29]. */
-  problemInformation = true;
+  private wantsProblemInformation = true;
   /** Session Expiry Interval in seconds, capped (0: the session ends with the connection). */
-  sessionExpirySec = 0;
+  private sessionExpirySec = 0;
   /** The Session Expiry Interval the CONNECT asked for, before the cap (v5 DISCONNECT may not raise it from 0). */
-  connectExpirySec = 0;
+  private connectExpirySec = 0;
   /** The cap on this connection's Session Expiry Interval: mqtt.sessions.maxExpirySec, or 0 when the user may keep no more sessions. */
-  maxExpirySec = 0;
-  /** Counted in the store's live persistent sessions of the user (connect-handler.ts) until released. */
-  persistentCounted = false;
+  private maxExpirySec = 0;
+  /** Counted in the store's live persistent sessions of the user (grantSessionExpiry()) until released. */
+  private persistentCounted = false;
   private released = false;
   /** The exchange a v5 enhanced authentication waits in (state 'authenticating'). */
-  pendingAuth: PendingEnhancedAuth | null = null;
+  private pendingAuth: PendingEnhancedAuth | null = null;
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
   private resumed: StoredSession | null = null;
   // The collections below are made on first write: an idle connection holds none (memory per
-  // connection is a benchmark target). Read through the getters, write through own*().
+  // connection is a benchmark target). Read through the getters, written only here.
   private subscriptionMap: Map<string, SubscriptionHandle<SubscriptionEntry>> | null = null;
   private sharedMap: Map<string, SharedMembership> | null = null;
   private qos2Ids: Set<number> | null = null;
   /** Subscription ids for SubscriptionEntry (unique per session). */
-  nextSid = 1;
+  private nextSid = 1;
   /** v5 topic aliases this client set in its PUBLISH packets. */
   readonly topicAliases: InboundTopicAliases;
   /** The write entitlement, topic rate and write filter of this connection's publishes (and its will). */
   readonly publishGate: PublishGate;
-  readonly outbound: Outbound;
+  private readonly outbound: Outbound;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
   private readonly inbound: OrderedInbound<Packet | InboundFault>;
   private connectTimer: TimerHandle | null = null;
   /** Admission: a refusal decided when the connection was accepted (answered at CONNECT), and the ticket once admitted. */
-  acceptRefusal: AdmissionRefusal | null = null;
-  admission: AdmissionTicket | null = null;
+  private refusedAtAccept: AdmissionRefusal | null = null;
+  private ticket: AdmissionTicket | null = null;
   // Per-connection limits: the listener's, narrowed at CONNECT by the user's resource-limit group.
-  maxSubscriptions: number;
+  private subscriptionLimit: number;
 
   constructor(
     readonly connection: MqttConnection,
@@ -112,7 +115,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     private readonly onGone: (session: MqttSession) => void,
   ) {
     this.id = ctx.newSessionId();
-    this.maxSubscriptions = options.maxSubscriptionsPerConnection;
+    this.subscriptionLimit = options.maxSubscriptionsPerConnection;
     this.publishGate = gates.publishGate();
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
@@ -120,7 +123,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),
-      () => this.state !== 'closing' && this.state !== 'closed',
+      () => this.phase !== 'closing' && this.phase !== 'closed',
       (err) => this.onInternalError(err, 'input'),
     );
     connection.attach(this);
@@ -133,24 +136,50 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   refuseAtAccept(refusal: AdmissionRefusal): void {
     if (refusal.kind === 'protocol-disabled') return this.closeQuietly('MQTT protocol disabled');
-    this.acceptRefusal = refusal;
+    this.refusedAtAccept = refusal;
   }
 
-  /** Admitted (connect-handler.ts): the user's resource-limit group narrows the listener's limits (the smaller applies). */
-  admit(ticket: AdmissionTicket): void {
-    this.admission = ticket;
-    const group = ticket.group;
-    if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
-    if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
-    this.publishGate.admit(ticket);
+  // ---- read by the handlers (client-session.ts) and the broker -------------------------------
+
+  get state(): MqttSessionState {
+    return this.phase;
+  }
+
+  /** The user it logged on as; null before. */
+  get user(): string | null {
+    return this.identity;
+  }
+
+  get userName(): string | null {
+    return this.identity;
+  }
+
+  get isLoggedOn(): boolean {
+    return this.phase === 'active';
+  }
+
+  get isV5(): boolean {
+    return this.connection.protocolVersion === 5;
+  }
+
+  get problemInformation(): boolean {
+    return this.wantsProblemInformation;
+  }
+
+  get acceptRefusal(): AdmissionRefusal | null {
+    return this.refusedAtAccept;
+  }
+
+  get admission(): AdmissionTicket | null {
+    return this.ticket;
+  }
+
+  get maxSubscriptions(): number {
+    return this.subscriptionLimit;
   }
 
   get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
     return this.subscriptionMap ?? NO_SUBSCRIPTIONS;
-  }
-
-  ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
-    return (this.subscriptionMap ??= new Map());
   }
 
   /** v5 shared subscriptions, by their whole `$share/{name}/{filter}` filter. */
@@ -158,48 +187,142 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return this.sharedMap ?? NO_SHARED;
   }
 
-  ownSharedSubscriptions(): Map<string, SharedMembership> {
-    return (this.sharedMap ??= new Map());
-  }
-
   /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
   get incomingQos2(): ReadonlySet<number> {
     return this.qos2Ids ?? NO_IDS;
   }
 
-  ownIncomingQos2(): Set<number> {
-    return (this.qos2Ids ??= new Set());
+  // ---- logon (ConnectingClient, connect-handler.ts) ------------------------------------------
+
+  beginConnect(version: ProtocolVersion, problemInformation: boolean): void {
+    this.connection.setProtocolVersion(version);
+    this.phase = 'connecting';
+    this.wantsProblemInformation = problemInformation;
+  }
+
+  beginEnhancedAuth(pending: PendingEnhancedAuth): void {
+    this.pendingAuth = pending;
+    this.phase = 'authenticating';
+    this.armConnectTimer();
+  }
+
+  takePendingAuth(): PendingEnhancedAuth | null {
+    const pending = this.pendingAuth;
+    this.pendingAuth = null;
+    this.phase = 'connecting';
+    this.clearConnectTimer();
+    return pending;
+  }
+
+  /** Admitted (connect-handler.ts): the user's resource-limit group narrows the listener's limits (the smaller applies). */
+  admit(ticket: AdmissionTicket): void {
+    this.ticket = ticket;
+    const group = ticket.group;
+    if (group.maxSubscriptions < this.subscriptionLimit) this.subscriptionLimit = group.maxSubscriptions;
+    if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
+    this.publishGate.admit(ticket);
+  }
+
+  activate(logon: ClientLogon): void {
+    const { clientId } = logon;
+    this.identity = logon.user;
+    this.clientId = clientId;
+    this.phase = 'active';
+    this.connection.transport.loggedOn(); // its slot of admission.maxUnauthenticated is free again
+    this.ctx.claimClientId(clientId, this)?.takenOver();
+    // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
+    this.ctx.delayedWills.cancel(clientId);
+    if (logon.will !== null) this.will = WillMessage.of(logon.will);
+  }
+
+  respectClientLimits(receiveMaximum: number | undefined, maximumPacketSize: number | undefined): void {
+    if (receiveMaximum !== undefined) this.outbound.receiveMaximum = receiveMaximum;
+    if (maximumPacketSize !== undefined) this.outbound.maxPacketBytes = maximumPacketSize;
+  }
+
+  grantSessionExpiry(requestedSec: number, maxSec: number): void {
+    this.connectExpirySec = requestedSec;
+    this.maxExpirySec = maxSec;
+    this.sessionExpirySec = requestedSec > maxSec ? maxSec : requestedSec;
+    if (this.sessionExpirySec > 0) {
+      this.ctx.persistentSessions.liveAdded(this.identity!);
+      this.persistentCounted = true;
+    }
   }
 
   /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
-  armConnectTimer(): void {
+  private armConnectTimer(): void {
     this.clearConnectTimer();
     if (this.options.connectTimeoutMs <= 0) return;
     this.connectTimer = this.ctx.timers.setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
   }
 
-  get userName(): string | null {
-    return this.user;
+  // ---- subscriptions (SubscribingClient, subscribe-handler.ts) -------------------------------
+
+  subscribe(filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): SubscriptionEntry {
+    const engine = this.ctx.engine;
+    const old = this.subscriptions.get(filter);
+    if (old !== undefined) engine.remove(old);
+    const entry = this.newEntry(options);
+    this.ownSubscriptions().set(filter, engine.add(pattern, entry));
+    return entry;
   }
 
-  get isLoggedOn(): boolean {
-    return this.state === 'active';
+  joinShared(filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): void {
+    const groups = this.ctx.sharedGroups;
+    const old = this.sharedSubscriptions.get(filter);
+    if (old !== undefined) groups.leave(old);
+    const entry = this.newEntry(options);
+    this.ownSharedSubscriptions().set(filter, groups.join(shared, pattern, entry));
   }
 
-  get isV5(): boolean {
-    return this.connection.protocolVersion === 5;
+  unsubscribe(filter: string): boolean {
+    const membership = this.sharedSubscriptions.get(filter);
+    if (membership !== undefined) {
+      this.ownSharedSubscriptions().delete(filter);
+      this.ctx.sharedGroups.leave(membership);
+      return true;
+    }
+    const handle = this.subscriptions.get(filter);
+    if (handle === undefined) return false;
+    this.ownSubscriptions().delete(filter);
+    this.ctx.engine.remove(handle);
+    return true;
+  }
+
+  /** An entry delivering to this session, under the session's next subscription id. */
+  private newEntry(options: MqttSubscriptionOptions): SubscriptionEntry {
+    return new SubscriptionEntry(this, this.nextSid++, null, null, options);
+  }
+
+  private ownSubscriptions(): Map<string, SubscriptionHandle<SubscriptionEntry>> {
+    return (this.subscriptionMap ??= new Map());
+  }
+
+  private ownSharedSubscriptions(): Map<string, SharedMembership> {
+    return (this.sharedMap ??= new Map());
+  }
+
+  // ---- publishing (PublishingClient, publish-handler.ts) -------------------------------------
+
+  awaitPubrel(id: number): void {
+    (this.qos2Ids ??= new Set()).add(id);
+  }
+
+  pubrelArrived(id: number): boolean {
+    return this.qos2Ids !== null && this.qos2Ids.delete(id);
   }
 
   // ---- inbound -------------------------------------------------------------------------------
 
   onPacket(packet: Packet): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
     this.inbound.accept(packet);
   }
 
   /** Bad input: acted on after the packets parked before it (the connection reads no more). */
   onInputFault(fault: InputFault, detail: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
     this.inbound.accept(new InboundFault(fault, detail));
   }
 
@@ -215,14 +338,14 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   private dispatch(packet: Packet): void | Promise<void> {
-    if (this.state === 'awaiting-connect') {
+    if (this.phase === 'awaiting-connect') {
       // [MQTT-3.1.0-1] the first packet must be CONNECT; anything else closes the connection.
       if (packet.cmd !== 'connect') return this.closeQuietly(`"${packet.cmd}" before CONNECT`);
       this.clearConnectTimer();
       return handleConnect(this, packet);
     }
-    if (this.state === 'authenticating') return handleAuthDuringConnect(this, packet);
-    if (this.state !== 'active') return;
+    if (this.phase === 'authenticating') return handleAuthDuringConnect(this, packet);
+    if (this.phase !== 'active') return;
     switch (packet.cmd) {
       case 'publish':
         return handlePublish(this, packet);
@@ -271,7 +394,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   private inputFault(fault: InputFault, detail: string): void {
-    if (fault === 'unsupported-version' && this.state === 'awaiting-connect') {
+    if (fault === 'unsupported-version' && this.phase === 'awaiting-connect') {
       // [MQTT-3.1.2-2] CONNACK 0x01 (v3.1.1 code; understood by v3 clients), then close.
       this.ctx.stats.protocolErrors++;
       this.connection.send({ cmd: 'connack', returnCode: 1, sessionPresent: false });
@@ -282,13 +405,13 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   onKeepAliveTimeout(): void {
-    this.ctx.log.debug({ session: this.id, user: this.user }, 'MQTT keepalive expired');
+    this.ctx.log.debug({ session: this.id, user: this.identity }, 'MQTT keepalive expired');
     this.disconnectWith(ReasonCodes.KEEP_ALIVE_TIMEOUT, 'keepalive timeout');
   }
 
   private onConnectTimeout(): void {
     this.connectTimer = null;
-    if (this.state !== 'awaiting-connect' && this.state !== 'authenticating') return;
+    if (this.phase !== 'awaiting-connect' && this.phase !== 'authenticating') return;
     this.ctx.stats.logonTimeouts++;
     try {
       this.closeQuietly('no CONNECT in time');
@@ -297,7 +420,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     }
   }
 
-  clearConnectTimer(): void {
+  private clearConnectTimer(): void {
     if (this.connectTimer !== null) this.ctx.timers.clearTimeout(this.connectTimer);
     this.connectTimer = null;
   }
@@ -305,7 +428,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   // ---- delivery (PacketDeliveryTarget) -------------------------------------------------------
 
   readAccess(topic: string): Decision | Promise<Decision> {
-    return this.gates.readAccess(this.user ?? '', topic);
+    return this.gates.readAccess(this.identity ?? '', topic);
   }
 
   /**
@@ -313,7 +436,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    * highest granted QoS among them, with all their subscription identifiers (v5, 3.3.4).
    */
   deliverEntries(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null): void {
-    if (this.state !== 'active') return;
+    if (this.phase !== 'active') return;
     const out = outgoingPublishFor(message, entries, projection, this);
     if (out === null) return;
     if (this.held.queueBehindHeld(out, null)) return;
@@ -325,12 +448,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
-    if (this.state !== 'active') return;
+    if (this.phase !== 'active') return;
     this.held.hold(pending, plan, index, message);
   }
 
   releaseHeld(): void {
-    if (this.state !== 'active') return;
+    if (this.phase !== 'active') return;
     this.held.release();
   }
 
@@ -338,11 +461,11 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   readonly onInvalidRules = (err: unknown): void => this.reportInvalidRules(err);
 
   reportInvalidRules(err: unknown): void {
-    warnInvalidRules(this.ctx.log, { session: this.id, user: this.user }, err);
+    warnInvalidRules(this.ctx.log, { session: this.id, user: this.identity }, err);
   }
 
   reportDeliveryError(err: unknown, topic: string): void {
-    logDeliveryError(this.ctx.log, { session: this.id, user: this.user }, err, topic);
+    logDeliveryError(this.ctx.log, { session: this.id, user: this.identity }, err, topic);
   }
 
   /**
@@ -352,10 +475,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    * reading, so nothing is queued behind what it already cannot read.
    */
   private slowConsumer(heldBytes: number, socketBytes: number): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
     this.ctx.stats.slowConsumerDisconnects++;
     const limit = this.outbound.maxSendQueueBytes;
-    this.ctx.log.warn({ session: this.id, user: this.user, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit }, 'disconnecting slow MQTT consumer');
+    this.ctx.log.warn({ session: this.id, user: this.identity, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit }, 'disconnecting slow MQTT consumer');
     if (socketBytes > limit) this.closeQuietly('slow consumer');
     else this.disconnectWith(ReasonCodes.QUOTA_EXCEEDED, 'slow consumer: unacknowledged messages over the queued-bytes limit');
   }
@@ -371,16 +494,16 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
 
   /** v5: DISCONNECT with `reason` (active sessions only); then close. */
   disconnectWith(reason: number, detail: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.state === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
+    if (this.phase === 'closing' || this.phase === 'closed') return;
+    if (this.phase === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
     this.closeQuietly(detail);
   }
 
   /** Close without telling the client anything more. */
   closeQuietly(detail: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    this.ctx.log.debug({ session: this.id, user: this.user, detail }, 'closing MQTT connection');
-    this.state = 'closing';
+    if (this.phase === 'closing' || this.phase === 'closed') return;
+    this.ctx.log.debug({ session: this.id, user: this.identity, detail }, 'closing MQTT connection');
+    this.phase = 'closing';
     this.release();
     this.connection.close();
   }
@@ -396,8 +519,8 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   }
 
   onClose(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
     this.clearConnectTimer();
     try {
       this.release();
@@ -415,7 +538,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   onInternalError(err: unknown, where: string): void {
     this.ctx.stats.connectionErrors++;
     try {
-      this.ctx.log.error({ err, session: this.id, user: this.user, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this MQTT connection');
+      this.ctx.log.error({ err, session: this.id, user: this.identity, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this MQTT connection');
       this.disconnectWith(ReasonCodes.UNSPECIFIED_ERROR, `internal error (${where})`);
     } catch {
       this.connection.transport.terminate();
@@ -427,10 +550,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.released = true;
     // However the connection ends (takeover included), its admission count is given back once.
     this.admission?.release();
-    if (this.user !== null && this.sessionExpirySec > 0) this.keepSession();
+    if (this.identity !== null && this.sessionExpirySec > 0) this.keepSession();
     if (this.persistentCounted) {
       this.persistentCounted = false;
-      this.ctx.persistentSessions.liveRemoved(this.user!);
+      this.ctx.persistentSessions.liveRemoved(this.identity!);
     }
     this.ctx.engine.removeAll(this.subscriptions.values());
     this.subscriptionMap = null;
@@ -455,7 +578,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   private keepSession(): void {
     const { inflight, queued } = this.outbound.takeUnacknowledged();
-    const stored = new StoredSession(this.ctx, this.clientId, this.user!, this.gates, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
+    const stored = new StoredSession(this.ctx, this.clientId, this.identity!, this.gates, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
     for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
     for (const [filter, membership] of this.sharedSubscriptions) {
       stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));
@@ -467,7 +590,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** Take over a kept session (Clean Start 0): its subscriptions now deliver here; call resumeDeliveries() after CONNACK. */
   adopt(stored: StoredSession): void {
     for (const subscription of stored.storedSubscriptions) {
-      const entry = new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options);
+      const entry = this.newEntry(subscription.options);
       if (subscription.shared === null) this.ownSubscriptions().set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
       else this.ownSharedSubscriptions().set(subscription.filter, this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry));
     }
@@ -487,7 +610,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
     if (delaySec <= 0) return this.publishWillContained(will);
-    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => this.publishWillContained(will), this.user!);
+    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => this.publishWillContained(will), this.identity!);
   }
 
   /** The will goes out from a socket 'close', a timer or a takeover: a failure is logged and counted, never thrown there. */
@@ -496,7 +619,7 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       publishWill(this, will);
     } catch (err) {
       this.ctx.stats.connectionErrors++;
-      this.ctx.log.error({ err, session: this.id, user: this.user, topic: will.topic }, 'publishing a will message failed');
+      this.ctx.log.error({ err, session: this.id, user: this.identity, topic: will.topic }, 'publishing a will message failed');
     }
   }
 }

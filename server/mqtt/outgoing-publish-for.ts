@@ -4,7 +4,7 @@
 import type { CompiledSelect } from '../content/select/index.js';
 import type { Message } from '../delivery/message.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
-import type { MqttSubscriptionOptions } from './mqtt-context.js';
+import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { OutgoingPublish, type DeliveredQos } from './outbound.js';
 
 /** The PUBLISH for `receiver`, or null when no entry wants it (No Local). */

@@ -8,7 +8,7 @@ import { Payload } from '../delivery/payload.js';
 import type { PublishRefusal } from '../gates/publish-gate.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { MqttContext } from './mqtt-context.js';
-import type { MqttSession } from './mqtt-session.js';
+import type { PublishingClient } from './client-session.js';
 import { ReasonCodes, problem } from './reason-codes.js';
 import { mqttPublishRefusal } from './mqtt-refusals.js';
 import { PublishProperties } from './publish-properties.js';
@@ -16,7 +16,7 @@ import { AliasRefusal } from './topic-aliases.js';
 import { forwardableBytes } from './publish-decoder.js';
 import { detached } from './detached-bytes.js';
 
-export function handlePublish(session: MqttSession, packet: IPublishPacket): void | Promise<void> {
+export function handlePublish(session: PublishingClient, packet: IPublishPacket): void | Promise<void> {
   const topic = session.topicAliases.resolve(packet);
   if (topic instanceof AliasRefusal) return session.protocolViolation(topic.reasonCode, topic.detail);
   packet.topic = topic;
@@ -42,12 +42,12 @@ export function handlePublish(session: MqttSession, packet: IPublishPacket): voi
  * 3.3.4). Each unfinished exchange holds its packet id here (and in a kept session), so v3.1.1
  * clients, who cannot be told, are closed past the same number.
  */
-function receiveMaximumExceeded(session: MqttSession): void {
+function receiveMaximumExceeded(session: PublishingClient): void {
   session.ctx.stats.mqttReceiveMaximumExceeded++;
   session.protocolViolation(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, `more than ${session.options.receiveMaximum} QoS 2 publishes awaiting PUBREL`);
 }
 
-function finishPublish(session: MqttSession, packet: IPublishPacket, decision: Decision): void {
+function finishPublish(session: PublishingClient, packet: IPublishPacket, decision: Decision): void {
   if (session.state !== 'active') return;
   const stats = session.ctx.stats;
   const raw = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
@@ -64,18 +64,18 @@ function finishPublish(session: MqttSession, packet: IPublishPacket, decision: D
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
 
-function acknowledge(session: MqttSession, packet: IPublishPacket, reasonCode: number, text?: string): void {
+function acknowledge(session: PublishingClient, packet: IPublishPacket, reasonCode: number, text?: string): void {
   const v5 = session.isV5;
   if (packet.qos === 1) {
     session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) } : { cmd: 'puback', messageId: packet.messageId! });
   } else if (packet.qos === 2) {
-    if (reasonCode < 0x80) session.ownIncomingQos2().add(packet.messageId!);
+    if (reasonCode < 0x80) session.awaitPubrel(packet.messageId!);
     session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) } : { cmd: 'pubrec', messageId: packet.messageId! });
   }
 }
 
 /** A refused publish is never delivered: v5 QoS 1/2 are told why in PUBACK/PUBREC. */
-function refuse(session: MqttSession, packet: IPublishPacket, refused: PublishRefusal): void {
+function refuse(session: PublishingClient, packet: IPublishPacket, refused: PublishRefusal): void {
   const { reasonCode, text } = mqttPublishRefusal(refused);
   if (packet.qos > 0 && session.isV5) return acknowledge(session, packet, reasonCode, text);
   // QoS 0, or v3.1.1 (which has no way to say no): drop and count, or disconnect.
@@ -85,8 +85,8 @@ function refuse(session: MqttSession, packet: IPublishPacket, refused: PublishRe
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
 
-export function handlePubrel(session: MqttSession, packet: IPubrelPacket): void {
-  const known = session.incomingQos2.has(packet.messageId!) && session.ownIncomingQos2().delete(packet.messageId!);
+export function handlePubrel(session: PublishingClient, packet: IPubrelPacket): void {
+  const known = session.pubrelArrived(packet.messageId!);
   const v5 = session.isV5;
   if (v5) session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND });
   else session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId! });

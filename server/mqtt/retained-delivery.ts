@@ -3,8 +3,8 @@
 // for its concrete topic (held while pending), then entitlement filters and select lists.
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { SubscriptionPattern } from '../topics/index.js';
-import type { RetainHandling } from './mqtt-context.js';
-import type { MqttSession } from './mqtt-session.js';
+import type { RetainHandling } from './subscription-options.js';
+import type { RetainedReceiver } from './client-session.js';
 
 /** A subscription just granted, and whether retained messages go to it. */
 export class GrantedSubscription {
@@ -22,7 +22,7 @@ export class GrantedSubscription {
   }
 }
 
-export function sendRetained(session: MqttSession, granted: GrantedSubscription): void {
+export function sendRetained(session: RetainedReceiver, granted: GrantedSubscription): void {
   if (!granted.wantsRetained || session.state !== 'active') return;
   // The same filter twice in one SUBSCRIBE: only the subscription that stayed gets them.
   if (session.subscriptions.get(granted.filter)?.value !== granted.entry) return;

@@ -13,14 +13,14 @@ import type { Logger } from 'pino';
 import type { MqttConfig } from '../config/index.js';
 import type { BrokerStats } from '../stats.js';
 import type { Timers } from '../timers.js';
-import type { StoredSession } from './stored-session.js';
+import type { StoredSession, StoreLedger } from './stored-session.js';
 
 export type SessionLimits = MqttConfig['sessions'];
 
 /** Stale FIFO entries tolerated beyond twice the live ones before a sweep. */
 const SWEEP_SLACK = 1024;
 
-export class SessionStore {
+export class SessionStore implements StoreLedger {
   private readonly sessions = new Map<string, StoredSession>();
   /** Per user: kept sessions. */
   private readonly keptPerUser = new Map<string, number>();

@@ -14,15 +14,31 @@ import type { Decision } from '../security/decision.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
+import type { SessionContext } from '../session/session-context.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
-import type { MqttContext, MqttSubscriptionOptions } from './mqtt-context.js';
+import type { MqttConfig } from '../config/index.js';
+import type { MqttSubscriptionOptions } from './subscription-options.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
 import { OutgoingPublish, type InflightPublish } from './outbound.js';
 import { PublishProperties } from './publish-properties.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
 import { detached } from './detached-bytes.js';
-import type { SessionLimits, SessionStore } from './session-store.js';
 import type { TimerHandle } from '../timers.js';
+
+/**
+ * What a StoredSession tells the store that keeps it (SessionStore): the store counts the bytes
+ * of every kept session's messages and the order they entered in, and drops the oldest beyond
+ * mqtt.sessions.maxBytes.
+ */
+export interface StoreLedger {
+  readonly limits: MqttConfig['sessions'];
+  /** The next place in the store's order. */
+  nextPlace(): number;
+  /** `session` queued a message of `size` bytes at `place` (from nextPlace()). */
+  added(session: StoredSession, size: number, place: number): void;
+  /** `session` dropped a message of `size` bytes, `queued` or in flight. */
+  released(session: StoredSession, size: number, queued: boolean): void;
+}
 
 /** A subscription as a session keeps it across connections. */
 export class StoredSubscription {
@@ -52,11 +68,11 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   kept = false;
 
   constructor(
-    private readonly ctx: MqttContext,
+    private readonly ctx: SessionContext,
     readonly clientId: string,
     readonly user: string,
     private readonly gates: ListenerGates,
-    private readonly store: SessionStore,
+    private readonly store: StoreLedger,
     /** QoS 1/2 publishes sent and not done, by packet id: on resumption the PUBLISH (DUP) or the PUBREL is resent. */
     readonly inflight: Map<number, InflightPublish>,
     queued: OutgoingPublish[],
@@ -74,7 +90,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
   }
 
-  private get limits(): SessionLimits {
+  private get limits(): MqttConfig['sessions'] {
     return this.store.limits;
   }
 

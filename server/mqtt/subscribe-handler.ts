@@ -4,11 +4,10 @@
 // messages are sent (v5 Retain Handling decides whether). `$share/{name}/{filter}` joins a shared
 // group (SharedGroups), for v5 and v3.1.1 alike; shared subscriptions get no retained messages [4.8.2].
 import type { ISubscribePacket, ISubscription, IUnsubscribePacket } from 'mqtt-packet';
-import { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { SubscriptionPattern } from '../topics/index.js';
-import type { MqttSubscriptionOptions, RetainHandling } from './mqtt-context.js';
-import type { MqttSession } from './mqtt-session.js';
+import type { MqttSubscriptionOptions, RetainHandling } from './subscription-options.js';
+import type { SubscribingClient } from './client-session.js';
 import { ReasonCodes, SUBACK_FAILURE_V3, problem } from './reason-codes.js';
 import { mqttSubscribeRefusal } from './mqtt-refusals.js';
 import { GrantedSubscription, sendRetained } from './retained-delivery.js';
@@ -23,7 +22,7 @@ class SubscribeRequest {
   ) {}
 }
 
-export function handleSubscribe(session: MqttSession, packet: ISubscribePacket): void | Promise<void> {
+export function handleSubscribe(session: SubscribingClient, packet: ISubscribePacket): void | Promise<void> {
   // [MQTT-3.8.3-3] at least one filter.
   if (packet.subscriptions === undefined || packet.subscriptions.length === 0) return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'SUBSCRIBE without filters');
   const id = packet.properties?.subscriptionIdentifier;
@@ -40,7 +39,7 @@ export function handleSubscribe(session: MqttSession, packet: ISubscribePacket):
   return Promise.all(codes).then((settled) => finish(session, request, settled));
 }
 
-function subscribeOne(session: MqttSession, request: SubscribeRequest, index: number, wanted: ISubscription): number | Promise<number> {
+function subscribeOne(session: SubscribingClient, request: SubscribeRequest, index: number, wanted: ISubscription): number | Promise<number> {
   const v5 = session.isV5;
   const filter = wanted.topic;
   let shared: SharedFilter | null = null;
@@ -86,7 +85,7 @@ class SubscriptionWish {
   ) {}
 }
 
-function finishSubscribe(session: MqttSession, request: SubscribeRequest, index: number, wish: SubscriptionWish, decision: Decision): number {
+function finishSubscribe(session: SubscribingClient, request: SubscribeRequest, index: number, wish: SubscriptionWish, decision: Decision): number {
   const { pattern } = wish;
   const refused = session.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
   if (refused !== null) return session.isV5 ? mqttSubscribeRefusal(refused) : SUBACK_FAILURE_V3;
@@ -94,31 +93,22 @@ function finishSubscribe(session: MqttSession, request: SubscribeRequest, index:
 }
 
 /** [MQTT-3.8.4-3] a subscription with the same filter replaces the old one. */
-function add(session: MqttSession, request: SubscribeRequest, index: number, wish: SubscriptionWish): number {
+function add(session: SubscribingClient, request: SubscribeRequest, index: number, wish: SubscriptionWish): number {
   if (session.state !== 'active') return ReasonCodes.UNSPECIFIED_ERROR;
   const { filter, pattern, options, handling, shared } = wish;
-  if (shared !== null) return addShared(session, filter, shared, pattern, options);
-  const engine = session.ctx.engine;
-  const old = session.subscriptions.get(filter);
-  if (old !== undefined) engine.remove(old);
-  const entry = new SubscriptionEntry(session, session.nextSid++, null, null, options);
-  session.ownSubscriptions().set(filter, engine.add(pattern, entry));
-  request.granted[index] = new GrantedSubscription(filter, entry, pattern, handling, old !== undefined);
-  return options.qos;
-}
-
-/** Join (or rejoin, replacing the old options) the shared group; no retained messages [MQTT 4.8.2]. */
-function addShared(session: MqttSession, filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): number {
-  const groups = session.ctx.sharedGroups;
-  const old = session.sharedSubscriptions.get(filter);
-  if (old !== undefined) groups.leave(old);
-  const entry = new SubscriptionEntry(session, session.nextSid++, null, null, options);
-  session.ownSharedSubscriptions().set(filter, groups.join(shared, pattern, entry));
+  // Join (or rejoin, replacing the old options) the shared group; no retained messages [MQTT 4.8.2].
+  if (shared !== null) {
+    session.joinShared(filter, shared, pattern, options);
+    return options.qos;
+  }
+  const existed = session.subscriptions.has(filter);
+  const entry = session.subscribe(filter, pattern, options);
+  request.granted[index] = new GrantedSubscription(filter, entry, pattern, handling, existed);
   return options.qos;
 }
 
 /** SUBACK, then the retained messages of each granted subscription [MQTT-3.3.1-9]. */
-function finish(session: MqttSession, request: SubscribeRequest, codes: number[]): void {
+function finish(session: SubscribingClient, request: SubscribeRequest, codes: number[]): void {
   if (session.state !== 'active') return;
   // One Reason String per SUBACK: the first refusal's, when the client wants problem information.
   const refused = codes.find((code) => code >= ReasonCodes.UNSPECIFIED_ERROR);
@@ -127,23 +117,10 @@ function finish(session: MqttSession, request: SubscribeRequest, codes: number[]
   for (const granted of request.granted) if (granted !== null) sendRetained(session, granted);
 }
 
-export function handleUnsubscribe(session: MqttSession, packet: IUnsubscribePacket): void {
+export function handleUnsubscribe(session: SubscribingClient, packet: IUnsubscribePacket): void {
   if (packet.unsubscriptions === undefined || packet.unsubscriptions.length === 0) return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'UNSUBSCRIBE without filters');
   const codes: number[] = [];
-  for (const filter of packet.unsubscriptions) {
-    const handle = session.subscriptions.get(filter);
-    const membership = session.sharedSubscriptions.get(filter);
-    if (membership !== undefined) {
-      session.ownSharedSubscriptions().delete(filter);
-      session.ctx.sharedGroups.leave(membership);
-      codes.push(ReasonCodes.SUCCESS);
-    } else if (handle === undefined) codes.push(ReasonCodes.NO_SUBSCRIPTION_EXISTED);
-    else {
-      session.ownSubscriptions().delete(filter);
-      session.ctx.engine.remove(handle);
-      codes.push(ReasonCodes.SUCCESS);
-    }
-  }
+  for (const filter of packet.unsubscriptions) codes.push(session.unsubscribe(filter) ? ReasonCodes.SUCCESS : ReasonCodes.NO_SUBSCRIPTION_EXISTED);
   if (session.isV5) session.connection.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: codes });
   else session.connection.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: [] });
 }

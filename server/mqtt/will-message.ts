@@ -9,7 +9,7 @@ import { Payload } from '../delivery/payload.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import { routeAcceptedPublish } from './publish-handler.js';
 import { PublishProperties, type SourceProperties } from './publish-properties.js';
-import type { MqttSession } from './mqtt-session.js';
+import type { WillPublisher } from './client-session.js';
 
 type ConnectWill = NonNullable<IConnectPacket['will']>;
 
@@ -35,7 +35,7 @@ export class WillMessage {
  * Publish `will` as the session's user through its PublishGate: the write entitlement, the write
  * filter, then the router. It does not count toward the connection's topic rate, which has ended.
  */
-export function publishWill(session: MqttSession, will: WillMessage): void {
+export function publishWill(session: WillPublisher, will: WillMessage): void {
   const decision = session.publishGate.decide(session.user!, will.topic);
   if (isPromiseLike(decision)) {
     decision.then((d) => finishWill(session, will, d)).catch((err: unknown) => session.ctx.log.error({ err, session: session.id }, 'publishing a will message failed'));
@@ -44,7 +44,7 @@ export function publishWill(session: MqttSession, will: WillMessage): void {
   finishWill(session, will, decision);
 }
 
-function finishWill(session: MqttSession, will: WillMessage, decision: Decision): void {
+function finishWill(session: WillPublisher, will: WillMessage, decision: Decision): void {
   const { ctx } = session;
   const stats = ctx.stats;
   // Spec 3.1.3.2.4: the will's Message Expiry Interval counts from its publication.
