@@ -6,8 +6,7 @@ import { createLogger } from './log.js';
 import type { BoundListener } from './transports/bound-listener.js';
 import type { AdminActions } from './admin/admin-actions.js';
 import type { UwsLoader } from './transports/uws/load-uws.js';
-import type { Clock } from './timers.js';
-import type { Timers } from './timers.js';
+import type { Clock, Timers } from './timers.js';
 import type { AdmissionCounts } from './admission/connection-counts.js';
 
 export interface StartBrokerOptions {

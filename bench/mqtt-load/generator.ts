@@ -7,9 +7,8 @@ import { connect, type Socket } from 'node:net';
 import { MqttStreamCounter } from './stream-counter.js';
 import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, multiTopicTemplate, publishTemplate, subscribePacket, type Credentials } from './packets.js';
 import { FanoutWindow } from '../load/fanout-window.js';
-import { DRAIN_TIMEOUT_MS, SAMPLE_EVERY, SETUP_TIMEOUT_MS, latencyRecorder, newHistogram, now, startRun, summarize, until } from '../load/run-summary.js';
+import { DRAIN_TIMEOUT_MS, SAMPLE_EVERY, SETUP_TIMEOUT_MS, latencyRecorder, newHistogram, now, startRun, summarize, until, type LoadResult } from '../load/run-summary.js';
 import { writeStamp, type StampFormat, type StampKind } from '../load/stamp.js';
-import type { LoadResult } from '../load/run-summary.js';
 
 // The run pieces moved to bench/load/ (shared with the native generator); still exported here.
 export { SAMPLE_EVERY, now, type LoadResult } from '../load/run-summary.js';

@@ -1,8 +1,7 @@
 // Resource-limit groups (SwiftMQ: "assigned to users ... a resource limit group public which is
 // used per default") carrying AMQ Interconnect's per-group remote hosts and memory limit. Resolved from
 // config once; each admitted connection holds its user's group.
-import type { LimitGroupConfig, LimitsConfig } from '../config/admission-schema.js';
-import { DEFAULT_LIMIT_GROUP } from '../config/admission-schema.js';
+import { DEFAULT_LIMIT_GROUP, type LimitGroupConfig, type LimitsConfig } from '../config/admission-schema.js';
 import { HostList } from './host-list.js';
 
 const NONE = Number.POSITIVE_INFINITY;

@@ -2,8 +2,7 @@
 // building a (user, action, topic) cache key. It follows the entitlement epoch: a reset, disable
 // or enable empties it, and so does each tick of the TTL clock, so an answer that expired in the
 // entitlement cache is asked again at the next publish (entitlementCache.ttlMs).
-import type { Decision } from '../security/decision.js';
-import { isPromiseLike } from '../security/decision.js';
+import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { EntitlementEpoch } from '../security/entitlement-epoch.js';
 import type { EntitlementService } from '../security/entitlement-service.js';
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../timers.js';
 import { HostAddress } from '../admission/host-address.js';
 import type { BrokerStats } from '../stats.js';
-import { FailureTracker, type BackoffLimits } from './logon-backoff.js';
+import { FailureTracker } from './logon-backoff.js';
 import { LogonQueue, type CheckStart, type LogonQueueLimits } from './logon-queue.js';
 
 export interface LogonBackoffConfig {

@@ -2,7 +2,7 @@
 // offering one of the Warden subprotocols, and adapts each socket to a TransportConnection.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, type WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, SUBPROTOCOLS } from '../../protocol/native.js';
 import { chooseEncoding } from '../native/subprotocol.js';
