@@ -41,7 +41,7 @@ export class HttpEndpoint {
     log: Logger | null,
     preLogon: PreLogon,
   ) {
-    const answerPlainRequest: RequestListener = (req, res) => {
+    const answerPlainRequest: RequestListener = (_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
       res.end(`This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`);
     };

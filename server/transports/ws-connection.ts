@@ -24,7 +24,6 @@ export class WsConnection implements TransportConnection, Batched {
   readonly remoteAddress: string;
   readonly remotePort: number;
   private alive = true;
-  private handler: TransportHandler | null = null;
   private readonly closing = new CloseTimer(() => this.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
   /** The not-logged-on slot the socket took when it connected (pre-logon.ts); the socket's close gives it back too. */
   private readonly slot: UnauthenticatedSlot | null;
@@ -45,7 +44,6 @@ export class WsConnection implements TransportConnection, Batched {
   }
 
   attach(handler: TransportHandler, onGone: () => void): void {
-    this.handler = handler;
     this.ws.on('message', (data: RawData, isBinary: boolean) => handler.onMessage(toBuffer(data), isBinary));
     this.ws.on('pong', () => (this.alive = true));
     // ws reports protocol errors (bad UTF-8, oversized frame) here and then closes the socket.

@@ -24,7 +24,7 @@ class Receiver implements NativeDeliveryTarget {
   private readonly held: HeldDeliveryGate;
 
   constructor(
-    private readonly stats: BrokerStats,
+    stats: BrokerStats,
     private readonly access: () => Decision | Promise<Decision>,
     private readonly fails: boolean,
   ) {
