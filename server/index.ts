@@ -9,6 +9,7 @@ export {
   loadConfigFile,
   parseConfig,
   type WardenConfig,
+  type WardenConfigInput,
   type ListenerConfig,
   type NativeListenerConfig,
 } from './config/index.js';

@@ -1,6 +1,6 @@
 // The embeddable entry point: validate a config, start the listeners, return a handle.
 import type { Logger } from 'pino';
-import { parseConfig, type WardenConfig } from './config/index.js';
+import { parseConfig, type WardenConfig, type WardenConfigInput } from './config/index.js';
 import { Broker } from './broker.js';
 import { createLogger } from './log.js';
 import type { BoundListener } from './transports/bound-listener.js';
@@ -59,7 +59,7 @@ export interface AdmissionView {
  * Start a broker in-process. `config` is a config object in the same shape as the YAML file
  * (validated and defaulted the same way), or an already parsed WardenConfig.
  */
-export async function startBroker(config: unknown = {}, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
+export async function startBroker(config: WardenConfigInput = {}, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const resolved: WardenConfig = parseConfig(config, { dir: options.baseDir });
   const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name);
   const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.uwsLoader, options.clock, options.timers);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startBroker } from '../../server/index.js';
+import { startBroker, type WardenConfigInput } from '../../server/index.js';
 import type { ChildReply, ChildRequest } from './child-messages.js';
 
 const configPath = process.argv[2];
@@ -16,7 +16,8 @@ const send = process.send.bind(process);
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
-const broker = await startBroker(JSON.parse(readFileSync(configPath, 'utf8')) as unknown, { baseDir: dirname(configPath) });
+// The config broker-under-attack.ts wrote; startBroker validates it like any other.
+const broker = await startBroker(JSON.parse(readFileSync(configPath, 'utf8')) as WardenConfigInput, { baseDir: dirname(configPath) });
 
 process.on('message', (request: ChildRequest) => {
   if (request.type === 'reset-delay') delay.reset();

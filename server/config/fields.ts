@@ -15,15 +15,18 @@ function booleanFromString(value: unknown): unknown {
   return value;
 }
 
-/** An integer in [min, max]; every failure (type, fraction, range) reports the same expected form. */
+/**
+ * An integer in [min, max]; every failure (type, fraction, range) reports the same expected form.
+ * Its input type (z.input) is number | string: the text of an integer, or a placeholder.
+ */
 export function integerField(min: number, max: number) {
   const expected = { error: `expected an integer from ${min} to ${max}` };
-  return z.preprocess(integerFromString, z.number(expected).int(expected).min(min, expected).max(max, expected));
+  return z.preprocess<unknown, z.ZodNumber, number | string>(integerFromString, z.number(expected).int(expected).min(min, expected).max(max, expected));
 }
 
-/** A boolean, also written "true"/"false". */
+/** A boolean, also written "true"/"false"; its input type is boolean | string (a placeholder, too). */
 export function booleanField() {
-  return z.preprocess(booleanFromString, z.boolean({ error: 'expected true or false' }));
+  return z.preprocess<unknown, z.ZodBoolean, boolean | string>(booleanFromString, z.boolean({ error: 'expected true or false' }));
 }
 
 /**

@@ -32,6 +32,7 @@ export {
   type AdminConfig,
   type TopicsConfig,
   type WardenConfig,
+  type WardenConfigInput,
 } from './schema.js';
 export {
   DEFAULT_TLS_MIN_VERSION,

@@ -324,7 +324,8 @@ function transportValueFor(listener: Extract<Listener, { path: string }>, engine
 /** The embedded default: the native listener, MQTT over TCP, and MQTT over WebSocket beside the native protocol. */
 const DEFAULT_LISTENERS = [{}, { protocol: 'mqtt' as const }, { protocol: 'mqtt' as const, transport: 'websocket' as const, port: 8800 }];
 
-const listenersSchema = z.preprocess(
+// The input type names the listener shapes (preprocess alone would make it unknown).
+const listenersSchema = z.preprocess<unknown, z.ZodArray<typeof listenerSchema>, z.input<typeof listenerSchema>[]>(
   defaultMqttsPorts,
   z
     .array(listenerSchema, { error: 'expected a list of listeners' })
@@ -414,6 +415,11 @@ export const wardenConfigSchema = z.strictObject({
 }).superRefine(checkListenerTls);
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;
+/**
+ * What startBroker accepts: the YAML file's shape, every key optional; numbers and booleans may
+ * also be strings (their text, or a placeholder). A WardenConfig is one too.
+ */
+export type WardenConfigInput = z.input<typeof wardenConfigSchema>;
 export type BrokerConfig = z.output<typeof brokerSchema>;
 export type LogConfig = z.output<typeof logSchema>;
 export type LogLevel = LogConfig['level'];

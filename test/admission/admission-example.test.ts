@@ -49,7 +49,7 @@ describe('config/examples/admission.yaml', () => {
   describe('started with port 0', () => {
     async function start(): Promise<void> {
       const config = loadConfigFile(EXAMPLE, {});
-      broker = await startBroker({ ...config, log: { level: 'silent' }, listeners: config.listeners.map((l) => ({ ...l, port: 0, transport: TEST_TRANSPORT })) });
+      broker = await startBroker({ ...config, log: { level: 'silent' }, listeners: config.listeners.map((l) => (l.protocol === 'native' ? { ...l, port: 0, transport: TEST_TRANSPORT } : { ...l, port: 0 })) });
       assertTestTransport(broker);
       expect(broker.listeners[0]!.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
     }

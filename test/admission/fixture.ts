@@ -4,7 +4,7 @@
 // (native raw and SDK, npm `mqtt`, raw MQTT sockets) are tracked and torn down after each test.
 import { afterEach } from 'vitest';
 import { connect as connectSdk, type Client, type ConnectOptions } from '../../client/index.js';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
+import { startBroker, type BrokerHandle, type WardenConfigInput } from '../../server/index.js';
 import { MQTT_WS_TRANSPORT, TEST_TRANSPORT, assertTestTransport } from '../helpers/broker.js';
 import { RawClient, type Frame } from '../helpers/raw-client.js';
 import { MqttClients, RawMqttClients } from '../mqtt/mqtt-helpers.js';
@@ -29,14 +29,16 @@ export interface AdmissionBroker {
   readonly mqttWsUrl: string;
 }
 
+type ListenerInput = NonNullable<WardenConfigInput['listeners']>[number];
+
 export interface BrokerSections {
-  admission?: Record<string, unknown>;
-  limits?: Record<string, unknown>;
-  security?: Record<string, unknown>;
+  admission?: WardenConfigInput['admission'];
+  limits?: WardenConfigInput['limits'];
+  security?: WardenConfigInput['security'];
   /** Options for every MQTT listener. */
-  mqttOptions?: Record<string, unknown>;
+  mqttOptions?: Extract<ListenerInput, { protocol: 'mqtt' }>['options'];
   /** Options for the native listener. */
-  nativeOptions?: Record<string, unknown>;
+  nativeOptions?: Extract<ListenerInput, { protocol?: 'native' }>['options'];
 }
 
 export interface AdmissionFixture {

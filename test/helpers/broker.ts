@@ -1,7 +1,7 @@
 // Test fixture: a real broker in-process on an ephemeral 127.0.0.1 port, logging nothing.
 // WebSocket listeners run on the engine WARDEN_TEST_TRANSPORT names (`ws`, the default, or `uws`):
 // vitest.config.ts runs the WebSocket test files once per engine.
-import { startBroker, type BrokerHandle } from '../../server/index.js';
+import { startBroker, type BrokerHandle, type WardenConfigInput } from '../../server/index.js';
 import type { Timers } from '../../server/timers.js';
 
 /** The WebSocket engine this test run is for. */
@@ -36,38 +36,38 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export type ListenerOptionsOverride = Partial<{
-  maxFrameBytes: number;
-  maxSendQueueBytes: number;
-  maxProtocolErrors: number;
-  logonTimeoutMs: number;
-  maxSubscriptionsPerConnection: number;
-  heartbeatIntervalMs: number;
-}>;
+/** The config sections as startBroker takes them (the YAML file's shape), so overrides are type-checked. */
+type ListenerInput = NonNullable<WardenConfigInput['listeners']>[number];
+type NativeListenerInput = Extract<ListenerInput, { protocol?: 'native' }>;
+type MqttListenerInput = Extract<ListenerInput, { protocol: 'mqtt' }>;
+
+export type ListenerOptionsOverride = NonNullable<NativeListenerInput['options']>;
+/** A listener's own security keys: its authentication and entitlement modules, its tls. */
+export type ListenerSecurityOverride = Pick<ListenerInput, 'authentication' | 'entitlement' | 'tls'>;
 
 export interface TestBrokerOverrides {
   listener?: ListenerOptionsOverride;
   /** Extra listener keys (e.g. a per-listener authentication module). */
-  listenerSecurity?: Record<string, unknown>;
-  topics?: Record<string, unknown>;
-  shutdown?: { graceMs: number };
+  listenerSecurity?: ListenerSecurityOverride;
+  topics?: WardenConfigInput['topics'];
+  shutdown?: WardenConfigInput['shutdown'];
   /** The `security` config section. */
-  security?: Record<string, unknown>;
+  security?: WardenConfigInput['security'];
   /** Start the admin listener (on an ephemeral port) with these extra keys. Off by default. */
-  admin?: Record<string, unknown>;
+  admin?: WardenConfigInput['admin'];
   /** Where relative module paths resolve. */
   baseDir?: string;
   /** Add MQTT listeners on ephemeral ports: over TCP and/or WebSocket (default both), with these options and extra keys. */
-  mqtt?: { transports?: ('tcp' | 'websocket')[]; options?: Record<string, unknown>; listenerSecurity?: Record<string, unknown> };
+  mqtt?: { transports?: ('tcp' | 'websocket')[]; options?: MqttListenerInput['options']; listenerSecurity?: ListenerSecurityOverride };
   /** The broker-wide `mqtt` config section (retained store, sessions). */
-  mqttConfig?: Record<string, unknown>;
+  mqttConfig?: WardenConfigInput['mqtt'];
   /** The broker's protocol timers and their clock (ManualTimers: the test moves time); real ones by default. */
   timers?: Timers;
 }
 
-function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): Record<string, unknown>[] {
+function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): MqttListenerInput[] {
   if (mqtt === undefined) return [];
-  const common = { protocol: 'mqtt', host: '127.0.0.1', port: 0, options: mqtt.options ?? {}, ...mqtt.listenerSecurity };
+  const common = { protocol: 'mqtt' as const, host: '127.0.0.1', port: 0, options: mqtt.options ?? {}, ...mqtt.listenerSecurity };
   return (mqtt.transports ?? ['tcp', 'websocket']).map((transport) =>
     transport === 'tcp' ? { ...common, name: 'mqtt', transport } : { ...common, name: 'mqtt-ws', transport: MQTT_WS_TRANSPORT, path: '/mqtt' },
   );

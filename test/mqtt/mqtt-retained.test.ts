@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function exampleBroker(file: string): Promise<TestBroker> {
   const security = loadConfigFile(join(EXAMPLES, file)).security;
-  tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+  tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
   return tb;
 }
 

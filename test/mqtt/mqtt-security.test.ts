@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function exampleBroker(file: string, mqttOptions: Record<string, unknown> = {}): Promise<TestBroker> {
   const security = loadConfigFile(join(EXAMPLES, file)).security;
-  tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'], options: mqttOptions } });
+  tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'], options: mqttOptions } });
   return tb;
 }
 
@@ -35,7 +35,7 @@ describe.each<Version>([4, 5])('MQTT %i security', (version) => {
   it('refuses a logon the entitlement module denies (0x87 / 5)', async () => {
     // Any credentials authenticate, but the policy knows no "mallory": the logon entitlement denies.
     const security = { ...loadConfigFile(join(EXAMPLES, 'secure.yaml')).security, authentication: { module: 'allow-any' } };
-    tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+    tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
     expect((await clients.refusal(tb.mqttUrl!, version, { username: 'mallory', password: 'x' })).code).toBe(v5 ? 0x87 : 5);
   });
 

@@ -26,7 +26,7 @@ function collectInto(all: Collector<Got>, who: string, client: MqttClient): void
 
 async function secureBroker(): Promise<TestBroker> {
   const security = loadConfigFile(join(EXAMPLES, 'secure.yaml')).security;
-  fx.tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+  fx.tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
   return fx.tb;
 }
 

@@ -227,7 +227,7 @@ describe('MQTT 5 request/response and payload properties', () => {
 describe('MQTT 5 reason strings', () => {
   async function secureBroker(): Promise<TestBroker> {
     const security = loadConfigFile(join(EXAMPLES, 'secure.yaml')).security;
-    tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+    tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
     return tb;
   }
 

@@ -18,7 +18,7 @@ const { clients, raws } = fx;
 
 async function exampleBroker(file: string): Promise<TestBroker> {
   const security = loadConfigFile(join(EXAMPLES, file)).security;
-  fx.tb = await startTestBroker({ security: security as unknown as Record<string, unknown>, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
+  fx.tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
   return fx.tb;
 }
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/index.js';
 import { configErrorOf } from '../config/errors-of.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
-import { pem, serverProfile, useBrokers, useDevCertificates } from './tls-fixture.js';
+import { pem, serverProfile, useBrokers, useDevCertificates, type TlsProfileInput } from './tls-fixture.js';
 
 const certs = useDevCertificates();
 const start = useBrokers();
@@ -107,7 +107,7 @@ describe('TLS config', () => {
 
 describe('TLS files at start', () => {
   /** Starts a broker with one mqtts listener on profile `main` = `profile`; resolves with the ConfigError lines. */
-  async function startErrors(profile: Record<string, unknown>): Promise<string[]> {
+  async function startErrors(profile: TlsProfileInput): Promise<string[]> {
     try {
       await start({ admin: { enabled: false }, tls: { profiles: { main: profile } }, listeners: [{ name: 'mqtts', protocol: 'mqtt', port: 0, tls: { profile: 'main' } }] });
     } catch (err) {

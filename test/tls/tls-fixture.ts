@@ -7,7 +7,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { generateDevCertificates, type DevCertificates } from '../../scripts/lib/dev-certificates.js';
-import { startBroker, type BrokerHandle, type StartBrokerOptions } from '../../server/index.js';
+import { startBroker, type BrokerHandle, type StartBrokerOptions, type WardenConfigInput } from '../../server/index.js';
 import { Collector } from '../helpers/collector.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -30,8 +30,11 @@ export function pem(file: string): Buffer {
   return readFileSync(file);
 }
 
+/** A `tls.profiles` entry as the config takes it. */
+export type TlsProfileInput = NonNullable<NonNullable<WardenConfigInput['tls']>['profiles']>[string];
+
 /** The profile most tests use: the dev server certificate, trusting the dev CA for client certificates. */
-export function serverProfile(certs: DevCertificates, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function serverProfile(certs: DevCertificates, extra: Partial<TlsProfileInput> = {}): TlsProfileInput {
   return { certificate: certs.server, privateKey: certs.serverKey, ca: certs.ca, ...extra };
 }
 
@@ -66,7 +69,7 @@ export class LogSink {
 }
 
 /** Brokers started by a test, closed after it. */
-export function useBrokers(): (config: unknown, options?: StartBrokerOptions) => Promise<BrokerHandle> {
+export function useBrokers(): (config: WardenConfigInput, options?: StartBrokerOptions) => Promise<BrokerHandle> {
   const started: BrokerHandle[] = [];
   afterEach(async () => {
     await Promise.all(started.splice(0).map((broker) => broker.close()));

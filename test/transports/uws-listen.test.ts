@@ -2,7 +2,7 @@
 // listener and the address (uWS gives no errno), and peer addresses read as Node's sockets give them.
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
+import { startBroker, type BrokerHandle, type WardenConfigInput } from '../../server/index.js';
 import { formatAddress } from '../../server/transports/uws/uws-connection.js';
 
 const brokers: BrokerHandle[] = [];
@@ -18,7 +18,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const config = (port: number, name: string) => ({
+const config = (port: number, name: string): WardenConfigInput => ({
   log: { level: 'silent' },
   admin: { enabled: false },
   listeners: [{ name, protocol: 'native', transport: 'uws', host: '127.0.0.1', port }],

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../../client/index.js';
-import { loadConfigFile, type WardenConfig } from '../../../server/config/index.js';
+import { loadConfigFile, type WardenConfig, type WardenConfigInput } from '../../../server/config/index.js';
 import { refusal, TopicLog, useResources } from './helpers.js';
 
 const res = useResources();
@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 
 /** A broker with secure.yaml's security section (relative paths resolve in config/examples). */
-const exampleBroker = (extra: { authentication?: Record<string, unknown> } = {}) =>
+const exampleBroker = (extra: { authentication?: NonNullable<WardenConfigInput['security']>['authentication'] } = {}) =>
   res.broker({
     security: { ...secure.security, ...(extra.authentication ? { authentication: extra.authentication } : {}) },
     baseDir: EXAMPLES,
