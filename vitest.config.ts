@@ -1,4 +1,21 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The unit tier (`npm run test:unit`): tests of modules alone, with no socket, no child process
+ * and no build (dist/) needed: topics, content filters and select lists, configuration, and the
+ * wire codecs (the native protocol's msgpack extents, the SDK's frames, MQTT's framer and PUBLISH
+ * encoder). A full run runs them once, as the `unit` project.
+ */
+const UNIT_TESTS = [
+  'test/topics/**/*.test.ts',
+  'test/content/filter/**/*.test.ts',
+  'test/content/select/**/*.test.ts',
+  'test/config/**/*.test.ts',
+  'test/protocol/**/*.test.ts',
+  'test/client/codec.test.ts',
+  'test/mqtt/packet-framer.test.ts',
+  'test/mqtt/publish-encoder.test.ts',
+];
 
 /**
  * Test files that go through a WebSocket listener (native protocol or MQTT over WebSocket): they
@@ -16,6 +33,8 @@ const WEBSOCKET_TESTS = [
   'test/admission/**/*.test.ts',
 ];
 
+const NOT_UNIT = [...configDefaults.exclude, ...UNIT_TESTS];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -23,8 +42,9 @@ export default defineConfig({
     // Tests open real sockets; a 2-core CI box is happier with bounded parallelism.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'ws', include: ['test/**/*.test.ts'], env: { WARDEN_TEST_TRANSPORT: 'ws' } } },
-      { extends: true, test: { name: 'uws', include: WEBSOCKET_TESTS, env: { WARDEN_TEST_TRANSPORT: 'uws' } } },
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
+      { extends: true, test: { name: 'ws', include: ['test/**/*.test.ts'], exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'ws' } } },
+      { extends: true, test: { name: 'uws', include: WEBSOCKET_TESTS, exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'uws' } } },
     ],
   },
 });
