@@ -46,5 +46,12 @@ export default defineConfig({
       { extends: true, test: { name: 'ws', include: ['test/**/*.test.ts'], exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'ws' } } },
       { extends: true, test: { name: 'uws', include: WEBSOCKET_TESTS, exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'uws' } } },
     ],
+    // `vitest run --coverage` (scripts/test.sh): V8 coverage of the source the tests import. The
+    // broker processes some tests spawn (dist/server/cli.js) are not measured.
+    coverage: {
+      provider: 'v8',
+      include: ['server/**/*.ts', 'client/**/*.ts', 'protocol/**/*.ts'],
+      reporter: ['text-summary'],
+    },
   },
 });
