@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian machine: the Debian packages the tests use, the npm
-# dependencies, then `npm test` (build, typecheck, vitest).
+# The whole test suite on a fresh Debian machine, and CI's test command (.ci/run runs this): the
+# Debian packages the tests use, the locked npm dependencies, then type-checks and vitest with a
+# coverage summary. One install and one build: `npm ci`'s `prepare` script builds dist/ (the
+# compiled CLI some tests run), so this does not call `npm test`, which would build again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,5 +24,7 @@ if ! command -v openssl >/dev/null 2>&1; then
   fi
 fi
 
-npm install --no-audit --no-fund
-npm test
+# Exactly the tree package-lock.json records (npm install could update it); runs `prepare`: the build.
+npm ci --no-audit --no-fund
+npm run typecheck
+npm run test:coverage
