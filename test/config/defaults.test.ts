@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, defaultConfig, loadConfigFile, parseConfig } from '../../server/config/index.js';
+import { formatKeyPath } from '../../server/config/key-path.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
+import { configErrorOf } from './errors-of.js';
 
 const temp = useTempDirs();
 
@@ -157,4 +159,156 @@ describe('defaults', () => {
     expect(config.listeners[0].port).toBe(65_535);
     expect(config.listeners[0].options).toMatchObject({ maxFrameBytes: 256, logonTimeoutMs: 0, heartbeatIntervalMs: 0 });
   });
+});
+
+type Path = (string | number)[];
+
+/** A key of the embedded file, or an optional one it shows commented out, with the comment lines directly above it. */
+interface DocumentedKey {
+  path: Path;
+  comment: string;
+}
+
+const KEY_LINE = /^(\s*)(- )?([A-Za-z]\w*):/;
+/** `# keepAliveMaxSec: 300`, `# authentication: { ... }`; not prose such as `# whole: topic, ...`. */
+const COMMENTED_KEY_LINE = /^(\s*)# ([a-z]\w*): [[{"\d]/;
+const COMMENT_LINE = /^\s*#\s?(.*)$/;
+
+/** Walks the file's lines, tracking each key's path by indentation (list items get their index). */
+function documentedKeys(text: string): DocumentedKey[] {
+  const keys: DocumentedKey[] = [];
+  const open: { indent: number; segment: string | number }[] = [];
+  const itemsSeen = new Map<string, number>();
+  let comment: string[] = [];
+  for (const line of text.split('\n')) {
+    const commentedKey = COMMENTED_KEY_LINE.exec(line);
+    if (commentedKey !== null) {
+      const indent = commentedKey[1]!.length;
+      const parent = open.filter((entry) => entry.indent < indent).map((entry) => entry.segment);
+      keys.push({ path: [...parent, commentedKey[2]!], comment: comment.join(' ') });
+      comment = [];
+      continue;
+    }
+    const commentLine = COMMENT_LINE.exec(line);
+    if (commentLine !== null) {
+      comment.push(commentLine[1]!);
+      continue;
+    }
+    const key = KEY_LINE.exec(line);
+    if (key !== null) {
+      let indent = key[1]!.length;
+      while (open.length > 0 && open.at(-1)!.indent >= indent) open.pop();
+      if (key[2] !== undefined) {
+        const list = open.map((entry) => entry.segment).join('.');
+        const index = itemsSeen.get(list) ?? 0;
+        itemsSeen.set(list, index + 1);
+        open.push({ indent, segment: index });
+        indent += 2;
+      }
+      open.push({ indent, segment: key[3]! });
+      keys.push({ path: open.map((entry) => entry.segment), comment: comment.join(' ') });
+    }
+    comment = [];
+  }
+  return keys;
+}
+
+/** What a comment states about an integer key: "Integer MIN..MAX", and "at least SIBLING". */
+interface StatedRange {
+  path: Path;
+  min: number;
+  max: number;
+  atLeast?: string;
+}
+
+function statedRanges(keys: readonly DocumentedKey[]): StatedRange[] {
+  const ranges: StatedRange[] = [];
+  for (const { path, comment } of keys) {
+    const range = /\bintegers? (\d+)\.\.(\d+)/i.exec(comment);
+    if (range === null) continue;
+    const atLeast = /\bat least ([a-z]\w*)/.exec(comment)?.[1];
+    // "A mapping of user names to integers 1..65535": the range of each entry's value.
+    const entryPath = /\bmapping of [\w ]+ to integers\b/.test(comment) ? [...path, 'someone'] : path;
+    ranges.push({ path: entryPath, min: Number(range[1]), max: Number(range[2]), ...(atLeast === undefined ? {} : { atLeast }) });
+  }
+  return ranges;
+}
+
+const FILE_TEXT = readFileSync(DEFAULT_CONFIG_PATH, 'utf8');
+const RANGES = statedRanges(documentedKeys(FILE_TEXT));
+
+const samePath = (a: Path, b: Path): boolean => a.length === b.length && a.every((segment, i) => segment === b[i]);
+const siblingOf = (path: Path, key: string): Path => [...path.slice(0, -1), key];
+
+function rangeAt(path: Path): StatedRange {
+  const range = RANGES.find((r) => samePath(r.path, path));
+  if (range === undefined) throw new Error(`no stated range for ${formatKeyPath(path)}`);
+  return range;
+}
+
+/** The embedded file with values set at some paths (missing mappings on the way are made). */
+function fileWith(values: readonly [Path, number][]): unknown {
+  const document: unknown = parse(FILE_TEXT);
+  for (const [path, value] of values) {
+    let node = document as Record<string | number, unknown>;
+    for (const segment of path.slice(0, -1)) {
+      node[segment] ??= {};
+      node = node[segment] as Record<string | number, unknown>;
+    }
+    node[path.at(-1)!] = value;
+  }
+  return document;
+}
+
+/**
+ * `value` at the range's key, with what the "at least" rules need beside it: a key that must be at
+ * least a sibling gets the sibling at its minimum when it is at its own; a key a sibling must be
+ * at least gets that sibling at its maximum when it is at its own.
+ */
+function withCompanions(range: StatedRange, value: number): [Path, number][] {
+  const values: [Path, number][] = [[range.path, value]];
+  if (range.atLeast !== undefined && value <= range.min) {
+    const sibling = siblingOf(range.path, range.atLeast);
+    values.push([sibling, rangeAt(sibling).min]);
+  }
+  for (const other of RANGES) {
+    if (other.atLeast !== undefined && samePath(siblingOf(other.path, other.atLeast), range.path) && value >= range.max) values.push([other.path, other.max]);
+  }
+  return values;
+}
+
+function issueAt(values: readonly [Path, number][], path: Path): string | undefined {
+  const issues = configErrorOf(() => parseConfig(fileWith(values), { env: {} })).issues;
+  return issues.find((issue) => issue.path === formatKeyPath(path))?.message;
+}
+
+describe('the ranges the embedded file states', () => {
+  it('states a range for every integer key', () => {
+    const unstated: string[] = [];
+    const visit = (value: unknown, path: Path): void => {
+      if (typeof value === 'number' && !RANGES.some((r) => samePath(r.path, path))) unstated.push(formatKeyPath(path));
+      if (typeof value === 'object' && value !== null) for (const [key, child] of Object.entries(value)) visit(child, [...path, Array.isArray(value) ? Number(key) : key]);
+    };
+    visit(parse(FILE_TEXT), []);
+    expect(unstated).toEqual([]);
+    // The commented-out optional keys are read too (keepAliveMaxSec, the limits group's keys).
+    expect(RANGES.map((r) => formatKeyPath(r.path))).toEqual(expect.arrayContaining(['listeners[1].options.keepAliveMaxSec', 'limits.public.maxQueuedBytes']));
+  });
+
+  it.each(RANGES.map((range) => [formatKeyPath(range.path), range] as const))('%s: both ends accepted, one past either rejected', (_name, range) => {
+    for (const value of [range.min, range.max]) expect(() => parseConfig(fileWith(withCompanions(range, value)), { env: {} })).not.toThrow();
+    for (const value of [range.min - 1, range.max + 1]) {
+      expect(issueAt(withCompanions(range, value), range.path)).toBe(`expected an integer from ${range.min} to ${range.max}, got ${value}`);
+    }
+  });
+
+  it.each(RANGES.filter((range) => range.atLeast !== undefined).map((range) => [formatKeyPath(range.path), range] as const))(
+    '%s: at least its sibling, as stated',
+    (_name, range) => {
+      const sibling = siblingOf(range.path, range.atLeast!);
+      const value = Math.max(range.min, rangeAt(sibling).min) + 1;
+      expect(() => parseConfig(fileWith([[range.path, value], [sibling, value]]), { env: {} })).not.toThrow();
+      expect(issueAt([[range.path, value - 1], [sibling, value]], range.path)).toMatch(new RegExp(`^expected at least ${range.atLeast}\\b`));
+    },
+  );
 });
