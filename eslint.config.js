@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['dist/**', 'bench/results/**', '.scratch/**', 'config/examples/certs/**'],
+    ignores: ['dist/**', 'bench/results/**', '.scratch/**', 'config/examples/certs/**', 'coverage/**'],
   },
   {
     linterOptions: {
