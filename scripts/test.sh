@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine, and CI's test command (.ci/run runs this): the
-# Debian packages the tests use, the locked npm dependencies, then type-checks and vitest with a
-# coverage summary. One install and one build: `npm ci`'s `prepare` script builds dist/ (the
-# compiled CLI some tests run), so this does not call `npm test`, which would build again.
+# Debian packages the tests use, the locked npm dependencies, then type-checks, lint, the format
+# check and vitest with a coverage summary. One install and one build: `npm ci`'s `prepare`
+# script builds dist/ (the compiled CLI some tests run), so this does not call `npm test`, which
+# would build again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +28,6 @@ fi
 # Exactly the tree package-lock.json records (npm install could update it); runs `prepare`: the build.
 npm ci --no-audit --no-fund
 npm run typecheck
+npm run lint
+npm run format:check
 npm run test:coverage
