@@ -11,7 +11,7 @@ import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryPrefix } from './delivery-frame.js';
 import type { Message } from './message.js';
 import { FAILED_READ_RETRY_MS, FailedRead, PendingRead, type ReadAccess } from './read-access.js';
-import type { DeliveryTarget, SubscriptionEntry } from './subscription-entry.js';
+import type { DeliveryTarget, HoldingPlan, SubscriptionEntry } from './subscription-entry.js';
 
 const NO_PREFIX = Buffer.alloc(0);
 
@@ -33,7 +33,7 @@ export class LastRouteShape {
   shape: PlanShape | null = null;
 }
 
-export class DeliveryPlan {
+export class DeliveryPlan implements HoldingPlan {
   private constructor(
     readonly topic: string,
     readonly targets: readonly DeliveryTarget[],

@@ -1,13 +1,12 @@
 // A published message on its way to subscribers. Everything derived from it is computed at most
 // once and shared: the wire body per encoding, the parsed document (only if some receiver has a
-// filter or select list), and each distinct projection's body per encoding.
+// filter or select list), each distinct projection's body per encoding, and what a protocol
+// adapter derives from it (`adapterState`).
 import type { Encoding } from '../../protocol/native.js';
 import type { PublishPayload } from '../native/command-parser.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { BrokerStats } from '../stats.js';
-import type { PublishProperties } from '../mqtt/publish-properties.js';
-import type { OutgoingPublish } from '../mqtt/outbound.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
 import { Payload } from './payload.js';
 import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../content/json-depth.js';
@@ -18,6 +17,13 @@ type Document = Record<string, unknown>;
 function isDocument(value: unknown): value is Document {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
+
+/**
+ * What a protocol adapter keeps with a message it delivers: its own encoding of the payload, the
+ * packets its receivers share, what its publisher sent with it. The core never reads it; an
+ * adapter declares a class of its own and recognises it with `instanceof`.
+ */
+export type MessageAttachment = object;
 
 export class Message {
   private jsonBody: Buffer | null = null;
@@ -30,68 +36,18 @@ export class Message {
   private filtersTested: CompiledFilter[] | null = null;
   private filterResults: boolean[] | null = null;
   private lastBodies: [Buffer | null, Buffer | null] | undefined = undefined;
-  /** The payload as MQTT receivers get it (computed once); see mqttPayload(). */
-  private mqttBytes: Buffer | null = null;
-  /** Projection -> its MQTT payload; created on the first projected MQTT delivery. */
-  private mqttProjected: Map<CompiledSelect, Buffer> | null = null;
-  /** The PUBLISHes MQTT receivers without subscription ids share, one per variant (mqtt/outgoing-publish-for.ts). */
-  sharedPublishes: OutgoingPublish[] | null = null;
-  /** The publisher's own QoS 0 PUBLISH bytes, when receivers of its flavour can get them unchanged. */
-  private forwardBytes: Buffer | null = null;
-  private forwardV5 = false;
+  /**
+   * Derived once per message by the protocol adapter that delivers it (or that published it), and
+   * reached here in one field load: no lookup per delivery. Null for a message only native
+   * receivers get. One adapter's at a time: another one finding it taken does without.
+   */
+  adapterState: MessageAttachment | null = null;
 
   constructor(
     readonly topic: string,
     readonly payload: PublishPayload,
     private readonly stats: BrokerStats,
-    /** The publishing connection (MQTT no-local compares it), or null. */
-    readonly publisher: object | null = null,
-    /** The QoS it was published with (native publishes count as 0). */
-    readonly qos: 0 | 1 | 2 = 0,
-    /** The MQTT retain flag it was published with (kept on delivery for v5 Retain As Published). */
-    readonly retain: boolean = false,
-    /** True for a message sent from the retained store to a new subscriber (MQTT: retain flag 1). */
-    readonly fromRetainedStore: boolean = false,
-    /** MQTT 5 properties passed on to MQTT 5 receivers (expiry, user properties, content type, response topic...), or null. */
-    readonly mqttProperties: PublishProperties | null = null,
   ) {}
-
-  /** Keep the publisher's packet (mqtt/publish-decoder.ts, forwardableBytes) for plain QoS 0 deliveries. */
-  forwardPublishBytes(bytes: Buffer, v5: boolean): void {
-    this.forwardBytes = bytes;
-    this.forwardV5 = v5;
-  }
-
-  /** The publisher's own PUBLISH if it is exactly what a QoS 0, non-retained, unprojected delivery to a `v5` receiver is. */
-  forwardedPublish(v5: boolean): Buffer | null {
-    return this.forwardV5 === v5 ? this.forwardBytes : null;
-  }
-
-  /**
-   * The payload for MQTT receivers: raw bytes as they are, any other value as its JSON text in
-   * UTF-8 (docs/mqtt.md, "Payload mapping"). Computed once per message.
-   */
-  mqttPayload(): Buffer {
-    if (this.mqttBytes !== null) return this.mqttBytes;
-    const payload = this.payload;
-    if (payload.isBytes) {
-      const bytes = payload.bytes;
-      return (this.mqttBytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    }
-    return (this.mqttBytes = Buffer.from(JSON.stringify(payload.value) ?? 'null', 'utf8'));
-  }
-
-  /** The MQTT payload projected by `select` (document() must be non-null): JSON text, once per projection. */
-  mqttProjectedPayload(select: CompiledSelect): Buffer {
-    this.mqttProjected ??= new Map();
-    let bytes = this.mqttProjected.get(select);
-    if (bytes === undefined) {
-      this.stats.projectionsEncoded++;
-      bytes = Buffer.from(JSON.stringify(select.project(this.document()!)), 'utf8');
-      this.mqttProjected.set(select, bytes);
-    }
-    return bytes;
-  }
 
   body(encoding: Encoding): Buffer {
     if (encoding === 'msgpack') return (this.msgpackBody ??= encodeDeliveryBody('msgpack', this.topic, this.payload));
@@ -154,10 +110,18 @@ export class Message {
     const slot = encoding === 'json' ? 0 : 1;
     let body = bodies[slot];
     if (body === null) {
-      this.stats.projectionsEncoded++;
-      body = encodeDeliveryBody(encoding, this.topic, Payload.ofValue(select.project(this.document()!)));
+      body = encodeDeliveryBody(encoding, this.topic, Payload.ofValue(this.projectedValue(select)));
       bodies[slot] = body;
     }
     return body;
+  }
+
+  /**
+   * `select` applied to document() (which must be non-null), counted in projectionsEncoded: the
+   * caller encodes it once and keeps the bytes (projectedBody per encoding, an adapter its own).
+   */
+  projectedValue(select: CompiledSelect): unknown {
+    this.stats.projectionsEncoded++;
+    return select.project(this.document()!);
   }
 }

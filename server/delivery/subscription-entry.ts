@@ -4,15 +4,25 @@ import type { Encoding, SubscriptionId } from '../../protocol/native.js';
 import type { Decision } from '../security/decision.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { CompiledSelect } from '../content/select/index.js';
+import type { BrokerStats } from '../stats.js';
 import type { PendingRead } from './read-access.js';
-import type { DeliveryPlan } from './delivery-plan.js';
 import type { Message } from './message.js';
+
+/**
+ * The plan a held delivery came from (a DeliveryPlan), as the target holding it sees it: the
+ * delivery goes back through it once the read decision is known. An interface, so that this
+ * module and delivery-plan.ts do not import each other.
+ */
+export interface HoldingPlan {
+  /** Deliver `message` to the plan's target `index` under `decision`; returns the frames sent (DeliveryPlan.deliver). */
+  deliver(index: number, decision: Decision, message: Message, stats: BrokerStats): number;
+}
 
 interface DeliveryTargetBase {
   /** The read entitlement for a topic: known now, or later. */
   readAccess(topic: string): Decision | Promise<Decision>;
   /** Hold `message` for plan target `index` until `pending` resolves (in order with everything else to this target). */
-  holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void;
+  holdDelivery(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): void;
   /** A pending read this target holds deliveries for has resolved. */
   releaseHeld(): void;
   /** Entitlement rules that do not compile were sent by the module (logged once per answer). */

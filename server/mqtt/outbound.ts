@@ -5,7 +5,6 @@
 // bytes count together, each held message at its real cost (held-bytes.ts).
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 import type { BrokerStats } from '../stats.js';
-import type { Message } from '../delivery/message.js';
 import type { MqttConnection } from './mqtt-connection.js';
 import { ReasonCodes } from './reason-codes.js';
 import type { PublishProperties } from './publish-properties.js';
@@ -47,10 +46,10 @@ export class OutgoingPublish {
     return this.held;
   }
 
-  /** Take the publisher's own packet bytes where they are exactly this PUBLISH (Message.forwardedPublish). */
-  forwardFrom(message: Message): void {
-    this.qos0V4 = message.forwardedPublish(false);
-    this.qos0V5 = message.forwardedPublish(true);
+  /** Take the publisher's own packet bytes, per flavour, where they are exactly this PUBLISH (MqttMessage.forwardedPublish). */
+  forwardFrom(v4: Buffer | null, v5: Buffer | null): void {
+    this.qos0V4 = v4;
+    this.qos0V5 = v5;
   }
 
   /** The QoS 0 PUBLISH, encoded once per protocol flavour (v5 adds properties); not cached while a remaining expiry must be computed per send. */

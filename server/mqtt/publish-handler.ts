@@ -12,6 +12,7 @@ import type { PublishingClient } from './client-session.js';
 import { ReasonCodes, problem } from './reason-codes.js';
 import { mqttPublishRefusal } from './mqtt-refusals.js';
 import { PublishProperties } from './publish-properties.js';
+import { MqttMessage } from './mqtt-message.js';
 import { AliasRefusal } from './topic-aliases.js';
 import { forwardableBytes } from './publish-decoder.js';
 import { detached } from './detached-bytes.js';
@@ -55,12 +56,13 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   // then not as a view that keeps the whole socket chunk it arrived in alive. QoS 0 goes out now.
   const payload = packet.qos > 0 || packet.retain ? detached(raw) : raw;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, session.ctx.timers.now()) : null;
-  const message = new Message(packet.topic, Payload.ofBytes(payload), stats, session, packet.qos, packet.retain, false, properties);
+  const message = new Message(packet.topic, Payload.ofBytes(payload), stats);
   const refused = session.publishGate.authorize(decision, message, 'counted', session.onInvalidRules);
   if (refused !== null) return refuse(session, packet, refused);
+  const mqtt = MqttMessage.attach(message, session, packet.qos, packet.retain, false, properties);
   const wire = forwardableBytes(packet);
-  if (wire !== null) message.forwardPublishBytes(wire, session.isV5);
-  routeAcceptedPublish(session.ctx, message, payload);
+  if (wire !== null) mqtt.forwardPublishBytes(wire, session.isV5);
+  routeAcceptedPublish(session.ctx, mqtt, payload);
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
 
@@ -93,9 +95,9 @@ export function handlePubrel(session: PublishingClient, packet: IPubrelPacket): 
 }
 
 /** The last step of every accepted MQTT publish (PUBLISH packets and will messages): store or clear it if retained, then route it. */
-export function routeAcceptedPublish(ctx: MqttContext, message: Message, payload: Buffer): void {
+export function routeAcceptedPublish(ctx: MqttContext, mqtt: MqttMessage, payload: Buffer): void {
   // Stored only once entitled; delivered live even when the retained store is full.
-  if (message.retain) ctx.retained.retain(message.topic, payload, message.qos, message.mqttProperties);
+  if (mqtt.retain) ctx.retained.retain(mqtt.message.topic, payload, mqtt.qos, mqtt.properties);
   ctx.stats.messagesPublished++;
-  ctx.stats.deliveries += ctx.router.publish(message);
+  ctx.stats.deliveries += ctx.router.publish(mqtt.message);
 }

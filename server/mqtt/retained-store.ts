@@ -14,12 +14,13 @@ import { wildcardMatches } from '../topics/wildcard-match.js';
 import { messageHeldBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.js';
 import { detached } from './detached-bytes.js';
 import type { Timers } from '../timers.js';
+import { MqttMessage } from './mqtt-message.js';
 
 export type RetainedLimits = MqttConfig['retained'];
 
 export class RetainedStore {
   /** Topic -> the stored message (publisher null, retain set, fromRetainedStore set). */
-  private readonly messages = new Map<string, Message>();
+  private readonly messages = new Map<string, MqttMessage>();
   private bytes = 0;
   /** Set while the bound refuses messages, so the warning is logged once per episode. */
   private full = false;
@@ -65,8 +66,8 @@ export class RetainedStore {
     }
     this.full = false;
     // A copy: the parsed packet's buffer may be a view of a larger network chunk.
-    const stored = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats, null, qos, true, true, detachedProperties(properties));
-    this.messages.set(topic, stored);
+    const message = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats);
+    this.messages.set(topic, MqttMessage.attach(message, null, qos, true, true, detachedProperties(properties)));
     this.bytes = bytes;
     return true;
   }
@@ -76,20 +77,20 @@ export class RetainedStore {
     const found: Message[] = [];
     const now = this.timers.now();
     if (pattern.kind === 'exact') {
-      const message = this.messages.get(pattern.topic);
-      if (message !== undefined && this.live(message, now)) found.push(message);
+      const stored = this.messages.get(pattern.topic);
+      if (stored !== undefined && this.live(stored, now)) found.push(stored.message);
       return found;
     }
     if (pattern.kind !== 'wildcard') return found;
-    for (const [topic, message] of this.messages) if (wildcardMatches(pattern.levels, topic) && this.live(message, now)) found.push(message);
+    for (const [topic, stored] of this.messages) if (wildcardMatches(pattern.levels, topic) && this.live(stored, now)) found.push(stored.message);
     return found;
   }
 
   /** A retained message past its v5 Message Expiry Interval is removed, not sent [MQTT-3.3.2-5]. */
-  private live(message: Message, now: number): boolean {
-    if (message.mqttProperties === null || !message.mqttProperties.isExpired(now)) return true;
-    this.messages.delete(message.topic);
-    this.bytes -= storedBytes(message);
+  private live(stored: MqttMessage, now: number): boolean {
+    if (stored.properties === null || !stored.properties.isExpired(now)) return true;
+    this.messages.delete(stored.message.topic);
+    this.bytes -= storedBytes(stored);
     this.stats.mqttMessagesExpired++;
     return false;
   }
@@ -103,6 +104,6 @@ function detachedProperties(properties: PublishProperties | null): PublishProper
 }
 
 /** What a stored message counts against maxBytes (the same sum as when it was stored: its parts are immutable). */
-function storedBytes(message: Message): number {
-  return messageHeldBytes(message.topic, message.mqttPayload(), message.mqttProperties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
+function storedBytes(stored: MqttMessage): number {
+  return messageHeldBytes(stored.message.topic, stored.payload(), stored.properties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
 }

@@ -6,10 +6,9 @@
 // says): beyond either the oldest queued is dropped and counted. The SessionStore also drops the
 // store's oldest messages at its broker-wide maxBytes. A reconnecting client takes everything back.
 import type { CompiledSelect } from '../content/select/index.js';
-import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
-import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
+import { SubscriptionEntry, type HoldingPlan, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { Decision } from '../security/decision.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { HeldSink } from '../session/held-deliveries.js';
@@ -225,7 +224,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     this.store.added(this, size, place);
   }
 
-  holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
+  holdDelivery(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): void {
     this.held.hold(pending, plan, index, message);
   }
 

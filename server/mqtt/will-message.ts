@@ -10,6 +10,7 @@ import { isPromiseLike, type Decision } from '../security/decision.js';
 import { routeAcceptedPublish } from './publish-handler.js';
 import { PublishProperties, type SourceProperties } from './publish-properties.js';
 import type { WillPublisher } from './client-session.js';
+import { MqttMessage } from './mqtt-message.js';
 
 type ConnectWill = NonNullable<IConnectPacket['will']>;
 
@@ -49,7 +50,7 @@ function finishWill(session: WillPublisher, will: WillMessage, decision: Decisio
   const stats = ctx.stats;
   // Spec 3.1.3.2.4: the will's Message Expiry Interval counts from its publication.
   const properties = PublishProperties.of(will.properties, ctx.timers.now());
-  const message = new Message(will.topic, Payload.ofBytes(will.payload), stats, session, will.qos, will.retain, false, properties);
+  const message = new Message(will.topic, Payload.ofBytes(will.payload), stats);
   const refused = session.publishGate.authorize(decision, message, 'exempt', session.onInvalidRules);
   if (refused !== null) {
     const why = refused.reason === 'not-entitled' || refused.reason === 'entitlement-unavailable' ? 'not entitled to write the topic' : 'refused by the write filter';
@@ -57,5 +58,5 @@ function finishWill(session: WillPublisher, will: WillMessage, decision: Decisio
     return;
   }
   stats.mqttWillsPublished++;
-  routeAcceptedPublish(ctx, message, will.payload);
+  routeAcceptedPublish(ctx, MqttMessage.attach(message, session, will.qos, will.retain, false, properties), will.payload);
 }

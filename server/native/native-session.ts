@@ -17,9 +17,8 @@ import { BrokerError } from '../errors.js';
 import { encodeFrame } from './codec.js';
 import type { ParsedCommand } from './command-parser.js';
 import { parseFrame } from './frame-parser.js';
-import { SubscriptionEntry, type NativeDeliveryTarget } from '../delivery/subscription-entry.js';
+import { SubscriptionEntry, type HoldingPlan, type NativeDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { PendingRead } from '../delivery/read-access.js';
-import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import { Message } from '../delivery/message.js';
 import { filterFor, selectFor } from '../content/content-rules.js';
 import { FilterError, type CompiledFilter } from '../content/filter/index.js';
@@ -433,7 +432,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.checkSendQueue();
   }
 
-  holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
+  holdDelivery(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): void {
     if (this.state !== 'active') return;
     this.held.hold(pending, plan, index, message);
   }

@@ -2,7 +2,7 @@
 // Everything queued behind a pending one waits too, so order is kept; the queue is bounded and
 // what does not fit is dropped (and counted by the caller).
 import type { PendingRead } from '../delivery/read-access.js';
-import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import type { HoldingPlan } from '../delivery/subscription-entry.js';
 import type { Message } from '../delivery/message.js';
 import type { BrokerStats } from '../stats.js';
 
@@ -16,7 +16,7 @@ interface ReadyFrame<A, B> {
 /** A message for plan target `index`, waiting for that target's read entitlement. */
 interface PendingMessage {
   readonly pending: PendingRead;
-  readonly plan: DeliveryPlan;
+  readonly plan: HoldingPlan;
   readonly index: number;
   readonly message: Message;
 }
@@ -38,7 +38,7 @@ export class HeldDeliveries<A = Buffer, B = Buffer> {
   }
 
   /** Returns false (dropped) when full. */
-  pushPending(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): boolean {
+  pushPending(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): boolean {
     return this.push({ pending, plan, index, message });
   }
 

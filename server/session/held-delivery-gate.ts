@@ -2,7 +2,7 @@
 // StoredSession: owns the HeldDeliveries queue, the draining flag and the drop counting.
 import type { Logger } from 'pino';
 import type { PendingRead } from '../delivery/read-access.js';
-import type { DeliveryPlan } from '../delivery/delivery-plan.js';
+import type { HoldingPlan } from '../delivery/subscription-entry.js';
 import type { Message } from '../delivery/message.js';
 import type { BrokerStats } from '../stats.js';
 import { HeldDeliveries, type HeldSink } from './held-deliveries.js';
@@ -34,7 +34,7 @@ export class HeldDeliveryGate<A = Buffer, B = Buffer> {
   }
 
   /** DeliveryTarget.holdDelivery: wait for the read entitlement (dropped and counted when full). */
-  hold(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
+  hold(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): void {
     if (!this.held.pushPending(pending, plan, index, message)) this.stats.heldDeliveriesDropped++;
   }
 

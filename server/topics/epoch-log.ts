@@ -1,7 +1,7 @@
 // Subscriptions in the order they were added, each stamped with the engine's epoch at its add. A
 // cached route remembers the epoch it is complete to, so it can catch up with what was added since
 // when it is next used, instead of every new subscription being tested against every cached route.
-import type { SubscriptionHandle } from './subscription-handle.js';
+import type { SubscriptionHandle } from './route.js';
 
 export class EpochLog<T> {
   /** Active subscriptions, ascending `epoch`. */

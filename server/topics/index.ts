@@ -17,7 +17,7 @@ export {
 export { wildcardMatches } from './wildcard-match.js';
 export { WildcardTrie } from './wildcard-trie.js';
 export type { Route } from './route.js';
-export { SubscriptionHandle } from './subscription-handle.js';
+export { SubscriptionHandle } from './route.js';
 export {
   DEFAULT_ROUTE_CACHE_MAX_BYTES,
   DEFAULT_ROUTE_CACHE_SIZE,

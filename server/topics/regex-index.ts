@@ -4,7 +4,7 @@
 // is next used, instead of every new regex being tested against every cached route at once.
 import type { RE2JS } from 're2js';
 import { EpochLog } from './epoch-log.js';
-import type { SubscriptionHandle } from './subscription-handle.js';
+import type { SubscriptionHandle } from './route.js';
 import { removeUnordered } from './unordered-list.js';
 
 /** Where the engine counts regex tests (BrokerStats has this field). */

@@ -4,8 +4,7 @@
 // promoted and collected late: RSS grew by 500 MB for a 140 MB live heap. The last list built is
 // remembered; a route given the same subscriptions in the same order gets that list, and the
 // broker's plan cache (DeliveryPlan) shares what it derives from the same list.
-import { NO_SUBSCRIPTIONS as EMPTY, type CachedRoute } from './route.js';
-import type { SubscriptionHandle } from './subscription-handle.js';
+import { NO_SUBSCRIPTIONS as EMPTY, type CachedRoute, type SubscriptionHandle } from './route.js';
 
 /** What compact() last made of a list, for the other routes sharing it. */
 interface Compacted<T> {

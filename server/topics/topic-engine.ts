@@ -12,9 +12,8 @@
 import { EpochLog } from './epoch-log.js';
 import { FifoRing } from './fifo-ring.js';
 import { RegexIndex, type RegexCounters } from './regex-index.js';
-import { CachedRoute, type Route } from './route.js';
+import { CachedRoute, SubscriptionHandle, type Route } from './route.js';
 import { SharedLists } from './shared-lists.js';
-import { SubscriptionHandle } from './subscription-handle.js';
 import type { SubscriptionPattern } from './topic-validation.js';
 import { wildcardMatches } from './wildcard-match.js';
 import { WildcardTrie } from './wildcard-trie.js';

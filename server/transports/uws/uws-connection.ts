@@ -7,20 +7,9 @@ import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { CloseCodes } from '../../../protocol/native.js';
 import type { TransportConnection, TransportHandler } from '../transport.js';
 import type { TrackedConnection } from '../connection-set.js';
-import type { UwsRoute } from './uws-endpoint.js';
 import type { Batched, TickBatcher } from '../tick-batcher.js';
 import { Outbox } from './outbox.js';
-import type { PreLogon } from '../pre-logon.js';
 import type { UnauthenticatedSlot } from '../../admission/unauthenticated-sockets.js';
-
-/** Per-socket user data (uWS copies it onto the socket at upgrade). */
-export interface UwsSocketData {
-  route: UwsRoute;
-  protocol: string;
-  connection: UwsConnection | null;
-  flusher: TickBatcher;
-  preLogon: PreLogon;
-}
 
 /** uWS reports a socket it dropped itself (too-big message, bad UTF-8, terminate) with this code. */
 const ABNORMAL_CLOSURE = 1006;
@@ -58,7 +47,8 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
   readonly remoteAddress: string;
   /** uWS does not expose the peer's port. */
   readonly remotePort = 0;
-  private ws: WebSocket<UwsSocketData> | null;
+  /** Its user data is the endpoint's (uws-endpoint.ts); a connection never reads it. */
+  private ws: WebSocket<unknown> | null;
   private handler: TransportHandler | null = null;
   private onGone: (() => void) | null = null;
   private alive = true;
@@ -73,7 +63,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
   private resolveClosed!: () => void;
 
   constructor(
-    ws: WebSocket<UwsSocketData>,
+    ws: WebSocket<unknown>,
     private readonly binary: boolean,
     private readonly maxMessageBytes: number,
     /** Outbox size past which send() writes at once instead of at the end of the turn. */

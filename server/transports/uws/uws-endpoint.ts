@@ -7,7 +7,7 @@
 // are per connection here anyway (see maxPayloadLength below).
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
 import type { Uws } from './load-uws.js';
-import { formatAddress, UwsConnection, type UwsSocketData } from './uws-connection.js';
+import { formatAddress, UwsConnection } from './uws-connection.js';
 import type { TickBatcher } from '../tick-batcher.js';
 import type { PreLogon } from '../pre-logon.js';
 
@@ -23,6 +23,15 @@ export interface UwsRoute {
   readonly refusal: string;
   /** A connection was upgraded on this route. */
   open(connection: UwsConnection, protocol: string): void;
+}
+
+/** Per-socket user data (uWS copies it onto the socket at upgrade). */
+interface UwsSocketData {
+  route: UwsRoute;
+  protocol: string;
+  connection: UwsConnection | null;
+  flusher: TickBatcher;
+  preLogon: PreLogon;
 }
 
 /**
