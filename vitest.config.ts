@@ -43,8 +43,14 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
-      { extends: true, test: { name: 'ws', include: ['test/**/*.test.ts'], exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'ws' } } },
-      { extends: true, test: { name: 'uws', include: WEBSOCKET_TESTS, exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'uws' } } },
+      {
+        extends: true,
+        test: { name: 'ws', include: ['test/**/*.test.ts'], exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'ws' } },
+      },
+      {
+        extends: true,
+        test: { name: 'uws', include: WEBSOCKET_TESTS, exclude: NOT_UNIT, env: { WARDEN_TEST_TRANSPORT: 'uws' } },
+      },
     ],
     // `vitest run --coverage` (scripts/test.sh): V8 coverage of the source the tests import. The
     // broker processes some tests spawn (dist/server/cli.js) are not measured.

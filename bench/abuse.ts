@@ -167,7 +167,8 @@ async function runAttack(attack: Attack): Promise<AttackResult> {
     result.ownTarget = outcome.ownTarget;
     // Every counter the attack moved (refusals, drops, disconnects), whatever its name: for the JSON.
     const counters = statsAfter === null ? null : changedCounters(statsBefore, statsAfter);
-    if (outcome.details !== undefined || counters !== null) result.details = { ...outcome.details, ...(counters === null ? {} : { counters }) };
+    if (outcome.details !== undefined || counters !== null)
+      result.details = { ...outcome.details, ...(counters === null ? {} : { counters }) };
     if (b.exit() === null && result.survivalNote === '') {
       const failed = await controlCheck(b.mqttPort, control, early, CONTROL_TIMEOUT_MS);
       result.survived = failed === '' && b.exit() === null;
@@ -197,13 +198,23 @@ async function runAttack(attack: Attack): Promise<AttackResult> {
   return result;
 }
 
-function changedCounters(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).filter(([name, value]) => value !== (before[name] ?? 0)).map(([name, value]) => [name, value - (before[name] ?? 0)]));
+function changedCounters(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .filter(([name, value]) => value !== (before[name] ?? 0))
+      .map(([name, value]) => [name, value - (before[name] ?? 0)]),
+  );
 }
 
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }
@@ -217,7 +228,9 @@ const results: AttackResult[] = [];
 for (const attack of attacks) {
   log(`${attack.id}: ${attack.name}`);
   const result = await runAttack(attack);
-  log(`  ${result.survived ? 'survived' : `did not survive: ${result.survivalNote}`}; ${verdict(result)} (${(result.durationMs / 1000).toFixed(1)} s)`);
+  log(
+    `  ${result.survived ? 'survived' : `did not survive: ${result.survivalNote}`}; ${verdict(result)} (${(result.durationMs / 1000).toFixed(1)} s)`,
+  );
   results.push(result);
 }
 const loadAfter = loadavg()[0]!;
@@ -231,7 +244,10 @@ const passed = results.filter((r) => verdict(r) === 'PASS').length;
 console.log(`${passed} of ${results.length} attacks meet every target.`);
 const out = resolve(opts.out);
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, commit: gitCommit(), loadBefore, loadAfter, targets: TARGETS, results }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, commit: gitCommit(), loadBefore, loadAfter, targets: TARGETS, results }, null, 2)}\n`,
+);
 log(`JSON: ${out}`);
 // Sockets of attacks given up on may still be open against killed brokers; nothing more to wait for.
 process.exit(0);

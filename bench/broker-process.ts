@@ -66,7 +66,16 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
         },
         ...(options.mqttListenerOptions === undefined
           ? []
-          : [{ name: 'bench-mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.mqttListenerOptions } }]),
+          : [
+              {
+                name: 'bench-mqtt',
+                protocol: 'mqtt',
+                transport: 'tcp',
+                host: '127.0.0.1',
+                port: 0,
+                options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.mqttListenerOptions },
+              },
+            ]),
       ],
     }),
   );
@@ -74,7 +83,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
   const child: ChildProcess =
     options.cpu === null
       ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      : spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
   let adminUrl: string | null = null;
   const found: { url: string | null; mqttUrl: string | null } = { url: null, mqttUrl: null };
   const wantMqtt = options.mqttListenerOptions !== undefined;
@@ -87,7 +98,8 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       if (entry.msg === 'listening' && entry.url !== undefined) {
         if (entry.url.startsWith('mqtt://')) found.mqttUrl = entry.url;
         // A uws run that fell back to ws (the broker logged why, above) would measure ws.
-        else if (entry.transport !== transport) reject(new Error(`the broker serves the native listener with ${entry.transport}, not ${transport}`));
+        else if (entry.transport !== transport)
+          reject(new Error(`the broker serves the native listener with ${entry.transport}, not ${transport}`));
         else found.url = entry.url;
       }
       if (found.url !== null && (found.mqttUrl !== null || !wantMqtt)) resolve();

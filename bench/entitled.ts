@@ -51,11 +51,23 @@ async function runScenario(scenario: Scenario, pinned: boolean): Promise<Result>
   const broker = await startBrokerProcess({
     cpu: pinned ? 0 : null,
     config: {
-      security: { entitlement: { module: 'policy', options: { policy: entitledPolicy(scenario, subscriberCount) } }, entitlementCache: { ttlMs } },
+      security: {
+        entitlement: { module: 'policy', options: { policy: entitledPolicy(scenario, subscriberCount) } },
+        entitlementCache: { ttlMs },
+      },
     },
   });
   try {
-    return { scenario, ...(await runEntitledFanout(broker.url, { subscriberCount, encoding, seconds, window: windowSize, label: scenario })) };
+    return {
+      scenario,
+      ...(await runEntitledFanout(broker.url, {
+        subscriberCount,
+        encoding,
+        seconds,
+        window: windowSize,
+        label: scenario,
+      })),
+    };
   } finally {
     await broker.stop();
   }
@@ -73,12 +85,20 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${r + 1}/${runs} ${scenario}: ${Math.round(result.deliveriesPerSec)} deliveries/s\n`);
     }
   }
-  const medians = Object.fromEntries(scenarios.map((s) => [s, median(all[s], (x) => x.deliveriesPerSec)])) as Record<Scenario, Result>;
+  const medians = Object.fromEntries(scenarios.map((s) => [s, median(all[s], (x) => x.deliveriesPerSec)])) as Record<
+    Scenario,
+    Result
+  >;
   const base = medians.plain.deliveriesPerSec;
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   const rows = scenarios.map((s) => {
     const xs = all[s].map((x) => x.deliveriesPerSec).sort((a, b) => a - b);
-    return [s, fmt(medians[s].deliveriesPerSec), `${fmt(xs[0]!)} - ${fmt(xs.at(-1)!)}`, (medians[s].deliveriesPerSec / base).toFixed(2)];
+    return [
+      s,
+      fmt(medians[s].deliveriesPerSec),
+      `${fmt(xs[0]!)} - ${fmt(xs.at(-1)!)}`,
+      (medians[s].deliveriesPerSec / base).toFixed(2),
+    ];
   });
   process.stdout.write(
     `\nWarden entitled fan-out: 1 publisher -> ${subscriberCount} subscribers, ${encoding}, median of ${runs} x ${seconds}s` +

@@ -120,13 +120,18 @@ async function runOnce(broker: BrokerProcess): Promise<RunResult> {
   const brokerCpu0 = broker.cpuMs();
   const genCpu0 = process.cpuUsage();
   const started = now();
-  const published = await floodPublish(publisher, encoding, frame, { seconds, window: windowSize, beforeSend: stampPublish });
+  const published = await floodPublish(publisher, encoding, frame, {
+    seconds,
+    window: windowSize,
+    beforeSend: stampPublish,
+  });
   const expected = published * subscriberCount;
   await waitUntil(() => received >= expected, 30_000);
   const elapsed = (now() - started) / 1000;
   const genCpu = process.cpuUsage(genCpu0);
   const brokerCpuMs = broker.cpuMs() - brokerCpu0;
-  if (received < expected) process.stderr.write(`warning: ${expected - received} deliveries missing after 30 s drain\n`);
+  if (received < expected)
+    process.stderr.write(`warning: ${expected - received} deliveries missing after 30 s drain\n`);
   const saturated = latencies.splice(0).sort((a, b) => a - b);
 
   // Paced phase: a burst every millisecond at the configured rate.
@@ -169,7 +174,11 @@ function pinSelf(core: number): boolean {
 /** The median run (by deliveries/s) and the min-max, of one transport's runs. */
 function summarizeRuns(results: readonly RunResult[]): { median: RunResult; min: number; max: number } {
   const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!.deliveriesPerSec, max: sorted.at(-1)!.deliveriesPerSec };
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!.deliveriesPerSec,
+    max: sorted.at(-1)!.deliveriesPerSec,
+  };
 }
 
 async function main(): Promise<void> {
@@ -192,13 +201,19 @@ async function main(): Promise<void> {
   }
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   const summaries = transports.map((t) => summarizeRuns(results.get(t)!));
-  const row = (metric: string, cell: (s: ReturnType<typeof summarizeRuns>) => string): string[] => [metric, ...summaries.map(cell)];
+  const row = (metric: string, cell: (s: ReturnType<typeof summarizeRuns>) => string): string[] => [
+    metric,
+    ...summaries.map(cell),
+  ];
   const rows = [
     row('deliveries/s (median)', (s) => fmt(s.median.deliveriesPerSec)),
     row('deliveries/s (min-max)', (s) => `${fmt(s.min)} - ${fmt(s.max)}`),
     row('messages/s published', (s) => fmt(s.median.published / s.median.seconds)),
     row('latency p50 / p99 ms, saturated', (s) => `${s.median.p50Ms.toFixed(2)} / ${s.median.p99Ms.toFixed(2)}`),
-    row(`latency p50 / p99 ms, ${pacedRate} msg/s`, (s) => `${s.median.pacedP50Ms.toFixed(2)} / ${s.median.pacedP99Ms.toFixed(2)}`),
+    row(
+      `latency p50 / p99 ms, ${pacedRate} msg/s`,
+      (s) => `${s.median.pacedP50Ms.toFixed(2)} / ${s.median.pacedP99Ms.toFixed(2)}`,
+    ),
     row('broker CPU %', (s) => s.median.brokerCpuPct.toFixed(0)),
     row('generator CPU %', (s) => s.median.generatorCpuPct.toFixed(0)),
   ];
@@ -209,13 +224,25 @@ async function main(): Promise<void> {
   const setup =
     `${subscriberCount} subscribers, ${payloadBytes}-byte payload, ${encoding}, ${runs} x ${seconds}s, ` +
     (pinned ? 'broker core 0, generator core 1' : 'not pinned (no taskset)');
-  process.stdout.write(`\nWarden fan-out: 1 publisher -> ${subscriberCount} subscribers (${setup})\n${formatTable(['metric', ...transports], rows)}\n`);
+  process.stdout.write(
+    `\nWarden fan-out: 1 publisher -> ${subscriberCount} subscribers (${setup})\n${formatTable(['metric', ...transports], rows)}\n`,
+  );
   mkdirSync(dirname(opts.out!), { recursive: true });
   const report = {
     benchmark: 'fanout',
     date: new Date().toISOString(),
     node: process.version,
-    params: { subscribers: subscriberCount, seconds, payloadBytes, encoding, window: windowSize, pacedRate, runs, pinned, transports },
+    params: {
+      subscribers: subscriberCount,
+      seconds,
+      payloadBytes,
+      encoding,
+      window: windowSize,
+      pacedRate,
+      runs,
+      pinned,
+      transports,
+    },
     ...Object.fromEntries(transports.map((t, i) => [t, { median: summaries[i]!.median, runs: results.get(t)! }])),
   };
   writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);

@@ -138,7 +138,8 @@ async function checkAgreement(expression: string, docs: readonly unknown[]): Pro
   let delivered = 0;
   for (const document of docs) {
     const expected = (await reference.evaluate(document)) === true;
-    if (filter.test(document) !== expected) throw new Error(`${expression} disagrees with jsonata on ${JSON.stringify(document)}`);
+    if (filter.test(document) !== expected)
+      throw new Error(`${expression} disagrees with jsonata on ${JSON.stringify(document)}`);
     if (expected) delivered++;
   }
   return delivered;

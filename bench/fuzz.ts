@@ -34,7 +34,8 @@ const { values: opts } = parseArgs({
 
 function positive(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -46,7 +47,11 @@ async function replay(file: string): Promise<void> {
   const session = await FuzzSession.start();
   try {
     const result = await session.runBatch(cases, 1);
-    process.stdout.write(result.failure === null ? `replayed ${cases.length} case(s): the broker held\n` : `replayed ${cases.length} case(s): ${result.failure.kind}: ${result.failure.message}\n`);
+    process.stdout.write(
+      result.failure === null
+        ? `replayed ${cases.length} case(s): the broker held\n`
+        : `replayed ${cases.length} case(s): ${result.failure.kind}: ${result.failure.message}\n`,
+    );
     if (result.failure !== null) process.exitCode = 1;
   } finally {
     await session.stop();
@@ -67,13 +72,17 @@ function print(report: FuzzReport): void {
   ];
   // At most 12 rows of the trend: evenly spaced samples, the last one always shown.
   const step = Math.max(1, Math.ceil(report.rss.length / 12));
-  const trend = report.rss.filter((_, i) => i % step === 0 || i === report.rss.length - 1).map((s) => [s.inputs.toLocaleString('en-US'), mb(s.rssBytes)]);
+  const trend = report.rss
+    .filter((_, i) => i % step === 0 || i === report.rss.length - 1)
+    .map((s) => [s.inputs.toLocaleString('en-US'), mb(s.rssBytes)]);
   process.stdout.write(
     `\nWarden fuzz run, seed ${report.seed}${report.stoppedEarly ? ' (stopped at --max-seconds)' : ''}\n${formatTable(['measure', 'value'], summary)}\n\n` +
       `Broker RSS trend\n${formatTable(['inputs', 'RSS MB'], trend)}\n`,
   );
   for (const f of report.failures) {
-    process.stdout.write(`\n${f.kind} in batch ${f.batch} (reproduce: --seed ${f.seed} --from-batch ${f.batch} --batches 1)\n${f.message.slice(0, 4000)}\n`);
+    process.stdout.write(
+      `\n${f.kind} in batch ${f.batch} (reproduce: --seed ${f.seed} --from-batch ${f.batch} --batches 1)\n${f.message.slice(0, 4000)}\n`,
+    );
     if (f.minimal !== null) process.stdout.write(`minimal case: ${JSON.stringify(f.minimal)}\n`);
   }
 }
@@ -91,7 +100,10 @@ async function main(): Promise<void> {
       maxSeconds: positive('max-seconds', opts['max-seconds']!),
       casesPerBatch: Math.max(1, positive('cases-per-batch', opts['cases-per-batch']!)),
       concurrency: Math.max(1, positive('concurrency', opts.concurrency!)),
-      sampleEvery: Math.max(1, opts['sample-every'] === undefined ? Math.ceil(inputs / 50) : positive('sample-every', opts['sample-every'])),
+      sampleEvery: Math.max(
+        1,
+        opts['sample-every'] === undefined ? Math.ceil(inputs / 50) : positive('sample-every', opts['sample-every']),
+      ),
       minimize: !opts['no-minimize'],
       log,
     },
@@ -100,7 +112,10 @@ async function main(): Promise<void> {
   );
   print(report);
   mkdirSync(dirname(opts.out!), { recursive: true });
-  writeFileSync(opts.out!, `${JSON.stringify({ benchmark: 'fuzz', date: new Date().toISOString(), node: process.version, ...report }, null, 2)}\n`);
+  writeFileSync(
+    opts.out!,
+    `${JSON.stringify({ benchmark: 'fuzz', date: new Date().toISOString(), node: process.version, ...report }, null, 2)}\n`,
+  );
   process.stdout.write(`JSON written to ${opts.out}\n`);
   if (report.failures.length > 0) process.exitCode = 1;
 }

@@ -35,7 +35,12 @@ export interface FloodOptions {
 }
 
 /** Publish `frame` as fast as the broker acks, for `seconds`. Returns how many were sent. */
-export async function floodPublish(publisher: WebSocket, encoding: Encoding, frame: Buffer, options: FloodOptions): Promise<number> {
+export async function floodPublish(
+  publisher: WebSocket,
+  encoding: Encoding,
+  frame: Buffer,
+  options: FloodOptions,
+): Promise<number> {
   let acked = 0;
   let waiting: (() => void) | null = null;
   const onMessage = (): void => {

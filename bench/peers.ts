@@ -78,7 +78,9 @@ const fdNote: string[] = [];
 function boundedClients(requested: number, flag: string): number {
   const room = Math.floor(fdLimit - 200);
   if (requested <= room) return requested;
-  fdNote.push(`${flag} lowered from ${requested} to ${room}: open-file limit (ulimit -n) is ${fdLimit}; raise it up to the hard limit with \`ulimit -n\``);
+  fdNote.push(
+    `${flag} lowered from ${requested} to ${room}: open-file limit (ulimit -n) is ${fdLimit}; raise it up to the hard limit with \`ulimit -n\``,
+  );
   return room;
 }
 const stormClients = boundedClients(Number(opts['storm-clients']), '--storm-clients');
@@ -127,14 +129,20 @@ const SCENARIOS = ['fanout', 'paced', 'topics', 'qos1'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const requested = opts.scenarios!.split(',').map((s) => s.trim());
 for (const name of requested) {
-  if (name !== 'storm' && !(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}; known: ${[...SCENARIOS, 'storm'].join(', ')}`);
+  if (name !== 'storm' && !(SCENARIOS as readonly string[]).includes(name))
+    throw new Error(`unknown scenario ${name}; known: ${[...SCENARIOS, 'storm'].join(', ')}`);
 }
 const chosenScenarios = SCENARIOS.filter((s) => requested.includes(s));
 const runStorms = requested.includes('storm');
 
 function summarise(results: RunWithCpu[]): ScenarioSummary {
   const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!.deliveriesPerSec, max: sorted.at(-1)!.deliveriesPerSec, runs: results };
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!.deliveriesPerSec,
+    max: sorted.at(-1)!.deliveriesPerSec,
+    runs: results,
+  };
 }
 
 function summariseStorm(results: StormResult[]): StormSummary {
@@ -159,16 +167,21 @@ async function measure(broker: PeerBroker, scenario: Scenario, run: number): Pro
       ? await runFanout({ ...base, subscribers, window: windowSize })
       : scenario === 'paced'
         ? await runFanout({ ...base, subscribers, window: windowSize, rate: pacedRate })
-      : scenario === 'topics'
-        ? await runManyTopics({ ...base, publishers, topics, window: windowSize })
-        : await runQos1({ ...base, inFlight });
+        : scenario === 'topics'
+          ? await runManyTopics({ ...base, publishers, topics, window: windowSize })
+          : await runQos1({ ...base, inFlight });
   if (result.missing > 0) process.stderr.write(`  warning: ${result.missing} deliveries missing after the drain\n`);
   // Let the broker settle (closed connections reaped) before the next run.
   await settle(300);
   return result;
 }
 
-async function measureStorm(broker: PeerBroker, clients: number, concurrency: number, run: number): Promise<StormResult> {
+async function measureStorm(
+  broker: PeerBroker,
+  clients: number,
+  concurrency: number,
+  run: number,
+): Promise<StormResult> {
   await settle(1000); // let the fresh broker finish starting up before "RSS before"
   const result = await runStorm({
     port: broker.port,
@@ -180,7 +193,8 @@ async function measureStorm(broker: PeerBroker, clients: number, concurrency: nu
     brokerPid: broker.pid,
     brokerCpuMs: broker.cpuMs,
   });
-  if (result.failed > 0) process.stderr.write(`  warning: ${result.failed} of ${clients} connects failed or timed out\n`);
+  if (result.failed > 0)
+    process.stderr.write(`  warning: ${result.failed} of ${clients} connects failed or timed out\n`);
   return result;
 }
 
@@ -196,19 +210,25 @@ async function main(): Promise<void> {
   const skipped: { name: string; reason: string }[] = [];
   for (const note of fdNote) process.stderr.write(`${note}\n`);
   // Warden with the `users` module (one user; every storm client logs on as it), storm only.
-  const runs_: { spec: PeerSpec; scenarios: readonly Scenario[]; stormClients: number; concurrency: number }[] = chosen.map((spec) => ({
-    spec,
-    scenarios: chosenScenarios,
-    stormClients,
-    concurrency: stormConcurrency,
-  }));
+  const runs_: { spec: PeerSpec; scenarios: readonly Scenario[]; stormClients: number; concurrency: number }[] =
+    chosen.map((spec) => ({
+      spec,
+      scenarios: chosenScenarios,
+      stormClients,
+      concurrency: stormConcurrency,
+    }));
   if (chosen.includes(warden)) {
     const hash = await hashPassword(CREDENTIALS.password);
     const usersSpec = wardenSpec({
       name: 'Warden (users)',
       authentication: { module: 'users', options: { users: [{ name: CREDENTIALS.username, hash }] } },
     });
-    runs_.splice(runs_.findIndex((r) => r.spec === warden) + 1, 0, { spec: usersSpec, scenarios: [], stormClients: usersClients, concurrency: usersConcurrency });
+    runs_.splice(runs_.findIndex((r) => r.spec === warden) + 1, 0, {
+      spec: usersSpec,
+      scenarios: [],
+      stormClients: usersClients,
+      concurrency: usersConcurrency,
+    });
   }
   for (const { spec, scenarios, stormClients: clients, concurrency } of runs_) {
     if (scenarios.length === 0 && !runStorms) continue;
@@ -292,7 +312,15 @@ async function main(): Promise<void> {
     ];
   };
   const rows = (s: Scenario): string[][] => reports.filter((r) => r[s] !== undefined).map((r) => row(r, s));
-  const header = (unit: string): string[] => ['broker', `${unit} (median)`, 'min - max', 'p50 / p99 ms', 'broker CPU %', 'gen CPU %', 'Warden ÷ peer'];
+  const header = (unit: string): string[] => [
+    'broker',
+    `${unit} (median)`,
+    'min - max',
+    'p50 / p99 ms',
+    'broker CPU %',
+    'gen CPU %',
+    'Warden ÷ peer',
+  ];
   const pinning = pinned ? 'broker on core 0, generator on core 1 (taskset)' : 'not pinned (no taskset)';
   const failures = (s: string): string =>
     reports
@@ -319,7 +347,8 @@ async function main(): Promise<void> {
   const stormRow = (r: BrokerReport): string[] => {
     const x = r.storm!;
     const mine = w?.storm;
-    const rel = (a: number, b: number): string => (mine === undefined || r === w || r.name.startsWith('Warden') ? '' : `${(a / b).toFixed(2)}x`);
+    const rel = (a: number, b: number): string =>
+      mine === undefined || r === w || r.name.startsWith('Warden') ? '' : `${(a / b).toFixed(2)}x`;
     return [
       `${r.name} ${r.version}`,
       `${x.median.connected}/${x.median.clients}`,
@@ -338,7 +367,18 @@ async function main(): Promise<void> {
       `memory = (broker VmRSS with all clients idle - before) / clients (median of ${runs}; ${stormClients} clients, ` +
       `Warden (users): ${usersClients} clients, ${usersConcurrency} in flight, one scrypt verification each; each run on a fresh broker)\n` +
       formatTable(
-        ['broker', 'connected', 'conn/s (median)', 'min - max', 'KiB / idle conn', 'RSS KiB before -> after', 'broker CPU %', 'gen CPU %', 'Warden ÷ peer conn/s', 'Warden ÷ peer KiB'],
+        [
+          'broker',
+          'connected',
+          'conn/s (median)',
+          'min - max',
+          'KiB / idle conn',
+          'RSS KiB before -> after',
+          'broker CPU %',
+          'gen CPU %',
+          'Warden ÷ peer conn/s',
+          'Warden ÷ peer KiB',
+        ],
         reports.filter((r) => r.storm !== undefined).map(stormRow),
       ) +
       `\n${failures('storm')}`,

@@ -16,7 +16,10 @@ interface CpuProfile {
   samples: number[];
 }
 
-const { values: opts, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+const { values: opts, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '25' } },
+  allowPositionals: true,
+});
 if (positionals.length !== 1) throw new Error('usage: profile-summary PROFILE.cpuprofile [--top N]');
 const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as CpuProfile;
 const top = Number(opts.top);
@@ -49,7 +52,8 @@ for (const [id, count] of hits) {
 function print(title: string, entries: Map<string, number>): void {
   process.stdout.write(`\n${title} (${total} samples)\n`);
   const sorted = [...entries].sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [name, count] of sorted) process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}\n`);
+  for (const [name, count] of sorted)
+    process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}\n`);
 }
 
 print('Self time by function', perFunction);

@@ -29,7 +29,11 @@ const ATTACK = '[ab]*a[ab]{900}c';
 
 // --total-program-size N / --match-state-bytes N / --only engine|broker: explore other limits.
 const { values: opts } = parseArgs({
-  options: { 'total-program-size': { type: 'string' }, 'match-state-bytes': { type: 'string' }, only: { type: 'string' } },
+  options: {
+    'total-program-size': { type: 'string' },
+    'match-state-bytes': { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const regexOverrides: Record<string, number> = {};
 if (opts['total-program-size'] !== undefined) regexOverrides.maxTotalProgramSize = Number(opts['total-program-size']);
@@ -66,12 +70,42 @@ interface Family {
 }
 
 const families: Family[] = [
-  { name: '[ab]*a[ab]{N}c', pattern: (k) => `[ab]*a[ab]{${990 - k}}c`, topic: () => stringOf(1024, 'ab', 'c'), fresh: '[ab]*a[ab]{950}c' },
-  { name: '(?i)[ab]*a[ab]{N}c', pattern: (k) => `(?i)[ab]*a[ab]{${990 - k}}c`, topic: () => stringOf(1024, 'aAbB', 'c'), fresh: '(?i)[ab]*a[ab]{950}c' },
-  { name: '(a?){N}a{N}', pattern: (k) => `(a?){${195 - k}}a{${195 - k}}`, topic: () => 'a'.repeat(1024), fresh: '(a?){180}a{180}' },
-  { name: '.*a.{N}c', pattern: (k) => `.*a.{${990 - k}}c`, topic: () => stringOf(1024, 'abcdefghij', 'c'), fresh: '.*a.{950}c' },
-  { name: '\\pL{N}', pattern: (k) => `\\pL{${995 - k}}`, topic: () => stringOf(1024, 'abcdefghijklmnopqrstuvwxyz'), fresh: '\\pL{950}' },
-  { name: 'many small: (?:pK)?[ab]*a[ab]{3}c', pattern: (k) => `(?:p${k})?[ab]*a[ab]{3}c`, topic: () => stringOf(1024, 'ab', 'c'), fresh: '(?:q1)?[ab]*a[ab]{3}c' },
+  {
+    name: '[ab]*a[ab]{N}c',
+    pattern: (k) => `[ab]*a[ab]{${990 - k}}c`,
+    topic: () => stringOf(1024, 'ab', 'c'),
+    fresh: '[ab]*a[ab]{950}c',
+  },
+  {
+    name: '(?i)[ab]*a[ab]{N}c',
+    pattern: (k) => `(?i)[ab]*a[ab]{${990 - k}}c`,
+    topic: () => stringOf(1024, 'aAbB', 'c'),
+    fresh: '(?i)[ab]*a[ab]{950}c',
+  },
+  {
+    name: '(a?){N}a{N}',
+    pattern: (k) => `(a?){${195 - k}}a{${195 - k}}`,
+    topic: () => 'a'.repeat(1024),
+    fresh: '(a?){180}a{180}',
+  },
+  {
+    name: '.*a.{N}c',
+    pattern: (k) => `.*a.{${990 - k}}c`,
+    topic: () => stringOf(1024, 'abcdefghij', 'c'),
+    fresh: '.*a.{950}c',
+  },
+  {
+    name: '\\pL{N}',
+    pattern: (k) => `\\pL{${995 - k}}`,
+    topic: () => stringOf(1024, 'abcdefghijklmnopqrstuvwxyz'),
+    fresh: '\\pL{950}',
+  },
+  {
+    name: 'many small: (?:pK)?[ab]*a[ab]{3}c',
+    pattern: (k) => `(?:p${k})?[ab]*a[ab]{3}c`,
+    topic: () => stringOf(1024, 'ab', 'c'),
+    fresh: '(?:q1)?[ab]*a[ab]{3}c',
+  },
 ];
 
 interface EngineRow {
@@ -106,7 +140,15 @@ function runFamily(family: Family): EngineRow {
   gc();
   const heap0 = process.memoryUsage().heapUsed;
   const rss0 = process.memoryUsage().rss;
-  const counters = { regexSubscriptions: 0, regexPatterns: 0, regexProgramSize: 0, regexSubscriptionsRefused: 0, regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
+  const counters = {
+    regexSubscriptions: 0,
+    regexPatterns: 0,
+    regexProgramSize: 0,
+    regexSubscriptionsRefused: 0,
+    regexEvaluations: 0,
+    routesEvictedForBytes: 0,
+    routeCacheBytes: 0,
+  };
   const budget = new RegexBudget(defaults.regex, counters);
   const engine = new TopicEngine<number>({ routeCacheSize: CACHED_ROUTES, counters });
   warmCache(engine);
@@ -293,10 +335,24 @@ const fixed = (n: number, digits = 1): string => (Number.isNaN(n) ? '-' : n.toFi
 
 async function main(): Promise<void> {
   const engineRows = opts.only === 'broker' ? [] : [runUnbounded(40), ...families.map(runFamily)];
-  console.log(`Part 1: topic engine, ${CACHED_ROUTES} cached routes, ${SHARED_SUBSCRIBERS} users sharing the first regex, new topics of 1 KB`);
+  console.log(
+    `Part 1: topic engine, ${CACHED_ROUTES} cached routes, ${SHARED_SUBSCRIBERS} users sharing the first regex, new topics of 1 KB`,
+  );
   console.log(
     formatTable(
-      ['family', 'limits', 'distinct', 'subs', 'program size', 'refused', 'worst subscribe ms', 'new topic ms (worst/median)', 'catch-up ms', 'heap MB', 'RSS MB'],
+      [
+        'family',
+        'limits',
+        'distinct',
+        'subs',
+        'program size',
+        'refused',
+        'worst subscribe ms',
+        'new topic ms (worst/median)',
+        'catch-up ms',
+        'heap MB',
+        'RSS MB',
+      ],
       engineRows.map((r) => [
         r.family,
         r.limits,
@@ -317,13 +373,22 @@ async function main(): Promise<void> {
   const outDir = resolve('bench/results');
   mkdirSync(outDir, { recursive: true });
   const outFile = resolve(outDir, 'regex.json');
-  const report = { benchmark: 'regex', date: new Date().toISOString(), node: process.version, limits: defaults.regex, engine: engineRows, broker: brokerRow };
+  const report = {
+    benchmark: 'regex',
+    date: new Date().toISOString(),
+    node: process.version,
+    limits: defaults.regex,
+    engine: engineRows,
+    broker: brokerRow,
+  };
   writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${outFile}`);
 }
 
 function printBroker(brokerRow: BrokerRow): void {
-  console.log(`\nPart 2: broker process at default config; ${SHARED_SUBSCRIBERS} users subscribe to ${ATTACK}, 100 try distinct variants; 20 publishes to new 1 KB topics`);
+  console.log(
+    `\nPart 2: broker process at default config; ${SHARED_SUBSCRIBERS} users subscribe to ${ATTACK}, 100 try distinct variants; 20 publishes to new 1 KB topics`,
+  );
   console.log(
     formatTable(
       ['attackers', 'accepted', 'refused', 'publish ack ms (worst/median)', 'RSS before MB', 'RSS after MB'],
@@ -331,7 +396,9 @@ function printBroker(brokerRow: BrokerRow): void {
         [
           String(brokerRow.attackers),
           String(brokerRow.accepted),
-          Object.entries(brokerRow.refused).map(([code, n]) => `${n} ${code}`).join(', ') || '0',
+          Object.entries(brokerRow.refused)
+            .map(([code, n]) => `${n} ${code}`)
+            .join(', ') || '0',
           `${fixed(brokerRow.worstPublishAckMs)} / ${fixed(brokerRow.medianPublishAckMs)}`,
           fixed(brokerRow.rssBeforeMB),
           fixed(brokerRow.rssAfterMB),

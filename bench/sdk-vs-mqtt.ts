@@ -19,7 +19,15 @@ import { dirname, join, resolve } from 'node:path';
 import { startBrokerProcess, type BenchTransport } from './broker-process.js';
 import { GENERATOR_SATURATED_PCT, type LoadResult } from './load/run-summary.js';
 import { formatTable } from './report.js';
-import { FANOUT_PAYLOAD_BYTES, STAMPED_TRADE, runScenario7, scenario7Policy, tradeSizes, type Protocol, type Scenario } from './scenarios/native-vs-mqtt.js';
+import {
+  FANOUT_PAYLOAD_BYTES,
+  STAMPED_TRADE,
+  runScenario7,
+  scenario7Policy,
+  tradeSizes,
+  type Protocol,
+  type Scenario,
+} from './scenarios/native-vs-mqtt.js';
 import { ENTITLED_TOPIC, entitledPolicy } from './scenarios/entitled-fanout.js';
 
 const { values: opts } = parseArgs({
@@ -47,7 +55,8 @@ if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
 if (!(warmup >= 0 && warmup <= 10)) throw new Error('--warmup must be in [0, 10] seconds (0: none)');
 if (!(subscribers >= 1 && subscribers <= 1000)) throw new Error('--subscribers must be 1..1000');
 if (!(windowSize >= 16 && windowSize <= 100_000)) throw new Error('--window must be 16..100000');
-if (opts.transport !== 'ws' && opts.transport !== 'uws') throw new Error('--transport must be ws or uws (one engine: one Warden process serves all rows)');
+if (opts.transport !== 'ws' && opts.transport !== 'uws')
+  throw new Error('--transport must be ws or uws (one engine: one Warden process serves all rows)');
 const transport: BenchTransport = opts.transport;
 const SCENARIOS: readonly Scenario[] = ['fanout', 'entitled'];
 const scenarios = opts.scenarios!.split(',').map((s) => {
@@ -69,7 +78,12 @@ interface Summary {
 
 function summarise(results: LoadResult[]): Summary {
   const sorted = [...results].sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!.deliveriesPerSec, max: sorted.at(-1)!.deliveriesPerSec, runs: results };
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!.deliveriesPerSec,
+    max: sorted.at(-1)!.deliveriesPerSec,
+    runs: results,
+  };
 }
 
 function pinSelf(core: number): boolean {
@@ -78,7 +92,8 @@ function pinSelf(core: number): boolean {
 
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return '?';
   }
@@ -93,17 +108,31 @@ async function main(): Promise<void> {
     cpu: pinned ? 0 : null,
     transport,
     mqttListenerOptions: {},
-    config: { security: { authentication: { module: 'allow-any', options: {} }, entitlement: { module: 'policy', options: { policy } } } },
+    config: {
+      security: {
+        authentication: { module: 'allow-any', options: {} },
+        entitlement: { module: 'policy', options: { policy } },
+      },
+    },
   });
   const target = { nativeUrl: broker.url, mqttPort: broker.mqttPort!, brokerCpuMs: broker.cpuMs };
-  process.stderr.write(`Warden ${packageVersion()} (pid ${broker.pid}): native ${broker.url}, MQTT 127.0.0.1:${broker.mqttPort}\n`);
+  process.stderr.write(
+    `Warden ${packageVersion()} (pid ${broker.pid}): native ${broker.url}, MQTT 127.0.0.1:${broker.mqttPort}\n`,
+  );
   const results = new Map<string, LoadResult[]>();
   const key = (s: Scenario, p: Protocol): string => `${s}/${p}`;
   let seq = 0;
   const once = async (s: Scenario, p: Protocol, secs: number): Promise<LoadResult> => {
-    const result = await runScenario7(s, p, target, { subscribers, seconds: secs, window: windowSize, runId: `s7-${process.pid}-${seq++}` });
-    if (result.missing > 0) process.stderr.write(`  warning: ${s} over ${p}: ${result.missing} deliveries missing after the drain\n`);
-    if (result.unreadableStamps > 0) process.stderr.write(`  warning: ${s} over ${p}: ${result.unreadableStamps} stamps unreadable\n`);
+    const result = await runScenario7(s, p, target, {
+      subscribers,
+      seconds: secs,
+      window: windowSize,
+      runId: `s7-${process.pid}-${seq++}`,
+    });
+    if (result.missing > 0)
+      process.stderr.write(`  warning: ${s} over ${p}: ${result.missing} deliveries missing after the drain\n`);
+    if (result.unreadableStamps > 0)
+      process.stderr.write(`  warning: ${s} over ${p}: ${result.unreadableStamps} stamps unreadable\n`);
     await settle(300); // closed connections reaped before the next run
     return result;
   };
@@ -170,7 +199,18 @@ async function main(): Promise<void> {
       `(${trade.json} bytes as JSON, ${trade.msgpack} as msgpack), grant filter + select list per subscriber ` +
       `(one Warden process, median of ${runs} x ${seconds} s; ${pinning}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)\n` +
       formatTable(
-        ['scenario', 'protocol', 'deliveries/s (median)', 'min - max', 'p50 / p99 ms', 'broker CPU %', 'broker CPU µs / delivery', 'gen CPU %', 'limit', 'native ÷ MQTT'],
+        [
+          'scenario',
+          'protocol',
+          'deliveries/s (median)',
+          'min - max',
+          'p50 / p99 ms',
+          'broker CPU %',
+          'broker CPU µs / delivery',
+          'gen CPU %',
+          'limit',
+          'native ÷ MQTT',
+        ],
         rows,
       ) +
       '\n',
@@ -196,7 +236,19 @@ async function main(): Promise<void> {
     node: process.version,
     warden: packageVersion(),
     loadAverage1m: { before: loadBefore, after: loadAfter },
-    params: { seconds, runs, warmup, subscribers, window: windowSize, transport, pinned, fanoutPayloadBytes: FANOUT_PAYLOAD_BYTES, trade: STAMPED_TRADE, tradeBytes: trade, entitledTopic: ENTITLED_TOPIC },
+    params: {
+      seconds,
+      runs,
+      warmup,
+      subscribers,
+      window: windowSize,
+      transport,
+      pinned,
+      fanoutPayloadBytes: FANOUT_PAYLOAD_BYTES,
+      trade: STAMPED_TRADE,
+      tradeBytes: trade,
+      entitledTopic: ENTITLED_TOPIC,
+    },
     policyExample: { entitled: entitledPolicy('entitled', 1).groups },
     generatorSaturatedPct: GENERATOR_SATURATED_PCT,
     generatorSaturated: saturated,
@@ -204,7 +256,9 @@ async function main(): Promise<void> {
       scenarios.map((s) => [
         s,
         {
-          nativeOverMqtt: summaries.get(key(s, 'native'))!.median.deliveriesPerSec / summaries.get(key(s, 'mqtt'))!.median.deliveriesPerSec,
+          nativeOverMqtt:
+            summaries.get(key(s, 'native'))!.median.deliveriesPerSec /
+            summaries.get(key(s, 'mqtt'))!.median.deliveriesPerSec,
           mqtt: summaries.get(key(s, 'mqtt')),
           native: summaries.get(key(s, 'native')),
         },

@@ -45,10 +45,20 @@ function subscriptionPatterns(count: number): SubscriptionPattern[] {
   for (let i = 0; i < count; i++) {
     const n = i >> 1;
     if (i % 2 === 0) {
-      const filters = [`sensors/site${n % 64}/+/temp`, `sensors/+/dev${n}/#`, `alerts/site${n}/#`, `+/site${n % 64}/dev${n}/+`];
+      const filters = [
+        `sensors/site${n % 64}/+/temp`,
+        `sensors/+/dev${n}/#`,
+        `alerts/site${n}/#`,
+        `+/site${n % 64}/dev${n}/+`,
+      ];
       patterns.push(pattern({ topic: filters[n % filters.length] }));
     } else {
-      const regexes = [`^sensors/site${n % 64}/dev${n}/`, `^alerts/.*/dev${n}$`, `dev${n}/temp$`, `^(sensors|alerts)/site${n % 97}/`];
+      const regexes = [
+        `^sensors/site${n % 64}/dev${n}/`,
+        `^alerts/.*/dev${n}$`,
+        `dev${n}/temp$`,
+        `^(sensors|alerts)/site${n % 97}/`,
+      ];
       patterns.push(pattern({ regex: regexes[n % regexes.length] }));
     }
   }
@@ -137,7 +147,14 @@ function runScenario(subscriptions: number): ScenarioResult {
 }
 
 function printTable(results: readonly ScenarioResult[]): void {
-  const header = ['subs (wildcard+regex)', 'entries/route', 'hit ns/op', 'miss µs/op', 'add+remove wildcard µs', 'add+remove regex µs'];
+  const header = [
+    'subs (wildcard+regex)',
+    'entries/route',
+    'hit ns/op',
+    'miss µs/op',
+    'add+remove wildcard µs',
+    'add+remove regex µs',
+  ];
   const rows = results.map((r) => [
     `${r.subscriptions} (${r.wildcardSubscriptions}+${r.regexSubscriptions})`,
     r.meanEntriesPerRoute.toFixed(2),

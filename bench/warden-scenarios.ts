@@ -63,7 +63,8 @@ if (more.length > 0) throw new Error('--transport must be ws or uws here (bench:
 if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
 if (!(topicCount >= 1 && topicCount <= 10)) throw new Error('--topics must be 1..10');
 if (opts.only !== undefined && opts.only !== '3' && opts.only !== '4') throw new Error('--only must be 3 or 4');
-if (!(seconds > 0 && seconds <= 60 && runs >= 1 && runs <= 10)) throw new Error('--seconds must be in (0, 60], --runs 1..10');
+if (!(seconds > 0 && seconds <= 60 && runs >= 1 && runs <= 10))
+  throw new Error('--seconds must be in (0, 60], --runs 1..10');
 
 const PAYLOAD_BYTES = 128;
 const ADMIN_USER = 'bench-admin';
@@ -101,7 +102,11 @@ interface RegexResult {
 
 function publishFrame(topic: string): Buffer {
   const payload = Buffer.alloc(PAYLOAD_BYTES, 0x61);
-  return encodeFrame(encoding, { op: 'publish', topic, bytes: encoding === 'msgpack' ? payload : payload.toString('base64') });
+  return encodeFrame(encoding, {
+    op: 'publish',
+    topic,
+    bytes: encoding === 'msgpack' ? payload : payload.toString('base64'),
+  });
 }
 
 /**
@@ -111,7 +116,9 @@ function publishFrame(topic: string): Buffer {
  * deployment that raises it gets.
  */
 const OPEN_REGEX_BUDGET = {
-  topics: { regex: { maxSubscriptionsPerUser: 1_000_000, maxTotalProgramSize: 100_000_000, maxProgramSizePerUser: 100_000_000 } },
+  topics: {
+    regex: { maxSubscriptionsPerUser: 1_000_000, maxTotalProgramSize: 100_000_000, maxProgramSizePerUser: 100_000_000 },
+  },
 };
 
 async function runRegex(variant: RegexVariant, run: number, pinned: boolean): Promise<RegexResult> {
@@ -155,7 +162,8 @@ async function runRegex(variant: RegexVariant, run: number, pinned: boolean): Pr
     const started = now();
     const published = await floodPublish(publisher, encoding, frame, { seconds, window: windowSize, beforeSend });
     const expected = startReceived + published * regexSubscribers;
-    if (!(await waitUntil(() => received >= expected, 30_000))) process.stderr.write(`warning: regex ${variant}: ${expected - received} deliveries missing\n`);
+    if (!(await waitUntil(() => received >= expected, 30_000)))
+      process.stderr.write(`warning: regex ${variant}: ${expected - received} deliveries missing\n`);
     const elapsed = (now() - started) / 1000;
     const deliveries = received - startReceived;
 
@@ -167,7 +175,8 @@ async function runRegex(variant: RegexVariant, run: number, pinned: boolean): Pr
       const single = publishFrame(topic);
       const sent = now();
       publisher.send(single, { binary });
-      if (!(await waitUntil(() => received >= before + regexSubscribers, 5_000))) throw new Error(`regex ${variant}: no deliveries on ${topic}`);
+      if (!(await waitUntil(() => received >= before + regexSubscribers, 5_000)))
+        throw new Error(`regex ${variant}: no deliveries on ${topic}`);
       return firstAt - sent;
     };
     const firstMessageMs: number[] = [];
@@ -179,7 +188,15 @@ async function runRegex(variant: RegexVariant, run: number, pinned: boolean): Pr
       cachedMessageMs.push(await one(topic));
     }
 
-    return { variant, regexSubscriptions, published, deliveries, deliveriesPerSec: deliveries / elapsed, firstMessageMs, cachedMessageMs };
+    return {
+      variant,
+      regexSubscriptions,
+      published,
+      deliveries,
+      deliveriesPerSec: deliveries / elapsed,
+      firstMessageMs,
+      cachedMessageMs,
+    };
   } finally {
     for (const ws of sockets) ws.terminate();
     await broker.stop();
@@ -204,7 +221,9 @@ async function scenario3(pinned: boolean): Promise<{ rows: string[][]; firstRows
   const first = (v: RegexVariant): number[] => all[v].map((x) => medianOf(x.firstMessageMs));
   const cached = (v: RegexVariant): number[] => all[v].map((x) => medianOf(x.cachedMessageMs));
   const rows = variants.map((v) => [
-    v === 'idle' ? `${regexSubscribers} matching + ${fmt(idleRegexes)} idle regexes` : `${regexSubscribers} matching regexes only`,
+    v === 'idle'
+      ? `${regexSubscribers} matching + ${fmt(idleRegexes)} idle regexes`
+      : `${regexSubscribers} matching regexes only`,
     fmt(medianOf(rate(v))),
     minMax(rate(v), fmt),
     (medianOf(rate(v)) / base).toFixed(2),
@@ -219,7 +238,15 @@ async function scenario3(pinned: boolean): Promise<{ rows: string[][]; firstRows
   const idleFirst = medianOf(first('idle'));
   const baseFirst = medianOf(first('matching-only'));
   const json = {
-    params: { regexSubscribers, idleRegexes, topics: topicCount, firstTopics, payloadBytes: PAYLOAD_BYTES, matchingRegex: MATCHING_REGEX, idleRegexExample: idleRegex(0, 0) },
+    params: {
+      regexSubscribers,
+      idleRegexes,
+      topics: topicCount,
+      firstTopics,
+      payloadBytes: PAYLOAD_BYTES,
+      matchingRegex: MATCHING_REGEX,
+      idleRegexExample: idleRegex(0, 0),
+    },
     ratio: medianOf(rate('idle')) / base,
     medians: {
       deliveriesPerSec: Object.fromEntries(variants.map((v) => [v, medianOf(rate(v))])),
@@ -250,16 +277,27 @@ function fanoutConfig(variant: FanoutVariant): Record<string, unknown> {
   const admin = { enabled: true, host: '127.0.0.1', port: 0 };
   // allow-any authentication (the default) accepts the admin user's Basic credentials.
   const authentication = { module: 'allow-any', options: {} };
-  if (variant === 'allow-all') return { admin, security: { authentication, entitlement: { module: 'allow-all', options: {} } } };
+  if (variant === 'allow-all')
+    return { admin, security: { authentication, entitlement: { module: 'allow-all', options: {} } } };
   const { groups } = entitledPolicy(variant, subscriberCount);
   const policy = { groups: { ...groups, benchadmin: { users: [ADMIN_USER], grants: [{ actions: ['admin'] }] } } };
   return { admin, security: { authentication, entitlement: { module: 'policy', options: { policy } } } };
 }
 
 async function runFanoutVariant(variant: FanoutVariant, pinned: boolean): Promise<EntitledResult> {
-  const broker: BrokerProcess = await startBrokerProcess({ cpu: pinned ? 0 : null, config: fanoutConfig(variant), transport });
+  const broker: BrokerProcess = await startBrokerProcess({
+    cpu: pinned ? 0 : null,
+    config: fanoutConfig(variant),
+    transport,
+  });
   try {
-    const result = await runEntitledFanout(broker.url, { subscriberCount, encoding, seconds, window: windowSize, label: variant });
+    const result = await runEntitledFanout(broker.url, {
+      subscriberCount,
+      encoding,
+      seconds,
+      window: windowSize,
+      label: variant,
+    });
     const { moduleCalls, cache } = await entitlementStatus(broker.adminUrl, ADMIN_USER, 'bench');
     return { variant, ...result, moduleCalls, cache: { size: cache.size, hits: cache.hits, misses: cache.misses } };
   } finally {
@@ -274,7 +312,9 @@ async function scenario4(pinned: boolean): Promise<{ rows: string[][]; json: unk
     for (const v of variants) {
       const result = await runFanoutVariant(v, pinned);
       all[v].push(result);
-      process.stderr.write(`scenario 4 run ${r + 1}/${runs} ${v}: ${fmt(result.deliveriesPerSec)} deliveries/s, ${result.moduleCalls} module calls\n`);
+      process.stderr.write(
+        `scenario 4 run ${r + 1}/${runs} ${v}: ${fmt(result.deliveriesPerSec)} deliveries/s, ${result.moduleCalls} module calls\n`,
+      );
     }
   }
   const rate = (v: FanoutVariant): number[] => all[v].map((x) => x.deliveriesPerSec);
@@ -293,7 +333,9 @@ async function scenario4(pinned: boolean): Promise<{ rows: string[][]; json: unk
       minMax(rate(v), fmt),
       (med[v] / med['allow-all']).toFixed(2),
       (med[v] / med.plain).toFixed(2),
-      calls.length > 1 && Math.min(...calls) !== Math.max(...calls) ? `${medianOf(calls)} (${minMax(calls, String)})` : String(medianOf(calls)),
+      calls.length > 1 && Math.min(...calls) !== Math.max(...calls)
+        ? `${medianOf(calls)} (${minMax(calls, String)})`
+        : String(medianOf(calls)),
       fmt(medianOf(delivered)),
     ];
   });

@@ -16,11 +16,7 @@ export function backoffCeiling(attempt: number, options: BackoffOptions): number
  * Full-jitter delay for reconnect attempt `attempt` (0-based): uniform in [0, ceiling], whole ms.
  * `random` returns a value in [0, 1) like Math.random (injectable for tests).
  */
-export function fullJitterDelay(
-  attempt: number,
-  options: BackoffOptions,
-  random: () => number = Math.random,
-): number {
+export function fullJitterDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
   const ceiling = backoffCeiling(attempt, options);
   // +1 then floor gives whole milliseconds with the ceiling itself reachable; min guards a fractional ceiling.
   return Math.min(ceiling, Math.floor(random() * (ceiling + 1)));

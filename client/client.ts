@@ -167,7 +167,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (this.connection !== connection) {
       // Acked on a connection that is already gone: it was not in the set re-sent on reconnect.
       subscription.end();
-      throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped right after the subscribe', { cmd: 'subscribe' });
+      throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped right after the subscribe', {
+        cmd: 'subscribe',
+      });
     }
     this.subscriptions.set(sid, subscription);
     return subscription;
@@ -233,7 +235,13 @@ export class Client extends TypedEmitter<ClientEvents> {
   private async establish(reconnected: boolean): Promise<void> {
     this.webSocketImpl ??= await resolveWebSocket(this.options.WebSocket, this.socketOptions !== undefined);
     if (!this.establishing) throw closedError('logon');
-    const opening = openSocket(this.webSocketImpl, this.url, this.codec.subprotocol, this.connectTimeoutMs, this.socketOptions);
+    const opening = openSocket(
+      this.webSocketImpl,
+      this.url,
+      this.codec.subprotocol,
+      this.connectTimeoutMs,
+      this.socketOptions,
+    );
     this.opening = opening;
     let socket: WebSocketLike;
     try {
@@ -260,7 +268,8 @@ export class Client extends TypedEmitter<ClientEvents> {
       const error = logonFailure(connection, caught);
       // The close code tells the broker (and its logs) why we hung up: 4003 for a refused logon
       // (the broker closes with it too), 1008 for a broker that failed to authenticate itself.
-      if (isServerAuthenticationFailure(error)) await this.abandon(connection, CloseCodes.POLICY_VIOLATION, 'server authentication failed');
+      if (isServerAuthenticationFailure(error))
+        await this.abandon(connection, CloseCodes.POLICY_VIOLATION, 'server authentication failed');
       else if (isBrokerRefusal(error)) await this.abandon(connection, CloseCodes.LOGON_FAILED, 'logon refused');
       else await this.abandon(connection, 1000, 'logon failed');
       throw error;
@@ -268,7 +277,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (!this.establishing) throw closedError('logon');
     if (!connection.isOpen) {
       await this.abandon(connection, 1000, 'connection lost');
-      throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped right after logon', { cmd: 'logon' });
+      throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped right after logon', {
+        cmd: 'logon',
+      });
     }
     this.loggedOn = connection;
 
@@ -277,7 +288,9 @@ export class Client extends TypedEmitter<ClientEvents> {
       if (!this.establishing) throw closedError('subscribe');
       if (!connection.isOpen) {
         await this.abandon(connection, 1000, 'connection lost');
-        throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped while re-subscribing', { cmd: 'subscribe' });
+        throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped while re-subscribing', {
+          cmd: 'subscribe',
+        });
       }
     }
 
@@ -290,7 +303,9 @@ export class Client extends TypedEmitter<ClientEvents> {
   private async resubscribeAll(connection: Connection): Promise<void> {
     const subscriptions = [...this.subscriptions.values()];
     const results = await Promise.allSettled(
-      subscriptions.map((subscription) => connection.request({ op: 'subscribe', sid: subscription.id, ...subscription.spec })),
+      subscriptions.map((subscription) =>
+        connection.request({ op: 'subscribe', sid: subscription.id, ...subscription.spec }),
+      ),
     );
     let transportFailure: unknown;
     results.forEach((result, index) => {
@@ -453,7 +468,12 @@ export class Client extends TypedEmitter<ClientEvents> {
     } catch (error) {
       if (!(error instanceof WardenError)) throw error;
       // Gone either way: the connection (and the broker's copy with it) ended, or the broker never had it.
-      const gone: readonly string[] = [ClientErrorCodes.CONNECTION_LOST, ClientErrorCodes.CLOSED, ClientErrorCodes.NOT_CONNECTED, ErrorCodes.UNKNOWN_SUBSCRIPTION];
+      const gone: readonly string[] = [
+        ClientErrorCodes.CONNECTION_LOST,
+        ClientErrorCodes.CLOSED,
+        ClientErrorCodes.NOT_CONNECTED,
+        ErrorCodes.UNKNOWN_SUBSCRIPTION,
+      ];
       if (!gone.includes(error.code)) throw error;
     }
   }
@@ -473,7 +493,9 @@ export class Client extends TypedEmitter<ClientEvents> {
   private requireConnected(cmd: string): Connection {
     const connection = this.connection;
     if (this.currentState !== 'connected' || connection === undefined || !connection.isOpen) {
-      throw new WardenError(ClientErrorCodes.NOT_CONNECTED, `cannot ${cmd}: the client is ${this.currentState}`, { cmd });
+      throw new WardenError(ClientErrorCodes.NOT_CONNECTED, `cannot ${cmd}: the client is ${this.currentState}`, {
+        cmd,
+      });
     }
     return connection;
   }
@@ -504,17 +526,33 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** SCRAM-SHA-256: a new exchange (new nonce) on every logon, reconnects included. */
   private async logOnWithScram(connection: Connection, user: string, password: string): Promise<AckFrame> {
     const scram = new ScramSha256Client(user, password);
-    const challenge = await connection.logon({ op: 'logon', user, mechanism: SCRAM_SHA_256, data: scram.clientFirstMessage });
+    const challenge = await connection.logon({
+      op: 'logon',
+      user,
+      mechanism: SCRAM_SHA_256,
+      data: scram.clientFirstMessage,
+    });
     if (challenge.op !== 'challenge') {
-      throw new WardenError(ClientErrorCodes.SERVER_AUTHENTICATION_FAILED, 'SCRAM-SHA-256: the broker accepted the logon without running the exchange', { cmd: 'logon' });
+      throw new WardenError(
+        ClientErrorCodes.SERVER_AUTHENTICATION_FAILED,
+        'SCRAM-SHA-256: the broker accepted the logon without running the exchange',
+        { cmd: 'logon' },
+      );
     }
     const clientFinal = await scram.clientFinalMessage(challenge.data);
     // PBKDF2 takes a while: the client may have been closed, or the socket lost, meanwhile.
     if (!this.establishing) throw closedError('logon');
-    if (!connection.isOpen) throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped during the SCRAM exchange', { cmd: 'auth' });
+    if (!connection.isOpen)
+      throw new WardenError(ClientErrorCodes.CONNECTION_LOST, 'the connection dropped during the SCRAM exchange', {
+        cmd: 'auth',
+      });
     const ack = await connection.answerChallenge(challenge, clientFinal);
     if (ack.op !== 'ack') {
-      throw new WardenError(ClientErrorCodes.SERVER_AUTHENTICATION_FAILED, 'SCRAM-SHA-256: the broker sent a second challenge', { cmd: 'logon' });
+      throw new WardenError(
+        ClientErrorCodes.SERVER_AUTHENTICATION_FAILED,
+        'SCRAM-SHA-256: the broker sent a second challenge',
+        { cmd: 'logon' },
+      );
     }
     await scram.verifyServerFinal(ack.data);
     return ack;
@@ -537,14 +575,20 @@ function logonMechanismOf(options: ConnectOptions): LogonMechanism {
   if (token !== undefined && typeof token !== 'string') throw new TypeError('options.token must be a string');
   const mechanism = options.mechanism ?? (token !== undefined ? 'token' : 'password');
   if (!LOGON_MECHANISMS.includes(mechanism)) {
-    throw new TypeError(`options.mechanism must be one of ${LOGON_MECHANISMS.map((name) => `'${name}'`).join(', ')} (got ${JSON.stringify(mechanism)})`);
+    throw new TypeError(
+      `options.mechanism must be one of ${LOGON_MECHANISMS.map((name) => `'${name}'`).join(', ')} (got ${JSON.stringify(mechanism)})`,
+    );
   }
-  if (options.mechanism === 'password' && password === undefined) throw new TypeError("mechanism 'password' needs options.password");
+  if (options.mechanism === 'password' && password === undefined)
+    throw new TypeError("mechanism 'password' needs options.password");
   if (mechanism === 'token' && token === undefined) throw new TypeError("mechanism 'token' needs options.token");
   if (mechanism === SCRAM_SHA_256) {
-    if (password === undefined || password === '') throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs a non-empty options.password`);
+    if (password === undefined || password === '')
+      throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs a non-empty options.password`);
     if (!scramAvailable()) {
-      throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs WebCrypto (crypto.subtle), which browsers only provide in secure contexts (https:, localhost)`);
+      throw new TypeError(
+        `mechanism '${SCRAM_SHA_256}' needs WebCrypto (crypto.subtle), which browsers only provide in secure contexts (https:, localhost)`,
+      );
     }
   }
   return mechanism;
@@ -553,9 +597,17 @@ function logonMechanismOf(options: ConnectOptions): LogonMechanism {
 /** A failed logon as the caller should see it: a bare 4003 close (no error frame) is still a refused logon. */
 function logonFailure(connection: Connection, error: unknown): unknown {
   const closeEvent = connection.closeEvent;
-  if (error instanceof WardenError && error.code === ClientErrorCodes.CONNECTION_LOST && closeEvent?.code === CloseCodes.LOGON_FAILED) {
+  if (
+    error instanceof WardenError &&
+    error.code === ClientErrorCodes.CONNECTION_LOST &&
+    closeEvent?.code === CloseCodes.LOGON_FAILED
+  ) {
     const detail = closeEvent.reason === '' ? '' : `: ${closeEvent.reason}`;
-    return new WardenError(ErrorCodes.LOGON_FAILED, `the broker refused the logon (closed with ${CloseCodes.LOGON_FAILED}${detail})`, { cmd: 'logon', cause: error });
+    return new WardenError(
+      ErrorCodes.LOGON_FAILED,
+      `the broker refused the logon (closed with ${CloseCodes.LOGON_FAILED}${detail})`,
+      { cmd: 'logon', cause: error },
+    );
   }
   return error;
 }
@@ -571,7 +623,10 @@ function closedError(cmd: string): WardenError {
 /** The first connect reports transport trouble as CONNECTION_FAILED; broker refusals and TIMEOUT pass through. */
 function asConnectError(error: unknown): unknown {
   if (error instanceof WardenError && error.code === ClientErrorCodes.CONNECTION_LOST) {
-    return new WardenError(ClientErrorCodes.CONNECTION_FAILED, `connection closed during logon: ${error.message}`, { cmd: 'logon', cause: error });
+    return new WardenError(ClientErrorCodes.CONNECTION_FAILED, `connection closed during logon: ${error.message}`, {
+      cmd: 'logon',
+      cause: error,
+    });
   }
   return error;
 }

@@ -84,7 +84,8 @@ export class Connection {
 
   /** Sends a command that gets no answer. Throws NOT_CONNECTED if the socket is not open. */
   send(command: ClientCommand): void {
-    if (!this.isOpen) throw new WardenError(ClientErrorCodes.NOT_CONNECTED, 'the connection is not open', { cmd: command.op });
+    if (!this.isOpen)
+      throw new WardenError(ClientErrorCodes.NOT_CONNECTED, 'the connection is not open', { cmd: command.op });
     this.socket.send(this.codec.encode(command));
   }
 
@@ -104,7 +105,11 @@ export class Connection {
     return this.exchange(auth, challenge.rid, true);
   }
 
-  private exchange(command: RequestCommand | LogonRequest | Omit<AuthCommand, 'rid'>, rid: number, acceptsChallenge: boolean): Promise<LogonAnswer> {
+  private exchange(
+    command: RequestCommand | LogonRequest | Omit<AuthCommand, 'rid'>,
+    rid: number,
+    acceptsChallenge: boolean,
+  ): Promise<LogonAnswer> {
     return new Promise((resolve, reject) => {
       const full = { ...command, rid } as ClientCommand;
       try {
@@ -115,7 +120,11 @@ export class Connection {
       }
       const timer = setTimeout(() => {
         this.pending.delete(rid);
-        reject(new WardenError(ClientErrorCodes.TIMEOUT, `no answer to ${command.op} within ${this.requestTimeoutMs} ms`, { cmd: command.op }));
+        reject(
+          new WardenError(ClientErrorCodes.TIMEOUT, `no answer to ${command.op} within ${this.requestTimeoutMs} ms`, {
+            cmd: command.op,
+          }),
+        );
       }, this.requestTimeoutMs);
       this.pending.set(rid, { cmd: command.op, acceptsChallenge, resolve, reject, timer });
     });
@@ -125,7 +134,11 @@ export class Connection {
    * Closes the socket; pending requests reject with `pendingCode` (CLOSED for a user close).
    * Resolves once the socket has closed. Idempotent.
    */
-  close(code: number, reason: string, pendingCode: ClientErrorCode = ClientErrorCodes.CLOSED): Promise<SocketCloseEvent> {
+  close(
+    code: number,
+    reason: string,
+    pendingCode: ClientErrorCode = ClientErrorCodes.CLOSED,
+  ): Promise<SocketCloseEvent> {
     if (this.closeRequested || this.closedEvent !== undefined) return this.closedPromise;
     this.closeRequested = true;
     this.failPending(pendingCode, `connection closed: ${reason}`);
@@ -143,7 +156,11 @@ export class Connection {
       frame = this.codec.decode(event.data);
     } catch (error) {
       this.events.unsolicitedError(
-        new WardenError(ErrorCodes.BAD_FRAME, `undecodable frame from the broker: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        new WardenError(
+          ErrorCodes.BAD_FRAME,
+          `undecodable frame from the broker: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
       );
       return;
     }
@@ -161,7 +178,12 @@ export class Connection {
         const request = this.takePending(frame.rid);
         if (request === undefined) return; // answers a logon that already timed out
         if (request.acceptsChallenge) request.resolve(frame);
-        else request.reject(new WardenError(ErrorCodes.BAD_FRAME, `the broker answered ${request.cmd} with a challenge`, { cmd: request.cmd }));
+        else
+          request.reject(
+            new WardenError(ErrorCodes.BAD_FRAME, `the broker answered ${request.cmd} with a challenge`, {
+              cmd: request.cmd,
+            }),
+          );
         return;
       }
       case 'error': {
@@ -180,7 +202,10 @@ export class Connection {
     const closeEvent = { code: event.code, reason: event.reason };
     this.closedEvent = closeEvent;
     const initiatedLocally = this.closeRequested;
-    this.failPending(ClientErrorCodes.CONNECTION_LOST, `connection lost (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`);
+    this.failPending(
+      ClientErrorCodes.CONNECTION_LOST,
+      `connection lost (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`,
+    );
     this.resolveClosed(closeEvent);
     this.events.closed(closeEvent, initiatedLocally);
   }

@@ -53,7 +53,8 @@ export interface ServerFirstMessage {
  */
 export function parseServerFirst(message: string, clientNonce: string): ServerFirstMessage {
   const attributes = message.split(',');
-  if (attributes[0]?.startsWith('m=')) fail('the server-first-message has a mandatory extension this client does not support');
+  if (attributes[0]?.startsWith('m='))
+    fail('the server-first-message has a mandatory extension this client does not support');
   const nonce = attribute(attributes[0], 'r', 'server-first-message');
   const saltText = attribute(attributes[1], 's', 'server-first-message');
   const iterationText = attribute(attributes[2], 'i', 'server-first-message');
@@ -68,10 +69,13 @@ export function parseServerFirst(message: string, clientNonce: string): ServerFi
   const salt = base64ToBytes(saltText);
   if (salt.length === 0) fail('the salt is empty');
 
-  if (!/^[1-9][0-9]{0,9}$/.test(iterationText)) fail(`the iteration count ${JSON.stringify(iterationText)} is not a positive integer`);
+  if (!/^[1-9][0-9]{0,9}$/.test(iterationText))
+    fail(`the iteration count ${JSON.stringify(iterationText)} is not a positive integer`);
   const iterations = Number(iterationText);
   if (iterations < SCRAM_MIN_ITERATIONS || iterations > SCRAM_MAX_ITERATIONS) {
-    fail(`the iteration count ${iterations} is outside the accepted range ${SCRAM_MIN_ITERATIONS}..${SCRAM_MAX_ITERATIONS}`);
+    fail(
+      `the iteration count ${iterations} is outside the accepted range ${SCRAM_MIN_ITERATIONS}..${SCRAM_MAX_ITERATIONS}`,
+    );
   }
   return { nonce, salt, iterations };
 }
@@ -93,7 +97,8 @@ export class ScramSha256Client {
     private readonly password: string,
     private readonly nonce: string = generateNonce(),
   ) {
-    if (nonce.length === 0 || nonce.includes(',')) throw new TypeError('a SCRAM nonce must be non-empty and contain no comma');
+    if (nonce.length === 0 || nonce.includes(','))
+      throw new TypeError('a SCRAM nonce must be non-empty and contain no comma');
     this.clientFirstBare = `n=${escapeSaslName(user)},r=${nonce}`;
     this.clientFirstMessage = GS2_HEADER + this.clientFirstBare;
   }
@@ -122,7 +127,8 @@ export class ScramSha256Client {
   async verifyServerFinal(serverFinal: string | undefined): Promise<void> {
     const expected = this.expectedServerSignature;
     if (expected === undefined) throw new Error('verifyServerFinal before clientFinalMessage');
-    if (serverFinal === undefined || serverFinal === '') fail('the broker accepted the logon without a server signature');
+    if (serverFinal === undefined || serverFinal === '')
+      fail('the broker accepted the logon without a server signature');
     const first = serverFinal.split(',')[0]!;
     if (first.startsWith('e=')) fail(`the broker accepted the logon but reported ${JSON.stringify(first.slice(2))}`);
     const signatureText = attribute(first, 'v', 'server-final-message');
@@ -138,7 +144,8 @@ function fail(detail: string): never {
 }
 
 function attribute(text: string | undefined, name: string, message: string): string {
-  if (text === undefined || !text.startsWith(`${name}=`)) fail(`malformed ${message}: expected "${name}=" (got ${JSON.stringify(text ?? '')})`);
+  if (text === undefined || !text.startsWith(`${name}=`))
+    fail(`malformed ${message}: expected "${name}=" (got ${JSON.stringify(text ?? '')})`);
   return text.slice(name.length + 1);
 }
 
@@ -157,7 +164,9 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 function webCrypto(): Crypto {
   const crypto = (globalThis as { crypto?: Crypto }).crypto;
   if (crypto?.subtle === undefined) {
-    throw new TypeError('SCRAM-SHA-256 needs WebCrypto (crypto.subtle); browsers only provide it in secure contexts (https:, localhost)');
+    throw new TypeError(
+      'SCRAM-SHA-256 needs WebCrypto (crypto.subtle); browsers only provide it in secure contexts (https:, localhost)',
+    );
   }
   return crypto;
 }
@@ -168,7 +177,12 @@ export function scramAvailable(): boolean {
 }
 
 /** Hi() of RFC 5802: PBKDF2 with HMAC-SHA-256, one 32-byte block. */
-async function hi(subtle: SubtleCrypto, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array<ArrayBuffer>> {
+async function hi(
+  subtle: SubtleCrypto,
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const key = await subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
   const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: copy(salt), iterations }, key, 256);
   return new Uint8Array(bits);

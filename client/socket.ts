@@ -33,7 +33,11 @@ export interface WebSocketLike {
 }
 
 /** The third argument is only passed for options.tls, in the form `ws` takes (`{ ca, cert, key, passphrase }`). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: Record<string, unknown>) => WebSocketLike;
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: Record<string, unknown>,
+) => WebSocketLike;
 
 /** WebSocket.OPEN / CLOSED; literals because a user-supplied constructor might not expose the statics. */
 export const OPEN = 1;
@@ -56,7 +60,10 @@ export function closeSocket(socket: WebSocketLike, code: number, reason: string)
  * The override if given, else the platform's WebSocket, else `ws` (loaded on first use).
  * `needsTlsOptions` skips the platform's: browsers and Node's global WebSocket take no TLS options.
  */
-export async function resolveWebSocket(override?: WebSocketConstructor, needsTlsOptions = false): Promise<WebSocketConstructor> {
+export async function resolveWebSocket(
+  override?: WebSocketConstructor,
+  needsTlsOptions = false,
+): Promise<WebSocketConstructor> {
   if (override !== undefined) return override;
   const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (typeof native === 'function' && !needsTlsOptions) return native;
@@ -90,10 +97,15 @@ export function openSocket(
   return new Promise((resolve, reject) => {
     let socket: WebSocketLike;
     try {
-      socket = socketOptions === undefined ? new WebSocketImpl(url, subprotocol) : new WebSocketImpl(url, subprotocol, socketOptions);
+      socket =
+        socketOptions === undefined
+          ? new WebSocketImpl(url, subprotocol)
+          : new WebSocketImpl(url, subprotocol, socketOptions);
     } catch (error) {
       // Invalid URLs throw synchronously (SyntaxError in browsers and ws).
-      reject(new WardenError(ClientErrorCodes.CONNECTION_FAILED, `cannot open ${url}: ${describe(error)}`, { cause: error }));
+      reject(
+        new WardenError(ClientErrorCodes.CONNECTION_FAILED, `cannot open ${url}: ${describe(error)}`, { cause: error }),
+      );
       return;
     }
     // Browsers default to Blob, which would need an async read per frame; ws defaults to

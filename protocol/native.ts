@@ -81,12 +81,7 @@ export interface PingCommand {
 }
 
 export type ClientCommand =
-  | LogonCommand
-  | AuthCommand
-  | SubscribeCommand
-  | UnsubscribeCommand
-  | PublishCommand
-  | PingCommand;
+  LogonCommand | AuthCommand | SubscribeCommand | UnsubscribeCommand | PublishCommand | PingCommand;
 
 export type CommandName = ClientCommand['op'];
 

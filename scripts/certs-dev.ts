@@ -15,7 +15,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const files = await generateDevCertificates(dir);
   const shown = (path: string): string => relative(process.cwd(), path) || path;
   process.stdout.write(`development certificates written to ${shown(dir)}:\n`);
-  for (const [what, path] of Object.entries(files)) if (what !== 'dir') process.stdout.write(`  ${what.padEnd(24)} ${shown(path)}\n`);
+  for (const [what, path] of Object.entries(files))
+    if (what !== 'dir') process.stdout.write(`  ${what.padEnd(24)} ${shown(path)}\n`);
   return 0;
 }
 

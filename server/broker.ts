@@ -98,16 +98,33 @@ export class Broker implements SessionContext {
     readonly timers: Timers = realTimers,
   ) {
     const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxBytes, regex } = config.topics;
-    this.topicLimits = { maxTopicLength, maxLevels, maxRegexLength, maxRegexProgramSize: regex.maxProgramSize, maxRegexMatchStateBytes: regex.maxMatchStateBytes };
+    this.topicLimits = {
+      maxTopicLength,
+      maxLevels,
+      maxRegexLength,
+      maxRegexProgramSize: regex.maxProgramSize,
+      maxRegexMatchStateBytes: regex.maxMatchStateBytes,
+    };
     this.regexBudget = new RegexBudget(regex, this.stats);
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
     this.engine = new TopicEngine({ routeCacheSize, maxCachedBytes: routeCacheMaxBytes, counters: this.stats });
     this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
-    this.admission = new Admission(config.admission, config.limits, this.stats, log.child({ component: 'admission' }), clock);
+    this.admission = new Admission(
+      config.admission,
+      config.limits,
+      this.stats,
+      log.child({ component: 'admission' }),
+      clock,
+    );
     this.mqtt = new MqttService(this, config.mqtt);
     this.clock = clock;
     const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
-    const sockets = new UnauthenticatedSockets(maxUnauthenticated, maxUnauthenticatedPerHost, this.stats, log.child({ component: 'admission' }));
+    const sockets = new UnauthenticatedSockets(
+      maxUnauthenticated,
+      maxUnauthenticatedPerHost,
+      this.stats,
+      log.child({ component: 'admission' }),
+    );
     this.preLogon = { sockets, stats: this.stats, timers };
   }
 
@@ -126,7 +143,14 @@ export class Broker implements SessionContext {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
-    const security = await SecurityManager.create(this.config, this.baseDir, this.log.child({ component: 'security' }), this.stats, this.clock, this.entitlementEpoch);
+    const security = await SecurityManager.create(
+      this.config,
+      this.baseDir,
+      this.log.child({ component: 'security' }),
+      this.stats,
+      this.clock,
+      this.entitlementEpoch,
+    );
     this.security = security;
     const admin = new BrokerAdmin(
       security,
@@ -148,8 +172,14 @@ export class Broker implements SessionContext {
       const options = listenerConfig.options;
       const accept = (accepted: AcceptedConnection): TransportHandler => {
         const refusal = this.admission.onAccept('native', accepted.connection.remoteAddress);
-        const session = new NativeSession(accepted.connection, accepted.encoding, accepted.listenerName, options, gates, this, (s) =>
-          this.onSessionGone(s),
+        const session = new NativeSession(
+          accepted.connection,
+          accepted.encoding,
+          accepted.listenerName,
+          options,
+          gates,
+          this,
+          (s) => this.onSessionGone(s),
         );
         this.addSession(session);
         if (refusal !== null) session.refuseAtAccept(refusal);
@@ -163,7 +193,12 @@ export class Broker implements SessionContext {
       let boundAdmin: BoundAdminListener | null = null;
       if (this.config.admin.enabled) {
         const { host, port, credentialCache } = this.config.admin;
-        this.adminListener = new AdminListener({ host, port, credentialCache }, admin, this.log.child({ listener: 'admin' }), this.stats);
+        this.adminListener = new AdminListener(
+          { host, port, credentialCache },
+          admin,
+          this.log.child({ listener: 'admin' }),
+          this.stats,
+        );
         boundAdmin = await this.adminListener.listen();
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
@@ -185,23 +220,51 @@ export class Broker implements SessionContext {
     };
     if (config.transport === 'tcp') {
       const tls = this.serverTls(config.tls);
-      return new TcpListener({ name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls }, accept, this.batcher, log, this.preLogon);
+      return new TcpListener(
+        { name, host: config.host, port: config.port, scheme: tls === null ? 'mqtt' : 'mqtts', tls },
+        accept,
+        this.batcher,
+        log,
+        this.preLogon,
+      );
     }
     // A WebSocket message may hold more than one packet (or part of one): the packet limit is the parser's.
     const maxMessageBytes = options.maxPacketBytes * 2 + 16;
-    const wsConfig = { name, host: config.host, path: config.path, maxMessageBytes, connectTimeoutMs: options.connectTimeoutMs };
+    const wsConfig = {
+      name,
+      host: config.host,
+      path: config.path,
+      maxMessageBytes,
+      connectTimeoutMs: options.connectTimeoutMs,
+    };
     const uws = config.transport === 'uws' ? this.uwsFor(name, log) : null;
     if (uws !== null) {
       const uwsConfig = { ...wsConfig, maxSendQueueBytes: options.maxSendQueueBytes };
       return new MqttUwsListener(uwsConfig, accept, log, this.uwsEndpoint(uws, config.host, config.port));
     }
-    return new MqttWsListener(wsConfig, accept, this.batcher, log, this.endpoint(config.host, config.port, this.serverTls(config.tls)));
+    return new MqttWsListener(
+      wsConfig,
+      accept,
+      this.batcher,
+      log,
+      this.endpoint(config.host, config.port, this.serverTls(config.tls)),
+    );
   }
 
-  private nativeListener(config: NativeListenerConfig, accept: (accepted: AcceptedConnection) => TransportHandler, log: Logger): Listener {
+  private nativeListener(
+    config: NativeListenerConfig,
+    accept: (accepted: AcceptedConnection) => TransportHandler,
+    log: Logger,
+  ): Listener {
     const uws = config.transport === 'uws' ? this.uwsFor(config.name, log) : null;
     if (uws !== null) return new UwsListener(config, accept, log, this.uwsEndpoint(uws, config.host, config.port));
-    return new WsListener(config, accept, this.batcher, log, this.endpoint(config.host, config.port, this.serverTls(config.tls)));
+    return new WsListener(
+      config,
+      accept,
+      this.batcher,
+      log,
+      this.endpoint(config.host, config.port, this.serverTls(config.tls)),
+    );
   }
 
   /**
@@ -210,7 +273,11 @@ export class Broker implements SessionContext {
    */
   private uwsFor(listener: string, log: Logger): Uws | null {
     this.uwsLoad ??= this.uwsLoader();
-    if (this.uwsLoad.uws === null) log.warn({ listener, reason: this.uwsLoad.reason }, 'uWebSockets.js is not available; serving this listener with ws');
+    if (this.uwsLoad.uws === null)
+      log.warn(
+        { listener, reason: this.uwsLoad.reason },
+        'uWebSockets.js is not available; serving this listener with ws',
+      );
     return this.uwsLoad.uws;
   }
 
@@ -288,7 +355,8 @@ export class Broker implements SessionContext {
     this.closing ??= (async () => {
       const graceMs = this.config.shutdown.graceMs;
       // MQTT v5 clients are told why (DISCONNECT 0x8B) before their sockets close.
-      for (const session of [...this.sessions]) if (session.kind === 'packet') session.close(CloseCodes.GOING_AWAY, 'broker shutting down');
+      for (const session of [...this.sessions])
+        if (session.kind === 'packet') session.close(CloseCodes.GOING_AWAY, 'broker shutting down');
       await Promise.all([
         ...this.listeners.map((l) => l.close(CloseCodes.GOING_AWAY, 'broker shutting down', graceMs)),
         this.adminListener?.close(),

@@ -18,7 +18,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const load = first === undefined ? undefined : COMMANDS.get(first);
   if (load !== undefined) return (await load())(rest);
   if (first !== undefined && !first.startsWith('-')) {
-    throw new CliError(`unknown command ${JSON.stringify(first)}; the commands are ${[...COMMANDS.keys()].join(' and ')} (see warden --help)`, EXIT.USAGE);
+    throw new CliError(
+      `unknown command ${JSON.stringify(first)}; the commands are ${[...COMMANDS.keys()].join(' and ')} (see warden --help)`,
+      EXIT.USAGE,
+    );
   }
   return (await import('./cli/serve.js')).runServe(argv);
 }

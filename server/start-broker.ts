@@ -59,10 +59,20 @@ export interface AdmissionView {
  * Start a broker in-process. `config` is a config object in the same shape as the YAML file
  * (validated and defaulted the same way), or an already parsed WardenConfig.
  */
-export async function startBroker(config: WardenConfigInput = {}, options: StartBrokerOptions = {}): Promise<BrokerHandle> {
+export async function startBroker(
+  config: WardenConfigInput = {},
+  options: StartBrokerOptions = {},
+): Promise<BrokerHandle> {
   const resolved: WardenConfig = parseConfig(config, { dir: options.baseDir });
   const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name);
-  const broker = new Broker(resolved, log, options.baseDir ?? process.cwd(), options.uwsLoader, options.clock, options.timers);
+  const broker = new Broker(
+    resolved,
+    log,
+    options.baseDir ?? process.cwd(),
+    options.uwsLoader,
+    options.clock,
+    options.timers,
+  );
   const { listeners, admin } = await broker.start();
   return {
     listeners,

@@ -9,7 +9,8 @@ import { startBroker, type WardenConfigInput } from '../../server/index.js';
 import type { ChildReply, ChildRequest } from './child-messages.js';
 
 const configPath = process.argv[2];
-if (configPath === undefined || process.send === undefined) throw new Error('usage: node broker-child.js CONFIG.json (with an IPC channel)');
+if (configPath === undefined || process.send === undefined)
+  throw new Error('usage: node broker-child.js CONFIG.json (with an IPC channel)');
 const send = process.send.bind(process);
 
 // A 10 ms timer: a block of N ms shows as a delay of about N ms (the histogram is in ns).
@@ -17,7 +18,9 @@ const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
 // The config broker-under-attack.ts wrote; startBroker validates it like any other.
-const broker = await startBroker(JSON.parse(readFileSync(configPath, 'utf8')) as WardenConfigInput, { baseDir: dirname(configPath) });
+const broker = await startBroker(JSON.parse(readFileSync(configPath, 'utf8')) as WardenConfigInput, {
+  baseDir: dirname(configPath),
+});
 
 process.on('message', (request: ChildRequest) => {
   if (request.type === 'reset-delay') delay.reset();

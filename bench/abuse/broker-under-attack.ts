@@ -33,7 +33,11 @@ export interface BrokerUnderAttack {
   kill(): Promise<void>;
 }
 
-export async function startBrokerUnderAttack(dir: string, config: Record<string, unknown>, startTimeoutMs: number): Promise<BrokerUnderAttack> {
+export async function startBrokerUnderAttack(
+  dir: string,
+  config: Record<string, unknown>,
+  startTimeoutMs: number,
+): Promise<BrokerUnderAttack> {
   const configPath = join(dir, 'broker.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const child: ChildProcess = fork(CHILD, [configPath], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });

@@ -14,18 +14,38 @@ export interface ControlCredentials {
 }
 
 export async function openEarlySubscriber(port: number, credentials: ControlCredentials): Promise<RawMqtt> {
-  const client = await connectAccepted({ port, localAddress: CONTROL_HOST, clientId: 'control-early', username: credentials.user, password: credentials.password });
+  const client = await connectAccepted({
+    port,
+    localAddress: CONTROL_HOST,
+    clientId: 'control-early',
+    username: credentials.user,
+    password: credentials.password,
+  });
   await subscribeMqtt(client, CONTROL_TOPIC, 1, 1);
   return client;
 }
 
 /** '' when the broker served the control clients, else what failed. */
-export async function controlCheck(port: number, credentials: ControlCredentials, early: RawMqtt, timeoutMs: number): Promise<string> {
+export async function controlCheck(
+  port: number,
+  credentials: ControlCredentials,
+  early: RawMqtt,
+  timeoutMs: number,
+): Promise<string> {
   let late: RawMqtt | null = null;
   try {
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(1, deadline - Date.now());
-    late = await connectAccepted({ port, localAddress: CONTROL_HOST, clientId: 'control-late', username: credentials.user, password: credentials.password }, left());
+    late = await connectAccepted(
+      {
+        port,
+        localAddress: CONTROL_HOST,
+        clientId: 'control-late',
+        username: credentials.user,
+        password: credentials.password,
+      },
+      left(),
+    );
     await subscribeMqtt(late, CONTROL_TOPIC, 1, 1, left());
     const payload = Buffer.from(`control ${Date.now()}`);
     const earlyBefore = early.publishesReceived;
@@ -35,8 +55,12 @@ export async function controlCheck(port: number, credentials: ControlCredentials
     const own = await late.waitFor((p) => p.cmd === 'publish' && p.topic === CONTROL_TOPIC, left());
     if (own === null) return 'control subscriber after the attack got nothing';
     if (!early.isOpen) return `control subscriber from before the attack was disconnected (${early.endReason()})`;
-    const seen = await early.waitFor((p) => p.cmd === 'publish' && p.topic === CONTROL_TOPIC && Buffer.compare(p.payload as Buffer, payload) === 0, left());
-    if (seen === null || early.publishesReceived === earlyBefore) return `control subscriber from before the attack got nothing (${early.endReason()})`;
+    const seen = await early.waitFor(
+      (p) => p.cmd === 'publish' && p.topic === CONTROL_TOPIC && Buffer.compare(p.payload as Buffer, payload) === 0,
+      left(),
+    );
+    if (seen === null || early.publishesReceived === earlyBefore)
+      return `control subscriber from before the attack got nothing (${early.endReason()})`;
     return '';
   } catch (err) {
     return `control client: ${(err as Error).message}`;

@@ -97,7 +97,10 @@ export class RawMqtt {
   /** Waits until the socket closes or timeoutMs passes; true if it closed. */
   async waitClosed(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    const closed = await Promise.race([
+      this.closed.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
     clearTimeout(timer);
     return closed;
   }
@@ -132,7 +135,8 @@ export class RawMqtt {
       const code = packet.reasonCode ?? 0;
       this.ackCodes.set(code, (this.ackCodes.get(code) ?? 0) + 1);
     }
-    if (packet.cmd === 'disconnect') this.endedBy ||= `DISCONNECT ${hex((packet as { reasonCode?: number }).reasonCode ?? 0)}`;
+    if (packet.cmd === 'disconnect')
+      this.endedBy ||= `DISCONNECT ${hex((packet as { reasonCode?: number }).reasonCode ?? 0)}`;
     if (this.keepPackets || KEPT_ALWAYS.has(packet.cmd)) this.packets.push(packet);
     for (const waiter of [...this.waiters]) waiter(packet);
   }
@@ -140,7 +144,12 @@ export class RawMqtt {
 
 /** Opens a socket and sends CONNECT; does not wait for the CONNACK (see connectMqtt). */
 export async function openMqtt(options: RawMqttOptions): Promise<RawMqtt> {
-  const socket = netConnect({ host: '127.0.0.1', port: options.port, localAddress: options.localAddress ?? '127.0.0.1', noDelay: true });
+  const socket = netConnect({
+    host: '127.0.0.1',
+    port: options.port,
+    localAddress: options.localAddress ?? '127.0.0.1',
+    noDelay: true,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -164,9 +173,15 @@ export async function openMqtt(options: RawMqttOptions): Promise<RawMqtt> {
 }
 
 /** Connects and waits for the CONNACK: returns the client and the CONNACK's code (null: none came). */
-export async function connectMqtt(options: RawMqttOptions, timeoutMs = 10_000): Promise<{ client: RawMqtt; code: number | null }> {
+export async function connectMqtt(
+  options: RawMqttOptions,
+  timeoutMs = 10_000,
+): Promise<{ client: RawMqtt; code: number | null }> {
   const client = await openMqtt(options);
-  const connack = (await client.waitForCmd('connack', timeoutMs)) as { reasonCode?: number; returnCode?: number } | null;
+  const connack = (await client.waitForCmd('connack', timeoutMs)) as {
+    reasonCode?: number;
+    returnCode?: number;
+  } | null;
   const code = connack === null ? null : (connack.reasonCode ?? connack.returnCode ?? 0);
   return { client, code };
 }
@@ -176,15 +191,25 @@ export async function connectAccepted(options: RawMqttOptions, timeoutMs = 10_00
   const { client, code } = await connectMqtt(options, timeoutMs);
   if (code !== 0) {
     client.destroy();
-    throw new Error(`CONNACK ${code === null ? `never came (${client.endedBy})` : hex(code)} for ${options.username ?? ''}/${options.clientId ?? ''}`);
+    throw new Error(
+      `CONNACK ${code === null ? `never came (${client.endedBy})` : hex(code)} for ${options.username ?? ''}/${options.clientId ?? ''}`,
+    );
   }
   return client;
 }
 
 /** Subscribes and waits for the SUBACK; returns its granted codes. */
-export async function subscribeMqtt(client: RawMqtt, topic: string, qos: 0 | 1 | 2, messageId: number, timeoutMs = 10_000): Promise<number[]> {
+export async function subscribeMqtt(
+  client: RawMqtt,
+  topic: string,
+  qos: 0 | 1 | 2,
+  messageId: number,
+  timeoutMs = 10_000,
+): Promise<number[]> {
   client.send({ cmd: 'subscribe', messageId, subscriptions: [{ topic, qos }] });
-  const suback = (await client.waitFor((p) => p.cmd === 'suback' && p.messageId === messageId, timeoutMs)) as { granted?: number[] } | null;
+  const suback = (await client.waitFor((p) => p.cmd === 'suback' && p.messageId === messageId, timeoutMs)) as {
+    granted?: number[];
+  } | null;
   if (suback === null) throw new Error(`no SUBACK for ${topic} (${client.endedBy})`);
   return suback.granted ?? [];
 }

@@ -87,7 +87,9 @@ export class RawNative {
 
   /** How the broker ended this connection, or "nothing (connection kept)". */
   endReason(): string {
-    return this.closeCode === null ? 'nothing (connection kept)' : `close ${this.closeCode}${this.closeReason === '' ? '' : ` ${this.closeReason}`}`;
+    return this.closeCode === null
+      ? 'nothing (connection kept)'
+      : `close ${this.closeCode}${this.closeReason === '' ? '' : ` ${this.closeReason}`}`;
   }
 
   private onFrame(frame: Frame): void {
@@ -114,12 +116,17 @@ export interface SubscribeTally {
  * Sends subscribes sid 1..count (`command(sid)` builds each), in batches of 50 answered in order, so
  * the broker is never given more than that at once; stops if the connection closes.
  */
-export async function subscribeInBatches(client: RawNative, count: number, command: (sid: number) => Record<string, unknown>): Promise<SubscribeTally> {
+export async function subscribeInBatches(
+  client: RawNative,
+  count: number,
+  command: (sid: number) => Record<string, unknown>,
+): Promise<SubscribeTally> {
   let accepted = 0;
   const refusals = new Map<string, number>();
   for (let sid = 1; sid <= count && client.isOpen; sid += 50) {
     const batch = [];
-    for (let i = sid; i < Math.min(sid + 50, count + 1); i++) batch.push(client.request({ op: 'subscribe', sid: i, ...command(i) }, 30_000));
+    for (let i = sid; i < Math.min(sid + 50, count + 1); i++)
+      batch.push(client.request({ op: 'subscribe', sid: i, ...command(i) }, 30_000));
     for (const answer of await Promise.all(batch)) {
       if (answer?.op === 'ack') accepted++;
       else refusals.set(describe(answer), (refusals.get(describe(answer)) ?? 0) + 1);

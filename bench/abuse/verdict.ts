@@ -51,13 +51,14 @@ export function failures(result: AttackResult): string[] {
   // A broker that died cannot be asked: say so only for one that lives.
   if (growth === null) {
     if (result.survived) missed.push('RSS not measured');
-  }
-  else if (growth > allowed) missed.push(`RSS +${mb(growth)} MB > ${mb(allowed)} MB (caps ${mb(result.capBytes)} + 64)`);
+  } else if (growth > allowed)
+    missed.push(`RSS +${mb(growth)} MB > ${mb(allowed)} MB (caps ${mb(result.capBytes)} + 64)`);
   if (result.maxBlockMs === null) {
-    if (result.blockAtLeastMs !== null && result.blockAtLeastMs > TARGETS.maxBlockMs) missed.push(`block >= ${Math.round(result.blockAtLeastMs)} ms > ${TARGETS.maxBlockMs}`);
+    if (result.blockAtLeastMs !== null && result.blockAtLeastMs > TARGETS.maxBlockMs)
+      missed.push(`block >= ${Math.round(result.blockAtLeastMs)} ms > ${TARGETS.maxBlockMs}`);
     else if (result.survived) missed.push('event-loop block not measured');
-  }
-  else if (result.maxBlockMs > TARGETS.maxBlockMs) missed.push(`block ${Math.round(result.maxBlockMs)} ms > ${TARGETS.maxBlockMs}`);
+  } else if (result.maxBlockMs > TARGETS.maxBlockMs)
+    missed.push(`block ${Math.round(result.maxBlockMs)} ms > ${TARGETS.maxBlockMs}`);
   if (result.ownTarget !== null && !result.ownTarget.met) missed.push(`want: ${result.ownTarget.expected}`);
   return missed;
 }
@@ -67,7 +68,16 @@ export function verdict(result: AttackResult): string {
   return missed.length === 0 ? 'PASS' : `FAIL: ${missed.join('; ')}`;
 }
 
-export const TABLE_HEADER = ['attack', 'survived', 'RSS before MB', 'RSS after MB', 'RSS growth MB', 'longest block ms', 'attacker got', 'verdict'] as const;
+export const TABLE_HEADER = [
+  'attack',
+  'survived',
+  'RSS before MB',
+  'RSS after MB',
+  'RSS growth MB',
+  'longest block ms',
+  'attacker got',
+  'verdict',
+] as const;
 
 export function tableRow(result: AttackResult): string[] {
   const growth = rssGrowth(result);
@@ -77,7 +87,11 @@ export function tableRow(result: AttackResult): string[] {
     result.rssBeforeBytes === null ? '-' : mb(result.rssBeforeBytes),
     result.rssAfterBytes === null ? '-' : mb(result.rssAfterBytes),
     growth === null ? '-' : `${growth >= 0 ? '+' : ''}${mb(growth)}`,
-    result.maxBlockMs !== null ? formatMs(result.maxBlockMs) : result.blockAtLeastMs !== null ? `>= ${Math.round(result.blockAtLeastMs)}` : '-',
+    result.maxBlockMs !== null
+      ? formatMs(result.maxBlockMs)
+      : result.blockAtLeastMs !== null
+        ? `>= ${Math.round(result.blockAtLeastMs)}`
+        : '-',
     result.attackerGot,
     verdict(result),
   ];

@@ -6,7 +6,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `condition` every intervalMs; true once it holds, false on timeout or when the broker has exited. */
-export async function waitUntil(ctx: AttackContext, condition: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+export async function waitUntil(
+  ctx: AttackContext,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return true;

@@ -42,7 +42,9 @@ export async function startBrokerChild(): Promise<BrokerChild> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-fuzz-'));
   const config = join(dir, 'fuzz.yaml');
   writeFileSync(config, JSON.stringify(fuzzBrokerConfig()));
-  const child: ChildProcess = spawn(process.execPath, [cliPath(), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [cliPath(), '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let exit: string | null = null;
   let stopping = false;
@@ -59,7 +61,10 @@ export async function startBrokerChild(): Promise<BrokerChild> {
   const lines = createInterface({ input: child.stdout! });
   const listening = new Promise<{ nativeUrl: string; mqttPort: number }>((resolve, reject) => {
     const urls: { native?: string; mqtt?: string } = {};
-    const timer = setTimeout(() => reject(new Error(`the broker did not listen within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the broker did not listen within ${START_TIMEOUT_MS} ms: ${stderr}`)),
+      START_TIMEOUT_MS,
+    );
     lines.on('line', (line) => {
       // Most lines are info (a logon each); parse only what matters.
       if (!line.includes('"listening"') && !/"level":(50|60)/.test(line) && line.startsWith('{')) return;

@@ -81,7 +81,8 @@ export class Control {
 
   static async start(target: { nativeUrl: string; mqttPort: number }): Promise<Control> {
     let control: Control | null = null;
-    const record = (receiver: string, data: { seq?: number; via?: string } | undefined): void => control?.record(receiver, data);
+    const record = (receiver: string, data: { seq?: number; via?: string } | undefined): void =>
+      control?.record(receiver, data);
     const native = await NativeControl.open(target.nativeUrl, (frame) => record('native', frame.data));
     // A select list on the control subscription: the control path projects payloads too.
     await native.request({ op: 'subscribe', sid: 1, topic: 'ctl/#', select: '-/,+/seq,+/via' });
@@ -115,10 +116,18 @@ export class Control {
   /** Null when the broker passed; else what failed. */
   async check(): Promise<string | null> {
     const seq = ++this.seq;
-    const wanted = ['native', 'mqtt'].flatMap((receiver) => ['native', 'mqtt'].map((via) => `${receiver}:${via}:${seq}`));
+    const wanted = ['native', 'mqtt'].flatMap((receiver) =>
+      ['native', 'mqtt'].map((via) => `${receiver}:${via}:${seq}`),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`control: not done within ${CHECK_TIMEOUT_MS} ms; got ${wanted.filter((w) => this.received.has(w)).join(', ') || 'nothing'} of ${wanted.join(', ')}`), CHECK_TIMEOUT_MS);
+      timer = setTimeout(
+        () =>
+          resolve(
+            `control: not done within ${CHECK_TIMEOUT_MS} ms; got ${wanted.filter((w) => this.received.has(w)).join(', ') || 'nothing'} of ${wanted.join(', ')}`,
+          ),
+        CHECK_TIMEOUT_MS,
+      );
     });
     const work = (async (): Promise<string | null> => {
       if (!this.native.open) return 'control: the native control connection was closed';

@@ -53,7 +53,11 @@ export function drawBatch(seed: number, b: number, casesPerBatch: number): FuzzC
   return fc.sample(batchArb(casesPerBatch), { seed: batchSeed(seed, b), numRuns: 1 })[0]!;
 }
 
-export async function runFuzz(options: FuzzRunOptions, fromBatch = 0, batches = Number.POSITIVE_INFINITY): Promise<FuzzReport> {
+export async function runFuzz(
+  options: FuzzRunOptions,
+  fromBatch = 0,
+  batches = Number.POSITIVE_INFINITY,
+): Promise<FuzzReport> {
   const session = await FuzzSession.start();
   const started = performance.now();
   const failures: FuzzFailure[] = [];
@@ -79,16 +83,25 @@ export async function runFuzz(options: FuzzRunOptions, fromBatch = 0, batches = 
       inputs += result.inputs;
       cases += batch.length;
       if (result.failure !== null) {
-        options.log(`batch ${b} (seed ${options.seed}): ${result.failure.kind}: ${result.failure.message.slice(0, 2000)}`);
+        options.log(
+          `batch ${b} (seed ${options.seed}): ${result.failure.kind}: ${result.failure.message.slice(0, 2000)}`,
+        );
         takeErrorLines();
         const minimal = options.minimize ? await minimize(session, batch, result.failure.kind, options) : null;
-        failures.push({ ...result.failure, seed: options.seed, batch: b, minimal: minimal === null ? null : serializeCase(minimal) });
+        failures.push({
+          ...result.failure,
+          seed: options.seed,
+          batch: b,
+          minimal: minimal === null ? null : serializeCase(minimal),
+        });
         await session.restart();
       }
       if (inputs >= nextSample) {
         rss.push({ inputs, rssBytes: session.broker.rssBytes() });
         const seconds = (performance.now() - started) / 1000;
-        options.log(`${inputs} inputs, ${Math.round(inputs / seconds)}/s, RSS ${mb(rss.at(-1)!.rssBytes)} MB, failures ${failures.length}`);
+        options.log(
+          `${inputs} inputs, ${Math.round(inputs / seconds)}/s, RSS ${mb(rss.at(-1)!.rssBytes)} MB, failures ${failures.length}`,
+        );
         while (nextSample <= inputs) nextSample += options.sampleEvery;
       }
       b++;
@@ -119,14 +132,24 @@ export function mb(bytes: number): string {
 }
 
 /** Whether `cases` alone make a fresh broker fail the same way. */
-async function failsAlone(session: FuzzSession, cases: readonly FuzzCase[], kind: string, concurrency: number): Promise<boolean> {
+async function failsAlone(
+  session: FuzzSession,
+  cases: readonly FuzzCase[],
+  kind: string,
+  concurrency: number,
+): Promise<boolean> {
   await session.restart();
   const result = await session.runBatch(cases, concurrency);
   return result.failure?.kind === kind;
 }
 
 /** First the one case of the batch that fails alone, then the fewest of its inputs that still fail. */
-async function minimize(session: FuzzSession, batch: readonly FuzzCase[], kind: string, options: FuzzRunOptions): Promise<FuzzCase | null> {
+async function minimize(
+  session: FuzzSession,
+  batch: readonly FuzzCase[],
+  kind: string,
+  options: FuzzRunOptions,
+): Promise<FuzzCase | null> {
   let found: FuzzCase | null = null;
   for (const c of batch) {
     if (await failsAlone(session, [c], kind, 1)) {
@@ -160,7 +183,11 @@ export function serializeCase(c: FuzzCase): SerializedCase {
   if (c.protocol === 'native') {
     return {
       ...c,
-      inputs: c.inputs.map((m) => ({ binary: m.binary, hex: m.data.toString('hex'), ...(c.encoding === 'json' && !m.binary ? { text: m.data.toString('utf8') } : {}) })),
+      inputs: c.inputs.map((m) => ({
+        binary: m.binary,
+        hex: m.data.toString('hex'),
+        ...(c.encoding === 'json' && !m.binary ? { text: m.data.toString('utf8') } : {}),
+      })),
     };
   }
   return { ...c, connect: c.connect?.toString('hex') ?? null, inputs: c.inputs.map((b) => b.toString('hex')) };
@@ -168,9 +195,16 @@ export function serializeCase(c: FuzzCase): SerializedCase {
 
 export function deserializeCase(s: SerializedCase): FuzzCase {
   if (s.protocol === 'native') {
-    const inputs = (s.inputs as { binary: boolean; hex: string }[]).map((m) => ({ binary: m.binary, data: Buffer.from(m.hex, 'hex') }));
+    const inputs = (s.inputs as { binary: boolean; hex: string }[]).map((m) => ({
+      binary: m.binary,
+      data: Buffer.from(m.hex, 'hex'),
+    }));
     return { ...(s as unknown as FuzzCase & { protocol: 'native' }), inputs };
   }
   const connect = s.connect === null ? null : Buffer.from(s.connect as string, 'hex');
-  return { ...(s as unknown as FuzzCase & { protocol: 'mqtt' }), connect, inputs: (s.inputs as string[]).map((h) => Buffer.from(h, 'hex')) };
+  return {
+    ...(s as unknown as FuzzCase & { protocol: 'mqtt' }),
+    connect,
+    inputs: (s.inputs as string[]).map((h) => Buffer.from(h, 'hex')),
+  };
 }

@@ -15,7 +15,10 @@ import { runCase, type FuzzCase } from './run-case.js';
  */
 export interface BatchResult {
   readonly inputs: number;
-  readonly failure: null | { readonly kind: 'crash' | 'stall' | 'bad-output' | 'control' | 'logged-error'; readonly message: string };
+  readonly failure: null | {
+    readonly kind: 'crash' | 'stall' | 'bad-output' | 'control' | 'logged-error';
+    readonly message: string;
+  };
 }
 
 export const caseArb: fc.Arbitrary<FuzzCase> = fc.oneof(nativeCaseArb, mqttCaseArb);
@@ -69,7 +72,10 @@ export class FuzzSession {
     if (count === this.errorLinesSeen) return null;
     const seen = this.errorLinesSeen;
     this.errorLinesSeen = count;
-    return { kind: 'logged-error', message: `the broker logged ${count - seen} error line(s); the first: ${first[seen] ?? '(not kept)'}` };
+    return {
+      kind: 'logged-error',
+      message: `the broker logged ${count - seen} error line(s); the first: ${first[seen] ?? '(not kept)'}`,
+    };
   }
 
   async runBatch(cases: readonly FuzzCase[], concurrency: number): Promise<BatchResult> {
@@ -82,7 +88,10 @@ export class FuzzSession {
         const outcome = await runCase(c, this.broker, sourceAddress(this.connections++));
         inputs += outcome.inputs;
         if (outcome.problem !== null && problem === null) {
-          problem = { kind: outcome.problem.includes('does not decode') ? 'bad-output' : 'stall', message: outcome.problem };
+          problem = {
+            kind: outcome.problem.includes('does not decode') ? 'bad-output' : 'stall',
+            message: outcome.problem,
+          };
         }
       }
     };

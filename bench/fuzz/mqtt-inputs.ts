@@ -25,7 +25,10 @@ export interface MqttCase {
 
 type PacketObject = Record<string, unknown> & { cmd: string };
 
-const clientId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('fz-0', 'fz-1', 'fz-2', '') }, fc.string({ maxLength: 24 }));
+const clientId = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('fz-0', 'fz-1', 'fz-2', '') },
+  fc.string({ maxLength: 24 }),
+);
 const topicName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('fz/a', 'fz/b/c', 'fz/x', 'ret/1', 'fz/a/b/c/d') },
   fc.constantFrom('', 'ctl/native', 'fz/+', 'fz/#', '$SYS/x', 'fz/\u0000', 'fz/é'),
@@ -41,9 +44,16 @@ const payload = fc.oneof(
   { weight: 3, arbitrary: payloadArb.map((value) => Buffer.from(JSON.stringify(value) ?? 'null', 'utf8')) },
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
 );
-const messageId = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 20 }) }, fc.integer({ min: 0, max: 65535 }));
+const messageId = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 20 }) },
+  fc.integer({ min: 0, max: 65535 }),
+);
 const qos = fc.constantFrom(0, 1, 2);
-const userProperties = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 })), { maxKeys: 3 });
+const userProperties = fc.dictionary(
+  fc.string({ maxLength: 6 }),
+  fc.oneof(fc.string({ maxLength: 6 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 })),
+  { maxKeys: 3 },
+);
 const u32 = fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(0xffffffff));
 const u16 = fc.oneof(fc.integer({ min: 0, max: 10 }), fc.constant(0xffff));
 
@@ -51,13 +61,29 @@ function packetArb(version: MqttVersion): fc.Arbitrary<PacketObject> {
   const v5 = version === 5;
   /** v5 properties where the version has them; an empty object is left out. */
   const props = (record: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Record<string, unknown>> =>
-    v5 ? fc.option(record, { nil: undefined }).map((p) => (p === undefined || Object.keys(p).length === 0 ? {} : { properties: p })) : fc.constant({});
-  const withProps = (base: fc.Arbitrary<PacketObject>, properties: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<PacketObject> =>
-    fc.tuple(base, props(properties)).map(([b, p]) => ({ ...b, ...p }));
-  const reasonCode = v5 ? fc.option(fc.constantFrom(0, 0x10, 0x80, 0x87, 0x91, 0x92, 0x97, 0xff), { nil: undefined }) : fc.constant(undefined);
+    v5
+      ? fc
+          .option(record, { nil: undefined })
+          .map((p) => (p === undefined || Object.keys(p).length === 0 ? {} : { properties: p }))
+      : fc.constant({});
+  const withProps = (
+    base: fc.Arbitrary<PacketObject>,
+    properties: fc.Arbitrary<Record<string, unknown>>,
+  ): fc.Arbitrary<PacketObject> => fc.tuple(base, props(properties)).map(([b, p]) => ({ ...b, ...p }));
+  const reasonCode = v5
+    ? fc.option(fc.constantFrom(0, 0x10, 0x80, 0x87, 0x91, 0x92, 0x97, 0xff), { nil: undefined })
+    : fc.constant(undefined);
 
   const publish = withProps(
-    fc.record({ cmd: fc.constant('publish'), topic: topicName, payload, qos, retain: fc.boolean(), dup: fc.boolean(), messageId }),
+    fc.record({
+      cmd: fc.constant('publish'),
+      topic: topicName,
+      payload,
+      qos,
+      retain: fc.boolean(),
+      dup: fc.boolean(),
+      messageId,
+    }),
     fc.record(
       {
         payloadFormatIndicator: fc.boolean(),
@@ -74,7 +100,9 @@ function packetArb(version: MqttVersion): fc.Arbitrary<PacketObject> {
   );
   const ack = (cmd: string): fc.Arbitrary<PacketObject> =>
     withProps(
-      fc.record({ cmd: fc.constant(cmd), messageId, reasonCode }).map((p) => (p.reasonCode === undefined ? { cmd: p.cmd, messageId: p.messageId } : p)),
+      fc
+        .record({ cmd: fc.constant(cmd), messageId, reasonCode })
+        .map((p) => (p.reasonCode === undefined ? { cmd: p.cmd, messageId: p.messageId } : p)),
       fc.record({ reasonString: fc.string({ maxLength: 8 }), userProperties }, { requiredKeys: [] }),
     );
   const subscribe = withProps(
@@ -82,28 +110,60 @@ function packetArb(version: MqttVersion): fc.Arbitrary<PacketObject> {
       cmd: fc.constant('subscribe'),
       messageId,
       subscriptions: fc.array(
-        fc.record({ topic: topicFilter, qos, nl: fc.boolean(), rap: fc.boolean(), rh: fc.constantFrom(0, 1, 2) }).map((s) => (v5 ? s : { topic: s.topic, qos: s.qos })),
+        fc
+          .record({ topic: topicFilter, qos, nl: fc.boolean(), rap: fc.boolean(), rh: fc.constantFrom(0, 1, 2) })
+          .map((s) => (v5 ? s : { topic: s.topic, qos: s.qos })),
         { minLength: 1, maxLength: 4 },
       ),
     }),
     fc.record({ subscriptionIdentifier: fc.integer({ min: 1, max: 300 }), userProperties }, { requiredKeys: [] }),
   );
   const unsubscribe = withProps(
-    fc.record({ cmd: fc.constant('unsubscribe'), messageId, unsubscriptions: fc.array(topicFilter, { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      cmd: fc.constant('unsubscribe'),
+      messageId,
+      unsubscriptions: fc.array(topicFilter, { minLength: 1, maxLength: 3 }),
+    }),
     fc.record({ userProperties }, { requiredKeys: [] }),
   );
   const disconnect = withProps(
-    fc.record({ cmd: fc.constant('disconnect'), reasonCode }).map((p) => (p.reasonCode === undefined ? { cmd: p.cmd } : p)),
-    fc.record({ sessionExpiryInterval: u32, reasonString: fc.string({ maxLength: 8 }), userProperties }, { requiredKeys: [] }),
+    fc
+      .record({ cmd: fc.constant('disconnect'), reasonCode })
+      .map((p) => (p.reasonCode === undefined ? { cmd: p.cmd } : p)),
+    fc.record(
+      { sessionExpiryInterval: u32, reasonString: fc.string({ maxLength: 8 }), userProperties },
+      { requiredKeys: [] },
+    ),
   );
-  const simple = fc.constantFrom<PacketObject>({ cmd: 'pingreq' }, { cmd: 'pingresp' }, { cmd: 'connack', returnCode: 0, sessionPresent: false, reasonCode: 0 });
-  const packets: fc.Arbitrary<PacketObject>[] = [publish, ack('puback'), ack('pubrec'), ack('pubrel'), ack('pubcomp'), subscribe, unsubscribe, disconnect, simple, connectArb(version)];
+  const simple = fc.constantFrom<PacketObject>(
+    { cmd: 'pingreq' },
+    { cmd: 'pingresp' },
+    { cmd: 'connack', returnCode: 0, sessionPresent: false, reasonCode: 0 },
+  );
+  const packets: fc.Arbitrary<PacketObject>[] = [
+    publish,
+    ack('puback'),
+    ack('pubrec'),
+    ack('pubrel'),
+    ack('pubcomp'),
+    subscribe,
+    unsubscribe,
+    disconnect,
+    simple,
+    connectArb(version),
+  ];
   if (v5) {
     packets.push(
       fc.record({
         cmd: fc.constant('auth'),
         reasonCode: fc.constantFrom(0, 0x18, 0x19),
-        properties: fc.record({ authenticationMethod: fc.constantFrom('SCRAM-SHA-256', 'x'), authenticationData: fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)) }, { requiredKeys: [] }),
+        properties: fc.record(
+          {
+            authenticationMethod: fc.constantFrom('SCRAM-SHA-256', 'x'),
+            authenticationData: fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
+          },
+          { requiredKeys: [] },
+        ),
       }),
     );
   }
@@ -121,7 +181,13 @@ export function connectArb(version: MqttVersion): fc.Arbitrary<PacketObject> {
       ...(v5
         ? {
             properties: fc.record(
-              { willDelayInterval: fc.integer({ min: 0, max: 2 }), payloadFormatIndicator: fc.boolean(), messageExpiryInterval: u32, contentType: fc.string({ maxLength: 6 }), userProperties },
+              {
+                willDelayInterval: fc.integer({ min: 0, max: 2 }),
+                payloadFormatIndicator: fc.boolean(),
+                messageExpiryInterval: u32,
+                contentType: fc.string({ maxLength: 6 }),
+                userProperties,
+              },
               { requiredKeys: [] },
             ),
           }
@@ -173,7 +239,8 @@ export function generatePacket(packet: PacketObject, version: MqttVersion): Buff
 
 /** The fixed header's parts (spec 2.1), or null when the Remaining Length does not end within 4 bytes. */
 function splitFixedHeader(bytes: Buffer): { first: number; bodyStart: number } | null {
-  for (let i = 1; i <= 4 && i < bytes.length; i++) if ((bytes[i]! & 0x80) === 0) return { first: bytes[0]!, bodyStart: i + 1 };
+  for (let i = 1; i <= 4 && i < bytes.length; i++)
+    if ((bytes[i]! & 0x80) === 0) return { first: bytes[0]!, bodyStart: i + 1 };
   return null;
 }
 
@@ -200,7 +267,14 @@ const lengthEditArb: fc.Arbitrary<LengthEdit> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'keep' as const }) },
   { weight: 3, arbitrary: fc.constant({ kind: 'true' as const }) },
   fc.record({ kind: fc.constant('delta' as const), delta: fc.integer({ min: -4, max: 4 }) }),
-  fc.record({ kind: fc.constant('value' as const), value: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constant(268_435_455), fc.integer({ min: 0, max: 268_435_455 })) }),
+  fc.record({
+    kind: fc.constant('value' as const),
+    value: fc.oneof(
+      fc.integer({ min: 0, max: 300 }),
+      fc.constant(268_435_455),
+      fc.integer({ min: 0, max: 268_435_455 }),
+    ),
+  }),
   fc.constant({ kind: 'overlong' as const }),
 );
 
@@ -245,7 +319,10 @@ function caseArb(version: MqttVersion): fc.Arbitrary<MqttCase> {
   return fc.record({
     protocol: fc.constant('mqtt' as const),
     version: fc.constant(version),
-    connect: fc.oneof({ weight: 3, arbitrary: connectArb(version).map((p) => generatePacket({ ...p, keepalive: 0 }, version)) }, fc.constant(null)),
+    connect: fc.oneof(
+      { weight: 3, arbitrary: connectArb(version).map((p) => generatePacket({ ...p, keepalive: 0 }, version)) },
+      fc.constant(null),
+    ),
     inputs: fc.array(inputArb(version), { minLength: 1, maxLength: 6 }),
     writes: fc.oneof(fc.constantFrom('whole' as const, 'per-input' as const), fc.integer({ min: 1, max: 7 })),
     leave: fc.oneof({ weight: 4, arbitrary: fc.constant('end' as const) }, fc.constant('destroy' as const)),
@@ -253,4 +330,8 @@ function caseArb(version: MqttVersion): fc.Arbitrary<MqttCase> {
 }
 
 // Built once per version: building arbitraries per generated case costs more than generating.
-export const mqttCaseArb: fc.Arbitrary<MqttCase> = fc.oneof({ weight: 1, arbitrary: caseArb(3) }, { weight: 4, arbitrary: caseArb(4) }, { weight: 5, arbitrary: caseArb(5) });
+export const mqttCaseArb: fc.Arbitrary<MqttCase> = fc.oneof(
+  { weight: 1, arbitrary: caseArb(3) },
+  { weight: 4, arbitrary: caseArb(4) },
+  { weight: 5, arbitrary: caseArb(5) },
+);

@@ -12,7 +12,10 @@ export type Mutation =
   | { readonly kind: 'truncate'; readonly at: number };
 
 /** Bytes parsers treat specially: zero, sign and continuation bits, msgpack's unused 0xc1, UTF-8 lead and invalid bytes. */
-const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0x81, 0xc0, 0xc1, 0xc3, 0xdd, 0xdf, 0xe0, 0xed, 0xf4, 0xf8, 0xfe, 0xff, 0x22, 0x5c, 0x7b, 0x7d];
+const INTERESTING = [
+  0x00, 0x01, 0x7f, 0x80, 0x81, 0xc0, 0xc1, 0xc3, 0xdd, 0xdf, 0xe0, 0xed, 0xf4, 0xf8, 0xfe, 0xff, 0x22, 0x5c, 0x7b,
+  0x7d,
+];
 
 const position = fc.nat({ max: 0xffff });
 const byte = fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 }));
@@ -20,7 +23,14 @@ const byte = fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max:
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('set' as const), at: position, value: byte }),
-  fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 8 }), byte.map((b) => Uint8Array.of(b))) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: position,
+    bytes: fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 8 }),
+      byte.map((b) => Uint8Array.of(b)),
+    ),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: position, count: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ kind: fc.constant('duplicate' as const), at: position, count: fc.integer({ min: 1, max: 16 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: position }),

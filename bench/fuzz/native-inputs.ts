@@ -29,13 +29,39 @@ export function encodeNative(encoding: Encoding, frame: unknown): Buffer {
   return encoding === 'json' ? Buffer.from(JSON.stringify(frame) ?? 'null', 'utf8') : packr.pack(frame);
 }
 
-const rid = fc.oneof({ weight: 5, arbitrary: fc.nat({ max: 1000 }) }, fc.integer(), fc.double(), fc.constant(-1), fc.string({ maxLength: 4 }));
-const sid = fc.oneof({ weight: 5, arbitrary: fc.nat({ max: 20 }) }, fc.integer(), fc.constant(0x7fffffff), fc.constant(0x80000000));
-const user = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FUZZ_USERS) }, fc.string({ maxLength: 12 }), fc.string({ minLength: 250, maxLength: 300 }));
+const rid = fc.oneof(
+  { weight: 5, arbitrary: fc.nat({ max: 1000 }) },
+  fc.integer(),
+  fc.double(),
+  fc.constant(-1),
+  fc.string({ maxLength: 4 }),
+);
+const sid = fc.oneof(
+  { weight: 5, arbitrary: fc.nat({ max: 20 }) },
+  fc.integer(),
+  fc.constant(0x7fffffff),
+  fc.constant(0x80000000),
+);
+const user = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...FUZZ_USERS) },
+  fc.string({ maxLength: 12 }),
+  fc.string({ minLength: 250, maxLength: 300 }),
+);
 
 const topic = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('fz/a', 'fz/b/c', 'fz/a/b/c/d', 'ret/1', 'fz/x') },
-  fc.constantFrom('ctl/native', 'ctl/mqtt', '', '/', 'fz//a', 'fz/\u0000', '$SYS/broker', '$share/g/fz/a', 'fz/é/😀', 'fz/\ud800'),
+  fc.constantFrom(
+    'ctl/native',
+    'ctl/mqtt',
+    '',
+    '/',
+    'fz//a',
+    'fz/\u0000',
+    '$SYS/broker',
+    '$share/g/fz/a',
+    'fz/é/😀',
+    'fz/\ud800',
+  ),
   fc.string({ maxLength: 20 }).map((s) => `fz/${s}`),
   fc.string({ maxLength: 20 }),
 );
@@ -49,7 +75,18 @@ const regex = fc.oneof(
   fc.string({ maxLength: 16 }),
 );
 const filter = fc.oneof(
-  fc.constantFrom('px > 0', 'sym = "a"', '$exists(n)', 'px > 100 and n.m = 1', 'secret != ""', 'px >', '$eval("1")', '((((', 'tags[0] = 1', 'true'),
+  fc.constantFrom(
+    'px > 0',
+    'sym = "a"',
+    '$exists(n)',
+    'px > 100 and n.m = 1',
+    'secret != ""',
+    'px >',
+    '$eval("1")',
+    '((((',
+    'tags[0] = 1',
+    'true',
+  ),
   fc.string({ maxLength: 24 }),
 );
 const select = fc.oneof(
@@ -95,14 +132,28 @@ const commandArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     },
     { requiredKeys: ['op'] },
   ),
-  fc.record({ op: fc.constant('auth'), rid, data: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('c=biws,r=abcdef,p=eQ==')) }, { requiredKeys: ['op'] }),
+  fc.record(
+    {
+      op: fc.constant('auth'),
+      rid,
+      data: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('c=biws,r=abcdef,p=eQ==')),
+    },
+    { requiredKeys: ['op'] },
+  ),
   fc.record(
     { op: fc.constant('subscribe'), rid, sid, topic: filterTopic, regex, filter, select },
     { requiredKeys: ['op', 'rid', 'sid'] },
   ),
   fc.record({ op: fc.constant('unsubscribe'), rid, sid }, { requiredKeys: ['op'] }),
   fc.record(
-    { op: fc.constant('publish'), rid, topic, data: payloadArb, bytes: fc.uint8Array({ maxLength: 32 }), ack: fc.oneof(fc.boolean(), fc.constant(1)) },
+    {
+      op: fc.constant('publish'),
+      rid,
+      topic,
+      data: payloadArb,
+      bytes: fc.uint8Array({ maxLength: 32 }),
+      ack: fc.oneof(fc.boolean(), fc.constant(1)),
+    },
     { requiredKeys: ['op', 'topic'] },
   ),
   // The common publish, valid: most deliveries come from here.
@@ -123,7 +174,11 @@ const frameEditArb: fc.Arbitrary<FrameEdit> = fc.oneof(
   { weight: 6, arbitrary: fc.constant({ kind: 'none' as const }) },
   fc.record({ kind: fc.constant('remove' as const), index: fc.nat({ max: 16 }) }),
   fc.record({ kind: fc.constant('retype' as const), index: fc.nat({ max: 16 }), value: fc.jsonValue({ maxDepth: 2 }) }),
-  fc.record({ kind: fc.constant('add' as const), key: fc.constantFrom('__proto__', 'constructor', 'toString', 'extra', ''), value: fc.jsonValue({ maxDepth: 2 }) }),
+  fc.record({
+    kind: fc.constant('add' as const),
+    key: fc.constantFrom('__proto__', 'constructor', 'toString', 'extra', ''),
+    value: fc.jsonValue({ maxDepth: 2 }),
+  }),
   fc.record({ kind: fc.constant('replace' as const), value: fc.jsonValue({ maxDepth: 2 }) }),
 );
 
@@ -142,7 +197,12 @@ function editFrame(frame: Record<string, unknown>, edit: FrameEdit): unknown {
     case 'add': {
       // defineProperty: a literal `__proto__` key must be an own key on the wire, not a prototype.
       const copy: Record<string, unknown> = { ...frame };
-      Object.defineProperty(copy, edit.key, { value: edit.value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(copy, edit.key, {
+        value: edit.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       return copy;
     }
     case 'replace':
@@ -153,7 +213,13 @@ function editFrame(frame: Record<string, unknown>, edit: FrameEdit): unknown {
 /** One input for a connection of `encoding`: usually its own frame type, sometimes the other. */
 function inputArb(encoding: Encoding): fc.Arbitrary<WireMessage> {
   return fc
-    .tuple(commandArb, frameEditArb, fc.oneof({ weight: 9, arbitrary: fc.constant(encoding) }, fc.constantFrom<Encoding>('json', 'msgpack')), mutationsArb, fc.oneof({ weight: 19, arbitrary: fc.constant(false) }, fc.constant(true)))
+    .tuple(
+      commandArb,
+      frameEditArb,
+      fc.oneof({ weight: 9, arbitrary: fc.constant(encoding) }, fc.constantFrom<Encoding>('json', 'msgpack')),
+      mutationsArb,
+      fc.oneof({ weight: 19, arbitrary: fc.constant(false) }, fc.constant(true)),
+    )
     .map(([command, edit, as, mutations, wrongFrameType]) => {
       const data = applyMutations(encodeNative(as, editFrame(command, edit)), mutations);
       const binary = (as === 'msgpack') !== wrongFrameType;
@@ -165,7 +231,10 @@ function caseArb(encoding: Encoding): fc.Arbitrary<NativeCase> {
   return fc.record({
     protocol: fc.constant('native' as const),
     encoding: fc.constant(encoding),
-    logonAs: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FUZZ_USERS.filter((u) => u !== '')) }, fc.constant(null)),
+    logonAs: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...FUZZ_USERS.filter((u) => u !== '')) },
+      fc.constant(null),
+    ),
     inputs: fc.array(inputArb(encoding), { minLength: 1, maxLength: 8 }),
     leave: fc.constantFrom('close' as const, 'terminate' as const),
   });

@@ -28,13 +28,23 @@ export function inputCount(c: FuzzCase): number {
 }
 
 /** `localAddress`: fuzz connections come from many loopback addresses, so per-host limits do not stop them all. */
-export function runCase(c: FuzzCase, target: { nativeUrl: string; mqttPort: number }, localAddress: string): Promise<CaseOutcome> {
-  return c.protocol === 'native' ? runNativeCase(c, target.nativeUrl, localAddress) : runMqttCase(c, target.mqttPort, localAddress);
+export function runCase(
+  c: FuzzCase,
+  target: { nativeUrl: string; mqttPort: number },
+  localAddress: string,
+): Promise<CaseOutcome> {
+  return c.protocol === 'native'
+    ? runNativeCase(c, target.nativeUrl, localAddress)
+    : runMqttCase(c, target.mqttPort, localAddress);
 }
 
 function runNativeCase(c: NativeCase, url: string, localAddress: string): Promise<CaseOutcome> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, SUBPROTOCOLS[c.encoding], { perMessageDeflate: false, localAddress, handshakeTimeout: CASE_TIMEOUT_MS });
+    const ws = new WebSocket(url, SUBPROTOCOLS[c.encoding], {
+      perMessageDeflate: false,
+      localAddress,
+      handshakeTimeout: CASE_TIMEOUT_MS,
+    });
     let settled = false;
     const finish = (problem: string | null): void => {
       if (settled) return;
@@ -44,21 +54,30 @@ function runNativeCase(c: NativeCase, url: string, localAddress: string): Promis
       else ws.close(1000);
       resolve({ inputs: c.inputs.length, problem });
     };
-    const timer = setTimeout(() => finish(`native ${c.encoding}: no answer to the final ping and no close within ${CASE_TIMEOUT_MS} ms`), CASE_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(`native ${c.encoding}: no answer to the final ping and no close within ${CASE_TIMEOUT_MS} ms`),
+      CASE_TIMEOUT_MS,
+    );
     ws.on('error', () => finish(null)); // refused or reset: the broker's choice, checked by the control clients
     ws.on('close', () => finish(null));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       let frame: { rid?: unknown };
       try {
-        if (isBinary !== (c.encoding === 'msgpack')) throw new Error(`a ${isBinary ? 'binary' : 'text'} frame on ${c.encoding}`);
+        if (isBinary !== (c.encoding === 'msgpack'))
+          throw new Error(`a ${isBinary ? 'binary' : 'text'} frame on ${c.encoding}`);
         frame = (isBinary ? unpackr.unpack(data) : JSON.parse(data.toString('utf8'))) as { rid?: unknown };
       } catch (err) {
-        return finish(`native ${c.encoding}: the broker sent a frame that does not decode (${(err as Error).message}): ${data.toString('hex').slice(0, 200)}`);
+        return finish(
+          `native ${c.encoding}: the broker sent a frame that does not decode (${(err as Error).message}): ${data.toString('hex').slice(0, 200)}`,
+        );
       }
       if (frame.rid === FINAL_RID) finish(null);
     });
     ws.on('open', () => {
-      if (c.logonAs !== null) ws.send(encodeNative(c.encoding, { op: 'logon', rid: 0, user: c.logonAs, password: 'pw' }), { binary: c.encoding === 'msgpack' });
+      if (c.logonAs !== null)
+        ws.send(encodeNative(c.encoding, { op: 'logon', rid: 0, user: c.logonAs, password: 'pw' }), {
+          binary: c.encoding === 'msgpack',
+        });
       for (const input of c.inputs) ws.send(input.data, { binary: input.binary });
       ws.send(encodeNative(c.encoding, { op: 'ping', rid: FINAL_RID }), { binary: c.encoding === 'msgpack' });
     });
@@ -70,7 +89,10 @@ function runMqttCase(c: MqttCase, port: number, localAddress: string): Promise<C
     const socket = netConnect({ host: '127.0.0.1', port, localAddress });
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve({ inputs: c.inputs.length, problem: `MQTT ${c.version}: the broker did not close within ${CASE_TIMEOUT_MS} ms of the client's ${c.leave === 'end' ? 'FIN' : 'reset'}` });
+      resolve({
+        inputs: c.inputs.length,
+        problem: `MQTT ${c.version}: the broker did not close within ${CASE_TIMEOUT_MS} ms of the client's ${c.leave === 'end' ? 'FIN' : 'reset'}`,
+      });
     }, CASE_TIMEOUT_MS);
     socket.on('error', () => {}); // a reset by the broker after bad input is its right; 'close' follows
     socket.on('data', () => {}); // read what the broker sends, so it never waits on a full buffer

@@ -51,13 +51,18 @@ export class FanoutWindow {
   /** Publish buffers of SAMPLE_EVERY messages within the window until the limit. */
   async flood(pub: FloodPublisher, limit: FloodLimit): Promise<void> {
     const batchesPerWindow = Math.max(1, Math.floor(this.window / SAMPLE_EVERY));
-    if (limit.messages !== undefined && limit.messages % SAMPLE_EVERY !== 0) throw new Error(`messages must be a multiple of ${SAMPLE_EVERY}`);
+    if (limit.messages !== undefined && limit.messages % SAMPLE_EVERY !== 0)
+      throw new Error(`messages must be a multiple of ${SAMPLE_EVERY}`);
     const maxMessages = limit.messages ?? Number.POSITIVE_INFINITY;
     const deadline = now() + limit.seconds * 1000;
     const { socket, pool } = pub;
     while (now() < deadline && this.published < maxMessages) {
       const outstanding = this.published - this.delivered / this.subscribers;
-      const batches = Math.min(batchesPerWindow, Math.floor((this.window - outstanding) / SAMPLE_EVERY), (maxMessages - this.published) / SAMPLE_EVERY);
+      const batches = Math.min(
+        batchesPerWindow,
+        Math.floor((this.window - outstanding) / SAMPLE_EVERY),
+        (maxMessages - this.published) / SAMPLE_EVERY,
+      );
       let ok = true;
       if (batches > 0) {
         socket.cork();
@@ -73,7 +78,8 @@ export class FanoutWindow {
         this.wake = resolve;
         setTimeout(resolve, 100);
       });
-      if (!ok) await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => setTimeout(r, 100))]);
+      if (!ok)
+        await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => setTimeout(r, 100))]);
       await progress;
       this.wake = null;
     }

@@ -45,7 +45,14 @@ export function startRun(brokerCpuMs: (() => number) | undefined): RunStart {
 }
 
 /** A run's figures from its counts, its start readings and its latency histogram. */
-export function summarize(published: number, delivered: number, expected: number, start: RunStart, histogram: Histogram, unreadableStamps = 0): LoadResult {
+export function summarize(
+  published: number,
+  delivered: number,
+  expected: number,
+  start: RunStart,
+  histogram: Histogram,
+  unreadableStamps = 0,
+): LoadResult {
   const elapsed = (now() - start.started) / 1000;
   const cpu = process.cpuUsage(start.cpu0);
   return {

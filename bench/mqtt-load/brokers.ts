@@ -78,7 +78,10 @@ function waitForLine<T>(child: ChildProcess, what: string, pick: (line: string) 
   return new Promise<T>((resolve, reject) => {
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const value = pick(line);
       if (value !== undefined) {
@@ -156,14 +159,25 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
           // Every bench client comes from 127.0.0.1: the per-host defaults meant for real networks
           // (connection rate, not-logged-on sockets, waiting credential checks) would measure
           // those limits, not the broker.
-          admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
+          admission: {
+            connectionRate: { perSecond: 0 },
+            maxUnauthenticatedPerHost: 65_535,
+            maxUnauthenticated: 65_535,
+          },
           security: {
             logonQueue: { maxQueuedPerHost: 100_000, maxQueued: 100_000 },
             ...(options.authentication === undefined ? {} : { authentication: options.authentication }),
           },
           listeners: [
             { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
-            { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port, options: { maxSendQueueBytes: 64 * 1024 * 1024 } },
+            {
+              name: 'mqtt',
+              protocol: 'mqtt',
+              transport: 'tcp',
+              host: '127.0.0.1',
+              port,
+              options: { maxSendQueueBytes: 64 * 1024 * 1024 },
+            },
           ],
         }),
       );
@@ -196,7 +210,17 @@ export const mosquitto: PeerSpec = {
     const config = join(dir, 'mosquitto.conf');
     const port = await freePort();
     // Defaults otherwise (as a user would run it); no persistence, errors only in the log.
-    writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', ''].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest stderr',
+        'log_type error',
+        '',
+      ].join('\n'),
+    );
     const child = spawnPinned(cpu, MOSQUITTO, ['-c', config]);
     child.stdout!.resume();
     child.stderr!.resume();

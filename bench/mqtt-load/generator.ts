@@ -5,9 +5,29 @@
 // The fan-out's flow control and the run figures are shared with the native generator (bench/load/).
 import { connect, type Socket } from 'node:net';
 import { MqttStreamCounter } from './stream-counter.js';
-import { BufferPool, DISCONNECT, STAMP_OFFSET, connectPacket, multiTopicTemplate, publishTemplate, subscribePacket, type Credentials } from './packets.js';
+import {
+  BufferPool,
+  DISCONNECT,
+  STAMP_OFFSET,
+  connectPacket,
+  multiTopicTemplate,
+  publishTemplate,
+  subscribePacket,
+  type Credentials,
+} from './packets.js';
 import { FanoutWindow } from '../load/fanout-window.js';
-import { DRAIN_TIMEOUT_MS, SAMPLE_EVERY, SETUP_TIMEOUT_MS, latencyRecorder, newHistogram, now, startRun, summarize, until, type LoadResult } from '../load/run-summary.js';
+import {
+  DRAIN_TIMEOUT_MS,
+  SAMPLE_EVERY,
+  SETUP_TIMEOUT_MS,
+  latencyRecorder,
+  newHistogram,
+  now,
+  startRun,
+  summarize,
+  until,
+  type LoadResult,
+} from '../load/run-summary.js';
 import { writeStamp, type StampFormat, type StampKind } from '../load/stamp.js';
 
 // The run pieces moved to bench/load/ (shared with the native generator); still exported here.
@@ -22,7 +42,13 @@ interface Client {
 }
 
 /** Open a socket, CONNECT (MQTT 3.1.1, clean session), wait for CONNACK. `onData` runs after each read. */
-async function openClient(port: number, clientId: string, counter: MqttStreamCounter, onData: () => void, credentials?: Credentials): Promise<Client> {
+async function openClient(
+  port: number,
+  clientId: string,
+  counter: MqttStreamCounter,
+  onData: () => void,
+  credentials?: Credentials,
+): Promise<Client> {
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   socket.on('error', () => undefined);
@@ -89,7 +115,14 @@ export interface FanoutOptions {
 }
 
 /** Publish single stamped messages at `rate`/s for `seconds`, in the bursts each timer tick makes due. */
-async function pace(flow: FanoutWindow, socket: Socket, pool: BufferPool, stamp: (buf: Buffer, ms: number) => void, rate: number, seconds: number): Promise<void> {
+async function pace(
+  flow: FanoutWindow,
+  socket: Socket,
+  pool: BufferPool,
+  stamp: (buf: Buffer, ms: number) => void,
+  rate: number,
+  seconds: number,
+): Promise<void> {
   const start = now();
   const deadline = start + seconds * 1000;
   for (let t = start; t < deadline; t = now()) {
@@ -104,7 +137,8 @@ async function pace(flow: FanoutWindow, socket: Socket, pool: BufferPool, stamp:
   }
 }
 
-const credentialsOf = (user: string | undefined): Credentials | undefined => (user === undefined ? undefined : { username: user, password: 'bench' });
+const credentialsOf = (user: string | undefined): Credentials | undefined =>
+  user === undefined ? undefined : { username: user, password: 'bench' };
 
 /** Scenario 1 (and 4 with a trade payload and users): one publisher, N subscribers on one topic, QoS 0, flooded within a window. */
 export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
@@ -112,9 +146,17 @@ export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
   const histogram = newHistogram();
   const flow = new FanoutWindow(o.subscribers, o.window);
   // SAMPLE_EVERY packets per buffer (paced: one); the first one's payload is stamped just before the write.
-  const template = publishTemplate(topic, o.payload?.bytes ?? o.payloadBytes, 0, o.rate === undefined ? SAMPLE_EVERY : 1, o.payload?.stampKind);
+  const template = publishTemplate(
+    topic,
+    o.payload?.bytes ?? o.payloadBytes,
+    0,
+    o.rate === undefined ? SAMPLE_EVERY : 1,
+    o.payload?.stampKind,
+  );
   const stamp: StampFormat =
-    o.payload === undefined ? { kind: 'binary', offset: STAMP_OFFSET } : { kind: o.payload.stampKind, offset: -template.stampFromEnd };
+    o.payload === undefined
+      ? { kind: 'binary', offset: STAMP_OFFSET }
+      : { kind: o.payload.stampKind, offset: -template.stampFromEnd };
   const onSample = latencyRecorder(histogram);
   const clients: Client[] = [];
   try {
@@ -126,21 +168,44 @@ export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
         flow.add(n - seen);
         seen = n;
       };
-      const client = await openClient(o.port, `${o.runId}-sub${i}`, counter, onData, credentialsOf(o.subscriberUser?.(i)));
+      const client = await openClient(
+        o.port,
+        `${o.runId}-sub${i}`,
+        counter,
+        onData,
+        credentialsOf(o.subscriberUser?.(i)),
+      );
       clients.push(client);
       await subscribe(client, o.subscribeTopic ?? topic, 0);
     }
-    const publisher = await openClient(o.port, `${o.runId}-pub`, new MqttStreamCounter(), () => undefined, credentialsOf(o.publisherUser));
+    const publisher = await openClient(
+      o.port,
+      `${o.runId}-pub`,
+      new MqttStreamCounter(),
+      () => undefined,
+      credentialsOf(o.publisherUser),
+    );
     clients.push(publisher);
 
     const pool = new BufferPool(template.bytes);
     const start = startRun(o.brokerCpuMs);
     const stampBuffer = (buf: Buffer, ms: number): void => writeStamp(buf, template.stampAt, stamp.kind, ms);
     if (o.rate !== undefined) await pace(flow, publisher.socket, pool, stampBuffer, o.rate, o.seconds);
-    else await flow.flood({ socket: publisher.socket, pool, stamp: stampBuffer }, { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) });
+    else
+      await flow.flood(
+        { socket: publisher.socket, pool, stamp: stampBuffer },
+        { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) },
+      );
     await flow.drain();
     const unreadableStamps = clients.reduce((sum, c) => sum + c.counter.unreadable, 0);
-    return summarize(flow.published, flow.delivered, flow.published * o.subscribers, start, histogram, unreadableStamps);
+    return summarize(
+      flow.published,
+      flow.delivered,
+      flow.published * o.subscribers,
+      start,
+      histogram,
+      unreadableStamps,
+    );
   } finally {
     closeAll(clients);
     histogram.destroy();
@@ -238,7 +303,8 @@ export interface ManyTopicsOptions {
  */
 export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
   const perPublisher = Math.floor(o.topics / o.publishers);
-  if (perPublisher < 1 || perPublisher * o.publishers !== o.topics) throw new Error('topics must be a multiple of publishers');
+  if (perPublisher < 1 || perPublisher * o.publishers !== o.topics)
+    throw new Error('topics must be a multiple of publishers');
   const histogram = newHistogram();
   const onSample = latencyRecorder(histogram);
   const published = new Float64Array(o.publishers);

@@ -25,7 +25,9 @@ export function connectPacket(clientId: string, credentials?: Credentials): Buff
     clientId,
     clean: true,
     keepalive: 0,
-    ...(credentials === undefined ? {} : { username: credentials.username, password: Buffer.from(credentials.password, 'utf8') }),
+    ...(credentials === undefined
+      ? {}
+      : { username: credentials.username, password: Buffer.from(credentials.password, 'utf8') }),
   });
 }
 
@@ -54,7 +56,13 @@ export interface PublishTemplate {
  * (e.g. a JSON object whose last field holds the digits marker); the marker is found in the
  * encoded packet and replaced by "not sampled".
  */
-export function publishTemplate(topic: string, payload: number | Buffer, qos: 0 | 1, count = 1, stampKind: StampKind = 'binary'): PublishTemplate {
+export function publishTemplate(
+  topic: string,
+  payload: number | Buffer,
+  qos: 0 | 1,
+  count = 1,
+  stampKind: StampKind = 'binary',
+): PublishTemplate {
   if (typeof payload === 'number' && payload < STAMP_OFFSET + 8) throw new Error('payload too small for a timestamp');
   const body = typeof payload === 'number' ? Buffer.alloc(payload) : payload;
   const one = generate({
@@ -86,7 +94,10 @@ export function publishTemplate(topic: string, payload: number | Buffer, qos: 0 
  * One PUBLISH packet per topic, concatenated (QoS 0): the many-topics publisher writes this whole
  * buffer at once. Only the first packet's payload timestamp offset is returned (`stampAt`).
  */
-export function multiTopicTemplate(topics: readonly string[], payloadBytes: number): { bytes: Buffer; stampAt: number } {
+export function multiTopicTemplate(
+  topics: readonly string[],
+  payloadBytes: number,
+): { bytes: Buffer; stampAt: number } {
   const parts = topics.map((topic) => publishTemplate(topic, payloadBytes, 0));
   return { bytes: Buffer.concat(parts.map((p) => p.bytes)), stampAt: parts[0]!.stampAt };
 }

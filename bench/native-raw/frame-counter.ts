@@ -121,7 +121,8 @@ export class NativeFrameCounter {
   }
 
   private beginSplitPayload(): void {
-    if (this.scratch.length < this.payloadLen) this.scratch = Buffer.alloc(Math.max(this.payloadLen, this.scratch.length * 2));
+    if (this.scratch.length < this.payloadLen)
+      this.scratch = Buffer.alloc(Math.max(this.payloadLen, this.scratch.length * 2));
     this.payloadGot = 0;
     this.state = State.Payload;
   }

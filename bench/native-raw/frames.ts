@@ -63,7 +63,12 @@ export interface NativePublishTemplate {
  * `count` publish frames of `payload`, which holds `stampMarker(stampKind)` where the stamp goes
  * (in `bytes`, or as the string value of a field in `data`); the marker is replaced by "not sampled".
  */
-export function publishTemplate(topic: string, payload: NativePayload, stampKind: StampKind, count = 1): NativePublishTemplate {
+export function publishTemplate(
+  topic: string,
+  payload: NativePayload,
+  stampKind: StampKind,
+  count = 1,
+): NativePublishTemplate {
   const one = commandFrame({ op: 'publish', topic, ...payload });
   const stampAt = one.indexOf(stampMarker(stampKind));
   if (stampAt < 0) throw new Error('payload has no stamp marker');

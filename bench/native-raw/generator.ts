@@ -8,7 +8,16 @@ import type { Socket } from 'node:net';
 import { SUBPROTOCOL_MSGPACK } from '../../protocol/native.js';
 import { BufferPool } from '../load/buffer-pool.js';
 import { FanoutWindow } from '../load/fanout-window.js';
-import { SAMPLE_EVERY, SETUP_TIMEOUT_MS, latencyRecorder, newHistogram, startRun, summarize, until, type LoadResult } from '../load/run-summary.js';
+import {
+  SAMPLE_EVERY,
+  SETUP_TIMEOUT_MS,
+  latencyRecorder,
+  newHistogram,
+  startRun,
+  summarize,
+  until,
+  type LoadResult,
+} from '../load/run-summary.js';
 import { writeStamp, type StampFormat, type StampKind } from '../load/stamp.js';
 import { NativeFrameCounter } from './frame-counter.js';
 import { upgrade } from './handshake.js';
@@ -20,7 +29,11 @@ export interface NativeClient {
 }
 
 /** Upgrade a socket to the msgpack subprotocol; feed every read to `counter`, answer pings, then `onData`. */
-export async function openNativeClient(url: string, counter: NativeFrameCounter, onData: () => void = () => undefined): Promise<NativeClient> {
+export async function openNativeClient(
+  url: string,
+  counter: NativeFrameCounter,
+  onData: () => void = () => undefined,
+): Promise<NativeClient> {
   const { socket, head } = await upgrade(url, SUBPROTOCOL_MSGPACK);
   socket.on('error', () => undefined);
   const onChunk = (chunk: Buffer): void => {
@@ -35,13 +48,21 @@ export async function openNativeClient(url: string, counter: NativeFrameCounter,
 }
 
 /** Send one setup command and wait for its answer; throw with the broker's error if refused. */
-export async function call(client: NativeClient, command: Record<string, unknown> & { op: string; rid: number }): Promise<void> {
+export async function call(
+  client: NativeClient,
+  command: Record<string, unknown> & { op: string; rid: number },
+): Promise<void> {
   const replies = client.counter.replies;
   const before = replies.length;
   client.socket.write(commandFrame(command));
-  await until(() => replies.length > before || client.counter.closeCode !== null, SETUP_TIMEOUT_MS, `the answer to ${command.op}`);
+  await until(
+    () => replies.length > before || client.counter.closeCode !== null,
+    SETUP_TIMEOUT_MS,
+    `the answer to ${command.op}`,
+  );
   const reply = replies[before];
-  if (reply?.op !== 'ack' || reply.rid !== command.rid) throw new Error(`${command.op} refused: ${JSON.stringify(reply ?? { close: client.counter.closeCode })}`);
+  if (reply?.op !== 'ack' || reply.rid !== command.rid)
+    throw new Error(`${command.op} refused: ${JSON.stringify(reply ?? { close: client.counter.closeCode })}`);
 }
 
 export function closeNativeClients(clients: readonly NativeClient[]): void {
@@ -116,7 +137,14 @@ export async function runNativeFanout(o: NativeFanoutOptions): Promise<LoadResul
     const refusal = publisher.counter.replies.find((r) => r.op === 'error');
     if (refusal !== undefined) throw new Error(`publish refused: ${JSON.stringify(refusal)}`);
     const unreadableStamps = clients.reduce((sum, c) => sum + c.counter.unreadable, 0);
-    return summarize(flow.published, flow.delivered, flow.published * o.subscribers, start, histogram, unreadableStamps);
+    return summarize(
+      flow.published,
+      flow.delivered,
+      flow.published * o.subscribers,
+      start,
+      histogram,
+      unreadableStamps,
+    );
   } finally {
     closeNativeClients(clients);
     histogram.destroy();

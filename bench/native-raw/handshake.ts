@@ -18,7 +18,8 @@ export interface UpgradedSocket {
 export async function upgrade(url: string, subprotocol: string): Promise<UpgradedSocket> {
   const target = new URL(url);
   if (target.protocol !== 'ws:') throw new Error(`${url}: only ws:// (no TLS) is supported by the raw generator`);
-  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') throw new Error(`${url}: load runs target 127.0.0.1 only`);
+  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost')
+    throw new Error(`${url}: load runs target 127.0.0.1 only`);
   const port = Number(target.port || 80);
   const key = randomBytes(16).toString('base64');
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
@@ -47,9 +48,12 @@ export async function upgrade(url: string, subprotocol: string): Promise<Upgrade
         .find((line) => line.toLowerCase().startsWith(`${name}:`))
         ?.slice(name.length + 1)
         .trim();
-    const expected = createHash('sha1').update(key + GUID).digest('base64');
+    const expected = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
     if (field('sec-websocket-accept') !== expected) throw new Error(`${url}: bad Sec-WebSocket-Accept`);
-    if (field('sec-websocket-protocol') !== subprotocol) throw new Error(`${url}: subprotocol ${subprotocol} not selected`);
+    if (field('sec-websocket-protocol') !== subprotocol)
+      throw new Error(`${url}: subprotocol ${subprotocol} not selected`);
     socket.setTimeout(0);
     return { socket, head };
   } catch (err) {

@@ -8,7 +8,17 @@ import { encodeFrame, floodPublish, now, openNative, setupCall, waitUntil } from
 export const ENTITLED_TOPIC = 'bench/trades';
 
 /** A trade of about 128 bytes; every filter below matches it, so every subscriber receives every message. */
-export const TRADE = { sym: 'ABCD', px: 101.25, qty: 300, side: 'buy', region: 'EU', desk: 'rates', trader: 'alice', venue: 'XLON', ref: 'r-0000000001' };
+export const TRADE = {
+  sym: 'ABCD',
+  px: 101.25,
+  qty: 300,
+  side: 'buy',
+  region: 'EU',
+  desk: 'rates',
+  trader: 'alice',
+  venue: 'XLON',
+  ref: 'r-0000000001',
+};
 
 /**
  * `plain`: read grants without filters or select lists; `entitled`: every subscriber has the same
@@ -17,9 +27,14 @@ export const TRADE = { sym: 'ABCD', px: 101.25, qty: 300, side: 'buy', region: '
 export type EntitlementScenario = 'plain' | 'entitled' | 'mixed';
 
 /** The `policy` module's policy giving subscriber k (user `sub${k}`) its read grant, and `publisher` write on `bench/#`. */
-export function entitledPolicy(scenario: EntitlementScenario, subscriberCount: number): { groups: Record<string, unknown> } {
+export function entitledPolicy(
+  scenario: EntitlementScenario,
+  subscriberCount: number,
+): { groups: Record<string, unknown> } {
   const users = Array.from({ length: subscriberCount }, (_, k) => `sub${k}`);
-  const groups: Record<string, unknown> = { pub: { users: ['publisher'], grants: [{ actions: ['write'], topics: ['bench/#'] }] } };
+  const groups: Record<string, unknown> = {
+    pub: { users: ['publisher'], grants: [{ actions: ['write'], topics: ['bench/#'] }] },
+  };
   const distinct = scenario === 'plain' ? 1 : scenario === 'entitled' ? 1 : 10;
   for (let g = 0; g < distinct; g++) {
     const grant: Record<string, unknown> = { actions: ['read'], topics: ['bench/#'] };
@@ -69,9 +84,13 @@ export async function runEntitledFanout(url: string, options: FanoutOptions): Pr
     await setupCall(publisher, encoding, { op: 'logon', rid: 1, user: 'publisher' });
     const frame = encodeFrame(encoding, { op: 'publish', topic: ENTITLED_TOPIC, data: TRADE });
     const started = now();
-    const published = await floodPublish(publisher, encoding, frame, { seconds: options.seconds, window: options.window });
+    const published = await floodPublish(publisher, encoding, frame, {
+      seconds: options.seconds,
+      window: options.window,
+    });
     const expected = published * subscriberCount;
-    if (!(await waitUntil(() => received >= expected, 30_000))) process.stderr.write(`warning: ${options.label}: ${expected - received} deliveries missing\n`);
+    if (!(await waitUntil(() => received >= expected, 30_000)))
+      process.stderr.write(`warning: ${options.label}: ${expected - received} deliveries missing\n`);
     const elapsed = (now() - started) / 1000;
     return { published, deliveries: received, deliveriesPerSec: received / elapsed };
   } finally {

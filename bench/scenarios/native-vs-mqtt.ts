@@ -33,7 +33,10 @@ export const STAMPED_TRADE: Readonly<Record<string, unknown>> = { ...TRADE, ts: 
 
 /** The trade's size as MQTT carries it (JSON text) and as the SDK sends it (a msgpack map). */
 export function tradeSizes(): { json: number; msgpack: number } {
-  return { json: Buffer.byteLength(JSON.stringify(STAMPED_TRADE)), msgpack: new Packr({ useRecords: false }).pack(STAMPED_TRADE).length };
+  return {
+    json: Buffer.byteLength(JSON.stringify(STAMPED_TRADE)),
+    msgpack: new Packr({ useRecords: false }).pack(STAMPED_TRADE).length,
+  };
 }
 
 /**
@@ -46,7 +49,9 @@ export function tradeSizes(): { json: number; msgpack: number } {
 export function scenario7Policy(subscribers: number): { groups: Record<string, unknown> } {
   const { groups } = entitledPolicy('entitled', subscribers);
   const fanUsers = [...Array.from({ length: subscribers }, (_, i) => `fan${i}`), 'fanpub'];
-  return { groups: { ...groups, fanout: { users: fanUsers, grants: [{ actions: ['read', 'write'], topics: ['s1/#'] }] } } };
+  return {
+    groups: { ...groups, fanout: { users: fanUsers, grants: [{ actions: ['read', 'write'], topics: ['s1/#'] }] } },
+  };
 }
 
 export interface Scenario7Target {
@@ -68,8 +73,18 @@ export interface Scenario7Load {
 }
 
 /** One measured run of `scenario` over `protocol`. */
-export function runScenario7(scenario: Scenario, protocol: Protocol, target: Scenario7Target, load: Scenario7Load): Promise<LoadResult> {
-  const limit = { seconds: load.seconds, window: load.window, subscribers: load.subscribers, ...(load.messages === undefined ? {} : { messages: load.messages }) };
+export function runScenario7(
+  scenario: Scenario,
+  protocol: Protocol,
+  target: Scenario7Target,
+  load: Scenario7Load,
+): Promise<LoadResult> {
+  const limit = {
+    seconds: load.seconds,
+    window: load.window,
+    subscribers: load.subscribers,
+    ...(load.messages === undefined ? {} : { messages: load.messages }),
+  };
   const cpu = target.brokerCpuMs === undefined ? {} : { brokerCpuMs: target.brokerCpuMs };
   const fanout = scenario === 'fanout';
   const topic = fanout ? FANOUT_TOPIC : ENTITLED_TOPIC;
@@ -85,7 +100,9 @@ export function runScenario7(scenario: Scenario, protocol: Protocol, target: Sce
       subscribeTopic,
       subscriberUser,
       publisherUser,
-      ...(fanout ? { payload: { bytes: fanoutPayload() }, stampKind: 'binary' } : { payload: { data: { ...STAMPED_TRADE } }, stampKind: 'digits' }),
+      ...(fanout
+        ? { payload: { bytes: fanoutPayload() }, stampKind: 'binary' }
+        : { payload: { data: { ...STAMPED_TRADE } }, stampKind: 'digits' }),
     });
   }
   return runFanout({
@@ -99,6 +116,8 @@ export function runScenario7(scenario: Scenario, protocol: Protocol, target: Sce
     publisherUser,
     payloadBytes: FANOUT_PAYLOAD_BYTES,
     // Scenario 1 keeps bench:peers' payload (zeroed, binary stamp at 0); scenario 4 sends the trade as JSON text.
-    ...(fanout ? {} : { payload: { bytes: Buffer.from(JSON.stringify(STAMPED_TRADE), 'utf8'), stampKind: 'digits' as const } }),
+    ...(fanout
+      ? {}
+      : { payload: { bytes: Buffer.from(JSON.stringify(STAMPED_TRADE), 'utf8'), stampKind: 'digits' as const } }),
   });
 }

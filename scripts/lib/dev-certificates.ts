@@ -55,16 +55,26 @@ const CA_DAYS = 3650;
 const LEAF_DAYS = 398;
 
 /** Writes the full set into `dir` (created if missing); existing files of the same names are replaced. */
-export async function generateDevCertificates(dir: string, options: { passphrase?: string } = {}): Promise<DevCertificates> {
+export async function generateDevCertificates(
+  dir: string,
+  options: { passphrase?: string } = {},
+): Promise<DevCertificates> {
   mkdirSync(dir, { recursive: true });
   const ca = await createCertificateAuthority(dir, 'ca', 'Warden development CA');
-  const server = await issueCertificate(ca, dir, 'server', { commonName: 'localhost', subjectAltNames: DEV_SERVER_NAMES, usage: 'server' });
+  const server = await issueCertificate(ca, dir, 'server', {
+    commonName: 'localhost',
+    subjectAltNames: DEV_SERVER_NAMES,
+    usage: 'server',
+  });
   const passphrase = options.passphrase ?? randomBytes(18).toString('base64url');
   const serverKeyPassphrase = writePrivate(join(dir, 'server-key-passphrase.txt'), `${passphrase}\n`);
   const serverKeyEncrypted = await encryptPrivateKey(server.key, join(dir, 'server-key-encrypted.pem'), passphrase);
   const alice = await issueCertificate(ca, dir, 'client-alice', { commonName: 'alice', usage: 'client' });
   const unknownCa = await createCertificateAuthority(dir, 'unknown-ca', 'Warden development CA (not trusted)');
-  const stranger = await issueCertificate(unknownCa, dir, 'unknown-ca-client-alice', { commonName: 'alice', usage: 'client' });
+  const stranger = await issueCertificate(unknownCa, dir, 'unknown-ca-client-alice', {
+    commonName: 'alice',
+    usage: 'client',
+  });
   return {
     dir,
     ca: ca.cert,
@@ -82,20 +92,41 @@ export async function generateDevCertificates(dir: string, options: { passphrase
 }
 
 /** A self-signed CA: `<name>.pem` and `<name>-key.pem` in `dir`. */
-export async function createCertificateAuthority(dir: string, name: string, commonName: string): Promise<CertificateAuthority> {
+export async function createCertificateAuthority(
+  dir: string,
+  name: string,
+  commonName: string,
+): Promise<CertificateAuthority> {
   const key = await generateKey(join(dir, `${name}-key.pem`));
   const cert = join(dir, `${name}.pem`);
   await openssl([
-    'req', '-x509', '-new', '-key', key, '-sha256', '-days', String(CA_DAYS), '-subj', subject(commonName),
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-out', cert,
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    key,
+    '-sha256',
+    '-days',
+    String(CA_DAYS),
+    '-subj',
+    subject(commonName),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    cert,
   ]);
   return { cert, key };
 }
 
 /** A certificate signed by `ca`: `<name>.pem` and `<name>-key.pem` in `dir`. */
-export async function issueCertificate(ca: CertificateAuthority, dir: string, name: string, request: CertificateRequest): Promise<IssuedCertificate> {
+export async function issueCertificate(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  request: CertificateRequest,
+): Promise<IssuedCertificate> {
   const key = await generateKey(join(dir, `${name}-key.pem`));
   const cert = join(dir, `${name}.pem`);
   const work = mkdtempSync(join(tmpdir(), 'warden-certs-'));
@@ -105,8 +136,23 @@ export async function issueCertificate(ca: CertificateAuthority, dir: string, na
     writeFileSync(extensions, extensionLines(request).join('\n') + '\n');
     await openssl(['req', '-new', '-key', key, '-subj', subject(request.commonName), '-out', csr]);
     await openssl([
-      'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', randomSerial(),
-      '-days', String(LEAF_DAYS), '-sha256', '-extfile', extensions, '-out', cert,
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      randomSerial(),
+      '-days',
+      String(LEAF_DAYS),
+      '-sha256',
+      '-extfile',
+      extensions,
+      '-out',
+      cert,
     ]);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -131,7 +177,8 @@ function extensionLines(request: CertificateRequest): string[] {
     'subjectKeyIdentifier=hash',
     'authorityKeyIdentifier=keyid',
   ];
-  if (request.subjectAltNames !== undefined && request.subjectAltNames.length > 0) lines.push(`subjectAltName=${request.subjectAltNames.join(',')}`);
+  if (request.subjectAltNames !== undefined && request.subjectAltNames.length > 0)
+    lines.push(`subjectAltName=${request.subjectAltNames.join(',')}`);
   return lines;
 }
 

@@ -23,7 +23,11 @@ export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
 export type StatusResponse = EntitlementStatus;
 /** `reset` is the user name, or "all" when the request named no user. */
-export type ResetResponse = { readonly reset: string; readonly disconnected: number; readonly moduleErrors?: readonly ModuleResetError[] };
+export type ResetResponse = {
+  readonly reset: string;
+  readonly disconnected: number;
+  readonly moduleErrors?: readonly ModuleResetError[];
+};
 export type EnabledResponse = { readonly enabled: boolean };
 /** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
 export type TlsReloadResponse = TlsReloadReport;

@@ -40,7 +40,9 @@ export class AdminCredentialCache {
 
   key(remoteAddress: string, user: string, password: string): string {
     // JSON keeps the three apart whatever characters they hold.
-    return createHmac('sha256', this.secret).update(JSON.stringify([remoteAddress, user, password])).digest('base64');
+    return createHmac('sha256', this.secret)
+      .update(JSON.stringify([remoteAddress, user, password]))
+      .digest('base64');
   }
 
   /** The identity a still-fresh acceptance under `key` gave, or undefined. */

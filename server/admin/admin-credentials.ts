@@ -20,7 +20,8 @@ export function parseAuthorization(header: string | undefined): AdminCredentials
     throw unauthorized('missing Authorization header: use Basic (user name and password) or Bearer (token)');
   }
   const match = /^(\S+)[ ]+(\S+)$/.exec(header.trim());
-  if (match === null) throw unauthorized('malformed Authorization header: expected "Basic <base64>" or "Bearer <token>"');
+  if (match === null)
+    throw unauthorized('malformed Authorization header: expected "Basic <base64>" or "Bearer <token>"');
   const scheme = match[1]!.toLowerCase();
   const value = match[2]!;
   if (scheme === 'basic') return parseBasic(value);

@@ -72,7 +72,8 @@ export class AdminListener {
     if (this.bound !== null) throw new Error(`the admin listener is already listening on ${this.bound.url}`);
     const { host, port } = this.options;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`the admin listener cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error): void =>
+        reject(new Error(`the admin listener cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
@@ -84,7 +85,10 @@ export class AdminListener {
     // Not "listening": that message announces the native listeners' ws:// URLs to tooling.
     this.log.info({ url: this.bound.url }, 'admin listener started');
     if (!isLoopback(host)) {
-      this.log.warn({ host }, 'the admin listener is not on a loopback address: it speaks plain HTTP, so admin passwords and tokens cross the network unencrypted');
+      this.log.warn(
+        { host },
+        'the admin listener is not on a loopback address: it speaks plain HTTP, so admin passwords and tokens cross the network unencrypted',
+      );
     }
     return this.bound;
   }
@@ -121,7 +125,14 @@ export class AdminListener {
         return;
       }
       this.log.error({ ...request, err }, 'admin: request failed');
-      sendError(res, new AdminHttpError(500, 'INTERNAL_ERROR', `the broker failed to handle ${request.method} ${request.path}; see the broker log`));
+      sendError(
+        res,
+        new AdminHttpError(
+          500,
+          'INTERNAL_ERROR',
+          `the broker failed to handle ${request.method} ${request.path}; see the broker log`,
+        ),
+      );
     }
   }
 
@@ -135,7 +146,10 @@ export class AdminListener {
       throw err;
     }
     const { user, password, mechanism } = credentials;
-    const cacheKey = this.credentials.enabled && mechanism === 'password' && password !== undefined ? this.credentials.key(request.remoteAddress, user, password) : null;
+    const cacheKey =
+      this.credentials.enabled && mechanism === 'password' && password !== undefined
+        ? this.credentials.key(request.remoteAddress, user, password)
+        : null;
     if (cacheKey !== null) {
       const identity = this.credentials.get(cacheKey);
       if (identity !== undefined) {
@@ -163,11 +177,22 @@ export class AdminListener {
     });
     if (answer.outcome === 'accept') return answer.identity;
     if (answer.outcome === 'throttled') {
-      this.log.warn({ ...request, user, mechanism, reason: answer.reason }, 'admin: authentication refused by the logon guard');
-      throw new AdminHttpError(429, 'TOO_MANY_REQUESTS', answer.kind === 'busy' ? 'too many logons are waiting; try again later' : 'too many failed logons; try again later');
+      this.log.warn(
+        { ...request, user, mechanism, reason: answer.reason },
+        'admin: authentication refused by the logon guard',
+      );
+      throw new AdminHttpError(
+        429,
+        'TOO_MANY_REQUESTS',
+        answer.kind === 'busy'
+          ? 'too many logons are waiting; try again later'
+          : 'too many failed logons; try again later',
+      );
     }
     const reason =
-      answer.outcome === 'reject' ? answer.reason : 'the authentication module asked for a challenge-response exchange, which HTTP requests cannot do';
+      answer.outcome === 'reject'
+        ? answer.reason
+        : 'the authentication module asked for a challenge-response exchange, which HTTP requests cannot do';
     // The user name is not a secret and makes the warning useful; the reason stays in the log, as for native logons.
     this.log.warn({ ...request, user, mechanism, reason }, 'admin: authentication failed');
     throw unauthorized(
@@ -181,7 +206,12 @@ export class AdminListener {
     const route = ADMIN_ROUTES.get(request.path);
     if (route === undefined) throw new AdminHttpError(404, 'NOT_FOUND', `no admin endpoint at ${request.path}`);
     if (route.method !== request.method) {
-      throw new AdminHttpError(405, 'METHOD_NOT_ALLOWED', `${request.path} accepts ${route.method}, not ${request.method}`, { Allow: route.method });
+      throw new AdminHttpError(
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${request.path} accepts ${route.method}, not ${request.method}`,
+        { Allow: route.method },
+      );
     }
     return route;
   }
@@ -191,6 +221,10 @@ export class AdminListener {
     const answer = await this.actions.checkAdmin(identity, action, request.path);
     if (answer.allow === true) return;
     this.log.warn({ ...request, action, reason: answer.reason }, 'admin: request not entitled');
-    throw new AdminHttpError(403, 'FORBIDDEN', `${JSON.stringify(identity)} is not entitled to ${action} ${request.path}`);
+    throw new AdminHttpError(
+      403,
+      'FORBIDDEN',
+      `${JSON.stringify(identity)} is not entitled to ${action} ${request.path}`,
+    );
   }
 }

@@ -1,7 +1,14 @@
 // What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
 // answers with. Body validation lives here too, since each route knows its own fields.
 import type { AdminActions } from './admin-actions.js';
-import { ADMIN_PATHS, type ConnectionsResponse, type EnabledResponse, type ResetResponse, type StatusResponse, type TlsReloadResponse } from './admin-api.js';
+import {
+  ADMIN_PATHS,
+  type ConnectionsResponse,
+  type EnabledResponse,
+  type ResetResponse,
+  type StatusResponse,
+  type TlsReloadResponse,
+} from './admin-api.js';
 import { badRequest } from './admin-http-error.js';
 
 export interface AdminRoute {
@@ -15,11 +22,15 @@ export interface AdminRoute {
 /** The body as an object with no fields but `allowed`; an absent body counts as `{}`. */
 function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('expected a JSON object as the request body');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('expected a JSON object as the request body');
   for (const key of Object.keys(body)) {
     // Strict, so a misspelt "user" is an error rather than a silent reset of everyone.
     if (!allowed.includes(key)) {
-      const expected = allowed.length === 0 ? 'this request takes no fields' : `expected only ${allowed.map((k) => `"${k}"`).join(', ')}`;
+      const expected =
+        allowed.length === 0
+          ? 'this request takes no fields'
+          : `expected only ${allowed.map((k) => `"${k}"`).join(', ')}`;
       throw badRequest(`unknown field ${JSON.stringify(key.slice(0, 64))} in the request body (${expected})`);
     }
   }
@@ -29,7 +40,8 @@ function objectBody(body: unknown, allowed: readonly string[]): Record<string, u
 function resetTarget(body: unknown): string | undefined {
   const { user } = objectBody(body, ['user']);
   if (user === undefined) return undefined;
-  if (typeof user !== 'string' || user === '') throw badRequest('"user" must be a non-empty string (omit it to reset every user)');
+  if (typeof user !== 'string' || user === '')
+    throw badRequest('"user" must be a non-empty string (omit it to reset every user)');
   return user;
 }
 
@@ -45,7 +57,9 @@ const reset: AdminRoute = {
   run: async (actions, body): Promise<ResetResponse> => {
     const user = resetTarget(body);
     const { disconnected, moduleErrors } = await actions.resetEntitlements(user);
-    return moduleErrors === undefined ? { reset: user ?? 'all', disconnected } : { reset: user ?? 'all', disconnected, moduleErrors };
+    return moduleErrors === undefined
+      ? { reset: user ?? 'all', disconnected }
+      : { reset: user ?? 'all', disconnected, moduleErrors };
   },
 };
 

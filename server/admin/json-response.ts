@@ -3,7 +3,12 @@ import type { ServerResponse } from 'node:http';
 import type { AdminErrorBody } from './admin-api.js';
 import type { AdminHttpError } from './admin-http-error.js';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   res.writeHead(status, {
     ...headers,

@@ -5,7 +5,9 @@ import { AdminHttpError, badRequest } from './admin-http-error.js';
 
 function tooLarge(limit: number): AdminHttpError {
   // Connection: close, because the rest of an oversized body is not worth reading.
-  return new AdminHttpError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${limit} bytes`, { Connection: 'close' });
+  return new AdminHttpError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${limit} bytes`, {
+    Connection: 'close',
+  });
 }
 
 /** The whole body, refusing (413) before buffering more than `limit` bytes. */

@@ -96,7 +96,11 @@ export class Admission {
     if (verdict === 'allowed') return null;
     this.stats.connectionsRefusedRate++;
     const { perSecond, burst } = this.config.connectionRate;
-    return new AdmissionRefusal('rate-limited', `more than ${perSecond} connections per second (burst ${burst}) from this host`, verdict === 'refused-again');
+    return new AdmissionRefusal(
+      'rate-limited',
+      `more than ${perSecond} connections per second (burst ${burst}) from this host`,
+      verdict === 'refused-again',
+    );
   }
 
   /**
@@ -137,7 +141,8 @@ export class Admission {
     const total = counts.connections - (replacing === null ? 0 : 1);
     if (total >= maxConnections) return `admission.maxConnections (${maxConnections}) reached`;
     const fromHost = counts.ofHost(host) - (replacing !== null && replacing.host === host ? 1 : 0);
-    if (fromHost >= maxConnectionsPerHost) return `admission.maxConnectionsPerHost (${maxConnectionsPerHost}) reached for ${host}`;
+    if (fromHost >= maxConnectionsPerHost)
+      return `admission.maxConnectionsPerHost (${maxConnectionsPerHost}) reached for ${host}`;
     const userLimit = this.userLimits.limitFor(user);
     const ofUser = counts.ofUser(user) - (replacing !== null && replacing.user === user ? 1 : 0);
     if (ofUser >= userLimit) return `the user's connection limit (${userLimit}) reached`;
@@ -166,7 +171,13 @@ export class Admission {
     const s = this.stats;
     return {
       admitted: this.counts.snapshot(),
-      refused: { protocol: s.connectionsRefusedProtocol, rate: s.connectionsRefusedRate, user: s.connectionsRefusedUser, host: s.connectionsRefusedHost, limit: s.connectionsRefusedLimit },
+      refused: {
+        protocol: s.connectionsRefusedProtocol,
+        rate: s.connectionsRefusedRate,
+        user: s.connectionsRefusedUser,
+        host: s.connectionsRefusedHost,
+        limit: s.connectionsRefusedLimit,
+      },
     };
   }
 

@@ -50,8 +50,14 @@ export class UnauthenticatedSockets {
       const now = Date.now();
       if (now - this.loggedAt >= LOG_INTERVAL_MS) {
         this.loggedAt = now;
-        const which = this.open >= this.max ? `admission.maxUnauthenticated (${this.max})` : `admission.maxUnauthenticatedPerHost (${this.maxPerHost}) for ${host}`;
-        this.log.warn({ remote: remoteAddress, refused: this.refusedSinceLog }, `too many connections not logged on: ${which} reached; new sockets are closed at once`);
+        const which =
+          this.open >= this.max
+            ? `admission.maxUnauthenticated (${this.max})`
+            : `admission.maxUnauthenticatedPerHost (${this.maxPerHost}) for ${host}`;
+        this.log.warn(
+          { remote: remoteAddress, refused: this.refusedSinceLog },
+          `too many connections not logged on: ${which} reached; new sockets are closed at once`,
+        );
         this.refusedSinceLog = 0;
       }
       return null;

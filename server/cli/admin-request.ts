@@ -16,14 +16,25 @@ const TIMEOUT_MS = 30_000;
 /** Admin answers are small; more than this is not the admin listener talking. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export function requestAdmin(url: URL, method: 'GET' | 'POST', authorization: string, body?: unknown): Promise<AdminHttpAnswer> {
+export function requestAdmin(
+  url: URL,
+  method: 'GET' | 'POST',
+  authorization: string,
+  body?: unknown,
+): Promise<AdminHttpAnswer> {
   const payload = body === undefined ? '' : JSON.stringify(body);
-  const headers: Record<string, string | number> = { Authorization: authorization, Accept: 'application/json', 'Content-Length': Buffer.byteLength(payload) };
+  const headers: Record<string, string | number> = {
+    Authorization: authorization,
+    Accept: 'application/json',
+    'Content-Length': Buffer.byteLength(payload),
+  };
   if (payload !== '') headers['Content-Type'] = 'application/json';
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { method, headers, agent: false, timeout: TIMEOUT_MS }, (res) => {
-      readAnswer(res).then(resolve, (err: Error) => reject(new CliError(`reading the answer from ${url.href} failed: ${err.message}`)));
+      readAnswer(res).then(resolve, (err: Error) =>
+        reject(new CliError(`reading the answer from ${url.href} failed: ${err.message}`)),
+      );
     });
     req.on('timeout', () => req.destroy(new CliError(`no answer from ${url.href} within ${TIMEOUT_MS / 1000} s`)));
     req.on('error', (err) => reject(err instanceof CliError ? err : new CliError(connectionFailure(url, err))));
@@ -42,7 +53,11 @@ function readAnswer(res: IncomingMessage): Promise<AdminHttpAnswer> {
     });
     res.on('error', reject);
     res.on('end', () => {
-      resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', json: parseJson(Buffer.concat(chunks).toString('utf8')) });
+      resolve({
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        json: parseJson(Buffer.concat(chunks).toString('utf8')),
+      });
     });
   });
 }

@@ -16,9 +16,11 @@ function connectableHost(host: string): string {
 
 /** The base URL of the admin listener a config's admin section describes; `source` names the config in errors. */
 export function adminUrlFromConfig(admin: AdminAddress, source: string): string {
-  if (!admin.enabled) throw new CliError(`the admin listener is disabled in ${source} (admin.enabled: false); enable it, or pass --url`);
+  if (!admin.enabled)
+    throw new CliError(`the admin listener is disabled in ${source} (admin.enabled: false); enable it, or pass --url`);
   // Port 0 is chosen by the OS at startup, so only the broker's log knows it.
-  if (admin.port === 0) throw new CliError(`admin.port is 0 in ${source}, so the port is only known at startup: pass --url`);
+  if (admin.port === 0)
+    throw new CliError(`admin.port is 0 in ${source}, so the port is only known at startup: pass --url`);
   const host = connectableHost(admin.host);
   return `http://${host.includes(':') ? `[${host}]` : host}:${admin.port}`;
 }
@@ -31,16 +33,22 @@ export function parseAdminUrl(text: string): URL {
   } catch {
     throw usageError(`--url ${JSON.stringify(text)} is not a URL (expected e.g. http://127.0.0.1:8801)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`--url must be an http: or https: URL, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw usageError(`--url must be an http: or https: URL, not ${url.protocol}`);
   if (url.username !== '' || url.password !== '') {
-    throw usageError('--url must not contain credentials: set WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD, or WARDEN_ADMIN_TOKEN');
+    throw usageError(
+      '--url must not contain credentials: set WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD, or WARDEN_ADMIN_TOKEN',
+    );
   }
   if (url.search !== '' || url.hash !== '') throw usageError('--url must not have a query or fragment');
   return url;
 }
 
 /** The admin listener's base URL: --url, else the admin section of the config (--config, $WARDEN_CONFIG or the embedded default). */
-export function resolveAdminUrl(flags: { url?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv): URL {
+export function resolveAdminUrl(
+  flags: { url?: string | undefined; config?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): URL {
   if (flags.url !== undefined) return parseAdminUrl(flags.url);
   const path = resolveConfigPath(flags.config, env);
   let config: WardenConfig;

@@ -29,7 +29,9 @@ function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
       return { method: 'GET', path: ADMIN_PATHS.status };
     case 'reset':
       if (user === '') throw usageError('--user needs a user name (leave it out to reset everyone)');
-      return user === undefined ? { method: 'POST', path: ADMIN_PATHS.reset } : { method: 'POST', path: ADMIN_PATHS.reset, body: { user } };
+      return user === undefined
+        ? { method: 'POST', path: ADMIN_PATHS.reset }
+        : { method: 'POST', path: ADMIN_PATHS.reset, body: { user } };
     case 'disable':
       return { method: 'POST', path: ADMIN_PATHS.disable };
     case 'enable':
@@ -69,29 +71,42 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   }
   const [name, ...extra] = args.positionals;
-  if (name === undefined) throw usageError(`which command? One of: ${SUBCOMMANDS.join(', ')} (see warden admin --help)`);
-  if (!isSubcommand(name)) throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
+  if (name === undefined)
+    throw usageError(`which command? One of: ${SUBCOMMANDS.join(', ')} (see warden admin --help)`);
+  if (!isSubcommand(name))
+    throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
   if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])} after ${name}`);
 
   const call = callFor(name, args.values.user);
   // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
   const authorization = adminAuthorization(
-    { userName: args.values['user-name'], passwordEnv: args.values['password-env'], tokenEnv: args.values['token-env'] },
+    {
+      userName: args.values['user-name'],
+      passwordEnv: args.values['password-env'],
+      tokenEnv: args.values['token-env'],
+    },
     process.env,
   );
-  const url = endpointUrl(resolveAdminUrl({ url: args.values.url, config: args.values.config }, process.env), call.path);
+  const url = endpointUrl(
+    resolveAdminUrl({ url: args.values.url, config: args.values.config }, process.env),
+    call.path,
+  );
   const answer = await requestAdmin(url, call.method, authorization, call.body);
   if (answer.status !== 200) throw refusal(url, answer);
-  if (answer.json === undefined) throw new CliError(`${url.href} answered HTTP 200 without a JSON body: is that the Warden admin listener?`);
+  if (answer.json === undefined)
+    throw new CliError(`${url.href} answered HTTP 200 without a JSON body: is that the Warden admin listener?`);
   process.stdout.write(`${JSON.stringify(answer.json, null, 2)}\n`);
   return partialFailure(answer.json);
 }
 
 /** A TLS reload where some profile kept its old certificate did not do what was asked: exit 1, saying so. */
 function partialFailure(json: unknown): number {
-  const failed = typeof json === 'object' && json !== null && 'failed' in json && typeof json.failed === 'number' ? json.failed : 0;
+  const failed =
+    typeof json === 'object' && json !== null && 'failed' in json && typeof json.failed === 'number' ? json.failed : 0;
   if (failed === 0) return EXIT.OK;
-  process.stderr.write(`warden admin: ${failed} TLS profile${failed === 1 ? '' : 's'} kept the previous certificate (see "error" in the answer and the broker log)\n`);
+  process.stderr.write(
+    `warden admin: ${failed} TLS profile${failed === 1 ? '' : 's'} kept the previous certificate (see "error" in the answer and the broker log)\n`,
+  );
   return EXIT.FAILURE;
 }
 
@@ -99,7 +114,9 @@ function errorBody(json: unknown): AdminErrorBody['error'] | undefined {
   if (typeof json !== 'object' || json === null || !('error' in json)) return undefined;
   const { error } = json;
   if (typeof error !== 'object' || error === null || !('code' in error) || !('message' in error)) return undefined;
-  return typeof error.code === 'string' && typeof error.message === 'string' ? (error as AdminErrorBody['error']) : undefined;
+  return typeof error.code === 'string' && typeof error.message === 'string'
+    ? (error as AdminErrorBody['error'])
+    : undefined;
 }
 
 /** 401 and 403 get their own exit status, so scripts can tell "wrong credentials or rights" from "broken". */

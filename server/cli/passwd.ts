@@ -24,7 +24,8 @@ export async function runPasswd(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   }
   // Not echoed: it may well be the password itself.
-  if (args.positionals.length > 0) throw usageError('the password goes on stdin, not on the command line, where other users can see it with ps');
+  if (args.positionals.length > 0)
+    throw usageError('the password goes on stdin, not on the command line, where other users can see it with ps');
 
   const password = await readPassword(process.stdin, process.stderr);
   if (password === '') throw new CliError('empty password: nothing to hash');

@@ -43,7 +43,10 @@ export function readFirstLine(input: NodeJS.ReadableStream & { destroy(): void }
       chunks.push(newline < 0 ? bytes : bytes.subarray(0, newline + 1));
       size += bytes.length;
       if (newline >= 0) finish(() => settleWith(Buffer.concat(chunks)));
-      else if (size > MAX_LINE_BYTES) finish(() => reject(new CliError(`no newline in the first ${MAX_LINE_BYTES} bytes of stdin: that is not a password`)));
+      else if (size > MAX_LINE_BYTES)
+        finish(() =>
+          reject(new CliError(`no newline in the first ${MAX_LINE_BYTES} bytes of stdin: that is not a password`)),
+        );
     };
     const onEnd = (): void => {
       if (size === 0) finish(() => reject(new CliError('no password on stdin (it was empty)')));

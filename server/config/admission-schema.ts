@@ -28,7 +28,8 @@ const userListField = () =>
   z.array(userField(), { error: 'expected a list of user names' }).superRefine((users, ctx) => {
     const seen = new Set<string>();
     users.forEach((user, index) => {
-      if (seen.has(user)) ctx.addIssue({ code: 'custom', path: [index], input: user, message: 'expected each user once in this list' });
+      if (seen.has(user))
+        ctx.addIssue({ code: 'custom', path: [index], input: user, message: 'expected each user once in this list' });
       seen.add(user);
     });
   });
@@ -44,7 +45,8 @@ const hostEntryField = () =>
     let problem: string | undefined;
     try {
       const pattern = parseHostPattern(text);
-      if (pattern.kind === 'hostname' || pattern.kind === 'domain') problem = `expected ${HOST_ENTRY_FORM} (host names are not supported in admission lists)`;
+      if (pattern.kind === 'hostname' || pattern.kind === 'domain')
+        problem = `expected ${HOST_ENTRY_FORM} (host names are not supported in admission lists)`;
     } catch (err) {
       problem = `expected ${HOST_ENTRY_FORM}: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -52,7 +54,8 @@ const hostEntryField = () =>
   });
 
 /** AMQ Interconnect `remoteHosts`, SwiftMQ host access lists: where a user (or a group's users) may connect from. An empty list allows no host. */
-const hostListField = () => z.array(hostEntryField(), { error: `expected a list of host entries, each ${HOST_ENTRY_FORM}` });
+const hostListField = () =>
+  z.array(hostEntryField(), { error: `expected a list of host entries, each ${HOST_ENTRY_FORM}` });
 
 /** Per-user concurrent connection limits: Apache Knox's concurrent session tiers plus netconfd-pro's per-user overrides. */
 const userLimitsSchema = z
@@ -70,13 +73,22 @@ const userLimitsSchema = z
     /** Knox "unlimited": no limit, even for a user also listed as privileged. */
     unlimited: userListField().default([]),
     /** netconfd-pro `--max-per-user-sessions guest1:1`: a user's own limit, over the default and the privileged tier. */
-    users: z.record(userField(), integerField(1, MAX_CONNECTIONS), { error: 'expected a mapping of user names to connection limits' }).default({}),
+    users: z
+      .record(userField(), integerField(1, MAX_CONNECTIONS), {
+        error: 'expected a mapping of user names to connection limits',
+      })
+      .default({}),
   })
   .superRefine((limits, ctx) => {
     // Unlimited would silently win over an explicit number: make the operator choose.
     for (const user of limits.unlimited) {
       if (Object.hasOwn(limits.users, user)) {
-        ctx.addIssue({ code: 'custom', path: ['users', user], input: limits.users[user], message: `expected no limit for "${user}", who is listed in unlimited` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', user],
+          input: limits.users[user],
+          message: `expected no limit for "${user}", who is listed in unlimited`,
+        });
       }
     }
   });
@@ -89,35 +101,39 @@ const connectionRateSchema = z.strictObject({
   burst: integerField(1, 1_000_000).default(200),
 });
 
-export const admissionSchema = z
-  .strictObject({
-    /** netconfd-pro "Protocol Control": connections to a listener of a protocol not listed are closed at once. */
-    protocols: z
-      .array(z.enum(PROTOCOLS, { error: 'expected "native" or "mqtt"' }), { error: 'expected a list of protocols: native, mqtt' })
-      .superRefine((protocols, ctx) => {
-        if (new Set(protocols).size !== protocols.length) ctx.addIssue({ code: 'custom', input: protocols, message: 'expected each protocol once' });
-      })
-      .default([...PROTOCOLS]),
-    /** AMQ Interconnect §7.2.2 policy maxConnections: admitted connections over every listener; always enforced. */
-    maxConnections: integerField(1, MAX_CONNECTIONS).default(MAX_CONNECTIONS),
-    /** AMQ Interconnect §7.2.3.2 vhost maxConnectionsPerHost: admitted connections from one remote address. */
-    maxConnectionsPerHost: integerField(1, MAX_CONNECTIONS).default(MAX_CONNECTIONS),
-    /** netconfd-pro --allowed-user: when set, only these users (and superusers) are admitted. Unset: everyone. */
-    allowedUsers: userListField().optional(),
-    /** netconfd-pro --superuser: always passes allowedUsers; still subject to every limit. */
-    superusers: userListField().default([]),
-    userLimits: userLimitsSchema.prefault({}),
-    /** SwiftMQ host access lists, per user; a user's own list replaces its group's. */
-    remoteHosts: z.record(userField(), hostListField(), { error: 'expected a mapping of user names to host lists' }).default({}),
-    connectionRate: connectionRateSchema.prefault({}),
-    /**
-     * Connections not logged on yet (native: before its logon is accepted, WebSocket upgrade
-     * included; MQTT: before CONNACK), over every listener; a socket over it is closed at once.
-     */
-    maxUnauthenticated: integerField(1, MAX_CONNECTIONS).default(1024),
-    /** The same from one remote address, so one host cannot take every slot. */
-    maxUnauthenticatedPerHost: integerField(1, MAX_CONNECTIONS).default(64),
-  });
+export const admissionSchema = z.strictObject({
+  /** netconfd-pro "Protocol Control": connections to a listener of a protocol not listed are closed at once. */
+  protocols: z
+    .array(z.enum(PROTOCOLS, { error: 'expected "native" or "mqtt"' }), {
+      error: 'expected a list of protocols: native, mqtt',
+    })
+    .superRefine((protocols, ctx) => {
+      if (new Set(protocols).size !== protocols.length)
+        ctx.addIssue({ code: 'custom', input: protocols, message: 'expected each protocol once' });
+    })
+    .default([...PROTOCOLS]),
+  /** AMQ Interconnect §7.2.2 policy maxConnections: admitted connections over every listener; always enforced. */
+  maxConnections: integerField(1, MAX_CONNECTIONS).default(MAX_CONNECTIONS),
+  /** AMQ Interconnect §7.2.3.2 vhost maxConnectionsPerHost: admitted connections from one remote address. */
+  maxConnectionsPerHost: integerField(1, MAX_CONNECTIONS).default(MAX_CONNECTIONS),
+  /** netconfd-pro --allowed-user: when set, only these users (and superusers) are admitted. Unset: everyone. */
+  allowedUsers: userListField().optional(),
+  /** netconfd-pro --superuser: always passes allowedUsers; still subject to every limit. */
+  superusers: userListField().default([]),
+  userLimits: userLimitsSchema.prefault({}),
+  /** SwiftMQ host access lists, per user; a user's own list replaces its group's. */
+  remoteHosts: z
+    .record(userField(), hostListField(), { error: 'expected a mapping of user names to host lists' })
+    .default({}),
+  connectionRate: connectionRateSchema.prefault({}),
+  /**
+   * Connections not logged on yet (native: before its logon is accepted, WebSocket upgrade
+   * included; MQTT: before CONNACK), over every listener; a socket over it is closed at once.
+   */
+  maxUnauthenticated: integerField(1, MAX_CONNECTIONS).default(1024),
+  /** The same from one remote address, so one host cannot take every slot. */
+  maxUnauthenticatedPerHost: integerField(1, MAX_CONNECTIONS).default(64),
+});
 
 /** One resource-limit group (SwiftMQ) with the remote hosts of AMQ Interconnect's vhost user groups. Absent limits: the listener's own. */
 const limitGroupSchema = z.strictObject({
@@ -143,20 +159,34 @@ export const limitsSchema = z
   .superRefine((groups, ctx) => {
     const groupOf = new Map<string, string>();
     for (const [name, group] of Object.entries(groups)) {
-      if (!GROUP_NAME.test(name) || name.length > 64) ctx.addIssue({ code: 'custom', path: [name], input: name, message: `expected ${GROUP_NAME_FORM}` });
+      if (!GROUP_NAME.test(name) || name.length > 64)
+        ctx.addIssue({ code: 'custom', path: [name], input: name, message: `expected ${GROUP_NAME_FORM}` });
       if (name === DEFAULT_LIMIT_GROUP && group.users.length > 0) {
-        ctx.addIssue({ code: 'custom', path: [name, 'users'], input: group.users, message: `expected no users: ${DEFAULT_LIMIT_GROUP} is for users in no other group` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'users'],
+          input: group.users,
+          message: `expected no users: ${DEFAULT_LIMIT_GROUP} is for users in no other group`,
+        });
       }
       group.users.forEach((user, index) => {
         const other = groupOf.get(user);
         // SwiftMQ: "A user is assigned to exactly one group"; AMQ Interconnect: "A user may belong to only one vhost user group."
-        if (other !== undefined) ctx.addIssue({ code: 'custom', path: [name, 'users', index], input: user, message: `expected a user in no other group (limits.${other} has it)` });
+        if (other !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'users', index],
+            input: user,
+            message: `expected a user in no other group (limits.${other} has it)`,
+          });
         else groupOf.set(user, name);
       });
     }
   })
   // `public` always exists, so every user has a group.
-  .transform((groups) => (Object.hasOwn(groups, DEFAULT_LIMIT_GROUP) ? groups : { ...groups, [DEFAULT_LIMIT_GROUP]: { users: [] } }))
+  .transform((groups) =>
+    Object.hasOwn(groups, DEFAULT_LIMIT_GROUP) ? groups : { ...groups, [DEFAULT_LIMIT_GROUP]: { users: [] } },
+  )
   .prefault({ [DEFAULT_LIMIT_GROUP]: {} });
 
 export type AdmissionConfig = z.output<typeof admissionSchema>;

@@ -14,7 +14,8 @@ export class ConfigError extends Error {
   readonly source: string | undefined;
 
   constructor(issues: readonly ConfigIssue[], source?: string) {
-    const header = source === undefined ? 'invalid Warden configuration:' : `invalid Warden configuration in ${source}:`;
+    const header =
+      source === undefined ? 'invalid Warden configuration:' : `invalid Warden configuration in ${source}:`;
     super([header, ...issues.map((issue) => `  ${formatIssueLine(issue)}`)].join('\n'));
     this.issues = Object.freeze(issues.map((issue) => Object.freeze({ ...issue })));
     this.source = source;

@@ -21,12 +21,18 @@ function booleanFromString(value: unknown): unknown {
  */
 export function integerField(min: number, max: number) {
   const expected = { error: `expected an integer from ${min} to ${max}` };
-  return z.preprocess<unknown, z.ZodNumber, number | string>(integerFromString, z.number(expected).int(expected).min(min, expected).max(max, expected));
+  return z.preprocess<unknown, z.ZodNumber, number | string>(
+    integerFromString,
+    z.number(expected).int(expected).min(min, expected).max(max, expected),
+  );
 }
 
 /** A boolean, also written "true"/"false"; its input type is boolean | string (a placeholder, too). */
 export function booleanField() {
-  return z.preprocess<unknown, z.ZodBoolean, boolean | string>(booleanFromString, z.boolean({ error: 'expected true or false' }));
+  return z.preprocess<unknown, z.ZodBoolean, boolean | string>(
+    booleanFromString,
+    z.boolean({ error: 'expected true or false' }),
+  );
 }
 
 /**

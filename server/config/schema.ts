@@ -140,12 +140,16 @@ const securitySchema = z.strictObject({
     })
     .superRefine((backoff, ctx) => {
       if (backoff.maxBlockMs < backoff.blockMs) {
-        ctx.addIssue({ code: 'custom', path: ['maxBlockMs'], input: backoff.maxBlockMs, message: 'expected at least blockMs' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxBlockMs'],
+          input: backoff.maxBlockMs,
+          message: 'expected at least blockMs',
+        });
       }
     })
     .prefault({}),
 });
-
 
 /**
  * WebSocket engines. uWebSockets.js (the build Warden uses has no TLS) is for plain listeners; a
@@ -242,7 +246,11 @@ const mqttUwsListenerSchema = z.strictObject({
   path: urlPathField().default('/mqtt'),
 });
 
-const mqttListenerSchema = z.discriminatedUnion('transport', [mqttTcpListenerSchema, mqttWsListenerSchema, mqttUwsListenerSchema]);
+const mqttListenerSchema = z.discriminatedUnion('transport', [
+  mqttTcpListenerSchema,
+  mqttWsListenerSchema,
+  mqttUwsListenerSchema,
+]);
 
 /** One member per wire protocol. */
 const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema, mqttListenerSchema]);
@@ -257,7 +265,12 @@ function checkListenersUnique(listeners: readonly Listener[], ctx: z.core.$Refin
     // The uWebSockets.js build Warden uses has no TLS: a uws listener asking for it would serve plain text.
     const tls = (listener as { tls?: unknown }).tls;
     if (isWebSocket(listener) && engineOf(listener) === 'uws' && tls !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [index, 'tls'], input: tls, message: 'expected no tls on a uws listener (its uWebSockets.js build has no TLS: use ws for wss://)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'tls'],
+        input: tls,
+        message: 'expected no tls on a uws listener (its uWebSockets.js build has no TLS: use ws for wss://)',
+      });
     }
     const sameName = byName.get(listener.name);
     if (sameName === undefined) byName.set(listener.name, index);
@@ -303,7 +316,14 @@ function samePathBefore(listeners: readonly Listener[], index: number): boolean 
   const listener = listeners[index]!;
   if (!isWebSocket(listener)) return false;
   const host = listener.host.toLowerCase();
-  return listeners.some((l, i) => i < index && isWebSocket(l) && l.host.toLowerCase() === host && l.port === listener.port && l.path === listener.path);
+  return listeners.some(
+    (l, i) =>
+      i < index &&
+      isWebSocket(l) &&
+      l.host.toLowerCase() === host &&
+      l.port === listener.port &&
+      l.path === listener.path,
+  );
 }
 
 function isWebSocket(listener: Listener): listener is Extract<Listener, { path: string }> {
@@ -322,7 +342,11 @@ function transportValueFor(listener: Extract<Listener, { path: string }>, engine
 }
 
 /** The embedded default: the native listener, MQTT over TCP, and MQTT over WebSocket beside the native protocol. */
-const DEFAULT_LISTENERS = [{}, { protocol: 'mqtt' as const }, { protocol: 'mqtt' as const, transport: 'websocket' as const, port: 8800 }];
+const DEFAULT_LISTENERS = [
+  {},
+  { protocol: 'mqtt' as const },
+  { protocol: 'mqtt' as const, transport: 'websocket' as const, port: 8800 },
+];
 
 // The input type names the listener shapes (preprocess alone would make it unknown).
 const listenersSchema = z.preprocess<unknown, z.ZodArray<typeof listenerSchema>, z.input<typeof listenerSchema>[]>(
@@ -364,7 +388,12 @@ const mqttSchema = z.strictObject({
     .superRefine((sessions, ctx) => {
       // A store smaller than one session's queue would drop a session's messages that its own cap allows.
       if (sessions.maxBytes < sessions.maxQueuedBytes) {
-        ctx.addIssue({ code: 'custom', path: ['maxBytes'], input: sessions.maxBytes, message: 'expected at least maxQueuedBytes, so one full session fits in the store' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxBytes'],
+          input: sessions.maxBytes,
+          message: 'expected at least maxQueuedBytes, so one full session fits in the store',
+        });
       }
     })
     .prefault({}),
@@ -397,22 +426,24 @@ const adminSchema = z.strictObject({
     .prefault({}),
 });
 
-export const wardenConfigSchema = z.strictObject({
-  broker: brokerSchema.prefault({}),
-  log: logSchema.prefault({}),
-  topics: topicsSchema.prefault({}),
-  listeners: listenersSchema.prefault(DEFAULT_LISTENERS),
-  mqtt: mqttSchema.prefault({}),
-  shutdown: shutdownSchema.prefault({}),
-  security: securitySchema.prefault({}),
-  admin: adminSchema.prefault({}),
-  /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
-  tls: tlsSchema.prefault({}),
-  /** Who may connect, from where, how many at once (docs/admission.md). */
-  admission: admissionSchema.prefault({}),
-  /** Resource-limit groups: per-connection limits by user (docs/admission.md). */
-  limits: limitsSchema,
-}).superRefine(checkListenerTls);
+export const wardenConfigSchema = z
+  .strictObject({
+    broker: brokerSchema.prefault({}),
+    log: logSchema.prefault({}),
+    topics: topicsSchema.prefault({}),
+    listeners: listenersSchema.prefault(DEFAULT_LISTENERS),
+    mqtt: mqttSchema.prefault({}),
+    shutdown: shutdownSchema.prefault({}),
+    security: securitySchema.prefault({}),
+    admin: adminSchema.prefault({}),
+    /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
+    tls: tlsSchema.prefault({}),
+    /** Who may connect, from where, how many at once (docs/admission.md). */
+    admission: admissionSchema.prefault({}),
+    /** Resource-limit groups: per-connection limits by user (docs/admission.md). */
+    limits: limitsSchema,
+  })
+  .superRefine(checkListenerTls);
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;
 /**

@@ -41,7 +41,12 @@ export function substitute(document: unknown, source: SubstitutionSource): Subst
     }
     if (Array.isArray(value)) return value.map((item, index) => visit(item, [...path, index]));
     if (isPlainObject(value)) {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [literalKey(key, [...path, key], issues), visit(item, [...path, key])]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [
+          literalKey(key, [...path, key], issues),
+          visit(item, [...path, key]),
+        ]),
+      );
     }
     return value;
   };
@@ -59,7 +64,8 @@ function literalKey(key: string, path: KeyPath, issues: ConfigIssue[]): string {
     if (match[0] !== '$${') {
       issues.push({
         path: formatKeyPath(path),
-        message: 'placeholders are not substituted in keys: put the ${...} in a value (a list of entries, not a map keyed by the secret), or write $${ for a literal "${"',
+        message:
+          'placeholders are not substituted in keys: put the ${...} in a value (a list of entries, not a map keyed by the secret), or write $${ for a literal "${"',
       });
       return key;
     }
@@ -117,7 +123,8 @@ function resolvePlaceholder(
 
   if (kind === 'env' && ENV_NAME.test(argument)) {
     const value = source.env[argument];
-    if (value === undefined) issues.push({ path: where, message: `environment variable ${argument} is not set (used by ${placeholder})` });
+    if (value === undefined)
+      issues.push({ path: where, message: `environment variable ${argument} is not set (used by ${placeholder})` });
     return value;
   }
   if (kind === 'file' && argument !== '') {
@@ -125,7 +132,10 @@ function resolvePlaceholder(
     try {
       return stripOneTrailingNewline(readFileSync(file, 'utf8'));
     } catch (error) {
-      issues.push({ path: where, message: `cannot read file ${JSON.stringify(file)} (${errorCode(error)}) used by ${placeholder}` });
+      issues.push({
+        path: where,
+        message: `cannot read file ${JSON.stringify(file)} (${errorCode(error)}) used by ${placeholder}`,
+      });
       return undefined;
     }
   }
@@ -142,7 +152,8 @@ function stripOneTrailingNewline(text: string): string {
 
 /** The errno code only: an fs error message could quote more than the path. */
 function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return 'unreadable';
 }
 

@@ -21,7 +21,8 @@ const PROFILE_NAME_FORM = 'a profile name of 1 to 64 letters, digits, ".", "_" o
 const profileNameField = () => stringField(PROFILE_NAME, 64, PROFILE_NAME_FORM);
 
 /** Relative paths resolve against the config file's directory, when the broker starts (and on every reload). */
-const filePathField = () => stringField(/^\S(.*\S)?$/, 4096, "a file path (relative paths are from the config file's directory)");
+const filePathField = () =>
+  stringField(/^\S(.*\S)?$/, 4096, "a file path (relative paths are from the config file's directory)");
 
 export const tlsProfileSchema = z
   .strictObject({
@@ -30,23 +31,44 @@ export const tlsProfileSchema = z
     /** PEM private key of the certificate, plain or encrypted. */
     privateKey: filePathField(),
     /** Unlocks an encrypted privateKey; use ${file:...} or ${env:...} to keep it out of the config. Read once, at start. */
-    passphrase: z.string({ error: 'expected the private key passphrase as a string' }).min(1, { error: 'expected a non-empty passphrase' }).max(1024, { error: 'expected a passphrase of at most 1024 characters' }).optional(),
+    passphrase: z
+      .string({ error: 'expected the private key passphrase as a string' })
+      .min(1, { error: 'expected a non-empty passphrase' })
+      .max(1024, { error: 'expected a passphrase of at most 1024 characters' })
+      .optional(),
     /** A file holding the passphrase (one trailing newline ignored); re-read on every reload, so a rotated key may have a new one. */
     passphraseFile: filePathField().optional(),
     /** PEM CA certificates that client certificates must chain to (needed for requireClientCertificate). */
     ca: filePathField().optional(),
     /** OpenSSL cipher list (TLS 1.2 and below) and/or TLS 1.3 suite names, colon-separated. Default: Node's. */
-    ciphers: stringField(/^[A-Za-z0-9_:+!@=.,\- ]+$/, 4096, 'an OpenSSL cipher list, e.g. "ECDHE+AESGCM:!aNULL"').optional(),
+    ciphers: stringField(
+      /^[A-Za-z0-9_:+!@=.,\- ]+$/,
+      4096,
+      'an OpenSSL cipher list, e.g. "ECDHE+AESGCM:!aNULL"',
+    ).optional(),
     minVersion: z.enum(TLS_VERSIONS).default(DEFAULT_TLS_MIN_VERSION),
     /** Default: the highest Node speaks (TLSv1.3). */
     maxVersion: z.enum(TLS_VERSIONS).optional(),
   })
   .superRefine((profile, ctx) => {
     if (profile.passphrase !== undefined && profile.passphraseFile !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['passphraseFile'], input: profile.passphraseFile, message: 'expected passphrase or passphraseFile, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passphraseFile'],
+        input: profile.passphraseFile,
+        message: 'expected passphrase or passphraseFile, not both',
+      });
     }
-    if (profile.maxVersion !== undefined && TLS_VERSIONS.indexOf(profile.maxVersion) < TLS_VERSIONS.indexOf(profile.minVersion)) {
-      ctx.addIssue({ code: 'custom', path: ['maxVersion'], input: profile.maxVersion, message: `expected a version no lower than minVersion (${profile.minVersion})` });
+    if (
+      profile.maxVersion !== undefined &&
+      TLS_VERSIONS.indexOf(profile.maxVersion) < TLS_VERSIONS.indexOf(profile.minVersion)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxVersion'],
+        input: profile.maxVersion,
+        message: `expected a version no lower than minVersion (${profile.minVersion})`,
+      });
     }
   });
 
@@ -57,7 +79,8 @@ export const tlsSchema = z.strictObject({
     .superRefine((profiles, ctx) => {
       // Checked here rather than by a key schema, whose failure zod reports without the key's form.
       for (const name of Object.keys(profiles)) {
-        if (!PROFILE_NAME.test(name) || name.length > 64) ctx.addIssue({ code: 'custom', path: [name], input: name, message: `expected ${PROFILE_NAME_FORM}` });
+        if (!PROFILE_NAME.test(name) || name.length > 64)
+          ctx.addIssue({ code: 'custom', path: [name], input: name, message: `expected ${PROFILE_NAME_FORM}` });
       }
     })
     .default({}),
@@ -101,8 +124,14 @@ export function checkListenerTls(config: ConfigLike, ctx: z.core.$RefinementCtx<
     if (tls !== undefined) {
       const profile = Object.hasOwn(config.tls.profiles, tls.profile) ? config.tls.profiles[tls.profile] : undefined;
       if (profile === undefined) {
-        const known = names.length === 0 ? 'tls.profiles defines none' : `one of ${names.map((n) => JSON.stringify(n)).join(', ')}`;
-        ctx.addIssue({ code: 'custom', path: ['listeners', index, 'tls', 'profile'], input: tls.profile, message: `expected the name of a profile in tls.profiles (${known})` });
+        const known =
+          names.length === 0 ? 'tls.profiles defines none' : `one of ${names.map((n) => JSON.stringify(n)).join(', ')}`;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listeners', index, 'tls', 'profile'],
+          input: tls.profile,
+          message: `expected the name of a profile in tls.profiles (${known})`,
+        });
       } else if (tls.requireClientCertificate && profile.ca === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -142,7 +171,8 @@ export function defaultMqttsPorts(listeners: unknown): unknown {
     if (typeof listener !== 'object' || listener === null || Array.isArray(listener)) return listener;
     const entry = listener as Record<string, unknown>;
     const tcp = entry.transport === undefined || entry.transport === 'tcp';
-    if (entry.protocol !== 'mqtt' || !tcp || entry.tls === undefined || entry.tls === null || entry.port !== undefined) return listener;
+    if (entry.protocol !== 'mqtt' || !tcp || entry.tls === undefined || entry.tls === null || entry.port !== undefined)
+      return listener;
     return { ...entry, port: MQTTS_DEFAULT_PORT };
   });
 }

@@ -30,7 +30,9 @@ export function createIssueFormatter(): IssueFormatter {
   const toConfigIssues = (issues: readonly z.core.$ZodIssue[], secretPaths: readonly KeyPath[]): ConfigIssue[] =>
     issues.flatMap((issue) => {
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => unknownKeyIssue(issue.path, key, acceptedKeys.get(formatKeyPath(issue.path)) ?? []));
+        return issue.keys.map((key) =>
+          unknownKeyIssue(issue.path, key, acceptedKeys.get(formatKeyPath(issue.path)) ?? []),
+        );
       }
       const { path, value } = offendingValue(issue);
       const shown = secretPaths.some((secret) => isWithin(secret, path)) ? SECRET : displayValue(value);
@@ -55,7 +57,8 @@ function unknownKeyIssue(objectPath: KeyPath, key: string, accepted: readonly st
 function offendingValue(issue: z.core.$ZodIssue): { path: KeyPath; value: unknown } {
   if (issue.code === 'invalid_union' && issue.discriminator !== undefined) {
     const input = issue.input;
-    const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
+    const value =
+      typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
     const path = issue.path.at(-1) === issue.discriminator ? issue.path : [...issue.path, issue.discriminator];
     return { path, value };
   }
@@ -79,8 +82,11 @@ function expectedForm(issue: z.core.$ZodRawIssue): string | undefined {
     case 'too_big':
       return `expected ${sizeBound(issue.origin, 'at most', issue.maximum)}`;
     case 'invalid_format':
-      if (issue.format === 'starts_with' && typeof issue.prefix === 'string') return `expected a string starting with ${JSON.stringify(issue.prefix)}`;
-      return issue.pattern !== undefined ? `expected a string matching ${issue.pattern}` : `expected a valid ${issue.format}`;
+      if (issue.format === 'starts_with' && typeof issue.prefix === 'string')
+        return `expected a string starting with ${JSON.stringify(issue.prefix)}`;
+      return issue.pattern !== undefined
+        ? `expected a string matching ${issue.pattern}`
+        : `expected a valid ${issue.format}`;
     case 'unrecognized_keys':
       return 'unknown key';
     default:
@@ -126,6 +132,8 @@ function displayValue(value: unknown): string {
   const text =
     typeof value === 'number' && !Number.isFinite(value)
       ? String(value)
-      : (JSON.stringify(value, (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? String(item) : item)) ?? String(value));
+      : (JSON.stringify(value, (_key, item: unknown) =>
+          typeof item === 'number' && !Number.isFinite(item) ? String(item) : item,
+        ) ?? String(value));
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
 }

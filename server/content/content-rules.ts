@@ -37,7 +37,10 @@ export function selectFor(source: string): CompiledSelect {
 }
 
 /** The entitlement select list, then the subscriber's (AMPS, "Entitlement Select Lists"). */
-export function composedSelect(entitlement: CompiledSelect | null, subscriber: CompiledSelect | null): CompiledSelect | null {
+export function composedSelect(
+  entitlement: CompiledSelect | null,
+  subscriber: CompiledSelect | null,
+): CompiledSelect | null {
   return selects.compose(entitlement, subscriber);
 }
 

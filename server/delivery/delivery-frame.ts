@@ -6,7 +6,12 @@ import type { PublishPayload } from '../native/command-parser.js';
 import { msgpack, msgpackMapHeaderLength } from '../native/codec.js';
 
 // msgpack: fixmap of 4 entries, then "op":"msg","sids":
-const MSGPACK_PREFIX_HEAD = Buffer.concat([Buffer.from([0x84]), msgpack.pack('op'), msgpack.pack('msg'), msgpack.pack('sids')]);
+const MSGPACK_PREFIX_HEAD = Buffer.concat([
+  Buffer.from([0x84]),
+  msgpack.pack('op'),
+  msgpack.pack('msg'),
+  msgpack.pack('sids'),
+]);
 
 export function encodeDeliveryPrefix(encoding: Encoding, sids: readonly SubscriptionId[]): Buffer {
   if (encoding === 'json') return Buffer.from(`{"op":"msg","sids":${JSON.stringify(sids)},`, 'utf8');

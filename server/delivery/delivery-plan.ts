@@ -67,7 +67,12 @@ export class DeliveryPlan implements HoldingPlan {
    * A plan for a cached route. The topic engine never changes an entries list it handed out (it
    * gives the route a new one), so the same list has the same shape, and the last one is reused.
    */
-  static forRoute(topic: string, routeEntries: readonly SubscriptionEntry[], epoch: number, last: LastRouteShape): DeliveryPlan {
+  static forRoute(
+    topic: string,
+    routeEntries: readonly SubscriptionEntry[],
+    epoch: number,
+    last: LastRouteShape,
+  ): DeliveryPlan {
     if (routeEntries !== last.entries || last.shape === null) {
       last.shape = shapeOf(routeEntries);
       last.entries = routeEntries;
@@ -169,7 +174,8 @@ export class DeliveryPlan implements HoldingPlan {
       this.rules[i] = rules;
       this.rulesOf[i] = decision;
       // Each subscription's effective projection, composed once here rather than per message.
-      this.projections[i] = rules === null || this.plain[i] ? null : this.entries[i]!.map((e) => composedSelect(rules!.select, e.select));
+      this.projections[i] =
+        rules === null || this.plain[i] ? null : this.entries[i]!.map((e) => composedSelect(rules!.select, e.select));
     }
     if (rules === null) {
       stats.deliveriesNotEntitled++;
@@ -187,7 +193,11 @@ export class DeliveryPlan implements HoldingPlan {
     }
     if (this.plain[i]) {
       if (target.kind === 'packet') target.deliverEntries(message, this.entries[i]!, rules.select);
-      else target.sendDelivery(this.prefixes[i]!, rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding));
+      else
+        target.sendDelivery(
+          this.prefixes[i]!,
+          rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding),
+        );
       return 1;
     }
     return this.deliverPerSubscription(i, message);
@@ -219,8 +229,16 @@ export class DeliveryPlan implements HoldingPlan {
         continue;
       }
       const all = matched === entries.length && projections.length === 1;
-      const prefix = all ? this.prefixes[i]! : encodeDeliveryPrefix(target.encoding, groups[g]!.map((e) => e.sid));
-      target.sendDelivery(prefix, projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding));
+      const prefix = all
+        ? this.prefixes[i]!
+        : encodeDeliveryPrefix(
+            target.encoding,
+            groups[g]!.map((e) => e.sid),
+          );
+      target.sendDelivery(
+        prefix,
+        projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding),
+      );
     }
     return projections.length;
   }
@@ -241,7 +259,14 @@ function shapeOf(routeEntries: readonly SubscriptionEntry[]): PlanShape {
   for (const [target, list] of byTarget) {
     targets.push(target);
     entries.push(list);
-    prefixes.push(target.kind === 'native' ? encodeDeliveryPrefix(target.encoding, list.map((e) => e.sid)) : NO_PREFIX);
+    prefixes.push(
+      target.kind === 'native'
+        ? encodeDeliveryPrefix(
+            target.encoding,
+            list.map((e) => e.sid),
+          )
+        : NO_PREFIX,
+    );
     plain.push(list.every((e) => e.filter === null && e.select === null));
   }
   return { targets, prefixes, entries, plain };

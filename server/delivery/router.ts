@@ -31,7 +31,10 @@ export class Router {
   publish(message: Message): number {
     const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
-    return this.deliver((route.plan ??= DeliveryPlan.forRoute(message.topic, route.entries, this.epoch.value, this.lastShape)), message);
+    return this.deliver(
+      (route.plan ??= DeliveryPlan.forRoute(message.topic, route.entries, this.epoch.value, this.lastShape)),
+      message,
+    );
   }
 
   /**

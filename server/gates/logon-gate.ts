@@ -110,7 +110,8 @@ export class LogonGate {
   }
 
   async logon(attempt: LogonAttempt): Promise<LogonResult> {
-    if (attempt.acceptRefusal !== null) return this.refuseAdmission(attempt, attempt.request.user, attempt.acceptRefusal);
+    if (attempt.acceptRefusal !== null)
+      return this.refuseAdmission(attempt, attempt.request.user, attempt.acceptRefusal);
     const outcome = await this.security.authenticator.authenticate(attempt.request, attempt.stillWaiting);
     return this.settle(attempt, attempt.request.user, outcome);
   }
@@ -118,7 +119,13 @@ export class LogonGate {
   /** The client's answer to a challenge that logon() or respond() returned. */
   async respond(attempt: LogonAttempt, challenge: Challenge, answer: string): Promise<LogonResult> {
     const { user, remoteAddress } = attempt.request;
-    const outcome = await this.security.authenticator.respond(challenge, answer, user, remoteAddress, attempt.stillWaiting);
+    const outcome = await this.security.authenticator.respond(
+      challenge,
+      answer,
+      user,
+      remoteAddress,
+      attempt.stillWaiting,
+    );
     return this.settle(attempt, user, outcome);
   }
 
@@ -132,7 +139,13 @@ export class LogonGate {
       case 'throttled':
         return this.refuseThrottled(attempt, claimed, outcome.kind, outcome.reason);
       case 'challenge':
-        if (!attempt.challengeable) return this.refuse(attempt, 'challenge-unsupported', claimed, 'the module asked for a challenge-response exchange');
+        if (!attempt.challengeable)
+          return this.refuse(
+            attempt,
+            'challenge-unsupported',
+            claimed,
+            'the module asked for a challenge-response exchange',
+          );
         return { kind: 'challenge', challenge: outcome };
       case 'accept':
         break;
@@ -142,7 +155,8 @@ export class LogonGate {
     const decision = isPromiseLike(pending) ? await pending : pending;
     if (!attempt.stillWaiting()) return ABANDONED;
     if (!decision.allow) {
-      if (decision.failed) return this.refuse(attempt, 'entitlement-unavailable', identity, 'logon entitlement check failed');
+      if (decision.failed)
+        return this.refuse(attempt, 'entitlement-unavailable', identity, 'logon entitlement check failed');
       return this.refuse(attempt, 'not-entitled', identity, 'not entitled to log on');
     }
     const protocolRefusal = attempt.beforeAdmission?.(identity) ?? null;

@@ -97,7 +97,12 @@ export class PublishGate {
    * The steps after decide(), on the message built from the publish: the decision, the topic rate,
    * then the write filter. Null: route it. Each refusal is counted in its own stat.
    */
-  authorize(decision: Decision, message: Message, rate: TopicRate, onInvalidRules: (err: unknown) => void): PublishRefusal | null {
+  authorize(
+    decision: Decision,
+    message: Message,
+    rate: TopicRate,
+    onInvalidRules: (err: unknown) => void,
+  ): PublishRefusal | null {
     const stats = this.stats;
     if (!decision.allow) {
       stats.publishesDenied++;

@@ -12,7 +12,12 @@ import type { BrokerStats } from '../stats.js';
 export type WriteVerdict = 'allowed' | 'unavailable' | 'not-object' | 'filtered';
 
 /** Applies the write filter of an allowing `decision` to `message`, counting refusals in `stats`. */
-export function checkWriteFilter(decision: Decision, message: Message, stats: BrokerStats, onInvalidRules: (err: unknown) => void): WriteVerdict {
+export function checkWriteFilter(
+  decision: Decision,
+  message: Message,
+  stats: BrokerStats,
+  onInvalidRules: (err: unknown) => void,
+): WriteVerdict {
   const rules = rulesOf(decision, onInvalidRules);
   if (rules === null) {
     stats.publishesDenied++;

@@ -43,7 +43,10 @@ export interface ConnectingClient {
   readonly ctx: MqttContext;
   readonly options: MqttListenerOptions;
   readonly gates: Pick<ListenerGates, 'logon'>;
-  readonly connection: Pick<MqttConnection, 'send' | 'protocolVersion' | 'remoteAddress' | 'transport' | 'startKeepAlive'>;
+  readonly connection: Pick<
+    MqttConnection,
+    'send' | 'protocolVersion' | 'remoteAddress' | 'transport' | 'startKeepAlive'
+  >;
   readonly state: MqttSessionState;
   /** A refusal admission decided when the connection was accepted (answered at CONNECT), or null. */
   readonly acceptRefusal: AdmissionRefusal | null;
@@ -125,7 +128,12 @@ export interface SubscribingClient extends RetainedReceiver {
   /** Subscribe to `pattern` under `filter`, replacing a subscription with that filter [MQTT-3.8.4-3]; returns the new entry. */
   subscribe(filter: string, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): SubscriptionEntry;
   /** Join the shared group of `shared` under `filter`, leaving it first if already a member (the new options replace the old). */
-  joinShared(filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): void;
+  joinShared(
+    filter: string,
+    shared: SharedFilter,
+    pattern: SubscriptionPattern,
+    options: MqttSubscriptionOptions,
+  ): void;
   /** Drop the subscription (or shared membership) with `filter`; false when there was none. */
   unsubscribe(filter: string): boolean;
   protocolViolation(reason: number, detail: string): void;

@@ -37,7 +37,8 @@ export async function handleConnect(session: ConnectingClient, packet: IConnectP
   let assigned = false;
   if (clientId === '') {
     // [MQTT-3.1.3-8] v3.1.1: an empty client id needs a clean session; v5 and clean v3.1.1: assign one.
-    if (version !== 5 && packet.clean === false) return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id without clean session');
+    if (version !== 5 && packet.clean === false)
+      return refuse(session, ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id without clean session');
     clientId = `warden-${session.id}`;
     assigned = true;
   }
@@ -52,14 +53,33 @@ export async function handleConnect(session: ConnectingClient, packet: IConnectP
   const method = version === 5 ? (packet.properties?.authenticationMethod ?? null) : null;
   const user = packet.username ?? '';
   if (method !== null && !ENHANCED_AUTH_METHODS.has(method)) {
-    return refuse(session, ReasonCodes.BAD_AUTHENTICATION_METHOD, `authentication method ${JSON.stringify(method)} not supported`, user);
+    return refuse(
+      session,
+      ReasonCodes.BAD_AUTHENTICATION_METHOD,
+      `authentication method ${JSON.stringify(method)} not supported`,
+      user,
+    );
   }
-  const attempt = new ConnectAttempt(packet, clientId, assigned, user, method, logonAttempt(session, packet, clientId, assigned, user, method));
+  const attempt = new ConnectAttempt(
+    packet,
+    clientId,
+    assigned,
+    user,
+    method,
+    logonAttempt(session, packet, clientId, assigned, user, method),
+  );
   return answerLogon(session, attempt, await session.gates.logon.logon(attempt.logon));
 }
 
 /** What the LogonGate is asked for this CONNECT. */
-function logonAttempt(session: ConnectingClient, packet: IConnectPacket, clientId: string, assigned: boolean, user: string, method: string | null): LogonAttempt {
+function logonAttempt(
+  session: ConnectingClient,
+  packet: IConnectPacket,
+  clientId: string,
+  assigned: boolean,
+  user: string,
+  method: string | null,
+): LogonAttempt {
   const { ctx, connection } = session;
   return {
     protocol: 'mqtt',
@@ -80,7 +100,10 @@ function logonAttempt(session: ConnectingClient, packet: IConnectPacket, clientI
     challengeable: method !== null,
     stillWaiting: () => session.state === 'connecting',
     // mqtt.clientIdOwnership: checked in the same synchronous step as the takeover in accept().
-    beforeAdmission: assigned || ctx.clientIdOwnership !== 'user' ? null : (identity) => clientIdHeldByOther(session, clientId, identity),
+    beforeAdmission:
+      assigned || ctx.clientIdOwnership !== 'user'
+        ? null
+        : (identity) => clientIdHeldByOther(session, clientId, identity),
     // A takeover's old connection counts as gone.
     replaces: () => ctx.clientSession(clientId)?.admission ?? null,
   };
@@ -111,7 +134,9 @@ export async function handleAuthDuringConnect(session: ConnectingClient, packet:
 }
 
 function continues(packet: IAuthPacket, method: string | null): boolean {
-  return packet.reasonCode === ReasonCodes.CONTINUE_AUTHENTICATION && packet.properties?.authenticationMethod === method;
+  return (
+    packet.reasonCode === ReasonCodes.CONTINUE_AUTHENTICATION && packet.properties?.authenticationMethod === method
+  );
 }
 
 /** The gate's answer: a CONNACK refusal, its challenge in AUTH (enhanced authentication only), or CONNACK. */
@@ -129,7 +154,10 @@ function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result:
       session.connection.send({
         cmd: 'auth',
         reasonCode: ReasonCodes.CONTINUE_AUTHENTICATION,
-        properties: { authenticationMethod: attempt.method!, authenticationData: Buffer.from(result.challenge.data, 'utf8') },
+        properties: {
+          authenticationMethod: attempt.method!,
+          authenticationData: Buffer.from(result.challenge.data, 'utf8'),
+        },
       });
       return;
     case 'accepted':
@@ -140,7 +168,15 @@ function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result:
   accept(session, packet, result.identity, clientId, assigned, method, method === null ? undefined : result.data);
 }
 
-function accept(session: ConnectingClient, packet: IConnectPacket, identity: string, clientId: string, assigned: boolean, method: string | null, serverData: string | undefined): void {
+function accept(
+  session: ConnectingClient,
+  packet: IConnectPacket,
+  identity: string,
+  clientId: string,
+  assigned: boolean,
+  method: string | null,
+  serverData: string | undefined,
+): void {
   const { ctx, options, connection } = session;
   session.activate({ user: identity, clientId, will: packet.will ?? null });
   let keepAlive = packet.keepalive ?? 0;
@@ -149,12 +185,16 @@ function accept(session: ConnectingClient, packet: IConnectPacket, identity: str
   if (capped) keepAlive = max;
   const v5 = packet.protocolVersion === 5;
   // v3.1.1 cannot be told a shorter keepalive: its own value is enforced.
-  connection.startKeepAlive(v5 || !capped ? keepAlive : packet.keepalive ?? 0);
+  connection.startKeepAlive(v5 || !capped ? keepAlive : (packet.keepalive ?? 0));
   if (v5) session.respectClientLimits(packet.properties?.receiveMaximum, packet.properties?.maximumPacketSize);
   // v5: the client's Session Expiry Interval; v3.1.1 Clean Session 0: "never" -- both capped, to 0
   // when the user already has mqtt.sessions.maxSessionsPerUser (v5 clients are told, below).
   const store = ctx.persistentSessions;
-  const requestedExpiry = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : packet.clean === false ? store.limits.maxExpirySec : 0;
+  const requestedExpiry = v5
+    ? (packet.properties?.sessionExpiryInterval ?? 0)
+    : packet.clean === false
+      ? store.limits.maxExpirySec
+      : 0;
   const maxExpirySec = requestedExpiry > 0 && !store.mayPersist(identity, clientId) ? 0 : store.limits.maxExpirySec;
   session.grantSessionExpiry(requestedExpiry, maxExpirySec);
   // [MQTT-3.1.2-4] Clean Start 1 discards a kept session; 0 resumes it, if it was the same user's.
@@ -166,11 +206,24 @@ function accept(session: ConnectingClient, packet: IConnectPacket, identity: str
       session.adopt(stored);
       sessionPresent = true;
     } else if (stored !== undefined) {
-      ctx.log.info({ clientId, user: identity, previousUser: stored.user }, 'MQTT session of another user not resumed; discarded');
+      ctx.log.info(
+        { clientId, user: identity, previousUser: stored.user },
+        'MQTT session of another user not resumed; discarded',
+      );
       stored.dispose();
     }
   }
-  ctx.log.info({ session: session.id, user: identity, clientId, listener: session.listenerName, remote: connection.remoteAddress, protocolVersion: packet.protocolVersion }, 'MQTT logon');
+  ctx.log.info(
+    {
+      session: session.id,
+      user: identity,
+      clientId,
+      listener: session.listenerName,
+      remote: connection.remoteAddress,
+      protocolVersion: packet.protocolVersion,
+    },
+    'MQTT logon',
+  );
   const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
   if (v5) {
     connack.reasonCode = ReasonCodes.SUCCESS;
@@ -196,13 +249,27 @@ function accept(session: ConnectingClient, packet: IConnectPacket, identity: str
 function refuse(session: ConnectingClient, reason: number, why: string, user = ''): void {
   const { ctx, connection } = session;
   ctx.stats.logonFailures++;
-  ctx.log.warn({ protocol: 'mqtt', session: session.id, user, listener: session.listenerName, remote: connection.remoteAddress, reason: why }, 'logon refused');
+  ctx.log.warn(
+    {
+      protocol: 'mqtt',
+      session: session.id,
+      user,
+      listener: session.listenerName,
+      remote: connection.remoteAddress,
+      reason: why,
+    },
+    'logon refused',
+  );
   sendRefusal(session, reason);
 }
 
 function sendRefusal(session: ConnectingClient, reason: number, text?: string): void {
   const connection = session.connection;
   const v5 = connection.protocolVersion === 5;
-  connection.send(v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, ...reasonProperties(reason, text) } : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) });
+  connection.send(
+    v5
+      ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, ...reasonProperties(reason, text) }
+      : { cmd: 'connack', sessionPresent: false, returnCode: connackV3Code(reason) },
+  );
   session.closeQuietly('logon refused');
 }

@@ -63,7 +63,8 @@ export function messageHeldBytes(
   overhead: number = HELD_MESSAGE_OVERHEAD_BYTES,
 ): number {
   const length = payload.length;
-  const payloadBytes = length === 0 ? 0 : HELD_PAYLOAD_OVERHEAD_BYTES + (length < POOLED_PAYLOAD_MAX_BYTES ? (length * 5) >>> 1 : length);
+  const payloadBytes =
+    length === 0 ? 0 : HELD_PAYLOAD_OVERHEAD_BYTES + (length < POOLED_PAYLOAD_MAX_BYTES ? (length * 5) >>> 1 : length);
   const ids = subscriptionIds === null ? 0 : PROPERTY_OVERHEAD_BYTES + 8 * subscriptionIds.length;
   return overhead + stringBytes(topic) + payloadBytes + propertiesBytes(properties) + ids;
 }

@@ -43,8 +43,7 @@ export class MqttConnection implements TransportHandler, FrameSink {
   constructor(
     readonly transport: TransportConnection,
     private readonly maxPacketBytes: number,
-  ) {
-  }
+  ) {}
 
   get remoteAddress(): string {
     return this.transport.remoteAddress;
@@ -101,14 +100,20 @@ export class MqttConnection implements TransportHandler, FrameSink {
   onFrame(buf: Buffer, start: number, end: number, bodyStart: number): boolean {
     const v5 = this.version === 5;
     const type = buf[start]! >> 4;
-    const fast = type === PUBLISH_TYPE ? decodePlainPublish(buf, start, end, bodyStart, v5) : type >= 4 && type <= 7 ? decodePlainAck(buf, start, end, v5) : null;
+    const fast =
+      type === PUBLISH_TYPE
+        ? decodePlainPublish(buf, start, end, bodyStart, v5)
+        : type >= 4 && type <= 7
+          ? decodePlainAck(buf, start, end, v5)
+          : null;
     const packet = fast ?? sharedParser.parse(buf.subarray(start, end), this.parseSettings);
     if (packet instanceof Error) {
       this.parseFailed(packet);
       return false;
     }
     // A v3 bridge's CONNECT changes how its SUBSCRIBE options parse.
-    if (packet.cmd === 'connect' && (packet as { bridgeMode?: boolean }).bridgeMode === true) this.parseSettings.bridgeMode = true;
+    if (packet.cmd === 'connect' && (packet as { bridgeMode?: boolean }).bridgeMode === true)
+      this.parseSettings.bridgeMode = true;
     this.packetArrived(packet);
     return !this.stopped;
   }
@@ -134,7 +139,12 @@ export class MqttConnection implements TransportHandler, FrameSink {
 
   parseFailed(err: Error): void {
     if (this.stopped) return;
-    const kind = err instanceof PacketProtocolError ? 'protocol-error' : err.message === 'Invalid protocol version' ? 'unsupported-version' : 'malformed';
+    const kind =
+      err instanceof PacketProtocolError
+        ? 'protocol-error'
+        : err.message === 'Invalid protocol version'
+          ? 'unsupported-version'
+          : 'malformed';
     this.fault(kind, err.message);
   }
 

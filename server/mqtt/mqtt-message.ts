@@ -39,7 +39,14 @@ export class MqttMessage {
   ) {}
 
   /** Make `message` an MQTT publish: its attachment, set before the message reaches any receiver. */
-  static attach(message: Message, publisher: object | null, qos: DeliveredQos, retain: boolean, fromRetainedStore: boolean, properties: PublishProperties | null): MqttMessage {
+  static attach(
+    message: Message,
+    publisher: object | null,
+    qos: DeliveredQos,
+    retain: boolean,
+    fromRetainedStore: boolean,
+    properties: PublishProperties | null,
+  ): MqttMessage {
     const state = new MqttMessage(message, publisher, qos, retain, fromRetainedStore, properties);
     message.adapterState = state;
     return state;
@@ -78,7 +85,9 @@ export class MqttMessage {
     const payload = this.message.payload;
     if (payload.isBytes) {
       const bytes = payload.bytes;
-      return (this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return (this.bytes = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     return (this.bytes = Buffer.from(JSON.stringify(payload.value) ?? 'null', 'utf8'));
   }

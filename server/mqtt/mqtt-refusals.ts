@@ -27,7 +27,10 @@ export function mqttLogonRefusal(refused: LogonRefused): MqttRefusal {
     case 'admission':
       return { reasonCode: ADMISSION_REASON_CODES[refused.admission!.kind], text: refused.admission!.clientMessage };
     case 'throttled':
-      return { reasonCode: refused.throttle === 'busy' ? ReasonCodes.SERVER_BUSY : ReasonCodes.BANNED, text: undefined };
+      return {
+        reasonCode: refused.throttle === 'busy' ? ReasonCodes.SERVER_BUSY : ReasonCodes.BANNED,
+        text: undefined,
+      };
     case 'unavailable':
     case 'entitlement-unavailable':
       return { reasonCode: ReasonCodes.SERVER_UNAVAILABLE, text: undefined };

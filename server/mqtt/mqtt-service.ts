@@ -53,7 +53,12 @@ export class MqttService implements MqttContext {
     this.maxPendingDeliveries = core.maxPendingDeliveries;
     this.admission = core.admission;
     this.timers = core.timers;
-    this.persistentSessions = new SessionStore(config.sessions, stats, log.child({ component: 'mqtt-sessions' }), core.timers);
+    this.persistentSessions = new SessionStore(
+      config.sessions,
+      stats,
+      log.child({ component: 'mqtt-sessions' }),
+      core.timers,
+    );
     this.sharedGroups = new SharedGroups(core.engine, stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.clientIdOwnership;
     this.delayedWills = new DelayedWills(config.maxDelayedWills, stats, core.timers);

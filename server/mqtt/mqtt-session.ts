@@ -23,7 +23,14 @@ import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session
 import { OrderedInbound } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink, ProtocolVersion } from './mqtt-connection.js';
 import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
-import type { ClientLogon, ConnectingClient, MqttSessionState, PublishingClient, SubscribingClient, WillPublisher } from './client-session.js';
+import type {
+  ClientLogon,
+  ConnectingClient,
+  MqttSessionState,
+  PublishingClient,
+  SubscribingClient,
+  WillPublisher,
+} from './client-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import type { SharedMembership } from './shared-groups.js';
@@ -60,7 +67,17 @@ function disconnectReasonFor(code: number): number {
   return ReasonCodes.UNSPECIFIED_ERROR;
 }
 
-export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSink<OutgoingPublish, null>, ClientIdHolder, ConnectingClient, PublishingClient, SubscribingClient, WillPublisher {
+export class MqttSession
+  implements
+    MqttPacketSink,
+    PacketDeliveryTarget,
+    HeldSink<OutgoingPublish, null>,
+    ClientIdHolder,
+    ConnectingClient,
+    PublishingClient,
+    SubscribingClient,
+    WillPublisher
+{
   readonly kind = 'packet';
   readonly id: string;
   private phase: MqttSessionState = 'awaiting-connect';
@@ -119,7 +136,9 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     this.publishGate = gates.publishGate();
     this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, (held, socketBytes) => this.slowConsumer(held, socketBytes));
+    this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, (held, socketBytes) =>
+      this.slowConsumer(held, socketBytes),
+    );
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),
@@ -268,7 +287,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     return entry;
   }
 
-  joinShared(filter: string, shared: SharedFilter, pattern: SubscriptionPattern, options: MqttSubscriptionOptions): void {
+  joinShared(
+    filter: string,
+    shared: SharedFilter,
+    pattern: SubscriptionPattern,
+    options: MqttSubscriptionOptions,
+  ): void {
     const groups = this.ctx.sharedGroups;
     const old = this.sharedSubscriptions.get(filter);
     if (old !== undefined) groups.leave(old);
@@ -385,7 +409,11 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private onDisconnect(packet: IDisconnectPacket): void {
     const expiry = this.isV5 ? packet.properties?.sessionExpiryInterval : undefined;
     if (expiry !== undefined) {
-      if (this.connectExpirySec === 0 && expiry !== 0) return this.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'a Session Expiry Interval on DISCONNECT after 0 on CONNECT');
+      if (this.connectExpirySec === 0 && expiry !== 0)
+        return this.protocolViolation(
+          ReasonCodes.PROTOCOL_ERROR,
+          'a Session Expiry Interval on DISCONNECT after 0 on CONNECT',
+        );
       const max = this.maxExpirySec;
       this.sessionExpirySec = expiry > max ? max : expiry;
     }
@@ -400,7 +428,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       this.connection.send({ cmd: 'connack', returnCode: 1, sessionPresent: false });
       return this.closeQuietly(detail);
     }
-    const reason = fault === 'too-large' ? ReasonCodes.PACKET_TOO_LARGE : fault === 'protocol-error' ? ReasonCodes.PROTOCOL_ERROR : ReasonCodes.MALFORMED_PACKET;
+    const reason =
+      fault === 'too-large'
+        ? ReasonCodes.PACKET_TOO_LARGE
+        : fault === 'protocol-error'
+          ? ReasonCodes.PROTOCOL_ERROR
+          : ReasonCodes.MALFORMED_PACKET;
     this.protocolViolation(reason, detail);
   }
 
@@ -478,9 +511,16 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.ctx.stats.slowConsumerDisconnects++;
     const limit = this.outbound.maxSendQueueBytes;
-    this.ctx.log.warn({ session: this.id, user: this.identity, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit }, 'disconnecting slow MQTT consumer');
+    this.ctx.log.warn(
+      { session: this.id, user: this.identity, remote: this.connection.remoteAddress, heldBytes, socketBytes, limit },
+      'disconnecting slow MQTT consumer',
+    );
     if (socketBytes > limit) this.closeQuietly('slow consumer');
-    else this.disconnectWith(ReasonCodes.QUOTA_EXCEEDED, 'slow consumer: unacknowledged messages over the queued-bytes limit');
+    else
+      this.disconnectWith(
+        ReasonCodes.QUOTA_EXCEEDED,
+        'slow consumer: unacknowledged messages over the queued-bytes limit',
+      );
   }
 
   // ---- closing -------------------------------------------------------------------------------
@@ -488,14 +528,18 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   /** A protocol violation: v5 DISCONNECT with `reason` once CONNECT was accepted, then close (v3.1.1: close). */
   protocolViolation(reason: number, detail: string): void {
     this.ctx.stats.protocolErrors++;
-    this.ctx.log.debug({ session: this.id, remote: this.connection.remoteAddress, reason, detail }, 'MQTT protocol violation');
+    this.ctx.log.debug(
+      { session: this.id, remote: this.connection.remoteAddress, reason, detail },
+      'MQTT protocol violation',
+    );
     this.disconnectWith(reason, detail);
   }
 
   /** v5: DISCONNECT with `reason` (active sessions only); then close. */
   disconnectWith(reason: number, detail: string): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
-    if (this.phase === 'active' && this.isV5) this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
+    if (this.phase === 'active' && this.isV5)
+      this.connection.send({ cmd: 'disconnect', reasonCode: reason, ...reasonProperties(reason) });
     this.closeQuietly(detail);
   }
 
@@ -538,7 +582,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   onInternalError(err: unknown, where: string): void {
     this.ctx.stats.connectionErrors++;
     try {
-      this.ctx.log.error({ err, session: this.id, user: this.identity, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this MQTT connection');
+      this.ctx.log.error(
+        { err, session: this.id, user: this.identity, remote: this.connection.remoteAddress, where },
+        'unexpected error; closing this MQTT connection',
+      );
       this.disconnectWith(ReasonCodes.UNSPECIFIED_ERROR, `internal error (${where})`);
     } catch {
       this.connection.transport.terminate();
@@ -578,10 +625,27 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
    */
   private keepSession(): void {
     const { inflight, queued } = this.outbound.takeUnacknowledged();
-    const stored = new StoredSession(this.ctx, this.clientId, this.identity!, this.gates, this.ctx.persistentSessions, inflight, queued, new Set(this.incomingQos2));
-    for (const [filter, handle] of this.subscriptions) stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
+    const stored = new StoredSession(
+      this.ctx,
+      this.clientId,
+      this.identity!,
+      this.gates,
+      this.ctx.persistentSessions,
+      inflight,
+      queued,
+      new Set(this.incomingQos2),
+    );
+    for (const [filter, handle] of this.subscriptions)
+      stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
     for (const [filter, membership] of this.sharedSubscriptions) {
-      stored.subscribe(new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions, membership.group.filter));
+      stored.subscribe(
+        new StoredSubscription(
+          filter,
+          membership.pattern,
+          membership.entry.options as MqttSubscriptionOptions,
+          membership.group.filter,
+        ),
+      );
     }
     this.held.countDropped();
     this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
@@ -591,8 +655,13 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   adopt(stored: StoredSession): void {
     for (const subscription of stored.storedSubscriptions) {
       const entry = this.newEntry(subscription.options);
-      if (subscription.shared === null) this.ownSubscriptions().set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
-      else this.ownSharedSubscriptions().set(subscription.filter, this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry));
+      if (subscription.shared === null)
+        this.ownSubscriptions().set(subscription.filter, this.ctx.engine.add(subscription.pattern, entry));
+      else
+        this.ownSharedSubscriptions().set(
+          subscription.filter,
+          this.ctx.sharedGroups.join(subscription.shared, subscription.pattern, entry),
+        );
     }
     if (stored.incomingQos2.size > 0) this.qos2Ids = new Set(stored.incomingQos2);
     stored.dispose();
@@ -610,7 +679,12 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
     if (delaySec <= 0) return this.publishWillContained(will);
-    this.ctx.delayedWills.schedule(this.clientId, delaySec * 1000, () => this.publishWillContained(will), this.identity!);
+    this.ctx.delayedWills.schedule(
+      this.clientId,
+      delaySec * 1000,
+      () => this.publishWillContained(will),
+      this.identity!,
+    );
   }
 
   /** The will goes out from a socket 'close', a timer or a takeover: a failure is logged and counted, never thrown there. */
@@ -619,7 +693,10 @@ export class MqttSession implements MqttPacketSink, PacketDeliveryTarget, HeldSi
       publishWill(this, will);
     } catch (err) {
       this.ctx.stats.connectionErrors++;
-      this.ctx.log.error({ err, session: this.id, user: this.identity, topic: will.topic }, 'publishing a will message failed');
+      this.ctx.log.error(
+        { err, session: this.id, user: this.identity, topic: will.topic },
+        'publishing a will message failed',
+      );
     }
   }
 }

@@ -55,7 +55,8 @@ export class OutgoingPublish {
   /** The QoS 0 PUBLISH, encoded once per protocol flavour (v5 adds properties); not cached while a remaining expiry must be computed per send. */
   qos0Packet(v5: boolean, timers: Timers): Buffer {
     if (!v5) return (this.qos0V4 ??= encodeOutgoing(this, false, undefined, false, timers));
-    if (this.properties !== null && this.properties.expiresAt !== null) return encodeOutgoing(this, true, undefined, false, timers);
+    if (this.properties !== null && this.properties.expiresAt !== null)
+      return encodeOutgoing(this, true, undefined, false, timers);
     return (this.qos0V5 ??= encodeOutgoing(this, true, undefined, false, timers));
   }
 }
@@ -63,9 +64,28 @@ export class OutgoingPublish {
 const V5_OPTIONS = { protocolVersion: 5 } as const;
 
 /** The PUBLISH for `out` under `messageId` (undefined at QoS 0); properties only for v5 receivers (the remaining expiry read from `timers`). */
-function encodeOutgoing(out: OutgoingPublish, v5: boolean, messageId: number | undefined, dup: boolean, timers: Timers): Buffer {
-  if (!v5 || (out.subscriptionIds === null && out.properties === null)) return encodePublish(out.topic, out.payload, out.qos, messageId, dup, out.retain, v5);
-  return mqttPacket.generate({ cmd: 'publish', topic: out.topic, payload: out.payload, qos: out.qos, dup, retain: out.retain, messageId, ...v5Properties(out, timers) }, V5_OPTIONS);
+function encodeOutgoing(
+  out: OutgoingPublish,
+  v5: boolean,
+  messageId: number | undefined,
+  dup: boolean,
+  timers: Timers,
+): Buffer {
+  if (!v5 || (out.subscriptionIds === null && out.properties === null))
+    return encodePublish(out.topic, out.payload, out.qos, messageId, dup, out.retain, v5);
+  return mqttPacket.generate(
+    {
+      cmd: 'publish',
+      topic: out.topic,
+      payload: out.payload,
+      qos: out.qos,
+      dup,
+      retain: out.retain,
+      messageId,
+      ...v5Properties(out, timers),
+    },
+    V5_OPTIONS,
+  );
 }
 
 /**
@@ -149,7 +169,11 @@ export class Outbound {
   received(id: number, reasonCode: number | undefined, v5: boolean): void {
     const entry = this.inflight.get(id);
     if (entry === undefined || entry.out.qos !== 2) {
-      this.connection.send(v5 ? { cmd: 'pubrel', messageId: id, reasonCode: ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND } : { cmd: 'pubrel', messageId: id });
+      this.connection.send(
+        v5
+          ? { cmd: 'pubrel', messageId: id, reasonCode: ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND }
+          : { cmd: 'pubrel', messageId: id },
+      );
       return;
     }
     if (reasonCode !== undefined && reasonCode >= ReasonCodes.UNSPECIFIED_ERROR) {

@@ -9,7 +9,12 @@ import { MqttMessage } from './mqtt-message.js';
 import { OutgoingPublish, type DeliveredQos } from './outbound.js';
 
 /** The PUBLISH for `receiver`, or null when no entry wants it (No Local). */
-export function outgoingPublishFor(message: Message, entries: readonly SubscriptionEntry[], projection: CompiledSelect | null, receiver: object): OutgoingPublish | null {
+export function outgoingPublishFor(
+  message: Message,
+  entries: readonly SubscriptionEntry[],
+  projection: CompiledSelect | null,
+  receiver: object,
+): OutgoingPublish | null {
   const mqtt = MqttMessage.of(message);
   let qos: DeliveredQos | -1 = -1;
   let ids: number[] | null = null;
@@ -30,7 +35,8 @@ export function outgoingPublishFor(message: Message, entries: readonly Subscript
   const shared = mqtt.sharedPublish(effective, retain, payload);
   if (shared !== null) return shared;
   const out = new OutgoingPublish(message.topic, payload, effective, null, retain, mqtt.properties);
-  if (effective === 0 && !retain && projection === null) out.forwardFrom(mqtt.forwardedPublish(false), mqtt.forwardedPublish(true));
+  if (effective === 0 && !retain && projection === null)
+    out.forwardFrom(mqtt.forwardedPublish(false), mqtt.forwardedPublish(true));
   mqtt.share(out);
   return out;
 }

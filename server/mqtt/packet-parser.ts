@@ -131,7 +131,11 @@ export const sharedParser = new SharedParser();
  * cannot even be encoded).
  */
 function truncatedField(packet: Packet): Error | null {
-  const fields = packet as { messageId?: unknown; properties?: Record<string, unknown>; will?: { properties?: Record<string, unknown> } };
+  const fields = packet as {
+    messageId?: unknown;
+    properties?: Record<string, unknown>;
+    will?: { properties?: Record<string, unknown> };
+  };
   if (fields.messageId === -1) return new Error('Cannot parse messageId');
   return truncatedProperty(fields.properties) ?? truncatedProperty(fields.will?.properties);
 }
@@ -140,7 +144,8 @@ function truncatedProperty(properties: Record<string, unknown> | undefined): Err
   if (properties === undefined) return null;
   for (const name in properties) {
     const value = properties[name];
-    if (value === -1 || value === null || (Array.isArray(value) && value.some((v) => v === -1 || v === null))) return new Error(`Cannot parse property ${name}`);
+    if (value === -1 || value === null || (Array.isArray(value) && value.some((v) => v === -1 || v === null)))
+      return new Error(`Cannot parse property ${name}`);
   }
   return null;
 }
@@ -170,7 +175,8 @@ function repeatedProperty(packet: Packet): PacketProtocolError | null {
 function repeatedIn(properties: Record<string, unknown> | undefined): PacketProtocolError | null {
   if (properties === undefined) return null;
   for (const name in properties) {
-    if (Array.isArray(properties[name]) && !REPEATABLE_PROPERTIES.has(name)) return new PacketProtocolError(`Protocol Error: the property ${name} appears more than once`);
+    if (Array.isArray(properties[name]) && !REPEATABLE_PROPERTIES.has(name))
+      return new PacketProtocolError(`Protocol Error: the property ${name} appears more than once`);
   }
   return null;
 }

@@ -19,7 +19,13 @@ export function forwardableBytes(packet: IPublishPacket): Buffer | null {
   return (packet as Partial<PlainPublish>).wire ?? null;
 }
 
-export function decodePlainPublish(buf: Buffer, start: number, end: number, bodyStart: number, v5: boolean): IPublishPacket | null {
+export function decodePlainPublish(
+  buf: Buffer,
+  start: number,
+  end: number,
+  bodyStart: number,
+  v5: boolean,
+): IPublishPacket | null {
   const flags = buf[start]!;
   const qos = (flags >> 1) & 0x03;
   if (qos === 3) return null;

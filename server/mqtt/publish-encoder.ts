@@ -12,7 +12,15 @@ function varIntLength(n: number): number {
  * One PUBLISH (spec 3.3): fixed header, topic, packet id when QoS > 0, an empty property list
  * under v5, then the payload.
  */
-export function encodePublish(topic: string, payload: Buffer, qos: 0 | 1 | 2, messageId: number | undefined, dup: boolean, retain: boolean, v5: boolean): Buffer {
+export function encodePublish(
+  topic: string,
+  payload: Buffer,
+  qos: 0 | 1 | 2,
+  messageId: number | undefined,
+  dup: boolean,
+  retain: boolean,
+  v5: boolean,
+): Buffer {
   const topicBytes = Buffer.byteLength(topic, 'utf8');
   const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
   const lengthBytes = varIntLength(remaining);

@@ -26,7 +26,8 @@ export function handlePublish(session: PublishingClient, packet: IPublishPacket)
     session.connection.send({ cmd: 'pubrec', messageId: packet.messageId! });
     return;
   }
-  if (packet.qos === 2 && session.incomingQos2.size >= session.options.receiveMaximum) return receiveMaximumExceeded(session);
+  if (packet.qos === 2 && session.incomingQos2.size >= session.options.receiveMaximum)
+    return receiveMaximumExceeded(session);
   const gate = session.publishGate;
   const invalid = gate.checkTopic(packet.topic);
   if (invalid !== null) return session.protocolViolation(ReasonCodes.TOPIC_NAME_INVALID, invalid.detail);
@@ -45,7 +46,10 @@ export function handlePublish(session: PublishingClient, packet: IPublishPacket)
  */
 function receiveMaximumExceeded(session: PublishingClient): void {
   session.ctx.stats.mqttReceiveMaximumExceeded++;
-  session.protocolViolation(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, `more than ${session.options.receiveMaximum} QoS 2 publishes awaiting PUBREL`);
+  session.protocolViolation(
+    ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED,
+    `more than ${session.options.receiveMaximum} QoS 2 publishes awaiting PUBREL`,
+  );
 }
 
 function finishPublish(session: PublishingClient, packet: IPublishPacket, decision: Decision): void {
@@ -69,10 +73,18 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
 function acknowledge(session: PublishingClient, packet: IPublishPacket, reasonCode: number, text?: string): void {
   const v5 = session.isV5;
   if (packet.qos === 1) {
-    session.connection.send(v5 ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) } : { cmd: 'puback', messageId: packet.messageId! });
+    session.connection.send(
+      v5
+        ? { cmd: 'puback', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) }
+        : { cmd: 'puback', messageId: packet.messageId! },
+    );
   } else if (packet.qos === 2) {
     if (reasonCode < 0x80) session.awaitPubrel(packet.messageId!);
-    session.connection.send(v5 ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) } : { cmd: 'pubrec', messageId: packet.messageId! });
+    session.connection.send(
+      v5
+        ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) }
+        : { cmd: 'pubrec', messageId: packet.messageId! },
+    );
   }
 }
 
@@ -82,7 +94,8 @@ function refuse(session: PublishingClient, packet: IPublishPacket, refused: Publ
   if (packet.qos > 0 && session.isV5) return acknowledge(session, packet, reasonCode, text);
   // QoS 0, or v3.1.1 (which has no way to say no): drop and count, or disconnect.
   session.ctx.stats.mqttPublishesDropped++;
-  if (session.options.disconnectOnDeniedPublish) return session.disconnectWith(reasonCode, `publish to "${packet.topic}" refused`);
+  if (session.options.disconnectOnDeniedPublish)
+    return session.disconnectWith(reasonCode, `publish to "${packet.topic}" refused`);
   // v3.1.1 QoS 1/2: acknowledge so the client does not resend it forever; it is not delivered.
   acknowledge(session, packet, ReasonCodes.SUCCESS);
 }
@@ -90,7 +103,12 @@ function refuse(session: PublishingClient, packet: IPublishPacket, refused: Publ
 export function handlePubrel(session: PublishingClient, packet: IPubrelPacket): void {
   const known = session.pubrelArrived(packet.messageId!);
   const v5 = session.isV5;
-  if (v5) session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND });
+  if (v5)
+    session.connection.send({
+      cmd: 'pubcomp',
+      messageId: packet.messageId!,
+      reasonCode: known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_IDENTIFIER_NOT_FOUND,
+    });
   else session.connection.send({ cmd: 'pubcomp', messageId: packet.messageId! });
 }
 

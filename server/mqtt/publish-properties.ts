@@ -8,10 +8,14 @@ import { detached } from './detached-bytes.js';
 type PublishPacketProperties = NonNullable<IPublishPacket['properties']>;
 
 /** Properties passed to v5 receivers as they came (spec 3.3.2.3.3, 3.3.2.3.5, 3.3.2.3.6, 3.3.2.3.9). */
-export type PassedProperties = Pick<PublishPacketProperties, 'payloadFormatIndicator' | 'contentType' | 'responseTopic' | 'correlationData'>;
+export type PassedProperties = Pick<
+  PublishPacketProperties,
+  'payloadFormatIndicator' | 'contentType' | 'responseTopic' | 'correlationData'
+>;
 
 /** What a PUBLISH or a v5 will carries of these (both have the same fields). */
-export type SourceProperties = PassedProperties & Pick<PublishPacketProperties, 'messageExpiryInterval' | 'userProperties'>;
+export type SourceProperties = PassedProperties &
+  Pick<PublishPacketProperties, 'messageExpiryInterval' | 'userProperties'>;
 
 export class PublishProperties {
   /** Bytes these properties hold, computed on first need (held-bytes.ts); -1 until then. */

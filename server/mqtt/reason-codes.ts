@@ -110,6 +110,10 @@ export function reasonProperties(code: number, text?: string): { properties?: { 
  * v5 Request Problem Information 0 forbids them on PUBACK, PUBREC, SUBACK and the like (CONNACK,
  * DISCONNECT and PUBLISH may still carry one) [MQTT-3.1.2-29].
  */
-export function problem(client: { readonly problemInformation: boolean }, reasonCode: number, text?: string): ReturnType<typeof reasonProperties> {
+export function problem(
+  client: { readonly problemInformation: boolean },
+  reasonCode: number,
+  text?: string,
+): ReturnType<typeof reasonProperties> {
   return client.problemInformation ? reasonProperties(reasonCode, text) : {};
 }

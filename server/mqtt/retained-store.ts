@@ -55,12 +55,16 @@ export class RetainedStore {
       return true;
     }
     const count = this.messages.size + (old === undefined ? 1 : 0);
-    const bytes = this.bytes - oldBytes + messageHeldBytes(topic, payload, properties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
+    const bytes =
+      this.bytes - oldBytes + messageHeldBytes(topic, payload, properties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
     if (count > this.limits.maxMessages || bytes > this.limits.maxBytes) {
       this.stats.mqttRetainedRefused++;
       if (!this.full) {
         this.full = true;
-        this.log.warn({ topic, retained: this.messages.size, bytes: this.bytes, limits: this.limits }, 'retained message store full: retained publishes are delivered but not stored');
+        this.log.warn(
+          { topic, retained: this.messages.size, bytes: this.bytes, limits: this.limits },
+          'retained message store full: retained publishes are delivered but not stored',
+        );
       }
       return false;
     }
@@ -82,7 +86,8 @@ export class RetainedStore {
       return found;
     }
     if (pattern.kind !== 'wildcard') return found;
-    for (const [topic, stored] of this.messages) if (wildcardMatches(pattern.levels, topic) && this.live(stored, now)) found.push(stored.message);
+    for (const [topic, stored] of this.messages)
+      if (wildcardMatches(pattern.levels, topic) && this.live(stored, now)) found.push(stored.message);
     return found;
   }
 
@@ -100,10 +105,19 @@ export class RetainedStore {
 function detachedProperties(properties: PublishProperties | null): PublishProperties | null {
   const data = properties?.passed?.correlationData;
   if (properties === null || data === undefined || detached(data) === data) return properties;
-  return new PublishProperties(properties.expiresAt, properties.userProperties, { ...properties.passed, correlationData: Buffer.from(data) });
+  return new PublishProperties(properties.expiresAt, properties.userProperties, {
+    ...properties.passed,
+    correlationData: Buffer.from(data),
+  });
 }
 
 /** What a stored message counts against maxBytes (the same sum as when it was stored: its parts are immutable). */
 function storedBytes(stored: MqttMessage): number {
-  return messageHeldBytes(stored.message.topic, stored.payload(), stored.properties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
+  return messageHeldBytes(
+    stored.message.topic,
+    stored.payload(),
+    stored.properties,
+    null,
+    RETAINED_MESSAGE_OVERHEAD_BYTES,
+  );
 }

@@ -62,7 +62,10 @@ export class SessionStore implements StoreLedger {
     if (this.sessions.get(clientId)?.user === user) held--;
     if (held < this.limits.maxSessionsPerUser) return true;
     this.stats.mqttSessionsOverUserLimit++;
-    this.log.warn({ clientId, user, sessions: held }, 'persistent sessions per user reached (mqtt.sessions.maxSessionsPerUser): this session ends with its connection');
+    this.log.warn(
+      { clientId, user, sessions: held },
+      'persistent sessions per user reached (mqtt.sessions.maxSessionsPerUser): this session ends with its connection',
+    );
     return false;
   }
 
@@ -80,14 +83,20 @@ export class SessionStore implements StoreLedger {
     this.discard(session.clientId);
     if (this.sessions.size >= this.limits.maxSessions) {
       this.stats.mqttSessionsNotKept++;
-      this.log.warn({ clientId: session.clientId, user: session.user, sessions: this.sessions.size }, 'persistent session store full (mqtt.sessions.maxSessions): session not kept');
+      this.log.warn(
+        { clientId: session.clientId, user: session.user, sessions: this.sessions.size },
+        'persistent session store full (mqtt.sessions.maxSessions): session not kept',
+      );
       session.dispose();
       return false;
     }
     // mayPersist counted this one at CONNECT; this holds if connections raced past it.
     if ((this.keptPerUser.get(session.user) ?? 0) >= this.limits.maxSessionsPerUser) {
       this.stats.mqttSessionsOverUserLimit++;
-      this.log.warn({ clientId: session.clientId, user: session.user }, 'persistent sessions per user reached (mqtt.sessions.maxSessionsPerUser): session not kept');
+      this.log.warn(
+        { clientId: session.clientId, user: session.user },
+        'persistent sessions per user reached (mqtt.sessions.maxSessionsPerUser): session not kept',
+      );
       session.dispose();
       return false;
     }
@@ -101,7 +110,8 @@ export class SessionStore implements StoreLedger {
     this.stats.mqttSessionHeldBytes = this.bytes;
     this.makeRoom();
     // Only messages in flight are left, and they are over the store's bound: this session's go.
-    while (this.bytes > this.limits.maxBytes && session.dropOldestInflight() > 0) this.stats.mqttSessionStoreBytesDropped++;
+    while (this.bytes > this.limits.maxBytes && session.dropOldestInflight() > 0)
+      this.stats.mqttSessionStoreBytesDropped++;
     session.expiryTimer = this.timers.setTimeout(() => this.expiredContained(session), expirySec * 1000);
     return true;
   }

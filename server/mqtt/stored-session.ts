@@ -139,7 +139,8 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   /** Within mqtt.sessions.maxQueuedBytes, dropping the oldest (queued, then in flight) beyond it, counted. */
   trimToByteCap(): void {
     const max = this.limits.maxQueuedBytes;
-    while (this.heldBytes > max && (this.dropOldest() > 0 || this.dropOldestInflight() > 0)) this.ctx.stats.mqttSessionBytesDropped++;
+    while (this.heldBytes > max && (this.dropOldest() > 0 || this.dropOldestInflight() > 0))
+      this.ctx.stats.mqttSessionBytesDropped++;
   }
 
   get queuedMessages(): readonly OutgoingPublish[] {
@@ -154,7 +155,12 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     this.subscriptions.push(subscription);
     // Shared subscriptions go round-robin among connected members: an absent one is not a member.
     if (subscription.shared !== null) return;
-    this.handles.push(this.ctx.engine.add(subscription.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options)));
+    this.handles.push(
+      this.ctx.engine.add(
+        subscription.pattern,
+        new SubscriptionEntry(this, this.nextSid++, null, null, subscription.options),
+      ),
+    );
   }
 
   /**
@@ -166,7 +172,10 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     this.ctx.engine.removeAll(this.handles);
     for (let i = 0; i < this.handles.length; i++) {
       const old = this.handles[i]!;
-      this.handles[i] = this.ctx.engine.add(old.pattern, new SubscriptionEntry(this, this.nextSid++, null, null, old.value.options));
+      this.handles[i] = this.ctx.engine.add(
+        old.pattern,
+        new SubscriptionEntry(this, this.nextSid++, null, null, old.value.options),
+      );
     }
     this.held.countDropped();
     this.held.clear();
@@ -248,6 +257,10 @@ function detachedPublish(out: OutgoingPublish): OutgoingPublish {
   const keptData = data === undefined ? undefined : detached(data);
   if (payload === out.payload && keptData === data) return out;
   let properties = out.properties;
-  if (properties !== null && keptData !== data) properties = new PublishProperties(properties.expiresAt, properties.userProperties, { ...properties.passed, correlationData: keptData });
+  if (properties !== null && keptData !== data)
+    properties = new PublishProperties(properties.expiresAt, properties.userProperties, {
+      ...properties.passed,
+      correlationData: keptData,
+    });
   return new OutgoingPublish(out.topic, payload, out.qos, out.subscriptionIds, out.retain, properties);
 }

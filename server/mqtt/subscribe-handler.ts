@@ -24,7 +24,8 @@ class SubscribeRequest {
 
 export function handleSubscribe(session: SubscribingClient, packet: ISubscribePacket): void | Promise<void> {
   // [MQTT-3.8.3-3] at least one filter.
-  if (packet.subscriptions === undefined || packet.subscriptions.length === 0) return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'SUBSCRIBE without filters');
+  if (packet.subscriptions === undefined || packet.subscriptions.length === 0)
+    return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'SUBSCRIBE without filters');
   const id = packet.properties?.subscriptionIdentifier;
   const request = new SubscribeRequest(packet.messageId!, typeof id === 'number' ? id : null);
   const codes: (number | Promise<number>)[] = [];
@@ -39,7 +40,12 @@ export function handleSubscribe(session: SubscribingClient, packet: ISubscribePa
   return Promise.all(codes).then((settled) => finish(session, request, settled));
 }
 
-function subscribeOne(session: SubscribingClient, request: SubscribeRequest, index: number, wanted: ISubscription): number | Promise<number> {
+function subscribeOne(
+  session: SubscribingClient,
+  request: SubscribeRequest,
+  index: number,
+  wanted: ISubscription,
+): number | Promise<number> {
   const v5 = session.isV5;
   const filter = wanted.topic;
   let shared: SharedFilter | null = null;
@@ -58,7 +64,10 @@ function subscribeOne(session: SubscribingClient, request: SubscribeRequest, ind
   const pattern = parsed.pattern;
   // A filter this session already has is replaced: it needs no room.
   if (!session.subscriptions.has(filter) && !session.sharedSubscriptions.has(filter)) {
-    const full = gate.checkRoom(session.subscriptions.size + session.sharedSubscriptions.size, session.maxSubscriptions);
+    const full = gate.checkRoom(
+      session.subscriptions.size + session.sharedSubscriptions.size,
+      session.maxSubscriptions,
+    );
     if (full !== null) return v5 ? mqttSubscribeRefusal(full) : SUBACK_FAILURE_V3;
   }
   const options: MqttSubscriptionOptions = {
@@ -85,7 +94,13 @@ class SubscriptionWish {
   ) {}
 }
 
-function finishSubscribe(session: SubscribingClient, request: SubscribeRequest, index: number, wish: SubscriptionWish, decision: Decision): number {
+function finishSubscribe(
+  session: SubscribingClient,
+  request: SubscribeRequest,
+  index: number,
+  wish: SubscriptionWish,
+  decision: Decision,
+): number {
   const { pattern } = wish;
   const refused = session.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
   if (refused !== null) return session.isV5 ? mqttSubscribeRefusal(refused) : SUBACK_FAILURE_V3;
@@ -112,15 +127,20 @@ function finish(session: SubscribingClient, request: SubscribeRequest, codes: nu
   if (session.state !== 'active') return;
   // One Reason String per SUBACK: the first refusal's, when the client wants problem information.
   const refused = codes.find((code) => code >= ReasonCodes.UNSPECIFIED_ERROR);
-  const reason = session.isV5 && refused !== undefined ? problem(session, refused, refused === ReasonCodes.QUOTA_EXCEEDED ? 'too many subscriptions' : undefined) : {};
+  const reason =
+    session.isV5 && refused !== undefined
+      ? problem(session, refused, refused === ReasonCodes.QUOTA_EXCEEDED ? 'too many subscriptions' : undefined)
+      : {};
   session.connection.send({ cmd: 'suback', messageId: request.messageId, granted: codes, ...reason });
   for (const granted of request.granted) if (granted !== null) sendRetained(session, granted);
 }
 
 export function handleUnsubscribe(session: SubscribingClient, packet: IUnsubscribePacket): void {
-  if (packet.unsubscriptions === undefined || packet.unsubscriptions.length === 0) return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'UNSUBSCRIBE without filters');
+  if (packet.unsubscriptions === undefined || packet.unsubscriptions.length === 0)
+    return session.protocolViolation(ReasonCodes.PROTOCOL_ERROR, 'UNSUBSCRIBE without filters');
   const codes: number[] = [];
-  for (const filter of packet.unsubscriptions) codes.push(session.unsubscribe(filter) ? ReasonCodes.SUCCESS : ReasonCodes.NO_SUBSCRIPTION_EXISTED);
+  for (const filter of packet.unsubscriptions)
+    codes.push(session.unsubscribe(filter) ? ReasonCodes.SUCCESS : ReasonCodes.NO_SUBSCRIPTION_EXISTED);
   if (session.isV5) session.connection.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: codes });
   else session.connection.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: [] });
 }

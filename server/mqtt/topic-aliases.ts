@@ -23,13 +23,15 @@ export class InboundTopicAliases {
     const alias = packet.properties?.topicAlias;
     if (alias === undefined) return packet.topic;
     // [MQTT-3.3.2-8, 3.3.2-9] 0, or above the maximum we advertised.
-    if (alias === 0 || alias > this.maximum) return new AliasRefusal(ReasonCodes.TOPIC_ALIAS_INVALID, `topic alias ${alias} outside 1..${this.maximum}`);
+    if (alias === 0 || alias > this.maximum)
+      return new AliasRefusal(ReasonCodes.TOPIC_ALIAS_INVALID, `topic alias ${alias} outside 1..${this.maximum}`);
     if (packet.topic !== '') {
       (this.topics ??= new Map()).set(alias, packet.topic);
       return packet.topic;
     }
     const known = this.topics?.get(alias);
-    if (known === undefined) return new AliasRefusal(ReasonCodes.PROTOCOL_ERROR, `topic alias ${alias} has no topic yet`);
+    if (known === undefined)
+      return new AliasRefusal(ReasonCodes.PROTOCOL_ERROR, `topic alias ${alias} has no topic yet`);
     return known;
   }
 }

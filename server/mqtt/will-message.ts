@@ -28,7 +28,14 @@ export class WillMessage {
 
   static of(will: ConnectWill): WillMessage {
     const payload = typeof will.payload === 'string' ? Buffer.from(will.payload, 'utf8') : Buffer.from(will.payload);
-    return new WillMessage(will.topic, payload, will.qos ?? 0, will.retain === true, will.properties?.willDelayInterval ?? 0, will.properties);
+    return new WillMessage(
+      will.topic,
+      payload,
+      will.qos ?? 0,
+      will.retain === true,
+      will.properties?.willDelayInterval ?? 0,
+      will.properties,
+    );
   }
 }
 
@@ -39,7 +46,9 @@ export class WillMessage {
 export function publishWill(session: WillPublisher, will: WillMessage): void {
   const decision = session.publishGate.decide(session.user!, will.topic);
   if (isPromiseLike(decision)) {
-    decision.then((d) => finishWill(session, will, d)).catch((err: unknown) => session.ctx.log.error({ err, session: session.id }, 'publishing a will message failed'));
+    decision
+      .then((d) => finishWill(session, will, d))
+      .catch((err: unknown) => session.ctx.log.error({ err, session: session.id }, 'publishing a will message failed'));
     return;
   }
   finishWill(session, will, decision);
@@ -53,10 +62,20 @@ function finishWill(session: WillPublisher, will: WillMessage, decision: Decisio
   const message = new Message(will.topic, Payload.ofBytes(will.payload), stats);
   const refused = session.publishGate.authorize(decision, message, 'exempt', session.onInvalidRules);
   if (refused !== null) {
-    const why = refused.reason === 'not-entitled' || refused.reason === 'entitlement-unavailable' ? 'not entitled to write the topic' : 'refused by the write filter';
-    ctx.log.info({ session: session.id, user: session.user, topic: will.topic, reason: refused.detail }, `will message not published: ${why}`);
+    const why =
+      refused.reason === 'not-entitled' || refused.reason === 'entitlement-unavailable'
+        ? 'not entitled to write the topic'
+        : 'refused by the write filter';
+    ctx.log.info(
+      { session: session.id, user: session.user, topic: will.topic, reason: refused.detail },
+      `will message not published: ${why}`,
+    );
     return;
   }
   stats.mqttWillsPublished++;
-  routeAcceptedPublish(ctx, MqttMessage.attach(message, session, will.qos, will.retain, false, properties), will.payload);
+  routeAcceptedPublish(
+    ctx,
+    MqttMessage.attach(message, session, will.qos, will.retain, false, properties),
+    will.payload,
+  );
 }

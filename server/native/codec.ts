@@ -31,14 +31,20 @@ export function decodeFrame(encoding: Encoding, data: Buffer, isBinary: boolean)
     }
     // Each field of the frame (one level) may nest as deep as a msgpack field: a deeper publish is
     // refused here rather than held as a value that re-encoding would overflow the stack on.
-    if (jsonNestsDeeperThan(data, 0, data.length, MAX_PAYLOAD_DEPTH + 1)) throw new FrameDecodeError(`invalid JSON: nesting deeper than ${MAX_PAYLOAD_DEPTH} levels`, frame);
+    if (jsonNestsDeeperThan(data, 0, data.length, MAX_PAYLOAD_DEPTH + 1))
+      throw new FrameDecodeError(`invalid JSON: nesting deeper than ${MAX_PAYLOAD_DEPTH} levels`, frame);
     return frame;
   }
   if (!isBinary) throw new FrameDecodeError('warden.v1.msgpack expects binary frames, got a text frame');
   try {
     return decodeMsgpackFrame(data);
   } catch (err) {
-    const reason = err instanceof RangeError ? 'nesting too deep' : err instanceof MsgpackFrameError ? err.message : (err as Error).message;
+    const reason =
+      err instanceof RangeError
+        ? 'nesting too deep'
+        : err instanceof MsgpackFrameError
+          ? err.message
+          : (err as Error).message;
     throw new FrameDecodeError(`invalid msgpack: ${reason}`);
   }
 }

@@ -12,7 +12,14 @@ import { Payload } from '../delivery/payload.js';
 import { msgpackIn } from './msgpack-codec.js';
 import { RawMsgpack } from './msgpack-frame.js';
 
-const COMMANDS: ReadonlySet<string> = new Set<CommandName>(['logon', 'auth', 'subscribe', 'unsubscribe', 'publish', 'ping']);
+const COMMANDS: ReadonlySet<string> = new Set<CommandName>([
+  'logon',
+  'auth',
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'ping',
+]);
 const MAX_USER_LENGTH = 256;
 const MAX_SECRET_LENGTH = 16 * 1024;
 const MAX_CONTENT_EXPRESSION_LENGTH = 4096;
@@ -67,7 +74,13 @@ function plain(v: unknown): unknown {
   return v instanceof RawMsgpack ? msgpackIn.unpack(v.bytes) : v;
 }
 
-function optionalString(f: Record<string, unknown>, key: string, max: number, rid: RequestId | undefined, cmd: string): string | undefined {
+function optionalString(
+  f: Record<string, unknown>,
+  key: string,
+  max: number,
+  rid: RequestId | undefined,
+  cmd: string,
+): string | undefined {
   const v = plain(f[key]);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalid(`"${key}" must be a string`, rid, cmd);
@@ -98,7 +111,8 @@ function base64Bytes(text: string, rid: RequestId | undefined): Uint8Array {
 
 function parsePublish(f: Record<string, unknown>): ParsedCommand {
   const ack = f.ack === true;
-  if (f.ack !== undefined && typeof f.ack !== 'boolean') throw invalid('"ack" must be a boolean', peekRequestId(f), 'publish');
+  if (f.ack !== undefined && typeof f.ack !== 'boolean')
+    throw invalid('"ack" must be a boolean', peekRequestId(f), 'publish');
   const rid = ack ? requiredRid(f, 'publish') : peekRequestId(f);
   const topic = f.topic;
   if (typeof topic !== 'string') throw invalid('"topic" must be a string', rid, 'publish');
@@ -114,7 +128,10 @@ function parsePublish(f: Record<string, unknown>): ParsedCommand {
   } else if (f.data instanceof RawMsgpack) {
     // A top-level msgpack binary in "data" is raw bytes too; anything else stays encoded until needed.
     const first = f.data.bytes[0]!;
-    payload = first >= 0xc4 && first <= 0xc6 ? Payload.ofBytes(msgpackIn.unpack(f.data.bytes) as Uint8Array) : Payload.ofMsgpack(f.data.bytes);
+    payload =
+      first >= 0xc4 && first <= 0xc6
+        ? Payload.ofBytes(msgpackIn.unpack(f.data.bytes) as Uint8Array)
+        : Payload.ofMsgpack(f.data.bytes);
   } else {
     payload = Payload.ofValue(f.data);
   }
@@ -127,7 +144,11 @@ export function parseCommand(frame: unknown): ParsedCommand {
   const op = frame.op;
   if (typeof op !== 'string' || !COMMANDS.has(op)) {
     const what = typeof op === 'string' ? `unknown command "${op.slice(0, 64)}"` : '"op" must name a command';
-    throw new BrokerError(ErrorCodes.UNKNOWN_COMMAND, `${what}; expected one of ${[...COMMANDS].join(', ')}`, peekRequestId(frame));
+    throw new BrokerError(
+      ErrorCodes.UNKNOWN_COMMAND,
+      `${what}; expected one of ${[...COMMANDS].join(', ')}`,
+      peekRequestId(frame),
+    );
   }
   switch (op as CommandName) {
     case 'logon': {

@@ -16,13 +16,18 @@ export function parseFrame(encoding: Encoding, data: Buffer, isBinary: boolean, 
   }
   if (tooLarge) {
     // Decoded anyway (the transport caps frames at a small multiple of the limit) so the refusal carries the rid.
-    throw new BrokerError(ErrorCodes.FRAME_TOO_LARGE, `frame is ${data.length} bytes; the limit is ${maxFrameBytes}`, peekRequestId(frame));
+    throw new BrokerError(
+      ErrorCodes.FRAME_TOO_LARGE,
+      `frame is ${data.length} bytes; the limit is ${maxFrameBytes}`,
+      peekRequestId(frame),
+    );
   }
   try {
     return parseCommand(frame);
   } catch (err) {
     // Answer by rid when the frame had one, so the client can match the refusal.
-    if (err instanceof BrokerError && err.rid === undefined) throw new BrokerError(err.code, err.message, peekRequestId(frame), err.cmd);
+    if (err instanceof BrokerError && err.rid === undefined)
+      throw new BrokerError(err.code, err.message, peekRequestId(frame), err.cmd);
     throw err;
   }
 }

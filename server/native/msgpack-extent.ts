@@ -35,35 +35,91 @@ export function msgpackValueEnd(buf: Uint8Array, start: number): number {
     need(buf, pos, 1);
     const b = buf[pos]!;
     if (isKey && ((b >= 0x80 && b <= 0x9f) || (b >= 0xc4 && b <= 0xc6) || (b >= 0xdc && b <= 0xdf))) {
-      throw new MsgpackExtentError('a map key is a map, an array or bytes: keys must be strings, numbers, booleans or nil');
+      throw new MsgpackExtentError(
+        'a map key is a map, an array or bytes: keys must be strings, numbers, booleans or nil',
+      );
     }
     let children = 0;
-    if (b <= 0x7f || b >= 0xe0) pos += 1; // fixint
+    if (b <= 0x7f || b >= 0xe0)
+      pos += 1; // fixint
     else if (b <= 0x8f) {
       children = (b & 0x0f) * 2; // fixmap
       pos += 1;
     } else if (b <= 0x9f) {
       children = b & 0x0f; // fixarray
       pos += 1;
-    } else if (b <= 0xbf) pos += 1 + (b & 0x1f); // fixstr
+    } else if (b <= 0xbf)
+      pos += 1 + (b & 0x1f); // fixstr
     else {
       switch (b) {
-        case 0xc0: case 0xc2: case 0xc3: pos += 1; break; // nil, false, true
-        case 0xc4: case 0xd9: need(buf, pos, 2); pos += 2 + buf[pos + 1]!; break; // bin8, str8
-        case 0xc5: case 0xda: need(buf, pos, 3); pos += 3 + readU16(buf, pos + 1); break; // bin16, str16
-        case 0xc6: case 0xdb: need(buf, pos, 5); pos += 5 + readU32(buf, pos + 1); break; // bin32, str32
-        case 0xca: pos += 5; break; // float32
-        case 0xcb: pos += 9; break; // float64
-        case 0xcc: case 0xd0: pos += 2; break; // uint8, int8
-        case 0xcd: case 0xd1: pos += 3; break; // uint16, int16
-        case 0xce: case 0xd2: pos += 5; break; // uint32, int32
-        case 0xcf: case 0xd3: pos += 9; break; // uint64, int64
-        case 0xdc: need(buf, pos, 3); children = readU16(buf, pos + 1); pos += 3; break; // array16
-        case 0xdd: need(buf, pos, 5); children = readU32(buf, pos + 1); pos += 5; break; // array32
-        case 0xde: need(buf, pos, 3); children = readU16(buf, pos + 1) * 2; pos += 3; break; // map16
-        case 0xdf: need(buf, pos, 5); children = readU32(buf, pos + 1) * 2; pos += 5; break; // map32
-        case 0xc1: throw new MsgpackExtentError('invalid msgpack type byte 0xc1');
-        default: throw new MsgpackExtentError(`msgpack extension types (0x${b.toString(16)}) are not supported: payloads are JSON-like values or bytes`);
+        case 0xc0:
+        case 0xc2:
+        case 0xc3:
+          pos += 1;
+          break; // nil, false, true
+        case 0xc4:
+        case 0xd9:
+          need(buf, pos, 2);
+          pos += 2 + buf[pos + 1]!;
+          break; // bin8, str8
+        case 0xc5:
+        case 0xda:
+          need(buf, pos, 3);
+          pos += 3 + readU16(buf, pos + 1);
+          break; // bin16, str16
+        case 0xc6:
+        case 0xdb:
+          need(buf, pos, 5);
+          pos += 5 + readU32(buf, pos + 1);
+          break; // bin32, str32
+        case 0xca:
+          pos += 5;
+          break; // float32
+        case 0xcb:
+          pos += 9;
+          break; // float64
+        case 0xcc:
+        case 0xd0:
+          pos += 2;
+          break; // uint8, int8
+        case 0xcd:
+        case 0xd1:
+          pos += 3;
+          break; // uint16, int16
+        case 0xce:
+        case 0xd2:
+          pos += 5;
+          break; // uint32, int32
+        case 0xcf:
+        case 0xd3:
+          pos += 9;
+          break; // uint64, int64
+        case 0xdc:
+          need(buf, pos, 3);
+          children = readU16(buf, pos + 1);
+          pos += 3;
+          break; // array16
+        case 0xdd:
+          need(buf, pos, 5);
+          children = readU32(buf, pos + 1);
+          pos += 5;
+          break; // array32
+        case 0xde:
+          need(buf, pos, 3);
+          children = readU16(buf, pos + 1) * 2;
+          pos += 3;
+          break; // map16
+        case 0xdf:
+          need(buf, pos, 5);
+          children = readU32(buf, pos + 1) * 2;
+          pos += 5;
+          break; // map32
+        case 0xc1:
+          throw new MsgpackExtentError('invalid msgpack type byte 0xc1');
+        default:
+          throw new MsgpackExtentError(
+            `msgpack extension types (0x${b.toString(16)}) are not supported: payloads are JSON-like values or bytes`,
+          );
       }
     }
     if (children > 0) {

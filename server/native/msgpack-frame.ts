@@ -32,7 +32,8 @@ export function decodeMsgpackFrame(data: Buffer): unknown {
       const key = decodeValue(data, pos, keyEnd);
       if (typeof key !== 'string') throw new MsgpackFrameError('map keys must be strings');
       const valueEnd = msgpackValueEnd(data, keyEnd);
-      frame[key] = key === 'data' ? new RawMsgpack(data.subarray(keyEnd, valueEnd)) : decodeValue(data, keyEnd, valueEnd);
+      frame[key] =
+        key === 'data' ? new RawMsgpack(data.subarray(keyEnd, valueEnd)) : decodeValue(data, keyEnd, valueEnd);
       pos = valueEnd;
     }
   } catch (err) {

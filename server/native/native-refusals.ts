@@ -19,7 +19,10 @@ const ADMISSION_ERROR_CODES: Readonly<Record<RefusalKind, ErrorCode>> = {
 };
 
 /** The logon guard's refusals (security.logonQueue, security.logonBackoff): fixed texts, nothing about the limits. */
-const THROTTLE_CODES: Readonly<Record<ThrottleKind, ErrorCode>> = { busy: ErrorCodes.SERVER_BUSY, blocked: ErrorCodes.LOGON_BLOCKED };
+const THROTTLE_CODES: Readonly<Record<ThrottleKind, ErrorCode>> = {
+  busy: ErrorCodes.SERVER_BUSY,
+  blocked: ErrorCodes.LOGON_BLOCKED,
+};
 const THROTTLE_MESSAGES: Readonly<Record<ThrottleKind, string>> = {
   busy: 'too many logons are waiting; try again later',
   blocked: 'too many failed logons; try again later',
@@ -37,16 +40,28 @@ export function nativeLogonRefusal(refused: LogonRefused): NativeLogonRefusal {
   switch (refused.reason) {
     case 'admission': {
       const kind = refused.admission!.kind;
-      return { code: ADMISSION_ERROR_CODES[kind], message: refused.admission!.clientMessage, close: `logon refused: ${kind}` };
+      return {
+        code: ADMISSION_ERROR_CODES[kind],
+        message: refused.admission!.clientMessage,
+        close: `logon refused: ${kind}`,
+      };
     }
     case 'throttled': {
       const kind = refused.throttle!;
       return { code: THROTTLE_CODES[kind], message: THROTTLE_MESSAGES[kind], close: `logon refused: ${kind}` };
     }
     case 'unavailable':
-      return { code: ErrorCodes.AUTHENTICATION_UNAVAILABLE, message: 'authentication is unavailable; try again later', close: 'authentication unavailable' };
+      return {
+        code: ErrorCodes.AUTHENTICATION_UNAVAILABLE,
+        message: 'authentication is unavailable; try again later',
+        close: 'authentication unavailable',
+      };
     case 'entitlement-unavailable':
-      return { code: ErrorCodes.ENTITLEMENT_UNAVAILABLE, message: 'logon refused', close: 'authentication unavailable' };
+      return {
+        code: ErrorCodes.ENTITLEMENT_UNAVAILABLE,
+        message: 'logon refused',
+        close: 'authentication unavailable',
+      };
     case 'rejected':
     case 'challenge-unsupported':
     case 'not-entitled':
@@ -74,7 +89,12 @@ export function nativePublishRefusal(refused: PublishRefusal, topic: string, rid
       );
     case 'filtered':
     case 'not-object':
-      return new BrokerError(ErrorCodes.CONTENT_NOT_ENTITLED, `not entitled to publish this content to "${topic}": ${refused.detail}`, rid, 'publish');
+      return new BrokerError(
+        ErrorCodes.CONTENT_NOT_ENTITLED,
+        `not entitled to publish this content to "${topic}": ${refused.detail}`,
+        rid,
+        'publish',
+      );
   }
 }
 

@@ -175,7 +175,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     if (command.op === 'auth') return this.answerChallenge(command);
     if (this.state !== 'active') {
       if (this.state === 'awaiting-logon' && this.gates.logon.allowsImplicitLogon) return this.implicitLogon(command);
-      throw new BrokerError(ErrorCodes.NOT_LOGGED_ON, `"${command.op}" before logon; send logon first`, command.rid, command.op);
+      throw new BrokerError(
+        ErrorCodes.NOT_LOGGED_ON,
+        `"${command.op}" before logon; send logon first`,
+        command.rid,
+        command.op,
+      );
     }
     switch (command.op) {
       case 'publish':
@@ -193,7 +198,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   private async logon(command: LogonCommand): Promise<void> {
     if (this.state !== 'awaiting-logon') {
-      throw new BrokerError(ErrorCodes.ALREADY_LOGGED_ON, 'this connection is already logged on or logging on', command.rid, 'logon');
+      throw new BrokerError(
+        ErrorCodes.ALREADY_LOGGED_ON,
+        'this connection is already logged on or logging on',
+        command.rid,
+        'logon',
+      );
     }
     this.state = 'logging-on';
     const mechanism = command.mechanism ?? (command.token !== undefined ? 'token' : 'password');
@@ -208,7 +218,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private async implicitLogon(command: Exclude<ParsedCommand, LogonCommand | { op: 'auth' }>): Promise<void> {
     this.state = 'logging-on';
     // A challenge cannot be answered without a logon command: an implicit logon must be accepted outright.
-    const attempt = this.logonAttempt({ user: '', password: undefined, token: undefined, mechanism: 'implicit', data: undefined }, false);
+    const attempt = this.logonAttempt(
+      { user: '', password: undefined, token: undefined, mechanism: 'implicit', data: undefined },
+      false,
+    );
     this.answerLogon(await this.gates.logon.logon(attempt), attempt, command.rid, false);
     if (!this.isLoggedOn) return; // (a getter: TS would keep the narrowing from before the await)
     const waiting = this.dispatch(command);
@@ -218,7 +231,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private async answerChallenge(command: Extract<ParsedCommand, { op: 'auth' }>): Promise<void> {
     const challenge = this.challenge;
     if (this.state !== 'challenged' || challenge === null || challenge.rid !== command.rid) {
-      throw new BrokerError(ErrorCodes.NO_CHALLENGE, 'no logon challenge is waiting for an answer with this rid', command.rid, 'auth');
+      throw new BrokerError(
+        ErrorCodes.NO_CHALLENGE,
+        'no logon challenge is waiting for an answer with this rid',
+        command.rid,
+        'auth',
+      );
     }
     this.challenge = null;
     this.state = 'logging-on';
@@ -226,12 +244,20 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.answerLogon(result, challenge.attempt, command.rid);
   }
 
-  private logonAttempt(credentials: Pick<LogonRequest, 'user' | 'password' | 'token' | 'mechanism' | 'data'>, challengeable: boolean): LogonAttempt {
+  private logonAttempt(
+    credentials: Pick<LogonRequest, 'user' | 'password' | 'token' | 'mechanism' | 'data'>,
+    challengeable: boolean,
+  ): LogonAttempt {
     const connection = this.connection;
     return {
       protocol: 'native',
       session: this.id,
-      request: { ...credentials, remoteAddress: connection.remoteAddress, listener: this.listenerName, peerCertificate: connection.peerCertificate?.() },
+      request: {
+        ...credentials,
+        remoteAddress: connection.remoteAddress,
+        listener: this.listenerName,
+        peerCertificate: connection.peerCertificate?.(),
+      },
       acceptRefusal: this.acceptRefusal,
       challengeable,
       stillWaiting: this.stillLoggingOn,
@@ -263,8 +289,18 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.state = 'active';
     if (this.logonTimer !== null) this.ctx.timers.clearTimeout(this.logonTimer);
     this.logonTimer = null;
-    this.ctx.log.info({ session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress }, 'logon');
-    if (ackLogon) this.sendFrame({ op: 'ack', rid: rid!, user: identity, session: this.id, ...(result.data !== undefined ? { data: result.data } : {}) });
+    this.ctx.log.info(
+      { session: this.id, user: identity, listener: this.listenerName, remote: this.connection.remoteAddress },
+      'logon',
+    );
+    if (ackLogon)
+      this.sendFrame({
+        op: 'ack',
+        rid: rid!,
+        user: identity,
+        session: this.id,
+        ...(result.data !== undefined ? { data: result.data } : {}),
+      });
   }
 
   /** The user's resource-limit group narrows the listener's limits for this connection (the smaller applies). */
@@ -307,7 +343,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void | Promise<void> {
     const { rid, sid } = command;
     if (this.subscriptions.has(sid)) {
-      throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
+      throw new BrokerError(
+        ErrorCodes.DUPLICATE_SUBSCRIPTION,
+        `subscription id ${sid} is already in use on this connection`,
+        rid,
+        'subscribe',
+      );
     }
     const gate = this.gates.subscribe;
     const full = gate.checkRoom(this.subscriptions.size, this.maxSubscriptions);
@@ -328,9 +369,16 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     return decision.then((d) => this.finishSubscribe(sid, rid, pattern, content, d));
   }
 
-  private compileContentRules(filter: string | undefined, select: string | undefined, rid: RequestId): SubscriberContent {
+  private compileContentRules(
+    filter: string | undefined,
+    select: string | undefined,
+    rid: RequestId,
+  ): SubscriberContent {
     try {
-      return { filter: filter === undefined ? null : filterFor(filter), select: select === undefined ? null : selectFor(select) };
+      return {
+        filter: filter === undefined ? null : filterFor(filter),
+        select: select === undefined ? null : selectFor(select),
+      };
     } catch (err) {
       if (err instanceof FilterError) throw new BrokerError(ErrorCodes.INVALID_FILTER, err.message, rid, 'subscribe');
       if (err instanceof SelectError) throw new BrokerError(ErrorCodes.INVALID_SELECT, err.message, rid, 'subscribe');
@@ -338,18 +386,34 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
   }
 
-  private finishSubscribe(sid: SubscriptionId, rid: RequestId, pattern: SubscriptionPattern, content: SubscriberContent, decision: Decision): void {
+  private finishSubscribe(
+    sid: SubscriptionId,
+    rid: RequestId,
+    pattern: SubscriptionPattern,
+    content: SubscriberContent,
+    decision: Decision,
+  ): void {
     if (this.state !== 'active') return;
     const refused = this.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
     if (refused !== null) throw nativeSubscribeRefusal(refused, rid);
     // The sid may have been taken while the check was pending.
     if (this.subscriptions.has(sid)) {
-      throw new BrokerError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id ${sid} is already in use on this connection`, rid, 'subscribe');
+      throw new BrokerError(
+        ErrorCodes.DUPLICATE_SUBSCRIPTION,
+        `subscription id ${sid} is already in use on this connection`,
+        rid,
+        'subscribe',
+      );
     }
     this.addSubscription(sid, rid, pattern, content);
   }
 
-  private addSubscription(sid: SubscriptionId, rid: RequestId, pattern: Parameters<SessionContext['engine']['add']>[0], content: SubscriberContent): void {
+  private addSubscription(
+    sid: SubscriptionId,
+    rid: RequestId,
+    pattern: Parameters<SessionContext['engine']['add']>[0],
+    content: SubscriberContent,
+  ): void {
     const handle = this.ctx.engine.add(pattern, new SubscriptionEntry(this, sid, content.filter, content.select));
     this.subscriptions.set(sid, handle);
     this.ack(rid);
@@ -358,7 +422,12 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private unsubscribe(command: Extract<ParsedCommand, { op: 'unsubscribe' }>): void {
     const handle = this.subscriptions.get(command.sid);
     if (handle === undefined) {
-      throw new BrokerError(ErrorCodes.UNKNOWN_SUBSCRIPTION, `no subscription with id ${command.sid} on this connection`, command.rid, 'unsubscribe');
+      throw new BrokerError(
+        ErrorCodes.UNKNOWN_SUBSCRIPTION,
+        `no subscription with id ${command.sid} on this connection`,
+        command.rid,
+        'unsubscribe',
+      );
     }
     this.subscriptions.delete(command.sid);
     this.ctx.engine.remove(handle);
@@ -384,7 +453,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.ctx.stats.protocolErrors++;
     if (++this.protocolErrors >= this.limits.maxProtocolErrors) {
       this.ctx.stats.abusiveDisconnects++;
-      this.ctx.log.warn({ session: this.id, remote: this.connection.remoteAddress, lastError: code }, 'closing connection after repeated protocol errors');
+      this.ctx.log.warn(
+        { session: this.id, remote: this.connection.remoteAddress, lastError: code },
+        'closing connection after repeated protocol errors',
+      );
       this.close(CloseCodes.POLICY_VIOLATION, `too many protocol errors (${this.protocolErrors}); last: ${code}`);
     }
   }
@@ -408,7 +480,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private contain(err: unknown, where: string): void {
     this.ctx.stats.connectionErrors++;
     try {
-      this.ctx.log.error({ err, session: this.id, user: this.user, remote: this.connection.remoteAddress, where }, 'unexpected error; closing this connection');
+      this.ctx.log.error(
+        { err, session: this.id, user: this.user, remote: this.connection.remoteAddress, where },
+        'unexpected error; closing this connection',
+      );
       this.close(CloseCodes.INTERNAL_ERROR, `internal error (${where})`);
     } catch {
       this.connection.terminate();

@@ -41,7 +41,12 @@ export class Authenticator {
     return this.guarded(() => challenge.respond(response), user, remoteAddress, wanted);
   }
 
-  private async guarded(call: () => MaybePromise<AuthAnswer>, user: string, remoteAddress: string, wanted: () => boolean): Promise<AuthOutcome> {
+  private async guarded(
+    call: () => MaybePromise<AuthAnswer>,
+    user: string,
+    remoteAddress: string,
+    wanted: () => boolean,
+  ): Promise<AuthOutcome> {
     const host = LogonGuard.hostOf(remoteAddress);
     const blocked = this.guard.blocked(host, user);
     if (blocked !== null) return blocked;
@@ -55,7 +60,8 @@ export class Authenticator {
       wanted,
     );
     if (!(ran instanceof Promise)) return ran;
-    if (!(await ran) || outcome === undefined) return { outcome: 'failed', reason: 'the connection closed while its logon waited for a credential check' };
+    if (!(await ran) || outcome === undefined)
+      return { outcome: 'failed', reason: 'the connection closed while its logon waited for a credential check' };
     if (outcome.outcome === 'reject') this.guard.failed(host, user);
     else if (outcome.outcome === 'accept') this.guard.succeeded(user);
     return outcome;
@@ -88,7 +94,8 @@ function validAnswer(answer: AuthAnswer): AuthOutcome {
   if (answer !== null && typeof answer === 'object') {
     if (answer.outcome === 'accept' && typeof answer.identity === 'string') return answer;
     if (answer.outcome === 'reject') return answer;
-    if (answer.outcome === 'challenge' && typeof answer.data === 'string' && typeof answer.respond === 'function') return answer;
+    if (answer.outcome === 'challenge' && typeof answer.data === 'string' && typeof answer.respond === 'function')
+      return answer;
   }
   return { outcome: 'failed', reason: 'the module returned a malformed answer' };
 }

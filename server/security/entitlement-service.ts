@@ -6,7 +6,13 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ALLOW_ALL, DENY_FAILED, isPromiseLike, toDecision, type Decision } from './decision.js';
 import type { EntitlementEpoch } from './entitlement-epoch.js';
-import type { EntitlementAction, EntitlementAnswer, EntitlementModule, EntitlementRequest, ResourceType } from './module-types.js';
+import type {
+  EntitlementAction,
+  EntitlementAnswer,
+  EntitlementModule,
+  EntitlementRequest,
+  ResourceType,
+} from './module-types.js';
 
 /** Instance-wide on/off switch (AMPS, "Disabling Entitlement"): shared by every service. */
 export class EntitlementSwitch {
@@ -47,7 +53,10 @@ export class EntitlementService implements EntitlementCounters {
     readonly epoch: EntitlementEpoch,
     private readonly log: Logger,
   ) {
-    this.cache = new LRUCache<string, Decision>({ max: options.maxEntries, ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}) });
+    this.cache = new LRUCache<string, Decision>({
+      max: options.maxEntries,
+      ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}),
+    });
   }
 
   get moduleName(): string {
@@ -63,7 +72,13 @@ export class EntitlementService implements EntitlementCounters {
   }
 
   /** Synchronous when the answer is cached or the module answers synchronously. */
-  check(user: string, action: EntitlementAction, resourceType: ResourceType, resource: string, bypassSwitch = false): Decision | Promise<Decision> {
+  check(
+    user: string,
+    action: EntitlementAction,
+    resourceType: ResourceType,
+    resource: string,
+    bypassSwitch = false,
+  ): Decision | Promise<Decision> {
     if (!this.toggle.enabled && !bypassSwitch) return ALLOW_ALL;
     const key = `${resourceType}\u0000${action}\u0000${user}\u0000${resource}`;
     const cached = this.cache.get(key);
@@ -110,7 +125,14 @@ export class EntitlementService implements EntitlementCounters {
   private failed(request: EntitlementRequest, err: unknown): Decision {
     this.failures++;
     this.log.warn(
-      { module: this.module.name, user: request.user, action: request.action, resourceType: request.resourceType, resource: request.resource, err },
+      {
+        module: this.module.name,
+        user: request.user,
+        action: request.action,
+        resourceType: request.resourceType,
+        resource: request.resource,
+        err,
+      },
       'entitlement module failed; denying',
     );
     return DENY_FAILED;
@@ -119,7 +141,12 @@ export class EntitlementService implements EntitlementCounters {
   private withDeadline<T>(promise: Promise<T>, request: EntitlementRequest): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.options.timeoutMs} ms for ${request.action} ${request.resourceType} "${request.resource}"`)),
+        () =>
+          reject(
+            new Error(
+              `no answer within ${this.options.timeoutMs} ms for ${request.action} ${request.resourceType} "${request.resource}"`,
+            ),
+          ),
         this.options.timeoutMs,
       );
       promise.then(

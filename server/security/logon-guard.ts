@@ -41,7 +41,12 @@ export class LogonGuard {
     clock: Clock = Date.now,
   ) {
     this.queue = new LogonQueue(queue, stats);
-    const common = { windowMs: backoff.windowMs, blockMs: backoff.blockMs, maxBlockMs: backoff.maxBlockMs, maxTracked: backoff.maxTracked };
+    const common = {
+      windowMs: backoff.windowMs,
+      blockMs: backoff.blockMs,
+      maxBlockMs: backoff.maxBlockMs,
+      maxTracked: backoff.maxTracked,
+    };
     this.hosts = new FailureTracker({ ...common, failures: backoff.hostFailures }, clock);
     this.users = new FailureTracker({ ...common, failures: backoff.userFailures }, clock);
   }
@@ -68,7 +73,11 @@ export class LogonGuard {
   run(host: string, start: CheckStart, wanted: () => boolean): Promise<boolean> | Throttled {
     const ran = this.queue.run(host, start, wanted);
     if (ran !== 'busy') return ran;
-    return { outcome: 'throttled', kind: 'busy', reason: 'too many logons waiting for a credential check (security.logonQueue)' };
+    return {
+      outcome: 'throttled',
+      kind: 'busy',
+      reason: 'too many logons waiting for a credential check (security.logonQueue)',
+    };
   }
 
   /** The module refused the credentials. */
@@ -86,6 +95,9 @@ export class LogonGuard {
 
   private blockStarted(fields: { host: string; user?: string }, ms: number): void {
     this.stats.logonBlocks++;
-    this.log.warn({ ...fields, blockMs: ms }, fields.user === undefined ? 'failed logons: host blocked' : 'failed logons: user name blocked');
+    this.log.warn(
+      { ...fields, blockMs: ms },
+      fields.user === undefined ? 'failed logons: host blocked' : 'failed logons: user name blocked',
+    );
   }
 }

@@ -54,7 +54,10 @@ export class LogonQueue {
   run(host: string, start: CheckStart, wanted: () => boolean): Promise<boolean> | 'busy' {
     if (this.inFlight < this.limits.maxInFlight && this.queued === 0) return this.runNow(start).then(() => true);
     let queue = this.hosts.get(host);
-    if ((queue !== undefined && queue.items.length >= this.limits.maxQueuedPerHost) || this.queued >= this.limits.maxQueued) {
+    if (
+      (queue !== undefined && queue.items.length >= this.limits.maxQueuedPerHost) ||
+      this.queued >= this.limits.maxQueued
+    ) {
       this.stats.logonsRefusedBusy++;
       return 'busy';
     }

@@ -21,12 +21,19 @@ function secretPaths(value: unknown, path: KeyPath = []): KeyPath[] {
 }
 
 /** Parse `options` with `schema`; throws ConfigError with paths under `<configPath>.options`. */
-export function parseModuleOptions<S extends z.ZodType>(schema: S, options: unknown, context: Pick<ModuleContext, 'configPath'>): z.output<S> {
+export function parseModuleOptions<S extends z.ZodType>(
+  schema: S,
+  options: unknown,
+  context: Pick<ModuleContext, 'configPath'>,
+): z.output<S> {
   const formatter = createIssueFormatter();
   const result = schema.safeParse(options ?? {}, { reportInput: true, error: formatter.errorMap });
   if (result.success) return result.data;
   const issues = formatter.toConfigIssues(result.error.issues, secretPaths(options)).map((issue) => ({
-    path: issue.path === '(root)' ? `${context.configPath}.options` : `${context.configPath}.options${issue.path.startsWith('[') ? '' : '.'}${issue.path}`,
+    path:
+      issue.path === '(root)'
+        ? `${context.configPath}.options`
+        : `${context.configPath}.options${issue.path.startsWith('[') ? '' : '.'}${issue.path}`,
     message: issue.message,
   }));
   throw new ConfigError(issues);

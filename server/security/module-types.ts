@@ -94,5 +94,11 @@ export interface ModuleContext {
  * the `options` object from the config. It should validate its options and throw a ConfigError
  * (see `parseModuleOptions`) naming the key when they are wrong.
  */
-export type AuthenticationModuleFactory = (options: Readonly<Record<string, unknown>>, context: ModuleContext) => MaybePromise<AuthenticationModule>;
-export type EntitlementModuleFactory = (options: Readonly<Record<string, unknown>>, context: ModuleContext) => MaybePromise<EntitlementModule>;
+export type AuthenticationModuleFactory = (
+  options: Readonly<Record<string, unknown>>,
+  context: ModuleContext,
+) => MaybePromise<AuthenticationModule>;
+export type EntitlementModuleFactory = (
+  options: Readonly<Record<string, unknown>>,
+  context: ModuleContext,
+) => MaybePromise<EntitlementModule>;

@@ -10,7 +10,13 @@ import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
 import { EntitlementEpoch } from './entitlement-epoch.js';
 import { EntitlementService, EntitlementSwitch } from './entitlement-service.js';
 import { loadModule, type ModuleKind } from './module-loader.js';
-import type { AuthAnswer, AuthenticationModule, EntitlementAnswer, EntitlementModule, LogonRequest } from './module-types.js';
+import type {
+  AuthAnswer,
+  AuthenticationModule,
+  EntitlementAnswer,
+  EntitlementModule,
+  LogonRequest,
+} from './module-types.js';
 import { isPromiseLike } from './decision.js';
 import type { BrokerStats } from '../stats.js';
 import type { Clock } from '../timers.js';
@@ -51,10 +57,23 @@ export class SecurityManager {
     /** Shared by every entitlement service and the broker's delivery path (delivery plans). */
     readonly epoch: EntitlementEpoch,
   ) {
-    this.guard = new LogonGuard(config.security.logonQueue, config.security.logonBackoff, stats, log.child({ component: 'logon-guard' }), clock);
+    this.guard = new LogonGuard(
+      config.security.logonQueue,
+      config.security.logonBackoff,
+      stats,
+      log.child({ component: 'logon-guard' }),
+      clock,
+    );
   }
 
-  static async create(config: WardenConfig, baseDir: string, log: Logger, stats: BrokerStats, clock: Clock = Date.now, epoch = new EntitlementEpoch()): Promise<SecurityManager> {
+  static async create(
+    config: WardenConfig,
+    baseDir: string,
+    log: Logger,
+    stats: BrokerStats,
+    clock: Clock = Date.now,
+    epoch = new EntitlementEpoch(),
+  ): Promise<SecurityManager> {
     const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch);
     try {
       await manager.build();
@@ -74,14 +93,22 @@ export class SecurityManager {
     for (const [index, listener] of this.config.listeners.entries()) {
       const path = `listeners[${index}]`;
       this.byListener.set(listener.name, {
-        authenticator: listener.authentication ? await this.authenticator(listener.authentication, `${path}.authentication`) : instanceAuth,
-        entitlements: listener.entitlement ? await this.entitlementService(listener.entitlement, `${path}.entitlement`) : instanceEntitlements,
+        authenticator: listener.authentication
+          ? await this.authenticator(listener.authentication, `${path}.authentication`)
+          : instanceAuth,
+        entitlements: listener.entitlement
+          ? await this.entitlementService(listener.entitlement, `${path}.entitlement`)
+          : instanceEntitlements,
       });
     }
     const admin = this.config.admin;
     this.admin = {
-      authenticator: admin.authentication ? await this.authenticator(admin.authentication, 'admin.authentication') : instance.authenticator,
-      entitlements: admin.entitlement ? await this.entitlementService(admin.entitlement, 'admin.entitlement') : instance.entitlements,
+      authenticator: admin.authentication
+        ? await this.authenticator(admin.authentication, 'admin.authentication')
+        : instance.authenticator,
+      entitlements: admin.entitlement
+        ? await this.entitlementService(admin.entitlement, 'admin.entitlement')
+        : instance.entitlements,
     };
   }
 
@@ -95,7 +122,8 @@ export class SecurityManager {
 
   private async entitlementService(spec: ModuleSpec, configPath: string): Promise<EntitlementService> {
     const log = this.log.child({ module: spec.module });
-    const create = (): Promise<EntitlementModule> => loadModule(ENTITLEMENT, spec, { log, baseDir: this.baseDir, configPath });
+    const create = (): Promise<EntitlementModule> =>
+      loadModule(ENTITLEMENT, spec, { log, baseDir: this.baseDir, configPath });
     const { entitlementCache, moduleTimeoutMs } = this.config.security;
     const service = new EntitlementService(
       await create(),
@@ -177,6 +205,7 @@ export class SecurityManager {
     this.epoch.stop();
     const all = [...this.authenticators.map((a) => a.close()), ...this.services.map((s) => s.close())];
     const results = await Promise.allSettled(all);
-    for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
+    for (const r of results)
+      if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
   }
 }

@@ -55,7 +55,10 @@ export class HeldDeliveryGate<A = Buffer, B = Buffer> {
 
 /** DeliveryTarget.reportDeliveryError: one receiver's delivery failed (dropped and counted by DeliveryPlan); log which and why. */
 export function logDeliveryError(log: Logger, who: Record<string, unknown>, err: unknown, topic: string): void {
-  log.error({ ...who, topic, err }, 'delivering a message to this receiver failed; the delivery was dropped (deliveryErrors)');
+  log.error(
+    { ...who, topic, err },
+    'delivering a message to this receiver failed; the delivery was dropped (deliveryErrors)',
+  );
 }
 
 /** DeliveryTarget.reportInvalidRules, with the fields that name the session. */

@@ -11,10 +11,15 @@ export function warnCertificateAuthWithoutCertificates(config: WardenConfig, log
   for (const listener of config.listeners) {
     const module = listener.authentication?.module ?? instance;
     if (module === CERTIFICATE_MODULE && listener.tls?.requireClientCertificate !== true) {
-      log.warn({ listener: listener.name }, 'the tls-cert authentication module will refuse every logon on this listener: it has no tls.requireClientCertificate');
+      log.warn(
+        { listener: listener.name },
+        'the tls-cert authentication module will refuse every logon on this listener: it has no tls.requireClientCertificate',
+      );
     }
   }
   if (config.admin.enabled && (config.admin.authentication?.module ?? instance) === CERTIFICATE_MODULE) {
-    log.warn('admin requests cannot authenticate with the tls-cert module (the admin listener has no TLS): set admin.authentication');
+    log.warn(
+      'admin requests cannot authenticate with the tls-cert module (the admin listener has no TLS): set admin.authentication',
+    );
   }
 }

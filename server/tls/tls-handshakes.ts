@@ -18,7 +18,10 @@ export class TlsHandshakes {
       socket.once('close', () => this.sockets.delete(socket));
     });
     server.on('tlsClientError', (err: Error & { code?: string; reason?: string }, socket: Socket) => {
-      log?.debug({ remote: socket.remoteAddress, reason: err.reason ?? err.code ?? err.message }, 'TLS handshake failed');
+      log?.debug(
+        { remote: socket.remoteAddress, reason: err.reason ?? err.code ?? err.message },
+        'TLS handshake failed',
+      );
       socket.destroy();
     });
   }

@@ -43,10 +43,21 @@ export function loadTlsMaterial(profile: TlsProfileConfig, baseDir: string, now:
 
   const keyFile = resolve(baseDir, profile.privateKey);
   const key = readProfileFile('privateKey', keyFile);
-  const passphrase = profile.passphraseFile === undefined ? profile.passphrase : passphraseFrom(resolve(baseDir, profile.passphraseFile));
-  const privateKey = privateKeyFrom(key, passphrase, keyFile, profile.passphraseFile === undefined ? 'passphrase' : 'passphraseFile');
+  const passphrase =
+    profile.passphraseFile === undefined
+      ? profile.passphrase
+      : passphraseFrom(resolve(baseDir, profile.passphraseFile));
+  const privateKey = privateKeyFrom(
+    key,
+    passphrase,
+    keyFile,
+    profile.passphraseFile === undefined ? 'passphrase' : 'passphraseFile',
+  );
   if (!x509.checkPrivateKey(privateKey)) {
-    throw new TlsMaterialError('privateKey', `the private key in ${quote(keyFile)} does not belong to the certificate in ${quote(certFile)}`);
+    throw new TlsMaterialError(
+      'privateKey',
+      `the private key in ${quote(keyFile)} does not belong to the certificate in ${quote(certFile)}`,
+    );
   }
 
   let ca: Buffer | undefined;
@@ -56,28 +67,62 @@ export function loadTlsMaterial(profile: TlsProfileConfig, baseDir: string, now:
     checkCertificates(ca, caFile);
   }
 
-  const context: SecureContextOptions = { cert, key, passphrase, ca, ciphers: profile.ciphers, minVersion: profile.minVersion, maxVersion: profile.maxVersion };
+  const context: SecureContextOptions = {
+    cert,
+    key,
+    passphrase,
+    ca,
+    ciphers: profile.ciphers,
+    minVersion: profile.minVersion,
+    maxVersion: profile.maxVersion,
+  };
   // Everything but the ciphers first, so a cipher list OpenSSL refuses is told apart from the rest.
-  parse('certificate', () => createSecureContext({ ...context, ciphers: undefined }), `the certificate in ${quote(certFile)} cannot be served with its key`);
-  if (profile.ciphers !== undefined) parse('ciphers', () => createSecureContext(context), `the cipher list ${JSON.stringify(profile.ciphers)} cannot be used`);
+  parse(
+    'certificate',
+    () => createSecureContext({ ...context, ciphers: undefined }),
+    `the certificate in ${quote(certFile)} cannot be served with its key`,
+  );
+  if (profile.ciphers !== undefined)
+    parse(
+      'ciphers',
+      () => createSecureContext(context),
+      `the cipher list ${JSON.stringify(profile.ciphers)} cannot be used`,
+    );
   const validFrom = new Date(x509.validFrom);
   const validTo = new Date(x509.validTo);
   return {
     context,
-    certificate: { subject: oneLine(x509.subject), issuer: oneLine(x509.issuer), fingerprint256: x509.fingerprint256, validFrom: x509.validFrom, validTo: x509.validTo },
+    certificate: {
+      subject: oneLine(x509.subject),
+      issuer: oneLine(x509.issuer),
+      fingerprint256: x509.fingerprint256,
+      validFrom: x509.validFrom,
+      validTo: x509.validTo,
+    },
     outsideValidity: now < validFrom || now > validTo,
   };
 }
 
 /** OpenSSL's answer to an encrypted key without a passphrase: it tried to prompt for one, and could not. */
-const NO_PASSPHRASE_CODES: ReadonlySet<string> = new Set(['ERR_MISSING_PASSPHRASE', 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED']);
+const NO_PASSPHRASE_CODES: ReadonlySet<string> = new Set([
+  'ERR_MISSING_PASSPHRASE',
+  'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED',
+]);
 
-function privateKeyFrom(key: Buffer, passphrase: string | undefined, keyFile: string, passphraseKey: 'passphrase' | 'passphraseFile'): KeyObject {
+function privateKeyFrom(
+  key: Buffer,
+  passphrase: string | undefined,
+  keyFile: string,
+  passphraseKey: 'passphrase' | 'passphraseFile',
+): KeyObject {
   try {
     return createPrivateKey({ key, format: 'pem', passphrase });
   } catch (err) {
     if (passphrase === undefined && NO_PASSPHRASE_CODES.has(errorCode(err) ?? '')) {
-      throw new TlsMaterialError('privateKey', `the private key in ${quote(keyFile)} is encrypted: set passphrase or passphraseFile`);
+      throw new TlsMaterialError(
+        'privateKey',
+        `the private key in ${quote(keyFile)} is encrypted: set passphrase or passphraseFile`,
+      );
     }
     if (passphrase !== undefined && /bad decrypt/i.test(reason(err))) {
       throw new TlsMaterialError(passphraseKey, `the passphrase does not decrypt the private key in ${quote(keyFile)}`);
@@ -93,7 +138,9 @@ function privateKeyFrom(key: Buffer, passphrase: string | undefined, keyFile: st
 function checkCertificates(pem: Buffer, file: string): void {
   const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) throw new TlsMaterialError('ca', `${quote(file)} holds no PEM certificate`);
-  blocks.forEach((block, index) => parse('ca', () => new X509Certificate(block), `certificate ${index + 1} in ${quote(file)} cannot be read`));
+  blocks.forEach((block, index) =>
+    parse('ca', () => new X509Certificate(block), `certificate ${index + 1} in ${quote(file)} cannot be read`),
+  );
 }
 
 function passphraseFrom(file: string): string {
@@ -125,7 +172,9 @@ function reason(err: unknown): string {
 }
 
 function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
 }
 
 function quote(file: string): string {
@@ -134,5 +183,8 @@ function quote(file: string): string {
 
 /** X509Certificate puts one attribute per line; logs and JSON read better with them on one. */
 function oneLine(name: string): string {
-  return name.split('\n').filter((part) => part !== '').join(', ');
+  return name
+    .split('\n')
+    .filter((part) => part !== '')
+    .join(', ');
 }

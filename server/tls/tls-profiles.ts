@@ -80,7 +80,12 @@ export class TlsProfiles {
     return {
       // Client certificates are asked for only where required: asking elsewhere makes browsers
       // prompt their users to pick one. Required means verified against the profile's ca.
-      options: { ...profile.material.context, requestCert: tls.requireClientCertificate, rejectUnauthorized: true, handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+      options: {
+        ...profile.material.context,
+        requestCert: tls.requireClientCertificate,
+        rejectUnauthorized: true,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      },
       adopt: (server) => profile.servers.add(server),
     };
   }
@@ -96,7 +101,10 @@ export class TlsProfiles {
       } catch (err) {
         if (!(err instanceof TlsMaterialError)) throw err;
         const key = `tls.profiles.${name}.${err.key}`;
-        this.log.error({ profile: name, key, reason: err.message }, 'TLS profile not reloaded; it keeps its previous certificate');
+        this.log.error(
+          { profile: name, key, reason: err.message },
+          'TLS profile not reloaded; it keeps its previous certificate',
+        );
         report[name] = { reloaded: false, error: `${key}: ${err.message}` };
         continue;
       }
@@ -115,7 +123,10 @@ export class TlsProfiles {
     const { material, config } = profile;
     this.log.info({ profile: name, certificate: material.certificate, servers: profile.servers.size }, message);
     if (material.outsideValidity) {
-      this.log.warn({ profile: name, validFrom: material.certificate.validFrom, validTo: material.certificate.validTo }, 'TLS profile certificate is outside its validity period; clients will refuse it');
+      this.log.warn(
+        { profile: name, validFrom: material.certificate.validFrom, validTo: material.certificate.validTo },
+        'TLS profile certificate is outside its validity period; clients will refuse it',
+      );
     }
     if (LEGACY_VERSIONS.has(config.minVersion)) {
       this.log.warn(

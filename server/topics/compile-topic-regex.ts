@@ -2,14 +2,21 @@
 // so no subscription can make matching a topic super-linear.
 import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
 import { quoteInput, TopicError } from './topic-errors.js';
-import { DEFAULT_MAX_REGEX_MATCH_STATE_BYTES, DEFAULT_MAX_REGEX_PROGRAM_SIZE, type TopicLimits } from './topic-limits.js';
+import {
+  DEFAULT_MAX_REGEX_MATCH_STATE_BYTES,
+  DEFAULT_MAX_REGEX_PROGRAM_SIZE,
+  type TopicLimits,
+} from './topic-limits.js';
 
 export function compileTopicRegex(source: unknown, limits: TopicLimits): RE2JS {
   if (typeof source !== 'string' || source.length === 0) {
     throw new TopicError('INVALID_REGEX', 'regex must be a non-empty string');
   }
   if (source.length > limits.maxRegexLength) {
-    throw new TopicError('TOPIC_TOO_LONG', `regex is ${source.length} characters; the limit is ${limits.maxRegexLength}`);
+    throw new TopicError(
+      'TOPIC_TOO_LONG',
+      `regex is ${source.length} characters; the limit is ${limits.maxRegexLength}`,
+    );
   }
   let regex: RE2JS;
   try {

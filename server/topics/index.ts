@@ -6,7 +6,13 @@ export {
   DEFAULT_TOPIC_LIMITS,
   type TopicLimits,
 } from './topic-limits.js';
-export { RegexBudget, RegexLease, type RegexBudgetCounters, type RegexBudgetLimits, type RegexPattern } from './regex-budget.js';
+export {
+  RegexBudget,
+  RegexLease,
+  type RegexBudgetCounters,
+  type RegexBudgetLimits,
+  type RegexPattern,
+} from './regex-budget.js';
 export type { RegexCounters } from './regex-index.js';
 export {
   parseSubscriptionPattern,

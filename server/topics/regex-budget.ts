@@ -96,14 +96,20 @@ export class RegexBudget {
       throw this.refuse(`this user already holds ${share.subscriptions} regex subscriptions, the per-user limit`);
     }
     const known = typeof source === 'string' ? this.patterns.get(source) : undefined;
-    const shared = known ?? new SharedRegex({ kind: 'regex', source: source as string, regex: compileTopicRegex(source, topicLimits) });
+    const shared =
+      known ??
+      new SharedRegex({ kind: 'regex', source: source as string, regex: compileTopicRegex(source, topicLimits) });
     const userSize = (share?.programSize ?? 0) + shared.cost;
     if (userSize > limits.maxProgramSizePerUser) {
-      throw this.refuse(`this regex compiles to ${shared.cost} instructions; this user's regex subscriptions would total ${userSize}, over the per-user limit of ${limits.maxProgramSizePerUser}`);
+      throw this.refuse(
+        `this regex compiles to ${shared.cost} instructions; this user's regex subscriptions would total ${userSize}, over the per-user limit of ${limits.maxProgramSizePerUser}`,
+      );
     }
     if (known === undefined && this.programSize + shared.cost > limits.maxTotalProgramSize) {
       const total = this.programSize + shared.cost;
-      throw this.refuse(`this regex compiles to ${shared.cost} instructions; the broker's distinct regexes would total ${total}, over its limit of ${limits.maxTotalProgramSize}`);
+      throw this.refuse(
+        `this regex compiles to ${shared.cost} instructions; the broker's distinct regexes would total ${total}, over its limit of ${limits.maxTotalProgramSize}`,
+      );
     }
     this.take(user, share, shared);
     return new RegexLease(this, user, shared);

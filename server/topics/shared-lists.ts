@@ -20,7 +20,11 @@ export class SharedLists<T> {
   private compacted: Compacted<T> | null = null;
 
   /** Gives `route` the list `base` followed by `added`: the remembered one when equal, else a new one. */
-  assign(route: CachedRoute<T, unknown>, base: readonly SubscriptionHandle<T>[], added: readonly SubscriptionHandle<T>[]): void {
+  assign(
+    route: CachedRoute<T, unknown>,
+    base: readonly SubscriptionHandle<T>[],
+    added: readonly SubscriptionHandle<T>[],
+  ): void {
     const length = base.length + added.length;
     if (length === 0) return route.setList(EMPTY, EMPTY);
     if (!this.remembers(base, added, length)) {
@@ -57,7 +61,12 @@ export class SharedLists<T> {
         entries.push(handle.value);
       }
       const empty = handles.length === 0;
-      compacted = { from, handles: empty ? EMPTY : handles, entries: empty ? EMPTY : entries, dropped: from.length - handles.length };
+      compacted = {
+        from,
+        handles: empty ? EMPTY : handles,
+        entries: empty ? EMPTY : entries,
+        dropped: from.length - handles.length,
+      };
       this.compacted = compacted;
     }
     if (compacted.dropped > 0) route.setList(compacted.handles, compacted.entries);
@@ -71,7 +80,11 @@ export class SharedLists<T> {
     this.compacted = null;
   }
 
-  private remembers(base: readonly SubscriptionHandle<T>[], added: readonly SubscriptionHandle<T>[], length: number): boolean {
+  private remembers(
+    base: readonly SubscriptionHandle<T>[],
+    added: readonly SubscriptionHandle<T>[],
+    length: number,
+  ): boolean {
     const memo = this.handles;
     if (memo.length !== length) return false;
     for (let i = 0; i < base.length; i++) if (memo[i] !== base[i]) return false;

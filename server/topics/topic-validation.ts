@@ -70,7 +70,10 @@ function scanTopic(topic: unknown, limits: TopicLimits, allowWildcards: boolean)
       if (c === NUL) throw new TopicError('INVALID_TOPIC', `topic contains a NUL character: ${quoteInput(topic)}`);
       if (c === PLUS || c === HASH) {
         if (!allowWildcards) {
-          throw new TopicError('INVALID_TOPIC', `'${String.fromCharCode(c)}' is not allowed in a publish topic: ${quoteInput(topic)}`);
+          throw new TopicError(
+            'INVALID_TOPIC',
+            `'${String.fromCharCode(c)}' is not allowed in a publish topic: ${quoteInput(topic)}`,
+          );
         }
         checkWildcardPlacement(topic, i, c);
         hasWildcard = true;
@@ -88,7 +91,10 @@ function scanTopic(topic: unknown, limits: TopicLimits, allowWildcards: boolean)
   if (levels > limits.maxLevels) {
     throw new TopicError('TOPIC_TOO_LONG', `topic has ${levels} levels; the limit is ${limits.maxLevels}`);
   }
-  if (length * MAX_UTF8_BYTES_PER_UNIT > limits.maxTopicLength && Buffer.byteLength(topic, 'utf8') > limits.maxTopicLength) {
+  if (
+    length * MAX_UTF8_BYTES_PER_UNIT > limits.maxTopicLength &&
+    Buffer.byteLength(topic, 'utf8') > limits.maxTopicLength
+  ) {
     throw topicTooLong(topic, limits);
   }
   return hasWildcard;

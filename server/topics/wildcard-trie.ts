@@ -148,4 +148,3 @@ function pathDepth(levels: readonly string[]): number {
 function pushAll<T>(out: T[], items: readonly T[]): void {
   for (let i = 0; i < items.length; i++) out.push(items[i]);
 }
-

@@ -18,7 +18,10 @@ export function formatUrl(host: string, port: number, path: string, secure = fal
 }
 
 /** A `ws` server for upgrades routed by an HttpEndpoint, set up as every Warden WebSocket listener needs it. */
-export function upgradeServer(maxPayload: number, handleProtocols: (offered: Set<string>) => string | false): WebSocketServer {
+export function upgradeServer(
+  maxPayload: number,
+  handleProtocols: (offered: Set<string>) => string | false,
+): WebSocketServer {
   return new WebSocketServer({
     noServer: true,
     clientTracking: false,

@@ -43,7 +43,9 @@ export class HttpEndpoint {
   ) {
     const answerPlainRequest: RequestListener = (_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
-      res.end(`This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`);
+      res.end(
+        `This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`,
+      );
     };
     this.secure = tls !== null;
     if (tls === null) this.http = createServer(answerPlainRequest);
@@ -55,7 +57,9 @@ export class HttpEndpoint {
     }
     // From the moment there is an HTTP connection (TLS: once the handshake is done; the handshake
     // has its own timeout), it holds a not-logged-on slot and has until the deadline to upgrade.
-    this.http.on(tls === null ? 'connection' : 'secureConnection', (socket: Socket) => holdBeforeUpgrade(socket, preLogon, this.upgradeTimeoutMs));
+    this.http.on(tls === null ? 'connection' : 'secureConnection', (socket: Socket) =>
+      holdBeforeUpgrade(socket, preLogon, this.upgradeTimeoutMs),
+    );
     this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
   }
@@ -67,14 +71,17 @@ export class HttpEndpoint {
   route(path: string, handler: UpgradeRoute, timeoutMs: number): void {
     this.routes.set(path, handler);
     this.users++;
-    if (timeoutMs > 0 && (this.upgradeTimeoutMs === 0 || timeoutMs < this.upgradeTimeoutMs)) this.upgradeTimeoutMs = timeoutMs;
+    if (timeoutMs > 0 && (this.upgradeTimeoutMs === 0 || timeoutMs < this.upgradeTimeoutMs))
+      this.upgradeTimeoutMs = timeoutMs;
   }
 
   /** Listen (once, however many listeners share it); resolves with the bound port. */
   listen(name: string): Promise<number> {
     this.listening ??= new Promise<number>((resolve, reject) => {
       const onError = (err: Error): void =>
-        reject(new Error(`listener "${name}" cannot listen on ${this.host}:${this.port}: ${err.message}`, { cause: err }));
+        reject(
+          new Error(`listener "${name}" cannot listen on ${this.host}:${this.port}: ${err.message}`, { cause: err }),
+        );
       this.http.once('error', onError);
       this.http.listen(this.port, this.host, () => {
         this.http.off('error', onError);

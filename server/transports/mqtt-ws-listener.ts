@@ -50,7 +50,14 @@ export class MqttWsListener extends RoutedListener<WsConnection> {
   async listen(): Promise<BoundListener> {
     const { host, path, name } = this.config;
     const port = await this.endpoint.listen(name);
-    return { name, protocol: 'mqtt', transport: 'ws', host, port, url: formatUrl(host, port, path, this.endpoint.secure) };
+    return {
+      name,
+      protocol: 'mqtt',
+      transport: 'ws',
+      host,
+      port,
+      url: formatUrl(host, port, path, this.endpoint.secure),
+    };
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -52,7 +52,8 @@ export class TcpListener {
   async listen(): Promise<BoundListener> {
     const { host, port, name, scheme } = this.config;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error): void =>
+        reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);

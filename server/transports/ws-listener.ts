@@ -33,7 +33,11 @@ export class WsListener extends RoutedListener<WsConnection> {
       const encoding = chooseEncoding([...offered].join(','));
       return encoding === null ? false : SUBPROTOCOLS[encoding];
     });
-    endpoint.route(config.path, (req, socket, head) => this.onUpgrade(req, socket, head), config.options.logonTimeoutMs);
+    endpoint.route(
+      config.path,
+      (req, socket, head) => this.onUpgrade(req, socket, head),
+      config.options.logonTimeoutMs,
+    );
   }
 
   get address(): BoundListener {
@@ -44,7 +48,14 @@ export class WsListener extends RoutedListener<WsConnection> {
   async listen(): Promise<BoundListener> {
     const { host, path, name } = this.config;
     const actual = await this.endpoint.listen(name);
-    this.bound = { name, protocol: 'native', transport: 'ws', host, port: actual, url: formatUrl(host, actual, path, this.endpoint.secure) };
+    this.bound = {
+      name,
+      protocol: 'native',
+      transport: 'ws',
+      host,
+      port: actual,
+      url: formatUrl(host, actual, path, this.endpoint.secure),
+    };
     const interval = this.config.options.heartbeatIntervalMs;
     if (interval > 0) this.connections.startHeartbeat(interval, (c) => c.heartbeat());
     return this.bound;
@@ -53,7 +64,12 @@ export class WsListener extends RoutedListener<WsConnection> {
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const encoding = chooseEncoding(req.headers['sec-websocket-protocol']);
     if (encoding === null) {
-      refuseUpgrade(socket, 400, 'Bad Request', `Sec-WebSocket-Protocol must offer ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}\n`);
+      refuseUpgrade(
+        socket,
+        400,
+        'Bad Request',
+        `Sec-WebSocket-Protocol must offer ${SUBPROTOCOL_MSGPACK} or ${SUBPROTOCOL_JSON}\n`,
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {

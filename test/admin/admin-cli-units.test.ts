@@ -11,7 +11,9 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
 describe('adminAuthorization', () => {
   it('builds Basic from WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD', () => {
-    expect(adminAuthorization({}, { WARDEN_ADMIN_USER: 'ops', WARDEN_ADMIN_PASSWORD: 'pä:ss' })).toBe(`Basic ${b64('ops:pä:ss')}`);
+    expect(adminAuthorization({}, { WARDEN_ADMIN_USER: 'ops', WARDEN_ADMIN_PASSWORD: 'pä:ss' })).toBe(
+      `Basic ${b64('ops:pä:ss')}`,
+    );
   });
 
   it('builds Bearer from WARDEN_ADMIN_TOKEN, ignoring a user name variable', () => {
@@ -19,7 +21,9 @@ describe('adminAuthorization', () => {
   });
 
   it('lets flags name other variables and the user', () => {
-    expect(adminAuthorization({ userName: 'root', passwordEnv: 'PW' }, { PW: 'x', WARDEN_ADMIN_TOKEN: 't' })).toBe(`Basic ${b64('root:x')}`);
+    expect(adminAuthorization({ userName: 'root', passwordEnv: 'PW' }, { PW: 'x', WARDEN_ADMIN_TOKEN: 't' })).toBe(
+      `Basic ${b64('root:x')}`,
+    );
     expect(adminAuthorization({ tokenEnv: 'TK' }, { TK: 't1', WARDEN_ADMIN_PASSWORD: 'p' })).toBe('Bearer t1');
   });
 
@@ -45,7 +49,9 @@ describe('adminAuthorization', () => {
   });
 
   it('never puts a secret in its error messages', () => {
-    expect(() => adminAuthorization({}, { WARDEN_ADMIN_PASSWORD: 'S3CRET', WARDEN_ADMIN_TOKEN: 'T0KEN' })).toThrow(/^(?!.*(S3CRET|T0KEN))/);
+    expect(() => adminAuthorization({}, { WARDEN_ADMIN_PASSWORD: 'S3CRET', WARDEN_ADMIN_TOKEN: 'T0KEN' })).toThrow(
+      /^(?!.*(S3CRET|T0KEN))/,
+    );
   });
 });
 
@@ -64,13 +70,17 @@ describe('admin URL', () => {
   });
 
   it('refuses a disabled admin listener or an ephemeral port', () => {
-    expect(() => adminUrlFromConfig({ enabled: false, host: '127.0.0.1', port: 8801 }, 'w.yaml')).toThrow(/disabled in w\.yaml \(admin\.enabled: false\)/);
+    expect(() => adminUrlFromConfig({ enabled: false, host: '127.0.0.1', port: 8801 }, 'w.yaml')).toThrow(
+      /disabled in w\.yaml \(admin\.enabled: false\)/,
+    );
     expect(() => at('127.0.0.1', 0)).toThrow(/admin\.port is 0 in warden\.yaml/);
   });
 
   it('appends endpoint paths, keeping a proxy prefix', () => {
     expect(endpointUrl(parseAdminUrl('http://h:1'), '/admin/entitlements').href).toBe('http://h:1/admin/entitlements');
-    expect(endpointUrl(parseAdminUrl('https://h/warden/'), '/admin/entitlements/reset').href).toBe('https://h/warden/admin/entitlements/reset');
+    expect(endpointUrl(parseAdminUrl('https://h/warden/'), '/admin/entitlements/reset').href).toBe(
+      'https://h/warden/admin/entitlements/reset',
+    );
   });
 
   it.each([

@@ -29,7 +29,9 @@ describe('admin listener authentication', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Basic realm="warden-admin"');
     expect(res.headers.get('content-type')).toBe('application/json');
-    expect(res.json).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/missing Authorization header/) } });
+    expect(res.json).toEqual({
+      error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/missing Authorization header/) },
+    });
     expect(admin.actions.callsOf('authenticateAdmin')).toHaveLength(0);
   });
 
@@ -55,9 +57,13 @@ describe('admin listener authentication', () => {
   });
 
   it('answers 401 to a challenge, which HTTP cannot carry', async () => {
-    const res = await call('GET', '/admin/entitlements', { authorization: basic(CHALLENGED.user, CHALLENGED.password) });
+    const res = await call('GET', '/admin/entitlements', {
+      authorization: basic(CHALLENGED.user, CHALLENGED.password),
+    });
     expect(res.status).toBe(401);
-    expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/challenge-response/) } });
+    expect(res.json).toMatchObject({
+      error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/challenge-response/) },
+    });
   });
 
   it('passes Basic credentials as a password logon on the admin listener', async () => {
@@ -76,7 +82,12 @@ describe('admin listener authentication', () => {
 
   it('passes a Bearer token as a token logon, and a password may contain colons', async () => {
     expect((await call('GET', '/admin/entitlements', { authorization: `bearer ${TOKEN}` })).status).toBe(200);
-    expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ user: '', token: TOKEN, password: undefined, mechanism: 'token' });
+    expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({
+      user: '',
+      token: TOKEN,
+      password: undefined,
+      mechanism: 'token',
+    });
     await call('GET', '/admin/entitlements', { authorization: basic('someone', 'a:b:c') });
     expect(admin.actions.callsOf('authenticateAdmin')[1]![0]).toMatchObject({ user: 'someone', password: 'a:b:c' });
   });
@@ -97,7 +108,9 @@ describe('admin listener entitlement', () => {
     expect((await call('GET', '/admin/entitlements', { authorization })).status).toBe(200);
     const res = await call('POST', '/admin/entitlements/reset', { authorization });
     expect(res.status).toBe(403);
-    expect(res.json).toEqual({ error: { code: 'FORBIDDEN', message: '"viewer" is not entitled to write /admin/entitlements/reset' } });
+    expect(res.json).toEqual({
+      error: { code: 'FORBIDDEN', message: '"viewer" is not entitled to write /admin/entitlements/reset' },
+    });
     expect(admin.actions.callsOf('resetEntitlements')).toHaveLength(0);
   });
 });
@@ -110,25 +123,45 @@ describe('admin listener routes', () => {
   });
 
   it('POST /admin/entitlements/reset resets everyone without a body, or one user', async () => {
-    expect(await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN })).toMatchObject({ status: 200, json: { reset: 'all', disconnected: 2 } });
-    expect(await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN, body: '{}' })).toMatchObject({ json: { reset: 'all' } });
+    expect(await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN })).toMatchObject({
+      status: 200,
+      json: { reset: 'all', disconnected: 2 },
+    });
+    expect(await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN, body: '{}' })).toMatchObject({
+      json: { reset: 'all' },
+    });
     admin.actions.disconnected = 1;
-    const one = await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN, body: '{ "user": "alice" }' });
+    const one = await call('POST', '/admin/entitlements/reset', {
+      authorization: AS_ADMIN,
+      body: '{ "user": "alice" }',
+    });
     expect(one).toMatchObject({ status: 200, json: { reset: 'alice', disconnected: 1 } });
     expect(admin.actions.callsOf('resetEntitlements')).toEqual([[undefined], [undefined], ['alice']]);
   });
 
   it('POST disable and enable answer the new state', async () => {
-    expect(await call('POST', '/admin/entitlements/disable', { authorization: AS_ADMIN })).toMatchObject({ status: 200, json: { enabled: false } });
-    expect(await call('POST', '/admin/entitlements/enable', { authorization: `Bearer ${TOKEN}` })).toMatchObject({ status: 200, json: { enabled: true } });
-    expect(admin.actions.calls.map((c) => c.name).filter((n) => n.endsWith('Entitlements'))).toEqual(['disableEntitlements', 'enableEntitlements']);
+    expect(await call('POST', '/admin/entitlements/disable', { authorization: AS_ADMIN })).toMatchObject({
+      status: 200,
+      json: { enabled: false },
+    });
+    expect(await call('POST', '/admin/entitlements/enable', { authorization: `Bearer ${TOKEN}` })).toMatchObject({
+      status: 200,
+      json: { enabled: true },
+    });
+    expect(admin.actions.calls.map((c) => c.name).filter((n) => n.endsWith('Entitlements'))).toEqual([
+      'disableEntitlements',
+      'enableEntitlements',
+    ]);
   });
 
   it('answers 404 for an unknown path, after authenticating', async () => {
     expect((await call('GET', '/admin/entitlements/')).status).toBe(401);
     for (const path of ['/', '/admin', '/admin/entitlements/', '/admin/entitlements/resets']) {
       const res = await call('GET', path, { authorization: AS_ADMIN });
-      expect(res).toMatchObject({ status: 404, json: { error: { code: 'NOT_FOUND', message: `no admin endpoint at ${path}` } } });
+      expect(res).toMatchObject({
+        status: 404,
+        json: { error: { code: 'NOT_FOUND', message: `no admin endpoint at ${path}` } },
+      });
     }
   });
 
@@ -153,12 +186,18 @@ describe('admin listener request bodies', () => {
     ['a misspelt field', '{ "usr": "alice" }', /unknown field "usr"/],
   ])('answers 400 to a reset with %s, and resets nobody', async (_what, body, message) => {
     const res = await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN, body });
-    expect(res).toMatchObject({ status: 400, json: { error: { code: 'BAD_REQUEST', message: expect.stringMatching(message) } } });
+    expect(res).toMatchObject({
+      status: 400,
+      json: { error: { code: 'BAD_REQUEST', message: expect.stringMatching(message) } },
+    });
     expect(admin.actions.callsOf('resetEntitlements')).toHaveLength(0);
   });
 
   it('answers 400 to fields on disable and enable, which take none', async () => {
-    const res = await call('POST', '/admin/entitlements/disable', { authorization: AS_ADMIN, body: '{ "user": "alice" }' });
+    const res = await call('POST', '/admin/entitlements/disable', {
+      authorization: AS_ADMIN,
+      body: '{ "user": "alice" }',
+    });
     expect(res).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/takes no fields/) } } });
     expect(admin.actions.callsOf('disableEntitlements')).toHaveLength(0);
   });
@@ -172,10 +211,14 @@ describe('admin listener request bodies', () => {
 
   it('answers 413 to a chunked body that grows over 64 KiB', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${admin.url}/admin/entitlements/reset`, { method: 'POST', headers: { authorization: AS_ADMIN } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${admin.url}/admin/entitlements/reset`,
+        { method: 'POST', headers: { authorization: AS_ADMIN } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.write('{ "user": "');
       for (let i = 0; i < 9; i += 1) req.write('y'.repeat(8 * 1024));
@@ -219,12 +262,26 @@ describe('admin listener failures and logging', () => {
     await call('GET', '/admin/entitlements', { authorization: 'Bearer wrong-token-here' });
     const entries = admin.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries).toContainEqual(
-      expect.objectContaining({ level: 30, msg: 'admin: entitlement reset', identity: 'admin', path: '/admin/entitlements/reset', result: { reset: 'alice', disconnected: 2 } }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'admin: entitlement reset',
+        identity: 'admin',
+        path: '/admin/entitlements/reset',
+        result: { reset: 'alice', disconnected: 2 },
+      }),
     );
-    expect(entries).toContainEqual(expect.objectContaining({ level: 30, msg: 'admin: entitlements disabled', identity: 'robot' }));
+    expect(entries).toContainEqual(
+      expect.objectContaining({ level: 30, msg: 'admin: entitlements disabled', identity: 'robot' }),
+    );
     expect(entries.filter((e) => e.msg === 'admin: authentication failed')).toHaveLength(2);
     const all = admin.logLines.join('\n');
-    for (const secret of [ADMIN.password, TOKEN, 'wrong-password-here', 'wrong-token-here', Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')]) {
+    for (const secret of [
+      ADMIN.password,
+      TOKEN,
+      'wrong-password-here',
+      'wrong-token-here',
+      Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64'),
+    ]) {
       expect(all).not.toContain(secret);
     }
   });

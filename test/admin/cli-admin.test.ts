@@ -32,7 +32,7 @@ describe('warden admin', () => {
     expect(result.stdout).toBe(`${JSON.stringify(STATUS, null, 2)}\n`);
   });
 
-  it('connections prints admission control\'s counts as JSON (GET /admin/connections)', async () => {
+  it("connections prints admission control's counts as JSON (GET /admin/connections)", async () => {
     const result = await runAdmin(['connections'], AS_ADMIN);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual(CONNECTIONS);
@@ -42,7 +42,10 @@ describe('warden admin', () => {
   it('reset, with and without --user, over a token', async () => {
     const env = { WARDEN_ADMIN_TOKEN: TOKEN };
     expect(JSON.parse((await runAdmin(['reset'], env)).stdout)).toEqual({ reset: 'all', disconnected: 2 });
-    expect(JSON.parse((await runAdmin(['reset', '--user', 'alice'], env)).stdout)).toEqual({ reset: 'alice', disconnected: 2 });
+    expect(JSON.parse((await runAdmin(['reset', '--user', 'alice'], env)).stdout)).toEqual({
+      reset: 'alice',
+      disconnected: 2,
+    });
     expect(admin.actions.callsOf('resetEntitlements')).toEqual([[undefined], ['alice']]);
     expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ mechanism: 'token', token: TOKEN });
   });
@@ -53,22 +56,41 @@ describe('warden admin', () => {
   });
 
   it('takes the password from the variable --password-env names, and the name from --user-name', async () => {
-    const result = await runAdmin(['status', '--user-name', VIEWER.user, '--password-env', 'MY_PW'], { MY_PW: VIEWER.password });
+    const result = await runAdmin(['status', '--user-name', VIEWER.user, '--password-env', 'MY_PW'], {
+      MY_PW: VIEWER.password,
+    });
     expect(result.code).toBe(0);
-    expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ user: VIEWER.user, password: VIEWER.password });
+    expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({
+      user: VIEWER.user,
+      password: VIEWER.password,
+    });
   });
 
   it('exits 3 with the message when authentication fails (401) or the action is not entitled (403)', async () => {
     const denied = await runAdmin(['status'], { ...AS_ADMIN, WARDEN_ADMIN_PASSWORD: 'wrong' });
-    expect(denied).toMatchObject({ code: 3, stdout: '', stderr: 'warden admin: authentication failed (HTTP 401 UNAUTHORIZED)\n' });
-    const forbidden = await runAdmin(['disable'], { WARDEN_ADMIN_USER: VIEWER.user, WARDEN_ADMIN_PASSWORD: VIEWER.password });
-    expect(forbidden).toMatchObject({ code: 3, stderr: 'warden admin: "viewer" is not entitled to write /admin/entitlements/disable (HTTP 403 FORBIDDEN)\n' });
+    expect(denied).toMatchObject({
+      code: 3,
+      stdout: '',
+      stderr: 'warden admin: authentication failed (HTTP 401 UNAUTHORIZED)\n',
+    });
+    const forbidden = await runAdmin(['disable'], {
+      WARDEN_ADMIN_USER: VIEWER.user,
+      WARDEN_ADMIN_PASSWORD: VIEWER.password,
+    });
+    expect(forbidden).toMatchObject({
+      code: 3,
+      stderr: 'warden admin: "viewer" is not entitled to write /admin/entitlements/disable (HTTP 403 FORBIDDEN)\n',
+    });
   });
 
   it('exits 1 when the broker fails the action', async () => {
     admin.actions.failing.add('enableEntitlements');
     const result = await runAdmin(['enable'], AS_ADMIN);
-    expect(result).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/see the broker log \(HTTP 500 INTERNAL_ERROR\)/) });
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/see the broker log \(HTTP 500 INTERNAL_ERROR\)/),
+    });
   });
 
   it('exits 1 naming the URL when nothing listens there', async () => {
@@ -84,8 +106,14 @@ describe('warden admin', () => {
   it('finds the listener from admin.host and admin.port of --config or WARDEN_CONFIG', async () => {
     const path = join(dir, 'admin.yaml');
     writeFileSync(path, `admin:\n  host: 127.0.0.1\n  port: ${new URL(admin.url).port}\n`);
-    expect(await runCli(['admin', 'status', '--config', path], { env: AS_ADMIN })).toMatchObject({ code: 0, stderr: '' });
-    expect(await runCli(['admin', 'status'], { env: { ...AS_ADMIN, WARDEN_CONFIG: path } })).toMatchObject({ code: 0, stderr: '' });
+    expect(await runCli(['admin', 'status', '--config', path], { env: AS_ADMIN })).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
+    expect(await runCli(['admin', 'status'], { env: { ...AS_ADMIN, WARDEN_CONFIG: path } })).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
     expect(admin.actions.callsOf('entitlementStatus')).toHaveLength(2);
   });
 
@@ -93,7 +121,10 @@ describe('warden admin', () => {
     const path = join(dir, 'disabled.yaml');
     writeFileSync(path, 'admin:\n  enabled: false\n');
     const result = await runCli(['admin', 'status', '--config', path], { env: AS_ADMIN });
-    expect(result).toMatchObject({ code: 1, stderr: `warden admin: the admin listener is disabled in ${path} (admin.enabled: false); enable it, or pass --url\n` });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `warden admin: the admin listener is disabled in ${path} (admin.enabled: false); enable it, or pass --url\n`,
+    });
   });
 
   it('exits 1 when the config it should read the address from is invalid', async () => {
@@ -108,7 +139,11 @@ describe('warden admin', () => {
   it('exits 2 on usage errors, before sending anything', async () => {
     const cases: [readonly string[], NodeJS.ProcessEnv, RegExp][] = [
       [['status'], {}, /no admin credentials: set WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD, or WARDEN_ADMIN_TOKEN/],
-      [['status'], { ...AS_ADMIN, WARDEN_ADMIN_TOKEN: TOKEN }, /both WARDEN_ADMIN_PASSWORD and WARDEN_ADMIN_TOKEN are set/],
+      [
+        ['status'],
+        { ...AS_ADMIN, WARDEN_ADMIN_TOKEN: TOKEN },
+        /both WARDEN_ADMIN_PASSWORD and WARDEN_ADMIN_TOKEN are set/,
+      ],
       [['status'], { WARDEN_ADMIN_PASSWORD: 'x' }, /no admin user name/],
       [['status', '--token-env', 'NOPE'], {}, /NOPE \(named by --token-env\) is not set/],
       [['status', '--password', 'x'], AS_ADMIN, /Unknown option '--password'/],

@@ -31,8 +31,16 @@ describe('warden passwd', () => {
   });
 
   it('refuses an empty password or an empty stdin with exit 1', async () => {
-    expect(await runCli(['passwd'], { stdin: '\n' })).toMatchObject({ code: 1, stdout: '', stderr: 'warden passwd: empty password: nothing to hash\n' });
-    expect(await runCli(['passwd'], { stdin: '' })).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/no password on stdin/) });
+    expect(await runCli(['passwd'], { stdin: '\n' })).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'warden passwd: empty password: nothing to hash\n',
+    });
+    expect(await runCli(['passwd'], { stdin: '' })).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/no password on stdin/),
+    });
   });
 
   it('takes no arguments (a password argument would show in ps) and has help', async () => {

@@ -12,10 +12,16 @@ export interface CliResult {
 }
 
 /** Runs `warden ...args` with `env` added to a cleaned environment and `stdin` piped in (then closed). */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; stdin?: string } = {},
+): Promise<CliResult> {
   // Admin credentials and config from the developer's shell must not leak into the tests.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('WARDEN_')));
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...base, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

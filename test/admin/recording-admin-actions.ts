@@ -13,7 +13,12 @@ export const TOKEN = 'robot-token-0123456789';
 /** A user whose logon the module answers with a SCRAM-style challenge. */
 export const CHALLENGED = { user: 'scram-user', password: 'irrelevant-pw' };
 
-export const STATUS: EntitlementStatus = { enabled: true, cache: { size: 3, hits: 10, misses: 4 }, moduleCalls: 4, failures: 0 };
+export const STATUS: EntitlementStatus = {
+  enabled: true,
+  cache: { size: 3, hits: 10, misses: 4 },
+  moduleCalls: 4,
+  failures: 0,
+};
 
 export type ActionName =
   | 'resetEntitlements'
@@ -30,7 +35,13 @@ export const TLS_RELOAD: TlsReloadReport = {
   profiles: {
     main: {
       reloaded: true,
-      certificate: { subject: 'CN=localhost', issuer: 'CN=Test CA', fingerprint256: 'AB:CD', validFrom: 'Jan  1 00:00:00 2025 GMT', validTo: 'Jan  1 00:00:00 2026 GMT' },
+      certificate: {
+        subject: 'CN=localhost',
+        issuer: 'CN=Test CA',
+        fingerprint256: 'AB:CD',
+        validFrom: 'Jan  1 00:00:00 2025 GMT',
+        validTo: 'Jan  1 00:00:00 2026 GMT',
+      },
     },
     old: { reloaded: false, error: 'tls.profiles.old.certificate: cannot read file "/x.pem" (ENOENT)' },
   },
@@ -96,11 +107,15 @@ export class RecordingAdminActions implements AdminActions {
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {
     this.record('authenticateAdmin', request);
     if (request.mechanism === 'token') {
-      return request.token === TOKEN ? { outcome: 'accept', identity: 'robot' } : { outcome: 'reject', reason: 'unknown token' };
+      return request.token === TOKEN
+        ? { outcome: 'accept', identity: 'robot' }
+        : { outcome: 'reject', reason: 'unknown token' };
     }
-    if (request.user === CHALLENGED.user) return { outcome: 'challenge', data: 'r=nonce', respond: () => ({ outcome: 'reject', reason: 'no' }) };
+    if (request.user === CHALLENGED.user)
+      return { outcome: 'challenge', data: 'r=nonce', respond: () => ({ outcome: 'reject', reason: 'no' }) };
     for (const known of [ADMIN, VIEWER]) {
-      if (request.user === known.user && request.password === known.password) return { outcome: 'accept', identity: known.user };
+      if (request.user === known.user && request.password === known.password)
+        return { outcome: 'accept', identity: known.user };
     }
     return { outcome: 'reject', reason: `bad password for ${request.user}` };
   }

@@ -32,7 +32,9 @@ it('GET /admin/connections: admitted connections per user and host, and refusals
   expect(await logon('bob')).toMatchObject({ op: 'ack' });
   expect(await logon('bob')).toMatchObject({ code: 'CONNECTION_LIMIT' });
   expect(await logon('carol')).toMatchObject({ code: 'USER_NOT_ALLOWED' });
-  const response = await fetch(`${broker.adminUrl}/admin/connections`, { headers: { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` } });
+  const response = await fetch(`${broker.adminUrl}/admin/connections`, {
+    headers: { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` },
+  });
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({
     admitted: { connections: 3, users: { alice: 2, bob: 1 }, hosts: { '127.0.0.1': 3 } },

@@ -34,9 +34,11 @@ async function refused(user: string): Promise<unknown> {
 }
 
 describe('config/examples/admission.yaml', () => {
-  it('is netconfd-pro\'s session example: the listener, the module, the allowed users and the limits', () => {
+  it("is netconfd-pro's session example: the listener, the module, the allowed users and the limits", () => {
     const config = loadConfigFile(EXAMPLE, {});
-    expect(config.listeners).toMatchObject([{ name: 'native', protocol: 'native', host: '127.0.0.1', port: 8800, path: '/' }]);
+    expect(config.listeners).toMatchObject([
+      { name: 'native', protocol: 'native', host: '127.0.0.1', port: 8800, path: '/' },
+    ]);
     expect(config.listeners).toHaveLength(1);
     expect(config.security.authentication).toEqual({ module: 'allow-any', options: {} });
     expect(config.admission).toMatchObject({
@@ -49,7 +51,13 @@ describe('config/examples/admission.yaml', () => {
   describe('started with port 0', () => {
     async function start(): Promise<void> {
       const config = loadConfigFile(EXAMPLE, {});
-      broker = await startBroker({ ...config, log: { level: 'silent' }, listeners: config.listeners.map((l) => (l.protocol === 'native' ? { ...l, port: 0, transport: TEST_TRANSPORT } : { ...l, port: 0 })) });
+      broker = await startBroker({
+        ...config,
+        log: { level: 'silent' },
+        listeners: config.listeners.map((l) =>
+          l.protocol === 'native' ? { ...l, port: 0, transport: TEST_TRANSPORT } : { ...l, port: 0 },
+        ),
+      });
       assertTestTransport(broker);
       expect(broker.listeners[0]!.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
     }

@@ -23,7 +23,13 @@ describe('allowed users and superusers (netconfd-pro "Username Control")', () =>
     await fx.admitted('alice');
     await fx.admitted('root');
     const { error, close } = await refusedLogon(fx, 'mallory');
-    expect(error).toEqual({ op: 'error', rid: 1, code: ErrorCodes.USER_NOT_ALLOWED, message: 'this user may not connect to this broker', cmd: 'logon' });
+    expect(error).toEqual({
+      op: 'error',
+      rid: 1,
+      code: ErrorCodes.USER_NOT_ALLOWED,
+      message: 'this user may not connect to this broker',
+      cmd: 'logon',
+    });
     expect(close).toEqual({ code: 4003, reason: 'logon refused: user-not-allowed' });
     expect(await mqttRefusal(tb.mqttUrl, 5, 'mallory')).toBe(0x87);
     expect(await mqttRefusal(tb.mqttUrl, 4, 'mallory')).toBe(5);
@@ -31,7 +37,9 @@ describe('allowed users and superusers (netconfd-pro "Username Control")', () =>
   });
 
   it('an empty list admits superusers only; superusers are still limited (as in netconfd-pro)', async () => {
-    await fx.start({ admission: { allowedUsers: [], superusers: ['root'], userLimits: { enabled: true, default: 1 } } });
+    await fx.start({
+      admission: { allowedUsers: [], superusers: ['root'], userLimits: { enabled: true, default: 1 } },
+    });
     expect((await refusedLogon(fx, 'alice')).error.code).toBe(ErrorCodes.USER_NOT_ALLOWED);
     await fx.admitted('root');
     expect((await refusedLogon(fx, 'root')).error.code).toBe(ErrorCodes.CONNECTION_LIMIT);
@@ -46,13 +54,21 @@ describe('allowed users and superusers (netconfd-pro "Username Control")', () =>
 });
 
 describe('implicit logon (AMPS)', () => {
-  it('the empty user name is admitted and counted like any other, or refused with the command\'s rid', async () => {
-    const tb = await fx.start({ security: { authentication: { module: 'implicit' } }, admission: { userLimits: { enabled: true, users: { '': 1 } } } });
+  it("the empty user name is admitted and counted like any other, or refused with the command's rid", async () => {
+    const tb = await fx.start({
+      security: { authentication: { module: 'implicit' } },
+      admission: { userLimits: { enabled: true, users: { '': 1 } } },
+    });
     const first = await RawClient.open(tb.url, 'json');
     expect(await first.request({ op: 'ping', rid: 7 })).toEqual({ op: 'ack', rid: 7 });
     expect(tb.broker.admission.counts().users).toEqual({ '': 1 });
     const second = await RawClient.open(tb.url, 'json');
-    expect(await second.request({ op: 'ping', rid: 8 })).toMatchObject({ op: 'error', rid: 8, code: ErrorCodes.CONNECTION_LIMIT, cmd: 'logon' });
+    expect(await second.request({ op: 'ping', rid: 8 })).toMatchObject({
+      op: 'error',
+      rid: 8,
+      code: ErrorCodes.CONNECTION_LIMIT,
+      cmd: 'logon',
+    });
     expect((await second.closed).code).toBe(4003);
     first.ws.terminate();
     await tb.broker.admission.whenAtMost(0);
@@ -60,7 +76,9 @@ describe('implicit logon (AMPS)', () => {
 });
 
 describe('host access (AMQ Interconnect remoteHosts, SwiftMQ host access lists)', () => {
-  const admission = { remoteHosts: { local: ['127.0.0.1'], wildcard: ['*'], remote: ['10.0.0.0/8', '::1'], nowhere: [] } };
+  const admission = {
+    remoteHosts: { local: ['127.0.0.1'], wildcard: ['*'], remote: ['10.0.0.0/8', '::1'], nowhere: [] },
+  };
   const limits = {
     localGroup: { users: ['member', 'exempt'], remoteHosts: ['192.168.0.0/16'] },
     anywhere: { users: ['free'], remoteHosts: ['0.0.0.0/0'] },
@@ -75,13 +93,22 @@ describe('host access (AMQ Interconnect remoteHosts, SwiftMQ host access lists)'
     ['free', true],
     ['stranger', true],
   ])('%s from 127.0.0.1 admitted: %s', async (user, expected) => {
-    const tb = await fx.start({ admission: { ...admission, remoteHosts: { ...admission.remoteHosts, exempt: ['127.0.0.0/8'] } }, limits });
+    const tb = await fx.start({
+      admission: { ...admission, remoteHosts: { ...admission.remoteHosts, exempt: ['127.0.0.0/8'] } },
+      limits,
+    });
     const { answer, client } = await fx.logon(user);
     if (expected) {
       expect(answer).toMatchObject({ op: 'ack', user });
       return;
     }
-    expect(answer).toEqual({ op: 'error', rid: 1, code: ErrorCodes.HOST_NOT_ALLOWED, message: 'this user may not connect from this host', cmd: 'logon' });
+    expect(answer).toEqual({
+      op: 'error',
+      rid: 1,
+      code: ErrorCodes.HOST_NOT_ALLOWED,
+      message: 'this user may not connect from this host',
+      cmd: 'logon',
+    });
     expect((await client.closed).code).toBe(4003);
     expect(await mqttRefusal(tb.mqttUrl, 5, user)).toBe(0x87);
     expect(await mqttRefusal(tb.mqttWsUrl, 4, user)).toBe(5);
@@ -102,11 +129,21 @@ describe('connection limits (AMQ Interconnect maxConnections, maxConnectionsPerH
     await fx.mqtt.connect(tb.mqttUrl, 5, { username: 'b' });
     await fx.mqtt.connect(tb.mqttWsUrl, 4, { username: 'c' });
     const { error, close } = await refusedLogon(fx, 'd');
-    expect(error).toEqual({ op: 'error', rid: 1, code: ErrorCodes.CONNECTION_LIMIT, message: 'connection limit reached; try again later', cmd: 'logon' });
+    expect(error).toEqual({
+      op: 'error',
+      rid: 1,
+      code: ErrorCodes.CONNECTION_LIMIT,
+      message: 'connection limit reached; try again later',
+      cmd: 'logon',
+    });
     expect(close).toEqual({ code: 4003, reason: 'logon refused: connection-limit' });
     expect(await mqttRefusal(tb.mqttUrl, 5, 'e')).toBe(0x97);
     expect(await mqttRefusal(tb.mqttWsUrl, 4, 'f')).toBe(3);
-    expect(tb.broker.admission.counts()).toEqual({ connections: 3, users: { a: 1, b: 1, c: 1 }, hosts: { '127.0.0.1': 3 } });
+    expect(tb.broker.admission.counts()).toEqual({
+      connections: 3,
+      users: { a: 1, b: 1, c: 1 },
+      hosts: { '127.0.0.1': 3 },
+    });
     expect(tb.broker.stats().connectionsRefusedLimit).toBe(3);
   });
 
@@ -121,7 +158,11 @@ describe('connection limits (AMQ Interconnect maxConnections, maxConnectionsPerH
     const tb = await fx.start({ admission: { maxConnections: 1 } });
     await fx.admitted('a');
     const raw = await fx.raws.connect(tb.mqttUrl, 5, { clientId: 'x', username: 'b', clean: true });
-    expect(raw.packets.items[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x97, properties: { reasonString: 'connection limit reached; try again later' } });
+    expect(raw.packets.items[0]).toMatchObject({
+      cmd: 'connack',
+      reasonCode: 0x97,
+      properties: { reasonString: 'connection limit reached; try again later' },
+    });
     await raw.closed;
   });
 });
@@ -132,7 +173,13 @@ describe('connection rate per host (storms)', () => {
     const tb = await fx.start({ admission: { connectionRate: { perSecond: 1, burst: 3 } } });
     for (const user of ['a', 'b', 'c']) await fx.admitted(user);
     const { error, close } = await refusedLogon(fx, 'd');
-    expect(error).toEqual({ op: 'error', rid: 1, code: ErrorCodes.RATE_LIMITED, message: 'too many connections from this host; try again later', cmd: 'logon' });
+    expect(error).toEqual({
+      op: 'error',
+      rid: 1,
+      code: ErrorCodes.RATE_LIMITED,
+      message: 'too many connections from this host; try again later',
+      cmd: 'logon',
+    });
     expect(close).toEqual({ code: 4003, reason: 'logon refused: rate-limited' });
     expect(tb.broker.stats()).toMatchObject({ connectionsRefusedRate: 1, logons: 3 });
     // A second later one token is back.

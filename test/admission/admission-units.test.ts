@@ -12,7 +12,13 @@ describe('HostRateLimiter', () => {
   it('a burst, then one per 1/perSecond; the first refusal is reported, the rest of the storm is not', () => {
     const clock = new ManualClock();
     const limiter = new HostRateLimiter(2, 3, clock.read);
-    expect(['h', 'h', 'h', 'h', 'h'].map((h) => limiter.take(h))).toEqual(['allowed', 'allowed', 'allowed', 'refused', 'refused-again']);
+    expect(['h', 'h', 'h', 'h', 'h'].map((h) => limiter.take(h))).toEqual([
+      'allowed',
+      'allowed',
+      'allowed',
+      'refused',
+      'refused-again',
+    ]);
     expect(limiter.take('other')).toBe('allowed');
     clock.advance(500); // one token at 2 per second
     expect(limiter.take('h')).toBe('allowed');
@@ -41,7 +47,13 @@ describe('HostRateLimiter', () => {
 });
 
 describe('UserLimits (Knox tiers, netconfd-pro overrides)', () => {
-  const config = { enabled: true, default: 2, privileged: { users: ['p', 'pu', 'po'], limit: 3 }, unlimited: ['u', 'pu'], users: { o: 1, po: 7 } };
+  const config = {
+    enabled: true,
+    default: 2,
+    privileged: { users: ['p', 'pu', 'po'], limit: 3 },
+    unlimited: ['u', 'pu'],
+    users: { o: 1, po: 7 },
+  };
 
   it.each([
     ['someone', 2],

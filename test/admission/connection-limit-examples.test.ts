@@ -30,17 +30,27 @@ describe('netconfd-pro: the session example', () => {
     // 10 for each admin, half of them over MQTT; the 11th is refused whichever protocol it uses.
     for (const admin of ['admin1', 'admin2', 'admin3']) {
       for (let i = 0; i < 5; i++) await fx.admitted(admin);
-      for (let i = 0; i < 5; i++) await fx.mqtt.connect(i % 2 === 0 ? tb.mqttUrl : tb.mqttWsUrl, i % 2 === 0 ? 5 : 4, { username: admin });
+      for (let i = 0; i < 5; i++)
+        await fx.mqtt.connect(i % 2 === 0 ? tb.mqttUrl : tb.mqttWsUrl, i % 2 === 0 ? 5 : 4, { username: admin });
     }
-    expect(tb.broker.admission.counts()).toMatchObject({ connections: 32, users: { admin1: 10, admin2: 10, admin3: 10, guest1: 1, guest2: 1 } });
+    expect(tb.broker.admission.counts()).toMatchObject({
+      connections: 32,
+      users: { admin1: 10, admin2: 10, admin3: 10, guest1: 1, guest2: 1 },
+    });
     expect((await refusedLogon(fx, 'admin1')).error.code).toBe(ErrorCodes.CONNECTION_LIMIT);
     expect((await fx.mqtt.refusal(tb.mqttUrl, 5, { username: 'admin2' })).code).toBe(0x97);
     expect((await fx.mqtt.refusal(tb.mqttUrl, 4, { username: 'admin3' })).code).toBe(3);
-    expect(tb.broker.stats()).toMatchObject({ connectionsRefusedUser: 1, connectionsRefusedLimit: 5, admittedConnections: 32 });
+    expect(tb.broker.stats()).toMatchObject({
+      connectionsRefusedUser: 1,
+      connectionsRefusedLimit: 5,
+      admittedConnections: 32,
+    });
   });
 
   it('max-sessions 32 holds even for a user with no per-user limit', async () => {
-    const tb = await fx.start({ admission: { ...NETCONFD_EXAMPLE, userLimits: { ...NETCONFD_EXAMPLE.userLimits, unlimited: ['admin1'] } } });
+    const tb = await fx.start({
+      admission: { ...NETCONFD_EXAMPLE, userLimits: { ...NETCONFD_EXAMPLE.userLimits, unlimited: ['admin1'] } },
+    });
     for (let i = 0; i < 32; i++) await fx.admitted('admin1');
     const refused = await refusedLogon(fx, 'admin1');
     expect(refused.error.code).toBe(ErrorCodes.CONNECTION_LIMIT);
@@ -62,7 +72,9 @@ describe('Apache Knox: concurrent session tiers', () => {
   });
 
   it('configured limits replace the defaults', async () => {
-    await fx.start({ admission: { userLimits: { enabled: true, default: 1, privileged: { users: ['priv'], limit: 2 } } } });
+    await fx.start({
+      admission: { userLimits: { enabled: true, default: 1, privileged: { users: ['priv'], limit: 2 } } },
+    });
     await fx.admitted('joe');
     expect((await refusedLogon(fx, 'joe')).error.code).toBe(ErrorCodes.CONNECTION_LIMIT);
     await fx.admitted('priv');
@@ -77,7 +89,9 @@ describe('Apache Knox: concurrent session tiers', () => {
   });
 
   it('a per-user limit (netconfd-pro) wins over the privileged tier', async () => {
-    await fx.start({ admission: { userLimits: { enabled: true, privileged: { users: ['priv'] }, users: { priv: 1 } } } });
+    await fx.start({
+      admission: { userLimits: { enabled: true, privileged: { users: ['priv'] }, users: { priv: 1 } } },
+    });
     await fx.admitted('priv');
     expect((await refusedLogon(fx, 'priv')).error.code).toBe(ErrorCodes.CONNECTION_LIMIT);
   });

@@ -28,7 +28,8 @@ describe('counts released', () => {
     const tb = await fx.start({ admission: LIMITS });
     const url = tb.mqttUrl;
     const raws = [];
-    for (const clientId of ['a', 'b']) raws.push(await fx.raws.connect(url, version, { clientId, username: 'u', clean: true }));
+    for (const clientId of ['a', 'b'])
+      raws.push(await fx.raws.connect(url, version, { clientId, username: 'u', clean: true }));
     for (const raw of raws) expect(raw.packets.items[0]).toMatchObject({ cmd: 'connack' });
     expect((await fx.mqtt.refusal(url, version, { username: 'u' })).code).toBe(version === 5 ? 0x97 : 3);
     for (const raw of raws) raw.socket.destroy();
@@ -72,9 +73,15 @@ describe('counts released', () => {
 
   it('refused logons are not counted: not allowed, host, limit, logon entitlement', async () => {
     const tb = await fx.start({
-      admission: { allowedUsers: ['u', 'v', 'w'], remoteHosts: { v: ['10.0.0.0/8'] }, userLimits: { enabled: true, users: { u: 1 } } },
+      admission: {
+        allowedUsers: ['u', 'v', 'w'],
+        remoteHosts: { v: ['10.0.0.0/8'] },
+        userLimits: { enabled: true, users: { u: 1 } },
+      },
       // w is in no policy group: not entitled to log on.
-      security: { entitlement: { module: 'policy', options: { policy: { groups: { g: { users: ['u', 'v', 'x'] } } } } } },
+      security: {
+        entitlement: { module: 'policy', options: { policy: { groups: { g: { users: ['u', 'v', 'x'] } } } } },
+      },
     });
     await fx.admitted('u');
     expect((await refusedLogon(fx, 'x')).error.code).toBe(ErrorCodes.USER_NOT_ALLOWED);

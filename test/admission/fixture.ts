@@ -82,9 +82,31 @@ export function useAdmissionFixture(): AdmissionFixture {
           admission: sections.admission ?? {},
           limits: sections.limits ?? {},
           listeners: [
-            { name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0, options: sections.nativeOptions ?? {} },
-            { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: sections.mqttOptions ?? {} },
-            { name: 'mqtt-ws', protocol: 'mqtt', transport: MQTT_WS_TRANSPORT, host: '127.0.0.1', port: 0, path: '/mqtt', options: sections.mqttOptions ?? {} },
+            {
+              name: 'native',
+              protocol: 'native',
+              transport: TEST_TRANSPORT,
+              host: '127.0.0.1',
+              port: 0,
+              options: sections.nativeOptions ?? {},
+            },
+            {
+              name: 'mqtt',
+              protocol: 'mqtt',
+              transport: 'tcp',
+              host: '127.0.0.1',
+              port: 0,
+              options: sections.mqttOptions ?? {},
+            },
+            {
+              name: 'mqtt-ws',
+              protocol: 'mqtt',
+              transport: MQTT_WS_TRANSPORT,
+              host: '127.0.0.1',
+              port: 0,
+              path: '/mqtt',
+              options: sections.mqttOptions ?? {},
+            },
           ],
         },
         { clock: clock.read },
@@ -122,7 +144,10 @@ export function useAdmissionFixture(): AdmissionFixture {
 }
 
 /** The error frame and close of a refused native logon. */
-export async function refusedLogon(fixture: AdmissionFixture, user: string): Promise<{ error: Frame; close: { code: number; reason: string } }> {
+export async function refusedLogon(
+  fixture: AdmissionFixture,
+  user: string,
+): Promise<{ error: Frame; close: { code: number; reason: string } }> {
   const { client, answer } = await fixture.logon(user);
   return { error: answer, close: await client.closed };
 }

@@ -45,11 +45,23 @@ describe('maxSubscriptions', () => {
   it('MQTT: SUBACK 0x97 (v5, with a reason string) and 0x80 (v3.1.1), per filter', async () => {
     const tb = await fx.start({ limits });
     const v5 = await fx.raws.connect(tb.mqttUrl, 5, { clientId: 'v5', username: 's', clean: true });
-    v5.send({ cmd: 'subscribe', messageId: 1, subscriptions: ['a', 'b', 'c'].map((topic) => ({ topic, qos: 0 as const })) });
+    v5.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: ['a', 'b', 'c'].map((topic) => ({ topic, qos: 0 as const })),
+    });
     await v5.packets.count(2);
-    expect(v5.packets.items[1]).toMatchObject({ cmd: 'suback', granted: [0, 0, 0x97], properties: { reasonString: 'too many subscriptions' } });
+    expect(v5.packets.items[1]).toMatchObject({
+      cmd: 'suback',
+      granted: [0, 0, 0x97],
+      properties: { reasonString: 'too many subscriptions' },
+    });
     const v3 = await fx.raws.connect(tb.mqttUrl, 4, { clientId: 'v3', username: 's', clean: true });
-    v3.send({ cmd: 'subscribe', messageId: 1, subscriptions: ['a', 'b', 'c'].map((topic) => ({ topic, qos: 1 as const })) });
+    v3.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: ['a', 'b', 'c'].map((topic) => ({ topic, qos: 1 as const })),
+    });
     await v3.packets.count(2);
     expect(v3.packets.items[1]).toMatchObject({ cmd: 'suback', granted: [1, 1, 0x80] });
     // Still connected: PINGREQ is answered.
@@ -60,7 +72,10 @@ describe('maxSubscriptions', () => {
   });
 
   it('public limits users in no other group; the listener limit applies when it is smaller', async () => {
-    await fx.start({ limits: { public: { maxSubscriptions: 1 }, roomy: { users: ['r'], maxSubscriptions: 5 } }, nativeOptions: { maxSubscriptionsPerConnection: 2 } });
+    await fx.start({
+      limits: { public: { maxSubscriptions: 1 }, roomy: { users: ['r'], maxSubscriptions: 5 } },
+      nativeOptions: { maxSubscriptionsPerConnection: 2 },
+    });
     const p = await fx.admitted('anyone');
     expect(await subscribe(p, 1, 'a')).toMatchObject({ op: 'ack' });
     expect(await subscribe(p, 2, 'b')).toMatchObject({ code: ErrorCodes.TOO_MANY_SUBSCRIPTIONS });
@@ -87,13 +102,19 @@ describe('maxMessageBytes', () => {
       message: expect.stringMatching(/^the message is \d+ bytes; this connection may publish at most 200$/) as unknown,
       cmd: 'publish',
     });
-    expect(await s.request({ op: 'publish', rid: 3, ack: true, topic: 'news', data: 'small' })).toEqual({ op: 'ack', rid: 3 });
+    expect(await s.request({ op: 'publish', rid: 3, ack: true, topic: 'news', data: 'small' })).toEqual({
+      op: 'ack',
+      rid: 3,
+    });
     // Messages from one publisher arrive in order: had the big one been delivered, it would come first.
     const [first] = await reader.messages(1);
     expect(first).toMatchObject({ topic: 'news', data: 'small' });
     // Users in other groups may publish it.
     const other = await fx.admitted('other');
-    expect(await other.request({ op: 'publish', rid: 4, ack: true, topic: 'news', data: big })).toEqual({ op: 'ack', rid: 4 });
+    expect(await other.request({ op: 'publish', rid: 4, ack: true, topic: 'news', data: big })).toEqual({
+      op: 'ack',
+      rid: 4,
+    });
     expect(tb.broker.stats().publishesTooLarge).toBe(1);
   });
 
@@ -105,9 +126,32 @@ describe('maxMessageBytes', () => {
     await reader.subscribeAsync('news', { qos: 1 });
 
     const v5 = await fx.raws.connect(tb.mqttUrl, 5, { clientId: 'v5', username: 's', clean: true });
-    v5.send({ cmd: 'publish', topic: 'news', payload: Buffer.from(big), qos: 1, messageId: 7, retain: false, dup: false } as IPublishPacket);
-    v5.send({ cmd: 'publish', topic: 'news', payload: Buffer.from(big), qos: 0, retain: false, dup: false } as IPublishPacket);
-    v5.send({ cmd: 'publish', topic: 'news', payload: Buffer.from('v5-small'), qos: 1, messageId: 8, retain: false, dup: false } as IPublishPacket);
+    v5.send({
+      cmd: 'publish',
+      topic: 'news',
+      payload: Buffer.from(big),
+      qos: 1,
+      messageId: 7,
+      retain: false,
+      dup: false,
+    } as IPublishPacket);
+    v5.send({
+      cmd: 'publish',
+      topic: 'news',
+      payload: Buffer.from(big),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as IPublishPacket);
+    v5.send({
+      cmd: 'publish',
+      topic: 'news',
+      payload: Buffer.from('v5-small'),
+      qos: 1,
+      messageId: 8,
+      retain: false,
+      dup: false,
+    } as IPublishPacket);
     await v5.packets.count(3);
     expect(v5.packets.items.slice(1)).toMatchObject([
       { cmd: 'puback', messageId: 7, reasonCode: 0x97, properties: { reasonString: 'message too large' } },
@@ -115,10 +159,29 @@ describe('maxMessageBytes', () => {
     ]);
 
     const v3 = await fx.raws.connect(tb.mqttUrl, 4, { clientId: 'v3', username: 's', clean: true });
-    v3.send({ cmd: 'publish', topic: 'news', payload: Buffer.from(big), qos: 1, messageId: 9, retain: false, dup: false } as IPublishPacket);
-    v3.send({ cmd: 'publish', topic: 'news', payload: Buffer.from('v3-small'), qos: 1, messageId: 10, retain: false, dup: false } as IPublishPacket);
+    v3.send({
+      cmd: 'publish',
+      topic: 'news',
+      payload: Buffer.from(big),
+      qos: 1,
+      messageId: 9,
+      retain: false,
+      dup: false,
+    } as IPublishPacket);
+    v3.send({
+      cmd: 'publish',
+      topic: 'news',
+      payload: Buffer.from('v3-small'),
+      qos: 1,
+      messageId: 10,
+      retain: false,
+      dup: false,
+    } as IPublishPacket);
     await v3.packets.count(3);
-    expect(v3.packets.items.slice(1)).toMatchObject([{ cmd: 'puback', messageId: 9 }, { cmd: 'puback', messageId: 10 }]);
+    expect(v3.packets.items.slice(1)).toMatchObject([
+      { cmd: 'puback', messageId: 9 },
+      { cmd: 'puback', messageId: 10 },
+    ]);
 
     await new Promise<void>((resolve) => reader.on('message', () => got.length === 2 && resolve()));
     expect(got).toEqual(['v5-small', 'v3-small']);
@@ -128,7 +191,14 @@ describe('maxMessageBytes', () => {
   it('MQTT with disconnectOnDeniedPublish: a v3.1.1 client is disconnected', async () => {
     const tb = await fx.start({ limits, mqttOptions: { disconnectOnDeniedPublish: true } });
     const v3 = await fx.raws.connect(tb.mqttUrl, 4, { clientId: 'v3', username: 's', clean: true });
-    v3.send({ cmd: 'publish', topic: 'news', payload: Buffer.from(big), qos: 0, retain: false, dup: false } as IPublishPacket);
+    v3.send({
+      cmd: 'publish',
+      topic: 'news',
+      payload: Buffer.from(big),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as IPublishPacket);
     await v3.closed;
     await tb.broker.admission.whenAtMost(0);
   });
@@ -140,11 +210,17 @@ describe('maxPublishTopicsPerSecond', () => {
   it('native: distinct topics per second; a third is refused with TOO_MANY_PUBLISH_TOPICS until the next second', async () => {
     const tb = await fx.start({ limits });
     const t = await fx.admitted('t');
-    const publish = (rid: number, topic: string): Promise<Record<string, unknown>> => t.request({ op: 'publish', rid, ack: true, topic, data: rid });
+    const publish = (rid: number, topic: string): Promise<Record<string, unknown>> =>
+      t.request({ op: 'publish', rid, ack: true, topic, data: rid });
     expect(await publish(1, 'a')).toEqual({ op: 'ack', rid: 1 });
     expect(await publish(2, 'b')).toEqual({ op: 'ack', rid: 2 });
     expect(await publish(3, 'a')).toEqual({ op: 'ack', rid: 3 });
-    expect(await publish(4, 'c')).toMatchObject({ op: 'error', rid: 4, code: ErrorCodes.TOO_MANY_PUBLISH_TOPICS, cmd: 'publish' });
+    expect(await publish(4, 'c')).toMatchObject({
+      op: 'error',
+      rid: 4,
+      code: ErrorCodes.TOO_MANY_PUBLISH_TOPICS,
+      cmd: 'publish',
+    });
     await stillUp(t);
     tb.clock.advance(1000);
     expect(await publish(5, 'c')).toEqual({ op: 'ack', rid: 5 });
@@ -154,12 +230,27 @@ describe('maxPublishTopicsPerSecond', () => {
   it('MQTT v5: PUBACK 0x97 quota exceeded', async () => {
     const tb = await fx.start({ limits });
     const v5 = await fx.raws.connect(tb.mqttUrl, 5, { clientId: 'v5', username: 't', clean: true });
-    ['a', 'b', 'c'].forEach((topic, i) => v5.send({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 1, messageId: i + 1, retain: false, dup: false } as IPublishPacket));
+    ['a', 'b', 'c'].forEach((topic, i) =>
+      v5.send({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from('x'),
+        qos: 1,
+        messageId: i + 1,
+        retain: false,
+        dup: false,
+      } as IPublishPacket),
+    );
     await v5.packets.count(4);
     expect(v5.packets.items.slice(1)).toMatchObject([
       { cmd: 'puback', messageId: 1, reasonCode: 0 },
       { cmd: 'puback', messageId: 2, reasonCode: 0 },
-      { cmd: 'puback', messageId: 3, reasonCode: 0x97, properties: { reasonString: 'too many distinct publish topics this second' } },
+      {
+        cmd: 'puback',
+        messageId: 3,
+        reasonCode: 0x97,
+        properties: { reasonString: 'too many distinct publish topics this second' },
+      },
     ]);
   });
 });
@@ -171,7 +262,7 @@ describe('maxQueuedBytes (AMQ Interconnect memory limit)', () => {
   async function flood(publisher: RawClient, stats: () => Readonly<Record<string, number>>): Promise<void> {
     const payload = 'x'.repeat(16 * 1024);
     // Kernel socket buffers absorb the first few MB; the bound is a count, not a guess at their size.
-    for (let sent = 0; stats().slowConsumerDisconnects === 0 && sent < 4000; ) {
+    for (let sent = 0; stats().slowConsumerDisconnects === 0 && sent < 4000;) {
       for (let i = 0; i < 50; i++) publisher.send({ op: 'publish', topic: 'feed', data: { seq: sent++, payload } });
       await publisher.request({ op: 'ping', rid: sent });
     }

@@ -52,22 +52,34 @@ describe('verdict', () => {
   it('fails a block over 100 ms, a death, a failed control and a missed own target', () => {
     expect(failures(result({ maxBlockMs: 100 }))).toEqual([]);
     expect(failures(result({ maxBlockMs: 101 }))).toEqual(['block 101 ms > 100']);
-    expect(verdict(result({ survived: false, survivalNote: 'exited (code 1): RangeError', maxBlockMs: null, rssAfterBytes: null }))).toBe(
-      'FAIL: did not survive: exited (code 1): RangeError',
-    );
-    expect(failures(result({ survived: false, failure: 'control failed', survivalNote: 'no PUBACK' }))).toEqual(['did not survive: no PUBACK']);
+    expect(
+      verdict(
+        result({ survived: false, survivalNote: 'exited (code 1): RangeError', maxBlockMs: null, rssAfterBytes: null }),
+      ),
+    ).toBe('FAIL: did not survive: exited (code 1): RangeError');
+    expect(failures(result({ survived: false, failure: 'control failed', survivalNote: 'no PUBACK' }))).toEqual([
+      'did not survive: no PUBACK',
+    ]);
     expect(failures(result({ ownTarget: { met: false, expected: 'CONNACK 0x85' } }))).toEqual(['want: CONNACK 0x85']);
   });
 
   it('reports an unresponsive broker with a lower bound of its block', () => {
-    const blocked = result({ survived: false, failure: 'unresponsive', survivalNote: 'no answer for 60.0 s', maxBlockMs: null, blockAtLeastMs: 60_000 });
+    const blocked = result({
+      survived: false,
+      failure: 'unresponsive',
+      survivalNote: 'no answer for 60.0 s',
+      maxBlockMs: null,
+      blockAtLeastMs: 60_000,
+    });
     expect(failures(blocked)).toEqual(['did not survive: no answer for 60.0 s', 'block >= 60000 ms > 100']);
     expect(tableRow(blocked).slice(1, 6)).toEqual(['no (unresponsive)', '100', '120', '+30', '>= 60000']);
   });
 
   it('says "not measured" only for a broker that lived', () => {
     expect(failures(result({ maxBlockMs: null }))).toEqual(['event-loop block not measured']);
-    expect(failures(result({ survived: false, failure: 'died', maxBlockMs: null, rssBeforeBytes: null }))).toEqual(['did not survive']);
+    expect(failures(result({ survived: false, failure: 'died', maxBlockMs: null, rssBeforeBytes: null }))).toEqual([
+      'did not survive',
+    ]);
   });
 });
 
@@ -86,7 +98,9 @@ describe('selectAttacks', () => {
   it('covers groups 1 to 11 with unique ids', () => {
     const ids = ATTACKS.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set(ids.map((id) => id.replace(/[a-z]$/, '')))).toEqual(new Set(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']));
+    expect(new Set(ids.map((id) => id.replace(/[a-z]$/, '')))).toEqual(
+      new Set(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']),
+    );
   });
 });
 
@@ -99,7 +113,8 @@ describe('attack inputs', () => {
   });
 
   it('bounds the session attack by 3 sessions or the store, whichever is less', () => {
-    const sessions = (s: Record<string, number>): number => persistentSessionsAttack.capBytes!({ mqtt: { sessions: s } });
+    const sessions = (s: Record<string, number>): number =>
+      persistentSessionsAttack.capBytes!({ mqtt: { sessions: s } });
     expect(sessions({ maxQueuedBytes: 8 * MB, maxBytes: 256 * MB })).toBe(24 * MB);
     expect(sessions({ maxQueuedBytes: 128 * MB, maxBytes: 256 * MB })).toBe(256 * MB);
     expect(sessions({})).toBe(0);

@@ -20,7 +20,13 @@ function decode(bytes: Buffer): Packet[] {
 describe('load generator packets', () => {
   it('encodes a CONNECT with a user name and password, and one without', () => {
     const [withCredentials] = decode(connectPacket('c1', { username: 'bench', password: 'pw' }));
-    expect(withCredentials).toMatchObject({ cmd: 'connect', clientId: 'c1', username: 'bench', keepalive: 0, clean: true });
+    expect(withCredentials).toMatchObject({
+      cmd: 'connect',
+      clientId: 'c1',
+      username: 'bench',
+      keepalive: 0,
+      clean: true,
+    });
     expect((withCredentials as mqttPacket.IConnectPacket).password?.toString('utf8')).toBe('pw');
     const [without] = decode(connectPacket('c2'));
     expect(without).toMatchObject({ cmd: 'connect', clientId: 'c2' });

@@ -21,7 +21,10 @@ interface Stream {
 /** A mixed stream: CONNACK, SUBACK, QoS 0 and QoS 1 publishes (every 3rd stamped), PUBACKs, PINGRESP. */
 function buildStream(seed: number, messages: number): Stream {
   const random = mulberry32(seed);
-  const parts: Buffer[] = [generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }), generate({ cmd: 'suback', messageId: 1, granted: [0] })];
+  const parts: Buffer[] = [
+    generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }),
+    generate({ cmd: 'suback', messageId: 1, granted: [0] }),
+  ];
   const stamps: number[] = [];
   const qos1Ids: number[] = [];
   let publishes = 0;
@@ -60,7 +63,7 @@ function buildStream(seed: number, messages: number): Stream {
 }
 
 function feedInChunks(counter: MqttStreamCounter, bytes: Buffer, nextSize: () => number): void {
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const size = Math.min(bytes.length - at, nextSize());
     // A copy, so the counter cannot depend on bytes beyond the chunk.
     counter.feed(Buffer.from(bytes.subarray(at, at + size)));
@@ -83,7 +86,7 @@ function check(stream: Stream, nextSize: () => number): void {
   const seen: number[] = [];
   const counter = new MqttStreamCounter({ onSample: (s) => seen.push(s), ackQos1: true });
   const acks: Buffer[] = [];
-  for (let at = 0; at < stream.bytes.length; ) {
+  for (let at = 0; at < stream.bytes.length;) {
     const size = Math.min(stream.bytes.length - at, nextSize());
     counter.feed(Buffer.from(stream.bytes.subarray(at, at + size)));
     const a = counter.takeAcks();

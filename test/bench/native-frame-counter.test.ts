@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { Packr } from 'msgpackr';
 import { NativeFrameCounter } from '../../bench/native-raw/frame-counter.js';
 import { OPCODE_PONG, publishTemplate } from '../../bench/native-raw/frames.js';
-import { DIGITS_MARKER, readStamp, stampMarker, writeStamp, type StampFormat, type StampKind } from '../../bench/load/stamp.js';
+import {
+  DIGITS_MARKER,
+  readStamp,
+  stampMarker,
+  writeStamp,
+  type StampFormat,
+  type StampKind,
+} from '../../bench/load/stamp.js';
 import { encodeDeliveryBody, encodeDeliveryPrefix } from '../../server/delivery/delivery-frame.js';
 import { Payload } from '../../server/delivery/payload.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -32,7 +39,10 @@ function serverFrame(opcode: number, payload: Buffer): Buffer {
 /** A broker delivery frame for `payload` (raw bytes, or an object sent as msgpack `data`). */
 function delivery(sids: number[], topic: string, payload: Buffer | Record<string, unknown>): Buffer {
   const body = Buffer.isBuffer(payload) ? Payload.ofBytes(payload) : Payload.ofMsgpack(packr.pack(payload));
-  return serverFrame(0x2, Buffer.concat([encodeDeliveryPrefix('msgpack', sids), encodeDeliveryBody('msgpack', topic, body)]));
+  return serverFrame(
+    0x2,
+    Buffer.concat([encodeDeliveryPrefix('msgpack', sids), encodeDeliveryBody('msgpack', topic, body)]),
+  );
 }
 
 interface Stream {
@@ -48,7 +58,12 @@ interface Stream {
  * payload sizes whose frames take 2- and 4-byte headers (a 70,000-byte one takes a 10-byte header),
  * every 3rd stamped; an ack and an error up front, pings in between.
  */
-function buildStream(seed: number, messages: number, kind: StampKind, payloadBytes: number): { stream: Stream; format: StampFormat } {
+function buildStream(
+  seed: number,
+  messages: number,
+  kind: StampKind,
+  payloadBytes: number,
+): { stream: Stream; format: StampFormat } {
   const random = mulberry32(seed);
   const replies = [
     { op: 'ack', rid: 1, user: 'u', session: 's' },
@@ -91,7 +106,7 @@ function check(stream: Stream, format: StampFormat, nextSize: () => number): voi
   const seen: number[] = [];
   const counter = new NativeFrameCounter({ stamp: format, onSample: (s) => seen.push(s) });
   const pongs: Buffer[] = [];
-  for (let at = 0; at < stream.bytes.length; ) {
+  for (let at = 0; at < stream.bytes.length;) {
     const size = Math.min(stream.bytes.length - at, nextSize());
     // A copy, so the counter cannot depend on bytes beyond the chunk.
     counter.feed(Buffer.from(stream.bytes.subarray(at, at + size)));
@@ -128,7 +143,9 @@ describe('NativeFrameCounter', () => {
         check(stream, format, () => 1);
         for (const seed of [2, 3, 4]) {
           const random = mulberry32(seed * 7919);
-          check(stream, format, () => (random() < 0.5 ? 1 + Math.floor(random() * 8) : 1 + Math.floor(random() * 4096)));
+          check(stream, format, () =>
+            random() < 0.5 ? 1 + Math.floor(random() * 8) : 1 + Math.floor(random() * 4096),
+          );
         }
         check(stream, format, () => stream.bytes.length);
       });
@@ -136,7 +153,10 @@ describe('NativeFrameCounter', () => {
   }
 
   it('counts an unreadable stamp instead of reporting a wrong one', () => {
-    const counter = new NativeFrameCounter({ stamp: { kind: 'digits', offset: -16 }, onSample: () => expect.unreachable() });
+    const counter = new NativeFrameCounter({
+      stamp: { kind: 'digits', offset: -16 },
+      onSample: () => expect.unreachable(),
+    });
     counter.feed(delivery([1], 't', { ts: 'not-sixteen-digs' }));
     expect(counter.deliveries).toBe(1);
     expect(counter.unreadable).toBe(1);

@@ -21,7 +21,10 @@ afterEach(async () => {
 async function start(): Promise<TestBroker> {
   broker = await startTestBroker({
     mqtt: { transports: ['tcp'] },
-    security: { authentication: { module: 'allow-any' }, entitlement: { module: 'policy', options: { policy: scenario7Policy(SUBSCRIBERS) } } },
+    security: {
+      authentication: { module: 'allow-any' },
+      entitlement: { module: 'policy', options: { policy: scenario7Policy(SUBSCRIBERS) } },
+    },
   });
   return broker;
 }
@@ -32,25 +35,34 @@ describe('load generators, scenario 7 shapes, fixed message count', () => {
     ['entitled', 'native'],
     ['fanout', 'mqtt'],
     ['entitled', 'mqtt'],
-  ] as [Scenario, Protocol][])('%s over %s: counts exactly the deliveries the broker made and reads every sampled stamp', async (scenario, protocol) => {
-    const b = await start();
-    const before = b.broker.stats();
-    const result = await runScenario7(
-      scenario,
-      protocol,
-      { nativeUrl: b.url, mqttPort: Number(new URL(b.mqttUrl!).port) },
-      { subscribers: SUBSCRIBERS, seconds: 30, window: 64, messages: MESSAGES, runId: `test-${scenario}-${protocol}` },
-    );
-    const after = b.broker.stats();
-    expect(result.published).toBe(MESSAGES);
-    expect(result.deliveries).toBe(MESSAGES * SUBSCRIBERS);
-    expect(result.missing).toBe(0);
-    expect(after.deliveries - before.deliveries).toBe(MESSAGES * SUBSCRIBERS);
-    // The entitled grant's filter matched every trade, and its select list kept the stamp (last field).
-    expect(after.deliveriesFiltered - before.deliveriesFiltered).toBe(0);
-    expect(result.samples).toBe((MESSAGES / SAMPLE_EVERY) * SUBSCRIBERS);
-    expect(result.unreadableStamps).toBe(0);
-  });
+  ] as [Scenario, Protocol][])(
+    '%s over %s: counts exactly the deliveries the broker made and reads every sampled stamp',
+    async (scenario, protocol) => {
+      const b = await start();
+      const before = b.broker.stats();
+      const result = await runScenario7(
+        scenario,
+        protocol,
+        { nativeUrl: b.url, mqttPort: Number(new URL(b.mqttUrl!).port) },
+        {
+          subscribers: SUBSCRIBERS,
+          seconds: 30,
+          window: 64,
+          messages: MESSAGES,
+          runId: `test-${scenario}-${protocol}`,
+        },
+      );
+      const after = b.broker.stats();
+      expect(result.published).toBe(MESSAGES);
+      expect(result.deliveries).toBe(MESSAGES * SUBSCRIBERS);
+      expect(result.missing).toBe(0);
+      expect(after.deliveries - before.deliveries).toBe(MESSAGES * SUBSCRIBERS);
+      // The entitled grant's filter matched every trade, and its select list kept the stamp (last field).
+      expect(after.deliveriesFiltered - before.deliveriesFiltered).toBe(0);
+      expect(result.samples).toBe((MESSAGES / SAMPLE_EVERY) * SUBSCRIBERS);
+      expect(result.unreadableStamps).toBe(0);
+    },
+  );
 
   it('reads back exactly the stamps the publisher wrote, each once per subscriber (select list applied)', async () => {
     const b = await start();

@@ -1,12 +1,6 @@
 // The client SDK against a real in-process broker over real sockets, on both encodings.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ClientErrorCodes,
-  ErrorCodes,
-  WardenError,
-  type Encoding,
-  type Message,
-} from '../../client/index.js';
+import { ClientErrorCodes, ErrorCodes, WardenError, type Encoding, type Message } from '../../client/index.js';
 import { Fixture, Inbox, nextEvent, recordEvents, rejectionOf, unusedPort } from './helpers.js';
 
 const fixture = new Fixture();
@@ -362,12 +356,17 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK over %s', (encoding) =>
     await client.close();
     expect(broker.connectionCount).toBe(0);
     expect(events.map(([name]) => name)).toEqual(['disconnected']);
-    expect((await rejectionOf(client.publish('once', 1))) as WardenError).toMatchObject({ code: ClientErrorCodes.NOT_CONNECTED });
+    expect((await rejectionOf(client.publish('once', 1))) as WardenError).toMatchObject({
+      code: ClientErrorCodes.NOT_CONNECTED,
+    });
   });
 
   it('gives up after maxAttempts when the broker is gone', async () => {
     const { url, broker } = await fixture.broker();
-    const client = await fixture.client(url, { ...options, reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 } });
+    const client = await fixture.client(url, {
+      ...options,
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 },
+    });
     const events = recordEvents(client, ['disconnected', 'reconnecting', 'error']);
     const finalDisconnect = nextEvent(client, 'disconnected', (event) => !event.willReconnect);
     await broker.close(); // closes our connection with 1001, then nothing listens any more

@@ -47,14 +47,31 @@ describe('codec', () => {
     const frame = '{"op":"msg","sids":[1],"topic":"t","bytes":"/wA="}';
     expect(codec.decode(frame)).toEqual({ op: 'msg', sids: [1], topic: 't', bytes: new Uint8Array([255, 0]) });
     expect(codec.decode(new TextEncoder().encode(frame))).toEqual(codec.decode(frame));
-    expect(codec.decode('{"op":"ack","rid":2,"user":"u","session":"s"}')).toEqual({ op: 'ack', rid: 2, user: 'u', session: 's' });
-    expect(codec.decode('{"op":"error","code":"BAD_FRAME","message":"m"}')).toEqual({ op: 'error', code: 'BAD_FRAME', message: 'm' });
+    expect(codec.decode('{"op":"ack","rid":2,"user":"u","session":"s"}')).toEqual({
+      op: 'ack',
+      rid: 2,
+      user: 'u',
+      session: 's',
+    });
+    expect(codec.decode('{"op":"error","code":"BAD_FRAME","message":"m"}')).toEqual({
+      op: 'error',
+      code: 'BAD_FRAME',
+      message: 'm',
+    });
   });
 
   it('rejects frames that are not broker frames', () => {
     const json = createCodec('json');
     const msgpack = createCodec('msgpack');
-    for (const bad of ['nope', '[]', '{"op":"what"}', '{"op":"ack"}', '{"op":"msg","sids":[1]}', '{"op":"msg","sids":["x"],"topic":"t"}', '{"op":"msg","sids":[1],"topic":"t","bytes":"**"}']) {
+    for (const bad of [
+      'nope',
+      '[]',
+      '{"op":"what"}',
+      '{"op":"ack"}',
+      '{"op":"msg","sids":[1]}',
+      '{"op":"msg","sids":["x"],"topic":"t"}',
+      '{"op":"msg","sids":[1],"topic":"t","bytes":"**"}',
+    ]) {
       expect(() => json.decode(bad), bad).toThrow(FrameDecodeError);
     }
     expect(() => msgpack.decode('{"op":"ack","rid":1}')).toThrow(FrameDecodeError);

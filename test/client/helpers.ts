@@ -30,7 +30,10 @@ export function nextEvent<K extends keyof ClientEvents>(
 }
 
 /** Collects every event of the given kinds in order, as [name, payload] pairs. */
-export function recordEvents(client: Client, events: readonly (keyof ClientEvents)[]): Array<[keyof ClientEvents, unknown]> {
+export function recordEvents(
+  client: Client,
+  events: readonly (keyof ClientEvents)[],
+): Array<[keyof ClientEvents, unknown]> {
   const log: Array<[keyof ClientEvents, unknown]> = [];
   for (const event of events) client.on(event, (payload) => log.push([event, payload]));
   return log;
@@ -52,20 +55,25 @@ export class Inbox {
 
   /** Resolves once `count` messages have arrived in total. */
   waitForCount(count: number, timeoutMs = 10_000): Promise<Message[]> {
-    return this.waitUntil(() => this.messages.length >= count, `${count} messages`, timeoutMs).then(() => this.messages);
+    return this.waitUntil(() => this.messages.length >= count, `${count} messages`, timeoutMs).then(
+      () => this.messages,
+    );
   }
 
   /** Resolves with the first message (already received or future) matching `predicate`. */
   waitFor(predicate: (message: Message) => boolean, timeoutMs = 10_000): Promise<Message> {
-    return this.waitUntil(() => this.messages.some(predicate), 'a matching message', timeoutMs).then(
-      () => this.messages.find(predicate)!,
+    return this.waitUntil(() => this.messages.some(predicate), 'a matching message', timeoutMs).then(() =>
+      this.messages.find(predicate)!,
     );
   }
 
   private waitUntil(done: () => boolean, what: string, timeoutMs: number): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what} (have ${this.messages.length})`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what} (have ${this.messages.length})`)),
+        timeoutMs,
+      );
       this.waiters.push({
         done,
         resolve: () => {
@@ -112,7 +120,10 @@ export class Fixture {
  * each test the clients are closed, then the servers. Call at the top of a test file.
  */
 export function useScriptedServers(): {
-  serve(script: (connection: ScriptedConnection) => void, options?: { acceptSubprotocol?: boolean }): Promise<ScriptedServer>;
+  serve(
+    script: (connection: ScriptedConnection) => void,
+    options?: { acceptSubprotocol?: boolean },
+  ): Promise<ScriptedServer>;
   open(url: string, options: ConnectOptions): Promise<Client>;
 } {
   const servers: ScriptedServer[] = [];

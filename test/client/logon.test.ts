@@ -39,7 +39,10 @@ interface ScramScript {
 /** A broker running the server side of SCRAM-SHA-256, then acking everything. */
 function scramBroker(script: ScramScript) {
   return (connection: ScriptedConnection): void => {
-    const exchange = new ScramServerExchange({ password: script.password, ...(script.iterations === undefined ? {} : { iterations: script.iterations }) });
+    const exchange = new ScramServerExchange({
+      password: script.password,
+      ...(script.iterations === undefined ? {} : { iterations: script.iterations }),
+    });
     connection.socket.once('close', (code: number) => script.closeCodes?.push(code));
     connection.onFrame((frame) => {
       script.frames?.push(frame);
@@ -48,12 +51,24 @@ function scramBroker(script: ScramScript) {
       } else if (frame.op === 'auth') {
         const serverFinal = exchange.final(frame.data as string);
         if (serverFinal === undefined) {
-          connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'logon failed', cmd: 'auth' });
+          connection.send({
+            op: 'error',
+            rid: frame.rid,
+            code: ErrorCodes.LOGON_FAILED,
+            message: 'logon failed',
+            cmd: 'auth',
+          });
           connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
           return;
         }
         const data = script.serverFinal === undefined ? serverFinal : script.serverFinal(serverFinal);
-        connection.send({ op: 'ack', rid: frame.rid, user: 'alice', session: `s${connection.index}`, ...(data === undefined ? {} : { data }) });
+        connection.send({
+          op: 'ack',
+          rid: frame.rid,
+          user: 'alice',
+          session: `s${connection.index}`,
+          ...(data === undefined ? {} : { data }),
+        });
       } else if (frame.rid !== undefined) {
         connection.send({ op: 'ack', rid: frame.rid });
       }
@@ -129,9 +144,19 @@ describe.each<Encoding>(['msgpack', 'json'])('logon mechanisms over %s', (encodi
       expect(client.user).toBe('alice');
       expect(client.session).toBe('s0');
       const [logon, auth] = frames;
-      expect(logon).toEqual({ op: 'logon', rid: expect.any(Number), user: 'alice', mechanism: 'SCRAM-SHA-256', data: expect.stringMatching(/^n,,n=alice,r=[A-Za-z0-9+/]{24}$/) });
+      expect(logon).toEqual({
+        op: 'logon',
+        rid: expect.any(Number),
+        user: 'alice',
+        mechanism: 'SCRAM-SHA-256',
+        data: expect.stringMatching(/^n,,n=alice,r=[A-Za-z0-9+/]{24}$/),
+      });
       // The auth answers the challenge with the logon's rid.
-      expect(auth).toEqual({ op: 'auth', rid: logon!.rid, data: expect.stringMatching(/^c=biws,r=[^,]+,p=[A-Za-z0-9+/]+=*$/) });
+      expect(auth).toEqual({
+        op: 'auth',
+        rid: logon!.rid,
+        data: expect.stringMatching(/^c=biws,r=[^,]+,p=[A-Za-z0-9+/]+=*$/),
+      });
       expect(JSON.stringify(frames)).not.toContain('pencil');
       await client.ping();
     });
@@ -153,7 +178,13 @@ describe.each<Encoding>(['msgpack', 'json'])('logon mechanisms over %s', (encodi
     it('rejects with SERVER_AUTHENTICATION_FAILED and closes (1008) when the server signature is wrong', async () => {
       const closeCodes: number[] = [];
       // A well-formed signature of the right length, just not the one the credentials give.
-      const server = await serve(scramBroker({ password: 'pencil', closeCodes, serverFinal: () => `v=${Buffer.alloc(32, 7).toString('base64')}` }));
+      const server = await serve(
+        scramBroker({
+          password: 'pencil',
+          closeCodes,
+          serverFinal: () => `v=${Buffer.alloc(32, 7).toString('base64')}`,
+        }),
+      );
       const error = await rejectionOf(open(server.url, scram));
       expect(error).toBeInstanceOf(WardenError);
       expect(error).toMatchObject({ code: ClientErrorCodes.SERVER_AUTHENTICATION_FAILED, cmd: 'logon' });
@@ -200,7 +231,9 @@ describe.each<Encoding>(['msgpack', 'json'])('logon mechanisms over %s', (encodi
 
     it('stops reconnecting when the broker fails to authenticate itself on a reconnect', async () => {
       const server = await serve((connection) =>
-        scramBroker({ password: 'pencil', ...(connection.index === 0 ? {} : { serverFinal: () => 'v=AAAA' }) })(connection),
+        scramBroker({ password: 'pencil', ...(connection.index === 0 ? {} : { serverFinal: () => 'v=AAAA' }) })(
+          connection,
+        ),
       );
       const client = await open(server.url, scram);
       const events = recordEvents(client, ['disconnected', 'reconnecting', 'error', 'connected']);
@@ -256,7 +289,11 @@ describe('logon option checks', () => {
     ['password without a password', { mechanism: 'password', token: 'tkn' }, /needs options.password/],
     ['SCRAM without a password', { mechanism: 'SCRAM-SHA-256' }, /non-empty options.password/],
     ['SCRAM with an empty password', { mechanism: 'SCRAM-SHA-256', password: '' }, /non-empty options.password/],
-    ['an unknown mechanism', { mechanism: 'PLAIN' as never, password: 'pw' }, /must be one of 'password', 'token', 'SCRAM-SHA-256'/],
+    [
+      'an unknown mechanism',
+      { mechanism: 'PLAIN' as never, password: 'pw' },
+      /must be one of 'password', 'token', 'SCRAM-SHA-256'/,
+    ],
     ['a password that is not a string', { password: 42 as never }, /options.password must be a string/],
   ])('refuses %s', async (_, options, message) => {
     const error = await rejectionOf(connect(url, { user: 'alice', ...options }));

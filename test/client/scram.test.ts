@@ -18,7 +18,8 @@ const VECTOR = {
   clientNonce: 'rOprNGfwEbeRWgbNEkqO',
   clientFirst: 'n,,n=user,r=rOprNGfwEbeRWgbNEkqO',
   serverFirst: 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
-  clientFinal: 'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+  clientFinal:
+    'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
   serverFinal: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
 };
 const SERVER_NONCE = `${VECTOR.clientNonce}%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0`;
@@ -84,7 +85,10 @@ describe('SCRAM-SHA-256 client: server signature', () => {
 
   it('refuses a wrong signature', async () => {
     const scram = await afterClientFinal();
-    await expectServerAuthFailure(() => scram.verifyServerFinal('v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='), /server signature is wrong/);
+    await expectServerAuthFailure(
+      () => scram.verifyServerFinal('v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='),
+      /server signature is wrong/,
+    );
   });
 
   it('refuses a missing or empty server-final-message', async () => {
@@ -95,7 +99,10 @@ describe('SCRAM-SHA-256 client: server signature', () => {
 
   it('refuses a malformed one, and a server error in place of the signature', async () => {
     const scram = await afterClientFinal();
-    await expectServerAuthFailure(() => scram.verifyServerFinal('x=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='), /expected "v="/);
+    await expectServerAuthFailure(
+      () => scram.verifyServerFinal('x=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='),
+      /expected "v="/,
+    );
     await expectServerAuthFailure(() => scram.verifyServerFinal('v=not base64!'), /not base64/);
     await expectServerAuthFailure(() => scram.verifyServerFinal('v=6rriTRBi'), /not base64|wrong/);
     await expectServerAuthFailure(() => scram.verifyServerFinal('e=invalid-proof'), /invalid-proof/);
@@ -129,13 +136,22 @@ describe('SCRAM-SHA-256 client: server-first-message checks', () => {
   });
 
   it('refuses a salt that is not base64, or empty', async () => {
-    await expectServerAuthFailure(() => parseServerFirst(`r=${SERVER_NONCE},s=not*base64,i=4096`, nonce), /salt is not base64/);
-    await expectServerAuthFailure(() => parseServerFirst(`r=${SERVER_NONCE},s=W22ZaJ0SNY7soEsUEjb6gQ,i=4096`, nonce), /salt is not base64/);
+    await expectServerAuthFailure(
+      () => parseServerFirst(`r=${SERVER_NONCE},s=not*base64,i=4096`, nonce),
+      /salt is not base64/,
+    );
+    await expectServerAuthFailure(
+      () => parseServerFirst(`r=${SERVER_NONCE},s=W22ZaJ0SNY7soEsUEjb6gQ,i=4096`, nonce),
+      /salt is not base64/,
+    );
     await expectServerAuthFailure(() => parseServerFirst(`r=${SERVER_NONCE},s=,i=4096`, nonce), /salt is empty/);
   });
 
   it('refuses a nonce that does not extend ours', async () => {
-    await expectServerAuthFailure(() => parseServerFirst(`r=XOprNGfwEbeRWgbNEkqO%hvYD,s=${SALT},i=4096`, nonce), /nonce/);
+    await expectServerAuthFailure(
+      () => parseServerFirst(`r=XOprNGfwEbeRWgbNEkqO%hvYD,s=${SALT},i=4096`, nonce),
+      /nonce/,
+    );
     await expectServerAuthFailure(() => parseServerFirst(`r=${nonce.slice(0, -1)},s=${SALT},i=4096`, nonce), /nonce/);
     // The server must add a part of its own.
     await expectServerAuthFailure(() => parseServerFirst(`r=${nonce},s=${SALT},i=4096`, nonce), /nonce/);
@@ -144,21 +160,34 @@ describe('SCRAM-SHA-256 client: server-first-message checks', () => {
 
   it(`refuses iteration counts outside ${SCRAM_MIN_ITERATIONS}..${SCRAM_MAX_ITERATIONS}`, async () => {
     for (const count of [1, 1000, SCRAM_MIN_ITERATIONS - 1, SCRAM_MAX_ITERATIONS + 1, 99_999_999]) {
-      await expectServerAuthFailure(() => parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${count}`, nonce), /outside the accepted range/);
+      await expectServerAuthFailure(
+        () => parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${count}`, nonce),
+        /outside the accepted range/,
+      );
     }
-    expect(parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${SCRAM_MIN_ITERATIONS}`, nonce).iterations).toBe(SCRAM_MIN_ITERATIONS);
-    expect(parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${SCRAM_MAX_ITERATIONS}`, nonce).iterations).toBe(SCRAM_MAX_ITERATIONS);
+    expect(parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${SCRAM_MIN_ITERATIONS}`, nonce).iterations).toBe(
+      SCRAM_MIN_ITERATIONS,
+    );
+    expect(parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${SCRAM_MAX_ITERATIONS}`, nonce).iterations).toBe(
+      SCRAM_MAX_ITERATIONS,
+    );
   });
 
   it('refuses an iteration count that is not a positive integer', async () => {
     for (const count of ['', 'abc', '4096.5', '-4096', '04096', '1e6']) {
-      await expectServerAuthFailure(() => parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${count}`, nonce), /not a positive integer/);
+      await expectServerAuthFailure(
+        () => parseServerFirst(`r=${SERVER_NONCE},s=${SALT},i=${count}`, nonce),
+        /not a positive integer/,
+      );
     }
   });
 
   it('clientFinalMessage applies the same checks (a low count is refused before any hashing)', async () => {
     const scram = new ScramSha256Client(VECTOR.user, VECTOR.password, nonce);
-    await expectServerAuthFailure(() => scram.clientFinalMessage(`r=${SERVER_NONCE},s=${SALT},i=4095`), /outside the accepted range/);
+    await expectServerAuthFailure(
+      () => scram.clientFinalMessage(`r=${SERVER_NONCE},s=${SALT},i=4095`),
+      /outside the accepted range/,
+    );
     await expectServerAuthFailure(() => scram.clientFinalMessage(`r=someoneelse,s=${SALT},i=4096`), /nonce/);
   });
 });

@@ -36,7 +36,11 @@ export class ScriptedConnection {
     this.onFrame((frame) => {
       if (except(frame)) return;
       if (frame.rid === undefined) return;
-      this.send(frame.op === 'logon' ? { op: 'ack', rid: frame.rid, user: frame.user, session: `s${this.index}` } : { op: 'ack', rid: frame.rid });
+      this.send(
+        frame.op === 'logon'
+          ? { op: 'ack', rid: frame.rid, user: frame.user, session: `s${this.index}` }
+          : { op: 'ack', rid: frame.rid },
+      );
     });
   }
 }

@@ -15,20 +15,33 @@ import type { ScriptedConnection } from './scripted-server.js';
 const { serve, open } = useScriptedServers();
 
 describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (encoding) => {
-  const options: ConnectOptions = { user: 'alice', password: 'pw', encoding, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } };
+  const options: ConnectOptions = {
+    user: 'alice',
+    password: 'pw',
+    encoding,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+  };
 
   it('rejects connect with LOGON_FAILED when the logon is refused, and sends the credentials', async () => {
     const logons: unknown[] = [];
     const server = await serve((connection) =>
       connection.onFrame((frame) => {
         logons.push(frame);
-        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'bad password', cmd: 'logon' });
+        connection.send({
+          op: 'error',
+          rid: frame.rid,
+          code: ErrorCodes.LOGON_FAILED,
+          message: 'bad password',
+          cmd: 'logon',
+        });
       }),
     );
     const error = await rejectionOf(open(server.url, options));
     expect(error).toBeInstanceOf(WardenError);
     expect(error).toMatchObject({ code: ErrorCodes.LOGON_FAILED, cmd: 'logon', message: 'bad password' });
-    expect(logons).toEqual([{ op: 'logon', rid: expect.any(Number), user: 'alice', password: 'pw', mechanism: 'password' }]);
+    expect(logons).toEqual([
+      { op: 'logon', rid: expect.any(Number), user: 'alice', password: 'pw', mechanism: 'password' },
+    ]);
   });
 
   it('rejects connect with LOGON_FAILED when the broker refuses and then closes with 4003', async () => {
@@ -39,7 +52,13 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
       connection.socket.once('close', (code: number) => (closeCode = code));
       connection.onFrame((frame) => {
         // What the broker does: the error frame, then the close right behind it.
-        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'bad password', cmd: 'logon' });
+        connection.send({
+          op: 'error',
+          rid: frame.rid,
+          code: ErrorCodes.LOGON_FAILED,
+          message: 'bad password',
+          cmd: 'logon',
+        });
         connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
       });
     });
@@ -51,7 +70,9 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
   });
 
   it('rejects connect with LOGON_FAILED when the broker closes with 4003 without an error frame', async () => {
-    const server = await serve((connection) => connection.onFrame(() => connection.socket.close(CloseCodes.LOGON_FAILED, 'no entry')));
+    const server = await serve((connection) =>
+      connection.onFrame(() => connection.socket.close(CloseCodes.LOGON_FAILED, 'no entry')),
+    );
     const error = await rejectionOf(open(server.url, options));
     expect(error).toBeInstanceOf(WardenError);
     expect(error).toMatchObject({ code: ErrorCodes.LOGON_FAILED, cmd: 'logon' });
@@ -62,7 +83,13 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
     const server = await serve((connection) => {
       if (connection.index === 0) return connection.ackEverything();
       connection.onFrame((frame) => {
-        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.LOGON_FAILED, message: 'revoked', cmd: 'logon' });
+        connection.send({
+          op: 'error',
+          rid: frame.rid,
+          code: ErrorCodes.LOGON_FAILED,
+          message: 'revoked',
+          cmd: 'logon',
+        });
         connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
       });
     });
@@ -82,7 +109,13 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
     const server = await serve((connection) => {
       if (connection.index === 1) {
         connection.onFrame((frame) => {
-          connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.AUTHENTICATION_UNAVAILABLE, message: 'timeout', cmd: 'logon' });
+          connection.send({
+            op: 'error',
+            rid: frame.rid,
+            code: ErrorCodes.AUTHENTICATION_UNAVAILABLE,
+            message: 'timeout',
+            cmd: 'logon',
+          });
           connection.socket.close(CloseCodes.LOGON_FAILED, 'logon failed');
         });
         return;
@@ -109,7 +142,13 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
       }
       connection.ackEverything((frame) => {
         if (frame.op !== 'subscribe' || frame.sid !== refusedSid) return false;
-        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.NOT_ENTITLED, message: 'no read on b', cmd: 'subscribe' });
+        connection.send({
+          op: 'error',
+          rid: frame.rid,
+          code: ErrorCodes.NOT_ENTITLED,
+          message: 'no read on b',
+          cmd: 'subscribe',
+        });
         return true;
       });
     });
@@ -122,7 +161,11 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
     void client.ping().catch(() => {}); // the scripted broker answers it with the reset
     expect(await connected).toMatchObject({ reconnected: true, session: 's1' });
     expect(events.map(([name]) => name)).toEqual(['disconnected', 'reconnecting', 'error', 'connected']);
-    expect(events[0]![1]).toEqual({ code: CloseCodes.ENTITLEMENTS_RESET, reason: 'entitlements reset', willReconnect: true });
+    expect(events[0]![1]).toEqual({
+      code: CloseCodes.ENTITLEMENTS_RESET,
+      reason: 'entitlements reset',
+      willReconnect: true,
+    });
     expect(events[2]![1]).toMatchObject({ code: ErrorCodes.NOT_ENTITLED, cmd: 'subscribe' });
     expect(kept.active).toBe(true);
     expect(refused.active).toBe(false);
@@ -139,14 +182,20 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
     const client = await open(server.url, { ...options, reconnect: false });
     const disconnected = nextEvent(client, 'disconnected');
     void client.ping().catch(() => {});
-    expect(await disconnected).toEqual({ code: CloseCodes.ENTITLEMENTS_RESET, reason: 'entitlements reset', willReconnect: false });
+    expect(await disconnected).toEqual({
+      code: CloseCodes.ENTITLEMENTS_RESET,
+      reason: 'entitlements reset',
+      willReconnect: false,
+    });
     expect(client.state).toBe('closed');
   });
 
   it('retries a transient logon refusal (SHUTTING_DOWN)', async () => {
     const server = await serve((connection) => {
       if (connection.index === 1) {
-        connection.onFrame((frame) => connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.SHUTTING_DOWN, message: 'bye' }));
+        connection.onFrame((frame) =>
+          connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.SHUTTING_DOWN, message: 'bye' }),
+        );
         return;
       }
       connection.ackEverything();
@@ -165,7 +214,13 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
       if (connection.index === 0) return connection.ackEverything();
       connection.ackEverything((frame) => {
         if (frame.op !== 'subscribe' || frame.sid !== refusedSid) return false;
-        connection.send({ op: 'error', rid: frame.rid, code: ErrorCodes.TOO_MANY_SUBSCRIPTIONS, message: 'full', cmd: 'subscribe' });
+        connection.send({
+          op: 'error',
+          rid: frame.rid,
+          code: ErrorCodes.TOO_MANY_SUBSCRIPTIONS,
+          message: 'full',
+          cmd: 'subscribe',
+        });
         return true;
       });
       // Proves the kept subscription is wired up on the new connection with its old sid.
@@ -187,7 +242,11 @@ describe.each<Encoding>(['msgpack', 'json'])('client SDK edge cases over %s', (e
     expect(kept.active).toBe(true);
     expect(refused.active).toBe(false);
     // The dropped subscription's iteration ends with the refusal.
-    const iteration = rejectionOf((async () => { for await (const _ of refused) void _; })());
+    const iteration = rejectionOf(
+      (async () => {
+        for await (const _ of refused) void _;
+      })(),
+    );
     expect(await iteration).toMatchObject({ code: ErrorCodes.TOO_MANY_SUBSCRIPTIONS });
 
     await client.publish('a', 'x');

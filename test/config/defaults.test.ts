@@ -37,7 +37,15 @@ const MQTT_OPTIONS = {
 
 const DEFAULT_MQTT_LISTENERS = [
   { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 1883, options: MQTT_OPTIONS },
-  { name: 'mqtt-ws', protocol: 'mqtt', transport: 'websocket', host: '127.0.0.1', port: 8800, path: '/mqtt', options: MQTT_OPTIONS },
+  {
+    name: 'mqtt-ws',
+    protocol: 'mqtt',
+    transport: 'websocket',
+    host: '127.0.0.1',
+    port: 8800,
+    path: '/mqtt',
+    options: MQTT_OPTIONS,
+  },
 ];
 
 const DEFAULTS = {
@@ -61,7 +69,14 @@ const DEFAULTS = {
   listeners: [DEFAULT_LISTENER, ...DEFAULT_MQTT_LISTENERS],
   mqtt: {
     retained: { maxMessages: 100_000, maxBytes: 67_108_864 },
-    sessions: { maxSessions: 100_000, maxExpirySec: 86_400, maxQueuedMessages: 1000, maxQueuedBytes: 8_388_608, maxBytes: 268_435_456, maxSessionsPerUser: 1000 },
+    sessions: {
+      maxSessions: 100_000,
+      maxExpirySec: 86_400,
+      maxQueuedMessages: 1000,
+      maxQueuedBytes: 8_388_608,
+      maxBytes: 268_435_456,
+      maxSessionsPerUser: 1000,
+    },
     maxDelayedWills: 100_000,
     clientIdOwnership: 'user',
   },
@@ -73,7 +88,14 @@ const DEFAULTS = {
     moduleTimeoutMs: 5000,
     maxPendingDeliveries: 10_000,
     logonQueue: { maxInFlight: 2, maxQueuedPerHost: 64, maxQueued: 1024 },
-    logonBackoff: { hostFailures: 20, userFailures: 10, windowMs: 60_000, blockMs: 10_000, maxBlockMs: 600_000, maxTracked: 100_000 },
+    logonBackoff: {
+      hostFailures: 20,
+      userFailures: 10,
+      windowMs: 60_000,
+      blockMs: 10_000,
+      maxBlockMs: 600_000,
+      maxTracked: 100_000,
+    },
   },
   admin: { enabled: true, host: '127.0.0.1', port: 8801, credentialCache: { ttlMs: 30_000, maxEntries: 1000 } },
   tls: { profiles: {} },
@@ -128,7 +150,10 @@ describe('defaults', () => {
   });
 
   it('sections given in part keep the defaults of the keys left out', () => {
-    const config = parseConfig({ topics: { maxLevels: 8 }, listeners: [{ port: 9000, options: { maxProtocolErrors: 3 } }] });
+    const config = parseConfig({
+      topics: { maxLevels: 8 },
+      listeners: [{ port: 9000, options: { maxProtocolErrors: 3 } }],
+    });
     expect(config.topics).toEqual({ ...DEFAULTS.topics, maxLevels: 8 });
     expect(config.listeners).toEqual([
       { ...DEFAULT_LISTENER, port: 9000, options: { ...DEFAULT_LISTENER.options, maxProtocolErrors: 3 } },
@@ -154,10 +179,19 @@ describe('defaults', () => {
 
   it('accepts the limits at both ends of their ranges', () => {
     const config = parseConfig({
-      listeners: [{ port: 65_535, options: { maxFrameBytes: 256, maxSendQueueBytes: 1024, logonTimeoutMs: 0, heartbeatIntervalMs: 0 } }],
+      listeners: [
+        {
+          port: 65_535,
+          options: { maxFrameBytes: 256, maxSendQueueBytes: 1024, logonTimeoutMs: 0, heartbeatIntervalMs: 0 },
+        },
+      ],
     });
     expect(config.listeners[0].port).toBe(65_535);
-    expect(config.listeners[0].options).toMatchObject({ maxFrameBytes: 256, logonTimeoutMs: 0, heartbeatIntervalMs: 0 });
+    expect(config.listeners[0].options).toMatchObject({
+      maxFrameBytes: 256,
+      logonTimeoutMs: 0,
+      heartbeatIntervalMs: 0,
+    });
   });
 });
 
@@ -229,7 +263,12 @@ function statedRanges(keys: readonly DocumentedKey[]): StatedRange[] {
     const atLeast = /\bat least ([a-z]\w*)/.exec(comment)?.[1];
     // "A mapping of user names to integers 1..65535": the range of each entry's value.
     const entryPath = /\bmapping of [\w ]+ to integers\b/.test(comment) ? [...path, 'someone'] : path;
-    ranges.push({ path: entryPath, min: Number(range[1]), max: Number(range[2]), ...(atLeast === undefined ? {} : { atLeast }) });
+    ranges.push({
+      path: entryPath,
+      min: Number(range[1]),
+      max: Number(range[2]),
+      ...(atLeast === undefined ? {} : { atLeast }),
+    });
   }
   return ranges;
 }
@@ -272,7 +311,8 @@ function withCompanions(range: StatedRange, value: number): [Path, number][] {
     values.push([sibling, rangeAt(sibling).min]);
   }
   for (const other of RANGES) {
-    if (other.atLeast !== undefined && samePath(siblingOf(other.path, other.atLeast), range.path) && value >= range.max) values.push([other.path, other.max]);
+    if (other.atLeast !== undefined && samePath(siblingOf(other.path, other.atLeast), range.path) && value >= range.max)
+      values.push([other.path, other.max]);
   }
   return values;
 }
@@ -287,28 +327,53 @@ describe('the ranges the embedded file states', () => {
     const unstated: string[] = [];
     const visit = (value: unknown, path: Path): void => {
       if (typeof value === 'number' && !RANGES.some((r) => samePath(r.path, path))) unstated.push(formatKeyPath(path));
-      if (typeof value === 'object' && value !== null) for (const [key, child] of Object.entries(value)) visit(child, [...path, Array.isArray(value) ? Number(key) : key]);
+      if (typeof value === 'object' && value !== null)
+        for (const [key, child] of Object.entries(value))
+          visit(child, [...path, Array.isArray(value) ? Number(key) : key]);
     };
     visit(parse(FILE_TEXT), []);
     expect(unstated).toEqual([]);
     // The commented-out optional keys are read too (keepAliveMaxSec, the limits group's keys).
-    expect(RANGES.map((r) => formatKeyPath(r.path))).toEqual(expect.arrayContaining(['listeners[1].options.keepAliveMaxSec', 'limits.public.maxQueuedBytes']));
+    expect(RANGES.map((r) => formatKeyPath(r.path))).toEqual(
+      expect.arrayContaining(['listeners[1].options.keepAliveMaxSec', 'limits.public.maxQueuedBytes']),
+    );
   });
 
-  it.each(RANGES.map((range) => [formatKeyPath(range.path), range] as const))('%s: both ends accepted, one past either rejected', (_name, range) => {
-    for (const value of [range.min, range.max]) expect(() => parseConfig(fileWith(withCompanions(range, value)), { env: {} })).not.toThrow();
-    for (const value of [range.min - 1, range.max + 1]) {
-      expect(issueAt(withCompanions(range, value), range.path)).toBe(`expected an integer from ${range.min} to ${range.max}, got ${value}`);
-    }
-  });
-
-  it.each(RANGES.filter((range) => range.atLeast !== undefined).map((range) => [formatKeyPath(range.path), range] as const))(
-    '%s: at least its sibling, as stated',
+  it.each(RANGES.map((range) => [formatKeyPath(range.path), range] as const))(
+    '%s: both ends accepted, one past either rejected',
     (_name, range) => {
-      const sibling = siblingOf(range.path, range.atLeast!);
-      const value = Math.max(range.min, rangeAt(sibling).min) + 1;
-      expect(() => parseConfig(fileWith([[range.path, value], [sibling, value]]), { env: {} })).not.toThrow();
-      expect(issueAt([[range.path, value - 1], [sibling, value]], range.path)).toMatch(new RegExp(`^expected at least ${range.atLeast}\\b`));
+      for (const value of [range.min, range.max])
+        expect(() => parseConfig(fileWith(withCompanions(range, value)), { env: {} })).not.toThrow();
+      for (const value of [range.min - 1, range.max + 1]) {
+        expect(issueAt(withCompanions(range, value), range.path)).toBe(
+          `expected an integer from ${range.min} to ${range.max}, got ${value}`,
+        );
+      }
     },
   );
+
+  it.each(
+    RANGES.filter((range) => range.atLeast !== undefined).map((range) => [formatKeyPath(range.path), range] as const),
+  )('%s: at least its sibling, as stated', (_name, range) => {
+    const sibling = siblingOf(range.path, range.atLeast!);
+    const value = Math.max(range.min, rangeAt(sibling).min) + 1;
+    expect(() =>
+      parseConfig(
+        fileWith([
+          [range.path, value],
+          [sibling, value],
+        ]),
+        { env: {} },
+      ),
+    ).not.toThrow();
+    expect(
+      issueAt(
+        [
+          [range.path, value - 1],
+          [sibling, value],
+        ],
+        range.path,
+      ),
+    ).toMatch(new RegExp(`^expected at least ${range.atLeast}\\b`));
+  });
 });

@@ -43,13 +43,15 @@ export function snippetsOf(markdown: string, file: string): Snippet[] {
     const marked = MARKER.exec(line.trim());
     if (marked !== null) {
       const kind = marked[1] as Kind;
-      if (!KINDS.includes(kind)) throw new Error(`${file}:${i + 1}: unknown snippet kind "${marked[1]}" (expected one of ${KINDS.join(', ')})`);
+      if (!KINDS.includes(kind))
+        throw new Error(`${file}:${i + 1}: unknown snippet kind "${marked[1]}" (expected one of ${KINDS.join(', ')})`);
       marker = { kind, line: i + 1 };
       continue;
     }
     const fence = /^```(\S*)/.exec(line);
     if (fence === null) {
-      if (marker !== null && line.trim() !== '') throw new Error(`${file}:${marker.line}: a snippet marker must be followed by a fenced block`);
+      if (marker !== null && line.trim() !== '')
+        throw new Error(`${file}:${marker.line}: a snippet marker must be followed by a fenced block`);
       continue;
     }
     const end = lines.indexOf('```', i + 1);
@@ -65,7 +67,12 @@ export function snippetsOf(markdown: string, file: string): Snippet[] {
 }
 
 function allSnippets(): Snippet[] {
-  const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   return files.flatMap((file) => snippetsOf(readFileSync(join(root, file), 'utf8'), file));
 }
 
@@ -78,13 +85,16 @@ async function checkConfig(text: string): Promise<void> {
   const document: unknown = parseYaml(text.replace(/\$\{file:[^}]*\}/g, '${env:SNIPPET_FILE}'));
   const env = new Proxy({}, { get: () => ENV_VALUE }) as NodeJS.ProcessEnv;
   const config = parseConfig(document, { env, dir: root });
-  const specs: ModuleSpec[] = [config.security.entitlement, ...config.listeners.map((l) => l.entitlement), config.admin.entitlement].filter(
-    (spec): spec is ModuleSpec => spec !== undefined,
-  );
+  const specs: ModuleSpec[] = [
+    config.security.entitlement,
+    ...config.listeners.map((l) => l.entitlement),
+    config.admin.entitlement,
+  ].filter((spec): spec is ModuleSpec => spec !== undefined);
   for (const spec of specs) {
     // Modules that need nothing outside the config: load them as the broker would.
     if (spec.module === 'simple-access') await createSimpleAccessEntitlement(spec.options, context);
-    if (spec.module === 'policy' && spec.options.policy !== undefined) await createPolicyEntitlement(spec.options, context);
+    if (spec.module === 'policy' && spec.options.policy !== undefined)
+      await createPolicyEntitlement(spec.options, context);
   }
 }
 
@@ -121,13 +131,23 @@ describe('configuration snippets in README.md and docs/', () => {
   });
 
   it('catches a broken example: a filter outside the syntax, a misspelt key, an unknown marker', async () => {
-    const policy = snippetsOf("<!-- snippet: policy -->\n```yaml\ngroups:\n  g:\n    grants:\n      - { actions: [read], topics: ['#'], filter: \"/region = 'EU'\" }\n```\n", 'x.md');
+    const policy = snippetsOf(
+      "<!-- snippet: policy -->\n```yaml\ngroups:\n  g:\n    grants:\n      - { actions: [read], topics: ['#'], filter: \"/region = 'EU'\" }\n```\n",
+      'x.md',
+    );
     await expect(check(policy[0]!)).rejects.toThrow('groups.g.grants[0].filter');
     const [config] = snippetsOf('```yaml\nlisteners:\n  - { name: a, prot: mqtt }\n```\n', 'x.md');
     await expect(check(config!)).rejects.toThrow('listeners[0].prot: unknown key');
-    const [answers] = snippetsOf(`<!-- snippet: entitlement-answers -->\n\`\`\`json\n{ "allow": true, "filter": "/owner = 'alice'" }\n\`\`\`\n`, 'x.md');
+    const [answers] = snippetsOf(
+      `<!-- snippet: entitlement-answers -->\n\`\`\`json\n{ "allow": true, "filter": "/owner = 'alice'" }\n\`\`\`\n`,
+      'x.md',
+    );
     await expect(check(answers!)).rejects.toThrow('filter does not parse');
-    expect(() => snippetsOf('<!-- snippet: fragment -->\n```yaml\na: 1\n```\n', 'x.md')).toThrow('x.md:1: unknown snippet kind "fragment"');
-    expect(() => snippetsOf('<!-- snippet: partial -->\ntext\n```yaml\na: 1\n```\n', 'x.md')).toThrow('x.md:1: a snippet marker must be followed by a fenced block');
+    expect(() => snippetsOf('<!-- snippet: fragment -->\n```yaml\na: 1\n```\n', 'x.md')).toThrow(
+      'x.md:1: unknown snippet kind "fragment"',
+    );
+    expect(() => snippetsOf('<!-- snippet: partial -->\ntext\n```yaml\na: 1\n```\n', 'x.md')).toThrow(
+      'x.md:1: a snippet marker must be followed by a fenced block',
+    );
   });
 });

@@ -12,8 +12,12 @@ describe('validation errors', () => {
     const error = configErrorOf(() => parseConfig({ listeners: [{ port: 'abc' }] }, { env: {} }));
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('ConfigError');
-    expect(error.issues).toEqual([{ path: 'listeners[0].port', message: 'expected an integer from 0 to 65535, got "abc"' }]);
-    expect(error.message).toBe('invalid Warden configuration:\n  listeners[0].port: expected an integer from 0 to 65535, got "abc"');
+    expect(error.issues).toEqual([
+      { path: 'listeners[0].port', message: 'expected an integer from 0 to 65535, got "abc"' },
+    ]);
+    expect(error.message).toBe(
+      'invalid Warden configuration:\n  listeners[0].port: expected an integer from 0 to 65535, got "abc"',
+    );
   });
 
   it('the regex budget (topics.regex) names its key and range', () => {
@@ -24,7 +28,9 @@ describe('validation errors', () => {
   });
 
   it('a section of the wrong type', () => {
-    expect(issuesOf({ broker: 'x' })).toEqual([{ path: 'broker', message: 'expected a mapping (key: value), got "x"' }]);
+    expect(issuesOf({ broker: 'x' })).toEqual([
+      { path: 'broker', message: 'expected a mapping (key: value), got "x"' },
+    ]);
   });
 
   it('a document that is not a mapping', () => {
@@ -32,7 +38,9 @@ describe('validation errors', () => {
   });
 
   it('an unknown key suggests the closest known one', () => {
-    expect(issuesOf({ listners: [] })).toEqual([{ path: 'listners', message: 'unknown key (did you mean "listeners"?)' }]);
+    expect(issuesOf({ listners: [] })).toEqual([
+      { path: 'listners', message: 'unknown key (did you mean "listeners"?)' },
+    ]);
   });
 
   it('an unknown key with no close match lists the accepted keys, and nested unknown keys get their full path', () => {
@@ -47,14 +55,35 @@ describe('validation errors', () => {
   });
 
   it('duplicate listener names name both entries', () => {
-    expect(issuesOf({ listeners: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }, { name: 'a', port: 3 }] })).toEqual([
-      { path: 'listeners[2].name', message: 'expected a name no other listener has (listeners[0] has the same), got "a"' },
+    expect(
+      issuesOf({
+        listeners: [
+          { name: 'a', port: 1 },
+          { name: 'b', port: 2 },
+          { name: 'a', port: 3 },
+        ],
+      }),
+    ).toEqual([
+      {
+        path: 'listeners[2].name',
+        message: 'expected a name no other listener has (listeners[0] has the same), got "a"',
+      },
     ]);
   });
 
   it('duplicate host:port pairs name both entries', () => {
-    expect(issuesOf({ listeners: [{ name: 'a', port: 9000 }, { name: 'b', host: '127.0.0.1', port: 9000 }] })).toEqual([
-      { path: 'listeners[1]', message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"' },
+    expect(
+      issuesOf({
+        listeners: [
+          { name: 'a', port: 9000 },
+          { name: 'b', host: '127.0.0.1', port: 9000 },
+        ],
+      }),
+    ).toEqual([
+      {
+        path: 'listeners[1]',
+        message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"',
+      },
     ]);
   });
 
@@ -68,7 +97,11 @@ describe('validation errors', () => {
     ['listeners[0].port', { listeners: [{ port: 65_536 }] }, 'expected an integer from 0 to 65535, got 65536'],
     ['listeners[0].port', { listeners: [{ port: -1 }] }, 'expected an integer from 0 to 65535, got -1'],
     ['listeners[0].port', { listeners: [{ port: 80.5 }] }, 'expected an integer from 0 to 65535, got 80.5'],
-    ['listeners[0].options.maxFrameBytes', { listeners: [{ options: { maxFrameBytes: 255 } }] }, 'expected an integer from 256 to 67108864, got 255'],
+    [
+      'listeners[0].options.maxFrameBytes',
+      { listeners: [{ options: { maxFrameBytes: 255 } }] },
+      'expected an integer from 256 to 67108864, got 255',
+    ],
     ['topics.maxLevels', { topics: { maxLevels: 0 } }, 'expected an integer from 1 to 1024, got 0'],
     ['shutdown.graceMs', { shutdown: { graceMs: Infinity } }, 'expected an integer from 0 to 600000, got Infinity'],
   ])('an out-of-range or fractional number at %s', (path, input, message) => {
@@ -86,7 +119,10 @@ describe('validation errors', () => {
 
   it('a persistent-session store smaller than one session', () => {
     expect(issuesOf({ mqtt: { sessions: { maxQueuedBytes: 4096, maxBytes: 2048 } } })).toEqual([
-      { path: 'mqtt.sessions.maxBytes', message: 'expected at least maxQueuedBytes, so one full session fits in the store, got 2048' },
+      {
+        path: 'mqtt.sessions.maxBytes',
+        message: 'expected at least maxQueuedBytes, so one full session fits in the store, got 2048',
+      },
     ]);
     expect(issuesOf({ mqtt: { sessions: { maxSessionsPerUser: -1 } } })).toEqual([
       { path: 'mqtt.sessions.maxSessionsPerUser', message: 'expected an integer from 0 to 10000000, got -1' },
@@ -95,34 +131,57 @@ describe('validation errors', () => {
 
   it('an unknown log level lists the levels', () => {
     expect(issuesOf({ log: { level: 'loud' } })).toEqual([
-      { path: 'log.level', message: 'expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"' },
+      {
+        path: 'log.level',
+        message: 'expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"',
+      },
     ]);
   });
 
   it('an unknown listener protocol', () => {
-    expect(issuesOf({ listeners: [{ protocol: 'amqp' }] })).toEqual([{ path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got "amqp"' }]);
+    expect(issuesOf({ listeners: [{ protocol: 'amqp' }] })).toEqual([
+      { path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got "amqp"' },
+    ]);
   });
 
-  it('MQTT over WebSocket may share a native listener\'s host:port on another path, not on the same path', () => {
-    expect(parseConfig({ listeners: [{ port: 9000 }, { protocol: 'mqtt', transport: 'websocket', port: 9000 }] }).listeners).toHaveLength(2);
-    expect(issuesOf({ listeners: [{ port: 9000, path: '/mqtt' }, { protocol: 'mqtt', transport: 'websocket', port: 9000 }] })).toEqual([
-      { path: 'listeners[1]', message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"' },
+  it("MQTT over WebSocket may share a native listener's host:port on another path, not on the same path", () => {
+    expect(
+      parseConfig({ listeners: [{ port: 9000 }, { protocol: 'mqtt', transport: 'websocket', port: 9000 }] }).listeners,
+    ).toHaveLength(2);
+    expect(
+      issuesOf({
+        listeners: [
+          { port: 9000, path: '/mqtt' },
+          { protocol: 'mqtt', transport: 'websocket', port: 9000 },
+        ],
+      }),
+    ).toEqual([
+      {
+        path: 'listeners[1]',
+        message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"',
+      },
     ]);
     expect(issuesOf({ listeners: [{ port: 9000 }, { protocol: 'mqtt', port: 9000 }] })).toEqual([
-      { path: 'listeners[1]', message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"' },
+      {
+        path: 'listeners[1]',
+        message: 'expected a host:port no other listener has (listeners[0] has the same), got "127.0.0.1:9000"',
+      },
     ]);
     expect(issuesOf({ listeners: [{ protocol: 'mqtt', path: '/x' }] })[0]?.path).toBe('listeners[0].path');
   });
 
   it('no listeners at all', () => {
-    expect(issuesOf({ listeners: [] })).toEqual([{ path: 'listeners', message: 'expected at least one listener, got []' }]);
+    expect(issuesOf({ listeners: [] })).toEqual([
+      { path: 'listeners', message: 'expected at least one listener, got []' },
+    ]);
   });
 
   it('a bad name', () => {
     expect(issuesOf({ broker: { name: 'my broker' } })).toEqual([
       {
         path: 'broker.name',
-        message: 'expected a name of 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, got "my broker"',
+        message:
+          'expected a name of 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, got "my broker"',
       },
     ]);
   });
@@ -134,7 +193,9 @@ describe('validation errors', () => {
   });
 
   it('reports every issue, one line each', () => {
-    const error = configErrorOf(() => parseConfig({ log: { level: 1 }, shutdown: { graceMs: 'soon' }, extra: true }, { env: {} }));
+    const error = configErrorOf(() =>
+      parseConfig({ log: { level: 1 }, shutdown: { graceMs: 'soon' }, extra: true }, { env: {} }),
+    );
     expect(error.issues.map((issue) => issue.path)).toEqual(['log.level', 'shutdown.graceMs', 'extra']);
     expect(error.message.split('\n')).toHaveLength(1 + 3);
   });
@@ -159,17 +220,23 @@ describe('file errors', () => {
 
   it('a duplicate YAML key is a syntax error', () => {
     const file = temp().write('dup.yaml', 'log:\n  level: info\nlog:\n  level: debug\n');
-    expect(configErrorOf(() => loadConfigFile(file, {})).issues[0].message).toMatch(/^YAML syntax error at line 3, column 1: Map keys must be unique/);
+    expect(configErrorOf(() => loadConfigFile(file, {})).issues[0].message).toMatch(
+      /^YAML syntax error at line 3, column 1: Map keys must be unique/,
+    );
   });
 
   it('validation errors from a file name the file', () => {
     const file = temp().write('warden.yaml', 'listeners:\n  - port: abc\n');
     const error = configErrorOf(() => loadConfigFile(file, {}));
-    expect(error.message).toBe(`invalid Warden configuration in ${file}:\n  listeners[0].port: expected an integer from 0 to 65535, got "abc"`);
+    expect(error.message).toBe(
+      `invalid Warden configuration in ${file}:\n  listeners[0].port: expected an integer from 0 to 65535, got "abc"`,
+    );
   });
 
   it('a missing config file', () => {
     const file = `${temp().path}/absent.yaml`;
-    expect(configErrorOf(() => loadConfigFile(file, {})).issues).toEqual([{ path: '', message: `cannot read config file "${file}" (ENOENT)` }]);
+    expect(configErrorOf(() => loadConfigFile(file, {})).issues).toEqual([
+      { path: '', message: `cannot read config file "${file}" (ENOENT)` },
+    ]);
   });
 });

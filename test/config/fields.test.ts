@@ -14,11 +14,14 @@ describe('integerField', () => {
     expect(field.parse(input)).toBe(expected);
   });
 
-  it.each([' 7', '7 ', '+7', '7.0', '1e2', '0x7', '', 'seven', 101, -1, 0.5, true, null])('rejects %j with the range as the expected form', (input) => {
-    const result = field.safeParse(input);
-    expect(result.success).toBe(false);
-    expect(result.error?.issues.map((issue) => issue.message)).toEqual(['expected an integer from 0 to 100']);
-  });
+  it.each([' 7', '7 ', '+7', '7.0', '1e2', '0x7', '', 'seven', 101, -1, 0.5, true, null])(
+    'rejects %j with the range as the expected form',
+    (input) => {
+      const result = field.safeParse(input);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((issue) => issue.message)).toEqual(['expected an integer from 0 to 100']);
+    },
+  );
 });
 
 describe('booleanField', () => {

@@ -9,7 +9,9 @@ const temp = useTempDirs();
 
 describe('resolveConfigPath', () => {
   it('prefers the --config argument', () => {
-    expect(resolveConfigPath('/etc/warden/cli.yaml', { WARDEN_CONFIG: '/etc/warden/env.yaml' })).toBe('/etc/warden/cli.yaml');
+    expect(resolveConfigPath('/etc/warden/cli.yaml', { WARDEN_CONFIG: '/etc/warden/env.yaml' })).toBe(
+      '/etc/warden/cli.yaml',
+    );
   });
 
   it('then WARDEN_CONFIG', () => {
@@ -46,6 +48,8 @@ describe('DEFAULT_CONFIG_PATH', () => {
     mkdirSync(`${root.path}/node_modules/other/dist`, { recursive: true });
     writeFileSync(`${root.path}/node_modules/other/package.json`, JSON.stringify({ name: 'other' }));
     expect(findPackageRoot(`file://${root.path}/node_modules/other/dist/load.js`)).toBe(root.path);
-    expect(() => findPackageRoot(`file://${elsewhere.path}/x.js`)).toThrow(/cannot find the warden-broker package root/);
+    expect(() => findPackageRoot(`file://${elsewhere.path}/x.js`)).toThrow(
+      /cannot find the warden-broker package root/,
+    );
   });
 });

@@ -18,19 +18,29 @@ describe('${env:NAME}', () => {
   });
 
   it('coerces clean integer strings for numeric keys', () => {
-    const config = parseConfig({ listeners: [{ port: '${env:PORT}', options: { maxFrameBytes: '${env:FRAME}' } }] }, { env: { PORT: '9001', FRAME: '4096' } });
+    const config = parseConfig(
+      { listeners: [{ port: '${env:PORT}', options: { maxFrameBytes: '${env:FRAME}' } }] },
+      { env: { PORT: '9001', FRAME: '4096' } },
+    );
     expect(config.listeners[0].port).toBe(9001);
     expect(config.listeners[0].options).toMatchObject({ maxFrameBytes: 4096 });
   });
 
   it.each([' 9001', '9001 ', '9e3', '0x10', '', '9001.0'])('does not coerce the unclean integer string %j', (port) => {
-    const [issue] = configErrorOf(() => parseConfig({ listeners: [{ port: '${env:PORT}' }] }, { env: { PORT: port } })).issues;
+    const [issue] = configErrorOf(() =>
+      parseConfig({ listeners: [{ port: '${env:PORT}' }] }, { env: { PORT: port } }),
+    ).issues;
     expect(issue).toEqual({ path: 'listeners[0].port', message: 'expected an integer from 0 to 65535, got <secret>' });
   });
 
   it('a missing variable names the key path and the variable', () => {
     const error = configErrorOf(() => parseConfig({ listeners: [{ port: '${env:WARDEN_PORT}' }] }, { env: {} }));
-    expect(error.issues).toEqual([{ path: 'listeners[0].port', message: 'environment variable WARDEN_PORT is not set (used by ${env:WARDEN_PORT})' }]);
+    expect(error.issues).toEqual([
+      {
+        path: 'listeners[0].port',
+        message: 'environment variable WARDEN_PORT is not set (used by ${env:WARDEN_PORT})',
+      },
+    ]);
   });
 
   it('an empty variable is a value, not a missing one', () => {
@@ -53,7 +63,10 @@ describe('${file:PATH}', () => {
     const dir = temp();
     dir.write('name.txt', 'from-file\n\n');
     dir.write('host.txt', 'localhost\n');
-    const file = dir.write('warden.yaml', 'broker:\n  name: ${file:name.txt}\nlisteners:\n  - host: ${file:./host.txt}\n');
+    const file = dir.write(
+      'warden.yaml',
+      'broker:\n  name: ${file:name.txt}\nlisteners:\n  - host: ${file:./host.txt}\n',
+    );
     // Two newlines in name.txt: only one is stripped, so the name keeps one and fails validation.
     expect(configErrorOf(() => loadConfigFile(file, {})).issues).toEqual([
       { path: 'broker.name', message: expect.stringMatching(/^expected a name .*, got <secret>$/) },
@@ -77,9 +90,14 @@ describe('${file:PATH}', () => {
 
   it('an unreadable file names the key path and the path, never the contents', () => {
     const dir = temp();
-    const error = configErrorOf(() => parseConfig({ broker: { name: '${file:missing.txt}' } }, { dir: dir.path, env: {} }));
+    const error = configErrorOf(() =>
+      parseConfig({ broker: { name: '${file:missing.txt}' } }, { dir: dir.path, env: {} }),
+    );
     expect(error.issues).toEqual([
-      { path: 'broker.name', message: `cannot read file "${dir.path}/missing.txt" (ENOENT) used by \${file:missing.txt}` },
+      {
+        path: 'broker.name',
+        message: `cannot read file "${dir.path}/missing.txt" (ENOENT) used by \${file:missing.txt}`,
+      },
     ]);
     const isDirectory = configErrorOf(() => parseConfig({ broker: { name: `\${file:${dir.path}}` } }, { env: {} }));
     expect(isDirectory.issues[0].message).toContain('(EISDIR)');
@@ -107,28 +125,46 @@ describe('secrets', () => {
 
   it('a secret discriminator is masked', () => {
     const error = configErrorOf(() => parseConfig({ listeners: [{ protocol: '${env:X}' }] }, { env: { X: SECRET } }));
-    expect(error.issues).toEqual([{ path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got <secret>' }]);
+    expect(error.issues).toEqual([
+      { path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got <secret>' },
+    ]);
   });
 
   it('a duplicate address built from secrets is masked', () => {
     const error = configErrorOf(() =>
-      parseConfig({ listeners: [{ name: 'a', host: '${env:X}' }, { name: 'b', host: '${env:X}' }] }, { env: { X: SECRET } }),
+      parseConfig(
+        {
+          listeners: [
+            { name: 'a', host: '${env:X}' },
+            { name: 'b', host: '${env:X}' },
+          ],
+        },
+        { env: { X: SECRET } },
+      ),
     );
     expect(error.issues).toEqual([
-      { path: 'listeners[1]', message: 'expected a host:port no other listener has (listeners[0] has the same), got <secret>' },
+      {
+        path: 'listeners[1]',
+        message: 'expected a host:port no other listener has (listeners[0] has the same), got <secret>',
+      },
     ]);
     expect(error.message).not.toContain(SECRET);
   });
 
   it('a literal value next to a secret is still shown', () => {
-    const error = configErrorOf(() => parseConfig({ broker: { name: '${env:X}' }, log: { level: 'loud' } }, { env: { X: 'ok' } }));
+    const error = configErrorOf(() =>
+      parseConfig({ broker: { name: '${env:X}' }, log: { level: 'loud' } }, { env: { X: 'ok' } }),
+    );
     expect(error.issues).toEqual([{ path: 'log.level', message: expect.stringMatching(/, got "loud"$/) }]);
   });
 });
 
 describe('placeholder syntax', () => {
   it('$${ is a literal ${ and is not substituted', () => {
-    const { value, secretPaths, issues } = substitute({ a: 'x$${env:HOME}y', b: ['$${', '$$', 'pa$$word'] }, { env: {}, dir: '/' });
+    const { value, secretPaths, issues } = substitute(
+      { a: 'x$${env:HOME}y', b: ['$${', '$$', 'pa$$word'] },
+      { env: {}, dir: '/' },
+    );
     expect(value).toEqual({ a: 'x${env:HOME}y', b: ['${', '$$', 'pa$$word'] });
     expect(secretPaths).toEqual([]);
     expect(issues).toEqual([]);
@@ -148,14 +184,22 @@ describe('placeholder syntax', () => {
   it('refuses a placeholder in a key, naming the key, rather than taking it as literal text', () => {
     const error = configErrorOf(() =>
       parseConfig(
-        { security: { authentication: { module: './m.mjs', options: { tokens: { '${env:SERVICE_TOKEN}': 'billing-service', plain: 'x' } } } } },
+        {
+          security: {
+            authentication: {
+              module: './m.mjs',
+              options: { tokens: { '${env:SERVICE_TOKEN}': 'billing-service', plain: 'x' } },
+            },
+          },
+        },
         { env: { SERVICE_TOKEN: SECRET } },
       ),
     );
     expect(error.issues).toEqual([
       {
         path: 'security.authentication.options.tokens["${env:SERVICE_TOKEN}"]',
-        message: 'placeholders are not substituted in keys: put the ${...} in a value (a list of entries, not a map keyed by the secret), or write $${ for a literal "${"',
+        message:
+          'placeholders are not substituted in keys: put the ${...} in a value (a list of entries, not a map keyed by the secret), or write $${ for a literal "${"',
       },
     ]);
     expect(error.message).not.toContain(SECRET);

@@ -13,7 +13,12 @@ import { moduleDir } from '../helpers/module-files.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../config/examples');
 const content = loadConfigFile(join(EXAMPLES, 'content.yaml'));
-const PASSWORDS: Record<string, string> = { feed: 'feed-pw', analyst: 'analyst-pw', auditor: 'auditor-pw', admin: 'admin-secret' };
+const PASSWORDS: Record<string, string> = {
+  feed: 'feed-pw',
+  analyst: 'analyst-pw',
+  auditor: 'auditor-pw',
+  admin: 'admin-secret',
+};
 
 let tb: TestBroker;
 let dir: string;
@@ -58,7 +63,10 @@ describe.each<Encoding>(['msgpack', 'json'])('content rules over %s', (encoding)
     await seenByAuditor.count(3);
     await seenByAnalyst.count(2);
     // region (filtered on) and qty are not visible to the analyst; the auditor sees everything.
-    expect(seenByAnalyst.items).toEqual([{ sym: 'AAA', px: 10 }, { sym: 'CCC', px: 30 }]);
+    expect(seenByAnalyst.items).toEqual([
+      { sym: 'AAA', px: 10 },
+      { sym: 'CCC', px: 30 },
+    ]);
     expect(seenByAuditor.items).toEqual(trades);
     expect(tb.broker.stats().deliveriesFiltered).toBe(1);
   });
@@ -83,7 +91,9 @@ describe('write filters', () => {
     const feed = await as('feed');
     const refused = await feed.publish('trades/z', { sym: 'BAD', px: 0 }, { ack: true }).catch((e: unknown) => e);
     expect(codeOf(refused)).toBe('CONTENT_NOT_ENTITLED');
-    expect(codeOf(await feed.publish('trades/z', 'not an object', { ack: true }).catch((e: unknown) => e))).toBe('CONTENT_NOT_ENTITLED');
+    expect(codeOf(await feed.publish('trades/z', 'not an object', { ack: true }).catch((e: unknown) => e))).toBe(
+      'CONTENT_NOT_ENTITLED',
+    );
     await feed.publish('trades/z', { sym: 'OK', px: 1 }, { ack: true });
     await got.count(1);
     expect(got.items).toEqual([{ sym: 'OK', px: 1 }]);
@@ -152,17 +162,22 @@ describe('entitlement reset', () => {
 
     const policy = join(dir, 'content-policy.yaml');
     writeFileSync(policy, readFileSync(policy, 'utf8').replace(`filter: 'region = "EU"'`, `filter: 'region = "US"'`));
-    const reconnected = new Promise<void>((resolve) => analyst.on('connected', (info) => info.reconnected && resolve()));
+    const reconnected = new Promise<void>((resolve) =>
+      analyst.on('connected', (info) => info.reconnected && resolve()),
+    );
     await tb.broker.admin.resetEntitlements('analyst');
     await reconnected;
     await feed.publish('trades/r', { sym: 'EU2', px: 2, region: 'EU' }, { ack: true });
     await feed.publish('trades/r', { sym: 'US1', px: 3, region: 'US' }, { ack: true });
     await got.count(2);
-    expect(got.items).toEqual([{ sym: 'EU1', px: 1 }, { sym: 'US1', px: 3 }]);
+    expect(got.items).toEqual([
+      { sym: 'EU1', px: 1 },
+      { sym: 'US1', px: 3 },
+    ]);
   });
 });
 
-describe("the AMPS select-list table through the broker", () => {
+describe('the AMPS select-list table through the broker', () => {
   const modules = moduleDir();
   afterAll(() => modules.remove());
   // An entitlement module that answers reads with the select list named in the topic's last level.

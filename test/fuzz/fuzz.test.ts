@@ -35,7 +35,9 @@ it('survives thousands of generated and mutated native and MQTT inputs', async (
       if (result.failure !== null) {
         // Shrinking runs the property again: on a broker that works.
         await session!.restart();
-        throw new Error(`${result.failure.kind}: ${result.failure.message}\ncases: ${JSON.stringify(batch.map(serializeCase))}`);
+        throw new Error(
+          `${result.failure.kind}: ${result.failure.message}\ncases: ${JSON.stringify(batch.map(serializeCase))}`,
+        );
       }
     }),
     // Shrinking restarts the broker per failing try: bounded so a failing run still ends (with

@@ -62,7 +62,8 @@ const entitlement = modules.write(
 );
 
 const authCalls = (): string[] => (globalThis as unknown as { __gateAuthCalls: string[] }).__gateAuthCalls;
-const entitlementCalls = (): string[] => (globalThis as unknown as { __gateEntitlementCalls: string[] }).__gateEntitlementCalls;
+const entitlementCalls = (): string[] =>
+  (globalThis as unknown as { __gateEntitlementCalls: string[] }).__gateEntitlementCalls;
 
 interface Fixture {
   gates: ListenerGates;
@@ -87,7 +88,13 @@ async function setUp(limits: Record<string, unknown> = {}): Promise<Fixture> {
   const stats = new BrokerStats();
   const security = await SecurityManager.create(config, modules.dir, log, stats);
   const admission = new Admission(config.admission, config.limits, stats, log);
-  const topicLimits = { maxTopicLength: 256, maxLevels: 16, maxRegexLength: 256, maxRegexProgramSize: 1000, maxRegexMatchStateBytes: 1 << 20 };
+  const topicLimits = {
+    maxTopicLength: 256,
+    maxLevels: 16,
+    maxRegexLength: 256,
+    maxRegexProgramSize: 1000,
+    maxRegexMatchStateBytes: 1 << 20,
+  };
   const regexBudget = new RegexBudget(config.topics.regex, stats);
   const gates = new ListenerGates(security.forListener('native'), { admission, stats, topicLimits, regexBudget }, log);
   fixture = { gates, stats, admission, security };
@@ -105,7 +112,17 @@ function attempt(user: string, password: string, more: Partial<LogonAttempt> = {
     listener: 'native',
     peerCertificate: undefined,
   };
-  return { protocol: 'native', session: 's1', request, acceptRefusal: null, challengeable: true, stillWaiting: () => true, beforeAdmission: null, replaces: null, ...more };
+  return {
+    protocol: 'native',
+    session: 's1',
+    request,
+    acceptRefusal: null,
+    challengeable: true,
+    stillWaiting: () => true,
+    beforeAdmission: null,
+    replaces: null,
+    ...more,
+  };
 }
 
 async function settled(decision: Decision | Promise<Decision>): Promise<Decision> {
@@ -120,7 +137,9 @@ describe('LogonGate', () => {
   it('accepts: authentication, logon entitlement, the protocol check, then admission, and counts one logon', async () => {
     const { gates, stats, admission } = await setUp();
     const checked: string[] = [];
-    const result = await gates.logon.logon(attempt('alice', 'pw', { beforeAdmission: (identity) => (checked.push(identity), null) }));
+    const result = await gates.logon.logon(
+      attempt('alice', 'pw', { beforeAdmission: (identity) => (checked.push(identity), null) }),
+    );
     expect(result.kind).toBe('accepted');
     expect(authCalls()).toEqual(['alice']);
     expect(entitlementCalls()).toEqual(['logon alice ']);
@@ -158,8 +177,15 @@ describe('LogonGate', () => {
 
   it("the protocol's refusal comes before admission, which is never charged", async () => {
     const { gates, admission } = await setUp();
-    const result = await gates.logon.logon(attempt('alice', 'pw', { beforeAdmission: () => 'client id held by another user' }));
-    expect(result).toMatchObject({ kind: 'refused', reason: 'protocol', detail: 'client id held by another user', user: 'alice' });
+    const result = await gates.logon.logon(
+      attempt('alice', 'pw', { beforeAdmission: () => 'client id held by another user' }),
+    );
+    expect(result).toMatchObject({
+      kind: 'refused',
+      reason: 'protocol',
+      detail: 'client id held by another user',
+      user: 'alice',
+    });
     expect(admission.status().admitted.connections).toBe(0);
   });
 
@@ -172,7 +198,7 @@ describe('LogonGate', () => {
     expect([stats.logons, stats.logonFailures]).toEqual([0, 0]);
   });
 
-  it("a challenge goes back to the protocol; the answer continues through the same pipeline", async () => {
+  it('a challenge goes back to the protocol; the answer continues through the same pipeline', async () => {
     const { gates } = await setUp();
     const first = attempt('carol', 'challenge');
     const result = await gates.logon.logon(first);
@@ -186,12 +212,15 @@ describe('LogonGate', () => {
 
   it('refuses a challenge where the client cannot answer one', async () => {
     const { gates } = await setUp();
-    expect(reasonOf(await gates.logon.logon(attempt('carol', 'challenge', { challengeable: false })))).toBe('refused:challenge-unsupported');
+    expect(reasonOf(await gates.logon.logon(attempt('carol', 'challenge', { challengeable: false })))).toBe(
+      'refused:challenge-unsupported',
+    );
   });
 });
 
 describe('PublishGate', () => {
-  const message = (topic: string, payload: unknown, stats: BrokerStats): Message => new Message(topic, Payload.ofValue(payload), stats);
+  const message = (topic: string, payload: unknown, stats: BrokerStats): Message =>
+    new Message(topic, Payload.ofValue(payload), stats);
 
   it('a denied write is refused before the topic rate is charged or the filter runs', async () => {
     const { gates, stats, admission } = await setUp({ public: { maxPublishTopicsPerSecond: 1 } });
@@ -200,14 +229,18 @@ describe('PublishGate', () => {
     if (admitted instanceof AdmissionRefusal) throw new Error(admitted.detail);
     gate.admit(admitted);
     const denied = await settled(gate.decide('reader', 'a'));
-    expect(gate.authorize(denied, message('a', { ok: true }, stats), 'counted', () => {})).toMatchObject({ reason: 'not-entitled' });
+    expect(gate.authorize(denied, message('a', { ok: true }, stats), 'counted', () => {})).toMatchObject({
+      reason: 'not-entitled',
+    });
     expect(stats.publishesDenied).toBe(1);
     // The window of one topic per second is still free: the denied publish did not use it.
     const writer = gates.publishGate();
     writer.admit(admitted);
     const allowed = await settled(writer.decide('writer', 'b'));
     expect(writer.authorize(allowed, message('b', 1, stats), 'counted', () => {})).toBeNull();
-    expect(writer.authorize(allowed, message('c', 1, stats), 'counted', () => {})).toMatchObject({ reason: 'topic-rate' });
+    expect(writer.authorize(allowed, message('c', 1, stats), 'counted', () => {})).toMatchObject({
+      reason: 'topic-rate',
+    });
     expect(writer.authorize(allowed, message('c', 1, stats), 'exempt', () => {})).toBeNull();
     expect(stats.publishesOverTopicLimit).toBe(1);
   });
@@ -218,8 +251,12 @@ describe('PublishGate', () => {
     const decision = await settled(gate.decide('writer', 'json/x'));
     expect(decision.filter).toBe('ok = true');
     expect(gate.authorize(decision, message('json/x', { ok: true }, stats), 'counted', () => {})).toBeNull();
-    expect(gate.authorize(decision, message('json/x', { ok: false }, stats), 'counted', () => {})).toMatchObject({ reason: 'filtered' });
-    expect(gate.authorize(decision, message('json/x', 'text', stats), 'counted', () => {})).toMatchObject({ reason: 'not-object' });
+    expect(gate.authorize(decision, message('json/x', { ok: false }, stats), 'counted', () => {})).toMatchObject({
+      reason: 'filtered',
+    });
+    expect(gate.authorize(decision, message('json/x', 'text', stats), 'counted', () => {})).toMatchObject({
+      reason: 'not-object',
+    });
     expect(stats.publishesFiltered).toBe(2);
   });
 
@@ -239,7 +276,10 @@ describe('PublishGate', () => {
     if (admitted instanceof AdmissionRefusal) throw new Error(admitted.detail);
     gate.admit(admitted);
     expect(gate.checkSize(10)).toBeNull();
-    expect(gate.checkSize(11)).toMatchObject({ reason: 'too-large', detail: 'the message is 11 bytes; this connection may publish at most 10' });
+    expect(gate.checkSize(11)).toMatchObject({
+      reason: 'too-large',
+      detail: 'the message is 11 bytes; this connection may publish at most 10',
+    });
     expect(stats.publishesTooLarge).toBe(1);
   });
 });
@@ -254,7 +294,10 @@ describe('SubscribeGate', () => {
     expect(entitlementCalls()).toEqual([]);
     const exact = gate.parse('alice', 'secret/x', undefined);
     if (exact.kind !== 'parsed') throw new Error(exact.detail);
-    expect(gate.conclude(await settled(gate.decide('alice', exact.pattern)), 'secret/x')).toMatchObject({ reason: 'not-entitled', detail: 'not entitled to read "secret/x"' });
+    expect(gate.conclude(await settled(gate.decide('alice', exact.pattern)), 'secret/x')).toMatchObject({
+      reason: 'not-entitled',
+      detail: 'not entitled to read "secret/x"',
+    });
     expect(entitlementCalls()).toEqual(['read alice secret/x']);
     expect(stats.subscriptionsDenied).toBe(1);
   });
@@ -268,7 +311,10 @@ describe('SubscribeGate', () => {
     regex.lease!.release();
     expect(gate.parse('alice', 'a/#/b', undefined)).toMatchObject({ kind: 'refused', reason: 'invalid-filter' });
     expect(gate.checkRoom(2, 3)).toBeNull();
-    expect(gate.checkRoom(3, 3)).toMatchObject({ reason: 'too-many', detail: 'this connection already has 3 subscriptions, the maximum' });
+    expect(gate.checkRoom(3, 3)).toMatchObject({
+      reason: 'too-many',
+      detail: 'this connection already has 3 subscriptions, the maximum',
+    });
     expect(stats.subscriptionsOverLimit).toBe(1);
   });
 });

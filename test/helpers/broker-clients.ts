@@ -4,7 +4,10 @@ import { connect, type Client } from '../../client/index.js';
 import type { TestBroker } from './broker.js';
 
 /** Call at the top of a test file with a getter for the broker the current test started. */
-export function useBrokerClients(broker: () => TestBroker | undefined, password = 'pw'): (user: string) => Promise<Client> {
+export function useBrokerClients(
+  broker: () => TestBroker | undefined,
+  password = 'pw',
+): (user: string) => Promise<Client> {
   const clients: Client[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));

@@ -22,7 +22,8 @@ export const MQTT_WS_TRANSPORT = TEST_TRANSPORT === 'uws' ? 'uws' : 'websocket';
  */
 export function assertTestTransport(broker: BrokerHandle): void {
   for (const l of broker.listeners) {
-    if (l.transport !== 'tcp' && l.transport !== TEST_TRANSPORT) throw new Error(`listener ${l.name} is served by ${l.transport}, not ${TEST_TRANSPORT}`);
+    if (l.transport !== 'tcp' && l.transport !== TEST_TRANSPORT)
+      throw new Error(`listener ${l.name} is served by ${l.transport}, not ${TEST_TRANSPORT}`);
   }
 }
 
@@ -58,7 +59,11 @@ export interface TestBrokerOverrides {
   /** Where relative module paths resolve. */
   baseDir?: string;
   /** Add MQTT listeners on ephemeral ports: over TCP and/or WebSocket (default both), with these options and extra keys. */
-  mqtt?: { transports?: ('tcp' | 'websocket')[]; options?: MqttListenerInput['options']; listenerSecurity?: ListenerSecurityOverride };
+  mqtt?: {
+    transports?: ('tcp' | 'websocket')[];
+    options?: MqttListenerInput['options'];
+    listenerSecurity?: ListenerSecurityOverride;
+  };
   /** The broker-wide `mqtt` config section (retained store, sessions). */
   mqttConfig?: WardenConfigInput['mqtt'];
   /** The broker's protocol timers and their clock (ManualTimers: the test moves time); real ones by default. */
@@ -67,9 +72,17 @@ export interface TestBrokerOverrides {
 
 function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): MqttListenerInput[] {
   if (mqtt === undefined) return [];
-  const common = { protocol: 'mqtt' as const, host: '127.0.0.1', port: 0, options: mqtt.options ?? {}, ...mqtt.listenerSecurity };
+  const common = {
+    protocol: 'mqtt' as const,
+    host: '127.0.0.1',
+    port: 0,
+    options: mqtt.options ?? {},
+    ...mqtt.listenerSecurity,
+  };
   return (mqtt.transports ?? ['tcp', 'websocket']).map((transport) =>
-    transport === 'tcp' ? { ...common, name: 'mqtt', transport } : { ...common, name: 'mqtt-ws', transport: MQTT_WS_TRANSPORT, path: '/mqtt' },
+    transport === 'tcp'
+      ? { ...common, name: 'mqtt', transport }
+      : { ...common, name: 'mqtt-ws', transport: MQTT_WS_TRANSPORT, path: '/mqtt' },
   );
 }
 
@@ -81,7 +94,10 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
       shutdown: overrides.shutdown ?? { graceMs: 2000 },
       ...(overrides.mqttConfig === undefined ? {} : { mqtt: overrides.mqttConfig }),
       security: overrides.security ?? {},
-      admin: overrides.admin === undefined ? { enabled: false } : { enabled: true, host: '127.0.0.1', port: 0, ...overrides.admin },
+      admin:
+        overrides.admin === undefined
+          ? { enabled: false }
+          : { enabled: true, host: '127.0.0.1', port: 0, ...overrides.admin },
       listeners: [
         {
           name: 'native',
@@ -105,5 +121,11 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
     throw err;
   }
   const find = (name: string): string | null => broker.listeners.find((l) => l.name === name)?.url ?? null;
-  return { url: broker.listeners[0]!.url, mqttUrl: find('mqtt'), mqttWsUrl: find('mqtt-ws'), broker, close: () => broker.close() };
+  return {
+    url: broker.listeners[0]!.url,
+    mqttUrl: find('mqtt'),
+    mqttWsUrl: find('mqtt-ws'),
+    broker,
+    close: () => broker.close(),
+  };
 }

@@ -10,10 +10,18 @@ export interface ScramClient {
    * The client-final-message for the server-first-message (with `proofOverride` as its p= when
    * given), the v= the server must answer, and the combined nonce the server chose.
    */
-  final(serverFirst: string, proofOverride?: string): { clientFinal: string; expectedServerFinal: string; nonce: string };
+  final(
+    serverFirst: string,
+    proofOverride?: string,
+  ): { clientFinal: string; expectedServerFinal: string; nonce: string };
 }
 
-export function scramClient(user: string, password: string, clientNonce = randomBytes(18).toString('base64'), gs2Header = 'n,,'): ScramClient {
+export function scramClient(
+  user: string,
+  password: string,
+  clientNonce = randomBytes(18).toString('base64'),
+  gs2Header = 'n,,',
+): ScramClient {
   const bare = `n=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},r=${clientNonce}`;
   return {
     clientNonce,

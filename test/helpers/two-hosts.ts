@@ -25,7 +25,12 @@ export class TwoHosts {
   private readonly sockets: { destroy(): void }[] = [];
 
   /** An MQTT CONNECT over TCP from `localAddress`, v5 unless `version` says 4. */
-  mqtt(url: string, localAddress: string, connect: Omit<IConnectPacket, 'cmd' | 'protocolId' | 'protocolVersion'>, version: 4 | 5 = 5): PendingLogon {
+  mqtt(
+    url: string,
+    localAddress: string,
+    connect: Omit<IConnectPacket, 'cmd' | 'protocolId' | 'protocolVersion'>,
+    version: 4 | 5 = 5,
+  ): PendingLogon {
     const { hostname, port } = new URL(url);
     const socket: Socket = netConnect({ port: Number(port), host: hostname, localAddress });
     this.sockets.push(socket);
@@ -40,7 +45,13 @@ export class TwoHosts {
     socket.on('data', (data) => parser.parse(data));
     const sent = new Promise<void>((resolve) => {
       socket.once('connect', () => {
-        socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, keepalive: 0, ...connect }, { protocolVersion: version }), () => resolve());
+        socket.write(
+          mqttPacket.generate(
+            { cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, keepalive: 0, ...connect },
+            { protocolVersion: version },
+          ),
+          () => resolve(),
+        );
       });
       socket.once('close', () => resolve());
     });

@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 /** A raw TCP MQTT client: sends bytes, collects parsed packets, reports the close. */
-async function raw(url: string, version: Version): Promise<{ socket: Socket; packets: Packet[]; closed: Promise<void>; send(p: Packet): void }> {
+async function raw(
+  url: string,
+  version: Version,
+): Promise<{ socket: Socket; packets: Packet[]; closed: Promise<void>; send(p: Packet): void }> {
   const { hostname, port } = new URL(url);
   const socket = netConnect(Number(port), hostname);
   sockets.push(socket);
@@ -31,7 +34,15 @@ async function raw(url: string, version: Version): Promise<{ socket: Socket; pac
   return { socket, packets, closed, send: (p) => socket.write(mqttPacket.generate(p, { protocolVersion: version })) };
 }
 
-const CONNECT = (version: Version): Packet => ({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId: `raw-${version}`, clean: true, keepalive: 0, username: 'u' });
+const CONNECT = (version: Version): Packet => ({
+  cmd: 'connect',
+  protocolId: 'MQTT',
+  protocolVersion: version,
+  clientId: `raw-${version}`,
+  clean: true,
+  keepalive: 0,
+  username: 'u',
+});
 
 async function stillServes(b: TestBroker): Promise<void> {
   const c = await clients.connect(b.mqttUrl!, 5, { username: 'after' });
@@ -75,7 +86,9 @@ describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
   });
 
   it('an oversized packet: v5 DISCONNECT 0x95, v3.1.1 close', async () => {
-    tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { maxPacketBytes: 1024, maxSendQueueBytes: 1024 } } });
+    tb = await startTestBroker({
+      mqtt: { transports: ['tcp'], options: { maxPacketBytes: 1024, maxSendQueueBytes: 1024 } },
+    });
     const c = await raw(tb.mqttUrl!, version);
     c.send(CONNECT(version));
     c.send({ cmd: 'publish', topic: 'big', payload: Buffer.alloc(4096), qos: 0, dup: false, retain: false });
@@ -88,7 +101,14 @@ describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const c = await raw(tb.mqttUrl!, version);
     c.send(CONNECT(version));
-    c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#/b', qos: 0 }, { topic: 'ok/+', qos: 0 }] });
+    c.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'a/#/b', qos: 0 },
+        { topic: 'ok/+', qos: 0 },
+      ],
+    });
     c.send({ cmd: 'publish', topic: 'a/+', payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
     await c.closed;
     expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'suback', 'disconnect'] : ['connack', 'suback']);
@@ -140,11 +160,23 @@ describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
     // property given twice into an array, and lets the last property run on into the payload.
     it.each<[string, number[], number]>([
       // PUBLISH QoS 0 to "cut", Message Expiry Interval (0x02) twice.
-      ['a property given twice is a Protocol Error', [0x30, 17, 0, 3, 0x63, 0x75, 0x74, 10, 0x02, 0, 0, 0, 4, 0x02, 0, 0, 0, 5, 0x78], 0x82],
+      [
+        'a property given twice is a Protocol Error',
+        [0x30, 17, 0, 3, 0x63, 0x75, 0x74, 10, 0x02, 0, 0, 0, 4, 0x02, 0, 0, 0, 5, 0x78],
+        0x82,
+      ],
       // Retained PUBLISH, a User Property (0x26) whose name claims 8,705 bytes; its value follows.
-      ['a User Property name longer than the packet is malformed', [0x31, 13, 0, 3, 0x63, 0x75, 0x74, 6, 0x26, 0x22, 0x01, 0x00, 0x01, 0x47, 0x78], 0x81],
+      [
+        'a User Property name longer than the packet is malformed',
+        [0x31, 13, 0, 3, 0x63, 0x75, 0x74, 6, 0x26, 0x22, 0x01, 0x00, 0x01, 0x47, 0x78],
+        0x81,
+      ],
       // Property Length 2, then a Message Expiry Interval of 5 bytes that runs into the payload.
-      ['properties running past their Property Length are malformed', [0x30, 12, 0, 3, 0x63, 0x75, 0x74, 2, 0x02, 0, 0, 0, 4, 0x78], 0x81],
+      [
+        'properties running past their Property Length are malformed',
+        [0x30, 12, 0, 3, 0x63, 0x75, 0x74, 2, 0x02, 0, 0, 0, 4, 0x78],
+        0x81,
+      ],
     ])('%s: DISCONNECT, nothing routed', async (_name, bytes, reasonCode) => {
       tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
       const subscriber = await clients.connect(tb.mqttUrl!, 5, { username: 'sub' });

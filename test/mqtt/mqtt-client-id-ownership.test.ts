@@ -12,7 +12,12 @@ const { clients, raws } = fx;
 describe.each<Version>([4, 5])('MQTT %i client id ownership', (version) => {
   const v5 = version === 5;
   const refusedCode = v5 ? 0x85 : 2;
-  const persistent = (clientId: string, user: string) => ({ clientId, clean: false, username: user, ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) });
+  const persistent = (clientId: string, user: string) => ({
+    clientId,
+    clean: false,
+    username: user,
+    ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+  });
   const will = { topic: 'wills/alice', payload: Buffer.from('alice went away'), qos: 1 as const, retain: false };
 
   it('a connected client id is refused to another user; the holder stays connected and her will is not published', async () => {
@@ -25,7 +30,9 @@ describe.each<Version>([4, 5])('MQTT %i client id ownership', (version) => {
     const aliceGot = inbox(alice);
     await alice.subscribeAsync('to/alice', { qos: 1 });
     for (const clean of [true, false]) {
-      expect((await clients.refusal(url, version, { clientId: 'device-1', username: 'mallory', clean })).code).toBe(refusedCode);
+      expect((await clients.refusal(url, version, { clientId: 'device-1', username: 'mallory', clean })).code).toBe(
+        refusedCode,
+      );
     }
     expect(fx.tb.broker.stats().mqttClientIdRefused).toBe(2);
     // Alice is still connected and served, and no will went out.
@@ -46,7 +53,9 @@ describe.each<Version>([4, 5])('MQTT %i client id ownership', (version) => {
     const pub = await clients.connect(url, version, { username: 'pub' });
     await pub.publishAsync('q/1', 'queued', { qos: 1 });
     expect((await clients.refusal(url, version, { ...persistent('device-2', 'mallory') })).code).toBe(refusedCode);
-    expect((await clients.refusal(url, version, { clientId: 'device-2', username: 'mallory', clean: true })).code).toBe(refusedCode);
+    expect((await clients.refusal(url, version, { clientId: 'device-2', username: 'mallory', clean: true })).code).toBe(
+      refusedCode,
+    );
     expect(fx.tb.broker.stats().mqttClientIdRefused).toBe(2);
     const back = clients.start(url, version, persistent('device-2', 'alice'));
     const got = inbox(back.client);
@@ -86,8 +95,20 @@ describe('MQTT 5 client id ownership and delayed wills', () => {
     // No session is kept (maxSessions 0), so only the delayed will holds the client id.
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxSessions: 0 } } });
     const url = fx.tb.mqttUrl!;
-    const will = { topic: 'wills/alice', payload: Buffer.from('gone'), qos: 1 as const, retain: false, properties: { willDelayInterval: 30 } };
-    const alice = await raws.connect(url, 5, { clientId: 'device-5', username: 'alice', clean: false, properties: { sessionExpiryInterval: 60 }, will });
+    const will = {
+      topic: 'wills/alice',
+      payload: Buffer.from('gone'),
+      qos: 1 as const,
+      retain: false,
+      properties: { willDelayInterval: 30 },
+    };
+    const alice = await raws.connect(url, 5, {
+      clientId: 'device-5',
+      username: 'alice',
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will,
+    });
     // DISCONNECT 0x04: publish my will (after its delay). The broker closes the socket once it has scheduled it.
     alice.send({ cmd: 'disconnect', reasonCode: 0x04 });
     await alice.closed;

@@ -19,7 +19,12 @@ const raws = new RawMqttClients();
 beforeAll(async () => {
   // Cheap scrypt parameters: the test is about the exchange, not the hash's cost.
   const hash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
-  security = { authentication: { module: 'users', options: { users: [{ name: 'alice', hash, scram: scramCredentials(PASSWORD) }] } } };
+  security = {
+    authentication: {
+      module: 'users',
+      options: { users: [{ name: 'alice', hash, scram: scramCredentials(PASSWORD) }] },
+    },
+  };
 });
 
 afterEach(async () => {
@@ -39,12 +44,24 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
     const b = await broker();
     const scram = scramClient('alice', PASSWORD);
     const raw = await raws.open(b.mqttUrl!, 5);
-    raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'scram', clean: true, keepalive: 0, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) } });
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clientId: 'scram',
+      clean: true,
+      keepalive: 0,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) },
+    });
     await raw.packets.count(1);
     const challenge = raw.packets.items[0] as IAuthPacket;
     expect(challenge).toMatchObject({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: METHOD } });
     const { clientFinal, expectedServerFinal } = scram.final(challenge.properties!.authenticationData!.toString());
-    raw.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(clientFinal) } });
+    raw.send({
+      cmd: 'auth',
+      reasonCode: 0x18,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(clientFinal) },
+    });
     await raw.packets.count(2);
     const connack = raw.packets.items[1] as IConnackPacket;
     expect(connack).toMatchObject({ cmd: 'connack', reasonCode: 0, properties: { authenticationMethod: METHOD } });
@@ -55,7 +72,7 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
     expect(raw.packets.items[2]).toMatchObject({ cmd: 'suback', granted: [1] });
   });
 
-  it('works with the npm mqtt client\'s handleAuth hook', async () => {
+  it("works with the npm mqtt client's handleAuth hook", async () => {
     const b = await broker();
     const scram = scramClient('alice', PASSWORD);
     let expectedServerFinal = '';
@@ -66,7 +83,11 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
     started.client.handleAuth = (packet, callback) => {
       const final = scram.final(packet.properties!.authenticationData!.toString());
       expectedServerFinal = final.expectedServerFinal;
-      callback(undefined, { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(final.clientFinal) } });
+      callback(undefined, {
+        cmd: 'auth',
+        reasonCode: 0x18,
+        properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(final.clientFinal) },
+      });
     };
     const connack = await started.connack;
     expect(connack.properties?.authenticationData?.toString()).toBe(expectedServerFinal);
@@ -81,11 +102,23 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
     const b = await broker();
     const scram = scramClient('alice', 'not the password');
     const raw = await raws.open(b.mqttUrl!, 5);
-    raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'bad', clean: true, keepalive: 0, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) } });
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clientId: 'bad',
+      clean: true,
+      keepalive: 0,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) },
+    });
     await raw.packets.count(1);
     const challenge = raw.packets.items[0] as IAuthPacket;
     const { clientFinal } = scram.final(challenge.properties!.authenticationData!.toString());
-    raw.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(clientFinal) } });
+    raw.send({
+      cmd: 'auth',
+      reasonCode: 0x18,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(clientFinal) },
+    });
     await raw.closed;
     expect(raw.packets.items[1]).toMatchObject({ cmd: 'connack', reasonCode: 0x86 });
     expect(b.broker.stats().logonFailures).toBe(1);
@@ -95,11 +128,25 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
     const b = await broker();
     const scram = scramClient('mallory', PASSWORD);
     const raw = await raws.open(b.mqttUrl!, 5);
-    raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'm', clean: true, keepalive: 0, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) } });
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clientId: 'm',
+      clean: true,
+      keepalive: 0,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) },
+    });
     await raw.packets.count(1);
     expect(raw.packets.items[0]).toMatchObject({ cmd: 'auth', reasonCode: 0x18 });
-    const { clientFinal } = scram.final((raw.packets.items[0] as IAuthPacket).properties!.authenticationData!.toString());
-    raw.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(clientFinal) } });
+    const { clientFinal } = scram.final(
+      (raw.packets.items[0] as IAuthPacket).properties!.authenticationData!.toString(),
+    );
+    raw.send({
+      cmd: 'auth',
+      reasonCode: 0x18,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(clientFinal) },
+    });
     await raw.closed;
     expect(raw.packets.items[1]).toMatchObject({ cmd: 'connack', reasonCode: 0x86 });
   });
@@ -107,7 +154,15 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
   it('refuses an unsupported method with CONNACK 0x8C', async () => {
     const b = await broker();
     const raw = await raws.open(b.mqttUrl!, 5);
-    raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'k', clean: true, keepalive: 0, properties: { authenticationMethod: 'KERBEROS' } });
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clientId: 'k',
+      clean: true,
+      keepalive: 0,
+      properties: { authenticationMethod: 'KERBEROS' },
+    });
     await raw.closed;
     expect(raw.packets.items[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x8c });
   });
@@ -116,9 +171,21 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
     const b = await broker();
     const scram = scramClient('alice', PASSWORD);
     const raw = await raws.open(b.mqttUrl!, 5);
-    raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'p', clean: true, keepalive: 0, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) } });
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clientId: 'p',
+      clean: true,
+      keepalive: 0,
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scram.clientFirst) },
+    });
     await raw.packets.count(1);
-    raw.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'OTHER', authenticationData: Buffer.from('x') } });
+    raw.send({
+      cmd: 'auth',
+      reasonCode: 0x18,
+      properties: { authenticationMethod: 'OTHER', authenticationData: Buffer.from('x') },
+    });
     await raw.closed;
     expect(raw.packets.items[1]).toMatchObject({ cmd: 'connack', reasonCode: 0x82 });
   });
@@ -126,7 +193,18 @@ describe('MQTT 5 enhanced authentication (SCRAM-SHA-256)', () => {
   it('a module without SCRAM (allow-any) rejects the method: CONNACK 0x86', async () => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const raw = await raws.open(tb.mqttUrl!, 5);
-    raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'a', clean: true, keepalive: 0, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from(scramClient('alice', PASSWORD).clientFirst) } });
+    raw.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clientId: 'a',
+      clean: true,
+      keepalive: 0,
+      properties: {
+        authenticationMethod: METHOD,
+        authenticationData: Buffer.from(scramClient('alice', PASSWORD).clientFirst),
+      },
+    });
     await raw.closed;
     expect(raw.packets.items[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x86 });
   });

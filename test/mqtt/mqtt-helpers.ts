@@ -20,13 +20,22 @@ export class MqttClients {
   private readonly clients: MqttClient[] = [];
 
   async connect(url: string, protocolVersion: Version, options: IClientOptions = {}): Promise<MqttClient> {
-    const client = await mqtt.connectAsync(url, { protocolVersion, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const client = await mqtt.connectAsync(url, {
+      protocolVersion,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     this.clients.push(client);
     return client;
   }
 
   /** A client whose listeners can be attached before it connects; `connack` is its first CONNACK. */
-  start(url: string, protocolVersion: Version, options: IClientOptions = {}): { client: MqttClient; connack: Promise<IConnackPacket> } {
+  start(
+    url: string,
+    protocolVersion: Version,
+    options: IClientOptions = {},
+  ): { client: MqttClient; connack: Promise<IConnackPacket> } {
     const client = mqtt.connect(url, { protocolVersion, reconnectPeriod: 0, connectTimeout: 5000, ...options });
     this.clients.push(client);
     const connack = new Promise<IConnackPacket>((resolve, reject) => {
@@ -37,7 +46,11 @@ export class MqttClients {
   }
 
   /** The connect error (the client never connects). */
-  async refusal(url: string, protocolVersion: Version, options: IClientOptions = {}): Promise<{ code?: number; message: string }> {
+  async refusal(
+    url: string,
+    protocolVersion: Version,
+    options: IClientOptions = {},
+  ): Promise<{ code?: number; message: string }> {
     try {
       const client = await this.connect(url, protocolVersion, options);
       throw new Error(`connected as ${client.options.clientId}`);
@@ -55,7 +68,13 @@ export function inbox(client: MqttClient): Collector<Received> {
   const collector = new Collector<Received>();
   client.on('message', (topic, payload, packet) => {
     const ids = packet.properties?.subscriptionIdentifier;
-    collector.push({ topic, text: payload.toString('utf8'), qos: packet.qos, retain: packet.retain, subscriptionIds: ids === undefined ? null : Array.isArray(ids) ? ids : [ids] });
+    collector.push({
+      topic,
+      text: payload.toString('utf8'),
+      qos: packet.qos,
+      retain: packet.retain,
+      subscriptionIds: ids === undefined ? null : Array.isArray(ids) ? ids : [ids],
+    });
   });
   return collector;
 }
@@ -86,7 +105,11 @@ export class RawMqttClients {
   }
 
   /** CONNECT and wait for the CONNACK. */
-  async connect(url: string, version: Version, connect: Omit<IConnectPacket, 'cmd' | 'protocolVersion'>): Promise<RawMqtt> {
+  async connect(
+    url: string,
+    version: Version,
+    connect: Omit<IConnectPacket, 'cmd' | 'protocolVersion'>,
+  ): Promise<RawMqtt> {
     const raw = await this.open(url, version);
     raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, keepalive: 0, ...connect });
     await raw.packets.count(1);

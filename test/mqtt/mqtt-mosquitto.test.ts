@@ -16,14 +16,18 @@ afterEach(async () => {
 });
 
 /** Runs a mosquitto client; `output` grows as it prints, `exited` resolves with its exit code once all its output is in. */
-function run(command: string, args: string[]): { output: () => string; exited: Promise<number | null>; printed(text: string): Promise<void> } {
+function run(
+  command: string,
+  args: string[],
+): { output: () => string; exited: Promise<number | null>; printed(text: string): Promise<void> } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let text = '';
   const watchers: { text: string; resolve: () => void }[] = [];
   const onData = (chunk: Buffer): void => {
     text += chunk.toString('utf8');
-    for (let i = watchers.length - 1; i >= 0; i--) if (text.includes(watchers[i]!.text)) watchers.splice(i, 1)[0]!.resolve();
+    for (let i = watchers.length - 1; i >= 0; i--)
+      if (text.includes(watchers[i]!.text)) watchers.splice(i, 1)[0]!.resolve();
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
@@ -33,13 +37,18 @@ function run(command: string, args: string[]): { output: () => string; exited: P
   return {
     output: () => text,
     exited,
-    printed: (wanted) => (text.includes(wanted) ? Promise.resolve() : new Promise<void>((resolve) => watchers.push({ text: wanted, resolve }))),
+    printed: (wanted) =>
+      text.includes(wanted)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => watchers.push({ text: wanted, resolve })),
   };
 }
 
 describe('mosquitto-clients', () => {
   it('mosquitto_sub -V mqttv5 receives what mosquitto_pub publishes', async () => {
-    expect(installed, 'mosquitto_sub is not installed: run scripts/test.sh, or apt-get install mosquitto-clients').toBe(true);
+    expect(installed, 'mosquitto_sub is not installed: run scripts/test.sh, or apt-get install mosquitto-clients').toBe(
+      true,
+    );
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const port = new URL(tb.mqttUrl!).port;
     const common = ['-h', '127.0.0.1', '-p', port, '-u', 'alice', '-P', 'alice-pw', '-V', 'mqttv5'];

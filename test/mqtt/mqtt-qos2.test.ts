@@ -12,7 +12,12 @@ const { clients, raws } = fx;
 
 describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
   const v5 = version === 5;
-  const persistent = (clientId: string) => ({ clientId, clean: false, username: 'q2', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) });
+  const persistent = (clientId: string) => ({
+    clientId,
+    clean: false,
+    username: 'q2',
+    ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+  });
 
   describe.each(['tcp', 'websocket'] as const)('over %s', (transport) => {
     it('grants QoS 2 and delivers a QoS 2 publish at QoS 2, end to end', async () => {
@@ -57,7 +62,12 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
   if (v5) {
     it('a PUBREC with an error reason ends the exchange without PUBREL and frees the window slot', async () => {
       fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-      const raw = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'rm', clean: true, username: 'r', properties: { receiveMaximum: 1 } });
+      const raw = await raws.connect(fx.tb.mqttUrl!, 5, {
+        clientId: 'rm',
+        clean: true,
+        username: 'r',
+        properties: { receiveMaximum: 1 },
+      });
       raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'w/#', qos: 2 }] });
       await raw.packets.count(2);
       const pub = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'pub' });
@@ -88,7 +98,13 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
     const second = await raws.connect(fx.tb.mqttUrl!, version, connect);
     await second.packets.count(2);
     expect(second.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
-    expect(second.packets.items[1]).toMatchObject({ cmd: 'publish', topic: 'r/1', qos: 2, dup: true, messageId: sent.messageId });
+    expect(second.packets.items[1]).toMatchObject({
+      cmd: 'publish',
+      topic: 'r/1',
+      qos: 2,
+      dup: true,
+      messageId: sent.messageId,
+    });
     second.send({ cmd: 'pubrec', messageId: sent.messageId! });
     await second.packets.count(3);
     expect(second.packets.items[2]).toMatchObject({ cmd: 'pubrel', messageId: sent.messageId });
@@ -136,13 +152,29 @@ describe.each<Version>([4, 5])('MQTT %i QoS 2', (version) => {
     await sub.subscribeAsync('in/#', { qos: 2 });
     const connect = persistent('q2in');
     const first = await raws.connect(fx.tb.mqttUrl!, version, connect);
-    first.send({ cmd: 'publish', topic: 'in/1', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: false, retain: false });
+    first.send({
+      cmd: 'publish',
+      topic: 'in/1',
+      payload: Buffer.from('once'),
+      qos: 2,
+      messageId: 7,
+      dup: false,
+      retain: false,
+    });
     await first.packets.count(2);
     expect(first.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
     first.socket.destroy(); // no PUBREL
     await first.closed;
     const second = await raws.connect(fx.tb.mqttUrl!, version, connect);
-    second.send({ cmd: 'publish', topic: 'in/1', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: true, retain: false });
+    second.send({
+      cmd: 'publish',
+      topic: 'in/1',
+      payload: Buffer.from('once'),
+      qos: 2,
+      messageId: 7,
+      dup: true,
+      retain: false,
+    });
     await second.packets.count(2);
     expect(second.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
     second.send({ cmd: 'pubrel', messageId: 7 });

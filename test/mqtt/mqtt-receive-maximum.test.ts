@@ -28,7 +28,15 @@ describe('the broker Receive Maximum (inbound QoS 2)', () => {
     it('a QoS 2 publish past receiveMaximum unfinished exchanges closes the connection (v5: DISCONNECT 0x93)', async () => {
       fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { receiveMaximum: 3 } } });
       const raw = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'q2', clean: true, username: 'u' });
-      const publish = (messageId: number): IPublishPacket => ({ cmd: 'publish', topic: 'q2/t', payload: Buffer.from('x'), qos: 2, dup: false, retain: false, messageId });
+      const publish = (messageId: number): IPublishPacket => ({
+        cmd: 'publish',
+        topic: 'q2/t',
+        payload: Buffer.from('x'),
+        qos: 2,
+        dup: false,
+        retain: false,
+        messageId,
+      });
       for (const id of [1, 2, 3]) raw.send(publish(id));
       await raw.packets.until(() => packetsOf(raw, 'pubrec').length === 3);
       // Finishing one frees its slot: a fourth is accepted.
@@ -57,7 +65,14 @@ describe('the broker Receive Maximum (inbound QoS 2)', () => {
 
 describe('listeners[].options.receiveMaximum', () => {
   it.each([0, 65_536, 'many'])('%s is refused with the key and the expected form', (receiveMaximum) => {
-    const error = configErrorOf(() => parseConfig({ listeners: [{ protocol: 'mqtt', options: { receiveMaximum } }] }, { env: {} }));
-    expect(error.issues).toEqual([{ path: 'listeners[0].options.receiveMaximum', message: `expected an integer from 1 to 65535, got ${JSON.stringify(receiveMaximum)}` }]);
+    const error = configErrorOf(() =>
+      parseConfig({ listeners: [{ protocol: 'mqtt', options: { receiveMaximum } }] }, { env: {} }),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: 'listeners[0].options.receiveMaximum',
+        message: `expected an integer from 1 to 65535, got ${JSON.stringify(receiveMaximum)}`,
+      },
+    ]);
   });
 });

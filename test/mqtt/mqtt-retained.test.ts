@@ -28,7 +28,11 @@ async function exampleBroker(file: string): Promise<TestBroker> {
  * Everything `got` receives up to a live marker published after the subscription: retained messages
  * come right after the SUBACK, before any later live message (per-target order), so nothing is missed.
  */
-async function untilMarker(got: Collector<Received>, publisher: MqttClient, topic: string): Promise<[string, string, boolean][]> {
+async function untilMarker(
+  got: Collector<Received>,
+  publisher: MqttClient,
+  topic: string,
+): Promise<[string, string, boolean][]> {
   await publisher.publishAsync(topic, 'marker', { qos: 1 });
   await got.until((items) => items.some((m) => m.text === 'marker'));
   return got.items.filter((m) => m.text !== 'marker').map((m) => [m.topic, m.text, m.retain]);
@@ -81,8 +85,14 @@ describe.each<Version>([4, 5])('MQTT %i retained messages', (version) => {
   it('applies the entitlement filter and select list to retained messages', async () => {
     const b = await exampleBroker('content.yaml');
     const admin = await clients.connect(b.mqttUrl!, version, { username: 'admin', password: 'admin-secret' });
-    await admin.publishAsync('trades/us', JSON.stringify({ sym: 'A', px: 1, region: 'US', qty: 5 }), { qos: 1, retain: true });
-    await admin.publishAsync('trades/eu', JSON.stringify({ sym: 'B', px: 2, region: 'EU', qty: 5 }), { qos: 1, retain: true });
+    await admin.publishAsync('trades/us', JSON.stringify({ sym: 'A', px: 1, region: 'US', qty: 5 }), {
+      qos: 1,
+      retain: true,
+    });
+    await admin.publishAsync('trades/eu', JSON.stringify({ sym: 'B', px: 2, region: 'EU', qty: 5 }), {
+      qos: 1,
+      retain: true,
+    });
     await admin.publishAsync('trades/text', 'not json', { qos: 1, retain: true });
     const analyst = await clients.connect(b.mqttUrl!, version, { username: 'analyst', password: 'analyst-pw' });
     const got = inbox(analyst);
@@ -142,7 +152,11 @@ describe('mqtt.retained.maxBytes counts the whole stored message', () => {
   });
 
   it('MQTT 3.1.1: long topics count (1-byte payloads)', async () => {
-    tb = await startTestBroker({ topics: { maxTopicLength: 65_535 }, mqtt: { transports: ['tcp'] }, mqttConfig: { retained: { maxBytes } } });
+    tb = await startTestBroker({
+      topics: { maxTopicLength: 65_535 },
+      mqtt: { transports: ['tcp'] },
+      mqttConfig: { retained: { maxBytes } },
+    });
     const pub = await clients.connect(tb.mqttUrl!, 4, { username: 'pub' });
     const topic = (i: number): string => `t/${i}/${'l'.repeat(20_000)}`;
     for (let i = 1; i <= 4; i++) await pub.publishAsync(topic(i), 'x', { qos: 1, retain: true });

@@ -27,27 +27,40 @@ describe.each<Version>([4, 5])('MQTT %i security', (version) => {
   it('accepts a known user and refuses a bad password (0x86 / 4) and an unknown user', async () => {
     const b = await exampleBroker('secure.yaml');
     await clients.connect(b.mqttUrl!, version, { username: 'alice', password: 'alice-pw' });
-    expect((await clients.refusal(b.mqttUrl!, version, { username: 'alice', password: 'wrong' })).code).toBe(v5 ? 0x86 : 4);
-    expect((await clients.refusal(b.mqttUrl!, version, { username: 'mallory', password: 'x' })).code).toBe(v5 ? 0x86 : 4);
+    expect((await clients.refusal(b.mqttUrl!, version, { username: 'alice', password: 'wrong' })).code).toBe(
+      v5 ? 0x86 : 4,
+    );
+    expect((await clients.refusal(b.mqttUrl!, version, { username: 'mallory', password: 'x' })).code).toBe(
+      v5 ? 0x86 : 4,
+    );
     expect(b.broker.stats().logonFailures).toBe(2);
   });
 
   it('refuses a logon the entitlement module denies (0x87 / 5)', async () => {
     // Any credentials authenticate, but the policy knows no "mallory": the logon entitlement denies.
-    const security = { ...loadConfigFile(join(EXAMPLES, 'secure.yaml')).security, authentication: { module: 'allow-any' } };
+    const security = {
+      ...loadConfigFile(join(EXAMPLES, 'secure.yaml')).security,
+      authentication: { module: 'allow-any' },
+    };
     tb = await startTestBroker({ security, baseDir: EXAMPLES, mqtt: { transports: ['tcp'] } });
-    expect((await clients.refusal(tb.mqttUrl!, version, { username: 'mallory', password: 'x' })).code).toBe(v5 ? 0x87 : 5);
+    expect((await clients.refusal(tb.mqttUrl!, version, { username: 'mallory', password: 'x' })).code).toBe(
+      v5 ? 0x87 : 5,
+    );
   });
 
   it('refuses everyone with deny-all', async () => {
     tb = await startTestBroker({ security: { authentication: { module: 'deny-all' } }, mqtt: { transports: ['tcp'] } });
-    expect((await clients.refusal(tb.mqttUrl!, version, { username: 'alice', password: 'x' })).code).toBe(v5 ? 0x86 : 4);
+    expect((await clients.refusal(tb.mqttUrl!, version, { username: 'alice', password: 'x' })).code).toBe(
+      v5 ? 0x86 : 4,
+    );
   });
 
   it('refuses a subscription to a topic the user cannot read (SUBACK 0x87 / 0x80) and grants the others', async () => {
     const b = await exampleBroker('secure.yaml');
     const eve = await clients.connect(b.mqttUrl!, version, { username: 'eve', password: 'eve-pw' });
-    const suback = new Promise<unknown>((resolve) => eve.on('packetreceive', (p) => p.cmd === 'suback' && resolve(p.granted)));
+    const suback = new Promise<unknown>((resolve) =>
+      eve.on('packetreceive', (p) => p.cmd === 'suback' && resolve(p.granted)),
+    );
     eve.subscribe({ 'orders/alice/1': { qos: 1 }, 'prices/public/x': { qos: 1 } }, () => {}); // the client reports the refusal as an error
     expect(await suback).toEqual([v5 ? 0x87 : 0x80, 1]);
     expect(b.broker.stats().subscriptionsDenied).toBe(1);

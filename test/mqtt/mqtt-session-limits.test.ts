@@ -18,14 +18,30 @@ const SESSION_BYTES = 64 * 1024;
 
 describe.each<Version>([4, 5])('MQTT %i persistent session byte caps', (version) => {
   const v5 = version === 5;
-  const persistent = (clientId: string, user: string) => ({ clientId, clean: false, username: user, ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) });
+  const persistent = (clientId: string, user: string) => ({
+    clientId,
+    clean: false,
+    username: user,
+    ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+  });
   // v5: the bulk is in a user property; v3.1.1 has none, so it is in the topic.
   const topic = (prefix: string, n: number): string => (v5 ? `${prefix}/${n}` : `${prefix}/${n}/${'l'.repeat(BIG)}`);
-  const options: IClientPublishOptions = v5 ? { qos: 1, properties: { userProperties: { bulk: 'p'.repeat(BIG) } } } : { qos: 1 };
-  const limits = (sessions: Record<string, number>) => ({ topics: { maxTopicLength: 65_535 }, mqtt: { transports: ['tcp' as const] }, mqttConfig: { sessions } });
+  const options: IClientPublishOptions = v5
+    ? { qos: 1, properties: { userProperties: { bulk: 'p'.repeat(BIG) } } }
+    : { qos: 1 };
+  const limits = (sessions: Record<string, number>) => ({
+    topics: { maxTopicLength: 65_535 },
+    mqtt: { transports: ['tcp' as const] },
+    mqttConfig: { sessions },
+  });
 
   /** Connect `clientId` again, and everything it is sent up to a live marker on `prefix`/marker. */
-  async function resume(clientId: string, user: string, prefix: string, publish: (t: string) => Promise<unknown>): Promise<string[]> {
+  async function resume(
+    clientId: string,
+    user: string,
+    prefix: string,
+    publish: (t: string) => Promise<unknown>,
+  ): Promise<string[]> {
     const again = clients.start(fx.tb!.mqttUrl!, version, persistent(clientId, user));
     const got = inbox(again.client);
     expect((await again.connack).sessionPresent).toBe(true);
@@ -45,13 +61,22 @@ describe.each<Version>([4, 5])('MQTT %i persistent session byte caps', (version)
     expect(fx.tb.broker.stats().mqttQueuedMessagesDropped).toBe(0);
     expect(fx.tb.broker.stats().mqttSessionHeldBytes).toBeGreaterThan(3 * BIG);
     expect(fx.tb.broker.stats().mqttSessionHeldBytes).toBeLessThanOrEqual(SESSION_BYTES);
-    expect(await resume('bytes', 'sub', 'q', (t) => pub.publishAsync(t, 'm', { qos: 1 }))).toEqual(['q/2', 'q/3', 'q/4']);
+    expect(await resume('bytes', 'sub', 'q', (t) => pub.publishAsync(t, 'm', { qos: 1 }))).toEqual([
+      'q/2',
+      'q/3',
+      'q/4',
+    ]);
     expect(fx.tb.broker.stats().mqttSessionHeldBytes).toBe(0);
   });
 
   it('mqtt.sessions.maxQueuedBytes: messages in flight when the client went away are dropped, oldest first, only beyond it', async () => {
     fx.tb = await startTestBroker(limits({ maxQueuedBytes: SESSION_BYTES }));
-    const connect = { clientId: 'unacked', clean: false, username: 'r', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) };
+    const connect = {
+      clientId: 'unacked',
+      clean: false,
+      username: 'r',
+      ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+    };
     const first = await raws.connect(fx.tb.mqttUrl!, version, connect);
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2); // CONNACK, SUBACK
@@ -64,14 +89,19 @@ describe.each<Version>([4, 5])('MQTT %i persistent session byte caps', (version)
     const second = await raws.connect(fx.tb.mqttUrl!, version, connect);
     await second.packets.count(4);
     expect(second.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
-    expect(second.packets.items.slice(1).map((p) => [(p as IPublishPacket).messageId, (p as IPublishPacket).dup])).toEqual(sent.slice(1).map((p) => [p.messageId, true]));
+    expect(
+      second.packets.items.slice(1).map((p) => [(p as IPublishPacket).messageId, (p as IPublishPacket).dup]),
+    ).toEqual(sent.slice(1).map((p) => [p.messageId, true]));
     expect(fx.tb.broker.stats().mqttSessionBytesDropped).toBe(1);
   });
 
   it('mqtt.sessions.maxBytes: the messages that entered the store first are dropped, whichever session holds them (counted)', async () => {
     // Room for four messages in all; each session may hold three.
     fx.tb = await startTestBroker(limits({ maxQueuedBytes: SESSION_BYTES, maxBytes: 88 * 1024 }));
-    for (const [id, filter] of [['first', 'a/#'], ['second', 'b/#']] as const) {
+    for (const [id, filter] of [
+      ['first', 'a/#'],
+      ['second', 'b/#'],
+    ] as const) {
       const away = await clients.connect(fx.tb.mqttUrl!, version, persistent(id, `user-${id}`));
       await away.subscribeAsync(filter, { qos: 1 });
       await away.endAsync();
@@ -95,10 +125,18 @@ describe.each<Version>([4, 5])('MQTT %i persistent session byte caps', (version)
 
 describe.each<Version>([4, 5])('MQTT %i persistent sessions per user', (version) => {
   const v5 = version === 5;
-  const persistent = (clientId: string, user: string) => ({ clientId, clean: false, username: user, ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) });
+  const persistent = (clientId: string, user: string) => ({
+    clientId,
+    clean: false,
+    username: user,
+    ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+  });
 
   it('mqtt.sessions.maxSessionsPerUser: a further session ends with its connection (v5: CONNACK Session Expiry 0); own sessions still resume', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxSessionsPerUser: 2 } } });
+    fx.tb = await startTestBroker({
+      mqtt: { transports: ['tcp'] },
+      mqttConfig: { sessions: { maxSessionsPerUser: 2 } },
+    });
     const url = fx.tb.mqttUrl!;
     // One kept (client away), one held by a live connection: the user has two.
     const kept = clients.start(url, version, persistent('u-1', 'u'));

@@ -30,7 +30,12 @@ groups:
 
 describe.each<Version>([4, 5])('MQTT %i entitlement reset and stored sessions', (version) => {
   const v5 = version === 5;
-  const persistent = { clientId: 'away', clean: false, username: 'u', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) };
+  const persistent = {
+    clientId: 'away',
+    clean: false,
+    username: 'u',
+    ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+  };
 
   it('a reset for the user re-entitles their stored session: a read revoked meanwhile stops queueing', async () => {
     const dir = temp();

@@ -13,7 +13,12 @@ const { clients, raws } = fx;
 
 describe.each<Version>([4, 5])('MQTT %i persistent sessions', (version) => {
   const v5 = version === 5;
-  const persistent = (clientId: string, user = 'p') => ({ clientId, clean: false, username: user, ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) });
+  const persistent = (clientId: string, user = 'p') => ({
+    clientId,
+    clean: false,
+    username: user,
+    ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+  });
 
   it('keeps subscriptions and queues QoS 1 messages while the client is away', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
@@ -34,7 +39,10 @@ describe.each<Version>([4, 5])('MQTT %i persistent sessions', (version) => {
   });
 
   it('drops the oldest beyond mqtt.sessions.maxQueuedMessages (counted)', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxQueuedMessages: 2 } } });
+    fx.tb = await startTestBroker({
+      mqtt: { transports: ['tcp'] },
+      mqttConfig: { sessions: { maxQueuedMessages: 2 } },
+    });
     const first = await clients.connect(fx.tb.mqttUrl!, version, persistent('bounded'));
     await first.subscribeAsync('q/#', { qos: 1 });
     await first.endAsync();
@@ -68,7 +76,12 @@ describe.each<Version>([4, 5])('MQTT %i persistent sessions', (version) => {
 
   it('resends an unacknowledged QoS 1 publish with DUP and the same packet id', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const connect = { clientId: 'raw', clean: false, username: 'r', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) };
+    const connect = {
+      clientId: 'raw',
+      clean: false,
+      username: 'r',
+      ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+    };
     const first = await raws.connect(fx.tb.mqttUrl!, version, connect);
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2); // CONNACK, SUBACK
@@ -82,12 +95,23 @@ describe.each<Version>([4, 5])('MQTT %i persistent sessions', (version) => {
     const second = await raws.connect(fx.tb.mqttUrl!, version, connect);
     await second.packets.count(2);
     expect(second.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
-    expect(second.packets.items[1]).toMatchObject({ cmd: 'publish', topic: 'q/1', qos: 1, dup: true, messageId: sent.messageId });
+    expect(second.packets.items[1]).toMatchObject({
+      cmd: 'publish',
+      topic: 'q/1',
+      qos: 1,
+      dup: true,
+      messageId: sent.messageId,
+    });
   });
 
   it('a takeover by the same client id keeps the session', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const connect = { clientId: 'twice', clean: false, username: 't', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) };
+    const connect = {
+      clientId: 'twice',
+      clean: false,
+      username: 't',
+      ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+    };
     const first = await raws.connect(fx.tb.mqttUrl!, version, connect);
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2);
@@ -114,7 +138,12 @@ describe.each<Version>([4, 5])('MQTT %i persistent sessions', (version) => {
 describe('MQTT 5 session expiry', () => {
   it('caps the Session Expiry Interval at mqtt.sessions.maxExpirySec and says so in CONNACK', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxExpirySec: 5 } } });
-    const c = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'capped', clean: false, username: 'c', properties: { sessionExpiryInterval: 3600 } });
+    const c = clients.start(fx.tb.mqttUrl!, 5, {
+      clientId: 'capped',
+      clean: false,
+      username: 'c',
+      properties: { sessionExpiryInterval: 3600 },
+    });
     expect((await c.connack).properties?.sessionExpiryInterval).toBe(5);
   });
 
@@ -136,14 +165,24 @@ describe('MQTT 5 session expiry', () => {
     first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
     await first.closed;
     expect(first.packets.items.map((p) => p.cmd)).toEqual(['connack', 'suback']);
-    const again = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'ender', clean: false, username: 'e', properties: { sessionExpiryInterval: 60 } });
+    const again = clients.start(fx.tb.mqttUrl!, 5, {
+      clientId: 'ender',
+      clean: false,
+      username: 'e',
+      properties: { sessionExpiryInterval: 60 },
+    });
     expect((await again.connack).sessionPresent).toBe(false);
   });
 
-  it('a DISCONNECT Session Expiry Interval lengthens the CONNECT\'s', async () => {
+  it("a DISCONNECT Session Expiry Interval lengthens the CONNECT's", async () => {
     const timers = new ManualTimers();
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
-    const first = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'longer', clean: false, username: 'l', properties: { sessionExpiryInterval: 1 } });
+    const first = await raws.connect(fx.tb.mqttUrl!, 5, {
+      clientId: 'longer',
+      clean: false,
+      username: 'l',
+      properties: { sessionExpiryInterval: 1 },
+    });
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2);
     first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
@@ -151,14 +190,28 @@ describe('MQTT 5 session expiry', () => {
     await timers.armed(60_000); // the session is kept, for the DISCONNECT's interval
     timers.advance(59_999); // far past the CONNECT's 1 s, just short of the DISCONNECT's 60
     expect(fx.tb.broker.stats().mqttSessionsExpired).toBe(0);
-    const again = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'longer', clean: false, username: 'l', properties: { sessionExpiryInterval: 60 } });
+    const again = clients.start(fx.tb.mqttUrl!, 5, {
+      clientId: 'longer',
+      clean: false,
+      username: 'l',
+      properties: { sessionExpiryInterval: 60 },
+    });
     expect((await again.connack).sessionPresent).toBe(true);
   });
 
   it('a DISCONNECT Session Expiry Interval is capped at mqtt.sessions.maxExpirySec', async () => {
     const timers = new ManualTimers();
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, mqttConfig: { sessions: { maxExpirySec: 1 } }, timers });
-    const first = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'capped-late', clean: false, username: 'c', properties: { sessionExpiryInterval: 1 } });
+    fx.tb = await startTestBroker({
+      mqtt: { transports: ['tcp'] },
+      mqttConfig: { sessions: { maxExpirySec: 1 } },
+      timers,
+    });
+    const first = await raws.connect(fx.tb.mqttUrl!, 5, {
+      clientId: 'capped-late',
+      clean: false,
+      username: 'c',
+      properties: { sessionExpiryInterval: 1 },
+    });
     first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await first.packets.count(2);
     first.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 3600 } });
@@ -168,7 +221,12 @@ describe('MQTT 5 session expiry', () => {
     expect(fx.tb.broker.stats().mqttSessionsExpired).toBe(0);
     timers.advance(1);
     expect(fx.tb.broker.stats().mqttSessionsExpired).toBe(1);
-    const again = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'capped-late', clean: false, username: 'c', properties: { sessionExpiryInterval: 1 } });
+    const again = clients.start(fx.tb.mqttUrl!, 5, {
+      clientId: 'capped-late',
+      clean: false,
+      username: 'c',
+      properties: { sessionExpiryInterval: 1 },
+    });
     expect((await again.connack).sessionPresent).toBe(false);
   });
 
@@ -185,7 +243,12 @@ describe('MQTT 5 session expiry', () => {
     expect(c.packets.items[1]).toMatchObject({ reasonCode: 0x82 });
     await got.count(1);
     expect(got.items[0]).toMatchObject({ topic: 'will/zero', text: 'gone' });
-    const again = clients.start(fx.tb.mqttUrl!, 5, { clientId: 'zero', clean: false, username: 'z', properties: { sessionExpiryInterval: 60 } });
+    const again = clients.start(fx.tb.mqttUrl!, 5, {
+      clientId: 'zero',
+      clean: false,
+      username: 'z',
+      properties: { sessionExpiryInterval: 60 },
+    });
     expect((await again.connack).sessionPresent).toBe(false);
   });
 });

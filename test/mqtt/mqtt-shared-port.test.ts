@@ -38,12 +38,21 @@ it('serves the native protocol at / and MQTT at /mqtt on the same port, and they
   assertTestTransport(broker);
   expect(broker.listeners.map((l) => l.url)).toEqual([`ws://127.0.0.1:${port}/`, `ws://127.0.0.1:${port}/mqtt`]);
 
-  const sdk: Client = await connect(`ws://127.0.0.1:${port}/`, { user: 'native-user', password: 'pw', reconnect: false });
+  const sdk: Client = await connect(`ws://127.0.0.1:${port}/`, {
+    user: 'native-user',
+    password: 'pw',
+    reconnect: false,
+  });
   closers.push(() => sdk.close());
   const fromMqtt = new Collector<Uint8Array>();
   await sdk.subscribe({ topic: 'shared/port' }, (m) => fromMqtt.push(m.bytes!));
 
-  const device = await mqtt.connectAsync(`ws://127.0.0.1:${port}/mqtt`, { protocolVersion: 5, username: 'device', password: 'pw', reconnectPeriod: 0 });
+  const device = await mqtt.connectAsync(`ws://127.0.0.1:${port}/mqtt`, {
+    protocolVersion: 5,
+    username: 'device',
+    password: 'pw',
+    reconnectPeriod: 0,
+  });
   closers.push(() => device.endAsync());
   const fromSdk = new Collector<string>();
   device.on('message', (_topic, payload) => fromSdk.push(payload.toString('utf8')));

@@ -21,7 +21,9 @@ interface Got {
 }
 
 function collectInto(all: Collector<Got>, who: string, client: MqttClient): void {
-  client.on('message', (topic, payload, packet) => all.push({ who, topic, text: payload.toString('utf8'), qos: packet.qos }));
+  client.on('message', (topic, payload, packet) =>
+    all.push({ who, topic, text: payload.toString('utf8'), qos: packet.qos }),
+  );
 }
 
 async function secureBroker(): Promise<TestBroker> {
@@ -118,7 +120,12 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
 
   it('SUBACK: an exact shared topic the user cannot read, and invalid shared filters, are refused', async () => {
     const b = await secureBroker();
-    const raw = await raws.connect(b.mqttUrl!, version, { clientId: 'sh', clean: true, username: 'eve', password: Buffer.from('eve-pw') });
+    const raw = await raws.connect(b.mqttUrl!, version, {
+      clientId: 'sh',
+      clean: true,
+      username: 'eve',
+      password: Buffer.from('eve-pw'),
+    });
     raw.send({
       cmd: 'subscribe',
       messageId: 1,
@@ -132,7 +139,10 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
     });
     await raw.packets.count(2);
     const invalid = v5 ? 0x8f : 0x80;
-    expect(raw.packets.items[1]).toMatchObject({ cmd: 'suback', granted: [1, v5 ? 0x87 : 0x80, invalid, invalid, invalid] });
+    expect(raw.packets.items[1]).toMatchObject({
+      cmd: 'suback',
+      granted: [1, v5 ? 0x87 : 0x80, invalid, invalid, invalid],
+    });
   });
 
   if (v5) {
@@ -140,7 +150,11 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
       fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
       const raw = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'nl', clean: true, username: 'u' });
       expect(raw.packets.items[0]).toMatchObject({ cmd: 'connack', properties: { sharedSubscriptionAvailable: true } });
-      raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$share/g/t', qos: 1, nl: true, rap: false, rh: 0 }] });
+      raw.send({
+        cmd: 'subscribe',
+        messageId: 1,
+        subscriptions: [{ topic: '$share/g/t', qos: 1, nl: true, rap: false, rh: 0 }],
+      });
       await raw.closed;
       expect(raw.packets.items[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x82 });
     });
@@ -148,7 +162,12 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
 
   it('a persistent session rejoins its shared groups on resume; while away it is not a member', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const persistent = { clientId: 'away', clean: false, username: 'p', ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}) };
+    const persistent = {
+      clientId: 'away',
+      clean: false,
+      username: 'p',
+      ...(v5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+    };
     const all = new Collector<Got>();
     const away = await clients.connect(fx.tb.mqttUrl!, version, persistent);
     await away.subscribeAsync('$share/g/s', { qos: 1 });
@@ -164,6 +183,11 @@ describe.each<Version>([4, 5])('MQTT %i shared subscriptions', (version) => {
     expect((await back.connack).sessionPresent).toBe(true);
     for (let i = 0; i < 2; i++) await pub.publishAsync('s', `back ${i}`, { qos: 1 });
     await all.count(4);
-    expect(all.items.slice(2).map((m) => m.who).sort()).toEqual(['back', 'stay']);
+    expect(
+      all.items
+        .slice(2)
+        .map((m) => m.who)
+        .sort(),
+    ).toEqual(['back', 'stay']);
   });
 });

@@ -5,7 +5,11 @@
 // protocol errors (Receive Maximum 0, Maximum Packet Size 0): CONNACK 0x82.
 import { describe, expect, it } from 'vitest';
 import type { IDisconnectPacket, Packet } from 'mqtt-packet';
-import { HELD_MESSAGE_OVERHEAD_BYTES, HELD_PAYLOAD_OVERHEAD_BYTES, messageHeldBytes } from '../../server/mqtt/held-bytes.js';
+import {
+  HELD_MESSAGE_OVERHEAD_BYTES,
+  HELD_PAYLOAD_OVERHEAD_BYTES,
+  messageHeldBytes,
+} from '../../server/mqtt/held-bytes.js';
 import { detached } from '../../server/mqtt/detached-bytes.js';
 import { PublishProperties } from '../../server/mqtt/publish-properties.js';
 import { startTestBroker } from '../helpers/broker.js';
@@ -27,38 +31,55 @@ describe('the queued-bytes limit counts what is held, not only payloads', () => 
     { name: 'v3.1.1 (messages in flight)', version: 4 },
   ];
 
-  it.each(cases)('$name: a subscriber that never acknowledges empty QoS 1 messages on long topics is disconnected', async ({ version, receiveMaximum }) => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { maxPacketBytes: 16 * 1024, maxSendQueueBytes: LIMIT } } });
-    const url = fx.tb.mqttUrl!;
-    const sub = await raws.connect(url, version, { clientId: 'slow', clean: true, username: 'sub', ...(receiveMaximum === undefined ? {} : { properties: { receiveMaximum } }) });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'slow/#', qos: 1 }] });
-    await sub.packets.count(2);
-    let subClosed = false;
-    void sub.closed.then(() => (subClosed = true));
-    const pub = await clients.connect(url, version, { username: 'pub' });
-    // One at a time: each publish is routed to the subscriber before its PUBACK comes back.
-    let published = 0;
-    while (!subClosed && published < 1000) {
-      await pub.publishAsync(LONG_TOPIC, Buffer.alloc(0), { qos: 1 });
-      published++;
-    }
-    // Payload bytes alone (0) never reach the limit; topic bytes alone reach it after LIMIT / 900
-    // messages (a few more may be published before the close is seen here).
-    expect(published).toBeLessThanOrEqual(Math.ceil(LIMIT / LONG_TOPIC.length) + 3);
-    await sub.closed;
-    expect(fx.tb.broker.stats().slowConsumerDisconnects).toBe(1);
-    // The subscriber still read its socket: v5 is told why.
-    const disconnects = packetsOf(sub, 'disconnect') as IDisconnectPacket[];
-    if (version === 5) expect(disconnects).toMatchObject([{ reasonCode: 0x97 }]);
-    else expect(disconnects).toEqual([]);
-    // Other clients are unaffected.
-    await pub.publishAsync('other/topic', 'still up', { qos: 1 });
-  });
+  it.each(cases)(
+    '$name: a subscriber that never acknowledges empty QoS 1 messages on long topics is disconnected',
+    async ({ version, receiveMaximum }) => {
+      fx.tb = await startTestBroker({
+        mqtt: { transports: ['tcp'], options: { maxPacketBytes: 16 * 1024, maxSendQueueBytes: LIMIT } },
+      });
+      const url = fx.tb.mqttUrl!;
+      const sub = await raws.connect(url, version, {
+        clientId: 'slow',
+        clean: true,
+        username: 'sub',
+        ...(receiveMaximum === undefined ? {} : { properties: { receiveMaximum } }),
+      });
+      sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'slow/#', qos: 1 }] });
+      await sub.packets.count(2);
+      let subClosed = false;
+      void sub.closed.then(() => (subClosed = true));
+      const pub = await clients.connect(url, version, { username: 'pub' });
+      // One at a time: each publish is routed to the subscriber before its PUBACK comes back.
+      let published = 0;
+      while (!subClosed && published < 1000) {
+        await pub.publishAsync(LONG_TOPIC, Buffer.alloc(0), { qos: 1 });
+        published++;
+      }
+      // Payload bytes alone (0) never reach the limit; topic bytes alone reach it after LIMIT / 900
+      // messages (a few more may be published before the close is seen here).
+      expect(published).toBeLessThanOrEqual(Math.ceil(LIMIT / LONG_TOPIC.length) + 3);
+      await sub.closed;
+      expect(fx.tb.broker.stats().slowConsumerDisconnects).toBe(1);
+      // The subscriber still read its socket: v5 is told why.
+      const disconnects = packetsOf(sub, 'disconnect') as IDisconnectPacket[];
+      if (version === 5) expect(disconnects).toMatchObject([{ reasonCode: 0x97 }]);
+      else expect(disconnects).toEqual([]);
+      // Other clients are unaffected.
+      await pub.publishAsync('other/topic', 'still up', { qos: 1 });
+    },
+  );
 
   it('v5 properties count: empty messages on a short topic with large user properties and correlation data', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { maxPacketBytes: 16 * 1024, maxSendQueueBytes: LIMIT } } });
+    fx.tb = await startTestBroker({
+      mqtt: { transports: ['tcp'], options: { maxPacketBytes: 16 * 1024, maxSendQueueBytes: LIMIT } },
+    });
     const url = fx.tb.mqttUrl!;
-    const sub = await raws.connect(url, 5, { clientId: 'props', clean: true, username: 'sub', properties: { receiveMaximum: 1 } });
+    const sub = await raws.connect(url, 5, {
+      clientId: 'props',
+      clean: true,
+      username: 'sub',
+      properties: { receiveMaximum: 1 },
+    });
     sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'p', qos: 1 }] });
     await sub.packets.count(2);
     let subClosed = false;
@@ -77,7 +98,9 @@ describe('the queued-bytes limit counts what is held, not only payloads', () => 
   });
 
   it('a subscriber that acknowledges is not disconnected, however many messages pass', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { maxPacketBytes: 16 * 1024, maxSendQueueBytes: LIMIT } } });
+    fx.tb = await startTestBroker({
+      mqtt: { transports: ['tcp'], options: { maxPacketBytes: 16 * 1024, maxSendQueueBytes: LIMIT } },
+    });
     const url = fx.tb.mqttUrl!;
     // The npm client acknowledges each message as it arrives.
     const sub = await clients.connect(url, 5, { username: 'sub', properties: { receiveMaximum: 1 } });
@@ -109,11 +132,17 @@ describe('held-bytes: what one held message is counted at', () => {
     const props = PublishProperties.of({ userProperties: { k: 'vv' }, correlationData: Buffer.alloc(10) }, 0);
     expect(messageHeldBytes('a/b', Buffer.alloc(0), null, null)).toBe(HELD_MESSAGE_OVERHEAD_BYTES + 3);
     // A small payload is a copy in Node's pool, sharing (and keeping alive) its slab: 2.5 times its length.
-    expect(messageHeldBytes('a/b', Buffer.alloc(10), null, null)).toBe(HELD_MESSAGE_OVERHEAD_BYTES + 3 + HELD_PAYLOAD_OVERHEAD_BYTES + 25);
-    expect(messageHeldBytes('a/b', Buffer.alloc(5000), null, null)).toBe(HELD_MESSAGE_OVERHEAD_BYTES + 3 + HELD_PAYLOAD_OVERHEAD_BYTES + 5000);
+    expect(messageHeldBytes('a/b', Buffer.alloc(10), null, null)).toBe(
+      HELD_MESSAGE_OVERHEAD_BYTES + 3 + HELD_PAYLOAD_OVERHEAD_BYTES + 25,
+    );
+    expect(messageHeldBytes('a/b', Buffer.alloc(5000), null, null)).toBe(
+      HELD_MESSAGE_OVERHEAD_BYTES + 3 + HELD_PAYLOAD_OVERHEAD_BYTES + 5000,
+    );
     // V8 keeps a topic with characters beyond Latin-1 at two bytes each.
     expect(messageHeldBytes('€/b', Buffer.alloc(0), null, null)).toBe(HELD_MESSAGE_OVERHEAD_BYTES + 6);
-    expect(messageHeldBytes('a/b', Buffer.alloc(0), props, [1, 2])).toBeGreaterThan(HELD_MESSAGE_OVERHEAD_BYTES + 3 + 1 + 2 + 10 + 16);
+    expect(messageHeldBytes('a/b', Buffer.alloc(0), props, [1, 2])).toBeGreaterThan(
+      HELD_MESSAGE_OVERHEAD_BYTES + 3 + 1 + 2 + 10 + 16,
+    );
   });
 
   it('a held payload does not keep the socket read it arrived in alive', () => {

@@ -23,10 +23,21 @@ function illFormed(packet: Packet, version: Version): Buffer {
 }
 
 const CONNECT = (version: Version, extra: Partial<Packet> = {}): Packet =>
-  ({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId: `utf8-${version}`, clean: true, keepalive: 0, username: 'u', ...extra }) as Packet;
+  ({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: version,
+    clientId: `utf8-${version}`,
+    clean: true,
+    keepalive: 0,
+    username: 'u',
+    ...extra,
+  }) as Packet;
 
 /** A watcher subscribed to everything, the raw client connected; after the test, the watcher must have got only `expected`. */
-async function setup(version: Version): Promise<{ raw: RawMqtt; seen: ReturnType<typeof inbox>; publishMarker(): Promise<void> }> {
+async function setup(
+  version: Version,
+): Promise<{ raw: RawMqtt; seen: ReturnType<typeof inbox>; publishMarker(): Promise<void> }> {
   fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
   const watcher = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'watcher' });
   const seen = inbox(watcher);
@@ -50,18 +61,41 @@ async function refusedAsMalformed(raw: RawMqtt, v5: boolean): Promise<void> {
 describe.each<Version>([4, 5])('MQTT %i ill-formed UTF-8', (version) => {
   const v5 = version === 5;
 
-  it.each([0, 1] as const)('a PUBLISH (QoS %i, fast path) whose topic name is not UTF-8: malformed, never forwarded', async (qos) => {
-    const { raw, seen, publishMarker } = await setup(version);
-    raw.socket.write(illFormed({ cmd: 'publish', topic: `t/${MARK}`, payload: Buffer.from('bad'), qos, retain: false, dup: false, messageId: qos > 0 ? 1 : undefined } as Packet, version));
-    await refusedAsMalformed(raw, v5);
-    await publishMarker();
-    expect(seen.items.map((m) => m.topic)).toEqual(['marker']);
-    expect(fx.tb!.broker.stats().protocolErrors).toBe(1);
-  });
+  it.each([0, 1] as const)(
+    'a PUBLISH (QoS %i, fast path) whose topic name is not UTF-8: malformed, never forwarded',
+    async (qos) => {
+      const { raw, seen, publishMarker } = await setup(version);
+      raw.socket.write(
+        illFormed(
+          {
+            cmd: 'publish',
+            topic: `t/${MARK}`,
+            payload: Buffer.from('bad'),
+            qos,
+            retain: false,
+            dup: false,
+            messageId: qos > 0 ? 1 : undefined,
+          } as Packet,
+          version,
+        ),
+      );
+      await refusedAsMalformed(raw, v5);
+      await publishMarker();
+      expect(seen.items.map((m) => m.topic)).toEqual(['marker']);
+      expect(fx.tb!.broker.stats().protocolErrors).toBe(1);
+    },
+  );
 
   it('a topic holding a genuine U+FFFD (well-formed) is accepted and delivered as it is', async () => {
     const { raw, seen } = await setup(version);
-    raw.send({ cmd: 'publish', topic: 't/\uFFFD', payload: Buffer.from('ok'), qos: 0, retain: false, dup: false } as Packet);
+    raw.send({
+      cmd: 'publish',
+      topic: 't/\uFFFD',
+      payload: Buffer.from('ok'),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as Packet);
     await seen.until((items) => items.some((m) => m.text === 'ok'));
     expect(seen.items[0]!.topic).toBe('t/\uFFFD');
   });
@@ -112,9 +146,33 @@ describe.each<Version>([4, 5])('MQTT %i ill-formed UTF-8', (version) => {
 describe('MQTT 5 ill-formed UTF-8 in properties', () => {
   it('a PUBLISH with properties (mqtt-packet path) whose topic, or a user property, is not UTF-8: DISCONNECT 0x81', async () => {
     for (const packet of [
-      { cmd: 'publish', topic: `p/${MARK}`, payload: Buffer.from('bad'), qos: 0, retain: false, dup: false, properties: { contentType: 'text/plain' } },
-      { cmd: 'publish', topic: 'p/ok', payload: Buffer.from('bad'), qos: 0, retain: false, dup: false, properties: { userProperties: { k: MARK } } },
-      { cmd: 'publish', topic: 'p/ok', payload: Buffer.from('bad'), qos: 0, retain: false, dup: false, properties: { contentType: MARK } },
+      {
+        cmd: 'publish',
+        topic: `p/${MARK}`,
+        payload: Buffer.from('bad'),
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { contentType: 'text/plain' },
+      },
+      {
+        cmd: 'publish',
+        topic: 'p/ok',
+        payload: Buffer.from('bad'),
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { userProperties: { k: MARK } },
+      },
+      {
+        cmd: 'publish',
+        topic: 'p/ok',
+        payload: Buffer.from('bad'),
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { contentType: MARK },
+      },
     ] as Packet[]) {
       const { raw, seen, publishMarker } = await setup(5);
       raw.socket.write(illFormed(packet, 5));

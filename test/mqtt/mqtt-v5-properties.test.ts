@@ -38,7 +38,15 @@ describe('MQTT 5 topic aliases (inbound)', () => {
     const pub = await raws.connect(tb.mqttUrl!, 5, { clientId: 'pub', clean: true, username: 'p' });
     expect(pub.packets.items[0]).toMatchObject({ cmd: 'connack', properties: { topicAliasMaximum: 3 } });
     const publish = (topic: string, text: string, alias: number): void =>
-      pub.send({ cmd: 'publish', topic, payload: Buffer.from(text), qos: 0, dup: false, retain: false, properties: { topicAlias: alias } });
+      pub.send({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from(text),
+        qos: 0,
+        dup: false,
+        retain: false,
+        properties: { topicAlias: alias },
+      });
     publish('alias/one', 'set 1', 1);
     publish('', 'use 1', 1);
     publish('alias/two', 'reset 1', 1);
@@ -55,21 +63,41 @@ describe('MQTT 5 topic aliases (inbound)', () => {
   it.each([0, 4])('alias %i (outside 1..3) is DISCONNECT 0x94 with a reason string', async (alias) => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'], options: { topicAliasMaximum: 3 } } });
     const pub = await raws.connect(tb.mqttUrl!, 5, { clientId: 'bad', clean: true, username: 'p' });
-    pub.send({ cmd: 'publish', topic: 'x', payload: Buffer.from('x'), qos: 0, dup: false, retain: false, properties: { topicAlias: alias } });
+    pub.send({
+      cmd: 'publish',
+      topic: 'x',
+      payload: Buffer.from('x'),
+      qos: 0,
+      dup: false,
+      retain: false,
+      properties: { topicAlias: alias },
+    });
     await pub.closed;
-    expect(pub.packets.items[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x94, properties: { reasonString: 'topic alias out of range' } });
+    expect(pub.packets.items[1]).toMatchObject({
+      cmd: 'disconnect',
+      reasonCode: 0x94,
+      properties: { reasonString: 'topic alias out of range' },
+    });
   });
 
   it('an alias with no topic yet is DISCONNECT 0x82', async () => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const pub = await raws.connect(tb.mqttUrl!, 5, { clientId: 'unknown', clean: true, username: 'p' });
     expect(pub.packets.items[0]).toMatchObject({ cmd: 'connack', properties: { topicAliasMaximum: 10 } });
-    pub.send({ cmd: 'publish', topic: '', payload: Buffer.from('x'), qos: 0, dup: false, retain: false, properties: { topicAlias: 2 } });
+    pub.send({
+      cmd: 'publish',
+      topic: '',
+      payload: Buffer.from('x'),
+      qos: 0,
+      dup: false,
+      retain: false,
+      properties: { topicAlias: 2 },
+    });
     await pub.closed;
     expect(pub.packets.items[1]).toMatchObject({ cmd: 'disconnect', reasonCode: 0x82 });
   });
 
-  it('works with the npm client\'s automatic topic aliases', async () => {
+  it("works with the npm client's automatic topic aliases", async () => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const sub = await clients.connect(tb.mqttUrl!, 5, { username: 's' });
     const got = new Collector<string>();
@@ -163,7 +191,10 @@ describe('MQTT 5 user properties', () => {
       const sdkGot = new Collector<string>();
       await sdk.subscribe({ topic: 'u/1' }, (m) => sdkGot.push(Buffer.from(m.bytes!).toString()));
       const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'p' });
-      await pub.publishAsync('u/1', 'with props', { qos: 1, properties: { userProperties: { region: 'EU', tag: ['a', 'b'] } } });
+      await pub.publishAsync('u/1', 'with props', {
+        qos: 1,
+        properties: { userProperties: { region: 'EU', tag: ['a', 'b'] } },
+      });
       await got.count(1);
       expect(got.items[0]).toEqual({ region: 'EU', tag: ['a', 'b'] });
       await sdkGot.count(1);
@@ -199,7 +230,10 @@ describe('MQTT 5 request/response and payload properties', () => {
     expect(without!.topic).toBe('rr/plain');
     expect(without!.properties).toBeUndefined();
     // v3.1.1 has no properties: the message comes without them.
-    expect(publishes(sub4.packets).map((p) => [p.topic, p.payload.toString()])).toEqual([['rr/req', '{"q":1}'], ['rr/plain', 'none']]);
+    expect(publishes(sub4.packets).map((p) => [p.topic, p.payload.toString()])).toEqual([
+      ['rr/req', '{"q":1}'],
+      ['rr/plain', 'none'],
+    ]);
     const late = await raws.connect(tb.mqttUrl!, 5, { clientId: 'late', clean: true, username: 'l' });
     late.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rr/req', qos: 1 }] });
     await late.packets.count(3);
@@ -211,14 +245,20 @@ describe('MQTT 5 request/response and payload properties', () => {
     const responder = await clients.connect(tb.mqttUrl!, 5, { username: 'r' });
     responder.on('message', (_topic, payload, packet) => {
       const { responseTopic, correlationData } = packet.properties ?? {};
-      if (responseTopic !== undefined) responder.publish(responseTopic, `re: ${payload.toString()}`, { qos: 1, properties: { correlationData } });
+      if (responseTopic !== undefined)
+        responder.publish(responseTopic, `re: ${payload.toString()}`, { qos: 1, properties: { correlationData } });
     });
     await responder.subscribeAsync('svc/echo', { qos: 1 });
     const requester = await clients.connect(tb.mqttUrl!, 5, { username: 'q' });
     const answers = new Collector<[string, string | undefined]>();
-    requester.on('message', (_topic, payload, packet) => answers.push([payload.toString(), packet.properties?.correlationData?.toString()]));
+    requester.on('message', (_topic, payload, packet) =>
+      answers.push([payload.toString(), packet.properties?.correlationData?.toString()]),
+    );
     await requester.subscribeAsync('replies/q', { qos: 1 });
-    await requester.publishAsync('svc/echo', 'hello', { qos: 1, properties: { responseTopic: 'replies/q', correlationData: Buffer.from('req-7') } });
+    await requester.publishAsync('svc/echo', 'hello', {
+      qos: 1,
+      properties: { responseTopic: 'replies/q', correlationData: Buffer.from('req-7') },
+    });
     await answers.count(1);
     expect(answers.items).toEqual([['re: hello', 'req-7']]);
   });
@@ -233,20 +273,73 @@ describe('MQTT 5 reason strings', () => {
 
   it('explain PUBACK, SUBACK and CONNACK refusals with fixed texts', async () => {
     const b = await secureBroker();
-    const bob = await raws.connect(b.mqttUrl!, 5, { clientId: 'bob', clean: true, username: 'bob', password: Buffer.from('bob-pw') });
-    bob.send({ cmd: 'publish', topic: 'orders/alice/1', payload: Buffer.from('x'), qos: 1, messageId: 5, dup: false, retain: false });
-    bob.send({ cmd: 'subscribe', messageId: 6, subscriptions: [{ topic: 'orders/alice/1', qos: 1 }, { topic: 'prices/x', qos: 1 }] });
+    const bob = await raws.connect(b.mqttUrl!, 5, {
+      clientId: 'bob',
+      clean: true,
+      username: 'bob',
+      password: Buffer.from('bob-pw'),
+    });
+    bob.send({
+      cmd: 'publish',
+      topic: 'orders/alice/1',
+      payload: Buffer.from('x'),
+      qos: 1,
+      messageId: 5,
+      dup: false,
+      retain: false,
+    });
+    bob.send({
+      cmd: 'subscribe',
+      messageId: 6,
+      subscriptions: [
+        { topic: 'orders/alice/1', qos: 1 },
+        { topic: 'prices/x', qos: 1 },
+      ],
+    });
     await bob.packets.count(3);
-    expect(bob.packets.items[1]).toMatchObject({ cmd: 'puback', messageId: 5, reasonCode: 0x87, properties: { reasonString: 'not authorized' } });
-    expect(bob.packets.items[2]).toMatchObject({ cmd: 'suback', messageId: 6, granted: [0x87, 1], properties: { reasonString: 'not authorized' } });
-    const refused = await raws.connect(b.mqttUrl!, 5, { clientId: 'x', clean: true, username: 'bob', password: Buffer.from('wrong') });
-    expect(refused.packets.items[0]).toMatchObject({ cmd: 'connack', reasonCode: 0x86, properties: { reasonString: 'bad user name or password' } });
+    expect(bob.packets.items[1]).toMatchObject({
+      cmd: 'puback',
+      messageId: 5,
+      reasonCode: 0x87,
+      properties: { reasonString: 'not authorized' },
+    });
+    expect(bob.packets.items[2]).toMatchObject({
+      cmd: 'suback',
+      messageId: 6,
+      granted: [0x87, 1],
+      properties: { reasonString: 'not authorized' },
+    });
+    const refused = await raws.connect(b.mqttUrl!, 5, {
+      clientId: 'x',
+      clean: true,
+      username: 'bob',
+      password: Buffer.from('wrong'),
+    });
+    expect(refused.packets.items[0]).toMatchObject({
+      cmd: 'connack',
+      reasonCode: 0x86,
+      properties: { reasonString: 'bad user name or password' },
+    });
   });
 
   it('are left out of PUBACK and SUBACK when the client sets Request Problem Information 0', async () => {
     const b = await secureBroker();
-    const bob = await raws.connect(b.mqttUrl!, 5, { clientId: 'bob', clean: true, username: 'bob', password: Buffer.from('bob-pw'), properties: { requestProblemInformation: false } });
-    bob.send({ cmd: 'publish', topic: 'orders/alice/1', payload: Buffer.from('x'), qos: 1, messageId: 5, dup: false, retain: false });
+    const bob = await raws.connect(b.mqttUrl!, 5, {
+      clientId: 'bob',
+      clean: true,
+      username: 'bob',
+      password: Buffer.from('bob-pw'),
+      properties: { requestProblemInformation: false },
+    });
+    bob.send({
+      cmd: 'publish',
+      topic: 'orders/alice/1',
+      payload: Buffer.from('x'),
+      qos: 1,
+      messageId: 5,
+      dup: false,
+      retain: false,
+    });
     bob.send({ cmd: 'subscribe', messageId: 6, subscriptions: [{ topic: 'orders/alice/1', qos: 1 }] });
     await bob.packets.count(3);
     expect(bob.packets.items[1]).toMatchObject({ cmd: 'puback', reasonCode: 0x87 });

@@ -23,13 +23,24 @@ async function exampleBroker(file: string): Promise<TestBroker> {
 }
 
 /** What `got` received before a marker `publisher` sends after the will was (or was not) published. */
-async function beforeMarker(got: Collector<Received>, publisher: MqttClient, topic: string, marker = 'marker'): Promise<[string, string][]> {
+async function beforeMarker(
+  got: Collector<Received>,
+  publisher: MqttClient,
+  topic: string,
+  marker = 'marker',
+): Promise<[string, string][]> {
   await publisher.publishAsync(topic, marker, { qos: 1 });
   await got.until((items) => items.some((m) => m.text === marker));
   return got.items.filter((m) => m.text !== marker).map((m) => [m.topic, m.text]);
 }
 
-const will = (topic: string, payload: string, extra: Record<string, unknown> = {}) => ({ topic, payload: Buffer.from(payload), qos: 1 as const, retain: false, ...extra });
+const will = (topic: string, payload: string, extra: Record<string, unknown> = {}) => ({
+  topic,
+  payload: Buffer.from(payload),
+  qos: 1 as const,
+  retain: false,
+  ...extra,
+});
 
 describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
   const v5 = version === 5;
@@ -39,10 +50,20 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
     const watcher = await clients.connect(fx.tb.mqttUrl!, version, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
-    const polite = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'polite', clean: true, username: 'p', will: will('will/polite', 'polite gone') });
+    const polite = await raws.connect(fx.tb.mqttUrl!, version, {
+      clientId: 'polite',
+      clean: true,
+      username: 'p',
+      will: will('will/polite', 'polite gone'),
+    });
     polite.send({ cmd: 'disconnect' });
     await polite.closed; // the broker closed it after handling the DISCONNECT
-    const rude = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'rude', clean: true, username: 'r', will: will('will/rude', 'rude gone') });
+    const rude = await raws.connect(fx.tb.mqttUrl!, version, {
+      clientId: 'rude',
+      clean: true,
+      username: 'r',
+      will: will('will/rude', 'rude gone'),
+    });
     rude.socket.destroy();
     await got.count(1);
     expect(await beforeMarker(got, watcher, 'will/marker')).toEqual([['will/rude', 'rude gone']]);
@@ -52,7 +73,12 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
 
   it('a retained will is stored; a protocol violation publishes the will', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const c = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'c', clean: true, username: 'c', will: will('status/c', 'offline', { retain: true }) });
+    const c = await raws.connect(fx.tb.mqttUrl!, version, {
+      clientId: 'c',
+      clean: true,
+      username: 'c',
+      will: will('status/c', 'offline', { retain: true }),
+    });
     c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId: 'c', clean: true, keepalive: 0 }); // a second CONNECT
     await c.closed;
     const late = await clients.connect(fx.tb.mqttUrl!, version, { username: 'late' });
@@ -67,9 +93,21 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
     const admin = await clients.connect(b.mqttUrl!, version, { username: 'admin', password: 'admin-secret' });
     const got = inbox(admin);
     await admin.subscribeAsync('orders/#', { qos: 1 });
-    const forged = await raws.connect(b.mqttUrl!, version, { clientId: 'b1', clean: true, username: 'bob', password: Buffer.from('bob-pw'), will: will('orders/alice/w', 'forged') });
+    const forged = await raws.connect(b.mqttUrl!, version, {
+      clientId: 'b1',
+      clean: true,
+      username: 'bob',
+      password: Buffer.from('bob-pw'),
+      will: will('orders/alice/w', 'forged'),
+    });
     forged.socket.destroy();
-    const own = await raws.connect(b.mqttUrl!, version, { clientId: 'b2', clean: true, username: 'bob', password: Buffer.from('bob-pw'), will: will('orders/bob/w', 'mine') });
+    const own = await raws.connect(b.mqttUrl!, version, {
+      clientId: 'b2',
+      clean: true,
+      username: 'bob',
+      password: Buffer.from('bob-pw'),
+      will: will('orders/bob/w', 'mine'),
+    });
     own.socket.destroy();
     await got.count(1);
     expect(await beforeMarker(got, admin, 'orders/admin/marker')).toEqual([['orders/bob/w', 'mine']]);
@@ -81,9 +119,21 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
     const auditor = await clients.connect(b.mqttUrl!, version, { username: 'auditor', password: 'auditor-pw' });
     const got = inbox(auditor);
     await auditor.subscribeAsync('trades/#', { qos: 1 });
-    const bad = await raws.connect(b.mqttUrl!, version, { clientId: 'f1', clean: true, username: 'feed', password: Buffer.from('feed-pw'), will: will('trades/w', JSON.stringify({ px: -1 })) });
+    const bad = await raws.connect(b.mqttUrl!, version, {
+      clientId: 'f1',
+      clean: true,
+      username: 'feed',
+      password: Buffer.from('feed-pw'),
+      will: will('trades/w', JSON.stringify({ px: -1 })),
+    });
     bad.socket.destroy();
-    const good = await raws.connect(b.mqttUrl!, version, { clientId: 'f2', clean: true, username: 'feed', password: Buffer.from('feed-pw'), will: will('trades/w', JSON.stringify({ px: 1 })) });
+    const good = await raws.connect(b.mqttUrl!, version, {
+      clientId: 'f2',
+      clean: true,
+      username: 'feed',
+      password: Buffer.from('feed-pw'),
+      will: will('trades/w', JSON.stringify({ px: 1 })),
+    });
     good.socket.destroy();
     await got.count(1);
     const feed = await clients.connect(b.mqttUrl!, version, { username: 'feed', password: 'feed-pw' });
@@ -92,16 +142,22 @@ describe.each<Version>([4, 5])('MQTT %i will messages', (version) => {
   });
 
   // Declared for v5 only (v3.1.1 DISCONNECT has no reason code), so nothing is reported as skipped.
-  if (v5) it('v5 DISCONNECT 0x04 publishes the will', async () => {
-    fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
-    const watcher = await clients.connect(fx.tb.mqttUrl!, version, { username: 'w' });
-    const got = inbox(watcher);
-    await watcher.subscribeAsync('will/#', { qos: 1 });
-    const c = await raws.connect(fx.tb.mqttUrl!, version, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'asked for') });
-    c.send({ cmd: 'disconnect', reasonCode: 0x04 });
-    await got.count(1);
-    expect(got.items.map((m) => m.text)).toEqual(['asked for']);
-  });
+  if (v5)
+    it('v5 DISCONNECT 0x04 publishes the will', async () => {
+      fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
+      const watcher = await clients.connect(fx.tb.mqttUrl!, version, { username: 'w' });
+      const got = inbox(watcher);
+      await watcher.subscribeAsync('will/#', { qos: 1 });
+      const c = await raws.connect(fx.tb.mqttUrl!, version, {
+        clientId: 'c',
+        clean: true,
+        username: 'c',
+        will: will('will/c', 'asked for'),
+      });
+      c.send({ cmd: 'disconnect', reasonCode: 0x04 });
+      await got.count(1);
+      expect(got.items.map((m) => m.text)).toEqual(['asked for']);
+    });
 });
 
 describe('MQTT 5 Will Delay Interval', () => {
@@ -113,13 +169,25 @@ describe('MQTT 5 Will Delay Interval', () => {
     await watcher.subscribeAsync('will/#', { qos: 1 });
     const delayed = { properties: { willDelayInterval: 1 } };
     const session = { sessionExpiryInterval: 60 };
-    const back = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b', properties: session, will: will('will/back', 'back gone', delayed) });
+    const back = await raws.connect(fx.tb.mqttUrl!, 5, {
+      clientId: 'back',
+      clean: true,
+      username: 'b',
+      properties: session,
+      will: will('will/back', 'back gone', delayed),
+    });
     back.socket.destroy();
     await back.closed;
     await timers.armed(1000); // its will waits
     const returned = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'back', clean: true, username: 'b' }); // cancels it
     expect(timers.pendingCount(1000)).toBe(0);
-    const away = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'away', clean: true, username: 'a', properties: session, will: will('will/away', 'away gone', delayed) });
+    const away = await raws.connect(fx.tb.mqttUrl!, 5, {
+      clientId: 'away',
+      clean: true,
+      username: 'a',
+      properties: session,
+      will: will('will/away', 'away gone', delayed),
+    });
     away.socket.destroy();
     await away.closed;
     await timers.armed(1000);
@@ -136,7 +204,12 @@ describe('MQTT 5 Will Delay Interval', () => {
     const watcher = await clients.connect(fx.tb.mqttUrl!, 5, { username: 'w' });
     const got = inbox(watcher);
     await watcher.subscribeAsync('will/#', { qos: 1 });
-    const c = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'now', { properties: { willDelayInterval: 3600 } }) });
+    const c = await raws.connect(fx.tb.mqttUrl!, 5, {
+      clientId: 'c',
+      clean: true,
+      username: 'c',
+      will: will('will/c', 'now', { properties: { willDelayInterval: 3600 } }),
+    });
     c.socket.destroy();
     await got.count(1);
     expect(got.items.map((m) => m.text)).toEqual(['now']);
@@ -162,7 +235,12 @@ describe('MQTT 5 will properties', () => {
   it('sends the will with its Message Expiry Interval, Content Type, Response Topic, Correlation Data, Payload Format Indicator and User Properties', async () => {
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const w = await watch(fx.tb);
-    const c = await raws.connect(fx.tb.mqttUrl!, 5, { clientId: 'c', clean: true, username: 'c', will: will('will/c', 'gone', { properties: { ...props, messageExpiryInterval: 60 } }) });
+    const c = await raws.connect(fx.tb.mqttUrl!, 5, {
+      clientId: 'c',
+      clean: true,
+      username: 'c',
+      will: will('will/c', 'gone', { properties: { ...props, messageExpiryInterval: 60 } }),
+    });
     c.socket.destroy();
     await w.packets.count(3);
     const sent = w.packets.items[2] as IPublishPacket;
@@ -173,7 +251,7 @@ describe('MQTT 5 will properties', () => {
     expect(sent.properties).not.toHaveProperty('willDelayInterval');
   });
 
-  it('the will\'s Message Expiry Interval counts from its publication, after the Will Delay Interval', async () => {
+  it("the will's Message Expiry Interval counts from its publication, after the Will Delay Interval", async () => {
     const timers = new ManualTimers();
     fx.tb = await startTestBroker({ mqtt: { transports: ['tcp'] }, timers });
     const w = await watch(fx.tb);
@@ -189,7 +267,11 @@ describe('MQTT 5 will properties', () => {
     await timers.armed(1000);
     timers.advance(1000); // the will is published; its expiry (1 s from the drop, were it counted from there) is due now
     await w.packets.count(3);
-    expect(w.packets.items[2]).toMatchObject({ cmd: 'publish', topic: 'will/slow', properties: { messageExpiryInterval: 1 } });
+    expect(w.packets.items[2]).toMatchObject({
+      cmd: 'publish',
+      topic: 'will/slow',
+      properties: { messageExpiryInterval: 1 },
+    });
     expect(fx.tb.broker.stats().mqttMessagesExpired).toBe(0);
   });
 });

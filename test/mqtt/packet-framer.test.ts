@@ -99,7 +99,7 @@ describe('PacketFramer + decodePlainPublish', () => {
         const stream = Buffer.concat(sent.map((p) => mqttPacket.generate(p, { protocolVersion: version })));
         // Cut points: single bytes, header splits and large spans alike.
         const chunks: Buffer[] = [];
-        for (let at = 0; at < stream.length; ) {
+        for (let at = 0; at < stream.length;) {
           const size = random() < 0.3 ? 1 + Math.floor(random() * 3) : 1 + Math.floor(random() * 5000);
           chunks.push(stream.subarray(at, at + size));
           at += size;
@@ -118,9 +118,20 @@ describe('PacketFramer + decodePlainPublish', () => {
   }
 
   it('takes the fast path for plain publishes only', () => {
-    const plain = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 9, retain: false, dup: false }, { protocolVersion: 5 });
+    const plain = mqttPacket.generate(
+      { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 9, retain: false, dup: false },
+      { protocolVersion: 5 },
+    );
     const withProps = mqttPacket.generate(
-      { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { contentType: 'a' } },
+      {
+        cmd: 'publish',
+        topic: 't',
+        payload: Buffer.from('x'),
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { contentType: 'a' },
+      },
       { protocolVersion: 5 },
     );
     const bothQosBits = Buffer.from([0x36, 0x05, 0x00, 0x01, 0x74, 0x00, 0x01]);
@@ -134,7 +145,11 @@ describe('PacketFramer + decodePlainPublish', () => {
 
   it('reports a Remaining Length longer than four bytes', () => {
     const rests: Buffer[] = [];
-    const framer = new PacketFramer({ onAnnounced: () => true, onFrame: () => true, onMalformedLength: (rest) => rests.push(rest) });
+    const framer = new PacketFramer({
+      onAnnounced: () => true,
+      onFrame: () => true,
+      onMalformedLength: (rest) => rests.push(rest),
+    });
     const ping = Buffer.from([0xc0, 0x00]);
     framer.push(Buffer.concat([ping, Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])]));
     expect(rests).toHaveLength(1);
@@ -149,7 +164,10 @@ describe('PacketFramer + decodePlainPublish', () => {
       onFrame: (_b, s, e) => (frames.push(e - s), true),
       onMalformedLength: () => {},
     });
-    const big = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(5000), qos: 0, retain: false, dup: false }, { protocolVersion: 4 });
+    const big = mqttPacket.generate(
+      { cmd: 'publish', topic: 't', payload: Buffer.alloc(5000), qos: 0, retain: false, dup: false },
+      { protocolVersion: 4 },
+    );
     framer.push(big.subarray(0, 4));
     expect(announced).toEqual([big.length]);
     expect(frames).toEqual([]);

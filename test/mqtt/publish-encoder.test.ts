@@ -34,7 +34,10 @@ describe('encodePublish', () => {
           const dup = qos > 0 && random() < 0.5;
           const retain = random() < 0.5;
           const mine = encodePublish(topic, payload, qos, messageId, dup, retain, v5);
-          const theirs = mqttPacket.generate({ cmd: 'publish', topic, payload, qos, messageId, dup, retain }, { protocolVersion: v5 ? 5 : 4 });
+          const theirs = mqttPacket.generate(
+            { cmd: 'publish', topic, payload, qos, messageId, dup, retain },
+            { protocolVersion: v5 ? 5 : 4 },
+          );
           expect(mine.equals(theirs), `size ${size} v5 ${v5} qos ${qos}`).toBe(true);
           const parsed = parseOne(mine, v5 ? 5 : 4);
           expect(parsed.topic).toBe(topic);

@@ -14,11 +14,24 @@ const run = promisify(execFile);
 const root = findPackageRoot(import.meta.url);
 
 /** Paths that must never be packed. */
-const FORBIDDEN = [/-key[^/]*\.pem$/, /\.key$/, /\.p12$/, /\.pfx$/, /passphrase/i, /(^|\/)\.git(\/|$)/, /(^|\/)\.env/, /(^|\/)config\/examples\/certs\//];
+const FORBIDDEN = [
+  /-key[^/]*\.pem$/,
+  /\.key$/,
+  /\.p12$/,
+  /\.pfx$/,
+  /passphrase/i,
+  /(^|\/)\.git(\/|$)/,
+  /(^|\/)\.env/,
+  /(^|\/)config\/examples\/certs\//,
+];
 
 async function packedFiles(cwd: string): Promise<string[]> {
   // --ignore-scripts: `prepare` would build; what is packed is decided by package.json alone.
-  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd,
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const [report] = JSON.parse(stdout) as [{ files: { path: string }[] }];
   return report.files.map((f) => f.path).sort();
 }
@@ -33,7 +46,12 @@ describe('npm pack', () => {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), 'x\n');
     };
-    const shipped = ['config/warden.yaml', 'config/examples/tls.yaml', 'config/examples/modules/m.mjs', 'dist/server/cli.js'];
+    const shipped = [
+      'config/warden.yaml',
+      'config/examples/tls.yaml',
+      'config/examples/modules/m.mjs',
+      'dist/server/cli.js',
+    ];
     // What `npm run certs:dev` writes (scripts/lib/dev-certificates.ts), and key material anywhere else.
     const secrets = [
       'config/examples/certs/ca.pem',

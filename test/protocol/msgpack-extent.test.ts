@@ -10,15 +10,24 @@ const packr = new Packr({ useRecords: false, variableMapSize: true });
 function randomValue(rand: () => number, depth = 0): unknown {
   const kind = Math.floor(rand() * (depth > 4 ? 8 : 10));
   switch (kind) {
-    case 0: return null;
-    case 1: return rand() < 0.5;
-    case 2: return Math.floor(rand() * 300) - 150;
-    case 3: return Math.floor(rand() * 2 ** 40) * (rand() < 0.5 ? -1 : 1);
-    case 4: return rand() * 1e9;
-    case 5: return 'x'.repeat(Math.floor(rand() * 300));
-    case 6: return 'ü'.repeat(Math.floor(rand() * 40000));
-    case 7: return Buffer.alloc(Math.floor(rand() * 70000), 7);
-    case 8: return Array.from({ length: Math.floor(rand() * 20) }, () => randomValue(rand, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2:
+      return Math.floor(rand() * 300) - 150;
+    case 3:
+      return Math.floor(rand() * 2 ** 40) * (rand() < 0.5 ? -1 : 1);
+    case 4:
+      return rand() * 1e9;
+    case 5:
+      return 'x'.repeat(Math.floor(rand() * 300));
+    case 6:
+      return 'ü'.repeat(Math.floor(rand() * 40000));
+    case 7:
+      return Buffer.alloc(Math.floor(rand() * 70000), 7);
+    case 8:
+      return Array.from({ length: Math.floor(rand() * 20) }, () => randomValue(rand, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
       for (let i = Math.floor(rand() * 20); i > 0; i--) o[`k${i}`] = randomValue(rand, depth + 1);

@@ -19,17 +19,35 @@ afterEach(async () => {
 });
 
 const start = async (credentialCache?: Record<string, number>): Promise<TestBroker> => {
-  tb = await startTestBroker({ security: secure.security, admin: credentialCache === undefined ? {} : { credentialCache }, baseDir: EXAMPLES });
+  tb = await startTestBroker({
+    security: secure.security,
+    admin: credentialCache === undefined ? {} : { credentialCache },
+    baseDir: EXAMPLES,
+  });
   return tb;
 };
 
 /** One admin request from `localAddress`; resolves with the HTTP status. */
-function call(broker: TestBroker, method: 'GET' | 'POST', path: string, user: string, password: string, localAddress = HOST_A): Promise<number> {
+function call(
+  broker: TestBroker,
+  method: 'GET' | 'POST',
+  path: string,
+  user: string,
+  password: string,
+  localAddress = HOST_A,
+): Promise<number> {
   const url = new URL(path, broker.broker.adminUrl!);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method, localAddress, headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, Connection: 'close' } },
+      {
+        method,
+        localAddress,
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+          Connection: 'close',
+        },
+      },
       (res) => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));
@@ -43,9 +61,10 @@ function call(broker: TestBroker, method: 'GET' | 'POST', path: string, user: st
 const hits = (broker: TestBroker): number => broker.broker.stats().adminCredentialCacheHits!;
 
 describe('admin credential cache', () => {
-  it('checks a client\'s password once: later requests with the same credentials are answered from the cache', async () => {
+  it("checks a client's password once: later requests with the same credentials are answered from the cache", async () => {
     const broker = await start();
-    for (let i = 0; i < 5; i++) expect(await call(broker, 'GET', '/admin/entitlements', 'admin', 'admin-secret')).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect(await call(broker, 'GET', '/admin/entitlements', 'admin', 'admin-secret')).toBe(200);
     expect(hits(broker)).toBe(4);
   });
 
@@ -74,7 +93,8 @@ describe('admin credential cache', () => {
 
   it('ttlMs 0 turns it off', async () => {
     const broker = await start({ ttlMs: 0 });
-    for (let i = 0; i < 3; i++) expect(await call(broker, 'GET', '/admin/entitlements', 'admin', 'admin-secret')).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(await call(broker, 'GET', '/admin/entitlements', 'admin', 'admin-secret')).toBe(200);
     expect(hits(broker)).toBe(0);
   });
 });
@@ -86,7 +106,9 @@ describe('AdminCredentialCache', () => {
     const key = cache.key('127.0.0.1', 'admin', 'admin-secret');
     expect(key).not.toContain('admin-secret');
     expect(key).toBe(cache.key('127.0.0.1', 'admin', 'admin-secret'));
-    expect(key).not.toBe(new AdminCredentialCache({ ttlMs: 1000, maxEntries: 2 }).key('127.0.0.1', 'admin', 'admin-secret'));
+    expect(key).not.toBe(
+      new AdminCredentialCache({ ttlMs: 1000, maxEntries: 2 }).key('127.0.0.1', 'admin', 'admin-secret'),
+    );
     cache.set(key, 'admin');
     now = 999;
     expect(cache.get(key)).toBe('admin');

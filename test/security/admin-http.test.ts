@@ -65,13 +65,17 @@ describe('admin HTTP listener on the secure example', () => {
     expect(await aliceGone).toBe(CloseCodes.ENTITLEMENTS_RESET);
     expect(bob.state).toBe('connected');
 
-    expect((await call('POST', '/admin/entitlements/disable', basic('admin', 'admin-secret'))).json).toEqual({ enabled: false });
+    expect((await call('POST', '/admin/entitlements/disable', basic('admin', 'admin-secret'))).json).toEqual({
+      enabled: false,
+    });
     // Disabled: eve may now read what the policy denies her.
     const eve = await connect(tb.url, { user: 'eve', password: 'eve-pw', reconnect: false });
     await eve.subscribe({ topic: 'orders/alice/secret' });
     // Admin requests stay entitled while client entitlements are disabled.
     expect((await call('POST', '/admin/entitlements/enable', basic('bob', 'bob-pw'))).status).toBe(403);
-    expect((await call('POST', '/admin/entitlements/enable', basic('admin', 'admin-secret'))).json).toEqual({ enabled: true });
+    expect((await call('POST', '/admin/entitlements/enable', basic('admin', 'admin-secret'))).json).toEqual({
+      enabled: true,
+    });
     await expect(eve.subscribe({ topic: 'orders/alice/other' })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
     await Promise.all([bob.close(), eve.close()]);
   });

@@ -30,7 +30,9 @@ beforeAll(async () => {
   config.admin.port = 0;
   copyFileSync(join(ROOT, 'config/examples/policy.yaml'), join(dir, 'policy.yaml'));
   writeFileSync(join(dir, 'secure.yaml'), JSON.stringify(config));
-  broker = spawn(process.execPath, [CLI, '--config', join(dir, 'secure.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  broker = spawn(process.execPath, [CLI, '--config', join(dir, 'secure.yaml')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: broker.stdout! });
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {
@@ -52,7 +54,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function admin(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function admin(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'admin', ...args, '--url', adminUrl], {
     env: { ...process.env, WARDEN_ADMIN_USER: '', WARDEN_ADMIN_PASSWORD: '', WARDEN_ADMIN_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,7 +58,8 @@ describe('entitlement cache', () => {
     let seq = 0;
     const acks: Promise<void>[] = [];
     for (let m = 0; m < messagesPerTopic; m++) {
-      for (const topic of topics) acks.push(publisher.publish(topic, { seq: seq++ }, { ack: m === messagesPerTopic - 1 }));
+      for (const topic of topics)
+        acks.push(publisher.publish(topic, { seq: seq++ }, { ack: m === messagesPerTopic - 1 }));
     }
     await Promise.all(acks);
     await Promise.all(collectors.map((c) => c.count(expected)));
@@ -66,7 +67,8 @@ describe('entitlement cache', () => {
     for (const seen of collectors) expect(seen.items).toEqual(Array.from({ length: expected }, (_, i) => i));
 
     const byKey = new Map<string, number>();
-    for (const c of calls()) byKey.set(`${c.user} ${c.action} ${c.resource}`, (byKey.get(`${c.user} ${c.action} ${c.resource}`) ?? 0) + 1);
+    for (const c of calls())
+      byKey.set(`${c.user} ${c.action} ${c.resource}`, (byKey.get(`${c.user} ${c.action} ${c.resource}`) ?? 0) + 1);
     expect([...byKey.values()].every((n) => n === 1)).toBe(true);
     // logon per user (10 + publisher), read per user per topic, write per topic for the publisher.
     expect(calls().length).toBe(users.length + 1 + users.length * topics.length + topics.length);
@@ -86,7 +88,10 @@ describe('entitlement cache', () => {
     // (One frame carries open/x for both subscriptions; the order between those two is the SDK's.)
     expect([...got.items].sort()).toEqual(['regex open/end', 'regex open/x', 'regex open/y', 'wild open/x']);
     expect(tb.broker.stats().deliveriesNotEntitled).toBe(2);
-    const readChecks = calls().filter((c) => c.action === 'read').map((c) => c.resource).sort();
+    const readChecks = calls()
+      .filter((c) => c.action === 'read')
+      .map((c) => c.resource)
+      .sort();
     expect(readChecks).toEqual(['open/end', 'open/x', 'open/y', 'secret/x', 'secret/y']);
   });
 

@@ -38,7 +38,8 @@ const DEADLINE_MS = 10_000;
 async function eventually(what: string, attempt: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + DEADLINE_MS;
   while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`${what}: still the case ${DEADLINE_MS} ms after the revocation (ttlMs ${TTL_MS})`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: still the case ${DEADLINE_MS} ms after the revocation (ttlMs ${TTL_MS})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -76,7 +77,10 @@ describe('entitlementCache.ttlMs on open connections', () => {
     await eventually('alice still receives', aliceMissesNext);
     // And it stays so.
     expect(await aliceMissesNext()).toBe(true);
-    await eventually('alice may still publish', async () => (await refusalOf(alice.publish('out/a', 'x', { ack: true }))) === 'NOT_ENTITLED');
+    await eventually(
+      'alice may still publish',
+      async () => (await refusalOf(alice.publish('out/a', 'x', { ack: true }))) === 'NOT_ENTITLED',
+    );
     expect(tb.broker.stats().deliveriesNotEntitled).toBeGreaterThanOrEqual(2);
     expect(tb.broker.admin.entitlementStatus().moduleCalls).toBeGreaterThan(callsBefore);
   });

@@ -36,8 +36,12 @@ it('static-token authentication and home-topics entitlement, loaded by relative 
   const ann = await connect(tb.url, { user: '', token: 't-ann', reconnect: false });
   clients.push(ann);
   expect(ann.user).toBe('ann');
-  await expect(connect(tb.url, { user: 'ann', token: 'forged', reconnect: false })).rejects.toMatchObject({ code: 'LOGON_FAILED' });
-  await expect(connect(tb.url, { user: 'ann', password: 'pw', reconnect: false })).rejects.toMatchObject({ code: 'LOGON_FAILED' });
+  await expect(connect(tb.url, { user: 'ann', token: 'forged', reconnect: false })).rejects.toMatchObject({
+    code: 'LOGON_FAILED',
+  });
+  await expect(connect(tb.url, { user: 'ann', password: 'pw', reconnect: false })).rejects.toMatchObject({
+    code: 'LOGON_FAILED',
+  });
 
   const ben = await connect(tb.url, { user: '', token: 't-ben', reconnect: false });
   clients.push(ben);
@@ -47,7 +51,9 @@ it('static-token authentication and home-topics entitlement, loaded by relative 
   await expect(ben.publish('home/ann/inbox', 'forged', { ack: true })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
   await ben.publish('home/ben/diary', 'private', { ack: true });
   await ben.publish('news/today', 'public', { ack: true });
-  await expect(ann.publish('news/today', 'not a publisher', { ack: true })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
+  await expect(ann.publish('news/today', 'not a publisher', { ack: true })).rejects.toMatchObject({
+    code: 'NOT_ENTITLED',
+  });
   await ann.publish('home/ann/inbox', 'mine', { ack: true });
   await annGot.count(2);
   expect(annGot.items).toEqual(['news/today', 'home/ann/inbox']);
@@ -59,10 +65,15 @@ it('static-token authentication: the config in its header comment works with the
   expect(snippet).toBeDefined();
   const yaml = snippet!.replace(/^\/\/ {3}/gm, '');
   const config = parseConfig(parseYaml(yaml), { env: { SERVICE_TOKEN: 'the-real-token' } });
-  tb = await startTestBroker({ baseDir: join(MODULES, '..'), security: { authentication: config.security.authentication } });
+  tb = await startTestBroker({
+    baseDir: join(MODULES, '..'),
+    security: { authentication: config.security.authentication },
+  });
   const service = await connect(tb.url, { user: '', token: 'the-real-token', reconnect: false });
   clients.push(service);
   expect(service.user).toBe('billing-service');
   // The placeholder's own text is not a token.
-  await expect(connect(tb.url, { user: '', token: '${env:SERVICE_TOKEN}', reconnect: false })).rejects.toMatchObject({ code: 'LOGON_FAILED' });
+  await expect(connect(tb.url, { user: '', token: '${env:SERVICE_TOKEN}', reconnect: false })).rejects.toMatchObject({
+    code: 'LOGON_FAILED',
+  });
 });

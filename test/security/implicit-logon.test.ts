@@ -12,7 +12,10 @@ it('the implicit module logs a command-before-logon on with an empty name and ru
   tb = await startTestBroker({ security: { authentication: { module: 'implicit' } } });
   const c = await RawClient.open(tb.url, 'json');
   expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'news' })).toEqual({ op: 'ack', rid: 1 });
-  expect(await c.request({ op: 'publish', rid: 2, topic: 'news', data: 'hi', ack: true })).toEqual({ op: 'ack', rid: 2 });
+  expect(await c.request({ op: 'publish', rid: 2, topic: 'news', data: 'hi', ack: true })).toEqual({
+    op: 'ack',
+    rid: 2,
+  });
   expect(await c.next((f) => f.op === 'msg')).toMatchObject({ topic: 'news', data: 'hi', sids: [1] });
   expect(tb.broker.stats().logons).toBe(1);
   await c.close();
@@ -21,7 +24,10 @@ it('the implicit module logs a command-before-logon on with an empty name and ru
 it('without it, a command before logon is refused with NOT_LOGGED_ON', async () => {
   tb = await startTestBroker({ security: { authentication: { module: 'allow-any' } } });
   const c = await RawClient.open(tb.url, 'json');
-  expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'news' })).toMatchObject({ op: 'error', code: 'NOT_LOGGED_ON' });
+  expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'news' })).toMatchObject({
+    op: 'error',
+    code: 'NOT_LOGGED_ON',
+  });
   await c.close();
 });
 

@@ -59,8 +59,14 @@ async function start(logonBackoff: Record<string, number>): Promise<Started> {
 
 let clientIds = 0;
 const mqtt = (tb: Started, host: string, user: string, password: string, version: 4 | 5 = 5): Promise<LogonAnswer> =>
-  hosts.mqtt(tb.mqttUrl, host, { clientId: `c${++clientIds}`, username: user, password: Buffer.from(password) }, version).answer;
-const native = (tb: Started, host: string, user: string, password: string): Promise<LogonAnswer> => hosts.native(tb.url, host, user, password).answer;
+  hosts.mqtt(
+    tb.mqttUrl,
+    host,
+    { clientId: `c${++clientIds}`, username: user, password: Buffer.from(password) },
+    version,
+  ).answer;
+const native = (tb: Started, host: string, user: string, password: string): Promise<LogonAnswer> =>
+  hosts.native(tb.url, host, user, password).answer;
 
 describe('failed-logon back-off per host', () => {
   it('after hostFailures refusals from 127.0.0.2, even the right password from there is refused, without a check; 127.0.0.1 is not', async () => {
@@ -121,7 +127,7 @@ describe('failed-logon back-off per user name', () => {
     expect(tb.broker.stats()).toMatchObject({ logonBlocks: 1, logonsRefusedBlocked: 2 });
   });
 
-  it('a successful logon forgets the name\'s failures', async () => {
+  it("a successful logon forgets the name's failures", async () => {
     const tb = await start({ hostFailures: 0, userFailures: 3 });
     for (let i = 0; i < 2; i++) expect(await mqtt(tb, HOST_B, 'alice', 'wrong')).toBe(0x86);
     expect(await mqtt(tb, HOST_A, 'alice', 'alice-pw')).toBe(0);
@@ -133,7 +139,10 @@ describe('failed-logon back-off per user name', () => {
 describe('FailureTracker', () => {
   it('keeps at most maxTracked keys, forgetting the least recently failed first', () => {
     const clock = new ManualClock();
-    const tracker = new FailureTracker({ failures: 2, windowMs: 60_000, blockMs: 1000, maxBlockMs: 1000, maxTracked: 100 }, clock.read);
+    const tracker = new FailureTracker(
+      { failures: 2, windowMs: 60_000, blockMs: 1000, maxBlockMs: 1000, maxTracked: 100 },
+      clock.read,
+    );
     tracker.fail('victim');
     expect(tracker.fail('victim')).toBe(1000);
     for (let i = 0; i < 1000; i++) tracker.fail(`made-up-${i}`);

@@ -39,7 +39,10 @@ interface Started {
   mqttUrl: string;
 }
 
-async function start(sections: { security?: Record<string, unknown>; admission?: Record<string, unknown> }): Promise<Started> {
+async function start(sections: {
+  security?: Record<string, unknown>;
+  admission?: Record<string, unknown>;
+}): Promise<Started> {
   const broker = await startBroker(
     {
       log: { level: 'silent' },
@@ -72,54 +75,60 @@ const PROTOCOLS = [
   {
     name: 'native',
     ok: 'ack' as LogonAnswer,
-    logon: (tb: Started, host: string, user: string, password: string): PendingLogon => hosts.native(tb.url, host, user, password),
+    logon: (tb: Started, host: string, user: string, password: string): PendingLogon =>
+      hosts.native(tb.url, host, user, password),
   },
 ];
 
 describe('logon flood from another host (users module, real scrypt)', () => {
-  it.each(PROTOCOLS)('$name: a logon from 127.0.0.1 goes ahead of 127.0.0.2\'s 100+ queued checks, and is done within 1 s', async ({ logon, ok }) => {
-    // Only the fair queue defends here: no rate limit, no back-off, room for the whole flood. The
-    // checks are cheap so that the flood queues faster than it drains, and so that the 1 s bound
-    // holds on a loaded machine: what decides is the place in the queue, which is asserted first.
-    const tb = await start({
-      security: {
-        authentication: usersModule(cheapUsers),
-        logonQueue: { maxInFlight: 2, maxQueuedPerHost: 1000, maxQueued: 1000 },
-        logonBackoff: { hostFailures: 0, userFailures: 0 },
-      },
-      admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 1000 },
-    });
-    const FLOOD = 300;
-    let floodAnswered = 0;
-    const flood = Array.from({ length: FLOOD }, (_, i) => logon(tb, HOST_B, `ghost${i}`, 'guess'));
-    for (const f of flood) void f.answer.then(() => floodAnswered++);
-    // Wait for the broker to have taken in the whole flood (the kernel hands it sockets in order:
-    // a socket behind the flood's is accepted after them) and queued its checks (its own gauge).
-    await vi.waitFor(
-      () => {
-        const stats = tb.broker.stats();
-        expect(stats.connectionsAccepted).toBe(FLOOD);
-        expect(stats.logonChecksQueued).toBeGreaterThanOrEqual(100);
-      },
-      { timeout: 15_000, interval: 10 },
-    );
+  it.each(PROTOCOLS)(
+    "$name: a logon from 127.0.0.1 goes ahead of 127.0.0.2's 100+ queued checks, and is done within 1 s",
+    async ({ logon, ok }) => {
+      // Only the fair queue defends here: no rate limit, no back-off, room for the whole flood. The
+      // checks are cheap so that the flood queues faster than it drains, and so that the 1 s bound
+      // holds on a loaded machine: what decides is the place in the queue, which is asserted first.
+      const tb = await start({
+        security: {
+          authentication: usersModule(cheapUsers),
+          logonQueue: { maxInFlight: 2, maxQueuedPerHost: 1000, maxQueued: 1000 },
+          logonBackoff: { hostFailures: 0, userFailures: 0 },
+        },
+        admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 1000 },
+      });
+      const FLOOD = 300;
+      let floodAnswered = 0;
+      const flood = Array.from({ length: FLOOD }, (_, i) => logon(tb, HOST_B, `ghost${i}`, 'guess'));
+      for (const f of flood) void f.answer.then(() => floodAnswered++);
+      // Wait for the broker to have taken in the whole flood (the kernel hands it sockets in order:
+      // a socket behind the flood's is accepted after them) and queued its checks (its own gauge).
+      await vi.waitFor(
+        () => {
+          const stats = tb.broker.stats();
+          expect(stats.connectionsAccepted).toBe(FLOOD);
+          expect(stats.logonChecksQueued).toBeGreaterThanOrEqual(100);
+        },
+        { timeout: 15_000, interval: 10 },
+      );
 
-    const started = performance.now();
-    const alice = logon(tb, HOST_A, 'alice', 'alice-pw');
-    expect(await alice.answer).toBe(ok);
-    const elapsed = performance.now() - started;
-    // In turn: alice's check waits for one of 127.0.0.2's at most, so most of the flood is still
-    // unanswered when she is in. Without the queue, every check queued ahead of hers (100+)
-    // would finish first.
-    expect(FLOOD - floodAnswered).toBeGreaterThanOrEqual(50);
-    expect(tb.broker.stats().logonChecksQueued).toBeGreaterThanOrEqual(40);
-    expect(elapsed).toBeLessThan(1000);
-    for (const f of flood) f.close();
-  });
+      const started = performance.now();
+      const alice = logon(tb, HOST_A, 'alice', 'alice-pw');
+      expect(await alice.answer).toBe(ok);
+      const elapsed = performance.now() - started;
+      // In turn: alice's check waits for one of 127.0.0.2's at most, so most of the flood is still
+      // unanswered when she is in. Without the queue, every check queued ahead of hers (100+)
+      // would finish first.
+      expect(FLOOD - floodAnswered).toBeGreaterThanOrEqual(50);
+      expect(tb.broker.stats().logonChecksQueued).toBeGreaterThanOrEqual(40);
+      expect(elapsed).toBeLessThan(1000);
+      for (const f of flood) f.close();
+    },
+  );
 
   it('at the default limits and scrypt cost: 400 unknown-user CONNECTs from 127.0.0.2 cost at most 22 checks; 127.0.0.1 still logs on', async () => {
     const tb = await start({ security: { authentication: usersModule() } });
-    const flood = Array.from({ length: 400 }, (_, i) => hosts.mqtt(tb.mqttUrl, HOST_B, { clientId: `f${i}`, username: `ghost${i}`, password: Buffer.from('guess') }));
+    const flood = Array.from({ length: 400 }, (_, i) =>
+      hosts.mqtt(tb.mqttUrl, HOST_B, { clientId: `f${i}`, username: `ghost${i}`, password: Buffer.from('guess') }),
+    );
     // Until the broker has taken in the whole flood (the kernel hands it sockets in order).
     await vi.waitFor(
       () => {
@@ -129,7 +138,11 @@ describe('logon flood from another host (users module, real scrypt)', () => {
       { timeout: 15_000, interval: 10 },
     );
     const started = performance.now();
-    const alice = hosts.mqtt(tb.mqttUrl, HOST_A, { clientId: 'alice', username: 'alice', password: Buffer.from('alice-pw') });
+    const alice = hosts.mqtt(tb.mqttUrl, HOST_A, {
+      clientId: 'alice',
+      username: 'alice',
+      password: Buffer.from('alice-pw'),
+    });
     expect(await alice.answer).toBe(0);
     // At most two checks of the default cost ahead of alice's; the 1 s bar is asserted above,
     // where the cost of a check is fixed small, since here a loaded machine's scrypt takes ~0.5 s.
@@ -210,7 +223,8 @@ const heldBroker = (logonQueue: Record<string, number>) => {
 describe('the logon queue', () => {
   it('gives a free slot to the waiting hosts in turn', async () => {
     const tb = await heldBroker({ maxInFlight: 1 });
-    const logon = (host: string, user: string) => hosts.mqtt(tb.mqttUrl, host, { clientId: user, username: user, password: Buffer.from('pw') });
+    const logon = (host: string, user: string) =>
+      hosts.mqtt(tb.mqttUrl, host, { clientId: user, username: user, password: Buffer.from('pw') });
     const b1 = logon(HOST_B, 'b1');
     await calls(1);
     const rest = [logon(HOST_B, 'b2'), logon(HOST_B, 'b3'), logon(HOST_B, 'b4'), logon(HOST_B, 'b5')];
@@ -226,7 +240,7 @@ describe('the logon queue', () => {
     expect(await Promise.all([b1, ...rest, ...fromA].map((l) => l.answer))).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
-  it('refuses at once over a host\'s queue (maxQueuedPerHost) and over the whole queue (maxQueued): SERVER_BUSY, CONNACK 0x89 / 3', async () => {
+  it("refuses at once over a host's queue (maxQueuedPerHost) and over the whole queue (maxQueued): SERVER_BUSY, CONNACK 0x89 / 3", async () => {
     const tb = await heldBroker({ maxInFlight: 1, maxQueuedPerHost: 2, maxQueued: 3 });
     const logon = (host: string, user: string, version: 4 | 5 = 5) =>
       hosts.mqtt(tb.mqttUrl, host, { clientId: user, username: user, password: Buffer.from('pw') }, version);
@@ -253,7 +267,8 @@ describe('the logon queue', () => {
 
   it('skips the check of a connection that closed while it waited', async () => {
     const tb = await heldBroker({ maxInFlight: 1 });
-    const logon = (host: string, user: string) => hosts.mqtt(tb.mqttUrl, host, { clientId: user, username: user, password: Buffer.from('pw') });
+    const logon = (host: string, user: string) =>
+      hosts.mqtt(tb.mqttUrl, host, { clientId: user, username: user, password: Buffer.from('pw') });
     const b1 = logon(HOST_B, 'b1');
     await calls(1);
     const gone = logon(HOST_B, 'gone');

@@ -74,12 +74,17 @@ it('a read answer that throws when read denies that reader (fail closed); the ot
   expect(escaped).toEqual([]);
 });
 
-it("a will whose write answer throws when read is not published; the broker keeps serving", async () => {
+it('a will whose write answer throws when read is not published; the broker keeps serving', async () => {
   tb = await startTestBroker({ security: { entitlement: { module: trapModule } }, mqtt: { transports: ['tcp'] } });
   const control = await mqttClients.connect(tb.mqttUrl!, 5, { username: 'control' });
   const got = inbox(control);
   await control.subscribeAsync('trap/#', { qos: 1 });
-  const dying = await raws.connect(tb.mqttUrl!, 5, { clientId: 'dying', clean: true, username: 'dying', will: { topic: 'trap/will', payload: Buffer.from('gone'), qos: 0, retain: false } });
+  const dying = await raws.connect(tb.mqttUrl!, 5, {
+    clientId: 'dying',
+    clean: true,
+    username: 'dying',
+    will: { topic: 'trap/will', payload: Buffer.from('gone'), qos: 0, retain: false },
+  });
   dying.socket.destroy();
   await dying.closed;
   await control.publishAsync('trap/after', 'still here', { qos: 1 });

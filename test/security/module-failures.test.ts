@@ -100,22 +100,35 @@ describe('failing modules deny and the broker keeps serving', () => {
 
 describe('loading modules', () => {
   it('refuses to start with an unknown built-in name, naming the key', async () => {
-    const err = await startTestBroker({ security: { entitlement: { module: 'no-such-module' } } }).catch((e: unknown) => e);
+    const err = await startTestBroker({ security: { entitlement: { module: 'no-such-module' } } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/security\.entitlement\.module: unknown entitlement module "no-such-module"; expected one of allow-all/);
+    expect((err as Error).message).toMatch(
+      /security\.entitlement\.module: unknown entitlement module "no-such-module"; expected one of allow-all/,
+    );
   });
 
   it('refuses a module file without a default-exported factory, and a missing file', async () => {
     const bad = modules.write('bad.mjs', 'export const notDefault = 1;');
     const err = await startTestBroker({ security: { authentication: { module: bad } } }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/security\.authentication\.module: .*must default-export a factory/);
-    const missing = await startTestBroker({ security: { authentication: { module: './nowhere.mjs' } }, baseDir: modules.dir }).catch((e: unknown) => e);
+    const missing = await startTestBroker({
+      security: { authentication: { module: './nowhere.mjs' } },
+      baseDir: modules.dir,
+    }).catch((e: unknown) => e);
     expect((missing as Error).message).toMatch(/cannot load authentication module .*nowhere\.mjs/);
   });
 
   it('resolves a relative module path against the base directory', async () => {
-    modules.write('relative-deny.mjs', `export default () => ({ name: 'rel', authenticate: () => ({ outcome: 'reject', reason: 'no' }) });`);
-    tb = await startTestBroker({ security: { authentication: { module: './relative-deny.mjs' } }, baseDir: modules.dir });
+    modules.write(
+      'relative-deny.mjs',
+      `export default () => ({ name: 'rel', authenticate: () => ({ outcome: 'reject', reason: 'no' }) });`,
+    );
+    tb = await startTestBroker({
+      security: { authentication: { module: './relative-deny.mjs' } },
+      baseDir: modules.dir,
+    });
     const err = await connect(tb.url, { user: 'x', password: 'y', reconnect: false }).catch((e: unknown) => e);
     expect(codeOf(err)).toBe('LOGON_FAILED');
   });

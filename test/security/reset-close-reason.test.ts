@@ -12,7 +12,9 @@ it('resets a user with a 200-character multi-byte name', async () => {
   tb = await startTestBroker();
   const name = '😀ü'.repeat(80); // 240 UTF-16 units, 480 bytes of UTF-8
   const c = await connect(tb.url, { user: name, password: 'pw', reconnect: false });
-  const gone = new Promise<{ code: number; reason: string }>((resolve) => c.once('disconnected', (info) => resolve(info)));
+  const gone = new Promise<{ code: number; reason: string }>((resolve) =>
+    c.once('disconnected', (info) => resolve(info)),
+  );
   expect(await tb.broker.admin.resetEntitlements(name)).toEqual({ disconnected: 1 });
   const info = await gone;
   expect(info.code).toBe(CloseCodes.ENTITLEMENTS_RESET);

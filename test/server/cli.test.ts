@@ -18,7 +18,10 @@ afterEach(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return child;
 }
@@ -54,7 +57,9 @@ const EPHEMERAL = `admin:\n  enabled: false\nlisteners:\n  - name: native\n    p
 
 describe('warden CLI', () => {
   it('prints its version and help', async () => {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(await exited(run(['--version']))).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     const help = await exited(run(['--help']));
     expect(help.code).toBe(0);

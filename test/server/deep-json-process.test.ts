@@ -49,7 +49,8 @@ function listening(proc: ChildProcess, names: string[]): Promise<Record<string, 
   return new Promise((resolve, reject) => {
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string; listener?: string };
-      if (entry.msg === 'listening' && entry.listener !== undefined && entry.url !== undefined) urls[entry.listener] = entry.url;
+      if (entry.msg === 'listening' && entry.listener !== undefined && entry.url !== undefined)
+        urls[entry.listener] = entry.url;
       if (names.every((n) => n in urls)) resolve(urls);
     });
     proc.on('exit', (code) => reject(new Error(`warden exited with ${code} before listening`)));
@@ -63,7 +64,9 @@ it('survives a deeply nested JSON will reaching a select-list subscriber, and ke
   child = proc;
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const died = new Promise<never>((_, reject) => proc.on('exit', (code) => reject(new Error(`warden exited with ${code}: ${stderr.slice(0, 400)}`))));
+  const died = new Promise<never>((_, reject) =>
+    proc.on('exit', (code) => reject(new Error(`warden exited with ${code}: ${stderr.slice(0, 400)}`))),
+  );
   const urls = await listening(proc, ['native', 'mqtt']);
 
   const selected = await connect(urls.native!, { user: 'sel', password: 'pw', reconnect: false });
@@ -78,7 +81,12 @@ it('survives a deeply nested JSON will reaching a select-list subscriber, and ke
     clientId: 'dying',
     clean: true,
     username: 'dying',
-    will: { topic: 'deep/will', payload: Buffer.from(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`), qos: 0, retain: false },
+    will: {
+      topic: 'deep/will',
+      payload: Buffer.from(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`),
+      qos: 0,
+      retain: false,
+    },
   });
   dying.socket.destroy();
   await Promise.race([got.until((items) => items.some((m) => m.topic === 'deep/will')), died]);

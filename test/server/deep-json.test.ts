@@ -105,7 +105,12 @@ describe.each([false, true])('deep JSON payloads (async entitlement module: %s)'
   it('an MQTT will sent when the socket closes: not filterable, counted; others still served', async () => {
     tb = await startTestBroker({ security: security(), mqtt: { transports: ['tcp'] } });
     const { selected, plain } = await subscribers(entitled);
-    const dying = await mqttRaws.connect(tb.mqttUrl!, 5, { clientId: 'dying', clean: true, username: 'dying', will: { topic: 'deep/will', payload: Buffer.from(DEEP), qos: 0, retain: false } });
+    const dying = await mqttRaws.connect(tb.mqttUrl!, 5, {
+      clientId: 'dying',
+      clean: true,
+      username: 'dying',
+      will: { topic: 'deep/will', payload: Buffer.from(DEEP), qos: 0, retain: false },
+    });
     dying.socket.destroy();
     await plain.until((items) => items.includes('deep/will'));
     await stillDelivers(plain, selected);
@@ -116,7 +121,13 @@ describe.each([false, true])('deep JSON payloads (async entitlement module: %s)'
   it('an MQTT will sent by the keepalive timer', async () => {
     tb = await startTestBroker({ security: security(), mqtt: { transports: ['tcp'] } });
     const { selected, plain } = await subscribers(entitled);
-    const silent = await mqttRaws.connect(tb.mqttUrl!, 5, { clientId: 'silent', clean: true, username: 'silent', keepalive: 1, will: { topic: 'deep/will', payload: Buffer.from(DEEP), qos: 0, retain: false } });
+    const silent = await mqttRaws.connect(tb.mqttUrl!, 5, {
+      clientId: 'silent',
+      clean: true,
+      username: 'silent',
+      keepalive: 1,
+      will: { topic: 'deep/will', payload: Buffer.from(DEEP), qos: 0, retain: false },
+    });
     await silent.closed; // 1.5 s without a packet: the broker closes it and sends the will
     await plain.until((items) => items.includes('deep/will'));
     await stillDelivers(plain, selected);
@@ -132,7 +143,13 @@ describe.each([false, true])('deep JSON payloads (async entitlement module: %s)'
       clean: true,
       username: 'late',
       properties: { sessionExpiryInterval: 30 },
-      will: { topic: 'deep/will', payload: Buffer.from(DEEP), qos: 0, retain: false, properties: { willDelayInterval: 1 } },
+      will: {
+        topic: 'deep/will',
+        payload: Buffer.from(DEEP),
+        qos: 0,
+        retain: false,
+        properties: { willDelayInterval: 1 },
+      },
     });
     late.socket.destroy();
     await late.closed;
@@ -165,10 +182,23 @@ describe.each([false, true])('deep JSON payloads (async entitlement module: %s)'
     raws.push(publisher);
     publisher.sendRaw(`{"op":"publish","rid":7,"ack":true,"topic":"deep/native","data":${DEEP}}`, false);
     const refusal = await publisher.next((f) => f.op === 'error');
-    expect(refusal).toMatchObject({ op: 'error', code: 'BAD_FRAME', rid: 7, message: 'invalid JSON: nesting deeper than 64 levels' });
+    expect(refusal).toMatchObject({
+      op: 'error',
+      code: 'BAD_FRAME',
+      rid: 7,
+      message: 'invalid JSON: nesting deeper than 64 levels',
+    });
     // 64 levels of data (65 with the frame) are accepted, and delivered through the select lists.
     const ok64 = `{"a":${'['.repeat(63)}${']'.repeat(63)}}`;
-    expect(await publisher.request({ op: 'publish', rid: 8, ack: true, topic: 'deep/ok', data: JSON.parse(ok64) as unknown })).toMatchObject({ op: 'ack', rid: 8 });
+    expect(
+      await publisher.request({
+        op: 'publish',
+        rid: 8,
+        ack: true,
+        topic: 'deep/ok',
+        data: JSON.parse(ok64) as unknown,
+      }),
+    ).toMatchObject({ op: 'ack', rid: 8 });
     await plain.until((items) => items.includes('deep/ok'));
     await selected.until((items) => items.length >= (entitled ? 3 : 2));
     expect(plain.items).not.toContain('deep/native');

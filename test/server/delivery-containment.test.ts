@@ -60,12 +60,20 @@ class Receiver implements NativeDeliveryTarget {
   }
 }
 
-function setup(access: () => Decision | Promise<Decision>): { stats: BrokerStats; router: Router; receivers: Receiver[] } {
+function setup(access: () => Decision | Promise<Decision>): {
+  stats: BrokerStats;
+  router: Router;
+  receivers: Receiver[];
+} {
   const stats = new BrokerStats();
   const engine = new TopicEngine<SubscriptionEntry, DeliveryPlan>();
   const router = new Router(engine, stats, new EntitlementEpoch());
   // The failing receiver is in the middle: those before and after it must still be served.
-  const receivers = [new Receiver(stats, access, false), new Receiver(stats, access, true), new Receiver(stats, access, false)];
+  const receivers = [
+    new Receiver(stats, access, false),
+    new Receiver(stats, access, true),
+    new Receiver(stats, access, false),
+  ];
   receivers.forEach((r, i) => engine.add({ kind: 'exact', topic: 't' }, new SubscriptionEntry(r, i + 1, null, null)));
   return { stats, router, receivers };
 }
@@ -86,7 +94,9 @@ describe('a delivery that throws', () => {
     const onRejection = (err: unknown): void => void rejections.push(err);
     process.on('unhandledRejection', onRejection);
     try {
-      const { stats, router, receivers } = setup(() => new Promise<Decision>((resolve) => setImmediate(resolve, ALLOW_ALL)));
+      const { stats, router, receivers } = setup(
+        () => new Promise<Decision>((resolve) => setImmediate(resolve, ALLOW_ALL)),
+      );
       router.publish(new Message('t', Payload.ofValue('held'), stats));
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
@@ -132,7 +142,12 @@ describe('a connection whose end-of-tick write throws', () => {
         log.push(`terminated ${name}`);
       },
     });
-    for (const [name, fails] of [['a', false], ['b', true], ['c', false]] as const) batcher.hold(item(name, fails));
+    for (const [name, fails] of [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ] as const)
+      batcher.hold(item(name, fails));
     await new Promise((resolve) => process.nextTick(resolve));
     expect(log).toEqual(['flushed a', 'terminated b', 'flushed c']);
     expect(reported.map((e) => (e as Error).message)).toEqual(['b broke']);

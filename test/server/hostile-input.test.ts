@@ -10,25 +10,54 @@ import { mulberry32 } from '../helpers/prng.js';
 
 const packr = new Packr({ useRecords: false });
 const OPS = ['logon', 'subscribe', 'unsubscribe', 'publish', 'ping', 'msg', 'ack', '', 'x'];
-const FIELDS = ['op', 'rid', 'sid', 'topic', 'regex', 'data', 'bytes', 'ack', 'user', 'filter', 'select', '__proto__', 'constructor'];
+const FIELDS = [
+  'op',
+  'rid',
+  'sid',
+  'topic',
+  'regex',
+  'data',
+  'bytes',
+  'ack',
+  'user',
+  'filter',
+  'select',
+  '__proto__',
+  'constructor',
+];
 
 function randomValue(rand: () => number, depth = 0): unknown {
   const pick = Math.floor(rand() * (depth > 3 ? 7 : 10));
   switch (pick) {
-    case 0: return null;
-    case 1: return rand() < 0.5;
-    case 2: return Math.floor(rand() * 2 ** 33) - 2 ** 32;
-    case 3: return rand() * 1e6 - 5e5;
-    case 4: return ['a/+', '#', '', 'a/b', '(a', '^(a+)+$', 'x'.repeat(Math.floor(rand() * 3000)), '\u0000', '\ud800'][Math.floor(rand() * 9)];
-    case 5: return OPS[Math.floor(rand() * OPS.length)];
-    case 6: return Buffer.from(Array.from({ length: Math.floor(rand() * 16) }, () => Math.floor(rand() * 256)));
-    case 7: return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2:
+      return Math.floor(rand() * 2 ** 33) - 2 ** 32;
+    case 3:
+      return rand() * 1e6 - 5e5;
+    case 4:
+      return ['a/+', '#', '', 'a/b', '(a', '^(a+)+$', 'x'.repeat(Math.floor(rand() * 3000)), '\u0000', '\ud800'][
+        Math.floor(rand() * 9)
+      ];
+    case 5:
+      return OPS[Math.floor(rand() * OPS.length)];
+    case 6:
+      return Buffer.from(Array.from({ length: Math.floor(rand() * 16) }, () => Math.floor(rand() * 256)));
+    case 7:
+      return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
       for (let i = Math.floor(rand() * 6); i > 0; i--) {
         // defineProperty, so a "__proto__" key is an own property (as a decoder would produce), not a prototype swap
         const key = FIELDS[Math.floor(rand() * FIELDS.length)]!;
-        Object.defineProperty(o, key, { value: randomValue(rand, depth + 1), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(o, key, {
+          value: randomValue(rand, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return o;
     }
@@ -53,8 +82,12 @@ describe.each<Encoding>(['msgpack', 'json'])('hostile input over %s', (encoding)
         if (rand() < 0.5) attacker.sendRaw(junk, true);
         else attacker.sendRaw(junk.toString('latin1'), false);
       } else {
-        const frame = r < 0.6 ? { op: OPS[Math.floor(rand() * 5)], ...(randomValue(rand) as object) } : randomValue(rand);
-        attacker.sendRaw(encoding === 'json' ? JSON.stringify(frame) ?? 'null' : packr.pack(frame), encoding === 'msgpack');
+        const frame =
+          r < 0.6 ? { op: OPS[Math.floor(rand() * 5)], ...(randomValue(rand) as object) } : randomValue(rand);
+        attacker.sendRaw(
+          encoding === 'json' ? (JSON.stringify(frame) ?? 'null') : packr.pack(frame),
+          encoding === 'msgpack',
+        );
       }
     }
     // The attacker's own connection survives too, and every bad frame got an answer.

@@ -39,8 +39,14 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
   it('refuses commands before logon with NOT_LOGGED_ON', async () => {
     const c = await RawClient.open(tb.url, encoding);
     clients.push(c);
-    expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'a' })).toMatchObject({ op: 'error', rid: 1, code: 'NOT_LOGGED_ON' });
-    expect(await c.request({ op: 'publish', rid: 2, topic: 'a', data: 1, ack: true })).toMatchObject({ code: 'NOT_LOGGED_ON' });
+    expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'a' })).toMatchObject({
+      op: 'error',
+      rid: 1,
+      code: 'NOT_LOGGED_ON',
+    });
+    expect(await c.request({ op: 'publish', rid: 2, topic: 'a', data: 1, ack: true })).toMatchObject({
+      code: 'NOT_LOGGED_ON',
+    });
   });
 
   it.each([
@@ -92,7 +98,10 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
     await sub.request({ op: 'subscribe', rid: 1, sid: 1, topic: 't' });
     await sub.request({ op: 'subscribe', rid: 2, sid: 2, topic: 'marker' });
     expect(await sub.request({ op: 'unsubscribe', rid: 3, sid: 1 })).toMatchObject({ op: 'ack', rid: 3 });
-    expect(await sub.request({ op: 'unsubscribe', rid: 4, sid: 1 })).toMatchObject({ op: 'error', code: 'UNKNOWN_SUBSCRIPTION' });
+    expect(await sub.request({ op: 'unsubscribe', rid: 4, sid: 1 })).toMatchObject({
+      op: 'error',
+      code: 'UNKNOWN_SUBSCRIPTION',
+    });
     const pub = await open();
     pub.send({ op: 'publish', topic: 't', data: 'dropped' });
     pub.send({ op: 'publish', topic: 'marker', data: 'marker' });
@@ -119,10 +128,17 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
     const pub = await open();
     const bytes = encoding === 'json' ? Buffer.from([0, 1, 2, 255]).toString('base64') : Buffer.from([0, 1, 2, 255]);
     await pub.request({ op: 'publish', rid: 1, topic: 'p/bytes', bytes, ack: true });
-    await pub.request({ op: 'publish', rid: 2, topic: 'p/json', data: { a: [1, 2.5, 'x', null, true], b: { c: 'ü' } }, ack: true });
+    await pub.request({
+      op: 'publish',
+      rid: 2,
+      topic: 'p/json',
+      data: { a: [1, 2.5, 'x', null, true], b: { c: 'ü' } },
+      ack: true,
+    });
     for (const c of [mine, theirs]) {
       const [b, j] = await c.messages(2);
-      const got = c.encoding === 'json' ? Buffer.from(b!.bytes as string, 'base64') : Buffer.from(b!.bytes as Uint8Array);
+      const got =
+        c.encoding === 'json' ? Buffer.from(b!.bytes as string, 'base64') : Buffer.from(b!.bytes as Uint8Array);
       expect([...got]).toEqual([0, 1, 2, 255]);
       expect(b!.data).toBeUndefined();
       expect(j!.data).toEqual({ a: [1, 2.5, 'x', null, true], b: { c: 'ü' } });
@@ -139,7 +155,10 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
       c.sendRaw(encoding === 'json' ? Buffer.from('{}') : '{}', encoding === 'json');
       expect(await c.next((f) => f.op === 'error')).toMatchObject({ code: 'BAD_FRAME' });
       c.send([1, 2, 3]);
-      expect(await c.next((f) => f.op === 'error')).toMatchObject({ code: 'BAD_FRAME', message: 'a frame must be an object (map)' });
+      expect(await c.next((f) => f.op === 'error')).toMatchObject({
+        code: 'BAD_FRAME',
+        message: 'a frame must be an object (map)',
+      });
       expect(await c.request({ op: 'ping', rid: 1 })).toMatchObject({ op: 'ack' });
     });
 
@@ -176,15 +195,19 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
     it('refuses a duplicate subscription id', async () => {
       const c = await open();
       await c.request({ op: 'subscribe', rid: 1, sid: 5, topic: 'a' });
-      expect(await c.request({ op: 'subscribe', rid: 2, sid: 5, topic: 'b' })).toMatchObject({ code: 'DUPLICATE_SUBSCRIPTION' });
+      expect(await c.request({ op: 'subscribe', rid: 2, sid: 5, topic: 'b' })).toMatchObject({
+        code: 'DUPLICATE_SUBSCRIPTION',
+      });
     });
 
     it('answers an oversized frame with FRAME_TOO_LARGE, and closes with 1009 past the hard limit', async () => {
       const c = await open();
-      expect(await c.request({ op: 'publish', rid: 1, topic: 'big', data: 'x'.repeat(5000), ack: true })).toMatchObject({
-        code: 'FRAME_TOO_LARGE',
-        message: expect.stringMatching(/limit is 4096/),
-      });
+      expect(await c.request({ op: 'publish', rid: 1, topic: 'big', data: 'x'.repeat(5000), ack: true })).toMatchObject(
+        {
+          code: 'FRAME_TOO_LARGE',
+          message: expect.stringMatching(/limit is 4096/),
+        },
+      );
       c.send({ op: 'publish', topic: 'big', data: 'x'.repeat(4096 * 4 + 10) });
       expect((await c.closed).code).toBe(CloseCodes.MESSAGE_TOO_BIG);
     });
@@ -204,7 +227,9 @@ describe.each(encodings)('native protocol over %s', (encoding) => {
       await c.request({ op: 'subscribe', rid: 1, sid: 1, regex: '^(a+)+$' });
       await c.request({ op: 'subscribe', rid: 2, sid: 2, regex: '(a|a)*b$' });
       const started = performance.now();
-      expect(await c.request({ op: 'publish', rid: 3, topic: `${'a'.repeat(1000)}c`, data: 1, ack: true })).toMatchObject({ op: 'ack' });
+      expect(
+        await c.request({ op: 'publish', rid: 3, topic: `${'a'.repeat(1000)}c`, data: 1, ack: true }),
+      ).toMatchObject({ op: 'ack' });
       // Backtracking would take longer than the age of the universe; linear time takes microseconds.
       // A generous bound: a loaded machine must not fail it.
       expect(performance.now() - started).toBeLessThan(10_000);
@@ -254,7 +279,9 @@ describe('native handshake and connection limits', () => {
     const c = await RawClient.logon(tb.url, 'msgpack');
     await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'a' });
     await c.request({ op: 'subscribe', rid: 2, sid: 2, topic: 'b' });
-    expect(await c.request({ op: 'subscribe', rid: 3, sid: 3, topic: 'c' })).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+    expect(await c.request({ op: 'subscribe', rid: 3, sid: 3, topic: 'c' })).toMatchObject({
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+    });
     await c.request({ op: 'unsubscribe', rid: 4, sid: 1 });
     expect(await c.request({ op: 'subscribe', rid: 5, sid: 3, topic: 'c' })).toMatchObject({ op: 'ack' });
     await c.close();
@@ -274,8 +301,13 @@ describe('native handshake and connection limits', () => {
     // {"op":"ping","rid":1,"__proto__":{"polluted":1}}
     const frame = Buffer.concat([
       Buffer.from([0x83]),
-      packr.pack('op'), packr.pack('ping'), packr.pack('rid'), packr.pack(1),
-      Buffer.from([0xa0 | key.length]), key, packr.pack({ polluted: 1 }),
+      packr.pack('op'),
+      packr.pack('ping'),
+      packr.pack('rid'),
+      packr.pack(1),
+      Buffer.from([0xa0 | key.length]),
+      key,
+      packr.pack({ polluted: 1 }),
     ]);
     c.sendRaw(frame, true);
     expect(await c.next()).toMatchObject({ op: 'ack', rid: 1 });

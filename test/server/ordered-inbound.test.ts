@@ -16,7 +16,17 @@ function busy(ms: number): void {
 
 function harness(pausesReading = true) {
   const handled: string[] = [];
-  const peer = { paused: 0, resumed: 0, pausesReading, pause() { this.paused++; }, resume() { this.resumed++; } };
+  const peer = {
+    paused: 0,
+    resumed: 0,
+    pausesReading,
+    pause() {
+      this.paused++;
+    },
+    resume() {
+      this.resumed++;
+    },
+  };
   let open = true;
   const waits = new Map<string, { resolve(): void; reject(err: unknown): void }>();
   const errors: unknown[] = [];

@@ -6,7 +6,11 @@ import { assertTestTransport, TEST_TRANSPORT } from '../helpers/broker.js';
 it('imports warden-broker/server and warden-broker/client by name and round-trips a message', async () => {
   const { startBroker } = await import('warden-broker/server');
   const { connect, WardenError } = await import('warden-broker/client');
-  const broker = await startBroker({ log: { level: 'silent' }, admin: { enabled: false }, listeners: [{ name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 }] });
+  const broker = await startBroker({
+    log: { level: 'silent' },
+    admin: { enabled: false },
+    listeners: [{ name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 }],
+  });
   assertTestTransport(broker);
   try {
     const client = await connect(broker.listeners[0]!.url, { user: 'alice', password: 'pw', encoding: 'json' });

@@ -10,7 +10,7 @@ const packr = new Packr({ useRecords: false });
 let tb: TestBroker;
 afterEach(async () => tb.close());
 
-it('forwards the publisher\'s msgpack payload bytes untouched', async () => {
+it("forwards the publisher's msgpack payload bytes untouched", async () => {
   tb = await startTestBroker();
   // A raw msgpack subscriber that keeps the frames' bytes.
   const sub = new WebSocket(tb.url, 'warden.v1.msgpack');
@@ -29,8 +29,17 @@ it('forwards the publisher\'s msgpack payload bytes untouched', async () => {
 
   // {a: 1, b: 2.0} spelled the long way: map16 header and a float64 for 2; a re-encoder would shorten both.
   const payload = Buffer.from([0xde, 0x00, 0x02, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0xcb, 0x40, 0, 0, 0, 0, 0, 0, 0]);
-  const publish = Buffer.concat([Buffer.from([0x84]), packr.pack('op'), packr.pack('publish'), packr.pack('topic'), packr.pack('raw'),
-    packr.pack('rid'), packr.pack(9), packr.pack('data'), payload]);
+  const publish = Buffer.concat([
+    Buffer.from([0x84]),
+    packr.pack('op'),
+    packr.pack('publish'),
+    packr.pack('topic'),
+    packr.pack('raw'),
+    packr.pack('rid'),
+    packr.pack(9),
+    packr.pack('data'),
+    payload,
+  ]);
   // ack: false (absent) -- so finish with a ping on the same connection to know it was processed.
   const pub = await RawClient.logon(tb.url, 'msgpack', 'pub');
   pub.sendRaw(publish, true);
@@ -38,7 +47,9 @@ it('forwards the publisher\'s msgpack payload bytes untouched', async () => {
 
   const got = await json.next((f) => f.op === 'msg');
   expect(got.data).toEqual({ a: 1, b: 2 });
-  const frame = await new Promise<Buffer>((resolve) => (frames.length > 0 ? resolve(frames[0]!) : sub.once('message', (d: Buffer) => resolve(d))));
+  const frame = await new Promise<Buffer>((resolve) =>
+    frames.length > 0 ? resolve(frames[0]!) : sub.once('message', (d: Buffer) => resolve(d)),
+  );
   expect(frame.subarray(frame.length - payload.length).equals(payload)).toBe(true);
   expect(packr.unpack(frame)).toEqual({ op: 'msg', sids: [7], topic: 'raw', data: { a: 1, b: 2 } });
   sub.close();
@@ -48,10 +59,22 @@ it('forwards the publisher\'s msgpack payload bytes untouched', async () => {
 it('refuses a payload with msgpack extension types with BAD_FRAME', async () => {
   tb = await startTestBroker();
   const pub = await RawClient.logon(tb.url, 'msgpack');
-  const frame = Buffer.concat([Buffer.from([0x84]), packr.pack('op'), packr.pack('publish'), packr.pack('topic'), packr.pack('t'),
-    packr.pack('rid'), packr.pack(3), packr.pack('data'), Buffer.from([0xd6, 0xff, 0, 0, 0, 1])]);
+  const frame = Buffer.concat([
+    Buffer.from([0x84]),
+    packr.pack('op'),
+    packr.pack('publish'),
+    packr.pack('topic'),
+    packr.pack('t'),
+    packr.pack('rid'),
+    packr.pack(3),
+    packr.pack('data'),
+    Buffer.from([0xd6, 0xff, 0, 0, 0, 1]),
+  ]);
   pub.sendRaw(frame, true);
-  expect(await pub.next((f) => f.op === 'error')).toMatchObject({ code: 'BAD_FRAME', message: expect.stringMatching(/extension types/) });
+  expect(await pub.next((f) => f.op === 'error')).toMatchObject({
+    code: 'BAD_FRAME',
+    message: expect.stringMatching(/extension types/),
+  });
   await pub.close();
 });
 
@@ -63,10 +86,21 @@ it.each([
 ])('refuses a %s whose data has a map as a map key with BAD_FRAME', async (op, fields) => {
   tb = await startTestBroker();
   const client = await RawClient.logon(tb.url, 'msgpack');
-  const frame = Buffer.concat([Buffer.from([0x83 + fields.length / 2]), packr.pack('op'), packr.pack(op), ...fields,
-    packr.pack('rid'), packr.pack(3), packr.pack('data'), Buffer.from([0x81, 0x80, 0x01])]);
+  const frame = Buffer.concat([
+    Buffer.from([0x83 + fields.length / 2]),
+    packr.pack('op'),
+    packr.pack(op),
+    ...fields,
+    packr.pack('rid'),
+    packr.pack(3),
+    packr.pack('data'),
+    Buffer.from([0x81, 0x80, 0x01]),
+  ]);
   client.sendRaw(frame, true);
-  expect(await client.next((f) => f.op === 'error')).toMatchObject({ code: 'BAD_FRAME', message: expect.stringMatching(/map key/) });
+  expect(await client.next((f) => f.op === 'error')).toMatchObject({
+    code: 'BAD_FRAME',
+    message: expect.stringMatching(/map key/),
+  });
   expect(tb.broker.stats().connectionErrors).toBe(0);
   await client.close();
 });

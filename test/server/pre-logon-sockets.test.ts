@@ -31,7 +31,14 @@ interface Started {
   mqttWsUrl: string;
 }
 
-async function start(options: { logonTimeoutMs?: number; connectTimeoutMs?: number; admission?: Record<string, unknown>; timers?: ManualTimers } = {}): Promise<Started> {
+async function start(
+  options: {
+    logonTimeoutMs?: number;
+    connectTimeoutMs?: number;
+    admission?: Record<string, unknown>;
+    timers?: ManualTimers;
+  } = {},
+): Promise<Started> {
   const mqttOptions = options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs };
   const broker = await startBroker(
     {
@@ -40,9 +47,24 @@ async function start(options: { logonTimeoutMs?: number; connectTimeoutMs?: numb
       shutdown: { graceMs: 500 },
       admission: options.admission ?? {},
       listeners: [
-        { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0, transport: TEST_TRANSPORT, options: options.logonTimeoutMs === undefined ? {} : { logonTimeoutMs: options.logonTimeoutMs } },
+        {
+          name: 'native',
+          protocol: 'native',
+          host: '127.0.0.1',
+          port: 0,
+          transport: TEST_TRANSPORT,
+          options: options.logonTimeoutMs === undefined ? {} : { logonTimeoutMs: options.logonTimeoutMs },
+        },
         { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 0, options: mqttOptions },
-        { name: 'mqtt-ws', protocol: 'mqtt', transport: MQTT_WS_TRANSPORT, host: '127.0.0.1', port: 0, path: '/mqtt', options: mqttOptions },
+        {
+          name: 'mqtt-ws',
+          protocol: 'mqtt',
+          transport: MQTT_WS_TRANSPORT,
+          host: '127.0.0.1',
+          port: 0,
+          path: '/mqtt',
+          options: mqttOptions,
+        },
       ],
     },
     { timers: options.timers },
@@ -65,7 +87,10 @@ async function rawSocket(url: string, localAddress = HOST_A): Promise<{ socket: 
 }
 
 /** A WebSocket that opens (or is refused); `closed` gives its close code. */
-function webSocket(url: string, localAddress = HOST_A): { ws: WebSocket; opened: Promise<boolean>; closed: Promise<number> } {
+function webSocket(
+  url: string,
+  localAddress = HOST_A,
+): { ws: WebSocket; opened: Promise<boolean>; closed: Promise<number> } {
   const ws = new WebSocket(url, SUBPROTOCOLS.json, { localAddress });
   ws.on('error', () => {});
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
@@ -184,6 +209,8 @@ describe('connections not logged on are capped (admission.maxUnauthenticated)', 
     expect(await connected.answer).toBe(0);
     expect(tb.broker.stats().unauthenticatedConnections).toBe(0);
     // Logged on, it no longer counts: another host's and this host's next connection get in.
-    expect(await hosts.mqtt(tb.mqttUrl, HOST_A, { clientId: 'c2', username: 'u', password: Buffer.from('p') }).answer).toBe(0);
+    expect(
+      await hosts.mqtt(tb.mqttUrl, HOST_A, { clientId: 'c2', username: 'u', password: Buffer.from('p') }).answer,
+    ).toBe(0);
   });
 });

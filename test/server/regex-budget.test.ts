@@ -20,7 +20,8 @@ async function regexBroker(regex: Record<string, number>, security?: Record<stri
   return fx.broker({ topics: { regex }, ...(security === undefined ? {} : { security }) });
 }
 
-const logOn = (tb: TestBroker, user: string): Promise<Client> => fx.client(tb.url, { user, password: 'pw', reconnect: false });
+const logOn = (tb: TestBroker, user: string): Promise<Client> =>
+  fx.client(tb.url, { user, password: 'pw', reconnect: false });
 
 async function refusalOf(attempt: Promise<unknown>): Promise<WardenError> {
   const error = await attempt.then(
@@ -77,7 +78,9 @@ describe('regex subscription budget', () => {
     // Per user, 906 + 905 instructions is over maxProgramSizePerUser (1000).
     const perUser = await refusalOf(users[0].subscribe({ regex: attackVariant(1) }));
     expect(perUser.code).toBe(ErrorCodes.RESOURCE_LIMIT);
-    expect(perUser.message).toBe("this regex compiles to 905 instructions; this user's regex subscriptions would total 1811, over the per-user limit of 1000");
+    expect(perUser.message).toBe(
+      "this regex compiles to 905 instructions; this user's regex subscriptions would total 1811, over the per-user limit of 1000",
+    );
 
     // The same regex again costs the broker nothing: it is compiled and counted once.
     await users[1].subscribe({ regex: ATTACK });
@@ -88,11 +91,15 @@ describe('regex subscription budget', () => {
     expect(tb.broker.stats().regexProgramSize).toBe(906 + 905);
     const broker = await refusalOf(users[3].subscribe({ regex: attackVariant(2) }));
     expect(broker.code).toBe(ErrorCodes.RESOURCE_LIMIT);
-    expect(broker.message).toBe("this regex compiles to 904 instructions; the broker's distinct regexes would total 2715, over its limit of 2000");
+    expect(broker.message).toBe(
+      "this regex compiles to 904 instructions; the broker's distinct regexes would total 2715, over its limit of 2000",
+    );
     // A small one still fits, and a user's own refusal is reported as theirs.
     await users[3].subscribe({ regex: '^a/' });
     const own = await refusalOf(users[1].subscribe({ regex: '^[a-z]+/[0-9]{100}$' }));
-    expect(own.message).toBe("this regex compiles to 107 instructions; this user's regex subscriptions would total 1013, over the per-user limit of 1000");
+    expect(own.message).toBe(
+      "this regex compiles to 107 instructions; this user's regex subscriptions would total 1013, over the per-user limit of 1000",
+    );
     expect(tb.broker.stats().regexSubscriptionsRefused).toBe(3);
   });
 
@@ -115,8 +122,16 @@ describe('regex subscription budget', () => {
     await pub.publish('inbox/bob/1', { n: 2 }, { ack: true });
     await pub.publish('elsewhere/1', { n: 3 }, { ack: true });
     expect(tb.broker.stats().regexEvaluations - before).toBe(3); // 3 new topics, 1 distinct regex
-    expect((await inboxes.alice.waitForCount(3)).map((m) => m.topic)).toEqual(['inbox/alice/1', 'inbox/alice/1', 'inbox/alice/1']);
-    expect((await inboxes.bob.waitForCount(3)).map((m) => m.topic)).toEqual(['inbox/bob/1', 'inbox/bob/1', 'inbox/bob/1']);
+    expect((await inboxes.alice.waitForCount(3)).map((m) => m.topic)).toEqual([
+      'inbox/alice/1',
+      'inbox/alice/1',
+      'inbox/alice/1',
+    ]);
+    expect((await inboxes.bob.waitForCount(3)).map((m) => m.topic)).toEqual([
+      'inbox/bob/1',
+      'inbox/bob/1',
+      'inbox/bob/1',
+    ]);
     expect(tb.broker.stats().deliveriesNotEntitled).toBeGreaterThanOrEqual(2);
     expect(tb.broker.stats()).toMatchObject({ regexSubscriptions: 6, regexPatterns: 1 });
   });

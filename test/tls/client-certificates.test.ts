@@ -32,7 +32,12 @@ beforeAll(async () => {
 /** Everyone may read and write home/<their identity>/#, so an exact subscription tells who a connection is. */
 const ENTITLEMENT = {
   module: 'policy',
-  options: { policy: { allowUnknownUser: true, groups: { $default: { grants: [{ actions: ['read', 'write'], topics: ['home/$${user}/#'] }] } } } },
+  options: {
+    policy: {
+      allowUnknownUser: true,
+      groups: { $default: { grants: [{ actions: ['read', 'write'], topics: ['home/$${user}/#'] }] } },
+    },
+  },
 };
 
 /** A native and an MQTT TCP listener that require client certificates and authenticate with tls-cert and these options. */
@@ -50,7 +55,11 @@ function mtlsConfig(tlsCertOptions: Record<string, unknown> = {}): Record<string
   };
 }
 
-const alice = (): { ca: Buffer; cert: Buffer; key: Buffer } => ({ ca: pem(certs().ca), cert: pem(certs().clientAlice), key: pem(certs().clientAliceKey) });
+const alice = (): { ca: Buffer; cert: Buffer; key: Buffer } => ({
+  ca: pem(certs().ca),
+  cert: pem(certs().clientAlice),
+  key: pem(certs().clientAliceKey),
+});
 
 async function sdk(broker: BrokerHandle, options: Partial<ConnectOptions>): Promise<Client> {
   const client = await connect(urlOf(broker, 'native'), { user: '', reconnect: false, ...options });
@@ -68,7 +77,12 @@ function mqttOver(broker: BrokerHandle, version: Version, options: Record<string
  * connects. The client's own connect timeout is far beyond the test's, so only the broker closes it.
  */
 function mqttShutOut(broker: BrokerHandle, options: Record<string, unknown>): Promise<void> {
-  const client = mqtt.connect(urlOf(broker, 'mqtts'), { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 600_000, ...options });
+  const client = mqtt.connect(urlOf(broker, 'mqtts'), {
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    connectTimeout: 600_000,
+    ...options,
+  });
   client.on('error', () => {});
   return new Promise<void>((resolve, reject) => {
     client.once('connect', () => reject(new Error('the broker let the client in')));
@@ -102,17 +116,29 @@ describe('requireClientCertificate', () => {
   it('refuses a client without a certificate, and one whose certificate another CA signed, at the handshake', async () => {
     const logs = new LogSink('debug');
     const broker = await start(mtlsConfig(), { logger: logs.logger });
-    const stranger = { ca: pem(certs().ca), cert: pem(certs().unknownCaClientAlice), key: pem(certs().unknownCaClientAliceKey) };
+    const stranger = {
+      ca: pem(certs().ca),
+      cert: pem(certs().unknownCaClientAlice),
+      key: pem(certs().unknownCaClientAliceKey),
+    };
     for (const tls of [{ ca: pem(certs().ca) }, stranger]) {
       // connectTimeoutMs far beyond the test's timeout: the failure must be the broker's refusal.
-      await expect(sdk(broker, { tls, connectTimeoutMs: 600_000 })).rejects.toMatchObject({ code: ClientErrorCodes.CONNECTION_FAILED });
+      await expect(sdk(broker, { tls, connectTimeoutMs: 600_000 })).rejects.toMatchObject({
+        code: ClientErrorCodes.CONNECTION_FAILED,
+      });
       await mqttShutOut(broker, tls);
     }
     // Nothing reached the protocol layer; the broker's debug log says why handshakes failed (for
     // the untrusted CA, TLS 1.3 clients often hang up before the broker's alert: no reason then).
     expect(broker.stats().connectionsAccepted).toBe(0);
-    await logs.waitFor('TLS handshake failed', (entry) => /peer did not return a certificate/.test(String(entry.reason)) && 'endpoint' in entry);
-    await logs.waitFor('TLS handshake failed', (entry) => /peer did not return a certificate/.test(String(entry.reason)) && entry.listener === 'mqtts');
+    await logs.waitFor(
+      'TLS handshake failed',
+      (entry) => /peer did not return a certificate/.test(String(entry.reason)) && 'endpoint' in entry,
+    );
+    await logs.waitFor(
+      'TLS handshake failed',
+      (entry) => /peer did not return a certificate/.test(String(entry.reason)) && entry.listener === 'mqtts',
+    );
   });
 });
 
@@ -136,19 +162,31 @@ describe('tls-cert modes', () => {
   });
 
   it('must-match: the credentials module must accept the logon, as the certificate identity', async () => {
-    const broker = await start(mtlsConfig({ mode: 'must-match', credentials: { module: 'users', options: { users } } }));
+    const broker = await start(
+      mtlsConfig({ mode: 'must-match', credentials: { module: 'users', options: { users } } }),
+    );
     expect((await sdk(broker, { user: 'alice', password: 'alice-pw', tls: alice() })).user).toBe('alice');
     // SCRAM runs through the credentials module's challenge; the match is checked at its end.
-    expect((await sdk(broker, { user: 'alice', password: 'alice-pw', mechanism: 'SCRAM-SHA-256', tls: alice() })).user).toBe('alice');
+    expect(
+      (await sdk(broker, { user: 'alice', password: 'alice-pw', mechanism: 'SCRAM-SHA-256', tls: alice() })).user,
+    ).toBe('alice');
     // bob's own password, on alice's certificate.
-    await expect(sdk(broker, { user: 'bob', password: 'bob-pw', tls: alice() })).rejects.toMatchObject({ code: ErrorCodes.LOGON_FAILED });
-    await expect(sdk(broker, { user: 'alice', password: 'wrong', tls: alice() })).rejects.toMatchObject({ code: ErrorCodes.LOGON_FAILED });
+    await expect(sdk(broker, { user: 'bob', password: 'bob-pw', tls: alice() })).rejects.toMatchObject({
+      code: ErrorCodes.LOGON_FAILED,
+    });
+    await expect(sdk(broker, { user: 'alice', password: 'wrong', tls: alice() })).rejects.toMatchObject({
+      code: ErrorCodes.LOGON_FAILED,
+    });
     await expect(sdk(broker, { tls: alice() })).rejects.toMatchObject({ code: ErrorCodes.LOGON_FAILED });
 
     const mqtt = await mqttOver(broker, 5, { username: 'alice', password: 'alice-pw', ...alice() });
     expect(await mqttMayUse(mqtt, 'alice')).toBe(true);
-    expect((await mqttClients.refusal(urlOf(broker, 'mqtts'), 5, { username: 'bob', password: 'bob-pw', ...alice() })).code).toBe(0x86);
-    expect((await mqttClients.refusal(urlOf(broker, 'mqtts'), 4, { username: 'alice', password: 'wrong', ...alice() })).code).toBe(4);
+    expect(
+      (await mqttClients.refusal(urlOf(broker, 'mqtts'), 5, { username: 'bob', password: 'bob-pw', ...alice() })).code,
+    ).toBe(0x86);
+    expect(
+      (await mqttClients.refusal(urlOf(broker, 'mqtts'), 4, { username: 'alice', password: 'wrong', ...alice() })).code,
+    ).toBe(4);
   });
 
   it('takes the identity from a subjectAltName when told to, and refuses certificates without one', async () => {
@@ -156,7 +194,11 @@ describe('tls-cert modes', () => {
     const ca = { cert: certs().ca, key: certs().caKey };
     const device = await issueCertificate(ca, dir, 'client-device', {
       commonName: 'device-17',
-      subjectAltNames: ['email:alice@example.test', 'URI:spiffe://warden.test/user/alice', 'DNS:alice.clients.warden.test'],
+      subjectAltNames: [
+        'email:alice@example.test',
+        'URI:spiffe://warden.test/user/alice',
+        'DNS:alice.clients.warden.test',
+      ],
       usage: 'client',
     });
     const deviceTls = { ca: pem(certs().ca), cert: pem(device.cert), key: pem(device.key) };
@@ -183,7 +225,11 @@ describe('tls-cert modes', () => {
       },
       { logger: logs.logger },
     );
-    expect(await logs.waitFor('the tls-cert authentication module will refuse every logon on this listener: it has no tls.requireClientCertificate')).toMatchObject({
+    expect(
+      await logs.waitFor(
+        'the tls-cert authentication module will refuse every logon on this listener: it has no tls.requireClientCertificate',
+      ),
+    ).toMatchObject({
       listener: 'native',
     });
     await expect(sdk(broker, { user: 'alice', tls: alice() })).rejects.toMatchObject({ code: ErrorCodes.LOGON_FAILED });
@@ -197,6 +243,8 @@ describe('tls-cert modes', () => {
     await expect(start(mtlsConfig({ credentials: { module: 'allow-any' } }))).rejects.toThrow(
       'listeners[0].authentication.options.credentials: expected no credentials module with mode certificate-only (only must-match checks a password)',
     );
-    await expect(start(mtlsConfig({ identity: 'subject-o' }))).rejects.toThrow(/listeners\[0\]\.authentication\.options\.identity: expected one of "subject-cn", "san-dns", "san-email", "san-uri"/);
+    await expect(start(mtlsConfig({ identity: 'subject-o' }))).rejects.toThrow(
+      /listeners\[0\]\.authentication\.options\.identity: expected one of "subject-cn", "san-dns", "san-email", "san-uri"/,
+    );
   });
 });

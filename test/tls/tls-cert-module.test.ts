@@ -27,23 +27,48 @@ describe('tls-cert', () => {
   it('refuses without a verified certificate, and refuses the implicit logon', async () => {
     const module = await tlsCert();
     expect(module.allowsImplicitLogon).toBe(false);
-    expectReject(await answerOf(module.authenticate(logon())), 'no verified client certificate (the listener needs tls.requireClientCertificate: true)');
-    expectReject(await answerOf(module.authenticate(logon({ user: '', mechanism: 'implicit', peerCertificate: ALICE }))), /implicit logon is not allowed/);
+    expectReject(
+      await answerOf(module.authenticate(logon())),
+      'no verified client certificate (the listener needs tls.requireClientCertificate: true)',
+    );
+    expectReject(
+      await answerOf(module.authenticate(logon({ user: '', mechanism: 'implicit', peerCertificate: ALICE }))),
+      /implicit logon is not allowed/,
+    );
   });
 
   it('takes password, token and EXTERNAL logons, but not SCRAM, whose proof it cannot check', async () => {
     const module = await tlsCert();
     for (const mechanism of ['password', 'token', 'EXTERNAL']) {
-      expectAccept(await answerOf(module.authenticate(logon({ user: '', password: undefined, mechanism, peerCertificate: ALICE }))), 'alice');
+      expectAccept(
+        await answerOf(
+          module.authenticate(logon({ user: '', password: undefined, mechanism, peerCertificate: ALICE })),
+        ),
+        'alice',
+      );
     }
-    expectReject(await answerOf(module.authenticate(logon({ mechanism: 'SCRAM-SHA-256', peerCertificate: ALICE }))), 'mechanism SCRAM-SHA-256 is not used with the tls-cert module (mode certificate-only)');
+    expectReject(
+      await answerOf(module.authenticate(logon({ mechanism: 'SCRAM-SHA-256', peerCertificate: ALICE }))),
+      'mechanism SCRAM-SHA-256 is not used with the tls-cert module (mode certificate-only)',
+    );
   });
 
   it('names the missing name in its reason', async () => {
     const noCn = { ...ALICE, commonName: undefined };
-    expectReject(await answerOf((await tlsCert()).authenticate(logon({ peerCertificate: noCn }))), 'the client certificate has no single subject CN');
-    expectReject(await answerOf((await tlsCert({ identity: 'san-dns' })).authenticate(logon({ peerCertificate: ALICE }))), 'the client certificate has no DNS subjectAltName');
-    expectAccept(await answerOf((await tlsCert({ identity: 'san-email' })).authenticate(logon({ user: '', peerCertificate: ALICE }))), 'alice@example.test');
+    expectReject(
+      await answerOf((await tlsCert()).authenticate(logon({ peerCertificate: noCn }))),
+      'the client certificate has no single subject CN',
+    );
+    expectReject(
+      await answerOf((await tlsCert({ identity: 'san-dns' })).authenticate(logon({ peerCertificate: ALICE }))),
+      'the client certificate has no DNS subjectAltName',
+    );
+    expectAccept(
+      await answerOf(
+        (await tlsCert({ identity: 'san-email' })).authenticate(logon({ user: '', peerCertificate: ALICE })),
+      ),
+      'alice@example.test',
+    );
   });
 
   it("must-match keeps the credentials module's answer only when its identity is the certificate's", async () => {
@@ -58,7 +83,11 @@ describe('tls-cert', () => {
 
 describe('subjectAltName parsing', () => {
   it('reads each kind, in order, and skips kinds it does not use', () => {
-    expect(parseSubjectAltNames('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, email:a@b.c, URI:spiffe://x/y, othername:<unsupported>, DNS:b.example')).toEqual({
+    expect(
+      parseSubjectAltNames(
+        'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, email:a@b.c, URI:spiffe://x/y, othername:<unsupported>, DNS:b.example',
+      ),
+    ).toEqual({
       DNS: ['localhost', 'b.example'],
       'IP Address': ['127.0.0.1', '0:0:0:0:0:0:0:1'],
       email: ['a@b.c'],

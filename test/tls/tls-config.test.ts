@@ -21,9 +21,12 @@ function errorsOf(run: () => unknown): string[] {
 }
 
 describe('TLS config', () => {
-  it('has no profiles by default, and TLS 1.2 as a profile\'s lowest version', () => {
+  it("has no profiles by default, and TLS 1.2 as a profile's lowest version", () => {
     expect(parseConfig({}).tls).toEqual({ profiles: {} });
-    expect(parseConfig({ tls: { profiles: { main: PROFILE } } }).tls.profiles.main).toEqual({ ...PROFILE, minVersion: 'TLSv1.2' });
+    expect(parseConfig({ tls: { profiles: { main: PROFILE } } }).tls.profiles.main).toEqual({
+      ...PROFILE,
+      minVersion: 'TLSv1.2',
+    });
   });
 
   it('gives an MQTT TCP listener with tls and no port the MQTT-over-TLS port 8883', () => {
@@ -56,7 +59,10 @@ describe('TLS config', () => {
     ],
     [
       'client certificates without a CA to check them against',
-      { tls: { profiles: { main: PROFILE } }, listeners: [{ port: 0, tls: { profile: 'main', requireClientCertificate: true } }] },
+      {
+        tls: { profiles: { main: PROFILE } },
+        listeners: [{ port: 0, tls: { profile: 'main', requireClientCertificate: true } }],
+      },
       'listeners[0].tls.requireClientCertificate: expected false, or a ca in tls.profiles.main (the CAs client certificates are checked against), got true',
     ],
     [
@@ -101,7 +107,9 @@ describe('TLS config', () => {
 
   it('never shows a passphrase in an error, even one written in the file', () => {
     const errors = errorsOf(() => parseConfig({ tls: { profiles: { main: { ...PROFILE, passphrase: 123456 } } } }));
-    expect(errors).toEqual(['tls.profiles.main.passphrase: expected the private key passphrase as a string, got <secret>']);
+    expect(errors).toEqual([
+      'tls.profiles.main.passphrase: expected the private key passphrase as a string, got <secret>',
+    ]);
   });
 });
 
@@ -109,7 +117,11 @@ describe('TLS files at start', () => {
   /** Starts a broker with one mqtts listener on profile `main` = `profile`; resolves with the ConfigError lines. */
   async function startErrors(profile: TlsProfileInput): Promise<string[]> {
     try {
-      await start({ admin: { enabled: false }, tls: { profiles: { main: profile } }, listeners: [{ name: 'mqtts', protocol: 'mqtt', port: 0, tls: { profile: 'main' } }] });
+      await start({
+        admin: { enabled: false },
+        tls: { profiles: { main: profile } },
+        listeners: [{ name: 'mqtts', protocol: 'mqtt', port: 0, tls: { profile: 'main' } }],
+      });
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       return [...(err as ConfigError).issues].map((issue) => `${issue.path}: ${issue.message}`);
@@ -121,13 +133,22 @@ describe('TLS files at start', () => {
     const dir = temp();
     copyFileSync(certs().server, join(dir.path, 'server.pem'));
     copyFileSync(certs().serverKey, join(dir.path, 'server-key.pem'));
-    const broker = await start({ admin: { enabled: false }, tls: { profiles: { main: PROFILE } }, listeners: [{ name: 'mqtts', protocol: 'mqtt', port: 0, tls: { profile: 'main' } }] }, { baseDir: dir.path });
+    const broker = await start(
+      {
+        admin: { enabled: false },
+        tls: { profiles: { main: PROFILE } },
+        listeners: [{ name: 'mqtts', protocol: 'mqtt', port: 0, tls: { profile: 'main' } }],
+      },
+      { baseDir: dir.path },
+    );
     expect(broker.listeners[0]!.url).toMatch(/^mqtts:/);
   });
 
   it('refuses to start on a missing file, naming the key and the path', async () => {
     const missing = join(temp().path, 'nope.pem');
-    expect(await startErrors(serverProfile(certs(), { certificate: missing }))).toEqual([`tls.profiles.main.certificate: cannot read file ${JSON.stringify(missing)} (ENOENT)`]);
+    expect(await startErrors(serverProfile(certs(), { certificate: missing }))).toEqual([
+      `tls.profiles.main.certificate: cannot read file ${JSON.stringify(missing)} (ENOENT)`,
+    ]);
   });
 
   it('refuses a file that is not a certificate, a key for another certificate, and bad CA files and ciphers', async () => {
@@ -138,8 +159,13 @@ describe('TLS files at start', () => {
     expect(await startErrors(serverProfile(certs(), { privateKey: certs().clientAliceKey }))).toEqual([
       `tls.profiles.main.privateKey: the private key in ${JSON.stringify(certs().clientAliceKey)} does not belong to the certificate in ${JSON.stringify(certs().server)}`,
     ]);
-    expect(await startErrors(serverProfile(certs(), { ca: junk }))).toEqual([`tls.profiles.main.ca: ${JSON.stringify(junk)} holds no PEM certificate`]);
-    const broken = temp().write('broken-ca.pem', `${pem(certs().ca).toString('utf8')}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`);
+    expect(await startErrors(serverProfile(certs(), { ca: junk }))).toEqual([
+      `tls.profiles.main.ca: ${JSON.stringify(junk)} holds no PEM certificate`,
+    ]);
+    const broken = temp().write(
+      'broken-ca.pem',
+      `${pem(certs().ca).toString('utf8')}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+    );
     expect(await startErrors(serverProfile(certs(), { ca: broken }))).toEqual([
       expect.stringMatching(/^tls\.profiles\.main\.ca: certificate 2 in ".*broken-ca\.pem" cannot be read \(/),
     ]);
@@ -150,9 +176,13 @@ describe('TLS files at start', () => {
 
   it('refuses an encrypted key without its passphrase, or with a wrong one, without showing it', async () => {
     const encrypted = { certificate: certs().server, privateKey: certs().serverKeyEncrypted };
-    expect(await startErrors(encrypted)).toEqual([`tls.profiles.main.privateKey: the private key in ${JSON.stringify(certs().serverKeyEncrypted)} is encrypted: set passphrase or passphraseFile`]);
+    expect(await startErrors(encrypted)).toEqual([
+      `tls.profiles.main.privateKey: the private key in ${JSON.stringify(certs().serverKeyEncrypted)} is encrypted: set passphrase or passphraseFile`,
+    ]);
     const wrong = await startErrors({ ...encrypted, passphrase: 'not-the-passphrase-9' });
-    expect(wrong).toEqual([`tls.profiles.main.passphrase: the passphrase does not decrypt the private key in ${JSON.stringify(certs().serverKeyEncrypted)}`]);
+    expect(wrong).toEqual([
+      `tls.profiles.main.passphrase: the passphrase does not decrypt the private key in ${JSON.stringify(certs().serverKeyEncrypted)}`,
+    ]);
     const wrongFile = temp().write('wrong.txt', 'not-the-passphrase-9\n');
     expect(await startErrors({ ...encrypted, passphraseFile: wrongFile })).toEqual([
       `tls.profiles.main.passphraseFile: the passphrase does not decrypt the private key in ${JSON.stringify(certs().serverKeyEncrypted)}`,
@@ -162,10 +192,22 @@ describe('TLS files at start', () => {
   it('reports every unusable profile at once', async () => {
     const missing = join(temp().path, 'gone.pem');
     try {
-      await start({ admin: { enabled: false }, tls: { profiles: { a: serverProfile(certs(), { certificate: missing }), b: serverProfile(certs(), { privateKey: missing }) } }, listeners: [{ port: 0 }] });
+      await start({
+        admin: { enabled: false },
+        tls: {
+          profiles: {
+            a: serverProfile(certs(), { certificate: missing }),
+            b: serverProfile(certs(), { privateKey: missing }),
+          },
+        },
+        listeners: [{ port: 0 }],
+      });
       throw new Error('the broker started');
     } catch (err) {
-      expect((err as ConfigError).issues.map((issue) => issue.path)).toEqual(['tls.profiles.a.certificate', 'tls.profiles.b.privateKey']);
+      expect((err as ConfigError).issues.map((issue) => issue.path)).toEqual([
+        'tls.profiles.a.certificate',
+        'tls.profiles.b.privateKey',
+      ]);
     }
   });
 });

@@ -22,11 +22,17 @@ beforeAll(async () => {
   // The example's relative paths (certs/..., policy.yaml) resolve in the copy's directory.
   certs = await generateDevCertificates(join(dir.path, 'certs'));
   copyFileSync(join(EXAMPLES, 'policy.yaml'), join(dir.path, 'policy.yaml'));
-  const config = parse(readFileSync(join(EXAMPLES, 'tls.yaml'), 'utf8')) as { listeners: { port: number }[]; admin: { port: number } };
+  const config = parse(readFileSync(join(EXAMPLES, 'tls.yaml'), 'utf8')) as {
+    listeners: { port: number }[];
+    admin: { port: number };
+  };
   for (const listener of config.listeners) listener.port = 0;
   config.admin.port = 0;
   writeFileSync(join(dir.path, 'tls.yaml'), JSON.stringify(config));
-  broker = await startBroker(loadConfigFile(join(dir.path, 'tls.yaml'), {}), { baseDir: dir.path, logger: new LogSink().logger });
+  broker = await startBroker(loadConfigFile(join(dir.path, 'tls.yaml'), {}), {
+    baseDir: dir.path,
+    logger: new LogSink().logger,
+  });
 });
 
 afterEach(async () => {
@@ -66,27 +72,45 @@ describe('config/examples/tls.yaml', () => {
     });
     await byPassword.ping();
 
-    const byCertificate = await sdk('native-mtls', { user: '', tls: { ca, cert: pem(certs.clientAlice), key: pem(certs.clientAliceKey) } });
+    const byCertificate = await sdk('native-mtls', {
+      user: '',
+      tls: { ca, cert: pem(certs.clientAlice), key: pem(certs.clientAliceKey) },
+    });
     expect(byCertificate.user).toBe('alice');
     await byCertificate.publish('orders/alice/1', { qty: 5 }, { ack: true });
     // The policy applies to the certificate identity as to any other: alice may not write bob's orders.
-    await expect(byCertificate.publish('orders/bob/1', { qty: 5 }, { ack: true })).rejects.toMatchObject({ code: 'NOT_ENTITLED' });
+    await expect(byCertificate.publish('orders/bob/1', { qty: 5 }, { ack: true })).rejects.toMatchObject({
+      code: 'NOT_ENTITLED',
+    });
     await arrived;
     expect(inbox.map((m) => [m.topic, m.data])).toEqual([['orders/alice/1', { qty: 5 }]]);
   });
 
   it('refuses native-mtls clients without a certificate or with one from the untrusted CA', async () => {
     const ca = pem(certs.ca);
-    for (const tls of [{ ca }, { ca, cert: pem(certs.unknownCaClientAlice), key: pem(certs.unknownCaClientAliceKey) }]) {
-      await expect(sdk('native-mtls', { user: '', tls, connectTimeoutMs: 600_000 })).rejects.toMatchObject({ code: ClientErrorCodes.CONNECTION_FAILED });
+    for (const tls of [
+      { ca },
+      { ca, cert: pem(certs.unknownCaClientAlice), key: pem(certs.unknownCaClientAliceKey) },
+    ]) {
+      await expect(sdk('native-mtls', { user: '', tls, connectTimeoutMs: 600_000 })).rejects.toMatchObject({
+        code: ClientErrorCodes.CONNECTION_FAILED,
+      });
     }
   });
 
   it('serves MQTT over TLS with password logons', async () => {
-    const eve = await mqttClients.connect(urlOf(broker, 'mqtts'), 5, { username: 'eve', password: 'eve-pw', ca: pem(certs.ca) });
+    const eve = await mqttClients.connect(urlOf(broker, 'mqtts'), 5, {
+      username: 'eve',
+      password: 'eve-pw',
+      ca: pem(certs.ca),
+    });
     const granted = await eve.subscribeAsync('prices/public/#', { qos: 1 });
     expect(granted[0]!.qos).toBe(1);
-    const refused = await mqttClients.refusal(urlOf(broker, 'mqtts'), 5, { username: 'eve', password: 'wrong', ca: pem(certs.ca) });
+    const refused = await mqttClients.refusal(urlOf(broker, 'mqtts'), 5, {
+      username: 'eve',
+      password: 'wrong',
+      ca: pem(certs.ca),
+    });
     expect(refused.code).toBe(0x86);
   });
 

@@ -57,7 +57,10 @@ export class LogSink {
   }
 
   /** Resolves with the first entry (already logged or future) whose msg is `msg` and that matches `pred`. */
-  async waitFor(msg: string, pred: (entry: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
+  async waitFor(
+    msg: string,
+    pred: (entry: Record<string, unknown>) => boolean = () => true,
+  ): Promise<Record<string, unknown>> {
     const match = (entry: Record<string, unknown>): boolean => entry.msg === msg && pred(entry);
     await this.entries.until((items) => items.some(match));
     return this.entries.items.find(match)!;
@@ -91,7 +94,9 @@ export function portOf(broker: BrokerHandle, name: string): number {
   return Number(new URL(urlOf(broker, name)).port);
 }
 
-export type Handshake = { readonly ok: true; readonly protocol: string | null; readonly fingerprint256: string } | { readonly ok: false; readonly error: Error };
+export type Handshake =
+  | { readonly ok: true; readonly protocol: string | null; readonly fingerprint256: string }
+  | { readonly ok: false; readonly error: Error };
 
 /**
  * A raw TLS handshake with 127.0.0.1:`port`: the protocol and the served certificate's

@@ -8,7 +8,16 @@ import { connect, ClientErrorCodes, type Client } from '../../client/index.js';
 import { loadConfigFile, startBroker } from '../../server/index.js';
 import { MqttClients } from '../mqtt/mqtt-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { handshake, LogSink, pem, portOf, serverProfile, urlOf, useBrokers, useDevCertificates } from './tls-fixture.js';
+import {
+  handshake,
+  LogSink,
+  pem,
+  portOf,
+  serverProfile,
+  urlOf,
+  useBrokers,
+  useDevCertificates,
+} from './tls-fixture.js';
 
 const certs = useDevCertificates();
 const start = useBrokers();
@@ -51,21 +60,37 @@ describe('TLS listeners', () => {
     const received: unknown[] = [];
     const got = new Promise<void>((resolve) => {
       void native.subscribe({ topic: 'news/#' }, (message) => {
-        received.push([message.topic, message.bytes === undefined ? message.data : Buffer.from(message.bytes).toString()]);
+        received.push([
+          message.topic,
+          message.bytes === undefined ? message.data : Buffer.from(message.bytes).toString(),
+        ]);
         if (received.length === 2) resolve();
       });
     });
     await native.ping();
 
-    const overTcp = await mqttClients.connect(urlOf(broker, 'mqtts'), 5, { username: 'bob', password: 'pw', ca: pem(certs().ca) });
-    const overWs = await mqttClients.connect(urlOf(broker, 'mqtt-wss'), 4, { username: 'carol', password: 'pw', ca: pem(certs().ca) });
+    const overTcp = await mqttClients.connect(urlOf(broker, 'mqtts'), 5, {
+      username: 'bob',
+      password: 'pw',
+      ca: pem(certs().ca),
+    });
+    const overWs = await mqttClients.connect(urlOf(broker, 'mqtt-wss'), 4, {
+      username: 'carol',
+      password: 'pw',
+      ca: pem(certs().ca),
+    });
     await overTcp.publishAsync('news/tcp', 'over mqtts', { qos: 1 });
     await overWs.publishAsync('news/ws', 'over wss', { qos: 1 });
     await got;
-    expect(received).toEqual(expect.arrayContaining([['news/tcp', 'over mqtts'], ['news/ws', 'over wss']]));
+    expect(received).toEqual(
+      expect.arrayContaining([
+        ['news/tcp', 'over mqtts'],
+        ['news/ws', 'over wss'],
+      ]),
+    );
   });
 
-  it('refuses clients that do not trust the certificate (the dev CA is not in Node\'s list)', async () => {
+  it("refuses clients that do not trust the certificate (the dev CA is not in Node's list)", async () => {
     const broker = await start(tlsBrokerConfig());
     await expect(sdk(urlOf(broker, 'native'), { user: 'alice', password: 'pw' })).rejects.toMatchObject({
       code: ClientErrorCodes.CONNECTION_FAILED,
@@ -121,13 +146,18 @@ describe('TLS versions', () => {
     const broker = await start(tlsBrokerConfig(profile), { logger: logs.logger });
     const old = await handshake(portOf(broker, 'mqtts'), { ca: pem(certs().ca), ...TLS11_CLIENT });
     expect(old).toMatchObject({ ok: true, protocol: 'TLSv1.1' });
-    const warning = await logs.waitFor('TLS profile allows TLS versions below 1.2, which are deprecated (RFC 8996); OpenSSL 3 also needs ciphers with @SECLEVEL=0 for them');
+    const warning = await logs.waitFor(
+      'TLS profile allows TLS versions below 1.2, which are deprecated (RFC 8996); OpenSSL 3 also needs ciphers with @SECLEVEL=0 for them',
+    );
     expect(warning).toMatchObject({ level: 40, profile: 'main', minVersion: 'TLSv1.1' });
   });
 
   it('caps the version at maxVersion', async () => {
     const broker = await start(tlsBrokerConfig(serverProfile(certs(), { maxVersion: 'TLSv1.2' })));
-    expect(await handshake(portOf(broker, 'mqtts'), { ca: pem(certs().ca) })).toMatchObject({ ok: true, protocol: 'TLSv1.2' });
+    expect(await handshake(portOf(broker, 'mqtts'), { ca: pem(certs().ca) })).toMatchObject({
+      ok: true,
+      protocol: 'TLSv1.2',
+    });
   });
 });
 
@@ -153,12 +183,20 @@ describe('encrypted private keys', () => {
       {},
     );
     const broker = await start(config);
-    const client = await mqttClients.connect(urlOf(broker, 'mqtts'), 5, { username: 'alice', password: 'pw', ca: pem(certs().ca) });
+    const client = await mqttClients.connect(urlOf(broker, 'mqtts'), 5, {
+      username: 'alice',
+      password: 'pw',
+      ca: pem(certs().ca),
+    });
     expect(client.connected).toBe(true);
   });
 
   it('loads an encrypted key with passphraseFile', async () => {
-    const profile = { certificate: certs().server, privateKey: certs().serverKeyEncrypted, passphraseFile: certs().serverKeyPassphrase };
+    const profile = {
+      certificate: certs().server,
+      privateKey: certs().serverKeyEncrypted,
+      passphraseFile: certs().serverKeyPassphrase,
+    };
     const broker = await start(tlsBrokerConfig(profile));
     expect(await handshake(portOf(broker, 'mqtts'), { ca: pem(certs().ca) })).toMatchObject({ ok: true });
   });
@@ -177,14 +215,20 @@ describe('the SDK tls option', () => {
         }
       },
     );
-    const client = await sdk(urlOf(broker, 'native'), { user: 'alice', password: 'pw', tls: { ca: [pem(certs().ca).toString('utf8')] } });
+    const client = await sdk(urlOf(broker, 'native'), {
+      user: 'alice',
+      password: 'pw',
+      tls: { ca: [pem(certs().ca).toString('utf8')] },
+    });
     expect(client.user).toBe('alice');
   });
 
   it('is refused with a ws: URL, or with fields it does not know', async () => {
-    await expect(connect('ws://127.0.0.1:1/', { user: 'a', tls: { ca: 'x' } })).rejects.toThrow(new TypeError('options.tls applies to wss: URLs only, not "ws:"'));
-    await expect(connect('wss://127.0.0.1:1/', { user: 'a', tls: { ca: 'x', rejectUnauthorized: false } as never })).rejects.toThrow(
-      /^options\.tls\.rejectUnauthorized is not a TLS option/,
+    await expect(connect('ws://127.0.0.1:1/', { user: 'a', tls: { ca: 'x' } })).rejects.toThrow(
+      new TypeError('options.tls applies to wss: URLs only, not "ws:"'),
     );
+    await expect(
+      connect('wss://127.0.0.1:1/', { user: 'a', tls: { ca: 'x', rejectUnauthorized: false } as never }),
+    ).rejects.toThrow(/^options\.tls\.rejectUnauthorized is not a TLS option/);
   });
 });

@@ -8,7 +8,12 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import type { BrokerHandle } from '../../server/index.js';
-import { encryptPrivateKey, issueCertificate, DEV_SERVER_NAMES, type IssuedCertificate } from '../../scripts/lib/dev-certificates.js';
+import {
+  encryptPrivateKey,
+  issueCertificate,
+  DEV_SERVER_NAMES,
+  type IssuedCertificate,
+} from '../../scripts/lib/dev-certificates.js';
 import { CLI, runCli } from '../admin/cli-process.js';
 import { useTempDirs, type TempDir } from '../helpers/temp-dir.js';
 import { LogSink, pem, portOf, servedFingerprint, urlOf, useBrokers, useDevCertificates } from './tls-fixture.js';
@@ -20,7 +25,8 @@ const clients: Client[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 const ADMIN_AUTH = `Basic ${Buffer.from('ops:ops-pw').toString('base64')}`;
@@ -36,7 +42,11 @@ function liveFiles(dir: TempDir): { cert: string; key: string } {
 
 /** A new server certificate and key from the dev CA (a rotation), made elsewhere. */
 function renewed(dir: TempDir, name = 'renewed'): Promise<IssuedCertificate> {
-  return issueCertificate({ cert: certs().ca, key: certs().caKey }, dir.path, name, { commonName: 'localhost', subjectAltNames: DEV_SERVER_NAMES, usage: 'server' });
+  return issueCertificate({ cert: certs().ca, key: certs().caKey }, dir.path, name, {
+    commonName: 'localhost',
+    subjectAltNames: DEV_SERVER_NAMES,
+    usage: 'server',
+  });
 }
 
 function install(from: IssuedCertificate, to: { cert: string; key: string }): void {
@@ -45,7 +55,10 @@ function install(from: IssuedCertificate, to: { cert: string; key: string }): vo
 }
 
 async function postReload(broker: BrokerHandle): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${broker.adminUrl!}/admin/tls/reload`, { method: 'POST', headers: { Authorization: ADMIN_AUTH } });
+  const response = await fetch(`${broker.adminUrl!}/admin/tls/reload`, {
+    method: 'POST',
+    headers: { Authorization: ADMIN_AUTH },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -78,8 +91,15 @@ describe('TLS reload through the admin listener', () => {
 
     const { status, body } = await postReload(broker);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ reloaded: 1, failed: 0, profiles: { main: { reloaded: true, certificate: { subject: 'CN=localhost', issuer: 'CN=Warden development CA' } } } });
-    const after = (body.profiles as { main: { certificate: { fingerprint256: string } } }).main.certificate.fingerprint256;
+    expect(body).toMatchObject({
+      reloaded: 1,
+      failed: 0,
+      profiles: {
+        main: { reloaded: true, certificate: { subject: 'CN=localhost', issuer: 'CN=Warden development CA' } },
+      },
+    });
+    const after = (body.profiles as { main: { certificate: { fingerprint256: string } } }).main.certificate
+      .fingerprint256;
     expect(after).not.toBe(before);
     expect(await servedFingerprint(portOf(broker, 'mqtts'), ca)).toBe(after);
     expect(await servedFingerprint(portOf(broker, 'native'), ca)).toBe(after);
@@ -92,10 +112,21 @@ describe('TLS reload through the admin listener', () => {
     expect(bad.body).toMatchObject({
       reloaded: 0,
       failed: 1,
-      profiles: { main: { reloaded: false, error: expect.stringMatching(/^tls\.profiles\.main\.privateKey: ".*server-key\.pem" holds no usable PEM private key/) } },
+      profiles: {
+        main: {
+          reloaded: false,
+          error: expect.stringMatching(
+            /^tls\.profiles\.main\.privateKey: ".*server-key\.pem" holds no usable PEM private key/,
+          ),
+        },
+      },
     });
     expect(await servedFingerprint(portOf(broker, 'mqtts'), ca)).toBe(after);
-    expect(await logs.waitFor('TLS profile not reloaded; it keeps its previous certificate')).toMatchObject({ level: 50, profile: 'main', key: 'tls.profiles.main.privateKey' });
+    expect(await logs.waitFor('TLS profile not reloaded; it keeps its previous certificate')).toMatchObject({
+      level: 50,
+      profile: 'main',
+      key: 'tls.profiles.main.privateKey',
+    });
   });
 
   it('re-reads passphraseFile, and never logs a passphrase or key material', async () => {
@@ -132,12 +163,24 @@ describe('TLS reload through the admin listener', () => {
     const wrong = await postReload(broker);
     expect(wrong.body).toMatchObject({
       failed: 1,
-      profiles: { main: { reloaded: false, error: expect.stringMatching(/^tls\.profiles\.main\.passphraseFile: the passphrase does not decrypt the private key in /) } },
+      profiles: {
+        main: {
+          reloaded: false,
+          error: expect.stringMatching(
+            /^tls\.profiles\.main\.passphraseFile: the passphrase does not decrypt the private key in /,
+          ),
+        },
+      },
     });
     expect(await servedFingerprint(portOf(broker, 'mqtts'), ca)).toBe(after);
     await logs.waitFor('TLS profile not reloaded; it keeps its previous certificate');
     const everything = logs.text.join('');
-    for (const secret of ['the-new-passphrase-4711', 'a-wrong-passphrase-0815', 'PRIVATE KEY', pem(certs().serverKeyPassphrase).toString('utf8').trim()]) {
+    for (const secret of [
+      'the-new-passphrase-4711',
+      'a-wrong-passphrase-0815',
+      'PRIVATE KEY',
+      pem(certs().serverKeyPassphrase).toString('utf8').trim(),
+    ]) {
       expect(everything).not.toContain(secret);
     }
   });
@@ -159,7 +202,9 @@ describe('TLS reload through the admin listener', () => {
     const failed = await runCli(['admin', 'reload-tls', '--url', broker.adminUrl!], { env });
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ reloaded: 0, failed: 1 });
-    expect(failed.stderr).toBe('warden admin: 1 TLS profile kept the previous certificate (see "error" in the answer and the broker log)\n');
+    expect(failed.stderr).toBe(
+      'warden admin: 1 TLS profile kept the previous certificate (see "error" in the answer and the broker log)\n',
+    );
   });
 });
 
@@ -207,7 +252,9 @@ describe('TLS reload on SIGHUP', () => {
 });
 
 /** The JSON log lines of a child process, to await in order. */
-function logLines(child: ChildProcess): { next(pred: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> } {
+function logLines(child: ChildProcess): {
+  next(pred: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+} {
   const seen: Record<string, unknown>[] = [];
   let read = 0;
   const waiters: (() => void)[] = [];

@@ -75,7 +75,11 @@ interface ChurnOptions {
   maxCachedBytes?: number;
 }
 
-function runChurn({ seed, steps, routeCacheSize, maxCachedBytes }: ChurnOptions): { adds: number; removes: number; routes: number } {
+function runChurn({ seed, steps, routeCacheSize, maxCachedBytes }: ChurnOptions): {
+  adds: number;
+  removes: number;
+  routes: number;
+} {
   const random = mulberry32(seed);
   const topics = buildTopicPool(random, 200);
   const filters = buildFilterPool(random, topics, 120);
@@ -103,7 +107,10 @@ function runChurn({ seed, steps, routeCacheSize, maxCachedBytes }: ChurnOptions)
     if (!sameMultiset(route.entries, truth)) expect(multiset(route.entries)).toEqual(multiset(truth));
     if (cacheIsLarge) {
       const previous = held.get(topic);
-      check(previous === undefined || route === previous.route, () => `route for ${JSON.stringify(topic)} was replaced, not updated`);
+      check(
+        previous === undefined || route === previous.route,
+        () => `route for ${JSON.stringify(topic)} was replaced, not updated`,
+      );
     }
     held.set(topic, { route, entries: route.entries });
   };
@@ -161,11 +168,15 @@ function runChurn({ seed, steps, routeCacheSize, maxCachedBytes }: ChurnOptions)
       for (const [topic, h] of held) {
         const route = h.route;
         check(engine.route(topic) === route, () => `route for ${JSON.stringify(topic)} was replaced, not updated`);
-        const where = (): string => `step ${step}, ${delta > 0 ? 'add' : 'remove'} ${JSON.stringify(pattern)}, topic ${JSON.stringify(topic)}`;
+        const where = (): string =>
+          `step ${step}, ${delta > 0 ? 'add' : 'remove'} ${JSON.stringify(pattern)}, topic ${JSON.stringify(topic)}`;
         if (referenceMatches(pattern, topic)) {
           check(route.entries !== h.entries, () => `entries array mutated in place or not updated: ${where()}`);
           check(route.entries.length === h.entries.length + delta, () => `wrong entry count: ${where()}`);
-          check(countOf(route.entries, value) === countOf(h.entries, value) + delta, () => `wrong value count: ${where()}`);
+          check(
+            countOf(route.entries, value) === countOf(h.entries, value) + delta,
+            () => `wrong value count: ${where()}`,
+          );
           check(route.plan === null, () => `plan not reset: ${where()}`);
         } else {
           check(route.entries === h.entries, () => `unrelated route changed: ${where()}`);
@@ -193,7 +204,9 @@ function runChurn({ seed, steps, routeCacheSize, maxCachedBytes }: ChurnOptions)
   for (const handle of live) {
     const cached = handle.routes.filter((route) => !route.evicted);
     expect(cached.length).toBeLessThanOrEqual(routeCacheSize);
-    expect(handle.routes.length - cached.length).toBeLessThanOrEqual(1.5 * Math.min(routeCacheSize, topics.length) + 16);
+    expect(handle.routes.length - cached.length).toBeLessThanOrEqual(
+      1.5 * Math.min(routeCacheSize, topics.length) + 16,
+    );
     expect(new Set(handle.routes).size).toBe(handle.routes.length);
     for (const route of cached) {
       expect(route.handles).toContain(handle);

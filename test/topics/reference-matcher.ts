@@ -23,4 +23,3 @@ export function referenceMatches(pattern: SubscriptionPattern, topic: string): b
   }
   return filter.length === levels.length;
 }
-

@@ -2,9 +2,15 @@
 // no cached route, a new topic tests each distinct regex once, and a cached route catches up with
 // only the regexes added since it was computed, each tested once. Counted, not timed.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TOPIC_LIMITS, parseSubscriptionPattern, TopicEngine, type SubscriptionPattern } from '../../server/topics/index.js';
+import {
+  DEFAULT_TOPIC_LIMITS,
+  parseSubscriptionPattern,
+  TopicEngine,
+  type SubscriptionPattern,
+} from '../../server/topics/index.js';
 
-const regex = (source: string): SubscriptionPattern => parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
+const regex = (source: string): SubscriptionPattern =>
+  parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
 
 function engineWithCounter(): { engine: TopicEngine<number>; counters: { regexEvaluations: number } } {
   const counters = { regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
@@ -71,7 +77,10 @@ describe('regex work in the topic engine', () => {
     expect(held).toBeLessThanOrEqual(16 * 1024);
 
     // The same search with re2js's default budget keeps a state per topic character.
-    const uncapped = parseSubscriptionPattern({ regex: '[ab]*a[ab]{900}c' }, { ...limits, maxRegexMatchStateBytes: 8 * 1024 * 1024 });
+    const uncapped = parseSubscriptionPattern(
+      { regex: '[ab]*a[ab]{900}c' },
+      { ...limits, maxRegexMatchStateBytes: 8 * 1024 * 1024 },
+    );
     if (uncapped.kind !== 'regex') throw new Error('expected a regex pattern');
     uncapped.regex.test(topic);
     expect(uncapped.regex.re2().dfa.stateCount).toBeGreaterThan(1000);

@@ -11,10 +11,12 @@ import {
 import type { CachedRoute } from '../../server/topics/route.js';
 
 const exact = (topic: string): SubscriptionPattern => parseSubscriptionPattern({ topic }, DEFAULT_TOPIC_LIMITS);
-const regex = (source: string): SubscriptionPattern => parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
+const regex = (source: string): SubscriptionPattern =>
+  parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 /** The cached routes a subscription's back-references name (evicted ones are swept out lazily). */
-const liveRoutes = (handle: SubscriptionHandle<string>): CachedRoute<string, unknown>[] => handle.routes.filter((r) => !r.evicted);
+const liveRoutes = (handle: SubscriptionHandle<string>): CachedRoute<string, unknown>[] =>
+  handle.routes.filter((r) => !r.evicted);
 
 describe('TopicEngine', () => {
   it('defaults the cache size and rejects nonsense sizes', () => {

@@ -34,19 +34,12 @@ describe('DEFAULT_TOPIC_LIMITS', () => {
 });
 
 describe('validatePublishTopic', () => {
-  it.each([
-    'a',
-    'a/b/c',
-    '$SYS/broker/load',
-    'a//b',
-    '/leading',
-    'trailing/',
-    '/',
-    'sp ace/tab\t',
-    'ünïcödé/日本/🎉',
-  ])('accepts %j', (topic) => {
-    expect(() => validatePublishTopic(topic, limits)).not.toThrow();
-  });
+  it.each(['a', 'a/b/c', '$SYS/broker/load', 'a//b', '/leading', 'trailing/', '/', 'sp ace/tab\t', 'ünïcödé/日本/🎉'])(
+    'accepts %j',
+    (topic) => {
+      expect(() => validatePublishTopic(topic, limits)).not.toThrow();
+    },
+  );
 
   it('rejects the empty topic', () => {
     expectCode(() => validatePublishTopic('', limits), 'INVALID_TOPIC', /non-empty/);
@@ -74,26 +67,50 @@ describe('validatePublishTopic', () => {
   it('enforces the level limit', () => {
     const sixtyFour = Array.from({ length: 64 }, (_, i) => `l${i}`).join('/');
     expect(() => validatePublishTopic(sixtyFour, limits)).not.toThrow();
-    expectCode(() => validatePublishTopic(`${sixtyFour}/x`, limits), 'TOPIC_TOO_LONG', 'topic has 65 levels; the limit is 64');
+    expectCode(
+      () => validatePublishTopic(`${sixtyFour}/x`, limits),
+      'TOPIC_TOO_LONG',
+      'topic has 65 levels; the limit is 64',
+    );
     expectCode(() => validatePublishTopic('/'.repeat(64), limits), 'TOPIC_TOO_LONG', /65 levels/);
   });
 
   it('counts the length in UTF-8 bytes, not characters', () => {
     expect(() => validatePublishTopic('a'.repeat(1024), limits)).not.toThrow();
-    expectCode(() => validatePublishTopic('a'.repeat(1025), limits), 'TOPIC_TOO_LONG', 'topic is 1025 bytes; the limit is 1024');
+    expectCode(
+      () => validatePublishTopic('a'.repeat(1025), limits),
+      'TOPIC_TOO_LONG',
+      'topic is 1025 bytes; the limit is 1024',
+    );
     // 2-byte 'é': 512 chars is exactly the limit, 513 chars (far under 1024 chars) is 1026 bytes.
     expect(() => validatePublishTopic('é'.repeat(512), limits)).not.toThrow();
-    expectCode(() => validatePublishTopic('é'.repeat(513), limits), 'TOPIC_TOO_LONG', 'topic is 1026 bytes; the limit is 1024');
+    expectCode(
+      () => validatePublishTopic('é'.repeat(513), limits),
+      'TOPIC_TOO_LONG',
+      'topic is 1026 bytes; the limit is 1024',
+    );
     // 3-byte '€'.
     expect(() => validatePublishTopic('€'.repeat(341), limits)).not.toThrow();
-    expectCode(() => validatePublishTopic('€'.repeat(342), limits), 'TOPIC_TOO_LONG', 'topic is 1026 bytes; the limit is 1024');
+    expectCode(
+      () => validatePublishTopic('€'.repeat(342), limits),
+      'TOPIC_TOO_LONG',
+      'topic is 1026 bytes; the limit is 1024',
+    );
     // 4-byte emoji, two UTF-16 code units each.
     expect(() => validatePublishTopic('🎉'.repeat(256), limits)).not.toThrow();
-    expectCode(() => validatePublishTopic('🎉'.repeat(257), limits), 'TOPIC_TOO_LONG', 'topic is 1028 bytes; the limit is 1024');
+    expectCode(
+      () => validatePublishTopic('🎉'.repeat(257), limits),
+      'TOPIC_TOO_LONG',
+      'topic is 1028 bytes; the limit is 1024',
+    );
   });
 
   it('reports the byte size for a huge topic too', () => {
-    expectCode(() => validatePublishTopic('x'.repeat(2048), limits), 'TOPIC_TOO_LONG', 'topic is 2048 bytes; the limit is 1024');
+    expectCode(
+      () => validatePublishTopic('x'.repeat(2048), limits),
+      'TOPIC_TOO_LONG',
+      'topic is 2048 bytes; the limit is 1024',
+    );
   });
 
   it('checks the byte length even when the character count is small relative to the limit', () => {
@@ -105,7 +122,11 @@ describe('validatePublishTopic', () => {
 
 describe('parseSubscriptionPattern', () => {
   it('requires exactly one of topic or regex', () => {
-    expectCode(() => parseSubscriptionPattern({}, limits), 'INVALID_TOPIC', 'exactly one of topic or regex is required');
+    expectCode(
+      () => parseSubscriptionPattern({}, limits),
+      'INVALID_TOPIC',
+      'exactly one of topic or regex is required',
+    );
     expectCode(() => parseSubscriptionPattern({ topic: 'a', regex: 'a' }, limits), 'INVALID_TOPIC', /exactly one/);
   });
 
@@ -130,13 +151,13 @@ describe('parseSubscriptionPattern', () => {
   });
 
   it.each([
-    ['a/b+', "'+' must occupy a whole topic level in \"a/b+\""],
-    ['a/b+/c', "'+' must occupy a whole topic level in \"a/b+/c\""],
+    ['a/b+', '\'+\' must occupy a whole topic level in "a/b+"'],
+    ['a/b+/c', '\'+\' must occupy a whole topic level in "a/b+/c"'],
     ['+a', "'+' must occupy a whole topic level"],
     ['a/++', "'+' must occupy a whole topic level"],
-    ['#x', "'#' must occupy a whole topic level in \"#x\""],
+    ['#x', '\'#\' must occupy a whole topic level in "#x"'],
     ['a/b#', "'#' must occupy a whole topic level"],
-    ['a/#/b', "'#' must be the last topic level in \"a/#/b\""],
+    ['a/#/b', '\'#\' must be the last topic level in "a/#/b"'],
     ['#/', "'#' must be the last topic level"],
     ['a/##', "'#' must occupy a whole topic level"],
   ])('rejects misplaced wildcards in %j', (filter, message) => {
@@ -147,7 +168,11 @@ describe('parseSubscriptionPattern', () => {
     expectCode(() => parseSubscriptionPattern({ topic: '' }, limits), 'INVALID_TOPIC');
     expectCode(() => parseSubscriptionPattern({ topic: 'a/\u0000/+' }, limits), 'INVALID_TOPIC', /NUL/);
     expectCode(() => parseSubscriptionPattern({ topic: '+/'.repeat(64) + '#' }, limits), 'TOPIC_TOO_LONG', /65 levels/);
-    expectCode(() => parseSubscriptionPattern({ topic: `${'ü'.repeat(512)}/#` }, limits), 'TOPIC_TOO_LONG', 'topic is 1026 bytes');
+    expectCode(
+      () => parseSubscriptionPattern({ topic: `${'ü'.repeat(512)}/#` }, limits),
+      'TOPIC_TOO_LONG',
+      'topic is 1026 bytes',
+    );
     expectCode(() => parseSubscriptionPattern({ topic: 'a'.repeat(1025) }, limits), 'TOPIC_TOO_LONG');
   });
 
@@ -166,7 +191,11 @@ describe('parseSubscriptionPattern', () => {
 
   it('limits the regex source length', () => {
     expect(parseSubscriptionPattern({ regex: 'a'.repeat(512) }, limits).kind).toBe('regex');
-    expectCode(() => parseSubscriptionPattern({ regex: 'a'.repeat(513) }, limits), 'TOPIC_TOO_LONG', 'regex is 513 characters; the limit is 512');
+    expectCode(
+      () => parseSubscriptionPattern({ regex: 'a'.repeat(513) }, limits),
+      'TOPIC_TOO_LONG',
+      'regex is 513 characters; the limit is 512',
+    );
   });
 
   it.each([

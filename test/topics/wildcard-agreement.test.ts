@@ -1,7 +1,12 @@
 // The engine has two wildcard matchers: the trie (route misses) and wildcardMatches (new
 // subscriptions against cached routes). Both must agree with a naive oracle on every input.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TOPIC_LIMITS, parseSubscriptionPattern, wildcardMatches, WildcardTrie } from '../../server/topics/index.js';
+import {
+  DEFAULT_TOPIC_LIMITS,
+  parseSubscriptionPattern,
+  wildcardMatches,
+  WildcardTrie,
+} from '../../server/topics/index.js';
 import { mulberry32, pick } from '../helpers/prng.js';
 import { referenceMatches } from './reference-matcher.js';
 
@@ -45,7 +50,9 @@ describe('wildcard matchers agree with a naive oracle', () => {
         if (pattern.kind !== 'wildcard') return;
         const reference = referenceMatches(pattern, topic);
         if (wildcardMatches(pattern.levels, topic) !== reference) {
-          expect.fail(`wildcardMatches(${JSON.stringify(pattern.filter)}, ${JSON.stringify(topic)}) should be ${reference}`);
+          expect.fail(
+            `wildcardMatches(${JSON.stringify(pattern.filter)}, ${JSON.stringify(topic)}) should be ${reference}`,
+          );
         }
         if (reference) expected.push(i);
         compared++;

@@ -15,7 +15,12 @@ const here = (): UwsLoadContext => ({
 /** A require whose `UWS_PACKAGE` is something else; resolution and the module cache stay Node's. */
 function requireGiving(load: () => unknown, resolve: NodeJS.RequireResolve = realRequire.resolve): NodeJS.Require {
   const fake = (id: string): unknown => (id === UWS_PACKAGE ? load() : realRequire(id));
-  return Object.assign(fake, { resolve, cache: realRequire.cache, main: realRequire.main, extensions: realRequire.extensions }) as NodeJS.Require;
+  return Object.assign(fake, {
+    resolve,
+    cache: realRequire.cache,
+    main: realRequire.main,
+    extensions: realRequire.extensions,
+  }) as NodeJS.Require;
 }
 
 describe('loadUws', () => {
@@ -25,19 +30,29 @@ describe('loadUws', () => {
     expect(loaded.uws).not.toBeNull();
     // Native functions stringify as native code; the emulation's are JavaScript.
     expect(String(loaded.uws!.App)).toMatch(/\[native code\]/);
-    expect(realRequire.cache[realRequire.resolve(join(dirname(realRequire.resolve(UWS_PACKAGE)), '..', 'binaries', here().binaryName))]).toBeDefined();
+    expect(
+      realRequire.cache[
+        realRequire.resolve(join(dirname(realRequire.resolve(UWS_PACKAGE)), '..', 'binaries', here().binaryName))
+      ],
+    ).toBeDefined();
   });
 
   it('refuses the package when it hands back its JS emulation', () => {
     const emulation = join(dirname(realRequire.resolve(UWS_PACKAGE)), '..', 'dist', 'index.js');
     const loaded = loadUws({ ...here(), require: requireGiving(() => realRequire(emulation)) });
-    expect(loaded).toEqual({ uws: null, reason: `${UWS_PACKAGE} loaded its JS emulation instead of the native ${here().binaryName}` });
+    expect(loaded).toEqual({
+      uws: null,
+      reason: `${UWS_PACKAGE} loaded its JS emulation instead of the native ${here().binaryName}`,
+    });
   });
 
   it('does not load the package where no binary fits (it would fall back with a console warning)', () => {
     let loads = 0;
     const loaded = loadUws({ ...here(), binaryName: 'uws_linux_x64_999.node', require: requireGiving(() => loads++) });
-    expect(loaded).toEqual({ uws: null, reason: `${UWS_PACKAGE} has no prebuilt uws_linux_x64_999.node for this platform and Node.js ABI` });
+    expect(loaded).toEqual({
+      uws: null,
+      reason: `${UWS_PACKAGE} has no prebuilt uws_linux_x64_999.node for this platform and Node.js ABI`,
+    });
     expect(loads).toBe(0);
   });
 
@@ -64,6 +79,9 @@ describe('loadUws', () => {
     const throwing = requireGiving(() => {
       throw new Error('invalid ELF header');
     });
-    expect(loadUws({ ...here(), require: throwing })).toEqual({ uws: null, reason: `${UWS_PACKAGE} failed to load: invalid ELF header` });
+    expect(loadUws({ ...here(), require: throwing })).toEqual({
+      uws: null,
+      reason: `${UWS_PACKAGE} failed to load: invalid ELF header`,
+    });
   });
 });

@@ -7,8 +7,14 @@ import { configErrorOf } from '../config/errors-of.js';
 const issuesOf = (input: unknown) => configErrorOf(() => parseConfig(input, { env: {} })).issues;
 
 describe('uws in the config', () => {
-  it('native listeners default to ws and accept uws; MQTT takes uws as a third transport with websocket\'s fields', () => {
-    const config = parseConfig({ listeners: [{ port: 9000 }, { name: 'fast', transport: 'uws', port: 9001 }, { protocol: 'mqtt', transport: 'uws', port: 9001 }] });
+  it("native listeners default to ws and accept uws; MQTT takes uws as a third transport with websocket's fields", () => {
+    const config = parseConfig({
+      listeners: [
+        { port: 9000 },
+        { name: 'fast', transport: 'uws', port: 9001 },
+        { protocol: 'mqtt', transport: 'uws', port: 9001 },
+      ],
+    });
     expect(config.listeners.map((l) => [l.name, l.transport])).toEqual([
       ['native', 'ws'],
       ['fast', 'uws'],
@@ -30,19 +36,36 @@ describe('uws in the config', () => {
     expect(issuesOf({ listeners: [{ port: 9000 }, { protocol: 'mqtt', transport: 'uws', port: 9000 }] })).toEqual([
       {
         path: 'listeners[1].transport',
-        message: 'expected "websocket", as listeners[0] on 127.0.0.1:9000 uses ws (WebSocket listeners on one host:port share one server), got "uws"',
+        message:
+          'expected "websocket", as listeners[0] on 127.0.0.1:9000 uses ws (WebSocket listeners on one host:port share one server), got "uws"',
       },
     ]);
-    expect(issuesOf({ listeners: [{ transport: 'uws', port: 9000 }, { protocol: 'mqtt', transport: 'websocket', port: 9000 }] })).toEqual([
+    expect(
+      issuesOf({
+        listeners: [
+          { transport: 'uws', port: 9000 },
+          { protocol: 'mqtt', transport: 'websocket', port: 9000 },
+        ],
+      }),
+    ).toEqual([
       {
         path: 'listeners[1].transport',
-        message: 'expected "uws", as listeners[0] on 127.0.0.1:9000 uses uws (WebSocket listeners on one host:port share one server), got "websocket"',
+        message:
+          'expected "uws", as listeners[0] on 127.0.0.1:9000 uses uws (WebSocket listeners on one host:port share one server), got "websocket"',
       },
     ]);
-    expect(issuesOf({ listeners: [{ protocol: 'mqtt', transport: 'uws', port: 9000 }, { name: 'n', path: '/n', port: 9000 }] })).toEqual([
+    expect(
+      issuesOf({
+        listeners: [
+          { protocol: 'mqtt', transport: 'uws', port: 9000 },
+          { name: 'n', path: '/n', port: 9000 },
+        ],
+      }),
+    ).toEqual([
       {
         path: 'listeners[1].transport',
-        message: 'expected "uws", as listeners[0] on 127.0.0.1:9000 uses uws (WebSocket listeners on one host:port share one server), got "ws"',
+        message:
+          'expected "uws", as listeners[0] on 127.0.0.1:9000 uses uws (WebSocket listeners on one host:port share one server), got "ws"',
       },
     ]);
   });
@@ -52,15 +75,35 @@ describe('uws in the config', () => {
     expect(issuesOf({ tls, listeners: [{ transport: 'uws', tls: { profile: 'main' } }] })).toEqual([
       {
         path: 'listeners[0].tls',
-        message: 'expected no tls on a uws listener (its uWebSockets.js build has no TLS: use ws for wss://), got {"profile":"main","requireClientCertificate":false}',
+        message:
+          'expected no tls on a uws listener (its uWebSockets.js build has no TLS: use ws for wss://), got {"profile":"main","requireClientCertificate":false}',
       },
     ]);
-    expect(issuesOf({ tls, listeners: [{ protocol: 'mqtt', transport: 'uws', tls: { profile: 'main' } }] })[0]?.path).toBe('listeners[0].tls');
-    expect(parseConfig({ tls, listeners: [{ transport: 'ws', tls: { profile: 'main' } }] }, { env: {} }).listeners[0]).toMatchObject({ transport: 'ws' });
+    expect(
+      issuesOf({ tls, listeners: [{ protocol: 'mqtt', transport: 'uws', tls: { profile: 'main' } }] })[0]?.path,
+    ).toBe('listeners[0].tls');
+    expect(
+      parseConfig({ tls, listeners: [{ transport: 'ws', tls: { profile: 'main' } }] }, { env: {} }).listeners[0],
+    ).toMatchObject({ transport: 'ws' });
   });
 
   it('the same engine may share a port; port 0 never shares, so engines may differ there', () => {
-    expect(parseConfig({ listeners: [{ transport: 'uws', port: 9000 }, { protocol: 'mqtt', transport: 'uws', port: 9000 }] }).listeners).toHaveLength(2);
-    expect(parseConfig({ listeners: [{ transport: 'uws', port: 0 }, { name: 'b', port: 0 }, { protocol: 'mqtt', transport: 'websocket', port: 0 }] }).listeners).toHaveLength(3);
+    expect(
+      parseConfig({
+        listeners: [
+          { transport: 'uws', port: 9000 },
+          { protocol: 'mqtt', transport: 'uws', port: 9000 },
+        ],
+      }).listeners,
+    ).toHaveLength(2);
+    expect(
+      parseConfig({
+        listeners: [
+          { transport: 'uws', port: 0 },
+          { name: 'b', port: 0 },
+          { protocol: 'mqtt', transport: 'websocket', port: 0 },
+        ],
+      }).listeners,
+    ).toHaveLength(3);
   });
 });

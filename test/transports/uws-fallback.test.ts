@@ -61,8 +61,15 @@ it('warns and serves uws listeners with ws when the native binary is not there',
   const sdk: Client = await connect(broker.listeners[0]!.url, { user: 'a', password: 'pw', reconnect: false });
   closers.push(() => sdk.close());
   const got = new Collector<unknown>();
-  await sdk.subscribe({ topic: 'fallback/t' }, (m) => got.push(m.bytes === undefined ? m.data : Buffer.from(m.bytes).toString('utf8')));
-  const device = await mqtt.connectAsync(broker.listeners[1]!.url, { protocolVersion: 5, username: 'd', password: 'pw', reconnectPeriod: 0 });
+  await sdk.subscribe({ topic: 'fallback/t' }, (m) =>
+    got.push(m.bytes === undefined ? m.data : Buffer.from(m.bytes).toString('utf8')),
+  );
+  const device = await mqtt.connectAsync(broker.listeners[1]!.url, {
+    protocolVersion: 5,
+    username: 'd',
+    password: 'pw',
+    reconnectPeriod: 0,
+  });
   closers.push(() => device.endAsync());
   await device.publishAsync('fallback/t', 'over ws', { qos: 1 });
   await got.count(1);
@@ -71,7 +78,13 @@ it('warns and serves uws listeners with ws when the native binary is not there',
 
 it('uses uWebSockets.js when the loader answers it, and logs no warning', async () => {
   const { log, records } = recordingLogger();
-  broker = await startBroker({ admin: { enabled: false }, listeners: [{ name: 'fast', protocol: 'native', transport: 'uws', host: '127.0.0.1', port: 0 }] }, { logger: log });
+  broker = await startBroker(
+    {
+      admin: { enabled: false },
+      listeners: [{ name: 'fast', protocol: 'native', transport: 'uws', host: '127.0.0.1', port: 0 }],
+    },
+    { logger: log },
+  );
   expect(broker.listeners[0]).toMatchObject({ name: 'fast', transport: 'uws' });
   expect(records.filter((r) => r.level === 40)).toEqual([]);
 });

@@ -12,7 +12,10 @@ afterAll(() => modules.remove());
 let broker: BrokerHandle;
 afterEach(async () => broker.close());
 
-const neverAnswers = modules.write('never.mjs', `export default () => ({ name: 'never', authenticate: () => new Promise(() => {}) });`);
+const neverAnswers = modules.write(
+  'never.mjs',
+  `export default () => ({ name: 'never', authenticate: () => new Promise(() => {}) });`,
+);
 
 it('closes a peer that keeps sending while its commands wait, past the held-input bound', async () => {
   broker = await startBroker({
@@ -20,13 +23,25 @@ it('closes a peer that keeps sending while its commands wait, past the held-inpu
     admin: { enabled: false },
     security: { authentication: { module: neverAnswers }, moduleTimeoutMs: 300_000 },
     // Hard limit 4 x 256 bytes, so at most 2,048 bytes are held.
-    listeners: [{ name: 'native', protocol: 'native', transport: 'uws', host: '127.0.0.1', port: 0, options: { maxFrameBytes: 256, maxSendQueueBytes: 1024 } }],
+    listeners: [
+      {
+        name: 'native',
+        protocol: 'native',
+        transport: 'uws',
+        host: '127.0.0.1',
+        port: 0,
+        options: { maxFrameBytes: 256, maxSendQueueBytes: 1024 },
+      },
+    ],
   });
   expect(broker.listeners[0]!.transport).toBe('uws');
   const c = await RawClient.open(broker.listeners[0]!.url, 'json');
   c.send({ op: 'logon', rid: 0, user: 'u' });
   // 256 commands park in the session, then it pauses the connection; 100 more (~2.5 KB) pass the bound.
   for (let rid = 1; rid <= 356; rid++) c.send({ op: 'ping', rid });
-  expect(await c.closed).toEqual({ code: CloseCodes.POLICY_VIOLATION, reason: 'too much input while earlier commands wait' });
+  expect(await c.closed).toEqual({
+    code: CloseCodes.POLICY_VIOLATION,
+    reason: 'too much input while earlier commands wait',
+  });
   expect(c.frames).toEqual([]);
 });

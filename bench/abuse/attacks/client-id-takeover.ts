@@ -25,14 +25,22 @@ export const clientIdTakeoverAttack: Attack = {
   id: '8',
   name: "another user connects with alice's client id, 10 times",
   async run(ctx) {
-    const watcher = await connectAccepted({ port: ctx.mqttPort, clientId: 'will-watcher', username: 'walter', password: 'x' });
+    const watcher = await connectAccepted({
+      port: ctx.mqttPort,
+      clientId: 'will-watcher',
+      username: 'walter',
+      password: 'x',
+    });
     await subscribeMqtt(watcher, 'abuse/wills/#', 0, 1);
     let alice = await connectAlice(ctx.mqttPort);
     const codes = new Map<string, number>();
     let victimDisconnects = 0;
     for (let round = 0; round < ROUNDS; round++) {
       if (!alice.isOpen) alice = await connectAlice(ctx.mqttPort);
-      const { client: bob, code } = await connectMqtt({ port: ctx.mqttPort, protocolVersion: 5, clientId: CLIENT_ID, username: 'bob', password: 'x' }, 5_000);
+      const { client: bob, code } = await connectMqtt(
+        { port: ctx.mqttPort, protocolVersion: 5, clientId: CLIENT_ID, username: 'bob', password: 'x' },
+        5_000,
+      );
       const key = code === null ? `no CONNACK (${bob.endReason()})` : `CONNACK ${hex(code)}`;
       codes.set(key, (codes.get(key) ?? 0) + 1);
       if (code === 0) {
@@ -47,7 +55,10 @@ export const clientIdTakeoverAttack: Attack = {
     const got = `${[...codes].map(([what, n]) => `${n}x ${what}`).join(', ')}; victim disconnected ${victimDisconnects}x (${alice.isOpen ? 'connected now' : alice.endReason()}), her will published ${wills}x`;
     return {
       attackerGot: got,
-      ownTarget: { met: victimDisconnects === 0 && wills === 0 && (codes.get('CONNACK 0x85') ?? 0) === ROUNDS, expected: 'every takeover refused (CONNACK 0x85), the victim kept' },
+      ownTarget: {
+        met: victimDisconnects === 0 && wills === 0 && (codes.get('CONNACK 0x85') ?? 0) === ROUNDS,
+        expected: 'every takeover refused (CONNACK 0x85), the victim kept',
+      },
       details: { codes: Object.fromEntries(codes), victimDisconnects, wills },
     };
   },

@@ -28,7 +28,11 @@ async function selectSubscriber(ctx: AttackContext, subscription: Record<string,
 /** After the deep message went out: what the select-list subscriber got, or why not. */
 async function deliveryOutcome(ctx: AttackContext, subscriber: RawNative, what: string): Promise<AttackOutcome> {
   // The delivery (or its refusal) follows the publish at once; give it a bounded moment.
-  await waitUntil(ctx, async () => subscriber.deliveries > 0 || ((await ctx.stats(2_000))?.deliveriesNotFilterable ?? 0) > 0, 3_000);
+  await waitUntil(
+    ctx,
+    async () => subscriber.deliveries > 0 || ((await ctx.stats(2_000))?.deliveriesNotFilterable ?? 0) > 0,
+    3_000,
+  );
   if (!ctx.alive()) return { attackerGot: `${what}; the broker died`, ownTarget: null };
   const stats = await ctx.stats();
   const notFilterable = stats?.deliveriesNotFilterable ?? 0;
@@ -38,7 +42,11 @@ async function deliveryOutcome(ctx: AttackContext, subscriber: RawNative, what: 
       : notFilterable > 0
         ? `${what}, not delivered (deliveriesNotFilterable ${notFilterable})`
         : `${what}, not delivered`;
-  return { attackerGot: got, ownTarget: null, details: { deliveries: subscriber.deliveries, deliveriesNotFilterable: notFilterable } };
+  return {
+    attackerGot: got,
+    ownTarget: null,
+    details: { deliveries: subscriber.deliveries, deliveriesNotFilterable: notFilterable },
+  };
 }
 
 function willAttack(id: string, name: string, trigger: 'close' | 'keepalive' | 'will-delay'): Attack {
@@ -68,7 +76,8 @@ function willAttack(id: string, name: string, trigger: 'close' | 'keepalive' | '
       if (trigger === 'keepalive') await attacker.waitClosed(5_000);
       else attacker.destroy();
       const fired = await waitForCounter(ctx, 'mqttWillsPublished', 1, 5_000);
-      if (!fired && ctx.alive()) return { attackerGot: `will not published (${attacker.endReason()})`, ownTarget: null };
+      if (!fired && ctx.alive())
+        return { attackerGot: `will not published (${attacker.endReason()})`, ownTarget: null };
       return deliveryOutcome(ctx, subscriber, fired ? 'will published' : 'will triggered');
     },
   };
@@ -95,7 +104,8 @@ export const deepJsonAttacks: Attack[] = [
       const publisher = await RawNative.logOn(ctx.nativeUrl, 'mallory');
       publisher.sendRaw(`{"op":"publish","topic":"${TOPIC}","data":${deepJson()}}`);
       const outcome = await deliveryOutcome(ctx, subscriber, 'published');
-      if (publisher.errors.length > 0) outcome.attackerGot = `error ${publisher.errors[0]!.code ?? '?'}; ${outcome.attackerGot}`;
+      if (publisher.errors.length > 0)
+        outcome.attackerGot = `error ${publisher.errors[0]!.code ?? '?'}; ${outcome.attackerGot}`;
       return outcome;
     },
   },

@@ -15,7 +15,20 @@ async function flood(ctx: Parameters<Attack['run']>[0], client: RawMqtt, id: num
     if (!(await waitUntil(ctx, () => sent - client.count('pubrec') < WINDOW || !client.isOpen, 10_000, 5))) break;
     const batch: Buffer[] = [];
     for (let i = 0; i < 100 && sent < PER_CONNECTION; i++, sent++) {
-      batch.push(mqttPacket.generate({ cmd: 'publish', topic: `abuse/qos2/${id}`, payload: Buffer.from('x'), qos: 2, messageId: sent + 1, retain: false, dup: false }, { protocolVersion: 5 }));
+      batch.push(
+        mqttPacket.generate(
+          {
+            cmd: 'publish',
+            topic: `abuse/qos2/${id}`,
+            payload: Buffer.from('x'),
+            qos: 2,
+            messageId: sent + 1,
+            retain: false,
+            dup: false,
+          },
+          { protocolVersion: 5 },
+        ),
+      );
     }
     client.writeRaw(Buffer.concat(batch));
   }
@@ -29,13 +42,25 @@ export const inboundQos2Attack: Attack = {
   async run(ctx) {
     const clients: RawMqtt[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {
-      clients.push(await connectAccepted({ port: ctx.mqttPort, protocolVersion: 5, clientId: `qos2-${i}`, username: 'mallory', password: 'x', keepPackets: false }));
+      clients.push(
+        await connectAccepted({
+          port: ctx.mqttPort,
+          protocolVersion: 5,
+          clientId: `qos2-${i}`,
+          username: 'mallory',
+          password: 'x',
+          keepPackets: false,
+        }),
+      );
     }
     const sent = await Promise.all(clients.map((client, i) => flood(ctx, client, i)));
     const total = sent.reduce((a, b) => a + b, 0);
     return {
       attackerGot: `${total.toLocaleString('en-US')} sent, PUBREC ${clients.map((c) => c.ackSummary()).join(' / ')}; ${[...new Set(clients.map((c) => c.endReason()))].join(' / ')}`,
-      ownTarget: { met: clients.every((c) => c.endReason() === 'DISCONNECT 0x93'), expected: 'DISCONNECT 0x93 (Receive Maximum exceeded)' },
+      ownTarget: {
+        met: clients.every((c) => c.endReason() === 'DISCONNECT 0x93'),
+        expected: 'DISCONNECT 0x93 (Receive Maximum exceeded)',
+      },
       details: { sent, pubrecs: clients.map((c) => c.count('pubrec')) },
     };
   },

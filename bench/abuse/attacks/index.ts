@@ -31,10 +31,14 @@ export const ATTACKS: readonly Attack[] = [
 
 /** The attacks --only names: ids or group numbers (`1` is 1a-1d), comma-separated; all when empty. */
 export function selectAttacks(attacks: readonly Attack[], only: string): Attack[] {
-  const wanted = only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const wanted = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (wanted.length === 0) return [...attacks];
   const chosen = attacks.filter((a) => wanted.some((w) => a.id === w || a.id.replace(/[a-z]$/, '') === w));
   const unknown = wanted.filter((w) => !attacks.some((a) => a.id === w || a.id.replace(/[a-z]$/, '') === w));
-  if (unknown.length > 0) throw new Error(`--only: no attack ${unknown.join(', ')} (ids: ${attacks.map((a) => a.id).join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`--only: no attack ${unknown.join(', ')} (ids: ${attacks.map((a) => a.id).join(', ')})`);
   return chosen;
 }

@@ -8,7 +8,12 @@ import { waitUntil } from '../wait.js';
 export function invalidTopicPublish(version: 4 | 5): Buffer {
   const topic = Buffer.concat([Buffer.from('abuse/'), Buffer.from([0xc3, 0x28])]);
   const properties = version === 5 ? Buffer.from([0]) : Buffer.alloc(0);
-  const body = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, properties, Buffer.from('x')]);
+  const body = Buffer.concat([
+    Buffer.from([topic.length >> 8, topic.length & 0xff]),
+    topic,
+    properties,
+    Buffer.from('x'),
+  ]);
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
 
@@ -16,11 +21,22 @@ export const invalidUtf8TopicAttack: Attack = {
   id: '11',
   name: 'MQTT PUBLISH with an invalid UTF-8 topic (v3.1.1 and v5)',
   async run(ctx) {
-    const watcher = await connectAccepted({ port: ctx.mqttPort, clientId: 'utf8-watcher', username: 'walter', password: 'x' });
+    const watcher = await connectAccepted({
+      port: ctx.mqttPort,
+      clientId: 'utf8-watcher',
+      username: 'walter',
+      password: 'x',
+    });
     await subscribeMqtt(watcher, 'abuse/#', 0, 1);
     const ends: string[] = [];
     for (const version of [4, 5] as const) {
-      const attacker = await connectAccepted({ port: ctx.mqttPort, protocolVersion: version, clientId: `utf8-${version}`, username: 'mallory', password: 'x' });
+      const attacker = await connectAccepted({
+        port: ctx.mqttPort,
+        protocolVersion: version,
+        clientId: `utf8-${version}`,
+        username: 'mallory',
+        password: 'x',
+      });
       attacker.writeRaw(invalidTopicPublish(version));
       await attacker.waitClosed(2_000);
       ends.push(`v${version === 4 ? '3.1.1' : '5'}: ${attacker.endReason()}`);
@@ -30,7 +46,10 @@ export const invalidUtf8TopicAttack: Attack = {
     const delivered = watcher.publishesReceived;
     return {
       attackerGot: `${ends.join('; ')}; delivered ${delivered}x`,
-      ownTarget: { met: delivered === 0 && ends.every((e) => !e.endsWith('connection kept')), expected: 'connection closed, nothing delivered' },
+      ownTarget: {
+        met: delivered === 0 && ends.every((e) => !e.endsWith('connection kept')),
+        expected: 'connection closed, nothing delivered',
+      },
       details: { ends, delivered },
     };
   },

@@ -17,31 +17,56 @@ export const logonFloodAttack: Attack = {
       security: {
         authentication: {
           module: 'users',
-          options: { users: [{ name: 'alice', hash: await hashPassword('alice-secret') }, { name: 'control', hash: await hashPassword('control') }] },
+          options: {
+            users: [
+              { name: 'alice', hash: await hashPassword('alice-secret') },
+              { name: 'control', hash: await hashPassword('control') },
+            ],
+          },
         },
       },
     };
   },
   async run(ctx) {
     const flood: Promise<RawMqtt>[] = [];
-    for (let i = 0; i < FLOOD; i++) flood.push(openMqtt({ port: ctx.mqttPort, clientId: `flood-${i}`, username: `nobody-${i}`, password: 'guess' }));
+    for (let i = 0; i < FLOOD; i++)
+      flood.push(openMqtt({ port: ctx.mqttPort, clientId: `flood-${i}`, username: `nobody-${i}`, password: 'guess' }));
     const attackers = await Promise.all(flood);
     const started = performance.now();
-    const { client: alice, code } = await connectMqtt({ port: ctx.mqttPort, localAddress: '127.0.0.2', protocolVersion: 5, clientId: 'alice', username: 'alice', password: 'alice-secret' }, 30_000);
+    const { client: alice, code } = await connectMqtt(
+      {
+        port: ctx.mqttPort,
+        localAddress: '127.0.0.2',
+        protocolVersion: 5,
+        clientId: 'alice',
+        username: 'alice',
+        password: 'alice-secret',
+      },
+      30_000,
+    );
     const aliceMs = performance.now() - started;
     alice.destroy();
     // Every flood connection answered (or closed), bounded.
-    const answers = await Promise.all(attackers.map(async (a) => ((await a.waitFor((p) => p.cmd === 'connack', 30_000)) as { returnCode?: number; reasonCode?: number } | null)));
+    const answers = await Promise.all(
+      attackers.map(
+        async (a) =>
+          (await a.waitFor((p) => p.cmd === 'connack', 30_000)) as { returnCode?: number; reasonCode?: number } | null,
+      ),
+    );
     const codes = new Map<string, number>();
     answers.forEach((connack, i) => {
-      const key = connack === null ? attackers[i]!.endReason() : `CONNACK ${hex(connack.returnCode ?? connack.reasonCode ?? 0)}`;
+      const key =
+        connack === null ? attackers[i]!.endReason() : `CONNACK ${hex(connack.returnCode ?? connack.reasonCode ?? 0)}`;
       codes.set(key, (codes.get(key) ?? 0) + 1);
       attackers[i]!.destroy();
     });
     const aliceGot = code === null ? `no CONNACK (${alice.endReason()})` : `CONNACK ${hex(code)}`;
     return {
       attackerGot: `${[...codes].map(([what, n]) => `${n}x ${what}`).join(', ')}; alice: ${aliceGot} in ${Math.round(aliceMs)} ms`,
-      ownTarget: { met: code === 0 && aliceMs < TARGET_MS, expected: `alice's logon from 127.0.0.2 accepted in under ${TARGET_MS} ms` },
+      ownTarget: {
+        met: code === 0 && aliceMs < TARGET_MS,
+        expected: `alice's logon from 127.0.0.2 accepted in under ${TARGET_MS} ms`,
+      },
       details: { codes: Object.fromEntries(codes), aliceCode: code, aliceMs },
     };
   },

@@ -26,19 +26,42 @@ export const persistentSessionsAttack: Attack = {
     const before = (await ctx.stats())?.connectionsOpen ?? 0;
     const sessionCodes: string[] = [];
     for (let i = 0; i < SESSIONS; i++) {
-      const session = await connectAccepted({ port: ctx.mqttPort, protocolVersion: 5, clientId: `offline-${i}`, clean: false, username: 'mallory', password: 'x', properties: { sessionExpiryInterval: 3_600 } });
+      const session = await connectAccepted({
+        port: ctx.mqttPort,
+        protocolVersion: 5,
+        clientId: `offline-${i}`,
+        clean: false,
+        username: 'mallory',
+        password: 'x',
+        properties: { sessionExpiryInterval: 3_600 },
+      });
       sessionCodes.push((await subscribeMqtt(session, 'abuse/sess/#', 1, 1)).join(','));
       session.send({ cmd: 'disconnect', reasonCode: 0 });
       session.destroy();
     }
     // Offline once the broker has counted the closes.
     await waitUntil(ctx, async () => ((await ctx.stats(2_000))?.connectionsOpen ?? Infinity) <= before, 5_000);
-    const publisher = await connectAccepted({ port: ctx.mqttPort, clientId: 'big-feeder', username: 'mallory', password: 'x', keepPackets: false });
+    const publisher = await connectAccepted({
+      port: ctx.mqttPort,
+      clientId: 'big-feeder',
+      username: 'mallory',
+      password: 'x',
+      keepPackets: false,
+    });
     const payload = Buffer.alloc(PAYLOAD_BYTES, 0x61);
     let sent = 0;
     while (sent < MESSAGES && publisher.isOpen) {
-      if (!(await waitUntil(ctx, () => sent - publisher.count('puback') < WINDOW || !publisher.isOpen, 10_000, 5))) break;
-      publisher.send({ cmd: 'publish', topic: TOPIC, payload, qos: 1, messageId: (sent % 65_535) + 1, retain: false, dup: false });
+      if (!(await waitUntil(ctx, () => sent - publisher.count('puback') < WINDOW || !publisher.isOpen, 10_000, 5)))
+        break;
+      publisher.send({
+        cmd: 'publish',
+        topic: TOPIC,
+        payload,
+        qos: 1,
+        messageId: (sent % 65_535) + 1,
+        retain: false,
+        dup: false,
+      });
       sent++;
     }
     await waitUntil(ctx, () => publisher.count('puback') >= sent || !publisher.isOpen, 10_000);

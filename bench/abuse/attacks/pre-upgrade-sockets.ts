@@ -36,9 +36,14 @@ function open(port: number): Promise<Tracked> {
 function summarize(kind: string, sockets: Tracked[]): string {
   const connected = sockets.filter((s) => s.connectedAt !== null);
   const refused = connected.filter((s) => s.closedAfterMs !== null && s.closedAfterMs < REFUSED_WITHIN_MS).length;
-  const closedLater = connected.filter((s) => s.closedAfterMs !== null && s.closedAfterMs >= REFUSED_WITHIN_MS).map((s) => s.closedAfterMs!);
+  const closedLater = connected
+    .filter((s) => s.closedAfterMs !== null && s.closedAfterMs >= REFUSED_WITHIN_MS)
+    .map((s) => s.closedAfterMs!);
   const open = connected.filter((s) => s.closedAfterMs === null).length;
-  const longest = closedLater.length === 0 ? '' : `, closed after ${(Math.min(...closedLater) / 1000).toFixed(1)}-${(Math.max(...closedLater) / 1000).toFixed(1)} s`;
+  const longest =
+    closedLater.length === 0
+      ? ''
+      : `, closed after ${(Math.min(...closedLater) / 1000).toFixed(1)}-${(Math.max(...closedLater) / 1000).toFixed(1)} s`;
   return `${kind} ${connected.length - refused}/${sockets.length} accepted${refused > 0 ? ` (${refused} closed at once)` : ''}${longest}${open > 0 ? `, ${open} still open at ${GIVE_UP_MS / 1000} s` : ''}`;
 }
 
@@ -58,7 +63,11 @@ export const preUpgradeSocketsAttack: Attack = {
     }, TRICKLE_EVERY_MS);
     const all = [...idle, ...trickle];
     const deadline = performance.now() + GIVE_UP_MS;
-    while (performance.now() < deadline && all.some((t) => t.closedAfterMs === null && t.connectedAt !== null) && ctx.alive()) {
+    while (
+      performance.now() < deadline &&
+      all.some((t) => t.closedAfterMs === null && t.connectedAt !== null) &&
+      ctx.alive()
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     clearInterval(trickler);
@@ -66,10 +75,15 @@ export const preUpgradeSocketsAttack: Attack = {
     for (const t of all) t.socket.destroy();
     // Closed within the logon timeout (with 2 s of slack for timers on a loaded machine).
     const limitMs = configNumber(ctx.config, 'listeners.0.options.logonTimeoutMs') + 2_000;
-    const late = all.filter((t) => t.connectedAt !== null && (t.closedAfterMs === null || t.closedAfterMs > limitMs)).length;
+    const late = all.filter(
+      (t) => t.connectedAt !== null && (t.closedAfterMs === null || t.closedAfterMs > limitMs),
+    ).length;
     return {
       attackerGot: got,
-      ownTarget: { met: late === 0, expected: `every socket closed within the logon timeout (${limitMs - 2_000} ms + 2 s)` },
+      ownTarget: {
+        met: late === 0,
+        expected: `every socket closed within the logon timeout (${limitMs - 2_000} ms + 2 s)`,
+      },
       details: { closedAfterMs: all.map((t) => (t.closedAfterMs === null ? null : Math.round(t.closedAfterMs))) },
     };
   },

@@ -57,22 +57,39 @@ function regexAttack(id: string, count: number, distinct: boolean): Attack {
       const repeat = await longestAccepted(attacker);
       if (repeat === 0) return { attackerGot: `every ${pattern(1)} refused`, ownTarget: null };
       const regex = (i: number): string => (distinct ? `${pattern(repeat)}(?:${i}){0}` : pattern(repeat));
-      const { accepted, refusals, refused } = await subscribeInBatches(attacker, count, (sid) => ({ regex: regex(sid) }));
-      ctx.log(`${id}: ${accepted} subscriptions to ${pattern(repeat)} accepted${refused === '' ? '' : `, refused ${refused}`}`);
+      const { accepted, refusals, refused } = await subscribeInBatches(attacker, count, (sid) => ({
+        regex: regex(sid),
+      }));
+      ctx.log(
+        `${id}: ${accepted} subscriptions to ${pattern(repeat)} accepted${refused === '' ? '' : `, refused ${refused}`}`,
+      );
       // One publish to a new topic, acked: the broker answers after routing it (or dies trying).
       // Waited for at most PUBLISH_WAIT_MS, so the attack reports before the harness gives up on it.
       const publisher = await RawNative.logOn(ctx.nativeUrl, 'mallory');
       const started = Date.now();
-      const answer = await publisher.request({ op: 'publish', topic: TOPIC, data: { x: 1 }, ack: true }, PUBLISH_WAIT_MS);
+      const answer = await publisher.request(
+        { op: 'publish', topic: TOPIC, data: { x: 1 }, ack: true },
+        PUBLISH_WAIT_MS,
+      );
       const publishMs = Date.now() - started;
       await waitUntil(ctx, () => attacker.deliveries > 0 || !attacker.isOpen, 1_000);
       return {
         attackerGot: `${repeat === REPEAT ? '' : `{${repeat}} at most; `}${accepted} subscribed${refused === '' ? '' : `, ${refused}`}; publish: ${answer === null ? `no answer in ${publishMs} ms` : `${describe(answer)} after ${publishMs} ms`}; ${attacker.endReason()}`,
         ownTarget: null,
-        details: { repeat, accepted, refusals: Object.fromEntries(refusals), publishMs, deliveries: attacker.deliveries },
+        details: {
+          repeat,
+          accepted,
+          refusals: Object.fromEntries(refusals),
+          publishMs,
+          deliveries: attacker.deliveries,
+        },
       };
     },
   };
 }
 
-export const regexAttacks: Attack[] = [regexAttack('2a', 400, false), regexAttack('2b', 3_000, false), regexAttack('2c', 400, true)];
+export const regexAttacks: Attack[] = [
+  regexAttack('2a', 400, false),
+  regexAttack('2b', 3_000, false),
+  regexAttack('2c', 400, true),
+];

@@ -16,12 +16,28 @@ export const retainedPropertiesAttack: Attack = {
   name: '300 retained v5 messages, 1-byte payload + 900 KB user properties',
   capBytes: (config) => configNumber(config, 'mqtt.retained.maxBytes'),
   async run(ctx) {
-    const publisher = await connectAccepted({ port: ctx.mqttPort, protocolVersion: 5, clientId: 'retainer', username: 'mallory', password: 'x', keepPackets: false });
+    const publisher = await connectAccepted({
+      port: ctx.mqttPort,
+      protocolVersion: 5,
+      clientId: 'retainer',
+      username: 'mallory',
+      password: 'x',
+      keepPackets: false,
+    });
     const properties = { userProperties: userProperties() };
     let sent = 0;
     while (sent < MESSAGES && publisher.isOpen) {
       if (!(await waitUntil(ctx, () => sent - publisher.count('puback') < 8 || !publisher.isOpen, 10_000, 5))) break;
-      publisher.send({ cmd: 'publish', topic: `abuse/retained/${sent}`, payload: Buffer.from('x'), qos: 1, messageId: sent + 1, retain: true, dup: false, properties });
+      publisher.send({
+        cmd: 'publish',
+        topic: `abuse/retained/${sent}`,
+        payload: Buffer.from('x'),
+        qos: 1,
+        messageId: sent + 1,
+        retain: true,
+        dup: false,
+        properties,
+      });
       sent++;
     }
     await waitUntil(ctx, () => publisher.count('puback') >= sent || !publisher.isOpen, 10_000);

@@ -18,9 +18,23 @@ const slowConsumer: Attack = {
   capBytes: (config) => configNumber(config, 'listeners.1.options.maxSendQueueBytes'),
   async run(ctx) {
     // Counts deliveries without keeping them, and never acknowledges one.
-    const victim = await connectAccepted({ port: ctx.mqttPort, protocolVersion: 5, clientId: 'slow', username: 'mallory', password: 'x', properties: { receiveMaximum: 1 }, keepPackets: false });
+    const victim = await connectAccepted({
+      port: ctx.mqttPort,
+      protocolVersion: 5,
+      clientId: 'slow',
+      username: 'mallory',
+      password: 'x',
+      properties: { receiveMaximum: 1 },
+      keepPackets: false,
+    });
     await subscribeMqtt(victim, 'abuse/slow/#', 1, 1);
-    const publisher = await connectAccepted({ port: ctx.mqttPort, clientId: 'slow-feeder', username: 'mallory', password: 'x', keepPackets: false });
+    const publisher = await connectAccepted({
+      port: ctx.mqttPort,
+      clientId: 'slow-feeder',
+      username: 'mallory',
+      password: 'x',
+      keepPackets: false,
+    });
     const acked = (): number => publisher.count('puback');
     let sent = 0;
     while (sent < MESSAGES && publisher.isOpen && ctx.alive()) {
@@ -31,7 +45,17 @@ const slowConsumer: Attack = {
       }
       const batch: Buffer[] = [];
       for (let i = 0; i < 100 && sent < MESSAGES; i++, sent++) {
-        batch.push(mqttPacket.generate({ cmd: 'publish', topic: TOPIC, payload: Buffer.alloc(0), qos: 1, messageId: (sent % 65_535) + 1, retain: false, dup: false }));
+        batch.push(
+          mqttPacket.generate({
+            cmd: 'publish',
+            topic: TOPIC,
+            payload: Buffer.alloc(0),
+            qos: 1,
+            messageId: (sent % 65_535) + 1,
+            retain: false,
+            dup: false,
+          }),
+        );
       }
       publisher.writeRaw(Buffer.concat(batch));
     }
@@ -39,7 +63,12 @@ const slowConsumer: Attack = {
     return {
       attackerGot: `${sent.toLocaleString('en-US')} sent, PUBACK ${publisher.ackSummary()}; subscriber got ${victim.publishesReceived}, ${victim.endReason()}`,
       ownTarget: null,
-      details: { sent, publisherAcked: acked(), delivered: victim.publishesReceived, subscriberEnd: victim.endReason() },
+      details: {
+        sent,
+        publisherAcked: acked(),
+        delivered: victim.publishesReceived,
+        subscriberEnd: victim.endReason(),
+      },
     };
   },
 };
@@ -49,9 +78,20 @@ function refusedConnect(id: string, name: string, properties: Record<string, num
     id,
     name,
     async run(ctx) {
-      const { client, code } = await connectMqtt({ port: ctx.mqttPort, protocolVersion: 5, clientId: `zero-${id}`, username: 'mallory', password: 'x', properties }, 5_000);
+      const { client, code } = await connectMqtt(
+        {
+          port: ctx.mqttPort,
+          protocolVersion: 5,
+          clientId: `zero-${id}`,
+          username: 'mallory',
+          password: 'x',
+          properties,
+        },
+        5_000,
+      );
       await client.waitClosed(2_000);
-      const got = code === null ? client.endReason() : `CONNACK ${hex(code)}${client.isOpen ? ', connection kept' : ''}`;
+      const got =
+        code === null ? client.endReason() : `CONNACK ${hex(code)}${client.isOpen ? ', connection kept' : ''}`;
       client.destroy();
       return { attackerGot: got, ownTarget: { met: code !== 0, expected: 'CONNECT refused (a protocol error)' } };
     },

@@ -32,7 +32,8 @@ async function publishAll(client: RawNative): Promise<{ ms: number; refused: str
     const answer = await client.request({ op: 'publish', topic: `m/${i}`, data: { i }, ack: true }, 30_000);
     if (answer?.op !== 'ack') return { ms: Date.now() - started, refused: `publish ${i}: ${describe(answer)}` };
   }
-  const refused = client.errors.length > 0 ? `${client.errors.length} refused, first ${client.errors[0].code ?? '?'}` : null;
+  const refused =
+    client.errors.length > 0 ? `${client.errors.length} refused, first ${client.errors[0].code ?? '?'}` : null;
   return { ms: Date.now() - started, refused };
 }
 
@@ -66,8 +67,17 @@ export const wildcardsOverCachedRoutesAttack: Attack = {
     await eve.closed;
     return {
       attackerGot: `${accepted} subscribed${refused === '' ? '' : `, ${refused}`} in ${subscribeMs} ms; ${eve.deliveries} delivered to eve; republish ${again.refused ?? 'accepted'}; ${mallory.endReason()}`,
-      ownTarget: { met: eve.deliveries === 0 && again.refused === null, expected: 'eve receives nothing under m/; every republish accepted' },
-      details: { fillMs: fill.ms, subscribeMs, republishMs: again.ms, routesEvictedForBytes: stats?.routesEvictedForBytes ?? null, routeCacheBytes: stats?.routeCacheBytes ?? null },
+      ownTarget: {
+        met: eve.deliveries === 0 && again.refused === null,
+        expected: 'eve receives nothing under m/; every republish accepted',
+      },
+      details: {
+        fillMs: fill.ms,
+        subscribeMs,
+        republishMs: again.ms,
+        routesEvictedForBytes: stats?.routesEvictedForBytes ?? null,
+        routeCacheBytes: stats?.routeCacheBytes ?? null,
+      },
     };
   },
 };

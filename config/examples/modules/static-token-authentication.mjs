@@ -22,7 +22,8 @@ function sameSecret(a, b) {
 }
 
 function tokenList(list, path) {
-  if (!Array.isArray(list) || list.length === 0) throw new Error(`${path}: expected a list of { token, identity } entries`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new Error(`${path}: expected a list of { token, identity } entries`);
   return list.map((entry, i) => {
     const { token, identity } = entry ?? {};
     if (typeof token !== 'string' || token === '' || typeof identity !== 'string' || identity === '') {

@@ -26,7 +26,8 @@ export function compileArithmetic(operator: ArithmeticOperator, lhs: CompiledNod
     if (rhsValue === FAULT) return FAULT;
     if (isFiniteNumber(lhsValue) && isFiniteNumber(rhsValue)) return apply(lhsValue, rhsValue);
     // A result may be infinite (1/0); JSONata only rejects infinities as operands.
-    if ((lhsValue !== undefined && !isFiniteNumber(lhsValue)) || (rhsValue !== undefined && !isFiniteNumber(rhsValue))) return FAULT;
+    if ((lhsValue !== undefined && !isFiniteNumber(lhsValue)) || (rhsValue !== undefined && !isFiniteNumber(rhsValue)))
+      return FAULT;
     return undefined;
   }, Yields.NUMBER);
 }

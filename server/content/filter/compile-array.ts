@@ -11,7 +11,11 @@ export function compileArray(node: ArrayNode, items: readonly CompiledNode[]): C
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (!item.isConstant) {
-      throw unsupportedConstruct('array constructor with items that depend on the message', node.position, 'list literal values, e.g. x in ["a", "b"]');
+      throw unsupportedConstruct(
+        'array constructor with items that depend on the message',
+        node.position,
+        'list literal values, e.g. x in ["a", "b"]',
+      );
     }
     const value = item.constant;
     if (value === FAULT) return constantNode(FAULT);

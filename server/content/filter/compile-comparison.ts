@@ -11,7 +11,12 @@ export function compileEquality(operator: EqualityOperator, lhs: CompiledNode, r
   const evaluateLhs = lhs.evaluate;
   const evaluateRhs = rhs.evaluate;
   // Deep equality with a string/number/boolean/null is strict equality, and symmetric.
-  const constantSide = rhs.isConstant && isPrimitiveOperand(rhs.constant) ? rhs : lhs.isConstant && isPrimitiveOperand(lhs.constant) ? lhs : undefined;
+  const constantSide =
+    rhs.isConstant && isPrimitiveOperand(rhs.constant)
+      ? rhs
+      : lhs.isConstant && isPrimitiveOperand(lhs.constant)
+        ? lhs
+        : undefined;
   if (constantSide !== undefined) {
     const constant = constantSide.constant;
     const other = constantSide === rhs ? evaluateLhs : evaluateRhs;

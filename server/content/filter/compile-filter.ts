@@ -25,7 +25,8 @@ export function compileFilter(expression: string): CompiledFilter {
   if ((root.yields & Yields.BOOLEAN) === 0) {
     // Such a filter would silently deliver nothing; a number would even mean an index in JSONata.
     const position = ast.position;
-    const result = root.yields === 0 ? 'always fails or yields nothing' : `yields ${describeYields(root.yields)}, never true`;
+    const result =
+      root.yields === 0 ? 'always fails or yields nothing' : `yields ${describeYields(root.yields)}, never true`;
     throw new FilterError(
       `filter can never be true: it ${result}${position === undefined ? '' : ` (position ${position})`}`,
       'non-boolean result',

@@ -7,7 +7,8 @@ import { castBoolean, castString, codePointLength, FAULT } from './jsonata-seman
 import type { TextMatcher } from './literal-regex.js';
 
 /** The second argument of $contains: compiled apart, since a regex literal is not a value. */
-export type ContainsToken = { readonly kind: 'regex'; readonly regex: TextMatcher } | { readonly kind: 'value'; readonly node: CompiledNode };
+export type ContainsToken =
+  { readonly kind: 'regex'; readonly regex: TextMatcher } | { readonly kind: 'value'; readonly node: CompiledNode };
 
 export function compileCall(name: UnaryFunctionName, arg: CompiledNode): CompiledNode {
   const evaluate = arg.evaluate;
@@ -64,7 +65,10 @@ export function compileContains(text: CompiledNode, token: ContainsToken): Compi
     if (value === FAULT) return FAULT;
     const substring = evaluateToken(document);
     if (substring === FAULT) return FAULT;
-    if ((value !== undefined && typeof value !== 'string') || (substring !== undefined && typeof substring !== 'string')) {
+    if (
+      (value !== undefined && typeof value !== 'string') ||
+      (substring !== undefined && typeof substring !== 'string')
+    ) {
       return FAULT;
     }
     if (value === undefined || substring === undefined) return undefined;

@@ -16,7 +16,11 @@ export function compileLogical(operator: LogicalOperator, lhs: CompiledNode, rhs
   }, Yields.BOOLEAN);
 }
 
-export function compileCondition(condition: CompiledNode, then: CompiledNode, otherwise: CompiledNode | undefined): CompiledNode {
+export function compileCondition(
+  condition: CompiledNode,
+  then: CompiledNode,
+  otherwise: CompiledNode | undefined,
+): CompiledNode {
   const test = condition.evaluate;
   const whenTrue = then.evaluate;
   const whenFalse = otherwise?.evaluate;

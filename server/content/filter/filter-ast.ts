@@ -10,7 +10,8 @@ export type ArithmeticOperator = '+' | '-' | '*' | '/' | '%';
 export type LogicalOperator = 'and' | 'or';
 export type BinaryOperator = ComparisonOperator | EqualityOperator | ArithmeticOperator | LogicalOperator | 'in' | '&';
 
-export type FilterFunctionName = 'exists' | 'contains' | 'length' | 'lowercase' | 'uppercase' | 'not' | 'boolean' | 'string';
+export type FilterFunctionName =
+  'exists' | 'contains' | 'length' | 'lowercase' | 'uppercase' | 'not' | 'boolean' | 'string';
 /** Every supported function but $contains takes exactly one argument. */
 export type UnaryFunctionName = Exclude<FilterFunctionName, 'contains'>;
 
@@ -27,7 +28,21 @@ const FUNCTION_ARITY: Readonly<Record<FilterFunctionName, number>> = Object.free
 });
 
 const BINARY_OPERATORS: ReadonlySet<string> = new Set<BinaryOperator>([
-  '<', '<=', '>', '>=', '=', '!=', '+', '-', '*', '/', '%', 'and', 'or', 'in', '&',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '=',
+  '!=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'and',
+  'or',
+  'in',
+  '&',
 ]);
 
 /** One `.`-separated field step, with the numeric `[n]` indexes that follow it (already floored). */
@@ -107,15 +122,7 @@ export interface BlockNode {
 }
 
 export type FilterNode =
-  | PathNode
-  | LiteralNode
-  | ArrayNode
-  | NegateNode
-  | BinaryNode
-  | CallNode
-  | ContainsNode
-  | ConditionNode
-  | BlockNode;
+  PathNode | LiteralNode | ArrayNode | NegateNode | BinaryNode | CallNode | ContainsNode | ConditionNode | BlockNode;
 
 type RawNode = Readonly<Record<string, unknown>>;
 
@@ -145,7 +152,11 @@ function readNode(raw: unknown, depth: number): FilterNode {
   const node = asRawNode(raw);
   const position = positionOf(node);
   if (depth > MAX_FILTER_DEPTH) {
-    throw new FilterError(`filter nests deeper than ${MAX_FILTER_DEPTH} levels (position ${position ?? 0})`, 'nesting depth', position);
+    throw new FilterError(
+      `filter nests deeper than ${MAX_FILTER_DEPTH} levels (position ${position ?? 0})`,
+      'nesting depth',
+      position,
+    );
   }
   const type = node['type'];
   switch (type) {
@@ -205,7 +216,12 @@ function readStep(step: RawNode): PathStep {
 function readIndexStage(stage: RawNode): number {
   const position = positionOf(stage);
   const expr = stage['expr'];
-  if (stage['type'] !== 'filter' || !isRawNode(expr) || expr['type'] !== 'number' || typeof expr['value'] !== 'number') {
+  if (
+    stage['type'] !== 'filter' ||
+    !isRawNode(expr) ||
+    expr['type'] !== 'number' ||
+    typeof expr['value'] !== 'number'
+  ) {
     throw unsupportedConstruct('predicate [...] other than a number literal index', position, 'write a[0] or a[-1]');
   }
   expectOnlyKeys(stage, ['expr']);
@@ -264,8 +280,13 @@ function readCall(node: RawNode, position: number | undefined, depth: number): C
     // `not(x)` parses as a call of the field `not`; JSONata then fails with T1005/T1006.
     const steps = procedure['steps'];
     const first = Array.isArray(steps) && steps.length === 1 && isRawNode(steps[0]) ? steps[0]['value'] : undefined;
-    const hint = typeof first === 'string' && isFilterFunction(first) ? `JSONata's function is $${first}(...)` : undefined;
-    throw unsupportedConstruct(`call of ${typeof first === 'string' ? first : 'a path'}(...) without $`, position, hint);
+    const hint =
+      typeof first === 'string' && isFilterFunction(first) ? `JSONata's function is $${first}(...)` : undefined;
+    throw unsupportedConstruct(
+      `call of ${typeof first === 'string' ? first : 'a path'}(...) without $`,
+      position,
+      hint,
+    );
   }
   if (procedure['type'] !== 'variable' || typeof name !== 'string') {
     throw unsupportedConstruct('call of a computed function', position);
@@ -358,7 +379,8 @@ function describeUnsupported(node: RawNode): string {
       return 'partial application ?';
     case 'function': {
       const procedure = node['procedure'];
-      const name = isRawNode(procedure) && typeof procedure['value'] === 'string' ? `$${procedure['value']}` : 'a function';
+      const name =
+        isRawNode(procedure) && typeof procedure['value'] === 'string' ? `$${procedure['value']}` : 'a function';
       return `call of ${name}(...)`;
     }
     case 'block':

@@ -20,7 +20,8 @@ export function parseFilter(expression: unknown): unknown {
 }
 
 function readMessage(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string')
+    return err.message;
   return String(err);
 }
 

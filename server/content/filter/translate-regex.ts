@@ -6,7 +6,8 @@
 import { unsupportedConstruct } from './filter-error.js';
 
 /** JavaScript's \s: ASCII whitespace plus the Unicode space separators, line separators and BOM. */
-const JS_WHITESPACE = '\\t\\n\\x0B\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
+const JS_WHITESPACE =
+  '\\t\\n\\x0B\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
 /** JavaScript's `.` excludes all four line terminators; RE2's only excludes \n. */
 const JS_DOT = '[^\\n\\r\\x{2028}\\x{2029}]';
 

@@ -88,7 +88,8 @@ function parsePath(text: string, number: number, quoted: string): string[] {
       field = '';
     } else if (char === '\\') {
       const escaped = text[++i];
-      if (escaped === undefined) throw new SelectError(`select list step ${number} ${quoted} ends with an unfinished escape "\\"`);
+      if (escaped === undefined)
+        throw new SelectError(`select list step ${number} ${quoted} ends with an unfinished escape "\\"`);
       if (!ESCAPABLE.has(escaped)) {
         throw new SelectError(
           `select list step ${number} ${quoted} has an unknown escape ${JSON.stringify(`\\${escaped}`)} (only \\ / , | and whitespace may be escaped)`,

@@ -64,6 +64,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Plain assignment of `__proto__` would set the prototype instead of creating the field. */
 function setField(target: Record<string, unknown>, name: string, value: unknown): void {
-  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
   else target[name] = value;
 }

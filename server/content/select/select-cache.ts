@@ -12,7 +12,8 @@ export class SelectCache {
   readonly #byCanonical = new Map<string, CompiledSelect>();
 
   constructor(readonly maxEntries: number = DEFAULT_SELECT_CACHE_SIZE) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
   }
 
   /**

@@ -20,7 +20,8 @@ export function anyCredentialsModule(name: string, allowsImplicitLogon: boolean)
           : { outcome: 'reject', reason: `${name} module requires a logon (implicit logon is not allowed)` };
       }
       // SCRAM proves knowledge of a stored secret; with no store there is nothing to prove against.
-      if (request.mechanism === 'SCRAM-SHA-256') return { outcome: 'reject', reason: `${name} module has no password store, so it cannot do SCRAM-SHA-256` };
+      if (request.mechanism === 'SCRAM-SHA-256')
+        return { outcome: 'reject', reason: `${name} module has no password store, so it cannot do SCRAM-SHA-256` };
       return { outcome: 'accept', identity: request.user };
     },
   };

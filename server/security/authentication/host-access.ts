@@ -10,7 +10,15 @@
 // Addresses are checked first; DNS is asked only if no address entry matched and the list has
 // name entries. A DNS failure or timeout is no match (fail closed).
 import { lookup as dnsLookup, Resolver } from 'node:dns/promises';
-import { formatIpAddress, networkContains, parseIpAddress, parseIpNetwork, sameIpAddress, type IpAddress, type IpNetwork } from './ip-address.js';
+import {
+  formatIpAddress,
+  networkContains,
+  parseIpAddress,
+  parseIpNetwork,
+  sameIpAddress,
+  type IpAddress,
+  type IpNetwork,
+} from './ip-address.js';
 
 export type HostPattern =
   | { readonly kind: 'any' }
@@ -60,7 +68,11 @@ export function hostPatternProblem(text: string): string | undefined {
 }
 
 /** Whether the client at `remoteAddress` may connect under `patterns`; an empty list allows nobody. */
-export async function isHostAllowed(patterns: readonly HostPattern[], remoteAddress: string, resolveNames: HostNameResolver): Promise<boolean> {
+export async function isHostAllowed(
+  patterns: readonly HostPattern[],
+  remoteAddress: string,
+  resolveNames: HostNameResolver,
+): Promise<boolean> {
   if (patterns.some((pattern) => pattern.kind === 'any')) return true;
   // A transport that cannot say where the client is gets only the "*" entry.
   const address = parseIpAddress(remoteAddress, { allowZone: true });
@@ -173,7 +185,10 @@ function normalizeHostName(name: string): string {
 function checkHostName(name: string, entry: string): void {
   const labels = name.split('.');
   if (name.length > MAX_HOSTNAME_CHARS || !labels.every((label) => LABEL.test(label))) {
-    if (entry.includes('*')) throw new Error(`"${entry}" is not valid: "*" may only stand alone or as the first label ("*.example.com"); for address ranges use CIDR (10.0.0.0/8)`);
+    if (entry.includes('*'))
+      throw new Error(
+        `"${entry}" is not valid: "*" may only stand alone or as the first label ("*.example.com"); for address ranges use CIDR (10.0.0.0/8)`,
+      );
     throw new Error(`"${entry}" is not ${HOST_PATTERN_FORM}`);
   }
   // All-numeric last label: a mistyped IPv4 address ("10.0.0"), not a host name.

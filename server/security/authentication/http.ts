@@ -17,14 +17,21 @@ const httpOptionsSchema = z.strictObject({
   url: z.string({ error: 'expected an http:// or https:// URL' }).superRefine((text, ctx) => {
     const problem = urlProblem(text);
     // The shown value drops user:password@, should someone have put them there.
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL (${problem})`, input: text.replace(/\/\/[^/@]*@/, '//<credentials>@') });
+    if (problem !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an http:// or https:// URL (${problem})`,
+        input: text.replace(/\/\/[^/@]*@/, '//<credentials>@'),
+      });
   }),
   timeoutMs: integerField(1, 300_000).default(5000),
   /** Sent with every request, e.g. an Authorization header for the service itself. */
   headers: z
     .record(
       z.string().regex(HEADER_NAME, { error: 'expected an HTTP header name' }),
-      z.string({ error: 'expected a header value (a string)' }).refine((value) => !/[\r\n\0]/.test(value), { error: 'expected a header value without line breaks' }),
+      z
+        .string({ error: 'expected a header value (a string)' })
+        .refine((value) => !/[\r\n\0]/.test(value), { error: 'expected a header value without line breaks' }),
       { error: 'expected a map of header names to values' },
     )
     .default({}),
@@ -36,7 +43,10 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
   // Only the origin: a path or query could carry a key.
   context.log.info({ origin: url.origin, timeoutMs: parsed.timeoutMs }, 'http authentication module ready');
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    context.log.warn({ origin: url.origin }, 'http authentication module sends passwords unencrypted (http:// to a non-loopback host); use https://');
+    context.log.warn(
+      { origin: url.origin },
+      'http authentication module sends passwords unencrypted (http:// to a non-loopback host); use https://',
+    );
   }
 
   // set() replaces whatever spelling of these the configured headers used.
@@ -67,7 +77,11 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
       }
       body = await readCappedText(response, MAX_RESPONSE_BYTES);
     } catch (error) {
-      return reject(signal.aborted ? `auth service did not answer within ${parsed.timeoutMs} ms` : `auth service request failed: ${describeFetchError(error)}`);
+      return reject(
+        signal.aborted
+          ? `auth service did not answer within ${parsed.timeoutMs} ms`
+          : `auth service request failed: ${describeFetchError(error)}`,
+      );
     }
     return answerFromBody(body, request.user);
   };
@@ -76,7 +90,8 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
     name: 'http',
     allowsImplicitLogon: false,
     authenticate(request) {
-      if (request.mechanism === 'implicit') return reject('http module requires a logon (implicit logon is not allowed)');
+      if (request.mechanism === 'implicit')
+        return reject('http module requires a logon (implicit logon is not allowed)');
       // SCRAM needs the server to hold credentials; the service cannot take part in the exchange.
       if (request.mechanism === 'SCRAM-SHA-256') return reject('http module cannot do SCRAM-SHA-256');
       return ask(request);
@@ -103,10 +118,13 @@ function answerFromBody(body: string, user: string): AuthAnswer {
   } catch {
     return reject('auth service answered 2xx without a JSON body');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('auth service answered 2xx with JSON that is not an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return reject('auth service answered 2xx with JSON that is not an object');
   const named = 'identity' in value ? value.identity : 'user' in value ? value.user : user;
   if (typeof named !== 'string' || named === '' || named.length > MAX_IDENTITY_CHARS) {
-    return reject(`auth service answered 2xx without a usable identity (expected a string of 1 to ${MAX_IDENTITY_CHARS} characters)`);
+    return reject(
+      `auth service answered 2xx without a usable identity (expected a string of 1 to ${MAX_IDENTITY_CHARS} characters)`,
+    );
   }
   return { outcome: 'accept', identity: named };
 }
@@ -144,7 +162,8 @@ function urlProblem(text: string): string | undefined {
     return 'not a URL';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `scheme ${url.protocol} is not http: or https:`;
-  if (url.username !== '' || url.password !== '') return 'credentials in the URL are not allowed; put them in `headers`';
+  if (url.username !== '' || url.password !== '')
+    return 'credentials in the URL are not allowed; put them in `headers`';
   return undefined;
 }
 

@@ -21,11 +21,16 @@ Object.assign(builtins, {
   jwt: createJwtAuthentication,
   // Its must-match mode loads a second module (the one that checks passwords) like any other.
   'tls-cert': makeTlsCertAuthenticationFactory((spec, context) =>
-    loadModule<AuthenticationModule>({ kind: 'authentication', builtins, requiredMethods: ['authenticate'] }, spec, context),
+    loadModule<AuthenticationModule>(
+      { kind: 'authentication', builtins, requiredMethods: ['authenticate'] },
+      spec,
+      context,
+    ),
   ),
 });
 
-export const BUILTIN_AUTHENTICATION_MODULES: Readonly<Record<string, AuthenticationModuleFactory>> = Object.freeze(builtins);
+export const BUILTIN_AUTHENTICATION_MODULES: Readonly<Record<string, AuthenticationModuleFactory>> =
+  Object.freeze(builtins);
 
 /** The module used when the config names none. */
 export const DEFAULT_AUTHENTICATION_MODULE = 'allow-any';
@@ -35,6 +40,11 @@ export { createDenyAllAuthentication } from './deny-all.js';
 export { createHttpAuthentication } from './http.js';
 export { createImplicitAuthentication } from './implicit.js';
 export { createJwtAuthentication } from './jwt.js';
-export { createUsersAuthentication, makeUsersAuthenticationFactory, type UsersAuthenticationModule, type UsersModuleDependencies } from './users.js';
+export {
+  createUsersAuthentication,
+  makeUsersAuthenticationFactory,
+  type UsersAuthenticationModule,
+  type UsersModuleDependencies,
+} from './users.js';
 export { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword, type ScryptParams } from './password-hash.js';
 export { scramCredentials } from './scram-credentials.js';

@@ -36,16 +36,22 @@ export function parseIpNetwork(text: string): IpNetwork {
   const prefixText = text.slice(slash + 1);
   const written = ipv6Written(text.slice(0, slash));
   const maxPrefix = written ? 128 : 32;
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) throw new Error(`prefix length must be an integer from 0 to ${maxPrefix}`);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix)
+    throw new Error(`prefix length must be an integer from 0 to ${maxPrefix}`);
   let prefixLength = Number(prefixText);
   if (written && address.family === 4) {
     // An IPv4-mapped range: only meaningful inside ::ffff:0:0/96, where it is an IPv4 range.
-    if (prefixLength < 96) throw new Error('an IPv4-mapped (::ffff:a.b.c.d) network needs a prefix length of at least 96; write the IPv4 network instead');
+    if (prefixLength < 96)
+      throw new Error(
+        'an IPv4-mapped (::ffff:a.b.c.d) network needs a prefix length of at least 96; write the IPv4 network instead',
+      );
     prefixLength -= 96;
   }
   const masked = maskTo(address.bytes, prefixLength);
   if (!masked.every((byte, i) => byte === address.bytes[i])) {
-    throw new Error(`the address has bits set beyond the /${prefixText} prefix (did you mean ${formatIpAddress({ family: address.family, bytes: masked })}/${prefixLength}?)`);
+    throw new Error(
+      `the address has bits set beyond the /${prefixText} prefix (did you mean ${formatIpAddress({ family: address.family, bytes: masked })}/${prefixLength}?)`,
+    );
   }
   return { network: address, prefixLength };
 }

@@ -25,18 +25,25 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 const nonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 const stringOrList = (what: string) =>
-  z.union([nonEmptyString(what), z.array(nonEmptyString(what)).min(1, { error: `expected at least one ${what}` })], { error: `expected ${what} or a list of them` });
+  z.union([nonEmptyString(what), z.array(nonEmptyString(what)).min(1, { error: `expected at least one ${what}` })], {
+    error: `expected ${what} or a list of them`,
+  });
 
 const jwtOptionsSchema = z
   .strictObject({
     secret: z.string({ error: 'expected a string' }).optional(),
     publicKeyFile: nonEmptyString('a file path').optional(),
     jwksUrl: nonEmptyString('an http:// or https:// URL')
-      .refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), { error: 'expected an http:// or https:// URL' })
+      .refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), {
+        error: 'expected an http:// or https:// URL',
+      })
       .optional(),
     issuer: stringOrList('an issuer').optional(),
     audience: stringOrList('an audience').optional(),
-    algorithms: z.array(z.enum([...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS]), { error: 'expected a list of JWS algorithms' }).min(1).optional(),
+    algorithms: z
+      .array(z.enum([...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS]), { error: 'expected a list of JWS algorithms' })
+      .min(1)
+      .optional(),
     clockToleranceSec: integerField(0, 3600).default(30),
     identityClaim: nonEmptyString('a claim name').default('sub'),
     acceptTokenInPassword: booleanField().default(false),
@@ -46,21 +53,41 @@ const jwtOptionsSchema = z
   .superRefine((options, ctx) => {
     const sources = [options.secret, options.publicKeyFile, options.jwksUrl].filter((source) => source !== undefined);
     if (sources.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'expected exactly one of `secret`, `publicKeyFile` or `jwksUrl`' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'expected exactly one of `secret`, `publicKeyFile` or `jwksUrl`',
+      });
       return;
     }
     const hmac = new Set<string>(HMAC_ALGORITHMS);
     if (options.secret !== undefined) {
       if (Buffer.byteLength(options.secret, 'utf8') < MIN_SECRET_BYTES) {
-        ctx.addIssue({ code: 'custom', path: ['secret'], message: `expected a secret of at least ${MIN_SECRET_BYTES} bytes` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secret'],
+          message: `expected a secret of at least ${MIN_SECRET_BYTES} bytes`,
+        });
       }
       if (options.algorithms?.some((algorithm) => !hmac.has(algorithm))) {
-        ctx.addIssue({ code: 'custom', path: ['algorithms'], message: `expected only HMAC algorithms (${HMAC_ALGORITHMS.join(', ')}) with \`secret\`` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['algorithms'],
+          message: `expected only HMAC algorithms (${HMAC_ALGORITHMS.join(', ')}) with \`secret\``,
+        });
       }
     } else if (options.algorithms === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'expected a list of algorithms (required with `publicKeyFile` and `jwksUrl`), e.g. [RS256]' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: 'expected a list of algorithms (required with `publicKeyFile` and `jwksUrl`), e.g. [RS256]',
+      });
     } else if (options.algorithms.some((algorithm) => hmac.has(algorithm))) {
-      ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'expected public-key algorithms only: HMAC algorithms need `secret`' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: 'expected public-key algorithms only: HMAC algorithms need `secret`',
+      });
     }
   });
 
@@ -70,7 +97,13 @@ export const createJwtAuthentication: AuthenticationModuleFactory = async (optio
   const parsed = parseModuleOptions(jwtOptionsSchema, options, context);
   const algorithms: readonly JwtAlgorithm[] = parsed.algorithms ?? ['HS256'];
   const key = await verificationKey(parsed, algorithms, context);
-  context.log.info({ algorithms, source: parsed.secret !== undefined ? 'secret' : parsed.publicKeyFile !== undefined ? 'publicKeyFile' : 'jwksUrl' }, 'jwt authentication module ready');
+  context.log.info(
+    {
+      algorithms,
+      source: parsed.secret !== undefined ? 'secret' : parsed.publicKeyFile !== undefined ? 'publicKeyFile' : 'jwksUrl',
+    },
+    'jwt authentication module ready',
+  );
 
   const verify = async (token: string, request: LogonRequest): Promise<AuthAnswer> => {
     let payload: JWTPayload;
@@ -87,10 +120,14 @@ export const createJwtAuthentication: AuthenticationModuleFactory = async (optio
     }
     const identity = payload[parsed.identityClaim];
     if (typeof identity !== 'string' || identity === '' || identity.length > MAX_IDENTITY_CHARS) {
-      return reject(`token has no usable "${parsed.identityClaim}" claim (expected a string of 1 to ${MAX_IDENTITY_CHARS} characters)`);
+      return reject(
+        `token has no usable "${parsed.identityClaim}" claim (expected a string of 1 to ${MAX_IDENTITY_CHARS} characters)`,
+      );
     }
     if (request.user !== '' && request.user !== identity) {
-      return reject(`logon user ${JSON.stringify(request.user)} differs from the token's ${parsed.identityClaim} ${JSON.stringify(identity)}`);
+      return reject(
+        `logon user ${JSON.stringify(request.user)} differs from the token's ${parsed.identityClaim} ${JSON.stringify(identity)}`,
+      );
     }
     return { outcome: 'accept', identity };
   };
@@ -112,17 +149,33 @@ function tokenOf(request: LogonRequest, acceptTokenInPassword: boolean): string 
   if (request.mechanism === 'token') {
     return request.token !== undefined && request.token !== '' ? request.token : reject('token logon without a token');
   }
-  if (request.mechanism === 'password' && acceptTokenInPassword && request.password !== undefined && JWT_SHAPE.test(request.password)) {
+  if (
+    request.mechanism === 'password' &&
+    acceptTokenInPassword &&
+    request.password !== undefined &&
+    JWT_SHAPE.test(request.password)
+  ) {
     return request.password;
   }
-  const wanted = acceptTokenInPassword ? 'a token (mechanism "token") or a JWT as the password' : 'a token (mechanism "token")';
+  const wanted = acceptTokenInPassword
+    ? 'a token (mechanism "token") or a JWT as the password'
+    : 'a token (mechanism "token")';
   return reject(`jwt module needs ${wanted}; got mechanism ${JSON.stringify(String(request.mechanism).slice(0, 64))}`);
 }
 
-async function verificationKey(options: JwtOptions, algorithms: readonly JwtAlgorithm[], context: ModuleContext): Promise<JwtVerificationKey> {
+async function verificationKey(
+  options: JwtOptions,
+  algorithms: readonly JwtAlgorithm[],
+  context: ModuleContext,
+): Promise<JwtVerificationKey> {
   if (options.secret !== undefined) return secretKey(options.secret);
   if (options.publicKeyFile !== undefined) {
-    return publicKeyFromFile(options.publicKeyFile, context.baseDir, algorithms, `${context.configPath}.options.publicKeyFile`);
+    return publicKeyFromFile(
+      options.publicKeyFile,
+      context.baseDir,
+      algorithms,
+      `${context.configPath}.options.publicKeyFile`,
+    );
   }
   if (options.jwksUrl !== undefined) return remoteKeySet(options.jwksUrl);
   throw new Error('internal error: jwt options passed validation without a key source');

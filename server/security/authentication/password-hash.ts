@@ -46,7 +46,8 @@ const BASE64 = '[A-Za-z0-9+/=]+';
 const HASH_FORMAT = new RegExp(`^scrypt\\$N=(\\d{1,8}),r=(\\d{1,3}),p=(\\d{1,3})\\$(${BASE64})\\$(${BASE64})$`);
 
 /** Words for errors: the format, never the offending value (it may be a password pasted by mistake). */
-export const PASSWORD_HASH_FORM = 'a Warden password hash "scrypt$N=<cost>,r=<block size>,p=<parallelism>$<salt base64>$<hash base64>" (make one with `warden passwd`)';
+export const PASSWORD_HASH_FORM =
+  'a Warden password hash "scrypt$N=<cost>,r=<block size>,p=<parallelism>$<salt base64>$<hash base64>" (make one with `warden passwd`)';
 
 /** Hashes `password` with a fresh random salt. */
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<string> {
@@ -92,10 +93,12 @@ export function formatPasswordHash(hash: ParsedPasswordHash): string {
 /** Why `params` cannot be used, or undefined when they can. */
 export function scryptParamsProblem(params: ScryptParams): string | undefined {
   const { N, r, p } = params;
-  if (!Number.isInteger(N) || N < 2 || N > MAX_N || (N & (N - 1)) !== 0) return `N must be a power of two from 2 to ${MAX_N}`;
+  if (!Number.isInteger(N) || N < 2 || N > MAX_N || (N & (N - 1)) !== 0)
+    return `N must be a power of two from 2 to ${MAX_N}`;
   if (!Number.isInteger(r) || r < 1 || r > MAX_R) return `r must be an integer from 1 to ${MAX_R}`;
   if (!Number.isInteger(p) || p < 1 || p > MAX_P) return `p must be an integer from 1 to ${MAX_P}`;
-  if (128 * N * r > MAX_MEMORY_BYTES) return `128 * N * r (the memory one check takes) must be at most ${MAX_MEMORY_BYTES} bytes`;
+  if (128 * N * r > MAX_MEMORY_BYTES)
+    return `128 * N * r (the memory one check takes) must be at most ${MAX_MEMORY_BYTES} bytes`;
   return undefined;
 }
 
@@ -103,6 +106,8 @@ function deriveKey(password: string, salt: Buffer, params: ScryptParams, keyByte
   // Node refuses scrypt above 32 MiB by default; scrypt needs about 128 * N * r bytes, so allow twice that.
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r };
   return new Promise((resolve, reject) => {
-    scrypt(normalizePassword(password), salt, keyBytes, options, (error, key) => (error === null ? resolve(key) : reject(error)));
+    scrypt(normalizePassword(password), salt, keyBytes, options, (error, key) =>
+      error === null ? resolve(key) : reject(error),
+    );
   });
 }

@@ -25,20 +25,31 @@ const SALT_BYTES = 16;
 const MIN_SALT_BYTES = 8;
 const FORMAT = /^SCRAM-SHA-256\$(\d{1,8}):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/;
 
-export const SCRAM_CREDENTIALS_FORM =
-  `SCRAM-SHA-256 credentials "SCRAM-SHA-256$<iterations>:<salt base64>$<StoredKey base64>:<ServerKey base64>" with ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS} iterations (make them with \`warden passwd\`)`;
+export const SCRAM_CREDENTIALS_FORM = `SCRAM-SHA-256 credentials "SCRAM-SHA-256$<iterations>:<salt base64>$<StoredKey base64>:<ServerKey base64>" with ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS} iterations (make them with \`warden passwd\`)`;
 
 /**
  * SCRAM-SHA-256 credentials for `password` in the format above. `salt` is random unless given
  * (tests reproduce RFC 7677's example with it).
  */
-export function scramCredentials(password: string, iterations = MIN_SCRAM_ITERATIONS, salt: Buffer = randomBytes(SALT_BYTES)): string {
+export function scramCredentials(
+  password: string,
+  iterations = MIN_SCRAM_ITERATIONS,
+  salt: Buffer = randomBytes(SALT_BYTES),
+): string {
   if (!Number.isInteger(iterations) || iterations < MIN_SCRAM_ITERATIONS || iterations > MAX_SCRAM_ITERATIONS) {
-    throw new RangeError(`SCRAM iterations must be an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}, got ${iterations}`);
+    throw new RangeError(
+      `SCRAM iterations must be an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}, got ${iterations}`,
+    );
   }
-  if (salt.length < MIN_SALT_BYTES) throw new RangeError(`a SCRAM salt must have at least ${MIN_SALT_BYTES} bytes, got ${salt.length}`);
+  if (salt.length < MIN_SALT_BYTES)
+    throw new RangeError(`a SCRAM salt must have at least ${MIN_SALT_BYTES} bytes, got ${salt.length}`);
   const salted = saltedPassword(password, salt, iterations);
-  return formatScramCredentials({ iterations, salt, storedKey: sha256(clientKeyOf(salted)), serverKey: serverKeyOf(salted) });
+  return formatScramCredentials({
+    iterations,
+    salt,
+    storedKey: sha256(clientKeyOf(salted)),
+    serverKey: serverKeyOf(salted),
+  });
 }
 
 export function formatScramCredentials(credentials: ScramCredentials): string {

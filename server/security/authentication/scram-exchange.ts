@@ -6,7 +6,8 @@ import type { ScramCredentials } from './scram-credentials.js';
 import { hmacSha256, SCRAM_KEY_BYTES, sha256, xorBytes } from './scram-crypto.js';
 import { parseClientFinalMessage, type ClientFirstMessage } from './scram-messages.js';
 
-export type ScramResult = { readonly ok: true; readonly serverFinal: string } | { readonly ok: false; readonly reason: string };
+export type ScramResult =
+  { readonly ok: true; readonly serverFinal: string } | { readonly ok: false; readonly reason: string };
 
 export interface ScramServerExchange {
   readonly serverFirst: string;
@@ -19,7 +20,11 @@ export function randomServerNonce(): string {
   return randomBytes(18).toString('base64');
 }
 
-export function beginScramExchange(clientFirst: ClientFirstMessage, credentials: ScramCredentials, serverNonce: string): ScramServerExchange {
+export function beginScramExchange(
+  clientFirst: ClientFirstMessage,
+  credentials: ScramCredentials,
+  serverNonce: string,
+): ScramServerExchange {
   const nonce = clientFirst.clientNonce + serverNonce;
   const serverFirst = `r=${nonce},s=${credentials.salt.toString('base64')},i=${credentials.iterations}`;
   const expectedBinding = Buffer.from(clientFirst.gs2Header, 'utf8').toString('base64');
@@ -31,13 +36,15 @@ export function beginScramExchange(clientFirst: ClientFirstMessage, credentials:
     const parsed = parseClientFinalMessage(clientFinalText);
     if (!parsed.ok) return parsed;
     const clientFinal = parsed.value;
-    if (clientFinal.channelBinding !== expectedBinding) return { ok: false, reason: 'SCRAM channel binding (c=) does not repeat the GS2 header' };
+    if (clientFinal.channelBinding !== expectedBinding)
+      return { ok: false, reason: 'SCRAM channel binding (c=) does not repeat the GS2 header' };
     if (clientFinal.nonce !== nonce) return { ok: false, reason: 'SCRAM nonce in client-final-message does not match' };
 
     const authMessage = `${clientFirst.bare},${serverFirst},${clientFinal.withoutProof}`;
     const clientSignature = hmacSha256(credentials.storedKey, authMessage);
     const clientKey = xorBytes(clientFinal.proof, clientSignature);
-    if (!timingSafeEqual(sha256(clientKey), credentials.storedKey)) return { ok: false, reason: 'SCRAM proof does not match (wrong password)' };
+    if (!timingSafeEqual(sha256(clientKey), credentials.storedKey))
+      return { ok: false, reason: 'SCRAM proof does not match (wrong password)' };
     return { ok: true, serverFinal: `v=${hmacSha256(credentials.serverKey, authMessage).toString('base64')}` };
   };
 

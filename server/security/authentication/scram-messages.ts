@@ -36,19 +36,23 @@ export function isScramNonce(nonce: string): boolean {
 }
 
 export function parseClientFirstMessage(text: string): Parsed<ClientFirstMessage> {
-  if (text.length > MAX_SCRAM_MESSAGE_CHARS) return fail(`client-first-message longer than ${MAX_SCRAM_MESSAGE_CHARS} characters`);
+  if (text.length > MAX_SCRAM_MESSAGE_CHARS)
+    return fail(`client-first-message longer than ${MAX_SCRAM_MESSAGE_CHARS} characters`);
   // gs2-header = gs2-cbind-flag "," [authzid] ","
   if (text.startsWith('p=')) return fail('client asked for channel binding (p=), which Warden does not offer');
   // "y": the client could bind but thinks the server cannot. Warden does not offer SCRAM-SHA-256-PLUS, so that is true.
-  if (!text.startsWith('n,') && !text.startsWith('y,')) return fail('client-first-message does not start with a GS2 header ("n,," or "y,,")');
+  if (!text.startsWith('n,') && !text.startsWith('y,'))
+    return fail('client-first-message does not start with a GS2 header ("n,," or "y,,")');
   const authzidEnd = text.indexOf(',', 2);
   if (authzidEnd < 0) return fail('client-first-message has an unterminated GS2 header');
-  if (authzidEnd !== 2) return fail('client-first-message names an authorization identity (a=), which Warden does not support');
+  if (authzidEnd !== 2)
+    return fail('client-first-message names an authorization identity (a=), which Warden does not support');
   const gs2Header = text.slice(0, 3);
   const bare = text.slice(3);
 
   const attributes = bare.split(',');
-  if (attributes[0].startsWith('m=')) return fail('client-first-message has a mandatory extension (m=), which Warden does not support');
+  if (attributes[0].startsWith('m='))
+    return fail('client-first-message has a mandatory extension (m=), which Warden does not support');
   if (attributes.length < 2 || !attributes[0].startsWith('n=') || !attributes[1].startsWith('r=')) {
     return fail('client-first-message-bare is not "n=<user>,r=<nonce>"');
   }
@@ -56,20 +60,28 @@ export function parseClientFirstMessage(text: string): Parsed<ClientFirstMessage
   if (user === undefined) return fail('client-first-message has a user name with "=" not followed by 2C or 3D');
   if (user === '') return fail('client-first-message has an empty user name');
   const clientNonce = attributes[1].slice(2);
-  if (!isScramNonce(clientNonce)) return fail('client-first-message has an empty nonce or one with non-printable characters');
+  if (!isScramNonce(clientNonce))
+    return fail('client-first-message has an empty nonce or one with non-printable characters');
   // Further attributes are extensions; RFC 5802 has the server ignore the ones it does not know.
   return { ok: true, value: { gs2Header, user, clientNonce, bare } };
 }
 
 export function parseClientFinalMessage(text: string): Parsed<ClientFinalMessage> {
-  if (text.length > MAX_SCRAM_MESSAGE_CHARS) return fail(`client-final-message longer than ${MAX_SCRAM_MESSAGE_CHARS} characters`);
+  if (text.length > MAX_SCRAM_MESSAGE_CHARS)
+    return fail(`client-final-message longer than ${MAX_SCRAM_MESSAGE_CHARS} characters`);
   const attributes = text.split(',');
   const last = attributes.at(-1) ?? '';
-  if (attributes.length < 3 || !attributes[0].startsWith('c=') || !attributes[1].startsWith('r=') || !last.startsWith('p=')) {
+  if (
+    attributes.length < 3 ||
+    !attributes[0].startsWith('c=') ||
+    !attributes[1].startsWith('r=') ||
+    !last.startsWith('p=')
+  ) {
     return fail('client-final-message is not "c=<binding>,r=<nonce>,...,p=<proof>"');
   }
   const proof = decodeStrictBase64(last.slice(2));
-  if (proof?.length !== SCRAM_KEY_BYTES) return fail(`client-final-message proof is not ${SCRAM_KEY_BYTES} bytes of base64`);
+  if (proof?.length !== SCRAM_KEY_BYTES)
+    return fail(`client-final-message proof is not ${SCRAM_KEY_BYTES} bytes of base64`);
   return {
     ok: true,
     value: {

@@ -12,7 +12,14 @@
 import { z } from 'zod';
 import { isPromiseLike } from '../decision.js';
 import { parseModuleOptions } from '../module-options.js';
-import type { AuthAnswer, AuthenticationModule, AuthenticationModuleFactory, LogonRequest, MaybePromise, ModuleContext } from '../module-types.js';
+import type {
+  AuthAnswer,
+  AuthenticationModule,
+  AuthenticationModuleFactory,
+  LogonRequest,
+  MaybePromise,
+  ModuleContext,
+} from '../module-types.js';
 import type { TlsPeerCertificate } from '../../tls/peer-certificate.js';
 
 export const TLS_CERT_IDENTITY_SOURCES = ['subject-cn', 'san-dns', 'san-email', 'san-uri'] as const;
@@ -24,7 +31,9 @@ type Mode = (typeof TLS_CERT_MODES)[number];
 const CERTIFICATE_MECHANISMS: ReadonlySet<string> = new Set(['password', 'token', 'EXTERNAL']);
 
 const credentialsSchema = z.strictObject({
-  module: z.string({ error: 'expected a built-in module name or a path to an ESM file' }).min(1, { error: 'expected a built-in module name or a path to an ESM file' }),
+  module: z
+    .string({ error: 'expected a built-in module name or a path to an ESM file' })
+    .min(1, { error: 'expected a built-in module name or a path to an ESM file' }),
   options: z.record(z.string(), z.unknown(), { error: 'expected a map of module options' }).default({}),
 });
 
@@ -37,15 +46,26 @@ const tlsCertOptionsSchema = z
   })
   .superRefine((options, ctx) => {
     if (options.mode === 'must-match' && options.credentials === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'expected { module, options } for mode must-match: the module that checks the password' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentials'],
+        message: 'expected { module, options } for mode must-match: the module that checks the password',
+      });
     }
     if (options.mode !== 'must-match' && options.credentials !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['credentials'], message: `expected no credentials module with mode ${options.mode} (only must-match checks a password)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentials'],
+        message: `expected no credentials module with mode ${options.mode} (only must-match checks a password)`,
+      });
     }
   });
 
 /** Loads the `credentials` module as any configured module is loaded (built-in name or file). */
-export type LoadAuthenticationModule = (spec: { module: string; options: Record<string, unknown> }, context: ModuleContext) => Promise<AuthenticationModule>;
+export type LoadAuthenticationModule = (
+  spec: { module: string; options: Record<string, unknown> },
+  context: ModuleContext,
+) => Promise<AuthenticationModule>;
 
 export function makeTlsCertAuthenticationFactory(load: LoadAuthenticationModule): AuthenticationModuleFactory {
   return async (options, context) => {
@@ -53,25 +73,38 @@ export function makeTlsCertAuthenticationFactory(load: LoadAuthenticationModule)
     const checker =
       credentials === undefined
         ? null
-        : await load(credentials, { ...context, configPath: `${context.configPath}.options.credentials`, log: context.log.child({ module: credentials.module }) });
+        : await load(credentials, {
+            ...context,
+            configPath: `${context.configPath}.options.credentials`,
+            log: context.log.child({ module: credentials.module }),
+          });
     return tlsCertModule(identity, mode, checker);
   };
 }
 
-function tlsCertModule(source: IdentitySource, mode: Mode, credentials: AuthenticationModule | null): AuthenticationModule {
+function tlsCertModule(
+  source: IdentitySource,
+  mode: Mode,
+  credentials: AuthenticationModule | null,
+): AuthenticationModule {
   return {
     name: 'tls-cert',
     allowsImplicitLogon: false,
     authenticate(request: LogonRequest): MaybePromise<AuthAnswer> {
-      if (request.mechanism === 'implicit') return reject('the tls-cert module requires a logon (implicit logon is not allowed)');
+      if (request.mechanism === 'implicit')
+        return reject('the tls-cert module requires a logon (implicit logon is not allowed)');
       const certificate = request.peerCertificate;
-      if (certificate === undefined) return reject('no verified client certificate (the listener needs tls.requireClientCertificate: true)');
+      if (certificate === undefined)
+        return reject('no verified client certificate (the listener needs tls.requireClientCertificate: true)');
       const identity = identityOf(certificate, source);
       if (identity === undefined) return reject(`the client certificate has no ${describe(source)}`);
       if (mode === 'must-match') return matching(credentials!.authenticate(request), identity);
-      if (!CERTIFICATE_MECHANISMS.has(request.mechanism)) return reject(`mechanism ${request.mechanism} is not used with the tls-cert module (mode ${mode})`);
+      if (!CERTIFICATE_MECHANISMS.has(request.mechanism))
+        return reject(`mechanism ${request.mechanism} is not used with the tls-cert module (mode ${mode})`);
       if (mode === 'certificate-only' && request.user !== '' && request.user !== identity) {
-        return reject(`user name ${JSON.stringify(request.user)} is not the client certificate's identity ${JSON.stringify(identity)}`);
+        return reject(
+          `user name ${JSON.stringify(request.user)} is not the client certificate's identity ${JSON.stringify(identity)}`,
+        );
       }
       return { outcome: 'accept', identity };
     },
@@ -107,7 +140,9 @@ function describe(source: IdentitySource): string {
 
 /** must-match: the credentials module's answer stands only if its identity is the certificate's, through any challenges. */
 function matching(answer: MaybePromise<AuthAnswer>, identity: string): MaybePromise<AuthAnswer> {
-  return isPromiseLike(answer) ? Promise.resolve(answer).then((settled) => matched(settled, identity)) : matched(answer, identity);
+  return isPromiseLike(answer)
+    ? Promise.resolve(answer).then((settled) => matched(settled, identity))
+    : matched(answer, identity);
 }
 
 function matched(answer: AuthAnswer, identity: string): AuthAnswer {
@@ -115,9 +150,15 @@ function matched(answer: AuthAnswer, identity: string): AuthAnswer {
     case 'accept':
       return answer.identity === identity
         ? answer
-        : reject(`the logon's identity ${JSON.stringify(answer.identity)} is not the client certificate's identity ${JSON.stringify(identity)}`);
+        : reject(
+            `the logon's identity ${JSON.stringify(answer.identity)} is not the client certificate's identity ${JSON.stringify(identity)}`,
+          );
     case 'challenge':
-      return { outcome: 'challenge', data: answer.data, respond: (response) => matching(answer.respond(response), identity) };
+      return {
+        outcome: 'challenge',
+        data: answer.data,
+        respond: (response) => matching(answer.respond(response), identity),
+      };
     default:
       return answer;
   }

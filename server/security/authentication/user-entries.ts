@@ -14,10 +14,13 @@ import { parseScramCredentials, SCRAM_CREDENTIALS_FORM, type ScramCredentials } 
 /** The protocol allows user names of 1 to 256 characters. */
 const MAX_NAME_CHARS = 256;
 
-export const hostEntrySchema = z.string({ error: `expected a host entry: ${HOST_PATTERN_FORM}` }).superRefine((entry, ctx) => {
-  const problem = hostPatternProblem(entry);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a host entry: ${HOST_PATTERN_FORM} (${problem})` });
-});
+export const hostEntrySchema = z
+  .string({ error: `expected a host entry: ${HOST_PATTERN_FORM}` })
+  .superRefine((entry, ctx) => {
+    const problem = hostPatternProblem(entry);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', message: `expected a host entry: ${HOST_PATTERN_FORM} (${problem})` });
+  });
 
 export const hostListSchema = z.array(hostEntrySchema, { error: 'expected a list of host entries' });
 
@@ -32,7 +35,9 @@ export const userEntrySchema = z.strictObject({
   hosts: hostListSchema.optional(),
 });
 
-export const userListSchema = z.array(userEntrySchema, { error: 'expected a list of users ({ name, hash, scram?, group?, hosts? })' });
+export const userListSchema = z.array(userEntrySchema, {
+  error: 'expected a list of users ({ name, hash, scram?, group?, hosts? })',
+});
 
 export type UserEntry = z.output<typeof userEntrySchema>;
 
@@ -59,20 +64,30 @@ export interface CompiledUsers {
 }
 
 /** Records for `entries`, or issues (bad credentials, duplicate names) located with `describePath`. */
-export function compileUserEntries(entries: readonly LocatedUserEntry[], describePath: (path: KeyPath) => string): CompiledUsers {
+export function compileUserEntries(
+  entries: readonly LocatedUserEntry[],
+  describePath: (path: KeyPath) => string,
+): CompiledUsers {
   const issues: ConfigIssue[] = [];
   const records: UserRecord[] = [];
   const firstByName = new Map<string, KeyPath>();
   for (const { entry, path } of entries) {
     const hash = parsePasswordHash(entry.hash);
-    if (hash === undefined) issues.push({ path: describePath([...path, 'hash']), message: `expected ${PASSWORD_HASH_FORM}, got <secret>` });
+    if (hash === undefined)
+      issues.push({ path: describePath([...path, 'hash']), message: `expected ${PASSWORD_HASH_FORM}, got <secret>` });
     const scram = entry.scram === undefined ? undefined : parseScramCredentials(entry.scram);
     if (entry.scram !== undefined && scram === undefined) {
-      issues.push({ path: describePath([...path, 'scram']), message: `expected ${SCRAM_CREDENTIALS_FORM}, got <secret>` });
+      issues.push({
+        path: describePath([...path, 'scram']),
+        message: `expected ${SCRAM_CREDENTIALS_FORM}, got <secret>`,
+      });
     }
     const earlier = firstByName.get(entry.name);
     if (earlier !== undefined) {
-      issues.push({ path: describePath([...path, 'name']), message: `expected a name no other user has (${formatKeyPath(earlier)} has the same), got ${JSON.stringify(entry.name)}` });
+      issues.push({
+        path: describePath([...path, 'name']),
+        message: `expected a name no other user has (${formatKeyPath(earlier)} has the same), got ${JSON.stringify(entry.name)}`,
+      });
     } else firstByName.set(entry.name, path);
     if (hash !== undefined) {
       records.push({ name: entry.name, hash, scram, group: entry.group, hosts: entry.hosts?.map(parseHostPattern) });

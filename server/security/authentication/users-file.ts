@@ -13,7 +13,11 @@ import { compileUserEntries, userListSchema, type UserRecord } from './user-entr
 const FILE_FORM = 'expected a list of users, or a mapping with a `users` list';
 
 /** Reads, validates and compiles the users file; `optionPath` (`...options.usersFile`) is named when the file cannot be read. */
-export async function loadUsersFile(file: string, baseDir: string, optionPath: string): Promise<{ path: string; records: readonly UserRecord[] }> {
+export async function loadUsersFile(
+  file: string,
+  baseDir: string,
+  optionPath: string,
+): Promise<{ path: string; records: readonly UserRecord[] }> {
   const path = resolve(baseDir, file);
   let text: string;
   try {

@@ -21,16 +21,20 @@ export interface ScramLogonSetup {
 }
 
 export function scramLogon(request: LogonRequest, setup: ScramLogonSetup): AuthAnswer {
-  if (request.data === undefined || request.data === '') return reject('SCRAM-SHA-256 logon without a client-first-message');
+  if (request.data === undefined || request.data === '')
+    return reject('SCRAM-SHA-256 logon without a client-first-message');
   const parsed = parseClientFirstMessage(request.data);
   if (!parsed.ok) return reject(parsed.reason);
   const clientFirst = parsed.value;
   // The logon's user field is optional with SCRAM; if given it must be the name being proven.
   if (request.user !== '' && request.user !== clientFirst.user) {
-    return reject(`logon user ${JSON.stringify(request.user)} differs from SCRAM user ${JSON.stringify(clientFirst.user)}`);
+    return reject(
+      `logon user ${JSON.stringify(request.user)} differs from SCRAM user ${JSON.stringify(clientFirst.user)}`,
+    );
   }
   const serverNonce = setup.serverNonce();
-  if (!isScramNonce(serverNonce)) throw new Error('internal error: the SCRAM server nonce must be printable ASCII without ","');
+  if (!isScramNonce(serverNonce))
+    throw new Error('internal error: the SCRAM server nonce must be printable ASCII without ","');
 
   const user = setup.users.get(clientFirst.user);
   const credentials = user?.scram ?? decoyScramCredentials(clientFirst.user, setup.decoySecret, setup.decoyIterations);
@@ -44,7 +48,13 @@ export function scramLogon(request: LogonRequest, setup: ScramLogonSetup): AuthA
       if (user === undefined) return reject(`unknown user ${JSON.stringify(clientFirst.user)} (SCRAM-SHA-256)`);
       if (user.scram === undefined) return reject(`user ${JSON.stringify(user.name)} has no SCRAM-SHA-256 credentials`);
       if (!result.ok) return reject(`${result.reason} for user ${JSON.stringify(user.name)}`);
-      return (await setup.hostCheck(user, request.remoteAddress)) ?? { outcome: 'accept', identity: user.name, data: result.serverFinal };
+      return (
+        (await setup.hostCheck(user, request.remoteAddress)) ?? {
+          outcome: 'accept',
+          identity: user.name,
+          data: result.serverFinal,
+        }
+      );
     },
   };
 }

@@ -9,8 +9,20 @@ import { booleanField, integerField } from '../../config/fields.js';
 import { formatKeyPath, type KeyPath } from '../../config/key-path.js';
 import { parseModuleOptions } from '../module-options.js';
 import type { AuthAnswer, AuthenticationModule, LogonRequest, ModuleContext } from '../module-types.js';
-import { createDnsHostNameResolver, isHostAllowed, parseHostPattern, type HostNameResolver, type HostPattern } from './host-access.js';
-import { DEFAULT_SCRYPT_PARAMS, hashPassword, parsePasswordHash, verifyParsedPassword, type ParsedPasswordHash } from './password-hash.js';
+import {
+  createDnsHostNameResolver,
+  isHostAllowed,
+  parseHostPattern,
+  type HostNameResolver,
+  type HostPattern,
+} from './host-access.js';
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  hashPassword,
+  parsePasswordHash,
+  verifyParsedPassword,
+  type ParsedPasswordHash,
+} from './password-hash.js';
 import { MIN_SCRAM_ITERATIONS } from './scram-credentials.js';
 import { randomServerNonce } from './scram-exchange.js';
 import { compileUserEntries, hostListSchema, userListSchema, type UserRecord } from './user-entries.js';
@@ -54,7 +66,10 @@ const SCRAM_MECHANISM = 'SCRAM-SHA-256';
 
 /** A factory for the `users` module with some dependencies replaced (tests). */
 export function makeUsersAuthenticationFactory(dependencies: UsersModuleDependencies = {}) {
-  return async (options: Readonly<Record<string, unknown>>, context: ModuleContext): Promise<UsersAuthenticationModule> => {
+  return async (
+    options: Readonly<Record<string, unknown>>,
+    context: ModuleContext,
+  ): Promise<UsersAuthenticationModule> => {
     const parsed = parseModuleOptions(usersOptionsSchema, options, context);
     // The paths named here all start with a key (`users`, `usersFile`), so a "." always fits.
     const optionPath = (path: KeyPath) => `${context.configPath}.options.${formatKeyPath(path)}`;
@@ -64,21 +79,35 @@ export function makeUsersAuthenticationFactory(dependencies: UsersModuleDependen
       optionPath,
     );
     if (inline.issues.length > 0) throw new ConfigError(inline.issues);
-    const fromFile = parsed.usersFile === undefined ? undefined : await loadUsersFile(parsed.usersFile, context.baseDir, optionPath(['usersFile']));
+    const fromFile =
+      parsed.usersFile === undefined
+        ? undefined
+        : await loadUsersFile(parsed.usersFile, context.baseDir, optionPath(['usersFile']));
 
     const users = new Map<string, UserRecord>(inline.records.map((record) => [record.name, record]));
     for (const record of fromFile?.records ?? []) {
       if (users.has(record.name)) {
-        throw new ConfigError([{ path: optionPath(['usersFile']), message: `expected a file whose users are not also in \`users\`, but both define ${JSON.stringify(record.name)}` }]);
+        throw new ConfigError([
+          {
+            path: optionPath(['usersFile']),
+            message: `expected a file whose users are not also in \`users\`, but both define ${JSON.stringify(record.name)}`,
+          },
+        ]);
       }
       users.set(record.name, record);
     }
 
     const defaultHosts = parsed.defaultHosts?.map(parseHostPattern);
     const records = [...users.values()];
-    context.log.info({ users: users.size, usersFile: fromFile?.path, passwordCheckOnly: parsed.passwordCheckOnly }, 'users authentication module loaded');
+    context.log.info(
+      { users: users.size, usersFile: fromFile?.path, passwordCheckOnly: parsed.passwordCheckOnly },
+      'users authentication module loaded',
+    );
     if (users.size === 0) context.log.warn('users authentication module has no users: every logon will fail');
-    if (parsed.passwordCheckOnly && (defaultHosts !== undefined || records.some((record) => record.hosts !== undefined))) {
+    if (
+      parsed.passwordCheckOnly &&
+      (defaultHosts !== undefined || records.some((record) => record.hosts !== undefined))
+    ) {
       context.log.warn('passwordCheckOnly is true: host lists are configured but not enforced');
     }
 
@@ -120,12 +149,15 @@ function createUsersModule(setup: UsersModuleSetup): UsersAuthenticationModule {
     if (passwordCheckOnly) return undefined;
     const hosts = user.hosts ?? setup.defaultHosts;
     if (hosts === undefined || (await isHostAllowed(hosts, remoteAddress, setup.resolveHostNames))) return undefined;
-    return reject(`user ${JSON.stringify(user.name)} may not connect from ${remoteAddress || 'an unknown address'} (host access list)`);
+    return reject(
+      `user ${JSON.stringify(user.name)} may not connect from ${remoteAddress || 'an unknown address'} (host access list)`,
+    );
   };
 
   const passwordLogon = async (request: LogonRequest): Promise<AuthAnswer> => {
     if (request.user === '') return reject('anonymous logon refused: empty user name');
-    if (request.password === undefined || request.password === '') return reject(`anonymous logon refused: no password for user ${JSON.stringify(request.user)}`);
+    if (request.password === undefined || request.password === '')
+      return reject(`anonymous logon refused: no password for user ${JSON.stringify(request.user)}`);
     const user = users.get(request.user);
     const matches = await setup.verifyPassword(request.password, user?.hash ?? setup.dummyHash);
     if (user === undefined) return reject(`unknown user ${JSON.stringify(request.user)}`);
@@ -148,7 +180,9 @@ function createUsersModule(setup: UsersModuleSetup): UsersAuthenticationModule {
         case 'implicit':
           return reject('anonymous logon refused: the users module never allows an implicit logon');
         default:
-          return reject(`users module does not support mechanism ${JSON.stringify(String(request.mechanism).slice(0, 64))}`);
+          return reject(
+            `users module does not support mechanism ${JSON.stringify(String(request.mechanism).slice(0, 64))}`,
+          );
       }
     },
   };

@@ -33,7 +33,9 @@ export async function answerFromResponse(response: Response): Promise<Entitlemen
   const answer = parsed.data;
   return answer.allow
     ? allowAnswer(answer.filter, answer.select)
-    : denyAnswer(answer.reason === undefined ? 'denied by the entitlement service' : `entitlement service: ${answer.reason}`);
+    : denyAnswer(
+        answer.reason === undefined ? 'denied by the entitlement service' : `entitlement service: ${answer.reason}`,
+      );
 }
 
 /** The body as UTF-8 text, refusing more than `maxBytes` or invalid UTF-8. */

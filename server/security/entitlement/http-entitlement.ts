@@ -3,7 +3,12 @@
 // Every failure throws, and the broker denies (fail closed) without caching the failure.
 import { z } from 'zod';
 import { integerField } from '../../config/fields.js';
-import type { EntitlementAnswer, EntitlementModule, EntitlementModuleFactory, EntitlementRequest } from '../module-types.js';
+import type {
+  EntitlementAnswer,
+  EntitlementModule,
+  EntitlementModuleFactory,
+  EntitlementRequest,
+} from '../module-types.js';
 import { parseModuleOptions } from '../module-options.js';
 import { answerFromResponse } from './http-answer.js';
 
@@ -19,7 +24,12 @@ const optionsSchema = z.strictObject({
         try {
           new Headers([[name, value]]);
         } catch {
-          ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'expected a valid HTTP header name and value' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            input: name,
+            message: 'expected a valid HTTP header name and value',
+          });
         }
       }
     }),

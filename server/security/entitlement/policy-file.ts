@@ -14,7 +14,10 @@ export async function readPolicyFile(file: string, optionPath: string): Promise<
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError([{ path: optionPath, message: `cannot read policy file ${JSON.stringify(file)} (${code})` }], file);
+    throw new ConfigError(
+      [{ path: optionPath, message: `cannot read policy file ${JSON.stringify(file)} (${code})` }],
+      file,
+    );
   }
   return parsePolicyDocument(parseYamlText(text, file), file);
 }

@@ -5,7 +5,12 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { EntitlementAnswer, EntitlementModule, EntitlementModuleFactory, EntitlementRequest } from '../module-types.js';
+import type {
+  EntitlementAnswer,
+  EntitlementModule,
+  EntitlementModuleFactory,
+  EntitlementRequest,
+} from '../module-types.js';
 import { parseModuleOptions } from '../module-options.js';
 import { readPolicyFile } from './policy-file.js';
 import { PolicyRules } from './policy-rules.js';
@@ -19,10 +24,20 @@ const optionsSchema = z
   })
   .superRefine((options, ctx) => {
     if (options.file === undefined && options.policy === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['file'], input: undefined, message: 'expected a policy file path (or an inline "policy")' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['file'],
+        input: undefined,
+        message: 'expected a policy file path (or an inline "policy")',
+      });
     }
     if (options.file !== undefined && options.policy !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [], input: ['file', 'policy'], message: 'expected either "file" or "policy", not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        input: ['file', 'policy'],
+        message: 'expected either "file" or "policy", not both',
+      });
     }
   });
 
@@ -59,14 +74,20 @@ class PolicyEntitlementModule implements EntitlementModule {
     } catch (error) {
       // Fail safe for availability without failing open: the last valid policy keeps applying.
       if (load !== this.loads) return;
-      throw new Error(`entitlement policy file is invalid; keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `entitlement policy file is invalid; keeping the previous policy: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }
 
-export const createPolicyEntitlement: EntitlementModuleFactory = async (options, context): Promise<EntitlementModule> => {
+export const createPolicyEntitlement: EntitlementModuleFactory = async (
+  options,
+  context,
+): Promise<EntitlementModule> => {
   const { file: fileOption, policy } = parseModuleOptions(optionsSchema, options, context);
-  if (policy !== undefined) return new PolicyEntitlementModule(new PolicyRules(policy, context.log), undefined, context.log);
+  if (policy !== undefined)
+    return new PolicyEntitlementModule(new PolicyRules(policy, context.log), undefined, context.log);
   // The schema requires one of the two.
   if (fileOption === undefined) throw new Error('internal: policy options have neither file nor policy');
   const file = resolve(context.baseDir, fileOption);

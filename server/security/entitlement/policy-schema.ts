@@ -41,13 +41,28 @@ function checkScopes(rule: ScopedRule, ctx: z.RefinementCtx): boolean {
   if (rule.actions.length === 0) return true;
   const topicActions = rule.actions.includes('read') || rule.actions.includes('write');
   if (topicActions && rule.topics === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['topics'], input: undefined, message: 'expected a list of topic patterns (required for read and write)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topics'],
+      input: undefined,
+      message: 'expected a list of topic patterns (required for read and write)',
+    });
   }
   if (!topicActions && rule.topics !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['topics'], input: sources(rule.topics), message: 'expected no topics: they apply only to read and write' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topics'],
+      input: sources(rule.topics),
+      message: 'expected no topics: they apply only to read and write',
+    });
   }
   if (!rule.actions.includes('admin') && rule.paths !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['paths'], input: sources(rule.paths), message: 'expected no paths: they apply only to admin' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['paths'],
+      input: sources(rule.paths),
+      message: 'expected no paths: they apply only to admin',
+    });
   }
   return topicActions;
 }
@@ -72,7 +87,12 @@ const grantSchema = z
     }
     for (const key of ['filter', 'select'] as const) {
       if (grant[key] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [key], input: grant[key], message: `expected no ${key}: it applies only to read and write` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          input: grant[key],
+          message: `expected no ${key}: it applies only to read and write`,
+        });
       }
     }
   });
@@ -81,7 +101,10 @@ const grantSchema = z
  * A grant's filter and select list go to the delivery and publish paths as they are: compile them
  * now with the same compiler, so a typo fails the load instead of denying every message later.
  */
-function checkContentRules(grant: { filter?: string | undefined; select?: string | undefined }, ctx: z.RefinementCtx): void {
+function checkContentRules(
+  grant: { filter?: string | undefined; select?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
   const rules = [
     ['filter', grant.filter, filterFor],
     ['select', grant.select, selectFor],
@@ -93,7 +116,12 @@ function checkContentRules(grant: { filter?: string | undefined; select?: string
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);
       const form = key === 'filter' ? 'filter (docs/filters.md)' : 'select list (docs/select-lists.md)';
-      ctx.addIssue({ code: 'custom', path: [key], input: source, message: `expected a ${form} that compiles, but ${problem}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        input: source,
+        message: `expected a ${form} that compiles, but ${problem}`,
+      });
     }
   }
 }
@@ -108,7 +136,12 @@ const groupsSchema = z
   .unknown()
   .superRefine((groups, ctx) => {
     if (typeof groups === 'object' && groups !== null && Object.hasOwn(groups, '__proto__')) {
-      ctx.addIssue({ code: 'custom', path: ['__proto__'], input: '__proto__', message: `expected ${GROUP_NAME_FORM} other than "__proto__"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['__proto__'],
+        input: '__proto__',
+        message: `expected ${GROUP_NAME_FORM} other than "__proto__"`,
+      });
     }
   })
   .pipe(z.record(z.string(), groupSchema, { error: 'expected a mapping of group names to groups' }));
@@ -124,7 +157,12 @@ const denyRuleSchema = z
   })
   .superRefine((rule, ctx) => {
     if (rule.users === undefined && rule.groups === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['users'], input: undefined, message: 'expected a list of users or "*" (or "groups"): whom the rule denies' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['users'],
+        input: undefined,
+        message: 'expected a list of users or "*" (or "groups"): whom the rule denies',
+      });
     }
     checkScopes(rule, ctx);
   });
@@ -155,7 +193,12 @@ export const policySchema = z
     policy.deny.forEach((rule, ruleIndex) => {
       rule.groups?.forEach((name, nameIndex) => {
         if (!Object.hasOwn(policy.groups, name)) {
-          ctx.addIssue({ code: 'custom', path: ['deny', ruleIndex, 'groups', nameIndex], input: name, message: 'expected the name of a group in "groups"' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['deny', ruleIndex, 'groups', nameIndex],
+            input: name,
+            message: 'expected the name of a group in "groups"',
+          });
         }
       });
     });

@@ -1,13 +1,7 @@
 // A validated policy rearranged for binding users: who is in which group (in file order), and
 // every grant's and deny rule's answer built once, shared by all users.
 import { allowAnswer, denyAnswer, type AllowAnswer, type DenyAnswer } from './answers.js';
-import {
-  DEFAULT_GROUP,
-  EVERYONE,
-  type DenyAction,
-  type GrantAction,
-  type PolicyDefinition,
-} from './policy-schema.js';
+import { DEFAULT_GROUP, EVERYONE, type DenyAction, type GrantAction, type PolicyDefinition } from './policy-schema.js';
 import { patternUses, type TopicPattern } from './topic-pattern.js';
 
 export interface PreparedGrant {

@@ -2,7 +2,13 @@
 // enough to know where a placeholder would be an ordinary atom: a placeholder inside a character
 // class or a \Q...\E quote could not be filled safely (a quoted value would not be one atom
 // there), so it is rejected. An escaped `\${` is literal text, not a placeholder.
-import { PatternError, PLACEHOLDER_NAMES, placeholderAt, type PlaceholderName, type TemplatePart } from './placeholders.js';
+import {
+  PatternError,
+  PLACEHOLDER_NAMES,
+  placeholderAt,
+  type PlaceholderName,
+  type TemplatePart,
+} from './placeholders.js';
 
 export function parseRegexTemplate(source: string, allowed: readonly PlaceholderName[]): TemplatePart[] {
   const parts: TemplatePart[] = [];

@@ -2,7 +2,12 @@
 // Per action, a deny list beats an allow list; an allow list, when given, must match; no lists
 // allow everything. Logon is always allowed; admin requests follow the `admin` option.
 import { z } from 'zod';
-import type { EntitlementAnswer, EntitlementModule, EntitlementModuleFactory, EntitlementRequest } from '../module-types.js';
+import type {
+  EntitlementAnswer,
+  EntitlementModule,
+  EntitlementModuleFactory,
+  EntitlementRequest,
+} from '../module-types.js';
 import { parseModuleOptions } from '../module-options.js';
 import { ALLOW, denyAnswer } from './answers.js';
 import { patternField } from './pattern-field.js';

@@ -39,7 +39,12 @@ type LevelTemplate = readonly TemplatePart[] | null;
 export type TopicPattern =
   /** No placeholders: one matcher serves every user. */
   | { readonly kind: 'fixed'; readonly source: string; readonly matcher: TopicMatcher }
-  | { readonly kind: 'levels'; readonly source: string; readonly levels: readonly LevelTemplate[]; readonly rest: boolean }
+  | {
+      readonly kind: 'levels';
+      readonly source: string;
+      readonly levels: readonly LevelTemplate[];
+      readonly rest: boolean;
+    }
   | { readonly kind: 'regex'; readonly source: string; readonly parts: readonly TemplatePart[] };
 
 /** Throws PatternError with a reason when `text` is not a valid pattern. */
@@ -73,8 +78,15 @@ function parseWildcardPattern(text: string, allowed: readonly PlaceholderName[])
   const rest = levelTexts.at(-1) === '#';
   if (rest) levelTexts.pop();
   const levels = levelTexts.map((level): LevelTemplate => (level === '+' ? null : parseTextTemplate(level, allowed)));
-  if (levels.some((level) => level !== null && hasPlaceholder(level))) return { kind: 'levels', source: text, levels, rest };
-  const matcher = spec.kind === 'exact' ? new ExactMatcher(text) : new LevelMatcher(levelTexts.map((l) => (l === '+' ? null : l)), rest);
+  if (levels.some((level) => level !== null && hasPlaceholder(level)))
+    return { kind: 'levels', source: text, levels, rest };
+  const matcher =
+    spec.kind === 'exact'
+      ? new ExactMatcher(text)
+      : new LevelMatcher(
+          levelTexts.map((l) => (l === '+' ? null : l)),
+          rest,
+        );
   return { kind: 'fixed', source: text, matcher };
 }
 

@@ -67,7 +67,11 @@ function emptyRules(noGrant: DenyAnswer): RulesInProgress {
 
 /** Collects one user's bound rules per kind of request. */
 class UserBinder {
-  private readonly rules = { read: emptyRules(NO_GRANT.read), write: emptyRules(NO_GRANT.write), admin: emptyRules(NO_GRANT.admin) };
+  private readonly rules = {
+    read: emptyRules(NO_GRANT.read),
+    write: emptyRules(NO_GRANT.write),
+    admin: emptyRules(NO_GRANT.admin),
+  };
 
   constructor(
     private readonly user: string,
@@ -86,10 +90,12 @@ class UserBinder {
         const values = { user: this.user, group };
         for (const action of ['read', 'write'] as const) {
           if (!rule.actions.has(action)) continue;
-          for (const topic of rule.topics) this.rules[action].denies.push({ matcher: this.bindDeny(topic, values), answer: rule.answer });
+          for (const topic of rule.topics)
+            this.rules[action].denies.push({ matcher: this.bindDeny(topic, values), answer: rule.answer });
         }
         if (!rule.actions.has('admin')) continue;
-        const paths = rule.paths === undefined ? [MATCH_EVERYTHING] : rule.paths.map((path) => this.bindDeny(path, values));
+        const paths =
+          rule.paths === undefined ? [MATCH_EVERYTHING] : rule.paths.map((path) => this.bindDeny(path, values));
         for (const matcher of paths) this.rules.admin.denies.push({ matcher, answer: rule.answer });
       }
     }
@@ -115,10 +121,20 @@ class UserBinder {
 
   build(logon: AllowAnswer | DenyAnswer): UserEntitlements {
     const { read, write, admin } = this.rules;
-    return Object.freeze({ logon, read: Object.freeze(read), write: Object.freeze(write), admin: Object.freeze(admin) });
+    return Object.freeze({
+      logon,
+      read: Object.freeze(read),
+      write: Object.freeze(write),
+      admin: Object.freeze(admin),
+    });
   }
 
-  private addGrant(rules: RulesInProgress, pattern: TopicPattern, values: PlaceholderValues, answer: AllowAnswer): void {
+  private addGrant(
+    rules: RulesInProgress,
+    pattern: TopicPattern,
+    values: PlaceholderValues,
+    answer: AllowAnswer,
+  ): void {
     const bound = bindTopicPattern(pattern, values);
     if ('matcher' in bound) rules.grants.push({ matcher: bound.matcher, answer });
     else this.logUnbound(pattern, bound.unbound, 'grants nothing');
@@ -132,7 +148,10 @@ class UserBinder {
   }
 
   private logUnbound(pattern: TopicPattern, reason: string, effect: string): void {
-    this.log.debug({ user: this.user, pattern: pattern.source, reason }, `policy pattern cannot be bound for this user; it ${effect}`);
+    this.log.debug(
+      { user: this.user, pattern: pattern.source, reason },
+      `policy pattern cannot be bound for this user; it ${effect}`,
+    );
   }
 }
 

@@ -32,7 +32,11 @@ export function binaryNameFor(platform: string, arch: string, abi: string): stri
 }
 
 function defaultContext(): UwsLoadContext {
-  return { require: createRequire(import.meta.url), env: process.env, binaryName: binaryNameFor(process.platform, process.arch, process.versions.modules) };
+  return {
+    require: createRequire(import.meta.url),
+    env: process.env,
+    binaryName: binaryNameFor(process.platform, process.arch, process.versions.modules),
+  };
 }
 
 /** The values for which the package skips its addon (src/uws.js). */
@@ -51,9 +55,11 @@ export function loadUws(context: UwsLoadContext = defaultContext()): UwsLoad {
   // Checked before loading: the package would announce its emulation with console.log, on the
   // stdout that carries our JSON log lines.
   const flag = env.UWS_USE_FALLBACK;
-  if (flag !== undefined && FALLBACK_FLAGS.has(flag)) return fail(`UWS_USE_FALLBACK=${flag} makes ${UWS_PACKAGE} use its JS emulation`);
+  if (flag !== undefined && FALLBACK_FLAGS.has(flag))
+    return fail(`UWS_USE_FALLBACK=${flag} makes ${UWS_PACKAGE} use its JS emulation`);
   const binary = join(dirname(main), '..', 'binaries', binaryName);
-  if (!existsSync(binary)) return fail(`${UWS_PACKAGE} has no prebuilt ${binaryName} for this platform and Node.js ABI`);
+  if (!existsSync(binary))
+    return fail(`${UWS_PACKAGE} has no prebuilt ${binaryName} for this platform and Node.js ABI`);
   let loaded: unknown;
   try {
     loaded = require(UWS_PACKAGE);
@@ -63,6 +69,7 @@ export function loadUws(context: UwsLoadContext = defaultContext()): UwsLoad {
   // The reliable signal: a .node file that loaded sits in the module cache under its real path,
   // and the package returns its exports as they are. The emulation is dist/index.js instead.
   const addon = require.cache[realpathSync(binary)];
-  if (addon === undefined || addon.exports !== loaded) return fail(`${UWS_PACKAGE} loaded its JS emulation instead of the native ${binaryName}`);
+  if (addon === undefined || addon.exports !== loaded)
+    return fail(`${UWS_PACKAGE} loaded its JS emulation instead of the native ${binaryName}`);
   return { uws: loaded as Uws, reason: null };
 }

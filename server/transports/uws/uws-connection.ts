@@ -89,7 +89,8 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
 
   onMessage(message: ArrayBuffer, isBinary: boolean): void {
     if (this.ws === null || this.handler === null) return;
-    if (message.byteLength > this.maxMessageBytes) return this.close(CloseCodes.MESSAGE_TOO_BIG, 'Max payload size exceeded');
+    if (message.byteLength > this.maxMessageBytes)
+      return this.close(CloseCodes.MESSAGE_TOO_BIG, 'Max payload size exceeded');
     const data = copyMessage(message);
     if (this.held !== null) return this.hold(data, isBinary);
     this.handler.onMessage(data, isBinary);

@@ -5,7 +5,14 @@
 // The app has a single WebSocket behaviour on "/*" and routes by exact path itself: uWS route
 // patterns give ":" and "*" meanings a configured path must not have, and per-listener limits
 // are per connection here anyway (see maxPayloadLength below).
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from '@trufflesuite/uws-js-unofficial';
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  us_listen_socket,
+  us_socket_context_t,
+} from '@trufflesuite/uws-js-unofficial';
 import type { Uws } from './load-uws.js';
 import { formatAddress, UwsConnection } from './uws-connection.js';
 import type { TickBatcher } from '../tick-batcher.js';
@@ -87,7 +94,11 @@ export class UwsEndpoint {
       app.listen(this.host, this.port, exclusivePort(this.uws), (socket) => {
         if (socket === false) {
           // uWS reports no errno: the usual causes are named instead.
-          reject(new Error(`listener "${name}" cannot listen on ${this.host}:${this.port}: uWebSockets.js could not bind it (address in use or not available)`));
+          reject(
+            new Error(
+              `listener "${name}" cannot listen on ${this.host}:${this.port}: uWebSockets.js could not bind it (address in use or not available)`,
+            ),
+          );
           return;
         }
         this.listenSocket = socket;
@@ -132,8 +143,13 @@ export class UwsEndpoint {
     });
     // Upgrades never reach here (the ws behaviour takes every path); plain HTTP requests do.
     app.any('/*', (res) => {
-      res.writeStatus(UPGRADE_REQUIRED).writeHeader('Content-Type', 'text/plain; charset=utf-8').writeHeader('Upgrade', 'websocket');
-      res.end(`This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`);
+      res
+        .writeStatus(UPGRADE_REQUIRED)
+        .writeHeader('Content-Type', 'text/plain; charset=utf-8')
+        .writeHeader('Upgrade', 'websocket');
+      res.end(
+        `This is a Warden WebSocket endpoint; connect with WebSocket on ${[...this.routes.keys()].join(' or ')}.\n`,
+      );
     });
     return app;
   }
@@ -171,7 +187,14 @@ function onOpen(ws: WebSocket<UwsSocketData>): void {
   // counted as not logged on from here; over the cap it is closed at once: 1013 try again later.
   const slot = data.preLogon.sockets.take(formatAddress(ws.getRemoteAddress()));
   if (slot === null) return void ws.end(TRY_AGAIN_LATER, 'too many connections not logged on');
-  const connection = new UwsConnection(ws, route.binaryFor(data.protocol), route.maxMessageBytes, route.maxSendQueueBytes / 2, data.flusher, slot);
+  const connection = new UwsConnection(
+    ws,
+    route.binaryFor(data.protocol),
+    route.maxMessageBytes,
+    route.maxSendQueueBytes / 2,
+    data.flusher,
+    slot,
+  );
   data.connection = connection;
   route.open(connection, data.protocol);
 }

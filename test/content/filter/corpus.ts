@@ -9,19 +9,86 @@ type Choice = unknown;
 
 // Infinity and NaN cannot come from JSON but can from MessagePack, so they are in the corpus too.
 const PX: readonly Choice[] = [
-  0, 1, -1, 0.5, 99.5, 100, 100.0001, 101, 250, 1000, -250, 1e21, Infinity, -Infinity, NaN,
-  '101', 'abc', '', true, false, null, [101], [1, 2], [], {}, { v: 1 }, MISSING,
+  0,
+  1,
+  -1,
+  0.5,
+  99.5,
+  100,
+  100.0001,
+  101,
+  250,
+  1000,
+  -250,
+  1e21,
+  Infinity,
+  -Infinity,
+  NaN,
+  '101',
+  'abc',
+  '',
+  true,
+  false,
+  null,
+  [101],
+  [1, 2],
+  [],
+  {},
+  { v: 1 },
+  MISSING,
 ];
 const QTY: readonly Choice[] = [0, 1, 2, 5, 7, -3, 2.5, 10, '5', null, MISSING];
 const SCORE: readonly Choice[] = [0.1, 0.2, 0.3, 0.1 + 0.2, 1e-7, -1e-7, 123456789.123456789, 0, 3, MISSING];
 const REGION: readonly Choice[] = ['EU', 'US', 'eu', 'Eu', '', null, 5, ['EU'], MISSING];
-const DESK_NAME: readonly Choice[] = ['ldn-1', 'LDN-22', 'nyc', '', 'Zürich', 'ZÜRICH', '東京', '😀desk', 'x y', 'a\u00a0b', MISSING];
+const DESK_NAME: readonly Choice[] = [
+  'ldn-1',
+  'LDN-22',
+  'nyc',
+  '',
+  'Zürich',
+  'ZÜRICH',
+  '東京',
+  '😀desk',
+  'x y',
+  'a\u00a0b',
+  MISSING,
+];
 // No astral characters in `sym`: JavaScript regexes count them as two characters, RE2 as one (docs).
 const SYM: readonly Choice[] = [
-  'EURUSD', 'GBPUSD', 'eurusd', 'USDJPY', 'EUR', 'EUREUR', '', 'ÉCU', 'x\ny', 'x y', 'tab\there', ' spaced ',
-  'line1\u2028line2', 'a\u3000b', 'aab', 'USD', 42, null, ['EURUSD'], MISSING,
+  'EURUSD',
+  'GBPUSD',
+  'eurusd',
+  'USDJPY',
+  'EUR',
+  'EUREUR',
+  '',
+  'ÉCU',
+  'x\ny',
+  'x y',
+  'tab\there',
+  ' spaced ',
+  'line1\u2028line2',
+  'a\u3000b',
+  'aab',
+  'USD',
+  42,
+  null,
+  ['EURUSD'],
+  MISSING,
 ];
-const TAGS: readonly Choice[] = [[], ['a'], ['a', 'b'], ['EU', 'fx'], 'a', [1, 'a'], [['a']], [0, Infinity], { 0: 'a', length: 1 }, null, MISSING];
+const TAGS: readonly Choice[] = [
+  [],
+  ['a'],
+  ['a', 'b'],
+  ['EU', 'fx'],
+  'a',
+  [1, 'a'],
+  [['a']],
+  [0, Infinity],
+  { 0: 'a', length: 1 },
+  null,
+  MISSING,
+];
 const FLAG: readonly Choice[] = [true, false, 'true', 0, 1, null, MISSING];
 const MATRIX: readonly Choice[] = [[[1, 2], [3]], [[1], [2, [3]]], [], [[]], [5], MISSING];
 const EMPTY: readonly Choice[] = [{}, [], '', 0, MISSING];

@@ -28,7 +28,9 @@ interface Disagreement {
   jsonata: boolean;
 }
 
-async function disagreements(expressions: readonly string[]): Promise<{ found: Disagreement[]; delivered: number; compared: number }> {
+async function disagreements(
+  expressions: readonly string[],
+): Promise<{ found: Disagreement[]; delivered: number; compared: number }> {
   const found: Disagreement[] = [];
   let delivered = 0;
   let compared = 0;
@@ -40,7 +42,8 @@ async function disagreements(expressions: readonly string[]): Promise<{ found: D
       const actual = filter.test(document);
       compared++;
       if (expected) delivered++;
-      if (actual !== expected) found.push({ expression: source, document: JSON.stringify(document), compiled: actual, jsonata: expected });
+      if (actual !== expected)
+        found.push({ expression: source, document: JSON.stringify(document), compiled: actual, jsonata: expected });
     }
   }
   return { found, delivered, compared };
@@ -78,8 +81,40 @@ describe('compiled filters agree with jsonata evaluate()', () => {
   }, 120_000);
 
   it('covers each operator and function in the hand-written list', () => {
-    const constructs = ['=', '!=', '<', '<=', '>', '>=', ' and ', ' or ', ' in ', '+', ' - ', '*', '/', '%', '&', ' ? ',
-      '$exists(', '$not(', '$boolean(', '$contains(', '$length(', '$lowercase(', '$uppercase(', '$string(', '[0]', '[-1]', '/i)', '/m)'];
-    for (const construct of constructs) expect(HAND_WRITTEN.some((source) => source.includes(construct)), construct).toBe(true);
+    const constructs = [
+      '=',
+      '!=',
+      '<',
+      '<=',
+      '>',
+      '>=',
+      ' and ',
+      ' or ',
+      ' in ',
+      '+',
+      ' - ',
+      '*',
+      '/',
+      '%',
+      '&',
+      ' ? ',
+      '$exists(',
+      '$not(',
+      '$boolean(',
+      '$contains(',
+      '$length(',
+      '$lowercase(',
+      '$uppercase(',
+      '$string(',
+      '[0]',
+      '[-1]',
+      '/i)',
+      '/m)',
+    ];
+    for (const construct of constructs)
+      expect(
+        HAND_WRITTEN.some((source) => source.includes(construct)),
+        construct,
+      ).toBe(true);
   });
 });

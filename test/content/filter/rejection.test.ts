@@ -121,7 +121,7 @@ describe('regex literals', () => {
 });
 
 describe('limits and malformed input', () => {
-  it('rejects an expression that does not parse, with jsonata\'s message', () => {
+  it("rejects an expression that does not parse, with jsonata's message", () => {
     const error = rejection('px > ');
     expect(error.construct).toBe('syntax');
     expect(error.message).toBe('filter does not parse: Unexpected end of expression (position 5)');
@@ -149,7 +149,7 @@ describe('limits and malformed input', () => {
     expect(rejection(chain).construct).toBe('nesting depth');
   });
 
-  it('survives nesting deep enough to overflow jsonata\'s own parser', () => {
+  it("survives nesting deep enough to overflow jsonata's own parser", () => {
     const error = rejection(`${'('.repeat(2000)}1${')'.repeat(2000)}`);
     expect(['syntax', 'nesting depth']).toContain(error.construct);
   });

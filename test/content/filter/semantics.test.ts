@@ -80,7 +80,19 @@ describe('missing fields, null and types', () => {
       '$string(px) = "1" or px & sym = "1"',
       'px = sym or px in [1] or $boolean(px) or $lowercase(sym) = "a"',
     ].map(compileFilter);
-    const documents = [undefined, null, 0, 'x', [], [[]], { px: {} }, { px: Infinity, sym: 1 }, { px: [1, 2] }, { px: 10n, sym: [1n] }, { px: new Uint8Array(2) }];
+    const documents = [
+      undefined,
+      null,
+      0,
+      'x',
+      [],
+      [[]],
+      { px: {} },
+      { px: Infinity, sym: 1 },
+      { px: [1, 2] },
+      { px: 10n, sym: [1n] },
+      { px: new Uint8Array(2) },
+    ];
     for (const filter of filters) {
       for (const document of documents) expect(() => filter.test(document)).not.toThrow();
     }

@@ -43,7 +43,8 @@ describe('the AMPS entitlement select list table', () => {
     it(`${label}: the subscriber list sees only the entitlement list's output`, () => {
       const message = deepFreeze(JSON.parse(row.message) as Record<string, unknown>);
       const afterEntitlement = compileSelect(row.entitlement).project(message);
-      const sequential = row.subscriber === null ? afterEntitlement : compileSelect(row.subscriber).project(afterEntitlement);
+      const sequential =
+        row.subscriber === null ? afterEntitlement : compileSelect(row.subscriber).project(afterEntitlement);
       expect(sequential).toStrictEqual(JSON.parse(row.result));
     });
   }

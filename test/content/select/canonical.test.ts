@@ -10,7 +10,7 @@ import { deepFreeze, referenceSelect } from './helpers.js';
 const canonical = (list: string): string => compileSelect(list).canonical;
 
 describe('select list canonical form', () => {
-  it('spells the AMPS table\'s lists in normal form', () => {
+  it("spells the AMPS table's lists in normal form", () => {
     expect(canonical('-/a')).toBe('-/a');
     expect(canonical('+/a')).toBe('+/');
     expect(canonical('-/,+/b')).toBe('-/,+/b');
@@ -38,7 +38,9 @@ describe('select list canonical form', () => {
   });
 
   it('escapes the characters the syntax and composition use, and trailing whitespace', () => {
-    expect(canonical('-/a\\/b,-/c\\,d,-/e\\|f,-/g\\\\h,-/sp\\ ,-/in side')).toBe('-/a\\/b,-/c\\,d,-/e\\|f,-/g\\\\h,-/in side,-/sp\\ ');
+    expect(canonical('-/a\\/b,-/c\\,d,-/e\\|f,-/g\\\\h,-/sp\\ ,-/in side')).toBe(
+      '-/a\\/b,-/c\\,d,-/e\\|f,-/g\\\\h,-/in side,-/sp\\ ',
+    );
     expect(canonical('-/e|f')).toBe('-/e\\|f');
     expect(canonical('-/a \\ /b')).toBe('-/a\\ \\ /b');
   });
@@ -114,7 +116,8 @@ describe('select list canonical form on a random corpus', () => {
         const expected = JSON.stringify(representative.project(document));
         for (const select of group) {
           const actual = JSON.stringify(select.project(document));
-          if (actual !== expected) mismatches.push(`${select.source} ~ ${form} on ${JSON.stringify(document)}: ${actual} != ${expected}`);
+          if (actual !== expected)
+            mismatches.push(`${select.source} ~ ${form} on ${JSON.stringify(document)}: ${actual} != ${expected}`);
         }
       }
     }
@@ -137,7 +140,8 @@ describe('select list canonical form on a random corpus', () => {
 
   it('gives different canonical forms to lists the corpus shows projecting differently', () => {
     const forms = [...byCanonical.keys()];
-    const fingerprint = (form: string): string => documents.map((d) => JSON.stringify(compileSelect(form).project(d))).join('\n');
+    const fingerprint = (form: string): string =>
+      documents.map((d) => JSON.stringify(compileSelect(form).project(d))).join('\n');
     const seen = new Map<string, string>();
     let collisions = 0;
     for (const form of forms) {

@@ -64,7 +64,9 @@ describe('composeSelects', () => {
     const list = (): string =>
       Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${random() < 0.5 ? '+' : '-'}${path()}`).join(',');
     const value = (depth: number): unknown =>
-      depth > 2 || random() < 0.3 ? Math.floor(random() * 9) : Object.fromEntries(['a', 'b', 'c'].filter(() => random() < 0.7).map((k) => [k, value(depth + 1)]));
+      depth > 2 || random() < 0.3
+        ? Math.floor(random() * 9)
+        : Object.fromEntries(['a', 'b', 'c'].filter(() => random() < 0.7).map((k) => [k, value(depth + 1)]));
     for (let round = 0; round < 400; round++) {
       const [x, y, z] = [compileSelect(list()), compileSelect(list()), compileSelect(list())];
       const document = deepFreeze(value(0) as Record<string, unknown>);

@@ -28,7 +28,10 @@ function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
  * same way; a dropped object is delivered only when a field inside survives, with just those.
  * Paths address plain-object fields only.
  */
-export function referenceProject(steps: readonly SelectStep[], document: Record<string, unknown>): Record<string, unknown> {
+export function referenceProject(
+  steps: readonly SelectStep[],
+  document: Record<string, unknown>,
+): Record<string, unknown> {
   const result = referenceValue(steps, document, []);
   return result === ABSENT ? {} : (result as Record<string, unknown>);
 }

@@ -93,7 +93,9 @@ describe('select list errors', () => {
   });
 
   it(`refuses a list longer than ${MAX_SELECT_LIST_LENGTH} characters before looking at it`, () => {
-    expect(errorOf(`+/${'x'.repeat(MAX_SELECT_LIST_LENGTH - 1)}`).message).toBe('select list is longer than 4096 characters');
+    expect(errorOf(`+/${'x'.repeat(MAX_SELECT_LIST_LENGTH - 1)}`).message).toBe(
+      'select list is longer than 4096 characters',
+    );
     expect(errorOf('*'.repeat(MAX_SELECT_LIST_LENGTH + 1)).message).toBe('select list is longer than 4096 characters');
   });
 });

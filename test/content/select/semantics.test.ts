@@ -89,7 +89,13 @@ describe('select list missing paths', () => {
 });
 
 describe('select list arrays and other leaves', () => {
-  const document = (): Record<string, unknown> => ({ list: [{ x: 1, y: 2 }, 3], n: 5, s: 'text', z: null, o: { k: [1] } });
+  const document = (): Record<string, unknown> => ({
+    list: [{ x: 1, y: 2 }, 3],
+    n: 5,
+    s: 'text',
+    z: null,
+    o: { k: [1] },
+  });
 
   it('keeps or drops an array whole', () => {
     expect(project('-/,+/list', document())).toStrictEqual({ list: [{ x: 1, y: 2 }, 3] });
@@ -156,7 +162,8 @@ describe('select list sharing and immutability', () => {
   it('never writes the input (deep-frozen inputs would throw) and leaves it unchanged', () => {
     const input = { a: { b: { c: 1, d: 2 }, e: [1, { f: 2 }] }, g: 3 };
     const before = JSON.stringify(input);
-    for (const list of ['-/a/b/c', '-/,+/a/e', '+/', '-/', '-/g,+/g,-/a/b']) compileSelect(list).project(deepFreeze(input));
+    for (const list of ['-/a/b/c', '-/,+/a/e', '+/', '-/', '-/g,+/g,-/a/b'])
+      compileSelect(list).project(deepFreeze(input));
     expect(JSON.stringify(input)).toBe(before);
   });
 
@@ -200,8 +207,8 @@ describe('select list awkward field names', () => {
   });
 
   it('matches names exactly: case, inner spaces and unicode are significant', () => {
-    const input = { Name: 1, name: 2, 'first name': 3, 'é': 4 };
-    expect(project('-/,+/name,+/first name,+/é', input)).toStrictEqual({ name: 2, 'first name': 3, 'é': 4 });
+    const input = { Name: 1, name: 2, 'first name': 3, é: 4 };
+    expect(project('-/,+/name,+/first name,+/é', input)).toStrictEqual({ name: 2, 'first name': 3, é: 4 });
   });
 
   it('trims whitespace around steps', () => {

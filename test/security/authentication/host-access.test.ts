@@ -12,14 +12,17 @@ import { parseIpAddress } from '../../../server/security/authentication/ip-addre
 
 const noNames: HostNameResolver = async () => [];
 const list = (...entries: string[]) => entries.map(parseHostPattern);
-const allowed = (entries: string[], address: string, resolver: HostNameResolver = noNames) => isHostAllowed(list(...entries), address, resolver);
+const allowed = (entries: string[], address: string, resolver: HostNameResolver = noNames) =>
+  isHostAllowed(list(...entries), address, resolver);
 
 describe('parseIpAddress', () => {
   it('reads IPv4, IPv6 and IPv4-mapped IPv6 (as IPv4)', () => {
     expect(parseIpAddress('10.1.2.3')).toEqual({ family: 4, bytes: Uint8Array.from([10, 1, 2, 3]) });
     expect(parseIpAddress('::ffff:127.0.0.1')).toEqual({ family: 4, bytes: Uint8Array.from([127, 0, 0, 1]) });
     expect(parseIpAddress('::ffff:7f00:1')).toEqual({ family: 4, bytes: Uint8Array.from([127, 0, 0, 1]) });
-    expect(parseIpAddress('2001:db8::1')?.bytes).toEqual(Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
+    expect(parseIpAddress('2001:db8::1')?.bytes).toEqual(
+      Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+    );
     expect(parseIpAddress('::1')?.family).toBe(6);
     expect(parseIpAddress('fe80::1%eth0')).toBeUndefined();
     expect(parseIpAddress('fe80::1%eth0', { allowZone: true })?.family).toBe(6);
@@ -65,7 +68,8 @@ describe('isHostAllowed: addresses', () => {
 });
 
 describe('isHostAllowed: host names', () => {
-  const resolver: HostNameResolver = async (address) => (address === '192.0.2.10' ? ['app1.prod.example.com'] : address === '192.0.2.11' ? ['Build.Example.Com.'] : []);
+  const resolver: HostNameResolver = async (address) =>
+    address === '192.0.2.10' ? ['app1.prod.example.com'] : address === '192.0.2.11' ? ['Build.Example.Com.'] : [];
 
   it('matches wildcard domains and exact names against the resolved names, case-insensitively', async () => {
     expect(await allowed(['*.example.com'], '192.0.2.10', resolver)).toBe(true);
@@ -91,7 +95,9 @@ describe('isHostAllowed: host names', () => {
   });
 
   it('treats a failing resolver as no match (fail closed)', async () => {
-    expect(await allowed(['*.example.com'], '192.0.2.10', async () => Promise.reject(new Error('SERVFAIL')))).toBe(false);
+    expect(await allowed(['*.example.com'], '192.0.2.10', async () => Promise.reject(new Error('SERVFAIL')))).toBe(
+      false,
+    );
   });
 });
 
@@ -106,7 +112,10 @@ describe('createDnsHostNameResolver', () => {
   });
 
   it('returns no names when the reverse lookup fails or takes longer than the timeout', async () => {
-    const failing = createDnsHostNameResolver({ timeoutMs: 1000, reverse: async () => Promise.reject(new Error('ENOTFOUND')) });
+    const failing = createDnsHostNameResolver({
+      timeoutMs: 1000,
+      reverse: async () => Promise.reject(new Error('ENOTFOUND')),
+    });
     expect(await failing('192.0.2.10')).toEqual([]);
     const hanging = createDnsHostNameResolver({ timeoutMs: 50, reverse: () => new Promise<string[]>(() => {}) });
     const started = Date.now();
@@ -116,14 +125,20 @@ describe('createDnsHostNameResolver', () => {
   });
 
   it('confirms a mapped client against the IPv4 answer of the forward lookup', async () => {
-    const resolve = createDnsHostNameResolver({ timeoutMs: 1000, reverse: async () => ['h.example.com'], lookup: async () => ['192.0.2.10'] });
+    const resolve = createDnsHostNameResolver({
+      timeoutMs: 1000,
+      reverse: async () => ['h.example.com'],
+      lookup: async () => ['192.0.2.10'],
+    });
     expect(await resolve('::ffff:192.0.2.10')).toEqual(['h.example.com']);
   });
 });
 
 describe('parseHostPattern errors', () => {
   it('explains what is wrong with an entry', () => {
-    expect(hostPatternProblem('10.0.0.1/8')).toMatch(/bits set beyond the \/8 prefix \(did you mean 10\.0\.0\.0\/8\?\)/);
+    expect(hostPatternProblem('10.0.0.1/8')).toMatch(
+      /bits set beyond the \/8 prefix \(did you mean 10\.0\.0\.0\/8\?\)/,
+    );
     expect(hostPatternProblem('10.0.0.0/33')).toMatch(/prefix length must be an integer from 0 to 32/);
     expect(hostPatternProblem('::1/129')).toMatch(/0 to 128/);
     expect(hostPatternProblem('10.0.0.*')).toMatch(/"\*" may only stand alone or as the first label/);

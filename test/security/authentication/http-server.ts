@@ -27,7 +27,11 @@ export function useHttpServers(): (handler: Handler) => Promise<TestHttpServer> 
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        requests.push({ body: body === '' ? undefined : (JSON.parse(body) as unknown), headers: request.headers, method: request.method });
+        requests.push({
+          body: body === '' ? undefined : (JSON.parse(body) as unknown),
+          headers: request.headers,
+          method: request.method,
+        });
         handler(request, body, response);
       });
     });

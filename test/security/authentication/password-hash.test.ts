@@ -1,6 +1,11 @@
 // scrypt password hashes: format, round trip, wrong passwords, malformed strings.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_PARAMS, hashPassword, parsePasswordHash, verifyPassword } from '../../../server/security/authentication/password-hash.js';
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  hashPassword,
+  parsePasswordHash,
+  verifyPassword,
+} from '../../../server/security/authentication/password-hash.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 

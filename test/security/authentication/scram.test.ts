@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseScramCredentials, scramCredentials } from '../../../server/security/authentication/scram-credentials.js';
 import { beginScramExchange } from '../../../server/security/authentication/scram-exchange.js';
-import { decodeSaslName, encodeSaslName, parseClientFinalMessage, parseClientFirstMessage } from '../../../server/security/authentication/scram-messages.js';
+import {
+  decodeSaslName,
+  encodeSaslName,
+  parseClientFinalMessage,
+  parseClientFirstMessage,
+} from '../../../server/security/authentication/scram-messages.js';
 import { scramClient } from '../../helpers/scram-client.js';
 import { RFC7677 } from './rfc7677.js';
 
@@ -15,7 +20,12 @@ function firstOf(text: string) {
 
 describe('SCRAM messages', () => {
   it('parses a client-first-message', () => {
-    expect(firstOf(RFC7677.clientFirst)).toEqual({ gs2Header: 'n,,', user: 'user', clientNonce: 'rOprNGfwEbeRWgbNEkqO', bare: 'n=user,r=rOprNGfwEbeRWgbNEkqO' });
+    expect(firstOf(RFC7677.clientFirst)).toEqual({
+      gs2Header: 'n,,',
+      user: 'user',
+      clientNonce: 'rOprNGfwEbeRWgbNEkqO',
+      bare: 'n=user,r=rOprNGfwEbeRWgbNEkqO',
+    });
     expect(firstOf('y,,n=u,r=abc').gs2Header).toBe('y,,');
     expect(firstOf('n,,n=u,r=abc,x=ignored-extension').clientNonce).toBe('abc');
   });
@@ -46,7 +56,10 @@ describe('SCRAM messages', () => {
   it('parses a client-final-message and refuses a malformed proof', () => {
     const parsed = parseClientFinalMessage(RFC7677.clientFinal);
     expect(parsed.ok && parsed.value.withoutProof).toBe('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0');
-    expect(parseClientFinalMessage('c=biws,r=abc,p=AAAA')).toMatchObject({ ok: false, reason: expect.stringMatching(/32 bytes/) });
+    expect(parseClientFinalMessage('c=biws,r=abc,p=AAAA')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/32 bytes/),
+    });
     expect(parseClientFinalMessage('r=abc,c=biws,p=x')).toMatchObject({ ok: false });
   });
 });
@@ -72,7 +85,9 @@ describe('scramCredentials', () => {
 
 describe('SCRAM exchange', () => {
   const rfcCredentials = () => {
-    const parsed = parseScramCredentials(scramCredentials(RFC7677.password, RFC7677.iterations, Buffer.from(RFC7677.salt, 'base64')));
+    const parsed = parseScramCredentials(
+      scramCredentials(RFC7677.password, RFC7677.iterations, Buffer.from(RFC7677.salt, 'base64')),
+    );
     if (parsed === undefined) throw new Error('credentials do not parse');
     return parsed;
   };
@@ -84,7 +99,10 @@ describe('SCRAM exchange', () => {
   });
 
   it('agrees with the independent test client, also for a y,, header and an escaped user name', () => {
-    for (const [user, header] of [['user', 'n,,'], ['a,b=c', 'y,,']] as const) {
+    for (const [user, header] of [
+      ['user', 'n,,'],
+      ['a,b=c', 'y,,'],
+    ] as const) {
       const client = scramClient(user, RFC7677.password, 'clientNonce123', header);
       const exchange = beginScramExchange(firstOf(client.clientFirst), rfcCredentials(), 'serverNonce456');
       const { clientFinal, expectedServerFinal } = client.final(exchange.serverFirst);
@@ -99,9 +117,18 @@ describe('SCRAM exchange', () => {
       return { exchange, result: exchange.finish(edit(client.final(exchange.serverFirst).clientFinal)) };
     };
     expect(run('pencil2').result).toMatchObject({ ok: false, reason: expect.stringMatching(/proof does not match/) });
-    expect(run('pencil', (text) => text.replace('r=cnsn', 'r=cnsX')).result).toMatchObject({ ok: false, reason: expect.stringMatching(/nonce/) });
-    expect(run('pencil', (text) => text.replace('c=biws', 'c=eSws')).result).toMatchObject({ ok: false, reason: expect.stringMatching(/channel binding/) });
+    expect(run('pencil', (text) => text.replace('r=cnsn', 'r=cnsX')).result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/nonce/),
+    });
+    expect(run('pencil', (text) => text.replace('c=biws', 'c=eSws')).result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/channel binding/),
+    });
     const { exchange } = run('pencil');
-    expect(exchange.finish(RFC7677.clientFinal)).toMatchObject({ ok: false, reason: expect.stringMatching(/already finished/) });
+    expect(exchange.finish(RFC7677.clientFinal)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/already finished/),
+    });
   });
 });

@@ -12,13 +12,24 @@ describe('allow-any', () => {
     expect(module.name).toBe('allow-any');
     expect(module.allowsImplicitLogon).toBe(false);
     expectAccept(await answerOf(module.authenticate(logon({ user: 'bob', password: 'anything' }))), 'bob');
-    expectAccept(await answerOf(module.authenticate(logon({ user: 'carol', password: undefined, token: 'x', mechanism: 'token' }))), 'carol');
+    expectAccept(
+      await answerOf(
+        module.authenticate(logon({ user: 'carol', password: undefined, token: 'x', mechanism: 'token' })),
+      ),
+      'carol',
+    );
   });
 
   it('rejects SCRAM-SHA-256 (no password store) and an implicit logon', async () => {
     const module = await createAllowAnyAuthentication({}, moduleContext());
-    expectReject(await answerOf(module.authenticate(logon({ mechanism: 'SCRAM-SHA-256', data: 'n,,n=alice,r=abc' }))), /no password store/);
-    expectReject(await answerOf(module.authenticate(logon({ user: '', password: undefined, mechanism: 'implicit' }))), /implicit logon is not allowed/);
+    expectReject(
+      await answerOf(module.authenticate(logon({ mechanism: 'SCRAM-SHA-256', data: 'n,,n=alice,r=abc' }))),
+      /no password store/,
+    );
+    expectReject(
+      await answerOf(module.authenticate(logon({ user: '', password: undefined, mechanism: 'implicit' }))),
+      /implicit logon is not allowed/,
+    );
   });
 
   it('refuses options it does not have', async () => {
@@ -31,7 +42,10 @@ describe('implicit', () => {
   it('allows the implicit logon with an empty identity, and explicit logons like allow-any', async () => {
     const module = await createImplicitAuthentication({}, moduleContext());
     expect(module.allowsImplicitLogon).toBe(true);
-    expectAccept(await answerOf(module.authenticate(logon({ user: '', password: undefined, mechanism: 'implicit' }))), '');
+    expectAccept(
+      await answerOf(module.authenticate(logon({ user: '', password: undefined, mechanism: 'implicit' }))),
+      '',
+    );
     expectAccept(await answerOf(module.authenticate(logon({ user: 'dave' }))), 'dave');
     expectReject(await answerOf(module.authenticate(logon({ mechanism: 'SCRAM-SHA-256', data: 'n,,n=a,r=b' }))));
   });
@@ -40,7 +54,11 @@ describe('implicit', () => {
 describe('deny-all', () => {
   it('rejects every logon with its fixed reason', async () => {
     const module = await createDenyAllAuthentication({}, moduleContext());
-    for (const request of [logon(), logon({ mechanism: 'implicit', user: '' }), logon({ mechanism: 'token', token: 't' })]) {
+    for (const request of [
+      logon(),
+      logon({ mechanism: 'implicit', user: '' }),
+      logon({ mechanism: 'token', token: 't' }),
+    ]) {
       expectReject(await answerOf(module.authenticate(request)), 'deny-all module refuses every logon');
     }
   });
@@ -48,7 +66,15 @@ describe('deny-all', () => {
 
 describe('BUILTIN_AUTHENTICATION_MODULES', () => {
   it('has every built-in by its config name, and nothing inherited', () => {
-    expect(Object.keys(BUILTIN_AUTHENTICATION_MODULES).sort()).toEqual(['allow-any', 'deny-all', 'http', 'implicit', 'jwt', 'tls-cert', 'users']);
+    expect(Object.keys(BUILTIN_AUTHENTICATION_MODULES).sort()).toEqual([
+      'allow-any',
+      'deny-all',
+      'http',
+      'implicit',
+      'jwt',
+      'tls-cert',
+      'users',
+    ]);
     expect(BUILTIN_AUTHENTICATION_MODULES['constructor']).toBeUndefined();
     expect(BUILTIN_AUTHENTICATION_MODULES['toString']).toBeUndefined();
     expect(Object.isFrozen(BUILTIN_AUTHENTICATION_MODULES)).toBe(true);

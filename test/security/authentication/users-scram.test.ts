@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { HostNameResolver } from '../../../server/security/authentication/host-access.js';
 import { hashPassword } from '../../../server/security/authentication/password-hash.js';
 import { scramCredentials } from '../../../server/security/authentication/scram-credentials.js';
-import { makeUsersAuthenticationFactory, type UsersAuthenticationModule } from '../../../server/security/authentication/users.js';
+import {
+  makeUsersAuthenticationFactory,
+  type UsersAuthenticationModule,
+} from '../../../server/security/authentication/users.js';
 import type { AuthAnswer } from '../../../server/security/module-types.js';
 import { scramClient } from '../../helpers/scram-client.js';
 import { answerOf, expectAccept, expectReject, logon, moduleContext } from './helpers.js';
@@ -17,11 +20,19 @@ beforeAll(async () => {
   hash = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
 });
 
-async function scramModule(options: Record<string, unknown> = {}, serverNonce?: () => string, resolveHostNames?: HostNameResolver): Promise<UsersAuthenticationModule> {
+async function scramModule(
+  options: Record<string, unknown> = {},
+  serverNonce?: () => string,
+  resolveHostNames?: HostNameResolver,
+): Promise<UsersAuthenticationModule> {
   return makeUsersAuthenticationFactory({ serverNonce, resolveHostNames })(
     {
       users: [
-        { name: 'user', hash, scram: scramCredentials(RFC7677.password, RFC7677.iterations, Buffer.from(RFC7677.salt, 'base64')) },
+        {
+          name: 'user',
+          hash,
+          scram: scramCredentials(RFC7677.password, RFC7677.iterations, Buffer.from(RFC7677.salt, 'base64')),
+        },
         { name: 'a,b=c', hash, scram: scramCredentials('pencil', 8192), hosts: ['10.0.0.0/8'] },
         { name: 'noscram', hash },
       ],
@@ -36,10 +47,25 @@ function challengeOf(answer: AuthAnswer) {
   return answer;
 }
 
-async function scramLogon(module: UsersAuthenticationModule, user: string, password: string, fields: { logonUser?: string; remoteAddress?: string } = {}) {
+async function scramLogon(
+  module: UsersAuthenticationModule,
+  user: string,
+  password: string,
+  fields: { logonUser?: string; remoteAddress?: string } = {},
+) {
   const client = scramClient(user, password, 'fyko+d2lbbFgONRv9qkxdawL');
   const challenge = challengeOf(
-    await answerOf(module.authenticate(logon({ user: fields.logonUser ?? user, password: undefined, mechanism: SCRAM, data: client.clientFirst, remoteAddress: fields.remoteAddress }))),
+    await answerOf(
+      module.authenticate(
+        logon({
+          user: fields.logonUser ?? user,
+          password: undefined,
+          mechanism: SCRAM,
+          data: client.clientFirst,
+          remoteAddress: fields.remoteAddress,
+        }),
+      ),
+    ),
   );
   const { clientFinal, expectedServerFinal } = client.final(challenge.data);
   return { answer: await answerOf(challenge.respond(clientFinal)), expectedServerFinal, serverFirst: challenge.data };
@@ -48,9 +74,17 @@ async function scramLogon(module: UsersAuthenticationModule, user: string, passw
 describe('users: SCRAM-SHA-256', () => {
   it('runs RFC 7677 section 3 byte for byte', async () => {
     const module = await scramModule({}, () => RFC7677.serverNonce);
-    const challenge = challengeOf(await answerOf(module.authenticate(logon({ user: 'user', password: undefined, mechanism: SCRAM, data: RFC7677.clientFirst }))));
+    const challenge = challengeOf(
+      await answerOf(
+        module.authenticate(logon({ user: 'user', password: undefined, mechanism: SCRAM, data: RFC7677.clientFirst })),
+      ),
+    );
     expect(challenge.data).toBe(RFC7677.serverFirst);
-    expect(await answerOf(challenge.respond(RFC7677.clientFinal))).toEqual({ outcome: 'accept', identity: 'user', data: RFC7677.serverFinal });
+    expect(await answerOf(challenge.respond(RFC7677.clientFinal))).toEqual({
+      outcome: 'accept',
+      identity: 'user',
+      data: RFC7677.serverFinal,
+    });
   });
 
   it('completes a full exchange with a random server nonce; an empty logon user takes the SCRAM one', async () => {
@@ -63,14 +97,20 @@ describe('users: SCRAM-SHA-256', () => {
   it('decodes an escaped user name and enforces its host list after the proof', async () => {
     const module = await scramModule();
     expectAccept((await scramLogon(module, 'a,b=c', 'pencil', { remoteAddress: '10.0.0.9' })).answer, 'a,b=c');
-    expectReject((await scramLogon(module, 'a,b=c', 'pencil', { remoteAddress: '192.0.2.1' })).answer, /host access list/);
+    expectReject(
+      (await scramLogon(module, 'a,b=c', 'pencil', { remoteAddress: '192.0.2.1' })).answer,
+      /host access list/,
+    );
     const lenient = await scramModule({ passwordCheckOnly: true });
     expectAccept((await scramLogon(lenient, 'a,b=c', 'pencil', { remoteAddress: '192.0.2.1' })).answer, 'a,b=c');
   });
 
   it('rejects a wrong proof', async () => {
     const module = await scramModule();
-    expectReject((await scramLogon(module, 'user', 'pencil!')).answer, /SCRAM proof does not match \(wrong password\) for user "user"/);
+    expectReject(
+      (await scramLogon(module, 'user', 'pencil!')).answer,
+      /SCRAM proof does not match \(wrong password\) for user "user"/,
+    );
   });
 
   it('challenges unknown users and users without SCRAM credentials like real ones, then rejects', async () => {
@@ -80,14 +120,21 @@ describe('users: SCRAM-SHA-256', () => {
     expectReject(unknown.answer, /unknown user "ghost"/);
     // the decoy salt is stable for a name, as a real one would be
     expect((await scramLogon(module, 'ghost', 'x')).serverFirst.split(',')[1]).toBe(unknown.serverFirst.split(',')[1]);
-    expectReject((await scramLogon(module, 'noscram', 'pencil')).answer, /user "noscram" has no SCRAM-SHA-256 credentials/);
+    expectReject(
+      (await scramLogon(module, 'noscram', 'pencil')).answer,
+      /user "noscram" has no SCRAM-SHA-256 credentials/,
+    );
   });
 
   it('refuses channel binding, a mismatched logon user, a missing client-first-message, and a second proof', async () => {
     const module = await scramModule();
-    const scramRequest = (data: string | undefined, user = 'user') => module.authenticate(logon({ user, password: undefined, mechanism: SCRAM, data }));
+    const scramRequest = (data: string | undefined, user = 'user') =>
+      module.authenticate(logon({ user, password: undefined, mechanism: SCRAM, data }));
     expectReject(await answerOf(scramRequest('p=tls-unique,,n=user,r=abc')), /channel binding/);
-    expectReject(await answerOf(scramRequest('n,,n=user,r=abc', 'other')), /logon user "other" differs from SCRAM user "user"/);
+    expectReject(
+      await answerOf(scramRequest('n,,n=user,r=abc', 'other')),
+      /logon user "other" differs from SCRAM user "user"/,
+    );
     expectReject(await answerOf(scramRequest(undefined)), /without a client-first-message/);
 
     const client = scramClient('user', 'pencil', 'nonce1');
@@ -100,7 +147,11 @@ describe('users: SCRAM-SHA-256', () => {
   it('accepts the y,, GS2 header (client could bind, server does not offer it)', async () => {
     const module = await scramModule();
     const client = scramClient('user', 'pencil', 'nonceY', 'y,,');
-    const challenge = challengeOf(await answerOf(module.authenticate(logon({ user: 'user', password: undefined, mechanism: SCRAM, data: client.clientFirst }))));
+    const challenge = challengeOf(
+      await answerOf(
+        module.authenticate(logon({ user: 'user', password: undefined, mechanism: SCRAM, data: client.clientFirst })),
+      ),
+    );
     expectAccept(await answerOf(challenge.respond(client.final(challenge.data).clientFinal)), 'user');
   });
 });

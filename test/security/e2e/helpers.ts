@@ -113,7 +113,9 @@ export function useResources(): Resources {
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+  response
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
 /**
@@ -125,7 +127,8 @@ export async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
     value = await promise;
   } catch (error) {
-    if (!(error instanceof WardenError)) throw new Error(`expected a WardenError, got ${String(error)}`, { cause: error });
+    if (!(error instanceof WardenError))
+      throw new Error(`expected a WardenError, got ${String(error)}`, { cause: error });
     return error.code;
   }
   if (value instanceof Client) await value.close();
@@ -139,7 +142,8 @@ export async function outcome(promise: Promise<unknown>): Promise<string> {
     if (value instanceof Client) await value.close();
     return 'allowed';
   } catch (error) {
-    if (!(error instanceof WardenError)) throw new Error(`expected a WardenError, got ${String(error)}`, { cause: error });
+    if (!(error instanceof WardenError))
+      throw new Error(`expected a WardenError, got ${String(error)}`, { cause: error });
     return error.code;
   }
 }

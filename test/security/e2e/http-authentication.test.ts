@@ -4,9 +4,15 @@ import { expectRawLogonRefused, refusal, sendJson, useResources, type ServiceHan
 
 const res = useResources();
 
-const httpBroker = async (handler: ServiceHandler, options: Record<string, unknown> = {}, security: Record<string, unknown> = {}) => {
+const httpBroker = async (
+  handler: ServiceHandler,
+  options: Record<string, unknown> = {},
+  security: Record<string, unknown> = {},
+) => {
   const service = await res.service(handler);
-  const tb = await res.broker({ security: { authentication: { module: 'http', options: { url: service.url, ...options } }, ...security } });
+  const tb = await res.broker({
+    security: { authentication: { module: 'http', options: { url: service.url, ...options } }, ...security },
+  });
   return { tb, service };
 };
 
@@ -44,7 +50,12 @@ describe('http authentication', () => {
     const { tb, service } = await httpBroker((_seen, response) => sendJson(response, 200, { user: 'from-token' }));
     const c = await res.client(tb.url, { user: 'ignored', token: 'opaque-token-1' });
     expect(c.user).toBe('from-token'); // `user` in the answer is the identity when there is no `identity`
-    expect(service.seen[0]!.body).toMatchObject({ user: 'ignored', password: null, token: 'opaque-token-1', mechanism: 'token' });
+    expect(service.seen[0]!.body).toMatchObject({
+      user: 'ignored',
+      password: null,
+      token: 'opaque-token-1',
+      mechanism: 'token',
+    });
   });
 
   it('a 2xx object without identity or user gives the logon name as identity', async () => {
@@ -69,10 +80,18 @@ describe('http authentication', () => {
   });
 
   it('a 2xx that is not a JSON object, or has an unusable identity, refuses', async () => {
-    const bodies: unknown[] = ['not json', '["alice"]', { identity: '' }, { identity: 42 }, { identity: 'x'.repeat(257) }];
+    const bodies: unknown[] = [
+      'not json',
+      '["alice"]',
+      { identity: '' },
+      { identity: 42 },
+      { identity: 'x'.repeat(257) },
+    ];
     for (const body of bodies) {
       const { tb } = await httpBroker((_seen, response) => sendJson(response, 200, body));
-      expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw' })), JSON.stringify(body)).toBe('LOGON_FAILED');
+      expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw' })), JSON.stringify(body)).toBe(
+        'LOGON_FAILED',
+      );
     }
   });
 
@@ -87,9 +106,12 @@ describe('http authentication', () => {
   });
 
   it('a service that never answers refuses the logon after the module timeout', async () => {
-    const { tb, service } = await httpBroker(() => {
-      /* never answers */
-    }, { timeoutMs: 150 });
+    const { tb, service } = await httpBroker(
+      () => {
+        /* never answers */
+      },
+      { timeoutMs: 150 },
+    );
     expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw' }))).toBe('LOGON_FAILED');
     await service.received(1); // the request did reach the service, which just never answered
     expect(tb.broker.stats().logonFailures).toBe(1);
@@ -103,13 +125,21 @@ describe('http authentication', () => {
       { timeoutMs: 60_000 },
       { moduleTimeoutMs: 150 },
     );
-    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw' }))).toBe('AUTHENTICATION_UNAVAILABLE');
-    await expectRawLogonRefused(await res.raw(tb.url), { user: 'alice', password: 'alice-pw' }, 'AUTHENTICATION_UNAVAILABLE');
+    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw' }))).toBe(
+      'AUTHENTICATION_UNAVAILABLE',
+    );
+    await expectRawLogonRefused(
+      await res.raw(tb.url),
+      { user: 'alice', password: 'alice-pw' },
+      'AUTHENTICATION_UNAVAILABLE',
+    );
   });
 
   it('SCRAM-SHA-256 is refused without asking the service', async () => {
     const { tb, service } = await httpBroker(aliceOnly);
-    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'alice-pw', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
     // A password logon afterwards is the service's first request.
     expect((await res.client(tb.url, { user: 'alice', password: 'alice-pw' })).user).toBe('svc-alice');
     expect(service.seen).toHaveLength(1);

@@ -26,9 +26,15 @@ const rules: ServiceHandler = (seen, response) => {
   sendJson(response, 200, { allow: false, reason: 'not on the list' });
 };
 
-async function serviceBroker(handler: ServiceHandler, options: Record<string, unknown> = {}, security: Record<string, unknown> = {}) {
+async function serviceBroker(
+  handler: ServiceHandler,
+  options: Record<string, unknown> = {},
+  security: Record<string, unknown> = {},
+) {
   const service = await res.service(handler);
-  const tb = await res.broker({ security: { entitlement: { module: 'http', options: { url: service.url, ...options } }, ...security } });
+  const tb = await res.broker({
+    security: { entitlement: { module: 'http', options: { url: service.url, ...options } }, ...security },
+  });
   return { tb, service };
 }
 
@@ -64,7 +70,10 @@ describe('http entitlement', () => {
     const { tb, service } = await serviceBroker((seen, response) => {
       const { user, action, resource } = bodyOf(seen);
       if (action === 'logon') return sendJson(response, 200, { allow: true });
-      const allow = user === 'writer' ? action === 'write' && !resource.includes('locked') : action === 'read' && resource.startsWith('ok/');
+      const allow =
+        user === 'writer'
+          ? action === 'write' && !resource.includes('locked')
+          : action === 'read' && resource.startsWith('ok/');
       sendJson(response, 200, { allow });
     });
     const reader = await res.client(tb.url, { user: 'reader', password: 'x' });
@@ -74,7 +83,8 @@ describe('http entitlement', () => {
     const all = new TopicLog();
     await reader.subscribe({ topic: '#' }, all.handler);
     expect(await refusal(writer.publish('ok/locked', 'x', { ack: true }))).toBe('NOT_ENTITLED');
-    for (const topic of ['no/1', 'ok/1', 'other', 'ok/2/deep', 'ok/end']) await writer.publish(topic, topic, { ack: true });
+    for (const topic of ['no/1', 'ok/1', 'other', 'ok/2/deep', 'ok/end'])
+      await writer.publish(topic, topic, { ack: true });
     await all.until('ok/end');
     expect(all.topics).toEqual(['ok/1', 'ok/2/deep', 'ok/end']);
     expect(exact.topics).toEqual([]);
@@ -167,7 +177,11 @@ describe('http entitlement', () => {
   it('a failing logon check refuses the logon and closes the connection (4003)', async () => {
     const { tb } = await serviceBroker((_seen, response) => sendJson(response, 500, {}));
     const raw = await res.raw(tb.url);
-    expect(await raw.request({ op: 'logon', rid: 1, user: 'alice', password: 'x' })).toMatchObject({ op: 'error', rid: 1, code: 'ENTITLEMENT_UNAVAILABLE' });
+    expect(await raw.request({ op: 'logon', rid: 1, user: 'alice', password: 'x' })).toMatchObject({
+      op: 'error',
+      rid: 1,
+      code: 'ENTITLEMENT_UNAVAILABLE',
+    });
     expect((await raw.closed).code).toBe(4003);
     // A denied logon is LOGON_FAILED.
     const denying = await serviceBroker((_seen, response) => sendJson(response, 200, { allow: false }));
@@ -176,13 +190,19 @@ describe('http entitlement', () => {
 
   it('is asked once per (user, action, topic), however many messages and connections', async () => {
     const { tb, service } = await serviceBroker(rules);
-    const readers = [await res.client(tb.url, { user: 'bob', password: 'x' }), await res.client(tb.url, { user: 'bob', password: 'x' })];
+    const readers = [
+      await res.client(tb.url, { user: 'bob', password: 'x' }),
+      await res.client(tb.url, { user: 'bob', password: 'x' }),
+    ];
     const received = new Collector<string>();
     for (const r of readers) {
       await r.subscribe({ topic: 'ok/#' }, (msg) => received.push(msg.topic));
       await r.subscribe({ topic: 'ok/a' }, () => undefined);
     }
-    const writers = [await res.client(tb.url, { user: 'alice', password: 'x' }), await res.client(tb.url, { user: 'alice', password: 'x' })];
+    const writers = [
+      await res.client(tb.url, { user: 'alice', password: 'x' }),
+      await res.client(tb.url, { user: 'alice', password: 'x' }),
+    ];
     const PER_WRITER = 50;
     // Both writers publish concurrently, without acks, on two topics; the last of each is acked.
     await Promise.all(
@@ -193,7 +213,8 @@ describe('http entitlement', () => {
     );
     await received.count(2 * 2 * PER_WRITER); // every message reached both readers
     // Denied publishes are cached too.
-    for (let i = 0; i < 5; i++) expect(await refusal(writers[0]!.publish('no/x', i, { ack: true }))).toBe('NOT_ENTITLED');
+    for (let i = 0; i < 5; i++)
+      expect(await refusal(writers[0]!.publish('no/x', i, { ack: true }))).toBe('NOT_ENTITLED');
 
     const seen = service.seen;
     expect(countOf(seen, 'alice', 'logon', '')).toBe(1);

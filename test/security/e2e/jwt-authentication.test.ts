@@ -35,7 +35,11 @@ function token(options: TokenOptions = {}): Promise<string> {
 }
 
 const jwtBroker = (options: Record<string, unknown> = {}) =>
-  res.broker({ security: { authentication: { module: 'jwt', options: { secret: SECRET, issuer: ISSUER, audience: AUDIENCE, ...options } } } });
+  res.broker({
+    security: {
+      authentication: { module: 'jwt', options: { secret: SECRET, issuer: ISSUER, audience: AUDIENCE, ...options } },
+    },
+  });
 
 describe('jwt authentication (HS256 secret)', () => {
   it('a valid token with an empty user logs on with the identity from `sub`', async () => {
@@ -54,7 +58,9 @@ describe('jwt authentication (HS256 secret)', () => {
 
   it('refuses an expired token (beyond the clock tolerance) and accepts one within it', async () => {
     const tb = await jwtBroker();
-    expect(await refusal(res.client(tb.url, { user: '', token: await token({ exp: now() - 300 }) }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: '', token: await token({ exp: now() - 300 }) }))).toBe(
+      'LOGON_FAILED',
+    );
     await expectRawLogonRefused(await res.raw(tb.url), { user: '', token: await token({ exp: now() - 300 }) });
     // 5 s ago is inside the default 30 s tolerance.
     expect((await res.client(tb.url, { user: '', token: await token({ exp: now() - 5 }) })).user).toBe('alice');
@@ -62,25 +68,39 @@ describe('jwt authentication (HS256 secret)', () => {
 
   it('refuses a token that is not valid yet (nbf in the future)', async () => {
     const tb = await jwtBroker();
-    expect(await refusal(res.client(tb.url, { user: '', token: await token({ nbf: now() + 3600 }) }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: '', token: await token({ nbf: now() + 3600 }) }))).toBe(
+      'LOGON_FAILED',
+    );
   });
 
   it('refuses a wrong audience and a wrong issuer', async () => {
     const tb = await jwtBroker();
-    expect(await refusal(res.client(tb.url, { user: '', token: await token({ aud: 'someone-else' }) }))).toBe('LOGON_FAILED');
-    expect(await refusal(res.client(tb.url, { user: '', token: await token({ iss: 'https://evil.test/' }) }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: '', token: await token({ aud: 'someone-else' }) }))).toBe(
+      'LOGON_FAILED',
+    );
+    expect(await refusal(res.client(tb.url, { user: '', token: await token({ iss: 'https://evil.test/' }) }))).toBe(
+      'LOGON_FAILED',
+    );
   });
 
   it('refuses a bad signature, a tampered payload, an unsigned token and an unlisted algorithm', async () => {
     const tb = await jwtBroker();
-    expect(await refusal(res.client(tb.url, { user: '', token: await token({ secret: OTHER_SECRET }) }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: '', token: await token({ secret: OTHER_SECRET }) }))).toBe(
+      'LOGON_FAILED',
+    );
 
     // alice's signature on a payload that says admin.
     const [header, , signature] = (await token({ sub: 'alice' })).split('.');
     const adminPayload = (await token({ sub: 'admin' })).split('.')[1];
-    expect(await refusal(res.client(tb.url, { user: '', token: `${header}.${adminPayload}.${signature}` }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: '', token: `${header}.${adminPayload}.${signature}` }))).toBe(
+      'LOGON_FAILED',
+    );
 
-    const unsigned = new UnsecuredJWT({ sub: 'alice' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('10m').encode();
+    const unsigned = new UnsecuredJWT({ sub: 'alice' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('10m')
+      .encode();
     expect(await refusal(res.client(tb.url, { user: '', token: unsigned }))).toBe('LOGON_FAILED');
 
     // Right secret, but HS512 is not in the (default) algorithm list.
@@ -97,7 +117,10 @@ describe('jwt authentication (HS256 secret)', () => {
 
   it('identityClaim picks the claim that becomes the identity; a token without it is refused', async () => {
     const tb = await jwtBroker({ identityClaim: 'preferred_username' });
-    const c = await res.client(tb.url, { user: '', token: await token({ sub: 'uid-1', claims: { preferred_username: 'alice' } }) });
+    const c = await res.client(tb.url, {
+      user: '',
+      token: await token({ sub: 'uid-1', claims: { preferred_username: 'alice' } }),
+    });
     expect(c.user).toBe('alice');
     expect(await refusal(res.client(tb.url, { user: '', token: await token({ sub: 'uid-1' }) }))).toBe('LOGON_FAILED');
   });
@@ -113,7 +136,9 @@ describe('jwt authentication (HS256 secret)', () => {
 
   it('refuses SCRAM-SHA-256 and logons without a token', async () => {
     const tb = await jwtBroker();
-    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'x', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'x', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
     expect(await refusal(res.client(tb.url, { user: 'alice' }))).toBe('LOGON_FAILED');
     await expectRawLogonRefused(await res.raw(tb.url), { user: 'alice', token: '' });
   });

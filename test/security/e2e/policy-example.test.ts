@@ -79,7 +79,7 @@ describe('example policy (secure.yaml + policy.yaml)', () => {
     expect(await refusal(eve.publish('orders/eve/x', 1, { ack: true }))).toBe('NOT_ENTITLED');
   });
 
-  it("a wildcard orders/# subscription by alice only receives orders/alice/... messages published by admin", async () => {
+  it('a wildcard orders/# subscription by alice only receives orders/alice/... messages published by admin', async () => {
     url = (await exampleBroker()).url;
     const alice = await as('alice');
     const eve = await as('eve');
@@ -90,9 +90,23 @@ describe('example policy (secure.yaml + policy.yaml)', () => {
     await alice.subscribe({ topic: 'orders/#' }, aliceLog.handler);
     await alice.subscribe({ regex: '^orders/' }, aliceRegexLog.handler);
     await eve.subscribe({ topic: '#' }, eveLog.handler);
-    const topics = ['orders/bob/1', 'orders/alice/1', 'orders', 'orders/alicex/1', 'orders/alice/a/b', 'prices/x', 'orders/bob/2', 'prices/public/y', 'orders/alice/end'];
+    const topics = [
+      'orders/bob/1',
+      'orders/alice/1',
+      'orders',
+      'orders/alicex/1',
+      'orders/alice/a/b',
+      'prices/x',
+      'orders/bob/2',
+      'prices/public/y',
+      'orders/alice/end',
+    ];
     for (const topic of topics) await admin.publish(topic, topic, { ack: true });
-    await Promise.all([aliceLog.until('orders/alice/end'), aliceRegexLog.until('orders/alice/end'), eveLog.until('prices/public/y')]);
+    await Promise.all([
+      aliceLog.until('orders/alice/end'),
+      aliceRegexLog.until('orders/alice/end'),
+      eveLog.until('prices/public/y'),
+    ]);
     expect(aliceLog.topics).toEqual(['orders/alice/1', 'orders/alice/a/b', 'orders/alice/end']);
     expect(aliceRegexLog.topics).toEqual(['orders/alice/1', 'orders/alice/a/b', 'orders/alice/end']);
     // eve's `#` gets prices/public only: a last message she may read, from the same publisher,
@@ -112,7 +126,10 @@ describe('example policy (secure.yaml + policy.yaml)', () => {
     expect(await refusal(res.client(open.url, { user: 'Alice', password: 'anything' }))).toBe('LOGON_FAILED');
     expect((await res.client(open.url, { user: 'alice', password: 'anything' })).user).toBe('alice');
     const raw = await res.raw(open.url);
-    expect(await raw.request({ op: 'logon', rid: 1, user: 'mallory', password: 'x' })).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
+    expect(await raw.request({ op: 'logon', rid: 1, user: 'mallory', password: 'x' })).toMatchObject({
+      op: 'error',
+      code: 'LOGON_FAILED',
+    });
     expect((await raw.closed).code).toBe(4003);
   });
 });

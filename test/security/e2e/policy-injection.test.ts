@@ -68,7 +68,8 @@ describe('policy: ${user} injection', () => {
       await c.subscribe({ topic: '#' }, wildcard.handler);
       await c.subscribe({ regex: '.*' }, regex.handler);
     }
-    for (const topic of [...ALICE_TOPICS, 'orders/bob/1', 'inbox/x/1', 'public/end']) await admin.publish(topic, topic, { ack: true });
+    for (const topic of [...ALICE_TOPICS, 'orders/bob/1', 'inbox/x/1', 'public/end'])
+      await admin.publish(topic, topic, { ack: true });
     await Promise.all([...logs.values()].map((log) => log.until('public/end')));
     for (const [name, log] of logs) expect(log.topics, name).toEqual(['public/end']);
   });

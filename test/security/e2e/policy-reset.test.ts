@@ -11,7 +11,15 @@ import { outcome, refusal, useResources } from './helpers.js';
 const res = useResources();
 
 const policyReading = (topics: string[]): string =>
-  ['allowUnknownUser: false', 'groups:', '  traders:', '    users: [alice]', '    grants:', `      - { actions: [read, write], topics: ${JSON.stringify(topics)} }`, ''].join('\n');
+  [
+    'allowUnknownUser: false',
+    'groups:',
+    '  traders:',
+    '    users: [alice]',
+    '    grants:',
+    `      - { actions: [read, write], topics: ${JSON.stringify(topics)} }`,
+    '',
+  ].join('\n');
 
 async function setup() {
   const dir = res.tempDir();
@@ -84,9 +92,14 @@ describe('policy file re-read on entitlement reset', () => {
 
   it('a broker whose policy has a filter that does not compile does not start; the error names the file, grant and problem', async () => {
     const dir = res.tempDir();
-    const file = dir.write('policy.yaml', policyReading(['a/#']).replace('topics: ["a/#"] }', 'topics: ["a/#"], filter: "px >" }'));
+    const file = dir.write(
+      'policy.yaml',
+      policyReading(['a/#']).replace('topics: ["a/#"] }', 'topics: ["a/#"], filter: "px >" }'),
+    );
     const error = await res
-      .broker({ security: { authentication: { module: 'allow-any' }, entitlement: { module: 'policy', options: { file } } } })
+      .broker({
+        security: { authentication: { module: 'allow-any' }, entitlement: { module: 'policy', options: { file } } },
+      })
       .then(
         () => null,
         (e: unknown) => e as Error,
@@ -111,12 +124,22 @@ describe('policy file re-read on entitlement reset', () => {
       headers: { authorization: `Basic ${Buffer.from('ops:x').toString('base64')}` },
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { reset: string; disconnected: number; moduleErrors: { module: string; error: string }[] };
-    expect(body).toEqual({ reset: 'all', disconnected: 0, moduleErrors: [{ module: 'policy', error: expect.any(String) }] });
+    const body = (await response.json()) as {
+      reset: string;
+      disconnected: number;
+      moduleErrors: { module: string; error: string }[];
+    };
+    expect(body).toEqual({
+      reset: 'all',
+      disconnected: 0,
+      moduleErrors: [{ module: 'policy', error: expect.any(String) }],
+    });
     const error = body.moduleErrors[0]!.error;
     expect(error).toMatch(/^entitlement policy file is invalid; keeping the previous policy: /);
     expect(error).toContain(file);
-    expect(error).toContain('groups.traders.grants[0].select: expected a select list (docs/select-lists.md) that compiles');
+    expect(error).toContain(
+      'groups.traders.grants[0].select: expected a select list (docs/select-lists.md) that compiles',
+    );
     // The previous policy still decides: a/ is readable, b/ is not.
     const alice = await res.client(tb.url, { user: 'alice', password: 'x' });
     await alice.subscribe({ topic: 'a/1' });
@@ -128,12 +151,18 @@ describe('policy file re-read on entitlement reset', () => {
     writeFileSync(file, policyReading(['a/#', 'b/#']));
     await tb.broker.admin.resetEntitlements();
 
-    const alice = await res.client(tb.url, { user: 'alice', password: 'x', reconnect: { initialDelayMs: 1, maxDelayMs: 10 } });
+    const alice = await res.client(tb.url, {
+      user: 'alice',
+      password: 'x',
+      reconnect: { initialDelayMs: 1, maxDelayMs: 10 },
+    });
     const subA = await alice.subscribe({ topic: 'a/1' });
     const subB = await alice.subscribe({ topic: 'b/1' });
     const errors = new Collector<WardenError>();
     alice.on('error', errors.push);
-    const reconnected = new Promise<void>((resolve) => alice.on('connected', ({ reconnected }) => reconnected && resolve()));
+    const reconnected = new Promise<void>((resolve) =>
+      alice.on('connected', ({ reconnected }) => reconnected && resolve()),
+    );
 
     writeFileSync(file, policyReading(['b/#']));
     await tb.broker.admin.resetEntitlements('alice');

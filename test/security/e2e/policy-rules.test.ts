@@ -22,13 +22,15 @@ const POLICY = {
     guests: { users: ['eve'], grants: [{ actions: ['read'], topics: ['prices/public/#'] }] },
     ops: {
       users: ['olga'],
-      grants: [
-        { actions: ['admin'] },
-        { actions: ['read'], topics: ['desks/$${group}/#'] },
-      ],
+      grants: [{ actions: ['admin'] }, { actions: ['read'], topics: ['desks/$${group}/#'] }],
     },
     everything: { users: ['a/b', 'carl'], grants: [{ actions: ['read'], topics: ['#'] }] },
-    $default: { grants: [{ actions: ['read', 'write'], topics: ['lobby/#'] }, { actions: ['read'], topics: ['prices/public/#'] }] },
+    $default: {
+      grants: [
+        { actions: ['read', 'write'], topics: ['lobby/#'] },
+        { actions: ['read'], topics: ['prices/public/#'] },
+      ],
+    },
   },
   deny: [
     { users: ['*'], actions: ['write'], topics: ['prices/#'] },
@@ -42,12 +44,15 @@ const POLICY = {
 
 const policyBroker = (authentication = 'allow-any', admin = false) =>
   res.broker({
-    security: { authentication: { module: authentication }, entitlement: { module: 'policy', options: { policy: POLICY } } },
+    security: {
+      authentication: { module: authentication },
+      entitlement: { module: 'policy', options: { policy: POLICY } },
+    },
     ...(admin ? { admin: {} } : {}),
   });
 
 describe('policy rules through a real broker', () => {
-  it('a deny rule for everyone beats the admins\' `#` grant', async () => {
+  it("a deny rule for everyone beats the admins' `#` grant", async () => {
     const tb = await policyBroker();
     const admin = await res.client(tb.url, { user: 'admin', password: 'x' });
     expect(await refusal(admin.publish('prices/x', 1, { ack: true }))).toBe('NOT_ENTITLED');
@@ -59,7 +64,10 @@ describe('policy rules through a real broker', () => {
     const tb = await policyBroker();
     expect(await refusal(res.client(tb.url, { user: 'mallory', password: 'x' }))).toBe('LOGON_FAILED');
     const raw = await res.raw(tb.url);
-    expect(await raw.request({ op: 'logon', rid: 1, user: 'mallory', password: 'x' })).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
+    expect(await raw.request({ op: 'logon', rid: 1, user: 'mallory', password: 'x' })).toMatchObject({
+      op: 'error',
+      code: 'LOGON_FAILED',
+    });
     expect((await raw.closed).code).toBe(4003);
   });
 
@@ -124,8 +132,16 @@ describe('policy rules through a real broker', () => {
     // A command before logon logs on as '' (an unknown user: $default grants read/write lobby/#),
     // but the deny rules on private/${user}/# (read) and scratch/${user}/# (write) cannot be bound
     // for '', so they deny every read and every write.
-    expect(await anonymous.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'lobby/x' })).toMatchObject({ op: 'error', rid: 1, code: 'NOT_ENTITLED' });
-    expect(await anonymous.request({ op: 'publish', rid: 2, topic: 'lobby/x', data: 1, ack: true })).toMatchObject({ op: 'error', rid: 2, code: 'NOT_ENTITLED' });
+    expect(await anonymous.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'lobby/x' })).toMatchObject({
+      op: 'error',
+      rid: 1,
+      code: 'NOT_ENTITLED',
+    });
+    expect(await anonymous.request({ op: 'publish', rid: 2, topic: 'lobby/x', data: 1, ack: true })).toMatchObject({
+      op: 'error',
+      rid: 2,
+      code: 'NOT_ENTITLED',
+    });
     expect(await anonymous.request({ op: 'ping', rid: 3 })).toEqual({ op: 'ack', rid: 3 }); // logged on all the same
     expect(tb.broker.stats().logons).toBe(1);
     // A named unknown user gets the same $default grants.

@@ -61,14 +61,25 @@ describe('simple-access: subscriptions (read)', () => {
   });
 
   it('a wildcard subscription is accepted but only receives the topics the user may read', async () => {
-    const tb = await accessBroker({ read: { allow: ['prices/#'], deny: ['prices/internal/#', 're:prices/.*/hidden'] } });
+    const tb = await accessBroker({
+      read: { allow: ['prices/#'], deny: ['prices/internal/#', 're:prices/.*/hidden'] },
+    });
     const reader = await res.client(tb.url, { user: 'reader', password: 'x' });
     const writer = await res.client(tb.url, { user: 'writer', password: 'x' });
     const log = new TopicLog();
     await reader.subscribe({ topic: '#' }, log.handler);
     const regexLog = new TopicLog();
     await reader.subscribe({ regex: '^prices/' }, regexLog.handler);
-    for (const topic of ['prices/internal/cost', 'prices/eur', 'orders/1', 'prices/eu/hidden', 'prices/internal', 'news/1', 'prices/usd', 'prices/end']) {
+    for (const topic of [
+      'prices/internal/cost',
+      'prices/eur',
+      'orders/1',
+      'prices/eu/hidden',
+      'prices/internal',
+      'news/1',
+      'prices/usd',
+      'prices/end',
+    ]) {
       await writer.publish(topic, topic, { ack: true });
     }
     await Promise.all([log.until('prices/end'), regexLog.until('prices/end')]);
@@ -100,7 +111,9 @@ describe('simple-access: publishes (write)', () => {
     await subscriber.subscribe({ topic: 'open/a' }, log.handler);
     expect(await refusal(publisher.publish('secret/a', 'leak', { ack: true }))).toBe('NOT_ENTITLED');
     // Without an ack the refusal comes as an 'error' event.
-    const errorEvent = new Promise<{ code: string; cmd?: string | undefined }>((resolve) => publisher.once('error', resolve));
+    const errorEvent = new Promise<{ code: string; cmd?: string | undefined }>((resolve) =>
+      publisher.once('error', resolve),
+    );
     await publisher.publish('secret/a', 'leak2');
     expect(await errorEvent).toMatchObject({ code: 'NOT_ENTITLED', cmd: 'publish' });
     // Both refusals are done; a later allowed message is the only one the subscriber gets.

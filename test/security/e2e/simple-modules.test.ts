@@ -16,8 +16,14 @@ describe('allow-any authentication', () => {
 
   it('refuses SCRAM-SHA-256 (no password store to prove anything against)', async () => {
     const tb = await res.broker({ security: { authentication: { module: 'allow-any' } } });
-    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
-    await expectRawLogonRefused(await res.raw(tb.url), { user: 'alice', mechanism: 'SCRAM-SHA-256', data: 'n,,n=alice,r=abcdefgh' });
+    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
+    await expectRawLogonRefused(await res.raw(tb.url), {
+      user: 'alice',
+      mechanism: 'SCRAM-SHA-256',
+      data: 'n,,n=alice,r=abcdefgh',
+    });
   });
 });
 
@@ -25,16 +31,25 @@ describe('deny-all authentication', () => {
   it('refuses password, token and SCRAM logons alike, closing with 4003, and never challenges', async () => {
     const tb = await res.broker({ security: { authentication: { module: 'deny-all' } } });
     expect(await refusal(res.client(tb.url, { user: 'alice', token: 't' }))).toBe('LOGON_FAILED');
-    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
     await expectRawLogonRefused(await res.raw(tb.url), { user: 'alice', password: 'pw' });
-    await expectRawLogonRefused(await res.raw(tb.url, 'msgpack'), { user: 'alice', mechanism: 'SCRAM-SHA-256', data: 'n,,n=alice,r=abcdefgh' });
+    await expectRawLogonRefused(await res.raw(tb.url, 'msgpack'), {
+      user: 'alice',
+      mechanism: 'SCRAM-SHA-256',
+      data: 'n,,n=alice,r=abcdefgh',
+    });
     expect(tb.broker.stats()).toMatchObject({ logons: 0, logonFailures: 4 });
   });
 
   it('refuses the implicit logon too: a command before logon is NOT_LOGGED_ON', async () => {
     const tb = await res.broker({ security: { authentication: { module: 'deny-all' } } });
     const raw = await res.raw(tb.url);
-    expect(await raw.request({ op: 'publish', rid: 1, topic: 'a', data: 1, ack: true })).toMatchObject({ op: 'error', code: 'NOT_LOGGED_ON' });
+    expect(await raw.request({ op: 'publish', rid: 1, topic: 'a', data: 1, ack: true })).toMatchObject({
+      op: 'error',
+      code: 'NOT_LOGGED_ON',
+    });
   });
 });
 

@@ -76,7 +76,11 @@ describe('users: password logons', () => {
   it('refuses the implicit logon: a command before logon is NOT_LOGGED_ON', async () => {
     const tb = await usersBroker();
     const raw = await res.raw(tb.url);
-    expect(await raw.request({ op: 'subscribe', rid: 5, sid: 1, topic: 'a' })).toMatchObject({ op: 'error', rid: 5, code: 'NOT_LOGGED_ON' });
+    expect(await raw.request({ op: 'subscribe', rid: 5, sid: 1, topic: 'a' })).toMatchObject({
+      op: 'error',
+      rid: 5,
+      code: 'NOT_LOGGED_ON',
+    });
   });
 
   it('refuses the token mechanism, even with a password-looking token', async () => {
@@ -124,8 +128,12 @@ describe('users: host access lists', () => {
 
   it('host lists apply after a SCRAM proof too', async () => {
     const tb = await usersBroker();
-    expect(await refusal(res.client(tb.url, { user: 'far', password: 'far-pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
-    expect((await res.client(tb.url, { user: 'local', password: 'local-pw', mechanism: 'SCRAM-SHA-256' })).user).toBe('local');
+    expect(await refusal(res.client(tb.url, { user: 'far', password: 'far-pw', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
+    expect((await res.client(tb.url, { user: 'local', password: 'local-pw', mechanism: 'SCRAM-SHA-256' })).user).toBe(
+      'local',
+    );
   });
 });
 
@@ -135,7 +143,9 @@ describe('users: passwordCheckOnly', () => {
     expect((await res.client(tb.url, { user: 'far', password: 'far-pw' })).user).toBe('far');
     expect((await res.client(tb.url, { user: 'nohost', password: 'nohost-pw' })).user).toBe('nohost');
     expect((await res.client(tb.url, { user: 'alice', password: 'alice-pw' })).user).toBe('alice');
-    expect((await res.client(tb.url, { user: 'far', password: 'far-pw', mechanism: 'SCRAM-SHA-256' })).user).toBe('far');
+    expect((await res.client(tb.url, { user: 'far', password: 'far-pw', mechanism: 'SCRAM-SHA-256' })).user).toBe(
+      'far',
+    );
   });
 
   it('still refuses wrong passwords, unknown users and anonymous logons', async () => {
@@ -144,7 +154,9 @@ describe('users: passwordCheckOnly', () => {
     expect(await refusal(res.client(tb.url, { user: 'mallory', password: 'mallory-pw' }))).toBe('LOGON_FAILED');
     expect(await refusal(res.client(tb.url, { user: '', password: 'far-pw' }))).toBe('LOGON_FAILED');
     expect(await refusal(res.client(tb.url, { user: 'far' }))).toBe('LOGON_FAILED');
-    expect(await refusal(res.client(tb.url, { user: 'far', password: 'wrong', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: 'far', password: 'wrong', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
   });
 });
 
@@ -158,9 +170,15 @@ describe('users: SCRAM-SHA-256', () => {
 
   it('refuses a wrong password, an unknown user, and a user without SCRAM credentials', async () => {
     const tb = await usersBroker();
-    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'bob-pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
-    expect(await refusal(res.client(tb.url, { user: 'mallory', password: 'x', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
-    expect(await refusal(res.client(tb.url, { user: 'bob', password: 'bob-pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
+    expect(await refusal(res.client(tb.url, { user: 'alice', password: 'bob-pw', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
+    expect(await refusal(res.client(tb.url, { user: 'mallory', password: 'x', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
+    expect(await refusal(res.client(tb.url, { user: 'bob', password: 'bob-pw', mechanism: 'SCRAM-SHA-256' }))).toBe(
+      'LOGON_FAILED',
+    );
     // bob can still log on with his password.
     expect((await res.client(tb.url, { user: 'bob', password: 'bob-pw' })).user).toBe('bob');
   });
@@ -172,9 +190,16 @@ describe('users: SCRAM-SHA-256', () => {
     raw.send({ op: 'logon', rid: 1, user: 'alice', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst });
     const challenge = await raw.next((f) => f.rid === 1);
     expect(challenge.op).toBe('challenge');
-    expect(String(challenge.data)).toMatch(new RegExp(`^r=${escapeRegExp(scram.clientNonce)}[A-Za-z0-9+/=]{24},s=[A-Za-z0-9+/=]+,i=4096$`));
+    expect(String(challenge.data)).toMatch(
+      new RegExp(`^r=${escapeRegExp(scram.clientNonce)}[A-Za-z0-9+/=]{24},s=[A-Za-z0-9+/=]+,i=4096$`),
+    );
     const { clientFinal, expectedServerFinal } = scram.final(String(challenge.data));
-    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'ack', rid: 1, user: 'alice', data: expectedServerFinal });
+    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({
+      op: 'ack',
+      rid: 1,
+      user: 'alice',
+      data: expectedServerFinal,
+    });
     expect(await raw.request({ op: 'ping', rid: 2 })).toEqual({ op: 'ack', rid: 2 });
   });
 
@@ -186,14 +211,20 @@ describe('users: SCRAM-SHA-256', () => {
     const challenge = await raw.next((f) => f.rid === 1);
     expect(challenge.op).toBe('challenge');
     const { clientFinal } = scram.final(String(challenge.data));
-    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'ack', rid: 1, user: 'alice' });
+    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({
+      op: 'ack',
+      rid: 1,
+      user: 'alice',
+    });
   });
 
   it('raw exchange: a logon user different from the SCRAM user name is refused', async () => {
     const tb = await usersBroker();
     const raw = await res.raw(tb.url);
     const scram = scramClient('alice', 'alice-pw');
-    expect(await raw.request({ op: 'logon', rid: 1, user: 'bob', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst })).toMatchObject({
+    expect(
+      await raw.request({ op: 'logon', rid: 1, user: 'bob', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst }),
+    ).toMatchObject({
       op: 'error',
       rid: 1,
       code: 'LOGON_FAILED',
@@ -209,7 +240,11 @@ describe('users: SCRAM-SHA-256', () => {
     const challenge = await raw.next((f) => f.rid === 1);
     expect(challenge.op).toBe('challenge');
     const { nonce } = scram.final(String(challenge.data));
-    const answer = await raw.request({ op: 'auth', rid: 1, data: `c=biws,r=${nonce},p=${randomBytes(32).toString('base64')}` });
+    const answer = await raw.request({
+      op: 'auth',
+      rid: 1,
+      data: `c=biws,r=${nonce},p=${randomBytes(32).toString('base64')}`,
+    });
     expect(answer).toMatchObject({ op: 'error', rid: 1, code: 'LOGON_FAILED' });
     expect((await raw.closed).code).toBe(4003);
     expect(tb.broker.stats()).toMatchObject({ logons: 0, logonFailures: 1 });
@@ -224,7 +259,10 @@ describe('users: SCRAM-SHA-256', () => {
       const challenge = await raw.next((f) => f.rid === 1);
       let { clientFinal } = scram.final(String(challenge.data));
       if (tamper === 'nonce') clientFinal = clientFinal.replace(/,r=([^,]+),/, (_m, r: string) => `,r=${r}X,`);
-      expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
+      expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({
+        op: 'error',
+        code: 'LOGON_FAILED',
+      });
       expect((await raw.closed).code).toBe(4003);
     }
   });
@@ -239,10 +277,15 @@ describe('users: SCRAM-SHA-256', () => {
       const challenge = await raw.next((f) => f.rid === 1);
       expect(challenge.op).toBe('challenge');
       const data = String(challenge.data);
-      expect(data).toMatch(new RegExp(`^r=${escapeRegExp(scram.clientNonce)}[A-Za-z0-9+/=]{24},s=[A-Za-z0-9+/=]+,i=4096$`));
+      expect(data).toMatch(
+        new RegExp(`^r=${escapeRegExp(scram.clientNonce)}[A-Za-z0-9+/=]{24},s=[A-Za-z0-9+/=]+,i=4096$`),
+      );
       salts.push(/,s=([^,]+),/.exec(data)![1]!);
       const { clientFinal } = scram.final(data);
-      expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
+      expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({
+        op: 'error',
+        code: 'LOGON_FAILED',
+      });
       expect((await raw.closed).code).toBe(4003);
     }
     expect(salts[0]).toBe(salts[1]);
@@ -252,32 +295,58 @@ describe('users: SCRAM-SHA-256', () => {
     const tb = await usersBroker();
     const raw = await res.raw(tb.url);
     // Before any logon.
-    expect(await raw.request({ op: 'auth', rid: 1, data: 'c=biws,r=x,p=eA==' })).toMatchObject({ op: 'error', rid: 1, code: 'NO_CHALLENGE' });
+    expect(await raw.request({ op: 'auth', rid: 1, data: 'c=biws,r=x,p=eA==' })).toMatchObject({
+      op: 'error',
+      rid: 1,
+      code: 'NO_CHALLENGE',
+    });
     // During a challenge, with another rid: refused, and the challenge for rid 2 stays answerable.
     const scram = scramClient('alice', 'alice-pw');
     raw.send({ op: 'logon', rid: 2, user: 'alice', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst });
     const challenge = await raw.next((f) => f.rid === 2);
     expect(challenge.op).toBe('challenge');
     const { clientFinal, expectedServerFinal } = scram.final(String(challenge.data));
-    expect(await raw.request({ op: 'auth', rid: 3, data: clientFinal })).toMatchObject({ op: 'error', rid: 3, code: 'NO_CHALLENGE' });
-    expect(await raw.request({ op: 'auth', rid: 2, data: clientFinal })).toMatchObject({ op: 'ack', rid: 2, user: 'alice', data: expectedServerFinal });
+    expect(await raw.request({ op: 'auth', rid: 3, data: clientFinal })).toMatchObject({
+      op: 'error',
+      rid: 3,
+      code: 'NO_CHALLENGE',
+    });
+    expect(await raw.request({ op: 'auth', rid: 2, data: clientFinal })).toMatchObject({
+      op: 'ack',
+      rid: 2,
+      user: 'alice',
+      data: expectedServerFinal,
+    });
     // After the logon: nothing to answer.
-    expect(await raw.request({ op: 'auth', rid: 2, data: clientFinal })).toMatchObject({ op: 'error', rid: 2, code: 'NO_CHALLENGE' });
+    expect(await raw.request({ op: 'auth', rid: 2, data: clientFinal })).toMatchObject({
+      op: 'error',
+      rid: 2,
+      code: 'NO_CHALLENGE',
+    });
     expect(await raw.request({ op: 'ping', rid: 4 })).toEqual({ op: 'ack', rid: 4 });
   });
 });
-
 
 describe('users: SCRAM-SHA-256 edge cases', () => {
   it('user names with "," and "=" (escaped in the SCRAM message) and NFKC-equivalent passwords', async () => {
     const composed = 'caf\u00e9-pw';
     const decomposed = 'cafe\u0301-pw';
-    const entry = { name: 'o,dd=name', hash: await hashPassword(composed, CHEAP_SCRYPT), scram: scramCredentials(composed) };
+    const entry = {
+      name: 'o,dd=name',
+      hash: await hashPassword(composed, CHEAP_SCRYPT),
+      scram: scramCredentials(composed),
+    };
     const tb = await res.broker({ security: { authentication: { module: 'users', options: { users: [entry] } } } });
-    expect((await res.client(tb.url, { user: 'o,dd=name', password: decomposed, mechanism: 'SCRAM-SHA-256' })).user).toBe('o,dd=name');
+    expect(
+      (await res.client(tb.url, { user: 'o,dd=name', password: decomposed, mechanism: 'SCRAM-SHA-256' })).user,
+    ).toBe('o,dd=name');
     expect((await res.client(tb.url, { user: 'o,dd=name', password: decomposed })).user).toBe('o,dd=name');
-    expect((await res.client(tb.url, { user: 'o,dd=name', password: composed, mechanism: 'SCRAM-SHA-256' })).user).toBe('o,dd=name');
-    expect(await refusal(res.client(tb.url, { user: 'o,dd=name', password: 'cafe-pw', mechanism: 'SCRAM-SHA-256' }))).toBe('LOGON_FAILED');
+    expect((await res.client(tb.url, { user: 'o,dd=name', password: composed, mechanism: 'SCRAM-SHA-256' })).user).toBe(
+      'o,dd=name',
+    );
+    expect(
+      await refusal(res.client(tb.url, { user: 'o,dd=name', password: 'cafe-pw', mechanism: 'SCRAM-SHA-256' })),
+    ).toBe('LOGON_FAILED');
   });
 
   it('accepts the GS2 header "y,," (with c= carrying it)', async () => {
@@ -288,12 +357,22 @@ describe('users: SCRAM-SHA-256 edge cases', () => {
     const challenge = await raw.next((f) => f.rid === 1);
     const { clientFinal } = scram.final(String(challenge.data));
     expect(clientFinal.startsWith('c=eSws,')).toBe(true);
-    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'ack', rid: 1, user: 'alice' });
+    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({
+      op: 'ack',
+      rid: 1,
+      user: 'alice',
+    });
   });
 
   it('refuses channel binding, an authorization identity and mandatory extensions at the first message', async () => {
     const tb = await usersBroker();
-    for (const data of ['p=tls-server-end-point,,n=alice,r=abcdefgh', 'n,a=admin,n=alice,r=abcdefgh', 'n,,m=ext,n=alice,r=abcdefgh', 'n,,n=,r=abcdefgh', 'garbage']) {
+    for (const data of [
+      'p=tls-server-end-point,,n=alice,r=abcdefgh',
+      'n,a=admin,n=alice,r=abcdefgh',
+      'n,,m=ext,n=alice,r=abcdefgh',
+      'n,,n=,r=abcdefgh',
+      'garbage',
+    ]) {
       await expectRawLogonRefused(await res.raw(tb.url), { user: '', mechanism: 'SCRAM-SHA-256', data });
     }
   });
@@ -305,7 +384,10 @@ describe('users: SCRAM-SHA-256 edge cases', () => {
     raw.send({ op: 'logon', rid: 1, user: 'alice', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst });
     const challenge = await raw.next((f) => f.rid === 1);
     const { clientFinal } = scram.final(String(challenge.data));
-    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal.replace('c=biws', 'c=eSws') })).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
+    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal.replace('c=biws', 'c=eSws') })).toMatchObject({
+      op: 'error',
+      code: 'LOGON_FAILED',
+    });
     expect((await raw.closed).code).toBe(4003);
   });
 
@@ -315,9 +397,17 @@ describe('users: SCRAM-SHA-256 edge cases', () => {
     const scram = scramClient('alice', 'alice-pw');
     raw.send({ op: 'logon', rid: 1, user: 'alice', mechanism: 'SCRAM-SHA-256', data: scram.clientFirst });
     const challenge = await raw.next((f) => f.rid === 1);
-    expect(await raw.request({ op: 'logon', rid: 2, user: 'bob', password: 'bob-pw' })).toMatchObject({ op: 'error', rid: 2, code: 'ALREADY_LOGGED_ON' });
+    expect(await raw.request({ op: 'logon', rid: 2, user: 'bob', password: 'bob-pw' })).toMatchObject({
+      op: 'error',
+      rid: 2,
+      code: 'ALREADY_LOGGED_ON',
+    });
     const { clientFinal } = scram.final(String(challenge.data));
-    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({ op: 'ack', rid: 1, user: 'alice' });
+    expect(await raw.request({ op: 'auth', rid: 1, data: clientFinal })).toMatchObject({
+      op: 'ack',
+      rid: 1,
+      user: 'alice',
+    });
   });
 
   it('an unanswered challenge ends with the logon timeout (4002), not before', async () => {

@@ -6,7 +6,13 @@ describe('allow-all entitlement module', () => {
   it('allows every kind of request, with no filter or select list', async () => {
     const module = await createAllowAllEntitlement({}, testContext());
     expect(module.name).toBe('allow-all');
-    for (const request of [logon(''), logon('eve'), read('eve', 'a/b'), write('eve', '$sys/x'), admin('eve', '/admin/entitlements/reset')]) {
+    for (const request of [
+      logon(''),
+      logon('eve'),
+      read('eve', 'a/b'),
+      write('eve', '$sys/x'),
+      admin('eve', '/admin/entitlements/reset'),
+    ]) {
       expect(answerOf(module, request)).toEqual({ allow: true });
     }
   });

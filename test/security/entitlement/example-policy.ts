@@ -35,6 +35,9 @@ export function examplePolicy(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-export async function policyModule(policy: Record<string, unknown>, context: TestContext = testContext()): Promise<EntitlementModule> {
+export async function policyModule(
+  policy: Record<string, unknown>,
+  context: TestContext = testContext(),
+): Promise<EntitlementModule> {
   return createPolicyEntitlement({ policy }, context);
 }

@@ -38,9 +38,24 @@ export function testContext(baseDir = process.cwd()): TestContext {
   return { log: pino({ level: 'debug' }, sink), baseDir, configPath: CONFIG_PATH, records };
 }
 
-export const logon = (user: string): EntitlementRequest => ({ user, action: 'logon', resourceType: 'logon', resource: '' });
-export const read = (user: string, topic: string): EntitlementRequest => ({ user, action: 'read', resourceType: 'topic', resource: topic });
-export const write = (user: string, topic: string): EntitlementRequest => ({ user, action: 'write', resourceType: 'topic', resource: topic });
+export const logon = (user: string): EntitlementRequest => ({
+  user,
+  action: 'logon',
+  resourceType: 'logon',
+  resource: '',
+});
+export const read = (user: string, topic: string): EntitlementRequest => ({
+  user,
+  action: 'read',
+  resourceType: 'topic',
+  resource: topic,
+});
+export const write = (user: string, topic: string): EntitlementRequest => ({
+  user,
+  action: 'write',
+  resourceType: 'topic',
+  resource: topic,
+});
 export const admin = (user: string, path: string, action: 'read' | 'write' = 'write'): EntitlementRequest => ({
   user,
   action,

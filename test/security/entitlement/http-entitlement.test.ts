@@ -31,7 +31,12 @@ async function service(handler: Handler): Promise<{ url: string; seen: SeenReque
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const entry = { method: request.method, url: request.url, headers: request.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+      const entry = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: text === '' ? undefined : (JSON.parse(text) as unknown),
+      };
       seen.push(entry);
       handler(response, entry);
     });
@@ -58,7 +63,11 @@ describe('http entitlement module', () => {
     const { url, seen } = await service(json(200, { allow: true, filter: "/owner = 'alice'", select: '-/secret' }));
     const module = await httpModule(url, { headers: { Authorization: 'Bearer s3cret', 'Content-Type': 'text/plain' } });
     expect(module.name).toBe('http');
-    await expect(module.check(read('alice', 'orders/alice/1'))).resolves.toEqual({ allow: true, filter: "/owner = 'alice'", select: '-/secret' });
+    await expect(module.check(read('alice', 'orders/alice/1'))).resolves.toEqual({
+      allow: true,
+      filter: "/owner = 'alice'",
+      select: '-/secret',
+    });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
       method: 'POST',
@@ -82,14 +91,22 @@ describe('http entitlement module', () => {
 
   it('returns a deny, with the service’s reason when it gives one', async () => {
     const plain = await service(json(200, { allow: false }));
-    await expect((await httpModule(plain.url)).check(write('eve', 'a'))).resolves.toEqual({ allow: false, reason: 'denied by the entitlement service' });
+    await expect((await httpModule(plain.url)).check(write('eve', 'a'))).resolves.toEqual({
+      allow: false,
+      reason: 'denied by the entitlement service',
+    });
     const explained = await service(json(200, { allow: false, reason: 'trading halted' }));
-    await expect((await httpModule(explained.url)).check(write('eve', 'a'))).resolves.toEqual({ allow: false, reason: 'entitlement service: trading halted' });
+    await expect((await httpModule(explained.url)).check(write('eve', 'a'))).resolves.toEqual({
+      allow: false,
+      reason: 'entitlement service: trading halted',
+    });
   });
 
   it('throws on a non-2xx status', async () => {
     const { url } = await service(json(500, { allow: true }));
-    await expect((await httpModule(url)).check(read('a', 'b'))).rejects.toThrow(/entitlement service http:\/\/127\.0\.0\.1:\d+\/entitlements\/check: answered HTTP 500/);
+    await expect((await httpModule(url)).check(read('a', 'b'))).rejects.toThrow(
+      /entitlement service http:\/\/127\.0\.0\.1:\d+\/entitlements\/check: answered HTTP 500/,
+    );
   });
 
   it('throws when the service does not answer in time', async () => {
@@ -97,16 +114,29 @@ describe('http entitlement module', () => {
       // Never answers.
     });
     const started = Date.now();
-    await expect((await httpModule(url, { timeoutMs: 150 })).check(read('a', 'b'))).rejects.toThrow('did not answer within 150 ms');
+    await expect((await httpModule(url, { timeoutMs: 150 })).check(read('a', 'b'))).rejects.toThrow(
+      'did not answer within 150 ms',
+    );
     expect(Date.now() - started).toBeLessThan(10_000); // generous: the message names the 150 ms timeout
   });
 
   it('throws on a body that is not JSON, or not the documented JSON', async () => {
     const notJson = await service(json(200, 'allow'));
-    await expect((await httpModule(notJson.url)).check(read('a', 'b'))).rejects.toThrow('answered with a body that is not JSON');
-    for (const body of [{ allow: 'yes' }, { allowed: true }, { allow: true, filters: 'x' }, { allow: true, filter: 7 }, [true], null]) {
+    await expect((await httpModule(notJson.url)).check(read('a', 'b'))).rejects.toThrow(
+      'answered with a body that is not JSON',
+    );
+    for (const body of [
+      { allow: 'yes' },
+      { allowed: true },
+      { allow: true, filters: 'x' },
+      { allow: true, filter: 7 },
+      [true],
+      null,
+    ]) {
       const { url } = await service(json(200, body));
-      await expect((await httpModule(url)).check(read('a', 'b')), JSON.stringify(body)).rejects.toThrow('answered with unexpected JSON');
+      await expect((await httpModule(url)).check(read('a', 'b')), JSON.stringify(body)).rejects.toThrow(
+        'answered with unexpected JSON',
+      );
     }
   });
 
@@ -133,15 +163,29 @@ describe('http entitlement module', () => {
 
   it('validates its options', async () => {
     const error = await configErrorOf(() =>
-      createHttpEntitlement({ url: 'ftp://example.com/x', timeoutMs: 0, headers: { 'bad header': 'v' }, retries: 3 }, testContext()),
+      createHttpEntitlement(
+        { url: 'ftp://example.com/x', timeoutMs: 0, headers: { 'bad header': 'v' }, retries: 3 },
+        testContext(),
+      ),
     );
     expect(error.issues).toEqual([
-      { path: 'security.entitlement.options.url', message: 'expected an http:// or https:// URL, got "ftp://example.com/x"' },
+      {
+        path: 'security.entitlement.options.url',
+        message: 'expected an http:// or https:// URL, got "ftp://example.com/x"',
+      },
       { path: 'security.entitlement.options.timeoutMs', message: 'expected an integer from 1 to 600000, got 0' },
-      { path: 'security.entitlement.options.headers["bad header"]', message: 'expected a valid HTTP header name and value, got "bad header"' },
-      { path: 'security.entitlement.options.retries', message: 'unknown key (expected one of "url", "timeoutMs", "headers")' },
+      {
+        path: 'security.entitlement.options.headers["bad header"]',
+        message: 'expected a valid HTTP header name and value, got "bad header"',
+      },
+      {
+        path: 'security.entitlement.options.retries',
+        message: 'unknown key (expected one of "url", "timeoutMs", "headers")',
+      },
     ]);
     const missing = await configErrorOf(() => createHttpEntitlement({}, testContext()));
-    expect(missing.issues).toEqual([{ path: 'security.entitlement.options.url', message: 'expected an http:// or https:// URL, got nothing' }]);
+    expect(missing.issues).toEqual([
+      { path: 'security.entitlement.options.url', message: 'expected an http:// or https:// URL, got nothing' },
+    ]);
   });
 });

@@ -41,7 +41,9 @@ describe('policy module with a policy file', () => {
     const dir = tempDir();
     const file = dir.write(
       'policy.json',
-      JSON.stringify({ groups: { readers: { users: ['r'], grants: [{ actions: ['read'], topics: ['re:feed/${user}/[a-z]+'] }] } } }),
+      JSON.stringify({
+        groups: { readers: { users: ['r'], grants: [{ actions: ['read'], topics: ['re:feed/${user}/[a-z]+'] }] } },
+      }),
     );
     const module = await createPolicyEntitlement({ file }, testContext('/nonexistent'));
     expect(allows(module, read('r', 'feed/r/abc'))).toBe(true);
@@ -50,7 +52,10 @@ describe('policy module with a policy file', () => {
 
   it('names the file and the path inside it when the policy is invalid', async () => {
     const dir = tempDir();
-    const file = dir.write('policy.yaml', POLICY_YAML.replace("topics: ['prices/#'], filter", "topics: ['prices/#', 'prices/#/x'], filter"));
+    const file = dir.write(
+      'policy.yaml',
+      POLICY_YAML.replace("topics: ['prices/#'], filter", "topics: ['prices/#', 'prices/#/x'], filter"),
+    );
     const error = await configErrorOf(() => createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path)));
     expect(error.source).toBe(file);
     expect(error.issues).toEqual([
@@ -70,7 +75,8 @@ describe('policy module with a policy file', () => {
     expect(error.issues).toEqual([
       {
         path: 'groups.traders.grants[1].filter',
-        message: 'expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
+        message:
+          'expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
       },
     ]);
     expect(error.message).toContain(file);
@@ -94,7 +100,10 @@ describe('policy module with a policy file', () => {
     const error = await configErrorOf(() => createPolicyEntitlement({ file: 'missing.yaml' }, testContext(dir.path)));
     const file = join(dir.path, 'missing.yaml');
     expect(error.issues).toEqual([
-      { path: 'security.entitlement.options.file', message: `cannot read policy file ${JSON.stringify(file)} (ENOENT)` },
+      {
+        path: 'security.entitlement.options.file',
+        message: `cannot read policy file ${JSON.stringify(file)} (ENOENT)`,
+      },
     ]);
   });
 });
@@ -113,7 +122,9 @@ describe('policy module reset', () => {
     expect(allows(module, read('bob', 'news/x'))).toBe(false);
     expect(allows(module, read('alice', 'news/x'))).toBe(true);
     expect(allows(module, read('alice', 'orders/alice/1'))).toBe(false);
-    expect(context.records).toContainEqual(expect.objectContaining({ level: LEVEL.info, file, msg: 'entitlement policy reloaded' }));
+    expect(context.records).toContainEqual(
+      expect.objectContaining({ level: LEVEL.info, file, msg: 'entitlement policy reloaded' }),
+    );
   });
 
   it('keeps the previous policy and says why (reset rejects) when the changed file is invalid', async () => {
@@ -160,7 +171,9 @@ describe('policy module reset', () => {
     const file = dir.write('policy.yaml', POLICY_YAML);
     const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
     dir.write('policy.yaml', CHANGED_YAML.replace('topics: [news/#] }', "topics: [news/#], select: 'sym' }"));
-    await expect(module.reset?.()).rejects.toThrow(`groups.traders.grants[0].select: expected a select list (docs/select-lists.md) that compiles`);
+    await expect(module.reset?.()).rejects.toThrow(
+      `groups.traders.grants[0].select: expected a select list (docs/select-lists.md) that compiles`,
+    );
     await expect(module.reset?.()).rejects.toThrow(file);
     expect(allows(module, read('bob', 'orders/bob/1'))).toBe(true);
     expect(allows(module, read('alice', 'news/x'))).toBe(false);
@@ -168,7 +181,10 @@ describe('policy module reset', () => {
 
   it('has nothing to re-read with an inline policy', async () => {
     const context = testContext();
-    const module = await createPolicyEntitlement({ policy: { groups: { g: { users: ['u'], grants: [{ actions: ['read'], topics: ['a'] }] } } } }, context);
+    const module = await createPolicyEntitlement(
+      { policy: { groups: { g: { users: ['u'], grants: [{ actions: ['read'], topics: ['a'] }] } } } },
+      context,
+    );
     await module.reset?.();
     expect(allows(module, read('u', 'a'))).toBe(true);
     expect(context.records.filter((record) => record.level >= LEVEL.warn)).toEqual([]);
@@ -186,7 +202,11 @@ describe('the policy example in docs/entitlement.md', () => {
     const module = await createPolicyEntitlement({ file: 'policy.yaml' }, testContext(dir.path));
     expect(allows(module, write('alice', 'orders/alice/1'))).toBe(true);
     expect(allows(module, write('alice', 'orders/bob/1'))).toBe(false);
-    expect(answerOf(module, read('bob', 'prices/eu'))).toEqual({ allow: true, filter: "region = 'EU'", select: '-/internal' });
+    expect(answerOf(module, read('bob', 'prices/eu'))).toEqual({
+      allow: true,
+      filter: "region = 'EU'",
+      select: '-/internal',
+    });
     expect(allows(module, read('eve', 'prices/public/a'))).toBe(true);
     expect(allows(module, write('admin', 'prices/a'))).toBe(false);
     expect(allows(module, admin('admin', '/admin/entitlements/reset'))).toBe(true);

@@ -21,9 +21,20 @@ describe('policy entitlement module: the example policy', () => {
 
   it("passes the matching grant's filter and select list through", async () => {
     const module = await policyModule(examplePolicy());
-    expect(answerOf(module, read('alice', 'prices/eur/usd'))).toEqual({ allow: true, filter: PRICES_FILTER, select: PRICES_SELECT });
-    expect(answerOf(module, read('bob', 'prices/public/x'))).toEqual({ allow: true, filter: PRICES_FILTER, select: PRICES_SELECT });
-    expect(answerOf(module, read('alice', 'news/x'))).toEqual({ allow: false, reason: 'no read grant matches the topic' });
+    expect(answerOf(module, read('alice', 'prices/eur/usd'))).toEqual({
+      allow: true,
+      filter: PRICES_FILTER,
+      select: PRICES_SELECT,
+    });
+    expect(answerOf(module, read('bob', 'prices/public/x'))).toEqual({
+      allow: true,
+      filter: PRICES_FILTER,
+      select: PRICES_SELECT,
+    });
+    expect(answerOf(module, read('alice', 'news/x'))).toEqual({
+      allow: false,
+      reason: 'no read grant matches the topic',
+    });
   });
 
   it('lets deny rules beat grants: nobody writes prices, admin included', async () => {
@@ -43,17 +54,23 @@ describe('policy entitlement module: the example policy', () => {
     expect(allows(module, read('eve', 'orders/eve/x'))).toBe(false);
     // eve is in a group, so the $default grants are not hers.
     expect(allows(module, read('eve', 'lobby/x'))).toBe(false);
-    expect(answerOf(module, admin('eve', '/admin/status', 'read'))).toEqual({ allow: false, reason: 'no admin grant matches the path' });
+    expect(answerOf(module, admin('eve', '/admin/status', 'read'))).toEqual({
+      allow: false,
+      reason: 'no admin grant matches the path',
+    });
   });
 
   it('gives admins every topic, $-topics included, and the admin interface', async () => {
     const module = await policyModule(examplePolicy());
     expect(allows(module, logon('admin'))).toBe(true);
-    for (const topic of ['a', 'orders/bob/x', '$sys/stats', 'prices/x']) expect(allows(module, read('admin', topic))).toBe(true);
+    for (const topic of ['a', 'orders/bob/x', '$sys/stats', 'prices/x'])
+      expect(allows(module, read('admin', topic))).toBe(true);
     expect(allows(module, write('admin', 'orders/bob/x'))).toBe(true);
     expect(answerOf(module, admin('admin', '/admin/entitlements/reset', 'write'))).toEqual({ allow: true });
     expect(allows(module, admin('admin', '/admin/status', 'read'))).toBe(true);
-    expect(allows(module, { user: 'admin', action: 'admin', resourceType: 'admin', resource: '/admin/status' })).toBe(true);
+    expect(allows(module, { user: 'admin', action: 'admin', resourceType: 'admin', resource: '/admin/status' })).toBe(
+      true,
+    );
     expect(allows(module, admin('alice', '/admin/entitlements/reset'))).toBe(false);
   });
 
@@ -99,8 +116,14 @@ describe('policy entitlement module: the example policy', () => {
 describe('policy entitlement module: several groups', () => {
   const twoGroups = (first: string, second: string) => ({
     groups: {
-      [first]: { users: ['carol'], grants: [{ actions: ['read'], topics: ['prices/#', `${first}/#`], filter: `desk = '${first}'` }] },
-      [second]: { users: ['carol', 'dave'], grants: [{ actions: ['read'], topics: ['prices/eu/#', `${second}/#`], filter: `desk = '${second}'` }] },
+      [first]: {
+        users: ['carol'],
+        grants: [{ actions: ['read'], topics: ['prices/#', `${first}/#`], filter: `desk = '${first}'` }],
+      },
+      [second]: {
+        users: ['carol', 'dave'],
+        grants: [{ actions: ['read'], topics: ['prices/eu/#', `${second}/#`], filter: `desk = '${second}'` }],
+      },
     },
   });
 
@@ -151,10 +174,16 @@ describe('policy entitlement module: deny rules', () => {
     );
     expect(answerOf(module, logon('bob'))).toEqual({ allow: false, reason: 'denied by deny[0]' });
     expect(allows(module, logon('alice'))).toBe(true);
-    expect(answerOf(module, read('alice', 'prices/restricted/x'))).toEqual({ allow: false, reason: 'denied by deny[1]' });
+    expect(answerOf(module, read('alice', 'prices/restricted/x'))).toEqual({
+      allow: false,
+      reason: 'denied by deny[1]',
+    });
     expect(allows(module, read('alice', 'prices/open/x'))).toBe(true);
     expect(allows(module, read('admin', 'prices/restricted/x'))).toBe(true);
-    expect(answerOf(module, admin('admin', '/admin/entitlements/reset'))).toEqual({ allow: false, reason: 'denied by deny[2]' });
+    expect(answerOf(module, admin('admin', '/admin/entitlements/reset'))).toEqual({
+      allow: false,
+      reason: 'denied by deny[2]',
+    });
     expect(allows(module, admin('admin', '/admin/entitlements'))).toBe(false);
     expect(allows(module, admin('admin', '/admin/status', 'read'))).toBe(true);
   });
@@ -180,7 +209,9 @@ describe('policy entitlement module: deny rules', () => {
 describe('policy entitlement module: admin paths', () => {
   it('limits an admin grant to its paths', async () => {
     const module = await policyModule({
-      groups: { ops: { users: ['olga'], grants: [{ actions: ['admin'], paths: ['/admin/status', '/admin/stats/#'] }] } },
+      groups: {
+        ops: { users: ['olga'], grants: [{ actions: ['admin'], paths: ['/admin/status', '/admin/stats/#'] }] },
+      },
     });
     expect(allows(module, admin('olga', '/admin/status', 'read'))).toBe(true);
     expect(allows(module, admin('olga', '/admin/stats', 'read'))).toBe(true);

@@ -12,7 +12,10 @@ async function issuesOf(options: Record<string, unknown>) {
 describe('policy module options', () => {
   it('names the pattern and its full path when a pattern is bad', async () => {
     const policy = examplePolicy();
-    (policy.groups as Record<string, { grants: { topics?: string[] }[] }>).traders.grants[0].topics = ['orders/${user}/#', 'orders/+x'];
+    (policy.groups as Record<string, { grants: { topics?: string[] }[] }>).traders.grants[0].topics = [
+      'orders/${user}/#',
+      'orders/+x',
+    ];
     expect(await issuesOf({ policy })).toEqual([
       {
         path: `${P}.groups.traders.grants[0].topics[1]`,
@@ -40,7 +43,8 @@ describe('policy module options', () => {
     expect(issues).toEqual([
       {
         path: `${P}.groups.g.grants[1].filter`,
-        message: 'expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
+        message:
+          'expected a filter (docs/filters.md) that compiles, but filter does not parse: Unexpected end of expression (position 4), got "px >"',
       },
       {
         path: `${P}.groups.g.grants[2].filter`,
@@ -48,21 +52,31 @@ describe('policy module options', () => {
       },
       {
         path: `${P}.groups.g.grants[3].select`,
-        message: 'expected a select list (docs/select-lists.md) that compiles, but select list step 1 "px" must start with "+/" or "-/", got "px"',
+        message:
+          'expected a select list (docs/select-lists.md) that compiles, but select list step 1 "px" must start with "+/" or "-/", got "px"',
       },
     ]);
   });
 
   it('requires exactly one of file and policy', async () => {
     expect(await issuesOf({})).toEqual([
-      { path: 'security.entitlement.options.file', message: 'expected a policy file path (or an inline "policy"), got nothing' },
+      {
+        path: 'security.entitlement.options.file',
+        message: 'expected a policy file path (or an inline "policy"), got nothing',
+      },
     ]);
     expect(await issuesOf({ file: 'p.yaml', policy: examplePolicy() })).toEqual([
-      { path: 'security.entitlement.options', message: 'expected either "file" or "policy", not both, got ["file","policy"]' },
+      {
+        path: 'security.entitlement.options',
+        message: 'expected either "file" or "policy", not both, got ["file","policy"]',
+      },
     ]);
     expect(await issuesOf({ policyFile: 'p.yaml' })).toEqual([
       { path: 'security.entitlement.options.policyFile', message: 'unknown key (expected one of "file", "policy")' },
-      { path: 'security.entitlement.options.file', message: 'expected a policy file path (or an inline "policy"), got nothing' },
+      {
+        path: 'security.entitlement.options.file',
+        message: 'expected a policy file path (or an inline "policy"), got nothing',
+      },
     ]);
   });
 
@@ -103,10 +117,22 @@ describe('policy module options', () => {
       },
     });
     expect(issues).toEqual([
-      { path: `${P}.groups.g.grants[0].topics`, message: 'expected a list of topic patterns (required for read and write), got nothing' },
-      { path: `${P}.groups.g.grants[1].topics`, message: 'expected no topics: they apply only to read and write, got ["a/#"]' },
-      { path: `${P}.groups.g.grants[1].filter`, message: 'expected no filter: it applies only to read and write, got "x"' },
-      { path: `${P}.groups.g.grants[2].paths`, message: 'expected no paths: they apply only to admin, got ["/admin/#"]' },
+      {
+        path: `${P}.groups.g.grants[0].topics`,
+        message: 'expected a list of topic patterns (required for read and write), got nothing',
+      },
+      {
+        path: `${P}.groups.g.grants[1].topics`,
+        message: 'expected no topics: they apply only to read and write, got ["a/#"]',
+      },
+      {
+        path: `${P}.groups.g.grants[1].filter`,
+        message: 'expected no filter: it applies only to read and write, got "x"',
+      },
+      {
+        path: `${P}.groups.g.grants[2].paths`,
+        message: 'expected no paths: they apply only to admin, got ["/admin/#"]',
+      },
       { path: `${P}.groups.g.grants[3].actions`, message: 'expected a list of at least 1 items, got []' },
       { path: `${P}.groups.g.grants[4].actions[0]`, message: 'expected one of "read", "write", "admin", got "logon"' },
     ]);
@@ -124,17 +150,36 @@ describe('policy module options', () => {
       },
     });
     expect(issues).toEqual([
-      { path: `${P}.deny[0].users`, message: 'expected a list of users or "*" (or "groups"): whom the rule denies, got nothing' },
-      { path: `${P}.deny[2].topics`, message: 'expected a list of topic patterns (required for read and write), got nothing' },
+      {
+        path: `${P}.deny[0].users`,
+        message: 'expected a list of users or "*" (or "groups"): whom the rule denies, got nothing',
+      },
+      {
+        path: `${P}.deny[2].topics`,
+        message: 'expected a list of topic patterns (required for read and write), got nothing',
+      },
       { path: `${P}.deny[1].groups[1]`, message: 'expected the name of a group in "groups", got "nope"' },
     ]);
   });
 
   it('checks group names and the $default group', async () => {
-    expect(await issuesOf({ policy: { groups: { 'a/b': {}, $admins: {}, ok: {}, $default: { users: ['x'] } } } })).toEqual([
-      { path: `${P}.groups["a/b"]`, message: 'expected a group name: not empty, no "/", "+" or "#", and only "$default" may start with "$", got "a/b"' },
-      { path: `${P}.groups.$admins`, message: 'expected a group name: not empty, no "/", "+" or "#", and only "$default" may start with "$", got "$admins"' },
-      { path: `${P}.groups.$default.users`, message: 'expected no users: $default is for users in no group, got ["x"]' },
+    expect(
+      await issuesOf({ policy: { groups: { 'a/b': {}, $admins: {}, ok: {}, $default: { users: ['x'] } } } }),
+    ).toEqual([
+      {
+        path: `${P}.groups["a/b"]`,
+        message:
+          'expected a group name: not empty, no "/", "+" or "#", and only "$default" may start with "$", got "a/b"',
+      },
+      {
+        path: `${P}.groups.$admins`,
+        message:
+          'expected a group name: not empty, no "/", "+" or "#", and only "$default" may start with "$", got "$admins"',
+      },
+      {
+        path: `${P}.groups.$default.users`,
+        message: 'expected no users: $default is for users in no group, got ["x"]',
+      },
     ]);
     const withProto = JSON.parse('{"groups": {"__proto__": {"users": ["x"]}}}') as Record<string, unknown>;
     expect(await issuesOf({ policy: withProto })).toEqual([
@@ -143,7 +188,9 @@ describe('policy module options', () => {
   });
 
   it('requires groups and checks types', async () => {
-    expect(await issuesOf({ policy: {} })).toEqual([{ path: `${P}.groups`, message: 'expected a mapping of group names to groups, got nothing' }]);
+    expect(await issuesOf({ policy: {} })).toEqual([
+      { path: `${P}.groups`, message: 'expected a mapping of group names to groups, got nothing' },
+    ]);
     expect(await issuesOf({ policy: { groups: {}, allowUnknownUser: 'yes' } })).toEqual([
       { path: `${P}.allowUnknownUser`, message: 'expected true or false, got "yes"' },
     ]);

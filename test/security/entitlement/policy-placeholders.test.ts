@@ -41,7 +41,9 @@ describe('policy placeholders', () => {
 
   it('fills placeholders inside a level', async () => {
     const module = await policyModule({
-      groups: { g: { users: ['al'], grants: [{ actions: ['read'], topics: ['tmp/${user}-home/#', 'q/${group}.${user}'] }] } },
+      groups: {
+        g: { users: ['al'], grants: [{ actions: ['read'], topics: ['tmp/${user}-home/#', 'q/${group}.${user}'] }] },
+      },
     });
     expect(allows(module, read('al', 'tmp/al-home/x'))).toBe(true);
     expect(allows(module, read('al', 'tmp/al-homer/x'))).toBe(false);
@@ -62,13 +64,17 @@ describe('policy placeholders', () => {
   });
 
   it('makes a quantifier after a placeholder repeat the whole value', async () => {
-    const module = await policyModule({ groups: { g: { users: ['ab'], grants: [{ actions: ['read'], topics: ['re:x/${user}{2}'] }] } } });
+    const module = await policyModule({
+      groups: { g: { users: ['ab'], grants: [{ actions: ['read'], topics: ['re:x/${user}{2}'] }] } },
+    });
     expect(allows(module, read('ab', 'x/abab'))).toBe(true);
     expect(allows(module, read('ab', 'x/abb'))).toBe(false);
   });
 
   it('treats an escaped \\${ in a regex as literal text', async () => {
-    const module = await policyModule({ groups: { g: { users: ['u'], grants: [{ actions: ['read'], topics: ['re:a/\\${user}'] }] } } });
+    const module = await policyModule({
+      groups: { g: { users: ['u'], grants: [{ actions: ['read'], topics: ['re:a/\\${user}'] }] } },
+    });
     expect(allows(module, read('u', 'a/${user}'))).toBe(true);
     expect(allows(module, read('u', 'a/u'))).toBe(false);
   });
@@ -105,7 +111,18 @@ describe('policy placeholders: hostile user names', () => {
     const module = await policyModule(hostilePolicy());
     for (const user of HOSTILE) {
       expect(allows(module, logon(user)), `logon ${JSON.stringify(user)}`).toBe(true);
-      for (const topic of ['orders/alice/x', 'orders/other', 'orders/a/x', 'inbox/alice/x', 'inbox/a/x', 'inbox/b/x', 'desk/alice', 'desk/x', 'orders//x', 'inbox//x']) {
+      for (const topic of [
+        'orders/alice/x',
+        'orders/other',
+        'orders/a/x',
+        'inbox/alice/x',
+        'inbox/a/x',
+        'inbox/b/x',
+        'desk/alice',
+        'desk/x',
+        'orders//x',
+        'inbox//x',
+      ]) {
         expect(allows(module, read(user, topic)), `${JSON.stringify(user)} reads ${topic}`).toBe(false);
       }
     }
@@ -140,7 +157,9 @@ describe('policy placeholders: hostile user names', () => {
     const context = testContext();
     const module = await policyModule(
       {
-        groups: { traders: { users: ['alice', 'a/b', ''], grants: [{ actions: ['read', 'write'], topics: ['orders/#'] }] } },
+        groups: {
+          traders: { users: ['alice', 'a/b', ''], grants: [{ actions: ['read', 'write'], topics: ['orders/#'] }] },
+        },
         deny: [{ users: ['*'], actions: ['write'], topics: ['orders/${user}/audit'] }],
       },
       context,
@@ -152,7 +171,11 @@ describe('policy placeholders: hostile user names', () => {
     expect(allows(module, read('a/b', 'orders/x'))).toBe(true);
     const debug = context.records.filter((record) => record.level === LEVEL.debug && record.user === 'a/b');
     expect(debug).toEqual([
-      expect.objectContaining({ pattern: 'orders/${user}/audit', reason: 'a placeholder value contains "/"', msg: expect.stringContaining('denies everything') }),
+      expect.objectContaining({
+        pattern: 'orders/${user}/audit',
+        reason: 'a placeholder value contains "/"',
+        msg: expect.stringContaining('denies everything'),
+      }),
     ]);
   });
 
@@ -169,9 +192,20 @@ describe('policy placeholders: hostile user names', () => {
     // topics[3] is fine: its class [$] is closed before the placeholder.
     const at = 'security.entitlement.options.policy.groups.g.grants[0].topics';
     expect(error.issues).toEqual([
-      { path: `${at}[0]`, message: 'expected a valid pattern (${user} cannot be used inside a character class [...]), got "re:a[${user}]"' },
-      { path: `${at}[1]`, message: 'expected a valid pattern (${user} cannot be used inside \\Q...\\E), got "re:\\\\Q${user}\\\\E"' },
-      { path: `${at}[2]`, message: 'expected a valid pattern (unknown placeholder "${usr}"; expected ${user} or ${group}), got "x/${usr}"' },
+      {
+        path: `${at}[0]`,
+        message:
+          'expected a valid pattern (${user} cannot be used inside a character class [...]), got "re:a[${user}]"',
+      },
+      {
+        path: `${at}[1]`,
+        message: 'expected a valid pattern (${user} cannot be used inside \\Q...\\E), got "re:\\\\Q${user}\\\\E"',
+      },
+      {
+        path: `${at}[2]`,
+        message:
+          'expected a valid pattern (unknown placeholder "${usr}"; expected ${user} or ${group}), got "x/${usr}"',
+      },
     ]);
   });
 });

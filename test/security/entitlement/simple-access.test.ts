@@ -24,7 +24,10 @@ describe('simple-access entitlement module', () => {
   });
 
   it('requires a match in an allow list, per action', async () => {
-    const module = await simpleAccess({ read: { allow: ['prices/#', 'news/+/today'] }, write: { allow: ['orders/new'] } });
+    const module = await simpleAccess({
+      read: { allow: ['prices/#', 'news/+/today'] },
+      write: { allow: ['orders/new'] },
+    });
     expect(allows(module, read('u', 'prices'))).toBe(true);
     expect(allows(module, read('u', 'prices/eur/usd'))).toBe(true);
     expect(allows(module, read('u', 'news/tech/today'))).toBe(true);
@@ -33,13 +36,22 @@ describe('simple-access entitlement module', () => {
     expect(allows(module, write('u', 'orders/new'))).toBe(true);
     expect(allows(module, write('u', 'orders/new/x'))).toBe(false);
     expect(allows(module, write('u', 'prices/eur'))).toBe(false);
-    expect(answerOf(module, write('u', 'prices/eur'))).toEqual({ allow: false, reason: 'topic is not in the write.allow list' });
+    expect(answerOf(module, write('u', 'prices/eur'))).toEqual({
+      allow: false,
+      reason: 'topic is not in the write.allow list',
+    });
   });
 
   it('lets deny beat allow', async () => {
-    const module = await simpleAccess({ read: { allow: ['prices/#'], deny: ['prices/internal/#'] }, write: { deny: ['#'] } });
+    const module = await simpleAccess({
+      read: { allow: ['prices/#'], deny: ['prices/internal/#'] },
+      write: { deny: ['#'] },
+    });
     expect(allows(module, read('u', 'prices/eur'))).toBe(true);
-    expect(answerOf(module, read('u', 'prices/internal/x'))).toEqual({ allow: false, reason: 'topic is in the read.deny list' });
+    expect(answerOf(module, read('u', 'prices/internal/x'))).toEqual({
+      allow: false,
+      reason: 'topic is in the read.deny list',
+    });
     expect(allows(module, read('u', 'prices/internal'))).toBe(false);
     // A deny on '#' also covers topics that begin with '$', unlike an MQTT subscription.
     expect(allows(module, write('u', '$sys/anything'))).toBe(false);
@@ -69,7 +81,11 @@ describe('simple-access entitlement module', () => {
 
   it('reports bad options with their paths', async () => {
     const error = await configErrorOf(() =>
-      simpleAccess({ read: { allow: ['ok/#', 'a/#/b'], permit: [] }, write: { deny: ['re:(unclosed', 'x/${user}'] }, admin: 'yes' }),
+      simpleAccess({
+        read: { allow: ['ok/#', 'a/#/b'], permit: [] },
+        write: { deny: ['re:(unclosed', 'x/${user}'] },
+        admin: 'yes',
+      }),
     );
     expect(error.issues).toEqual([
       {
@@ -79,7 +95,8 @@ describe('simple-access entitlement module', () => {
       { path: 'security.entitlement.options.read.permit', message: 'unknown key (expected one of "allow", "deny")' },
       {
         path: 'security.entitlement.options.write.deny[0]',
-        message: 'expected a valid pattern (regex does not compile: missing closing ): "(unclosed"), got "re:(unclosed"',
+        message:
+          'expected a valid pattern (regex does not compile: missing closing ): "(unclosed"), got "re:(unclosed"',
       },
       {
         path: 'security.entitlement.options.write.deny[1]',

@@ -57,10 +57,14 @@ describe('entitlement topic patterns', () => {
   it('says why a pattern cannot be bound', () => {
     const level = parseTopicPattern('a/${user}', BOTH);
     expect(bindTopicPattern(level, { user: '', group: 'g' })).toEqual({ unbound: 'a placeholder value is empty' });
-    expect(bindTopicPattern(level, { user: 'x/y', group: 'g' })).toEqual({ unbound: 'a placeholder value contains "/"' });
+    expect(bindTopicPattern(level, { user: 'x/y', group: 'g' })).toEqual({
+      unbound: 'a placeholder value contains "/"',
+    });
     const regex = parseTopicPattern('re:a/${user}', BOTH);
     expect(bindTopicPattern(regex, { user: '', group: 'g' })).toEqual({ unbound: 'a placeholder value is empty' });
-    expect(bindTopicPattern(regex, { user: 'x'.repeat(5000), group: 'g' })).toEqual({ unbound: expect.stringMatching(/regex is \d+ characters/) });
+    expect(bindTopicPattern(regex, { user: 'x'.repeat(5000), group: 'g' })).toEqual({
+      unbound: expect.stringMatching(/regex is \d+ characters/),
+    });
   });
 
   it('rejects invalid patterns with a reason', () => {
