@@ -21,7 +21,8 @@ function isDocument(value: unknown): value is Document {
 /**
  * What a protocol adapter keeps with a message it delivers: its own encoding of the payload, the
  * packets its receivers share, what its publisher sent with it. The core never reads it; an
- * adapter declares a class of its own and recognises it with `instanceof`.
+ * adapter declares a class of its own and recognises it with a type-safe check, never a cast
+ * (the MQTT adapter checks a private brand).
  */
 export type MessageAttachment = object;
 

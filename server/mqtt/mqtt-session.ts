@@ -13,10 +13,9 @@ import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { Decision } from '../security/decision.js';
 import type { MqttListenerOptions } from '../config/index.js';
-import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Message } from '../delivery/message.js';
 import type { PendingRead } from '../delivery/read-access.js';
-import { SubscriptionEntry, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
+import { SubscriptionEntry, type HoldingPlan, type PacketDeliveryTarget } from '../delivery/subscription-entry.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
@@ -480,7 +479,7 @@ export class MqttSession
     this.outbound.send(out);
   }
 
-  holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {
+  holdDelivery(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): void {
     if (this.phase !== 'active') return;
     this.held.hold(pending, plan, index, message);
   }
