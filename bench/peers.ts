@@ -16,6 +16,9 @@
 //   t/p/0 .. t/p/19), 50 subscribers, subscriber i on the wildcard filter t/<i>/+, so each message
 //   has exactly one subscriber; QoS 0, 128 bytes, each publisher within its own --window;
 //   deliveries/s.
+//   Every scenario also reports deliveries per write syscall: the broker's `syscw` from
+//   /proc/PID/io over the run (connecting and subscribing included, a few hundred against
+//   millions), divided into the deliveries; a write per delivery costs far more than the delivery.
 // Scenario 5 (QoS 1): 1 publisher -> 1 subscriber, QoS 1 both ways, 100 publishes awaiting PUBACK;
 //   messages/s received by the subscriber.
 // Scenario 6 (connection storm): --storm-clients CONNECTs with a user name and password, at most
@@ -28,7 +31,16 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { aedes, mosquitto, nats, warden, wardenSpec, type PeerBroker, type PeerSpec } from './mqtt-load/brokers.js';
+import {
+  aedes,
+  mosquitto,
+  nats,
+  warden,
+  wardenSpec,
+  writeSyscallsOf,
+  type PeerBroker,
+  type PeerSpec,
+} from './mqtt-load/brokers.js';
 import { runFanout, runManyTopics, runQos1, type LoadResult } from './mqtt-load/generator.js';
 import { openFileLimit, runStorm, type StormResult } from './mqtt-load/storm.js';
 import type { Credentials } from './mqtt-load/packets.js';
@@ -95,7 +107,15 @@ const chosen = opts.peers!.split(',').map((name) => {
   return spec;
 });
 
-type RunWithCpu = LoadResult;
+interface RunWithCpu extends LoadResult {
+  /** The broker's write syscalls during the run, or null where /proc/PID/io cannot be read. */
+  writeSyscalls: number | null;
+}
+
+/** Deliveries per write syscall, as the tables print it ('' when unknown). */
+function perWrite(run: RunWithCpu): string {
+  return run.writeSyscalls === null || run.writeSyscalls === 0 ? '' : (run.deliveries / run.writeSyscalls).toFixed(1);
+}
 
 interface ScenarioSummary {
   median: RunWithCpu;
@@ -162,7 +182,8 @@ const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, m
 async function measure(broker: PeerBroker, scenario: Scenario, run: number): Promise<RunWithCpu> {
   const runId = `${scenario}-${run}-${process.pid}`;
   const base = { port: broker.port, seconds, payloadBytes, runId, brokerCpuMs: broker.cpuMs };
-  const result =
+  const writesBefore = writeSyscallsOf(broker.pid);
+  const load =
     scenario === 'fanout'
       ? await runFanout({ ...base, subscribers, window: windowSize })
       : scenario === 'paced'
@@ -170,6 +191,9 @@ async function measure(broker: PeerBroker, scenario: Scenario, run: number): Pro
         : scenario === 'topics'
           ? await runManyTopics({ ...base, publishers, topics, window: windowSize })
           : await runQos1({ ...base, inFlight });
+  const writesAfter = writeSyscallsOf(broker.pid);
+  const writeSyscalls = writesBefore === null || writesAfter === null ? null : writesAfter - writesBefore;
+  const result: RunWithCpu = { ...load, writeSyscalls };
   if (result.missing > 0) process.stderr.write(`  warning: ${result.missing} deliveries missing after the drain\n`);
   // Let the broker settle (closed connections reaped) before the next run.
   await settle(300);
@@ -308,6 +332,7 @@ async function main(): Promise<void> {
       `${x.median.p50Ms.toFixed(2)} / ${x.median.p99Ms.toFixed(2)}`,
       x.median.brokerCpuPct.toFixed(0),
       x.median.generatorCpuPct.toFixed(0),
+      perWrite(x.median),
       ratio(r, s),
     ];
   };
@@ -319,6 +344,7 @@ async function main(): Promise<void> {
     'p50 / p99 ms',
     'broker CPU %',
     'gen CPU %',
+    'deliveries / write',
     'Warden ÷ peer',
   ];
   const pinning = pinned ? 'broker on core 0, generator on core 1 (taskset)' : 'not pinned (no taskset)';

@@ -47,6 +47,19 @@ function spawnPinned(cpu: number | null, command: string, args: string[]): Child
   return child;
 }
 
+/**
+ * The write syscalls `pid` has made so far (`syscw` in /proc/PID/io: write, writev, sendmsg and
+ * the like, whatever their size), or null where that is not readable (not Linux, another user's).
+ */
+export function writeSyscallsOf(pid: number): number | null {
+  try {
+    const line = /^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return line === null ? null : Number(line[1]);
+  } catch {
+    return null;
+  }
+}
+
 function cpuOf(pid: number): () => number {
   return () => {
     try {
