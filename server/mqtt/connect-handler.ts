@@ -141,7 +141,11 @@ function continues(packet: IAuthPacket, method: string | null): boolean {
 
 /** The gate's answer: a CONNACK refusal, its challenge in AUTH (enhanced authentication only), or CONNACK. */
 function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result: LogonResult): void {
-  if (session.state !== 'connecting') return; // closed meanwhile
+  if (session.state !== 'connecting') {
+    // Closed between the gate's answer and this continuation: an admission it took is given back.
+    if (result.kind === 'accepted') result.ticket.release();
+    return;
+  }
   switch (result.kind) {
     case 'abandoned':
       return;

@@ -268,7 +268,11 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   /** The gate's answer as frames: a challenge, a refusal (then close 4003), or the logon ack. */
   private answerLogon(result: LogonResult, attempt: LogonAttempt, rid: RequestId | undefined, ackLogon = true): void {
-    if (this.state !== 'logging-on') return; // closed meanwhile
+    if (this.state !== 'logging-on') {
+      // Closed between the gate's answer and this continuation: an admission it took is given back.
+      if (result.kind === 'accepted') result.ticket.release();
+      return;
+    }
     switch (result.kind) {
       case 'abandoned':
         return;
