@@ -80,11 +80,13 @@ export class SubscribeGate {
     return this.entitlements.check(user, 'read', 'topic', pattern.topic);
   }
 
-  /** The answer of decide(): null to go on, or the refusal (counted in subscriptionsDenied). */
-  conclude(decision: Decision, topic: string): SubscribeRefusal | null {
+  /** The answer of decide() for `pattern`: null to go on, or the refusal (counted in subscriptionsDenied). */
+  conclude(decision: Decision, pattern: SubscriptionPattern): SubscribeRefusal | null {
     if (decision.allow) return null;
     this.stats.subscriptionsDenied++;
     if (decision.failed) return refusal('entitlement-unavailable', 'entitlement check failed; denied');
+    // Only a literal topic is refused here: decide() allows the others until delivery.
+    const topic = pattern.kind === 'exact' ? pattern.topic : '';
     return refusal('not-entitled', `not entitled to read "${topic}"`);
   }
 }

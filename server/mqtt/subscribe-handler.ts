@@ -101,8 +101,7 @@ function finishSubscribe(
   wish: SubscriptionWish,
   decision: Decision,
 ): number {
-  const { pattern } = wish;
-  const refused = session.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
+  const refused = session.gates.subscribe.conclude(decision, wish.pattern);
   if (refused !== null) return session.isV5 ? mqttSubscribeRefusal(refused) : SUBACK_FAILURE_V3;
   return add(session, request, index, wish);
 }

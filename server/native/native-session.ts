@@ -346,14 +346,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
 
   private subscribe(command: Extract<ParsedCommand, { op: 'subscribe' }>): void | Promise<void> {
     const { rid, sid } = command;
-    if (this.subscriptions.has(sid)) {
-      throw new BrokerError(
-        ErrorCodes.DUPLICATE_SUBSCRIPTION,
-        `subscription id ${sid} is already in use on this connection`,
-        rid,
-        'subscribe',
-      );
-    }
+    if (this.subscriptions.has(sid)) throw duplicateSubscription(sid, rid);
     const gate = this.gates.subscribe;
     const full = gate.checkRoom(this.subscriptions.size, this.maxSubscriptions);
     if (full !== null) throw nativeSubscribeRefusal(full, rid);
@@ -398,17 +391,10 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     decision: Decision,
   ): void {
     if (this.state !== 'active') return;
-    const refused = this.gates.subscribe.conclude(decision, pattern.kind === 'exact' ? pattern.topic : '');
+    const refused = this.gates.subscribe.conclude(decision, pattern);
     if (refused !== null) throw nativeSubscribeRefusal(refused, rid);
     // The sid may have been taken while the check was pending.
-    if (this.subscriptions.has(sid)) {
-      throw new BrokerError(
-        ErrorCodes.DUPLICATE_SUBSCRIPTION,
-        `subscription id ${sid} is already in use on this connection`,
-        rid,
-        'subscribe',
-      );
-    }
+    if (this.subscriptions.has(sid)) throw duplicateSubscription(sid, rid);
     this.addSubscription(sid, rid, pattern, content);
   }
 
@@ -587,4 +573,13 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.inbound.clear();
     this.challenge = null;
   }
+}
+
+function duplicateSubscription(sid: SubscriptionId, rid: RequestId): BrokerError {
+  return new BrokerError(
+    ErrorCodes.DUPLICATE_SUBSCRIPTION,
+    `subscription id ${sid} is already in use on this connection`,
+    rid,
+    'subscribe',
+  );
 }

@@ -290,11 +290,11 @@ describe('SubscribeGate', () => {
     const gate = gates.subscribe;
     const wildcard = gate.parse('alice', 'secret/#', undefined);
     if (wildcard.kind !== 'parsed') throw new Error(wildcard.detail);
-    expect(gate.conclude(await settled(gate.decide('alice', wildcard.pattern)), 'secret/#')).toBeNull();
+    expect(gate.conclude(await settled(gate.decide('alice', wildcard.pattern)), wildcard.pattern)).toBeNull();
     expect(entitlementCalls()).toEqual([]);
     const exact = gate.parse('alice', 'secret/x', undefined);
     if (exact.kind !== 'parsed') throw new Error(exact.detail);
-    expect(gate.conclude(await settled(gate.decide('alice', exact.pattern)), 'secret/x')).toMatchObject({
+    expect(gate.conclude(await settled(gate.decide('alice', exact.pattern)), exact.pattern)).toMatchObject({
       reason: 'not-entitled',
       detail: 'not entitled to read "secret/x"',
     });
