@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian machine, and CI's test command (.ci/run runs this): the
-# Debian packages the tests use, the locked npm dependencies, then type-checks, lint, the format
-# check and vitest with a coverage summary. One install and one build: `npm ci`'s `prepare`
-# script builds dist/ (the compiled CLI some tests run), so this does not call `npm test`, which
-# would build again.
+# The README's test command, on a fresh Debian machine (.ci/run runs it): the Debian packages the
+# tests use, the locked npm dependencies, then `npm test` (build, type-checks, lint, the format
+# check, vitest with a coverage summary). One install and one build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,9 +23,7 @@ if ! command -v openssl >/dev/null 2>&1; then
   fi
 fi
 
-# Exactly the tree package-lock.json records (npm install could update it); runs `prepare`: the build.
-npm ci --no-audit --no-fund
-npm run typecheck
-npm run lint
-npm run format:check
-npm run test:coverage
+# Exactly the tree package-lock.json records (npm install could update it), without `prepare`:
+# npm test builds, once.
+npm ci --ignore-scripts --no-audit --no-fund
+npm test
