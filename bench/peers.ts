@@ -4,7 +4,8 @@
 // itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
 //
 //   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes]
-//                          [--scenarios fanout,paced,topics,qos1,storm] [--paced-rate 1000]
+//                          [--scenarios fanout,paced,topics,publishers,qos1,storm] [--paced-rate 1000]
+//                          [--publishers-window 1000] [--publishers-per-write 0]
 //                          [--storm-clients 5000] [--storm-concurrency 200] [--users-clients 200]
 //                          [--users-concurrency 16]
 //                          [--out bench/results/peers.json]
@@ -16,6 +17,12 @@
 //   t/p/0 .. t/p/19), 50 subscribers, subscriber i on the wildcard filter t/<i>/+, so each message
 //   has exactly one subscriber; QoS 0, 128 bytes, each publisher within its own --window;
 //   deliveries/s.
+// Scenario 2b (many publishers): --publishers devices, each cycling over its own topics/publishers
+//   topics sensors/<(p + k) mod P>/dev<p>, and as many consumers, consumer i on sensors/<i>/#: one
+//   delivery per message, each consumer fed by 20 devices; at most --publishers-window messages
+//   undelivered over all devices, shared out over the devices once per generator turn, each
+//   device writing its share at once (--publishers-per-write N: at most N PUBLISH packets per
+//   write; 1 = one per write) (bench/mqtt-load/many-publishers.ts).
 //   Every scenario also reports deliveries per write syscall: the broker's `syscw` from
 //   /proc/PID/io over the run (connecting and subscribing included, a few hundred against
 //   millions), divided into the deliveries; a write per delivery costs far more than the delivery.
@@ -42,6 +49,7 @@ import {
   type PeerSpec,
 } from './mqtt-load/brokers.js';
 import { runFanout, runManyTopics, runQos1, type LoadResult } from './mqtt-load/generator.js';
+import { runManyPublishers } from './mqtt-load/many-publishers.js';
 import { openFileLimit, runStorm, type StormResult } from './mqtt-load/storm.js';
 import type { Credentials } from './mqtt-load/packets.js';
 import { hashPassword } from '../server/security/authentication/password-hash.js';
@@ -57,13 +65,15 @@ const { values: opts } = parseArgs({
     'in-flight': { type: 'string', default: '100' },
     publishers: { type: 'string', default: '50' },
     topics: { type: 'string', default: '1000' },
+    'publishers-window': { type: 'string', default: '1000' },
+    'publishers-per-write': { type: 'string', default: '0' },
     'storm-clients': { type: 'string', default: '5000' },
     'storm-concurrency': { type: 'string', default: '200' },
     'storm-timeout': { type: 'string', default: '60' },
     'users-clients': { type: 'string', default: '200' },
     'users-concurrency': { type: 'string', default: '16' },
     peers: { type: 'string', default: 'warden,mosquitto,nats,aedes' },
-    scenarios: { type: 'string', default: 'fanout,paced,topics,qos1,storm' },
+    scenarios: { type: 'string', default: 'fanout,paced,topics,publishers,qos1,storm' },
     'paced-rate': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'bench/results/peers.json' },
   },
@@ -76,6 +86,13 @@ const windowSize = Number(opts.window);
 const inFlight = Number(opts['in-flight']);
 const publishers = Number(opts.publishers);
 const topics = Number(opts.topics);
+const publishersWindow = Number(opts['publishers-window']);
+// 0: a device writes its whole share of a top-up at once.
+const publishersPerWrite = Number(opts['publishers-per-write']);
+if (!(Number.isInteger(publishersPerWrite) && publishersPerWrite >= 0))
+  throw new Error('--publishers-per-write must be 0 (no limit) or a count of PUBLISH packets');
+if (!(publishers >= 1 && topics % publishers === 0)) throw new Error('--topics must be a multiple of --publishers');
+if (!(publishersWindow >= 1)) throw new Error('--publishers-window must be at least 1');
 const stormConcurrency = Number(opts['storm-concurrency']);
 const stormTimeout = Number(opts['storm-timeout']);
 const pacedRate = Number(opts['paced-rate']);
@@ -117,6 +134,15 @@ function perWrite(run: RunWithCpu): string {
   return run.writeSyscalls === null || run.writeSyscalls === 0 ? '' : (run.deliveries / run.writeSyscalls).toFixed(1);
 }
 
+/**
+ * Broker CPU time per delivery in µs ('' when unknown): on a machine with other work it moves far
+ * less than the rate does, since the broker is charged only for the time it ran.
+ */
+function cpuPerDelivery(run: RunWithCpu): string {
+  if (!Number.isFinite(run.brokerCpuPct) || run.deliveries === 0) return '';
+  return ((run.brokerCpuPct * 1e4) / run.deliveriesPerSec).toFixed(2);
+}
+
 interface ScenarioSummary {
   median: RunWithCpu;
   min: number;
@@ -139,13 +165,14 @@ interface BrokerReport {
   fanout?: ScenarioSummary;
   paced?: ScenarioSummary;
   topics?: ScenarioSummary;
+  publishers?: ScenarioSummary;
   qos1?: ScenarioSummary;
   storm?: StormSummary;
   /** Scenarios that failed on this broker, with the error. */
   errors: Record<string, string>;
 }
 
-const SCENARIOS = ['fanout', 'paced', 'topics', 'qos1'] as const;
+const SCENARIOS = ['fanout', 'paced', 'topics', 'publishers', 'qos1'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const requested = opts.scenarios!.split(',').map((s) => s.trim());
 for (const name of requested) {
@@ -190,7 +217,16 @@ async function measure(broker: PeerBroker, scenario: Scenario, run: number): Pro
         ? await runFanout({ ...base, subscribers, window: windowSize, rate: pacedRate })
         : scenario === 'topics'
           ? await runManyTopics({ ...base, publishers, topics, window: windowSize })
-          : await runQos1({ ...base, inFlight });
+          : scenario === 'publishers'
+            ? await runManyPublishers({
+                ...base,
+                publishers,
+                topicsPerPublisher: topics / publishers,
+                consumers: publishers,
+                window: publishersWindow,
+                ...(publishersPerWrite > 0 ? { maxPerWrite: publishersPerWrite } : {}),
+              })
+            : await runQos1({ ...base, inFlight });
   const writesAfter = writeSyscallsOf(broker.pid);
   const writeSyscalls = writesBefore === null || writesAfter === null ? null : writesAfter - writesBefore;
   const result: RunWithCpu = { ...load, writeSyscalls };
@@ -332,6 +368,7 @@ async function main(): Promise<void> {
       `${x.median.p50Ms.toFixed(2)} / ${x.median.p99Ms.toFixed(2)}`,
       x.median.brokerCpuPct.toFixed(0),
       x.median.generatorCpuPct.toFixed(0),
+      cpuPerDelivery(x.median),
       perWrite(x.median),
       ratio(r, s),
     ];
@@ -344,6 +381,7 @@ async function main(): Promise<void> {
     'p50 / p99 ms',
     'broker CPU %',
     'gen CPU %',
+    'broker µs / delivery',
     'deliveries / write',
     'Warden ÷ peer',
   ];
@@ -353,22 +391,44 @@ async function main(): Promise<void> {
       .filter((r) => r.errors[s] !== undefined)
       .map((r) => `${r.name}: failed: ${r.errors[s]}\n`)
       .join('');
-  process.stdout.write(
-    `\nScenario 1, fan-out: 1 publisher -> ${subscribers} subscribers, one topic, ${payloadBytes}-byte payload, QoS 0 ` +
-      `(median of ${runs} x ${seconds} s; ${pinning})\n${formatTable(header('deliveries/s'), rows('fanout'))}\n${failures('fanout')}`,
+  // Only the scenarios that were asked for.
+  const print = (s: Scenario, title: string, unit: string): void => {
+    if (!chosenScenarios.includes(s)) return;
+    process.stdout.write(`\n${title}\n${formatTable(header(unit), rows(s))}\n${failures(s)}`);
+  };
+  print(
+    'fanout',
+    `Scenario 1, fan-out: 1 publisher -> ${subscribers} subscribers, one topic, ${payloadBytes}-byte payload, QoS 0 ` +
+      `(median of ${runs} x ${seconds} s; ${pinning})`,
+    'deliveries/s',
   );
-  process.stdout.write(
-    `\nScenario 1 at a fixed load: ${fmt(pacedRate)} messages/s -> ${subscribers} subscribers = ${fmt(pacedRate * subscribers)} deliveries/s, ` +
-      `every message stamped; latency, not throughput (median of ${runs} x ${seconds} s)\n${formatTable(header('deliveries/s'), rows('paced'))}\n${failures('paced')}`,
+  print(
+    'paced',
+    `Scenario 1 at a fixed load: ${fmt(pacedRate)} messages/s -> ${subscribers} subscribers = ${fmt(pacedRate * subscribers)} deliveries/s, ` +
+      `every message stamped; latency, not throughput (median of ${runs} x ${seconds} s)`,
+    'deliveries/s',
   );
-  process.stdout.write(
-    `\nScenario 2, many topics: ${publishers} publishers over ${topics} topics t/<p>/<k>, ${publishers} subscribers on t/<i>/+ ` +
-      `(one subscriber per message), ${payloadBytes}-byte payload, QoS 0 (median of ${runs} x ${seconds} s)\n` +
-      `${formatTable(header('deliveries/s'), rows('topics'))}\n${failures('topics')}`,
+  print(
+    'topics',
+    `Scenario 2, many topics: ${publishers} publishers over ${topics} topics t/<p>/<k>, ${publishers} subscribers on t/<i>/+ ` +
+      `(one subscriber per message), ${payloadBytes}-byte payload, QoS 0 (median of ${runs} x ${seconds} s)`,
+    'deliveries/s',
   );
-  process.stdout.write(
-    `\nScenario 5, QoS 1: 1 publisher -> 1 subscriber, ${inFlight} in flight, ${payloadBytes}-byte payload ` +
-      `(median of ${runs} x ${seconds} s)\n${formatTable(header('msgs/s'), rows('qos1'))}\n${failures('qos1')}`,
+  const perWriteNote =
+    publishersPerWrite === 0 ? 'its due share per write' : `at most ${publishersPerWrite} PUBLISH per write`;
+  print(
+    'publishers',
+    `Scenario 2b, many publishers: ${publishers} devices, each cycling over its own ${topics / publishers} topics ` +
+      `sensors/<c>/dev<p>, ${perWriteNote}, ${publishers} consumers on sensors/<i>/# (one delivery per message, ` +
+      `each consumer fed by ${topics / publishers} devices), ${payloadBytes}-byte payload, QoS 0, ` +
+      `at most ${fmt(publishersWindow)} undelivered (median of ${runs} x ${seconds} s)`,
+    'deliveries/s',
+  );
+  print(
+    'qos1',
+    `Scenario 5, QoS 1: 1 publisher -> 1 subscriber, ${inFlight} in flight, ${payloadBytes}-byte payload ` +
+      `(median of ${runs} x ${seconds} s)`,
+    'msgs/s',
   );
   const stormRow = (r: BrokerReport): string[] => {
     const x = r.storm!;
@@ -388,27 +448,28 @@ async function main(): Promise<void> {
       mine === undefined ? '' : rel(mine.kibPerConnection, x.kibPerConnection),
     ];
   };
-  process.stdout.write(
-    `\nScenario 6, connection storm: CONNECT with user name + password, CONNACK awaited, ${stormConcurrency} in flight; ` +
-      `memory = (broker VmRSS with all clients idle - before) / clients (median of ${runs}; ${stormClients} clients, ` +
-      `Warden (users): ${usersClients} clients, ${usersConcurrency} in flight, one scrypt verification each; each run on a fresh broker)\n` +
-      formatTable(
-        [
-          'broker',
-          'connected',
-          'conn/s (median)',
-          'min - max',
-          'KiB / idle conn',
-          'RSS KiB before -> after',
-          'broker CPU %',
-          'gen CPU %',
-          'Warden ÷ peer conn/s',
-          'Warden ÷ peer KiB',
-        ],
-        reports.filter((r) => r.storm !== undefined).map(stormRow),
-      ) +
-      `\n${failures('storm')}`,
-  );
+  if (runStorms)
+    process.stdout.write(
+      `\nScenario 6, connection storm: CONNECT with user name + password, CONNACK awaited, ${stormConcurrency} in flight; ` +
+        `memory = (broker VmRSS with all clients idle - before) / clients (median of ${runs}; ${stormClients} clients, ` +
+        `Warden (users): ${usersClients} clients, ${usersConcurrency} in flight, one scrypt verification each; each run on a fresh broker)\n` +
+        formatTable(
+          [
+            'broker',
+            'connected',
+            'conn/s (median)',
+            'min - max',
+            'KiB / idle conn',
+            'RSS KiB before -> after',
+            'broker CPU %',
+            'gen CPU %',
+            'Warden ÷ peer conn/s',
+            'Warden ÷ peer KiB',
+          ],
+          reports.filter((r) => r.storm !== undefined).map(stormRow),
+        ) +
+        `\n${failures('storm')}`,
+    );
   for (const note of fdNote) process.stdout.write(`${note}\n`);
   for (const s of skipped) process.stdout.write(`${s.name} skipped: ${s.reason}\n`);
 
@@ -426,6 +487,8 @@ async function main(): Promise<void> {
       inFlight,
       publishers,
       topics,
+      publishersWindow,
+      publishersPerWrite,
       stormClients,
       usersClients,
       stormConcurrency,

@@ -36,13 +36,13 @@ export { SAMPLE_EVERY, now, type LoadResult } from '../load/run-summary.js';
 const CONNACK = 2;
 const SUBACK = 9;
 
-interface Client {
+export interface Client {
   socket: Socket;
   counter: MqttStreamCounter;
 }
 
 /** Open a socket, CONNECT (MQTT 3.1.1, clean session), wait for CONNACK. `onData` runs after each read. */
-async function openClient(
+export async function openClient(
   port: number,
   clientId: string,
   counter: MqttStreamCounter,
@@ -63,13 +63,13 @@ async function openClient(
   return { socket, counter };
 }
 
-async function subscribe(client: Client, topic: string, qos: 0 | 1): Promise<void> {
+export async function subscribe(client: Client, topic: string, qos: 0 | 1): Promise<void> {
   const before = client.counter.counts[SUBACK]!;
   client.socket.write(subscribePacket(topic, qos));
   await until(() => client.counter.counts[SUBACK]! > before, SETUP_TIMEOUT_MS, `SUBACK for ${topic}`);
 }
 
-function closeAll(clients: readonly Client[]): void {
+export function closeAll(clients: readonly Client[]): void {
   for (const c of clients) {
     c.socket.end(DISCONNECT);
     c.socket.destroySoon();
@@ -305,6 +305,9 @@ export async function runManyTopics(o: ManyTopicsOptions): Promise<LoadResult> {
   const perPublisher = Math.floor(o.topics / o.publishers);
   if (perPublisher < 1 || perPublisher * o.publishers !== o.topics)
     throw new Error('topics must be a multiple of publishers');
+  // A publisher writes its topics' packets as one buffer, so a smaller window never lets it write.
+  if (o.window < perPublisher)
+    throw new Error(`window must be at least topics / publishers (${perPublisher}) for the many-topics scenario`);
   const histogram = newHistogram();
   const onSample = latencyRecorder(histogram);
   const published = new Float64Array(o.publishers);
