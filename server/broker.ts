@@ -28,7 +28,7 @@ import { HttpEndpoint } from './transports/http-endpoint.js';
 import { MqttWsListener } from './transports/mqtt-ws-listener.js';
 import type { PreLogon } from './transports/pre-logon.js';
 import { TcpListener } from './transports/tcp-listener.js';
-import { TickBatcher } from './transports/tick-batcher.js';
+import { TurnBatcher } from './transports/turn-batcher.js';
 import type { AcceptedConnection, TransportConnection, TransportHandler } from './transports/transport.js';
 import { loadUws, type Uws, type UwsLoad, type UwsLoader } from './transports/uws/load-uws.js';
 import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
@@ -73,8 +73,8 @@ export class Broker implements SessionContext {
   private readonly uwsEndpoints = new Map<string, UwsEndpoint>();
   /** uWebSockets.js as loaded for the first listener that asked for it; null until then. */
   private uwsLoad: UwsLoad | null = null;
-  private readonly uwsFlusher = new TickBatcher('turn', (err) => this.flushFailed(err));
-  private readonly batcher = new TickBatcher('tick', (err) => this.flushFailed(err));
+  /** Every transport's writes, one socket write per connection per turn of the event loop. */
+  private readonly batcher = new TurnBatcher((err) => this.flushFailed(err));
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sessionCounter = 0;
   private security: SecurityManager | null = null;
@@ -282,11 +282,11 @@ export class Broker implements SessionContext {
   }
 
   private uwsEndpoint(uws: Uws, host: string, port: number): UwsEndpoint {
-    if (port === 0) return new UwsEndpoint(uws, host, port, this.uwsFlusher, this.preLogon);
+    if (port === 0) return new UwsEndpoint(uws, host, port, this.batcher, this.preLogon);
     const key = `${host.toLowerCase()}:${port}`;
     let endpoint = this.uwsEndpoints.get(key);
     if (endpoint === undefined) {
-      endpoint = new UwsEndpoint(uws, host, port, this.uwsFlusher, this.preLogon);
+      endpoint = new UwsEndpoint(uws, host, port, this.batcher, this.preLogon);
       this.uwsEndpoints.set(key, endpoint);
     }
     return endpoint;
@@ -310,7 +310,7 @@ export class Broker implements SessionContext {
     return endpoint;
   }
 
-  /** A connection's end-of-tick write threw: it was dropped; the others of the tick were still written. */
+  /** A connection's end-of-turn write threw: it was dropped; the others of the turn were still written. */
   private flushFailed(err: unknown): void {
     this.stats.connectionErrors++;
     this.log.error({ err }, 'writing to a connection failed; dropping it');

@@ -7,7 +7,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 import { WsConnection } from './ws-connection.js';
-import type { TickBatcher } from './tick-batcher.js';
+import type { TurnBatcher } from './turn-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
 import { formatUrl, upgradeServer, type BoundListener } from './bound-listener.js';
 import { RoutedListener } from './routed-listener.js';
@@ -38,7 +38,7 @@ export class MqttWsListener extends RoutedListener<WsConnection> {
   constructor(
     private readonly config: MqttWsListenerConfig,
     private readonly accept: WsAcceptor,
-    private readonly batcher: TickBatcher,
+    private readonly batcher: TurnBatcher,
     log: Logger,
     private readonly endpoint: HttpEndpoint,
   ) {

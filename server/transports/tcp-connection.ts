@@ -1,8 +1,8 @@
 // Adapts one TCP socket to TransportConnection for a byte-stream protocol (MQTT): whole packets
-// down, raw chunks up (the protocol's parser reassembles them). Writes are batched per tick.
+// down, raw chunks up (the protocol's parser reassembles them). Writes are batched per event-loop turn.
 import type { Socket } from 'node:net';
 import type { TransportConnection, TransportHandler } from './transport.js';
-import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
+import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { CloseTimer } from './close-timer.js';
 import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
 import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.js';
@@ -20,7 +20,7 @@ export class TcpConnection implements TransportConnection, Batched {
 
   constructor(
     readonly socket: Socket,
-    private readonly batcher: TickBatcher,
+    private readonly batcher: TurnBatcher,
     /** Its slot of admission.maxUnauthenticated until CONNACK (or close). */
     private readonly slot: UnauthenticatedSlot,
   ) {
@@ -54,6 +54,7 @@ export class TcpConnection implements TransportConnection, Batched {
     this.batcher.hold(this);
     this.batch.add(head);
     if (tail !== null) this.batch.add(tail);
+    if (this.batch.full) this.batch.writeTo(this.socket);
   }
 
   flushBatch(): void {

@@ -8,7 +8,7 @@ import { TlsHandshakes } from '../tls/tls-handshakes.js';
 import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 import { TcpConnection } from './tcp-connection.js';
-import type { TickBatcher } from './tick-batcher.js';
+import type { TurnBatcher } from './turn-batcher.js';
 import type { BoundListener } from './bound-listener.js';
 import { ConnectionSet } from './connection-set.js';
 import type { PreLogon } from './pre-logon.js';
@@ -34,7 +34,7 @@ export class TcpListener {
   constructor(
     private readonly config: TcpListenerConfig,
     private readonly accept: TcpAcceptor,
-    private readonly batcher: TickBatcher,
+    private readonly batcher: TurnBatcher,
     log: Logger,
     private readonly preLogon: PreLogon,
   ) {

@@ -1,45 +1,45 @@
-// Coalesces socket writes per tick: a connection's first write in a tick registers it here, its
-// writes collect in a WriteBatch, and after the current I/O callback each registered connection
-// writes its batch with one socket.write. Measured with ws on 100 sockets: one write per message
-// ~105k deliveries/s, corked batches ~1.7M/s; one concatenated write per tick saves the per-write
-// stream bookkeeping (WriteReq, writev arrays) that corking still pays per chunk.
+// Coalesces socket writes per turn of the event loop: a connection's first write in a turn
+// registers it here, its writes collect in a WriteBatch, and at the end of the turn (setImmediate,
+// after every I/O callback of the poll phase) each registered connection writes its batch with one
+// socket.write. Measured with ws on 100 sockets: one write per message ~105k deliveries/s, corked
+// batches ~1.7M/s; one concatenated write saves the per-write stream bookkeeping (WriteReq,
+// writev arrays) that corking still pays per chunk.
 //
-// uWebSockets.js flushes at the end of the event-loop turn instead (setImmediate): uWS corks one
-// socket at a time, and while a socket's message handler runs that socket holds the cork, so a
-// fan-out written from there would cost one syscall per message (uws/uws-connection.ts).
+// Why the end of the turn and not the end of each I/O callback (process.nextTick): a subscriber
+// fed by many publishers then gets one write for everything the turn read from all of them, not
+// one per publisher's read. With 50 devices -> 50 consumers (bench:peers scenario 2b) that took
+// deliveries per write syscall from 1.4 to 11.7 and the rate 3.3x (bench/RESULTS.md). The
+// latency cost is the rest of the poll phase's callbacks, bounded by the 10 ms input slice.
+// uWebSockets.js needs the end of the turn anyway: uWS corks one socket at a time, and while a
+// socket's message handler runs that socket holds the cork (uws/uws-connection.ts).
 import type { Socket } from 'node:net';
 
 export interface Batched {
-  /** Set while registered for this tick's flush. */
+  /** Set while registered for this turn's flush. */
   batched: boolean;
-  /** Write what collected during this tick. */
+  /** Write what collected during this turn. */
   flushBatch(): void;
   /** Drop the connection at once (its flush failed). */
   terminate(): void;
 }
 
-/** When the batch is written: after the current I/O callback, or at the end of the loop turn. */
-export type FlushPoint = 'tick' | 'turn';
-
-export class TickBatcher {
+export class TurnBatcher {
   private pending: Batched[] = [];
   private scheduled = false;
 
   constructor(
-    private readonly at: FlushPoint = 'tick',
     /** Told of a connection whose flush threw (it was terminated); must not throw. */
     private readonly onFlushError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Register `item` for the end-of-tick flush, if not already registered. */
+  /** Register `item` for the end-of-turn flush, if not already registered. */
   hold(item: Batched): void {
     if (item.batched) return;
     item.batched = true;
     this.pending.push(item);
     if (!this.scheduled) {
       this.scheduled = true;
-      if (this.at === 'tick') process.nextTick(flushTickBatch, this);
-      else setImmediate(flushTickBatch, this);
+      setImmediate(flushTurnBatch, this);
     }
   }
 
@@ -50,7 +50,7 @@ export class TickBatcher {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       item.batched = false;
-      // One socket's failure must not keep the others' writes of this tick from going out.
+      // One socket's failure must not keep the others' writes of this turn from going out.
       try {
         item.flushBatch();
       } catch (err) {
@@ -69,9 +69,18 @@ export class TickBatcher {
   }
 }
 
-function flushTickBatch(batcher: TickBatcher): void {
+function flushTurnBatch(batcher: TurnBatcher): void {
   batcher.flush();
 }
+
+/**
+ * A batch this large is written at once rather than at the end of the turn. One turn can read many
+ * 64 KiB chunks (libuv reads a socket up to 32 times per wakeup, and many sockets per turn), and a
+ * batch is counted against the connection's slow-consumer bound: a healthy subscriber must not
+ * look slow just because the turn is long. 64 KiB per write already costs one syscall per ~500
+ * small deliveries.
+ */
+export const BATCH_WRITE_NOW_BYTES = 64 * 1024;
 
 /** A lone chunk may leave this much of the buffer it views unused before it is copied (see ownChunk). */
 const VIEW_SLACK_BYTES = 256;
@@ -90,7 +99,7 @@ export function ownChunk(chunk: Buffer, backedUp: boolean): Buffer {
   return copy;
 }
 
-/** Chunks queued for one socket during a tick, written as one buffer. */
+/** Chunks queued for one socket during a turn, written as one buffer. */
 export class WriteBatch {
   private chunks: Buffer[] = [];
   /** Bytes queued and not yet handed to the socket. */
@@ -99,6 +108,11 @@ export class WriteBatch {
   add(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.bytes += chunk.length;
+  }
+
+  /** Whether the batch is large enough to write now (BATCH_WRITE_NOW_BYTES). */
+  get full(): boolean {
+    return this.bytes >= BATCH_WRITE_NOW_BYTES;
   }
 
   /** Hand everything queued to `socket` in one write (a copy only when there are several chunks). */

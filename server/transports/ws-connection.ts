@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import type { TransportConnection, TransportHandler } from './transport.js';
-import { WriteBatch, type Batched, type TickBatcher } from './tick-batcher.js';
+import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { dataFrameHeader } from './ws-frame.js';
 import { CloseTimer } from './close-timer.js';
 import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
@@ -32,7 +32,7 @@ export class WsConnection implements TransportConnection, Batched {
     private readonly ws: WebSocket,
     readonly socket: Socket,
     private readonly binary: boolean,
-    private readonly batcher: TickBatcher,
+    private readonly batcher: TurnBatcher,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
@@ -61,6 +61,7 @@ export class WsConnection implements TransportConnection, Batched {
     this.batch.add(dataFrameHeader(this.binary, head.length + (tail === null ? 0 : tail.length)));
     this.batch.add(head);
     if (tail !== null) this.batch.add(tail);
+    if (this.batch.full) this.batch.writeTo(this.socket);
   }
 
   flushBatch(): void {
@@ -73,7 +74,7 @@ export class WsConnection implements TransportConnection, Batched {
 
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.CLOSED) return;
-    // ws writes the close frame at once: the data frames batched this tick go first.
+    // ws writes the close frame at once: the data frames batched this turn go first.
     this.flushBatch();
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
     // A peer that stopped reading never answers the close frame: do not hold its buffers.

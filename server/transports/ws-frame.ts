@@ -2,7 +2,7 @@
 // permessage-deflate, so ws's own sender never queues and whole frames written here interleave
 // safely with the control frames (ping, pong, close) that ws writes to the same socket. This
 // saves ws's per-send option objects and second write. The header is its own small buffer so the
-// payload parts are never copied until the tick's batch is written (tick-batcher.ts).
+// payload parts are never copied until the turn's batch is written (turn-batcher.ts).
 const OPCODE_TEXT = 0x1;
 const OPCODE_BINARY = 0x2;
 

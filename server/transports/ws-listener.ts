@@ -10,7 +10,7 @@ import { formatUrl, upgradeServer, type BoundListener } from './bound-listener.j
 import type { NativeListenerConfig } from '../config/index.js';
 import type { ConnectionAcceptor } from './transport.js';
 import { WsConnection } from './ws-connection.js';
-import type { TickBatcher } from './tick-batcher.js';
+import type { TurnBatcher } from './turn-batcher.js';
 import { refuseUpgrade, type HttpEndpoint } from './http-endpoint.js';
 import { RoutedListener } from './routed-listener.js';
 
@@ -24,7 +24,7 @@ export class WsListener extends RoutedListener<WsConnection> {
   constructor(
     private readonly config: NativeListenerConfig,
     private readonly accept: ConnectionAcceptor,
-    private readonly batcher: TickBatcher,
+    private readonly batcher: TurnBatcher,
     log: Logger,
     private readonly endpoint: HttpEndpoint,
   ) {

@@ -5,7 +5,7 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../server/transports/uws/outbox.js';
-import { ownChunk, WriteBatch } from '../../server/transports/tick-batcher.js';
+import { ownChunk, WriteBatch } from '../../server/transports/turn-batcher.js';
 
 describe('uWS outbox', () => {
   it('counts a frame header and two slots per message beside its bytes', () => {

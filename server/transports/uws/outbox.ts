@@ -1,4 +1,4 @@
-// The messages a uWS connection sent during this event-loop turn, written at its end (TickBatcher 'turn')
+// The messages a uWS connection sent during this event-loop turn, written at its end (TurnBatcher)
 // in one cork. Kept as the (head, tail) pairs sessions send, and joined only when handed to uWS,
 // through one scratch buffer: uWS copies whatever it is given, so a Buffer.concat per delivery
 // (the allocation and the copy, ~7% of a fan-out profile) would be thrown away at once.

@@ -7,7 +7,7 @@ import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { CloseCodes } from '../../../protocol/native.js';
 import type { TransportConnection, TransportHandler } from '../transport.js';
 import type { TrackedConnection } from '../connection-set.js';
-import type { Batched, TickBatcher } from '../tick-batcher.js';
+import type { Batched, TurnBatcher } from '../turn-batcher.js';
 import { Outbox } from './outbox.js';
 import type { UnauthenticatedSlot } from '../../admission/unauthenticated-sockets.js';
 
@@ -52,7 +52,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
   private handler: TransportHandler | null = null;
   private onGone: (() => void) | null = null;
   private alive = true;
-  /** Messages sent this turn, written in one cork at the end of the turn (TickBatcher 'turn'). */
+  /** Messages sent this turn, written in one cork at the end of the turn (TurnBatcher). */
   private readonly outbox = new Outbox();
   /** The cork callback, made once per connection rather than per flush. */
   private readonly sendOutbox: () => void;
@@ -68,7 +68,7 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
     private readonly maxMessageBytes: number,
     /** Outbox size past which send() writes at once instead of at the end of the turn. */
     private readonly flushAtBytes: number,
-    private readonly flusher: TickBatcher,
+    private readonly flusher: TurnBatcher,
     /** Its slot of admission.maxUnauthenticated until logon (or close). */
     private readonly slot: UnauthenticatedSlot,
   ) {

@@ -15,7 +15,7 @@ import type {
 } from '@trufflesuite/uws-js-unofficial';
 import type { Uws } from './load-uws.js';
 import { formatAddress, UwsConnection } from './uws-connection.js';
-import type { TickBatcher } from '../tick-batcher.js';
+import type { TurnBatcher } from '../turn-batcher.js';
 import type { PreLogon } from '../pre-logon.js';
 
 export interface UwsRoute {
@@ -37,7 +37,7 @@ interface UwsSocketData {
   route: UwsRoute;
   protocol: string;
   connection: UwsConnection | null;
-  flusher: TickBatcher;
+  flusher: TurnBatcher;
   preLogon: PreLogon;
 }
 
@@ -74,7 +74,7 @@ export class UwsEndpoint {
     private readonly uws: Uws,
     readonly host: string,
     readonly port: number,
-    private readonly flusher: TickBatcher,
+    private readonly flusher: TurnBatcher,
     private readonly preLogon: PreLogon,
   ) {}
 
