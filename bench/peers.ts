@@ -3,7 +3,7 @@
 // process pinned to core 0 with taskset where available; this process (the generator) pins
 // itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
 //
-//   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes]
+//   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes,ceiling]
 //                          [--scenarios fanout,paced,topics,publishers,qos1,storm] [--paced-rate 1000]
 //                          [--publishers-window 1000] [--publishers-per-write 0]
 //                          [--storm-clients 5000] [--storm-concurrency 200] [--users-clients 200]
@@ -40,6 +40,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   aedes,
+  ceiling,
   mosquitto,
   nats,
   warden,
@@ -117,7 +118,7 @@ const usersClients = boundedClients(Number(opts['users-clients']), '--users-clie
 const CREDENTIALS: Credentials = { username: 'bench', password: 'bench-password-1' };
 if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
 
-const ALL: Record<string, PeerSpec> = { warden, mosquitto, nats, aedes };
+const ALL: Record<string, PeerSpec> = { warden, mosquitto, nats, aedes, ceiling };
 const chosen = opts.peers!.split(',').map((name) => {
   const spec = ALL[name.trim().toLowerCase()];
   if (spec === undefined) throw new Error(`unknown peer ${name}; known: ${Object.keys(ALL).join(', ')}`);

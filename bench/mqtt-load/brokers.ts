@@ -2,7 +2,8 @@
 // pinned to one core with taskset, and stopped by PID (SIGTERM, then SIGKILL after 3 s).
 // Warden: the real CLI with a temp config (one MQTT TCP listener). Mosquitto: Debian's binary
 // with a temp config. Aedes: bench/aedes-server.ts in a child Node process. nats-server: Debian's
-// binary with a temp config (JetStream in a temp dir, an `mqtt` block).
+// binary with a temp config (JetStream in a temp dir, an `mqtt` block). The bare-Node ceiling:
+// bench/ceiling/bare-mqtt.ts in a child Node process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -12,6 +13,7 @@ import { createInterface } from 'node:readline';
 
 const CLI = join(import.meta.dirname, '../../server/cli.js');
 const AEDES_SERVER = join(import.meta.dirname, '../aedes-server.js');
+const BARE_MQTT = join(import.meta.dirname, '../ceiling/bare-mqtt.js');
 const CLOCK_TICKS_PER_SEC = 100;
 const START_TIMEOUT_MS = 15_000;
 
@@ -268,6 +270,31 @@ export const aedes: PeerSpec = {
     return {
       name: 'Aedes',
       version: packageVersion(AEDES_PACKAGE),
+      port,
+      pid: child.pid!,
+      cpuMs: cpuOf(child.pid!),
+      stop: stopper(child, () => undefined),
+    };
+  },
+};
+
+/** Not a broker: the least a Node process must do to pass the benchmarks' traffic (bench/ceiling/bare-mqtt.ts). */
+export const ceiling: PeerSpec = {
+  name: 'bare Node (ceiling)',
+  missing: () => (existsSync(BARE_MQTT) ? null : 'run `npm run build` first'),
+  start: async (cpu) => {
+    const child = spawnPinned(cpu, process.execPath, [BARE_MQTT]);
+    const port = await waitForLine(child, 'bare-mqtt', (line) => {
+      try {
+        return (JSON.parse(line) as { port?: number }).port;
+      } catch {
+        return undefined;
+      }
+    });
+    child.stdout!.resume();
+    return {
+      name: 'bare Node (ceiling)',
+      version: process.version,
       port,
       pid: child.pid!,
       cpuMs: cpuOf(child.pid!),
