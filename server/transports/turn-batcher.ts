@@ -9,7 +9,8 @@
 // fed by many publishers then gets one write for everything the turn read from all of them, not
 // one per publisher's read. With 50 devices -> 50 consumers (bench:peers scenario 2b) that took
 // deliveries per write syscall from 1.4 to 11.7 and the rate 3.3x (bench/RESULTS.md). The
-// latency cost is the rest of the poll phase's callbacks, bounded by the 10 ms input slice.
+// latency cost: a delivery waits for the rest of the turn's input handling (each connection's at
+// most INPUT_SLICE_MS per turn, session/ordered-inbound.ts), and at most 64 KiB is held meanwhile.
 // uWebSockets.js needs the end of the turn anyway: uWS corks one socket at a time, and while a
 // socket's message handler runs that socket holds the cork (uws/uws-connection.ts).
 import type { Socket } from 'node:net';
