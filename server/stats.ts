@@ -10,6 +10,8 @@ export class BrokerStats {
   abusiveDisconnects = 0;
   slowConsumerDisconnects = 0;
   logonTimeouts = 0;
+  /** MQTT connections closed because the client was silent for 1.5 x its keepalive [MQTT-3.1.2-24]. */
+  keepAliveTimeouts = 0;
   logonFailures = 0;
   /** Connections admitted and not yet ended (admission control counts them; docs/admission.md). */
   admittedConnections = 0;

@@ -7,6 +7,7 @@ import type { TransportConnection, TransportHandler } from '../transports/transp
 import { PacketFramer, type FrameSink } from './packet-framer.js';
 import { decodePlainAck, decodePlainPublish } from './publish-decoder.js';
 import { PacketProtocolError, sharedParser, type ParseSettings } from './packet-parser.js';
+import type { TimeoutWheel, WheelEntry } from '../timeout-wheel.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -29,13 +30,17 @@ const PUBLISH_TYPE = 3;
 // 6 MiB of heap) to save one tiny allocation per packet id; the hot packets are encoded here.
 (mqttPacket.writeToStream as unknown as { cacheNumbers: boolean }).cacheNumbers = false;
 
-export class MqttConnection implements TransportHandler, FrameSink {
+export class MqttConnection implements TransportHandler, FrameSink, WheelEntry {
   private readonly framer = new PacketFramer(this);
   private sink: MqttPacketSink | null = null;
   private version: ProtocolVersion = 4;
   private readonly generateOptions: { protocolVersion: ProtocolVersion } = { protocolVersion: 4 };
   private readonly parseSettings: ParseSettings = { protocolVersion: 4 };
-  private keepAliveTimer: NodeJS.Timeout | null = null;
+  /** 1.5 x the keepalive in ms, 0 while none runs; its deadline is on the shared wheel (WheelEntry). */
+  private keepAliveMs = 0;
+  wheelDue = 0;
+  wheelPrev: WheelEntry | null = null;
+  wheelNext: WheelEntry | null = null;
   /** Set once input is refused: nothing more is parsed. */
   private stopped = false;
   private closed = false;
@@ -43,6 +48,7 @@ export class MqttConnection implements TransportHandler, FrameSink {
   constructor(
     readonly transport: TransportConnection,
     private readonly maxPacketBytes: number,
+    private readonly wheel: TimeoutWheel,
   ) {}
 
   get remoteAddress(): string {
@@ -64,13 +70,16 @@ export class MqttConnection implements TransportHandler, FrameSink {
     this.parseSettings.protocolVersion = version;
   }
 
-  /** [MQTT-3.1.2-24] close after 1.5 x keepalive seconds without a packet; 0 disables. */
+  /**
+   * [MQTT-3.1.2-24] close after 1.5 x keepalive seconds without a packet; 0 disables. On the shared
+   * wheel: it fires at most one wheel slot (500 ms) late, never early (docs/mqtt.md).
+   */
   startKeepAlive(seconds: number): void {
-    if (this.keepAliveTimer !== null) clearTimeout(this.keepAliveTimer);
-    this.keepAliveTimer = null;
+    this.wheel.cancel(this);
+    this.keepAliveMs = 0;
     if (seconds <= 0 || this.closed) return;
-    this.keepAliveTimer = setTimeout(onKeepAliveExpired, seconds * 1500, this);
-    this.keepAliveTimer.unref();
+    this.keepAliveMs = seconds * 1500;
+    this.wheel.schedule(this, this.keepAliveMs);
   }
 
   // ---- inbound (TransportHandler) ------------------------------------------------------------
@@ -78,7 +87,7 @@ export class MqttConnection implements TransportHandler, FrameSink {
   /** A socket event (entry point): whatever parsing or handling these bytes throws closes this connection only. */
   onMessage(data: Buffer, _isBinary: boolean): void {
     if (this.stopped) return;
-    this.keepAliveTimer?.refresh();
+    if (this.keepAliveMs !== 0) this.wheel.extend(this, this.keepAliveMs);
     try {
       this.framer.push(data);
     } catch (err) {
@@ -126,8 +135,7 @@ export class MqttConnection implements TransportHandler, FrameSink {
     if (this.closed) return;
     this.closed = true;
     this.stopped = true;
-    if (this.keepAliveTimer !== null) clearTimeout(this.keepAliveTimer);
-    this.keepAliveTimer = null;
+    this.stopKeepAlive();
     this.sink?.onClose();
   }
 
@@ -148,8 +156,9 @@ export class MqttConnection implements TransportHandler, FrameSink {
     this.fault(kind, err.message);
   }
 
-  keepAliveExpired(): void {
-    this.keepAliveTimer = null;
+  /** The keepalive deadline passed (the wheel's timer: an entry point, contains its errors). */
+  onWheelTimeout(): void {
+    this.keepAliveMs = 0;
     if (this.closed) return;
     try {
       this.sink?.onKeepAliveTimeout();
@@ -191,9 +200,13 @@ export class MqttConnection implements TransportHandler, FrameSink {
 
   close(): void {
     this.stopped = true;
-    if (this.keepAliveTimer !== null) clearTimeout(this.keepAliveTimer);
-    this.keepAliveTimer = null;
+    this.stopKeepAlive();
     this.transport.close(1000, '');
+  }
+
+  private stopKeepAlive(): void {
+    this.keepAliveMs = 0;
+    this.wheel.cancel(this);
   }
 
   get pausesReading(): boolean {
@@ -207,8 +220,4 @@ export class MqttConnection implements TransportHandler, FrameSink {
   resume(): void {
     this.transport.resume();
   }
-}
-
-function onKeepAliveExpired(connection: MqttConnection): void {
-  connection.keepAliveExpired();
 }

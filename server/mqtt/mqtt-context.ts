@@ -5,6 +5,7 @@ import type { RetainedStore } from './retained-store.js';
 import type { DelayedWills } from './delayed-wills.js';
 import type { SessionStore } from './session-store.js';
 import type { SharedGroups } from './shared-groups.js';
+import type { TimeoutWheel } from '../timeout-wheel.js';
 
 /** A live connection as the client-id registry knows it (MqttSession). */
 export interface ClientIdHolder {
@@ -25,6 +26,8 @@ export interface MqttContext extends SessionContext {
   readonly persistentSessions: SessionStore;
   /** v5 shared subscription groups ($share/...). */
   readonly sharedGroups: SharedGroups;
+  /** The CONNECT timeouts and keepalives of every MQTT connection (one timer, not one per connection). */
+  readonly timeouts: TimeoutWheel;
   /** mqtt.clientIdOwnership: `user`, a client id held by one user is refused to others (client-id-owner.ts); `any`, anyone takes it over. */
   readonly clientIdOwnership: 'user' | 'any';
   /** Register `session` under `clientId`; returns the session that held it before, if any ([MQTT-3.1.4-2]: it is taken over). */

@@ -21,6 +21,7 @@ import { MqttSession } from './mqtt-session.js';
 import { RetainedStore } from './retained-store.js';
 import { SessionStore } from './session-store.js';
 import { SharedGroups } from './shared-groups.js';
+import { TimeoutWheel } from '../timeout-wheel.js';
 
 export class MqttService implements MqttContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
@@ -37,6 +38,7 @@ export class MqttService implements MqttContext {
   readonly persistentSessions: SessionStore;
   readonly sharedGroups: SharedGroups;
   readonly clientIdOwnership: 'user' | 'any';
+  readonly timeouts: TimeoutWheel;
   private readonly clients = new Map<string, ClientIdHolder>();
 
   constructor(
@@ -53,6 +55,10 @@ export class MqttService implements MqttContext {
     this.maxPendingDeliveries = core.maxPendingDeliveries;
     this.admission = core.admission;
     this.timers = core.timers;
+    // Each entry contains its own errors (MqttConnection, MqttSession); this only logs a slip.
+    this.timeouts = new TimeoutWheel(core.timers, undefined, (err) =>
+      log.error({ err }, 'an MQTT connection timeout failed'),
+    );
     this.persistentSessions = new SessionStore(
       config.sessions,
       stats,
@@ -77,7 +83,7 @@ export class MqttService implements MqttContext {
     gates: ListenerGates,
     onGone: (session: MqttSession) => void,
   ): { session: MqttSession; connection: MqttConnection } {
-    const connection = new MqttConnection(transport, options.maxPacketBytes);
+    const connection = new MqttConnection(transport, options.maxPacketBytes, this.timeouts);
     const session = new MqttSession(connection, listenerName, options, gates, this, onGone);
     return { session, connection };
   }

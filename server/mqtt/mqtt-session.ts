@@ -45,7 +45,7 @@ import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, WillMessage } from './will-message.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
-import type { TimerHandle } from '../timers.js';
+import type { WheelEntry } from '../timeout-wheel.js';
 
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> = new Map();
 const NO_SHARED: ReadonlyMap<string, SharedMembership> = new Map();
@@ -75,7 +75,8 @@ export class MqttSession
     ConnectingClient,
     PublishingClient,
     SubscribingClient,
-    WillPublisher
+    WillPublisher,
+    WheelEntry
 {
   readonly kind = 'packet';
   readonly id: string;
@@ -115,7 +116,10 @@ export class MqttSession
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
   private readonly inbound: OrderedInbound<Packet | InboundFault>;
-  private connectTimer: TimerHandle | null = null;
+  // The CONNECT timeout's deadline on the shared wheel (ctx.timeouts), while one runs.
+  wheelDue = 0;
+  wheelPrev: WheelEntry | null = null;
+  wheelNext: WheelEntry | null = null;
   /** Admission: a refusal decided when the connection was accepted (answered at CONNECT), and the ticket once admitted. */
   private refusedAtAccept: AdmissionRefusal | null = null;
   private ticket: AdmissionTicket | null = null;
@@ -268,11 +272,13 @@ export class MqttSession
     }
   }
 
-  /** Close the connection unless it is logged on within connectTimeoutMs (at start, and while waiting for an AUTH). */
+  /**
+   * Close the connection unless it is logged on within connectTimeoutMs (at start, and while
+   * waiting for an AUTH). On the shared wheel: at most one slot (500 ms) late, never early.
+   */
   private armConnectTimer(): void {
-    this.clearConnectTimer();
-    if (this.options.connectTimeoutMs <= 0) return;
-    this.connectTimer = this.ctx.timers.setTimeout(() => this.onConnectTimeout(), this.options.connectTimeoutMs);
+    if (this.options.connectTimeoutMs <= 0) return this.clearConnectTimer();
+    this.ctx.timeouts.schedule(this, this.options.connectTimeoutMs);
   }
 
   // ---- subscriptions (SubscribingClient, subscribe-handler.ts) -------------------------------
@@ -437,12 +443,13 @@ export class MqttSession
   }
 
   onKeepAliveTimeout(): void {
+    this.ctx.stats.keepAliveTimeouts++;
     this.ctx.log.debug({ session: this.id, user: this.identity }, 'MQTT keepalive expired');
     this.disconnectWith(ReasonCodes.KEEP_ALIVE_TIMEOUT, 'keepalive timeout');
   }
 
-  private onConnectTimeout(): void {
-    this.connectTimer = null;
+  /** The CONNECT timeout passed (the wheel's timer: an entry point, contains its errors). */
+  onWheelTimeout(): void {
     if (this.phase !== 'awaiting-connect' && this.phase !== 'authenticating') return;
     this.ctx.stats.logonTimeouts++;
     try {
@@ -453,8 +460,7 @@ export class MqttSession
   }
 
   private clearConnectTimer(): void {
-    if (this.connectTimer !== null) this.ctx.timers.clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+    this.ctx.timeouts.cancel(this);
   }
 
   // ---- delivery (PacketDeliveryTarget) -------------------------------------------------------
