@@ -3,9 +3,15 @@
 // the client AUTHENTICATION_UNAVAILABLE rather than LOGON_FAILED. Every call goes through the
 // broker's LogonGuard first (back-off, then a fair, bounded queue: logon-guard.ts); the outcome
 // 'throttled' is its refusal, given without asking the module.
+//
+// A module that answers synchronously (allow-any, a static user list with a cached hash check)
+// when no check is waiting is answered synchronously too: no deadline timer, no Promise.race and
+// no queue turn, which were most of a logon's cost in a connection storm (bench:peers storm). It
+// cannot overrun a deadline it has already met, and its answer is the same as through the queue.
 import type { Logger } from 'pino';
 import type { AuthAnswer, AuthenticationModule, LogonRequest, MaybePromise } from './module-types.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
+import { isPromiseLike } from './decision.js';
 
 export type AuthOutcome = AuthAnswer | { readonly outcome: 'failed'; readonly reason: string } | Throttled;
 
@@ -26,7 +32,7 @@ export class Authenticator {
   }
 
   /** `wanted` is asked when the check's turn comes: false (the connection has gone) skips it. */
-  authenticate(request: LogonRequest, wanted: () => boolean = ALWAYS): Promise<AuthOutcome> {
+  authenticate(request: LogonRequest, wanted: () => boolean = ALWAYS): AuthOutcome | Promise<AuthOutcome> {
     return this.guarded(() => this.module.authenticate(request), request.user, request.remoteAddress, wanted);
   }
 
@@ -37,19 +43,51 @@ export class Authenticator {
     user: string,
     remoteAddress: string,
     wanted: () => boolean = ALWAYS,
-  ): Promise<AuthOutcome> {
+  ): AuthOutcome | Promise<AuthOutcome> {
     return this.guarded(() => challenge.respond(response), user, remoteAddress, wanted);
   }
 
-  private async guarded(
+  private guarded(
     call: () => MaybePromise<AuthAnswer>,
     user: string,
     remoteAddress: string,
     wanted: () => boolean,
-  ): Promise<AuthOutcome> {
+  ): AuthOutcome | Promise<AuthOutcome> {
     const host = LogonGuard.hostOf(remoteAddress);
     const blocked = this.guard.blocked(host, user);
     if (blocked !== null) return blocked;
+    if (!this.guard.idle) return this.queued(call, user, host, wanted);
+    let answer: MaybePromise<AuthAnswer>;
+    try {
+      answer = call();
+    } catch (err) {
+      return this.failed(err, user);
+    }
+    if (!isPromiseLike(answer)) return this.settled(validAnswer(answer), host, user);
+    // Asynchronous after all: it takes its slot now (the queue is idle) and gets its deadline.
+    const pending = Promise.resolve(answer);
+    return this.queued(() => pending, user, host, wanted);
+  }
+
+  /** The module's answer, remembered by the logon guard (failed logons back off, a success forgets the user's). */
+  private settled(outcome: AuthOutcome, host: string, user: string): AuthOutcome {
+    if (outcome.outcome === 'reject') this.guard.failed(host, user);
+    else if (outcome.outcome === 'accept') this.guard.succeeded(user);
+    return outcome;
+  }
+
+  private failed(err: unknown, user: string): AuthOutcome {
+    this.failures++;
+    this.log.warn({ module: this.module.name, user, err }, 'authentication module failed; refusing logon');
+    return { outcome: 'failed', reason: err instanceof Error ? err.message : String(err) };
+  }
+
+  private async queued(
+    call: () => MaybePromise<AuthAnswer>,
+    user: string,
+    host: string,
+    wanted: () => boolean,
+  ): Promise<AuthOutcome> {
     let outcome: AuthOutcome | undefined;
     const ran = this.guard.run(
       host,
@@ -62,9 +100,7 @@ export class Authenticator {
     if (!(ran instanceof Promise)) return ran;
     if (!(await ran) || outcome === undefined)
       return { outcome: 'failed', reason: 'the connection closed while its logon waited for a credential check' };
-    if (outcome.outcome === 'reject') this.guard.failed(host, user);
-    else if (outcome.outcome === 'accept') this.guard.succeeded(user);
-    return outcome;
+    return this.settled(outcome, host, user);
   }
 
   private async run(call: () => MaybePromise<AuthAnswer>, user: string): Promise<AuthOutcome> {
@@ -76,9 +112,7 @@ export class Authenticator {
       const answer = await Promise.race([Promise.resolve().then(call), deadline]);
       return validAnswer(answer);
     } catch (err) {
-      this.failures++;
-      this.log.warn({ module: this.module.name, user, err }, 'authentication module failed; refusing logon');
-      return { outcome: 'failed', reason: err instanceof Error ? err.message : String(err) };
+      return this.failed(err, user);
     } finally {
       clearTimeout(timer);
     }

@@ -69,6 +69,11 @@ export class LogonGuard {
     return { outcome: 'throttled', kind: 'blocked', reason };
   }
 
+  /** A check asked now would run at once (nothing waits for a slot): it may skip the queue. */
+  get idle(): boolean {
+    return this.queue.idle;
+  }
+
   /** Run a check in `host`'s turn (see LogonQueue.run). */
   run(host: string, start: CheckStart, wanted: () => boolean): Promise<boolean> | Throttled {
     const ran = this.queue.run(host, start, wanted);

@@ -46,6 +46,11 @@ export class LogonQueue {
     private readonly stats: BrokerStats,
   ) {}
 
+  /** A check asked now would run at once: a slot is free and no host is waiting for one. */
+  get idle(): boolean {
+    return this.inFlight < this.limits.maxInFlight && this.queued === 0;
+  }
+
   /**
    * Run `start` when a slot is free and it is `host`'s turn. Resolves true once it ran to its
    * end, false if it was skipped (`wanted()` said no when its turn came); 'busy' at once when
