@@ -10,13 +10,14 @@ import type { Logger } from 'pino';
 import type { Admission, AdmissionTicket } from '../admission/admission.js';
 import { AdmissionRefusal } from '../admission/refusal.js';
 import type { AuthOutcome } from '../security/authenticator.js';
-import { isPromiseLike } from '../security/decision.js';
+import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { ThrottleKind } from '../security/logon-guard.js';
 import type { AuthAnswer, LogonRequest } from '../security/module-types.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { BrokerStats } from '../stats.js';
 
 export type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
+type AuthAccepted = Extract<AuthAnswer, { outcome: 'accept' }>;
 
 /** Which entry point the logon came through: in the log of every refusal. */
 export type GateProtocol = 'native' | 'mqtt';
@@ -109,10 +110,15 @@ export class LogonGate {
     return this.security.authenticator.allowsImplicitLogon;
   }
 
-  async logon(attempt: LogonAttempt): Promise<LogonResult> {
+  /**
+   * Synchronous when every step answers synchronously (a module like allow-any, a cached logon
+   * entitlement): a connection storm then costs no promise per logon.
+   */
+  logon(attempt: LogonAttempt): LogonResult | Promise<LogonResult> {
     if (attempt.acceptRefusal !== null)
       return this.refuseAdmission(attempt, attempt.request.user, attempt.acceptRefusal);
-    const outcome = await this.security.authenticator.authenticate(attempt.request, attempt.stillWaiting);
+    const outcome = this.security.authenticator.authenticate(attempt.request, attempt.stillWaiting);
+    if (isPromiseLike(outcome)) return outcome.then((o) => this.settle(attempt, attempt.request.user, o));
     return this.settle(attempt, attempt.request.user, outcome);
   }
 
@@ -129,7 +135,7 @@ export class LogonGate {
     return this.settle(attempt, user, outcome);
   }
 
-  private async settle(attempt: LogonAttempt, claimed: string, outcome: AuthOutcome): Promise<LogonResult> {
+  private settle(attempt: LogonAttempt, claimed: string, outcome: AuthOutcome): LogonResult | Promise<LogonResult> {
     if (!attempt.stillWaiting()) return ABANDONED;
     switch (outcome.outcome) {
       case 'failed':
@@ -152,7 +158,14 @@ export class LogonGate {
     }
     const identity = outcome.identity;
     const pending = this.security.entitlements.check(identity, 'logon', 'logon', '');
-    const decision = isPromiseLike(pending) ? await pending : pending;
+    if (isPromiseLike(pending))
+      return Promise.resolve(pending).then((decision) => this.entitled(attempt, outcome, decision));
+    return this.entitled(attempt, outcome, pending);
+  }
+
+  /** After the logon entitlement: the protocol's own check, then admission. */
+  private entitled(attempt: LogonAttempt, outcome: AuthAccepted, decision: Decision): LogonResult {
+    const identity = outcome.identity;
     if (!attempt.stillWaiting()) return ABANDONED;
     if (!decision.allow) {
       if (decision.failed)

@@ -45,7 +45,7 @@ export interface ConnectingClient {
   readonly gates: Pick<ListenerGates, 'logon'>;
   readonly connection: Pick<
     MqttConnection,
-    'send' | 'protocolVersion' | 'remoteAddress' | 'transport' | 'startKeepAlive'
+    'send' | 'sendEncoded' | 'protocolVersion' | 'remoteAddress' | 'transport' | 'startKeepAlive'
   >;
   readonly state: MqttSessionState;
   /** A refusal admission decided when the connection was accepted (answered at CONNECT), or null. */

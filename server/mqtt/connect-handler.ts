@@ -11,6 +11,21 @@ import type { ConnectingClient } from './client-session.js';
 import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js';
 import { mqttLogonRefusal } from './mqtt-refusals.js';
 import { otherHolder } from './client-id-owner.js';
+import { isPromiseLike } from '../security/decision.js';
+
+/**
+ * v3.1.1 CONNACKs of an accepted CONNECT, encoded once: 0x20, remaining length 2, Session Present,
+ * return code 0 (spec 3.2). Every v3.1.1 logon sends one of these two.
+ */
+const CONNACK_V4_ACCEPTED = ownBuffer([0x20, 2, 0, 0]);
+const CONNACK_V4_ACCEPTED_PRESENT = ownBuffer([0x20, 2, 1, 0]);
+
+/** Bytes in a buffer of their own (Buffer.from would view the shared pool's 8 KiB slab, see ownChunk). */
+function ownBuffer(bytes: number[]): Buffer {
+  const buf = Buffer.alloc(bytes.length);
+  buf.set(bytes);
+  return buf;
+}
 
 /**
  * A v5 CONNECT property whose value the spec makes a Protocol Error (CONNACK 0x82, then close):
@@ -25,7 +40,8 @@ function invalidConnectProperty(packet: IConnectPacket): string | null {
   return null;
 }
 
-export async function handleConnect(session: ConnectingClient, packet: IConnectPacket): Promise<void> {
+/** Synchronous when the LogonGate answers synchronously (no promise per logon then); else a promise to wait for. */
+export function handleConnect(session: ConnectingClient, packet: IConnectPacket): void | Promise<void> {
   const version = packet.protocolVersion ?? 4;
   session.beginConnect(version, packet.properties?.requestProblemInformation !== false);
   const invalid = version === 5 ? invalidConnectProperty(packet) : null;
@@ -68,7 +84,9 @@ export async function handleConnect(session: ConnectingClient, packet: IConnectP
     method,
     logonAttempt(session, packet, clientId, assigned, user, method),
   );
-  return answerLogon(session, attempt, await session.gates.logon.logon(attempt.logon));
+  const result = session.gates.logon.logon(attempt.logon);
+  if (isPromiseLike(result)) return Promise.resolve(result).then((r) => answerLogon(session, attempt, r));
+  answerLogon(session, attempt, result);
 }
 
 /** What the LogonGate is asked for this CONNECT. */
@@ -217,21 +235,28 @@ function accept(
       stored.dispose();
     }
   }
-  ctx.log.info(
-    {
-      session: session.id,
-      user: identity,
-      clientId,
-      listener: session.listenerName,
-      remote: connection.remoteAddress,
-      protocolVersion: packet.protocolVersion,
-    },
-    'MQTT logon',
-  );
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
-  if (v5) {
-    connack.reasonCode = ReasonCodes.SUCCESS;
-    connack.properties = {
+  // The fields are built only when the line is logged: a storm makes thousands per second.
+  if (ctx.log.isLevelEnabled('info'))
+    ctx.log.info(
+      {
+        session: session.id,
+        user: identity,
+        clientId,
+        listener: session.listenerName,
+        remote: connection.remoteAddress,
+        protocolVersion: packet.protocolVersion,
+      },
+      'MQTT logon',
+    );
+  if (!v5) {
+    connection.sendEncoded(sessionPresent ? CONNACK_V4_ACCEPTED_PRESENT : CONNACK_V4_ACCEPTED);
+    return session.resumeDeliveries();
+  }
+  const connack: IConnackPacket = {
+    cmd: 'connack',
+    sessionPresent,
+    reasonCode: ReasonCodes.SUCCESS,
+    properties: {
       maximumPacketSize: options.maxPacketBytes,
       topicAliasMaximum: options.topicAliasMaximum,
       receiveMaximum: options.receiveMaximum,
@@ -243,8 +268,8 @@ function accept(
       ...(serverData === undefined ? {} : { authenticationData: Buffer.from(serverData, 'utf8') }),
       ...(capped ? { serverKeepAlive: keepAlive } : {}),
       ...(requestedExpiry > maxExpirySec ? { sessionExpiryInterval: maxExpirySec } : {}),
-    };
-  } else connack.returnCode = 0;
+    },
+  };
   connection.send(connack);
   session.resumeDeliveries();
 }

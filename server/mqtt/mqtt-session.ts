@@ -551,7 +551,8 @@ export class MqttSession
   /** Close without telling the client anything more. */
   closeQuietly(detail: string): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
-    this.ctx.log.debug({ session: this.id, user: this.identity, detail }, 'closing MQTT connection');
+    if (this.ctx.log.isLevelEnabled('debug'))
+      this.ctx.log.debug({ session: this.id, user: this.identity, detail }, 'closing MQTT connection');
     this.phase = 'closing';
     this.release();
     this.connection.close();
