@@ -4,9 +4,18 @@ import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 
 export interface TrackedConnection {
-  attach(handler: TransportHandler, onGone: () => void): void;
   closeAndWait(code: number, reason: string, graceMs: number): Promise<void>;
   terminate(): void;
+}
+
+/** A connection told by a callback when it has gone. */
+export interface AttachableConnection extends TrackedConnection {
+  attach(handler: TransportHandler, onGone: () => void): void;
+}
+
+/** A connection that calls forget() on its set itself when it has gone: no callback to make per connection. */
+export interface StartableConnection extends TrackedConnection {
+  start(handler: TransportHandler): void;
 }
 
 export class ConnectionSet<C extends TrackedConnection> {
@@ -20,18 +29,32 @@ export class ConnectionSet<C extends TrackedConnection> {
   }
 
   /** Track `connection` and attach the handler `accept` builds; if `accept` throws, drop it. */
-  adopt(connection: C, accept: () => TransportHandler): void {
+  adopt(connection: C & AttachableConnection, accept: () => TransportHandler): void {
+    const handler = this.track(connection, accept);
+    if (handler !== null) connection.attach(handler, () => this.connections.delete(connection));
+  }
+
+  /** Like adopt, for a connection that calls forget() when it has gone. */
+  adoptStartable(connection: C & StartableConnection, accept: (connection: C) => TransportHandler): void {
+    const handler = this.track(connection, accept);
+    if (handler !== null) connection.start(handler);
+  }
+
+  /** The connection has gone: stop tracking it. */
+  forget(connection: C): void {
+    this.connections.delete(connection);
+  }
+
+  private track(connection: C, accept: (connection: C) => TransportHandler): TransportHandler | null {
     this.connections.add(connection);
-    let handler: TransportHandler;
     try {
-      handler = accept();
+      return accept(connection);
     } catch (err) {
       this.log.error({ err }, 'failed to set up a connection');
       connection.terminate();
       this.connections.delete(connection);
-      return;
+      return null;
     }
-    connection.attach(handler, () => this.connections.delete(connection));
   }
 
   /** Call `beat` on every connection each intervalMs, until closeAll. */

@@ -1,5 +1,10 @@
 // Adapts one TCP socket to TransportConnection for a byte-stream protocol (MQTT): whole packets
 // down, raw chunks up (the protocol's parser reassembles them). Writes are batched per event-loop turn.
+//
+// Nothing here allocates a closure per connection (memory per idle connection is a benchmark
+// target, bench:heap): the socket's listeners are module-level functions that find their
+// connection through a symbol on the socket (as ws does with `socket[kWebSocket]`), the set that
+// tracks the connection is told directly when it goes, and the close timer is made only on close.
 import type { Socket } from 'node:net';
 import type { TransportConnection, TransportHandler } from './transport.js';
 import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
@@ -10,39 +15,69 @@ import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.j
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
 
+const kConnection = Symbol('warden.tcpConnection');
+
+interface OwnedSocket extends Socket {
+  [kConnection]: TcpConnection;
+}
+
+/** What tracks the connection (ConnectionSet): told once, when the socket has closed. */
+export interface ConnectionOwner<C> {
+  forget(connection: C): void;
+}
+
 export class TcpConnection implements TransportConnection, Batched {
   batched = false;
   private readonly batch = new WriteBatch();
   readonly remoteAddress: string;
   readonly remotePort: number;
   private handler: TransportHandler | null = null;
-  private readonly closing = new CloseTimer(() => this.terminate(), CLOSE_FLUSH_TIMEOUT_MS);
+  /** Made by the first close (see closer()). */
+  private closing: CloseTimer | null = null;
+  /** Its slot of admission.maxUnauthenticated until CONNACK (or close); null once given back. */
+  private slot: UnauthenticatedSlot | null;
+  /** The socket has closed. */
+  private gone = false;
 
   constructor(
     readonly socket: Socket,
     private readonly batcher: TurnBatcher,
-    /** Its slot of admission.maxUnauthenticated until CONNACK (or close). */
-    private readonly slot: UnauthenticatedSlot,
+    slot: UnauthenticatedSlot,
+    private readonly owner: ConnectionOwner<TcpConnection>,
   ) {
+    this.slot = slot;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
   }
 
   loggedOn(): void {
-    this.slot.release();
+    this.releaseSlot();
   }
 
-  attach(handler: TransportHandler, onGone: () => void): void {
+  private releaseSlot(): void {
+    const slot = this.slot;
+    this.slot = null;
+    slot?.release();
+  }
+
+  /** Start reading into `handler`. */
+  start(handler: TransportHandler): void {
     this.handler = handler;
-    this.socket.on('data', onSocketData.bind(this));
-    this.socket.on('error', () => {}); // a reset peer; 'close' follows
-    this.socket.once('close', (hadError: boolean) => {
-      this.slot.release();
-      this.closing.settle();
-      onGone();
-      handler.onClose(hadError ? 1006 : 1000, '');
-    });
+    const socket = this.socket as OwnedSocket;
+    socket[kConnection] = this;
+    socket.on('data', socketOnData);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
+  }
+
+  /** The socket closed (it does once): give everything back, then tell the protocol. */
+  socketClosed(hadError: boolean): void {
+    this.gone = true;
+    this.releaseSlot();
+    this.closing?.settle();
+    this.owner.forget(this);
+    this.handler?.onClose(hadError ? 1006 : 1000, '');
   }
 
   deliverChunk(data: Buffer): void {
@@ -65,17 +100,22 @@ export class TcpConnection implements TransportConnection, Batched {
     return this.socket.writableLength + this.batch.bytes;
   }
 
+  private closer(): CloseTimer {
+    return (this.closing ??= new CloseTimer(() => this.terminate(), CLOSE_FLUSH_TIMEOUT_MS));
+  }
+
   /** TCP has no close frame: flush what is queued, then end; destroy if the peer does not read. */
   close(_code: number, _reason: string): void {
     if (this.socket.destroyed) return;
     this.flushBatch();
     this.socket.end();
-    this.closing.arm();
+    this.closer().arm();
   }
 
   async closeAndWait(code: number, reason: string, graceMs: number): Promise<void> {
+    if (this.gone) return;
     this.close(code, reason);
-    await this.closing.wait(graceMs);
+    await this.closer().wait(graceMs);
   }
 
   terminate(): void {
@@ -98,6 +138,13 @@ export class TcpConnection implements TransportConnection, Batched {
   }
 }
 
-function onSocketData(this: TcpConnection, data: Buffer): void {
-  this.deliverChunk(data);
+function socketOnData(this: OwnedSocket, data: Buffer): void {
+  this[kConnection].deliverChunk(data);
+}
+
+/** A reset peer: 'close' follows. */
+function socketOnError(this: OwnedSocket): void {}
+
+function socketOnClose(this: OwnedSocket, hadError: boolean): void {
+  this[kConnection].socketClosed(hadError);
 }
