@@ -211,9 +211,11 @@ export class Broker implements SessionContext {
 
   private mqttListener(config: MqttListenerConfig, gates: ListenerGates, log: Logger): Listener {
     const { options, name } = config;
+    // One for the listener, not one per connection.
+    const onGone = (s: AnySession): void => this.onSessionGone(s);
     const accept = (transport: TransportConnection): TransportHandler => {
       const refusal = this.admission.onAccept('mqtt', transport.remoteAddress);
-      const { session, connection } = this.mqtt.accept(transport, name, options, gates, (s) => this.onSessionGone(s));
+      const { session, connection } = this.mqtt.accept(transport, name, options, gates, onGone);
       this.addSession(session);
       if (refusal !== null) session.refuseAtAccept(refusal);
       return connection;

@@ -108,10 +108,10 @@ export class MqttSession
   private qos2Ids: Set<number> | null = null;
   /** Subscription ids for SubscriptionEntry (unique per session). */
   private nextSid = 1;
-  /** v5 topic aliases this client set in its PUBLISH packets. */
-  readonly topicAliases: InboundTopicAliases;
-  /** The write entitlement, topic rate and write filter of this connection's publishes (and its will). */
-  readonly publishGate: PublishGate;
+  /** v5 topic aliases this client set in its PUBLISH packets: made by the first PUBLISH. */
+  private aliases: InboundTopicAliases | null = null;
+  /** The write entitlement, topic rate and write filter of this connection's publishes (and its will): made by the first. */
+  private gate: PublishGate | null = null;
   private readonly outbound: Outbound;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   /** Packets (and a fault, last) in arrival order, parked behind one that waits. */
@@ -136,12 +136,8 @@ export class MqttSession
   ) {
     this.id = ctx.newSessionId();
     this.subscriptionLimit = options.maxSubscriptionsPerConnection;
-    this.publishGate = gates.publishGate();
-    this.topicAliases = new InboundTopicAliases(options.topicAliasMaximum);
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, (held, socketBytes) =>
-      this.slowConsumer(held, socketBytes),
-    );
+    this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, this);
     this.inbound = new OrderedInbound<Packet | InboundFault>(
       connection,
       (item) => this.handleInbound(item),
@@ -200,6 +196,17 @@ export class MqttSession
     return this.subscriptionLimit;
   }
 
+  get publishGate(): PublishGate {
+    if (this.gate !== null) return this.gate;
+    const gate = (this.gate = this.gates.publishGate());
+    if (this.ticket !== null) gate.admit(this.ticket);
+    return gate;
+  }
+
+  get topicAliases(): InboundTopicAliases {
+    return (this.aliases ??= new InboundTopicAliases(this.options.topicAliasMaximum));
+  }
+
   get subscriptions(): ReadonlyMap<string, SubscriptionHandle<SubscriptionEntry>> {
     return this.subscriptionMap ?? NO_SUBSCRIPTIONS;
   }
@@ -242,7 +249,7 @@ export class MqttSession
     const group = ticket.group;
     if (group.maxSubscriptions < this.subscriptionLimit) this.subscriptionLimit = group.maxSubscriptions;
     if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
-    this.publishGate.admit(ticket);
+    this.gate?.admit(ticket);
   }
 
   activate(logon: ClientLogon): void {
@@ -495,8 +502,12 @@ export class MqttSession
     this.held.release();
   }
 
-  /** The publish gate reports a write entitlement whose rules do not compile. */
-  readonly onInvalidRules = (err: unknown): void => this.reportInvalidRules(err);
+  private invalidRules: ((err: unknown) => void) | null = null;
+
+  /** The publish gate reports a write entitlement whose rules do not compile (made on first use, not per connection). */
+  get onInvalidRules(): (err: unknown) => void {
+    return (this.invalidRules ??= (err) => this.reportInvalidRules(err));
+  }
 
   reportInvalidRules(err: unknown): void {
     warnInvalidRules(this.ctx.log, { session: this.id, user: this.identity }, err);
@@ -512,7 +523,7 @@ export class MqttSession
    * is told (v5 DISCONNECT 0x97 Quota exceeded); one whose socket alone is over the limit is not
    * reading, so nothing is queued behind what it already cannot read.
    */
-  private slowConsumer(heldBytes: number, socketBytes: number): void {
+  onSlowConsumer(heldBytes: number, socketBytes: number): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.ctx.stats.slowConsumerDisconnects++;
     const limit = this.outbound.maxSendQueueBytes;

@@ -101,6 +101,10 @@ export class InflightPublish {
 /** Shared by every Outbound until its first QoS 1/2 publish (most idle connections never have one); never written. */
 const NO_INFLIGHT: ReadonlyMap<number, InflightPublish> = new Map();
 
+export interface SlowConsumerSink {
+  onSlowConsumer(heldBytes: number, socketBytes: number): void;
+}
+
 export class Outbound {
   /** The client's Receive Maximum (v5), else 65535: QoS 1 and 2 publishes unfinished at once. */
   receiveMaximum = 65_535;
@@ -122,10 +126,11 @@ export class Outbound {
     /** Slow-consumer bound: the listener's, narrowed at CONNECT by the user's resource-limit group. */
     public maxSendQueueBytes: number,
     /**
-     * Called when the held bytes and the socket's unsent bytes together pass maxSendQueueBytes: the
-     * session disconnects the client. `socketBytes` tells whether the client still reads.
+     * Told when the held bytes and the socket's unsent bytes together pass maxSendQueueBytes: the
+     * session disconnects the client. `socketBytes` tells whether the client still reads. An
+     * object rather than a callback: no closure per connection.
      */
-    private readonly onSlowConsumer: (heldBytes: number, socketBytes: number) => void,
+    private readonly owner: SlowConsumerSink,
   ) {}
 
   /** Bytes held in the queue and the in-flight window (the socket's unsent bytes not included). */
@@ -151,7 +156,7 @@ export class Outbound {
   /** The slow-consumer bound, over everything held for this client. */
   private checkHeld(): void {
     const socketBytes = this.connection.bufferedAmount();
-    if (this.heldBytes + socketBytes > this.maxSendQueueBytes) this.onSlowConsumer(this.heldBytes, socketBytes);
+    if (this.heldBytes + socketBytes > this.maxSendQueueBytes) this.owner.onSlowConsumer(this.heldBytes, socketBytes);
   }
 
   /** PUBACK from the client; false when the id was not a QoS 1 publish in flight. */

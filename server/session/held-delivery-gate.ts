@@ -11,9 +11,6 @@ export class HeldDeliveryGate<A = Buffer, B = Buffer> {
   private readonly held: HeldDeliveries<A, B>;
   /** Set while held deliveries are being released: their sends go out directly. */
   private draining = false;
-  private readonly setDraining = (on: boolean): void => {
-    this.draining = on;
-  };
 
   constructor(
     limit: number,
@@ -40,7 +37,8 @@ export class HeldDeliveryGate<A = Buffer, B = Buffer> {
 
   /** DeliveryTarget.releaseHeld: send what is now decided, in order, to the sink. */
   release(): void {
-    this.held.drain(this.sink, this.stats, this.setDraining);
+    // Made per release, not kept per connection: most connections never hold a delivery.
+    this.held.drain(this.sink, this.stats, (on) => (this.draining = on));
   }
 
   /** Count what is still held as dropped (once), without clearing it. */

@@ -43,8 +43,6 @@ export class OrderedInbound<T> {
   private sliceStart = 0;
   private sliceTurn = -1;
   private sinceClockRead = 0;
-  /** The parked items' turn after a yield: a timer callback is an entry point. */
-  private readonly afterYield = (): void => this.resumeContained();
   /** Whether this connection's input is handled in time slices (its peer can stop reading). */
   private readonly sliced: boolean;
 
@@ -90,8 +88,11 @@ export class OrderedInbound<T> {
     );
   }
 
-  /** A continuation is an entry point: nothing it throws may become an unhandled rejection. */
-  private resumeContained(): void {
+  /**
+   * Handle the parked items, from a timer or a promise continuation: an entry point, so nothing
+   * it throws may become an unhandled rejection.
+   */
+  resumeContained(): void {
     try {
       this.resume();
     } catch (err) {
@@ -148,6 +149,11 @@ export class OrderedInbound<T> {
       this.paused = true;
       this.peer.pause();
     }
-    setImmediate(this.afterYield);
+    setImmediate(resumeAfterYield, this);
   }
+}
+
+/** The parked items' turn after a yield (a timer callback is an entry point); module-level, not a closure per connection. */
+function resumeAfterYield(inbound: { resumeContained(): void }): void {
+  inbound.resumeContained();
 }
