@@ -6,6 +6,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { TransportConnection, TransportHandler } from '../transports/transport.js';
 import { PacketFramer, type FrameSink } from './packet-framer.js';
 import { decodePlainAck, decodePlainPublish } from './publish-decoder.js';
+import { decodePlainConnect } from './connect-decoder.js';
 import { PacketProtocolError, sharedParser, type ParseSettings } from './packet-parser.js';
 import type { TimeoutWheel, WheelEntry } from '../timeout-wheel.js';
 
@@ -24,6 +25,7 @@ export interface MqttPacketSink {
   onInternalError(err: unknown, where: string): void;
 }
 
+const CONNECT_TYPE = 1;
 const PUBLISH_TYPE = 3;
 
 // mqtt-packet otherwise builds, on its first generate(), a cache of 65,536 two-byte buffers (about
@@ -114,7 +116,9 @@ export class MqttConnection implements TransportHandler, FrameSink, WheelEntry {
         ? decodePlainPublish(buf, start, end, bodyStart, v5)
         : type >= 4 && type <= 7
           ? decodePlainAck(buf, start, end, v5)
-          : null;
+          : type === CONNECT_TYPE
+            ? decodePlainConnect(buf, start, end, bodyStart)
+            : null;
     const packet = fast ?? sharedParser.parse(buf.subarray(start, end), this.parseSettings);
     if (packet instanceof Error) {
       this.parseFailed(packet);
