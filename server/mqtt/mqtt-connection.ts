@@ -32,12 +32,30 @@ const PUBLISH_TYPE = 3;
 // 6 MiB of heap) to save one tiny allocation per packet id; the hot packets are encoded here.
 (mqttPacket.writeToStream as unknown as { cacheNumbers: boolean }).cacheNumbers = false;
 
+// Parse and generate settings per protocol version, shared by every connection rather than two
+// objects each (the parser and generator only read them).
+const GENERATE_OPTIONS: Record<ProtocolVersion, { protocolVersion: ProtocolVersion }> = {
+  3: { protocolVersion: 3 },
+  4: { protocolVersion: 4 },
+  5: { protocolVersion: 5 },
+};
+const PARSE_SETTINGS: Record<ProtocolVersion, ParseSettings> = {
+  3: { protocolVersion: 3 },
+  4: { protocolVersion: 4 },
+  5: { protocolVersion: 5 },
+};
+const BRIDGE_PARSE_SETTINGS: Record<ProtocolVersion, ParseSettings> = {
+  3: { protocolVersion: 3, bridgeMode: true },
+  4: { protocolVersion: 4, bridgeMode: true },
+  5: { protocolVersion: 5, bridgeMode: true },
+};
+
 export class MqttConnection implements TransportHandler, FrameSink, WheelEntry {
   private readonly framer = new PacketFramer(this);
   private sink: MqttPacketSink | null = null;
   private version: ProtocolVersion = 4;
-  private readonly generateOptions: { protocolVersion: ProtocolVersion } = { protocolVersion: 4 };
-  private readonly parseSettings: ParseSettings = { protocolVersion: 4 };
+  private generateOptions = GENERATE_OPTIONS[4];
+  private parseSettings = PARSE_SETTINGS[4];
   /** 1.5 x the keepalive in ms, 0 while none runs; its deadline is on the shared wheel (WheelEntry). */
   private keepAliveMs = 0;
   wheelDue = 0;
@@ -68,8 +86,8 @@ export class MqttConnection implements TransportHandler, FrameSink, WheelEntry {
   /** From CONNECT on, packets are parsed and generated for this version. */
   setProtocolVersion(version: ProtocolVersion): void {
     this.version = version;
-    this.generateOptions.protocolVersion = version;
-    this.parseSettings.protocolVersion = version;
+    this.generateOptions = GENERATE_OPTIONS[version];
+    this.parseSettings = (this.parseSettings.bridgeMode === true ? BRIDGE_PARSE_SETTINGS : PARSE_SETTINGS)[version];
   }
 
   /**
@@ -126,7 +144,7 @@ export class MqttConnection implements TransportHandler, FrameSink, WheelEntry {
     }
     // A v3 bridge's CONNECT changes how its SUBSCRIBE options parse.
     if (packet.cmd === 'connect' && (packet as { bridgeMode?: boolean }).bridgeMode === true)
-      this.parseSettings.bridgeMode = true;
+      this.parseSettings = BRIDGE_PARSE_SETTINGS[this.version];
     this.packetArrived(packet);
     return !this.stopped;
   }

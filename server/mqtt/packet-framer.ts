@@ -16,8 +16,8 @@ export interface FrameSink {
 const NEED_HEADER = -1;
 
 export class PacketFramer {
-  /** Bytes of a packet not yet complete, in arrival order. */
-  private parts: Buffer[] = [];
+  /** Bytes of a packet not yet complete, in arrival order; null (no array per idle connection) when none. */
+  private parts: Buffer[] | null = null;
   private partBytes = 0;
   /** The whole size of the incomplete packet once its header has arrived, else NEED_HEADER. */
   private needed = NEED_HEADER;
@@ -27,11 +27,12 @@ export class PacketFramer {
   push(chunk: Buffer): void {
     let buf = chunk;
     if (this.partBytes > 0) {
-      this.parts.push(chunk);
+      const parts = this.parts!;
+      parts.push(chunk);
       this.partBytes += chunk.length;
       if (this.needed !== NEED_HEADER && this.partBytes < this.needed) return;
-      buf = Buffer.concat(this.parts, this.partBytes);
-      this.parts = [];
+      buf = Buffer.concat(parts, this.partBytes);
+      this.parts = null;
       this.partBytes = 0;
       this.needed = NEED_HEADER;
     }
@@ -67,7 +68,7 @@ export class PacketFramer {
     }
     if (pos < length) {
       const rest = buf.subarray(pos);
-      this.parts.push(rest);
+      this.parts = [rest];
       this.partBytes = rest.length;
     }
   }
