@@ -19,7 +19,7 @@ import { SubscriptionEntry, type HoldingPlan, type PacketDeliveryTarget } from '
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
-import { OrderedInbound } from '../session/ordered-inbound.js';
+import { OrderedInbound, type InboundHandler } from '../session/ordered-inbound.js';
 import type { InputFault, MqttConnection, MqttPacketSink, ProtocolVersion } from './mqtt-connection.js';
 import type { ClientIdHolder, MqttContext } from './mqtt-context.js';
 import type {
@@ -76,7 +76,8 @@ export class MqttSession
     PublishingClient,
     SubscribingClient,
     WillPublisher,
-    WheelEntry
+    WheelEntry,
+    InboundHandler<Packet | InboundFault>
 {
   readonly kind = 'packet';
   readonly id: string;
@@ -138,12 +139,7 @@ export class MqttSession
     this.subscriptionLimit = options.maxSubscriptionsPerConnection;
     this.held = new HeldDeliveryGate<OutgoingPublish, null>(ctx.maxPendingDeliveries, this, ctx.stats);
     this.outbound = new Outbound(connection, ctx.stats, ctx.timers, options.maxSendQueueBytes, this);
-    this.inbound = new OrderedInbound<Packet | InboundFault>(
-      connection,
-      (item) => this.handleInbound(item),
-      () => this.phase !== 'closing' && this.phase !== 'closed',
-      (err) => this.onInternalError(err, 'input'),
-    );
+    this.inbound = new OrderedInbound<Packet | InboundFault>(connection, this);
     connection.attach(this);
     this.armConnectTimer();
   }
@@ -362,7 +358,17 @@ export class MqttSession
     this.inbound.accept(new InboundFault(fault, detail));
   }
 
-  private handleInbound(item: Packet | InboundFault): void {
+  // ---- OrderedInbound's handler (the session itself: no closures per connection) ---------------
+
+  inboundOpen(): boolean {
+    return this.phase !== 'closing' && this.phase !== 'closed';
+  }
+
+  inboundFailed(err: unknown): void {
+    this.onInternalError(err, 'input');
+  }
+
+  handleInbound(item: Packet | InboundFault): void {
     let waiting: void | Promise<void>;
     try {
       if (item instanceof InboundFault) return this.inputFault(item.fault, item.detail);

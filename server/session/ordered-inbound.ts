@@ -35,6 +35,27 @@ export interface Pausable {
   readonly pausesReading: boolean;
 }
 
+/**
+ * What handles the items. A session can be its own handler, and then makes no closures per
+ * connection (memory per idle connection, bench:heap); the callback form wraps three functions.
+ */
+export interface InboundHandler<T> {
+  /** Handles one item now; it may call waitFor() to make the items behind it wait. */
+  handleInbound(item: T): void;
+  /** False once the connection is closing: parked items are then dropped. */
+  inboundOpen(): boolean;
+  /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
+  inboundFailed(err: unknown): void;
+}
+
+class CallbackHandler<T> implements InboundHandler<T> {
+  constructor(
+    readonly handleInbound: (item: T) => void,
+    readonly inboundOpen: () => boolean,
+    readonly inboundFailed: (err: unknown) => void,
+  ) {}
+}
+
 export class OrderedInbound<T> {
   /** Items that arrived while a command was waiting; null when nothing waits. */
   private parked: T[] | null = null;
@@ -45,23 +66,32 @@ export class OrderedInbound<T> {
   private sinceClockRead = 0;
   /** Whether this connection's input is handled in time slices (its peer can stop reading). */
   private readonly sliced: boolean;
+  private readonly handler: InboundHandler<T>;
 
+  constructor(peer: Pausable, handler: InboundHandler<T>);
+  constructor(
+    peer: Pausable,
+    /** Handles one item now; it may call waitFor() to make the items behind it wait. */
+    handle: (item: T) => void,
+    /** False once the connection is closing: parked items are then dropped. */
+    isOpen: () => boolean,
+    /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
+    fail: (err: unknown) => void,
+  );
   constructor(
     private readonly peer: Pausable,
-    /** Handles one item now; it may call waitFor() to make the items behind it wait. */
-    private readonly handle: (item: T) => void,
-    /** False once the connection is closing: parked items are then dropped. */
-    private readonly isOpen: () => boolean,
-    /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
-    private readonly fail: (err: unknown) => void,
+    handler: InboundHandler<T> | ((item: T) => void),
+    isOpen?: () => boolean,
+    fail?: (err: unknown) => void,
   ) {
+    this.handler = typeof handler === 'function' ? new CallbackHandler(handler, isOpen!, fail!) : handler;
     this.sliced = peer.pausesReading;
   }
 
   /** An item arrived: handle it now, or park it behind a waiting command. */
   accept(item: T): void {
     if (this.parked === null) {
-      this.handle(item);
+      this.handler.handleInbound(item);
       if (this.parked === null && this.sliceSpent()) this.yieldTurn([]);
       return;
     }
@@ -81,7 +111,7 @@ export class OrderedInbound<T> {
         try {
           onError(err);
         } catch (thrown) {
-          this.fail(thrown);
+          this.handler.inboundFailed(thrown);
         }
         this.resumeContained();
       },
@@ -97,7 +127,7 @@ export class OrderedInbound<T> {
       this.resume();
     } catch (err) {
       this.clear();
-      this.fail(err);
+      this.handler.inboundFailed(err);
     }
   }
 
@@ -105,14 +135,14 @@ export class OrderedInbound<T> {
     const items = this.parked ?? [];
     this.parked = null;
     for (let i = 0; i < items.length; i++) {
-      if (!this.isOpen()) return;
+      if (!this.handler.inboundOpen()) return;
       if (this.parked !== null) {
         // A command waits again: keep the rest behind it, in order.
         (this.parked as T[]).push(...items.slice(i));
         return;
       }
       if (this.sliceSpent()) return this.yieldTurn(items.slice(i));
-      this.handle(items[i]!);
+      this.handler.handleInbound(items[i]!);
     }
     if (this.parked === null && this.paused) {
       this.paused = false;
