@@ -8,6 +8,7 @@ import { ALLOW_ALL, DENY_FAILED, isPromiseLike, type Decision } from '../securit
 import { composedSelect, rulesOf, type EntitlementRules } from '../content/content-rules.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { BrokerStats } from '../stats.js';
+import type { Encoding } from '../../protocol/native.js';
 import { encodeDeliveryPrefix } from './delivery-frame.js';
 import type { Message } from './message.js';
 import { FAILED_READ_RETRY_MS, FailedRead, PendingRead, type ReadAccess } from './read-access.js';
@@ -256,20 +257,27 @@ function shapeOf(routeEntries: readonly SubscriptionEntry[]): PlanShape {
   const prefixes: Buffer[] = [];
   const entries: SubscriptionEntry[][] = [];
   const plain: boolean[] = [];
+  // Receivers whose subscription ids (and encoding) are equal get the same prefix Buffer, so a
+  // message's whole frame is built once for all of them (Message.frame keys on the identity).
+  const prefixOf = new Map<string, Buffer>();
   for (const [target, list] of byTarget) {
     targets.push(target);
     entries.push(list);
-    prefixes.push(
-      target.kind === 'native'
-        ? encodeDeliveryPrefix(
-            target.encoding,
-            list.map((e) => e.sid),
-          )
-        : NO_PREFIX,
-    );
+    prefixes.push(target.kind === 'native' ? sharedPrefix(prefixOf, target.encoding, list) : NO_PREFIX);
     plain.push(list.every((e) => e.filter === null && e.select === null));
   }
   return { targets, prefixes, entries, plain };
+}
+
+function sharedPrefix(prefixOf: Map<string, Buffer>, encoding: Encoding, list: readonly SubscriptionEntry[]): Buffer {
+  const sids = list.map((e) => e.sid);
+  const key = `${encoding}:${sids.join(',')}`;
+  let prefix = prefixOf.get(key);
+  if (prefix === undefined) {
+    prefix = encodeDeliveryPrefix(encoding, sids);
+    prefixOf.set(key, prefix);
+  }
+  return prefix;
 }
 
 function settled(decision: Decision): ReadAccess {
