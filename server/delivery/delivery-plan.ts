@@ -10,6 +10,7 @@ import type { CompiledSelect } from '../content/select/index.js';
 import type { BrokerStats } from '../stats.js';
 import type { Encoding } from '../../protocol/native.js';
 import { encodeDeliveryPrefix } from './delivery-frame.js';
+import { SharedFrame } from '../transports/shared-frame.js';
 import type { Message } from './message.js';
 import { FAILED_READ_RETRY_MS, FailedRead, PendingRead, type ReadAccess } from './read-access.js';
 import type { DeliveryTarget, HoldingPlan, SubscriptionEntry } from './subscription-entry.js';
@@ -157,7 +158,7 @@ export class DeliveryPlan implements HoldingPlan {
     }
   }
 
-  /** The common case (allowed, nothing to apply) sends the shared body with the cached prefix. */
+  /** The common case (allowed, nothing to apply) sends the message's frame for the cached prefix, shared by receivers with equal ones. */
   private deliverTo(i: number, decision: Decision, message: Message, stats: BrokerStats): number {
     const target = this.targets[i]!;
     if (!decision.allow) {
@@ -165,7 +166,8 @@ export class DeliveryPlan implements HoldingPlan {
       return 0;
     }
     if (decision === ALLOW_ALL && this.plain[i]) {
-      if (target.kind === 'native') target.sendDelivery(this.prefixes[i]!, message.body(target.encoding));
+      if (target.kind === 'native')
+        target.sendDelivery(message.frame(this.prefixes[i]!, message.body(target.encoding)));
       else target.deliverEntries(message, this.entries[i]!, null);
       return 1;
     }
@@ -196,8 +198,12 @@ export class DeliveryPlan implements HoldingPlan {
       if (target.kind === 'packet') target.deliverEntries(message, this.entries[i]!, rules.select);
       else
         target.sendDelivery(
-          this.prefixes[i]!,
-          rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding),
+          message.frame(
+            this.prefixes[i]!,
+            rules.select === null
+              ? message.body(target.encoding)
+              : message.projectedBody(rules.select, target.encoding),
+          ),
         );
       return 1;
     }
@@ -229,16 +235,20 @@ export class DeliveryPlan implements HoldingPlan {
         target.deliverEntries(message, groups[g]!, projection);
         continue;
       }
-      const all = matched === entries.length && projections.length === 1;
-      const prefix = all
-        ? this.prefixes[i]!
-        : encodeDeliveryPrefix(
-            target.encoding,
-            groups[g]!.map((e) => e.sid),
-          );
+      const body =
+        projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding);
+      // All its subscriptions in one frame: the plan's prefix, which receivers with equal ids share.
+      // Otherwise a prefix of this message's own, which no other receiver has.
       target.sendDelivery(
-        prefix,
-        projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding),
+        matched === entries.length && projections.length === 1
+          ? message.frame(this.prefixes[i]!, body)
+          : new SharedFrame(
+              encodeDeliveryPrefix(
+                target.encoding,
+                groups[g]!.map((e) => e.sid),
+              ),
+              body,
+            ),
       );
     }
     return projections.length;

@@ -5,7 +5,8 @@
 import { SocketAddress } from 'node:net';
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { CloseCodes } from '../../../protocol/native.js';
-import type { TransportConnection, TransportHandler } from '../transport.js';
+import type { MessageConnection, TransportHandler } from '../transport.js';
+import type { SharedFrame } from '../shared-frame.js';
 import type { TrackedConnection } from '../connection-set.js';
 import type { Batched, TurnBatcher } from '../turn-batcher.js';
 import { Outbox } from './outbox.js';
@@ -42,7 +43,7 @@ function copyMessage(message: ArrayBuffer): Buffer {
   return data;
 }
 
-export class UwsConnection implements TransportConnection, TrackedConnection, Batched {
+export class UwsConnection implements MessageConnection, TrackedConnection, Batched {
   batched = false;
   readonly remoteAddress: string;
   /** uWS does not expose the peer's port. */
@@ -126,6 +127,20 @@ export class UwsConnection implements TransportConnection, TrackedConnection, Ba
   send(head: Buffer, tail: Buffer | null): void {
     if (this.ws === null) return;
     this.outbox.add(head, tail);
+    this.queued();
+  }
+
+  /**
+   * uWS frames what it sends itself (and copies it into its cork buffer), so this sends the
+   * frame's payload: one view joined once for every receiver, not a join per receiver.
+   */
+  sendShared(frame: SharedFrame): void {
+    if (this.ws === null) return;
+    this.outbox.add(frame.payload(this.binary), null);
+    this.queued();
+  }
+
+  private queued(): void {
     // What waits here counts against the slow-consumer bound while the peer may well be reading, so
     // a burst past half of it is written at once (one syscall per message while another socket
     // holds the cork, but such bursts are rare).
