@@ -82,6 +82,16 @@ export class Message {
   }
 
   /**
+   * Forget the frames: the router calls this once a fan-out is done with them. A message can live
+   * on (retained, queued for an MQTT session), and its receivers' sockets hold what they still
+   * have to write; keeping up to MAX_SHARED_FRAMES copies of the message here would not be counted
+   * anywhere. A later delivery (a held one, a retained one) builds its frame again.
+   */
+  releaseFrames(): void {
+    this.frames = null;
+  }
+
+  /**
    * The payload as an object for filters and select lists, or null when it is not one (filters
    * then fail closed). Raw bytes count when they hold a UTF-8 JSON object (e.g. from MQTT) nesting
    * at most MAX_PAYLOAD_DEPTH levels: a deeper one is not filterable (counted in payloadsTooDeep),

@@ -5,13 +5,20 @@ import { DeliveryPlan } from '../../server/delivery/delivery-plan.js';
 import { SubscriptionEntry, type NativeDeliveryTarget } from '../../server/delivery/subscription-entry.js';
 import type { Encoding } from '../../protocol/native.js';
 import { ALLOW_ALL } from '../../server/security/decision.js';
+import { Message } from '../../server/delivery/message.js';
+import { Payload } from '../../server/delivery/payload.js';
+import { Router } from '../../server/delivery/router.js';
+import { EntitlementEpoch } from '../../server/security/entitlement-epoch.js';
+import { BrokerStats } from '../../server/stats.js';
+import { TopicEngine } from '../../server/topics/index.js';
+import type { SharedFrame } from '../../server/transports/shared-frame.js';
 
-function receiver(encoding: Encoding): NativeDeliveryTarget {
+function receiver(encoding: Encoding, frames: SharedFrame[] = []): NativeDeliveryTarget {
   return {
     kind: 'native',
     encoding,
     readAccess: () => ALLOW_ALL,
-    sendDelivery: () => undefined,
+    sendDelivery: (frame) => void frames.push(frame),
     holdDelivery: () => undefined,
     releaseHeld: () => undefined,
     reportInvalidRules: () => undefined,
@@ -45,5 +52,22 @@ describe('a delivery plan', () => {
     expect(pe).not.toBe(pa); // ids [1, 2]
     expect(pe).not.toBe(pc);
     expect(pd!.toString('utf8')).toBe('{"op":"msg","sids":[1],');
+  });
+
+  it('shares one frame per fan-out, which the message does not keep afterwards', () => {
+    const frames: SharedFrame[] = [];
+    const [a, b] = [receiver('msgpack', frames), receiver('msgpack', frames)];
+    const plan = DeliveryPlan.build('t', [
+      new SubscriptionEntry(a, 1, null, null),
+      new SubscriptionEntry(b, 1, null, null),
+    ]);
+    const stats = new BrokerStats();
+    const router = new Router(new TopicEngine(), stats, new EntitlementEpoch());
+    const message = new Message('t', Payload.ofValue({ x: 1 }), stats);
+    expect(router.deliver(plan, message)).toBe(2);
+    expect(frames).toHaveLength(2);
+    expect(frames[1]).toBe(frames[0]);
+    // Retained or queued, the message holds no copy of its frames: the next delivery builds one.
+    expect(message.frame(plan.prefixes[0]!, message.body('msgpack'))).not.toBe(frames[0]);
   });
 });
