@@ -1,6 +1,7 @@
 // Starts the real broker CLI as a child process on an ephemeral 127.0.0.1 port (a native listener,
 // and optionally an MQTT TCP listener beside it), optionally pinned to one core, and reads its CPU
-// time from /proc. Stops it by PID with SIGTERM.
+// time from /proc. Stops it by PID with SIGTERM. WARDEN_BENCH_NODE_ARGS adds Node flags to the
+// broker's command line (brokerNodeArgs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,16 @@ import { createInterface } from 'node:readline';
 
 const CLI = join(import.meta.dirname, '../server/cli.js');
 const CLOCK_TICKS_PER_SEC = 100;
+
+/**
+ * Extra Node flags for the broker child, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`):
+ * profiling the broker under a benchmark's own load needs no second harness. An environment
+ * variable rather than a flag, so every bench script that starts a broker takes it unchanged.
+ */
+export function brokerNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const value = env.WARDEN_BENCH_NODE_ARGS?.trim() ?? '';
+  return value === '' ? [] : value.split(/\s+/);
+}
 
 export interface BrokerProcess {
   url: string;
@@ -79,7 +90,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       ],
     }),
   );
-  const args = [CLI, '--config', config];
+  const args = [...brokerNodeArgs(), CLI, '--config', config];
   const child: ChildProcess =
     options.cpu === null
       ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })

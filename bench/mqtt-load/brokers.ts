@@ -10,6 +10,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { brokerNodeArgs } from '../broker-process.js';
 
 const CLI = join(import.meta.dirname, '../../server/cli.js');
 const AEDES_SERVER = join(import.meta.dirname, '../aedes-server.js');
@@ -197,8 +198,7 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
         }),
       );
       // WARDEN_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the broker.
-      const nodeArgs = (process.env.WARDEN_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-      const child = spawnPinned(cpu, process.execPath, [...nodeArgs, CLI, '--config', config]);
+      const child = spawnPinned(cpu, process.execPath, [...brokerNodeArgs(), CLI, '--config', config]);
       await waitForConnect(port, child, name);
       child.stdout!.resume();
       return {

@@ -8,7 +8,9 @@ import { ALLOW_ALL, DENY_FAILED, isPromiseLike, type Decision } from '../securit
 import { composedSelect, rulesOf, type EntitlementRules } from '../content/content-rules.js';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { BrokerStats } from '../stats.js';
+import type { Encoding } from '../../protocol/native.js';
 import { encodeDeliveryPrefix } from './delivery-frame.js';
+import { SharedFrame } from '../transports/shared-frame.js';
 import type { Message } from './message.js';
 import { FAILED_READ_RETRY_MS, FailedRead, PendingRead, type ReadAccess } from './read-access.js';
 import type { DeliveryTarget, HoldingPlan, SubscriptionEntry } from './subscription-entry.js';
@@ -156,7 +158,7 @@ export class DeliveryPlan implements HoldingPlan {
     }
   }
 
-  /** The common case (allowed, nothing to apply) sends the shared body with the cached prefix. */
+  /** The common case (allowed, nothing to apply) sends the message's frame for the cached prefix, shared by receivers with equal ones. */
   private deliverTo(i: number, decision: Decision, message: Message, stats: BrokerStats): number {
     const target = this.targets[i]!;
     if (!decision.allow) {
@@ -164,7 +166,8 @@ export class DeliveryPlan implements HoldingPlan {
       return 0;
     }
     if (decision === ALLOW_ALL && this.plain[i]) {
-      if (target.kind === 'native') target.sendDelivery(this.prefixes[i]!, message.body(target.encoding));
+      if (target.kind === 'native')
+        target.sendDelivery(message.frame(this.prefixes[i]!, message.body(target.encoding)));
       else target.deliverEntries(message, this.entries[i]!, null);
       return 1;
     }
@@ -195,8 +198,12 @@ export class DeliveryPlan implements HoldingPlan {
       if (target.kind === 'packet') target.deliverEntries(message, this.entries[i]!, rules.select);
       else
         target.sendDelivery(
-          this.prefixes[i]!,
-          rules.select === null ? message.body(target.encoding) : message.projectedBody(rules.select, target.encoding),
+          message.frame(
+            this.prefixes[i]!,
+            rules.select === null
+              ? message.body(target.encoding)
+              : message.projectedBody(rules.select, target.encoding),
+          ),
         );
       return 1;
     }
@@ -228,16 +235,20 @@ export class DeliveryPlan implements HoldingPlan {
         target.deliverEntries(message, groups[g]!, projection);
         continue;
       }
-      const all = matched === entries.length && projections.length === 1;
-      const prefix = all
-        ? this.prefixes[i]!
-        : encodeDeliveryPrefix(
-            target.encoding,
-            groups[g]!.map((e) => e.sid),
-          );
+      const body =
+        projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding);
+      // All its subscriptions in one frame: the plan's prefix, which receivers with equal ids share.
+      // Otherwise a prefix of this message's own, which no other receiver has.
       target.sendDelivery(
-        prefix,
-        projection === null ? message.body(target.encoding) : message.projectedBody(projection, target.encoding),
+        matched === entries.length && projections.length === 1
+          ? message.frame(this.prefixes[i]!, body)
+          : new SharedFrame(
+              encodeDeliveryPrefix(
+                target.encoding,
+                groups[g]!.map((e) => e.sid),
+              ),
+              body,
+            ),
       );
     }
     return projections.length;
@@ -256,20 +267,27 @@ function shapeOf(routeEntries: readonly SubscriptionEntry[]): PlanShape {
   const prefixes: Buffer[] = [];
   const entries: SubscriptionEntry[][] = [];
   const plain: boolean[] = [];
+  // Receivers whose subscription ids (and encoding) are equal get the same prefix Buffer, so a
+  // message's whole frame is built once for all of them (Message.frame keys on the identity).
+  const prefixOf = new Map<string, Buffer>();
   for (const [target, list] of byTarget) {
     targets.push(target);
     entries.push(list);
-    prefixes.push(
-      target.kind === 'native'
-        ? encodeDeliveryPrefix(
-            target.encoding,
-            list.map((e) => e.sid),
-          )
-        : NO_PREFIX,
-    );
+    prefixes.push(target.kind === 'native' ? sharedPrefix(prefixOf, target.encoding, list) : NO_PREFIX);
     plain.push(list.every((e) => e.filter === null && e.select === null));
   }
   return { targets, prefixes, entries, plain };
+}
+
+function sharedPrefix(prefixOf: Map<string, Buffer>, encoding: Encoding, list: readonly SubscriptionEntry[]): Buffer {
+  const sids = list.map((e) => e.sid);
+  const key = `${encoding}:${sids.join(',')}`;
+  let prefix = prefixOf.get(key);
+  if (prefix === undefined) {
+    prefix = encodeDeliveryPrefix(encoding, sids);
+    prefixOf.set(key, prefix);
+  }
+  return prefix;
 }
 
 function settled(decision: Decision): ReadAccess {

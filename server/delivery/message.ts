@@ -8,10 +8,18 @@ import type { CompiledSelect } from '../content/select/index.js';
 import type { CompiledFilter } from '../content/filter/index.js';
 import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
+import { SharedFrame } from '../transports/shared-frame.js';
 import { Payload } from './payload.js';
 import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../content/json-depth.js';
 
 const NOT_PARSED = Symbol('not parsed');
+
+/**
+ * Distinct frames a message keeps for its receivers to share. A fan-out has one per distinct
+ * (prefix, body): receivers with equal subscription ids and rules share one. Past this many, a
+ * receiver gets a frame of its own (as before sharing) rather than a longer search.
+ */
+const MAX_SHARED_FRAMES = 16;
 type Document = Record<string, unknown>;
 
 function isDocument(value: unknown): value is Document {
@@ -37,6 +45,8 @@ export class Message {
   private filtersTested: CompiledFilter[] | null = null;
   private filterResults: boolean[] | null = null;
   private lastBodies: [Buffer | null, Buffer | null] | undefined = undefined;
+  /** Frames built for this message, most recent last; found by prefix and body identity. */
+  private frames: SharedFrame[] | null = null;
   /**
    * Derived once per message by the protocol adapter that delivers it (or that published it), and
    * reached here in one field load: no lookup per delivery. Null for a message only native
@@ -53,6 +63,32 @@ export class Message {
   body(encoding: Encoding): Buffer {
     if (encoding === 'msgpack') return (this.msgpackBody ??= encodeDeliveryBody('msgpack', this.topic, this.payload));
     return (this.jsonBody ??= encodeDeliveryBody('json', this.topic, this.payload));
+  }
+
+  /**
+   * The delivery of `body` (body() or projectedBody() of this message) after `prefix` (a plan's
+   * cached one), as one frame that every receiver with the same two Buffers shares: the transport
+   * builds its framing once, in the SharedFrame, and each receiver writes the same bytes.
+   */
+  frame(prefix: Buffer, body: Buffer): SharedFrame {
+    const frames = (this.frames ??= []);
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const frame = frames[i]!;
+      if (frame.head === prefix && frame.tail === body) return frame;
+    }
+    const frame = new SharedFrame(prefix, body);
+    if (frames.length < MAX_SHARED_FRAMES) frames.push(frame);
+    return frame;
+  }
+
+  /**
+   * Forget the frames: the router calls this once a fan-out is done with them. A message can live
+   * on (retained, queued for an MQTT session), and its receivers' sockets hold what they still
+   * have to write; keeping up to MAX_SHARED_FRAMES copies of the message here would not be counted
+   * anywhere. A later delivery (a held one, a retained one) builds its frame again.
+   */
+  releaseFrames(): void {
+    this.frames = null;
   }
 
   /**

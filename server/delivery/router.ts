@@ -65,6 +65,7 @@ export class Router {
         sent += plan.deliver(i, a, message, this.stats);
       }
     }
+    message.releaseFrames();
     return sent;
   }
 }

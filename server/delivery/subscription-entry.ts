@@ -7,6 +7,7 @@ import type { CompiledSelect } from '../content/select/index.js';
 import type { BrokerStats } from '../stats.js';
 import type { PendingRead } from './read-access.js';
 import type { Message } from './message.js';
+import type { SharedFrame } from '../transports/shared-frame.js';
 
 /**
  * The plan a held delivery came from (a DeliveryPlan), as the target holding it sees it: the
@@ -31,11 +32,14 @@ interface DeliveryTargetBase {
   reportDeliveryError(err: unknown, topic: string): void;
 }
 
-/** A native-protocol connection: takes frames pre-built from a cached per-target prefix and a shared per-message body. */
+/**
+ * A native-protocol connection: takes frames of a cached per-target prefix and a per-message body,
+ * shared with every receiver of the message whose prefix is the same Buffer (Message.frame).
+ */
 export interface NativeDeliveryTarget extends DeliveryTargetBase {
   readonly kind: 'native';
   readonly encoding: Encoding;
-  sendDelivery(prefix: Buffer, body: Buffer): void;
+  sendDelivery(frame: SharedFrame): void;
 }
 
 /** A connection that builds its own packets per subscription (MQTT): QoS and options are per subscription. */

@@ -24,7 +24,8 @@ import { filterFor, selectFor } from '../content/content-rules.js';
 import { FilterError, type CompiledFilter } from '../content/filter/index.js';
 import { SelectError, type CompiledSelect } from '../content/select/index.js';
 import type { RegexLease, SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
-import type { TransportConnection, TransportHandler } from '../transports/transport.js';
+import type { MessageConnection, TransportHandler } from '../transports/transport.js';
+import type { SharedFrame } from '../transports/shared-frame.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { LogonRequest } from '../security/module-types.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
@@ -62,7 +63,7 @@ interface InboundFrame {
   readonly isBinary: boolean;
 }
 
-export class NativeSession implements TransportHandler, NativeDeliveryTarget, HeldSink {
+export class NativeSession implements TransportHandler, NativeDeliveryTarget, HeldSink<SharedFrame, null> {
   readonly kind = 'native';
   readonly id: string;
   private state: SessionState = 'awaiting-logon';
@@ -77,7 +78,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private challenge: { rid: RequestId; answer: Challenge; attempt: LogonAttempt } | null = null;
   /** The write entitlement, topic rate and write filter of this connection's publishes. */
   private readonly publishGate: PublishGate;
-  private readonly held: HeldDeliveryGate;
+  private readonly held: HeldDeliveryGate<SharedFrame, null>;
   /** Admission: the refusal decided when the connection was accepted (answered at logon), and the ticket once admitted. */
   private acceptRefusal: AdmissionRefusal | null = null;
   private admission: AdmissionTicket | null = null;
@@ -86,7 +87,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
   private maxSendQueueBytes: number;
 
   constructor(
-    private readonly connection: TransportConnection,
+    private readonly connection: MessageConnection,
     readonly encoding: Encoding,
     readonly listenerName: string,
     private readonly limits: SessionLimits,
@@ -486,14 +487,14 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     return this.gates.readAccess(this.user ?? '', topic);
   }
 
-  sendDelivery(prefix: Buffer, body: Buffer): void {
+  sendDelivery(frame: SharedFrame): void {
     if (this.state !== 'active') return;
-    if (this.held.queueBehindHeld(prefix, body)) return;
-    this.sendNow(prefix, body);
+    if (this.held.queueBehindHeld(frame, null)) return;
+    this.sendNow(frame);
   }
 
-  sendNow(prefix: Buffer, body: Buffer): void {
-    this.connection.send(prefix, body);
+  sendNow(frame: SharedFrame): void {
+    this.connection.sendShared(frame);
     this.checkSendQueue();
   }
 

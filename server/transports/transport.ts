@@ -3,6 +3,7 @@
 // writes and heartbeats are its business.
 import type { Encoding } from '../../protocol/native.js';
 import type { TlsPeerCertificate } from '../tls/peer-certificate.js';
+import type { SharedFrame } from './shared-frame.js';
 
 export interface TransportConnection {
   readonly remoteAddress: string;
@@ -29,6 +30,15 @@ export interface TransportConnection {
   peerCertificate?(): TlsPeerCertificate | undefined;
 }
 
+/** A WebSocket connection carrying the native protocol (ws or uWebSockets.js). */
+export interface MessageConnection extends TransportConnection {
+  /**
+   * Queue one whole message that other connections may send too: the transport frames it once,
+   * in `frame`, and every connection sending it reuses that (SharedFrame).
+   */
+  sendShared(frame: SharedFrame): void;
+}
+
 /** What a session exposes to its transport. */
 export interface TransportHandler {
   onMessage(data: Buffer, isBinary: boolean): void;
@@ -36,7 +46,7 @@ export interface TransportHandler {
 }
 
 export interface AcceptedConnection {
-  connection: TransportConnection;
+  connection: MessageConnection;
   encoding: Encoding;
   listenerName: string;
 }

@@ -1,7 +1,8 @@
 // Adapts one `ws` WebSocket (and the raw socket under it) to TransportConnection.
 import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
-import type { TransportConnection, TransportHandler } from './transport.js';
+import type { MessageConnection, TransportHandler } from './transport.js';
+import type { SharedFrame } from './shared-frame.js';
 import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { dataFrameHeader } from './ws-frame.js';
 import { CloseTimer } from './close-timer.js';
@@ -18,7 +19,7 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-export class WsConnection implements TransportConnection, Batched {
+export class WsConnection implements MessageConnection, Batched {
   batched = false;
   private readonly batch = new WriteBatch();
   readonly remoteAddress: string;
@@ -61,6 +62,14 @@ export class WsConnection implements TransportConnection, Batched {
     this.batch.add(dataFrameHeader(this.binary, head.length + (tail === null ? 0 : tail.length)));
     this.batch.add(head);
     if (tail !== null) this.batch.add(tail);
+    if (this.batch.full) this.batch.writeTo(this.socket);
+  }
+
+  /** The frame built once for all its receivers: one chunk, no header of its own. */
+  sendShared(frame: SharedFrame): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.batcher.hold(this);
+    this.batch.add(frame.wsFrame(this.binary));
     if (this.batch.full) this.batch.writeTo(this.socket);
   }
 

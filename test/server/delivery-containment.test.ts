@@ -15,13 +15,14 @@ import { ALLOW_ALL, type Decision } from '../../server/security/decision.js';
 import { BrokerStats } from '../../server/stats.js';
 import { TopicEngine } from '../../server/topics/index.js';
 import { TurnBatcher, type Batched } from '../../server/transports/turn-batcher.js';
+import type { SharedFrame } from '../../server/transports/shared-frame.js';
 
 class Receiver implements NativeDeliveryTarget {
   readonly kind = 'native';
   readonly encoding = 'json';
   readonly got: string[] = [];
   readonly errors: unknown[] = [];
-  private readonly held: HeldDeliveryGate;
+  private readonly held: HeldDeliveryGate<SharedFrame, null>;
 
   constructor(
     stats: BrokerStats,
@@ -35,14 +36,14 @@ class Receiver implements NativeDeliveryTarget {
     return this.access();
   }
 
-  sendDelivery(prefix: Buffer, body: Buffer): void {
-    if (this.held.queueBehindHeld(prefix, body)) return;
-    this.sendNow(prefix, body);
+  sendDelivery(frame: SharedFrame): void {
+    if (this.held.queueBehindHeld(frame, null)) return;
+    this.sendNow(frame);
   }
 
-  sendNow(prefix: Buffer, body: Buffer): void {
+  sendNow(frame: SharedFrame): void {
     if (this.fails) throw new Error('receiver broke');
-    this.got.push(JSON.parse(Buffer.concat([prefix, body]).toString('utf8')).data as string);
+    this.got.push(JSON.parse(Buffer.concat([frame.head, frame.tail]).toString('utf8')).data as string);
   }
 
   holdDelivery(pending: PendingRead, plan: DeliveryPlan, index: number, message: Message): void {

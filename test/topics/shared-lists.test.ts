@@ -23,7 +23,7 @@ function receiver(): NativeDeliveryTarget & { got: unknown[] } {
     encoding: 'json',
     got,
     readAccess: () => ALLOW_ALL,
-    sendDelivery: (prefix, body) => void got.push(JSON.parse(Buffer.concat([prefix, body]).toString('utf8')).data),
+    sendDelivery: (frame) => void got.push(JSON.parse(Buffer.concat([frame.head, frame.tail]).toString('utf8')).data),
     holdDelivery: () => undefined,
     releaseHeld: () => undefined,
     reportInvalidRules: () => undefined,

@@ -1,7 +1,8 @@
 // The messages a uWS connection sent during this event-loop turn, written at its end (TurnBatcher)
 // in one cork. Kept as the (head, tail) pairs sessions send, and joined only when handed to uWS,
 // through one scratch buffer: uWS copies whatever it is given, so a Buffer.concat per delivery
-// (the allocation and the copy, ~7% of a fan-out profile) would be thrown away at once.
+// (the allocation and the copy, ~7% of a fan-out profile) would be thrown away at once. A
+// delivery shared by a fan-out's receivers (SharedFrame) is queued as its one joined payload.
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 
 /** Messages up to this size are joined in the shared scratch buffer; larger ones are concatenated. */
