@@ -8,18 +8,16 @@
 //   node dist/bench/accept-ceiling.js [--clients 5000] [--concurrency 200] [--runs 3]
 //                                     [--out bench/results/accept-ceiling.json]
 //   node dist/bench/accept-ceiling.js --serve     (the bare server; prints {"port":N})
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { wardenSpec, type PeerBroker } from './mqtt-load/brokers.js';
+import { startNodePeer, wardenSpec, type PeerBroker } from './mqtt-load/brokers.js';
 import { runStorm, type StormResult } from './mqtt-load/storm.js';
 import { formatTable } from './report.js';
 
 const CONNACK = Buffer.from([0x20, 2, 0, 0]);
-const CLOCK_TICKS_PER_SEC = 100;
 
 function serve(): void {
   const server = createServer((socket: Socket) => {
@@ -30,42 +28,6 @@ function serve(): void {
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
   });
-}
-
-async function startBare(cpu: number | null): Promise<PeerBroker> {
-  const args = [process.argv[1]!, '--serve'];
-  const child =
-    cpu === null
-      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) =>
-      resolve((JSON.parse(line) as { port: number }).port),
-    );
-    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
-  });
-  const pid = child.pid!;
-  return {
-    name: 'bare Node accept',
-    version: process.version,
-    port,
-    pid,
-    cpuMs: () => {
-      try {
-        // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks.
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-      } catch {
-        return 0;
-      }
-    },
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -87,7 +49,10 @@ async function main(): Promise<void> {
   const cpu = pinned ? 0 : null;
   const warden = wardenSpec();
   const peers: { name: string; start: () => Promise<PeerBroker> }[] = [
-    { name: 'bare Node accept', start: () => startBare(cpu) },
+    {
+      name: 'bare Node accept',
+      start: () => startNodePeer(cpu, 'bare Node accept', process.version, [process.argv[1]!, '--serve']),
+    },
     { name: 'Warden', start: () => warden.start(cpu) },
   ];
   const results: Record<string, StormResult[]> = {};

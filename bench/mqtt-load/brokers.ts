@@ -112,6 +112,28 @@ function waitForLine<T>(child: ChildProcess, what: string, pick: (line: string) 
   });
 }
 
+/**
+ * A Node script started as a peer (`node ...args`, pinned to `cpu`): it prints its port as a JSON
+ * line `{"port": N}` on stdout once listening, and is stopped by PID.
+ */
+export async function startNodePeer(
+  cpu: number | null,
+  name: string,
+  version: string,
+  args: string[],
+): Promise<PeerBroker> {
+  const child = spawnPinned(cpu, process.execPath, args);
+  const port = await waitForLine(child, name, (line) => {
+    try {
+      return (JSON.parse(line) as { port?: number }).port;
+    } catch {
+      return undefined;
+    }
+  });
+  child.stdout!.resume();
+  return { name, version, port, pid: child.pid!, cpuMs: cpuOf(child.pid!), stop: stopper(child, () => undefined) };
+}
+
 /** A free loopback port: listen on 0, note the port, close. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -257,50 +279,14 @@ const AEDES_PACKAGE = join(import.meta.dirname, '../../../node_modules/aedes/pac
 export const aedes: PeerSpec = {
   name: 'Aedes',
   missing: () => (existsSync(AEDES_PACKAGE) ? null : 'not installed: `npm install --save-dev aedes`'),
-  start: async (cpu) => {
-    const child = spawnPinned(cpu, process.execPath, [AEDES_SERVER]);
-    const port = await waitForLine(child, 'Aedes', (line) => {
-      try {
-        return (JSON.parse(line) as { port?: number }).port;
-      } catch {
-        return undefined;
-      }
-    });
-    child.stdout!.resume();
-    return {
-      name: 'Aedes',
-      version: packageVersion(AEDES_PACKAGE),
-      port,
-      pid: child.pid!,
-      cpuMs: cpuOf(child.pid!),
-      stop: stopper(child, () => undefined),
-    };
-  },
+  start: (cpu) => startNodePeer(cpu, 'Aedes', packageVersion(AEDES_PACKAGE), [AEDES_SERVER]),
 };
 
 /** Not a broker: the least a Node process must do to pass the benchmarks' traffic (bench/ceiling/bare-mqtt.ts). */
 export const ceiling: PeerSpec = {
   name: 'bare Node (ceiling)',
   missing: () => (existsSync(BARE_MQTT) ? null : 'run `npm run build` first'),
-  start: async (cpu) => {
-    const child = spawnPinned(cpu, process.execPath, [BARE_MQTT]);
-    const port = await waitForLine(child, 'bare-mqtt', (line) => {
-      try {
-        return (JSON.parse(line) as { port?: number }).port;
-      } catch {
-        return undefined;
-      }
-    });
-    child.stdout!.resume();
-    return {
-      name: 'bare Node (ceiling)',
-      version: process.version,
-      port,
-      pid: child.pid!,
-      cpuMs: cpuOf(child.pid!),
-      stop: stopper(child, () => undefined),
-    };
-  },
+  start: (cpu) => startNodePeer(cpu, 'bare Node (ceiling)', process.version, [BARE_MQTT]),
 };
 
 const NATS_SERVER = '/usr/sbin/nats-server';
