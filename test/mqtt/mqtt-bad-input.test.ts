@@ -2,7 +2,7 @@
 // invalid topic names and filters, keepalive expiry. Never a crash: the broker keeps serving.
 import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { inbox, MqttClients, type Version } from './mqtt-helpers.js';
 
@@ -207,7 +207,9 @@ describe.each<Version>([4, 5])('MQTT %i bad input', (version) => {
     tb = await startTestBroker({ mqtt: { transports: ['tcp'] } });
     const c = await raw(tb.mqttUrl!, version);
     c.send({ ...CONNECT(version), keepalive: 1 } as Packet);
-    await c.closed; // after ~1.5 s without a packet
+    // Logged on first (a failure then says which half hung), then closed ~1.5 s after the CONNECT.
+    await vi.waitFor(() => expect(c.packets[0]?.cmd).toBe('connack'), { timeout: 8_000, interval: 5 });
+    await c.closed;
     expect(c.packets.map((p) => p.cmd)).toEqual(v5 ? ['connack', 'disconnect'] : ['connack']);
     if (v5) expect(c.packets[1]).toMatchObject({ reasonCode: 0x8d });
   });
