@@ -36,7 +36,7 @@ import type { PublishGate } from '../gates/publish-gate.js';
 import type { SessionContext, SessionLimits } from '../session/session-context.js';
 import type { HeldSink } from '../session/held-deliveries.js';
 import { HeldDeliveryGate, logDeliveryError, warnInvalidRules } from '../session/held-delivery-gate.js';
-import { OrderedInbound } from '../session/ordered-inbound.js';
+import { OrderedInbound, type InboundHandler } from '../session/ordered-inbound.js';
 import { nativeLogonRefusal, nativePublishRefusal, nativeSubscribeRefusal } from './native-refusals.js';
 import type { TimerHandle } from '../timers.js';
 
@@ -63,7 +63,9 @@ interface InboundFrame {
   readonly isBinary: boolean;
 }
 
-export class NativeSession implements TransportHandler, NativeDeliveryTarget, HeldSink<SharedFrame, null> {
+export class NativeSession
+  implements TransportHandler, NativeDeliveryTarget, HeldSink<SharedFrame, null>, InboundHandler<InboundFrame>
+{
   readonly kind = 'native';
   readonly id: string;
   private state: SessionState = 'awaiting-logon';
@@ -100,12 +102,7 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     this.maxSendQueueBytes = limits.maxSendQueueBytes;
     this.publishGate = gates.publishGate();
     this.held = new HeldDeliveryGate(ctx.maxPendingDeliveries, this, ctx.stats);
-    this.inbound = new OrderedInbound<InboundFrame>(
-      connection,
-      (frame) => this.handleFrame(frame),
-      () => this.state !== 'closing' && this.state !== 'closed',
-      (err) => this.contain(err, 'input'),
-    );
+    this.inbound = new OrderedInbound<InboundFrame>(connection, this);
     if (limits.logonTimeoutMs > 0) {
       this.logonTimer = ctx.timers.setTimeout(() => this.onLogonTimeout(), limits.logonTimeoutMs);
     }
@@ -150,7 +147,17 @@ export class NativeSession implements TransportHandler, NativeDeliveryTarget, He
     }
   }
 
-  private handleFrame(frame: InboundFrame): void {
+  // ---- OrderedInbound's handler (the session itself: no closures per connection) ---------------
+
+  inboundOpen(): boolean {
+    return this.state !== 'closing' && this.state !== 'closed';
+  }
+
+  inboundFailed(err: unknown): void {
+    this.contain(err, 'input');
+  }
+
+  handleInbound(frame: InboundFrame): void {
     let command: ParsedCommand;
     try {
       command = parseFrame(this.encoding, frame.data, frame.isBinary, this.limits.maxFrameBytes);

@@ -36,8 +36,8 @@ export interface Pausable {
 }
 
 /**
- * What handles the items. A session can be its own handler, and then makes no closures per
- * connection (memory per idle connection, bench:heap); the callback form wraps three functions.
+ * What handles the items: the session itself, so a connection makes no closures for them
+ * (memory per idle connection, bench:heap).
  */
 export interface InboundHandler<T> {
   /** Handles one item now; it may call waitFor() to make the items behind it wait. */
@@ -46,14 +46,6 @@ export interface InboundHandler<T> {
   inboundOpen(): boolean;
   /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
   inboundFailed(err: unknown): void;
-}
-
-class CallbackHandler<T> implements InboundHandler<T> {
-  constructor(
-    readonly handleInbound: (item: T) => void,
-    readonly inboundOpen: () => boolean,
-    readonly inboundFailed: (err: unknown) => void,
-  ) {}
 }
 
 export class OrderedInbound<T> {
@@ -66,25 +58,11 @@ export class OrderedInbound<T> {
   private sinceClockRead = 0;
   /** Whether this connection's input is handled in time slices (its peer can stop reading). */
   private readonly sliced: boolean;
-  private readonly handler: InboundHandler<T>;
 
-  constructor(peer: Pausable, handler: InboundHandler<T>);
-  constructor(
-    peer: Pausable,
-    /** Handles one item now; it may call waitFor() to make the items behind it wait. */
-    handle: (item: T) => void,
-    /** False once the connection is closing: parked items are then dropped. */
-    isOpen: () => boolean,
-    /** Contains what handling a parked item throws (it runs in a promise continuation): must not throw. */
-    fail: (err: unknown) => void,
-  );
   constructor(
     private readonly peer: Pausable,
-    handler: InboundHandler<T> | ((item: T) => void),
-    isOpen?: () => boolean,
-    fail?: (err: unknown) => void,
+    private readonly handler: InboundHandler<T>,
   ) {
-    this.handler = typeof handler === 'function' ? new CallbackHandler(handler, isOpen!, fail!) : handler;
     this.sliced = peer.pausesReading;
   }
 

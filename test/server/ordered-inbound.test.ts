@@ -31,9 +31,8 @@ function harness(pausesReading = true) {
   const waits = new Map<string, { resolve(): void; reject(err: unknown): void }>();
   const errors: unknown[] = [];
   const failed: unknown[] = [];
-  const inbound: OrderedInbound<string | Fault> = new OrderedInbound<string | Fault>(
-    peer,
-    (item) => {
+  const inbound: OrderedInbound<string | Fault> = new OrderedInbound<string | Fault>(peer, {
+    handleInbound(item) {
       if (item instanceof Fault) {
         handled.push(`fault:${item.why}`);
         open = false;
@@ -47,9 +46,9 @@ function harness(pausesReading = true) {
         inbound.waitFor(done, (err) => errors.push(err));
       }
     },
-    () => open,
-    (err) => failed.push(err),
-  );
+    inboundOpen: () => open,
+    inboundFailed: (err) => failed.push(err),
+  });
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
   return { handled, peer, waits, errors, failed, inbound, settle, close: () => (open = false) };
 }
