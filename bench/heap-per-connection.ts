@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqttPacket from 'mqtt-packet';
-import { freePort } from './mqtt-load/brokers.js';
+import { freePort, loopbackBenchConfig, waitForConnect } from './mqtt-load/brokers.js';
 import { openFileLimit, rssKiB } from './mqtt-load/storm.js';
 import { DISCONNECT } from './mqtt-load/packets.js';
 import { formatTable } from './report.js';
@@ -66,11 +66,7 @@ async function startBroker(): Promise<Broker> {
   writeFileSync(
     config,
     JSON.stringify({
-      log: { level: 'warn' },
-      admin: { enabled: false },
-      // All clients come from 127.0.0.1: the per-host defaults would measure those limits.
-      admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
-      security: { logonQueue: { maxQueuedPerHost: 100_000, maxQueued: 100_000 } },
+      ...loopbackBenchConfig(),
       listeners: [{ name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port }],
     }),
   );
@@ -79,25 +75,8 @@ async function startBroker(): Promise<Broker> {
   const child = spawn(process.execPath, [...nodeArgs, opts.cli!, '--config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`broker exited with ${child.exitCode}`);
-    const s = await openSocket(port).catch(() => null);
-    if (s !== null) {
-      s.destroy();
-      return { child, port, dir };
-    }
-    if (Date.now() > deadline) throw new Error('broker did not listen within 15 s');
-    await sleep(50);
-  }
-}
-
-function openSocket(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, noDelay: true });
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
+  await waitForConnect(port, child, 'the broker');
+  return { child, port, dir };
 }
 
 /** Connect, CONNECT (keepalive 60 s: the broker keeps a keepalive timer per connection), await CONNACK 0. */

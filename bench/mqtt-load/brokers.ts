@@ -145,7 +145,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Retry a TCP connect to 127.0.0.1:port until it succeeds or the start timeout passes. */
-async function waitForConnect(port: number, child: ChildProcess, what: string): Promise<void> {
+export async function waitForConnect(port: number, child: ChildProcess, what: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
@@ -178,6 +178,24 @@ export interface WardenSpecOptions {
   authentication?: { module: string; options?: unknown };
 }
 
+/**
+ * The config sections every bench broker of Warden's shares. Like the peers' configs (Mosquitto:
+ * log_type error), no log line per connection. Every bench client comes from 127.0.0.1: the
+ * per-host defaults meant for real networks (connection rate, not-logged-on sockets, waiting
+ * credential checks) would measure those limits, not the broker.
+ */
+export function loopbackBenchConfig(authentication?: { module: string; options?: unknown }): Record<string, unknown> {
+  return {
+    log: { level: 'warn' },
+    admin: { enabled: false },
+    admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
+    security: {
+      logonQueue: { maxQueuedPerHost: 100_000, maxQueued: 100_000 },
+      ...(authentication === undefined ? {} : { authentication }),
+    },
+  };
+}
+
 /** Warden's CLI with a temp config; `authentication` goes to `security.authentication`. */
 export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
   const name = options.name ?? 'Warden';
@@ -191,21 +209,7 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
       writeFileSync(
         config,
         JSON.stringify({
-          // Like the peers' configs (Mosquitto: log_type error): no log line per connection.
-          log: { level: 'warn' },
-          admin: { enabled: false },
-          // Every bench client comes from 127.0.0.1: the per-host defaults meant for real networks
-          // (connection rate, not-logged-on sockets, waiting credential checks) would measure
-          // those limits, not the broker.
-          admission: {
-            connectionRate: { perSecond: 0 },
-            maxUnauthenticatedPerHost: 65_535,
-            maxUnauthenticated: 65_535,
-          },
-          security: {
-            logonQueue: { maxQueuedPerHost: 100_000, maxQueued: 100_000 },
-            ...(options.authentication === undefined ? {} : { authentication: options.authentication }),
-          },
+          ...loopbackBenchConfig(options.authentication),
           listeners: [
             { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
             {
