@@ -2,52 +2,30 @@
 // real sockets with broker time moved by hand (ManualTimers): a silent client is closed at 1.5 x
 // its keepalive, not before, and at most one wheel slot (500 ms) after; traffic pushes the
 // deadline back; a socket that never sends CONNECT is still closed after connectTimeoutMs.
-import { connect as netConnect, type Socket } from 'node:net';
-import mqttPacket, { type Packet } from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
-import type { Version } from './mqtt-helpers.js';
+import { RawMqttClients, type RawMqtt, type Version } from './mqtt-helpers.js';
 
 let tb: TestBroker | null = null;
 const until = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 10_000, interval: 5 });
-const sockets: Socket[] = [];
+const raws = new RawMqttClients();
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
+  raws.teardown();
   await tb?.close();
   tb = null;
 });
 
-interface Raw {
-  packets: Packet[];
-  closed: Promise<void>;
-  isClosed: () => boolean;
-  send(p: Packet): void;
-}
-
-async function raw(url: string, version: Version): Promise<Raw> {
-  const { hostname, port } = new URL(url);
-  const socket = netConnect(Number(port), hostname);
-  sockets.push(socket);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  const parser = mqttPacket.parser({ protocolVersion: version });
-  const packets: Packet[] = [];
-  parser.on('packet', (p: Packet) => packets.push(p));
-  socket.on('data', (d) => parser.parse(d));
-  socket.on('error', () => {});
-  let isClosed = false;
-  const closed = new Promise<void>((resolve) =>
-    socket.once('close', () => {
-      isClosed = true;
-      resolve();
-    }),
-  );
-  return {
-    packets,
-    closed,
-    isClosed: () => isClosed,
-    send: (p) => socket.write(mqttPacket.generate(p, { protocolVersion: version })),
-  };
+/** A raw client (RawMqttClients) whose packets are a plain list, and that says whether it has closed. */
+async function raw(
+  url: string,
+  version: Version,
+): Promise<Omit<RawMqtt, 'packets'> & { packets: Packet[]; isClosed(): boolean }> {
+  const client = await raws.open(url, version);
+  let closed = false;
+  void client.closed.then(() => (closed = true));
+  return { ...client, packets: client.packets.items, isClosed: () => closed };
 }
 
 const connect = (version: Version, keepalive: number): Packet => ({
