@@ -9,31 +9,15 @@ import type { Encoding } from '../../protocol/native.js';
 import { DeliveryPlan } from '../../server/delivery/delivery-plan.js';
 import { Message } from '../../server/delivery/message.js';
 import { Payload } from '../../server/delivery/payload.js';
-import { SubscriptionEntry, type NativeDeliveryTarget } from '../../server/delivery/subscription-entry.js';
+import { SubscriptionEntry } from '../../server/delivery/subscription-entry.js';
 import { compileFilter } from '../../server/content/filter/index.js';
 import { compileSelect } from '../../server/content/select/index.js';
 import { ALLOW_ALL } from '../../server/security/decision.js';
 import { BrokerStats } from '../../server/stats.js';
 import type { SharedFrame } from '../../server/transports/shared-frame.js';
+import { recordingReceiver, type RecordingReceiver } from '../helpers/native-receiver.js';
 
 const packr = new Packr({ useRecords: false });
-
-type Receiver = NativeDeliveryTarget & { readonly frames: SharedFrame[] };
-
-function receiver(encoding: Encoding): Receiver {
-  const frames: SharedFrame[] = [];
-  return {
-    kind: 'native',
-    encoding,
-    frames,
-    readAccess: () => ALLOW_ALL,
-    sendDelivery: (frame) => void frames.push(frame),
-    holdDelivery: () => undefined,
-    releaseHeld: () => undefined,
-    reportInvalidRules: () => undefined,
-    reportDeliveryError: () => undefined,
-  };
-}
 
 /** The payload of one whole unmasked WebSocket frame, checking its header. */
 function unframe(frame: Buffer, binary: boolean): Buffer {
@@ -70,14 +54,14 @@ describe.each(PAYLOADS)('a fan-out of %s', (_name, payloadOf, doc) => {
     const stats = new BrokerStats();
     const hideSecret = compileSelect('-/secret');
     const r = {
-      a: receiver('msgpack'),
-      b: receiver('msgpack'),
-      c: receiver('msgpack'), // sid 2
-      d: receiver('msgpack'), // select list
-      e: receiver('json'),
-      f: receiver('json'),
-      g: receiver('msgpack'), // sids 1 and 3; 3's filter fails
-      h: receiver('msgpack'), // a filter that passes, no select list
+      a: recordingReceiver('msgpack'),
+      b: recordingReceiver('msgpack'),
+      c: recordingReceiver('msgpack'), // sid 2
+      d: recordingReceiver('msgpack'), // select list
+      e: recordingReceiver('json'),
+      f: recordingReceiver('json'),
+      g: recordingReceiver('msgpack'), // sids 1 and 3; 3's filter fails
+      h: recordingReceiver('msgpack'), // a filter that passes, no select list
     };
     const entries = [
       new SubscriptionEntry(r.a, 1, null, null),
@@ -111,7 +95,7 @@ describe.each(PAYLOADS)('a fan-out of %s', (_name, payloadOf, doc) => {
     }
 
     // Shared: equal sids and body, one frame object and one WebSocket frame.
-    const frameOf = (t: Receiver) => t.frames[0]!;
+    const frameOf = (t: RecordingReceiver) => t.frames[0]!;
     expect(frameOf(r.b)).toBe(frameOf(r.a));
     expect(frameOf(r.h)).toBe(frameOf(r.a));
     expect(frameOf(r.f)).toBe(frameOf(r.e));

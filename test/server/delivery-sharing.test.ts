@@ -2,9 +2,7 @@
 // encoding) are equal get one prefix, so that one frame per message serves them all.
 import { describe, expect, it } from 'vitest';
 import { DeliveryPlan } from '../../server/delivery/delivery-plan.js';
-import { SubscriptionEntry, type NativeDeliveryTarget } from '../../server/delivery/subscription-entry.js';
-import type { Encoding } from '../../protocol/native.js';
-import { ALLOW_ALL } from '../../server/security/decision.js';
+import { SubscriptionEntry } from '../../server/delivery/subscription-entry.js';
 import { Message } from '../../server/delivery/message.js';
 import { Payload } from '../../server/delivery/payload.js';
 import { Router } from '../../server/delivery/router.js';
@@ -12,28 +10,16 @@ import { EntitlementEpoch } from '../../server/security/entitlement-epoch.js';
 import { BrokerStats } from '../../server/stats.js';
 import { TopicEngine } from '../../server/topics/index.js';
 import type { SharedFrame } from '../../server/transports/shared-frame.js';
-
-function receiver(encoding: Encoding, frames: SharedFrame[] = []): NativeDeliveryTarget {
-  return {
-    kind: 'native',
-    encoding,
-    readAccess: () => ALLOW_ALL,
-    sendDelivery: (frame) => void frames.push(frame),
-    holdDelivery: () => undefined,
-    releaseHeld: () => undefined,
-    reportInvalidRules: () => undefined,
-    reportDeliveryError: () => undefined,
-  };
-}
+import { recordingReceiver } from '../helpers/native-receiver.js';
 
 describe('a delivery plan', () => {
   it('gives receivers with equal subscription ids and encoding one prefix', () => {
     const [a, b, c, d, e] = [
-      receiver('msgpack'),
-      receiver('msgpack'),
-      receiver('msgpack'),
-      receiver('json'),
-      receiver('msgpack'),
+      recordingReceiver('msgpack'),
+      recordingReceiver('msgpack'),
+      recordingReceiver('msgpack'),
+      recordingReceiver('json'),
+      recordingReceiver('msgpack'),
     ];
     const entries = [
       new SubscriptionEntry(a, 1, null, null),
@@ -56,7 +42,7 @@ describe('a delivery plan', () => {
 
   it('shares one frame per fan-out, which the message does not keep afterwards', () => {
     const frames: SharedFrame[] = [];
-    const [a, b] = [receiver('msgpack', frames), receiver('msgpack', frames)];
+    const [a, b] = [recordingReceiver('msgpack', frames), recordingReceiver('msgpack', frames)];
     const plan = DeliveryPlan.build('t', [
       new SubscriptionEntry(a, 1, null, null),
       new SubscriptionEntry(b, 1, null, null),
