@@ -21,11 +21,10 @@ export function dataFrameHeader(binary: boolean, payloadLength: number): Buffer 
 
 /** Write that header at the start of `target`, which has room for it (dataFrameHeaderLength). */
 export function writeDataFrameHeader(target: Buffer, binary: boolean, payloadLength: number): void {
-  const headerLength = dataFrameHeaderLength(payloadLength);
   target[0] = 0x80 | (binary ? OPCODE_BINARY : OPCODE_TEXT); // FIN + opcode
-  if (headerLength === 2) {
+  if (payloadLength < 126) {
     target[1] = payloadLength;
-  } else if (headerLength === 4) {
+  } else if (payloadLength < 65536) {
     target[1] = 126;
     target.writeUInt16BE(payloadLength, 2);
   } else {
