@@ -3,22 +3,22 @@
 import type { Logger } from 'pino';
 import type { TransportHandler } from './transport.js';
 
+/** What tracks a connection (ConnectionSet): told once, when the connection has gone. */
+export interface ConnectionOwner<C> {
+  forget(connection: C): void;
+}
+
 export interface TrackedConnection {
+  /**
+   * Start delivering to `handler`; once the connection has gone, tell `owner` (an object, not a
+   * callback: no closure per connection).
+   */
+  start(handler: TransportHandler, owner: ConnectionOwner<this>): void;
   closeAndWait(code: number, reason: string, graceMs: number): Promise<void>;
   terminate(): void;
 }
 
-/** A connection told by a callback when it has gone. */
-export interface AttachableConnection extends TrackedConnection {
-  attach(handler: TransportHandler, onGone: () => void): void;
-}
-
-/** A connection that calls forget() on its set itself when it has gone: no callback to make per connection. */
-export interface StartableConnection extends TrackedConnection {
-  start(handler: TransportHandler): void;
-}
-
-export class ConnectionSet<C extends TrackedConnection> {
+export class ConnectionSet<C extends TrackedConnection> implements ConnectionOwner<C> {
   private readonly connections = new Set<C>();
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -28,33 +28,24 @@ export class ConnectionSet<C extends TrackedConnection> {
     return this.connections.size;
   }
 
-  /** Track `connection` and attach the handler `accept` builds; if `accept` throws, drop it. */
-  adopt(connection: C & AttachableConnection, accept: () => TransportHandler): void {
-    const handler = this.track(connection, accept);
-    if (handler !== null) connection.attach(handler, () => this.connections.delete(connection));
-  }
-
-  /** Like adopt, for a connection that calls forget() when it has gone. */
-  adoptStartable(connection: C & StartableConnection, accept: (connection: C) => TransportHandler): void {
-    const handler = this.track(connection, accept);
-    if (handler !== null) connection.start(handler);
+  /** Track `connection` and start it with the handler `accept` builds; if `accept` throws, drop it. */
+  adopt(connection: C, accept: (connection: C) => TransportHandler): void {
+    this.connections.add(connection);
+    let handler: TransportHandler;
+    try {
+      handler = accept(connection);
+    } catch (err) {
+      this.log.error({ err }, 'failed to set up a connection');
+      connection.terminate();
+      this.connections.delete(connection);
+      return;
+    }
+    connection.start(handler, this);
   }
 
   /** The connection has gone: stop tracking it. */
   forget(connection: C): void {
     this.connections.delete(connection);
-  }
-
-  private track(connection: C, accept: (connection: C) => TransportHandler): TransportHandler | null {
-    this.connections.add(connection);
-    try {
-      return accept(connection);
-    } catch (err) {
-      this.log.error({ err }, 'failed to set up a connection');
-      connection.terminate();
-      this.connections.delete(connection);
-      return null;
-    }
   }
 
   /** Call `beat` on every connection each intervalMs, until closeAll. */

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { TransportConnection, TransportHandler } from './transport.js';
 import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { CloseTimer } from './close-timer.js';
+import type { ConnectionOwner } from './connection-set.js';
 import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
 import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.js';
 
@@ -21,17 +22,13 @@ interface OwnedSocket extends Socket {
   [kConnection]: TcpConnection;
 }
 
-/** What tracks the connection (ConnectionSet): told once, when the socket has closed. */
-export interface ConnectionOwner<C> {
-  forget(connection: C): void;
-}
-
 export class TcpConnection implements TransportConnection, Batched {
   batched = false;
   private readonly batch = new WriteBatch();
   readonly remoteAddress: string;
   readonly remotePort: number;
   private handler: TransportHandler | null = null;
+  private owner: ConnectionOwner<TcpConnection> | null = null;
   /** Made by the first close (see closer()). */
   private closing: CloseTimer | null = null;
   /** Its slot of admission.maxUnauthenticated until CONNACK (or close); null once given back. */
@@ -43,7 +40,6 @@ export class TcpConnection implements TransportConnection, Batched {
     readonly socket: Socket,
     private readonly batcher: TurnBatcher,
     slot: UnauthenticatedSlot,
-    private readonly owner: ConnectionOwner<TcpConnection>,
   ) {
     this.slot = slot;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -62,8 +58,9 @@ export class TcpConnection implements TransportConnection, Batched {
   }
 
   /** Start reading into `handler`. */
-  start(handler: TransportHandler): void {
+  start(handler: TransportHandler, owner: ConnectionOwner<TcpConnection>): void {
     this.handler = handler;
+    this.owner = owner;
     const socket = this.socket as OwnedSocket;
     socket[kConnection] = this;
     socket.on('data', socketOnData);
@@ -76,7 +73,7 @@ export class TcpConnection implements TransportConnection, Batched {
     this.gone = true;
     this.releaseSlot();
     this.closing?.settle();
-    this.owner.forget(this);
+    this.owner?.forget(this);
     this.handler?.onClose(hadError ? 1006 : 1000, '');
   }
 

@@ -70,8 +70,8 @@ export class TcpListener {
     // never sends CONNECT is closed by the session after connectTimeoutMs.
     const slot = this.preLogon.sockets.take(socket.remoteAddress ?? '');
     if (slot === null) return void socket.destroy();
-    const connection = new TcpConnection(socket, this.batcher, slot, this.connections);
-    this.connections.adoptStartable(connection, this.accept);
+    const connection = new TcpConnection(socket, this.batcher, slot);
+    this.connections.adopt(connection, this.accept);
   }
 
   /** Stop accepting, close every connection (sessions said goodbye first), wait up to graceMs for them. */

@@ -6,6 +6,7 @@ import type { SharedFrame } from './shared-frame.js';
 import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { dataFrameHeader } from './ws-frame.js';
 import { CloseTimer } from './close-timer.js';
+import type { ConnectionOwner } from './connection-set.js';
 import { peerCertificateOf, type TlsPeerCertificate } from '../tls/peer-certificate.js';
 import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.js';
 import { slotOf } from './pre-logon.js';
@@ -44,14 +45,14 @@ export class WsConnection implements MessageConnection, Batched {
     this.slot?.release();
   }
 
-  attach(handler: TransportHandler, onGone: () => void): void {
+  start(handler: TransportHandler, owner: ConnectionOwner<WsConnection>): void {
     this.ws.on('message', (data: RawData, isBinary: boolean) => handler.onMessage(toBuffer(data), isBinary));
     this.ws.on('pong', () => (this.alive = true));
     // ws reports protocol errors (bad UTF-8, oversized frame) here and then closes the socket.
     this.ws.on('error', () => {});
     this.ws.on('close', (code: number, reason: Buffer) => {
       this.closing.settle();
-      onGone();
+      owner.forget(this);
       handler.onClose(code, reason.toString('utf8'));
     });
   }

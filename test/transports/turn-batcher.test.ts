@@ -45,7 +45,7 @@ describe('the turn batcher', () => {
     const { ours, peer } = await socketPair();
     const slot = new UnauthenticatedSockets(10, 10, new BrokerStats(), pino({ level: 'silent' })).take('127.0.0.1');
     expect(slot).not.toBeNull();
-    const connection = new TcpConnection(ours, new TurnBatcher(), slot!, { forget: () => {} });
+    const connection = new TcpConnection(ours, new TurnBatcher(), slot!);
     const writes: number[] = [];
     const write = ours.write.bind(ours) as (chunk: Buffer) => boolean;
     ours.write = ((chunk: Buffer) => {
@@ -81,7 +81,7 @@ describe('the turn batcher', () => {
   it('writes a batch that reaches 64 KiB at once, and the rest at the end of the turn', async () => {
     const { ours, peer } = await socketPair();
     const slot = new UnauthenticatedSockets(10, 10, new BrokerStats(), pino({ level: 'silent' })).take('127.0.0.1');
-    const connection = new TcpConnection(ours, new TurnBatcher(), slot!, { forget: () => {} });
+    const connection = new TcpConnection(ours, new TurnBatcher(), slot!);
     const writes: number[] = [];
     const write = ours.write.bind(ours) as (chunk: Buffer) => boolean;
     ours.write = ((chunk: Buffer) => {

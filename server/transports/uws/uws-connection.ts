@@ -7,7 +7,7 @@ import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { CloseCodes } from '../../../protocol/native.js';
 import type { MessageConnection, TransportHandler } from '../transport.js';
 import type { SharedFrame } from '../shared-frame.js';
-import type { TrackedConnection } from '../connection-set.js';
+import type { ConnectionOwner, TrackedConnection } from '../connection-set.js';
 import type { Batched, TurnBatcher } from '../turn-batcher.js';
 import { Outbox } from './outbox.js';
 import type { UnauthenticatedSlot } from '../../admission/unauthenticated-sockets.js';
@@ -51,7 +51,7 @@ export class UwsConnection implements MessageConnection, TrackedConnection, Batc
   /** Its user data is the endpoint's (uws-endpoint.ts); a connection never reads it. */
   private ws: WebSocket<unknown> | null;
   private handler: TransportHandler | null = null;
-  private onGone: (() => void) | null = null;
+  private owner: ConnectionOwner<UwsConnection> | null = null;
   private alive = true;
   /** Messages sent this turn, written in one cork at the end of the turn (TurnBatcher). */
   private readonly outbox = new Outbox();
@@ -83,9 +83,9 @@ export class UwsConnection implements MessageConnection, TrackedConnection, Batc
     this.remoteAddress = formatAddress(ws.getRemoteAddress());
   }
 
-  attach(handler: TransportHandler, onGone: () => void): void {
+  start(handler: TransportHandler, owner: ConnectionOwner<UwsConnection>): void {
     this.handler = handler;
-    this.onGone = onGone;
+    this.owner = owner;
   }
 
   // ---- events from the endpoint -----------------------------------------------------------
@@ -111,7 +111,7 @@ export class UwsConnection implements MessageConnection, TrackedConnection, Batc
     this.outbox.clear();
     this.held = null;
     this.resolveClosed();
-    this.onGone?.();
+    this.owner?.forget(this);
     // The reason is read before returning (the buffer dies with the callback); uWS's own reason
     // for a dropped socket ("Received too big message") is not the peer's, so ws's empty one is given.
     const reason = code === ABNORMAL_CLOSURE ? '' : Buffer.from(message).toString('utf8');
