@@ -65,6 +65,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       admin: { enabled: false },
       // Every bench client comes from 127.0.0.1: the per-host defaults meant for real networks would measure those limits, not the broker.
       admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
+      persistence: { path: join(dir, 'data') },
       ...options.config,
       listeners: [
         {

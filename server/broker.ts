@@ -14,6 +14,8 @@ import { Router } from './delivery/router.js';
 import type { SubscriptionEntry } from './delivery/subscription-entry.js';
 import { ListenerGates } from './gates/listener-gates.js';
 import { MqttService } from './mqtt/mqtt-service.js';
+import type { BrokerStore } from './store/store.js';
+import { openStore } from './store/open-store.js';
 import { NativeSession } from './native/native-session.js';
 import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { SecurityManager } from './security/security-manager.js';
@@ -61,6 +63,8 @@ export class Broker implements SessionContext {
   /** Moves when entitlement answers expire or are dropped: delivery plans re-ask their read decisions. */
   private readonly entitlementEpoch = new EntitlementEpoch();
   readonly admission: Admission;
+  /** Where retained messages, persistent sessions and delayed wills outlive the process (persistence). */
+  readonly store: BrokerStore;
   /** Retained messages, persistent sessions, wills, shared groups and client ids: MQTT's state. */
   readonly mqtt: MqttService;
   /** Sockets not logged on yet, and where the transports count their timeouts (admission.maxUnauthenticated). */
@@ -96,6 +100,9 @@ export class Broker implements SessionContext {
     clock: Clock = Date.now,
     /** Session expiry, delayed wills, message expiry and the logon timeouts run on these (tests move them by hand). */
     readonly timers: Timers = realTimers,
+    /** Opens the store of retained messages, sessions and wills (default: as `persistence` says). */
+    openStoreWith: (stats: BrokerStats, log: Logger) => BrokerStore = (stats, log) =>
+      openStore(config.persistence, stats, log.child({ component: 'store' })),
   ) {
     const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxBytes, regex } = config.topics;
     this.topicLimits = {
@@ -116,7 +123,8 @@ export class Broker implements SessionContext {
       log.child({ component: 'admission' }),
       clock,
     );
-    this.mqtt = new MqttService(this, config.mqtt);
+    this.store = openStoreWith(this.stats, log);
+    this.mqtt = new MqttService(this, config.mqtt, this.store);
     this.clock = clock;
     const { maxUnauthenticated, maxUnauthenticatedPerHost } = config.admission;
     const sockets = new UnauthenticatedSockets(
@@ -162,10 +170,12 @@ export class Broker implements SessionContext {
       this.log.child({ component: 'admin' }),
     );
     this.adminActions = admin;
+    const mqttGates = new Map<string, ListenerGates>();
     for (const listenerConfig of this.config.listeners) {
       const gates = new ListenerGates(security.forListener(listenerConfig.name), this, this.log);
       const log = this.log.child({ listener: listenerConfig.name });
       if (listenerConfig.protocol === 'mqtt') {
+        mqttGates.set(listenerConfig.name, gates);
         this.listeners.push(this.mqttListener(listenerConfig, gates, log));
         continue;
       }
@@ -188,6 +198,7 @@ export class Broker implements SessionContext {
       this.listeners.push(this.nativeListener(listenerConfig, accept, log));
     }
     try {
+      this.restoreState(mqttGates);
       const bound: BoundListener[] = [];
       for (const listener of this.listeners) bound.push(await listener.listen());
       let boundAdmin: BoundAdminListener | null = null;
@@ -207,6 +218,23 @@ export class Broker implements SessionContext {
       await this.close();
       throw err;
     }
+  }
+
+  /** What the store kept comes back before any client can connect; the log says what and how long it took. */
+  private restoreState(mqttGates: ReadonlyMap<string, ListenerGates>): void {
+    const started = performance.now();
+    const restored = this.mqtt.restore(mqttGates);
+    const store = this.store;
+    // A choice, not a fault: said once, at info.
+    if (!store.durable)
+      this.log.info(
+        { store: store.kind },
+        'persistence.store is memory: retained messages, persistent sessions and delayed wills do not survive a restart',
+      );
+    this.log.info(
+      { store: store.kind, path: store.location, ...restored, ms: Math.round(performance.now() - started) },
+      'state restored from the store',
+    );
   }
 
   private mqttListener(config: MqttListenerConfig, gates: ListenerGates, log: Logger): Listener {
@@ -364,6 +392,8 @@ export class Broker implements SessionContext {
         this.adminListener?.close(),
       ]);
       this.mqtt.close();
+      // Every session has written what it keeps by now; the store waits for its last commit.
+      await this.store.close().catch((err: unknown) => this.log.error({ err }, 'closing the store failed'));
       await this.security?.close();
       this.log.info('broker closed');
     })();

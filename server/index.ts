@@ -36,3 +36,6 @@ export type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } f
 export type { TlsPeerCertificate } from './tls/peer-certificate.js';
 export type { TlsProfileReload, TlsReloadReport } from './tls/tls-profiles.js';
 export type { CertificateSummary } from './tls/tls-material.js';
+export { MemoryStore } from './store/memory-store.js';
+export { StoreError } from './store/store-error.js';
+export type { BrokerStore, StoredState, SyncMode } from './store/store.js';

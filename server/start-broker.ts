@@ -8,6 +8,7 @@ import type { AdminActions } from './admin/admin-actions.js';
 import type { UwsLoader } from './transports/uws/load-uws.js';
 import type { Clock, Timers } from './timers.js';
 import type { AdmissionCounts } from './admission/connection-counts.js';
+import type { BrokerStore } from './store/store.js';
 
 export interface StartBrokerOptions {
   /** A pino logger to use instead of one built from `log.level`. */
@@ -27,6 +28,12 @@ export interface StartBrokerOptions {
    * tests move them by hand so an interval is checked without waiting it out. Independent of `clock`.
    */
   timers?: Timers;
+  /**
+   * The store of retained messages, persistent sessions and delayed wills, instead of the one
+   * `persistence` configures. A MemoryStore handed from one broker to the next in the same process
+   * carries their state over; the broker closes the store when it closes.
+   */
+  store?: BrokerStore;
 }
 
 export interface BrokerHandle {
@@ -72,6 +79,7 @@ export async function startBroker(
     options.uwsLoader,
     options.clock,
     options.timers,
+    options.store === undefined ? undefined : () => options.store!,
   );
   const { listeners, admin } = await broker.start();
   return {

@@ -120,6 +120,13 @@ export class BrokerStats {
   /** MQTT: connections closed for a QoS 2 publish past listeners[].options.receiveMaximum unfinished ones (v5: DISCONNECT 0x93). */
   mqttReceiveMaximumExceeded = 0;
 
+  /** Store: writes that failed (disk full, not writable); publishes that needed them were not acknowledged. */
+  storeWriteErrors = 0;
+  /** Store: acknowledgements withheld because the write they waited for failed (the connection is closed). */
+  storeAcksWithheld = 0;
+  /** Store: records dropped at start-up (expired while the broker was down, over a limit, or for a listener that is gone). */
+  storeRecordsDropped = 0;
+
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };
   }

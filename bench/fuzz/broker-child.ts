@@ -41,7 +41,7 @@ function cliPath(): string {
 export async function startBrokerChild(): Promise<BrokerChild> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-fuzz-'));
   const config = join(dir, 'fuzz.yaml');
-  writeFileSync(config, JSON.stringify(fuzzBrokerConfig()));
+  writeFileSync(config, JSON.stringify({ ...fuzzBrokerConfig(), persistence: { path: join(dir, 'data') } }));
   const child: ChildProcess = spawn(process.execPath, [cliPath(), '--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

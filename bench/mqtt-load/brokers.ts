@@ -210,6 +210,7 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
         config,
         JSON.stringify({
           ...loopbackBenchConfig(options.authentication),
+          persistence: { path: join(dir, 'data') },
           listeners: [
             { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
             {

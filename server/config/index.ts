@@ -27,6 +27,7 @@ export {
   type MqttListenerOptions,
   type MqttConfig,
   type ShutdownConfig,
+  type PersistenceConfig,
   type ModuleSpec,
   type SecurityConfig,
   type AdminConfig,

@@ -403,6 +403,23 @@ const mqttSchema = z.strictObject({
   clientIdOwnership: z.enum(['user', 'any']).default('user'),
 });
 
+/** What survives a restart: retained messages, persistent sessions and delayed wills (docs/persistence.md). */
+const persistenceObjectSchema = z.strictObject({
+  /** `lmdb`: on disk in `path` (the default); `memory`: nothing survives the process (a warning says so at start-up). */
+  store: z.enum(['lmdb', 'memory'], { error: 'expected lmdb or memory' }).default('lmdb'),
+  /** The store's directory (created if missing); relative to the working directory. */
+  path: z.string().min(1, { error: 'expected a directory path' }).default('./data'),
+  /** What a QoS 1/2 acknowledgement waits for: `always` the disk, `batched` the commit (the OS holds it), `none` nothing. */
+  sync: z.enum(['always', 'batched', 'none'], { error: 'expected always, batched or none' }).default('batched'),
+});
+
+// `persistence: none` is short for `persistence: { store: memory }`.
+const persistenceSchema = z.preprocess<
+  unknown,
+  typeof persistenceObjectSchema,
+  z.input<typeof persistenceObjectSchema> | 'none'
+>((value) => (value === 'none' ? { store: 'memory' } : value), persistenceObjectSchema);
+
 const shutdownSchema = z.strictObject({
   graceMs: integerField(0, 10 * 60_000).default(5000),
 });
@@ -433,6 +450,7 @@ export const wardenConfigSchema = z
     topics: topicsSchema.prefault({}),
     listeners: listenersSchema.prefault(DEFAULT_LISTENERS),
     mqtt: mqttSchema.prefault({}),
+    persistence: persistenceSchema.prefault({}),
     shutdown: shutdownSchema.prefault({}),
     security: securitySchema.prefault({}),
     admin: adminSchema.prefault({}),
@@ -462,6 +480,7 @@ export type MqttListenerConfig = z.output<typeof mqttListenerSchema>;
 export type MqttListenerOptions = z.output<typeof mqttListenerOptionsSchema>;
 export type MqttConfig = z.output<typeof mqttSchema>;
 export type ShutdownConfig = z.output<typeof shutdownSchema>;
+export type PersistenceConfig = z.output<typeof persistenceObjectSchema>;
 export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;
 export type AdminConfig = z.output<typeof adminSchema>;

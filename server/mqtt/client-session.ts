@@ -92,6 +92,10 @@ export interface PublishingClient {
   awaitPubrel(id: number): void;
   /** PUBREL for `id`: the exchange is over; false when `id` awaited none. */
   pubrelArrived(id: number): boolean;
+  /** An acknowledgement waits for the store: later ones queue behind it (ordered-acks.ts). */
+  readonly acksWaiting: boolean;
+  /** Send `ack` once `durable` resolves and the acknowledgements ahead have gone; if the write failed, close instead. */
+  acknowledgeAfter(durable: Promise<void> | null, ack: () => void): void;
   protocolViolation(reason: number, detail: string): void;
   disconnectWith(reason: number, detail: string): void;
 }

@@ -1,8 +1,15 @@
 // v5 Will Delay Interval: wills waiting to be published, by client id. A new connection with the
 // same client id cancels its will [MQTT-3.1.3-9]; shutdown drops the waiting ones. Bounded: when
 // `limit` are waiting, a further will is published at once (counted in mqttWillsNotDelayed).
+// Each waiting will is written to the broker's store, so that it is still published, on time,
+// after a restart (restored by restore-state.ts).
 import type { BrokerStats } from '../stats.js';
 import type { TimerHandle, Timers } from '../timers.js';
+import type { BrokerStore } from '../store/store.js';
+import type { WillRecord } from '../store/records.js';
+
+/** Node's timers hold at most 2^31 - 1 ms; a will's delay is at most the session's expiry, which may be longer. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export class DelayedWills {
   private readonly waiting = new Map<string, TimerHandle>();
@@ -14,26 +21,40 @@ export class DelayedWills {
     private readonly stats: BrokerStats,
     /** The delays run on these. */
     private readonly timers: Timers,
+    /** Where waiting wills are written through. */
+    private readonly store: BrokerStore,
   ) {}
 
   get size(): number {
     return this.waiting.size;
   }
 
-  /** Run `publish` (`user`'s will) after `delayMs`, unless cancelled; at once when the bound is reached. */
-  schedule(clientId: string, delayMs: number, publish: () => void, user: string): void {
+  /**
+   * Run `publish` (`user`'s will) after `delayMs`, unless cancelled; at once when the bound is
+   * reached. `record` is written to the broker's store while it waits (null: it is there already).
+   */
+  schedule(clientId: string, delayMs: number, publish: () => void, user: string, record: WillRecord | null): void {
     this.cancel(clientId);
     if (this.waiting.size >= this.limit) {
       this.stats.mqttWillsNotDelayed++;
+      if (record === null) this.store.removeWill(clientId);
       publish();
       return;
     }
-    const timer = this.timers.setTimeout(() => {
+    if (record !== null) this.store.putWill(record);
+    const publishAt = this.timers.now() + delayMs;
+    const fire = (): void => {
+      const left = publishAt - this.timers.now();
+      if (left > 0 && delayMs > MAX_TIMER_MS) {
+        this.waiting.set(clientId, this.timers.setTimeout(fire, left > MAX_TIMER_MS ? MAX_TIMER_MS : left));
+        return;
+      }
       this.waiting.delete(clientId);
       this.owners.delete(clientId);
+      this.store.removeWill(clientId);
       publish();
-    }, delayMs);
-    this.waiting.set(clientId, timer);
+    };
+    this.waiting.set(clientId, this.timers.setTimeout(fire, delayMs > MAX_TIMER_MS ? MAX_TIMER_MS : delayMs));
     this.owners.set(clientId, user);
   }
 
@@ -49,9 +70,11 @@ export class DelayedWills {
     this.timers.clearTimeout(timer);
     this.waiting.delete(clientId);
     this.owners.delete(clientId);
+    this.store.removeWill(clientId);
     return true;
   }
 
+  /** At shutdown: the waiting wills stop here and stay in the broker's store, to be published after the restart. */
   clear(): void {
     for (const timer of this.waiting.values()) this.timers.clearTimeout(timer);
     this.waiting.clear();

@@ -6,6 +6,7 @@ import type { DelayedWills } from './delayed-wills.js';
 import type { SessionStore } from './session-store.js';
 import type { SharedGroups } from './shared-groups.js';
 import type { TimeoutWheel } from '../timeout-wheel.js';
+import type { BrokerStore } from '../store/store.js';
 
 /** A live connection as the client-id registry knows it (MqttSession). */
 export interface ClientIdHolder {
@@ -18,6 +19,8 @@ export interface ClientIdHolder {
 }
 
 export interface MqttContext extends SessionContext {
+  /** The broker's store: a QoS 1/2 acknowledgement waits for the writes its publish made (whenDurable). */
+  readonly store: BrokerStore;
   /** Retained messages, shared by every MQTT listener. */
   readonly retained: RetainedStore;
   /** v5 wills waiting out their delay, by client id. */

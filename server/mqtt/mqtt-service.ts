@@ -1,6 +1,7 @@
 // Everything MQTT keeps beyond a connection, behind one object the broker builds: retained
 // messages, persistent sessions of absent clients, delayed wills, shared subscription groups and
-// the client-id registry. It is each MQTT session's context (MqttContext), and it turns an accepted
+// the client-id registry. The first three are written through to the broker's store
+// (server/store/) and restored from it at start-up (restore()). It is each MQTT session's context (MqttContext), and it turns an accepted
 // transport into a session. The broker core holds no MQTT state of its own.
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/admission.js';
@@ -22,6 +23,8 @@ import { RetainedStore } from './retained-store.js';
 import { SessionStore } from './session-store.js';
 import { SharedGroups } from './shared-groups.js';
 import { TimeoutWheel } from '../timeout-wheel.js';
+import type { BrokerStore } from '../store/store.js';
+import { restoreState, type RestoredCounts } from './restore-state.js';
 
 export class MqttService implements MqttContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
@@ -44,6 +47,8 @@ export class MqttService implements MqttContext {
   constructor(
     private readonly core: SessionContext,
     config: MqttConfig,
+    /** Where retained messages, kept sessions and delayed wills are written through. */
+    readonly store: BrokerStore,
   ) {
     const { stats, log } = core;
     this.engine = core.engine;
@@ -64,11 +69,32 @@ export class MqttService implements MqttContext {
       stats,
       log.child({ component: 'mqtt-sessions' }),
       core.timers,
+      store,
     );
     this.sharedGroups = new SharedGroups(core.engine, stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.clientIdOwnership;
-    this.delayedWills = new DelayedWills(config.maxDelayedWills, stats, core.timers);
-    this.retained = new RetainedStore(config.retained, stats, log.child({ component: 'mqtt-retained' }), core.timers);
+    this.delayedWills = new DelayedWills(config.maxDelayedWills, stats, core.timers, store);
+    this.retained = new RetainedStore(
+      config.retained,
+      stats,
+      log.child({ component: 'mqtt-retained' }),
+      core.timers,
+      store,
+    );
+  }
+
+  /**
+   * At start-up, before the listeners open: load what the store kept (retained messages,
+   * persistent sessions, delayed wills); sessions and wills need their listener's gates.
+   */
+  restore(gatesByListener: ReadonlyMap<string, ListenerGates>): RestoredCounts {
+    return restoreState(
+      this,
+      this.store.load(),
+      gatesByListener,
+      this.store,
+      this.log.child({ component: 'mqtt-restore' }),
+    );
   }
 
   newSessionId(): string {
@@ -107,7 +133,7 @@ export class MqttService implements MqttContext {
     this.persistentSessions.refreshEntitlements(user);
   }
 
-  /** At shutdown, after the connections closed: pending wills and kept sessions end with the process. */
+  /** At shutdown, after the connections closed: pending wills and kept sessions leave memory (the store keeps them). */
   close(): void {
     this.delayedWills.clear();
     this.persistentSessions.clear();

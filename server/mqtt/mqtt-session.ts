@@ -32,6 +32,9 @@ import type {
 } from './client-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
+import { OrderedAcks } from './ordered-acks.js';
+import type { SubscriptionRecord } from '../store/records.js';
+import { subscriptionRecord, willRecord } from './persisted-records.js';
 import type { SharedMembership } from './shared-groups.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
 import { Outbound, type OutgoingPublish } from './outbound.js';
@@ -102,6 +105,10 @@ export class MqttSession
   private pendingAuth: PendingEnhancedAuth | null = null;
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
   private resumed: StoredSession | null = null;
+  /** Acknowledgements waiting for the store, in order; made on the first wait. */
+  private acks: OrderedAcks | null = null;
+  /** Its persistent session's record is in the broker's store (persistLive), kept up to date with its subscriptions. */
+  private liveRecorded = false;
   // The collections below are made on first write: an idle connection holds none (memory per
   // connection is a benchmark target). Read through the getters, written only here.
   private subscriptionMap: Map<string, SubscriptionHandle<SubscriptionEntry>> | null = null;
@@ -292,6 +299,7 @@ export class MqttSession
     if (old !== undefined) engine.remove(old);
     const entry = this.newEntry(options);
     this.ownSubscriptions().set(filter, engine.add(pattern, entry));
+    if (this.liveRecorded) this.persistLive();
     return entry;
   }
 
@@ -306,6 +314,7 @@ export class MqttSession
     if (old !== undefined) groups.leave(old);
     const entry = this.newEntry(options);
     this.ownSharedSubscriptions().set(filter, groups.join(shared, pattern, entry));
+    if (this.liveRecorded) this.persistLive();
   }
 
   unsubscribe(filter: string): boolean {
@@ -313,12 +322,14 @@ export class MqttSession
     if (membership !== undefined) {
       this.ownSharedSubscriptions().delete(filter);
       this.ctx.sharedGroups.leave(membership);
+      if (this.liveRecorded) this.persistLive();
       return true;
     }
     const handle = this.subscriptions.get(filter);
     if (handle === undefined) return false;
     this.ownSubscriptions().delete(filter);
     this.ctx.engine.remove(handle);
+    if (this.liveRecorded) this.persistLive();
     return true;
   }
 
@@ -336,6 +347,33 @@ export class MqttSession
   }
 
   // ---- publishing (PublishingClient, publish-handler.ts) -------------------------------------
+
+  get acksWaiting(): boolean {
+    return this.acks !== null && this.acks.busy;
+  }
+
+  acknowledgeAfter(durable: Promise<void> | null, ack: () => void): void {
+    this.acks ??= new OrderedAcks((err) => this.storeFailed(err));
+    this.acks.after(durable, () => {
+      if (this.phase !== 'active') return;
+      try {
+        ack();
+      } catch (err) {
+        this.onInternalError(err, 'acknowledging a stored publish');
+      }
+    });
+  }
+
+  /** A write a PUBACK/PUBREC waited for failed (logged by the store): not acknowledged; the client resends after reconnecting. */
+  private storeFailed(err: unknown): void {
+    this.ctx.stats.storeAcksWithheld++;
+    if (this.phase !== 'active') return;
+    this.ctx.log.warn(
+      { err, session: this.id, user: this.identity },
+      'a publish could not be stored: not acknowledged, closing the connection',
+    );
+    this.disconnectWith(ReasonCodes.UNSPECIFIED_ERROR, 'the broker could not store the message');
+  }
 
   awaitPubrel(id: number): void {
     (this.qos2Ids ??= new Set()).add(id);
@@ -621,6 +659,8 @@ export class MqttSession
     // However the connection ends (takeover included), its admission count is given back once.
     this.admission?.release();
     if (this.identity !== null && this.sessionExpirySec > 0) this.keepSession();
+    else if (this.liveRecorded) this.ctx.persistentSessions.forgetLive(this.clientId);
+    this.liveRecorded = false;
     if (this.persistentCounted) {
       this.persistentCounted = false;
       this.ctx.persistentSessions.liveRemoved(this.identity!);
@@ -647,11 +687,20 @@ export class MqttSession
    * Deliveries still held for a pending read entitlement are dropped (counted).
    */
   private keepSession(): void {
+    const stored = this.storedSession();
+    this.held.countDropped();
+    this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
+  }
+
+  /** This connection's session as a StoredSession: its subscriptions (moved out of the topic engine's live entries by the caller) and what was not acknowledged. */
+  private storedSession(): StoredSession {
     const { inflight, queued } = this.outbound.takeUnacknowledged();
     const stored = new StoredSession(
       this.ctx,
       this.clientId,
       this.identity!,
+      this.listenerName,
+      this.sessionExpirySec,
       this.gates,
       this.ctx.persistentSessions,
       inflight,
@@ -670,8 +719,34 @@ export class MqttSession
         ),
       );
     }
-    this.held.countDropped();
-    this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
+    return stored;
+  }
+
+  /** Write this connected client's persistent session (no expiry yet) to the broker's store: its subscriptions survive a crash. */
+  private persistLive(): void {
+    this.liveRecorded = true;
+    const subscriptions: SubscriptionRecord[] = [];
+    for (const [filter, handle] of this.subscriptions)
+      subscriptions.push(
+        subscriptionRecord(
+          new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions),
+        ),
+      );
+    for (const [filter, membership] of this.sharedSubscriptions)
+      subscriptions.push(
+        subscriptionRecord(
+          new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions),
+        ),
+      );
+    this.ctx.persistentSessions.persistLive({
+      clientId: this.clientId,
+      user: this.identity!,
+      listener: this.listenerName,
+      expirySec: this.sessionExpirySec,
+      expiresAt: null,
+      subscriptions,
+      incomingQos2: [...this.incomingQos2],
+    });
   }
 
   /** Take over a kept session (Clean Start 0): its subscriptions now deliver here; call resumeDeliveries() after CONNACK. */
@@ -693,6 +768,7 @@ export class MqttSession
 
   /** After CONNACK: resend the unacknowledged publishes (DUP) and the queued ones [MQTT-4.4.0-1]. */
   resumeDeliveries(): void {
+    if (this.sessionExpirySec > 0) this.persistLive();
     const stored = this.resumed;
     this.resumed = null;
     if (stored !== null) this.outbound.resume(stored.inflight, stored.queuedMessages);
@@ -702,11 +778,13 @@ export class MqttSession
   private willDue(will: WillMessage): void {
     const delaySec = will.delaySec < this.sessionExpirySec ? will.delaySec : this.sessionExpirySec;
     if (delaySec <= 0) return this.publishWillContained(will);
+    const delayMs = delaySec * 1000;
     this.ctx.delayedWills.schedule(
       this.clientId,
-      delaySec * 1000,
+      delayMs,
       () => this.publishWillContained(will),
       this.identity!,
+      willRecord(this.clientId, this.identity!, this.listenerName, this.ctx.timers.now() + delayMs, will),
     );
   }
 

@@ -66,11 +66,37 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   const mqtt = MqttMessage.attach(message, session, packet.qos, packet.retain, false, properties);
   const wire = forwardableBytes(packet);
   if (wire !== null) mqtt.forwardPublishBytes(wire, session.isV5);
+  const store = session.ctx.store;
+  const writes = store.writes;
   routeAcceptedPublish(session.ctx, mqtt, payload);
-  acknowledge(session, packet, ReasonCodes.SUCCESS);
+  // Queued for an absent persistent session, or retained: the acknowledgement waits for the store.
+  acknowledge(session, packet, ReasonCodes.SUCCESS, undefined, store.writes === writes ? null : store.whenDurable());
 }
 
-function acknowledge(session: PublishingClient, packet: IPublishPacket, reasonCode: number, text?: string): void {
+/**
+ * PUBACK (QoS 1) or PUBREC (QoS 2, which then awaits PUBREL), once `durable` resolves and every
+ * earlier acknowledgement of the connection has gone out; at once when neither holds it back.
+ */
+function acknowledge(
+  session: PublishingClient,
+  packet: IPublishPacket,
+  reasonCode: number,
+  text?: string,
+  durable: Promise<void> | null = null,
+): void {
+  if (packet.qos === 0) return;
+  // Now, not when PUBREC goes: a resent PUBLISH with this id meanwhile is not delivered twice.
+  if (packet.qos === 2 && reasonCode < 0x80) session.awaitPubrel(packet.messageId!);
+  if (durable === null && !session.acksWaiting) return sendAcknowledgement(session, packet, reasonCode, text);
+  session.acknowledgeAfter(durable, () => sendAcknowledgement(session, packet, reasonCode, text));
+}
+
+function sendAcknowledgement(
+  session: PublishingClient,
+  packet: IPublishPacket,
+  reasonCode: number,
+  text?: string,
+): void {
   const v5 = session.isV5;
   if (packet.qos === 1) {
     session.connection.send(
@@ -79,7 +105,6 @@ function acknowledge(session: PublishingClient, packet: IPublishPacket, reasonCo
         : { cmd: 'puback', messageId: packet.messageId! },
     );
   } else if (packet.qos === 2) {
-    if (reasonCode < 0x80) session.awaitPubrel(packet.messageId!);
     session.connection.send(
       v5
         ? { cmd: 'pubrec', messageId: packet.messageId!, reasonCode, ...problem(session, reasonCode, text) }

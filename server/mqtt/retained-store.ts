@@ -1,5 +1,6 @@
 // Retained messages: the last retained PUBLISH per topic, in memory, bounded by count and bytes
-// (config mqtt.retained). The bytes are the whole stored message: topic, v5 properties, payload and
+// (config mqtt.retained), and written through to the broker's store (persistence), from which
+// restore() fills it at start-up. The bytes are the whole stored message: topic, v5 properties, payload and
 // a per-entry overhead (held-bytes.ts), so user properties or long topics count as payload does.
 // A retained publish with an empty payload clears the topic. What does not fit is not stored (the
 // publish is still delivered live), counted and logged.
@@ -15,6 +16,9 @@ import { messageHeldBytes, RETAINED_MESSAGE_OVERHEAD_BYTES } from './held-bytes.
 import { detached } from './detached-bytes.js';
 import type { Timers } from '../timers.js';
 import { MqttMessage } from './mqtt-message.js';
+import type { BrokerStore } from '../store/store.js';
+import type { RetainedRecord } from '../store/records.js';
+import { propertiesOf, propertiesRecord } from './persisted-records.js';
 
 export type RetainedLimits = MqttConfig['retained'];
 
@@ -31,6 +35,8 @@ export class RetainedStore {
     private readonly log: Logger,
     /** The clock Message Expiry is checked against. */
     private readonly timers: Timers,
+    /** Where every change is written through. */
+    private readonly store: BrokerStore,
   ) {}
 
   get size(): number {
@@ -44,16 +50,52 @@ export class RetainedStore {
 
   /** A retained PUBLISH: store or replace, or clear on an empty payload. Returns false when the bound refused it. */
   retain(topic: string, payload: Buffer, qos: 0 | 1 | 2, properties: PublishProperties | null = null): boolean {
-    const old = this.messages.get(topic);
-    const oldBytes = old === undefined ? 0 : storedBytes(old);
     if (payload.length === 0) {
       // [MQTT-3.3.1-6] an empty retained payload removes the retained message.
+      const old = this.messages.get(topic);
       if (old !== undefined) {
         this.messages.delete(topic);
-        this.bytes -= oldBytes;
+        this.bytes -= storedBytes(old);
+        this.store.removeRetained(topic);
       }
       return true;
     }
+    // A copy: the parsed packet's buffer may be a view of a larger network chunk.
+    const kept = this.keep(topic, Buffer.from(payload), qos, detachedProperties(properties));
+    if (kept === null) return false;
+    this.store.putRetained({ topic, payload: kept.payload(), qos, properties: propertiesRecord(kept.properties) });
+    return true;
+  }
+
+  /**
+   * At start-up: the messages the store kept, under today's bounds. Expired ones, and those over
+   * the bounds (which may have shrunk), are removed from the store and counted.
+   */
+  restore(records: readonly RetainedRecord[]): void {
+    const now = this.timers.now();
+    for (const record of records) {
+      const properties = propertiesOf(record.properties);
+      if (properties !== null && properties.isExpired(now)) {
+        this.stats.mqttMessagesExpired++;
+        this.store.removeRetained(record.topic);
+        continue;
+      }
+      if (this.keep(record.topic, record.payload, record.qos, properties) === null) {
+        this.stats.storeRecordsDropped++;
+        this.store.removeRetained(record.topic);
+      }
+    }
+  }
+
+  /** Store or replace `topic`'s message within the bounds; null (counted, logged once) when they refuse it. */
+  private keep(
+    topic: string,
+    payload: Buffer,
+    qos: 0 | 1 | 2,
+    properties: PublishProperties | null,
+  ): MqttMessage | null {
+    const old = this.messages.get(topic);
+    const oldBytes = old === undefined ? 0 : storedBytes(old);
     const count = this.messages.size + (old === undefined ? 1 : 0);
     const bytes =
       this.bytes - oldBytes + messageHeldBytes(topic, payload, properties, null, RETAINED_MESSAGE_OVERHEAD_BYTES);
@@ -66,14 +108,14 @@ export class RetainedStore {
           'retained message store full: retained publishes are delivered but not stored',
         );
       }
-      return false;
+      return null;
     }
     this.full = false;
-    // A copy: the parsed packet's buffer may be a view of a larger network chunk.
-    const message = new Message(topic, Payload.ofBytes(Buffer.from(payload)), this.stats);
-    this.messages.set(topic, MqttMessage.attach(message, null, qos, true, true, detachedProperties(properties)));
+    const message = new Message(topic, Payload.ofBytes(payload), this.stats);
+    const stored = MqttMessage.attach(message, null, qos, true, true, properties);
+    this.messages.set(topic, stored);
     this.bytes = bytes;
-    return true;
+    return stored;
   }
 
   /** The retained messages a subscription with `pattern` matches. */
@@ -97,6 +139,7 @@ export class RetainedStore {
     this.messages.delete(stored.message.topic);
     this.bytes -= storedBytes(stored);
     this.stats.mqttMessagesExpired++;
+    this.store.removeRetained(stored.message.topic);
     return false;
   }
 }

@@ -5,6 +5,12 @@
 // (maxQueuedBytes, see StoredSession) and over the whole store (maxBytes): beyond it the messages
 // that entered the store first are dropped, whichever session holds them (counted).
 //
+// Every kept session is written through to the broker's store (persistence): its record (user,
+// listener, subscriptions, expiry) and each message it holds under [client id, place], so that it
+// survives a restart; restore() brings them back at start-up. A connected client's persistent
+// session is written as a record with no expiry yet (persistLive), so its subscriptions survive a
+// crash too; its messages in flight are written when it disconnects.
+//
 // The store's order is a FIFO of (session, place) entries, one per queued message, in the order
 // they entered the store. An entry goes stale when its message leaves otherwise (dropped by its
 // session's own caps, or taken back on resumption); stale entries are skipped when met and swept
@@ -14,11 +20,17 @@ import type { MqttConfig } from '../config/index.js';
 import type { BrokerStats } from '../stats.js';
 import type { Timers } from '../timers.js';
 import type { StoredSession, StoreLedger } from './stored-session.js';
+import type { OutgoingPublish } from './outbound.js';
+import type { BrokerStore } from '../store/store.js';
+import type { SessionRecord } from '../store/records.js';
+import { queuedRecord, subscriptionRecord } from './persisted-records.js';
 
 export type SessionLimits = MqttConfig['sessions'];
 
 /** Stale FIFO entries tolerated beyond twice the live ones before a sweep. */
 const SWEEP_SLACK = 1024;
+/** Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer expiry is waited out in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export class SessionStore implements StoreLedger {
   private readonly sessions = new Map<string, StoredSession>();
@@ -41,6 +53,8 @@ export class SessionStore implements StoreLedger {
     private readonly log: Logger,
     /** The expiry timers run on these. */
     private readonly timers: Timers,
+    /** Where kept sessions and their messages are written through. */
+    private readonly store: BrokerStore,
   ) {}
 
   get size(): number {
@@ -81,13 +95,66 @@ export class SessionStore implements StoreLedger {
   /** Keep `session` for `expirySec` seconds. Returns false (and drops it) when a bound refuses it. */
   keep(session: StoredSession, expirySec: number): boolean {
     this.discard(session.clientId);
+    if (!this.admit(session)) {
+      session.dispose();
+      return false;
+    }
+    session.trimToByteCap();
+    this.enterKept(session);
+    session.placeMessages(
+      () => this.place++,
+      () => this.enter(session),
+    );
+    session.expiresAt = this.timers.now() + expirySec * 1000;
+    this.persist(session);
+    this.makeRoom();
+    // Only messages in flight are left, and they are over the store's bound: this session's go.
+    while (this.bytes > this.limits.maxBytes && session.dropOldestInflight() > 0)
+      this.stats.mqttSessionStoreBytesDropped++;
+    this.armExpiry(session);
+    return true;
+  }
+
+  /**
+   * At start-up, a session the broker's store kept (its messages at the places they were stored
+   * under), expiring at `session.expiresAt`. False when a bound refuses it: the caller removes it
+   * from the store. Call finishRestore() after the last.
+   */
+  restore(session: StoredSession): boolean {
+    if (!this.admit(session)) return false;
+    this.enterKept(session);
+    for (const place of session.queuedPlaces) {
+      this.orderSessions.push(session);
+      this.orderPlaces.push(place);
+    }
+    for (const { place } of session.placedMessages()) if (place >= this.place) this.place = place + 1;
+    this.armExpiry(session);
+    return true;
+  }
+
+  /** After the last restore(): the FIFO in the order messages entered the store, and the bounds applied. */
+  finishRestore(): void {
+    const order = this.orderSessions.map((session, i) => ({ session, place: this.orderPlaces[i]! }));
+    order.sort((a, b) => a.place - b.place);
+    this.orderSessions = order.map((e) => e.session);
+    this.orderPlaces = order.map((e) => e.place);
+    this.orderHead = 0;
+    for (const session of this.sessions.values()) {
+      const before = session.heldBytes;
+      session.trimToByteCap();
+      if (session.heldBytes !== before) this.stats.storeRecordsDropped++;
+    }
+    this.makeRoom();
+  }
+
+  /** Within maxSessions and the user's maxSessionsPerUser? Counted and logged when not. */
+  private admit(session: StoredSession): boolean {
     if (this.sessions.size >= this.limits.maxSessions) {
       this.stats.mqttSessionsNotKept++;
       this.log.warn(
         { clientId: session.clientId, user: session.user, sessions: this.sessions.size },
         'persistent session store full (mqtt.sessions.maxSessions): session not kept',
       );
-      session.dispose();
       return false;
     }
     // mayPersist counted this one at CONNECT; this holds if connections raced past it.
@@ -97,23 +164,54 @@ export class SessionStore implements StoreLedger {
         { clientId: session.clientId, user: session.user },
         'persistent sessions per user reached (mqtt.sessions.maxSessionsPerUser): session not kept',
       );
-      session.dispose();
       return false;
     }
-    session.trimToByteCap();
+    return true;
+  }
+
+  private enterKept(session: StoredSession): void {
     this.sessions.set(session.clientId, session);
     this.keptPerUser.set(session.user, (this.keptPerUser.get(session.user) ?? 0) + 1);
     session.kept = true;
     this.bytes += session.heldBytes;
     this.queuedMessages += session.queuedCount;
-    session.placeQueued(() => this.enter(session));
     this.stats.mqttSessionHeldBytes = this.bytes;
-    this.makeRoom();
-    // Only messages in flight are left, and they are over the store's bound: this session's go.
-    while (this.bytes > this.limits.maxBytes && session.dropOldestInflight() > 0)
-      this.stats.mqttSessionStoreBytesDropped++;
-    session.expiryTimer = this.timers.setTimeout(() => this.expiredContained(session), expirySec * 1000);
-    return true;
+  }
+
+  /** Write `session` and every message it holds to the broker's store. */
+  private persist(session: StoredSession): void {
+    this.store.putSession(sessionRecord(session, session.expiresAt));
+    for (const { out, place, packetId, released } of session.placedMessages())
+      this.store.putMessage(queuedRecord(session.clientId, place, out, packetId, released));
+  }
+
+  /** The expiry timer, in steps of at most MAX_TIMER_MS. */
+  private armExpiry(session: StoredSession): void {
+    const left = session.expiresAt - this.timers.now();
+    session.expiryTimer = this.timers.setTimeout(
+      () => {
+        if (session.expiresAt - this.timers.now() > 0 && left > MAX_TIMER_MS) {
+          if (this.sessions.get(session.clientId) === session) this.armExpiry(session);
+          return;
+        }
+        this.expiredContained(session);
+      },
+      left > MAX_TIMER_MS ? MAX_TIMER_MS : left > 0 ? left : 0,
+    );
+  }
+
+  /**
+   * A connected client holds a persistent session: its record goes to the broker's store with no
+   * expiry yet (after a crash it counts from the restart), so its subscriptions survive.
+   */
+  persistLive(record: SessionRecord): void {
+    this.store.putSession(record);
+  }
+
+  /** A connected client's persistent session ended with its connection (expiry 0 at DISCONNECT): its record goes. */
+  forgetLive(clientId: string): void {
+    if (this.sessions.has(clientId)) return;
+    this.store.removeSession(clientId);
   }
 
   /** The next place in the store's order (StoredSession.sendNow). */
@@ -121,9 +219,10 @@ export class SessionStore implements StoreLedger {
     return this.place++;
   }
 
-  /** `session` queued a message of `size` bytes at `place` (from nextPlace()). */
-  added(session: StoredSession, size: number, place: number): void {
+  /** `session` queued `out`, of `size` bytes, at `place` (from nextPlace()). */
+  added(session: StoredSession, out: OutgoingPublish, size: number, place: number): void {
     if (!session.kept) return;
+    this.store.putMessage(queuedRecord(session.clientId, place, out, null, false));
     this.bytes += size;
     this.queuedMessages++;
     this.orderSessions.push(session);
@@ -133,19 +232,24 @@ export class SessionStore implements StoreLedger {
     this.makeRoom();
   }
 
-  /** `session` dropped a message of `size` bytes, `queued` or in flight (its own caps, or the store's). */
-  released(session: StoredSession, size: number, queued: boolean): void {
+  /** `session` dropped its message at `place`, of `size` bytes, `queued` or in flight (its own caps, or the store's). */
+  released(session: StoredSession, size: number, queued: boolean, place: number): void {
     if (!session.kept) return;
+    this.store.removeMessage(session.clientId, place);
     this.bytes -= size;
     if (queued) this.queuedMessages--;
     this.stats.mqttSessionHeldBytes = this.bytes;
   }
 
-  /** The session kept for `clientId`, removed from the store (its subscriptions stay until the caller disposes it). */
+  /**
+   * The session kept for `clientId`, removed from the store and from the broker's store (its
+   * subscriptions stay until the caller disposes it; a resuming connection writes its own record).
+   */
   take(clientId: string): StoredSession | undefined {
     const session = this.sessions.get(clientId);
     if (session === undefined) return undefined;
     this.remove(session);
+    this.unpersist(session);
     if (session.expiryTimer !== null) this.timers.clearTimeout(session.expiryTimer);
     session.expiryTimer = null;
     return session;
@@ -174,6 +278,7 @@ export class SessionStore implements StoreLedger {
   expired(session: StoredSession): void {
     if (this.sessions.get(session.clientId) !== session) return;
     this.remove(session);
+    this.unpersist(session);
     session.dispose();
     this.stats.mqttSessionsExpired++;
   }
@@ -214,6 +319,12 @@ export class SessionStore implements StoreLedger {
     this.stats.mqttSessionHeldBytes = this.bytes;
   }
 
+  /** Remove `session` and its messages from the broker's store. */
+  private unpersist(session: StoredSession): void {
+    this.store.removeSession(session.clientId);
+    for (const { place } of session.placedMessages()) this.store.removeMessage(session.clientId, place);
+  }
+
   /** A FIFO entry for the next message of `session` queued at keep(); returns its place. */
   private enter(session: StoredSession): number {
     const place = this.place++;
@@ -252,6 +363,19 @@ export class SessionStore implements StoreLedger {
     this.orderPlaces = places;
     this.orderHead = 0;
   }
+}
+
+/** The record of a kept session, expiring at `expiresAt` (null: its client is connected). */
+export function sessionRecord(session: StoredSession, expiresAt: number | null): SessionRecord {
+  return {
+    clientId: session.clientId,
+    user: session.user,
+    listener: session.listener,
+    expirySec: session.expirySec,
+    expiresAt,
+    subscriptions: session.storedSubscriptions.map(subscriptionRecord),
+    incomingQos2: [...session.incomingQos2],
+  };
 }
 
 function decrement(counts: Map<string, number>, user: string): void {

@@ -33,10 +33,10 @@ export interface StoreLedger {
   readonly limits: MqttConfig['sessions'];
   /** The next place in the store's order. */
   nextPlace(): number;
-  /** `session` queued a message of `size` bytes at `place` (from nextPlace()). */
-  added(session: StoredSession, size: number, place: number): void;
-  /** `session` dropped a message of `size` bytes, `queued` or in flight. */
-  released(session: StoredSession, size: number, queued: boolean): void;
+  /** `session` queued `out`, of `size` bytes, at `place` (from nextPlace()). */
+  added(session: StoredSession, out: OutgoingPublish, size: number, place: number): void;
+  /** `session` dropped its message at `place` of `size` bytes, `queued` or in flight. */
+  released(session: StoredSession, size: number, queued: boolean, place: number): void;
 }
 
 /** A subscription as a session keeps it across connections. */
@@ -58,11 +58,15 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   /** Per queued message, parallel to `queued`: the bytes it holds, and its place in the store's order (SessionStore). */
   private readonly sizes: number[] = [];
   private readonly places: number[] = [];
+  /** Per message in flight, by packet id: its place in the store's order (its key in the broker's store). */
+  private readonly inflightPlaces = new Map<number, number>();
   private queuedBytes = 0;
   private inflightBytes = 0;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   private nextSid = 1;
   expiryTimer: TimerHandle | null = null;
+  /** Epoch ms when it expires, while kept. */
+  expiresAt = 0;
   /** Set while the store keeps this session (its bytes count in the store's total). */
   kept = false;
 
@@ -70,6 +74,10 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     private readonly ctx: SessionContext,
     readonly clientId: string,
     readonly user: string,
+    /** The listener its client connected through (whose security modules decide its reads). */
+    readonly listener: string,
+    /** The Session Expiry Interval, seconds. */
+    readonly expirySec: number,
     private readonly gates: ListenerGates,
     private readonly store: StoreLedger,
     /** QoS 1/2 publishes sent and not done, by packet id: on resumption the PUBLISH (DUP) or the PUBREL is resent. */
@@ -107,20 +115,46 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     return this.places.length === 0 ? -1 : this.places[0]!;
   }
 
-  /** Places in the store's order for the messages queued when the store took the session (SessionStore.keep). */
-  placeQueued(next: () => number): void {
+  /**
+   * Places in the store's order for the messages it holds when the store takes the session
+   * (SessionStore.keep): `next` for each in flight, then `enter` for each queued.
+   */
+  placeMessages(next: () => number, enter: () => number): void {
+    this.inflightPlaces.clear();
+    for (const id of this.inflight.keys()) this.inflightPlaces.set(id, next());
     this.places.length = 0;
-    for (let i = 0; i < this.queued.length; i++) this.places.push(next());
+    for (let i = 0; i < this.queued.length; i++) this.places.push(enter());
+  }
+
+  /** A session restored from the broker's store: its messages keep the places they were stored under. */
+  restorePlaces(queued: readonly number[], inflight: ReadonlyMap<number, number>): void {
+    this.places.length = 0;
+    this.places.push(...queued);
+    this.inflightPlaces.clear();
+    for (const [id, place] of inflight) this.inflightPlaces.set(id, place);
+  }
+
+  /** Every message it holds with its place: in flight (with its packet id), then queued. */
+  *placedMessages(): Generator<{ out: OutgoingPublish; place: number; packetId: number | null; released: boolean }> {
+    for (const [id, entry] of this.inflight)
+      yield { out: entry.out, place: this.inflightPlaces.get(id)!, packetId: id, released: entry.released };
+    for (let i = 0; i < this.queued.length; i++)
+      yield { out: this.queued[i]!, place: this.places[i]!, packetId: null, released: false };
+  }
+
+  /** The places of the queued messages, in order. */
+  get queuedPlaces(): readonly number[] {
+    return this.places;
   }
 
   /** Drop the oldest queued message; returns the bytes it held (0 when none was queued). */
   dropOldest(): number {
     if (this.queued.length === 0) return 0;
     this.queued.shift();
-    this.places.shift();
+    const place = this.places.shift()!;
     const size = this.sizes.shift()!;
     this.queuedBytes -= size;
-    this.store.released(this, size, true);
+    this.store.released(this, size, true, place);
     return size;
   }
 
@@ -130,9 +164,11 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     if (first.done === true) return 0;
     const [id, entry] = first.value;
     this.inflight.delete(id);
+    const place = this.inflightPlaces.get(id) ?? -1;
+    this.inflightPlaces.delete(id);
     const size = entry.out.heldBytes();
     this.inflightBytes -= size;
-    this.store.released(this, size, false);
+    this.store.released(this, size, false, place);
     return size;
   }
 
@@ -225,12 +261,13 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
       this.dropOldest();
       stats.mqttSessionBytesDropped++;
     }
-    this.queued.push(detachedPublish(out));
+    const kept = detachedPublish(out);
+    this.queued.push(kept);
     this.sizes.push(size);
     const place = this.store.nextPlace();
     this.places.push(place);
     this.queuedBytes += size;
-    this.store.added(this, size, place);
+    this.store.added(this, kept, size, place);
   }
 
   holdDelivery(pending: PendingRead, plan: HoldingPlan, index: number, message: Message): void {

@@ -22,6 +22,7 @@ async function logon(user: string): Promise<Record<string, unknown>> {
 it('GET /admin/connections: admitted connections per user and host, and refusals by reason', async () => {
   broker = await startBroker({
     log: { level: 'silent' },
+    persistence: 'none',
     admin: { enabled: true, host: '127.0.0.1', port: 0 },
     admission: { allowedUsers: ['alice', 'bob'], userLimits: { enabled: true, users: { bob: 1 } } },
     listeners: [{ name: 'native', port: 0, transport: TEST_TRANSPORT }],

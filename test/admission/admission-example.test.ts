@@ -54,6 +54,7 @@ describe('config/examples/admission.yaml', () => {
       broker = await startBroker({
         ...config,
         log: { level: 'silent' },
+        persistence: 'none',
         listeners: config.listeners.map((l) =>
           l.protocol === 'native' ? { ...l, port: 0, transport: TEST_TRANSPORT } : { ...l, port: 0 },
         ),

@@ -76,6 +76,7 @@ export function useAdmissionFixture(): AdmissionFixture {
       const broker = await startBroker(
         {
           log: { level: 'silent' },
+          persistence: 'none',
           shutdown: { graceMs: 2000 },
           admin: { enabled: false },
           security: sections.security ?? {},

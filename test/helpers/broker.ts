@@ -1,7 +1,7 @@
 // Test fixture: a real broker in-process on an ephemeral 127.0.0.1 port, logging nothing.
 // WebSocket listeners run on the engine WARDEN_TEST_TRANSPORT names (`ws`, the default, or `uws`):
 // vitest.config.ts runs the WebSocket test files once per engine.
-import { startBroker, type BrokerHandle, type WardenConfigInput } from '../../server/index.js';
+import { startBroker, type BrokerHandle, type BrokerStore, type WardenConfigInput } from '../../server/index.js';
 import type { Timers } from '../../server/timers.js';
 
 /** The WebSocket engine this test run is for. */
@@ -68,6 +68,10 @@ export interface TestBrokerOverrides {
   mqttConfig?: WardenConfigInput['mqtt'];
   /** The broker's protocol timers and their clock (ManualTimers: the test moves time); real ones by default. */
   timers?: Timers;
+  /** The `persistence` section; default `{ store: memory }`, so tests share no data directory. */
+  persistence?: WardenConfigInput['persistence'];
+  /** A store object to use instead (a MemoryStore carried from one broker to the next). */
+  store?: BrokerStore;
 }
 
 function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): MqttListenerInput[] {
@@ -93,6 +97,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
       topics: overrides.topics ?? {},
       shutdown: overrides.shutdown ?? { graceMs: 2000 },
       ...(overrides.mqttConfig === undefined ? {} : { mqtt: overrides.mqttConfig }),
+      persistence: overrides.persistence ?? { store: 'memory' },
       security: overrides.security ?? {},
       admin:
         overrides.admin === undefined
@@ -112,7 +117,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
         ...mqttListeners(overrides.mqtt),
       ],
     },
-    { baseDir: overrides.baseDir, timers: overrides.timers },
+    { baseDir: overrides.baseDir, timers: overrides.timers, store: overrides.store },
   );
   try {
     assertTestTransport(broker);

@@ -29,6 +29,7 @@ it('serves the native protocol at / and MQTT at /mqtt on the same port, and they
   const port = await freePort();
   broker = await startBroker({
     log: { level: 'silent' },
+    persistence: 'none',
     admin: { enabled: false },
     listeners: [
       { name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port },

@@ -31,6 +31,7 @@ beforeAll(async () => {
   copyFileSync(join(ROOT, 'config/examples/policy.yaml'), join(dir, 'policy.yaml'));
   writeFileSync(join(dir, 'secure.yaml'), JSON.stringify(config));
   broker = spawn(process.execPath, [CLI, '--config', join(dir, 'secure.yaml')], {
+    cwd: dir,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: broker.stdout! });

@@ -42,6 +42,7 @@ async function start(logonBackoff: Record<string, number>): Promise<Started> {
   const broker = await startBroker(
     {
       log: { level: 'silent' },
+      persistence: 'none',
       admin: { enabled: false },
       shutdown: { graceMs: 500 },
       security: { authentication: { module: 'users', options: { users } }, logonBackoff },

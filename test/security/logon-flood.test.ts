@@ -46,6 +46,7 @@ async function start(sections: {
   const broker = await startBroker(
     {
       log: { level: 'silent' },
+      persistence: 'none',
       admin: { enabled: false },
       shutdown: { graceMs: 500 },
       security: sections.security ?? {},

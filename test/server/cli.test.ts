@@ -20,6 +20,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
+    // The embedded default keeps its store in ./data: here, not in the checkout.
+    cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

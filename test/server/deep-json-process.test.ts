@@ -60,7 +60,7 @@ function listening(proc: ChildProcess, names: string[]): Promise<Record<string, 
 it('survives a deeply nested JSON will reaching a select-list subscriber, and keeps delivering', async () => {
   const config = join(dir, 'warden.yaml');
   writeFileSync(config, CONFIG);
-  const proc = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   child = proc;
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -8,6 +8,7 @@ it('imports warden-broker/server and warden-broker/client by name and round-trip
   const { connect, WardenError } = await import('warden-broker/client');
   const broker = await startBroker({
     log: { level: 'silent' },
+    persistence: 'none',
     admin: { enabled: false },
     listeners: [{ name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 }],
   });

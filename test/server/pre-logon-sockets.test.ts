@@ -43,6 +43,7 @@ async function start(
   const broker = await startBroker(
     {
       log: { level: 'silent' },
+      persistence: 'none',
       admin: { enabled: false },
       shutdown: { graceMs: 500 },
       admission: options.admission ?? {},

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, ClientErrorCodes, type Client, type Message } from '../../client/index.js';
-import { loadConfigFile, startBroker, type BrokerHandle } from '../../server/index.js';
+import { loadConfigFile, MemoryStore, startBroker, type BrokerHandle } from '../../server/index.js';
 import { generateDevCertificates, type DevCertificates } from '../../scripts/lib/dev-certificates.js';
 import { MqttClients } from '../mqtt/mqtt-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -32,6 +32,7 @@ beforeAll(async () => {
   broker = await startBroker(loadConfigFile(join(dir.path, 'tls.yaml'), {}), {
     baseDir: dir.path,
     logger: new LogSink().logger,
+    store: new MemoryStore(),
   });
 });
 

@@ -7,7 +7,13 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { generateDevCertificates, type DevCertificates } from '../../scripts/lib/dev-certificates.js';
-import { startBroker, type BrokerHandle, type StartBrokerOptions, type WardenConfigInput } from '../../server/index.js';
+import {
+  MemoryStore,
+  startBroker,
+  type BrokerHandle,
+  type StartBrokerOptions,
+  type WardenConfigInput,
+} from '../../server/index.js';
 import { Collector } from '../helpers/collector.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -78,7 +84,11 @@ export function useBrokers(): (config: WardenConfigInput, options?: StartBrokerO
     await Promise.all(started.splice(0).map((broker) => broker.close()));
   });
   return async (config, options = {}) => {
-    const broker = await startBroker(config, { logger: pino({ level: 'silent' }), ...options });
+    const broker = await startBroker(config, {
+      logger: pino({ level: 'silent' }),
+      store: new MemoryStore(),
+      ...options,
+    });
     started.push(broker);
     return broker;
   };

@@ -5,7 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, ClientErrorCodes, type Client } from '../../client/index.js';
-import { loadConfigFile, startBroker } from '../../server/index.js';
+import { loadConfigFile, MemoryStore, startBroker } from '../../server/index.js';
 import { MqttClients } from '../mqtt/mqtt-helpers.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import {
@@ -112,7 +112,7 @@ describe('TLS listeners', () => {
 
 describe('shutdown', () => {
   it('drops connections still in their TLS handshake, on TCP and WebSocket listeners', async () => {
-    const broker = await startBroker(tlsBrokerConfig(), { logger: new LogSink().logger });
+    const broker = await startBroker(tlsBrokerConfig(), { logger: new LogSink().logger, store: new MemoryStore() });
     const halfOpen = await Promise.all(
       ['mqtts', 'native'].map(
         (name) =>

@@ -224,7 +224,10 @@ describe('TLS reload on SIGHUP', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CLI, '--config', config], {
+      cwd: dir.path,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     const lines = logLines(child);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

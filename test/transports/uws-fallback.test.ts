@@ -33,6 +33,7 @@ it('warns and serves uws listeners with ws when the native binary is not there',
   broker = await startBroker(
     {
       admin: { enabled: false },
+      persistence: 'none',
       listeners: [
         { name: 'fast', protocol: 'native', transport: 'uws', host: '127.0.0.1', port: 0 },
         { name: 'fast-mqtt', protocol: 'mqtt', transport: 'uws', host: '127.0.0.1', port: 0 },
@@ -81,6 +82,7 @@ it('uses uWebSockets.js when the loader answers it, and logs no warning', async 
   broker = await startBroker(
     {
       admin: { enabled: false },
+      persistence: 'none',
       listeners: [{ name: 'fast', protocol: 'native', transport: 'uws', host: '127.0.0.1', port: 0 }],
     },
     { logger: log },

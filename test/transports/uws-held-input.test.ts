@@ -20,6 +20,7 @@ const neverAnswers = modules.write(
 it('closes a peer that keeps sending while its commands wait, past the held-input bound', async () => {
   broker = await startBroker({
     log: { level: 'silent' },
+    persistence: 'none',
     admin: { enabled: false },
     security: { authentication: { module: neverAnswers }, moduleTimeoutMs: 300_000 },
     // Hard limit 4 x 256 bytes, so at most 2,048 bytes are held.

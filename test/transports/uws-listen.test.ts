@@ -19,6 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 const config = (port: number, name: string): WardenConfigInput => ({
+  persistence: 'none',
   log: { level: 'silent' },
   admin: { enabled: false },
   listeners: [{ name, protocol: 'native', transport: 'uws', host: '127.0.0.1', port }],

@@ -1,0 +1,271 @@
+// `persistence.store: lmdb`, the embedded default: one LMDB environment in `persistence.path`
+// (data.mdb and lock.mdb), through lmdb-js, with msgpack values. Writes are queued by lmdb-js
+// and committed off the main thread, everything written in one event-loop turn in one
+// transaction, in call order; each commit is then flushed to disk in the background
+// (overlappingSync), so a commit never waits for the disk and a crash of the machine can undo
+// at most the commits whose flush had not finished, never leave a damaged file.
+//
+// `persistence.sync` decides what an acknowledgement waits for (whenDurable()): `always`, the flush;
+// `batched`, the commit (in the OS's page cache: a crash of the process loses nothing); `none`,
+// nothing. See docs/persistence.md.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Logger } from 'pino';
+import type { BrokerStats } from '../stats.js';
+import type { BrokerStore, StoreCounts, StoredState, SyncMode } from './store.js';
+import type { QueuedRecord, RetainedRecord, SessionRecord, WillRecord } from './records.js';
+import { checkLmdbFile } from './lmdb-file-check.js';
+import { StoreError } from './store-error.js';
+import { takeStoreLock, releaseStoreLock } from './store-lock.js';
+
+/** The layout this version writes; a store with another is refused (StoreError). */
+export const STORE_FORMAT = 1;
+const PRODUCT = 'warden';
+
+/** Keys longer than this are replaced by a digest: LMDB keys are at most 1978 bytes here, MQTT topics and client ids may be longer. */
+const MAX_PLAIN_KEY_BYTES = 1024;
+
+type Key = string | (string | number)[];
+
+export interface LmdbStoreOptions {
+  readonly path: string;
+  readonly sync: SyncMode;
+}
+
+export class LmdbStore implements BrokerStore {
+  readonly kind = 'lmdb';
+  readonly durable = true;
+  readonly location: string;
+  private readonly env: RootDatabase;
+  private readonly meta: Database;
+  private readonly retained: Database<RetainedRecord, Key>;
+  private readonly sessions: Database<SessionRecord, Key>;
+  private readonly messages: Database<QueuedRecord, Key>;
+  private readonly wills: Database<WillRecord, Key>;
+  private writeCount = 0;
+  /** The promise of the last write (lmdb-js resolves it when its transaction commits); null before any. */
+  private lastWrite: Promise<boolean> | null = null;
+  /** whenDurable() for the writes up to `durableFor` (shared by every caller in between). */
+  private durablePromise: Promise<void> | null = null;
+  private durableFor = -1;
+  /** Set while writes fail, so the error is logged once per episode. */
+  private failing = false;
+  private closed = false;
+
+  private constructor(
+    options: LmdbStoreOptions,
+    env: RootDatabase,
+    private readonly stats: BrokerStats | null,
+    private readonly log: Logger | null,
+  ) {
+    this.location = options.path;
+    this.sync = options.sync;
+    this.env = env;
+    this.meta = env.openDB('meta', {});
+    this.retained = env.openDB('retained', {});
+    this.sessions = env.openDB('sessions', {});
+    this.messages = env.openDB('messages', {});
+    this.wills = env.openDB('wills', {});
+  }
+
+  private readonly sync: SyncMode;
+
+  /**
+   * Open (or create) the store in `options.path`. Refuses, with a StoreError that names the path
+   * and what to do: a directory it cannot create or write, a store another process has open, a
+   * damaged data file, or one of another product or format version.
+   */
+  static open(options: LmdbStoreOptions, stats: BrokerStats | null, log: Logger | null): LmdbStore {
+    const dir = path.resolve(options.path);
+    prepareDirectory(dir);
+    takeStoreLock(dir);
+    try {
+      const dataFile = path.join(dir, 'data.mdb');
+      const existed = fs.existsSync(dataFile) && fs.statSync(dataFile).size > 0;
+      if (existed) {
+        const facts = checkLmdbFile(dataFile);
+        if (typeof facts === 'string')
+          throw new StoreError(
+            `${dataFile}: the store is damaged: ${facts}. Restore it from a backup (or \`warden store import\` an export), or move the directory aside to start with an empty store.`,
+          );
+      }
+      let env: RootDatabase;
+      try {
+        env = open({ path: dir, maxDbs: 8, encoder: { copyBuffers: true } });
+      } catch (err) {
+        throw new StoreError(`${dataFile}: LMDB could not open the store: ${(err as Error).message}`, { cause: err });
+      }
+      const store = new LmdbStore({ ...options, path: dir }, env, stats, log);
+      store.checkFormat(existed);
+      return store;
+    } catch (err) {
+      releaseStoreLock(dir);
+      throw err;
+    }
+  }
+
+  get writes(): number {
+    return this.writeCount;
+  }
+
+  /** The format check: a new store gets this version's stamp; an old one must carry it. */
+  private checkFormat(existed: boolean): void {
+    const stamp = this.meta.get('format') as { product?: unknown; format?: unknown } | undefined;
+    if (stamp === undefined) {
+      const empty = this.counts();
+      const hasOther = [...this.env.getKeys()].some(
+        (name) => !['meta', 'retained', 'sessions', 'messages', 'wills'].includes(String(name)),
+      );
+      if (existed && (hasOther || empty.retained + empty.sessions + empty.messages + empty.wills > 0)) {
+        this.closeQuietly();
+        throw new StoreError(
+          `${this.location}: this LMDB environment is not a Warden store (it has no Warden format stamp). Point persistence.path at another directory.`,
+        );
+      }
+      this.meta.putSync('format', { product: PRODUCT, format: STORE_FORMAT });
+      return;
+    }
+    if (stamp.product !== PRODUCT) {
+      this.closeQuietly();
+      throw new StoreError(
+        `${this.location}: this LMDB environment belongs to ${JSON.stringify(stamp.product)}, not Warden. Point persistence.path at another directory.`,
+      );
+    }
+    if (stamp.format !== STORE_FORMAT) {
+      this.closeQuietly();
+      throw new StoreError(
+        `${this.location}: the store has format ${String(stamp.format)}, this Warden reads format ${STORE_FORMAT}. Run the Warden version that wrote it, \`warden store export\` it there, and \`warden store import\` the export here.`,
+      );
+    }
+  }
+
+  /** Close the environment of a store that is refused at open: nothing was written to wait for. */
+  private closeQuietly(): void {
+    this.env.close().catch(() => undefined);
+  }
+
+  counts(): StoreCounts {
+    return {
+      retained: this.retained.getCount(),
+      sessions: this.sessions.getCount(),
+      messages: this.messages.getCount(),
+      wills: this.wills.getCount(),
+    };
+  }
+
+  load(): StoredState {
+    const values = <T>(db: Database<T, Key>): T[] => {
+      const out: T[] = [];
+      for (const { value } of db.getRange({})) out.push(value);
+      return out;
+    };
+    return {
+      retained: values(this.retained),
+      sessions: values(this.sessions),
+      messages: values(this.messages),
+      wills: values(this.wills),
+    };
+  }
+
+  putRetained(record: RetainedRecord): void {
+    this.track(this.retained.put(keyOf(record.topic), record));
+  }
+
+  removeRetained(topic: string): void {
+    this.track(this.retained.remove(keyOf(topic)));
+  }
+
+  putSession(record: SessionRecord): void {
+    this.track(this.sessions.put(keyOf(record.clientId), record));
+  }
+
+  removeSession(clientId: string): void {
+    this.track(this.sessions.remove(keyOf(clientId)));
+  }
+
+  putMessage(record: QueuedRecord): void {
+    this.track(this.messages.put([keyOf(record.clientId), record.seq], record));
+  }
+
+  removeMessage(clientId: string, seq: number): void {
+    this.track(this.messages.remove([keyOf(clientId), seq]));
+  }
+
+  putWill(record: WillRecord): void {
+    this.track(this.wills.put(keyOf(record.clientId), record));
+  }
+
+  removeWill(clientId: string): void {
+    this.track(this.wills.remove(keyOf(clientId)));
+  }
+
+  whenDurable(): Promise<void> | null {
+    if (this.sync === 'none' || this.lastWrite === null) return null;
+    if (this.durableFor === this.writeCount) return this.durablePromise;
+    const committed = this.lastWrite;
+    const promise =
+      this.sync === 'always' ? committed.then(() => flushedOf(this.env)) : committed.then(() => undefined);
+    this.durablePromise = promise;
+    this.durableFor = this.writeCount;
+    return promise;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.lastWrite !== null) await this.lastWrite.catch(() => false);
+      await flushedOf(this.env);
+    } finally {
+      await this.env.close();
+      releaseStoreLock(this.location);
+    }
+  }
+
+  /** Every write's failure is contained here (a full disk, a closed store): logged once per episode and counted. */
+  private track(write: Promise<boolean>): void {
+    this.writeCount++;
+    this.lastWrite = write;
+    write.then(this.onWritten, this.onWriteFailed);
+  }
+
+  private readonly onWritten = (): void => {
+    if (!this.failing) return;
+    this.failing = false;
+    this.log?.warn({ path: this.location }, 'store writes succeed again');
+  };
+
+  private readonly onWriteFailed = (err: unknown): void => {
+    if (this.stats !== null) this.stats.storeWriteErrors++;
+    if (this.failing) return;
+    this.failing = true;
+    this.log?.error(
+      { err, path: this.location },
+      'a store write failed (disk full or not writable?): acknowledgements that need it are withheld',
+    );
+  };
+}
+
+/** `id` as an LMDB key: itself when short, else a digest (the record keeps the whole id). */
+function keyOf(id: string): string {
+  if (id.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(id) <= MAX_PLAIN_KEY_BYTES) return id;
+  return `\u0000sha256:${createHash('sha256').update(id).digest('base64')}`;
+}
+
+function flushedOf(env: RootDatabase): Promise<void> {
+  return Promise.resolve(env.flushed).then(() => undefined);
+}
+
+function prepareDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK);
+  } catch (err) {
+    throw new StoreError(
+      `${dir}: the store directory cannot be created or written (${(err as NodeJS.ErrnoException).code ?? String(err)}). Set persistence.path to a writable directory, or fix its permissions.`,
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,84 @@
+// `persistence.store: memory`: the records in Maps, gone with the process. A broker on it forgets
+// everything at a restart (and logs so at start-up). An embedder, or a test, may hand the same
+// MemoryStore to a second broker in the same process: it then starts from what the first kept.
+import type { BrokerStore, StoredState } from './store.js';
+import type { QueuedRecord, RetainedRecord, SessionRecord, WillRecord } from './records.js';
+
+export class MemoryStore implements BrokerStore {
+  readonly kind = 'memory';
+  readonly durable = false;
+  readonly location = null;
+  private readonly retained = new Map<string, RetainedRecord>();
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly messages = new Map<string, Map<number, QueuedRecord>>();
+  private readonly wills = new Map<string, WillRecord>();
+  private writeCount = 0;
+
+  get writes(): number {
+    return this.writeCount;
+  }
+
+  load(): StoredState {
+    const byKey = <T>(map: Map<string, T>): T[] => [...map.keys()].sort().map((k) => map.get(k)!);
+    const messages: QueuedRecord[] = [];
+    for (const clientId of [...this.messages.keys()].sort())
+      messages.push(...[...this.messages.get(clientId)!.values()].sort((a, b) => a.seq - b.seq));
+    return {
+      retained: byKey(this.retained),
+      sessions: byKey(this.sessions),
+      messages,
+      wills: byKey(this.wills),
+    };
+  }
+
+  putRetained(record: RetainedRecord): void {
+    this.writeCount++;
+    this.retained.set(record.topic, record);
+  }
+
+  removeRetained(topic: string): void {
+    this.writeCount++;
+    this.retained.delete(topic);
+  }
+
+  putSession(record: SessionRecord): void {
+    this.writeCount++;
+    this.sessions.set(record.clientId, record);
+  }
+
+  removeSession(clientId: string): void {
+    this.writeCount++;
+    this.sessions.delete(clientId);
+  }
+
+  putMessage(record: QueuedRecord): void {
+    this.writeCount++;
+    let queue = this.messages.get(record.clientId);
+    if (queue === undefined) this.messages.set(record.clientId, (queue = new Map()));
+    queue.set(record.seq, record);
+  }
+
+  removeMessage(clientId: string, seq: number): void {
+    this.writeCount++;
+    const queue = this.messages.get(clientId);
+    if (queue === undefined) return;
+    queue.delete(seq);
+    if (queue.size === 0) this.messages.delete(clientId);
+  }
+
+  putWill(record: WillRecord): void {
+    this.writeCount++;
+    this.wills.set(record.clientId, record);
+  }
+
+  removeWill(clientId: string): void {
+    this.writeCount++;
+    this.wills.delete(clientId);
+  }
+
+  whenDurable(): null {
+    return null;
+  }
+
+  async close(): Promise<void> {}
+}

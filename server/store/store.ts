@@ -1,0 +1,63 @@
+// What the broker keeps across a restart, behind one small interface: retained messages,
+// persistent MQTT sessions with the messages queued for them, and wills waiting out their v5
+// delay. The records are plain data (records.ts); the MQTT adapter turns its objects into them
+// and back. Writes are fire-and-forget from the caller's side, applied in call order; what a
+// publisher's acknowledgement waits for is asked separately (whenDurable), so the delivery path
+// pays for durability only where a message was actually written.
+import type { RetainedRecord, SessionRecord, QueuedRecord, WillRecord } from './records.js';
+
+/** What `persistence.sync` makes an acknowledgement wait for (docs/persistence.md). */
+export type SyncMode = 'always' | 'batched' | 'none';
+
+/** Everything a store held when it was opened, in key order. */
+export interface StoredState {
+  readonly retained: readonly RetainedRecord[];
+  readonly sessions: readonly SessionRecord[];
+  /** Every queued message, by client id, then by its place (`seq`). */
+  readonly messages: readonly QueuedRecord[];
+  readonly wills: readonly WillRecord[];
+}
+
+/** How much a store holds, for `warden store check` and the start-up log. */
+export interface StoreCounts {
+  readonly retained: number;
+  readonly sessions: number;
+  readonly messages: number;
+  readonly wills: number;
+}
+
+export interface BrokerStore {
+  /** `lmdb` or `memory`: named in logs and errors. */
+  readonly kind: string;
+  /** False for a store that ends with the process (the start-up log says so). */
+  readonly durable: boolean;
+  /** Where it lives (a directory), or null. */
+  readonly location: string | null;
+
+  /** Read everything (once, at start-up, before any write). */
+  load(): StoredState;
+
+  putRetained(record: RetainedRecord): void;
+  removeRetained(topic: string): void;
+
+  putSession(record: SessionRecord): void;
+  /** Remove the session record alone; its messages are removed one by one by their owner. */
+  removeSession(clientId: string): void;
+  putMessage(record: QueuedRecord): void;
+  removeMessage(clientId: string, seq: number): void;
+
+  putWill(record: WillRecord): void;
+  removeWill(clientId: string): void;
+
+  /** Writes made so far (a counter): compare two readings to learn whether a step wrote anything. */
+  readonly writes: number;
+  /**
+   * Resolves when every write made so far is as durable as `persistence.sync` promises (committed;
+   * for `always` also on disk); null when there is nothing to wait for. Rejects when a write failed
+   * (a full disk): the caller does not acknowledge.
+   */
+  whenDurable(): Promise<void> | null;
+
+  /** Wait for every write made so far to be committed and on disk, then close. */
+  close(): Promise<void>;
+}
