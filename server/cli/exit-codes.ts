@@ -7,6 +7,8 @@ export const EXIT = {
   USAGE: 2,
   /** The admin listener refused the credentials (401) or the action (403). */
   REFUSED: 3,
+  /** The store (persistence.path) cannot be opened: damaged, foreign, locked by another broker, or not writable. */
+  STORE: 4,
   /** Interrupted with Ctrl-C at a password prompt (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const;

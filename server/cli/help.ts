@@ -19,6 +19,7 @@ Commands (each takes --help):
 
 Signals: SIGINT or SIGTERM close the listeners, send close frames to clients and exit 0.
 SIGHUP re-reads the certificate, key and CA files of every TLS profile (docs/tls.md).
+Exit status 4: the store (persistence.path) cannot be opened; the message says why (docs/persistence.md).
 Documentation: README.md and docs/ in the package (docs/admin.md for passwd and admin).
 `;
 

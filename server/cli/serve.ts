@@ -62,8 +62,19 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   process.on('SIGHUP', onHangup);
   // Loaded here rather than at the top, so --help and --version do not load the whole broker.
   const { startBroker } = await import('../start-broker.js');
+  const { StoreError } = await import('../store/store-error.js');
   // Relative module paths in the config resolve against the config file's directory.
-  const broker = await startBroker(config, { logger: log, baseDir: dirname(path) });
+  let broker;
+  try {
+    broker = await startBroker(config, { logger: log, baseDir: dirname(path) });
+  } catch (err) {
+    // The store's message names its path and what to do; it is the whole story.
+    if (!(err instanceof StoreError)) throw err;
+    log.fatal({ path: config.persistence.path }, err.message);
+    log.flush();
+    process.stderr.write(`warden: ${err.message}\n`);
+    return EXIT.STORE;
+  }
   reloadTls = async () => {
     log.info({ signal: 'SIGHUP' }, 'reloading TLS profiles');
     try {
