@@ -19,6 +19,8 @@ export class OrderedAcks {
   /** Send `ack` once `durable` has resolved (null: nothing to wait for but the ones ahead of it). */
   after(durable: Promise<void> | null, ack: () => void): void {
     this.waiting++;
+    // Handled now: it may reject before the acknowledgements ahead of it have gone out.
+    durable?.catch(() => undefined);
     const ahead = this.tail;
     this.tail = ahead
       .then(() => durable ?? undefined)

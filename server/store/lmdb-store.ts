@@ -217,9 +217,15 @@ export class LmdbStore implements BrokerStore {
     this.closed = true;
     try {
       if (this.lastWrite !== null) await this.lastWrite.catch(() => false);
-      await flushedOf(this.env);
+      if (!this.failing) {
+        await flushedOf(this.env);
+        await this.env.close();
+      } else {
+        // After a failed commit lmdb-js settles neither `flushed` nor its close(): nothing more
+        // can be written, so the broker does not wait for them.
+        this.closeQuietly();
+      }
     } finally {
-      await this.env.close();
       releaseStoreLock(this.location);
     }
   }
@@ -239,8 +245,19 @@ export class LmdbStore implements BrokerStore {
 
   private readonly onWriteFailed = (err: unknown): void => {
     if (this.stats !== null) this.stats.storeWriteErrors++;
-    if (this.failing) return;
+    // lmdb-js rejects each write with "Commit failed" and the cause (ENOSPC, EIO) in a promise of
+    // its own, which nobody else handles: left alone, it would end the process.
+    const cause = (err as { commitError?: PromiseLike<unknown> } | null)?.commitError;
+    // The batch promise lmdb-js makes for itself when a batch starts is rejected too, with no
+    // handler; `committed` hands this one to it before Node counts it as unhandled.
+    Promise.resolve(this.env.committed).catch(() => undefined);
+    const first = !this.failing;
     this.failing = true;
+    if (cause !== undefined && typeof cause.then === 'function')
+      cause.then(undefined, (reason: unknown) => {
+        if (first) this.log?.error({ err: reason, path: this.location }, 'the store write failed because of this');
+      });
+    if (!first) return;
     this.log?.error(
       { err, path: this.location },
       'a store write failed (disk full or not writable?): acknowledgements that need it are withheld',
