@@ -299,7 +299,10 @@ export class MqttSession
     if (old !== undefined) engine.remove(old);
     const entry = this.newEntry(options);
     this.ownSubscriptions().set(filter, engine.add(pattern, entry));
-    if (this.liveRecorded) this.persistLive();
+    if (this.liveRecorded)
+      this.ctx.persistentSessions.liveSubscribed(
+        subscriptionRecord(this.clientId, new StoredSubscription(filter, pattern, options)),
+      );
     return entry;
   }
 
@@ -314,7 +317,10 @@ export class MqttSession
     if (old !== undefined) groups.leave(old);
     const entry = this.newEntry(options);
     this.ownSharedSubscriptions().set(filter, groups.join(shared, pattern, entry));
-    if (this.liveRecorded) this.persistLive();
+    if (this.liveRecorded)
+      this.ctx.persistentSessions.liveSubscribed(
+        subscriptionRecord(this.clientId, new StoredSubscription(filter, pattern, options, shared)),
+      );
   }
 
   unsubscribe(filter: string): boolean {
@@ -322,14 +328,14 @@ export class MqttSession
     if (membership !== undefined) {
       this.ownSharedSubscriptions().delete(filter);
       this.ctx.sharedGroups.leave(membership);
-      if (this.liveRecorded) this.persistLive();
+      if (this.liveRecorded) this.ctx.persistentSessions.liveUnsubscribed(this.clientId, filter);
       return true;
     }
     const handle = this.subscriptions.get(filter);
     if (handle === undefined) return false;
     this.ownSubscriptions().delete(filter);
     this.ctx.engine.remove(handle);
-    if (this.liveRecorded) this.persistLive();
+    if (this.liveRecorded) this.ctx.persistentSessions.liveUnsubscribed(this.clientId, filter);
     return true;
   }
 
@@ -659,7 +665,11 @@ export class MqttSession
     // However the connection ends (takeover included), its admission count is given back once.
     this.admission?.release();
     if (this.identity !== null && this.sessionExpirySec > 0) this.keepSession();
-    else if (this.liveRecorded) this.ctx.persistentSessions.forgetLive(this.clientId);
+    else if (this.liveRecorded)
+      this.ctx.persistentSessions.forgetLive(this.clientId, [
+        ...this.subscriptions.keys(),
+        ...this.sharedSubscriptions.keys(),
+      ]);
     this.liveRecorded = false;
     if (this.persistentCounted) {
       this.persistentCounted = false;
@@ -722,31 +732,43 @@ export class MqttSession
     return stored;
   }
 
-  /** Write this connected client's persistent session (no expiry yet) to the broker's store: its subscriptions survive a crash. */
+  /**
+   * Write this connected client's persistent session (no expiry yet) and its subscriptions to the
+   * broker's store, so they survive a crash; later SUBSCRIBEs and UNSUBSCRIBEs write one each.
+   */
   private persistLive(): void {
     this.liveRecorded = true;
     const subscriptions: SubscriptionRecord[] = [];
     for (const [filter, handle] of this.subscriptions)
       subscriptions.push(
         subscriptionRecord(
+          this.clientId,
           new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions),
         ),
       );
     for (const [filter, membership] of this.sharedSubscriptions)
       subscriptions.push(
         subscriptionRecord(
-          new StoredSubscription(filter, membership.pattern, membership.entry.options as MqttSubscriptionOptions),
+          this.clientId,
+          new StoredSubscription(
+            filter,
+            membership.pattern,
+            membership.entry.options as MqttSubscriptionOptions,
+            membership.group.filter,
+          ),
         ),
       );
-    this.ctx.persistentSessions.persistLive({
-      clientId: this.clientId,
-      user: this.identity!,
-      listener: this.listenerName,
-      expirySec: this.sessionExpirySec,
-      expiresAt: null,
+    this.ctx.persistentSessions.persistLive(
+      {
+        clientId: this.clientId,
+        user: this.identity!,
+        listener: this.listenerName,
+        expirySec: this.sessionExpirySec,
+        expiresAt: null,
+        incomingQos2: [...this.incomingQos2],
+      },
       subscriptions,
-      incomingQos2: [...this.incomingQos2],
-    });
+    );
   }
 
   /** Take over a kept session (Clean Start 0): its subscriptions now deliver here; call resumeDeliveries() after CONNACK. */

@@ -74,9 +74,10 @@ export function inflightOf(record: QueuedRecord): InflightPublish {
   return entry;
 }
 
-export function subscriptionRecord(subscription: StoredSubscription): SubscriptionRecord {
+export function subscriptionRecord(clientId: string, subscription: StoredSubscription): SubscriptionRecord {
   const { options } = subscription;
   return {
+    clientId,
     filter: subscription.filter,
     qos: options.qos,
     noLocal: options.noLocal,

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { BrokerStore, StoredState } from '../store/store.js';
-import type { QueuedRecord, SessionRecord, WillRecord } from '../store/records.js';
+import type { QueuedRecord, SessionRecord, SubscriptionRecord, WillRecord } from '../store/records.js';
 import type { WillPublisher } from './client-session.js';
 import type { MqttContext } from './mqtt-context.js';
 import type { InflightPublish, OutgoingPublish } from './outbound.js';
@@ -39,29 +39,33 @@ export function restoreState(
   ctx.retained.restore(state.retained);
   counts.retained = ctx.retained.size;
 
-  const messagesOf = new Map<string, QueuedRecord[]>();
-  for (const record of state.messages) {
-    let list = messagesOf.get(record.clientId);
-    if (list === undefined) messagesOf.set(record.clientId, (list = []));
-    list.push(record);
-  }
+  const messagesOf = byClient(state.messages);
+  const subscriptionsOf = byClient(state.subscriptions);
   const now = ctx.timers.now();
   for (const record of state.sessions) {
     const messages = messagesOf.get(record.clientId) ?? [];
     messagesOf.delete(record.clientId);
-    const restored = restoreSession(ctx, record, messages, gatesByListener, store, log, now);
+    const subscriptions = subscriptionsOf.get(record.clientId) ?? [];
+    subscriptionsOf.delete(record.clientId);
+    const restored = restoreSession(ctx, record, subscriptions, messages, gatesByListener, store, log, now);
     if (restored < 0) {
       store.removeSession(record.clientId);
+      for (const s of subscriptions) store.removeSubscription(s.clientId, s.filter);
       for (const m of messages) store.removeMessage(m.clientId, m.seq);
       continue;
     }
     counts.sessions++;
     counts.messages += restored;
   }
-  // Messages whose session record is gone (a crash between the two writes cannot make these: they share a transaction).
+  // Records whose session record is gone (a crash between the writes cannot make these: they share a transaction).
   for (const orphans of messagesOf.values())
     for (const m of orphans) {
       store.removeMessage(m.clientId, m.seq);
+      ctx.stats.storeRecordsDropped++;
+    }
+  for (const orphans of subscriptionsOf.values())
+    for (const s of orphans) {
+      store.removeSubscription(s.clientId, s.filter);
       ctx.stats.storeRecordsDropped++;
     }
   ctx.persistentSessions.finishRestore();
@@ -77,6 +81,7 @@ export function restoreState(
 function restoreSession(
   ctx: MqttContext,
   record: SessionRecord,
+  subscriptions: readonly SubscriptionRecord[],
   messages: readonly QueuedRecord[],
   gatesByListener: ReadonlyMap<string, ListenerGates>,
   store: BrokerStore,
@@ -132,9 +137,10 @@ function restoreSession(
   );
   session.expiresAt = expiresAt;
   session.restorePlaces(queuedPlaces, inflightPlaces);
-  for (const subscription of record.subscriptions) {
+  for (const subscription of subscriptions) {
     const parsed = subscriptionOf(subscription, ctx.topicLimits);
     if (typeof parsed === 'string') {
+      store.removeSubscription(subscription.clientId, subscription.filter);
       log.warn(
         { clientId: record.clientId, filter: subscription.filter, reason: parsed },
         "a stored MQTT subscription is not valid under today's topic limits: dropped",
@@ -151,6 +157,17 @@ function restoreSession(
   // From now on its expiry counts from this start, also across a further crash.
   if (record.expiresAt === null) store.putSession(sessionRecord(session, expiresAt));
   return inflight.size + queued.length;
+}
+
+/** `records` grouped by client id, each group in the store's order. */
+function byClient<T extends { readonly clientId: string }>(records: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const record of records) {
+    let list = groups.get(record.clientId);
+    if (list === undefined) groups.set(record.clientId, (list = []));
+    list.push(record);
+  }
+  return groups;
 }
 
 /** Schedule one waiting will for the rest of its delay (at once when it fell due while the broker was down). */

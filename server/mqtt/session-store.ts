@@ -22,7 +22,7 @@ import type { Timers } from '../timers.js';
 import type { StoredSession, StoreLedger } from './stored-session.js';
 import type { OutgoingPublish } from './outbound.js';
 import type { BrokerStore } from '../store/store.js';
-import type { SessionRecord } from '../store/records.js';
+import type { SessionRecord, SubscriptionRecord } from '../store/records.js';
 import { queuedRecord, subscriptionRecord } from './persisted-records.js';
 
 export type SessionLimits = MqttConfig['sessions'];
@@ -178,9 +178,11 @@ export class SessionStore implements StoreLedger {
     this.stats.mqttSessionHeldBytes = this.bytes;
   }
 
-  /** Write `session` and every message it holds to the broker's store. */
+  /** Write `session`, its subscriptions and every message it holds to the broker's store. */
   private persist(session: StoredSession): void {
     this.store.putSession(sessionRecord(session, session.expiresAt));
+    for (const subscription of session.storedSubscriptions)
+      this.store.putSubscription(subscriptionRecord(session.clientId, subscription));
     for (const { out, place, packetId, released } of session.placedMessages())
       this.store.putMessage(queuedRecord(session.clientId, place, out, packetId, released));
   }
@@ -204,14 +206,25 @@ export class SessionStore implements StoreLedger {
    * A connected client holds a persistent session: its record goes to the broker's store with no
    * expiry yet (after a crash it counts from the restart), so its subscriptions survive.
    */
-  persistLive(record: SessionRecord): void {
+  persistLive(record: SessionRecord, subscriptions: readonly SubscriptionRecord[]): void {
     this.store.putSession(record);
+    for (const subscription of subscriptions) this.store.putSubscription(subscription);
   }
 
-  /** A connected client's persistent session ended with its connection (expiry 0 at DISCONNECT): its record goes. */
-  forgetLive(clientId: string): void {
+  /** A connected client's persistent session subscribed (or replaced a subscription). */
+  liveSubscribed(subscription: SubscriptionRecord): void {
+    this.store.putSubscription(subscription);
+  }
+
+  liveUnsubscribed(clientId: string, filter: string): void {
+    this.store.removeSubscription(clientId, filter);
+  }
+
+  /** A connected client's persistent session ended with its connection (expiry 0 at DISCONNECT): its records go. */
+  forgetLive(clientId: string, filters: Iterable<string>): void {
     if (this.sessions.has(clientId)) return;
     this.store.removeSession(clientId);
+    for (const filter of filters) this.store.removeSubscription(clientId, filter);
   }
 
   /** The next place in the store's order (StoredSession.sendNow). */
@@ -319,9 +332,11 @@ export class SessionStore implements StoreLedger {
     this.stats.mqttSessionHeldBytes = this.bytes;
   }
 
-  /** Remove `session` and its messages from the broker's store. */
+  /** Remove `session`, its subscriptions and its messages from the broker's store. */
   private unpersist(session: StoredSession): void {
     this.store.removeSession(session.clientId);
+    for (const subscription of session.storedSubscriptions)
+      this.store.removeSubscription(session.clientId, subscription.filter);
     for (const { place } of session.placedMessages()) this.store.removeMessage(session.clientId, place);
   }
 
@@ -373,7 +388,6 @@ export function sessionRecord(session: StoredSession, expiresAt: number | null):
     listener: session.listener,
     expirySec: session.expirySec,
     expiresAt,
-    subscriptions: session.storedSubscriptions.map(subscriptionRecord),
     incomingQos2: [...session.incomingQos2],
   };
 }

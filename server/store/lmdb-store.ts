@@ -1,5 +1,6 @@
 // `persistence.store: lmdb`, the embedded default: one LMDB environment in `persistence.path`
-// (data.mdb and lock.mdb), through lmdb-js, with msgpack values. Writes are queued by lmdb-js
+// (data.mdb and lock.mdb), through lmdb-js, with msgpack values; one named database per kind of
+// record (retained, sessions, subscriptions, messages, wills) and `meta` for the format stamp. Writes are queued by lmdb-js
 // and committed off the main thread, everything written in one event-loop turn in one
 // transaction, in call order; each commit is then flushed to disk in the background
 // (overlappingSync), so a commit never waits for the disk and a crash of the machine can undo
@@ -15,7 +16,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
 import type { BrokerStats } from '../stats.js';
 import type { BrokerStore, StoreCounts, StoredState, SyncMode } from './store.js';
-import type { QueuedRecord, RetainedRecord, SessionRecord, WillRecord } from './records.js';
+import type { QueuedRecord, RetainedRecord, SessionRecord, SubscriptionRecord, WillRecord } from './records.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
 import { StoreError } from './store-error.js';
 import { takeStoreLock, releaseStoreLock } from './store-lock.js';
@@ -24,8 +25,8 @@ import { takeStoreLock, releaseStoreLock } from './store-lock.js';
 export const STORE_FORMAT = 1;
 const PRODUCT = 'warden';
 
-/** Keys longer than this are replaced by a digest: LMDB keys are at most 1978 bytes here, MQTT topics and client ids may be longer. */
-const MAX_PLAIN_KEY_BYTES = 1024;
+/** Key parts longer than this are replaced by a digest: LMDB keys are at most 1978 bytes here (two parts must fit), MQTT topics and client ids may be longer. */
+const MAX_PLAIN_KEY_BYTES = 900;
 
 type Key = string | (string | number)[];
 
@@ -42,6 +43,7 @@ export class LmdbStore implements BrokerStore {
   private readonly meta: Database;
   private readonly retained: Database<RetainedRecord, Key>;
   private readonly sessions: Database<SessionRecord, Key>;
+  private readonly subscriptions: Database<SubscriptionRecord, Key>;
   private readonly messages: Database<QueuedRecord, Key>;
   private readonly wills: Database<WillRecord, Key>;
   private writeCount = 0;
@@ -66,6 +68,7 @@ export class LmdbStore implements BrokerStore {
     this.meta = env.openDB('meta', {});
     this.retained = env.openDB('retained', {});
     this.sessions = env.openDB('sessions', {});
+    this.subscriptions = env.openDB('subscriptions', {});
     this.messages = env.openDB('messages', {});
     this.wills = env.openDB('wills', {});
   }
@@ -116,9 +119,9 @@ export class LmdbStore implements BrokerStore {
     if (stamp === undefined) {
       const empty = this.counts();
       const hasOther = [...this.env.getKeys()].some(
-        (name) => !['meta', 'retained', 'sessions', 'messages', 'wills'].includes(String(name)),
+        (name) => !['meta', 'retained', 'sessions', 'subscriptions', 'messages', 'wills'].includes(String(name)),
       );
-      if (existed && (hasOther || empty.retained + empty.sessions + empty.messages + empty.wills > 0)) {
+      if (existed && (hasOther || Object.values(empty).some((n) => n > 0))) {
         this.closeQuietly();
         throw new StoreError(
           `${this.location}: this LMDB environment is not a Warden store (it has no Warden format stamp). Point persistence.path at another directory.`,
@@ -150,6 +153,7 @@ export class LmdbStore implements BrokerStore {
     return {
       retained: this.retained.getCount(),
       sessions: this.sessions.getCount(),
+      subscriptions: this.subscriptions.getCount(),
       messages: this.messages.getCount(),
       wills: this.wills.getCount(),
     };
@@ -164,6 +168,7 @@ export class LmdbStore implements BrokerStore {
     return {
       retained: values(this.retained),
       sessions: values(this.sessions),
+      subscriptions: values(this.subscriptions),
       messages: values(this.messages),
       wills: values(this.wills),
     };
@@ -183,6 +188,14 @@ export class LmdbStore implements BrokerStore {
 
   removeSession(clientId: string): void {
     this.track(this.sessions.remove(keyOf(clientId)));
+  }
+
+  putSubscription(record: SubscriptionRecord): void {
+    this.track(this.subscriptions.put([keyOf(record.clientId), keyOf(record.filter)], record));
+  }
+
+  removeSubscription(clientId: string, filter: string): void {
+    this.track(this.subscriptions.remove([keyOf(clientId), keyOf(filter)]));
   }
 
   putMessage(record: QueuedRecord): void {

@@ -2,7 +2,7 @@
 // everything at a restart (and logs so at start-up). An embedder, or a test, may hand the same
 // MemoryStore to a second broker in the same process: it then starts from what the first kept.
 import type { BrokerStore, StoredState } from './store.js';
-import type { QueuedRecord, RetainedRecord, SessionRecord, WillRecord } from './records.js';
+import type { QueuedRecord, RetainedRecord, SessionRecord, SubscriptionRecord, WillRecord } from './records.js';
 
 export class MemoryStore implements BrokerStore {
   readonly kind = 'memory';
@@ -10,6 +10,7 @@ export class MemoryStore implements BrokerStore {
   readonly location = null;
   private readonly retained = new Map<string, RetainedRecord>();
   private readonly sessions = new Map<string, SessionRecord>();
+  private readonly subscriptions = new Map<string, Map<string, SubscriptionRecord>>();
   private readonly messages = new Map<string, Map<number, QueuedRecord>>();
   private readonly wills = new Map<string, WillRecord>();
   private writeCount = 0;
@@ -20,12 +21,16 @@ export class MemoryStore implements BrokerStore {
 
   load(): StoredState {
     const byKey = <T>(map: Map<string, T>): T[] => [...map.keys()].sort().map((k) => map.get(k)!);
+    const subscriptions: SubscriptionRecord[] = [];
+    for (const clientId of [...this.subscriptions.keys()].sort())
+      subscriptions.push(...byKey(this.subscriptions.get(clientId)!));
     const messages: QueuedRecord[] = [];
     for (const clientId of [...this.messages.keys()].sort())
       messages.push(...[...this.messages.get(clientId)!.values()].sort((a, b) => a.seq - b.seq));
     return {
       retained: byKey(this.retained),
       sessions: byKey(this.sessions),
+      subscriptions,
       messages,
       wills: byKey(this.wills),
     };
@@ -49,6 +54,21 @@ export class MemoryStore implements BrokerStore {
   removeSession(clientId: string): void {
     this.writeCount++;
     this.sessions.delete(clientId);
+  }
+
+  putSubscription(record: SubscriptionRecord): void {
+    this.writeCount++;
+    let subscriptions = this.subscriptions.get(record.clientId);
+    if (subscriptions === undefined) this.subscriptions.set(record.clientId, (subscriptions = new Map()));
+    subscriptions.set(record.filter, record);
+  }
+
+  removeSubscription(clientId: string, filter: string): void {
+    this.writeCount++;
+    const subscriptions = this.subscriptions.get(clientId);
+    if (subscriptions === undefined) return;
+    subscriptions.delete(filter);
+    if (subscriptions.size === 0) this.subscriptions.delete(clientId);
   }
 
   putMessage(record: QueuedRecord): void {

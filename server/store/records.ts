@@ -21,7 +21,9 @@ export interface RetainedRecord {
   readonly properties: PropertiesRecord | null;
 }
 
+/** One subscription of a persistent session: a record of its own, so that a SUBSCRIBE writes one, not the whole session. */
 export interface SubscriptionRecord {
+  readonly clientId: string;
   /** The filter as subscribed, `$share/{name}/{filter}` included. */
   readonly filter: string;
   readonly qos: 0 | 1 | 2;
@@ -43,7 +45,6 @@ export interface SessionRecord {
    * client is connected (after a crash it counts from the restart).
    */
   readonly expiresAt: number | null;
-  readonly subscriptions: readonly SubscriptionRecord[];
   /** Inbound QoS 2 packet ids awaiting PUBREL. */
   readonly incomingQos2: readonly number[];
 }

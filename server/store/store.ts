@@ -4,7 +4,7 @@
 // and back. Writes are fire-and-forget from the caller's side, applied in call order; what a
 // publisher's acknowledgement waits for is asked separately (whenDurable), so the delivery path
 // pays for durability only where a message was actually written.
-import type { RetainedRecord, SessionRecord, QueuedRecord, WillRecord } from './records.js';
+import type { RetainedRecord, SessionRecord, SubscriptionRecord, QueuedRecord, WillRecord } from './records.js';
 
 /** What `persistence.sync` makes an acknowledgement wait for (docs/persistence.md). */
 export type SyncMode = 'always' | 'batched' | 'none';
@@ -13,6 +13,8 @@ export type SyncMode = 'always' | 'batched' | 'none';
 export interface StoredState {
   readonly retained: readonly RetainedRecord[];
   readonly sessions: readonly SessionRecord[];
+  /** Every subscription of a persistent session, by client id. */
+  readonly subscriptions: readonly SubscriptionRecord[];
   /** Every queued message, by client id, then by its place (`seq`). */
   readonly messages: readonly QueuedRecord[];
   readonly wills: readonly WillRecord[];
@@ -22,6 +24,7 @@ export interface StoredState {
 export interface StoreCounts {
   readonly retained: number;
   readonly sessions: number;
+  readonly subscriptions: number;
   readonly messages: number;
   readonly wills: number;
 }
@@ -41,8 +44,10 @@ export interface BrokerStore {
   removeRetained(topic: string): void;
 
   putSession(record: SessionRecord): void;
-  /** Remove the session record alone; its messages are removed one by one by their owner. */
+  /** Remove the session record alone; its subscriptions and messages are removed one by one by their owner. */
   removeSession(clientId: string): void;
+  putSubscription(record: SubscriptionRecord): void;
+  removeSubscription(clientId: string, filter: string): void;
   putMessage(record: QueuedRecord): void;
   removeMessage(clientId: string, seq: number): void;
 

@@ -175,6 +175,52 @@ describe.each<StoreKind>(['lmdb', 'memory'])('a restart on the %s store', (kind)
     });
   });
 
+  it('resends a PUBREL awaiting PUBCOMP after the restart, and not the QoS 2 PUBLISH', async () => {
+    const brokers = restartable(kind);
+    let tb = await brokers.start();
+    const connect = { clientId: 'q2', clean: false, username: 'r', properties: { sessionExpiryInterval: 60 } };
+    const first = await raws.connect(tb.mqttUrl!, 5, connect);
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 2 }] });
+    await first.packets.count(2);
+    const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'pub' });
+    await pub.publishAsync('q/1', 'exactly once', { qos: 2 });
+    await first.packets.count(3);
+    const sent = first.packets.items[2] as IPublishPacket;
+    first.send({ cmd: 'pubrec', messageId: sent.messageId! });
+    await first.packets.count(4);
+    expect(first.packets.items[3]).toMatchObject({ cmd: 'pubrel', messageId: sent.messageId });
+    first.socket.destroy(); // no PUBCOMP
+    await first.closed;
+    await until(() => tb.broker.connectionCount === 1); // the publisher's
+
+    tb = await brokers.start();
+    const second = await raws.connect(tb.mqttUrl!, 5, connect);
+    await second.packets.count(2);
+    expect(second.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
+    expect(second.packets.items[1]).toMatchObject({ cmd: 'pubrel', messageId: sent.messageId });
+    second.send({ cmd: 'pubcomp', messageId: sent.messageId! });
+    second.send({ cmd: 'pingreq' });
+    await second.packets.count(3);
+    expect(second.packets.items[2]).toMatchObject({ cmd: 'pingresp' }); // nothing else to resend
+  });
+
+  it('keeps a shared subscription: the member is back in its group after the restart', async () => {
+    const brokers = restartable(kind);
+    let tb = await brokers.start();
+    const member = await clients.connect(tb.mqttUrl!, 5, persistent('member'));
+    await member.subscribeAsync('$share/g/s/#', { qos: 1 });
+    await member.endAsync();
+
+    tb = await brokers.start();
+    const again = clients.start(tb.mqttUrl!, 5, persistent('member'));
+    const got = inbox(again.client);
+    expect((await again.connack).sessionPresent).toBe(true);
+    const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'pub' });
+    await pub.publishAsync('s/1', 'to the group', { qos: 1 });
+    await got.count(1);
+    expect(got.items[0]).toMatchObject({ topic: 's/1', text: 'to the group' });
+  });
+
   it("counts a session's expiry while the broker is down", async () => {
     const brokers = restartable(kind);
     let tb = await brokers.start();
