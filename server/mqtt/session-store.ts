@@ -96,6 +96,8 @@ export class SessionStore implements StoreLedger {
   keep(session: StoredSession, expirySec: number): boolean {
     this.discard(session.clientId);
     if (!this.admit(session)) {
+      // Its records, written while its client was connected, go too (its messages never were).
+      this.unpersistRecords(session);
       session.dispose();
       return false;
     }
@@ -140,9 +142,9 @@ export class SessionStore implements StoreLedger {
     this.orderPlaces = order.map((e) => e.place);
     this.orderHead = 0;
     for (const session of this.sessions.values()) {
-      const before = session.heldBytes;
+      const before = session.queuedCount + session.inflight.size;
       session.trimToByteCap();
-      if (session.heldBytes !== before) this.stats.storeRecordsDropped++;
+      this.stats.storeRecordsDropped += before - session.queuedCount - session.inflight.size;
     }
     this.makeRoom();
   }
@@ -334,10 +336,15 @@ export class SessionStore implements StoreLedger {
 
   /** Remove `session`, its subscriptions and its messages from the broker's store. */
   private unpersist(session: StoredSession): void {
+    this.unpersistRecords(session);
+    for (const { place } of session.placedMessages()) this.store.removeMessage(session.clientId, place);
+  }
+
+  /** Remove `session`'s record and its subscriptions from the broker's store. */
+  private unpersistRecords(session: StoredSession): void {
     this.store.removeSession(session.clientId);
     for (const subscription of session.storedSubscriptions)
       this.store.removeSubscription(session.clientId, subscription.filter);
-    for (const { place } of session.placedMessages()) this.store.removeMessage(session.clientId, place);
   }
 
   /** A FIFO entry for the next message of `session` queued at keep(); returns its place. */

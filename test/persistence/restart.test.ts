@@ -221,6 +221,23 @@ describe.each<StoreKind>(['lmdb', 'memory'])('a restart on the %s store', (kind)
     expect(got.items[0]).toMatchObject({ topic: 's/1', text: 'to the group' });
   });
 
+  it('does not bring back a session that was not kept because the store was full', async () => {
+    const brokers = restartable(kind);
+    const sessions = { maxSessions: 1 };
+    let tb = await brokers.start({ mqttConfig: { sessions } });
+    const a = await clients.connect(tb.mqttUrl!, 5, persistent('kept'));
+    const b = await clients.connect(tb.mqttUrl!, 5, persistent('refused'));
+    await a.endAsync();
+    await b.endAsync();
+    await until(() => tb.broker.stats().mqttSessionsNotKept === 1);
+
+    tb = await brokers.start({ mqttConfig: { sessions } });
+    const refused = clients.start(tb.mqttUrl!, 5, persistent('refused'));
+    expect((await refused.connack).sessionPresent).toBe(false);
+    const kept = clients.start(tb.mqttUrl!, 5, persistent('kept'));
+    expect((await kept.connack).sessionPresent).toBe(true);
+  });
+
   it("counts a session's expiry while the broker is down", async () => {
     const brokers = restartable(kind);
     let tb = await brokers.start();
