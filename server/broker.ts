@@ -198,7 +198,7 @@ export class Broker implements SessionContext {
       this.listeners.push(this.nativeListener(listenerConfig, accept, log));
     }
     try {
-      this.restoreState(mqttGates);
+      await this.restoreState(mqttGates);
       const bound: BoundListener[] = [];
       for (const listener of this.listeners) bound.push(await listener.listen());
       let boundAdmin: BoundAdminListener | null = null;
@@ -221,9 +221,9 @@ export class Broker implements SessionContext {
   }
 
   /** What the store kept comes back before any client can connect; the log says what and how long it took. */
-  private restoreState(mqttGates: ReadonlyMap<string, ListenerGates>): void {
+  private async restoreState(mqttGates: ReadonlyMap<string, ListenerGates>): Promise<void> {
     const started = performance.now();
-    const restored = this.mqtt.restore(mqttGates);
+    const restored = await this.mqtt.restore(mqttGates);
     const store = this.store;
     // A choice, not a fault: said once, at info.
     if (!store.durable)

@@ -87,14 +87,9 @@ export class MqttService implements MqttContext {
    * At start-up, before the listeners open: load what the store kept (retained messages,
    * persistent sessions, delayed wills); sessions and wills need their listener's gates.
    */
-  restore(gatesByListener: ReadonlyMap<string, ListenerGates>): RestoredCounts {
-    return restoreState(
-      this,
-      this.store.load(),
-      gatesByListener,
-      this.store,
-      this.log.child({ component: 'mqtt-restore' }),
-    );
+  async restore(gatesByListener: ReadonlyMap<string, ListenerGates>): Promise<RestoredCounts> {
+    const state = await this.store.load();
+    return restoreState(this, state, gatesByListener, this.store, this.log.child({ component: 'mqtt-restore' }));
   }
 
   newSessionId(): string {

@@ -159,7 +159,7 @@ export class LmdbStore implements BrokerStore {
     };
   }
 
-  load(): StoredState {
+  async load(): Promise<StoredState> {
     const values = <T>(db: Database<T, Key>): T[] => {
       const out: T[] = [];
       for (const { value } of db.getRange({})) out.push(value);

@@ -19,7 +19,7 @@ export class MemoryStore implements BrokerStore {
     return this.writeCount;
   }
 
-  load(): StoredState {
+  async load(): Promise<StoredState> {
     const byKey = <T>(map: Map<string, T>): T[] => [...map.keys()].sort().map((k) => map.get(k)!);
     const subscriptions: SubscriptionRecord[] = [];
     for (const clientId of [...this.subscriptions.keys()].sort())

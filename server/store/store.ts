@@ -37,8 +37,8 @@ export interface BrokerStore {
   /** Where it lives (a directory), or null. */
   readonly location: string | null;
 
-  /** Read everything (once, at start-up, before any write). */
-  load(): StoredState;
+  /** Read everything (once, at start-up, before any write). A promise: a networked store (Redis) reads asynchronously. */
+  load(): Promise<StoredState>;
 
   putRetained(record: RetainedRecord): void;
   removeRetained(topic: string): void;
