@@ -93,7 +93,8 @@ export class LmdbStore implements BrokerStore {
       }
       let env: RootDatabase;
       try {
-        env = open({ path: dir, maxDbs: 8, encoder: { copyBuffers: true } });
+        // noSubdir: lmdb-js takes a path with an extension (`./data.v2`) for a file of its own otherwise.
+        env = open({ path: dir, noSubdir: false, maxDbs: 8, encoder: { copyBuffers: true } });
       } catch (err) {
         throw new StoreError(`${dataFile}: LMDB could not open the store: ${(err as Error).message}`, { cause: err });
       }
