@@ -80,3 +80,15 @@ export interface WillRecord {
   readonly messageExpirySec: number | null;
   readonly properties: Omit<PropertiesRecord, 'expiresAt'> | null;
 }
+
+/** The kinds of record, as a store's tables: in this order `warden store export` writes them. */
+export const RECORD_TABLES = ['retained', 'sessions', 'messages', 'wills'] as const;
+export type RecordTable = (typeof RECORD_TABLES)[number];
+
+/** The record each table holds. */
+export interface TableRecords {
+  retained: RetainedRecord;
+  sessions: SessionRecord;
+  messages: QueuedRecord;
+  wills: WillRecord;
+}
