@@ -11,6 +11,7 @@ type Command = (argv: readonly string[]) => Promise<number>;
 const COMMANDS: ReadonlyMap<string, () => Promise<Command>> = new Map([
   ['passwd', async () => (await import('./cli/passwd.js')).runPasswd],
   ['admin', async () => (await import('./cli/admin.js')).runAdmin],
+  ['store', async () => (await import('./cli/store.js')).runStore],
 ]);
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -19,7 +20,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (load !== undefined) return (await load())(rest);
   if (first !== undefined && !first.startsWith('-')) {
     throw new CliError(
-      `unknown command ${JSON.stringify(first)}; the commands are ${[...COMMANDS.keys()].join(' and ')} (see warden --help)`,
+      `unknown command ${JSON.stringify(first)}; the commands are ${[...COMMANDS.keys()].join(', ')} (see warden --help)`,
       EXIT.USAGE,
     );
   }

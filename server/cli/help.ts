@@ -4,6 +4,7 @@
 export const SERVE_HELP = `Usage: warden [options]                start the broker
        warden passwd [--scram]         hash a password for the config
        warden admin <command> [...]    manage a running broker's entitlements and TLS certificates
+       warden store <command> [...]    check, compact, export or import the broker's store
 
 Start the Warden broker: its listeners, and the admin HTTP listener unless admin.enabled is false.
 
@@ -16,11 +17,14 @@ Commands (each takes --help):
   passwd   read a password from stdin and print its hash, ready to paste into the config
   admin    status, reset, disable or enable entitlements, reload TLS certificates, or show
            admitted connections, through the admin HTTP listener
+  store    check, compact, export or import the store (persistence.path) while no broker has it
+           open
 
 Signals: SIGINT or SIGTERM close the listeners, send close frames to clients and exit 0.
 SIGHUP re-reads the certificate, key and CA files of every TLS profile (docs/tls.md).
 Exit status 4: the store (persistence.path) cannot be opened; the message says why (docs/persistence.md).
-Documentation: README.md and docs/ in the package (docs/admin.md for passwd and admin).
+Documentation: README.md and docs/ in the package (docs/admin.md for passwd and admin,
+docs/persistence.md for store).
 `;
 
 export const PASSWD_HELP = `Usage: warden passwd [--scram]
@@ -84,3 +88,93 @@ not reloaded); 2 usage error
 (including missing credentials); 3 refused: authentication failed (HTTP 401) or the user is not
 entitled to the action (HTTP 403).
 `;
+
+const STORE_WHICH = `Which store:
+  --path DIR           the store's directory
+  -c, --config PATH    else persistence.path of this config (default: $WARDEN_CONFIG, else the
+                       embedded config/warden.yaml), relative to the working directory, as the
+                       broker takes it; a config with persistence.store: memory is refused
+
+  -h, --help           show this help
+`;
+
+export const STORE_HELP = `Usage: warden store <command> [options]
+
+Work on the broker's store (persistence.path: data.mdb and its companions) while no broker has it
+open: a running broker holds broker.lock, and every command refuses its store (docs/persistence.md).
+
+Commands (each takes --help):
+  check                 read every record and check it; print what the store holds, and the
+                        problems found (damaged records, messages whose session is missing)
+  compact               rewrite data.mdb without its free pages and swap the copy in
+  export [--out FILE]   write every record as JSON Lines to FILE, else stdout
+  import [--in FILE]    read an export from FILE, else stdin, into an empty store (--replace:
+                        into one whose records it replaces)
+
+${STORE_WHICH}
+Exit status: 0 done; 1 check found problems, export left damaged records out, import refused its
+input or a store that is not empty, or the config cannot be read; 2 usage error; 4 the store
+cannot be opened (missing, damaged, of another format, in use by a broker) or the config's store
+is memory.
+`;
+
+const STORE_CHECK_HELP = `Usage: warden store check [--path DIR | --config PATH]
+
+Check the store: its data file (LMDB's meta pages, before the file is mapped), its format stamp,
+and every record: it decodes, has the shape of a retained message, session, queued message or
+delayed will, and is stored under its own key; a queued message whose session is missing is an
+orphan. Prints the path, the size of data.mdb, the records per kind, and the problems (the first
+20, then how many more).
+
+${STORE_WHICH}
+Exit status: 0 no problems; 1 problems found (listed on stdout); 2 usage error; 4 the store cannot
+be opened: the message says why.
+`;
+
+const STORE_COMPACT_HELP = `Usage: warden store compact [--path DIR | --config PATH]
+
+LMDB reuses the pages that deletes free, but never shrinks data.mdb. Compact writes a copy
+without the free pages (in compact.tmp/ in the store's directory), opens and counts it, then
+renames it over data.mdb; the original is kept as data.mdb.bak until the copy is in place. Prints
+the size of data.mdb before and after.
+
+${STORE_WHICH}
+Exit status: 0 compacted; 2 usage error; 4 the store cannot be opened or replaced (a data.mdb.bak
+left by an interrupted compaction is refused: move it aside).
+`;
+
+const STORE_EXPORT_HELP = `Usage: warden store export [--out FILE] [--path DIR | --config PATH]
+
+Write every record as JSON Lines: a header line {"type":"meta","product":"warden","format":1},
+a line per record {"type":"retained"|"session"|"message"|"will","record":{...}} with bytes as
+{"$base64":"..."}, and an end line {"type":"end","counts":{...}}. The same store always exports
+the same bytes. A record that cannot be read is left out and named on stderr.
+
+  -o, --out FILE       write to FILE (through FILE.partial, renamed when complete), else stdout
+
+${STORE_WHICH}
+Exit status: 0 exported; 1 damaged records were left out (the rest is exported), or the output
+cannot be written; 2 usage error; 4 the store cannot be opened.
+`;
+
+const STORE_IMPORT_HELP = `Usage: warden store import [--in FILE] [--replace] [--path DIR | --config PATH]
+
+Read an export (warden store export) and write its records into the store, which is created if
+missing. The whole input is checked first; a line that is wrong is named by its number and
+nothing is written. An export imported and exported again gives the same bytes.
+
+  -i, --in FILE        read FILE, else stdin
+  --replace            discard the records the store holds (without it, a store that is not empty
+                       is refused)
+
+${STORE_WHICH}
+Exit status: 0 imported; 1 the input is not a complete export (the message names the line), or the
+store is not empty; 2 usage error; 4 the store cannot be opened.
+`;
+
+export const STORE_COMMAND_HELP: Readonly<Record<'check' | 'compact' | 'export' | 'import', string>> = {
+  check: STORE_CHECK_HELP,
+  compact: STORE_COMPACT_HELP,
+  export: STORE_EXPORT_HELP,
+  import: STORE_IMPORT_HELP,
+};

@@ -4,6 +4,7 @@
 // meta pages first and refuses a file that is not an LMDB file or is shorter than its newest meta
 // page says it is.
 import fs from 'node:fs';
+import { StoreError } from './store-error.js';
 
 const MAGIC = 0xbeefc0de;
 /** Where the meta record starts in a meta page (after the page header lmdb-js's LMDB writes). */
@@ -45,6 +46,16 @@ export function checkLmdbFile(file: string): LmdbFileFacts | string {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The facts of the data file `file`, or a StoreError that names it and says what to do. */
+export function requireLmdbFile(file: string): LmdbFileFacts {
+  const facts = checkLmdbFile(file);
+  if (typeof facts === 'string')
+    throw new StoreError(
+      `${file}: the store is damaged: ${facts}. Restore it from a backup (or \`warden store import\` an export), or move the directory aside to start with an empty store.`,
+    );
+  return facts;
 }
 
 function metaOf(page: Buffer): { pageSize: number; lastPage: number; txnId: number } | null {

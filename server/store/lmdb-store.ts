@@ -16,8 +16,17 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
 import type { BrokerStats } from '../stats.js';
 import type { BrokerStore, StoreCounts, StoredState, SyncMode } from './store.js';
-import type { QueuedRecord, RetainedRecord, SessionRecord, SubscriptionRecord, WillRecord } from './records.js';
-import { checkLmdbFile } from './lmdb-file-check.js';
+import {
+  RECORD_TABLES,
+  type QueuedRecord,
+  type RecordTable,
+  type RetainedRecord,
+  type SessionRecord,
+  type SubscriptionRecord,
+  type TableRecords,
+  type WillRecord,
+} from './records.js';
+import { requireLmdbFile } from './lmdb-file-check.js';
 import { StoreError } from './store-error.js';
 import { takeStoreLock, releaseStoreLock } from './store-lock.js';
 
@@ -28,7 +37,16 @@ const PRODUCT = 'warden';
 /** Key parts longer than this are replaced by a digest: LMDB keys are at most 1978 bytes here (two parts must fit), MQTT topics and client ids may be longer. */
 const MAX_PLAIN_KEY_BYTES = 900;
 
-type Key = string | (string | number)[];
+/** An LMDB key as this store writes it: keyOf(id), or [keyOf(clientId), seq] for a queued message. */
+export type StoreKey = string | (string | number)[];
+type Key = StoreKey;
+
+const TABLES: readonly string[] = ['meta', ...RECORD_TABLES];
+
+/** One entry of a table as read for `warden store check` and `export`: its key, and its value decoded or why it could not be. */
+export type StoredEntry =
+  | { readonly key: StoreKey; readonly value: unknown; readonly error: null }
+  | { readonly key: StoreKey; readonly value: undefined; readonly error: string };
 
 export interface LmdbStoreOptions {
   readonly path: string;
@@ -87,16 +105,11 @@ export class LmdbStore implements BrokerStore {
     try {
       const dataFile = path.join(dir, 'data.mdb');
       const existed = fs.existsSync(dataFile) && fs.statSync(dataFile).size > 0;
-      if (existed) {
-        const facts = checkLmdbFile(dataFile);
-        if (typeof facts === 'string')
-          throw new StoreError(
-            `${dataFile}: the store is damaged: ${facts}. Restore it from a backup (or \`warden store import\` an export), or move the directory aside to start with an empty store.`,
-          );
-      }
+      if (existed) requireLmdbFile(dataFile);
       let env: RootDatabase;
       try {
-        env = open({ path: dir, maxDbs: 8, encoder: { copyBuffers: true } });
+        // noSubdir: lmdb-js takes a path with an extension (`./data.v2`) for a file of its own otherwise.
+        env = open({ path: dir, noSubdir: false, maxDbs: 8, encoder: { copyBuffers: true } });
       } catch (err) {
         throw new StoreError(`${dataFile}: LMDB could not open the store: ${(err as Error).message}`, { cause: err });
       }
@@ -118,9 +131,7 @@ export class LmdbStore implements BrokerStore {
     const stamp = this.meta.get('format') as { product?: unknown; format?: unknown } | undefined;
     if (stamp === undefined) {
       const empty = this.counts();
-      const hasOther = [...this.env.getKeys()].some(
-        (name) => !['meta', 'retained', 'sessions', 'subscriptions', 'messages', 'wills'].includes(String(name)),
-      );
+      const hasOther = this.tableNames().some((name) => !TABLES.includes(name));
       if (existed && (hasOther || Object.values(empty).some((n) => n > 0))) {
         this.closeQuietly();
         throw new StoreError(
@@ -172,6 +183,57 @@ export class LmdbStore implements BrokerStore {
       messages: values(this.messages),
       wills: values(this.wills),
     };
+  }
+
+  /** The names of the environment's databases (this version has meta, retained, sessions, messages and wills). */
+  tableNames(): string[] {
+    return [...this.env.getKeys()].map(String);
+  }
+
+  /**
+   * Every entry of `table` in key order, each decoded alone, so that one damaged value is reported
+   * rather than ending the walk (`warden store check`, `export`).
+   */
+  *entries(table: RecordTable): Generator<StoredEntry> {
+    const db = this.tableOf(table);
+    for (const key of db.getKeys({})) {
+      try {
+        yield { key, value: db.get(key), error: null };
+      } catch (err) {
+        yield { key, value: undefined, error: (err as Error).message };
+      }
+    }
+  }
+
+  private tableOf(table: RecordTable): Database<unknown, Key> {
+    switch (table) {
+      case 'retained':
+        return this.retained;
+      case 'sessions':
+        return this.sessions;
+      case 'subscriptions':
+        return this.subscriptions;
+      case 'messages':
+        return this.messages;
+      case 'wills':
+        return this.wills;
+    }
+  }
+
+  /**
+   * Copy the store, as of now, into `dir` (an existing empty directory) as `data.mdb`; `compact`
+   * leaves out the free pages (`warden store compact`). Writes made meanwhile are not waited for.
+   */
+  copyTo(dir: string, compact: boolean): Promise<void> {
+    return this.env.backup(dir, compact);
+  }
+
+  /** Remove every record (`warden store import --replace`); queued with the writes, in call order. */
+  clear(): void {
+    for (const table of RECORD_TABLES) {
+      const cleared = this.tableOf(table).clearAsync();
+      this.track(cleared.then(() => true));
+    }
   }
 
   putRetained(record: RetainedRecord): void {
@@ -276,6 +338,19 @@ export class LmdbStore implements BrokerStore {
       'a store write failed (disk full or not writable?): acknowledgements that need it are withheld',
     );
   };
+}
+
+const RECORD_KEYS: { readonly [T in RecordTable]: (record: TableRecords[T]) => StoreKey } = {
+  retained: (record) => keyOf(record.topic),
+  sessions: (record) => keyOf(record.clientId),
+  subscriptions: (record) => [keyOf(record.clientId), keyOf(record.filter)],
+  messages: (record) => [keyOf(record.clientId), record.seq],
+  wills: (record) => keyOf(record.clientId),
+};
+
+/** The key a valid record of `table` is stored under: an entry under another key is damaged (`warden store check`). */
+export function recordKeyOf<T extends RecordTable>(table: T, record: TableRecords[T]): StoreKey {
+  return RECORD_KEYS[table](record);
 }
 
 /** `id` as an LMDB key: itself when short, else a digest (the record keeps the whole id). */

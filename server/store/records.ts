@@ -81,3 +81,16 @@ export interface WillRecord {
   readonly messageExpirySec: number | null;
   readonly properties: Omit<PropertiesRecord, 'expiresAt'> | null;
 }
+
+/** The kinds of record, as a store's tables: in this order `warden store export` writes them. */
+export const RECORD_TABLES = ['retained', 'sessions', 'subscriptions', 'messages', 'wills'] as const;
+export type RecordTable = (typeof RECORD_TABLES)[number];
+
+/** The record each table holds. */
+export interface TableRecords {
+  retained: RetainedRecord;
+  sessions: SessionRecord;
+  subscriptions: SubscriptionRecord;
+  messages: QueuedRecord;
+  wills: WillRecord;
+}

@@ -11,15 +11,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `warden ...args` with `env` added to a cleaned environment and `stdin` piped in (then closed). */
+/** Runs `warden ...args` with `env` added to a cleaned environment and `stdin` piped in (then closed), in `cwd` (default: this process's). */
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; stdin?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; stdin?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   // Admin credentials and config from the developer's shell must not leak into the tests.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('WARDEN_')));
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...base, ...options.env },
+    cwd: options.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
