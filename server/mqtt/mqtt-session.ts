@@ -33,6 +33,7 @@ import type {
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import { OrderedAcks } from './ordered-acks.js';
+import { DeliveryJournal } from './delivery-journal.js';
 import type { SubscriptionRecord } from '../store/records.js';
 import { subscriptionRecord, willRecord } from './persisted-records.js';
 import type { SharedMembership } from './shared-groups.js';
@@ -665,11 +666,13 @@ export class MqttSession
     // However the connection ends (takeover included), its admission count is given back once.
     this.admission?.release();
     if (this.identity !== null && this.sessionExpirySec > 0) this.keepSession();
-    else if (this.liveRecorded)
+    else if (this.liveRecorded) {
+      this.outbound.forgetJournal();
       this.ctx.persistentSessions.forgetLive(this.clientId, [
         ...this.subscriptions.keys(),
         ...this.sharedSubscriptions.keys(),
       ]);
+    }
     this.liveRecorded = false;
     if (this.persistentCounted) {
       this.persistentCounted = false;
@@ -704,7 +707,7 @@ export class MqttSession
 
   /** This connection's session as a StoredSession: its subscriptions (moved out of the topic engine's live entries by the caller) and what was not acknowledged. */
   private storedSession(): StoredSession {
-    const { inflight, queued } = this.outbound.takeUnacknowledged();
+    const { inflight, queued, queuedPlaces } = this.outbound.takeUnacknowledged();
     const stored = new StoredSession(
       this.ctx,
       this.clientId,
@@ -716,6 +719,7 @@ export class MqttSession
       inflight,
       queued,
       new Set(this.incomingQos2),
+      queuedPlaces,
     );
     for (const [filter, handle] of this.subscriptions)
       stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
@@ -738,6 +742,8 @@ export class MqttSession
    */
   private persistLive(): void {
     this.liveRecorded = true;
+    // From now on its QoS 1/2 messages are written as they go, so a crash does not lose them.
+    this.outbound.journal ??= new DeliveryJournal(this.clientId, this.ctx.store, this.ctx.persistentSessions);
     const subscriptions: SubscriptionRecord[] = [];
     for (const [filter, handle] of this.subscriptions)
       subscriptions.push(

@@ -11,6 +11,7 @@ import type { PublishProperties } from './publish-properties.js';
 import { encodePublish } from './publish-encoder.js';
 import { messageHeldBytes } from './held-bytes.js';
 import type { Timers } from '../timers.js';
+import type { OutboundJournal } from './delivery-journal.js';
 
 export type DeliveredQos = 0 | 1 | 2;
 
@@ -95,6 +96,8 @@ function encodeOutgoing(
  */
 export class InflightPublish {
   released = false;
+  /** Its place in the broker's store while a persistent session's journal writes it (delivery-journal.ts), else -1. */
+  place = -1;
   constructor(readonly out: OutgoingPublish) {}
 }
 
@@ -114,7 +117,11 @@ export class Outbound {
   private inflight: ReadonlyMap<number, InflightPublish> = NO_INFLIGHT;
   private nextId = 1;
   private queue: OutgoingPublish[] = [];
+  /** With a journal: each queued message's place in the broker's store, parallel to `queue`. */
+  private queuePlaces: number[] = [];
   private head = 0;
+  /** Set for a persistent session: its QoS 1/2 messages are written to the broker's store as they go. */
+  journal: OutboundJournal | null = null;
   /** Bytes held for this client by the queue and the in-flight window (OutgoingPublish.heldBytes). */
   private heldBytes = 0;
 
@@ -149,6 +156,7 @@ export class Outbound {
       return;
     }
     this.queue.push(out);
+    if (this.journal !== null) this.queuePlaces.push(this.journal.entered(out, null, false));
     this.heldBytes += out.heldBytes();
     this.checkHeld();
   }
@@ -186,6 +194,7 @@ export class Outbound {
       return;
     }
     entry.released = true;
+    if (this.journal !== null && entry.place >= 0) this.journal.updated(entry.place, entry.out, id, true);
     this.connection.send({ cmd: 'pubrel', messageId: id });
   }
 
@@ -201,26 +210,38 @@ export class Outbound {
     this.release(id);
     const now = this.timers.now();
     while (this.head < this.queue.length && this.inflight.size < this.receiveMaximum) {
+      const place = this.queuePlaces[this.head] ?? -1;
       const next = this.queue[this.head++]!;
       this.heldBytes -= next.heldBytes();
       // [MQTT-3.3.2-5] a message that expired while queued is not sent.
-      if (next.isExpired(now)) this.stats.mqttMessagesExpired++;
-      else this.transmit(next);
+      if (next.isExpired(now)) {
+        this.stats.mqttMessagesExpired++;
+        if (place >= 0) this.journal?.left(place);
+      } else this.transmit(next, undefined, place);
     }
     if (this.head === this.queue.length) {
       this.queue = [];
+      this.queuePlaces = [];
       this.head = 0;
     }
   }
 
-  private transmit(out: OutgoingPublish, resendId?: number): void {
+  /** Send `out`; QoS 1/2 under `resendId` (a resumed session's) or a new id. `place`: where the journal already has it. */
+  private transmit(out: OutgoingPublish, resendId?: number, place = -1): void {
     const v5 = this.connection.protocolVersion === 5;
     let bytes: Buffer;
     let messageId: number | undefined;
     if (out.qos === 0) bytes = out.qos0Packet(v5, this.timers);
     else {
       messageId = resendId ?? this.allocateId();
-      this.hold(messageId, new InflightPublish(out));
+      const entry = new InflightPublish(out);
+      const journal = this.journal;
+      if (journal !== null) {
+        if (place < 0) place = journal.entered(out, messageId, false);
+        else journal.updated(place, out, messageId, false);
+        entry.place = place;
+      }
+      this.hold(messageId, entry);
       // [MQTT-3.3.1-1] a redelivery of an unacknowledged publish has DUP set.
       bytes = encodeOutgoing(out, v5, messageId, resendId !== undefined, this.timers);
     }
@@ -246,6 +267,7 @@ export class Outbound {
     if (entry === undefined) return;
     this.window().delete(id);
     this.heldBytes -= entry.out.heldBytes();
+    if (entry.place >= 0) this.journal?.left(entry.place);
   }
 
   private allocateId(): number {
@@ -257,11 +279,25 @@ export class Outbound {
   }
 
   /** Everything not yet done, for a session that outlives its connection: in flight (by packet id, in order), then queued. */
-  takeUnacknowledged(): { inflight: Map<number, InflightPublish>; queued: OutgoingPublish[] } {
+  takeUnacknowledged(): {
+    inflight: Map<number, InflightPublish>;
+    queued: OutgoingPublish[];
+    /** With a journal: the queued messages' places in the broker's store (they keep them). */
+    queuedPlaces: number[];
+  } {
     const inflight = new Map(this.inflight);
     const queued = this.queue.slice(this.head);
+    const queuedPlaces = this.queuePlaces.slice(this.head);
     this.clear();
-    return { inflight, queued };
+    return { inflight, queued, queuedPlaces };
+  }
+
+  /** A persistent session ends with its connection after all: what the journal wrote goes. */
+  forgetJournal(): void {
+    const journal = this.journal;
+    if (journal === null) return;
+    for (const entry of this.inflight.values()) if (entry.place >= 0) journal.left(entry.place);
+    for (let i = this.head; i < this.queuePlaces.length; i++) journal.left(this.queuePlaces[i]!);
   }
 
   /**
@@ -274,6 +310,7 @@ export class Outbound {
       else {
         const again = new InflightPublish(entry.out);
         again.released = true;
+        if (this.journal !== null) again.place = this.journal.entered(entry.out, id, true);
         this.hold(id, again);
         this.connection.send({ cmd: 'pubrel', messageId: id });
       }
@@ -283,6 +320,7 @@ export class Outbound {
 
   clear(): void {
     this.queue = [];
+    this.queuePlaces = [];
     this.head = 0;
     this.heldBytes = 0;
     this.inflight = NO_INFLIGHT;

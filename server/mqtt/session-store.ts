@@ -9,7 +9,7 @@
 // listener, subscriptions, expiry) and each message it holds under [client id, place], so that it
 // survives a restart; restore() brings them back at start-up. A connected client's persistent
 // session is written as a record with no expiry yet (persistLive), so its subscriptions survive a
-// crash too; its messages in flight are written when it disconnects.
+// crash too, and its QoS 1/2 messages are written as they go (delivery-journal.ts).
 //
 // The store's order is a FIFO of (session, place) entries, one per queued message, in the order
 // they entered the store. An entry goes stale when its message leaves otherwise (dropped by its
@@ -105,7 +105,7 @@ export class SessionStore implements StoreLedger {
     this.enterKept(session);
     session.placeMessages(
       () => this.place++,
-      () => this.enter(session),
+      (place) => this.enter(session, place),
     );
     session.expiresAt = this.timers.now() + expirySec * 1000;
     this.persist(session);
@@ -347,12 +347,10 @@ export class SessionStore implements StoreLedger {
       this.store.removeSubscription(session.clientId, subscription.filter);
   }
 
-  /** A FIFO entry for the next message of `session` queued at keep(); returns its place. */
-  private enter(session: StoredSession): number {
-    const place = this.place++;
+  /** A FIFO entry for a message of `session` queued at keep(), at `place`. */
+  private enter(session: StoredSession, place: number): void {
     this.orderSessions.push(session);
     this.orderPlaces.push(place);
-    return place;
   }
 
   /** Over maxBytes: drop the messages that entered the store first, whichever session holds them. */

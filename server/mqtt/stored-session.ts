@@ -85,6 +85,8 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     queued: OutgoingPublish[],
     /** Inbound QoS 2 packet ids awaiting PUBREL. */
     readonly incomingQos2: ReadonlySet<number>,
+    /** The queued messages' places in the broker's store where a journal wrote them already (delivery-journal.ts). */
+    private readonly knownPlaces: readonly number[] = [],
   ) {
     this.queued = queued;
     for (let i = 0; i < queued.length; i++) {
@@ -117,13 +119,17 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
 
   /**
    * Places in the store's order for the messages it holds when the store takes the session
-   * (SessionStore.keep): `next` for each in flight, then `enter` for each queued.
+   * (SessionStore.keep): the ones a journal gave them, else `next`; `enter` takes each queued one's.
    */
-  placeMessages(next: () => number, enter: () => number): void {
+  placeMessages(next: () => number, enter: (place: number) => void): void {
     this.inflightPlaces.clear();
-    for (const id of this.inflight.keys()) this.inflightPlaces.set(id, next());
+    for (const [id, entry] of this.inflight) this.inflightPlaces.set(id, entry.place >= 0 ? entry.place : next());
     this.places.length = 0;
-    for (let i = 0; i < this.queued.length; i++) this.places.push(enter());
+    for (let i = 0; i < this.queued.length; i++) {
+      const place = this.knownPlaces[i] ?? next();
+      this.places.push(place);
+      enter(place);
+    }
   }
 
   /** A session restored from the broker's store: its messages keep the places they were stored under. */

@@ -11,11 +11,15 @@ import { open } from 'lmdb';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { Collector } from '../helpers/collector.js';
 import { failedStart, killAll, startWarden, type WardenProcess } from './broker-process.js';
+import { RawMqttClients, type RawMqtt } from '../mqtt/mqtt-helpers.js';
+import type { IPublishPacket } from 'mqtt-packet';
 
 const temp = useTempDirs();
 const clients: MqttClient[] = [];
+const raws = new RawMqttClients();
 
 afterEach(async () => {
+  raws.teardown();
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => {})));
   killAll();
 });
@@ -100,6 +104,36 @@ describe.each(['always', 'batched', 'none'] as const)('kill -9 with sync: %s', (
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i));
     // `none` acknowledges before the commit: the last acknowledged ones may be lost.
     if (sync !== 'none') expect(got.length).toBeGreaterThanOrEqual(acked);
+    await broker.stop();
+  });
+
+  it('delivers every acknowledged QoS 1 message to a persistent subscriber that was connected when the broker died', async () => {
+    const dir = temp().path;
+    const persistence = { path: join(dir, 'data'), sync };
+    let broker = await startWarden(dir, persistence);
+    // It never acknowledges: everything sent to it is in flight when the broker dies.
+    const raw = await rawConnect(broker.mqttUrl, 'durable-raw');
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'k/#', qos: 1 }] });
+    await raw.packets.count(2);
+    const acked = await streamUntilKilled(broker, 50);
+    const before = raw.packets.items.filter((p): p is IPublishPacket => p.cmd === 'publish');
+
+    broker = await startWarden(dir, persistence);
+    const again = await rawConnect(broker.mqttUrl, 'durable-raw');
+    const marker = await connect(broker.mqttUrl);
+    await marker.publishAsync('k/x', 'end', { qos: 1 });
+    await again.packets.until((items) => items.some((p) => p.cmd === 'publish' && p.payload.toString() === 'end'));
+    const after = again.packets.items.filter(
+      (p): p is IPublishPacket => p.cmd === 'publish' && p.payload.toString() !== 'end',
+    );
+    const got = after.map((p) => Number(p.payload.toString()));
+    // Resent in order, from the first: what was in flight with DUP and its packet id.
+    expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i));
+    if (sync !== 'none') expect(got.length).toBeGreaterThanOrEqual(acked);
+    const firstSent = new Map(before.map((p) => [p.payload.toString(), p.messageId]));
+    for (const p of after)
+      if (firstSent.has(p.payload.toString()))
+        expect(p).toMatchObject({ dup: true, messageId: firstSent.get(p.payload.toString()) });
     await broker.stop();
   });
 
@@ -216,6 +250,22 @@ describe('the memory store', () => {
     await broker.stop();
   });
 });
+
+/** A raw MQTT 5 connection with a persistent session that never acknowledges, after its CONNACK. */
+async function rawConnect(url: string, clientId: string): Promise<RawMqtt> {
+  const raw = await raws.open(url, 5);
+  raw.send({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 5,
+    keepalive: 0,
+    clientId,
+    clean: false,
+    properties: { sessionExpiryInterval: 3600 },
+  });
+  await raw.packets.count(1);
+  return raw;
+}
 
 /** Resolves once the retained message on `topic` is committed to the store at `path`, as a second reader sees it. */
 async function committed(path: string, topic: string): Promise<void> {
