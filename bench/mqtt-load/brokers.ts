@@ -50,17 +50,31 @@ function spawnPinned(cpu: number | null, command: string, args: string[]): Child
   return child;
 }
 
+/** A counter of /proc/PID/io, or null where that is not readable (not Linux, another user's). */
+function procIo(pid: number, field: 'syscw' | 'write_bytes'): number | null {
+  try {
+    const line = new RegExp(`^${field}:\\s*(\\d+)$`, 'm').exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return line === null ? null : Number(line[1]);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The write syscalls `pid` has made so far (`syscw` in /proc/PID/io: write, writev, sendmsg and
  * the like, whatever their size), or null where that is not readable (not Linux, another user's).
  */
 export function writeSyscallsOf(pid: number): number | null {
-  try {
-    const line = /^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-    return line === null ? null : Number(line[1]);
-  } catch {
-    return null;
-  }
+  return procIo(pid, 'syscw');
+}
+
+/**
+ * The bytes `pid` has caused to be written to storage so far (`write_bytes` in /proc/PID/io: the
+ * page-cache pages it dirtied, which the kernel writes back), or null where that is not readable.
+ * Sockets and pipes do not count.
+ */
+export function writeBytesOf(pid: number): number | null {
+  return procIo(pid, 'write_bytes');
 }
 
 function cpuOf(pid: number): () => number {
@@ -176,6 +190,12 @@ export interface WardenSpecOptions {
   name?: string;
   /** `security.authentication` of the temp config (default: none, i.e. `allow-any`). */
   authentication?: { module: string; options?: unknown };
+  /** `persistence` keys beside its `path` (a fresh temp dir per start), e.g. `{ store: 'lmdb', sync: 'always' }`. */
+  persistence?: Record<string, unknown>;
+  /** More top-level config sections (e.g. `mqtt`), over the bench's own. */
+  config?: Record<string, unknown>;
+  /** More options for the MQTT listener, over `maxSendQueueBytes` 64 MiB. */
+  mqttOptions?: Record<string, number>;
 }
 
 /**
@@ -210,7 +230,8 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
         config,
         JSON.stringify({
           ...loopbackBenchConfig(options.authentication),
-          persistence: { path: join(dir, 'data') },
+          ...options.config,
+          persistence: { ...options.persistence, path: join(dir, 'data') },
           listeners: [
             { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 },
             {
@@ -219,7 +240,7 @@ export function wardenSpec(options: WardenSpecOptions = {}): PeerSpec {
               transport: 'tcp',
               host: '127.0.0.1',
               port,
-              options: { maxSendQueueBytes: 64 * 1024 * 1024 },
+              options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.mqttOptions },
             },
           ],
         }),
@@ -244,40 +265,57 @@ export const warden: PeerSpec = wardenSpec();
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
-export const mosquitto: PeerSpec = {
-  name: 'Mosquitto',
-  missing: () => (existsSync(MOSQUITTO) ? null : 'not installed: `sudo apt-get install mosquitto` (Debian/Ubuntu)'),
-  start: async (cpu) => {
-    const dir = mkdtempSync(join(tmpdir(), 'mosquitto-peers-'));
-    const config = join(dir, 'mosquitto.conf');
-    const port = await freePort();
-    // Defaults otherwise (as a user would run it); no persistence, errors only in the log.
-    writeFileSync(
-      config,
-      [
-        `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
-        'persistence false',
-        'log_dest stderr',
-        'log_type error',
-        '',
-      ].join('\n'),
-    );
-    const child = spawnPinned(cpu, MOSQUITTO, ['-c', config]);
-    child.stdout!.resume();
-    child.stderr!.resume();
-    await waitForConnect(port, child, 'mosquitto');
-    const v = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout.match(/version (\S+)/)?.[1] ?? '?';
-    return {
-      name: 'Mosquitto',
-      version: v,
-      port,
-      pid: child.pid!,
-      cpuMs: cpuOf(child.pid!),
-      stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
-    };
-  },
-};
+export interface MosquittoSpecOptions {
+  /** Row name (default "Mosquitto"). */
+  name?: string;
+  /**
+   * Config lines replacing `persistence false`, given the run's temp dir (removed at stop), e.g.
+   * `persistence true` and a `persistence_location` in it.
+   */
+  persistence?: (dir: string) => string[];
+}
+
+/** Debian's mosquitto with a temp config: defaults (as a user would run it), errors only in the log. */
+export function mosquittoSpec(options: MosquittoSpecOptions = {}): PeerSpec {
+  const name = options.name ?? 'Mosquitto';
+  return {
+    name,
+    missing: () => (existsSync(MOSQUITTO) ? null : 'not installed: `sudo apt-get install mosquitto` (Debian/Ubuntu)'),
+    start: (cpu) => startMosquitto(cpu, name, options),
+  };
+}
+
+async function startMosquitto(cpu: number | null, name: string, options: MosquittoSpecOptions): Promise<PeerBroker> {
+  const dir = mkdtempSync(join(tmpdir(), 'mosquitto-peers-'));
+  const config = join(dir, 'mosquitto.conf');
+  const port = await freePort();
+  writeFileSync(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      ...(options.persistence?.(dir) ?? ['persistence false']),
+      'log_dest stderr',
+      'log_type error',
+      '',
+    ].join('\n'),
+  );
+  const child = spawnPinned(cpu, MOSQUITTO, ['-c', config]);
+  child.stdout!.resume();
+  child.stderr!.resume();
+  await waitForConnect(port, child, 'mosquitto');
+  const v = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout.match(/version (\S+)/)?.[1] ?? '?';
+  return {
+    name,
+    version: v,
+    port,
+    pid: child.pid!,
+    cpuMs: cpuOf(child.pid!),
+    stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+  };
+}
+
+export const mosquitto: PeerSpec = mosquittoSpec();
 
 const AEDES_PACKAGE = join(import.meta.dirname, '../../../node_modules/aedes/package.json');
 
