@@ -39,12 +39,12 @@ export function sessionClientId(i: number): string {
   return `persisted-${i}`;
 }
 
-function subscriptions(i: number, count: number): SubscriptionRecord[] {
+function subscriptions(clientId: string, i: number, count: number): SubscriptionRecord[] {
   const filters = [`devices/${i}/cmd`, `fleet/${i % 100}/+`];
   for (let k = 0; filters.length < count; k++) filters.push(`devices/${i}/cfg/${k}`);
   return filters
     .slice(0, count)
-    .map((filter) => ({ filter, qos: 1, noLocal: false, retainAsPublished: false, subscriptionId: null }));
+    .map((filter) => ({ clientId, filter, qos: 1, noLocal: false, retainAsPublished: false, subscriptionId: null }));
 }
 
 export async function fillStore(o: FillOptions): Promise<FillResult> {
@@ -72,10 +72,11 @@ export async function fillStore(o: FillOptions): Promise<FillResult> {
         listener: o.listener,
         expirySec,
         expiresAt,
-        subscriptions: subscriptions(i, o.subscriptionsPerSession),
         incomingQos2: [],
       };
       store.putSession(session);
+      for (const subscription of subscriptions(clientId, i, o.subscriptionsPerSession))
+        store.putSubscription(subscription);
       for (let k = 0; k < o.queuedPerSession; k++) {
         const message: QueuedRecord = {
           clientId,
