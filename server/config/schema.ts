@@ -411,6 +411,8 @@ const persistenceObjectSchema = z.strictObject({
   path: z.string().min(1, { error: 'expected a directory path' }).default('./data'),
   /** What a QoS 1/2 acknowledgement waits for: `always` the disk, `batched` the commit (the OS holds it), `none` nothing. */
   sync: z.enum(['always', 'batched', 'none'], { error: 'expected always, batched or none' }).default('batched'),
+  /** `batched` and `none`: what was committed is flushed to disk this often (the most a machine crash can undo). */
+  syncIntervalMs: integerField(1, 60_000).default(100),
 });
 
 // `persistence: none` is short for `persistence: { store: memory }`.

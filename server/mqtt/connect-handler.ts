@@ -232,6 +232,7 @@ function accept(
         { clientId, user: identity, previousUser: stored.user },
         'MQTT session of another user not resumed; discarded',
       );
+      ctx.persistentSessions.forget(stored);
       stored.dispose();
     }
   }

@@ -799,7 +799,10 @@ export class MqttSession
     if (this.sessionExpirySec > 0) this.persistLive();
     const stored = this.resumed;
     this.resumed = null;
-    if (stored !== null) this.outbound.resume(stored.inflight, stored.queuedMessages);
+    if (stored === null) return;
+    // Persistent still: its messages stay in the broker's store, at their places, until acknowledged.
+    if (this.outbound.journal === null) this.ctx.persistentSessions.forget(stored);
+    this.outbound.resume(stored.inflight, stored.queuedMessages, stored.inflightPlaceOf, stored.queuedPlaces);
   }
 
   /** [MQTT-3.1.2-8] the connection ended abnormally: publish the will, after its v5 delay (at most the session's expiry). */

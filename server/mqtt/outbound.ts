@@ -146,17 +146,23 @@ export class Outbound {
   }
 
   send(out: OutgoingPublish): void {
+    this.sendPlaced(out, -1);
+  }
+
+  /** send(), for a message the journal has at `place` already (-1: not yet). */
+  private sendPlaced(out: OutgoingPublish, place: number): void {
     // Only a message with an expiry reads the clock: this runs once per delivery.
     if (out.properties !== null && out.isExpired(this.timers.now())) {
       this.stats.mqttMessagesExpired++;
+      if (place >= 0) this.journal?.left(place);
       return;
     }
     if (out.qos === 0 || (this.head === this.queue.length && this.inflight.size < this.receiveMaximum)) {
-      this.transmit(out);
+      this.transmit(out, undefined, place);
       return;
     }
     this.queue.push(out);
-    if (this.journal !== null) this.queuePlaces.push(this.journal.entered(out, null, false));
+    if (this.journal !== null) this.queuePlaces.push(place >= 0 ? place : this.journal.entered(out, null, false));
     this.heldBytes += out.heldBytes();
     this.checkHeld();
   }
@@ -238,7 +244,8 @@ export class Outbound {
       const journal = this.journal;
       if (journal !== null) {
         if (place < 0) place = journal.entered(out, messageId, false);
-        else journal.updated(place, out, messageId, false);
+        // A resent one is stored with its packet id already.
+        else if (resendId === undefined) journal.updated(place, out, messageId, false);
         entry.place = place;
       }
       this.hold(messageId, entry);
@@ -304,18 +311,27 @@ export class Outbound {
    * A resumed session [MQTT-4.4.0-1]: in the original order, resend each unacknowledged PUBLISH
    * (same id, DUP) and each PUBREL still awaiting PUBCOMP; then send the queued ones.
    */
-  resume(inflight: ReadonlyMap<number, InflightPublish>, queued: readonly OutgoingPublish[]): void {
+  resume(
+    inflight: ReadonlyMap<number, InflightPublish>,
+    queued: readonly OutgoingPublish[],
+    /** With a journal: where the broker's store has each message already (kept there, not written again). */
+    inflightPlaceOf: (id: number) => number = () => -1,
+    queuedPlaces: readonly number[] = [],
+  ): void {
+    const journal = this.journal;
     for (const [id, entry] of inflight) {
-      if (!entry.released) this.transmit(entry.out, id);
+      const place = journal === null ? -1 : inflightPlaceOf(id);
+      if (!entry.released) this.transmit(entry.out, id, place);
       else {
         const again = new InflightPublish(entry.out);
         again.released = true;
-        if (this.journal !== null) again.place = this.journal.entered(entry.out, id, true);
+        if (journal !== null) again.place = place >= 0 ? place : journal.entered(entry.out, id, true);
         this.hold(id, again);
         this.connection.send({ cmd: 'pubrel', messageId: id });
       }
     }
-    for (let i = 0; i < queued.length; i++) this.send(queued[i]!);
+    for (let i = 0; i < queued.length; i++)
+      this.sendPlaced(queued[i]!, journal === null ? -1 : (queuedPlaces[i] ?? -1));
   }
 
   clear(): void {

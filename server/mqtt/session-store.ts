@@ -257,17 +257,22 @@ export class SessionStore implements StoreLedger {
   }
 
   /**
-   * The session kept for `clientId`, removed from the store and from the broker's store (its
-   * subscriptions stay until the caller disposes it; a resuming connection writes its own record).
+   * The session kept for `clientId`, out of this store (its subscriptions stay until the caller
+   * disposes it). Its records stay in the broker's store: a resuming connection keeps them (its
+   * messages keep their places); otherwise the caller forgets them (forget()).
    */
   take(clientId: string): StoredSession | undefined {
     const session = this.sessions.get(clientId);
     if (session === undefined) return undefined;
     this.remove(session);
-    this.unpersist(session);
     if (session.expiryTimer !== null) this.timers.clearTimeout(session.expiryTimer);
     session.expiryTimer = null;
     return session;
+  }
+
+  /** A session taken and not resumed (or resumed without persistence): its records leave the broker's store. */
+  forget(session: StoredSession): void {
+    this.unpersist(session);
   }
 
   /** The user whose session is kept for `clientId`, if any. */
@@ -277,7 +282,10 @@ export class SessionStore implements StoreLedger {
 
   /** Clean Start: the old session, if any, ends. */
   discard(clientId: string): void {
-    this.take(clientId)?.dispose();
+    const session = this.take(clientId);
+    if (session === undefined) return;
+    this.unpersist(session);
+    session.dispose();
   }
 
   /** The expiry timer (an entry point): a failure is logged and counted, never thrown into the timer. */

@@ -148,6 +148,9 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
       yield { out: this.queued[i]!, place: this.places[i]!, packetId: null, released: false };
   }
 
+  /** The place of the message in flight under packet id `id` (-1: none). */
+  readonly inflightPlaceOf = (id: number): number => this.inflightPlaces.get(id) ?? -1;
+
   /** The places of the queued messages, in order. */
   get queuedPlaces(): readonly number[] {
     return this.places;

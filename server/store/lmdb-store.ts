@@ -1,13 +1,12 @@
 // `persistence.store: lmdb`, the embedded default: one LMDB environment in `persistence.path`
 // (data.mdb and lock.mdb), through lmdb-js, with msgpack values; one named database per kind of
-// record (retained, sessions, subscriptions, messages, wills) and `meta` for the format stamp. Writes are queued by lmdb-js
-// and committed off the main thread, everything written in one event-loop turn in one
-// transaction, in call order; each commit is then flushed to disk in the background
-// (overlappingSync), so a commit never waits for the disk and a crash of the machine can undo
-// at most the commits whose flush had not finished, never leave a damaged file.
+// record (retained, sessions, subscriptions, messages, wills) and `meta` for the format stamp.
+// Writes are queued by lmdb-js and committed off the main thread, everything written in one
+// event-loop turn in one transaction, in call order.
 //
-// `persistence.sync` decides what an acknowledgement waits for (whenDurable()): `always`, the flush;
-// `batched`, the commit (in the OS's page cache: a crash of the process loses nothing); `none`,
+// `persistence.sync` decides what an acknowledgement waits for (whenDurable()): `always`, the
+// flush LMDB does at each commit; `batched`, the commit (in the OS's page cache: a crash of the
+// process loses nothing), flushed with everything else committed every syncIntervalMs; `none`,
 // nothing. See docs/persistence.md.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,7 +50,11 @@ export type StoredEntry =
 export interface LmdbStoreOptions {
   readonly path: string;
   readonly sync: SyncMode;
+  /** `batched` and `none`: how often what was committed is flushed to disk (default 100 ms). */
+  readonly syncIntervalMs?: number;
 }
+
+const DEFAULT_SYNC_INTERVAL_MS = 100;
 
 export class LmdbStore implements BrokerStore {
   readonly kind = 'lmdb';
@@ -69,7 +72,8 @@ export class LmdbStore implements BrokerStore {
   private lastWrite: Promise<boolean> | null = null;
   /** whenDurable() for the writes up to `durableFor` (shared by every caller in between). */
   private durablePromise: Promise<void> | null = null;
-  private durableFor = -1;
+  /** The transaction (its promise) durablePromise waits for. */
+  private durableFor: Promise<boolean> | null = null;
   /** Set while writes fail, so the error is logged once per episode. */
   private failing = false;
   private closed = false;
@@ -83,6 +87,11 @@ export class LmdbStore implements BrokerStore {
     this.location = options.path;
     this.sync = options.sync;
     this.env = env;
+    if (options.sync !== 'always') {
+      // The group flush: every interval, what was committed since the last one goes to disk.
+      this.flushTimer = setInterval(this.flushCommitted, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS);
+      this.flushTimer.unref();
+    }
     this.meta = env.openDB('meta', {});
     this.retained = env.openDB('retained', {});
     this.sessions = env.openDB('sessions', {});
@@ -92,6 +101,10 @@ export class LmdbStore implements BrokerStore {
   }
 
   private readonly sync: SyncMode;
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** writeCount at the last flush that was started. */
+  private flushedWrites = 0;
+  private flushing: Promise<void> | null = null;
 
   /**
    * Open (or create) the store in `options.path`. Refuses, with a StoreError that names the path
@@ -109,7 +122,17 @@ export class LmdbStore implements BrokerStore {
       let env: RootDatabase;
       try {
         // noSubdir: lmdb-js takes a path with an extension (`./data.v2`) for a file of its own otherwise.
-        env = open({ path: dir, noSubdir: false, maxDbs: 8, encoder: { copyBuffers: true } });
+        env = open({
+          path: dir,
+          noSubdir: false,
+          maxDbs: 8,
+          // Plain maps: msgpackr's inline record definitions cost twice the time per record here.
+          encoder: { copyBuffers: true, useRecords: false },
+          // `always`: LMDB flushes each commit itself, data pages before the meta page that points
+          // to them. `batched` and `none`: commits do not wait for the disk; flushCommitted()
+          // flushes them every syncIntervalMs (LMDB's MDB_NOSYNC, docs/persistence.md).
+          ...(options.sync === 'always' ? {} : { noSync: true }),
+        });
       } catch (err) {
         throw new StoreError(`${dataFile}: LMDB could not open the store: ${(err as Error).message}`, { cause: err });
       }
@@ -278,22 +301,52 @@ export class LmdbStore implements BrokerStore {
 
   whenDurable(): Promise<void> | null {
     if (this.sync === 'none' || this.lastWrite === null) return null;
-    if (this.durableFor === this.writeCount) return this.durablePromise;
+    // Every write since the last call is in the same transaction: the same answer.
+    if (this.durableFor === this.lastWrite) return this.durablePromise;
     const committed = this.lastWrite;
     const promise =
       this.sync === 'always' ? committed.then(() => flushedOf(this.env)) : committed.then(() => undefined);
     this.durablePromise = promise;
-    this.durableFor = this.writeCount;
+    this.durableFor = committed;
     return promise;
   }
+
+  /**
+   * `batched` and `none`: flush to disk what was committed since the last flush (the interval's
+   * entry point: a failure is logged and counted, never thrown).
+   */
+  private readonly flushCommitted = (): void => {
+    if (this.flushing !== null || this.flushedWrites === this.writeCount || this.lastWrite === null) return;
+    const upTo = this.writeCount;
+    const committed = this.lastWrite;
+    this.flushing = committed
+      .then(() => syncEnv(this.env))
+      .then(
+        () => {
+          this.flushedWrites = upTo;
+        },
+        (err: unknown) => {
+          if (this.stats !== null) this.stats.storeWriteErrors++;
+          this.log?.error({ err, path: this.location }, 'flushing the store to disk failed');
+        },
+      )
+      .finally(() => {
+        this.flushing = null;
+      });
+  };
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
     try {
       if (this.lastWrite !== null) await this.lastWrite.catch(() => false);
       if (!this.failing) {
-        await flushedOf(this.env);
+        if (this.sync === 'always') await flushedOf(this.env);
+        else {
+          await this.flushing;
+          await syncEnv(this.env);
+        }
         await this.env.close();
       } else {
         // After a failed commit lmdb-js settles neither `flushed` nor its close(): nothing more
@@ -305,9 +358,14 @@ export class LmdbStore implements BrokerStore {
     }
   }
 
-  /** Every write's failure is contained here (a full disk, a closed store): logged once per episode and counted. */
+  /**
+   * Every write's failure is contained here (a full disk, a closed store): logged once per
+   * episode and counted. lmdb-js gives every write of one transaction the same promise: one
+   * handler per transaction.
+   */
   private track(write: Promise<boolean>): void {
     this.writeCount++;
+    if (write === this.lastWrite) return;
     this.lastWrite = write;
     write.then(this.onWritten, this.onWriteFailed);
   }
@@ -357,6 +415,16 @@ export function recordKeyOf<T extends RecordTable>(table: T, record: TableRecord
 function keyOf(id: string): string {
   if (id.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(id) <= MAX_PLAIN_KEY_BYTES) return id;
   return `\u0000sha256:${createHash('sha256').update(id).digest('base64')}`;
+}
+
+/** mdb_env_sync(force), off the main thread. */
+function syncEnv(env: RootDatabase): Promise<void> {
+  return new Promise((resolve, reject) => {
+    (env as unknown as { sync(callback: (err: unknown) => void): void }).sync((err) => {
+      if (err === null || err === undefined) resolve();
+      else reject(err instanceof Error ? err : new Error(String(err)));
+    });
+  });
 }
 
 function flushedOf(env: RootDatabase): Promise<void> {

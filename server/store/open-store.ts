@@ -10,5 +10,9 @@ import type { BrokerStore } from './store.js';
 
 export function openStore(config: PersistenceConfig, stats: BrokerStats, log: Logger): BrokerStore {
   if (config.store === 'memory') return new MemoryStore();
-  return LmdbStore.open({ path: path.resolve(config.path), sync: config.sync }, stats, log);
+  return LmdbStore.open(
+    { path: path.resolve(config.path), sync: config.sync, syncIntervalMs: config.syncIntervalMs },
+    stats,
+    log,
+  );
 }

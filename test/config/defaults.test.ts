@@ -80,7 +80,7 @@ const DEFAULTS = {
     maxDelayedWills: 100_000,
     clientIdOwnership: 'user',
   },
-  persistence: { store: 'lmdb', path: './data', sync: 'batched' },
+  persistence: { store: 'lmdb', path: './data', sync: 'batched', syncIntervalMs: 100 },
   shutdown: { graceMs: 5000 },
   security: {
     authentication: { module: 'allow-any', options: {} },

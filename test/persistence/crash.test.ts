@@ -137,6 +137,36 @@ describe.each(['always', 'batched', 'none'] as const)('kill -9 with sync: %s', (
     await broker.stop();
   });
 
+  it('resends after a crash what a resumed session had been sent but had not acknowledged', async () => {
+    const dir = temp().path;
+    const persistence = { path: join(dir, 'data'), sync };
+    let broker = await startWarden(dir, persistence);
+    const first = await rawConnect(broker.mqttUrl, 'resumer');
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'k/#', qos: 1 }] });
+    await first.packets.count(2);
+    first.socket.destroy();
+    await first.closed;
+    const pub = await connect(broker.mqttUrl);
+    for (let i = 0; i < 5; i++) await pub.publishAsync('k/x', String(i), { qos: 1 });
+    // Resumed: the five go out again, and are never acknowledged.
+    const second = await rawConnect(broker.mqttUrl, 'resumer');
+    await second.packets.count(6);
+    // A marker through the store's next commit: the resumed session's state is written by then.
+    await pub.publishAsync('k/x', 'mark', { qos: 1 });
+    await second.packets.count(7);
+    if (sync === 'none') await committedMessages(join(dir, 'data'), 6);
+    await broker.kill();
+
+    broker = await startWarden(dir, persistence);
+    const third = await rawConnect(broker.mqttUrl, 'resumer');
+    await third.packets.count(7);
+    const resent = third.packets.items.slice(1) as IPublishPacket[];
+    expect(resent.map((p) => p.payload.toString())).toEqual(['0', '1', '2', '3', '4', 'mark']);
+    const sentBefore = second.packets.items.slice(1) as IPublishPacket[];
+    expect(resent.map((p) => [p.dup, p.messageId])).toEqual(sentBefore.map((p) => [true, p.messageId]));
+    await broker.stop();
+  });
+
   it('keeps acknowledged retained messages', async () => {
     const dir = temp().path;
     const path = join(dir, 'data');
@@ -265,6 +295,21 @@ async function rawConnect(url: string, clientId: string): Promise<RawMqtt> {
   });
   await raw.packets.count(1);
   return raw;
+}
+
+/** Resolves once the store at `path` holds `n` queued messages, as a second reader sees it. */
+async function committedMessages(path: string, n: number): Promise<void> {
+  const env = open({ path, readOnly: true, maxDbs: 8 });
+  try {
+    const messages = env.openDB('messages', {});
+    for (;;) {
+      env.resetReadTxn();
+      if (messages.getCount() >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    await env.close();
+  }
 }
 
 /** Resolves once the retained message on `topic` is committed to the store at `path`, as a second reader sees it. */
