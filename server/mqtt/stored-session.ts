@@ -230,6 +230,11 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   dispose(): void {
     this.ctx.engine.removeAll(this.handles);
     this.handles.length = 0;
+    this.stop();
+  }
+
+  /** Its timer and held deliveries end (the broker is shutting down; the topic engine goes with it). */
+  stop(): void {
     this.held.clear();
     if (this.expiryTimer !== null) this.ctx.timers.clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
