@@ -8,6 +8,7 @@ import { LmdbStore } from '../../server/store/lmdb-store.js';
 import type { QueuedRecord, RetainedRecord, SessionRecord, SubscriptionRecord } from '../../server/store/records.js';
 import { checkStore } from '../../server/store/store-check.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
+import { queuedMessage } from '../helpers/store-records.js';
 
 const temp = useTempDirs();
 
@@ -28,18 +29,7 @@ const subscription = (clientId: string, filter: string): SubscriptionRecord => (
   retainAsPublished: false,
   subscriptionId: null,
 });
-const message = (clientId: string, seq: number): QueuedRecord => ({
-  clientId,
-  seq,
-  topic: 'q/x',
-  payload: Buffer.from(`m${seq}`),
-  qos: 1,
-  retain: false,
-  subscriptionIds: null,
-  properties: null,
-  packetId: null,
-  released: false,
-});
+const message = (clientId: string, seq: number): QueuedRecord => queuedMessage(clientId, seq);
 
 /** A store in a new directory, filled by `fill`, closed (so flushed) before the check opens it again. */
 async function storeWith(fill: (store: LmdbStore) => void, dir = temp().path): Promise<string> {

@@ -10,6 +10,7 @@ import { runCli } from '../admin/cli-process.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { inbox, useMqttFixture } from '../mqtt/mqtt-helpers.js';
+import { queuedMessage } from '../helpers/store-records.js';
 
 const fx = useMqttFixture();
 const { clients, raws } = fx;
@@ -88,18 +89,7 @@ describe('warden store', () => {
   it('check exits 1 and lists a message whose session is missing', async () => {
     const path = temp().path;
     const store = LmdbStore.open({ path, sync: 'always' }, null, null);
-    store.putMessage({
-      clientId: 'gone',
-      seq: 4,
-      topic: 'q/x',
-      payload: Buffer.from('m'),
-      qos: 1,
-      retain: false,
-      subscriptionIds: null,
-      properties: null,
-      packetId: null,
-      released: false,
-    });
+    store.putMessage(queuedMessage('gone', 4));
     await store.close();
     const result = await runCli(['store', 'check', '--path', path]);
     expect(result.code).toBe(1);
