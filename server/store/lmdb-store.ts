@@ -26,6 +26,7 @@ import {
   type WillRecord,
 } from './records.js';
 import { requireLmdbFile } from './lmdb-file-check.js';
+import { queuedMessageEncoder } from './message-codec.js';
 import { StoreError } from './store-error.js';
 import { takeStoreLock, releaseStoreLock } from './store-lock.js';
 
@@ -60,6 +61,9 @@ const DEFAULT_SYNC_INTERVAL_MS = 100;
  * Each table's encoder (lmdb-js does not pass the root's on): msgpack maps, not msgpackr's inline
  * record definitions, which cost 2.2 us a record against 0.8; Buffers copied out of LMDB's memory.
  */
+/** The queued messages, the most frequent write: a fixed binary layout (message-codec.ts). */
+const MESSAGE_TABLE_OPTIONS = { encoder: queuedMessageEncoder } as DatabaseOptions;
+
 const TABLE_OPTIONS: DatabaseOptions = {
   encoding: 'msgpack',
   // lmdb-js passes these on to msgpackr; its typings do not list them.
@@ -106,7 +110,7 @@ export class LmdbStore implements BrokerStore {
     this.retained = env.openDB('retained', TABLE_OPTIONS);
     this.sessions = env.openDB('sessions', TABLE_OPTIONS);
     this.subscriptions = env.openDB('subscriptions', TABLE_OPTIONS);
-    this.messages = env.openDB('messages', TABLE_OPTIONS);
+    this.messages = env.openDB('messages', MESSAGE_TABLE_OPTIONS);
     this.wills = env.openDB('wills', TABLE_OPTIONS);
   }
 
