@@ -34,7 +34,7 @@ import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { StoredSession, StoredSubscription } from './stored-session.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { DeliveryJournal } from './delivery-journal.js';
-import type { SubscriptionRecord } from '../store/records.js';
+import type { SessionRecord, SubscriptionRecord } from '../store/records.js';
 import { subscriptionRecord, willRecord } from './persisted-records.js';
 import type { SharedMembership } from './shared-groups.js';
 import type { SharedFilter } from './shared-subscription-filter.js';
@@ -384,10 +384,14 @@ export class MqttSession
 
   awaitPubrel(id: number): void {
     (this.qos2Ids ??= new Set()).add(id);
+    // Kept across a crash too, or a resent PUBLISH would be delivered a second time [MQTT-4.3.3-10].
+    if (this.liveRecorded) this.ctx.persistentSessions.persistLiveRecord(this.liveRecord());
   }
 
   pubrelArrived(id: number): boolean {
-    return this.qos2Ids !== null && this.qos2Ids.delete(id);
+    const known = this.qos2Ids !== null && this.qos2Ids.delete(id);
+    if (known && this.liveRecorded) this.ctx.persistentSessions.persistLiveRecord(this.liveRecord());
+    return known;
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -705,7 +709,7 @@ export class MqttSession
     this.ctx.persistentSessions.keep(stored, this.sessionExpirySec);
   }
 
-  /** This connection's session as a StoredSession: its subscriptions (moved out of the topic engine's live entries by the caller) and what was not acknowledged. */
+  /** This connection's session as a StoredSession: its subscriptions, and what was not acknowledged with the places the journal gave it. */
   private storedSession(): StoredSession {
     const { inflight, queued, queuedPlaces } = this.outbound.takeUnacknowledged();
     const stored = new StoredSession(
@@ -764,17 +768,19 @@ export class MqttSession
           ),
         ),
       );
-    this.ctx.persistentSessions.persistLive(
-      {
-        clientId: this.clientId,
-        user: this.identity!,
-        listener: this.listenerName,
-        expirySec: this.sessionExpirySec,
-        expiresAt: null,
-        incomingQos2: [...this.incomingQos2],
-      },
-      subscriptions,
-    );
+    this.ctx.persistentSessions.persistLive(this.liveRecord(), subscriptions);
+  }
+
+  /** This connected client's persistent session as its store record: no expiry while it is connected. */
+  private liveRecord(): SessionRecord {
+    return {
+      clientId: this.clientId,
+      user: this.identity!,
+      listener: this.listenerName,
+      expirySec: this.sessionExpirySec,
+      expiresAt: null,
+      incomingQos2: [...this.incomingQos2],
+    };
   }
 
   /** Take over a kept session (Clean Start 0): its subscriptions now deliver here; call resumeDeliveries() after CONNACK. */

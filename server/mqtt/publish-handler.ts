@@ -66,27 +66,29 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   const mqtt = MqttMessage.attach(message, session, packet.qos, packet.retain, false, properties);
   const wire = forwardableBytes(packet);
   if (wire !== null) mqtt.forwardPublishBytes(wire, session.isV5);
-  const store = session.ctx.store;
-  const writes = store.writes;
+  const writes = session.ctx.store.writes;
   routeAcceptedPublish(session.ctx, mqtt, payload);
-  // Queued for an absent persistent session, or retained: the acknowledgement waits for the store.
-  acknowledge(session, packet, ReasonCodes.SUCCESS, undefined, store.writes === writes ? null : store.whenDurable());
+  acknowledge(session, packet, ReasonCodes.SUCCESS, undefined, writes);
 }
 
 /**
- * PUBACK (QoS 1) or PUBREC (QoS 2, which then awaits PUBREL), once `durable` resolves and every
- * earlier acknowledgement of the connection has gone out; at once when neither holds it back.
+ * PUBACK (QoS 1) or PUBREC (QoS 2, which then awaits PUBREL), once every earlier acknowledgement
+ * of the connection has gone out and, when the store's write count moved since `writesBefore`
+ * (the publish was queued for a persistent session, retained, or its QoS 2 id recorded), once the
+ * store says those writes are durable; at once when neither holds it back.
  */
 function acknowledge(
   session: PublishingClient,
   packet: IPublishPacket,
   reasonCode: number,
   text?: string,
-  durable: Promise<void> | null = null,
+  writesBefore: number | null = null,
 ): void {
   if (packet.qos === 0) return;
   // Now, not when PUBREC goes: a resent PUBLISH with this id meanwhile is not delivered twice.
   if (packet.qos === 2 && reasonCode < 0x80) session.awaitPubrel(packet.messageId!);
+  const store = session.ctx.store;
+  const durable = writesBefore === null || store.writes === writesBefore ? null : store.whenDurable();
   if (durable === null && !session.acksWaiting) return sendAcknowledgement(session, packet, reasonCode, text);
   session.acknowledgeAfter(durable, () => sendAcknowledgement(session, packet, reasonCode, text));
 }

@@ -213,6 +213,11 @@ export class SessionStore implements StoreLedger {
     for (const subscription of subscriptions) this.store.putSubscription(subscription);
   }
 
+  /** A connected client's persistent session record changed (its inbound QoS 2 ids). */
+  persistLiveRecord(record: SessionRecord): void {
+    this.store.putSession(record);
+  }
+
   /** A connected client's persistent session subscribed (or replaced a subscription). */
   liveSubscribed(subscription: SubscriptionRecord): void {
     this.store.putSubscription(subscription);

@@ -167,6 +167,58 @@ describe.each(['always', 'batched', 'none'] as const)('kill -9 with sync: %s', (
     await broker.stop();
   });
 
+  it.skipIf(sync === 'none')(
+    "remembers a persistent publisher's QoS 2 id after a crash: the resent PUBLISH is not delivered twice",
+    async () => {
+      const dir = temp().path;
+      const persistence = { path: join(dir, 'data'), sync };
+      let broker = await startWarden(dir, persistence);
+      const watcher = await rawConnect(broker.mqttUrl, 'watcher');
+      watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'once/#', qos: 1 }] });
+      await watcher.packets.count(2);
+      const publisher = await rawConnect(broker.mqttUrl, 'exactly-once');
+      publisher.send({
+        cmd: 'publish',
+        topic: 'once/1',
+        payload: Buffer.from('one'),
+        qos: 2,
+        messageId: 7,
+        dup: false,
+        retain: false,
+      });
+      await publisher.packets.count(2);
+      expect(publisher.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
+      await watcher.packets.count(3); // delivered once, and stored for the watcher
+      await broker.kill();
+
+      broker = await startWarden(dir, persistence);
+      const again = await rawConnect(broker.mqttUrl, 'exactly-once');
+      // The PUBREC was lost, as far as the client knows: it resends, with DUP.
+      again.send({
+        cmd: 'publish',
+        topic: 'once/1',
+        payload: Buffer.from('one'),
+        qos: 2,
+        messageId: 7,
+        dup: true,
+        retain: false,
+      });
+      await again.packets.count(2);
+      expect(again.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
+      again.send({ cmd: 'pubrel', messageId: 7 });
+      await again.packets.count(3);
+      expect(again.packets.items[2]).toMatchObject({ cmd: 'pubcomp', messageId: 7 });
+      const watching = await rawConnect(broker.mqttUrl, 'watcher');
+      const marker = await connect(broker.mqttUrl);
+      await marker.publishAsync('once/end', 'end', { qos: 1 });
+      await watching.packets.until((items) => items.some((p) => p.cmd === 'publish' && p.topic === 'once/end'));
+      const ones = watching.packets.items.filter((p) => p.cmd === 'publish' && p.topic === 'once/1');
+      // Only the copy the watcher never acknowledged comes again (DUP), never a second delivery.
+      expect(ones.map((p) => (p as IPublishPacket).dup)).toEqual([true]);
+      await broker.stop();
+    },
+  );
+
   it('keeps acknowledged retained messages', async () => {
     const dir = temp().path;
     const path = join(dir, 'data');
