@@ -238,6 +238,28 @@ describe.each<StoreKind>(['lmdb', 'memory'])('a restart on the %s store', (kind)
     expect((await kept.connack).sessionPresent).toBe(true);
   });
 
+  it('forgets a session whose client ended it with Session Expiry 0 at DISCONNECT, messages in flight included', async () => {
+    const brokers = restartable(kind);
+    let tb = await brokers.start();
+    const connect = { clientId: 'leaver', clean: false, username: 'r', properties: { sessionExpiryInterval: 600 } };
+    const raw = await raws.connect(tb.mqttUrl!, 5, connect);
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
+    await raw.packets.count(2);
+    const pub = await clients.connect(tb.mqttUrl!, 5, { username: 'pub' });
+    await pub.publishAsync('q/1', 'in flight', { qos: 1 });
+    await raw.packets.count(3); // never acknowledged
+    raw.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+    await raw.closed;
+    await until(() => tb.broker.connectionCount === 1); // the publisher's
+
+    tb = await brokers.start();
+    const again = await raws.connect(tb.mqttUrl!, 5, connect);
+    again.send({ cmd: 'pingreq' });
+    await again.packets.count(2);
+    expect(again.packets.items[0]).toMatchObject({ cmd: 'connack', sessionPresent: false });
+    expect(again.packets.items[1]).toMatchObject({ cmd: 'pingresp' }); // nothing resent
+  });
+
   it("counts a session's expiry while the broker is down", async () => {
     const brokers = restartable(kind);
     let tb = await brokers.start();
