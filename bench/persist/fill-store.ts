@@ -47,6 +47,22 @@ function subscriptions(clientId: string, i: number, count: number): Subscription
     .map((filter) => ({ clientId, filter, qos: 1, noLocal: false, retainAsPublished: false, subscriptionId: null }));
 }
 
+/** A QoS 1 message queued for `clientId`, not yet sent: the bench's record of a persisted message. */
+export function queuedRecord(clientId: string, seq: number, topic: string, payload: Buffer): QueuedRecord {
+  return {
+    clientId,
+    seq,
+    topic,
+    payload,
+    qos: 1,
+    retain: false,
+    subscriptionIds: null,
+    properties: null,
+    packetId: null,
+    released: false,
+  };
+}
+
 export async function fillStore(o: FillOptions): Promise<FillResult> {
   if (!(o.subscriptionsPerSession >= 1 && o.subscriptionsPerSession <= 10))
     throw new Error('subscriptions per session must be in 1..10');
@@ -78,19 +94,7 @@ export async function fillStore(o: FillOptions): Promise<FillResult> {
       for (const subscription of subscriptions(clientId, i, o.subscriptionsPerSession))
         store.putSubscription(subscription);
       for (let k = 0; k < o.queuedPerSession; k++) {
-        const message: QueuedRecord = {
-          clientId,
-          seq: seq++,
-          topic: `devices/${i}/cmd`,
-          payload,
-          qos: 1,
-          retain: false,
-          subscriptionIds: null,
-          properties: null,
-          packetId: null,
-          released: false,
-        };
-        store.putMessage(message);
+        store.putMessage(queuedRecord(clientId, seq++, `devices/${i}/cmd`, payload));
         messages++;
       }
     }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../server/store/lmdb-store.js';
 import type { QueuedRecord } from '../../server/store/records.js';
+import { queuedRecord } from './fill-store.js';
 
 export type CommitVariant = 'batched' | 'always' | 'no-flush';
 
@@ -65,19 +66,7 @@ export async function measureStoreCommit(
     const start = performance.now();
     const end = start + seconds * 1000;
     for (let t = start; t < end;) {
-      for (let k = 0; k < batch; k++)
-        writer.put({
-          clientId: 'bench',
-          seq: seq++,
-          topic: 'bench/persist',
-          payload,
-          qos: 1,
-          retain: false,
-          subscriptionIds: null,
-          properties: null,
-          packetId: null,
-          released: false,
-        });
+      for (let k = 0; k < batch; k++) writer.put(queuedRecord('bench', seq++, 'bench/persist', payload));
       await writer.durable();
       const after = performance.now();
       times.push(after - t);
