@@ -1,8 +1,9 @@
 // `persistence.store: lmdb`, the embedded default: one LMDB environment in `persistence.path`
 // (data.mdb and lock.mdb), through lmdb-js, with msgpack values; one named database per kind of
 // record (retained, sessions, subscriptions, messages, wills) and `meta` for the format stamp.
-// Writes are queued by lmdb-js and committed off the main thread, everything written in one
-// event-loop turn in one transaction, in call order.
+// Everything written in one event-loop turn is committed in one transaction, in call order:
+// with `always` by lmdb-js's writer thread (its asynchronous writes), with `batched` and `none`
+// synchronously at the end of the turn (write(), commitTurn()).
 //
 // `persistence.sync` decides what an acknowledgement waits for (whenDurable()): `always`, the
 // flush LMDB does at each commit; `batched`, the commit (in the OS's page cache: a crash of the
@@ -115,6 +116,12 @@ export class LmdbStore implements BrokerStore {
   }
 
   private readonly sync: SyncMode;
+  /** `batched` and `none`: the writes of this turn, committed at its end (commitTurn). */
+  private turn: TurnWrite[] = [];
+  /** Resolved when this turn's writes are committed; made when an acknowledgement first waits for them. */
+  private turnCommitted: Deferred | null = null;
+  /** Writes committed so far (the group flush flushes up to here). */
+  private committedWrites = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   /** writeCount at the last flush that was started. */
   private flushedWrites = 0;
@@ -266,6 +273,7 @@ export class LmdbStore implements BrokerStore {
 
   /** Remove every record (`warden store import --replace`); queued with the writes, in call order. */
   clear(): void {
+    this.commitTurn(); // what was written before, first
     for (const table of RECORD_TABLES) {
       const cleared = this.tableOf(table).clearAsync();
       this.track(cleared.then(() => true));
@@ -273,47 +281,53 @@ export class LmdbStore implements BrokerStore {
   }
 
   putRetained(record: RetainedRecord): void {
-    this.track(this.retained.put(keyOf(record.topic), record));
+    this.write(this.retained, keyOf(record.topic), record);
   }
 
   removeRetained(topic: string): void {
-    this.track(this.retained.remove(keyOf(topic)));
+    this.write(this.retained, keyOf(topic), undefined);
   }
 
   putSession(record: SessionRecord): void {
-    this.track(this.sessions.put(keyOf(record.clientId), record));
+    this.write(this.sessions, keyOf(record.clientId), record);
   }
 
   removeSession(clientId: string): void {
-    this.track(this.sessions.remove(keyOf(clientId)));
+    this.write(this.sessions, keyOf(clientId), undefined);
   }
 
   putSubscription(record: SubscriptionRecord): void {
-    this.track(this.subscriptions.put([keyOf(record.clientId), keyOf(record.filter)], record));
+    this.write(this.subscriptions, [keyOf(record.clientId), keyOf(record.filter)], record);
   }
 
   removeSubscription(clientId: string, filter: string): void {
-    this.track(this.subscriptions.remove([keyOf(clientId), keyOf(filter)]));
+    this.write(this.subscriptions, [keyOf(clientId), keyOf(filter)], undefined);
   }
 
   putMessage(record: QueuedRecord): void {
-    this.track(this.messages.put([keyOf(record.clientId), record.seq], record));
+    this.write(this.messages, [keyOf(record.clientId), record.seq], record);
   }
 
   removeMessage(clientId: string, seq: number): void {
-    this.track(this.messages.remove([keyOf(clientId), seq]));
+    this.write(this.messages, [keyOf(clientId), seq], undefined);
   }
 
   putWill(record: WillRecord): void {
-    this.track(this.wills.put(keyOf(record.clientId), record));
+    this.write(this.wills, keyOf(record.clientId), record);
   }
 
   removeWill(clientId: string): void {
-    this.track(this.wills.remove(keyOf(clientId)));
+    this.write(this.wills, keyOf(clientId), undefined);
   }
 
   whenDurable(): Promise<void> | null {
-    if (this.sync === 'none' || this.lastWrite === null) return null;
+    if (this.sync === 'none') return null;
+    if (this.sync === 'batched') {
+      // Committed at the end of this turn (commitTurn); nothing waiting: all is committed.
+      if (this.turn.length === 0) return null;
+      return (this.turnCommitted ??= deferred()).promise;
+    }
+    if (this.lastWrite === null) return null;
     // Every write since the last call is in the same transaction: the same answer.
     if (this.durableFor === this.lastWrite) return this.durablePromise;
     const committed = this.lastWrite;
@@ -329,11 +343,9 @@ export class LmdbStore implements BrokerStore {
    * entry point: a failure is logged and counted, never thrown).
    */
   private readonly flushCommitted = (): void => {
-    if (this.flushing !== null || this.flushedWrites === this.writeCount || this.lastWrite === null) return;
-    const upTo = this.writeCount;
-    const committed = this.lastWrite;
-    this.flushing = committed
-      .then(() => syncEnv(this.env))
+    if (this.flushing !== null || this.flushedWrites === this.committedWrites) return;
+    const upTo = this.committedWrites;
+    this.flushing = syncEnv(this.env)
       .then(
         () => {
           this.flushedWrites = upTo;
@@ -353,8 +365,9 @@ export class LmdbStore implements BrokerStore {
     this.closed = true;
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     try {
+      this.commitTurn();
       if (this.lastWrite !== null) await this.lastWrite.catch(() => false);
-      if (!this.failing) {
+      if (!this.failing || this.sync !== 'always') {
         if (this.sync === 'always') await flushedOf(this.env);
         else {
           await this.flushing;
@@ -372,6 +385,48 @@ export class LmdbStore implements BrokerStore {
   }
 
   /**
+   * A put (`value` defined) or a remove. `always`: through lmdb-js's asynchronous writes, which
+   * commit each turn's writes on its writer thread, with a flush. `batched` and `none`: into this
+   * turn's list, committed in one synchronous MDB_NOSYNC transaction at the end of the turn
+   * (commitTurn): with no flush to wait for, that costs a third less CPU than handing the writes
+   * to a thread, and the acknowledgements go out in the same turn as the commit.
+   */
+  private write(db: Database<unknown, Key>, key: Key, value: unknown): void {
+    if (this.sync === 'always') {
+      this.track(value === undefined ? db.remove(key) : db.put(key, value));
+      return;
+    }
+    this.writeCount++;
+    this.turn.push(new TurnWrite(db, key, value));
+    if (this.turn.length === 1) setImmediate(this.commitTurnContained);
+  }
+
+  private readonly commitTurnContained = (): void => this.commitTurn();
+
+  /** Commit this turn's writes in one transaction (contained: a failure is counted and logged, and rejects the waiting acknowledgements). */
+  private commitTurn(): void {
+    if (this.turn.length === 0) return;
+    const writes = this.turn;
+    this.turn = [];
+    const waiting = this.turnCommitted;
+    this.turnCommitted = null;
+    try {
+      this.env.transactionSync(() => {
+        for (const w of writes) {
+          if (w.value === undefined) w.db.removeSync(w.key);
+          else w.db.putSync(w.key, w.value);
+        }
+      });
+      this.committedWrites += writes.length;
+      this.onWritten();
+      waiting?.resolve();
+    } catch (err) {
+      this.onWriteFailed(err);
+      waiting?.reject(err);
+    }
+  }
+
+  /**
    * Every write's failure is contained here (a full disk, a closed store): logged once per
    * episode and counted. lmdb-js gives every write of one transaction the same promise: one
    * handler per transaction.
@@ -380,8 +435,13 @@ export class LmdbStore implements BrokerStore {
     this.writeCount++;
     if (write === this.lastWrite) return;
     this.lastWrite = write;
-    write.then(this.onWritten, this.onWriteFailed);
+    write.then(this.onWrittenAsync, this.onWriteFailed);
   }
+
+  private readonly onWrittenAsync = (): void => {
+    this.committedWrites = this.writeCount;
+    this.onWritten();
+  };
 
   private readonly onWritten = (): void => {
     if (!this.failing) return;
@@ -428,6 +488,33 @@ export function recordKeyOf<T extends RecordTable>(table: T, record: TableRecord
 function keyOf(id: string): string {
   if (id.length * 3 <= MAX_PLAIN_KEY_BYTES || Buffer.byteLength(id) <= MAX_PLAIN_KEY_BYTES) return id;
   return `\u0000sha256:${createHash('sha256').update(id).digest('base64')}`;
+}
+
+/** One write of a turn: a put, or a remove (`value` undefined). */
+class TurnWrite {
+  constructor(
+    readonly db: Database<unknown, Key>,
+    readonly key: Key,
+    readonly value: unknown,
+  ) {}
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** A promise and its settling functions; its rejection counts as handled (the waiters handle it). */
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 /** mdb_env_sync(force), off the main thread. */
