@@ -213,6 +213,7 @@ export class Broker implements SessionContext {
         boundAdmin = await this.adminListener.listen();
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
+      this.restoreRetainedInBackground();
       return { listeners: bound, admin: boundAdmin };
     } catch (err) {
       await this.close();
@@ -220,7 +221,11 @@ export class Broker implements SessionContext {
     }
   }
 
-  /** What the store kept comes back before any client can connect; the log says what and how long it took. */
+  /**
+   * What the store kept comes back before any client can connect: persistent sessions and
+   * delayed wills. Retained messages follow in the background (restoreRetainedInBackground). The
+   * log says what and how long it took.
+   */
   private async restoreState(mqttGates: ReadonlyMap<string, ListenerGates>): Promise<void> {
     const started = performance.now();
     const restored = await this.mqtt.restore(mqttGates);
@@ -233,7 +238,26 @@ export class Broker implements SessionContext {
       );
     this.log.info(
       { store: store.kind, path: store.location, ...restored, ms: Math.round(performance.now() - started) },
-      'state restored from the store',
+      'state restored from the store; retained messages follow in the background',
+    );
+  }
+
+  /** Retained messages, read while the listeners already serve; contained: a failure is logged, never thrown. */
+  private restoreRetainedInBackground(): void {
+    const started = performance.now();
+    this.mqtt.restoreRetained().then(
+      (retained) =>
+        this.log.info(
+          { retained, ms: Math.round(performance.now() - started) },
+          'retained messages restored from the store',
+        ),
+      (err: unknown) => {
+        this.stats.connectionErrors++;
+        this.log.error(
+          { err },
+          'restoring retained messages from the store failed: they are not served until a restart',
+        );
+      },
     );
   }
 

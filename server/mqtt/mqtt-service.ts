@@ -26,6 +26,9 @@ import { TimeoutWheel } from '../timeout-wheel.js';
 import type { BrokerStore } from '../store/store.js';
 import { restoreState, type RestoredCounts } from './restore-state.js';
 
+/** Retained messages read from the store per turn of the event loop at start-up (about 10 ms of work). */
+const RETAINED_CHUNK = 2000;
+
 export class MqttService implements MqttContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
@@ -43,6 +46,7 @@ export class MqttService implements MqttContext {
   readonly clientIdOwnership: 'user' | 'any';
   readonly timeouts: TimeoutWheel;
   private readonly clients = new Map<string, ClientIdHolder>();
+  private closed = false;
 
   constructor(
     private readonly core: SessionContext,
@@ -88,7 +92,7 @@ export class MqttService implements MqttContext {
    * persistent sessions, delayed wills); sessions and wills need their listener's gates.
    */
   async restore(gatesByListener: ReadonlyMap<string, ListenerGates>): Promise<RestoredCounts> {
-    const state = await this.store.load();
+    const state = await this.store.load({ retained: false });
     return restoreState(this, state, gatesByListener, this.store, this.log.child({ component: 'mqtt-restore' }));
   }
 
@@ -128,8 +132,34 @@ export class MqttService implements MqttContext {
     this.persistentSessions.refreshEntitlements(user);
   }
 
+  /**
+   * After the listeners opened: the store's retained messages, read in chunks, one chunk a turn,
+   * so that clients are served meanwhile. A retained publish made meanwhile wins over the stored
+   * one, and subscriptions made meanwhile get their retained messages when it is done. Resolves
+   * with how many were restored (stops early, with what it has, when the service closes).
+   */
+  async restoreRetained(): Promise<number> {
+    const retained = this.retained;
+    retained.beginRestore();
+    try {
+      let next: string | null = null;
+      do {
+        // A turn of the event loop between chunks: connections are served meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) break;
+        const chunk = await this.store.readRetained(next, RETAINED_CHUNK);
+        retained.restore(chunk.records);
+        next = chunk.next;
+      } while (next !== null);
+    } finally {
+      retained.endRestore();
+    }
+    return retained.size;
+  }
+
   /** At shutdown, after the connections closed: pending wills and kept sessions leave memory (the store keeps them). */
   close(): void {
+    this.closed = true;
     this.delayedWills.clear();
     this.persistentSessions.clear();
   }

@@ -1,5 +1,5 @@
-// At start-up, before the listeners open: what the broker's store kept comes back. Retained
-// messages refill the retained store; each persistent session is rebuilt with its subscriptions
+// At start-up, before the listeners open: what the broker's store kept comes back (retained
+// messages follow in the background: MqttService.restoreRetained). Each persistent session is rebuilt with its subscriptions
 // in the topic engine (so messages for its absent client queue again at once), its queued and
 // in-flight messages, and the rest of its expiry, which kept counting while the broker was down;
 // each delayed will is scheduled for the rest of its delay. Today's bounds apply: what no longer
@@ -19,7 +19,6 @@ import { StoredSession } from './stored-session.js';
 import { publishWill } from './will-message.js';
 
 export interface RestoredCounts {
-  retained: number;
   sessions: number;
   messages: number;
   wills: number;
@@ -34,10 +33,8 @@ export function restoreState(
   store: BrokerStore,
   log: Logger,
 ): RestoredCounts {
-  const counts: RestoredCounts = { retained: 0, sessions: 0, messages: 0, wills: 0, dropped: 0 };
+  const counts: RestoredCounts = { sessions: 0, messages: 0, wills: 0, dropped: 0 };
   const droppedBefore = ctx.stats.storeRecordsDropped;
-  ctx.retained.restore(state.retained);
-  counts.retained = ctx.retained.size;
 
   const messagesOf = byClient(state.messages);
   const subscriptionsOf = byClient(state.subscriptions);

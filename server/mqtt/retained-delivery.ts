@@ -24,6 +24,11 @@ export class GrantedSubscription {
 
 export function sendRetained(session: RetainedReceiver, granted: GrantedSubscription): void {
   if (!granted.wantsRetained || session.state !== 'active') return;
+  // Still being read from the store at start-up: they go out when it is done (checked again then).
+  if (session.ctx.retained.isRestoring) {
+    session.ctx.retained.afterRestore(() => sendRetained(session, granted));
+    return;
+  }
   // The same filter twice in one SUBSCRIBE: only the subscription that stayed gets them.
   if (session.subscriptions.get(granted.filter)?.value !== granted.entry) return;
   const { retained, router } = session.ctx;

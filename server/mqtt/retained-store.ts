@@ -28,6 +28,13 @@ export class RetainedStore {
   private bytes = 0;
   /** Set while the bound refuses messages, so the warning is logged once per episode. */
   private full = false;
+  /**
+   * While the store's retained messages are read in the background (beginRestore to endRestore):
+   * the topics retained or cleared live meanwhile, which the older stored ones do not override.
+   */
+  private restoring: Set<string> | null = null;
+  /** Retained deliveries waiting for the restore (afterRestore). */
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly limits: RetainedLimits,
@@ -50,6 +57,7 @@ export class RetainedStore {
 
   /** A retained PUBLISH: store or replace, or clear on an empty payload. Returns false when the bound refused it. */
   retain(topic: string, payload: Buffer, qos: 0 | 1 | 2, properties: PublishProperties | null = null): boolean {
+    this.restoring?.add(topic);
     if (payload.length === 0) {
       // [MQTT-3.3.1-6] an empty retained payload removes the retained message.
       const old = this.messages.get(topic);
@@ -74,6 +82,8 @@ export class RetainedStore {
   restore(records: readonly RetainedRecord[]): void {
     const now = this.timers.now();
     for (const record of records) {
+      // Retained or cleared since the broker started: the live one is newer.
+      if (this.restoring?.has(record.topic) === true) continue;
       const properties = propertiesOf(record.properties);
       if (properties !== null && properties.isExpired(now)) {
         this.stats.mqttMessagesExpired++;
@@ -83,6 +93,35 @@ export class RetainedStore {
       if (this.keep(record.topic, record.payload, record.qos, properties) === null) {
         this.stats.storeRecordsDropped++;
         this.store.removeRetained(record.topic);
+      }
+    }
+  }
+
+  /** The store's retained messages are read in the background from now until endRestore(). */
+  beginRestore(): void {
+    this.restoring = new Set();
+  }
+
+  get isRestoring(): boolean {
+    return this.restoring !== null;
+  }
+
+  /** Run `deliver` once the restore has ended (at once when none is under way): a subscription's retained messages. */
+  afterRestore(deliver: () => void): void {
+    if (this.restoring === null) deliver();
+    else this.waiting.push(deliver);
+  }
+
+  /** The restore ended (or stopped): the retained deliveries that waited for it go out. */
+  endRestore(): void {
+    this.restoring = null;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const deliver of waiting) {
+      try {
+        deliver();
+      } catch (err) {
+        this.log.error({ err }, 'sending retained messages after the restore failed');
       }
     }
   }

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
 import type { BrokerStats } from '../stats.js';
-import type { BrokerStore, StoreCounts, StoredState, SyncMode } from './store.js';
+import type { BrokerStore, RetainedChunk, RetainedCursor, StoreCounts, StoredState, SyncMode } from './store.js';
 import {
   RECORD_TABLES,
   type QueuedRecord,
@@ -213,19 +213,32 @@ export class LmdbStore implements BrokerStore {
     };
   }
 
-  async load(): Promise<StoredState> {
+  async load(options: { readonly retained?: boolean } = {}): Promise<StoredState> {
     const values = <T>(db: Database<T, Key>): T[] => {
       const out: T[] = [];
       for (const { value } of db.getRange({})) out.push(value);
       return out;
     };
     return {
-      retained: values(this.retained),
+      retained: options.retained === false ? [] : values(this.retained),
       sessions: values(this.sessions),
       subscriptions: values(this.subscriptions),
       messages: values(this.messages),
       wills: values(this.wills),
     };
+  }
+
+  async readRetained(after: RetainedCursor | null, limit: number): Promise<RetainedChunk> {
+    const records: RetainedRecord[] = [];
+    let last: string | null = null;
+    // One read, in one turn: a range iterator does not outlive lmdb-js's read transaction.
+    for (const { key, value } of this.retained.getRange(after === null ? {} : { start: after })) {
+      if (key === after) continue;
+      if (records.length === limit) return { records, next: last };
+      records.push(value);
+      last = key as string;
+    }
+    return { records, next: null };
   }
 
   /** The names of the environment's databases (this version has meta, retained, sessions, messages and wills). */

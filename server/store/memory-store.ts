@@ -1,7 +1,7 @@
 // `persistence.store: memory`: the records in Maps, gone with the process. A broker on it forgets
 // everything at a restart (and logs so at start-up). An embedder, or a test, may hand the same
 // MemoryStore to a second broker in the same process: it then starts from what the first kept.
-import type { BrokerStore, StoredState } from './store.js';
+import type { BrokerStore, RetainedChunk, RetainedCursor, StoredState } from './store.js';
 import type { QueuedRecord, RetainedRecord, SessionRecord, SubscriptionRecord, WillRecord } from './records.js';
 
 export class MemoryStore implements BrokerStore {
@@ -19,7 +19,7 @@ export class MemoryStore implements BrokerStore {
     return this.writeCount;
   }
 
-  async load(): Promise<StoredState> {
+  async load(options: { readonly retained?: boolean } = {}): Promise<StoredState> {
     const byKey = <T>(map: Map<string, T>): T[] => [...map.keys()].sort().map((k) => map.get(k)!);
     const subscriptions: SubscriptionRecord[] = [];
     for (const clientId of [...this.subscriptions.keys()].sort())
@@ -28,11 +28,20 @@ export class MemoryStore implements BrokerStore {
     for (const clientId of [...this.messages.keys()].sort())
       messages.push(...[...this.messages.get(clientId)!.values()].sort((a, b) => a.seq - b.seq));
     return {
-      retained: byKey(this.retained),
+      retained: options.retained === false ? [] : byKey(this.retained),
       sessions: byKey(this.sessions),
       subscriptions,
       messages,
       wills: byKey(this.wills),
+    };
+  }
+
+  async readRetained(after: RetainedCursor | null, limit: number): Promise<RetainedChunk> {
+    const topics = [...this.retained.keys()].sort().filter((t) => after === null || t > after);
+    const taken = topics.slice(0, limit);
+    return {
+      records: taken.map((t) => this.retained.get(t)!),
+      next: topics.length > limit ? taken.at(-1)! : null,
     };
   }
 

@@ -20,6 +20,15 @@ export interface StoredState {
   readonly wills: readonly WillRecord[];
 }
 
+/** Where a chunk of retained messages ended: opaque to the caller. */
+export type RetainedCursor = string;
+
+export interface RetainedChunk {
+  readonly records: readonly RetainedRecord[];
+  /** Pass to the next readRetained; null when this chunk was the last. */
+  readonly next: RetainedCursor | null;
+}
+
 /** How much a store holds, for `warden store check` and the start-up log. */
 export interface StoreCounts {
   readonly retained: number;
@@ -37,8 +46,14 @@ export interface BrokerStore {
   /** Where it lives (a directory), or null. */
   readonly location: string | null;
 
-  /** Read everything (once, at start-up, before any write). A promise: a networked store (Redis) reads asynchronously. */
-  load(): Promise<StoredState>;
+  /**
+   * Read everything (once, at start-up, before any write); `retained: false` leaves the retained
+   * messages out (the broker reads them in the background: readRetained). A promise: a networked
+   * store (Redis) reads asynchronously.
+   */
+  load(options?: { readonly retained?: boolean }): Promise<StoredState>;
+  /** Up to `limit` retained messages in key order, after the one keyed `after` (null: from the first); fewer at the end. */
+  readRetained(after: RetainedCursor | null, limit: number): Promise<RetainedChunk>;
 
   putRetained(record: RetainedRecord): void;
   removeRetained(topic: string): void;
