@@ -219,6 +219,35 @@ describe.each(['always', 'batched', 'none'] as const)('kill -9 with sync: %s', (
     },
   );
 
+  it('keeps retained messages and a session across a graceful restart (SIGTERM)', async () => {
+    const dir = temp().path;
+    const persistence = { path: join(dir, 'data'), sync };
+    let broker = await startWarden(dir, persistence);
+    const sub = await connect(broker.mqttUrl, SUBSCRIBER);
+    await sub.subscribeAsync('k/#', { qos: 1 });
+    await sub.endAsync();
+    const pub = await connect(broker.mqttUrl);
+    for (let i = 0; i < 20; i++) pub.publish(`r/${i}`, `v${i}`, { qos: 0, retain: true });
+    for (let i = 0; i < 20; i++) pub.publish('k/x', String(i), { qos: 1 });
+    await pub.publishAsync('k/x', '20', { qos: 1 });
+    expect(await broker.stop()).toBe(0);
+
+    broker = await startWarden(dir, persistence);
+    const again = mqtt.connect(broker.mqttUrl, SUBSCRIBER);
+    clients.push(again);
+    const texts = receivedUntil(again, 'end');
+    await new Promise((resolve) => again.once('connect', resolve));
+    const marker = await connect(broker.mqttUrl);
+    await marker.publishAsync('k/x', 'end', { qos: 1 });
+    expect((await texts).map(Number)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    const retained = new Collector<string>();
+    marker.on('message', (topic, payload) => retained.push(`${topic}=${payload.toString()}`));
+    await marker.subscribeAsync('r/#', { qos: 1 });
+    await retained.count(20);
+    expect(retained.items.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `r/${i}=v${i}`).sort());
+    await broker.stop();
+  });
+
   it('keeps acknowledged retained messages', async () => {
     const dir = temp().path;
     const path = join(dir, 'data');
