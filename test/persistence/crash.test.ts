@@ -177,15 +177,18 @@ describe.each(['always', 'batched', 'none'] as const)('kill -9 with sync: %s', (
       watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'once/#', qos: 1 }] });
       await watcher.packets.count(2);
       const publisher = await rawConnect(broker.mqttUrl, 'exactly-once');
-      publisher.send({
-        cmd: 'publish',
-        topic: 'once/1',
-        payload: Buffer.from('one'),
-        qos: 2,
-        messageId: 7,
-        dup: false,
-        retain: false,
-      });
+      // The same QoS 2 PUBLISH, first sent and then resent (DUP) after the crash.
+      const once = (dup: boolean) =>
+        ({
+          cmd: 'publish',
+          topic: 'once/1',
+          payload: Buffer.from('one'),
+          qos: 2,
+          messageId: 7,
+          dup,
+          retain: false,
+        }) as const;
+      publisher.send(once(false));
       await publisher.packets.count(2);
       expect(publisher.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
       await watcher.packets.count(3); // delivered once, and stored for the watcher
@@ -194,15 +197,7 @@ describe.each(['always', 'batched', 'none'] as const)('kill -9 with sync: %s', (
       broker = await startWarden(dir, persistence);
       const again = await rawConnect(broker.mqttUrl, 'exactly-once');
       // The PUBREC was lost, as far as the client knows: it resends, with DUP.
-      again.send({
-        cmd: 'publish',
-        topic: 'once/1',
-        payload: Buffer.from('one'),
-        qos: 2,
-        messageId: 7,
-        dup: true,
-        retain: false,
-      });
+      again.send(once(true));
       await again.packets.count(2);
       expect(again.packets.items[1]).toMatchObject({ cmd: 'pubrec', messageId: 7 });
       again.send({ cmd: 'pubrel', messageId: 7 });
