@@ -200,6 +200,7 @@ export class LmdbStore implements BrokerStore {
 
   /** Close the environment of a store that is refused at open: nothing was written to wait for. */
   private closeQuietly(): void {
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
     this.env.close().catch(() => undefined);
   }
 
