@@ -4,15 +4,14 @@
 // Each waiting will is written to the broker's store, so that it is still published, on time,
 // after a restart (restored by restore-state.ts).
 import type { BrokerStats } from '../stats.js';
-import type { TimerHandle, Timers } from '../timers.js';
+import type { Timers } from '../timers.js';
 import type { BrokerStore } from '../store/store.js';
 import type { WillRecord } from '../store/records.js';
-
-/** Node's timers hold at most 2^31 - 1 ms; a will's delay is at most the session's expiry, which may be longer. */
-const MAX_TIMER_MS = 2_147_483_647;
+import { Deadline } from '../deadline.js';
 
 export class DelayedWills {
-  private readonly waiting = new Map<string, TimerHandle>();
+  /** A will's delay is at most its session's expiry, which may be longer than a Node timer holds. */
+  private readonly waiting = new Map<string, Deadline>();
   /** The user of each waiting will: the client id stays hers until it is published (client-id-owner.ts). */
   private readonly owners = new Map<string, string>();
 
@@ -42,19 +41,13 @@ export class DelayedWills {
       return;
     }
     if (record !== null) this.store.putWill(record);
-    const publishAt = this.timers.now() + delayMs;
-    const fire = (): void => {
-      const left = publishAt - this.timers.now();
-      if (left > 0 && delayMs > MAX_TIMER_MS) {
-        this.waiting.set(clientId, this.timers.setTimeout(fire, left > MAX_TIMER_MS ? MAX_TIMER_MS : left));
-        return;
-      }
+    const due = new Deadline(this.timers, this.timers.now() + delayMs, () => {
       this.waiting.delete(clientId);
       this.owners.delete(clientId);
       this.store.removeWill(clientId);
       publish();
-    };
-    this.waiting.set(clientId, this.timers.setTimeout(fire, delayMs > MAX_TIMER_MS ? MAX_TIMER_MS : delayMs));
+    });
+    this.waiting.set(clientId, due);
     this.owners.set(clientId, user);
   }
 
@@ -65,9 +58,9 @@ export class DelayedWills {
 
   /** A connection for `clientId` arrived: its delayed will is not published. */
   cancel(clientId: string): boolean {
-    const timer = this.waiting.get(clientId);
-    if (timer === undefined) return false;
-    this.timers.clearTimeout(timer);
+    const due = this.waiting.get(clientId);
+    if (due === undefined) return false;
+    due.clear();
     this.waiting.delete(clientId);
     this.owners.delete(clientId);
     this.store.removeWill(clientId);
@@ -76,7 +69,7 @@ export class DelayedWills {
 
   /** At shutdown: the waiting wills stop here and stay in the broker's store, to be published after the restart. */
   clear(): void {
-    for (const timer of this.waiting.values()) this.timers.clearTimeout(timer);
+    for (const due of this.waiting.values()) due.clear();
     this.waiting.clear();
     this.owners.clear();
   }

@@ -725,19 +725,21 @@ export class MqttSession
       new Set(this.incomingQos2),
       queuedPlaces,
     );
-    for (const [filter, handle] of this.subscriptions)
-      stored.subscribe(new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions));
-    for (const [filter, membership] of this.sharedSubscriptions) {
-      stored.subscribe(
-        new StoredSubscription(
-          filter,
-          membership.pattern,
-          membership.entry.options as MqttSubscriptionOptions,
-          membership.group.filter,
-        ),
-      );
-    }
+    for (const subscription of this.storedSubscriptions()) stored.subscribe(subscription);
     return stored;
+  }
+
+  /** Its subscriptions, shared ones included, as a persistent session keeps them. */
+  private *storedSubscriptions(): Generator<StoredSubscription> {
+    for (const [filter, handle] of this.subscriptions)
+      yield new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions);
+    for (const [filter, membership] of this.sharedSubscriptions)
+      yield new StoredSubscription(
+        filter,
+        membership.pattern,
+        membership.entry.options as MqttSubscriptionOptions,
+        membership.group.filter,
+      );
   }
 
   /**
@@ -749,25 +751,8 @@ export class MqttSession
     // From now on its QoS 1/2 messages are written as they go, so a crash does not lose them.
     this.outbound.journal ??= new DeliveryJournal(this.clientId, this.ctx.store, this.ctx.persistentSessions);
     const subscriptions: SubscriptionRecord[] = [];
-    for (const [filter, handle] of this.subscriptions)
-      subscriptions.push(
-        subscriptionRecord(
-          this.clientId,
-          new StoredSubscription(filter, handle.pattern, handle.value.options as MqttSubscriptionOptions),
-        ),
-      );
-    for (const [filter, membership] of this.sharedSubscriptions)
-      subscriptions.push(
-        subscriptionRecord(
-          this.clientId,
-          new StoredSubscription(
-            filter,
-            membership.pattern,
-            membership.entry.options as MqttSubscriptionOptions,
-            membership.group.filter,
-          ),
-        ),
-      );
+    for (const subscription of this.storedSubscriptions())
+      subscriptions.push(subscriptionRecord(this.clientId, subscription));
     this.ctx.persistentSessions.persistLive(this.liveRecord(), subscriptions);
   }
 

@@ -4,7 +4,7 @@ import type { UserProperties } from 'mqtt-packet';
 import type { PropertiesRecord, QueuedRecord, SubscriptionRecord, WillRecord } from '../store/records.js';
 import { parseSubscriptionPattern, type SubscriptionPattern, type TopicLimits } from '../topics/index.js';
 import { InflightPublish, OutgoingPublish } from './outbound.js';
-import { PublishProperties, type PassedProperties, type SourceProperties } from './publish-properties.js';
+import { PublishProperties, passedOf, type SourceProperties } from './publish-properties.js';
 import { parseSharedFilter, isSharedFilter } from './shared-subscription-filter.js';
 import { StoredSubscription } from './stored-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
@@ -23,16 +23,6 @@ export function propertiesOf(record: PropertiesRecord | null): PublishProperties
   if (record === null) return null;
   const passed = passedOf(record);
   return new PublishProperties(record.expiresAt, (record.userProperties as UserProperties | null) ?? null, passed);
-}
-
-function passedOf(record: Omit<PropertiesRecord, 'expiresAt'>): PassedProperties | null {
-  let passed: PassedProperties | null = null;
-  if (record.payloadFormatIndicator !== undefined)
-    (passed ??= {}).payloadFormatIndicator = record.payloadFormatIndicator;
-  if (record.contentType !== undefined) (passed ??= {}).contentType = record.contentType;
-  if (record.responseTopic !== undefined) (passed ??= {}).responseTopic = record.responseTopic;
-  if (record.correlationData !== undefined) (passed ??= {}).correlationData = record.correlationData;
-  return passed;
 }
 
 /** A message a kept session holds: queued (packetId null), or in flight under `packetId`. */

@@ -52,7 +52,8 @@ export class PublishProperties {
   }
 }
 
-function passedOf(props: SourceProperties): PassedProperties | null {
+/** The passed properties `props` has (a PUBLISH's, a will's, a stored record's), or null when none. */
+export function passedOf(props: PassedProperties): PassedProperties | null {
   let passed: PassedProperties | null = null;
   if (props.payloadFormatIndicator !== undefined) (passed ??= {}).payloadFormatIndicator = props.payloadFormatIndicator;
   if (props.contentType !== undefined) (passed ??= {}).contentType = props.contentType;

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { MqttConfig } from '../config/index.js';
 import type { BrokerStats } from '../stats.js';
 import type { Timers } from '../timers.js';
+import { Deadline } from '../deadline.js';
 import type { StoredSession, StoreLedger } from './stored-session.js';
 import type { OutgoingPublish } from './outbound.js';
 import type { BrokerStore } from '../store/store.js';
@@ -29,8 +30,6 @@ export type SessionLimits = MqttConfig['sessions'];
 
 /** Stale FIFO entries tolerated beyond twice the live ones before a sweep. */
 const SWEEP_SLACK = 1024;
-/** Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer expiry is waited out in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export class SessionStore implements StoreLedger {
   private readonly sessions = new Map<string, StoredSession>();
@@ -189,19 +188,8 @@ export class SessionStore implements StoreLedger {
       this.store.putMessage(queuedRecord(session.clientId, place, out, packetId, released));
   }
 
-  /** The expiry timer, in steps of at most MAX_TIMER_MS. */
   private armExpiry(session: StoredSession): void {
-    const left = session.expiresAt - this.timers.now();
-    session.expiryTimer = this.timers.setTimeout(
-      () => {
-        if (session.expiresAt - this.timers.now() > 0 && left > MAX_TIMER_MS) {
-          if (this.sessions.get(session.clientId) === session) this.armExpiry(session);
-          return;
-        }
-        this.expiredContained(session);
-      },
-      left > MAX_TIMER_MS ? MAX_TIMER_MS : left > 0 ? left : 0,
-    );
+    session.expiryTimer = new Deadline(this.timers, session.expiresAt, () => this.expiredContained(session));
   }
 
   /**
@@ -270,7 +258,7 @@ export class SessionStore implements StoreLedger {
     const session = this.sessions.get(clientId);
     if (session === undefined) return undefined;
     this.remove(session);
-    if (session.expiryTimer !== null) this.timers.clearTimeout(session.expiryTimer);
+    session.expiryTimer?.clear();
     session.expiryTimer = null;
     return session;
   }

@@ -22,7 +22,7 @@ import { OutgoingPublish, type InflightPublish } from './outbound.js';
 import { PublishProperties } from './publish-properties.js';
 import { outgoingPublishFor } from './outgoing-publish-for.js';
 import { detached } from './detached-bytes.js';
-import type { TimerHandle } from '../timers.js';
+import type { Deadline } from '../deadline.js';
 
 /**
  * What a StoredSession tells the store that keeps it (SessionStore): the store counts the bytes
@@ -64,7 +64,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   private inflightBytes = 0;
   private readonly held: HeldDeliveryGate<OutgoingPublish, null>;
   private nextSid = 1;
-  expiryTimer: TimerHandle | null = null;
+  expiryTimer: Deadline | null = null;
   /** Epoch ms when it expires, while kept. */
   expiresAt = 0;
   /** Set while the store keeps this session (its bytes count in the store's total). */
@@ -236,7 +236,7 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
   /** Its timer and held deliveries end (the broker is shutting down; the topic engine goes with it). */
   stop(): void {
     this.held.clear();
-    if (this.expiryTimer !== null) this.ctx.timers.clearTimeout(this.expiryTimer);
+    this.expiryTimer?.clear();
     this.expiryTimer = null;
   }
 
