@@ -724,6 +724,7 @@ export class MqttSession
       queued,
       new Set(this.incomingQos2),
       queuedPlaces,
+      this.liveRecorded,
     );
     for (const subscription of this.storedSubscriptions()) stored.subscribe(subscription);
     return stored;

@@ -95,17 +95,19 @@ export class SessionStore implements StoreLedger {
   keep(session: StoredSession, expirySec: number): boolean {
     this.discard(session.clientId);
     if (!this.admit(session)) {
-      // Its records, written while its client was connected, go too (its messages never were).
+      // What its connection wrote to the broker's store goes too.
       this.unpersistRecords(session);
+      for (const place of session.journaledPlaces()) this.store.removeMessage(session.clientId, place);
       session.dispose();
       return false;
     }
-    session.trimToByteCap();
     this.enterKept(session);
     session.placeMessages(
       () => this.place++,
       (place) => this.enter(session, place),
     );
+    // Kept and placed: what its own caps drop leaves the broker's store too.
+    session.trimToByteCap();
     session.expiresAt = this.timers.now() + expirySec * 1000;
     this.persist(session);
     this.makeRoom();
@@ -179,9 +181,10 @@ export class SessionStore implements StoreLedger {
     this.stats.mqttSessionHeldBytes = this.bytes;
   }
 
-  /** Write `session`, its subscriptions and every message it holds to the broker's store. */
+  /** Write `session` to the broker's store: its record, and its subscriptions and messages unless they are there already. */
   private persist(session: StoredSession): void {
     this.store.putSession(sessionRecord(session, session.expiresAt));
+    if (session.inStore) return;
     for (const subscription of session.storedSubscriptions)
       this.store.putSubscription(subscriptionRecord(session.clientId, subscription));
     for (const { out, place, packetId, released } of session.placedMessages())

@@ -87,6 +87,11 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
     readonly incomingQos2: ReadonlySet<number>,
     /** The queued messages' places in the broker's store where a journal wrote them already (delivery-journal.ts). */
     private readonly knownPlaces: readonly number[] = [],
+    /**
+     * Its subscriptions and messages are in the broker's store already: its connection wrote
+     * them as they changed (persistLive, delivery-journal.ts). Keeping it writes its record alone.
+     */
+    readonly inStore = false,
   ) {
     this.queued = queued;
     for (let i = 0; i < queued.length; i++) {
@@ -130,6 +135,12 @@ export class StoredSession implements PacketDeliveryTarget, HeldSink<OutgoingPub
       this.places.push(place);
       enter(place);
     }
+  }
+
+  /** The places its connection's journal gave its messages (delivery-journal.ts): in the broker's store already. */
+  *journaledPlaces(): Generator<number> {
+    for (const entry of this.inflight.values()) if (entry.place >= 0) yield entry.place;
+    yield* this.knownPlaces;
   }
 
   /** A session restored from the broker's store: its messages keep the places they were stored under. */
