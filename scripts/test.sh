@@ -5,22 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# mosquitto_pub / mosquitto_sub: the MQTT interoperability test runs Debian's real clients.
-if ! command -v mosquitto_sub >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && apt-get install -y -qq mosquitto-clients >/dev/null
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq mosquitto-clients >/dev/null
-  fi
-fi
-
-# openssl: the TLS tests generate their certificates with it (Debian images usually have it).
-if ! command -v openssl >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && apt-get install -y -qq openssl >/dev/null
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq openssl >/dev/null
-  fi
+# Debian packages the tests run for real, each installed only when its command is missing:
+# - mosquitto_pub / mosquitto_sub: the MQTT interoperability test runs Debian's real clients;
+# - openssl: the TLS tests generate their certificates with it (Debian images usually have it);
+# - redis-server: the cluster tests start their own on a free port (no service is started here).
+missing=()
+command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # Exactly the tree package-lock.json records (npm install could update it), without `prepare`:

@@ -14,6 +14,8 @@ import { Router } from './delivery/router.js';
 import type { SubscriptionEntry } from './delivery/subscription-entry.js';
 import { ListenerGates } from './gates/listener-gates.js';
 import { MqttService } from './mqtt/mqtt-service.js';
+import { MqttBusAdapter } from './mqtt/mqtt-bus-adapter.js';
+import { Cluster } from './cluster/cluster.js';
 import type { BrokerStore } from './store/store.js';
 import { openStore } from './store/open-store.js';
 import { NativeSession } from './native/native-session.js';
@@ -85,6 +87,8 @@ export class Broker implements SessionContext {
   private adminActions: BrokerAdmin | null = null;
   private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
+  /** This node's part of a cluster (config `cluster`), or null. */
+  private clusterNode: Cluster | null = null;
   private closing: Promise<void> | null = null;
   /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
   private readonly clock: Clock;
@@ -198,7 +202,30 @@ export class Broker implements SessionContext {
       this.listeners.push(this.nativeListener(listenerConfig, accept, log));
     }
     try {
+      if (this.config.cluster !== undefined) {
+        // Before the store's sessions come back: their subscriptions are this node's interest.
+        this.clusterNode = await Cluster.connect({
+          config: this.config.cluster,
+          tls,
+          stats: this.stats,
+          log: this.log.child({ component: 'cluster' }),
+          engine: this.engine,
+          router: this.router,
+          topicLimits: this.topicLimits,
+          adapter: new MqttBusAdapter(this.mqtt.retained),
+          local: admin,
+          counters: () => ({
+            connections: this.stats.connectionsOpen,
+            messagesPublished: this.stats.messagesPublished,
+            deliveries: this.stats.deliveries,
+          }),
+        });
+      }
       await this.restoreState(mqttGates);
+      if (this.clusterNode !== null) {
+        await this.clusterNode.join();
+        admin.cluster = this.clusterNode;
+      }
       const bound: BoundListener[] = [];
       for (const listener of this.listeners) bound.push(await listener.listen());
       let boundAdmin: BoundAdminListener | null = null;
@@ -393,6 +420,11 @@ export class Broker implements SessionContext {
     return n;
   }
 
+  /** This node's id in its cluster, or null outside one. */
+  get clusterNodeId(): string | null {
+    return this.clusterNode?.nodeId ?? null;
+  }
+
   get connectionCount(): number {
     return this.sessions.size;
   }
@@ -416,6 +448,7 @@ export class Broker implements SessionContext {
         this.adminListener?.close(),
       ]);
       this.mqtt.close();
+      await this.clusterNode?.close();
       // Every session has written what it keeps by now; the store waits for its last commit.
       await this.store.close().catch((err: unknown) => this.log.error({ err }, 'closing the store failed'));
       await this.security?.close();

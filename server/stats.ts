@@ -127,6 +127,21 @@ export class BrokerStats {
   /** Store: records dropped at start-up (expired while the broker was down, over a limit, or for a listener that is gone). */
   storeRecordsDropped = 0;
 
+  /** Cluster: messages sent to other nodes (one per message per node it went to). */
+  clusterMessagesSent = 0;
+  /** Cluster: Redis publishes of the bus (one per node per turn of the event loop). */
+  clusterBatchesSent = 0;
+  /** Cluster: messages received from other nodes and delivered here. */
+  clusterMessagesReceived = 0;
+  /** Cluster: messages for other nodes dropped: Redis unavailable, or cluster.maxBusBytes in flight. */
+  clusterMessagesDropped = 0;
+  /** Cluster: bus frames from other nodes that did not decode (logged). */
+  clusterFramesInvalid = 0;
+  /** Cluster: interest changes published to the other nodes (one per batch of subscribes). */
+  clusterInterestUpdates = 0;
+  /** Cluster: times another node's interest was read whole (joining, a missed change, a reconnection). */
+  clusterInterestResyncs = 0;
+
   snapshot(): Readonly<Record<string, number>> {
     return { ...(this as Omit<BrokerStats, 'snapshot'>) };
   }

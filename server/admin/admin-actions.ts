@@ -5,6 +5,7 @@ import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/mo
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { Throttled } from '../security/logon-guard.js';
+import type { ClusterView } from '../cluster/cluster.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -22,10 +23,28 @@ export interface ModuleResetError {
   readonly error: string;
 }
 
+/** In a cluster: how many nodes applied an admin action (docs/cluster.md). */
+export interface NodesApplied {
+  readonly applied: number;
+  /** Nodes asked: those connected to Redis when the action was sent. */
+  readonly of: number;
+  /** Live nodes that had not answered within cluster.requestTimeoutMs. */
+  readonly missing: readonly string[];
+  /** Nodes that answered with a failure, and why. */
+  readonly failed: readonly { readonly node: string; readonly error: string }[];
+}
+
 export interface ResetResult {
   readonly disconnected: number;
   /** Present only when some module's reset failed. */
   readonly moduleErrors?: readonly ModuleResetError[];
+  /** Present in a cluster: the reset ran on every node. */
+  readonly nodes?: NodesApplied;
+}
+
+/** GET /admin/cluster outside a cluster. */
+export interface NotClustered {
+  readonly clustered: false;
 }
 
 export interface AdminActions {
@@ -35,10 +54,12 @@ export interface AdminActions {
    * under the current entitlements. Modules whose reset failed are listed with why.
    */
   resetEntitlements(user?: string): Promise<ResetResult>;
-  /** Until enabled again every check allows everything, with no filter or select list, and nothing is cached. */
-  disableEntitlements(): Promise<void>;
-  /** New module contexts, cache cleared; existing connections and subscriptions are kept. */
-  enableEntitlements(): Promise<void>;
+  /** Until enabled again every check allows everything, with no filter or select list, and nothing is cached. In a cluster, on every node. */
+  disableEntitlements(): Promise<NodesApplied | undefined>;
+  /** New module contexts, cache cleared; existing connections and subscriptions are kept. In a cluster, on every node. */
+  enableEntitlements(): Promise<NodesApplied | undefined>;
+  /** The cluster's nodes, each with its liveness, connections and message rates (docs/cluster.md). */
+  clusterStatus(): Promise<ClusterView | NotClustered>;
   entitlementStatus(): EntitlementStatus;
   /**
    * Re-read every TLS profile's certificate, key and CA files; profiles whose files are good get

@@ -1,6 +1,7 @@
 // The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
-import type { EntitlementStatus, ModuleResetError } from './admin-actions.js';
+import type { EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } from './admin-actions.js';
+import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 
@@ -11,6 +12,7 @@ export const ADMIN_PATHS = {
   enable: '/admin/entitlements/enable',
   tlsReload: '/admin/tls/reload',
   connections: '/admin/connections',
+  cluster: '/admin/cluster',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -27,8 +29,11 @@ export type ResetResponse = {
   readonly reset: string;
   readonly disconnected: number;
   readonly moduleErrors?: readonly ModuleResetError[];
+  /** In a cluster: how many nodes applied it. */
+  readonly nodes?: NodesApplied;
 };
-export type EnabledResponse = { readonly enabled: boolean };
+export type EnabledResponse = { readonly enabled: boolean; readonly nodes?: NodesApplied };
+export type ClusterResponse = ClusterView | NotClustered;
 /** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
 export type TlsReloadResponse = TlsReloadReport;
 /** Admission control: admitted connections now (in all, per user, per host) and refusals since start. */
@@ -43,6 +48,8 @@ export type AdminErrorCode =
   | 'BAD_REQUEST'
   /** The logon guard refused the credentials without a check (security.logonQueue, security.logonBackoff). */
   | 'TOO_MANY_REQUESTS'
+  /** A cluster-wide action while Redis cannot be reached: nothing was applied (503). */
+  | 'UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export interface AdminErrorBody {

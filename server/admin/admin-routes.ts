@@ -3,13 +3,25 @@
 import type { AdminActions } from './admin-actions.js';
 import {
   ADMIN_PATHS,
+  type ClusterResponse,
   type ConnectionsResponse,
   type EnabledResponse,
   type ResetResponse,
   type StatusResponse,
   type TlsReloadResponse,
 } from './admin-api.js';
-import { badRequest } from './admin-http-error.js';
+import { AdminHttpError, badRequest } from './admin-http-error.js';
+import { ClusterUnavailableError } from '../cluster/cluster-control.js';
+
+/** A cluster-wide action while Redis is away: 503, nothing applied. */
+async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof ClusterUnavailableError) throw new AdminHttpError(503, 'UNAVAILABLE', err.message);
+    throw err;
+  }
+}
 
 export interface AdminRoute {
   readonly method: 'GET' | 'POST';
@@ -56,10 +68,13 @@ const reset: AdminRoute = {
   action: 'entitlement reset',
   run: async (actions, body): Promise<ResetResponse> => {
     const user = resetTarget(body);
-    const { disconnected, moduleErrors } = await actions.resetEntitlements(user);
-    return moduleErrors === undefined
-      ? { reset: user ?? 'all', disconnected }
-      : { reset: user ?? 'all', disconnected, moduleErrors };
+    const { disconnected, moduleErrors, nodes } = await clusterWide(() => actions.resetEntitlements(user));
+    return {
+      reset: user ?? 'all',
+      disconnected,
+      ...(moduleErrors !== undefined ? { moduleErrors } : {}),
+      ...(nodes !== undefined ? { nodes } : {}),
+    };
   },
 };
 
@@ -68,8 +83,8 @@ const disable: AdminRoute = {
   action: 'entitlements disabled',
   run: async (actions, body): Promise<EnabledResponse> => {
     objectBody(body, []);
-    await actions.disableEntitlements();
-    return { enabled: false };
+    const nodes = await clusterWide(() => actions.disableEntitlements());
+    return nodes === undefined ? { enabled: false } : { enabled: false, nodes };
   },
 };
 
@@ -78,8 +93,8 @@ const enable: AdminRoute = {
   action: 'entitlements enabled',
   run: async (actions, body): Promise<EnabledResponse> => {
     objectBody(body, []);
-    await actions.enableEntitlements();
-    return { enabled: true };
+    const nodes = await clusterWide(() => actions.enableEntitlements());
+    return nodes === undefined ? { enabled: true } : { enabled: true, nodes };
   },
 };
 
@@ -99,6 +114,12 @@ const connections: AdminRoute = {
   run: async (actions): Promise<ConnectionsResponse> => actions.connectionStatus(),
 };
 
+const cluster: AdminRoute = {
+  method: 'GET',
+  action: 'cluster status',
+  run: async (actions): Promise<ClusterResponse> => actions.clusterStatus(),
+};
+
 /** Path -> route. Paths match exactly (no trailing slash, no decoding), so the entitled resource is canonical. */
 export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, AdminRoute>([
   [ADMIN_PATHS.status, status],
@@ -107,4 +128,5 @@ export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, Adm
   [ADMIN_PATHS.enable, enable],
   [ADMIN_PATHS.tlsReload, tlsReload],
   [ADMIN_PATHS.connections, connections],
+  [ADMIN_PATHS.cluster, cluster],
 ]);

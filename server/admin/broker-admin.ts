@@ -8,7 +8,19 @@ import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/mo
 import type { Throttled } from '../security/logon-guard.js';
 import type { SecurityManager } from '../security/security-manager.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
-import type { AdminActions, EntitlementStatus, ResetResult } from './admin-actions.js';
+import type { AdminActions, EntitlementStatus, NodesApplied, NotClustered, ResetResult } from './admin-actions.js';
+import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
+import type { ClusterView } from '../cluster/cluster.js';
+
+/** What the admin actions need of the cluster, when the broker is a node of one. */
+export interface ClusterAdmin {
+  run(action: ControlAction): Promise<ClusterActionResult>;
+  view(): Promise<ClusterView>;
+}
+
+function nodesOf(result: ClusterActionResult): NodesApplied {
+  return { applied: result.applied, of: result.of, missing: result.missing, failed: result.failed };
+}
 
 /** What the admin actions need from the rest of the broker. */
 export interface BrokerControls {
@@ -23,7 +35,10 @@ export interface BrokerControls {
 /** Close code of the connections an entitlement reset closes (docs/protocol.md). */
 const ENTITLEMENTS_RESET = 4004;
 
-export class BrokerAdmin implements AdminActions {
+export class BrokerAdmin implements AdminActions, LocalActions {
+  /** Set once the broker joined a cluster: the entitlement actions then run on every node. */
+  cluster: ClusterAdmin | null = null;
+
   constructor(
     private readonly security: SecurityManager,
     private readonly broker: BrokerControls,
@@ -31,6 +46,33 @@ export class BrokerAdmin implements AdminActions {
   ) {}
 
   async resetEntitlements(user?: string): Promise<ResetResult> {
+    if (this.cluster === null) return this.resetLocally(user);
+    const result = await this.cluster.run(user === undefined ? { t: 'reset' } : { t: 'reset', user });
+    this.log.info(
+      { user: user ?? '(all)', ...nodesOf(result), disconnected: result.disconnected },
+      'entitlements reset cluster-wide',
+    );
+    return { disconnected: result.disconnected, nodes: nodesOf(result) };
+  }
+
+  async disableEntitlements(): Promise<NodesApplied | undefined> {
+    if (this.cluster === null) return void (await this.security.disableEntitlements());
+    return nodesOf(await this.cluster.run({ t: 'disable' }));
+  }
+
+  async enableEntitlements(): Promise<NodesApplied | undefined> {
+    if (this.cluster === null) return void (await this.security.enableEntitlements());
+    return nodesOf(await this.cluster.run({ t: 'enable' }));
+  }
+
+  clusterStatus(): Promise<ClusterView | NotClustered> {
+    return this.cluster === null ? Promise.resolve({ clustered: false }) : this.cluster.view();
+  }
+
+  // ---- this node alone (LocalActions): what each node of a cluster runs ----
+
+  /** The reset on this node: its cache and modules, and its affected connections. */
+  async resetLocally(user: string | undefined): Promise<ResetResult> {
     const moduleErrors = await this.security.resetModules(user);
     const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
     const disconnected = this.broker.disconnectUsers(user, ENTITLEMENTS_RESET, reason);
@@ -39,12 +81,16 @@ export class BrokerAdmin implements AdminActions {
     return moduleErrors.length === 0 ? { disconnected } : { disconnected, moduleErrors };
   }
 
-  disableEntitlements(): Promise<void> {
+  disableLocally(): Promise<void> {
     return this.security.disableEntitlements();
   }
 
-  enableEntitlements(): Promise<void> {
+  enableLocally(): Promise<void> {
     return this.security.enableEntitlements();
+  }
+
+  entitlementsEnabled(): boolean {
+    return this.security.entitlementStatus().enabled;
   }
 
   entitlementStatus(): EntitlementStatus {

@@ -9,6 +9,8 @@ export const EXIT = {
   REFUSED: 3,
   /** The store (persistence.path) cannot be opened: damaged, foreign, locked by another broker, or not writable. */
   STORE: 4,
+  /** The cluster's Redis (cluster.redis) cannot be reached at start-up. */
+  CLUSTER: 5,
   /** Interrupted with Ctrl-C at a password prompt (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const;

@@ -63,11 +63,18 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   // Loaded here rather than at the top, so --help and --version do not load the whole broker.
   const { startBroker } = await import('../start-broker.js');
   const { StoreError } = await import('../store/store-error.js');
+  const { ClusterConnectError } = await import('../cluster/redis-connection.js');
   // Relative module paths in the config resolve against the config file's directory.
   let broker;
   try {
     broker = await startBroker(config, { logger: log, baseDir: dirname(path) });
   } catch (err) {
+    if (err instanceof ClusterConnectError) {
+      log.fatal(err.message);
+      log.flush();
+      process.stderr.write(`warden: ${err.message}\n`);
+      return EXIT.CLUSTER;
+    }
     // The store's message names its path and what to do; it is the whole story.
     if (!(err instanceof StoreError)) throw err;
     log.fatal({ path: config.persistence.path }, err.message);

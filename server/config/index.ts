@@ -28,6 +28,7 @@ export {
   type MqttConfig,
   type ShutdownConfig,
   type PersistenceConfig,
+  type ClusterConfig,
   type ModuleSpec,
   type SecurityConfig,
   type AdminConfig,

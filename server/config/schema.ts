@@ -1,6 +1,7 @@
 // The shape of a Warden configuration. Every field has a default, so `{}` is a complete config;
 // config/warden.yaml spells the same defaults out with comments (a test keeps the two equal).
 // Objects are strict: a misspelt key is an error, not a silently ignored setting.
+import { checkClusterTls, clusterSchema } from './cluster-schema.js';
 import { z } from 'zod';
 import { booleanField, integerField, stringField } from './fields.js';
 import { checkListenerTls, defaultMqttsPorts, listenerTlsSchema, tlsSchema } from './tls-schema.js';
@@ -462,8 +463,13 @@ export const wardenConfigSchema = z
     admission: admissionSchema.prefault({}),
     /** Resource-limit groups: per-connection limits by user (docs/admission.md). */
     limits: limitsSchema,
+    /** Several nodes acting as one broker over Redis (docs/cluster.md); absent: one process, no Redis. */
+    cluster: clusterSchema.optional(),
   })
-  .superRefine(checkListenerTls);
+  .superRefine((config, ctx) => {
+    checkListenerTls(config, ctx);
+    checkClusterTls(config, ctx);
+  });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;
 /**
@@ -486,3 +492,4 @@ export type PersistenceConfig = z.output<typeof persistenceObjectSchema>;
 export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
+export type { ClusterConfig } from './cluster-schema.js';

@@ -34,6 +34,11 @@ function isDocument(value: unknown): value is Document {
  */
 export type MessageAttachment = object;
 
+/** Which `$share` groups, by key, this node delivers a message to (a cluster decides; see Message.sharesHere). */
+export interface SharedGroupChoice {
+  has(group: string): boolean;
+}
+
 export class Message {
   private jsonBody: Buffer | null = null;
   private msgpackBody: Buffer | null = null;
@@ -53,6 +58,11 @@ export class Message {
    * receivers get. One adapter's at a time: another one finding it taken does without.
    */
   adapterState: MessageAttachment | null = null;
+  /**
+   * In a cluster: the `$share` groups (by key) this node delivers this message to; the others
+   * get it on another node (cluster/cluster-router.ts). Null outside a cluster: every group.
+   */
+  sharesHere: SharedGroupChoice | null = null;
 
   constructor(
     readonly topic: string,

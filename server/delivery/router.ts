@@ -11,6 +11,11 @@ import type { SubscriptionEntry } from './subscription-entry.js';
 
 export type SubscriptionRoute = Route<SubscriptionEntry, DeliveryPlan>;
 
+/** Where a publish goes beyond this node (the cluster, cluster/cluster-router.ts). */
+export interface MessageForwarder {
+  forward(message: Message): void;
+}
+
 export class Router {
   /** What the last route plan was built from: routes sharing an entries list share its shape. */
   private readonly lastShape = new LastRouteShape();
@@ -27,8 +32,21 @@ export class Router {
     return DeliveryPlan.build(topic, entries, this.epoch.value);
   }
 
-  /** Deliver to every matching, entitled subscription; returns the frames sent (or held for an entitlement answer). */
+  /** Set when the broker is a cluster node; null costs one comparison per publish. */
+  forwarder: MessageForwarder | null = null;
+
+  /**
+   * Deliver to every matching, entitled subscription, here and (in a cluster) on the other nodes;
+   * returns the frames sent here (or held for an entitlement answer).
+   */
   publish(message: Message): number {
+    // First: the cluster decides which node delivers to each `$share` group before anyone does.
+    if (this.forwarder !== null) this.forwarder.forward(message);
+    return this.publishLocal(message);
+  }
+
+  /** Deliver to this node's subscribers only (also a message from another node). */
+  publishLocal(message: Message): number {
     const route = this.engine.route(message.topic);
     if (route.entries.length === 0) return 0;
     return this.deliver(

@@ -60,5 +60,7 @@ export class SubscriptionEntry {
     readonly select: CompiledSelect | null,
     /** Protocol-specific subscription options (MQTT: QoS, no-local, ...); null for native subscriptions. */
     readonly options: unknown = null,
+    /** A `$share` group's own entry: the group's key (`{share}/{filter}`), which the cluster routes as one; else null. */
+    readonly shareGroup: string | null = null,
   ) {}
 }

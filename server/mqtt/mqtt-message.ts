@@ -71,6 +71,12 @@ export class MqttMessage {
     return created;
   }
 
+  /** The MQTT side of `message` if it has one (an MQTT publish, a will, a retained message), else null. */
+  static peek(message: Message): MqttMessage | null {
+    const state = message.adapterState;
+    return state !== null && #brand in state ? state : null;
+  }
+
   /** Keep the publisher's packet (publish-decoder.ts, forwardableBytes) for plain QoS 0 deliveries. */
   forwardPublishBytes(bytes: Buffer, v5: boolean): void {
     this.forwardBytes = bytes;

@@ -76,6 +76,22 @@ export class RetainedStore {
   }
 
   /**
+   * A retained publish made on another node of the cluster, which wrote it to the shared store:
+   * kept (or cleared) here too, under this node's bounds, without writing the store again.
+   */
+  replicate(topic: string, payload: Buffer, qos: 0 | 1 | 2, properties: PublishProperties | null): void {
+    this.restoring?.add(topic);
+    if (payload.length === 0) {
+      const old = this.messages.get(topic);
+      if (old === undefined) return;
+      this.messages.delete(topic);
+      this.bytes -= storedBytes(old);
+      return;
+    }
+    this.keep(topic, payload, qos, properties);
+  }
+
+  /**
    * At start-up: the messages the store kept, under today's bounds. Expired ones, and those over
    * the bounds (which may have shrunk), are removed from the store and counted.
    */

@@ -38,7 +38,7 @@ export class SharedGroup implements PacketDeliveryTarget {
 
   /** The group's own entry in the topic engine. */
   engineEntry(): SubscriptionEntry {
-    return new SubscriptionEntry(this, 0, null, null, null);
+    return new SubscriptionEntry(this, 0, null, null, null, this.key);
   }
 
   join(member: SubscriptionEntry): void {
@@ -71,6 +71,9 @@ export class SharedGroup implements PacketDeliveryTarget {
   }
 
   deliverEntries(message: Message, _entries: readonly SubscriptionEntry[], _projection: CompiledSelect | null): void {
+    // In a cluster, one node delivers each message to the group (cluster-router.ts): another was chosen.
+    const here = message.sharesHere;
+    if (here !== null && !here.has(this.key)) return;
     const count = this.members.length;
     if (count === 0) return;
     const plan = DeliveryPlan.build(message.topic, this.members);

@@ -90,6 +90,17 @@ export class TlsProfiles {
     };
   }
 
+  /**
+   * A profile as this broker's outbound identity (the cluster's connection to Redis): its
+   * certificate and key presented, its ca checking the server's certificate (the system CAs when
+   * it has none). Read at connect time, so a reload applies from the next connection.
+   */
+  forClient(name: string): SecureContextOptions {
+    const profile = this.profiles.get(name);
+    if (profile === undefined) throw new Error(`no TLS profile "${name}"`);
+    return profile.material.context;
+  }
+
   /** Re-read every profile's files; swap in the good ones, keep the old context of the others. */
   reload(): TlsReloadReport {
     const report: Record<string, TlsProfileReload> = {};

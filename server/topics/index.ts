@@ -32,5 +32,6 @@ export {
   ROUTE_ENTRY_BYTES,
   TopicEngine,
   type TopicEngineCounters,
+  type TopicEngineObserver,
   type TopicEngineOptions,
 } from './topic-engine.js';

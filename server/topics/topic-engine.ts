@@ -32,6 +32,12 @@ export interface TopicEngineOptions {
   counters?: TopicEngineCounters;
 }
 
+/** Told of every subscription added to and removed from an engine (the cluster's interest, cluster/local-interest.ts). */
+export interface TopicEngineObserver<T> {
+  added(pattern: SubscriptionPattern, value: T): void;
+  removed(pattern: SubscriptionPattern, value: T): void;
+}
+
 export interface TopicEngineCounters extends RegexCounters {
   /** Routes evicted because the cached routes' estimated bytes passed maxCachedBytes. */
   routesEvictedForBytes: number;
@@ -138,8 +144,12 @@ export class TopicEngine<T, P = unknown> {
     return this.cacheNewRoute(topic);
   }
 
+  /** Told of each subscription's add and removal; null (the default) costs one comparison per subscribe. */
+  observer: TopicEngineObserver<T> | null = null;
+
   add(pattern: SubscriptionPattern, value: T): SubscriptionHandle<T> {
     const handle = new SubscriptionHandle(pattern, value);
+    this.observer?.added(pattern, value);
     switch (pattern.kind) {
       case 'exact': {
         const list = this.exact.get(pattern.topic);
@@ -186,6 +196,7 @@ export class TopicEngine<T, P = unknown> {
     for (const handle of handles) {
       if (!handle.active) continue;
       handle.active = false;
+      this.observer?.removed(handle.pattern, handle.value);
       this.unindex(handle);
       const routes = handle.routes;
       for (let i = 0; i < routes.length; i++) {

@@ -27,6 +27,7 @@ export type ActionName =
   | 'entitlementStatus'
   | 'reloadTls'
   | 'connectionStatus'
+  | 'clusterStatus'
   | 'authenticateAdmin'
   | 'checkAdmin';
 
@@ -81,12 +82,19 @@ export class RecordingAdminActions implements AdminActions {
     return { disconnected: this.disconnected };
   }
 
-  async disableEntitlements(): Promise<void> {
+  async disableEntitlements(): Promise<undefined> {
     this.record('disableEntitlements');
+    return undefined;
   }
 
-  async enableEntitlements(): Promise<void> {
+  async enableEntitlements(): Promise<undefined> {
     this.record('enableEntitlements');
+    return undefined;
+  }
+
+  async clusterStatus(): Promise<{ clustered: false }> {
+    this.record('clusterStatus');
+    return { clustered: false };
   }
 
   entitlementStatus(): EntitlementStatus {

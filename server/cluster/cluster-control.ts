@@ -1,0 +1,233 @@
+// Admin actions for the whole cluster: an entitlement reset (all, or one user), disable and enable.
+// The node an admin called publishes the action on the control channel (Redis answers with how
+// many nodes are subscribed, so it knows how many answers to expect), every node, itself
+// included, applies it and answers on the caller's reply channel, and the call returns once all
+// have answered or cluster.requestTimeoutMs passed, saying which nodes applied it.
+//
+// What a node away from Redis missed is not lost: resets are counted in Redis (the reset
+// generation) and the disabled flag is kept there, and a node that comes back compares both with
+// what it applied (rejoin()), resetting everything if it missed a reset.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ClusterKeys } from './cluster-keys.js';
+
+export type ControlAction =
+  { readonly t: 'reset'; readonly user?: string } | { readonly t: 'disable' } | { readonly t: 'enable' };
+
+interface ControlMessage {
+  readonly id: string;
+  readonly origin: string;
+  readonly action: ControlAction | { readonly t: 'leave' };
+  /** For a reset: the reset generation it made. */
+  readonly generation?: number;
+}
+
+interface ControlReply {
+  readonly id: string;
+  readonly node: string;
+  readonly ok: boolean;
+  readonly disconnected?: number;
+  readonly error?: string;
+}
+
+/** What applying an action does on one node (the broker's own admin actions, local only). */
+export interface LocalActions {
+  resetLocally(user: string | undefined): Promise<{ disconnected: number }>;
+  disableLocally(): Promise<void>;
+  enableLocally(): Promise<void>;
+  entitlementsEnabled(): boolean;
+}
+
+/** The answer to a cluster-wide action. */
+export interface ClusterActionResult {
+  /** Nodes that applied it. */
+  readonly applied: number;
+  /** Nodes that were asked (subscribed to the control channel when it was sent). */
+  readonly of: number;
+  /** Connections closed, summed over the nodes (a reset). */
+  readonly disconnected: number;
+  /** Nodes that failed to apply it, with why. */
+  readonly failed: readonly { node: string; error: string }[];
+  /** Live nodes that had not answered within cluster.requestTimeoutMs. */
+  readonly missing: readonly string[];
+}
+
+/** A cluster action refused because Redis cannot be reached: nothing was applied anywhere. */
+export class ClusterUnavailableError extends Error {}
+
+interface Waiting {
+  readonly replies: ControlReply[];
+  expected: number;
+  readonly done: (replies: ControlReply[]) => void;
+}
+
+export class ClusterControl {
+  private readonly waiting = new Map<string, Waiting>();
+  /** The highest reset generation this node applied (or saw, when it joined). */
+  private generation = 0;
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly redis: Redis,
+    private readonly keys: ClusterKeys,
+    private readonly local: LocalActions,
+    private readonly timeoutMs: number,
+    private readonly liveOthers: () => readonly string[],
+    private readonly nodeLeft: (node: string) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Run `action` on every node; rejects with ClusterUnavailableError when Redis is away. */
+  async run(action: ControlAction): Promise<ClusterActionResult> {
+    if (this.redis.status !== 'ready')
+      throw new ClusterUnavailableError('the cluster is unavailable (Redis cannot be reached): nothing was applied');
+    const id = randomUUID();
+    let generation: number | undefined;
+    try {
+      if (action.t === 'reset') generation = await this.redis.incr(this.keys.resetGeneration);
+      else if (action.t === 'disable') await this.redis.set(this.keys.entitlementsDisabled, '1');
+      else await this.redis.del(this.keys.entitlementsDisabled);
+    } catch (err) {
+      throw new ClusterUnavailableError(`the cluster is unavailable: ${(err as Error).message}; nothing was applied`);
+    }
+    const message: ControlMessage = {
+      id,
+      origin: this.nodeId,
+      action,
+      ...(generation !== undefined ? { generation } : {}),
+    };
+    const answered = new Promise<ControlReply[]>((resolve) =>
+      this.waiting.set(id, { replies: [], expected: Number.POSITIVE_INFINITY, done: resolve }),
+    );
+    let expected: number;
+    try {
+      expected = await this.redis.publish(this.keys.controlChannel, JSON.stringify(message));
+    } catch (err) {
+      this.waiting.delete(id);
+      throw new ClusterUnavailableError(`the cluster is unavailable: ${(err as Error).message}`);
+    }
+    const waiting = this.waiting.get(id);
+    if (waiting !== undefined) {
+      waiting.expected = expected;
+      if (waiting.replies.length >= expected) this.finish(id);
+    }
+    const timer = setTimeout(() => this.finish(id), this.timeoutMs);
+    const replies = await answered;
+    clearTimeout(timer);
+    const answeredBy = new Set(replies.map((r) => r.node));
+    const missing = [...this.liveOthers(), this.nodeId].filter((n) => !answeredBy.has(n)).sort();
+    return {
+      applied: replies.filter((r) => r.ok).length,
+      of: Math.max(expected, replies.length + missing.length),
+      disconnected: replies.reduce((sum, r) => sum + (r.disconnected ?? 0), 0),
+      failed: replies.filter((r) => !r.ok).map((r) => ({ node: r.node, error: r.error ?? 'failed' })),
+      missing,
+    };
+  }
+
+  /** Tell the others this node is leaving (they drop its routes at once). */
+  async announceLeave(): Promise<void> {
+    const message: ControlMessage = { id: randomUUID(), origin: this.nodeId, action: { t: 'leave' } };
+    await this.redis.publish(this.keys.controlChannel, JSON.stringify(message));
+  }
+
+  /** A message on the control channel (from any node, this one included). */
+  onControl(text: string): void {
+    let message: ControlMessage;
+    try {
+      message = JSON.parse(text) as ControlMessage;
+    } catch {
+      return;
+    }
+    if (message.action.t === 'leave') {
+      if (message.origin !== this.nodeId) this.nodeLeft(message.origin);
+      return;
+    }
+    void this.apply(message);
+  }
+
+  /** An answer on this node's reply channel. */
+  onReply(text: string): void {
+    let reply: ControlReply;
+    try {
+      reply = JSON.parse(text) as ControlReply;
+    } catch {
+      return;
+    }
+    const waiting = this.waiting.get(reply.id);
+    if (waiting === undefined) return;
+    waiting.replies.push(reply);
+    if (waiting.replies.length >= waiting.expected) this.finish(reply.id);
+  }
+
+  /**
+   * Joining, or back after losing Redis: apply what was decided meanwhile. A reset missed while
+   * away resets everything here (which user it was for is not kept); the disabled flag is matched.
+   */
+  async rejoin(): Promise<void> {
+    const [generation, disabled] = await Promise.all([
+      this.redis.get(this.keys.resetGeneration),
+      this.redis.get(this.keys.entitlementsDisabled),
+    ]);
+    const current = Number(generation ?? 0);
+    if (this.generation === -1) this.generation = current;
+    else if (current > this.generation) {
+      this.generation = current;
+      const { disconnected } = await this.local.resetLocally(undefined);
+      this.log.warn(
+        { generation: current, disconnected },
+        'cluster: entitlements were reset while this node was away from Redis; reset here on rejoining',
+      );
+    }
+    const shouldBeDisabled = disabled === '1';
+    if (shouldBeDisabled && this.local.entitlementsEnabled()) {
+      await this.local.disableLocally();
+      this.log.warn('cluster: entitlements are disabled cluster-wide; disabled here');
+    } else if (!shouldBeDisabled && !this.local.entitlementsEnabled()) {
+      await this.local.enableLocally();
+      this.log.warn('cluster: entitlements were enabled cluster-wide; enabled here');
+    }
+  }
+
+  /** Before the first rejoin(): what is in Redis now is the starting point, not something missed. */
+  startFresh(): void {
+    this.generation = -1;
+  }
+
+  private async apply(message: ControlMessage): Promise<void> {
+    const action = message.action as ControlAction;
+    let reply: ControlReply;
+    try {
+      let disconnected = 0;
+      if (action.t === 'reset') {
+        if (message.generation !== undefined && message.generation > this.generation)
+          this.generation = message.generation;
+        ({ disconnected } = await this.local.resetLocally(action.user));
+      } else if (action.t === 'disable') await this.local.disableLocally();
+      else await this.local.enableLocally();
+      reply = { id: message.id, node: this.nodeId, ok: true, disconnected };
+    } catch (err) {
+      this.log.error({ err, action: action.t }, 'cluster: applying an admin action failed');
+      reply = { id: message.id, node: this.nodeId, ok: false, error: (err as Error).message };
+    }
+    this.redis.publish(this.keys.replyChannel(message.origin), JSON.stringify(reply)).catch((err: unknown) => {
+      this.log.warn(
+        { err: (err as Error).message, origin: message.origin },
+        'cluster: could not answer an admin action',
+      );
+    });
+  }
+
+  private finish(id: string): void {
+    const waiting = this.waiting.get(id);
+    if (waiting === undefined) return;
+    this.waiting.delete(id);
+    waiting.done(waiting.replies);
+  }
+
+  /** At shutdown: every caller still waiting gets what it has. */
+  close(): void {
+    for (const id of [...this.waiting.keys()]) this.finish(id);
+  }
+}
