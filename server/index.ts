@@ -37,5 +37,6 @@ export type { TlsPeerCertificate } from './tls/peer-certificate.js';
 export type { TlsProfileReload, TlsReloadReport } from './tls/tls-profiles.js';
 export type { CertificateSummary } from './tls/tls-material.js';
 export { MemoryStore } from './store/memory-store.js';
+export { RedisStore, type RedisStoreOptions, type SessionRecords } from './store/redis-store.js';
 export { StoreError } from './store/store-error.js';
 export type { BrokerStore, StoredState, SyncMode } from './store/store.js';
