@@ -18,6 +18,7 @@ import { MqttBusAdapter } from './mqtt/mqtt-bus-adapter.js';
 import { Cluster } from './cluster/cluster.js';
 import type { BrokerStore } from './store/store.js';
 import { openStore } from './store/open-store.js';
+import { DeferredStore } from './store/deferred-store.js';
 import { NativeSession } from './native/native-session.js';
 import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { SecurityManager } from './security/security-manager.js';
@@ -214,17 +215,23 @@ export class Broker implements SessionContext {
           topicLimits: this.topicLimits,
           adapter: new MqttBusAdapter(this.mqtt.retained),
           local: admin,
+          takeovers: this.mqtt,
+          clientIdOwnership: this.config.mqtt.clientIdOwnership,
           counters: () => ({
             connections: this.stats.connectionsOpen,
             messagesPublished: this.stats.messagesPublished,
             deliveries: this.stats.deliveries,
           }),
         });
+        // The shared store, on the cluster's connection (persistence.store: redis, the default in a cluster).
+        if (this.store instanceof DeferredStore)
+          this.store.attach(this.clusterNode.openStore(this.config.persistence.sync));
       }
       await this.restoreState(mqttGates);
       if (this.clusterNode !== null) {
         await this.clusterNode.join();
         admin.cluster = this.clusterNode;
+        this.mqtt.cluster = this.clusterNode.clients;
       }
       const bound: BoundListener[] = [];
       for (const listener of this.listeners) bound.push(await listener.listen());

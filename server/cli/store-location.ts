@@ -28,9 +28,9 @@ export function resolveStoreDir(
       throw new CliError(`cannot take the store's location from the config (or pass --path):\n${err.message}`);
     throw err;
   }
-  if (config.persistence.store === 'memory')
+  if (config.persistence.store !== 'lmdb')
     throw new CliError(
-      `${configPath}: persistence.store is memory, so there is no store on disk to work on. Pass --path DIR to name a store directory.`,
+      `${configPath}: persistence.store is ${config.persistence.store}, so there is no store on disk to work on. Pass --path DIR to name a store directory.`,
       EXIT.STORE,
     );
   return path.resolve(config.persistence.path);

@@ -31,6 +31,23 @@ interface ControlReply {
   readonly error?: string;
 }
 
+/** A request to one node (a client id taken over from it). */
+export interface DirectRequest {
+  readonly t: 'takeover';
+  readonly clientId: string;
+  /** Clean Start: the node discards the session instead of leaving it in the store for the taker. */
+  readonly discard: boolean;
+}
+
+interface DirectMessage {
+  readonly id: string;
+  readonly origin: string;
+  readonly request: DirectRequest;
+}
+
+/** How a request to one node ended. */
+export type DirectOutcome = 'done' | 'failed' | 'absent' | 'timeout';
+
 /** What applying an action does on one node (the broker's own admin actions, local only). */
 export interface LocalActions {
   resetLocally(user: string | undefined): Promise<{ disconnected: number }>;
@@ -76,7 +93,60 @@ export class ClusterControl {
     private readonly liveOthers: () => readonly string[],
     private readonly nodeLeft: (node: string) => void,
     private readonly log: Logger,
+    /** Carries out a request another node sent this one. */
+    private readonly serve: (request: DirectRequest) => Promise<void>,
   ) {}
+
+  /**
+   * Ask `node` to do `request` and wait for its answer: `absent` when no node listens on its
+   * channel (it is dead, or away from Redis), `timeout` after cluster.requestTimeoutMs.
+   */
+  async request(node: string, request: DirectRequest): Promise<DirectOutcome> {
+    const id = randomUUID();
+    const answered = new Promise<ControlReply[]>((resolve) =>
+      this.waiting.set(id, { replies: [], expected: 1, done: resolve }),
+    );
+    const message: DirectMessage = { id, origin: this.nodeId, request };
+    let listeners: number;
+    try {
+      listeners = await this.redis.publish(this.keys.directChannel(node), JSON.stringify(message));
+    } catch {
+      this.waiting.delete(id);
+      return 'absent';
+    }
+    if (listeners === 0) {
+      this.waiting.delete(id);
+      return 'absent';
+    }
+    const timer = setTimeout(() => this.finish(id), this.timeoutMs);
+    const replies = await answered;
+    clearTimeout(timer);
+    if (replies.length === 0) return 'timeout';
+    return replies[0]!.ok ? 'done' : 'failed';
+  }
+
+  /** A request on this node's direct channel. */
+  onDirect(text: string): void {
+    let message: DirectMessage;
+    try {
+      message = JSON.parse(text) as DirectMessage;
+    } catch {
+      return;
+    }
+    void this.serve(message.request).then(
+      () => this.reply(message.origin, { id: message.id, node: this.nodeId, ok: true }),
+      (err: unknown) => {
+        this.log.error({ err, request: message.request.t }, 'cluster: a request from another node failed');
+        this.reply(message.origin, { id: message.id, node: this.nodeId, ok: false, error: (err as Error).message });
+      },
+    );
+  }
+
+  private reply(origin: string, reply: ControlReply): void {
+    this.redis.publish(this.keys.replyChannel(origin), JSON.stringify(reply)).catch((err: unknown) => {
+      this.log.warn({ err: (err as Error).message, origin }, 'cluster: could not answer another node');
+    });
+  }
 
   /** Run `action` on every node; rejects with ClusterUnavailableError when Redis is away. */
   async run(action: ControlAction): Promise<ClusterActionResult> {

@@ -13,6 +13,11 @@ export class ClusterKeys {
     return `${this.namespace}:reply:${node}`;
   }
 
+  /** Requests to `node` alone (taking a client id over). */
+  directChannel(node: string): string {
+    return `${this.namespace}:direct:${node}`;
+  }
+
   /** Interest changes of every node (small, and every node needs them). */
   get interestChannel(): string {
     return `${this.namespace}:interest`;

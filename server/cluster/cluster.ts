@@ -1,7 +1,8 @@
 // A node of a Warden cluster (docs/cluster.md): the Redis connections, this node's interest and
 // the replicated route table, the message bus, membership and leases, and the cluster-wide admin
 // actions, put together; and what the node does when Redis goes away and comes back (rejoin).
-import type { Redis } from 'ioredis';
+import { RedisStore } from '../store/redis-store.js';
+import type { SyncMode } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/index.js';
 import type { Router } from '../delivery/router.js';
@@ -19,6 +20,9 @@ import { Membership, type ClusterNodeView, type LocalCounters } from './membersh
 import { MessageBus } from './message-bus.js';
 import { connectRedis, redactedRedisUrl, type RedisConnections } from './redis-connection.js';
 import { RemoteRoutes } from './remote-routes.js';
+import { ClientRegistry } from './client-registry.js';
+import { ClientTakeover } from './client-takeover.js';
+import type { ClusterClients, TakeoverHost } from '../mqtt/cluster-clients.js';
 
 /** Bytes of bus messages waiting for Redis at most (beyond: dropped and counted). */
 export const MAX_BUS_BYTES = 64 * 1024 * 1024;
@@ -34,6 +38,10 @@ export interface ClusterDeps {
   readonly topicLimits: TopicLimits;
   readonly adapter: BusAdapter;
   readonly local: LocalActions;
+  /** The MQTT adapter's side of a takeover: lets a client id go when another node takes it. */
+  readonly takeovers: TakeoverHost;
+  /** mqtt.clientIdOwnership, checked cluster-wide. */
+  readonly clientIdOwnership: 'user' | 'any';
   readonly counters: () => LocalCounters;
 }
 
@@ -56,6 +64,8 @@ export class Cluster {
   private readonly membership: Membership;
   private readonly control: ClusterControl;
   readonly router: ClusterRouter;
+  /** Client ids and sessions across nodes, for the MQTT adapter. */
+  readonly clients: ClusterClients;
   /** Joined (start() done) and not closing: reconnections rejoin. */
   private active = false;
   private rejoining: Promise<void> | null = null;
@@ -102,6 +112,16 @@ export class Cluster {
       () => this.membership.liveOthers(),
       (node) => this.membership.forget(node),
       log,
+      (request) => deps.takeovers.releaseForTakeover(request.clientId, request.discard),
+    );
+    this.clients = new ClientTakeover(
+      commands,
+      new ClientRegistry(commands, config.namespace, this.nodeId),
+      this.control,
+      () => this.store,
+      deps.clientIdOwnership,
+      stats,
+      log,
     );
     this.router = new ClusterRouter(
       this.nodeId,
@@ -135,6 +155,7 @@ export class Cluster {
     await subscriber.subscribe(
       this.keys.busChannel(this.nodeId),
       this.keys.replyChannel(this.nodeId),
+      this.keys.directChannel(this.nodeId),
       this.keys.interestChannel,
       this.keys.controlChannel,
     );
@@ -190,6 +211,7 @@ export class Cluster {
       else if (channel === this.keys.interestChannel) this.interest.onAnnouncement(message.toString());
       else if (channel === this.keys.controlChannel) this.control.onControl(message.toString());
       else if (channel === this.keys.replyChannel(this.nodeId)) this.control.onReply(message.toString());
+      else if (channel === this.keys.directChannel(this.nodeId)) this.control.onDirect(message.toString());
     } catch (err) {
       this.deps.log.error({ err, channel }, 'cluster: handling a message from Redis failed');
     }
@@ -211,10 +233,19 @@ export class Cluster {
     };
   }
 
-  /** The command connection, for the Redis store. */
-  get commands(): Redis {
-    return this.redis.commands;
+  /** The store of retained messages and sessions this node shares with the others (persistence.store: redis). */
+  openStore(sync: SyncMode): RedisStore {
+    this.store = new RedisStore(
+      this.redis.commands,
+      { prefix: this.keys.storePrefix, nodeId: this.nodeId, sync },
+      this.deps.stats,
+      this.deps.log.child({ component: 'store' }),
+    );
+    return this.store;
   }
+
+  /** The Redis store, once opened: takeovers read and claim sessions through it. */
+  private store: RedisStore | null = null;
 
   /** Leave in order (after the listeners closed): the others drop this node at once. */
   async close(): Promise<void> {

@@ -406,8 +406,12 @@ const mqttSchema = z.strictObject({
 
 /** What survives a restart: retained messages, persistent sessions and delayed wills (docs/persistence.md). */
 const persistenceObjectSchema = z.strictObject({
-  /** `lmdb`: on disk in `path` (the default); `memory`: nothing survives the process (a warning says so at start-up). */
-  store: z.enum(['lmdb', 'memory'], { error: 'expected lmdb or memory' }).default('lmdb'),
+  /**
+   * `lmdb`: on disk in `path` (the default); `memory`: nothing survives the process (a warning says
+   * so at start-up); `redis`: the cluster's Redis (cluster.redis), shared by its nodes, the default
+   * with `cluster`.
+   */
+  store: z.enum(['lmdb', 'memory', 'redis'], { error: 'expected lmdb, memory or redis' }).default('lmdb'),
   /** The store's directory (created if missing); relative to the working directory. */
   path: z.string().min(1, { error: 'expected a directory path' }).default('./data'),
   /** What a QoS 1/2 acknowledgement waits for: `always` the disk, `batched` the commit (the OS holds it), `none` nothing. */
@@ -446,7 +450,21 @@ const adminSchema = z.strictObject({
     .prefault({}),
 });
 
-export const wardenConfigSchema = z
+/**
+ * With `cluster`, persistence.store defaults to `redis`: the nodes share retained messages and
+ * sessions there. Decided before validation, where an absent store can still be told from lmdb.
+ */
+function storeDefault(document: unknown): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  const { cluster, persistence } = document as Record<string, unknown>;
+  if (cluster === undefined) return document;
+  if (persistence === undefined) return { ...document, persistence: { store: 'redis' } };
+  if (typeof persistence === 'object' && persistence !== null && !('store' in persistence))
+    return { ...document, persistence: { ...persistence, store: 'redis' } };
+  return document;
+}
+
+const wardenConfigObjectSchema = z
   .strictObject({
     broker: brokerSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -469,7 +487,27 @@ export const wardenConfigSchema = z
   .superRefine((config, ctx) => {
     checkListenerTls(config, ctx);
     checkClusterTls(config, ctx);
+    if (config.persistence.store === 'redis' && config.cluster === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['persistence', 'store'],
+        input: 'redis',
+        message: "expected lmdb or memory: the redis store is the cluster's, and there is no `cluster` section",
+      });
+    if (config.persistence.store === 'lmdb' && config.cluster !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['persistence', 'store'],
+        input: 'lmdb',
+        message: 'expected redis (or memory) in a cluster: its nodes share retained messages and sessions in Redis',
+      });
   });
+
+export const wardenConfigSchema = z.preprocess<unknown, typeof wardenConfigObjectSchema, WardenConfigObjectInput>(
+  storeDefault,
+  wardenConfigObjectSchema,
+);
+type WardenConfigObjectInput = z.input<typeof wardenConfigObjectSchema>;
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;
 /**

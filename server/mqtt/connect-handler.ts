@@ -12,6 +12,7 @@ import { connackV3Code, reasonProperties, ReasonCodes } from './reason-codes.js'
 import { mqttLogonRefusal } from './mqtt-refusals.js';
 import { otherHolder } from './client-id-owner.js';
 import { isPromiseLike } from '../security/decision.js';
+import type { ClusterClients } from './cluster-clients.js';
 
 /**
  * v3.1.1 CONNACKs of an accepted CONNECT, encoded once: 0x20, remaining length 2, Session Present,
@@ -86,7 +87,7 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
   );
   const result = session.gates.logon.logon(attempt.logon);
   if (isPromiseLike(result)) return Promise.resolve(result).then((r) => answerLogon(session, attempt, r));
-  answerLogon(session, attempt, result);
+  return answerLogon(session, attempt, result);
 }
 
 /** What the LogonGate is asked for this CONNECT. */
@@ -158,7 +159,7 @@ function continues(packet: IAuthPacket, method: string | null): boolean {
 }
 
 /** The gate's answer: a CONNACK refusal, its challenge in AUTH (enhanced authentication only), or CONNACK. */
-function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result: LogonResult): void {
+function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result: LogonResult): void | Promise<void> {
   if (session.state !== 'connecting') {
     // Closed between the gate's answer and this continuation: an admission it took is given back.
     if (result.kind === 'accepted') result.ticket.release();
@@ -185,9 +186,56 @@ function answerLogon(session: ConnectingClient, attempt: ConnectAttempt, result:
     case 'accepted':
       break;
   }
+  const cluster = session.ctx.cluster;
+  // In a cluster the client id is taken cluster-wide first (an id the broker assigned is unique already).
+  if (cluster !== null && !attempt.assigned) return takeOverThenAccept(session, attempt, result, cluster);
+  admitAndAccept(session, attempt, result);
+}
+
+type Accepted = Extract<LogonResult, { kind: 'accepted' }>;
+
+function admitAndAccept(session: ConnectingClient, attempt: ConnectAttempt, result: Accepted): void {
   session.admit(result.ticket);
   const { packet, clientId, assigned, method } = attempt;
   accept(session, packet, result.identity, clientId, assigned, method, method === null ? undefined : result.data);
+}
+
+/**
+ * The cluster's part of a CONNECT: the client id is taken from the node that held it (its
+ * connection closes there, as in a local takeover), and its kept session comes here from the
+ * shared store, so that accept() resumes it as if it had been kept here.
+ */
+async function takeOverThenAccept(
+  session: ConnectingClient,
+  attempt: ConnectAttempt,
+  result: Accepted,
+  cluster: ClusterClients,
+): Promise<void> {
+  const { ctx } = session;
+  const { packet, clientId } = attempt;
+  const outcome = await cluster.takeOver(
+    clientId,
+    result.identity,
+    packet.clean !== false,
+    ctx.persistentSessions.has(clientId),
+  );
+  if (session.state !== 'connecting') {
+    // Closed meanwhile: the admission it took is given back.
+    result.ticket.release();
+    return;
+  }
+  if (outcome.kind === 'refused') {
+    result.ticket.release();
+    ctx.stats.mqttClientIdRefused++;
+    return refuse(
+      session,
+      ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID,
+      `client id ${JSON.stringify(clientId)} is held by another user (${JSON.stringify(outcome.user)}) on another node`,
+      result.identity,
+    );
+  }
+  if (outcome.session !== null) ctx.adoptSession(outcome.session);
+  admitAndAccept(session, attempt, result);
 }
 
 function accept(

@@ -24,6 +24,9 @@ export class DelayedWills {
     private readonly store: BrokerStore,
   ) {}
 
+  /** Told when a waiting will was published (the client id may be free: cluster client ids). */
+  published: ((clientId: string) => void) | null = null;
+
   get size(): number {
     return this.waiting.size;
   }
@@ -46,6 +49,7 @@ export class DelayedWills {
       this.owners.delete(clientId);
       this.store.removeWill(clientId);
       publish();
+      this.published?.(clientId);
     });
     this.waiting.set(clientId, due);
     this.owners.set(clientId, user);

@@ -7,6 +7,8 @@ import type { SessionStore } from './session-store.js';
 import type { SharedGroups } from './shared-groups.js';
 import type { TimeoutWheel } from '../timeout-wheel.js';
 import type { BrokerStore } from '../store/store.js';
+import type { SessionRecords } from '../store/redis-store.js';
+import type { ClusterClients } from './cluster-clients.js';
 
 /** A live connection as the client-id registry knows it (MqttSession). */
 export interface ClientIdHolder {
@@ -39,4 +41,8 @@ export interface MqttContext extends SessionContext {
   clientSession(clientId: string): ClientIdHolder | undefined;
   /** Forget `clientId` if `session` still holds it. */
   releaseClientId(clientId: string, session: ClientIdHolder): void;
+  /** In a cluster: client ids are taken cluster-wide (cluster-clients.ts); null otherwise. */
+  readonly cluster: ClusterClients | null;
+  /** A kept session another node let go, read from the shared store: kept here now. False when a bound refused it. */
+  adoptSession(records: SessionRecords): boolean;
 }

@@ -24,12 +24,14 @@ import { SessionStore } from './session-store.js';
 import { SharedGroups } from './shared-groups.js';
 import { TimeoutWheel } from '../timeout-wheel.js';
 import type { BrokerStore } from '../store/store.js';
-import { restoreState, type RestoredCounts } from './restore-state.js';
+import { restoreSession, restoreState, type RestoredCounts } from './restore-state.js';
+import type { ClusterClients, TakeoverHost } from './cluster-clients.js';
+import type { SessionRecords } from '../store/redis-store.js';
 
 /** Retained messages read from the store per turn of the event loop at start-up (about 10 ms of work). */
 const RETAINED_CHUNK = 2000;
 
-export class MqttService implements MqttContext {
+export class MqttService implements MqttContext, TakeoverHost {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
   readonly topicLimits: TopicLimits;
@@ -47,6 +49,10 @@ export class MqttService implements MqttContext {
   readonly timeouts: TimeoutWheel;
   private readonly clients = new Map<string, ClientIdHolder>();
   private closed = false;
+  /** Set when the broker joined a cluster. */
+  cluster: ClusterClients | null = null;
+  /** Each MQTT listener's gates, by name (restore() is given them): adopted sessions need theirs. */
+  private gatesByListener: ReadonlyMap<string, ListenerGates> = new Map();
 
   constructor(
     private readonly core: SessionContext,
@@ -77,7 +83,10 @@ export class MqttService implements MqttContext {
     );
     this.sharedGroups = new SharedGroups(core.engine, stats, log.child({ component: 'mqtt-shared' }));
     this.clientIdOwnership = config.clientIdOwnership;
+    // In a cluster, a client id nothing holds here any more is released cluster-wide (mayBeFree).
+    this.persistentSessions.ended = (clientId) => this.mayBeFree(clientId);
     this.delayedWills = new DelayedWills(config.maxDelayedWills, stats, core.timers, store);
+    this.delayedWills.published = (clientId) => this.mayBeFree(clientId);
     this.retained = new RetainedStore(
       config.retained,
       stats,
@@ -92,6 +101,7 @@ export class MqttService implements MqttContext {
    * persistent sessions, delayed wills); sessions and wills need their listener's gates.
    */
   async restore(gatesByListener: ReadonlyMap<string, ListenerGates>): Promise<RestoredCounts> {
+    this.gatesByListener = gatesByListener;
     const state = await this.store.load({ retained: false });
     return restoreState(this, state, gatesByListener, this.store, this.log.child({ component: 'mqtt-restore' }));
   }
@@ -124,7 +134,49 @@ export class MqttService implements MqttContext {
   }
 
   releaseClientId(clientId: string, session: ClientIdHolder): void {
-    if (this.clients.get(clientId) === session) this.clients.delete(clientId);
+    if (this.clients.get(clientId) !== session) return;
+    this.clients.delete(clientId);
+    this.mayBeFree(clientId);
+  }
+
+  /** In a cluster: a client id nothing holds here any more is released cluster-wide. */
+  private mayBeFree(clientId: string): void {
+    if (this.cluster === null || this.closed) return;
+    if (this.clients.has(clientId) || this.persistentSessions.has(clientId)) return;
+    if (this.delayedWills.ownerOf(clientId) !== undefined) return;
+    this.cluster.released(clientId);
+  }
+
+  adoptSession(records: SessionRecords): boolean {
+    const { session, subscriptions, messages, will } = records;
+    const restored = restoreSession(
+      this,
+      session,
+      subscriptions,
+      messages,
+      this.gatesByListener,
+      this.store,
+      this.log.child({ component: 'mqtt-takeover' }),
+      this.timers.now(),
+    );
+    if (restored < 0) {
+      this.store.removeSession(session.clientId);
+      for (const s of subscriptions) this.store.removeSubscription(s.clientId, s.filter);
+      for (const m of messages) this.store.removeMessage(m.clientId, m.seq);
+    }
+    this.persistentSessions.finishRestore();
+    // A will waiting for its delay went with the session's old connection: the new one cancels it anyway.
+    if (will !== null) this.store.removeWill(will.clientId);
+    return restored >= 0;
+  }
+
+  /** Another node took `clientId` over: its connection here closes, its session leaves (discarded, or left in the store). */
+  async releaseForTakeover(clientId: string, discard: boolean): Promise<void> {
+    this.clients.get(clientId)?.takenOver();
+    this.delayedWills.cancel(clientId);
+    if (discard) this.persistentSessions.discard(clientId);
+    else this.persistentSessions.take(clientId)?.dispose();
+    await this.store.whenDurable();
   }
 
   /** After an entitlement reset: the kept sessions of absent clients are entitled afresh, as a reconnection would be. */

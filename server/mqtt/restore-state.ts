@@ -75,7 +75,7 @@ export function restoreState(
 }
 
 /** Rebuild one kept session; returns how many messages it holds, or -1 when it is not kept (the caller removes it). */
-function restoreSession(
+export function restoreSession(
   ctx: MqttContext,
   record: SessionRecord,
   subscriptions: readonly SubscriptionRecord[],

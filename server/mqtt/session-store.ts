@@ -56,8 +56,15 @@ export class SessionStore implements StoreLedger {
     private readonly store: BrokerStore,
   ) {}
 
+  /** Told when a kept session ended (expired or discarded): its client id may be free (cluster client ids). */
+  ended: ((clientId: string) => void) | null = null;
+
   get size(): number {
     return this.sessions.size;
+  }
+
+  has(clientId: string): boolean {
+    return this.sessions.has(clientId);
   }
 
   /** Bytes held by the kept sessions' messages, as mqtt.sessions.maxBytes counts them. */
@@ -282,6 +289,7 @@ export class SessionStore implements StoreLedger {
     if (session === undefined) return;
     this.unpersist(session);
     session.dispose();
+    this.ended?.(clientId);
   }
 
   /** The expiry timer (an entry point): a failure is logged and counted, never thrown into the timer. */
@@ -300,6 +308,7 @@ export class SessionStore implements StoreLedger {
     this.unpersist(session);
     session.dispose();
     this.stats.mqttSessionsExpired++;
+    this.ended?.(session.clientId);
   }
 
   /** Entitlements were reset for `user` (undefined: everyone): their kept sessions drop their cached read decisions. */

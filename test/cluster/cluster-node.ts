@@ -54,7 +54,6 @@ function configOf(options: NodeOptions): Record<string, unknown> {
   return {
     log: { level: 'info' },
     admin: { enabled: true, host: '127.0.0.1', port: 0, credentialCache: { ttlMs: 0 } },
-    persistence: 'none',
     cluster: {
       nodeId: options.nodeId,
       redis: { url: options.redisUrl, connectTimeoutMs: 5000 },

@@ -1,0 +1,75 @@
+// Client ids across nodes (ClusterClients, for the MQTT adapter): a CONNECT claims its id in the
+// registry; if another node held it, that node is asked to let it go (its connection closes with
+// "session taken over", its kept session stays in the shared store) and the session is read from
+// the store and moved to this node. A node that does not answer (dead, or away from Redis) is not
+// waited for beyond cluster.requestTimeoutMs. Without Redis the CONNECT goes ahead here alone,
+// counted and logged: serving local clients wins over a cluster-wide check that cannot be made.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ClusterClients, ClusterTakeover } from '../mqtt/cluster-clients.js';
+import type { RedisStore } from '../store/redis-store.js';
+import type { BrokerStats } from '../stats.js';
+import type { ClientRegistry } from './client-registry.js';
+import type { ClusterControl } from './cluster-control.js';
+
+const LOCAL_ONLY: ClusterTakeover = { kind: 'claimed', session: null };
+
+export class ClientTakeover implements ClusterClients {
+  /** Set while claims fail, so the failure is logged once per outage. */
+  private failing = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly registry: ClientRegistry,
+    private readonly control: ClusterControl,
+    /** The shared store; null when the cluster runs with persistence.store: memory (no sessions move). */
+    private readonly store: () => RedisStore | null,
+    private readonly ownership: 'user' | 'any',
+    private readonly stats: BrokerStats,
+    private readonly log: Logger,
+  ) {}
+
+  async takeOver(clientId: string, user: string, clean: boolean, haveSession: boolean): Promise<ClusterTakeover> {
+    if (this.redis.status !== 'ready') return this.unavailable(clientId, 'Redis is not connected');
+    try {
+      const claim = await this.registry.claim(clientId, user, this.ownership);
+      if (claim.kind === 'refused') return claim;
+      if (claim.previous !== null) {
+        const outcome = await this.control.request(claim.previous, { t: 'takeover', clientId, discard: clean });
+        if (outcome !== 'done')
+          this.log.warn(
+            { clientId, node: claim.previous, outcome },
+            'cluster: the node that held a client id did not let it go; taken over without it',
+          );
+      }
+      this.failing = false;
+      const store = this.store();
+      if (haveSession || store === null) return LOCAL_ONLY;
+      const records = await store.loadSession(clientId);
+      if (records === null) return LOCAL_ONLY;
+      await store.claimSession(clientId);
+      return { kind: 'claimed', session: records };
+    } catch (err) {
+      return this.unavailable(clientId, (err as Error).message);
+    }
+  }
+
+  released(clientId: string): void {
+    if (this.redis.status !== 'ready') return;
+    this.registry.release(clientId).catch((err: unknown) => {
+      this.log.debug({ clientId, err: (err as Error).message }, 'cluster: could not release a client id');
+    });
+  }
+
+  private unavailable(clientId: string, why: string): ClusterTakeover {
+    this.stats.clusterClientIdsUnchecked++;
+    if (!this.failing) {
+      this.failing = true;
+      this.log.warn(
+        { clientId, why },
+        'cluster: client ids cannot be checked cluster-wide (Redis unavailable); MQTT clients are accepted on this node alone meanwhile',
+      );
+    }
+    return LOCAL_ONLY;
+  }
+}
