@@ -217,6 +217,7 @@ export class Broker implements SessionContext {
           local: admin,
           takeovers: this.mqtt,
           clientIdOwnership: this.config.mqtt.clientIdOwnership,
+          admitted: () => this.admission.snapshot(),
           counters: () => ({
             connections: this.stats.connectionsOpen,
             messagesPublished: this.stats.messagesPublished,
@@ -232,6 +233,7 @@ export class Broker implements SessionContext {
         await this.clusterNode.join();
         admin.cluster = this.clusterNode;
         this.mqtt.cluster = this.clusterNode.clients;
+        this.admission.cluster = this.clusterNode.limits;
       }
       const bound: BoundListener[] = [];
       for (const listener of this.listeners) bound.push(await listener.listen());

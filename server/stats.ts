@@ -139,6 +139,8 @@ export class BrokerStats {
   clusterFramesInvalid = 0;
   /** Cluster: interest changes published to the other nodes (one per batch of subscribes). */
   clusterInterestUpdates = 0;
+  /** Cluster: logons admitted on this node's counts alone (Redis unavailable for the cluster-wide limits). */
+  clusterLimitsUnchecked = 0;
   /** Cluster: MQTT CONNECTs accepted without the cluster-wide client-id check (Redis unavailable). */
   clusterClientIdsUnchecked = 0;
   /** Cluster: times another node's interest was read whole (joining, a missed change, a reconnection). */

@@ -20,6 +20,8 @@ import { UserLimits } from './user-limits.js';
 /** An admitted connection's place in the counts, and its resource-limit group. */
 export class AdmissionTicket {
   private released = false;
+  /** Its place is counted in the cluster too (Admission.admitInCluster). */
+  clusterHeld = false;
 
   constructor(
     private readonly admission: Admission,
@@ -47,6 +49,19 @@ export class AdmissionTicket {
   }
 }
 
+/** Connection limits counted across a cluster's nodes (cluster/cluster-limits.ts). */
+export interface ClusterLimits {
+  /**
+   * Take a place for one more connection of `user` on this node, unless the cluster is at
+   * `globalLimit` or the user at `userLimit` (Infinity: no limit); `replacing`: one of the user's
+   * connections here is being taken over and counts as gone. Resolves with why not, or null.
+   * Never rejects: without Redis, each node applies its own counts.
+   */
+  reserve(user: string, userLimit: number, globalLimit: number, replacing: boolean): Promise<string | null>;
+  /** A reserved place is free again. */
+  release(user: string): void;
+}
+
 interface Waiter {
   readonly atMost: number;
   readonly resolve: () => void;
@@ -62,6 +77,8 @@ export class Admission {
   private readonly groups: ResourceGroups;
   private readonly rate: HostRateLimiter | null;
   private waiters: Waiter[] = [];
+  /** Set when the broker joined a cluster: the global and per-user limits count every node. */
+  cluster: ClusterLimits | null = null;
 
   constructor(
     private readonly config: AdmissionConfig,
@@ -149,8 +166,35 @@ export class Admission {
     return null;
   }
 
+  /**
+   * In a cluster, after admit(): the same limits over every node. Resolves with the refusal (the
+   * ticket given back) or null (the ticket then holds its place in the cluster too).
+   */
+  async admitInCluster(ticket: AdmissionTicket, replacing: AdmissionTicket | null): Promise<AdmissionRefusal | null> {
+    const cluster = this.cluster;
+    if (cluster === null) return null;
+    const sameUser = replacing !== null && !replacing.isReleased && replacing.user === ticket.user;
+    const refusal = await cluster.reserve(
+      ticket.user,
+      this.userLimits.limitFor(ticket.user),
+      this.config.maxConnections,
+      sameUser,
+    );
+    if (refusal === null) {
+      // Given back in the cluster when the ticket is released (releaseTicket).
+      ticket.clusterHeld = true;
+      // Released while the reservation was on its way: give the cluster's place back too.
+      if (ticket.isReleased) cluster.release(ticket.user);
+      return null;
+    }
+    this.stats.connectionsRefusedLimit++;
+    ticket.release();
+    return new AdmissionRefusal('connection-limit', refusal);
+  }
+
   /** Called once per ticket, by the ticket. */
   releaseTicket(ticket: AdmissionTicket): void {
+    if (ticket.clusterHeld) this.cluster?.release(ticket.user);
     this.counts.remove(ticket.user, ticket.host);
     this.stats.admittedConnections--;
     if (this.waiters.length === 0) return;

@@ -38,6 +38,11 @@ export class ClusterKeys {
     return `${this.namespace}:lease:${node}`;
   }
 
+  /** `node`'s admitted connections: `*` in all, `u:{user}` per user; expires with its lease. */
+  connections(node: string): string {
+    return `${this.namespace}:conns:${node}`;
+  }
+
   /** The set of nodes that joined and have not been seen to leave. */
   get members(): string {
     return `${this.namespace}:nodes`;

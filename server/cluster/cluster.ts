@@ -22,6 +22,8 @@ import { connectRedis, redactedRedisUrl, type RedisConnections } from './redis-c
 import { RemoteRoutes } from './remote-routes.js';
 import { ClientRegistry } from './client-registry.js';
 import { ClientTakeover } from './client-takeover.js';
+import { ClusterConnectionLimits } from './cluster-limits.js';
+import type { AdmissionCounts } from '../admission/connection-counts.js';
 import type { ClusterClients, TakeoverHost } from '../mqtt/cluster-clients.js';
 
 /** Bytes of bus messages waiting for Redis at most (beyond: dropped and counted). */
@@ -42,6 +44,8 @@ export interface ClusterDeps {
   readonly takeovers: TakeoverHost;
   /** mqtt.clientIdOwnership, checked cluster-wide. */
   readonly clientIdOwnership: 'user' | 'any';
+  /** This node's admitted connections (in all and per user), written to Redis when it (re)joins. */
+  readonly admitted: () => AdmissionCounts;
   readonly counters: () => LocalCounters;
 }
 
@@ -51,7 +55,13 @@ export interface ClusterView {
   readonly node: string;
   readonly redis: { readonly url: string; readonly connected: boolean };
   readonly nodes: readonly (ClusterNodeView & { readonly patterns: number })[];
-  readonly bus: { readonly bytesInFlight: number };
+  /** This node's side of the bus (counters since start). */
+  readonly bus: {
+    readonly bytesInFlight: number;
+    readonly messagesSent: number;
+    readonly messagesReceived: number;
+    readonly messagesDropped: number;
+  };
 }
 
 export class Cluster {
@@ -66,6 +76,8 @@ export class Cluster {
   readonly router: ClusterRouter;
   /** Client ids and sessions across nodes, for the MQTT adapter. */
   readonly clients: ClusterClients;
+  /** Connection limits across nodes, for admission control. */
+  readonly limits: ClusterConnectionLimits;
   /** Joined (start() done) and not closing: reconnections rejoin. */
   private active = false;
   private rejoining: Promise<void> | null = null;
@@ -84,6 +96,7 @@ export class Cluster {
       this.membership.noteAlive(node),
     );
     this.bus = new MessageBus(commands, this.keys, stats, log, MAX_BUS_BYTES);
+    this.limits = new ClusterConnectionLimits(this.nodeId, commands, this.keys, config.leaseMs, stats, log);
     this.membership = new Membership(
       this.nodeId,
       commands,
@@ -102,6 +115,7 @@ export class Cluster {
       },
       log,
       () => this.rejoin('lease lapsed'),
+      () => this.limits.renew(),
     );
     this.control = new ClusterControl(
       this.nodeId,
@@ -184,6 +198,7 @@ export class Cluster {
   }
 
   private async catchUp(): Promise<void> {
+    await this.limits.rewrite(this.deps.admitted());
     await this.interest.announce();
     await this.membership.join();
     await this.interest.readAll(this.membership.liveOthers());
@@ -222,14 +237,29 @@ export class Cluster {
     return this.control.run(action);
   }
 
+  /** GET /admin/cluster: the members as Redis has them; without Redis, this node's own view, said so. */
   async view(): Promise<ClusterView> {
-    const nodes = await this.membership.view();
+    let nodes: readonly ClusterNodeView[];
+    let connected = this.redis.commands.status === 'ready';
+    try {
+      if (!connected) throw new Error('not connected');
+      nodes = await this.membership.view();
+    } catch {
+      connected = false;
+      nodes = this.membership.localView();
+    }
+    const { stats } = this.deps;
     return {
       clustered: true,
       node: this.nodeId,
-      redis: { url: redactedRedisUrl(this.deps.config.redis.url), connected: this.redis.commands.status === 'ready' },
+      redis: { url: redactedRedisUrl(this.deps.config.redis.url), connected },
       nodes: nodes.map((n) => ({ ...n, patterns: n.self ? this.local.size : this.routes.patternsOf(n.node) })),
-      bus: { bytesInFlight: this.bus.bytesInFlight },
+      bus: {
+        bytesInFlight: this.bus.bytesInFlight,
+        messagesSent: stats.clusterMessagesSent,
+        messagesReceived: stats.clusterMessagesReceived,
+        messagesDropped: stats.clusterMessagesDropped,
+      },
     };
   }
 

@@ -64,6 +64,8 @@ export class Membership {
     private readonly log: Logger,
     /** A renewal succeeded after the lease had run out: the others dropped this node, which must join again. */
     private readonly lapsed: () => void,
+    /** Renew what lives as long as the lease (the connection counts). */
+    private readonly renewWithLease: () => Promise<unknown>,
   ) {}
 
   /** The other live nodes, as of the last check. */
@@ -91,6 +93,7 @@ export class Membership {
       .del(this.keys.lease(this.nodeId))
       .srem(this.keys.members, this.nodeId)
       .del(this.keys.interest(this.nodeId))
+      .del(this.keys.connections(this.nodeId))
       .exec();
   }
 
@@ -131,6 +134,7 @@ export class Membership {
       .exec();
     this.last = { at: now, messages: counters.messagesPublished, deliveries: counters.deliveries };
     this.renewedAt = now;
+    await this.renewWithLease();
   }
 
   /** Compare the member set with the leases: new nodes joined, nodes without a lease left (and are removed). */
@@ -149,7 +153,12 @@ export class Membership {
     for (const node of members) {
       if (alive.has(node)) continue;
       // Dead: removed for everyone (idempotent: every node may do it).
-      await this.redis.multi().srem(this.keys.members, node).del(this.keys.interest(node)).exec();
+      await this.redis
+        .multi()
+        .srem(this.keys.members, node)
+        .del(this.keys.interest(node))
+        .del(this.keys.connections(node))
+        .exec();
       if (this.others.delete(node)) this.events.left(node);
     }
     for (const node of [...this.others]) {
@@ -169,6 +178,18 @@ export class Membership {
   /** A node said it is leaving (control channel), or its lease was seen gone. */
   forget(node: string): void {
     if (this.others.delete(node)) this.events.left(node);
+  }
+
+  /** Without Redis: this node and the others as last seen, liveness unknown (alive: false, no lease read). */
+  localView(): ClusterNodeView[] {
+    const nodes = [this.nodeId, ...this.others].sort();
+    return nodes.map((node) => ({
+      node,
+      alive: node === this.nodeId,
+      self: node === this.nodeId,
+      leaseMsLeft: 0,
+      status: null,
+    }));
   }
 
   /** Every member with its lease, read now (GET /admin/cluster). */

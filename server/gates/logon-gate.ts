@@ -164,7 +164,11 @@ export class LogonGate {
   }
 
   /** After the logon entitlement: the protocol's own check, then admission. */
-  private entitled(attempt: LogonAttempt, outcome: AuthAccepted, decision: Decision): LogonResult {
+  private entitled(
+    attempt: LogonAttempt,
+    outcome: AuthAccepted,
+    decision: Decision,
+  ): LogonResult | Promise<LogonResult> {
     const identity = outcome.identity;
     if (!attempt.stillWaiting()) return ABANDONED;
     if (!decision.allow) {
@@ -174,10 +178,20 @@ export class LogonGate {
     }
     const protocolRefusal = attempt.beforeAdmission?.(identity) ?? null;
     if (protocolRefusal !== null) return this.refuse(attempt, 'protocol', identity, protocolRefusal);
-    const admitted = this.admission.admit(identity, attempt.request.remoteAddress, attempt.replaces?.() ?? null);
+    const replacing = attempt.replaces?.() ?? null;
+    const admitted = this.admission.admit(identity, attempt.request.remoteAddress, replacing);
     if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(attempt, identity, admitted);
-    this.stats.logons++;
-    return { kind: 'accepted', identity, ticket: admitted, data: outcome.data };
+    const accepted: LogonAccepted = { kind: 'accepted', identity, ticket: admitted, data: outcome.data };
+    if (this.admission.cluster === null) {
+      this.stats.logons++;
+      return accepted;
+    }
+    // In a cluster the limits count every node: one Redis round trip (cluster/cluster-limits.ts).
+    return this.admission.admitInCluster(admitted, replacing).then((refusal) => {
+      if (refusal !== null) return this.refuseAdmission(attempt, identity, refusal);
+      this.stats.logons++;
+      return accepted;
+    });
   }
 
   private refuse(attempt: LogonAttempt, reason: LogonRefusalReason, user: string, detail: string): LogonRefused {

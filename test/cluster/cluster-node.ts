@@ -23,8 +23,11 @@ export interface ClusterNode {
   readonly nativeUrl: string;
   readonly adminUrl: string;
   readonly log: LogEntry[];
-  /** Resolves with the first log entry (already written or to come) that `match` accepts. */
-  waitForLog(match: (entry: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
+  /**
+   * Resolves with the first log entry that `match` accepts, among those from index `from` of the
+   * log on (default 0: already written or to come; pass log.length to wait for a new one).
+   */
+  waitForLog(match: (entry: LogEntry) => boolean, timeoutMs?: number, from?: number): Promise<LogEntry>;
   /** GET or POST an admin path; resolves with the status and the parsed JSON body. */
   admin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   kill(): Promise<void>;
@@ -101,8 +104,8 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
       waiter.resolve(entry);
     }
   });
-  const waitForLog = (match: (e: LogEntry) => boolean, timeoutMs = 15_000): Promise<LogEntry> => {
-    const seen = log.find(match);
+  const waitForLog = (match: (e: LogEntry) => boolean, timeoutMs = 15_000, from = 0): Promise<LogEntry> => {
+    const seen = log.slice(from).find(match);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const waiter = { match, resolve };
