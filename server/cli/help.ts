@@ -10,6 +10,8 @@ Start the Warden broker: its listeners, and the admin HTTP listener unless admin
 
 Options:
   -c, --config PATH   YAML config file (default: $WARDEN_CONFIG, else the embedded config/warden.yaml)
+  -w, --workers N     run N broker processes sharing the listening ports (or auto: one per CPU);
+                      they form a cluster over cluster.redis, which they need (docs/cluster.md)
   -h, --help          show this help
   -v, --version       print the version
 
@@ -23,6 +25,7 @@ Commands (each takes --help):
 Signals: SIGINT or SIGTERM close the listeners, send close frames to clients and exit 0.
 SIGHUP re-reads the certificate, key and CA files of every TLS profile (docs/tls.md).
 Exit status 4: the store (persistence.path) cannot be opened; the message says why (docs/persistence.md).
+Exit status 5: the cluster's Redis (cluster.redis) cannot be reached at start-up (docs/cluster.md).
 Documentation: README.md and docs/ in the package (docs/admin.md for passwd and admin,
 docs/persistence.md for store).
 `;

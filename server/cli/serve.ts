@@ -8,6 +8,19 @@ import { createLogger } from '../log.js';
 import { EXIT } from './exit-codes.js';
 import { SERVE_HELP } from './help.js';
 import { packageVersion } from './version.js';
+import cluster from 'node:cluster';
+import { availableParallelism, hostname } from 'node:os';
+import { runPrimary, workerConfig, workerIndex, workersRefusal } from './workers.js';
+
+/** `--workers N` (1 to 64) or `auto` (one per CPU); a message when it is neither. */
+function workersOf(value: string | undefined): number | string {
+  if (value === undefined) return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64)
+    return `--workers expects a number from 1 to 64, or auto; got ${JSON.stringify(value)}`;
+  return n;
+}
 
 export async function runServe(argv: readonly string[]): Promise<number> {
   let args;
@@ -16,6 +29,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       args: [...argv],
       options: {
         config: { type: 'string', short: 'c' },
+        workers: { type: 'string', short: 'w' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -35,6 +49,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   }
 
+  const workers = workersOf(args.values.workers);
+  if (typeof workers === 'string') {
+    process.stderr.write(`warden: ${workers}\n`);
+    return EXIT.USAGE;
+  }
   const path = resolveConfigPath(args.values.config, process.env);
   let config;
   try {
@@ -47,7 +66,15 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     throw err;
   }
 
+  const refusal = workersRefusal(config, workers);
+  if (refusal !== null) {
+    process.stderr.write(`warden: ${refusal}\n`);
+    return EXIT.USAGE;
+  }
   const log = createLogger(config.log.level, config.broker.name);
+  if (workers > 1 && !cluster.isWorker) return runPrimary(workers, log);
+  const index = workerIndex(process.env);
+  if (index !== null) config = workerConfig(config, index, hostname());
   // Handlers go in before the listeners open, so a signal right after "listening" is not fatal.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
@@ -96,5 +123,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   process.off('SIGHUP', onHangup);
   await broker.close();
   log.flush();
+  // A worker's channel to the primary would keep it running: closed, the worker exits.
+  cluster.worker?.disconnect();
   return EXIT.OK;
 }
