@@ -1,4 +1,4 @@
-// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections>`: one request to the admin HTTP
+// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections | cluster>`: one request to the admin HTTP
 // listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -15,7 +15,7 @@ interface AdminCall {
   readonly body?: { user: string };
 }
 
-const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls', 'connections'] as const;
+const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls', 'connections', 'cluster'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function isSubcommand(name: string): name is Subcommand {
@@ -40,6 +40,8 @@ function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
       return { method: 'POST', path: ADMIN_PATHS.tlsReload };
     case 'connections':
       return { method: 'GET', path: ADMIN_PATHS.connections };
+    case 'cluster':
+      return { method: 'GET', path: ADMIN_PATHS.cluster };
   }
 }
 

@@ -68,6 +68,11 @@ Commands:
                        keeps its old one: exit status 1)
   connections          show the connections admission control counts (in all, per user, per
                        remote host) and how many it refused, by reason (docs/admission.md)
+  cluster              list the cluster's nodes with their liveness, connections and message
+                       rates (docs/cluster.md); {"clustered": false} outside a cluster
+
+In a cluster, reset, disable and enable run on every node; the answer's "nodes" says how many
+applied them. With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).
 
 Where the broker is:
   --url URL            the admin listener's base URL, e.g. http://127.0.0.1:8801
