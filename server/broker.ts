@@ -457,9 +457,10 @@ export class Broker implements SessionContext {
         this.adminListener?.close(),
       ]);
       this.mqtt.close();
-      await this.clusterNode?.close();
-      // Every session has written what it keeps by now; the store waits for its last commit.
+      // Every session has written what it keeps by now; the store waits for its last commit
+      // (in a cluster, on the cluster's Redis connection, which closes after it).
       await this.store.close().catch((err: unknown) => this.log.error({ err }, 'closing the store failed'));
+      await this.clusterNode?.close();
       await this.security?.close();
       this.log.info('broker closed');
     })();

@@ -17,6 +17,8 @@ import type { RemoteRoutes } from './remote-routes.js';
 export interface BusAdapter {
   /** The MQTT fields of a message an MQTT client published (or a will), else null. */
   fieldsOf(message: Message): BusMqttFields | null;
+  /** Whether `message` is a retained publish (cheap: asked for every publish). */
+  isRetained(message: Message): boolean;
   /** Make an arrived message an MQTT publish again. */
   attach(message: Message, fields: BusMqttFields): void;
   /** A retained publish made on another node: keep it here too (the store already has it). */
@@ -70,11 +72,10 @@ export class ClusterRouter {
       }
       if (elsewhere !== null) message.sharesHere = new NotElsewhere(elsewhere);
     }
-    const mqtt = this.adapter.fieldsOf(message);
     // Every node keeps the retained messages (a later subscriber anywhere gets them).
-    if (mqtt?.retain === true) targets = this.otherNodes();
+    if (this.adapter.isRetained(message)) targets = this.otherNodes();
     if (targets.length === 0) return;
-    this.bus.send(targets, encodeBusFrame(toBus(message, mqtt, shares)));
+    this.bus.send(targets, encodeBusFrame(toBus(message, this.adapter.fieldsOf(message), shares)));
   }
 
   /** A batch from another node: each message delivered here; a bad frame is counted and skipped. */

@@ -17,6 +17,10 @@ export class MqttBusAdapter implements BusAdapter {
     return { qos: mqtt.qos, retain: mqtt.retain, properties: propertiesRecord(mqtt.properties) };
   }
 
+  isRetained(message: Message): boolean {
+    return MqttMessage.peek(message)?.retain === true;
+  }
+
   attach(message: Message, fields: BusMqttFields): void {
     // No publisher here: no-local concerns the publishing client, which is on the other node.
     MqttMessage.attach(message, null, fields.qos, fields.retain, false, propertiesOf(fields.properties));

@@ -3,6 +3,7 @@
 // SIGKILL is started again; SIGTERM to the primary stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,25 @@ describe.skipIf(!redisServerAvailable())('warden --workers', () => {
     runs.push(r);
     expect(await r.exited).toBe(2);
     expect(r.stderr()).toContain('--workers 2 needs a cluster.redis section in the config');
+  });
+
+  it("does not start when the cluster's Redis cannot be reached: exit code 5, the URL without its password", async () => {
+    // A port nothing listens on: bound, then closed.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const config = {
+      log: { level: 'info' },
+      admin: { enabled: false },
+      cluster: { redis: { url: `redis://warden:s3cret@127.0.0.1:${port}`, connectTimeoutMs: 2000 } },
+      listeners,
+    };
+    const r = run(dir.path, config, []);
+    runs.push(r);
+    expect(await r.exited).toBe(5);
+    expect(r.stderr()).toContain(`cluster.redis: cannot connect to redis://warden:***@127.0.0.1:${port}`);
+    expect(r.stderr()).not.toContain('s3cret');
   });
 
   it('runs two workers on one port as one broker, and starts a killed worker again', async () => {
