@@ -4,7 +4,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * The unit tier (`npm run test:unit`): tests of modules alone, with no socket, no child process
  * and no build (dist/) needed: topics, content filters and select lists, configuration, and the
  * wire codecs (the native protocol's msgpack extents, the SDK's frames, MQTT's framer and PUBLISH
- * encoder). A full run runs them once, as the `unit` project.
+ * encoder, the cluster bus's frames and route table). A full run runs them once, as the `unit` project.
  */
 const UNIT_TESTS = [
   'test/topics/**/*.test.ts',
@@ -15,6 +15,8 @@ const UNIT_TESTS = [
   'test/client/codec.test.ts',
   'test/mqtt/packet-framer.test.ts',
   'test/mqtt/publish-encoder.test.ts',
+  'test/cluster/bus-codec.test.ts',
+  'test/cluster/remote-routes.test.ts',
 ];
 
 /**
