@@ -55,6 +55,16 @@ export class ClientRegistry {
     return { kind: 'claimed', previous: holder === null || holder.n === this.nodeId ? null : holder.n };
   }
 
+  /** Which node holds each of `clientIds` (null: none), read in chunks. */
+  async holders(clientIds: readonly string[]): Promise<(string | null)[]> {
+    const out: (string | null)[] = [];
+    for (let i = 0; i < clientIds.length; i += 1000) {
+      const values = await this.redis.mget(...clientIds.slice(i, i + 1000).map((id) => this.key(id)));
+      for (const value of values) out.push(value === null ? null : (JSON.parse(value) as Holder).n);
+    }
+    return out;
+  }
+
   /** `clientId` is free on this node: forget it, unless another node holds it by now. */
   async release(clientId: string): Promise<void> {
     await this.redis.eval(RELEASE, 1, this.key(clientId), this.nodeId);

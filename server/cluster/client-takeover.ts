@@ -6,7 +6,7 @@
 // counted and logged: serving local clients wins over a cluster-wide check that cannot be made.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ClusterClients, ClusterTakeover } from '../mqtt/cluster-clients.js';
+import type { ClusterClients, ClusterTakeover, TakeoverHost } from '../mqtt/cluster-clients.js';
 import type { RedisStore } from '../store/redis-store.js';
 import type { BrokerStats } from '../stats.js';
 import type { ClientRegistry } from './client-registry.js';
@@ -27,6 +27,7 @@ export class ClientTakeover implements ClusterClients {
     private readonly ownership: 'user' | 'any',
     private readonly stats: BrokerStats,
     private readonly log: Logger,
+    private readonly nodeId: string,
   ) {}
 
   async takeOver(clientId: string, user: string, clean: boolean, haveSession: boolean): Promise<ClusterTakeover> {
@@ -52,6 +53,33 @@ export class ClientTakeover implements ClusterClients {
     } catch (err) {
       return this.unavailable(clientId, (err as Error).message);
     }
+  }
+
+  /**
+   * Back after losing Redis: what another node took over meanwhile leaves this one. A live
+   * connection whose client id another node holds now is closed (0x8E), and a kept session the
+   * store says another node owns leaves memory (its records are that node's: nothing is written).
+   */
+  async reconcile(host: TakeoverHost): Promise<number> {
+    let released = 0;
+    const live = host.liveClientIds();
+    const holders = await this.registry.holders(live);
+    for (let i = 0; i < live.length; i++) {
+      const holder = holders[i];
+      if (holder === null || holder === undefined || holder === this.nodeId) continue;
+      await host.releaseForTakeover(live[i]!, false);
+      released++;
+    }
+    const store = this.store();
+    if (store !== null) {
+      const owned = new Set(await store.ownedBy(this.nodeId));
+      for (const clientId of host.keptClientIds()) {
+        if (owned.has(clientId)) continue;
+        await host.releaseForTakeover(clientId, false);
+        released++;
+      }
+    }
+    return released;
   }
 
   released(clientId: string): void {

@@ -24,7 +24,7 @@ import { ClientRegistry } from './client-registry.js';
 import { ClientTakeover } from './client-takeover.js';
 import { ClusterConnectionLimits } from './cluster-limits.js';
 import type { AdmissionCounts } from '../admission/connection-counts.js';
-import type { ClusterClients, TakeoverHost } from '../mqtt/cluster-clients.js';
+import type { TakeoverHost } from '../mqtt/cluster-clients.js';
 
 /** Bytes of bus messages waiting for Redis at most (beyond: dropped and counted). */
 export const MAX_BUS_BYTES = 64 * 1024 * 1024;
@@ -75,7 +75,7 @@ export class Cluster {
   private readonly control: ClusterControl;
   readonly router: ClusterRouter;
   /** Client ids and sessions across nodes, for the MQTT adapter. */
-  readonly clients: ClusterClients;
+  readonly clients: ClientTakeover;
   /** Connection limits across nodes, for admission control. */
   readonly limits: ClusterConnectionLimits;
   /** Joined (start() done) and not closing: reconnections rejoin. */
@@ -136,6 +136,7 @@ export class Cluster {
       deps.clientIdOwnership,
       stats,
       log,
+      this.nodeId,
     );
     this.router = new ClusterRouter(
       this.nodeId,
@@ -197,7 +198,12 @@ export class Cluster {
     );
   }
 
-  private async catchUp(): Promise<void> {
+  private async catchUp(rejoining = false): Promise<void> {
+    if (rejoining) {
+      const released = await this.clients.reconcile(this.deps.takeovers);
+      if (released > 0)
+        this.deps.log.warn({ released }, 'cluster: clients taken over by other nodes while this one was away, let go');
+    }
     await this.limits.rewrite(this.deps.admitted());
     await this.interest.announce();
     await this.membership.join();
@@ -209,7 +215,7 @@ export class Cluster {
   private rejoin(why: string): void {
     if (!this.active || this.rejoining !== null) return;
     this.deps.log.warn({ why }, 'cluster: rejoining');
-    this.rejoining = this.catchUp()
+    this.rejoining = this.catchUp(true)
       .then(() => this.deps.log.info({ nodes: this.membership.liveOthers().length + 1 }, 'cluster: rejoined'))
       .catch((err: unknown) =>
         this.deps.log.warn(

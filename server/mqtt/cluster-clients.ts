@@ -25,4 +25,8 @@ export interface ClusterClients {
 export interface TakeoverHost {
   /** Close `clientId`'s connection and let its session go (discarded, or left in the store). */
   releaseForTakeover(clientId: string, discard: boolean): Promise<void>;
+  /** The client ids of this node's live connections. */
+  liveClientIds(): string[];
+  /** The client ids of the sessions this node keeps for absent clients. */
+  keptClientIds(): string[];
 }

@@ -170,6 +170,14 @@ export class MqttService implements MqttContext, TakeoverHost {
     return restored >= 0;
   }
 
+  liveClientIds(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  keptClientIds(): string[] {
+    return this.persistentSessions.clientIds();
+  }
+
   /** Another node took `clientId` over: its connection here closes, its session leaves (discarded, or left in the store). */
   async releaseForTakeover(clientId: string, discard: boolean): Promise<void> {
     this.clients.get(clientId)?.takenOver();

@@ -67,6 +67,10 @@ export class SessionStore implements StoreLedger {
     return this.sessions.has(clientId);
   }
 
+  clientIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   /** Bytes held by the kept sessions' messages, as mqtt.sessions.maxBytes counts them. */
   get heldBytes(): number {
     return this.bytes;

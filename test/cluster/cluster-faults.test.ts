@@ -167,6 +167,18 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     await got.count(1);
 
     const closed = new Promise<number>((resolve) => reader.once('disconnected', (info) => resolve(info.code)));
+    // An MQTT client with a persistent session on C, which it will resume on A meanwhile.
+    const session = {
+      clientId: 'split-1',
+      clean: false,
+      username: 'mover',
+      properties: { sessionExpiryInterval: 600 },
+    };
+    const onC = await mqtt.connect(c.mqttUrl, 5, session);
+    await onC.subscribeAsync('moved/#', { qos: 1 });
+    const takenOver = new Promise<number | undefined>((resolve) =>
+      onC.once('disconnect', (packet) => resolve(packet.reasonCode)),
+    );
     const marks = { a: a.log.length, c: c.log.length };
     await proxy.cut();
     // A and B see C go when its lease ends; a reset now reaches them, not C.
@@ -179,6 +191,12 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     const reset = await a.admin('POST', '/admin/entitlements/reset', { user: 'reader' });
     expect(reset.body).toMatchObject({ disconnected: 0, nodes: { applied: 2, of: 2 } });
     expect(reader.state).toBe('connected');
+    // C cannot be asked to let the client id go: A takes the session from the store as it is.
+    const { client: onA, connack } = mqtt.start(a.mqttUrl, 5, session);
+    expect((await connack).sessionPresent).toBe(true);
+    const movedGot = inbox(onA);
+    await feed.publish('moved/1', 'to A', { ack: true });
+    await movedGot.count(1);
 
     await proxy.heal();
     await c.waitForLog(
@@ -186,6 +204,8 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
       20_000,
     );
     expect(await closed).toBe(4004);
+    // Back, C lets go of the client A took over meanwhile: one connection per client id again.
+    expect(await takenOver).toBe(0x8e);
     // What was published while C was away is not delivered late, nor anything twice.
     const again = await connect(c.nativeUrl, { user: 'reader', password: 'pw', reconnect: false });
     sdkClients.push(again);
