@@ -1,5 +1,6 @@
 // The Warden client: a state machine over one connection at a time, owning the live
-// subscriptions and re-establishing both after an unexpected disconnect.
+// subscriptions and re-establishing both after an unexpected disconnect, on the next broker URL
+// of its list (failover between the nodes of a cluster, see failover.ts).
 import {
   CloseCodes,
   ErrorCodes,
@@ -8,10 +9,10 @@ import {
   type Encoding,
   type SubscriptionId,
 } from '../protocol/native.js';
-import { fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { createCodec, type Codec, type InboundMessage } from './codec.js';
 import { Connection, type LogonRequest } from './connection.js';
 import { ClientErrorCodes, WardenError, isBrokerRefusal } from './errors.js';
+import { allUrlsFailed, brokerUrlsOf, failoverStep, type UrlFailure } from './failover.js';
 import { SCRAM_SHA_256, ScramSha256Client, scramAvailable } from './scram.js';
 import {
   ABNORMAL_CLOSURE,
@@ -59,15 +60,22 @@ const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
   ErrorCodes.LOGON_BLOCKED,
 ]);
 
-/** Opens a connection and logs on. Rejects if either fails (the first connect is not retried). */
-export async function connect(url: string, options: ConnectOptions): Promise<Client> {
-  const client = new Client(url, options);
+/**
+ * Opens a connection and logs on, to the first of `urls` that accepts (tried in order). Rejects if
+ * every URL failed (the first connect is not retried).
+ */
+export async function connect(urls: string | readonly string[], options: ConnectOptions): Promise<Client> {
+  const client = new Client(urls, options);
   await client.start();
   return client;
 }
 
 export class Client extends TypedEmitter<ClientEvents> {
   private currentState: ClientState = 'connecting';
+  /** The broker URLs, in the order the first connect tries them. */
+  readonly urls: readonly string[];
+  /** Index in `urls` of the current connection, or of the last one (0 before the first). */
+  private urlIndex = 0;
   private readonly codec: Codec;
   private readonly reconnectOptions: Required<ReconnectOptions> | undefined;
   private readonly requestTimeoutMs: number;
@@ -96,13 +104,14 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   /** Use `connect()`, which also opens the connection. */
   constructor(
-    readonly url: string,
+    urls: string | readonly string[],
     private readonly options: ConnectOptions,
   ) {
     super();
+    this.urls = brokerUrlsOf(urls);
     if (typeof options?.user !== 'string') throw new TypeError('options.user must be a string');
     this.mechanism = logonMechanismOf(options);
-    this.socketOptions = socketOptionsFor(url, options.tls);
+    this.socketOptions = socketOptionsFor(this.urls, options.tls);
     this.codec = createCodec(options.encoding ?? 'msgpack');
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -113,6 +122,14 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   get state(): ClientState {
     return this.currentState;
+  }
+
+  /**
+   * The URL of the broker the client is connected to; while reconnecting (or once closed), that of
+   * the connection that ended; before the first connection, the first URL.
+   */
+  get url(): string {
+    return this.urls[this.urlIndex]!;
   }
 
   get encoding(): Encoding {
@@ -129,14 +146,27 @@ export class Client extends TypedEmitter<ClientEvents> {
     return this.identity?.session;
   }
 
-  /** @internal The first connect: fails fast, no retry. Called by `connect()`. */
+  /**
+   * @internal The first connect: each URL once, in order, with no delay (they are different
+   * nodes); any failure moves on to the next URL. No retry. Called by `connect()`.
+   */
   async start(): Promise<void> {
-    try {
-      await this.establish(false);
-    } catch (error) {
-      this.setState('closed');
-      throw asConnectError(error);
+    const failures: UrlFailure[] = [];
+    for (const [index, url] of this.urls.entries()) {
+      try {
+        await this.establish(index, false);
+        return;
+      } catch (error) {
+        if (!this.establishing) {
+          // close() ran meanwhile: report that, not the URLs not tried.
+          this.setState('closed');
+          throw asConnectError(error);
+        }
+        failures.push({ url, error: asConnectError(error) });
+      }
     }
+    this.setState('closed');
+    throw allUrlsFailed(failures);
   }
 
   /**
@@ -229,15 +259,16 @@ export class Client extends TypedEmitter<ClientEvents> {
   }
 
   /**
-   * Opens a socket, logs on and (after a reconnect) re-subscribes; then the client is connected.
-   * Throws on any failure, leaving no connection behind.
+   * Opens a socket to `urls[index]`, logs on and (after a reconnect) re-subscribes; then the client
+   * is connected. Throws on any failure, leaving no connection behind.
    */
-  private async establish(reconnected: boolean): Promise<void> {
+  private async establish(index: number, reconnected: boolean): Promise<void> {
     this.webSocketImpl ??= await resolveWebSocket(this.options.WebSocket, this.socketOptions !== undefined);
     if (!this.establishing) throw closedError('logon');
+    const url = this.urls[index]!;
     const opening = openSocket(
       this.webSocketImpl,
-      this.url,
+      url,
       this.codec.subprotocol,
       this.connectTimeoutMs,
       this.socketOptions,
@@ -295,8 +326,9 @@ export class Client extends TypedEmitter<ClientEvents> {
     }
 
     this.identity = { user: ack.user ?? this.options.user, session: ack.session ?? '' };
+    this.urlIndex = index;
     this.setState('connected');
-    this.emit('connected', { reconnected, ...this.identity });
+    this.emit('connected', { reconnected, url, ...this.identity });
   }
 
   /** Re-sends every confirmed subscription with its sid and spec. Throws if the connection fails. */
@@ -351,30 +383,35 @@ export class Client extends TypedEmitter<ClientEvents> {
     void this.reconnect(this.reconnectOptions);
   }
 
+  /** Goes round the URLs from the one after the dropped connection's; see failoverStep for the order and backoff. */
   private async reconnect(options: Required<ReconnectOptions>): Promise<void> {
-    const backoff: BackoffOptions = options;
+    const droppedIndex = this.urlIndex;
+    const urlCount = this.urls.length;
     let lastError: unknown;
+    // A failure no retry of the same node would fix, met in the current round. It ends the
+    // reconnecting once the round is over, unless a later URL of the round accepts: a node with
+    // a stale configuration must not cut a client off from the healthy ones, and a cluster that
+    // refuses everywhere costs one logon per node, not an endless loop.
+    let fatal: WardenError | undefined;
     for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
-      const delayMs = fullJitterDelay(attempt - 1, backoff);
-      this.emit('reconnecting', { attempt, delayMs });
+      const { index, delayMs } = failoverStep(attempt, droppedIndex, urlCount, options);
+      this.emit('reconnecting', { attempt, delayMs, url: this.urls[index]! });
       await this.backoffSleep(delayMs);
       if (this.currentState !== 'reconnecting') return;
       try {
-        await this.establish(true);
+        await this.establish(index, true);
         return;
       } catch (error) {
         if (this.currentState !== 'reconnecting') return;
-        if (isBrokerRefusal(error) && !TRANSIENT_REFUSALS.has(error.code)) {
-          // Retrying a refused logon (wrong or revoked credentials) would never succeed.
-          this.giveUp(error, CloseCodes.LOGON_FAILED, `logon refused: ${error.message}`);
-          return;
-        }
-        if (isServerAuthenticationFailure(error)) {
-          // Something answers in the broker's place: don't keep sending it proofs.
-          this.giveUp(error, CloseCodes.POLICY_VIOLATION, error.message);
-          return;
-        }
+        // Retrying a refused logon (wrong or revoked credentials) would never succeed; a broker
+        // that fails to prove itself is something answering in its place: don't keep sending it proofs.
+        if ((isBrokerRefusal(error) && !TRANSIENT_REFUSALS.has(error.code)) || isServerAuthenticationFailure(error))
+          fatal = error;
         lastError = error;
+      }
+      if (fatal !== undefined && (attempt % urlCount === 0 || attempt === options.maxAttempts)) {
+        this.giveUpOn(fatal);
+        return;
       }
     }
     const error = new WardenError(
@@ -383,6 +420,13 @@ export class Client extends TypedEmitter<ClientEvents> {
       { cause: lastError },
     );
     this.giveUp(error, ABNORMAL_CLOSURE, error.message);
+  }
+
+  /** Gives up on a refusal or a broker that failed to authenticate itself, closing with the matching code. */
+  private giveUpOn(error: WardenError): void {
+    if (error.code === ClientErrorCodes.SERVER_AUTHENTICATION_FAILED)
+      this.giveUp(error, CloseCodes.POLICY_VIOLATION, error.message);
+    else this.giveUp(error, CloseCodes.LOGON_FAILED, `logon refused: ${error.message}`);
   }
 
   /** The reconnect loop's end: closed state, then 'error' and a final 'disconnected'. */

@@ -2,6 +2,7 @@
 // Nothing Node-only may be imported statically here: `ws` is loaded lazily, and only where the
 // platform has no WebSocket of its own (Node < 22).
 import { ClientErrorCodes, WardenError } from './errors.js';
+import { displayUrl } from './failover.js';
 
 /** The close code browsers report when a connection ends without a close frame. */
 export const ABNORMAL_CLOSURE = 1006;
@@ -94,6 +95,8 @@ export function openSocket(
   /** Passed to the constructor as its third argument (options.tls); undefined passes none. */
   socketOptions?: Record<string, unknown>,
 ): Promise<WebSocketLike> {
+  // Error messages name the broker without the URL's user info or query, which may hold secrets.
+  const shown = displayUrl(url);
   return new Promise((resolve, reject) => {
     let socket: WebSocketLike;
     try {
@@ -104,7 +107,9 @@ export function openSocket(
     } catch (error) {
       // Invalid URLs throw synchronously (SyntaxError in browsers and ws).
       reject(
-        new WardenError(ClientErrorCodes.CONNECTION_FAILED, `cannot open ${url}: ${describe(error)}`, { cause: error }),
+        new WardenError(ClientErrorCodes.CONNECTION_FAILED, `cannot open ${shown}: ${describe(error)}`, {
+          cause: error,
+        }),
       );
       return;
     }
@@ -125,7 +130,7 @@ export function openSocket(
     };
     const onOpen = (): void => {
       if (socket.protocol !== subprotocol) {
-        fail(`broker at ${url} did not accept subprotocol ${subprotocol} (got ${JSON.stringify(socket.protocol)})`);
+        fail(`broker at ${shown} did not accept subprotocol ${subprotocol} (got ${JSON.stringify(socket.protocol)})`);
         return;
       }
       cleanup();
@@ -139,9 +144,9 @@ export function openSocket(
     };
     const onClose = (event: SocketCloseEvent): void => {
       const detail = lastError instanceof Error ? lastError.message : `closed with code ${event.code}`;
-      fail(`cannot connect to ${url}: ${detail}`, lastError);
+      fail(`cannot connect to ${shown}: ${detail}`, lastError);
     };
-    const timer = setTimeout(() => fail(`cannot connect to ${url}: timed out after ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => fail(`cannot connect to ${shown}: timed out after ${timeoutMs} ms`), timeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);
       socket.removeEventListener('open', onOpen);

@@ -3,7 +3,10 @@
 import { TLS_OPTION_KEYS, type TlsOptions } from './options.js';
 
 /** The socket options for `tls`, or undefined without it. Throws a TypeError for options that cannot work. */
-export function socketOptionsFor(url: string, tls: TlsOptions | undefined): Record<string, unknown> | undefined {
+export function socketOptionsFor(
+  urls: readonly string[],
+  tls: TlsOptions | undefined,
+): Record<string, unknown> | undefined {
   if (tls === undefined) return undefined;
   if (typeof tls !== 'object' || tls === null || Array.isArray(tls))
     throw new TypeError('options.tls must be an object { ca, cert, key, passphrase }');
@@ -12,10 +15,13 @@ export function socketOptionsFor(url: string, tls: TlsOptions | undefined): Reco
       throw new TypeError(`options.tls.${key} is not a TLS option (expected ${TLS_OPTION_KEYS.join(', ')})`);
   }
   // ws ignores TLS options on ws: URLs: a client certificate given there would silently do nothing.
-  if (!/^wss:/i.test(url))
-    throw new TypeError(
-      `options.tls applies to wss: URLs only, not ${JSON.stringify(url.slice(0, url.indexOf(':') + 1))}`,
-    );
+  // Every URL of a failover list gets the same options, so every one must be wss:.
+  for (const url of urls) {
+    if (!/^wss:/i.test(url))
+      throw new TypeError(
+        `options.tls applies to wss: URLs only, not ${JSON.stringify(url.slice(0, url.indexOf(':') + 1))}`,
+      );
+  }
   const out: Record<string, unknown> = {};
   for (const key of ['ca', 'cert', 'key'] as const) {
     const value = tls[key];
