@@ -91,8 +91,16 @@ export class HttpEndpoint {
     return this.listening;
   }
 
+  /** Paths whose listener is closing: their upgrades are refused (503) until released. */
+  private readonly stopped = new Set<string>();
+
+  stopRouting(path: string): void {
+    this.stopped.add(path);
+  }
+
   /** Stop routing `path`; when no route is left, stop listening and close remaining sockets. */
   release(path: string): Promise<void> {
+    this.stopped.delete(path);
     if (this.routes.delete(path)) this.users--;
     if (this.users > 0) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
@@ -113,6 +121,8 @@ export class HttpEndpoint {
       refuseUpgrade(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}; this listener serves ${served}\n`);
       return;
     }
+    if (this.stopped.has(path))
+      return refuseUpgrade(socket, 503, 'Service Unavailable', 'this listener is shutting down\n');
     route(req, socket, head);
   }
 }

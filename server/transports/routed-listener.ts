@@ -5,6 +5,8 @@ import { ConnectionSet, type TrackedConnection } from './connection-set.js';
 
 /** The part of an endpoint a listener gives back when it closes. */
 export interface PathRoutes {
+  /** New upgrades to `path` are refused (503) from now on: its listener is closing. */
+  stopRouting(path: string): void;
   release(path: string): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export abstract class RoutedListener<C extends TrackedConnection> {
 
   /** Send close frames to every connection, wait up to graceMs for them, then give the path back. */
   async close(code: number, reason: string, graceMs: number): Promise<void> {
+    // No new connection during the grace period: a reconnecting client goes to another node.
+    this.routes.stopRouting(this.path);
     await this.connections.closeAll(code, reason, graceMs);
     await this.routes.release(this.path);
   }

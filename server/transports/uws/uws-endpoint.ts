@@ -108,8 +108,16 @@ export class UwsEndpoint {
     return this.listening;
   }
 
+  /** Paths whose listener is closing: their upgrades are refused (503) until released. */
+  private readonly stopped = new Set<string>();
+
+  stopRouting(path: string): void {
+    this.stopped.add(path);
+  }
+
   /** Stop routing `path`; when no route is left, stop listening and close what is still open. */
   release(path: string): Promise<void> {
+    this.stopped.delete(path);
     if (this.routes.delete(path)) this.users--;
     if (this.users > 0 || this.app === null) return Promise.resolve();
     if (this.listenSocket !== null) this.uws.us_listen_socket_close(this.listenSocket);
@@ -162,6 +170,7 @@ export class UwsEndpoint {
       const served = [...this.routes.keys()].join(', ');
       return refuse(res, '404 Not Found', `no WebSocket endpoint at ${path}; this listener serves ${served}\n`);
     }
+    if (this.stopped.has(path)) return refuse(res, '503 Service Unavailable', 'this listener is shutting down\n');
     const protocol = route.chooseProtocol(req.getHeader('sec-websocket-protocol'));
     if (protocol === null) return refuse(res, '400 Bad Request', route.refusal);
     const data: UwsSocketData = { route, protocol, connection: null, flusher: this.flusher, preLogon: this.preLogon };
