@@ -85,6 +85,28 @@ export class FanoutWindow {
     }
   }
 
+  /**
+   * Publish single stamped messages at `rate`/s for `seconds`, in the bursts each timer tick makes
+   * due: latency at a known load rather than at saturation. The pool's buffers hold one message
+   * each (every one stamped), and the window does not apply.
+   */
+  async pace(pub: FloodPublisher, rate: number, seconds: number): Promise<void> {
+    const { socket, pool } = pub;
+    const start = now();
+    const first = this.published;
+    const deadline = start + seconds * 1000;
+    for (let t = start; t < deadline; t = now()) {
+      const due = Math.floor(((t - start) * rate) / 1000) - (this.published - first);
+      for (let k = 0; k < due; k++) {
+        const buf = pool.get();
+        pub.stamp(buf, now());
+        socket.write(buf, () => pool.release(buf));
+        this.published++;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
   /** Wait (at most DRAIN_TIMEOUT_MS) for every published message to reach every subscriber. */
   async drain(): Promise<void> {
     const expected = this.published * this.subscribers;

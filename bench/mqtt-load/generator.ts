@@ -114,29 +114,6 @@ export interface FanoutOptions {
   brokerCpuMs?: () => number;
 }
 
-/** Publish single stamped messages at `rate`/s for `seconds`, in the bursts each timer tick makes due. */
-async function pace(
-  flow: FanoutWindow,
-  socket: Socket,
-  pool: BufferPool,
-  stamp: (buf: Buffer, ms: number) => void,
-  rate: number,
-  seconds: number,
-): Promise<void> {
-  const start = now();
-  const deadline = start + seconds * 1000;
-  for (let t = start; t < deadline; t = now()) {
-    const due = Math.floor(((t - start) * rate) / 1000) - flow.published;
-    for (let k = 0; k < due; k++) {
-      const buf = pool.get();
-      stamp(buf, now());
-      writeAsync(socket, pool, buf);
-      flow.published++;
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
 const credentialsOf = (user: string | undefined): Credentials | undefined =>
   user === undefined ? undefined : { username: user, password: 'bench' };
 
@@ -190,12 +167,9 @@ export async function runFanout(o: FanoutOptions): Promise<LoadResult> {
     const pool = new BufferPool(template.bytes);
     const start = startRun(o.brokerCpuMs);
     const stampBuffer = (buf: Buffer, ms: number): void => writeStamp(buf, template.stampAt, stamp.kind, ms);
-    if (o.rate !== undefined) await pace(flow, publisher.socket, pool, stampBuffer, o.rate, o.seconds);
-    else
-      await flow.flood(
-        { socket: publisher.socket, pool, stamp: stampBuffer },
-        { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) },
-      );
+    const pub = { socket: publisher.socket, pool, stamp: stampBuffer };
+    if (o.rate !== undefined) await flow.pace(pub, o.rate, o.seconds);
+    else await flow.flood(pub, { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) });
     await flow.drain();
     const unreadableStamps = clients.reduce((sum, c) => sum + c.counter.unreadable, 0);
     return summarize(

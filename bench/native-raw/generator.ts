@@ -73,8 +73,10 @@ export function closeNativeClients(clients: readonly NativeClient[]): void {
 }
 
 export interface NativeFanoutOptions {
-  /** A native listener, ws://127.0.0.1:PORT/. */
+  /** A native listener, ws://127.0.0.1:PORT/: the publisher's, and the subscribers' unless `subscriberUrls`. */
   url: string;
+  /** Subscriber i connects to `subscriberUrls[i % length]` (e.g. the nodes of a cluster), default `url`. */
+  subscriberUrls?: readonly string[];
   subscribers: number;
   seconds: number;
   /** At most this many messages published and not yet delivered to every subscriber. */
@@ -91,18 +93,28 @@ export interface NativeFanoutOptions {
   publisherUser?: string;
   /** Stop after exactly this many messages (a multiple of SAMPLE_EVERY) if before `seconds`. */
   messages?: number;
+  /**
+   * Publish at this fixed rate (messages/s, every one stamped) instead of flooding the window:
+   * latency at a known load rather than at saturation.
+   */
+  rate?: number;
   /** The broker process's CPU time so far, in ms. */
   brokerCpuMs?: () => number;
-  /** Also called with each stamp read (tests). */
+  /** Also called with each stamp read (tests, or latency kept by the caller). */
   onSample?: (stamp: number) => void;
+  /**
+   * Awaited once every client is set up, before the timed part (e.g. until the other nodes of a
+   * cluster know the subscriptions, which reach them asynchronously).
+   */
+  beforePublish?: () => Promise<void>;
 }
 
 /** One publisher, N subscribers on one topic, plain (unacked) publishes flooded within a window. */
 export async function runNativeFanout(o: NativeFanoutOptions): Promise<LoadResult> {
   const histogram = newHistogram();
   const flow = new FanoutWindow(o.subscribers, o.window);
-  // SAMPLE_EVERY frames per buffer; the first one's payload is stamped just before the write.
-  const template = publishTemplate(o.topic, o.payload, o.stampKind, SAMPLE_EVERY);
+  // SAMPLE_EVERY frames per buffer (paced: one); the first one's payload is stamped just before the write.
+  const template = publishTemplate(o.topic, o.payload, o.stampKind, o.rate === undefined ? SAMPLE_EVERY : 1);
   const stamp: StampFormat = { kind: o.stampKind, offset: -template.stampFromEnd };
   const record = latencyRecorder(histogram);
   const extra = o.onSample;
@@ -117,7 +129,8 @@ export async function runNativeFanout(o: NativeFanoutOptions): Promise<LoadResul
         flow.add(n - seen);
         seen = n;
       };
-      const client = await openNativeClient(o.url, counter, onData);
+      const urls = o.subscriberUrls ?? [o.url];
+      const client = await openNativeClient(urls[i % urls.length]!, counter, onData);
       clients.push(client);
       await call(client, { op: 'logon', rid: 1, user: o.subscriberUser?.(i) ?? `sub${i}`, password: 'bench' });
       await call(client, { op: 'subscribe', rid: 2, sid: 1, topic: o.subscribeTopic ?? o.topic });
@@ -126,12 +139,16 @@ export async function runNativeFanout(o: NativeFanoutOptions): Promise<LoadResul
     clients.push(publisher);
     await call(publisher, { op: 'logon', rid: 1, user: o.publisherUser ?? 'publisher', password: 'bench' });
 
+    await o.beforePublish?.();
     const pool = new BufferPool(template.bytes);
+    const pub = {
+      socket: publisher.socket,
+      pool,
+      stamp: (buf: Buffer, ms: number) => writeStamp(buf, template.stampAt, o.stampKind, ms),
+    };
     const start = startRun(o.brokerCpuMs);
-    await flow.flood(
-      { socket: publisher.socket, pool, stamp: (buf, ms) => writeStamp(buf, template.stampAt, o.stampKind, ms) },
-      { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) },
-    );
+    if (o.rate !== undefined) await flow.pace(pub, o.rate, o.seconds);
+    else await flow.flood(pub, { seconds: o.seconds, ...(o.messages === undefined ? {} : { messages: o.messages }) });
     await flow.drain();
     // A refused publish (e.g. not entitled) is answered with an error frame and delivered to no one.
     const refusal = publisher.counter.replies.find((r) => r.op === 'error');
