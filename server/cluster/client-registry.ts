@@ -4,8 +4,9 @@
 // taking the same id at once are ordered by Redis, and mqtt.clientIdOwnership `user` is checked
 // against the holder in the same step.
 import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
 
-const CLAIM = `
+const CLAIM = new LuaScript(`
 local old = redis.call('GET', KEYS[1])
 if old and ARGV[3] == 'user' then
   local holder = cjson.decode(old)
@@ -13,18 +14,30 @@ if old and ARGV[3] == 'user' then
 end
 redis.call('SET', KEYS[1], cjson.encode({n = ARGV[1], u = ARGV[2]}))
 return {'ok', old or ''}
-`;
+`);
 
-const RELEASE = `
-local old = redis.call('GET', KEYS[1])
-if not old then return 0 end
-if cjson.decode(old).n ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])
-`;
+/** Each of KEYS that this node (ARGV[1]) still holds is deleted: a batch of released ids. */
+const RELEASE = new LuaScript(`
+local released = 0
+for _, key in ipairs(KEYS) do
+  local old = redis.call('GET', key)
+  if old and cjson.decode(old).n == ARGV[1] then
+    redis.call('DEL', key)
+    released = released + 1
+  end
+end
+return released
+`);
+
+/** Most ids released in one script call (its key list stays small). */
+const RELEASE_BATCH = 500;
 
 export type ClientClaim =
-  /** This node holds the id now; `previous` held it before (null: nobody, or this node). */
-  | { readonly kind: 'claimed'; readonly previous: string | null }
+  /**
+   * This node holds the id now; `previous` held it before (null: nobody, or this node); `held`:
+   * some node (this one included) held it: unheld, no node has a session or will for it.
+   */
+  | { readonly kind: 'claimed'; readonly previous: string | null; readonly held: boolean }
   /** Another user holds it (mqtt.clientIdOwnership: user). */
   | { readonly kind: 'refused'; readonly user: string };
 
@@ -38,6 +51,8 @@ export class ClientRegistry {
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly nodeId: string,
+    /** Asked again when a batch of releases leaves: an id taken again meanwhile (a reconnection) stays. */
+    private readonly inUse: (clientId: string) => boolean,
   ) {}
 
   private key(clientId: string): string {
@@ -46,13 +61,17 @@ export class ClientRegistry {
 
   /** Take `clientId` for `user` on this node; rejects when Redis cannot be reached. */
   async claim(clientId: string, user: string, ownership: 'user' | 'any'): Promise<ClientClaim> {
-    const [outcome, old] = (await this.redis.eval(CLAIM, 1, this.key(clientId), this.nodeId, user, ownership)) as [
+    const [outcome, old] = (await CLAIM.run(this.redis, [this.key(clientId)], [this.nodeId, user, ownership])) as [
       string,
       string,
     ];
     const holder = old === '' ? null : (JSON.parse(old) as Holder);
     if (outcome === 'refused') return { kind: 'refused', user: holder!.u };
-    return { kind: 'claimed', previous: holder === null || holder.n === this.nodeId ? null : holder.n };
+    return {
+      kind: 'claimed',
+      previous: holder === null || holder.n === this.nodeId ? null : holder.n,
+      held: holder !== null,
+    };
   }
 
   /** Which node holds each of `clientIds` (null: none), read in chunks. */
@@ -65,8 +84,21 @@ export class ClientRegistry {
     return out;
   }
 
-  /** `clientId` is free on this node: forget it, unless another node holds it by now. */
-  async release(clientId: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.key(clientId), this.nodeId);
+  /**
+   * `clientId` is free on this node: forgotten, unless another node holds it by now. The ids of one
+   * turn of the event loop are released together (a disconnect storm is a few script calls);
+   * a release lost with Redis leaves an entry another node's claim takes over anyway.
+   */
+  release(clientId: string): void {
+    this.releasing.push(clientId);
+    if (this.releasing.length > 1) return;
+    setImmediate(() => {
+      const keys = this.releasing.filter((id) => !this.inUse(id)).map((id) => this.key(id));
+      this.releasing = [];
+      for (let i = 0; i < keys.length; i += RELEASE_BATCH)
+        RELEASE.run(this.redis, keys.slice(i, i + RELEASE_BATCH), [this.nodeId]).catch(() => {});
+    });
   }
+
+  private releasing: string[] = [];
 }

@@ -6,12 +6,13 @@
 // and adds this one's in the same step, so two nodes cannot both give away the last place.
 // Per-host limits stay per node: a host's connections are spread by the load balancer in front.
 import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
 import type { Logger } from 'pino';
 import type { ClusterLimits } from '../admission/admission.js';
 import type { BrokerStats } from '../stats.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
-const RESERVE = `
+const RESERVE = new LuaScript(`
 local members = redis.call('SMEMBERS', KEYS[1])
 local total, ofUser = 0, 0
 local userField = 'u:' .. ARGV[2]
@@ -30,10 +31,10 @@ redis.call('HINCRBY', own, '*', 1)
 redis.call('HINCRBY', own, userField, 1)
 redis.call('PEXPIRE', own, ARGV[8])
 return {'ok', 0}
-`;
+`);
 
 /** Subtract released connections; a user's field at zero goes, so the hash holds only connected users. */
-const RELEASE = `
+const RELEASE = new LuaScript(`
 local total = 0
 for i = 1, #ARGV, 2 do
   local n = tonumber(ARGV[i + 1])
@@ -42,7 +43,7 @@ for i = 1, #ARGV, 2 do
 end
 redis.call('HINCRBY', KEYS[1], '*', -total)
 return total
-`;
+`);
 
 export class ClusterConnectionLimits implements ClusterLimits {
   private failing = false;
@@ -66,18 +67,19 @@ export class ClusterConnectionLimits implements ClusterLimits {
   async reserve(user: string, userLimit: number, globalLimit: number, replacing: boolean): Promise<string | null> {
     if (this.redis.status !== 'ready') return this.unchecked('Redis is not connected');
     try {
-      const [outcome, count] = (await this.redis.eval(
-        RESERVE,
-        1,
-        this.keys.members,
-        this.nodeId,
-        user,
-        Number.isFinite(userLimit) ? String(userLimit) : '-1',
-        Number.isFinite(globalLimit) ? String(globalLimit) : '-1',
-        `${this.keys.namespace}:lease:`,
-        `${this.keys.namespace}:conns:`,
-        replacing ? '1' : '0',
-        String(this.leaseMs),
+      const [outcome, count] = (await RESERVE.run(
+        this.redis,
+        [this.keys.members],
+        [
+          this.nodeId,
+          user,
+          Number.isFinite(userLimit) ? String(userLimit) : '-1',
+          Number.isFinite(globalLimit) ? String(globalLimit) : '-1',
+          `${this.keys.namespace}:lease:`,
+          `${this.keys.namespace}:conns:`,
+          replacing ? '1' : '0',
+          String(this.leaseMs),
+        ],
       )) as [string, number];
       this.failing = false;
       if (outcome === 'global')
@@ -127,7 +129,7 @@ export class ClusterConnectionLimits implements ClusterLimits {
     const args: string[] = [];
     for (const [user, n] of released) args.push(user, String(n));
     // Lost with Redis: the counts are rewritten whole when the node rejoins.
-    this.redis.eval(RELEASE, 1, this.countsKey(this.nodeId), ...args).catch(() => {});
+    RELEASE.run(this.redis, [this.countsKey(this.nodeId)], args).catch(() => {});
   }
 
   private unchecked(why: string): null {

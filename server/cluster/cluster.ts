@@ -130,7 +130,7 @@ export class Cluster {
     );
     this.clients = new ClientTakeover(
       commands,
-      new ClientRegistry(commands, config.namespace, this.nodeId),
+      new ClientRegistry(commands, config.namespace, this.nodeId, (id) => this.clients.inUse(id, deps.takeovers)),
       this.control,
       () => this.store,
       deps.clientIdOwnership,

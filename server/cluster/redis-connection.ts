@@ -37,6 +37,10 @@ export function redisOptions(config: ClusterConfig['redis'], tls: TlsProfiles | 
     retryStrategy: (attempt) => Math.min(100 * attempt, MAX_RECONNECT_DELAY_MS),
     // Each message crosses as soon as it is written: no Nagle delay on a bus.
     noDelay: true,
+    // Commands of one tick (a burst of CONNECTs' claims, say) leave in one write. Transactions
+    // (MULTI/EXEC: the store, interest changes) are written as they are: order on the one
+    // connection is kept, which is all the cluster relies on.
+    enableAutoPipelining: true,
   };
   const username = config.username ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
   const password = config.password ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);

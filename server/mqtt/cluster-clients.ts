@@ -29,4 +29,6 @@ export interface TakeoverHost {
   liveClientIds(): string[];
   /** The client ids of the sessions this node keeps for absent clients. */
   keptClientIds(): string[];
+  /** Whether anything holds `clientId` here: a connection, a kept session or a waiting will. */
+  holds(clientId: string): boolean;
 }

@@ -141,10 +141,16 @@ export class MqttService implements MqttContext, TakeoverHost {
 
   /** In a cluster: a client id nothing holds here any more is released cluster-wide. */
   private mayBeFree(clientId: string): void {
-    if (this.cluster === null || this.closed) return;
-    if (this.clients.has(clientId) || this.persistentSessions.has(clientId)) return;
-    if (this.delayedWills.ownerOf(clientId) !== undefined) return;
+    if (this.cluster === null || this.closed || this.holds(clientId)) return;
     this.cluster.released(clientId);
+  }
+
+  holds(clientId: string): boolean {
+    return (
+      this.clients.has(clientId) ||
+      this.persistentSessions.has(clientId) ||
+      this.delayedWills.ownerOf(clientId) !== undefined
+    );
   }
 
   adoptSession(records: SessionRecords): boolean {

@@ -4,6 +4,7 @@
 // the messages queued for it, and mqtt.clientIdOwnership holds cluster-wide.
 import { rmSync } from 'node:fs';
 import type { IDisconnectPacket } from 'mqtt';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, redisServerAvailable, type RedisServer } from '../helpers/redis-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
@@ -98,6 +99,27 @@ describe.skipIf(!redisServerAvailable())('client ids and sessions across nodes',
     await second.endAsync();
     const { connack: again } = mqtt.start(b.mqttUrl, 5, persistent('tracker-2'));
     expect((await again).sessionPresent).toBe(false);
+  });
+
+  it('keeps holding a client id across quick reconnections to the same node', async () => {
+    const probe = new Redis(redis.url);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const old = await mqtt.connect(a.mqttUrl, 4, { clientId: 'quick-1', username: 'alice' });
+        // The old connection's end and the new CONNECT overlap: the old one's release (batched
+        // per turn, and skipped for an id claimed again) must not remove the new one's hold.
+        const closing = old.endAsync();
+        const again = await mqtt.connect(a.mqttUrl, 4, { clientId: 'quick-1', username: 'alice' });
+        await closing;
+        await again.publishAsync('quick/sync', 'x', { qos: 1 });
+        // A round trip through the node's Redis connection after its releases of this turn.
+        await waitForCluster(a, (nodes) => nodes.length === 3);
+        expect(JSON.parse((await probe.get('warden:client:quick-1')) ?? 'null')).toEqual({ n: 'a', u: 'alice' });
+        await again.endAsync();
+      }
+    } finally {
+      probe.disconnect();
+    }
   });
 
   it("refuses another user's client id held on another node (mqtt.clientIdOwnership: user)", async () => {
