@@ -1,8 +1,6 @@
 // A node of a Warden cluster (docs/cluster.md): the Redis connections, this node's interest and
 // the replicated route table, the message bus, membership and leases, and the cluster-wide admin
 // actions, put together; and what the node does when Redis goes away and comes back (rejoin).
-import { RedisStore } from '../store/redis-store.js';
-import type { SyncMode } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/index.js';
 import type { Router } from '../delivery/router.js';
@@ -25,6 +23,8 @@ import { ClientTakeover } from './client-takeover.js';
 import { ClusterConnectionLimits } from './cluster-limits.js';
 import type { AdmissionCounts } from '../admission/connection-counts.js';
 import type { TakeoverHost } from '../mqtt/cluster-clients.js';
+import { RedisStore } from '../store/redis-store.js';
+import type { SyncMode } from '../store/store.js';
 
 /** Bytes of bus messages waiting for Redis at most (beyond: dropped and counted). */
 export const MAX_BUS_BYTES = 64 * 1024 * 1024;
@@ -78,7 +78,9 @@ export class Cluster {
   readonly clients: ClientTakeover;
   /** Connection limits across nodes, for admission control. */
   readonly limits: ClusterConnectionLimits;
-  /** Joined (start() done) and not closing: reconnections rejoin. */
+  /** The Redis store, once opened: takeovers read and claim sessions through it. */
+  private store: RedisStore | null = null;
+  /** Joined (join() done) and not closing: reconnections rejoin. */
   private active = false;
   private rejoining: Promise<void> | null = null;
 
@@ -279,9 +281,6 @@ export class Cluster {
     );
     return this.store;
   }
-
-  /** The Redis store, once opened: takeovers read and claim sessions through it. */
-  private store: RedisStore | null = null;
 
   /** Leave in order (after the listeners closed): the others drop this node at once. */
   async close(): Promise<void> {
