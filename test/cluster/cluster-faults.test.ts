@@ -83,7 +83,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     return Number((await probe.hget(`warden:conns:${node}`, `u:${user}`)) ?? 0);
   }
 
-  it("counts a user's connections on every node, and frees a killed node's when its lease ends", async () => {
+  it("counts a user's connections on every node; a killed node's clients fail over, its counts free when its lease ends", async () => {
     const mark = c.log.length;
     const d = await startNode(options('d', redis.url));
     await waitForCluster(c, (nodes) => nodes.filter((n) => n.alive).length === 4);
@@ -96,12 +96,34 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     const onB = await mqtt.connect(b.mqttUrl, 5, { username: 'reader' });
     await onB.subscribeAsync('alive/#', { qos: 1 });
     await interestOf(a, b, 1);
+    // An SDK client on D with the cluster's URLs: it fails over to the next node when D dies.
+    const sdk = await connect([d.nativeUrl, b.nativeUrl], {
+      user: 'reader',
+      password: 'pw',
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    sdkClients.push(sdk);
+    const sdkGot = new Collector<string>();
+    await sdk.subscribe({ topic: 'alive/+/sdk' }, (message) =>
+      sdkGot.push(Buffer.from(message.bytes ?? new Uint8Array()).toString()),
+    );
+    const failedOver = new Promise<string>((resolve) =>
+      sdk.on('connected', (info) => {
+        if (info.reconnected) resolve(info.url);
+      }),
+    );
     onD.on('error', () => {});
     await d.kill();
+    expect(await failedOver).toBe(b.nativeUrl);
+    expect(sdk.url).toBe(b.nativeUrl);
     const gotB = inbox(onB);
     const publisher = await mqtt.connect(a.mqttUrl, 5, { username: 'feed' });
     await publisher.publishAsync('alive/1', 'still here', { qos: 1 });
     await gotB.count(1);
+    // The SDK's subscription was sent again on B: once A knows it, a publish on A reaches it.
+    await interestOf(a, b, 2);
+    await publisher.publishAsync('alive/x/sdk', 'failed over', { qos: 1 });
+    await sdkGot.until((items) => items.includes('failed over'));
 
     // D's connection still counts until its lease ends; then it does not.
     await c.waitForLog((e) => e.msg?.startsWith('cluster: node left') === true && e.node === 'd', LEASE_MS * 5, mark);
