@@ -16,6 +16,8 @@ import { ListenerGates } from './gates/listener-gates.js';
 import { MqttService } from './mqtt/mqtt-service.js';
 import { MqttBusAdapter } from './mqtt/mqtt-bus-adapter.js';
 import { Cluster } from './cluster/cluster.js';
+import { fail, PASS, type HealthCheck, type HealthSource } from './health/health.js';
+import { HealthListener } from './health/health-listener.js';
 import type { BrokerStore } from './store/store.js';
 import { openStore } from './store/open-store.js';
 import { DeferredStore } from './store/deferred-store.js';
@@ -56,7 +58,7 @@ interface Listener {
   dropAll(): number;
 }
 
-export class Broker implements SessionContext {
+export class Broker implements SessionContext, HealthSource {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
   readonly router: Router;
   readonly topicLimits: TopicLimits;
@@ -91,6 +93,10 @@ export class Broker implements SessionContext {
   /** This node's part of a cluster (config `cluster`), or null. */
   private clusterNode: Cluster | null = null;
   private closing: Promise<void> | null = null;
+  /** Set when start() has bound every listener: ready to serve (GET /readyz). */
+  private started = false;
+  /** The probes' own listener (health.port), or null. */
+  private healthListener: HealthListener | null = null;
   /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
   private readonly clock: Clock;
 
@@ -151,7 +157,7 @@ export class Broker implements SessionContext {
     return this.adminActions;
   }
 
-  async start(): Promise<{ listeners: BoundListener[]; admin: BoundAdminListener | null }> {
+  async start(): Promise<{ listeners: BoundListener[]; admin: BoundAdminListener | null; health: string | null }> {
     // TLS files first: a missing or bad certificate stops the broker before any module starts.
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
@@ -175,6 +181,18 @@ export class Broker implements SessionContext {
       this.log.child({ component: 'admin' }),
     );
     this.adminActions = admin;
+    const health = this.config.health;
+    let healthUrl: string | null = null;
+    if (health.enabled && health.port !== undefined) {
+      // Before everything else opens, so that an orchestrator sees "starting" rather than nothing.
+      this.healthListener = new HealthListener(health.host, health.port, this, this.log.child({ listener: 'health' }));
+      try {
+        healthUrl = await this.healthListener.listen();
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    }
     const mqttGates = new Map<string, ListenerGates>();
     for (const listenerConfig of this.config.listeners) {
       const gates = new ListenerGates(security.forListener(listenerConfig.name), this, this.log);
@@ -245,12 +263,15 @@ export class Broker implements SessionContext {
           admin,
           this.log.child({ listener: 'admin' }),
           this.stats,
+          health.enabled && health.port === undefined ? this : null,
         );
         boundAdmin = await this.adminListener.listen();
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
       this.restoreRetainedInBackground();
-      return { listeners: bound, admin: boundAdmin };
+      this.started = true;
+      if (health.enabled && health.port === undefined) healthUrl = boundAdmin?.url ?? null;
+      return { listeners: bound, admin: boundAdmin, health: healthUrl };
     } catch (err) {
       await this.close();
       throw err;
@@ -429,6 +450,31 @@ export class Broker implements SessionContext {
     return n;
   }
 
+  // ---- GET /healthz and /readyz (HealthSource) ----
+
+  liveness(): Record<string, HealthCheck> {
+    return { serving: this.closing === null ? PASS : fail('the broker is shutting down') };
+  }
+
+  readiness(): Record<string, HealthCheck> {
+    const checks: Record<string, HealthCheck> = {
+      listeners:
+        this.closing !== null
+          ? fail('the broker is shutting down')
+          : this.started
+            ? PASS
+            : fail('starting: the listeners are not bound yet'),
+      modules: this.security !== null ? PASS : fail('the security modules are not loaded yet'),
+      store: this.store.failing
+        ? fail(`writes to the ${this.store.kind} store fail (storeWriteErrors); see the broker log`)
+        : PASS,
+    };
+    if (this.config.cluster !== undefined)
+      checks.cluster =
+        this.clusterNode?.connected === true ? PASS : fail("not connected to the cluster's Redis (cluster.redis)");
+    return checks;
+  }
+
   /** This node's id in its cluster, or null outside one. */
   get clusterNodeId(): string | null {
     return this.clusterNode?.nodeId ?? null;
@@ -456,6 +502,7 @@ export class Broker implements SessionContext {
         ...this.listeners.map((l) => l.close(CloseCodes.GOING_AWAY, 'broker shutting down', graceMs)),
         this.adminListener?.close(),
       ]);
+      await this.healthListener?.close();
       this.mqtt.close();
       // Every session has written what it keeps by now; the store waits for its last commit
       // (in a cluster, on the cluster's Redis connection, which closes after it).

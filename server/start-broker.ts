@@ -41,6 +41,11 @@ export interface BrokerHandle {
   readonly listeners: readonly BoundListener[];
   /** The admin HTTP listener's base URL (e.g. http://127.0.0.1:8801), or null when disabled. */
   readonly adminUrl: string | null;
+  /**
+   * Where GET /healthz and /readyz are answered: the health listener's base URL (health.port),
+   * else the admin listener's; null when health.enabled is false or neither listens.
+   */
+  readonly healthUrl: string | null;
   /** The admin actions (entitlement reset, disable, enable, status), for embedders. */
   readonly admin: AdminActions;
   /** Counters: connections, logons, messages, deliveries, denials, protocol errors, disconnects. */
@@ -81,10 +86,11 @@ export async function startBroker(
     options.timers,
     options.store === undefined ? undefined : () => options.store!,
   );
-  const { listeners, admin } = await broker.start();
+  const { listeners, admin, health } = await broker.start();
   return {
     listeners,
     adminUrl: admin?.url ?? null,
+    healthUrl: health,
     admin: broker.admin,
     stats: () => broker.stats.snapshot(),
     get connectionCount() {

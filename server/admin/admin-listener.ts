@@ -13,6 +13,7 @@ import { AdminHttpError, unauthorized } from './admin-http-error.js';
 import { ADMIN_ROUTES, type AdminRoute } from './admin-routes.js';
 import { sendError, sendJson } from './json-response.js';
 import { parseJsonBody, readBody } from './request-body.js';
+import { answerProbe, type HealthSource } from '../health/health.js';
 
 export interface AdminListenerOptions {
   readonly host: string;
@@ -59,9 +60,12 @@ export class AdminListener {
     private readonly log: Logger,
     /** Where cache hits are counted (adminCredentialCacheHits); absent in tests of the listener alone. */
     private readonly stats: BrokerStats | null = null,
+    /** Answers GET /healthz and /readyz without credentials; null when the probes are elsewhere or off. */
+    private readonly health: HealthSource | null = null,
   ) {
     this.credentials = new AdminCredentialCache(options.credentialCache ?? { ttlMs: 0, maxEntries: 1 });
     this.server = createServer((req, res) => {
+      if (this.health !== null && answerProbe(req, res, this.health)) return;
       this.handle(req, res).catch((err: unknown) => this.log.error({ err }, 'admin: failed to answer a request'));
     });
     this.server.headersTimeout = HEADERS_TIMEOUT_MS;

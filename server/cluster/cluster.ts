@@ -240,6 +240,11 @@ export class Cluster {
     }
   }
 
+  /** Both connections to Redis are up (GET /readyz). */
+  get connected(): boolean {
+    return this.redis.commands.status === 'ready' && this.redis.subscriber.status === 'ready';
+  }
+
   /** Run an admin action on every node. */
   run(action: ControlAction): Promise<ClusterActionResult> {
     return this.control.run(action);

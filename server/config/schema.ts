@@ -431,6 +431,15 @@ const shutdownSchema = z.strictObject({
   graceMs: integerField(0, 10 * 60_000).default(5000),
 });
 
+/** GET /healthz and /readyz, without credentials (docs/admin.md#health-probes). */
+const healthSchema = z.strictObject({
+  enabled: booleanField().default(true),
+  /** With `port`: the probes' own listener's interface. */
+  host: hostField().default('127.0.0.1'),
+  /** A port of their own (0: any free one); absent, the probes are served by the admin listener. */
+  port: portField().optional(),
+});
+
 const adminSchema = z.strictObject({
   /** The admin HTTP listener (entitlement reset/disable/enable/status). */
   enabled: booleanField().default(true),
@@ -475,6 +484,7 @@ const wardenConfigObjectSchema = z
     shutdown: shutdownSchema.prefault({}),
     security: securitySchema.prefault({}),
     admin: adminSchema.prefault({}),
+    health: healthSchema.prefault({}),
     /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
     tls: tlsSchema.prefault({}),
     /** Who may connect, from where, how many at once (docs/admission.md). */
@@ -530,4 +540,5 @@ export type PersistenceConfig = z.output<typeof persistenceObjectSchema>;
 export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
+export type HealthConfig = z.output<typeof healthSchema>;
 export type { ClusterConfig } from './cluster-schema.js';

@@ -27,6 +27,10 @@ export class DeferredStore implements BrokerStore {
     return this.target?.location ?? null;
   }
 
+  get failing(): boolean {
+    return this.target?.failing ?? false;
+  }
+
   get writes(): number {
     return this.target?.writes ?? 0;
   }

@@ -90,7 +90,7 @@ export class LmdbStore implements BrokerStore {
   /** The transaction (its promise) durablePromise waits for. */
   private durableFor: Promise<boolean> | null = null;
   /** Set while writes fail, so the error is logged once per episode. */
-  private failing = false;
+  private writeFailing = false;
   private closed = false;
 
   private constructor(
@@ -163,6 +163,10 @@ export class LmdbStore implements BrokerStore {
       releaseStoreLock(dir);
       throw err;
     }
+  }
+
+  get failing(): boolean {
+    return this.writeFailing;
   }
 
   get writes(): number {
@@ -381,7 +385,7 @@ export class LmdbStore implements BrokerStore {
     try {
       this.commitTurn();
       if (this.lastWrite !== null) await this.lastWrite.catch(() => false);
-      if (!this.failing || this.sync !== 'always') {
+      if (!this.writeFailing || this.sync !== 'always') {
         if (this.sync === 'always') await flushedOf(this.env);
         else {
           await this.flushing;
@@ -458,8 +462,8 @@ export class LmdbStore implements BrokerStore {
   };
 
   private readonly onWritten = (): void => {
-    if (!this.failing) return;
-    this.failing = false;
+    if (!this.writeFailing) return;
+    this.writeFailing = false;
     this.log?.warn({ path: this.location }, 'store writes succeed again');
   };
 
@@ -471,8 +475,8 @@ export class LmdbStore implements BrokerStore {
     // The batch promise lmdb-js makes for itself when a batch starts is rejected too, with no
     // handler; `committed` hands this one to it before Node counts it as unhandled.
     Promise.resolve(this.env.committed).catch(() => undefined);
-    const first = !this.failing;
-    this.failing = true;
+    const first = !this.writeFailing;
+    this.writeFailing = true;
     if (cause !== undefined && typeof cause.then === 'function')
       cause.then(undefined, (reason: unknown) => {
         if (first) this.log?.error({ err: reason, path: this.location }, 'the store write failed because of this');

@@ -14,6 +14,8 @@ export class MemoryStore implements BrokerStore {
   private readonly messages = new Map<string, Map<number, QueuedRecord>>();
   private readonly wills = new Map<string, WillRecord>();
   private writeCount = 0;
+  /** Memory never fails a write. */
+  readonly failing = false;
 
   get writes(): number {
     return this.writeCount;

@@ -74,7 +74,7 @@ export class RedisStore implements BrokerStore {
   /** Transactions sent, oldest first, until they and every earlier one have an answer. */
   private readonly sent: Turn[] = [];
   /** Set while writes fail, so the failure is logged once per episode. */
-  private failing = false;
+  private writeFailing = false;
   private closed = false;
   private closing: Promise<void> | null = null;
   /** Rejected: a write came after close(). */
@@ -94,6 +94,10 @@ export class RedisStore implements BrokerStore {
       throw new StoreError(`${this.location}: the Redis connection has a keyPrefix; give the store a prefix instead`);
     this.keys = new RedisLayout(options.prefix, options.nodeId);
     this.sync = options.sync;
+  }
+
+  get failing(): boolean {
+    return this.writeFailing;
   }
 
   get writes(): number {
@@ -320,16 +324,16 @@ export class RedisStore implements BrokerStore {
   }
 
   private onWritten(): void {
-    if (!this.failing) return;
-    this.failing = false;
+    if (!this.writeFailing) return;
+    this.writeFailing = false;
     this.log.warn({ store: this.location }, 'writes to Redis succeed again');
   }
 
   private onWriteFailed(err: unknown): StoreError {
     this.stats.storeWriteErrors++;
     const message = err instanceof Error ? err.message : String(err);
-    if (!this.failing) {
-      this.failing = true;
+    if (!this.writeFailing) {
+      this.writeFailing = true;
       this.log.error(
         { err, store: this.location },
         'a write to Redis failed (is Redis down?): acknowledgements that need it are withheld',

@@ -71,6 +71,8 @@ export interface BrokerStore {
 
   /** Writes made so far (a counter): compare two readings to learn whether a step wrote anything. */
   readonly writes: number;
+  /** True from a failed write until one succeeds again (GET /readyz reports it). */
+  readonly failing: boolean;
   /**
    * Resolves when every write made so far is as durable as `persistence.sync` promises (committed;
    * for `always` also on disk); null when there is nothing to wait for. Rejects when a write failed

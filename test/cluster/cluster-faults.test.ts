@@ -158,6 +158,13 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
       };
       return view.bus.messagesDropped > before.bus.messagesDropped && !view.redis.connected;
     }, 'B counts the message for A as dropped');
+    // The node says it is not ready, and why; it is still alive.
+    const ready = await fetch(`${a.adminUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      checks: { cluster: { ok: false, reason: "not connected to the cluster's Redis (cluster.redis)" } },
+    });
+    expect((await fetch(`${a.adminUrl}/healthz`)).status).toBe(200);
     // An admin action cannot reach the other nodes: refused, applied nowhere.
     const refused = await a.admin('POST', '/admin/entitlements/reset');
     expect(refused.status).toBe(503);
@@ -169,6 +176,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
       [a, b, c].map((node, i) => node.waitForLog((e) => e.msg === 'cluster: rejoined', 20_000, marks[i])),
     );
     await waitForCluster(b, (nodes) => nodes.filter((n) => n.alive).length === 3);
+    expect((await fetch(`${a.adminUrl}/readyz`)).status).toBe(200);
     await interestOf(b, a, 1);
     await remotePub.publishAsync('outage/after', 'after', { qos: 1 });
     await got.until((items) => items.some((m) => m.text === 'after'));

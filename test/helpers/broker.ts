@@ -56,6 +56,8 @@ export interface TestBrokerOverrides {
   security?: WardenConfigInput['security'];
   /** Start the admin listener (on an ephemeral port) with these extra keys. Off by default. */
   admin?: WardenConfigInput['admin'];
+  /** The `health` section (probes); `port` 0 gives them an ephemeral listener of their own. */
+  health?: WardenConfigInput['health'];
   /** Where relative module paths resolve. */
   baseDir?: string;
   /** Add MQTT listeners on ephemeral ports: over TCP and/or WebSocket (default both), with these options and extra keys. */
@@ -103,6 +105,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
         overrides.admin === undefined
           ? { enabled: false }
           : { enabled: true, host: '127.0.0.1', port: 0, ...overrides.admin },
+      ...(overrides.health === undefined ? {} : { health: { host: '127.0.0.1', ...overrides.health } }),
       listeners: [
         {
           name: 'native',
