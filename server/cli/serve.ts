@@ -60,7 +60,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     config = loadConfigFile(path, process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`warden: invalid configuration in ${path}:\n${err.message}\n`);
+      // The message has its own heading ("invalid Warden configuration in PATH:").
+      process.stderr.write(`warden: ${err.message}\n`);
       return EXIT.FAILURE;
     }
     throw err;

@@ -32,14 +32,15 @@ export interface ConfigSource {
 export function parseConfig(input: unknown, source: ConfigSource = {}): WardenConfig {
   const dir = source.dir ?? (source.path !== undefined ? dirname(resolve(source.path)) : process.cwd());
   const document = input ?? {};
-  const { value, secretPaths, issues } = substitute(document, { env: source.env ?? process.env, dir });
+  const { value, secretPaths, templates, issues } = substitute(document, { env: source.env ?? process.env, dir });
   if (issues.length > 0) throw new ConfigError(issues, source.path);
 
   const formatter = createIssueFormatter();
   const result = wardenConfigSchema.safeParse(value, { reportInput: true, error: formatter.errorMap });
   // A passphrase is secret even when written in the file itself.
   const secrets = [...secretPaths, ...tlsSecretPaths(value)];
-  if (!result.success) throw new ConfigError(formatter.toConfigIssues(result.error.issues, secrets), source.path);
+  if (!result.success)
+    throw new ConfigError(formatter.toConfigIssues(result.error.issues, secrets, templates), source.path);
   return deepFreeze(result.data);
 }
 

@@ -19,6 +19,11 @@ export interface Substituted {
   readonly value: unknown;
   /** Key paths of the string values that had at least one ${env:} or ${file:} substituted. */
   readonly secretPaths: readonly KeyPath[];
+  /**
+   * Those values as written, placeholders and all, by formatted key path: an error shows which
+   * variable or file a bad value came from without showing the value.
+   */
+  readonly templates: ReadonlyMap<string, string>;
   /** Bad placeholders, unset variables, unreadable files; `value` is unusable unless this is empty. */
   readonly issues: readonly ConfigIssue[];
 }
@@ -31,12 +36,16 @@ const OPENER = /\$?\$\{/g;
 /** Returns a copy of `document` with placeholders replaced, and every placeholder that could not be. */
 export function substitute(document: unknown, source: SubstitutionSource): Substituted {
   const secretPaths: KeyPath[] = [];
+  const templates = new Map<string, string>();
   const issues: ConfigIssue[] = [];
 
   const visit = (value: unknown, path: KeyPath): unknown => {
     if (typeof value === 'string') {
       const result = substituteString(value, path, source, issues);
-      if (result.substituted) secretPaths.push(path);
+      if (result.substituted) {
+        secretPaths.push(path);
+        templates.set(formatKeyPath(path), value);
+      }
       return result.text;
     }
     if (Array.isArray(value)) return value.map((item, index) => visit(item, [...path, index]));
@@ -52,7 +61,7 @@ export function substitute(document: unknown, source: SubstitutionSource): Subst
   };
 
   const value = visit(document, []);
-  return { value, secretPaths, issues };
+  return { value, secretPaths, templates, issues };
 }
 
 /** A key with its `$${` escapes resolved; a placeholder in it is an issue (the key is kept as written). */

@@ -13,7 +13,11 @@ const SECRET = '<secret>';
 export interface IssueFormatter {
   /** Pass as `error` in the safeParse context. */
   readonly errorMap: z.core.$ZodErrorMap;
-  toConfigIssues(issues: readonly z.core.$ZodIssue[], secretPaths: readonly KeyPath[]): ConfigIssue[];
+  toConfigIssues(
+    issues: readonly z.core.$ZodIssue[],
+    secretPaths: readonly KeyPath[],
+    templates?: ReadonlyMap<string, string>,
+  ): ConfigIssue[];
 }
 
 /** One formatter per parse: it remembers the accepted keys of the objects that had unknown ones. */
@@ -27,7 +31,11 @@ export function createIssueFormatter(): IssueFormatter {
     return expectedForm(issue);
   };
 
-  const toConfigIssues = (issues: readonly z.core.$ZodIssue[], secretPaths: readonly KeyPath[]): ConfigIssue[] =>
+  const toConfigIssues = (
+    issues: readonly z.core.$ZodIssue[],
+    secretPaths: readonly KeyPath[],
+    templates: ReadonlyMap<string, string> = new Map(),
+  ): ConfigIssue[] =>
     issues.flatMap((issue) => {
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((key) =>
@@ -35,8 +43,14 @@ export function createIssueFormatter(): IssueFormatter {
         );
       }
       const { path, value } = offendingValue(issue);
-      const shown = secretPaths.some((secret) => isWithin(secret, path)) ? SECRET : displayValue(value);
-      return [{ path: formatKeyPath(path), message: `${issue.message}, got ${shown}` }];
+      const key = formatKeyPath(path);
+      if (!secretPaths.some((secret) => isWithin(secret, path)))
+        return [{ path: key, message: `${issue.message}, got ${displayValue(value)}` }];
+      // Say where the value came from (the placeholder, which is in the file anyway), not what it is.
+      const template = templates.get(key);
+      const shown =
+        template === undefined ? SECRET : `${JSON.stringify(template)} (the substituted value is not shown)`;
+      return [{ path: key, message: `${issue.message}, got ${shown}` }];
     });
 
   return { errorMap, toConfigIssues };

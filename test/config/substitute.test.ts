@@ -30,7 +30,10 @@ describe('${env:NAME}', () => {
     const [issue] = configErrorOf(() =>
       parseConfig({ listeners: [{ port: '${env:PORT}' }] }, { env: { PORT: port } }),
     ).issues;
-    expect(issue).toEqual({ path: 'listeners[0].port', message: 'expected an integer from 0 to 65535, got <secret>' });
+    expect(issue).toEqual({
+      path: 'listeners[0].port',
+      message: 'expected an integer from 0 to 65535, got "${env:PORT}" (the substituted value is not shown)',
+    });
   });
 
   it('a missing variable names the key path and the variable', () => {
@@ -45,7 +48,7 @@ describe('${env:NAME}', () => {
 
   it('an empty variable is a value, not a missing one', () => {
     const [issue] = configErrorOf(() => parseConfig({ broker: { name: '${env:NAME}' } }, { env: { NAME: '' } })).issues;
-    expect(issue.message).toMatch(/^expected a name .*, got <secret>$/);
+    expect(issue.message).toMatch(/^expected a name .*, got "\$\{env:NAME\}" \(the substituted value is not shown\)$/);
   });
 
   it('uses process.env by default', () => {
@@ -69,7 +72,12 @@ describe('${file:PATH}', () => {
     );
     // Two newlines in name.txt: only one is stripped, so the name keeps one and fails validation.
     expect(configErrorOf(() => loadConfigFile(file, {})).issues).toEqual([
-      { path: 'broker.name', message: expect.stringMatching(/^expected a name .*, got <secret>$/) },
+      {
+        path: 'broker.name',
+        message: expect.stringMatching(
+          /^expected a name .*, got "\$\{file:name.txt\}" \(the substituted value is not shown\)$/,
+        ),
+      },
     ]);
     dir.write('name.txt', 'from-file\r\n');
     const config = loadConfigFile(file, {});
@@ -105,14 +113,20 @@ describe('${file:PATH}', () => {
 });
 
 describe('secrets', () => {
-  it('an invalid substituted value is shown as <secret>', () => {
+  it('an invalid substituted value is not shown: the placeholder it came from is', () => {
     const dir = temp();
     dir.write('port', `${SECRET}\n`);
     const file = dir.write('warden.yaml', 'broker:\n  name: ${env:NAME}\nlisteners:\n  - port: ${file:port}\n');
     const error = configErrorOf(() => loadConfigFile(file, { NAME: `bad name ${SECRET}` }));
     expect(error.issues).toEqual([
-      { path: 'broker.name', message: expect.stringMatching(/, got <secret>$/) },
-      { path: 'listeners[0].port', message: 'expected an integer from 0 to 65535, got <secret>' },
+      {
+        path: 'broker.name',
+        message: expect.stringMatching(/, got "\$\{env:NAME\}" \(the substituted value is not shown\)$/),
+      },
+      {
+        path: 'listeners[0].port',
+        message: 'expected an integer from 0 to 65535, got "${file:port}" (the substituted value is not shown)',
+      },
     ]);
     expect(error.message).not.toContain(SECRET);
     expect(error.message).not.toContain('hunter2');
@@ -120,13 +134,21 @@ describe('secrets', () => {
 
   it('a section replaced by a secret string is masked', () => {
     const error = configErrorOf(() => parseConfig({ broker: '${env:X}' }, { env: { X: SECRET } }));
-    expect(error.issues).toEqual([{ path: 'broker', message: 'expected a mapping (key: value), got <secret>' }]);
+    expect(error.issues).toEqual([
+      {
+        path: 'broker',
+        message: 'expected a mapping (key: value), got "${env:X}" (the substituted value is not shown)',
+      },
+    ]);
   });
 
   it('a secret discriminator is masked', () => {
     const error = configErrorOf(() => parseConfig({ listeners: [{ protocol: '${env:X}' }] }, { env: { X: SECRET } }));
     expect(error.issues).toEqual([
-      { path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got <secret>' },
+      {
+        path: 'listeners[0].protocol',
+        message: 'expected one of "native", "mqtt", got "${env:X}" (the substituted value is not shown)',
+      },
     ]);
   });
 

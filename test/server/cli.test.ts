@@ -77,6 +77,18 @@ describe('warden CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/listeners\[0\]\.port/);
     expect(result.stderr).toMatch(/eighty/);
+    // One heading, not two.
+    expect(result.stderr.match(/invalid/gi)).toHaveLength(1);
+    expect(result.stderr.startsWith(`warden: invalid Warden configuration in ${path}:\n`)).toBe(true);
+  });
+
+  it('names the variable a bad substituted value came from, not the value', async () => {
+    const path = writeConfig('bad-env.yaml', 'broker:\n  name: ${env:WARDEN_TEST_NAME}\n');
+    const result = await exited(run(['--config', path], { WARDEN_TEST_NAME: 'not a name hunter2' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('broker.name: expected');
+    expect(result.stderr).toContain('got "${env:WARDEN_TEST_NAME}" (the substituted value is not shown)');
+    expect(result.stderr).not.toContain('hunter2');
   });
 
   it('serves on the configured listener and exits 0 on SIGTERM after sending close frames', async () => {
