@@ -102,6 +102,8 @@ export class MqttSession
   /** Counted in the store's live persistent sessions of the user (grantSessionExpiry()) until released. */
   private persistentCounted = false;
   private released = false;
+  /** Why the broker closed this connection (closeQuietly's detail); null: the client or the network ended it. */
+  private closedBecause: string | null = null;
   /** The exchange a v5 enhanced authentication waits in (state 'authenticating'). */
   private pendingAuth: PendingEnhancedAuth | null = null;
   /** A kept session taken over at CONNECT, until its messages are resent after CONNACK. */
@@ -619,6 +621,7 @@ export class MqttSession
     if (this.phase === 'closing' || this.phase === 'closed') return;
     if (this.ctx.log.isLevelEnabled('debug'))
       this.ctx.log.debug({ session: this.id, user: this.identity, detail }, 'closing MQTT connection');
+    this.closedBecause = detail;
     this.phase = 'closing';
     this.release();
     this.connection.close();
@@ -640,6 +643,19 @@ export class MqttSession
     this.clearConnectTimer();
     try {
       this.release();
+      // Logged-on connections only: a storm of refused or silent sockets is counted, not logged here.
+      if (this.identity !== null && this.ctx.log.isLevelEnabled('info'))
+        this.ctx.log.info(
+          {
+            session: this.id,
+            user: this.identity,
+            clientId: this.clientId,
+            listener: this.listenerName,
+            remote: this.connection.remoteAddress,
+            reason: this.closedBecause ?? 'the client or the network closed the connection',
+          },
+          'MQTT disconnect',
+        );
     } catch (err) {
       this.onInternalError(err, 'close');
     }

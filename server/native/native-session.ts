@@ -563,7 +563,17 @@ export class NativeSession
     this.logonTimer = null;
     try {
       this.release();
-      this.ctx.log.debug({ session: this.id, user: this.user, code, reason }, 'connection closed');
+      // At info for a logged-on connection (its logon was too); at debug for the rest (storms).
+      const fields = {
+        session: this.id,
+        user: this.user,
+        listener: this.listenerName,
+        remote: this.connection.remoteAddress,
+        code,
+        reason,
+      };
+      if (this.user !== null) this.ctx.log.info(fields, 'disconnect');
+      else this.ctx.log.debug(fields, 'connection closed');
     } catch (err) {
       this.contain(err, 'close');
     }
