@@ -76,7 +76,7 @@ export async function startBroker(
   options: StartBrokerOptions = {},
 ): Promise<BrokerHandle> {
   const resolved: WardenConfig = parseConfig(config, { dir: options.baseDir });
-  const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name);
+  const log = options.logger ?? createLogger(resolved.log.level, resolved.broker.name, 1, resolved.log.format);
   const broker = new Broker(
     resolved,
     log,

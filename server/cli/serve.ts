@@ -72,7 +72,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     process.stderr.write(`warden: ${refusal}\n`);
     return EXIT.USAGE;
   }
-  const log = createLogger(config.log.level, config.broker.name);
+  const log = createLogger(config.log.level, config.broker.name, 1, config.log.format);
   if (workers > 1 && !cluster.isWorker) return runPrimary(workers, log);
   const index = workerIndex(process.env);
   if (index !== null) config = workerConfig(config, index, hostname());

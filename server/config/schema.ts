@@ -26,6 +26,8 @@ const brokerSchema = z.strictObject({
 
 const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default('info'),
+  /** `json` lines, `pretty` lines for people (pino-pretty), or `auto`: pretty on a terminal, JSON otherwise. */
+  format: z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }).default('auto'),
 });
 
 /**

@@ -50,7 +50,7 @@ const DEFAULT_MQTT_LISTENERS = [
 
 const DEFAULTS = {
   broker: { name: 'warden' },
-  log: { level: 'info' },
+  log: { level: 'info', format: 'auto' },
   topics: {
     maxTopicLength: 1024,
     maxLevels: 64,

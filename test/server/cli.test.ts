@@ -82,6 +82,18 @@ describe('warden CLI', () => {
     expect(result.stderr.startsWith(`warden: invalid Warden configuration in ${path}:\n`)).toBe(true);
   });
 
+  it('logs JSON lines to a pipe by default, and lines for people with log.format: pretty', async () => {
+    const pretty = run(['--config', writeConfig('pretty.yaml', `log:\n  format: pretty\n${EPHEMERAL}`)]);
+    const lines = createInterface({ input: pretty.stdout! });
+    const first = await new Promise<string>((resolve) => lines.once('line', resolve));
+    expect(first).toMatch(/^\[\d{4}-\d\d-\d\d [\d:.]+ [+-]\d{4}\] INFO \(warden\/\d+\): /);
+    expect(() => JSON.parse(first)).toThrow();
+    pretty.kill('SIGTERM');
+    const json = run(['--config', writeConfig('json.yaml', EPHEMERAL)]);
+    expect((await listeningUrl(json)).startsWith('ws://127.0.0.1:')).toBe(true);
+    json.kill('SIGTERM');
+  });
+
   it('names the variable a bad substituted value came from, not the value', async () => {
     const path = writeConfig('bad-env.yaml', 'broker:\n  name: ${env:WARDEN_TEST_NAME}\n');
     const result = await exited(run(['--config', path], { WARDEN_TEST_NAME: 'not a name hunter2' }));
