@@ -18,6 +18,8 @@ import { MqttBusAdapter } from './mqtt/mqtt-bus-adapter.js';
 import { Cluster } from './cluster/cluster.js';
 import { fail, PASS, type HealthCheck, type HealthSource } from './health/health.js';
 import { HealthListener } from './health/health-listener.js';
+import { SysTopics } from './sys/sys-topics.js';
+import { packageVersion } from './cli/version.js';
 import type { BrokerStore } from './store/store.js';
 import { openStore } from './store/open-store.js';
 import { DeferredStore } from './store/deferred-store.js';
@@ -97,6 +99,8 @@ export class Broker implements SessionContext, HealthSource {
   private started = false;
   /** The probes' own listener (health.port), or null. */
   private healthListener: HealthListener | null = null;
+  /** `$SYS` topics (config sys), or null. */
+  private sys: SysTopics | null = null;
   /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
   private readonly clock: Clock;
 
@@ -269,6 +273,7 @@ export class Broker implements SessionContext, HealthSource {
       }
       for (const b of bound) this.log.info({ listener: b.name, url: b.url, transport: b.transport }, 'listening');
       this.restoreRetainedInBackground();
+      if (this.config.sys.enabled) this.startSys();
       this.started = true;
       if (health.enabled && health.port === undefined) healthUrl = boundAdmin?.url ?? null;
       return { listeners: bound, admin: boundAdmin, health: healthUrl };
@@ -450,6 +455,24 @@ export class Broker implements SessionContext, HealthSource {
     return n;
   }
 
+  private startSys(): void {
+    const mqtt = this.mqtt;
+    this.sys = new SysTopics(
+      this.config.sys.intervalSec,
+      {
+        stats: this.stats,
+        keptSessions: () => mqtt.persistentSessions.size,
+        subscriptions: () => this.engine.subscriptionCount,
+        retainedMessages: () => mqtt.retained.size,
+      },
+      (topic, text) => mqtt.publishSys(topic, text),
+      packageVersion(),
+      this.clusterNode?.nodeId ?? null,
+      (err) => this.log.error({ err }, 'publishing the $SYS topics failed'),
+    );
+    this.sys.start();
+  }
+
   // ---- GET /healthz and /readyz (HealthSource) ----
 
   liveness(): Record<string, HealthCheck> {
@@ -496,6 +519,7 @@ export class Broker implements SessionContext, HealthSource {
     this.closing ??= (async () => {
       const graceMs = this.config.shutdown.graceMs;
       // MQTT v5 clients are told why (DISCONNECT 0x8B) before their sockets close.
+      this.sys?.stop();
       for (const session of [...this.sessions])
         if (session.kind === 'packet') session.close(CloseCodes.GOING_AWAY, 'broker shutting down');
       await Promise.all([

@@ -433,6 +433,13 @@ const shutdownSchema = z.strictObject({
   graceMs: integerField(0, 10 * 60_000).default(5000),
 });
 
+/** `$SYS` topics: a Mosquitto-compatible subset of the counters (docs/mqtt.md#sys-topics). */
+const sysSchema = z.strictObject({
+  enabled: booleanField().default(true),
+  /** Mosquitto's sys_interval: how often the values are published (those that changed). */
+  intervalSec: integerField(1, 3600).default(10),
+});
+
 /** GET /healthz and /readyz, without credentials (docs/admin.md#health-probes). */
 const healthSchema = z.strictObject({
   enabled: booleanField().default(true),
@@ -487,6 +494,7 @@ const wardenConfigObjectSchema = z
     security: securitySchema.prefault({}),
     admin: adminSchema.prefault({}),
     health: healthSchema.prefault({}),
+    sys: sysSchema.prefault({}),
     /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
     tls: tlsSchema.prefault({}),
     /** Who may connect, from where, how many at once (docs/admission.md). */

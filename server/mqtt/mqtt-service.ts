@@ -24,6 +24,9 @@ import { SessionStore } from './session-store.js';
 import { SharedGroups } from './shared-groups.js';
 import { TimeoutWheel } from '../timeout-wheel.js';
 import type { BrokerStore } from '../store/store.js';
+import { Message } from '../delivery/message.js';
+import { Payload } from '../delivery/payload.js';
+import { MqttMessage } from './mqtt-message.js';
 import { restoreSession, restoreState, type RestoredCounts } from './restore-state.js';
 import type { ClusterClients, TakeoverHost } from './cluster-clients.js';
 import type { SessionRecords } from '../store/redis-store.js';
@@ -206,6 +209,8 @@ export class MqttService implements MqttContext, TakeoverHost {
    */
   async restoreRetained(): Promise<number> {
     const retained = this.retained;
+    // Counted, not retained.size: $SYS values and live retained publishes are there too.
+    let restored = 0;
     retained.beginRestore();
     try {
       let next: string | null = null;
@@ -214,13 +219,25 @@ export class MqttService implements MqttContext, TakeoverHost {
         await new Promise((resolve) => setImmediate(resolve));
         if (this.closed) break;
         const chunk = await this.store.readRetained(next, RETAINED_CHUNK);
-        retained.restore(chunk.records);
+        restored += retained.restore(chunk.records);
         next = chunk.next;
       } while (next !== null);
     } finally {
       retained.endRestore();
     }
-    return retained.size;
+    return restored;
+  }
+
+  /**
+   * A `$SYS` value (sys/sys-topics.ts): retained on this node only (not written to the store, not
+   * sent to other nodes: each node has its own) and delivered to its subscribers here.
+   */
+  publishSys(topic: string, text: string): void {
+    const payload = Buffer.from(text, 'utf8');
+    const message = new Message(topic, Payload.ofBytes(payload), this.stats);
+    MqttMessage.attach(message, null, 0, true, false, null);
+    this.retained.replicate(topic, payload, 0, null);
+    this.stats.deliveries += this.router.publishLocal(message);
   }
 
   /** At shutdown, after the connections closed: pending wills and kept sessions leave memory (the store keeps them). */

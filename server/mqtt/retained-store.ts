@@ -95,8 +95,9 @@ export class RetainedStore {
    * At start-up: the messages the store kept, under today's bounds. Expired ones, and those over
    * the bounds (which may have shrunk), are removed from the store and counted.
    */
-  restore(records: readonly RetainedRecord[]): void {
+  restore(records: readonly RetainedRecord[]): number {
     const now = this.timers.now();
+    let kept = 0;
     for (const record of records) {
       // Retained or cleared since the broker started: the live one is newer.
       if (this.restoring?.has(record.topic) === true) continue;
@@ -109,8 +110,9 @@ export class RetainedStore {
       if (this.keep(record.topic, record.payload, record.qos, properties) === null) {
         this.stats.storeRecordsDropped++;
         this.store.removeRetained(record.topic);
-      }
+      } else kept++;
     }
+    return kept;
   }
 
   /** The store's retained messages are read in the background from now until endRestore(). */

@@ -100,6 +100,7 @@ const DEFAULTS = {
   },
   admin: { enabled: true, host: '127.0.0.1', port: 8801, credentialCache: { ttlMs: 30_000, maxEntries: 1000 } },
   health: { enabled: true, host: '127.0.0.1' },
+  sys: { enabled: true, intervalSec: 10 },
   tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt'],

@@ -58,6 +58,8 @@ export interface TestBrokerOverrides {
   admin?: WardenConfigInput['admin'];
   /** The `health` section (probes); `port` 0 gives them an ephemeral listener of their own. */
   health?: WardenConfigInput['health'];
+  /** The `sys` section ($SYS topics); off unless given, so other tests see no $SYS traffic. */
+  sys?: WardenConfigInput['sys'];
   /** Where relative module paths resolve. */
   baseDir?: string;
   /** Add MQTT listeners on ephemeral ports: over TCP and/or WebSocket (default both), with these options and extra keys. */
@@ -106,6 +108,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
           ? { enabled: false }
           : { enabled: true, host: '127.0.0.1', port: 0, ...overrides.admin },
       ...(overrides.health === undefined ? {} : { health: { host: '127.0.0.1', ...overrides.health } }),
+      sys: overrides.sys ?? { enabled: false },
       listeners: [
         {
           name: 'native',
