@@ -19,6 +19,8 @@ import { Cluster } from './cluster/cluster.js';
 import { fail, PASS, type HealthCheck, type HealthSource } from './health/health.js';
 import { HealthListener } from './health/health-listener.js';
 import { SysTopics } from './sys/sys-topics.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditDestination, type AuditDestination } from './audit/audit-destination.js';
 import { packageVersion } from './cli/version.js';
 import type { BrokerStore } from './store/store.js';
 import { openStore } from './store/open-store.js';
@@ -101,6 +103,9 @@ export class Broker implements SessionContext, HealthSource {
   private healthListener: HealthListener | null = null;
   /** `$SYS` topics (config sys), or null. */
   private sys: SysTopics | null = null;
+  /** Logons, admin requests and entitlement denials (config audit), or null. */
+  readonly audit: AuditLog | null;
+  private readonly auditOutput: AuditDestination | null;
   /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
   private readonly clock: Clock;
 
@@ -149,6 +154,8 @@ export class Broker implements SessionContext, HealthSource {
       log.child({ component: 'admission' }),
     );
     this.preLogon = { sockets, stats: this.stats, timers };
+    this.auditOutput = config.audit.enabled ? auditDestination(config.audit, log) : null;
+    this.audit = this.auditOutput === null ? null : new AuditLog(this.auditOutput.logger, config.audit);
   }
 
   newSessionId(): string {
@@ -268,6 +275,7 @@ export class Broker implements SessionContext, HealthSource {
           this.log.child({ listener: 'admin' }),
           this.stats,
           health.enabled && health.port === undefined ? this : null,
+          this.audit,
         );
         boundAdmin = await this.adminListener.listen();
       }
@@ -533,6 +541,7 @@ export class Broker implements SessionContext, HealthSource {
       await this.store.close().catch((err: unknown) => this.log.error({ err }, 'closing the store failed'));
       await this.clusterNode?.close();
       await this.security?.close();
+      await this.auditOutput?.close();
       this.log.info('broker closed');
     })();
     return this.closing;

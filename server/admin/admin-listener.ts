@@ -14,6 +14,7 @@ import { ADMIN_ROUTES, type AdminRoute } from './admin-routes.js';
 import { sendError, sendJson } from './json-response.js';
 import { parseJsonBody, readBody } from './request-body.js';
 import { answerProbe, type HealthSource } from '../health/health.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface AdminListenerOptions {
   readonly host: string;
@@ -62,6 +63,8 @@ export class AdminListener {
     private readonly stats: BrokerStats | null = null,
     /** Answers GET /healthz and /readyz without credentials; null when the probes are elsewhere or off. */
     private readonly health: HealthSource | null = null,
+    /** One line per request: who, what, the status and the result (audit.enabled), or null. */
+    private readonly audit: AuditLog | null = null,
   ) {
     this.credentials = new AdminCredentialCache(options.credentialCache ?? { ttlMs: 0, maxEntries: 1 });
     this.server = createServer((req, res) => {
@@ -112,23 +115,39 @@ export class AdminListener {
       path: (req.url ?? '/').split('?', 1)[0]!,
       remoteAddress: req.socket.remoteAddress ?? '',
     };
+    let action: string | undefined;
+    const audit = (status: number, result: unknown): void =>
+      this.audit?.admin({
+        user: request.identity ?? null,
+        method: request.method,
+        path: request.path,
+        remote: request.remoteAddress,
+        status,
+        ...(action !== undefined ? { action } : {}),
+        ...(result !== undefined ? { result } : {}),
+      });
     try {
       request.identity = await this.authenticate(req, request);
       const route = this.route(request);
+      action = route.action;
       await this.entitle(route, request, request.identity);
       const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
       const result = await route.run(this.actions, body);
       // A write (reset, enable, disable, reload) may change who is who: check everyone afresh.
       if (route.method === 'POST') this.credentials.clear();
       this.log.info({ ...request, result }, `admin: ${route.action}`);
+      // Reads (status, the connection and cluster views) are not audited: only who changed what.
+      if (route.method === 'POST') audit(200, result);
       sendJson(res, 200, result);
     } catch (err) {
       if (err instanceof AdminHttpError) {
         this.log.debug({ ...request, status: err.status, reason: err.message }, 'admin: request refused');
+        audit(err.status, err.message);
         sendError(res, err);
         return;
       }
       this.log.error({ ...request, err }, 'admin: request failed');
+      audit(500, 'internal error; see the broker log');
       sendError(
         res,
         new AdminHttpError(

@@ -32,6 +32,7 @@ export {
   type ModuleSpec,
   type SecurityConfig,
   type AdminConfig,
+  type AuditConfig,
   type TopicsConfig,
   type WardenConfig,
   type WardenConfigInput,

@@ -433,6 +433,17 @@ const shutdownSchema = z.strictObject({
   graceMs: integerField(0, 10 * 60_000).default(5000),
 });
 
+/** The audit log: logons, admin actions, entitlement denials (docs/admin.md#audit-log). */
+const auditSchema = z.strictObject({
+  enabled: booleanField().default(true),
+  /** `stdout` (the log's stream, each line with audit: true), or a file path (appended; relative to the working directory). */
+  destination: z.string().min(1, { error: 'expected stdout or a file path' }).default('stdout'),
+  /** One denial line per (user, action, resource) per this many ms; later ones are counted in the next. */
+  denialWindowMs: integerField(0, 3_600_000).default(60_000),
+  /** (user, action, resource) triples remembered for the rate limit. */
+  maxTracked: integerField(1, 10_000_000).default(100_000),
+});
+
 /** `$SYS` topics: a Mosquitto-compatible subset of the counters (docs/mqtt.md#sys-topics). */
 const sysSchema = z.strictObject({
   enabled: booleanField().default(true),
@@ -495,6 +506,7 @@ const wardenConfigObjectSchema = z
     admin: adminSchema.prefault({}),
     health: healthSchema.prefault({}),
     sys: sysSchema.prefault({}),
+    audit: auditSchema.prefault({}),
     /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
     tls: tlsSchema.prefault({}),
     /** Who may connect, from where, how many at once (docs/admission.md). */
@@ -551,4 +563,5 @@ export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
+export type AuditConfig = z.output<typeof auditSchema>;
 export type { ClusterConfig } from './cluster-schema.js';

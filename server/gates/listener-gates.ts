@@ -9,12 +9,15 @@ import type { RegexBudget, TopicLimits } from '../topics/index.js';
 import { LogonGate } from './logon-gate.js';
 import { PublishGate } from './publish-gate.js';
 import { SubscribeGate } from './subscribe-gate.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface GateContext {
   readonly admission: Admission;
   readonly stats: BrokerStats;
   readonly topicLimits: TopicLimits;
   readonly regexBudget: RegexBudget;
+  /** Where logons and entitlement denials are written (audit.enabled), or null. */
+  readonly audit: AuditLog | null;
 }
 
 export class ListenerGates {
@@ -26,13 +29,13 @@ export class ListenerGates {
     private readonly ctx: GateContext,
     log: Logger,
   ) {
-    this.logon = new LogonGate(security, ctx.admission, ctx.stats, log);
-    this.subscribe = new SubscribeGate(security.entitlements, ctx.topicLimits, ctx.regexBudget, ctx.stats);
+    this.logon = new LogonGate(security, ctx.admission, ctx.stats, log, ctx.audit);
+    this.subscribe = new SubscribeGate(security.entitlements, ctx.topicLimits, ctx.regexBudget, ctx.stats, ctx.audit);
   }
 
   /** A new connection's publish gate: it keeps that connection's write answers and limits. */
-  publishGate(): PublishGate {
-    return new PublishGate(this.security.entitlements, this.ctx.topicLimits, this.ctx.stats);
+  publishGate(protocol: 'native' | 'mqtt'): PublishGate {
+    return new PublishGate(this.security.entitlements, this.ctx.topicLimits, this.ctx.stats, this.ctx.audit, protocol);
   }
 
   /** The read entitlement of `topic` for a delivery (wildcard and regex subscriptions are entitled per topic). */

@@ -7,6 +7,7 @@
 // admission after authentication, as netconfd-pro's *Session Admission Control* places it.
 // Refusals are counted (logonFailures) and logged here, once; the client is never told why.
 import type { Logger } from 'pino';
+import type { AuditLog, LogonAudit } from '../audit/audit-log.js';
 import type { Admission, AdmissionTicket } from '../admission/admission.js';
 import { AdmissionRefusal } from '../admission/refusal.js';
 import type { AuthOutcome } from '../security/authenticator.js';
@@ -103,6 +104,8 @@ export class LogonGate {
     private readonly admission: Admission,
     private readonly stats: BrokerStats,
     private readonly log: Logger,
+    /** One line per logon, accepted or refused (audit.enabled), or null. */
+    private readonly audit: AuditLog | null = null,
   ) {}
 
   /** True when the listener's module logs on a connection that sends a command without a logon. */
@@ -182,20 +185,35 @@ export class LogonGate {
     const admitted = this.admission.admit(identity, attempt.request.remoteAddress, replacing);
     if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(attempt, identity, admitted);
     const accepted: LogonAccepted = { kind: 'accepted', identity, ticket: admitted, data: outcome.data };
-    if (this.admission.cluster === null) {
-      this.stats.logons++;
-      return accepted;
-    }
+    if (this.admission.cluster === null) return this.accepted(attempt, accepted);
     // In a cluster the limits count every node: one Redis round trip (cluster/cluster-limits.ts).
     return this.admission.admitInCluster(admitted, replacing).then((refusal) => {
       if (refusal !== null) return this.refuseAdmission(attempt, identity, refusal);
-      this.stats.logons++;
-      return accepted;
+      return this.accepted(attempt, accepted);
     });
+  }
+
+  private accepted(attempt: LogonAttempt, accepted: LogonAccepted): LogonAccepted {
+    this.stats.logons++;
+    this.audit?.logon('accepted', this.auditFields(attempt, accepted.identity));
+    return accepted;
+  }
+
+  private auditFields(attempt: LogonAttempt, user: string, reason?: string): LogonAudit {
+    const { listener, remoteAddress } = attempt.request;
+    return {
+      protocol: attempt.protocol,
+      session: attempt.session,
+      user,
+      listener,
+      remote: remoteAddress,
+      ...(reason !== undefined ? { reason } : {}),
+    };
   }
 
   private refuse(attempt: LogonAttempt, reason: LogonRefusalReason, user: string, detail: string): LogonRefused {
     this.stats.logonFailures++;
+    this.audit?.logon('refused', this.auditFields(attempt, user, `${reason}: ${detail}`));
     this.log.warn(this.fields(attempt, user, { reason: detail }), 'logon refused');
     return { kind: 'refused', reason, detail, user, throttle: null, admission: null };
   }
@@ -203,6 +221,7 @@ export class LogonGate {
   /** Logged at debug: a flood makes thousands, and the logon guard warns when a block starts. */
   private refuseThrottled(attempt: LogonAttempt, user: string, throttle: ThrottleKind, detail: string): LogonRefused {
     this.stats.logonFailures++;
+    this.audit?.logon('refused', this.auditFields(attempt, user, `throttled: ${detail}`));
     this.log.debug(this.fields(attempt, user, { reason: detail }), 'logon refused by the logon guard');
     return { kind: 'refused', reason: 'throttled', detail, user, throttle, admission: null };
   }
@@ -210,6 +229,7 @@ export class LogonGate {
   /** A refusal admission reports as quiet (a storm it already logged for this host) goes to debug. */
   private refuseAdmission(attempt: LogonAttempt, user: string, refusal: AdmissionRefusal): LogonRefused {
     this.stats.logonFailures++;
+    this.audit?.logon('refused', this.auditFields(attempt, user, `admission: ${refusal.detail}`));
     const fields = this.fields(attempt, user, { refusal: refusal.kind, reason: refusal.detail });
     if (refusal.quiet) this.log.debug(fields, 'logon refused by admission control');
     else this.log.warn(fields, 'logon refused by admission control');

@@ -10,6 +10,7 @@ import type { AdmissionTicket } from '../admission/admission.js';
 import type { PublishTopicWindow } from '../admission/publish-topic-window.js';
 import type { Message } from '../delivery/message.js';
 import { ALLOW_ALL, type Decision } from '../security/decision.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { EntitlementService } from '../security/entitlement-service.js';
 import type { BrokerStats } from '../stats.js';
 import { TopicError, validatePublishTopic, type TopicLimits } from '../topics/index.js';
@@ -51,17 +52,22 @@ export class PublishGate {
   private readonly writeDecisions: WriteDecisionCache;
   private maxBytes = Number.POSITIVE_INFINITY;
   private topicWindow: PublishTopicWindow | null = null;
+  /** The admitted user, for the audit log's denials. */
+  private user = '';
 
   constructor(
     entitlements: EntitlementService,
     private readonly topicLimits: TopicLimits,
     private readonly stats: BrokerStats,
+    private readonly audit: AuditLog | null = null,
+    private readonly protocol: 'native' | 'mqtt' = 'native',
   ) {
     this.writeDecisions = new WriteDecisionCache(entitlements);
   }
 
   /** The connection was admitted: its resource-limit group's size and topic-rate limits apply from now on. */
   admit(ticket: AdmissionTicket): void {
+    this.user = ticket.user;
     this.maxBytes = ticket.group.maxMessageBytes;
     this.topicWindow = ticket.publishTopicWindow();
   }
@@ -106,6 +112,8 @@ export class PublishGate {
     const stats = this.stats;
     if (!decision.allow) {
       stats.publishesDenied++;
+      const reason = decision.failed ? 'entitlement-unavailable' : 'not-entitled';
+      this.audit?.denial(this.user, 'write', message.topic, reason, this.protocol);
       if (decision.failed) return refusal('entitlement-unavailable', 'entitlement check failed; denied');
       return refusal('not-entitled', `not entitled to publish to "${message.topic}"`);
     }

@@ -6,6 +6,7 @@
 import { ALLOW_ALL, type Decision } from '../security/decision.js';
 import type { EntitlementService } from '../security/entitlement-service.js';
 import type { BrokerStats } from '../stats.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import {
   parseSubscriptionPattern,
   TopicError,
@@ -51,6 +52,7 @@ export class SubscribeGate {
     private readonly topicLimits: TopicLimits,
     private readonly regexBudget: RegexBudget,
     private readonly stats: BrokerStats,
+    private readonly audit: AuditLog | null = null,
   ) {}
 
   /** Refuses a new subscription on a connection that holds `held` of its `max`. */
@@ -81,9 +83,22 @@ export class SubscribeGate {
   }
 
   /** The answer of decide() for `pattern`: null to go on, or the refusal (counted in subscriptionsDenied). */
-  conclude(decision: Decision, pattern: SubscriptionPattern): SubscribeRefusal | null {
+  conclude(
+    decision: Decision,
+    pattern: SubscriptionPattern,
+    user: string,
+    protocol: 'native' | 'mqtt',
+  ): SubscribeRefusal | null {
     if (decision.allow) return null;
     this.stats.subscriptionsDenied++;
+    if (pattern.kind === 'exact')
+      this.audit?.denial(
+        user,
+        'read',
+        pattern.topic,
+        decision.failed ? 'entitlement-unavailable' : 'not-entitled',
+        protocol,
+      );
     if (decision.failed) return refusal('entitlement-unavailable', 'entitlement check failed; denied');
     // Only a literal topic is refused here: decide() allows the others until delivery.
     const topic = pattern.kind === 'exact' ? pattern.topic : '';

@@ -204,7 +204,7 @@ export class MqttSession
 
   get publishGate(): PublishGate {
     if (this.gate !== null) return this.gate;
-    const gate = (this.gate = this.gates.publishGate());
+    const gate = (this.gate = this.gates.publishGate('mqtt'));
     if (this.ticket !== null) gate.admit(this.ticket);
     return gate;
   }

@@ -218,7 +218,7 @@ class RestoredWillPublisher implements WillPublisher {
   ) {}
 
   get publishGate(): PublishGate {
-    return (this.gate ??= this.gates.publishGate());
+    return (this.gate ??= this.gates.publishGate('mqtt'));
   }
 
   readonly onInvalidRules = (err: unknown): void => {

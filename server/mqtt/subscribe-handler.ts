@@ -101,7 +101,7 @@ function finishSubscribe(
   wish: SubscriptionWish,
   decision: Decision,
 ): number {
-  const refused = session.gates.subscribe.conclude(decision, wish.pattern);
+  const refused = session.gates.subscribe.conclude(decision, wish.pattern, session.user ?? '', 'mqtt');
   if (refused !== null) return session.isV5 ? mqttSubscribeRefusal(refused) : SUBACK_FAILURE_V3;
   return add(session, request, index, wish);
 }

@@ -100,7 +100,7 @@ export class NativeSession
     this.id = ctx.newSessionId();
     this.maxSubscriptions = limits.maxSubscriptionsPerConnection;
     this.maxSendQueueBytes = limits.maxSendQueueBytes;
-    this.publishGate = gates.publishGate();
+    this.publishGate = gates.publishGate('native');
     this.held = new HeldDeliveryGate(ctx.maxPendingDeliveries, this, ctx.stats);
     this.inbound = new OrderedInbound<InboundFrame>(connection, this);
     if (limits.logonTimeoutMs > 0) {
@@ -399,7 +399,7 @@ export class NativeSession
     decision: Decision,
   ): void {
     if (this.state !== 'active') return;
-    const refused = this.gates.subscribe.conclude(decision, pattern);
+    const refused = this.gates.subscribe.conclude(decision, pattern, this.user!, 'native');
     if (refused !== null) throw nativeSubscribeRefusal(refused, rid);
     // The sid may have been taken while the check was pending.
     if (this.subscriptions.has(sid)) throw duplicateSubscription(sid, rid);

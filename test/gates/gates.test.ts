@@ -96,7 +96,11 @@ async function setUp(limits: Record<string, unknown> = {}): Promise<Fixture> {
     maxRegexMatchStateBytes: 1 << 20,
   };
   const regexBudget = new RegexBudget(config.topics.regex, stats);
-  const gates = new ListenerGates(security.forListener('native'), { admission, stats, topicLimits, regexBudget }, log);
+  const gates = new ListenerGates(
+    security.forListener('native'),
+    { admission, stats, topicLimits, regexBudget, audit: null },
+    log,
+  );
   fixture = { gates, stats, admission, security };
   return fixture;
 }
@@ -224,7 +228,7 @@ describe('PublishGate', () => {
 
   it('a denied write is refused before the topic rate is charged or the filter runs', async () => {
     const { gates, stats, admission } = await setUp({ public: { maxPublishTopicsPerSecond: 1 } });
-    const gate = gates.publishGate();
+    const gate = gates.publishGate('native');
     const admitted = admission.admit('reader', '127.0.0.1', null);
     if (admitted instanceof AdmissionRefusal) throw new Error(admitted.detail);
     gate.admit(admitted);
@@ -234,7 +238,7 @@ describe('PublishGate', () => {
     });
     expect(stats.publishesDenied).toBe(1);
     // The window of one topic per second is still free: the denied publish did not use it.
-    const writer = gates.publishGate();
+    const writer = gates.publishGate('native');
     writer.admit(admitted);
     const allowed = await settled(writer.decide('writer', 'b'));
     expect(writer.authorize(allowed, message('b', 1, stats), 'counted', () => {})).toBeNull();
@@ -247,7 +251,7 @@ describe('PublishGate', () => {
 
   it('the write filter runs last and tells a mismatch from a payload that is not an object', async () => {
     const { gates, stats } = await setUp();
-    const gate = gates.publishGate();
+    const gate = gates.publishGate('native');
     const decision = await settled(gate.decide('writer', 'json/x'));
     expect(decision.filter).toBe('ok = true');
     expect(gate.authorize(decision, message('json/x', { ok: true }, stats), 'counted', () => {})).toBeNull();
@@ -262,14 +266,14 @@ describe('PublishGate', () => {
 
   it("asks the module once per topic for a connection's publishes", async () => {
     const { gates } = await setUp();
-    const gate = gates.publishGate();
+    const gate = gates.publishGate('native');
     for (let i = 0; i < 5; i++) await settled(gate.decide('writer', 'b'));
     expect(entitlementCalls().filter((c) => c.startsWith('write'))).toEqual(['write writer b']);
   });
 
   it('checks the topic and the size of the connection group, and counts a message too large', async () => {
     const { gates, stats, admission } = await setUp({ public: { maxMessageBytes: 10 } });
-    const gate = gates.publishGate();
+    const gate = gates.publishGate('native');
     expect(gate.checkTopic('a/+')).toMatchObject({ reason: 'invalid-topic' });
     expect(gate.checkSize(1_000_000)).toBeNull(); // no group yet: the listener's frame limit applies
     const admitted = admission.admit('writer', '127.0.0.1', null);
@@ -290,11 +294,15 @@ describe('SubscribeGate', () => {
     const gate = gates.subscribe;
     const wildcard = gate.parse('alice', 'secret/#', undefined);
     if (wildcard.kind !== 'parsed') throw new Error(wildcard.detail);
-    expect(gate.conclude(await settled(gate.decide('alice', wildcard.pattern)), wildcard.pattern)).toBeNull();
+    expect(
+      gate.conclude(await settled(gate.decide('alice', wildcard.pattern)), wildcard.pattern, 'alice', 'native'),
+    ).toBeNull();
     expect(entitlementCalls()).toEqual([]);
     const exact = gate.parse('alice', 'secret/x', undefined);
     if (exact.kind !== 'parsed') throw new Error(exact.detail);
-    expect(gate.conclude(await settled(gate.decide('alice', exact.pattern)), exact.pattern)).toMatchObject({
+    expect(
+      gate.conclude(await settled(gate.decide('alice', exact.pattern)), exact.pattern, 'alice', 'native'),
+    ).toMatchObject({
       reason: 'not-entitled',
       detail: 'not entitled to read "secret/x"',
     });

@@ -1,0 +1,84 @@
+// The audit log (docs/admin.md#audit-log): who logged on and who was refused, what admins did
+// and with what result, and which entitlement checks denied what, as a stream of its own (a file,
+// or stdout with `audit: true` on every line). Denials are rate-limited per (user, action,
+// resource): the first of a window is written, later ones are counted into the next line for the
+// same triple, so a client retrying a denied publish in a loop cannot flood it. Secrets are never
+// written: no password, token or payload.
+import type { Logger } from 'pino';
+
+export interface LogonAudit {
+  readonly protocol: string;
+  readonly session: string;
+  readonly user: string;
+  readonly listener: string;
+  readonly remote: string;
+  /** Why it was refused (absent for an accepted logon). */
+  readonly reason?: string;
+}
+
+export interface AdminAudit {
+  /** The authenticated admin, or null when the request was refused before (401). */
+  readonly user: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly remote: string;
+  readonly status: number;
+  /** The action's name, when the path is an admin action. */
+  readonly action?: string;
+  /** What the action answered (a reset: how many nodes and connections), or why it failed. */
+  readonly result?: unknown;
+}
+
+export type DeniedAction = 'read' | 'write';
+
+export interface AuditLimits {
+  /** One denial line per (user, action, resource) per window; later ones are counted. */
+  readonly denialWindowMs: number;
+  /** Triples remembered at most; the oldest is forgotten beyond it (its count with it). */
+  readonly maxTracked: number;
+}
+
+interface Window {
+  startedAt: number;
+  suppressed: number;
+}
+
+export class AuditLog {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly limits: AuditLimits,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  logon(outcome: 'accepted' | 'refused', fields: LogonAudit): void {
+    // Messages of their own ("audit: ..."), so that nothing waiting for the broker log's "logon" matches these.
+    this.log.info({ event: 'logon', outcome, ...fields }, `audit: logon ${outcome}`);
+  }
+
+  admin(fields: AdminAudit): void {
+    const ok = fields.status < 400;
+    this.log.info({ event: 'admin', outcome: ok ? 'done' : 'refused', ...fields }, 'audit: admin request');
+  }
+
+  /** An entitlement check said no (`failed`: the module failed and the check failed closed). */
+  denial(user: string, action: DeniedAction, resource: string, reason: string, protocol: string): void {
+    const key = `${user}\u0000${action}\u0000${resource}`;
+    const now = this.clock();
+    const window = this.windows.get(key);
+    if (window !== undefined && now - window.startedAt < this.limits.denialWindowMs) {
+      window.suppressed++;
+      return;
+    }
+    const suppressed = window?.suppressed ?? 0;
+    // Re-inserted, so the map's order is the age of the windows (the oldest goes first).
+    this.windows.delete(key);
+    this.windows.set(key, { startedAt: now, suppressed: 0 });
+    if (this.windows.size > this.limits.maxTracked) this.windows.delete(this.windows.keys().next().value!);
+    this.log.info(
+      { event: 'denial', user, action, resource, reason, protocol, ...(suppressed > 0 ? { suppressed } : {}) },
+      'audit: entitlement denied',
+    );
+  }
+}
