@@ -53,18 +53,38 @@ export class AuditLog {
   ) {}
 
   logon(outcome: 'accepted' | 'refused', fields: LogonAudit): void {
+    // Refusals by the logon guard come in floods (that is why it throttles): rate-limited per address.
+    if (fields.reason?.startsWith('throttled') === true) {
+      this.limited(`logon\u0000throttled\u0000${fields.remote}`, (suppressed) =>
+        this.log.info({ event: 'logon', outcome, ...fields, ...suppressed }, 'audit: logon refused'),
+      );
+      return;
+    }
     // Messages of their own ("audit: ..."), so that nothing waiting for the broker log's "logon" matches these.
     this.log.info({ event: 'logon', outcome, ...fields }, `audit: logon ${outcome}`);
   }
 
   admin(fields: AdminAudit): void {
-    const ok = fields.status < 400;
-    this.log.info({ event: 'admin', outcome: ok ? 'done' : 'refused', ...fields }, 'audit: admin request');
+    const outcome = fields.status < 400 ? 'done' : 'refused';
+    const write = (suppressed: { suppressed?: number }): void =>
+      this.log.info({ event: 'admin', outcome, ...fields, ...suppressed }, 'audit: admin request');
+    // 429: the logon guard is refusing a flood; one line per address per window.
+    if (fields.status === 429) this.limited(`admin\u0000throttled\u0000${fields.remote}`, write);
+    else write({});
   }
 
   /** An entitlement check said no (`failed`: the module failed and the check failed closed). */
   denial(user: string, action: DeniedAction, resource: string, reason: string, protocol: string): void {
-    const key = `${user}\u0000${action}\u0000${resource}`;
+    this.limited(`${user}\u0000${action}\u0000${resource}`, (suppressed) =>
+      this.log.info(
+        { event: 'denial', user, action, resource, reason, protocol, ...suppressed },
+        'audit: entitlement denied',
+      ),
+    );
+  }
+
+  /** Write the first line of a window for `key`; count the rest into the next one written. */
+  private limited(key: string, write: (suppressed: { suppressed?: number }) => void): void {
     const now = this.clock();
     const window = this.windows.get(key);
     if (window !== undefined && now - window.startedAt < this.limits.denialWindowMs) {
@@ -76,9 +96,6 @@ export class AuditLog {
     this.windows.delete(key);
     this.windows.set(key, { startedAt: now, suppressed: 0 });
     if (this.windows.size > this.limits.maxTracked) this.windows.delete(this.windows.keys().next().value!);
-    this.log.info(
-      { event: 'denial', user, action, resource, reason, protocol, ...(suppressed > 0 ? { suppressed } : {}) },
-      'audit: entitlement denied',
-    );
+    write(suppressed > 0 ? { suppressed } : {});
   }
 }

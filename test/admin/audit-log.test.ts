@@ -139,6 +139,15 @@ describe('the audit log', () => {
     now += 60_000;
     audit.denial('bob', 'read', 'secret/x', 'not-entitled', 'mqtt');
     expect(lines.items.at(-1)).toMatchObject({ resource: 'secret/x', suppressed: 3 });
+    // A flood of refusals by the logon guard is one line per address per window, too.
+    const before = lines.items.length;
+    const throttled = { protocol: 'mqtt', session: 's', user: 'x', listener: 'mqtt', remote: '10.0.0.9' };
+    for (let i = 0; i < 50; i++) audit.logon('refused', { ...throttled, reason: 'throttled: too many failures' });
+    audit.logon('refused', { ...throttled, reason: 'rejected: bad password' });
+    expect(lines.items.slice(before).map((l) => l.reason)).toEqual([
+      'throttled: too many failures',
+      'rejected: bad password',
+    ]);
     // At most maxTracked triples are remembered: the oldest goes (with its count).
     audit.denial('bob', 'write', 'a', 'not-entitled', 'mqtt');
     audit.denial('bob', 'read', 'secret/y', 'not-entitled', 'mqtt');
