@@ -12,8 +12,13 @@ export interface AuditDestination {
 }
 
 export function auditDestination(config: AuditConfig, log: Logger): AuditDestination {
+  // Written whatever log.level filters out of the broker's log, except `silent`: a broker told
+  // to write nothing to its stream writes nothing there.
   if (config.destination === 'stdout')
-    return { logger: log.child({ audit: true }, { level: 'info' }), close: () => Promise.resolve() };
+    return {
+      logger: log.child({ audit: true }, { level: log.level === 'silent' ? 'silent' : 'info' }),
+      close: () => Promise.resolve(),
+    };
   const path = resolve(config.destination);
   const file = destination({ dest: path, mkdir: true, append: true, sync: false });
   // A file that cannot be opened or written (permissions, a full disk) is logged, never thrown.
