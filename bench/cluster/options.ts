@@ -1,5 +1,6 @@
 // bench:cluster's command line: node:util parseArgs, checked, with a usage text for --help.
 import { parseArgs } from 'node:util';
+import { integer, list } from '../option-values.js';
 
 export const SCENARIOS = ['fanout', 'latency', 'reset', 'connect'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -55,20 +56,6 @@ export interface ClusterBenchOptions {
   concurrency: number;
   connectSeconds: number;
   out: string;
-}
-
-function list<T extends string>(value: string, known: readonly T[], flag: string): T[] {
-  const items = value.split(',').map((s) => s.trim().toLowerCase());
-  for (const item of items)
-    if (!(known as readonly string[]).includes(item))
-      throw new Error(`${flag}: unknown ${JSON.stringify(item)}; known: ${known.join(', ')}`);
-  return known.filter((k) => items.includes(k));
-}
-
-function integer(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= min && n <= max)) throw new Error(`${flag} must be an integer in ${min}..${max}`);
-  return n;
 }
 
 function seconds(value: string, flag: string): number {

@@ -87,9 +87,10 @@ export class Cluster {
   private constructor(
     private readonly deps: ClusterDeps,
     private readonly redis: RedisConnections,
+    nodeId: string,
   ) {
     const { config, stats, log } = deps;
-    this.nodeId = config.nodeId ?? defaultNodeId();
+    this.nodeId = nodeId;
     this.keys = new ClusterKeys(config.namespace);
     const commands = redis.commands;
     this.routes = new RemoteRoutes(deps.topicLimits);
@@ -160,7 +161,7 @@ export class Cluster {
   static async connect(deps: ClusterDeps): Promise<Cluster> {
     const nodeId = deps.config.nodeId ?? defaultNodeId();
     const redis = await connectRedis(deps.config.redis, deps.tls, nodeId, deps.log);
-    const cluster = new Cluster(deps, redis);
+    const cluster = new Cluster(deps, redis, nodeId);
     deps.engine.observer = cluster.local;
     return cluster;
   }

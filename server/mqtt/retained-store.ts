@@ -60,12 +60,7 @@ export class RetainedStore {
     this.restoring?.add(topic);
     if (payload.length === 0) {
       // [MQTT-3.3.1-6] an empty retained payload removes the retained message.
-      const old = this.messages.get(topic);
-      if (old !== undefined) {
-        this.messages.delete(topic);
-        this.bytes -= storedBytes(old);
-        this.store.removeRetained(topic);
-      }
+      if (this.drop(topic)) this.store.removeRetained(topic);
       return true;
     }
     // A copy: the parsed packet's buffer may be a view of a larger network chunk.
@@ -81,14 +76,17 @@ export class RetainedStore {
    */
   replicate(topic: string, payload: Buffer, qos: 0 | 1 | 2, properties: PublishProperties | null): void {
     this.restoring?.add(topic);
-    if (payload.length === 0) {
-      const old = this.messages.get(topic);
-      if (old === undefined) return;
-      this.messages.delete(topic);
-      this.bytes -= storedBytes(old);
-      return;
-    }
-    this.keep(topic, payload, qos, properties);
+    if (payload.length === 0) this.drop(topic);
+    else this.keep(topic, payload, qos, properties);
+  }
+
+  /** Forget `topic`'s message from memory; false when there was none. */
+  private drop(topic: string): boolean {
+    const old = this.messages.get(topic);
+    if (old === undefined) return false;
+    this.messages.delete(topic);
+    this.bytes -= storedBytes(old);
+    return true;
   }
 
   /**

@@ -29,6 +29,7 @@ import {
 import { requireLmdbFile } from './lmdb-file-check.js';
 import { queuedMessageEncoder } from './message-codec.js';
 import { StoreError } from './store-error.js';
+import { deferred, type Deferred } from './deferred-promise.js';
 import { takeStoreLock, releaseStoreLock } from './store-lock.js';
 
 /** The layout this version writes; a store with another is refused (StoreError). */
@@ -515,24 +516,6 @@ class TurnWrite {
     readonly key: Key,
     readonly value: unknown,
   ) {}
-}
-
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-/** A promise and its settling functions; its rejection counts as handled (the waiters handle it). */
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }
 
 /** mdb_env_sync(force), off the main thread. */

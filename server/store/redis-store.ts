@@ -32,6 +32,7 @@ import type {
   WillRecord,
 } from './records.js';
 import { StoreError } from './store-error.js';
+import { deferred, type Deferred } from './deferred-promise.js';
 import type { BrokerStore, RetainedChunk, RetainedCursor, StoredState, SyncMode } from './store.js';
 
 export interface RedisStoreOptions {
@@ -482,22 +483,4 @@ export function compareUtf8(a: string, b: string): number {
 
 function isSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdfff;
-}
-
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-/** A promise and its settling functions; its rejection counts as handled (the waiters handle it). */
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }

@@ -11,7 +11,14 @@ import { Collector } from '../helpers/collector.js';
 import { startRedisServer, redisServerAvailable, type RedisServer } from '../helpers/redis-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { inbox, MqttClients } from '../mqtt/mqtt-helpers.js';
-import { killAllNodes, startNode, waitForCluster, type ClusterNode, type NodeOptions } from './cluster-node.js';
+import {
+  killAllNodes,
+  startNode,
+  waitForCluster,
+  waitForInterest,
+  type ClusterNode,
+  type NodeOptions,
+} from './cluster-node.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const LEASE_MS = 2000;
@@ -74,10 +81,6 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     if (dir !== undefined) rmSync(dir.path, { recursive: true, force: true });
   });
 
-  function interestOf(from: ClusterNode, node: ClusterNode, patterns: number) {
-    return waitForCluster(from, (nodes) => (nodes.find((n) => n.node === node.nodeId)?.patterns ?? 0) >= patterns);
-  }
-
   async function connectedOf(user: string, node: string): Promise<number> {
     if (probe.status !== 'ready') await probe.connect();
     return Number((await probe.hget(`warden:conns:${node}`, `u:${user}`)) ?? 0);
@@ -95,7 +98,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     // An ordinary client on B keeps its connection and its deliveries when D dies.
     const onB = await mqtt.connect(b.mqttUrl, 5, { username: 'reader' });
     await onB.subscribeAsync('alive/#', { qos: 1 });
-    await interestOf(a, b, 1);
+    await waitForInterest(a, b, 1);
     // An SDK client on D with the cluster's URLs: it fails over to the next node when D dies.
     const sdk = await connect([d.nativeUrl, b.nativeUrl], {
       user: 'reader',
@@ -121,7 +124,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     await publisher.publishAsync('alive/1', 'still here', { qos: 1 });
     await gotB.count(1);
     // The SDK's subscription was sent again on B: once A knows it, a publish on A reaches it.
-    await interestOf(a, b, 2);
+    await waitForInterest(a, b, 2);
     await publisher.publishAsync('alive/x/sdk', 'failed over', { qos: 1 });
     await sdkGot.until((items) => items.includes('failed over'));
 
@@ -136,7 +139,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
   it('keeps serving local clients while Redis is away, refuses admin actions, and rejoins when it is back', async () => {
     const localSub = await mqtt.connect(a.mqttUrl, 5, { username: 'reader' });
     await localSub.subscribeAsync('outage/#', { qos: 1 });
-    await interestOf(b, a, 1);
+    await waitForInterest(b, a, 1);
     const got = inbox(localSub);
     const localPub = await mqtt.connect(a.mqttUrl, 5, { username: 'feed' });
     const remotePub = await mqtt.connect(b.mqttUrl, 5, { username: 'feed' });
@@ -177,7 +180,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     );
     await waitForCluster(b, (nodes) => nodes.filter((n) => n.alive).length === 3);
     expect((await fetch(`${a.adminUrl}/readyz`)).status).toBe(200);
-    await interestOf(b, a, 1);
+    await waitForInterest(b, a, 1);
     await remotePub.publishAsync('outage/after', 'after', { qos: 1 });
     await got.until((items) => items.some((m) => m.text === 'after'));
     expect(got.items.map((m) => m.text)).toEqual(['local', 'after']);
@@ -190,7 +193,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     sdkClients.push(reader);
     const got = new Collector<unknown>();
     await reader.subscribe({ topic: 'split/#' }, (message) => got.push(message.data));
-    await interestOf(a, c, 1);
+    await waitForInterest(a, c, 1);
     const feed = await connect(a.nativeUrl, { user: 'feed', password: 'pw', reconnect: false });
     sdkClients.push(feed);
     await feed.publish('split/1', 'before', { ack: true });
@@ -241,7 +244,7 @@ describe.skipIf(!redisServerAvailable())('cluster faults', () => {
     sdkClients.push(again);
     const gotAgain = new Collector<unknown>();
     await again.subscribe({ topic: 'split/#' }, (message) => gotAgain.push(message.data));
-    await interestOf(a, c, 1);
+    await waitForInterest(a, c, 1);
     await feed.publish('split/3', 'after', { ack: true });
     await gotAgain.count(1);
     await again.ping();

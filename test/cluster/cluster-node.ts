@@ -184,3 +184,12 @@ export async function waitForCluster(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Wait until `from` knows that `node` has at least `patterns` subscription patterns (routes in place). */
+export function waitForInterest(
+  from: ClusterNode,
+  node: ClusterNode,
+  patterns: number,
+): Promise<readonly ClusterNodeStatus[]> {
+  return waitForCluster(from, (nodes) => (nodes.find((n) => n.node === node.nodeId)?.patterns ?? 0) >= patterns);
+}

@@ -12,7 +12,7 @@ import { Collector } from '../helpers/collector.js';
 import { startRedisServer, redisServerAvailable, type RedisServer } from '../helpers/redis-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { inbox, MqttClients } from '../mqtt/mqtt-helpers.js';
-import { killAllNodes, startNode, waitForCluster, type ClusterNode } from './cluster-node.js';
+import { killAllNodes, startNode, waitForCluster, waitForInterest, type ClusterNode } from './cluster-node.js';
 import { rmSync } from 'node:fs';
 
 const POLICY = `
@@ -63,11 +63,6 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
     if (dir !== undefined) rmSync(dir.path, { recursive: true, force: true });
   });
 
-  /** Wait until `from` knows that `node` has at least `patterns` subscription patterns. */
-  function interestOf(from: ClusterNode, node: ClusterNode, patterns: number) {
-    return waitForCluster(from, (nodes) => (nodes.find((n) => n.node === node.nodeId)?.patterns ?? 0) >= patterns);
-  }
-
   /** What crosses Redis to `node`: the topics of the bus frames on its channel, in order. */
   async function busTo(node: ClusterNode): Promise<Collector<string>> {
     const watcher = new Redis(redis.url);
@@ -98,8 +93,8 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
     const onC = await mqtt.connect(c.mqttUrl, 5, { username: 'reader' });
     await onB.subscribeAsync('route/#', { qos: 1 });
     await onC.subscribeAsync('route/c', { qos: 1 });
-    await interestOf(a, b, 1);
-    await interestOf(a, c, 1);
+    await waitForInterest(a, b, 1);
+    await waitForInterest(a, c, 1);
     const toB = await busTo(b);
     const toC = await busTo(c);
     const gotB = inbox(onB);
@@ -130,8 +125,8 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
     const onC = await mqtt.connect(c.mqttUrl, 4, { username: 'reader' });
     await onB.subscribeAsync('order/+', { qos: 1 });
     await onC.subscribeAsync('order/+', { qos: 0 });
-    await interestOf(a, b, 1);
-    await interestOf(a, c, 1);
+    await waitForInterest(a, b, 1);
+    await waitForInterest(a, c, 1);
     const gotB = inbox(onB);
     const gotC = inbox(onC);
     const publisher = await mqtt.connect(a.mqttUrl, 4, { username: 'feed' });
@@ -151,8 +146,8 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
       await member.subscribeAsync('$share/workers/jobs/#', { qos: 1 });
       members.push(member);
     }
-    await interestOf(a, b, 1);
-    await interestOf(a, c, 1);
+    await waitForInterest(a, b, 1);
+    await waitForInterest(a, c, 1);
     const received = new Collector<{ member: number; text: string }>();
     members.forEach((member, index) =>
       member.on('message', (_topic, payload) => received.push({ member: index, text: payload.toString() })),
@@ -198,7 +193,7 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
     sdkClients.push(analyst);
     const got = new Collector<unknown>();
     await analyst.subscribe({ topic: 'trades/#' }, (message) => got.push(message.data));
-    await interestOf(a, c, 1);
+    await waitForInterest(a, c, 1);
     const feed = await connect(a.nativeUrl, { user: 'feed', password: 'pw', reconnect: false });
     sdkClients.push(feed);
     await feed.publish('trades/1', { sym: 'ACME', px: 10, region: 'US', trader: 'x' }, { ack: true });

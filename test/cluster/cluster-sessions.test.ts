@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, redisServerAvailable, type RedisServer } from '../helpers/redis-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { inbox, MqttClients } from '../mqtt/mqtt-helpers.js';
-import { killAllNodes, startNode, waitForCluster, type ClusterNode } from './cluster-node.js';
+import { killAllNodes, startNode, waitForCluster, waitForInterest, type ClusterNode } from './cluster-node.js';
 
 describe.skipIf(!redisServerAvailable())('client ids and sessions across nodes', () => {
   let redis: RedisServer;
@@ -38,10 +38,6 @@ describe.skipIf(!redisServerAvailable())('client ids and sessions across nodes',
     if (dir !== undefined) rmSync(dir.path, { recursive: true, force: true });
   });
 
-  function interestOf(from: ClusterNode, node: ClusterNode, patterns: number) {
-    return waitForCluster(from, (nodes) => (nodes.find((n) => n.node === node.nodeId)?.patterns ?? 0) >= patterns);
-  }
-
   const persistent = (clientId: string) => ({
     clientId,
     clean: false,
@@ -52,7 +48,7 @@ describe.skipIf(!redisServerAvailable())('client ids and sessions across nodes',
   it('takes a client id over from another node, and the session follows with its queued messages', async () => {
     const first = await mqtt.connect(a.mqttUrl, 5, persistent('tracker-1'));
     await first.subscribeAsync('fleet/#', { qos: 1 });
-    await interestOf(b, a, 1);
+    await waitForInterest(b, a, 1);
     const publisher = await mqtt.connect(b.mqttUrl, 5, { username: 'feed' });
     const gotFirst = inbox(first);
     await publisher.publishAsync('fleet/1', 'on A', { qos: 1 });
@@ -65,7 +61,7 @@ describe.skipIf(!redisServerAvailable())('client ids and sessions across nodes',
     expect((await connack).sessionPresent).toBe(true);
     expect((await takenOver).reasonCode).toBe(0x8e);
     // Its subscription moved with it: C has the interest, and A no longer does.
-    await interestOf(b, c, 1);
+    await waitForInterest(b, c, 1);
     await waitForCluster(b, (nodes) => nodes.find((n) => n.node === 'a')?.patterns === 0);
     await publisher.publishAsync('fleet/2', 'on C', { qos: 1 });
     await gotSecond.until((items) => items.some((m) => m.text === 'on C'));
