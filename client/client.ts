@@ -373,7 +373,8 @@ export class Client extends TypedEmitter<ClientEvents> {
     if (this.currentState !== 'connected') return;
     this.connection = undefined;
     this.loggedOn = undefined;
-    if (this.reconnectOptions === undefined) {
+    // An administrator closed this connection on purpose: coming straight back would undo it.
+    if (this.reconnectOptions === undefined || event.code === CloseCodes.DISCONNECTED_BY_ADMIN) {
       this.enterClosed();
       this.emit('disconnected', { code: event.code, reason: event.reason, willReconnect: false });
       return;

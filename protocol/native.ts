@@ -212,6 +212,8 @@ export const CloseCodes = {
   LOGON_FAILED: 4003,
   /** An administrator reset this user's entitlements; reconnect to get the current ones. */
   ENTITLEMENTS_RESET: 4004,
+  /** An administrator closed this connection (DELETE /admin/connections); the SDK does not reconnect. */
+  DISCONNECTED_BY_ADMIN: 4005,
   /** An unexpected broker failure while handling this connection (logged, counted in connectionErrors); only this connection is closed. */
   INTERNAL_ERROR: 1011,
 } as const;

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { CloseCodes } from '../protocol/native.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 import { BrokerAdmin } from './admin/broker-admin.js';
+import type { KickTarget } from './admin/admin-actions.js';
+import { pageOfConnections, type ConnectionDetail, type DescribedConnection } from './admin/connection-list.js';
 import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
 import type { ListenerTlsConfig, MqttListenerConfig, NativeListenerConfig, WardenConfig } from './config/index.js';
@@ -48,11 +50,9 @@ import { UwsListener } from './transports/uws/uws-listener.js';
 import { WsListener } from './transports/ws-listener.js';
 
 /** What the broker needs of any session, whatever its protocol. */
-interface AnySession {
+interface AnySession extends DescribedConnection {
   /** `packet`: an MQTT session, told why (v5 DISCONNECT) before a shutdown closes its socket. */
   readonly kind: 'native' | 'packet';
-  readonly isLoggedOn: boolean;
-  readonly userName: string | null;
   close(code: number, reason: string): void;
 }
 
@@ -188,6 +188,9 @@ export class Broker implements SessionContext, HealthSource {
         disconnectUsers: (user, code, reason) => this.disconnectUsers(user, code, reason),
         reloadTls: () => tls.reload(),
         connectionStatus: () => this.admission.status(),
+        listConnections: (filter, limit, after) => pageOfConnections(this.sessions, filter, limit, after),
+        connectionDetail: (id) => this.connectionDetail(id),
+        disconnectConnections: (target) => this.disconnectConnections(target),
       },
       this.log.child({ component: 'admin' }),
     );
@@ -460,6 +463,25 @@ export class Broker implements SessionContext, HealthSource {
     }
     // Persistent MQTT sessions of absent clients stay, but are entitled afresh (as a reconnection would be).
     this.mqtt.refreshEntitlements(user);
+    return n;
+  }
+
+  private connectionDetail(id: string): ConnectionDetail | null {
+    for (const session of this.sessions)
+      if (session.id === id && session.isOpen)
+        return { ...session.describe(), subscriptionPatterns: session.subscriptionPatterns() };
+    return null;
+  }
+
+  /** An admin closes one connection (by id), or every logged-on connection of a user: close 4005, MQTT v5 DISCONNECT 0x98. */
+  private disconnectConnections(target: KickTarget): number {
+    let n = 0;
+    for (const session of [...this.sessions]) {
+      if ('id' in target ? session.id !== target.id : !session.isLoggedOn || session.userName !== target.user) continue;
+      session.close(CloseCodes.DISCONNECTED_BY_ADMIN, 'disconnected by an administrator');
+      n++;
+    }
+    if (n > 0) this.log.info({ ...target, disconnected: n }, 'connections closed by an administrator');
     return n;
   }
 

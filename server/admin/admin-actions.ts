@@ -6,6 +6,7 @@ import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { Throttled } from '../security/logon-guard.js';
 import type { ClusterView } from '../cluster/cluster.js';
+import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -42,6 +43,15 @@ export interface ResetResult {
   readonly nodes?: NodesApplied;
 }
 
+/** Which connections an admin closes: one, by its id, or every logged-on connection of a user. */
+export type KickTarget = { readonly id: string } | { readonly user: string };
+
+export interface KickResult {
+  readonly disconnected: number;
+  /** Present in a cluster: every node was asked. */
+  readonly nodes?: NodesApplied;
+}
+
 /** GET /admin/cluster outside a cluster. */
 export interface NotClustered {
   readonly clustered: false;
@@ -68,6 +78,12 @@ export interface AdminActions {
   reloadTls(): Promise<TlsReloadReport>;
   /** Admission control: the connections admitted now (in all, per user, per host) and the refusals since start (docs/admission.md). */
   connectionStatus(): ConnectionStatus;
+  /** This node's open connections matching `filter`, `limit` of them after the id `after` (docs/admin.md, "Connections"). */
+  listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage;
+  /** One connection of this node, with its subscription patterns; null when there is none with that id. */
+  connectionDetail(id: string): ConnectionDetail | null;
+  /** Close connections (close code 4005, MQTT v5 DISCONNECT 0x98); in a cluster, on every node. */
+  disconnectConnections(target: KickTarget): Promise<KickResult>;
   /**
    * Authenticate an admin request with the admin listener's authentication module (fail closed on
    * module failure); `throttled` when the logon guard refused it without a check (docs/authentication.md).

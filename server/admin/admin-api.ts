@@ -4,6 +4,7 @@ import type { EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } 
 import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
+import type { ConnectionDetail, ConnectionPage } from './connection-list.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
@@ -11,6 +12,8 @@ export const ADMIN_PATHS = {
   disable: '/admin/entitlements/disable',
   enable: '/admin/entitlements/enable',
   tlsReload: '/admin/tls/reload',
+  admission: '/admin/admission',
+  /** GET lists (filters, pages), DELETE ?user=U closes a user's; /admin/connections/{id}: GET one, DELETE closes it. */
   connections: '/admin/connections',
   cluster: '/admin/cluster',
 } as const;
@@ -37,7 +40,17 @@ export type ClusterResponse = ClusterView | NotClustered;
 /** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
 export type TlsReloadResponse = TlsReloadReport;
 /** Admission control: admitted connections now (in all, per user, per host) and refusals since start. */
-export type ConnectionsResponse = ConnectionStatus;
+export type AdmissionResponse = ConnectionStatus;
+/** One page of this node's connections (docs/admin.md, "Connections"). */
+export type ConnectionsResponse = ConnectionPage;
+export type ConnectionResponse = ConnectionDetail;
+/** What a DELETE closed: `id` or `user` echo the request; `nodes` in a cluster. */
+export type KickResponse = {
+  readonly id?: string;
+  readonly user?: string;
+  readonly disconnected: number;
+  readonly nodes?: NodesApplied;
+};
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'

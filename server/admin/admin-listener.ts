@@ -1,5 +1,5 @@
 // The admin HTTP listener: authenticates every request (Basic or Bearer, through the broker's
-// admin authentication), entitles it (resource type `admin`, read for GET, write for POST,
+// admin authentication), entitles it (resource type `admin`, read for GET, write for POST and DELETE,
 // resource = the path), then runs one AdminActions call and answers JSON. Plain node:http.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import { parseAuthorization, type AdminCredentials } from './admin-credentials.j
 import { AdminCredentialCache, type CredentialCacheLimits } from './admin-credential-cache.js';
 import type { BrokerStats } from '../stats.js';
 import { AdminHttpError, unauthorized } from './admin-http-error.js';
-import { ADMIN_ROUTES, type AdminRoute } from './admin-routes.js';
+import { routesAt, type AdminRequest, type AdminRoute } from './admin-routes.js';
 import { sendError, sendJson } from './json-response.js';
 import { parseJsonBody, readBody } from './request-body.js';
 import { answerProbe, type HealthSource } from '../health/health.js';
@@ -37,6 +37,12 @@ interface RequestLog {
   readonly path: string;
   readonly remoteAddress: string;
   identity?: string;
+}
+
+/** The route a request asked for, with its `{id}` and query string. */
+interface Routed {
+  readonly route: AdminRoute;
+  readonly request: AdminRequest;
 }
 
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -110,11 +116,14 @@ export class AdminListener {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
     const request: RequestLog = {
       method: req.method ?? 'GET',
-      path: (req.url ?? '/').split('?', 1)[0]!,
+      path: queryAt < 0 ? url : url.slice(0, queryAt),
       remoteAddress: req.socket.remoteAddress ?? '',
     };
+    const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
     let action: string | undefined;
     const audit = (status: number, result: unknown): void =>
       this.audit?.admin({
@@ -128,16 +137,17 @@ export class AdminListener {
       });
     try {
       request.identity = await this.authenticate(req, request);
-      const route = this.route(request);
+      const { route, request: routed } = this.route(request, query);
       action = route.action;
       await this.entitle(route, request, request.identity);
       const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
-      const result = await route.run(this.actions, body);
+      const result = await route.run(this.actions, body, routed);
+      const write = route.method !== 'GET';
       // A write (reset, enable, disable, reload) may change who is who: check everyone afresh.
-      if (route.method === 'POST') this.credentials.clear();
+      if (write) this.credentials.clear();
       this.log.info({ ...request, result }, `admin: ${route.action}`);
       // Reads (status, the connection and cluster views) are not audited: only who changed what.
-      if (route.method === 'POST') audit(200, result);
+      if (write) audit(200, result);
       sendJson(res, 200, result);
     } catch (err) {
       if (err instanceof AdminHttpError) {
@@ -225,18 +235,17 @@ export class AdminListener {
     );
   }
 
-  private route(request: RequestLog): AdminRoute {
-    const route = ADMIN_ROUTES.get(request.path);
-    if (route === undefined) throw new AdminHttpError(404, 'NOT_FOUND', `no admin endpoint at ${request.path}`);
-    if (route.method !== request.method) {
-      throw new AdminHttpError(
-        405,
-        'METHOD_NOT_ALLOWED',
-        `${request.path} accepts ${route.method}, not ${request.method}`,
-        { Allow: route.method },
-      );
+  private route(request: RequestLog, query: URLSearchParams): Routed {
+    const found = routesAt(request.path);
+    if (found === null) throw new AdminHttpError(404, 'NOT_FOUND', `no admin endpoint at ${request.path}`);
+    const route = found.routes.find((r) => r.method === request.method);
+    if (route === undefined) {
+      const allowed = found.routes.map((r) => r.method).join(', ');
+      throw new AdminHttpError(405, 'METHOD_NOT_ALLOWED', `${request.path} accepts ${allowed}, not ${request.method}`, {
+        Allow: allowed,
+      });
     }
-    return route;
+    return { route, request: found.id === undefined ? { query } : { query, id: found.id } };
   }
 
   private async entitle(route: AdminRoute, request: RequestLog, identity: string): Promise<void> {

@@ -3,8 +3,11 @@
 import type { AdminActions } from './admin-actions.js';
 import {
   ADMIN_PATHS,
+  type AdmissionResponse,
   type ClusterResponse,
+  type ConnectionResponse,
   type ConnectionsResponse,
+  type KickResponse,
   type EnabledResponse,
   type ResetResponse,
   type StatusResponse,
@@ -12,6 +15,7 @@ import {
 } from './admin-api.js';
 import { AdminHttpError, badRequest } from './admin-http-error.js';
 import { ClusterUnavailableError } from '../cluster/cluster-control.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ordinal, type ConnectionFilter } from './connection-list.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -23,12 +27,38 @@ async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
+export type AdminMethod = 'GET' | 'POST' | 'DELETE';
+
+/** What a request carries besides its body. */
+export interface AdminRequest {
+  readonly query: URLSearchParams;
+  /** The `{id}` segment of a path such as /admin/connections/{id}. */
+  readonly id?: string;
+}
+
 export interface AdminRoute {
-  readonly method: 'GET' | 'POST';
+  readonly method: AdminMethod;
   /** Names the action in the log line written for each request. */
   readonly action: string;
-  /** `body` is the parsed JSON body (undefined when empty); throws AdminHttpError 400 when invalid. */
-  run(actions: AdminActions, body: unknown): Promise<unknown>;
+  /** `body` is the parsed JSON body of a POST (undefined when empty); throws AdminHttpError 400 when invalid. */
+  run(actions: AdminActions, body: unknown, request: AdminRequest): Promise<unknown>;
+}
+
+const NO_QUERY: readonly string[] = [];
+
+/** The query parameters, each at most once and none but `allowed`, as an object. */
+function queryParams(query: URLSearchParams, allowed: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of query) {
+    if (!allowed.includes(key)) {
+      const expected =
+        allowed.length === 0 ? 'this request takes none' : `expected only ${allowed.map((k) => `"${k}"`).join(', ')}`;
+      throw badRequest(`unknown query parameter ${JSON.stringify(key.slice(0, 64))} (${expected})`);
+    }
+    if (key in out) throw badRequest(`query parameter "${key}" given twice`);
+    out[key] = value;
+  }
+  return out;
 }
 
 /** The body as an object with no fields but `allowed`; an absent body counts as `{}`. */
@@ -108,10 +138,96 @@ const tlsReload: AdminRoute = {
   },
 };
 
-const connections: AdminRoute = {
+const admission: AdminRoute = {
   method: 'GET',
-  action: 'connection status',
-  run: async (actions): Promise<ConnectionsResponse> => actions.connectionStatus(),
+  action: 'admission status',
+  run: async (actions, _body, request): Promise<AdmissionResponse> => {
+    queryParams(request.query, NO_QUERY);
+    return actions.connectionStatus();
+  },
+};
+
+const FILTERS = ['user', 'host', 'listener', 'protocol'] as const;
+
+function connectionFilter(params: Record<string, string>): ConnectionFilter {
+  const filter: { -readonly [K in keyof ConnectionFilter]: ConnectionFilter[K] } = {};
+  for (const key of FILTERS) {
+    const value = params[key];
+    if (value === undefined) continue;
+    if (value === '') throw badRequest(`query parameter "${key}" is empty (leave it out to match every ${key})`);
+    if (key === 'protocol') {
+      if (value !== 'native' && value !== 'mqtt')
+        throw badRequest(
+          `query parameter "protocol" must be "native" or "mqtt", not ${JSON.stringify(value.slice(0, 64))}`,
+        );
+      filter.protocol = value;
+    } else filter[key] = value;
+  }
+  return filter;
+}
+
+function pageLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PAGE_SIZE;
+  const limit = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE))
+    throw badRequest(
+      `query parameter "limit" must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${JSON.stringify(text.slice(0, 64))}`,
+    );
+  return limit;
+}
+
+const listConnections: AdminRoute = {
+  method: 'GET',
+  action: 'connections list',
+  run: async (actions, _body, request): Promise<ConnectionsResponse> => {
+    const params = queryParams(request.query, [...FILTERS, 'limit', 'after']);
+    const { after } = params;
+    if (after !== undefined && ordinal(after) < 0)
+      throw badRequest(`query parameter "after" must be a connection id from the previous page's "next"`);
+    return actions.listConnections(connectionFilter(params), pageLimit(params.limit), after);
+  },
+};
+
+/** DELETE /admin/connections?user=U: every connection of that user; without a user it is refused, not "everyone". */
+const kickUser: AdminRoute = {
+  method: 'DELETE',
+  action: 'connections closed',
+  run: async (actions, _body, request): Promise<KickResponse> => {
+    const { user } = queryParams(request.query, ['user']);
+    if (user === undefined || user === '')
+      throw badRequest(
+        'name the user whose connections to close (?user=NAME), or close one with DELETE /admin/connections/{id}',
+      );
+    const { disconnected, nodes } = await clusterWide(() => actions.disconnectConnections({ user }));
+    return nodes === undefined ? { user, disconnected } : { user, disconnected, nodes };
+  },
+};
+
+function notFound(id: string): AdminHttpError {
+  return new AdminHttpError(404, 'NOT_FOUND', `no connection ${JSON.stringify(id)} (it may have closed)`);
+}
+
+const connectionDetail: AdminRoute = {
+  method: 'GET',
+  action: 'connection detail',
+  run: async (actions, _body, request): Promise<ConnectionResponse> => {
+    queryParams(request.query, NO_QUERY);
+    const detail = actions.connectionDetail(request.id!);
+    if (detail === null) throw notFound(request.id!);
+    return detail;
+  },
+};
+
+const kickConnection: AdminRoute = {
+  method: 'DELETE',
+  action: 'connection closed',
+  run: async (actions, _body, request): Promise<KickResponse> => {
+    queryParams(request.query, NO_QUERY);
+    const id = request.id!;
+    const { disconnected, nodes } = await clusterWide(() => actions.disconnectConnections({ id }));
+    if (disconnected === 0) throw notFound(id);
+    return nodes === undefined ? { id, disconnected } : { id, disconnected, nodes };
+  },
 };
 
 const cluster: AdminRoute = {
@@ -120,13 +236,31 @@ const cluster: AdminRoute = {
   run: async (actions): Promise<ClusterResponse> => actions.clusterStatus(),
 };
 
-/** Path -> route. Paths match exactly (no trailing slash, no decoding), so the entitled resource is canonical. */
-export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, AdminRoute>([
-  [ADMIN_PATHS.status, status],
-  [ADMIN_PATHS.reset, reset],
-  [ADMIN_PATHS.disable, disable],
-  [ADMIN_PATHS.enable, enable],
-  [ADMIN_PATHS.tlsReload, tlsReload],
-  [ADMIN_PATHS.connections, connections],
-  [ADMIN_PATHS.cluster, cluster],
+/**
+ * Path -> its routes, one per method. Paths match exactly (no trailing slash, no decoding), so the
+ * entitled resource is canonical; a path ending in `/{id}` matches one more segment of id characters.
+ */
+export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<string, readonly AdminRoute[]>([
+  [ADMIN_PATHS.status, [status]],
+  [ADMIN_PATHS.reset, [reset]],
+  [ADMIN_PATHS.disable, [disable]],
+  [ADMIN_PATHS.enable, [enable]],
+  [ADMIN_PATHS.tlsReload, [tlsReload]],
+  [ADMIN_PATHS.admission, [admission]],
+  [ADMIN_PATHS.connections, [listConnections, kickUser]],
+  [`${ADMIN_PATHS.connections}/{id}`, [connectionDetail, kickConnection]],
+  [ADMIN_PATHS.cluster, [cluster]],
 ]);
+
+/** Session ids and other path ids: short, no `/`, nothing that needs decoding. */
+const ID = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** The routes at `path` and the id it carries, or null when no endpoint is there. */
+export function routesAt(path: string): { routes: readonly AdminRoute[]; id?: string } | null {
+  const exact = ADMIN_ROUTES.get(path);
+  if (exact !== undefined) return { routes: exact };
+  const slash = path.lastIndexOf('/');
+  const id = path.slice(slash + 1);
+  const routes = ADMIN_ROUTES.get(`${path.slice(0, slash)}/{id}`);
+  return routes !== undefined && ID.test(id) ? { routes, id } : null;
+}

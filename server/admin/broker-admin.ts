@@ -8,7 +8,16 @@ import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/mo
 import type { Throttled } from '../security/logon-guard.js';
 import type { SecurityManager } from '../security/security-manager.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
-import type { AdminActions, EntitlementStatus, NodesApplied, NotClustered, ResetResult } from './admin-actions.js';
+import type {
+  AdminActions,
+  EntitlementStatus,
+  KickResult,
+  KickTarget,
+  NodesApplied,
+  NotClustered,
+  ResetResult,
+} from './admin-actions.js';
+import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
 import type { ClusterView } from '../cluster/cluster.js';
 
@@ -30,6 +39,10 @@ export interface BrokerControls {
   reloadTls(): TlsReloadReport;
   /** Admission control's counts. */
   connectionStatus(): ConnectionStatus;
+  listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage;
+  connectionDetail(id: string): ConnectionDetail | null;
+  /** Close the connections `target` names, here; returns how many. */
+  disconnectConnections(target: KickTarget): number;
 }
 
 /** Close code of the connections an entitlement reset closes (docs/protocol.md). */
@@ -63,6 +76,12 @@ export class BrokerAdmin implements AdminActions, LocalActions {
   async enableEntitlements(): Promise<NodesApplied | undefined> {
     if (this.cluster === null) return void (await this.security.enableEntitlements());
     return nodesOf(await this.cluster.run({ t: 'enable' }));
+  }
+
+  async disconnectConnections(target: KickTarget): Promise<KickResult> {
+    if (this.cluster === null) return { disconnected: this.broker.disconnectConnections(target) };
+    const result = await this.cluster.run({ t: 'kick', target });
+    return { disconnected: result.disconnected, nodes: nodesOf(result) };
   }
 
   clusterStatus(): Promise<ClusterView | NotClustered> {
@@ -103,6 +122,18 @@ export class BrokerAdmin implements AdminActions, LocalActions {
 
   connectionStatus(): ConnectionStatus {
     return this.broker.connectionStatus();
+  }
+
+  listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage {
+    return this.broker.listConnections(filter, limit, after);
+  }
+
+  connectionDetail(id: string): ConnectionDetail | null {
+    return this.broker.connectionDetail(id);
+  }
+
+  kickLocally(target: KickTarget): number {
+    return this.broker.disconnectConnections(target);
   }
 
   authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {

@@ -18,7 +18,7 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export function requestAdmin(
   url: URL,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   authorization: string,
   body?: unknown,
 ): Promise<AdminHttpAnswer> {

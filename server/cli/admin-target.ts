@@ -67,6 +67,8 @@ export function resolveAdminUrl(
 /** `base` with an endpoint path appended (keeping any path prefix of a reverse proxy). */
 export function endpointUrl(base: URL, path: string): URL {
   const url = new URL(base);
-  url.pathname = `${base.pathname.replace(/\/+$/, '')}${path}`;
+  const queryAt = path.indexOf('?');
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}${queryAt < 0 ? path : path.slice(0, queryAt)}`;
+  url.search = queryAt < 0 ? '' : path.slice(queryAt);
   return url;
 }

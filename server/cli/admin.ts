@@ -1,4 +1,4 @@
-// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections | cluster>`: one request to the admin HTTP
+// `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection | kick | cluster>`: one request to the admin HTTP
 // listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -10,25 +10,64 @@ import { EXIT } from './exit-codes.js';
 import { ADMIN_HELP } from './help.js';
 
 interface AdminCall {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** With its query string, if any. */
   readonly path: string;
   readonly body?: { user: string };
 }
 
-const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls', 'connections', 'cluster'] as const;
+const SUBCOMMANDS = [
+  'status',
+  'reset',
+  'disable',
+  'enable',
+  'reload-tls',
+  'admission',
+  'connections',
+  'connection',
+  'kick',
+  'cluster',
+] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function isSubcommand(name: string): name is Subcommand {
   return (SUBCOMMANDS as readonly string[]).includes(name);
 }
 
-function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
-  if (user !== undefined && subcommand !== 'reset') throw usageError(`--user only goes with reset, not ${subcommand}`);
+/** What the connections filters and pages of the command line ask for. */
+interface ConnectionOptions {
+  readonly user?: string;
+  readonly host?: string;
+  readonly listener?: string;
+  readonly protocol?: string;
+  readonly limit?: string;
+  readonly after?: string;
+}
+
+const CONNECTION_OPTIONS = ['host', 'listener', 'protocol', 'limit', 'after'] as const;
+const USER_COMMANDS: readonly Subcommand[] = ['reset', 'connections', 'kick'];
+
+function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) query.set(key, value);
+  const text = query.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+function callFor(subcommand: Subcommand, options: ConnectionOptions, id: string | undefined): AdminCall {
+  const { user } = options;
+  if (user !== undefined && !USER_COMMANDS.includes(subcommand))
+    throw usageError(`--user only goes with ${USER_COMMANDS.join(', ')}, not ${subcommand}`);
+  if (user === '') throw usageError('--user needs a user name');
+  for (const name of CONNECTION_OPTIONS)
+    if (options[name] !== undefined && subcommand !== 'connections')
+      throw usageError(`--${name} only goes with connections, not ${subcommand}`);
+  if (id !== undefined && subcommand !== 'kick' && subcommand !== 'connection')
+    throw usageError(`unexpected argument ${JSON.stringify(id)} after ${subcommand}`);
   switch (subcommand) {
     case 'status':
       return { method: 'GET', path: ADMIN_PATHS.status };
     case 'reset':
-      if (user === '') throw usageError('--user needs a user name (leave it out to reset everyone)');
       return user === undefined
         ? { method: 'POST', path: ADMIN_PATHS.reset }
         : { method: 'POST', path: ADMIN_PATHS.reset, body: { user } };
@@ -38,8 +77,20 @@ function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
       return { method: 'POST', path: ADMIN_PATHS.enable };
     case 'reload-tls':
       return { method: 'POST', path: ADMIN_PATHS.tlsReload };
+    case 'admission':
+      return { method: 'GET', path: ADMIN_PATHS.admission };
     case 'connections':
-      return { method: 'GET', path: ADMIN_PATHS.connections };
+      return { method: 'GET', path: withQuery(ADMIN_PATHS.connections, { ...options }) };
+    case 'connection':
+      if (id === undefined)
+        throw usageError('which connection? warden admin connection ID (ids are in warden admin connections)');
+      return { method: 'GET', path: `${ADMIN_PATHS.connections}/${encodeURIComponent(id)}` };
+    case 'kick':
+      if ((id === undefined) === (user === undefined))
+        throw usageError('kick takes a connection ID or --user NAME (one of the two)');
+      return id !== undefined
+        ? { method: 'DELETE', path: `${ADMIN_PATHS.connections}/${encodeURIComponent(id)}` }
+        : { method: 'DELETE', path: withQuery(ADMIN_PATHS.connections, { user }) };
     case 'cluster':
       return { method: 'GET', path: ADMIN_PATHS.cluster };
   }
@@ -51,6 +102,11 @@ function parse(argv: readonly string[]) {
       args: [...argv],
       options: {
         user: { type: 'string' },
+        host: { type: 'string' },
+        listener: { type: 'string' },
+        protocol: { type: 'string' },
+        limit: { type: 'string' },
+        after: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },
@@ -77,9 +133,10 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     throw usageError(`which command? One of: ${SUBCOMMANDS.join(', ')} (see warden admin --help)`);
   if (!isSubcommand(name))
     throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
-  if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])} after ${name}`);
+  if (extra.length > 1) throw usageError(`unexpected argument ${JSON.stringify(extra[1])} after ${name}`);
 
-  const call = callFor(name, args.values.user);
+  const { user, host, listener, protocol, limit, after } = args.values;
+  const call = callFor(name, { user, host, listener, protocol, limit, after }, extra[0]);
   // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
   const authorization = adminAuthorization(
     {

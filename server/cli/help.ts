@@ -17,8 +17,8 @@ Options:
 
 Commands (each takes --help):
   passwd   read a password from stdin and print its hash, ready to paste into the config
-  admin    status, reset, disable or enable entitlements, reload TLS certificates, or show
-           admitted connections, through the admin HTTP listener
+  admin    status, reset, disable or enable entitlements, reload TLS certificates, list and
+           close connections, through the admin HTTP listener
   store    check, compact, export or import the store (persistence.path) while no broker has it
            open
 
@@ -53,8 +53,8 @@ Exit status: 0 printed; 1 empty password, the two entries differ, or nothing on 
 
 export const ADMIN_HELP = `Usage: warden admin <command> [options]
 
-Manage the entitlements and TLS certificates of a running broker, and see its admitted
-connections, through its admin HTTP listener (docs/admin.md).
+Manage the entitlements, TLS certificates and connections of a running broker through its admin
+HTTP listener (docs/admin.md).
 
 Commands:
   status               show whether entitlements are enabled, and cache and module counters
@@ -66,13 +66,24 @@ Commands:
   reload-tls           re-read every TLS profile's certificate, key and CA files; new
                        connections get the new certificate (a profile whose new files are bad
                        keeps its old one: exit status 1)
-  connections          show the connections admission control counts (in all, per user, per
+  admission            show the connections admission control counts (in all, per user, per
                        remote host) and how many it refused, by reason (docs/admission.md)
+  connections [--user NAME] [--host ADDRESS] [--listener NAME] [--protocol native|mqtt]
+              [--limit N] [--after ID]
+                       list this node's open connections (id, user, address, protocol, client
+                       id, subscriptions, queued bytes, connect time, message counts), N a page
+                       (default 100, at most 1000); the answer's "next" is the --after of the
+                       next page
+  connection ID        one connection, with its subscription patterns
+  kick ID | --user NAME
+                       close one connection, or every connection of user NAME (close 4005; MQTT
+                       v5 clients get DISCONNECT 0x98, administrative action); exit status 1
+                       when there is no connection ID
   cluster              list the cluster's nodes with their liveness, connections and message
                        rates (docs/cluster.md); {"clustered": false} outside a cluster
 
-In a cluster, reset, disable and enable run on every node; the answer's "nodes" says how many
-applied them. With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).
+In a cluster, reset, disable, enable and kick run on every node; the answer's "nodes" says how
+many applied them (connections lists only the node asked). With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).
 
 Where the broker is:
   --url URL            the admin listener's base URL, e.g. http://127.0.0.1:8801

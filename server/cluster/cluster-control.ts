@@ -1,4 +1,5 @@
-// Admin actions for the whole cluster: an entitlement reset (all, or one user), disable and enable.
+// Admin actions for the whole cluster: an entitlement reset (all, or one user), disable and enable,
+// and closing connections (by id or user).
 // The node an admin called publishes the action on the control channel (Redis answers with how
 // many nodes are subscribed, so it knows how many answers to expect), every node, itself
 // included, applies it and answers on the caller's reply channel, and the call returns once all
@@ -11,9 +12,14 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterKeys } from './cluster-keys.js';
+import type { KickTarget } from '../admin/admin-actions.js';
 
 export type ControlAction =
-  { readonly t: 'reset'; readonly user?: string } | { readonly t: 'disable' } | { readonly t: 'enable' };
+  | { readonly t: 'reset'; readonly user?: string }
+  | { readonly t: 'disable' }
+  | { readonly t: 'enable' }
+  /** Close a connection by id (it is on one node), or every connection of a user. */
+  | { readonly t: 'kick'; readonly target: KickTarget };
 
 interface ControlMessage {
   readonly id: string;
@@ -54,6 +60,7 @@ export interface LocalActions {
   disableLocally(): Promise<void>;
   enableLocally(): Promise<void>;
   entitlementsEnabled(): boolean;
+  kickLocally(target: KickTarget): number;
 }
 
 /** The answer to a cluster-wide action. */
@@ -157,7 +164,7 @@ export class ClusterControl {
     try {
       if (action.t === 'reset') generation = await this.redis.incr(this.keys.resetGeneration);
       else if (action.t === 'disable') await this.redis.set(this.keys.entitlementsDisabled, '1');
-      else await this.redis.del(this.keys.entitlementsDisabled);
+      else if (action.t === 'enable') await this.redis.del(this.keys.entitlementsDisabled);
     } catch (err) {
       throw new ClusterUnavailableError(`the cluster is unavailable: ${(err as Error).message}; nothing was applied`);
     }
@@ -274,7 +281,8 @@ export class ClusterControl {
         if (message.generation !== undefined && message.generation > this.generation)
           this.generation = message.generation;
         ({ disconnected } = await this.local.resetLocally(action.user));
-      } else if (action.t === 'disable') await this.local.disableLocally();
+      } else if (action.t === 'kick') disconnected = this.local.kickLocally(action.target);
+      else if (action.t === 'disable') await this.local.disableLocally();
       else await this.local.enableLocally();
       reply = { id: message.id, node: this.nodeId, ok: true, disconnected };
     } catch (err) {

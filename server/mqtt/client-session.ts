@@ -86,6 +86,8 @@ export interface PublishingClient {
   readonly publishGate: PublishGate;
   /** For the PublishGate: a write entitlement whose rules do not compile. */
   readonly onInvalidRules: (err: unknown) => void;
+  /** Publishes accepted from this client (the admin view's messagesIn). */
+  messagesIn: number;
   /** QoS 2 packet ids received and answered with PUBREC, awaiting PUBREL. */
   readonly incomingQos2: ReadonlySet<number>;
   /** QoS 2 publish `id` was accepted (PUBREC 0x00): it awaits PUBREL. */

@@ -48,6 +48,7 @@ import { handlePublish, handlePubrel } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { publishWill, WillMessage } from './will-message.js';
 import type { AdmissionTicket } from '../admission/admission.js';
+import { mqttVersionName, type ConnectionInfo } from '../admin/connection-list.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { WheelEntry } from '../timeout-wheel.js';
 
@@ -67,6 +68,7 @@ class InboundFault {
 function disconnectReasonFor(code: number): number {
   if (code === 1001) return ReasonCodes.SERVER_SHUTTING_DOWN;
   if (code === 4004) return ReasonCodes.ADMINISTRATIVE_ACTION; // entitlement reset
+  if (code === 4005) return ReasonCodes.ADMINISTRATIVE_ACTION; // an admin closed the connection
   return ReasonCodes.UNSPECIFIED_ERROR;
 }
 
@@ -136,6 +138,10 @@ export class MqttSession
   private ticket: AdmissionTicket | null = null;
   // Per-connection limits: the listener's, narrowed at CONNECT by the user's resource-limit group.
   private subscriptionLimit: number;
+  /** For the admin view (GET /admin/connections). */
+  private readonly connectedAt = Date.now();
+  /** Publishes accepted from this client (publish-handler.ts). */
+  messagesIn = 0;
 
   constructor(
     readonly connection: MqttConnection,
@@ -170,6 +176,33 @@ export class MqttSession
   }
 
   /** The user it logged on as; null before. */
+  get isOpen(): boolean {
+    return this.phase !== 'closing' && this.phase !== 'closed';
+  }
+
+  describe(): ConnectionInfo {
+    const connected = this.phase !== 'awaiting-connect';
+    return {
+      id: this.id,
+      user: this.identity,
+      remoteAddress: this.connection.remoteAddress,
+      listener: this.listenerName,
+      protocol: 'mqtt',
+      version: connected ? mqttVersionName(this.connection.protocolVersion) : null,
+      clientId: connected ? this.clientId : null,
+      loggedOn: this.isLoggedOn,
+      subscriptions: this.subscriptions.size + this.sharedSubscriptions.size,
+      queuedBytes: this.outbound.held + this.connection.bufferedAmount(),
+      connectedAt: new Date(this.connectedAt).toISOString(),
+      messagesIn: this.messagesIn,
+      messagesOut: this.outbound.sent,
+    };
+  }
+
+  subscriptionPatterns(): string[] {
+    return [...this.subscriptions.keys(), ...this.sharedSubscriptions.keys()];
+  }
+
   get user(): string | null {
     return this.identity;
   }

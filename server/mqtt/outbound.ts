@@ -140,6 +140,9 @@ export class Outbound {
     private readonly owner: SlowConsumerSink,
   ) {}
 
+  /** Publishes written to the connection (resends included), for the admin view. */
+  sent = 0;
+
   /** Bytes held in the queue and the in-flight window (the socket's unsent bytes not included). */
   get held(): number {
     return this.heldBytes;
@@ -259,6 +262,7 @@ export class Outbound {
       return;
     }
     this.connection.sendEncoded(bytes);
+    this.sent++;
     this.checkHeld();
   }
 

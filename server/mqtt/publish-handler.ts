@@ -63,6 +63,7 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   const message = new Message(packet.topic, Payload.ofBytes(payload), stats);
   const refused = session.publishGate.authorize(decision, message, 'counted', session.onInvalidRules);
   if (refused !== null) return refuse(session, packet, refused);
+  session.messagesIn++;
   const mqtt = MqttMessage.attach(message, session, packet.qos, packet.retain, false, properties);
   const wire = forwardableBytes(packet);
   if (wire !== null) mqtt.forwardPublishBytes(wire, session.isV5);

@@ -7,6 +7,8 @@
 import {
   CloseCodes,
   ErrorCodes,
+  SUBPROTOCOL_JSON,
+  SUBPROTOCOL_MSGPACK,
   type Encoding,
   type ErrorCode,
   type RequestId,
@@ -14,6 +16,7 @@ import {
   type SubscriptionId,
 } from '../../protocol/native.js';
 import { BrokerError } from '../errors.js';
+import { patternText, type ConnectionInfo } from '../admin/connection-list.js';
 import { encodeFrame } from './codec.js';
 import type { ParsedCommand } from './command-parser.js';
 import { parseFrame } from './frame-parser.js';
@@ -87,6 +90,10 @@ export class NativeSession
   // Per-connection limits: the listener's until logon, then narrowed by the user's resource-limit group.
   private maxSubscriptions: number;
   private maxSendQueueBytes: number;
+  /** For the admin view (GET /admin/connections). */
+  private readonly connectedAt = Date.now();
+  private messagesIn = 0;
+  private messagesOut = 0;
 
   constructor(
     private readonly connection: MessageConnection,
@@ -122,8 +129,34 @@ export class NativeSession
     return this.state === 'active';
   }
 
+  get isOpen(): boolean {
+    return this.state !== 'closing' && this.state !== 'closed';
+  }
+
   get subscriptionCount(): number {
     return this.subscriptions.size;
+  }
+
+  describe(): ConnectionInfo {
+    return {
+      id: this.id,
+      user: this.user,
+      remoteAddress: this.connection.remoteAddress,
+      listener: this.listenerName,
+      protocol: 'native',
+      version: this.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON,
+      clientId: null,
+      loggedOn: this.state === 'active',
+      subscriptions: this.subscriptions.size,
+      queuedBytes: this.connection.bufferedAmount(),
+      connectedAt: new Date(this.connectedAt).toISOString(),
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+    };
+  }
+
+  subscriptionPatterns(): string[] {
+    return [...this.subscriptions.values()].map((handle) => patternText(handle.pattern));
   }
 
   /**
@@ -348,6 +381,7 @@ export class NativeSession
     const refused = this.publishGate.authorize(decision, message, 'counted', this.onInvalidRules);
     if (refused !== null) throw nativePublishRefusal(refused, command.topic, command.rid);
     stats.messagesPublished++;
+    this.messagesIn++;
     stats.deliveries += this.ctx.router.publish(message);
     if (command.ack) this.ack(command.rid!);
   }
@@ -501,6 +535,7 @@ export class NativeSession
   }
 
   sendNow(frame: SharedFrame): void {
+    this.messagesOut++;
     this.connection.sendShared(frame);
     this.checkSendQueue();
   }

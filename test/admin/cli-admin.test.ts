@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, CONNECTIONS, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
+import { ADMIN, CONNECTION, CONNECTIONS, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
 import { runCli } from './cli-process.js';
 import { startAdminListener, type ListenerFixture } from './listener-fixture.js';
 
@@ -32,11 +32,47 @@ describe('warden admin', () => {
     expect(result.stdout).toBe(`${JSON.stringify(STATUS, null, 2)}\n`);
   });
 
-  it("connections prints admission control's counts as JSON (GET /admin/connections)", async () => {
-    const result = await runAdmin(['connections'], AS_ADMIN);
+  it("admission prints admission control's counts as JSON (GET /admin/admission)", async () => {
+    const result = await runAdmin(['admission'], AS_ADMIN);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual(CONNECTIONS);
-    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/connections']);
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/admission']);
+  });
+
+  it('connections passes its filters and page as the query string', async () => {
+    const result = await runAdmin(
+      ['connections', '--user', 'alice', '--protocol', 'mqtt', '--limit', '5', '--after', 'abcd-1'],
+      AS_ADMIN,
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ total: 1, connections: [CONNECTION] });
+    expect(admin.actions.callsOf('listConnections')).toEqual([[{ user: 'alice', protocol: 'mqtt' }, 5, 'abcd-1']]);
+  });
+
+  it('kick ID closes one connection (DELETE, entitled as a write of its path); an unknown id exits 1', async () => {
+    const kicked = await runAdmin(['kick', CONNECTION.id], AS_ADMIN);
+    expect(kicked).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(kicked.stdout)).toEqual({ id: CONNECTION.id, disconnected: 1 });
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([
+      ADMIN.user,
+      'write',
+      `/admin/connections/${CONNECTION.id}`,
+    ]);
+    const unknown = await runAdmin(['kick', 'abcd-99'], AS_ADMIN);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no connection "abcd-99"');
+    expect(unknown.stderr).toContain('HTTP 404 NOT_FOUND');
+  });
+
+  it('kick --user closes every connection of that user; kick needs exactly one of the two', async () => {
+    const kicked = await runAdmin(['kick', '--user', 'alice'], AS_ADMIN);
+    expect(JSON.parse(kicked.stdout)).toEqual({ user: 'alice', disconnected: 2 });
+    expect(admin.actions.callsOf('disconnectConnections')).toEqual([[{ user: 'alice' }]]);
+    for (const args of [['kick'], ['kick', 'abcd-1', '--user', 'alice']]) {
+      const refused = await runAdmin(args, AS_ADMIN);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('kick takes a connection ID or --user NAME');
+    }
   });
 
   it('reset, with and without --user, over a token', async () => {

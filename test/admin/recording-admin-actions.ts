@@ -1,7 +1,13 @@
 // A tiny AdminActions for testing the admin HTTP layer on its own: fixed users and a token, an
 // entitlement rule (viewer may only read), canned answers, and a record of every call. The real
 // implementation is the broker's; end-to-end tests through it live in test/security.
-import type { AdminActions, EntitlementStatus } from '../../server/admin/admin-actions.js';
+import type { AdminActions, EntitlementStatus, KickResult, KickTarget } from '../../server/admin/admin-actions.js';
+import type {
+  ConnectionDetail,
+  ConnectionFilter,
+  ConnectionInfo,
+  ConnectionPage,
+} from '../../server/admin/connection-list.js';
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
 import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
 import type { ConnectionStatus } from '../../server/admission/connection-status.js';
@@ -28,6 +34,9 @@ export type ActionName =
   | 'reloadTls'
   | 'connectionStatus'
   | 'clusterStatus'
+  | 'listConnections'
+  | 'connectionDetail'
+  | 'disconnectConnections'
   | 'authenticateAdmin'
   | 'checkAdmin';
 
@@ -54,6 +63,23 @@ export const TLS_RELOAD: TlsReloadReport = {
 export const CONNECTIONS: ConnectionStatus = {
   admitted: { connections: 3, users: { alice: 2, bob: 1 }, hosts: { '127.0.0.1': 3 } },
   refused: { protocol: 0, rate: 1, user: 2, host: 0, limit: 4 },
+};
+
+/** The one connection listConnections and connectionDetail know. */
+export const CONNECTION: ConnectionInfo = {
+  id: 'abcd-1',
+  user: 'alice',
+  remoteAddress: '127.0.0.1',
+  listener: 'main',
+  protocol: 'native',
+  version: 'warden.json',
+  clientId: null,
+  loggedOn: true,
+  subscriptions: 1,
+  queuedBytes: 0,
+  connectedAt: '2026-12-07T00:00:00.000Z',
+  messagesIn: 2,
+  messagesOut: 3,
 };
 
 export interface RecordedCall {
@@ -110,6 +136,21 @@ export class RecordingAdminActions implements AdminActions {
   connectionStatus(): ConnectionStatus {
     this.record('connectionStatus');
     return CONNECTIONS;
+  }
+
+  listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage {
+    this.record('listConnections', filter, limit, after);
+    return { total: 1, connections: [CONNECTION] };
+  }
+
+  connectionDetail(id: string): ConnectionDetail | null {
+    this.record('connectionDetail', id);
+    return id === CONNECTION.id ? { ...CONNECTION, subscriptionPatterns: ['prices/#'] } : null;
+  }
+
+  async disconnectConnections(target: KickTarget): Promise<KickResult> {
+    this.record('disconnectConnections', target);
+    return { disconnected: 'id' in target ? (target.id === CONNECTION.id ? 1 : 0) : this.disconnected };
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {

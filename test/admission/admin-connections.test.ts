@@ -1,5 +1,5 @@
-// Admission's counts through the real broker's admin listener: GET /admin/connections (what
-// `warden admin connections` prints), entitled like any admin read.
+// Admission's counts through the real broker's admin listener: GET /admin/admission (what
+// `warden admin admission` prints), entitled like any admin read.
 import { afterEach, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../../server/index.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -19,7 +19,7 @@ async function logon(user: string): Promise<Record<string, unknown>> {
   return client.request({ op: 'logon', rid: 1, user });
 }
 
-it('GET /admin/connections: admitted connections per user and host, and refusals by reason', async () => {
+it('GET /admin/admission: admitted connections per user and host, and refusals by reason', async () => {
   broker = await startBroker({
     log: { level: 'silent' },
     persistence: 'none',
@@ -33,7 +33,7 @@ it('GET /admin/connections: admitted connections per user and host, and refusals
   expect(await logon('bob')).toMatchObject({ op: 'ack' });
   expect(await logon('bob')).toMatchObject({ code: 'CONNECTION_LIMIT' });
   expect(await logon('carol')).toMatchObject({ code: 'USER_NOT_ALLOWED' });
-  const response = await fetch(`${broker.adminUrl}/admin/connections`, {
+  const response = await fetch(`${broker.adminUrl}/admin/admission`, {
     headers: { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` },
   });
   expect(response.status).toBe(200);

@@ -29,7 +29,7 @@ export interface ClusterNode {
    */
   waitForLog(match: (entry: LogEntry) => boolean, timeoutMs?: number, from?: number): Promise<LogEntry>;
   /** GET or POST an admin path; resolves with the status and the parsed JSON body. */
-  admin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   kill(): Promise<void>;
   stop(): Promise<number | null>;
 }

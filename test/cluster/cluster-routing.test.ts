@@ -231,4 +231,27 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
     for (const node of [a, b, c])
       expect((await node.admin('GET', '/admin/entitlements')).body).toMatchObject({ enabled: true });
   });
+
+  it("closes a user's connections on every node, and one connection by id on the node that has it", async () => {
+    const onA = await connect(a.nativeUrl, { user: 'analyst', password: 'pw', reconnect: false });
+    const onC = await connect(c.nativeUrl, { user: 'analyst', password: 'pw', reconnect: false });
+    const reader = await connect(c.nativeUrl, { user: 'reader', password: 'pw', reconnect: false });
+    sdkClients.push(onA, onC, reader);
+    const closed = (client: typeof onA): Promise<number> =>
+      new Promise((resolve) => client.once('disconnected', (info) => resolve(info.code)));
+    const both = Promise.all([closed(onA), closed(onC)]);
+    const byUser = await b.admin('DELETE', '/admin/connections?user=analyst');
+    expect(byUser).toEqual({
+      status: 200,
+      body: { user: 'analyst', disconnected: 2, nodes: { applied: 3, of: 3, missing: [], failed: [] } },
+    });
+    expect(await both).toEqual([4005, 4005]);
+
+    const listed = (await c.admin('GET', '/admin/connections?user=reader')).body as { connections: { id: string }[] };
+    const id = listed.connections[0]!.id;
+    const readerClosed = closed(reader);
+    expect((await a.admin('DELETE', `/admin/connections/${id}`)).body).toMatchObject({ id, disconnected: 1 });
+    expect(await readerClosed).toBe(4005);
+    expect((await a.admin('DELETE', `/admin/connections/${id}`)).status).toBe(404);
+  });
 });
