@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { CloseCodes } from '../protocol/native.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 import { BrokerAdmin } from './admin/broker-admin.js';
+import { BrokerMetrics, type MetricsSource } from './metrics/broker-metrics.js';
 import type { KickTarget } from './admin/admin-actions.js';
 import { pageOfConnections, type ConnectionDetail, type DescribedConnection } from './admin/connection-list.js';
 import { Admission } from './admission/admission.js';
@@ -56,6 +57,9 @@ interface AnySession extends DescribedConnection {
   close(code: number, reason: string): void;
 }
 
+/** Before the security modules load (a scrape that early sees an empty cache). */
+const NO_ENTITLEMENT_STATUS = { enabled: true, cache: { size: 0, hits: 0, misses: 0 }, moduleCalls: 0, failures: 0 };
+
 interface Listener {
   listen(): Promise<BoundListener>;
   close(code: number, reason: string, graceMs: number): Promise<void>;
@@ -103,6 +107,8 @@ export class Broker implements SessionContext, HealthSource {
   private healthListener: HealthListener | null = null;
   /** `$SYS` topics (config sys), or null. */
   private sys: SysTopics | null = null;
+  /** GET /metrics (metrics.enabled, on the admin listener), or null. */
+  private metrics: BrokerMetrics | null = null;
   /** Logons, admin requests and entitlement denials (config audit), or null. */
   readonly audit: AuditLog | null;
   private readonly auditOutput: AuditDestination | null;
@@ -173,6 +179,14 @@ export class Broker implements SessionContext, HealthSource {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
+    const metrics = this.config.metrics;
+    if (metrics.enabled && this.config.admin.enabled)
+      this.metrics = new BrokerMetrics(
+        this.metricsSource(),
+        metrics.processMetrics,
+        packageVersion(),
+        () => this.clusterNodeId,
+      );
     const security = await SecurityManager.create(
       this.config,
       this.baseDir,
@@ -180,6 +194,7 @@ export class Broker implements SessionContext, HealthSource {
       this.stats,
       this.clock,
       this.entitlementEpoch,
+      this.metrics?.moduleCalls ?? null,
     );
     this.security = security;
     const admin = new BrokerAdmin(
@@ -279,6 +294,7 @@ export class Broker implements SessionContext, HealthSource {
           this.stats,
           health.enabled && health.port === undefined ? this : null,
           this.audit,
+          this.metrics === null ? null : { exposition: this.metrics, credentials: metrics.credentials },
         );
         boundAdmin = await this.adminListener.listen();
       }
@@ -483,6 +499,18 @@ export class Broker implements SessionContext, HealthSource {
     }
     if (n > 0) this.log.info({ ...target, disconnected: n }, 'connections closed by an administrator');
     return n;
+  }
+
+  private metricsSource(): MetricsSource {
+    return {
+      stats: this.stats,
+      connections: () => this.sessions,
+      entitlementStatus: () => this.security?.entitlementStatus() ?? NO_ENTITLEMENT_STATUS,
+      subscriptions: () => this.engine.subscriptionCount,
+      storedSessions: () => this.mqtt.persistentSessions.size,
+      retainedMessages: () => this.mqtt.retained.size,
+      retainedBytes: () => this.mqtt.retained.heldBytes,
+    };
   }
 
   private startSys(): void {

@@ -13,6 +13,14 @@ export class BrokerStats {
   /** MQTT connections closed because the client was silent for 1.5 x its keepalive [MQTT-3.1.2-24]. */
   keepAliveTimeouts = 0;
   logonFailures = 0;
+  /** Logons refused because the authentication module rejected the credentials (part of logonFailures). */
+  logonsRejected = 0;
+  /** Logons refused because the logon entitlement denied the user (part of logonFailures). */
+  logonsNotEntitled = 0;
+  /** Logons refused because the authentication or logon entitlement module failed: threw, timed out (part of logonFailures). */
+  logonsModuleFailed = 0;
+  /** Logons refused by the protocol's own checks: a bad MQTT CONNECT, an exchange the client cannot do (part of logonFailures). */
+  logonsRefusedProtocol = 0;
   /** Connections admitted and not yet ended (admission control counts them; docs/admission.md). */
   admittedConnections = 0;
   /** Connections closed at once because their listener's protocol is not in admission.protocols. */

@@ -45,6 +45,15 @@ interface Routed {
   readonly request: AdminRequest;
 }
 
+/** GET /metrics: the exposition text and who may scrape it (metrics.credentials). */
+export interface MetricsEndpoint {
+  readonly exposition: { render(): Promise<string>; readonly contentType: string };
+  /** `none`: scrapes answer without credentials; `required`: authenticated and entitled as an admin read of /metrics. */
+  readonly credentials: 'required' | 'none';
+}
+
+export const METRICS_PATH = '/metrics';
+
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -71,6 +80,8 @@ export class AdminListener {
     private readonly health: HealthSource | null = null,
     /** One line per request: who, what, the status and the result (audit.enabled), or null. */
     private readonly audit: AuditLog | null = null,
+    /** Serves GET /metrics (metrics.enabled), or null. */
+    private readonly metrics: MetricsEndpoint | null = null,
   ) {
     this.credentials = new AdminCredentialCache(options.credentialCache ?? { ttlMs: 0, maxEntries: 1 });
     this.server = createServer((req, res) => {
@@ -136,6 +147,8 @@ export class AdminListener {
         ...(result !== undefined ? { result } : {}),
       });
     try {
+      if (this.metrics !== null && request.path === METRICS_PATH)
+        return await this.scrape(req, res, request, this.metrics);
       request.identity = await this.authenticate(req, request);
       const { route, request: routed } = this.route(request, query);
       action = route.action;
@@ -167,6 +180,34 @@ export class AdminListener {
         ),
       );
     }
+  }
+
+  /** A Prometheus scrape: no body, no audit line (a read); credentials as metrics.credentials says. */
+  private async scrape(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: RequestLog,
+    metrics: MetricsEndpoint,
+  ): Promise<void> {
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      throw new AdminHttpError(405, 'METHOD_NOT_ALLOWED', `${METRICS_PATH} accepts GET, not ${request.method}`, {
+        Allow: 'GET',
+      });
+    if (metrics.credentials === 'required') {
+      request.identity = await this.authenticate(req, request);
+      const answer = await this.actions.checkAdmin(request.identity, 'read', METRICS_PATH);
+      if (answer.allow !== true) {
+        this.log.warn({ ...request, action: 'read', reason: answer.reason }, 'admin: request not entitled');
+        throw new AdminHttpError(
+          403,
+          'FORBIDDEN',
+          `${JSON.stringify(request.identity)} is not entitled to read /metrics`,
+        );
+      }
+    }
+    const text = await metrics.exposition.render();
+    res.writeHead(200, { 'Content-Type': metrics.exposition.contentType, 'Content-Length': Buffer.byteLength(text) });
+    res.end(request.method === 'HEAD' ? undefined : text);
   }
 
   /** The identity the request authenticates as; throws a 401 AdminHttpError otherwise. */

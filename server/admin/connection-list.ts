@@ -41,6 +41,9 @@ export interface DescribedConnection {
   readonly userName: string | null;
   /** False once the broker or the client started closing it: no longer listed. */
   readonly isOpen: boolean;
+  readonly listenerName: string;
+  readonly protocol: 'native' | 'mqtt';
+  readonly queuedBytes: number;
   describe(): ConnectionInfo;
   subscriptionPatterns(): string[];
 }

@@ -460,6 +460,15 @@ const healthSchema = z.strictObject({
   port: portField().optional(),
 });
 
+/** GET /metrics on the admin listener, in Prometheus' text format (docs/metrics.md). */
+const metricsSchema = z.strictObject({
+  enabled: booleanField().default(true),
+  /** `required`: scrapes authenticate and are entitled as admin reads of /metrics; `none`: anyone who reaches the listener may scrape. */
+  credentials: z.enum(['required', 'none'], { error: 'expected required or none' }).default('required'),
+  /** Node.js process metrics too (CPU, memory, heap, GC, event-loop lag), prom-client's defaults. */
+  processMetrics: booleanField().default(true),
+});
+
 const adminSchema = z.strictObject({
   /** The admin HTTP listener (entitlement reset/disable/enable/status). */
   enabled: booleanField().default(true),
@@ -505,6 +514,7 @@ const wardenConfigObjectSchema = z
     security: securitySchema.prefault({}),
     admin: adminSchema.prefault({}),
     health: healthSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
     sys: sysSchema.prefault({}),
     audit: auditSchema.prefault({}),
     /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
@@ -563,5 +573,6 @@ export type ModuleSpec = z.output<typeof moduleSpecSchema>;
 export type SecurityConfig = z.output<typeof securitySchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
+export type MetricsConfig = z.output<typeof metricsSchema>;
 export type AuditConfig = z.output<typeof auditSchema>;
 export type { ClusterConfig } from './cluster-schema.js';

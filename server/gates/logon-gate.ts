@@ -213,6 +213,10 @@ export class LogonGate {
 
   private refuse(attempt: LogonAttempt, reason: LogonRefusalReason, user: string, detail: string): LogonRefused {
     this.stats.logonFailures++;
+    if (reason === 'rejected') this.stats.logonsRejected++;
+    else if (reason === 'not-entitled') this.stats.logonsNotEntitled++;
+    else if (reason === 'unavailable' || reason === 'entitlement-unavailable') this.stats.logonsModuleFailed++;
+    else this.stats.logonsRefusedProtocol++;
     this.audit?.logon('refused', this.auditFields(attempt, user, `${reason}: ${detail}`));
     this.log.warn(this.fields(attempt, user, { reason: detail }), 'logon refused');
     return { kind: 'refused', reason, detail, user, throttle: null, admission: null };

@@ -327,6 +327,7 @@ function accept(
 function refuse(session: ConnectingClient, reason: number, why: string, user = ''): void {
   const { ctx, connection } = session;
   ctx.stats.logonFailures++;
+  ctx.stats.logonsRefusedProtocol++;
   ctx.log.warn(
     {
       protocol: 'mqtt',

@@ -176,6 +176,12 @@ export class MqttSession
   }
 
   /** The user it logged on as; null before. */
+  readonly protocol = 'mqtt';
+
+  get queuedBytes(): number {
+    return this.outbound.held + this.connection.bufferedAmount();
+  }
+
   get isOpen(): boolean {
     return this.phase !== 'closing' && this.phase !== 'closed';
   }
@@ -192,7 +198,7 @@ export class MqttSession
       clientId: connected ? this.clientId : null,
       loggedOn: this.isLoggedOn,
       subscriptions: this.subscriptions.size + this.sharedSubscriptions.size,
-      queuedBytes: this.outbound.held + this.connection.bufferedAmount(),
+      queuedBytes: this.queuedBytes,
       connectedAt: new Date(this.connectedAt).toISOString(),
       messagesIn: this.messagesIn,
       messagesOut: this.outbound.sent,

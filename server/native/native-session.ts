@@ -129,6 +129,12 @@ export class NativeSession
     return this.state === 'active';
   }
 
+  readonly protocol = 'native';
+
+  get queuedBytes(): number {
+    return this.connection.bufferedAmount();
+  }
+
   get isOpen(): boolean {
     return this.state !== 'closing' && this.state !== 'closed';
   }
@@ -148,7 +154,7 @@ export class NativeSession
       clientId: null,
       loggedOn: this.state === 'active',
       subscriptions: this.subscriptions.size,
-      queuedBytes: this.connection.bufferedAmount(),
+      queuedBytes: this.queuedBytes,
       connectedAt: new Date(this.connectedAt).toISOString(),
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,

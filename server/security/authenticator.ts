@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { AuthAnswer, AuthenticationModule, LogonRequest, MaybePromise } from './module-types.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
 import { isPromiseLike } from './decision.js';
+import { observedCall, type ModuleCallObserver } from './module-calls.js';
 
 export type AuthOutcome = AuthAnswer | { readonly outcome: 'failed'; readonly reason: string } | Throttled;
 
@@ -25,6 +26,8 @@ export class Authenticator {
     private readonly timeoutMs: number,
     private readonly log: Logger,
     private readonly guard: LogonGuard,
+    /** Told of each module call (the metrics); null: nothing is timed. */
+    private readonly observer: ModuleCallObserver | null = null,
   ) {}
 
   get allowsImplicitLogon(): boolean {
@@ -48,11 +51,14 @@ export class Authenticator {
   }
 
   private guarded(
-    call: () => MaybePromise<AuthAnswer>,
+    moduleCall: () => MaybePromise<AuthAnswer>,
     user: string,
     remoteAddress: string,
     wanted: () => boolean,
   ): AuthOutcome | Promise<AuthOutcome> {
+    const observer = this.observer;
+    const call =
+      observer === null ? moduleCall : () => observedCall(observer, this.module.name, 'authenticate', moduleCall);
     const host = LogonGuard.hostOf(remoteAddress);
     const blocked = this.guard.blocked(host, user);
     if (blocked !== null) return blocked;
@@ -78,6 +84,7 @@ export class Authenticator {
 
   private failed(err: unknown, user: string): AuthOutcome {
     this.failures++;
+    this.observer?.failed(this.module.name, 'authenticate');
     this.log.warn({ module: this.module.name, user, err }, 'authentication module failed; refusing logon');
     return { outcome: 'failed', reason: err instanceof Error ? err.message : String(err) };
   }

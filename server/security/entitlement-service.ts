@@ -13,6 +13,7 @@ import type {
   EntitlementRequest,
   ResourceType,
 } from './module-types.js';
+import { observedCall, type ModuleCallObserver } from './module-calls.js';
 
 /** Instance-wide on/off switch (AMPS, "Disabling Entitlement"): shared by every service. */
 export class EntitlementSwitch {
@@ -52,6 +53,8 @@ export class EntitlementService implements EntitlementCounters {
     /** Shared with the delivery path: bumped whenever cached answers are dropped. */
     readonly epoch: EntitlementEpoch,
     private readonly log: Logger,
+    /** Told of each module call (the metrics); null: nothing is timed. */
+    private readonly observer: ModuleCallObserver | null = null,
   ) {
     this.cache = new LRUCache<string, Decision>({
       max: options.maxEntries,
@@ -97,7 +100,11 @@ export class EntitlementService implements EntitlementCounters {
     const generation = this.gen;
     let answer: EntitlementAnswer | Promise<EntitlementAnswer>;
     try {
-      answer = this.module.check(request);
+      const module = this.module;
+      answer =
+        this.observer === null
+          ? module.check(request)
+          : observedCall(this.observer, module.name, request.action, () => module.check(request));
       // Reading the answer runs the module's code too (a getter, a Proxy): inside the same guard.
       if (!isPromiseLike(answer)) return this.settle(key, generation, toDecision(answer));
     } catch (err) {
@@ -124,6 +131,7 @@ export class EntitlementService implements EntitlementCounters {
 
   private failed(request: EntitlementRequest, err: unknown): Decision {
     this.failures++;
+    this.observer?.failed(this.module.name, request.action);
     this.log.warn(
       {
         module: this.module.name,

@@ -21,6 +21,7 @@ import { isPromiseLike } from './decision.js';
 import type { BrokerStats } from '../stats.js';
 import type { Clock } from '../timers.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
+import type { ModuleCallObserver } from './module-calls.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -56,6 +57,8 @@ export class SecurityManager {
     clock: Clock,
     /** Shared by every entitlement service and the broker's delivery path (delivery plans). */
     readonly epoch: EntitlementEpoch,
+    /** Told of every module call (the metrics), or null. */
+    private readonly observer: ModuleCallObserver | null,
   ) {
     this.guard = new LogonGuard(
       config.security.logonQueue,
@@ -73,8 +76,9 @@ export class SecurityManager {
     stats: BrokerStats,
     clock: Clock = Date.now,
     epoch = new EntitlementEpoch(),
+    observer: ModuleCallObserver | null = null,
   ): Promise<SecurityManager> {
-    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch);
+    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch, observer);
     try {
       await manager.build();
     } catch (err) {
@@ -115,7 +119,13 @@ export class SecurityManager {
   private async authenticator(spec: ModuleSpec, configPath: string): Promise<Authenticator> {
     const log = this.log.child({ module: spec.module });
     const module = await loadModule(AUTHENTICATION, spec, { log, baseDir: this.baseDir, configPath });
-    const authenticator = new Authenticator(module, this.config.security.moduleTimeoutMs, log, this.guard);
+    const authenticator = new Authenticator(
+      module,
+      this.config.security.moduleTimeoutMs,
+      log,
+      this.guard,
+      this.observer,
+    );
     this.authenticators.push(authenticator);
     return authenticator;
   }
@@ -132,6 +142,7 @@ export class SecurityManager {
       this.toggle,
       this.epoch,
       log,
+      this.observer,
     );
     this.services.push(service);
     return service;

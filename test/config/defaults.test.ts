@@ -100,6 +100,7 @@ const DEFAULTS = {
   },
   admin: { enabled: true, host: '127.0.0.1', port: 8801, credentialCache: { ttlMs: 30_000, maxEntries: 1000 } },
   health: { enabled: true, host: '127.0.0.1' },
+  metrics: { enabled: true, credentials: 'required', processMetrics: true },
   sys: { enabled: true, intervalSec: 10 },
   audit: { enabled: true, destination: 'stdout', denialWindowMs: 60_000, maxTracked: 100_000 },
   tls: { profiles: {} },

@@ -1,0 +1,272 @@
+// GET /metrics: the broker in Prometheus' text format (docs/metrics.md). Every value but the
+// module-call metrics is read when scraped, from the counters the broker keeps anyway
+// (BrokerStats, the entitlement cache, the MQTT stores) and from a walk of the open connections.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { EntitlementStatus } from '../admin/admin-actions.js';
+import type { BrokerStats } from '../stats.js';
+import { ModuleCallMetrics } from './module-call-metrics.js';
+import { pulledCounter, pulledGauge, single, type Sample } from './pulled-metrics.js';
+
+/** What a connection tells the metrics; read only at a scrape. */
+export interface MeteredConnection {
+  readonly isOpen: boolean;
+  readonly listenerName: string;
+  readonly protocol: 'native' | 'mqtt';
+  readonly queuedBytes: number;
+}
+
+/** Where the metrics read from. */
+export interface MetricsSource {
+  readonly stats: BrokerStats;
+  connections(): Iterable<MeteredConnection>;
+  entitlementStatus(): EntitlementStatus;
+  subscriptions(): number;
+  storedSessions(): number;
+  retainedMessages(): number;
+  retainedBytes(): number;
+}
+
+/** Fields of BrokerStats that are levels (gauges); the others only grow (counters). */
+const STAT_GAUGES: ReadonlySet<string> = new Set([
+  'connectionsOpen',
+  'admittedConnections',
+  'logonChecksInFlight',
+  'logonChecksQueued',
+  'unauthenticatedConnections',
+  'regexSubscriptions',
+  'regexPatterns',
+  'regexProgramSize',
+  'routeCacheBytes',
+  'mqttSessionHeldBytes',
+]);
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z0-9]+/g, (upper) => `_${upper.toLowerCase()}`);
+}
+
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  /** Told of every security module call (the broker passes it to the SecurityManager). */
+  readonly moduleCalls = new ModuleCallMetrics(this.registry);
+  private processMetricsStarted = false;
+
+  constructor(
+    private readonly source: MetricsSource,
+    /** Node.js process metrics (prom-client's defaults, event-loop lag among them), started at the first scrape. */
+    private readonly processMetrics: boolean,
+    version: string,
+    /** This node's id in its cluster (known once it joined), or null. */
+    node: () => string | null,
+  ) {
+    pulledGauge(this.registry, {
+      name: 'warden_info',
+      help: "The broker's version, and its node id in a cluster (always 1)",
+      labelNames: ['version', 'node'],
+      read: () => [[{ version, node: node() ?? '' }, 1]],
+    });
+    this.registerConnections();
+    this.registerTraffic();
+    this.registerEntitlements();
+    this.registerState();
+    this.registerStats();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text. */
+  async render(): Promise<string> {
+    if (this.processMetrics && !this.processMetricsStarted) {
+      // At the first scrape, not at start: its event-loop monitor runs for good once started.
+      this.processMetricsStarted = true;
+      collectDefaultMetrics({ register: this.registry });
+    }
+    return this.registry.metrics();
+  }
+
+  private registerConnections(): void {
+    const { registry, source } = this;
+    const stats = source.stats;
+    pulledGauge(registry, {
+      name: 'warden_connections',
+      help: 'Open client connections, by listener and protocol',
+      labelNames: ['listener', 'protocol'],
+      read: () => {
+        const counts = new Map<string, [string, 'native' | 'mqtt', number]>();
+        for (const c of source.connections()) {
+          if (!c.isOpen) continue;
+          const key = `${c.listenerName}\u0000${c.protocol}`;
+          const entry = counts.get(key);
+          if (entry === undefined) counts.set(key, [c.listenerName, c.protocol, 1]);
+          else entry[2]++;
+        }
+        return [...counts.values()].map(([listener, protocol, n]): Sample<'listener' | 'protocol'> => [
+          { listener, protocol },
+          n,
+        ]);
+      },
+    });
+    pulledGauge(registry, {
+      name: 'warden_queued_bytes',
+      help: 'Bytes waiting to be sent to clients, over all connections',
+      read: () => {
+        let bytes = 0;
+        for (const c of source.connections()) if (c.isOpen) bytes += c.queuedBytes;
+        return single(bytes);
+      },
+    });
+    pulledCounter(registry, {
+      name: 'warden_connections_accepted_total',
+      help: 'Client connections accepted (before admission and logon)',
+      read: () => single(stats.connectionsAccepted),
+    });
+    pulledCounter(registry, {
+      name: 'warden_connections_refused_total',
+      help: 'Connections closed by admission before any logon, by reason',
+      labelNames: ['reason'],
+      read: () => [
+        [{ reason: 'protocol_disabled' }, stats.connectionsRefusedProtocol],
+        [{ reason: 'connection_rate' }, stats.connectionsRefusedRate],
+        [{ reason: 'unauthenticated_limit' }, stats.connectionsRefusedUnauthenticated],
+      ],
+    });
+    pulledCounter(registry, {
+      name: 'warden_logons_total',
+      help: 'Logons accepted (native logon, MQTT CONNECT)',
+      read: () => single(stats.logons),
+    });
+    pulledCounter(registry, {
+      name: 'warden_logon_refusals_total',
+      help: 'Logons refused, by reason',
+      labelNames: ['reason'],
+      read: () => [
+        [{ reason: 'credentials' }, stats.logonsRejected],
+        [{ reason: 'not_entitled' }, stats.logonsNotEntitled],
+        [{ reason: 'module_failure' }, stats.logonsModuleFailed],
+        [{ reason: 'protocol' }, stats.logonsRefusedProtocol],
+        [{ reason: 'logon_queue_full' }, stats.logonsRefusedBusy],
+        [{ reason: 'backoff' }, stats.logonsRefusedBlocked],
+        [{ reason: 'user_not_allowed' }, stats.connectionsRefusedUser],
+        [{ reason: 'host_not_allowed' }, stats.connectionsRefusedHost],
+        [{ reason: 'connection_limit' }, stats.connectionsRefusedLimit],
+        [{ reason: 'timeout' }, stats.logonTimeouts],
+      ],
+    });
+  }
+
+  private registerTraffic(): void {
+    const { registry, source } = this;
+    const stats = source.stats;
+    pulledCounter(registry, {
+      name: 'warden_messages_received_total',
+      help: 'Publishes accepted from clients (entitled, within limits)',
+      read: () => single(stats.messagesPublished),
+    });
+    pulledCounter(registry, {
+      name: 'warden_deliveries_total',
+      help: 'Messages queued to subscribers (one per message per receiving connection)',
+      read: () => single(stats.deliveries),
+    });
+    pulledCounter(registry, {
+      name: 'warden_denials_total',
+      help: 'Publishes and subscriptions refused, by entitlement action and reason',
+      labelNames: ['action', 'reason'],
+      read: () => [
+        [{ action: 'write', reason: 'not_entitled' }, stats.publishesDenied],
+        [{ action: 'write', reason: 'filter' }, stats.publishesFiltered],
+        [{ action: 'write', reason: 'message_too_large' }, stats.publishesTooLarge],
+        [{ action: 'write', reason: 'topic_rate' }, stats.publishesOverTopicLimit],
+        [{ action: 'read', reason: 'not_entitled' }, stats.subscriptionsDenied],
+        [{ action: 'read', reason: 'subscription_limit' }, stats.subscriptionsOverLimit],
+        [{ action: 'read', reason: 'regex_budget' }, stats.regexSubscriptionsRefused],
+      ],
+    });
+    pulledCounter(registry, {
+      name: 'warden_drops_total',
+      help: 'Deliveries not made, by cause (slow_consumer counts connections closed with their queues)',
+      labelNames: ['cause'],
+      read: () => [
+        [{ cause: 'slow_consumer' }, stats.slowConsumerDisconnects],
+        [
+          { cause: 'limit' },
+          stats.heldDeliveriesDropped +
+            stats.mqttQueuedMessagesDropped +
+            stats.mqttSessionBytesDropped +
+            stats.mqttSessionStoreBytesDropped +
+            stats.mqttPacketsTooLargeForClient,
+        ],
+        [{ cause: 'filter' }, stats.deliveriesFiltered],
+        [{ cause: 'not_filterable' }, stats.deliveriesNotFilterable],
+        [{ cause: 'not_entitled' }, stats.deliveriesNotEntitled + stats.mqttSharedUndelivered],
+        [{ cause: 'offline_qos0' }, stats.mqttOfflineQos0Dropped],
+        [{ cause: 'expired' }, stats.mqttMessagesExpired],
+        [{ cause: 'error' }, stats.deliveryErrors],
+        [{ cause: 'cluster_bus' }, stats.clusterMessagesDropped],
+      ],
+    });
+  }
+
+  private registerEntitlements(): void {
+    const { registry, source } = this;
+    pulledGauge(registry, {
+      name: 'warden_entitlements_enabled',
+      help: '1 while entitlements are enabled, 0 between a disable and the next enable',
+      read: () => single(source.entitlementStatus().enabled ? 1 : 0),
+    });
+    pulledGauge(registry, {
+      name: 'warden_entitlement_cache_entries',
+      help: 'Answers in the entitlement cache, over every entitlement module',
+      read: () => single(source.entitlementStatus().cache.size),
+    });
+    pulledCounter(registry, {
+      name: 'warden_entitlement_cache_hits_total',
+      help: 'Entitlement checks answered from the cache',
+      read: () => single(source.entitlementStatus().cache.hits),
+    });
+    pulledCounter(registry, {
+      name: 'warden_entitlement_cache_misses_total',
+      help: 'Entitlement checks that asked the module (or joined a call in flight)',
+      read: () => single(source.entitlementStatus().cache.misses),
+    });
+  }
+
+  private registerState(): void {
+    const { registry, source } = this;
+    pulledGauge(registry, {
+      name: 'warden_subscriptions',
+      help: 'Subscriptions held in the topic engine',
+      read: () => single(source.subscriptions()),
+    });
+    pulledGauge(registry, {
+      name: 'warden_mqtt_sessions_stored',
+      help: 'Persistent MQTT sessions kept (connected or not)',
+      read: () => single(source.storedSessions()),
+    });
+    pulledGauge(registry, {
+      name: 'warden_retained_messages',
+      help: 'Retained messages stored',
+      read: () => single(source.retainedMessages()),
+    });
+    pulledGauge(registry, {
+      name: 'warden_retained_bytes',
+      help: 'Bytes the retained messages hold (as mqtt.retained.maxBytes counts them)',
+      read: () => single(source.retainedBytes()),
+    });
+  }
+
+  /** Every field of broker.stats() under its own name, for what the curated metrics above do not show. */
+  private registerStats(): void {
+    const stats = this.source.stats;
+    for (const field of Object.keys(stats.snapshot()) as (keyof BrokerStats & string)[]) {
+      const gauge = STAT_GAUGES.has(field);
+      const metric = {
+        name: `warden_stat_${snakeCase(field)}${gauge ? '' : '_total'}`,
+        help: `broker.stats().${field} (docs/metrics.md#every-counter)`,
+        read: () => single(stats[field] as number),
+      };
+      if (gauge) pulledGauge(this.registry, metric);
+      else pulledCounter(this.registry, metric);
+    }
+  }
+}
