@@ -4,6 +4,7 @@ import type { EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } 
 import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
+import type { Explanation } from '../security/explanation.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
@@ -13,6 +14,7 @@ export const ADMIN_PATHS = {
   tlsReload: '/admin/tls/reload',
   connections: '/admin/connections',
   cluster: '/admin/cluster',
+  explain: '/admin/explain',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -38,6 +40,16 @@ export type ClusterResponse = ClusterView | NotClustered;
 export type TlsReloadResponse = TlsReloadReport;
 /** Admission control: admitted connections now (in all, per user, per host) and refusals since start. */
 export type ConnectionsResponse = ConnectionStatus;
+/** POST /admin/explain: one entitlement decision, the rule behind it, and the cache's copy (docs/admin.md#explain). */
+export type ExplainResponse = Explanation;
+/** Its body: `topic` with read and write, `path` with admin, neither with logon; `listener` picks a listener's module. */
+export interface ExplainRequestBody {
+  readonly user: string;
+  readonly action: 'logon' | 'read' | 'write' | 'admin';
+  readonly topic?: string;
+  readonly path?: string;
+  readonly listener?: string;
+}
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'

@@ -6,12 +6,15 @@ import {
   type ClusterResponse,
   type ConnectionsResponse,
   type EnabledResponse,
+  type ExplainResponse,
   type ResetResponse,
   type StatusResponse,
   type TlsReloadResponse,
 } from './admin-api.js';
 import { AdminHttpError, badRequest } from './admin-http-error.js';
 import { ClusterUnavailableError } from '../cluster/cluster-control.js';
+import { UnknownListenerError } from '../security/explanation.js';
+import { EXPLAIN_FIELDS, explainQuestion } from './explain-body.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -27,6 +30,8 @@ export interface AdminRoute {
   readonly method: 'GET' | 'POST';
   /** Names the action in the log line written for each request. */
   readonly action: string;
+  /** A POST that changes nothing (explain): it is not audited and keeps the credential cache, as a GET. */
+  readonly readOnly?: true;
   /** `body` is the parsed JSON body (undefined when empty); throws AdminHttpError 400 when invalid. */
   run(actions: AdminActions, body: unknown): Promise<unknown>;
 }
@@ -120,6 +125,26 @@ const cluster: AdminRoute = {
   run: async (actions): Promise<ClusterResponse> => actions.clusterStatus(),
 };
 
+/** A POST because the question is a body, but it changes nothing (docs/admin.md#explain). */
+const explain: AdminRoute = {
+  method: 'POST',
+  action: 'entitlement explain',
+  readOnly: true,
+  run: async (actions, body): Promise<ExplainResponse> => {
+    const question = explainQuestion(objectBody(body, EXPLAIN_FIELDS), (path) => {
+      const route = ADMIN_ROUTES.get(path);
+      // As the admin listener entitles a request: read for GET, write otherwise.
+      return route === undefined ? undefined : route.method === 'GET' ? 'read' : 'write';
+    });
+    try {
+      return await actions.explainEntitlement(question);
+    } catch (err) {
+      if (err instanceof UnknownListenerError) throw badRequest(`"listener": ${err.message}`);
+      throw err;
+    }
+  },
+};
+
 /** Path -> route. Paths match exactly (no trailing slash, no decoding), so the entitled resource is canonical. */
 export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, AdminRoute>([
   [ADMIN_PATHS.status, status],
@@ -129,4 +154,5 @@ export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, Adm
   [ADMIN_PATHS.tlsReload, tlsReload],
   [ADMIN_PATHS.connections, connections],
   [ADMIN_PATHS.cluster, cluster],
+  [ADMIN_PATHS.explain, explain],
 ]);
