@@ -1,4 +1,4 @@
-// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections | cluster>`: one request to the admin HTTP
+// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections | cluster | explain ...>`: one request to the admin HTTP
 // listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -7,23 +7,37 @@ import { requestAdmin, type AdminHttpAnswer } from './admin-request.js';
 import { endpointUrl, resolveAdminUrl } from './admin-target.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
+import { explainBody, refuseExplainFlags, type ExplainFlags } from './explain-call.js';
 import { ADMIN_HELP } from './help.js';
 
 interface AdminCall {
   readonly method: 'GET' | 'POST';
   readonly path: string;
-  readonly body?: { user: string };
+  readonly body?: object;
 }
 
-const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls', 'connections', 'cluster'] as const;
+const SUBCOMMANDS = [
+  'status',
+  'reset',
+  'disable',
+  'enable',
+  'reload-tls',
+  'connections',
+  'cluster',
+  'explain',
+] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function isSubcommand(name: string): name is Subcommand {
   return (SUBCOMMANDS as readonly string[]).includes(name);
 }
 
-function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
-  if (user !== undefined && subcommand !== 'reset') throw usageError(`--user only goes with reset, not ${subcommand}`);
+function callFor(subcommand: Subcommand, flags: ExplainFlags): AdminCall {
+  const { user } = flags;
+  if (subcommand === 'explain') return { method: 'POST', path: ADMIN_PATHS.explain, body: explainBody(flags) };
+  refuseExplainFlags(subcommand, flags);
+  if (user !== undefined && subcommand !== 'reset')
+    throw usageError(`--user only goes with reset and explain, not ${subcommand}`);
   switch (subcommand) {
     case 'status':
       return { method: 'GET', path: ADMIN_PATHS.status };
@@ -51,6 +65,10 @@ function parse(argv: readonly string[]) {
       args: [...argv],
       options: {
         user: { type: 'string' },
+        action: { type: 'string' },
+        topic: { type: 'string' },
+        path: { type: 'string' },
+        listener: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },
@@ -79,7 +97,7 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
   if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])} after ${name}`);
 
-  const call = callFor(name, args.values.user);
+  const call = callFor(name, args.values);
   // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
   const authorization = adminAuthorization(
     {
