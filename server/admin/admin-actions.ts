@@ -7,6 +7,7 @@ import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { Throttled } from '../security/logon-guard.js';
 import type { ClusterView } from '../cluster/cluster.js';
 import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
+import type { ExplainQuestion, Explanation } from '../security/explanation.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -91,4 +92,10 @@ export interface AdminActions {
   authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled>;
   /** Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST), resource = the request path. */
   checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer>;
+  /**
+   * Explain one entitlement decision on this node: the module's answer and rule, the filter and
+   * select list, and the cached copy. Changes no cache. Throws UnknownListenerError for a listener
+   * the config does not have.
+   */
+  explainEntitlement(question: ExplainQuestion): Promise<Explanation>;
 }

@@ -5,6 +5,7 @@ import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { ConnectionDetail, ConnectionPage } from './connection-list.js';
+import type { Explanation } from '../security/explanation.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
@@ -16,6 +17,7 @@ export const ADMIN_PATHS = {
   /** GET lists (filters, pages), DELETE ?user=U closes a user's; /admin/connections/{id}: GET one, DELETE closes it. */
   connections: '/admin/connections',
   cluster: '/admin/cluster',
+  explain: '/admin/explain',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -51,6 +53,16 @@ export type KickResponse = {
   readonly disconnected: number;
   readonly nodes?: NodesApplied;
 };
+/** POST /admin/explain: one entitlement decision, the rule behind it, and the cache's copy (docs/admin.md#explain). */
+export type ExplainResponse = Explanation;
+/** Its body: `topic` with read and write, `path` with admin, neither with logon; `listener` picks a listener's module. */
+export interface ExplainRequestBody {
+  readonly user: string;
+  readonly action: 'logon' | 'read' | 'write' | 'admin';
+  readonly topic?: string;
+  readonly path?: string;
+  readonly listener?: string;
+}
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'

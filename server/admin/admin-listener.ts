@@ -155,12 +155,12 @@ export class AdminListener {
       await this.entitle(route, request, request.identity);
       const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
       const result = await route.run(this.actions, body, routed);
-      const write = route.method !== 'GET';
-      // A write (reset, enable, disable, reload) may change who is who: check everyone afresh.
-      if (write) this.credentials.clear();
+      const writes = route.method !== 'GET' && route.readOnly !== true;
+      // A write (reset, enable, disable, reload, kick) may change who is who: check everyone afresh.
+      if (writes) this.credentials.clear();
       this.log.info({ ...request, result }, `admin: ${route.action}`);
-      // Reads (status, the connection and cluster views) are not audited: only who changed what.
-      if (write) audit(200, result);
+      // Reads (status, the connection and cluster views, explain) are not audited: only who changed what.
+      if (writes) audit(200, result);
       sendJson(res, 200, result);
     } catch (err) {
       if (err instanceof AdminHttpError) {

@@ -9,6 +9,7 @@ import {
   type ConnectionsResponse,
   type KickResponse,
   type EnabledResponse,
+  type ExplainResponse,
   type ResetResponse,
   type StatusResponse,
   type TlsReloadResponse,
@@ -16,6 +17,8 @@ import {
 import { AdminHttpError, badRequest } from './admin-http-error.js';
 import { ClusterUnavailableError } from '../cluster/cluster-control.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ordinal, type ConnectionFilter } from './connection-list.js';
+import { UnknownListenerError } from '../security/explanation.js';
+import { EXPLAIN_FIELDS, explainQuestion } from './explain-body.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -40,6 +43,8 @@ export interface AdminRoute {
   readonly method: AdminMethod;
   /** Names the action in the log line written for each request. */
   readonly action: string;
+  /** A POST that changes nothing (explain): it is not audited and keeps the credential cache, as a GET. */
+  readonly readOnly?: true;
   /** `body` is the parsed JSON body of a POST (undefined when empty); throws AdminHttpError 400 when invalid. */
   run(actions: AdminActions, body: unknown, request: AdminRequest): Promise<unknown>;
 }
@@ -236,6 +241,28 @@ const cluster: AdminRoute = {
   run: async (actions): Promise<ClusterResponse> => actions.clusterStatus(),
 };
 
+/** A POST because the question is a body, but it changes nothing (docs/admin.md#explain). */
+const explain: AdminRoute = {
+  method: 'POST',
+  action: 'entitlement explain',
+  readOnly: true,
+  run: async (actions, body): Promise<ExplainResponse> => {
+    const question = explainQuestion(objectBody(body, EXPLAIN_FIELDS), (path) => {
+      const found = routesAt(path);
+      // As the admin listener entitles a request: read for GET, write otherwise (a path with a
+      // GET and a DELETE, such as /admin/connections, is explained as its read).
+      if (found === null) return undefined;
+      return found.routes.some((r) => r.method === 'GET') ? 'read' : 'write';
+    });
+    try {
+      return await actions.explainEntitlement(question);
+    } catch (err) {
+      if (err instanceof UnknownListenerError) throw badRequest(`"listener": ${err.message}`);
+      throw err;
+    }
+  },
+};
+
 /**
  * Path -> its routes, one per method. Paths match exactly (no trailing slash, no decoding), so the
  * entitled resource is canonical; a path ending in `/{id}` matches one more segment of id characters.
@@ -250,6 +277,7 @@ export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<
   [ADMIN_PATHS.connections, [listConnections, kickUser]],
   [`${ADMIN_PATHS.connections}/{id}`, [connectionDetail, kickConnection]],
   [ADMIN_PATHS.cluster, [cluster]],
+  [ADMIN_PATHS.explain, [explain]],
 ]);
 
 /** Session ids and other path ids: short, no `/`, nothing that needs decoding. */

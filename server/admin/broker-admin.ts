@@ -20,6 +20,7 @@ import type {
 import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
 import type { ClusterView } from '../cluster/cluster.js';
+import type { ExplainQuestion, Explanation } from '../security/explanation.js';
 
 /** What the admin actions need of the cluster, when the broker is a node of one. */
 export interface ClusterAdmin {
@@ -142,6 +143,10 @@ export class BrokerAdmin implements AdminActions, LocalActions {
 
   checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
     return this.security.checkAdmin(user, action, resource);
+  }
+
+  explainEntitlement(question: ExplainQuestion): Promise<Explanation> {
+    return this.security.explain(question);
   }
 }
 

@@ -1,4 +1,4 @@
-// `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection | kick | cluster>`: one request to the admin HTTP
+// `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection | kick | cluster | explain>`: one request to the admin HTTP
 // listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -7,13 +7,14 @@ import { requestAdmin, type AdminHttpAnswer } from './admin-request.js';
 import { endpointUrl, resolveAdminUrl } from './admin-target.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
+import { explainBody, refuseExplainFlags, type ExplainFlags } from './explain-call.js';
 import { ADMIN_HELP } from './help.js';
 
 interface AdminCall {
   readonly method: 'GET' | 'POST' | 'DELETE';
   /** With its query string, if any. */
   readonly path: string;
-  readonly body?: { user: string };
+  readonly body?: object;
 }
 
 const SUBCOMMANDS = [
@@ -27,6 +28,7 @@ const SUBCOMMANDS = [
   'connection',
   'kick',
   'cluster',
+  'explain',
 ] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
@@ -45,7 +47,7 @@ interface ConnectionOptions {
 }
 
 const CONNECTION_OPTIONS = ['host', 'listener', 'protocol', 'limit', 'after'] as const;
-const USER_COMMANDS: readonly Subcommand[] = ['reset', 'connections', 'kick'];
+const USER_COMMANDS: readonly Subcommand[] = ['reset', 'connections', 'kick', 'explain'];
 
 function withQuery(path: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
@@ -54,14 +56,24 @@ function withQuery(path: string, params: Record<string, string | undefined>): st
   return text === '' ? path : `${path}?${text}`;
 }
 
-function callFor(subcommand: Subcommand, options: ConnectionOptions, id: string | undefined): AdminCall {
+function callFor(subcommand: Subcommand, options: ConnectionOptions & ExplainFlags, id: string | undefined): AdminCall {
   const { user } = options;
+  if (subcommand === 'explain') {
+    if (id !== undefined) throw usageError(`unexpected argument ${JSON.stringify(id)} after explain`);
+    for (const name of CONNECTION_OPTIONS)
+      if (name !== 'listener' && options[name] !== undefined)
+        throw usageError(`--${name} only goes with connections, not explain`);
+    return { method: 'POST', path: ADMIN_PATHS.explain, body: explainBody(options) };
+  }
+  refuseExplainFlags(subcommand, options);
   if (user !== undefined && !USER_COMMANDS.includes(subcommand))
     throw usageError(`--user only goes with ${USER_COMMANDS.join(', ')}, not ${subcommand}`);
   if (user === '') throw usageError('--user needs a user name');
   for (const name of CONNECTION_OPTIONS)
     if (options[name] !== undefined && subcommand !== 'connections')
-      throw usageError(`--${name} only goes with connections, not ${subcommand}`);
+      throw usageError(
+        `--${name} only goes with connections${name === 'listener' ? ' and explain' : ''}, not ${subcommand}`,
+      );
   if (id !== undefined && subcommand !== 'kick' && subcommand !== 'connection')
     throw usageError(`unexpected argument ${JSON.stringify(id)} after ${subcommand}`);
   switch (subcommand) {
@@ -107,6 +119,9 @@ function parse(argv: readonly string[]) {
         protocol: { type: 'string' },
         limit: { type: 'string' },
         after: { type: 'string' },
+        action: { type: 'string' },
+        topic: { type: 'string' },
+        path: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },
@@ -135,8 +150,7 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
   if (extra.length > 1) throw usageError(`unexpected argument ${JSON.stringify(extra[1])} after ${name}`);
 
-  const { user, host, listener, protocol, limit, after } = args.values;
-  const call = callFor(name, { user, host, listener, protocol, limit, after }, extra[0]);
+  const call = callFor(name, args.values, extra[0]);
   // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
   const authorization = adminAuthorization(
     {

@@ -81,6 +81,12 @@ Commands:
                        when there is no connection ID
   cluster              list the cluster's nodes with their liveness, connections and message
                        rates (docs/cluster.md); {"clustered": false} outside a cluster
+  explain --user NAME --action logon|read|write|admin [--topic T | --path P] [--listener L]
+                       why NAME may or may not do it: the decision, the module, the policy rule
+                       that decided, the filter and select list, whether the answer is cached and
+                       since when; --topic with read and write, --path (an admin endpoint) with
+                       admin; --listener uses that listener's module. Changes nothing; exit
+                       status 0 whether the answer is allow or deny
 
 In a cluster, reset, disable, enable and kick run on every node; the answer's "nodes" says how
 many applied them (connections lists only the node asked). With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).

@@ -6,6 +6,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ALLOW_ALL, DENY_FAILED, isPromiseLike, toDecision, type Decision } from './decision.js';
 import type { EntitlementEpoch } from './entitlement-epoch.js';
+import { askModule, type ModuleExplanation } from './module-explanation.js';
 import type {
   EntitlementAction,
   EntitlementAnswer,
@@ -34,12 +35,23 @@ export interface EntitlementCounters {
   failures: number;
 }
 
+/** A cached answer and when it was cached. */
+export interface CachedDecision {
+  readonly decision: Decision;
+  /** Epoch ms when the module's answer was cached: set at the miss, so a hit reads nothing more. */
+  readonly since: number;
+}
+
+function cacheKey(resourceType: ResourceType, action: EntitlementAction, user: string, resource: string): string {
+  return `${resourceType}\u0000${action}\u0000${user}\u0000${resource}`;
+}
+
 export class EntitlementService implements EntitlementCounters {
   hits = 0;
   misses = 0;
   moduleCalls = 0;
   failures = 0;
-  private readonly cache: LRUCache<string, Decision>;
+  private readonly cache: LRUCache<string, CachedDecision>;
   private readonly inflight = new Map<string, Promise<Decision>>();
   /** Bumped by every reset/renew/clear: answers that were in flight across one are not cached. */
   private gen = 0;
@@ -56,7 +68,7 @@ export class EntitlementService implements EntitlementCounters {
     /** Told of each module call (the metrics); null: nothing is timed. */
     private readonly observer: ModuleCallObserver | null = null,
   ) {
-    this.cache = new LRUCache<string, Decision>({
+    this.cache = new LRUCache<string, CachedDecision>({
       max: options.maxEntries,
       ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}),
     });
@@ -83,11 +95,11 @@ export class EntitlementService implements EntitlementCounters {
     bypassSwitch = false,
   ): Decision | Promise<Decision> {
     if (!this.toggle.enabled && !bypassSwitch) return ALLOW_ALL;
-    const key = `${resourceType}\u0000${action}\u0000${user}\u0000${resource}`;
+    const key = cacheKey(resourceType, action, user, resource);
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.hits++;
-      return cached;
+      return cached.decision;
     }
     this.misses++;
     const inflight = this.inflight.get(key);
@@ -125,8 +137,20 @@ export class EntitlementService implements EntitlementCounters {
   }
 
   private settle(key: string, generation: number, decision: Decision): Decision {
-    if (generation === this.gen && this.toggle.enabled) this.cache.set(key, decision);
+    if (generation === this.gen && this.toggle.enabled) this.cache.set(key, { decision, since: Date.now() });
     return decision;
+  }
+
+  // ---- explain (docs/admin.md): looks at the cache and asks the module, changing neither ----
+
+  /** The cached answer, if any, without touching its recency, expiry or the hit and miss counts. */
+  peek(request: EntitlementRequest): CachedDecision | undefined {
+    return this.cache.peek(cacheKey(request.resourceType, request.action, request.user, request.resource));
+  }
+
+  /** Ask the module (its explain() when it has one) outside the cache: nothing is cached or counted. */
+  explain(request: EntitlementRequest): Promise<ModuleExplanation> {
+    return askModule(this.module, request, (pending) => this.withDeadline(pending, request));
   }
 
   private failed(request: EntitlementRequest, err: unknown): Decision {

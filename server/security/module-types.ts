@@ -70,9 +70,38 @@ export type EntitlementAnswer =
   /** `filter` and `select` restrict what is read or written (content filters and select lists). */
   | { readonly allow: true; readonly filter?: string; readonly select?: string };
 
+/** The rule of a module's configuration that decided an answer (for `explain`, docs/admin.md). */
+export interface ExplainedRule {
+  readonly effect: 'grant' | 'deny';
+  /** Where the rule is in the module's configuration, e.g. `groups.traders.grants[1]` or `deny[0]`. */
+  readonly location: string;
+  /** The group it reached the user through (a grant's group; a deny rule's `groups`), if any. */
+  readonly group?: string;
+  /** The user it names (a deny rule's `users`: the user, or "*"), if it reached the user that way. */
+  readonly user?: string;
+  /** Its index in its list: the group's `grants`, or `deny`. */
+  readonly index: number;
+  /** The rule as written (its fields as JSON). */
+  readonly text: string;
+  /** The rule's pattern that matched the topic or path; absent for logon and for a rule covering every admin path. */
+  readonly pattern?: string;
+}
+
+export interface EntitlementExplanation {
+  /** Exactly what check() answers for the same request. */
+  readonly answer: EntitlementAnswer;
+  /** The rule that decided, or null when none matched (the module's default answer). */
+  readonly rule: ExplainedRule | null;
+}
+
 export interface EntitlementModule {
   readonly name: string;
   check(request: EntitlementRequest): MaybePromise<EntitlementAnswer>;
+  /**
+   * Optional: check() plus the rule that decided, for the admin `explain` request. Must have no
+   * side effects (it is called outside the cache, for an admin's question, never for a client).
+   */
+  explain?(request: EntitlementRequest): MaybePromise<EntitlementExplanation>;
   /** An entitlement reset: drop whatever the module cached or loaded (the policy module re-reads its file). */
   reset?(): MaybePromise<void>;
   close?(): MaybePromise<void>;

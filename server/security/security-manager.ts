@@ -22,6 +22,13 @@ import type { BrokerStats } from '../stats.js';
 import type { Clock } from '../timers.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
 import type { ModuleCallObserver } from './module-calls.js';
+import {
+  explainWith,
+  requestFor,
+  UnknownListenerError,
+  type ExplainQuestion,
+  type Explanation,
+} from './explanation.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -46,6 +53,10 @@ export class SecurityManager {
   private readonly authenticators: Authenticator[] = [];
   private readonly services: EntitlementService[] = [];
   private admin: ListenerSecurity | null = null;
+  /** The instance-wide entitlement service (`security.entitlement`). */
+  private instanceEntitlements: EntitlementService | null = null;
+  /** Where each service's module is configured, for explain. */
+  private readonly configPaths = new Map<EntitlementService, string>();
   /** Shared by every Authenticator: one threadpool, one queue, one back-off. */
   private readonly guard: LogonGuard;
 
@@ -93,6 +104,7 @@ export class SecurityManager {
     const security = this.config.security;
     const instanceAuth = await this.authenticator(security.authentication, 'security.authentication');
     const instanceEntitlements = await this.entitlementService(security.entitlement, 'security.entitlement');
+    this.instanceEntitlements = instanceEntitlements;
     const instance: ListenerSecurity = { authenticator: instanceAuth, entitlements: instanceEntitlements };
     for (const [index, listener] of this.config.listeners.entries()) {
       const path = `listeners[${index}]`;
@@ -145,6 +157,7 @@ export class SecurityManager {
       this.observer,
     );
     this.services.push(service);
+    this.configPaths.set(service, configPath);
     return service;
   }
 
@@ -210,6 +223,29 @@ export class SecurityManager {
     const pending = this.admin!.entitlements.check(user, action, 'admin', resource, true);
     const decision = isPromiseLike(pending) ? await pending : pending;
     return decision.allow ? { allow: true } : { allow: false };
+  }
+
+  /**
+   * Explain one entitlement decision with the module that makes it: the admin listener's for
+   * admin paths, else the named listener's (its override, or the instance's), else the instance's.
+   * Throws UnknownListenerError for a listener the config does not have.
+   */
+  async explain(question: ExplainQuestion): Promise<Explanation> {
+    const request = requestFor(question);
+    if (question.action === 'admin') {
+      const service = this.admin!.entitlements;
+      // Admin requests are entitled even while entitlements are disabled (checkAdmin).
+      return explainWith(service, this.configPaths.get(service)!, request, true);
+    }
+    const service =
+      question.listener === undefined ? this.instanceEntitlements! : this.listenerEntitlements(question.listener);
+    return explainWith(service, this.configPaths.get(service)!, request, this.toggle.enabled);
+  }
+
+  private listenerEntitlements(name: string): EntitlementService {
+    const found = this.byListener.get(name);
+    if (found === undefined) throw new UnknownListenerError(name, [...this.byListener.keys()]);
+    return found.entitlements;
   }
 
   async close(): Promise<void> {

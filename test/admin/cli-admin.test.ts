@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, CONNECTION, CONNECTIONS, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
+import { ADMIN, CONNECTION, CONNECTIONS, explanationFor, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
 import { runCli } from './cli-process.js';
 import { startAdminListener, type ListenerFixture } from './listener-fixture.js';
 
@@ -84,6 +84,32 @@ describe('warden admin', () => {
     });
     expect(admin.actions.callsOf('resetEntitlements')).toEqual([[undefined], ['alice']]);
     expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ mechanism: 'token', token: TOKEN });
+  });
+
+  it('explain sends its flags as the question and prints the explanation', async () => {
+    const result = await runAdmin(
+      ['explain', '--user', 'alice', '--action', 'read', '--topic', 'prices/eu', '--listener', 'native'],
+      AS_ADMIN,
+    );
+    const question = { user: 'alice', action: 'read', topic: 'prices/eu', listener: 'native' } as const;
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toBe(`${JSON.stringify(explanationFor(question), null, 2)}\n`);
+    expect(admin.actions.callsOf('explainEntitlement')).toEqual([[question]]);
+
+    await runAdmin(['explain', '--user', 'ops', '--action', 'admin', '--path', '/admin/entitlements'], AS_ADMIN);
+    expect(admin.actions.callsOf('explainEntitlement')[1]).toEqual([
+      { user: 'ops', action: 'admin', path: '/admin/entitlements', method: 'read' },
+    ]);
+  });
+
+  it("explain exits 1 with the broker's reason when it refuses the question", async () => {
+    const result = await runAdmin(['explain', '--user', 'a', '--action', 'admin', '--topic', 't'], AS_ADMIN);
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr:
+        'warden admin: "topic" does not go with action "admin": topics are for read and write; give "path" (HTTP 400 BAD_REQUEST)\n',
+    });
   });
 
   it('disable and enable', async () => {
@@ -183,7 +209,11 @@ describe('warden admin', () => {
       [['status'], { WARDEN_ADMIN_PASSWORD: 'x' }, /no admin user name/],
       [['status', '--token-env', 'NOPE'], {}, /NOPE \(named by --token-env\) is not set/],
       [['status', '--password', 'x'], AS_ADMIN, /Unknown option '--password'/],
-      [['status', '--user', 'alice'], AS_ADMIN, /--user only goes with reset/],
+      [['status', '--user', 'alice'], AS_ADMIN, /--user only goes with reset and explain, not status/],
+      [['reset', '--topic', 't'], AS_ADMIN, /--topic only goes with explain, not reset/],
+      [['explain', '--action', 'read', '--topic', 't'], AS_ADMIN, /explain needs --user NAME/],
+      [['explain', '--user', 'alice'], AS_ADMIN, /explain needs --action, one of logon, read, write, admin/],
+      [['explain', '--user', 'alice', '--action', 'subscribe'], AS_ADMIN, /--action must be one of .*"subscribe"/],
       [['frobnicate'], AS_ADMIN, /unknown admin command "frobnicate"/],
       [[], AS_ADMIN, /which command\?/],
     ];

@@ -11,6 +11,12 @@ import type {
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
 import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
 import type { ConnectionStatus } from '../../server/admission/connection-status.js';
+import {
+  requestFor,
+  UnknownListenerError,
+  type ExplainQuestion,
+  type Explanation,
+} from '../../server/security/explanation.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-secret-pw' };
 export const VIEWER = { user: 'viewer', password: 'viewer-secret-pw' };
@@ -38,7 +44,28 @@ export type ActionName =
   | 'connectionDetail'
   | 'disconnectConnections'
   | 'authenticateAdmin'
-  | 'checkAdmin';
+  | 'checkAdmin'
+  | 'explainEntitlement';
+
+/** The only listener explainEntitlement knows; any other name is an UnknownListenerError. */
+export const KNOWN_LISTENER = 'native';
+
+/** What explainEntitlement answers, around the entitlement request the question makes. */
+export function explanationFor(question: ExplainQuestion): Explanation {
+  return {
+    request: requestFor(question),
+    module: 'policy',
+    moduleConfig: 'security.entitlement',
+    entitlementsEnabled: true,
+    decision: 'deny',
+    reason: 'denied by deny[0]',
+    filter: null,
+    select: null,
+    rule: { effect: 'deny', location: 'deny[0]', user: '*', index: 0, text: '{"users":["*"]}', pattern: 'x/#' },
+    cache: { cached: false },
+    moduleLatencyMs: 0.01,
+  };
+}
 
 /** What reloadTls answers: one profile reloaded, one that kept its old files. */
 export const TLS_RELOAD: TlsReloadReport = {
@@ -167,6 +194,13 @@ export class RecordingAdminActions implements AdminActions {
         return { outcome: 'accept', identity: known.user };
     }
     return { outcome: 'reject', reason: `bad password for ${request.user}` };
+  }
+
+  async explainEntitlement(question: ExplainQuestion): Promise<Explanation> {
+    this.record('explainEntitlement', question);
+    if (question.action !== 'admin' && question.listener !== undefined && question.listener !== KNOWN_LISTENER)
+      throw new UnknownListenerError(question.listener, [KNOWN_LISTENER]);
+    return explanationFor(question);
   }
 
   async checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {

@@ -91,3 +91,47 @@ it('status, reset --user, disable and enable as admin; refused for a trader', as
   expect(JSON.parse((await admin(['disable'], asAdmin)).stdout)).toEqual({ enabled: false });
   expect(JSON.parse((await admin(['enable'], asAdmin)).stdout)).toEqual({ enabled: true });
 });
+
+it('explain names the policy rule, and sees the answer a subscription cached', async () => {
+  const explain = async (...args: string[]) => {
+    const result = await admin(['explain', ...args], asAdmin);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  };
+  expect(await explain('--user', 'alice', '--action', 'write', '--topic', 'orders/alice/1')).toMatchObject({
+    module: 'policy',
+    moduleConfig: 'security.entitlement',
+    decision: 'allow',
+    rule: {
+      effect: 'grant',
+      location: 'groups.traders.grants[0]',
+      group: 'traders',
+      index: 0,
+      text: '{"actions":["read","write"],"topics":["orders/${user}/#"]}',
+      pattern: 'orders/${user}/#',
+    },
+  });
+  expect(await explain('--user', 'eve', '--action', 'read', '--topic', 'prices/eu')).toMatchObject({
+    decision: 'deny',
+    reason: 'no read grant matches the topic',
+    rule: null,
+  });
+  expect(await explain('--user', 'admin', '--action', 'admin', '--path', '/admin/explain')).toMatchObject({
+    request: { user: 'admin', action: 'write', resourceType: 'admin', resource: '/admin/explain' },
+    decision: 'allow',
+    rule: { location: 'groups.admins.grants[0]' },
+  });
+
+  const question = ['--user', 'bob', '--action', 'read', '--topic', 'prices/fx', '--listener', 'native'];
+  expect((await explain(...question)).cache).toEqual({ cached: false });
+  const bob = await connect(nativeUrl, { user: 'bob', password: 'bob-pw', reconnect: false });
+  await bob.subscribe({ topic: 'prices/fx' });
+  expect((await explain(...question)).cache).toMatchObject({ cached: true, decision: 'allow', filter: null });
+  await bob.close();
+
+  const refused = await admin(['explain', '--user', 'alice', '--action', 'logon'], {
+    WARDEN_ADMIN_USER: 'alice',
+    WARDEN_ADMIN_PASSWORD: 'alice-pw',
+  });
+  expect(refused).toMatchObject({ code: 3, stdout: '' });
+});

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type {
   EntitlementAnswer,
+  EntitlementExplanation,
   EntitlementModule,
   EntitlementModuleFactory,
   EntitlementRequest,
@@ -57,6 +58,10 @@ class PolicyEntitlementModule implements EntitlementModule {
 
   check(request: EntitlementRequest): EntitlementAnswer {
     return this.rules.check(request);
+  }
+
+  explain(request: EntitlementRequest): EntitlementExplanation {
+    return this.rules.explain(request);
   }
 
   async reset(): Promise<void> {

@@ -3,8 +3,8 @@
 // in a bounded LRU, since their names are not known in advance.
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { EntitlementAnswer, EntitlementRequest } from '../module-types.js';
-import { decideRequest } from './decide-request.js';
+import type { EntitlementAnswer, EntitlementExplanation, EntitlementRequest } from '../module-types.js';
+import { decideRequest, explainRequest } from './decide-request.js';
 import type { PolicyDefinition } from './policy-schema.js';
 import { preparePolicy, type PreparedPolicy } from './prepared-policy.js';
 import { bindUser, UNKNOWN_USER_ENTITLEMENTS, type UserEntitlements } from './user-entitlements.js';
@@ -29,6 +29,17 @@ export class PolicyRules {
 
   check(request: EntitlementRequest): EntitlementAnswer {
     return decideRequest(this.entitlementsOf(request.user), request);
+  }
+
+  /** check() with the rule that decided. Side-effect free: a user in no group is bound for this call only. */
+  explain(request: EntitlementRequest): EntitlementExplanation {
+    const { user } = request;
+    const entitlements =
+      this.known.get(user) ??
+      (this.policy.allowUnknownUser
+        ? (this.unknown.peek(user) ?? bindUser(this.policy, user, this.log))
+        : UNKNOWN_USER_ENTITLEMENTS);
+    return explainRequest(entitlements, request);
   }
 
   /** Drops the bindings of users in no group (an entitlement reset drops every cache). */

@@ -2,6 +2,7 @@
 // every grant's and deny rule's answer built once, shared by all users.
 import { allowAnswer, denyAnswer, type AllowAnswer, type DenyAnswer } from './answers.js';
 import { DEFAULT_GROUP, EVERYONE, type DenyAction, type GrantAction, type PolicyDefinition } from './policy-schema.js';
+import { denySource, grantSource, type PolicyRuleSource } from './policy-rule-source.js';
 import { patternUses, type TopicPattern } from './topic-pattern.js';
 
 export interface PreparedGrant {
@@ -10,6 +11,8 @@ export interface PreparedGrant {
   /** Undefined: every admin path. */
   readonly paths: readonly TopicPattern[] | undefined;
   readonly answer: AllowAnswer;
+  /** Where the grant is and how it reads (explain). */
+  readonly source: PolicyRuleSource;
 }
 
 export interface PreparedGroup {
@@ -27,6 +30,8 @@ export interface PreparedDenyRule {
   /** True if some pattern has `${group}`: then the rule is bound once per group it reaches the user through. */
   readonly usesGroup: boolean;
   readonly answer: DenyAnswer;
+  /** Where the rule is and how it reads (explain). */
+  readonly source: PolicyRuleSource;
 }
 
 export interface PreparedPolicy {
@@ -43,11 +48,12 @@ export function preparePolicy(definition: PolicyDefinition): PreparedPolicy {
   for (const [name, group] of Object.entries(definition.groups)) {
     groups.set(name, {
       name,
-      grants: group.grants.map((grant) => ({
+      grants: group.grants.map((grant, index) => ({
         actions: new Set(grant.actions),
         topics: grant.topics ?? [],
         paths: grant.paths,
         answer: allowAnswer(grant.filter, grant.select),
+        source: grantSource(name, index, grant),
       })),
     });
     if (name === DEFAULT_GROUP) continue;
@@ -69,6 +75,7 @@ export function preparePolicy(definition: PolicyDefinition): PreparedPolicy {
       paths,
       usesGroup: [...topics, ...(paths ?? [])].some((pattern) => patternUses(pattern, 'group')),
       answer: denyAnswer(`denied by deny[${index}]`),
+      source: denySource(index, rule),
     };
   });
   return { allowUnknownUser: definition.allowUnknownUser, groups, membership, denyRules };

@@ -3,16 +3,27 @@
 // bound for this user (empty name, "/" in a name used as a level, a regex that no longer
 // compiles) grants nothing, and as a deny rule denies every topic or path of its actions.
 import type { Logger } from 'pino';
+import type { ExplainedRule } from '../module-types.js';
 import { ALLOW, denyAnswer, type AllowAnswer, type DenyAnswer } from './answers.js';
 import type { PlaceholderValues } from './placeholders.js';
-import { DEFAULT_GROUP } from './policy-schema.js';
+import type { PolicyRuleSource } from './policy-rule-source.js';
+import { DEFAULT_GROUP, EVERYONE } from './policy-schema.js';
 import type { PreparedDenyRule, PreparedPolicy } from './prepared-policy.js';
 import { MATCH_EVERYTHING, type TopicMatcher } from './topic-matcher.js';
 import { bindTopicPattern, type TopicPattern } from './topic-pattern.js';
 
+/** One bound pattern. Checks read `matcher` and `answer`; the rest is for explain, shared, never copied. */
 export interface RuleEntry<A> {
   readonly matcher: TopicMatcher;
   readonly answer: A;
+  /** The grant or deny rule the pattern belongs to. */
+  readonly source: PolicyRuleSource;
+  /** The pattern as written; undefined for an admin rule without paths (every path). */
+  readonly pattern: string | undefined;
+  /** The group the rule reached the user through (a grant's own group), if any. */
+  readonly group: string | undefined;
+  /** The name a deny rule reached the user by (the user, or "*"), if any. */
+  readonly user: string | undefined;
 }
 
 /** The rules for one kind of request: denies first, then grants in policy order. */
@@ -24,6 +35,8 @@ export interface ActionRules {
 
 export interface UserEntitlements {
   readonly logon: AllowAnswer | DenyAnswer;
+  /** The deny rule behind a denied logon, or null (explain). */
+  readonly logonRule: ExplainedRule | null;
   readonly read: ActionRules;
   readonly write: ActionRules;
   readonly admin: ActionRules;
@@ -41,6 +54,7 @@ const NOTHING_ALLOWED: ActionRules = Object.freeze({ denies: [], grants: [], noG
 /** A user in no group while allowUnknownUser is false: everything denied, logon included. */
 export const UNKNOWN_USER_ENTITLEMENTS: UserEntitlements = Object.freeze({
   logon: NOT_IN_A_GROUP,
+  logonRule: null,
   read: NOTHING_ALLOWED,
   write: NOTHING_ALLOWED,
   admin: NOTHING_ALLOWED,
@@ -50,9 +64,23 @@ export function bindUser(policy: PreparedPolicy, user: string, log: Logger): Use
   const groups = policy.membership.get(user) ?? (policy.allowUnknownUser ? [DEFAULT_GROUP] : undefined);
   if (groups === undefined) return UNKNOWN_USER_ENTITLEMENTS;
   const binder = new UserBinder(user, log);
-  const logon = binder.addDenyRules(policy.denyRules, groups);
+  binder.addDenyRules(policy.denyRules, groups);
   binder.addGrants(policy, groups);
-  return binder.build(logon);
+  return binder.build();
+}
+
+/** A bound entry's rule as explain reports it. */
+export function explainedRule(entry: RuleEntry<unknown>): ExplainedRule {
+  const { effect, location, index, text } = entry.source;
+  return {
+    effect,
+    location,
+    ...(entry.group !== undefined ? { group: entry.group } : {}),
+    ...(entry.user !== undefined ? { user: entry.user } : {}),
+    index,
+    text,
+    ...(entry.pattern !== undefined ? { pattern: entry.pattern } : {}),
+  };
 }
 
 interface RulesInProgress {
@@ -72,34 +100,48 @@ class UserBinder {
     write: emptyRules(NO_GRANT.write),
     admin: emptyRules(NO_GRANT.admin),
   };
+  private logon: AllowAnswer | DenyAnswer = ALLOW;
+  private logonRule: ExplainedRule | null = null;
 
   constructor(
     private readonly user: string,
     private readonly log: Logger,
   ) {}
 
-  /** Adds the deny rules that reach the user; returns the logon answer they leave. */
-  addDenyRules(denyRules: readonly PreparedDenyRule[], groups: readonly string[]): AllowAnswer | DenyAnswer {
-    let logon: AllowAnswer | DenyAnswer = ALLOW;
+  /** Adds the deny rules that reach the user, and the first of them that denies logon. */
+  addDenyRules(denyRules: readonly PreparedDenyRule[], groups: readonly string[]): void {
     for (const rule of denyRules) {
       const through = groupsRuleReaches(rule, this.user, groups);
       if (through.length === 0) continue;
-      if (rule.actions.has('logon') && logon === ALLOW) logon = rule.answer;
+      const byName = rule.everyone ? EVERYONE : rule.users.has(this.user) ? this.user : undefined;
       // Without ${group} the rule means the same through every group: bind it once.
       for (const group of rule.usesGroup ? through : through.slice(0, 1)) {
         const values = { user: this.user, group };
+        // Named by user, the group only matters when a pattern uses it.
+        const entry = {
+          answer: rule.answer,
+          source: rule.source,
+          group: byName === undefined || rule.usesGroup ? group : undefined,
+          user: byName,
+        };
+        if (rule.actions.has('logon') && this.logonRule === null) {
+          this.logon = rule.answer;
+          this.logonRule = explainedRule({ ...entry, matcher: MATCH_EVERYTHING, pattern: undefined });
+        }
         for (const action of ['read', 'write'] as const) {
           if (!rule.actions.has(action)) continue;
           for (const topic of rule.topics)
-            this.rules[action].denies.push({ matcher: this.bindDeny(topic, values), answer: rule.answer });
+            this.rules[action].denies.push({ matcher: this.bindDeny(topic, values), pattern: topic.source, ...entry });
         }
         if (!rule.actions.has('admin')) continue;
-        const paths =
-          rule.paths === undefined ? [MATCH_EVERYTHING] : rule.paths.map((path) => this.bindDeny(path, values));
-        for (const matcher of paths) this.rules.admin.denies.push({ matcher, answer: rule.answer });
+        if (rule.paths === undefined) {
+          this.rules.admin.denies.push({ matcher: MATCH_EVERYTHING, pattern: undefined, ...entry });
+          continue;
+        }
+        for (const path of rule.paths)
+          this.rules.admin.denies.push({ matcher: this.bindDeny(path, values), pattern: path.source, ...entry });
       }
     }
-    return logon;
   }
 
   /** Adds the grants of the user's groups, in policy order (the first match decides filter and select). */
@@ -107,22 +149,26 @@ class UserBinder {
     for (const group of groups) {
       const values = { user: this.user, group };
       for (const grant of policy.groups.get(group)?.grants ?? []) {
+        const entry = { answer: grant.answer, source: grant.source, group, user: undefined };
         for (const action of ['read', 'write'] as const) {
           if (!grant.actions.has(action)) continue;
-          for (const topic of grant.topics) this.addGrant(this.rules[action], topic, values, grant.answer);
+          for (const topic of grant.topics) this.addGrant(this.rules[action], topic, values, entry);
         }
         if (!grant.actions.has('admin')) continue;
         // Admin answers carry no filter or select list: those are for topics.
-        if (grant.paths === undefined) this.rules.admin.grants.push({ matcher: MATCH_EVERYTHING, answer: ALLOW });
-        else for (const path of grant.paths) this.addGrant(this.rules.admin, path, values, ALLOW);
+        const adminEntry = { ...entry, answer: ALLOW };
+        if (grant.paths === undefined)
+          this.rules.admin.grants.push({ matcher: MATCH_EVERYTHING, pattern: undefined, ...adminEntry });
+        else for (const path of grant.paths) this.addGrant(this.rules.admin, path, values, adminEntry);
       }
     }
   }
 
-  build(logon: AllowAnswer | DenyAnswer): UserEntitlements {
+  build(): UserEntitlements {
     const { read, write, admin } = this.rules;
     return Object.freeze({
-      logon,
+      logon: this.logon,
+      logonRule: this.logonRule,
       read: Object.freeze(read),
       write: Object.freeze(write),
       admin: Object.freeze(admin),
@@ -133,10 +179,10 @@ class UserBinder {
     rules: RulesInProgress,
     pattern: TopicPattern,
     values: PlaceholderValues,
-    answer: AllowAnswer,
+    entry: Omit<RuleEntry<AllowAnswer>, 'matcher' | 'pattern'>,
   ): void {
     const bound = bindTopicPattern(pattern, values);
-    if ('matcher' in bound) rules.grants.push({ matcher: bound.matcher, answer });
+    if ('matcher' in bound) rules.grants.push({ matcher: bound.matcher, pattern: pattern.source, ...entry });
     else this.logUnbound(pattern, bound.unbound, 'grants nothing');
   }
 
