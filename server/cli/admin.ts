@@ -92,7 +92,17 @@ function callFor(subcommand: Subcommand, options: ConnectionOptions & ExplainFla
     case 'admission':
       return { method: 'GET', path: ADMIN_PATHS.admission };
     case 'connections':
-      return { method: 'GET', path: withQuery(ADMIN_PATHS.connections, { ...options }) };
+      return {
+        method: 'GET',
+        path: withQuery(ADMIN_PATHS.connections, {
+          user,
+          host: options.host,
+          listener: options.listener,
+          protocol: options.protocol,
+          limit: options.limit,
+          after: options.after,
+        }),
+      };
     case 'connection':
       if (id === undefined)
         throw usageError('which connection? warden admin connection ID (ids are in warden admin connections)');
