@@ -62,7 +62,8 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     config,
     JSON.stringify({
       log: { level: 'info' },
-      admin: { enabled: false },
+      // The admin listener (and with it GET /metrics, where the build has it) on, as in production.
+      admin: { enabled: true, host: '127.0.0.1', port: 0 },
       // Every bench client comes from 127.0.0.1: the per-host defaults meant for real networks would measure those limits, not the broker.
       admission: { connectionRate: { perSecond: 0 }, maxUnauthenticatedPerHost: 65_535, maxUnauthenticated: 65_535 },
       persistence: { path: join(dir, 'data') },
