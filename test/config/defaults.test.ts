@@ -102,6 +102,7 @@ const DEFAULTS = {
   health: { enabled: true, host: '127.0.0.1' },
   sys: { enabled: true, intervalSec: 10 },
   audit: { enabled: true, destination: 'stdout', denialWindowMs: 60_000, maxTracked: 100_000 },
+  reload: { reset: 'disconnect' },
   tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt'],
