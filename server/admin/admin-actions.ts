@@ -6,6 +6,7 @@ import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { Throttled } from '../security/logon-guard.js';
 import type { ClusterView } from '../cluster/cluster.js';
+import type { ReloadResult, ResetMode } from '../reload/reload-result.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -68,6 +69,13 @@ export interface AdminActions {
   reloadTls(): Promise<TlsReloadReport>;
   /** Admission control: the connections admitted now (in all, per user, per host) and the refusals since start (docs/admission.md). */
   connectionStatus(): ConnectionStatus;
+  /**
+   * Live reload (docs/admin.md#live-reload): re-read the config file and apply what can change
+   * without a restart, or nothing (saying why). `reset`: how to reset entitlements if users or
+   * policy changed (default: the config's reload.reset). This node only, in a cluster. Throws
+   * ReloadUnavailableError when the broker has no config file to read.
+   */
+  reloadConfig(reset?: ResetMode): Promise<ReloadResult>;
   /**
    * Authenticate an admin request with the admin listener's authentication module (fail closed on
    * module failure); `throttled` when the logon guard refused it without a check (docs/authentication.md).

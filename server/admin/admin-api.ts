@@ -4,6 +4,7 @@ import type { EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } 
 import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
+import type { ReloadResult } from '../reload/reload-result.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
@@ -13,6 +14,7 @@ export const ADMIN_PATHS = {
   tlsReload: '/admin/tls/reload',
   connections: '/admin/connections',
   cluster: '/admin/cluster',
+  reload: '/admin/reload',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -38,6 +40,8 @@ export type ClusterResponse = ClusterView | NotClustered;
 export type TlsReloadResponse = TlsReloadReport;
 /** Admission control: admitted connections now (in all, per user, per host) and refusals since start. */
 export type ConnectionsResponse = ConnectionStatus;
+/** Live reload: applied or not, what differed, what needs a restart or why the config is invalid (docs/admin.md#live-reload). */
+export type ReloadResponse = ReloadResult;
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'
@@ -50,6 +54,8 @@ export type AdminErrorCode =
   | 'TOO_MANY_REQUESTS'
   /** A cluster-wide action while Redis cannot be reached: nothing was applied (503). */
   | 'UNAVAILABLE'
+  /** A live reload the broker cannot do: it has no config file (started from a config object), or it is shutting down (409). */
+  | 'CONFLICT'
   | 'INTERNAL_ERROR';
 
 export interface AdminErrorBody {

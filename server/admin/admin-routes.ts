@@ -6,12 +6,15 @@ import {
   type ClusterResponse,
   type ConnectionsResponse,
   type EnabledResponse,
+  type ReloadResponse,
   type ResetResponse,
   type StatusResponse,
   type TlsReloadResponse,
 } from './admin-api.js';
 import { AdminHttpError, badRequest } from './admin-http-error.js';
 import { ClusterUnavailableError } from '../cluster/cluster-control.js';
+import { RESET_MODES, type ResetMode } from '../config/index.js';
+import { ReloadUnavailableError } from '../reload/reload-result.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -114,6 +117,33 @@ const connections: AdminRoute = {
   run: async (actions): Promise<ConnectionsResponse> => actions.connectionStatus(),
 };
 
+function reloadReset(body: unknown): ResetMode | undefined {
+  const { reset } = objectBody(body, ['reset']);
+  if (reset === undefined) return undefined;
+  if (!isResetMode(reset))
+    throw badRequest(`"reset" must be ${RESET_MODES.map((m) => `"${m}"`).join(' or ')} (omit it for reload.reset)`);
+  return reset;
+}
+
+function isResetMode(value: unknown): value is ResetMode {
+  return (RESET_MODES as readonly unknown[]).includes(value);
+}
+
+/** Refused or invalid is still a 200, with `applied: false` and why; 409 when there is no file to read. */
+const reload: AdminRoute = {
+  method: 'POST',
+  action: 'config reload',
+  run: async (actions, body): Promise<ReloadResponse> => {
+    const reset = reloadReset(body);
+    try {
+      return await actions.reloadConfig(reset);
+    } catch (err) {
+      if (err instanceof ReloadUnavailableError) throw new AdminHttpError(409, 'CONFLICT', err.message);
+      throw err;
+    }
+  },
+};
+
 const cluster: AdminRoute = {
   method: 'GET',
   action: 'cluster status',
@@ -129,4 +159,5 @@ export const ADMIN_ROUTES: ReadonlyMap<string, AdminRoute> = new Map<string, Adm
   [ADMIN_PATHS.tlsReload, tlsReload],
   [ADMIN_PATHS.connections, connections],
   [ADMIN_PATHS.cluster, cluster],
+  [ADMIN_PATHS.reload, reload],
 ]);

@@ -11,6 +11,7 @@ import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { AdminActions, EntitlementStatus, NodesApplied, NotClustered, ResetResult } from './admin-actions.js';
 import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
 import type { ClusterView } from '../cluster/cluster.js';
+import type { ReloadRequest, ReloadResult, ResetMode } from '../reload/reload-result.js';
 
 /** What the admin actions need of the cluster, when the broker is a node of one. */
 export interface ClusterAdmin {
@@ -30,6 +31,8 @@ export interface BrokerControls {
   reloadTls(): TlsReloadReport;
   /** Admission control's counts. */
   connectionStatus(): ConnectionStatus;
+  /** Live reload of the config file. */
+  reload(request: ReloadRequest): Promise<ReloadResult>;
 }
 
 /** Close code of the connections an entitlement reset closes (docs/protocol.md). */
@@ -103,6 +106,11 @@ export class BrokerAdmin implements AdminActions, LocalActions {
 
   connectionStatus(): ConnectionStatus {
     return this.broker.connectionStatus();
+  }
+
+  /** Local even in a cluster: each node reads its own file (docs/cluster.md). */
+  reloadConfig(reset?: ResetMode): Promise<ReloadResult> {
+    return this.broker.reload(reset === undefined ? { via: 'admin' } : { reset, via: 'admin' });
   }
 
   authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {

@@ -5,6 +5,7 @@ import type { AdminActions, EntitlementStatus } from '../../server/admin/admin-a
 import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
 import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
 import type { ConnectionStatus } from '../../server/admission/connection-status.js';
+import { ReloadUnavailableError, type ReloadResult, type ResetMode } from '../../server/reload/reload-result.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-secret-pw' };
 export const VIEWER = { user: 'viewer', password: 'viewer-secret-pw' };
@@ -28,6 +29,7 @@ export type ActionName =
   | 'reloadTls'
   | 'connectionStatus'
   | 'clusterStatus'
+  | 'reloadConfig'
   | 'authenticateAdmin'
   | 'checkAdmin';
 
@@ -56,6 +58,24 @@ export const CONNECTIONS: ConnectionStatus = {
   refused: { protocol: 0, rate: 1, user: 2, host: 0, limit: 4 },
 };
 
+/** What reloadConfig answers: applied, with a reset. */
+export const RELOAD: ReloadResult = {
+  applied: true,
+  file: '/etc/warden/warden.yaml',
+  changed: ['security.authentication.options.usersFile'],
+  reset: { mode: 'disconnect', disconnected: 2 },
+};
+
+/** What reloadConfig answers when the new config changes a port. */
+export const RELOAD_REFUSED: ReloadResult = {
+  applied: false,
+  file: '/etc/warden/warden.yaml',
+  changed: ['listeners[0].port'],
+  refused: [
+    { key: 'listeners[0].port', reason: 'needs a restart: listeners are bound at start', old: 8800, new: 8900 },
+  ],
+};
+
 export interface RecordedCall {
   readonly name: ActionName;
   readonly args: readonly unknown[];
@@ -67,6 +87,8 @@ export class RecordingAdminActions implements AdminActions {
   readonly failing = new Set<ActionName>();
   /** How many connections a reset reports disconnecting. */
   disconnected = 2;
+  /** What reloadConfig answers; null: the broker has no config file (ReloadUnavailableError). */
+  reloadAnswer: ReloadResult | null = RELOAD;
 
   callsOf(name: ActionName): readonly (readonly unknown[])[] {
     return this.calls.filter((call) => call.name === name).map((call) => call.args);
@@ -110,6 +132,12 @@ export class RecordingAdminActions implements AdminActions {
   connectionStatus(): ConnectionStatus {
     this.record('connectionStatus');
     return CONNECTIONS;
+  }
+
+  async reloadConfig(reset?: ResetMode): Promise<ReloadResult> {
+    this.record('reloadConfig', reset);
+    if (this.reloadAnswer === null) throw new ReloadUnavailableError('no config file to reload (on purpose)');
+    return this.reloadAnswer;
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {
