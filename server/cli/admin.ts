@@ -1,7 +1,9 @@
-// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections | cluster>`: one request to the admin HTTP
-// listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
+// `warden admin <status | reset [--user U] | disable | enable | reload-tls | connections | cluster |
+// reload [--reset MODE]>`: one request to the admin HTTP listener; the JSON answer goes to stdout, a
+// refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
+import { RESET_MODES } from '../config/index.js';
 import { adminAuthorization } from './admin-authorization.js';
 import { requestAdmin, type AdminHttpAnswer } from './admin-request.js';
 import { endpointUrl, resolveAdminUrl } from './admin-target.js';
@@ -12,18 +14,20 @@ import { ADMIN_HELP } from './help.js';
 interface AdminCall {
   readonly method: 'GET' | 'POST';
   readonly path: string;
-  readonly body?: { user: string };
+  readonly body?: Readonly<Record<string, string>>;
 }
 
-const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls', 'connections', 'cluster'] as const;
+const SUBCOMMANDS = ['status', 'reset', 'disable', 'enable', 'reload-tls', 'connections', 'cluster', 'reload'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function isSubcommand(name: string): name is Subcommand {
   return (SUBCOMMANDS as readonly string[]).includes(name);
 }
 
-function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
+function callFor(subcommand: Subcommand, user: string | undefined, reset: string | undefined): AdminCall {
   if (user !== undefined && subcommand !== 'reset') throw usageError(`--user only goes with reset, not ${subcommand}`);
+  if (reset !== undefined && subcommand !== 'reload')
+    throw usageError(`--reset only goes with reload, not ${subcommand}`);
   switch (subcommand) {
     case 'status':
       return { method: 'GET', path: ADMIN_PATHS.status };
@@ -42,6 +46,11 @@ function callFor(subcommand: Subcommand, user: string | undefined): AdminCall {
       return { method: 'GET', path: ADMIN_PATHS.connections };
     case 'cluster':
       return { method: 'GET', path: ADMIN_PATHS.cluster };
+    case 'reload':
+      if (reset === undefined) return { method: 'POST', path: ADMIN_PATHS.reload };
+      if (!(RESET_MODES as readonly string[]).includes(reset))
+        throw usageError(`--reset expects ${RESET_MODES.join(' or ')}, not ${JSON.stringify(reset)}`);
+      return { method: 'POST', path: ADMIN_PATHS.reload, body: { reset } };
   }
 }
 
@@ -51,6 +60,7 @@ function parse(argv: readonly string[]) {
       args: [...argv],
       options: {
         user: { type: 'string' },
+        reset: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },
@@ -79,7 +89,7 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
   if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])} after ${name}`);
 
-  const call = callFor(name, args.values.user);
+  const call = callFor(name, args.values.user, args.values.reset);
   // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
   const authorization = adminAuthorization(
     {
@@ -98,7 +108,18 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
   if (answer.json === undefined)
     throw new CliError(`${url.href} answered HTTP 200 without a JSON body: is that the Warden admin listener?`);
   process.stdout.write(`${JSON.stringify(answer.json, null, 2)}\n`);
-  return partialFailure(answer.json);
+  return name === 'reload' ? reloadOutcome(answer.json) : partialFailure(answer.json);
+}
+
+/** A reload that applied nothing (a change needing a restart, an invalid config) did not do what was asked: exit 1. */
+function reloadOutcome(json: unknown): number {
+  if (typeof json === 'object' && json !== null && 'applied' in json && json.applied === true) return EXIT.OK;
+  const why =
+    typeof json === 'object' && json !== null && 'error' in json
+      ? 'the new config is not valid (see "error")'
+      : 'some changes need a restart (see "refused")';
+  process.stderr.write(`warden admin: the config was not reloaded: ${why}; the broker runs on as it was\n`);
+  return EXIT.FAILURE;
 }
 
 /** A TLS reload where some profile kept its old certificate did not do what was asked: exit 1, saying so. */
