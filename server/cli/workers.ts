@@ -2,7 +2,7 @@
 // node:cluster (the primary accepts and hands connections round-robin to the workers), and forming
 // a Warden cluster over the configured Redis, as separate machines would (docs/cluster.md). The
 // primary serves no client: it starts the workers, starts a worker again when one dies, and passes
-// SIGHUP (TLS reload) and SIGINT/SIGTERM (shutdown) on to them.
+// SIGHUP (live reload: each worker reads the config file) and SIGINT/SIGTERM (shutdown) on to them.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/index.js';
