@@ -58,6 +58,7 @@ function configText({ level = 'info', maxConnections = 100, nativePort = 0, extr
   ].join('\n');
 }
 
+/** alice and bob may read and write `topics`; carol (a feed) may write anything. */
 function policyText(topics: readonly string[]): string {
   return [
     'groups:',
@@ -65,6 +66,10 @@ function policyText(topics: readonly string[]): string {
     '    users: [alice, bob]',
     '    grants:',
     `      - { actions: [read, write], topics: ${JSON.stringify(topics)} }`,
+    '  feed:',
+    '    users: [carol]',
+    '    grants:',
+    '      - { actions: [write], topics: ["#"] }',
     '',
   ].join('\n');
 }
@@ -81,11 +86,12 @@ interface Setup {
   readonly warden: WardenProcess;
 }
 
-/** A broker with user alice, who may read and write a/#. */
-async function setup(settings: Settings = {}): Promise<Setup> {
+/** A broker with user alice, who may read and write a/#, and `more` users. */
+async function setup(settings: Settings = {}, more: readonly string[] = []): Promise<Setup> {
   const dir = temp();
   const config = dir.write('warden.yaml', configText(settings));
-  const users = dir.write('users.yaml', `users:\n${await userLine('alice')}`);
+  const lines = await Promise.all(['alice', ...more].map(userLine));
+  const users = dir.write('users.yaml', `users:\n${lines.join('')}`);
   const policy = dir.write('policy.yaml', policyText(['a/#']));
   return { dir, config, users, policy, warden: await start(dir, config) };
 }
@@ -176,10 +182,17 @@ describe('live reload: users and policy', () => {
     expect(await refusal(again.subscribe({ topic: 'a/1' }))).toBe('NOT_ENTITLED');
   });
 
-  it('with `warden admin reload --reset none` connections stay, and new subscriptions get the new answers', async () => {
-    const { warden, policy } = await setup();
+  it('with `warden admin reload --reset none` connections stay, and new checks get the new answers', async () => {
+    const { warden, policy } = await setup({}, ['carol']);
     const alice = await logOn(warden, 'alice');
-    await alice.subscribe({ topic: 'a/1' });
+    const received: string[] = [];
+    let gotB: () => void;
+    const bArrived = new Promise<void>((resolve) => (gotB = resolve));
+    const handler = (msg: { topic: string }): void => {
+      received.push(msg.topic);
+      if (msg.topic === 'b/1') gotB();
+    };
+    await alice.subscribe({ topic: 'a/1' }, handler);
     let closed = false;
     alice.once('disconnected', () => (closed = true));
 
@@ -193,8 +206,15 @@ describe('live reload: users and policy', () => {
     });
 
     // The same connection: its cached answers are gone, the new policy decides.
-    await alice.subscribe({ topic: 'b/1' });
+    await alice.subscribe({ topic: 'b/1' }, handler);
     expect(await refusal(alice.subscribe({ topic: 'a/2' }))).toBe('NOT_ENTITLED');
+    // Deliveries too: a/1 is still subscribed, but no longer readable. In order from one publisher,
+    // so b/1 arriving means a/1 was not delivered.
+    const carol = await logOn(warden, 'carol');
+    await carol.publish('a/1', { n: 1 }, { ack: true });
+    await carol.publish('b/1', { n: 2 }, { ack: true });
+    await bArrived;
+    expect(received).toEqual(['b/1']);
     expect(closed).toBe(false);
   });
 });
