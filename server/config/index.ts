@@ -3,6 +3,7 @@ export {
   ConfigError,
   CONFIG_PATH_ENV,
   configSecretPaths,
+  keepSecretPaths,
   DEFAULT_CONFIG_PATH,
   defaultConfig,
   loadConfigFile,

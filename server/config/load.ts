@@ -40,6 +40,12 @@ export function configSecretPaths(config: WardenConfig): readonly KeyPath[] {
   return secretsOf.get(config) ?? [];
 }
 
+/** `derived`, a copy of `config` with some keys changed (a worker's node id), keeps `config`'s secret paths. */
+export function keepSecretPaths<T extends object>(config: WardenConfig, derived: T): T {
+  secretsOf.set(derived, configSecretPaths(config));
+  return derived;
+}
+
 /** Validates an already-parsed document (null/undefined count as empty) into a frozen config; throws ConfigError. */
 export function parseConfig(input: unknown, source: ConfigSource = {}): WardenConfig {
   const dir = source.dir ?? (source.path !== undefined ? dirname(resolve(source.path)) : process.cwd());

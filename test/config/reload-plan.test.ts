@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { diffConfig } from '../../server/config/config-diff.js';
 import { configSecretPaths, parseConfig } from '../../server/config/index.js';
 import { formatKeyPath } from '../../server/config/key-path.js';
+import { workerConfig } from '../../server/cli/workers.js';
 import { verdictFor } from '../../server/reload/live-keys.js';
 import { maskedValue } from '../../server/reload/masked-value.js';
 
@@ -131,5 +132,15 @@ describe('maskedValue', () => {
     expect(configSecretPaths(config)).toEqual([['broker', 'name']]);
     const again = parseConfig(config);
     expect(maskedValue(['broker', 'name'], again.broker.name, configSecretPaths(again))).toBe('<secret>');
+  });
+
+  it("keeps them in a worker's config (its own node id), which is parsed again at start", () => {
+    const config = parseConfig(
+      { persistence: { path: '${env:DATA}' }, cluster: { redis: { url: 'redis://127.0.0.1:6379' } } },
+      { env: { DATA: '/srv/data' } },
+    );
+    const worker = parseConfig(workerConfig(config, 2, 'host-a'));
+    expect(worker.cluster?.nodeId).toBe('host-a-w2');
+    expect(configSecretPaths(worker)).toEqual([['persistence', 'path']]);
   });
 });
