@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCodes } from '../protocol/native.js';
+import { ADMIN_PATHS } from './admin/admin-api.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 import { BrokerAdmin } from './admin/broker-admin.js';
 import { BrokerMetrics, type MetricsSource } from './metrics/broker-metrics.js';
@@ -11,7 +12,13 @@ import type { KickTarget } from './admin/admin-actions.js';
 import { pageOfConnections, type ConnectionDetail, type DescribedConnection } from './admin/connection-list.js';
 import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
-import type { ListenerTlsConfig, MqttListenerConfig, NativeListenerConfig, WardenConfig } from './config/index.js';
+import type {
+  ListenerTlsConfig,
+  MqttListenerConfig,
+  NativeListenerConfig,
+  ResetMode,
+  WardenConfig,
+} from './config/index.js';
 import type { DeliveryPlan } from './delivery/delivery-plan.js';
 import { Router } from './delivery/router.js';
 import type { SubscriptionEntry } from './delivery/subscription-entry.js';
@@ -33,6 +40,9 @@ import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { SecurityManager } from './security/security-manager.js';
 import type { SessionContext } from './session/session-context.js';
 import { BrokerStats } from './stats.js';
+import { LogLevels } from './log-levels.js';
+import { ConfigReloader, type LiveParts, type ReloadSource } from './reload/config-reloader.js';
+import { ReloadUnavailableError, type ReloadRequest, type ReloadResult } from './reload/reload-result.js';
 import { warnCertificateAuthWithoutCertificates } from './tls/certificate-auth-check.js';
 import { realTimers, type Timers, type Clock } from './timers.js';
 import { TlsProfiles, type ServerTls } from './tls/tls-profiles.js';
@@ -114,9 +124,15 @@ export class Broker implements SessionContext, HealthSource {
   private readonly auditOutput: AuditDestination | null;
   /** The clock of admission's rate limits and of the logon back-off (tests freeze it). */
   private readonly clock: Clock;
+  /** The level of `log` and of every child made from it: a live reload sets log.level on all of them. */
+  private readonly logLevels: LogLevels;
+  /** Where a live reload reads the config (startBroker's reloadFrom), or null: reloads are refused. Set before start(). */
+  reloadSource: ReloadSource | null = null;
+  private reloader: ConfigReloader | null = null;
 
   constructor(
-    readonly config: WardenConfig,
+    /** The config in force: the start-up one, then each live reload's. */
+    public config: WardenConfig,
     readonly log: Logger,
     /** Directory that relative module paths and module files resolve against (the config file's). */
     private readonly baseDir: string,
@@ -130,6 +146,8 @@ export class Broker implements SessionContext, HealthSource {
     openStoreWith: (stats: BrokerStats, log: Logger) => BrokerStore = (stats, log) =>
       openStore(config.persistence, stats, log.child({ component: 'store' })),
   ) {
+    // First: it sees only the children made after it.
+    this.logLevels = LogLevels.of(log);
     const { maxTopicLength, maxLevels, maxRegexLength, routeCacheSize, routeCacheMaxBytes, regex } = config.topics;
     this.topicLimits = {
       maxTopicLength,
@@ -206,10 +224,18 @@ export class Broker implements SessionContext, HealthSource {
         listConnections: (filter, limit, after) => pageOfConnections(this.sessions, filter, limit, after),
         connectionDetail: (id) => this.connectionDetail(id),
         disconnectConnections: (target) => this.disconnectConnections(target),
+        reload: (request) => this.reload(request),
       },
       this.log.child({ component: 'admin' }),
     );
     this.adminActions = admin;
+    if (this.reloadSource !== null)
+      this.reloader = new ConfigReloader(
+        this.config,
+        this.reloadSource,
+        this.liveParts(security, tls),
+        this.log.child({ component: 'reload' }),
+      );
     const health = this.config.health;
     let healthUrl: string | null = null;
     if (health.enabled && health.port !== undefined) {
@@ -511,6 +537,56 @@ export class Broker implements SessionContext, HealthSource {
       retainedMessages: () => this.mqtt.retained.size,
       retainedBytes: () => this.mqtt.retained.heldBytes,
     };
+  }
+
+  // ---- live reload (docs/admin.md#live-reload) ----
+
+  /** Re-read the config and apply what can change live; throws ReloadUnavailableError when there is nothing to read. */
+  async reload(request: ReloadRequest): Promise<ReloadResult> {
+    if (this.closing !== null) throw new ReloadUnavailableError('the broker is shutting down');
+    if (this.reloader === null)
+      throw new ReloadUnavailableError(
+        'this broker was started from a config object, not a file: there is nothing to reload (startBroker option reloadFrom)',
+      );
+    return this.reloader.reload(request);
+  }
+
+  /** A reload asked for by a signal (SIGHUP): as reload(), and written to the audit log as the admin API's are. */
+  async reloadOnSignal(signal: NodeJS.Signals): Promise<ReloadResult> {
+    const result = await this.reload({ via: signal });
+    this.audit?.admin({
+      user: '(signal)',
+      method: signal,
+      path: ADMIN_PATHS.reload,
+      remote: '(local)',
+      status: 200,
+      action: 'config reload',
+      result,
+    });
+    return result;
+  }
+
+  private liveParts(security: SecurityManager, tls: TlsProfiles): LiveParts {
+    return {
+      setLogLevel: (level) => this.logLevels.set(level),
+      applyAdmission: ({ admission, limits }) => {
+        this.admission.reconfigure(admission, limits);
+        this.preLogon.sockets.resize(admission.maxUnauthenticated, admission.maxUnauthenticatedPerHost);
+      },
+      prepareTls: (config) => tls.prepare(config.tls),
+      prepareModules: (config) => security.prepareReload(config),
+      resetEntitlements: (mode) => this.resetAfterReload(security, mode),
+      adopt: (config) => (this.config = config),
+    };
+  }
+
+  /** Users or policy changed: every cached answer goes; `disconnect` closes the logged-on connections as an entitlement reset does. */
+  private resetAfterReload(security: SecurityManager, mode: ResetMode): number {
+    security.clearCaches();
+    // Admin credentials checked by the old modules are checked again.
+    this.adminListener?.forgetCredentials();
+    if (mode === 'none') return 0;
+    return this.disconnectUsers(undefined, CloseCodes.ENTITLEMENTS_RESET, 'entitlements reset');
   }
 
   private startSys(): void {

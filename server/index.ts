@@ -1,5 +1,7 @@
 // The public server API: `import { startBroker } from 'warden-broker/server'`. Everything else is internal.
-export { startBroker, type BrokerHandle, type StartBrokerOptions } from './start-broker.js';
+export { startBroker, type BrokerHandle, type ReloadFrom, type StartBrokerOptions } from './start-broker.js';
+// Live reload's answer (docs/admin.md#live-reload).
+export type { RefusedChange, ReloadReset, ReloadResult, ResetMode } from './reload/reload-result.js';
 export type { BoundListener } from './transports/bound-listener.js';
 export type { AdmissionView } from './start-broker.js';
 export type { AdmissionCounts } from './admission/connection-counts.js';

@@ -1,6 +1,7 @@
 // The embeddable entry point: validate a config, start the listeners, return a handle.
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { parseConfig, type WardenConfig, type WardenConfigInput } from './config/index.js';
+import { loadConfigFile, parseConfig, type WardenConfig, type WardenConfigInput } from './config/index.js';
 import { Broker } from './broker.js';
 import { createLogger } from './log.js';
 import type { BoundListener } from './transports/bound-listener.js';
@@ -9,6 +10,16 @@ import type { UwsLoader } from './transports/uws/load-uws.js';
 import type { Clock, Timers } from './timers.js';
 import type { AdmissionCounts } from './admission/connection-counts.js';
 import type { BrokerStore } from './store/store.js';
+import type { ReloadSource } from './reload/config-reloader.js';
+import type { ReloadResult, ResetMode } from './reload/reload-result.js';
+
+/**
+ * Where a live reload reads the config: a YAML file (read, substituted and validated as
+ * loadConfigFile does; relative to the working directory), or `load`, answering a config in
+ * startBroker's input shape (a ConfigError it throws is reported as an invalid config), with the
+ * `file` it read to name in the answer.
+ */
+export type ReloadFrom = string | { readonly file?: string; load(): WardenConfigInput | Promise<WardenConfigInput> };
 
 export interface StartBrokerOptions {
   /** A pino logger to use instead of one built from `log.level`. */
@@ -34,6 +45,12 @@ export interface StartBrokerOptions {
    * carries their state over; the broker closes the store when it closes.
    */
   store?: BrokerStore;
+  /**
+   * Where a live reload (POST /admin/reload, `warden admin reload`, handle.reload()) reads the new
+   * config (docs/admin.md#live-reload). Absent: a reload is refused (HTTP 409 CONFLICT), as the
+   * broker has no file to read. The `warden` command passes its config file.
+   */
+  reloadFrom?: ReloadFrom;
 }
 
 export interface BrokerHandle {
@@ -56,6 +73,13 @@ export interface BrokerHandle {
   readonly admission: AdmissionView;
   /** Drop every client connection without a close handshake (clients see an abnormal close). */
   dropConnections(): number;
+  /**
+   * Live reload from `reloadFrom` (docs/admin.md#live-reload): what changed is applied, or nothing.
+   * `reset`: how to reset entitlements if users or policy changed (default: reload.reset);
+   * `signal`: the signal that asked for it, for the log and the audit log (user `(signal)`).
+   * Throws when the broker has no `reloadFrom` or is shutting down.
+   */
+  reload(options?: { reset?: ResetMode; signal?: NodeJS.Signals }): Promise<ReloadResult>;
   /** Stop listening, send close frames, wait for clients (at most shutdown.graceMs), close modules. */
   close(): Promise<void>;
 }
@@ -86,6 +110,7 @@ export async function startBroker(
     options.timers,
     options.store === undefined ? undefined : () => options.store!,
   );
+  if (options.reloadFrom !== undefined) broker.reloadSource = reloadSource(options.reloadFrom, options.baseDir);
   const { listeners, admin, health } = await broker.start();
   return {
     listeners,
@@ -101,6 +126,19 @@ export async function startBroker(
       whenAtMost: (n) => broker.admission.whenAtMost(n),
     },
     dropConnections: () => broker.dropConnections(),
+    reload: ({ reset, signal } = {}) =>
+      signal !== undefined
+        ? broker.reloadOnSignal(signal)
+        : broker.reload(reset === undefined ? { via: 'api' } : { reset, via: 'api' }),
     close: () => broker.close(),
   };
+}
+
+function reloadSource(from: ReloadFrom, baseDir: string | undefined): ReloadSource {
+  if (typeof from === 'string') {
+    const file = resolve(from);
+    return { file, load: async () => loadConfigFile(file) };
+  }
+  const load = async (): Promise<WardenConfig> => parseConfig(await from.load(), { dir: baseDir });
+  return from.file === undefined ? { load } : { file: from.file, load };
 }

@@ -8,6 +8,7 @@ import type { Throttled } from '../security/logon-guard.js';
 import type { ClusterView } from '../cluster/cluster.js';
 import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 import type { ExplainQuestion, Explanation } from '../security/explanation.js';
+import type { ReloadResult, ResetMode } from '../reload/reload-result.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -85,6 +86,13 @@ export interface AdminActions {
   connectionDetail(id: string): ConnectionDetail | null;
   /** Close connections (close code 4005, MQTT v5 DISCONNECT 0x98); in a cluster, on every node. */
   disconnectConnections(target: KickTarget): Promise<KickResult>;
+  /**
+   * Live reload (docs/admin.md#live-reload): re-read the config file and apply what can change
+   * without a restart, or nothing (saying why). `reset`: how to reset entitlements if users or
+   * policy changed (default: the config's reload.reset). This node only, in a cluster. Throws
+   * ReloadUnavailableError when the broker has no config file to read.
+   */
+  reloadConfig(reset?: ResetMode): Promise<ReloadResult>;
   /**
    * Authenticate an admin request with the admin listener's authentication module (fail closed on
    * module failure); `throttled` when the logon guard refused it without a check (docs/authentication.md).

@@ -6,6 +6,7 @@ import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { ConnectionDetail, ConnectionPage } from './connection-list.js';
 import type { Explanation } from '../security/explanation.js';
+import type { ReloadResult } from '../reload/reload-result.js';
 
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
@@ -18,6 +19,7 @@ export const ADMIN_PATHS = {
   connections: '/admin/connections',
   cluster: '/admin/cluster',
   explain: '/admin/explain',
+  reload: '/admin/reload',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -63,6 +65,8 @@ export interface ExplainRequestBody {
   readonly path?: string;
   readonly listener?: string;
 }
+/** Live reload: applied or not, what differed, what needs a restart or why the config is invalid (docs/admin.md#live-reload). */
+export type ReloadResponse = ReloadResult;
 
 export type AdminErrorCode =
   | 'UNAUTHORIZED'
@@ -75,6 +79,8 @@ export type AdminErrorCode =
   | 'TOO_MANY_REQUESTS'
   /** A cluster-wide action while Redis cannot be reached: nothing was applied (503). */
   | 'UNAVAILABLE'
+  /** A live reload the broker cannot do: it has no config file (started from a config object), or it is shutting down (409). */
+  | 'CONFLICT'
   | 'INTERNAL_ERROR';
 
 export interface AdminErrorBody {

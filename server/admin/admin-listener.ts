@@ -117,6 +117,11 @@ export class AdminListener {
     return this.bound;
   }
 
+  /** Check every admin's credentials afresh: a live reload changed the modules that checked them. */
+  forgetCredentials(): void {
+    this.credentials.clear();
+  }
+
   /** Stop listening and drop open connections (an admin request cut short by shutdown is moot). */
   async close(): Promise<void> {
     if (!this.server.listening) return;

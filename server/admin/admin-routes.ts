@@ -10,6 +10,7 @@ import {
   type KickResponse,
   type EnabledResponse,
   type ExplainResponse,
+  type ReloadResponse,
   type ResetResponse,
   type StatusResponse,
   type TlsReloadResponse,
@@ -19,6 +20,8 @@ import { ClusterUnavailableError } from '../cluster/cluster-control.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ordinal, type ConnectionFilter } from './connection-list.js';
 import { UnknownListenerError } from '../security/explanation.js';
 import { EXPLAIN_FIELDS, explainQuestion } from './explain-body.js';
+import { RESET_MODES, type ResetMode } from '../config/index.js';
+import { ReloadUnavailableError } from '../reload/reload-result.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -235,6 +238,33 @@ const kickConnection: AdminRoute = {
   },
 };
 
+function reloadReset(body: unknown): ResetMode | undefined {
+  const { reset } = objectBody(body, ['reset']);
+  if (reset === undefined) return undefined;
+  if (!isResetMode(reset))
+    throw badRequest(`"reset" must be ${RESET_MODES.map((m) => `"${m}"`).join(' or ')} (omit it for reload.reset)`);
+  return reset;
+}
+
+function isResetMode(value: unknown): value is ResetMode {
+  return (RESET_MODES as readonly unknown[]).includes(value);
+}
+
+/** Refused or invalid is still a 200, with `applied: false` and why; 409 when there is no file to read. */
+const reload: AdminRoute = {
+  method: 'POST',
+  action: 'config reload',
+  run: async (actions, body): Promise<ReloadResponse> => {
+    const reset = reloadReset(body);
+    try {
+      return await actions.reloadConfig(reset);
+    } catch (err) {
+      if (err instanceof ReloadUnavailableError) throw new AdminHttpError(409, 'CONFLICT', err.message);
+      throw err;
+    }
+  },
+};
+
 const cluster: AdminRoute = {
   method: 'GET',
   action: 'cluster status',
@@ -278,6 +308,7 @@ export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<
   [`${ADMIN_PATHS.connections}/{id}`, [connectionDetail, kickConnection]],
   [ADMIN_PATHS.cluster, [cluster]],
   [ADMIN_PATHS.explain, [explain]],
+  [ADMIN_PATHS.reload, [reload]],
 ]);
 
 /** Session ids and other path ids: short, no `/`, nothing that needs decoding. */

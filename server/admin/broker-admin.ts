@@ -21,6 +21,7 @@ import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './conne
 import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
 import type { ClusterView } from '../cluster/cluster.js';
 import type { ExplainQuestion, Explanation } from '../security/explanation.js';
+import type { ReloadRequest, ReloadResult, ResetMode } from '../reload/reload-result.js';
 
 /** What the admin actions need of the cluster, when the broker is a node of one. */
 export interface ClusterAdmin {
@@ -44,6 +45,8 @@ export interface BrokerControls {
   connectionDetail(id: string): ConnectionDetail | null;
   /** Close the connections `target` names, here; returns how many. */
   disconnectConnections(target: KickTarget): number;
+  /** Live reload of the config file. */
+  reload(request: ReloadRequest): Promise<ReloadResult>;
 }
 
 /** Close code of the connections an entitlement reset closes (docs/protocol.md). */
@@ -135,6 +138,11 @@ export class BrokerAdmin implements AdminActions, LocalActions {
 
   kickLocally(target: KickTarget): number {
     return this.broker.disconnectConnections(target);
+  }
+
+  /** Local even in a cluster: each node reads its own file (docs/cluster.md). */
+  reloadConfig(reset?: ResetMode): Promise<ReloadResult> {
+    return this.broker.reload(reset === undefined ? { via: 'admin' } : { reset, via: 'admin' });
   }
 
   authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {

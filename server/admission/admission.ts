@@ -7,15 +7,13 @@ import type { Logger } from 'pino';
 import type { AdmissionConfig, LimitsConfig, Protocol } from '../config/admission-schema.js';
 import type { BrokerStats } from '../stats.js';
 import type { Clock } from '../timers.js';
+import { AdmissionRules } from './admission-rules.js';
 import { ConnectionCounts, type AdmissionCounts } from './connection-counts.js';
 import type { ConnectionStatus } from './connection-status.js';
 import { HostAddress } from './host-address.js';
-import { HostList } from './host-list.js';
-import { HostRateLimiter } from './host-rate-limiter.js';
 import { PublishTopicWindow } from './publish-topic-window.js';
 import { AdmissionRefusal } from './refusal.js';
-import { ResourceGroups, type ResourceGroup } from './resource-group.js';
-import { UserLimits } from './user-limits.js';
+import type { ResourceGroup } from './resource-group.js';
 
 /** An admitted connection's place in the counts, and its resource-limit group. */
 export class AdmissionTicket {
@@ -69,32 +67,29 @@ interface Waiter {
 
 export class Admission {
   private readonly counts = new ConnectionCounts();
-  private readonly protocols: ReadonlySet<Protocol>;
-  private readonly allowedUsers: ReadonlySet<string> | null;
-  private readonly superusers: ReadonlySet<string>;
-  private readonly userHosts: ReadonlyMap<string, HostList>;
-  private readonly userLimits: UserLimits;
-  private readonly groups: ResourceGroups;
-  private readonly rate: HostRateLimiter | null;
+  /** Replaced whole by a live reload; the counts above carry over. */
+  private rules: AdmissionRules;
   private waiters: Waiter[] = [];
   /** Set when the broker joined a cluster: the global and per-user limits count every node. */
   cluster: ClusterLimits | null = null;
 
   constructor(
-    private readonly config: AdmissionConfig,
+    config: AdmissionConfig,
     limits: LimitsConfig,
     private readonly stats: BrokerStats,
     private readonly log: Logger,
     readonly clock: Clock = Date.now,
   ) {
-    this.protocols = new Set(config.protocols);
-    this.allowedUsers = config.allowedUsers === undefined ? null : new Set(config.allowedUsers);
-    this.superusers = new Set(config.superusers);
-    this.userHosts = new Map(Object.entries(config.remoteHosts).map(([user, hosts]) => [user, new HostList(hosts)]));
-    this.userLimits = new UserLimits(config.userLimits);
-    this.groups = new ResourceGroups(limits);
-    const { perSecond, burst } = config.connectionRate;
-    this.rate = perSecond > 0 ? new HostRateLimiter(perSecond, burst, clock) : null;
+    this.rules = new AdmissionRules(config, limits, clock);
+  }
+
+  /**
+   * A live reload's new `admission` and `limits`: they decide from the next connection on. Admitted
+   * connections are kept, and keep the resource-limit group they were admitted with, even where the
+   * new limits would not admit them now.
+   */
+  reconfigure(config: AdmissionConfig, limits: LimitsConfig): void {
+    this.rules = new AdmissionRules(config, limits, this.clock, this.rules);
   }
 
   /**
@@ -103,16 +98,17 @@ export class Admission {
    * refusal is answered when the client logs on (CONNECT for MQTT), without authenticating it.
    */
   onAccept(protocol: Protocol, remoteAddress: string): AdmissionRefusal | null {
-    if (!this.protocols.has(protocol)) {
+    const rules = this.rules;
+    if (!rules.protocols.has(protocol)) {
       this.stats.connectionsRefusedProtocol++;
       this.log.warn({ protocol, remote: remoteAddress }, 'connection to a disabled protocol closed');
       return new AdmissionRefusal('protocol-disabled', `the ${protocol} protocol is not in admission.protocols`);
     }
-    if (this.rate === null) return null;
-    const verdict = this.rate.take(HostAddress.of(remoteAddress).key);
+    if (rules.rate === null) return null;
+    const verdict = rules.rate.take(HostAddress.of(remoteAddress).key);
     if (verdict === 'allowed') return null;
     this.stats.connectionsRefusedRate++;
-    const { perSecond, burst } = this.config.connectionRate;
+    const { perSecond, burst } = rules.config.connectionRate;
     return new AdmissionRefusal(
       'rate-limited',
       `more than ${perSecond} connections per second (burst ${burst}) from this host`,
@@ -126,17 +122,18 @@ export class Admission {
    * counted; `replacing` is a connection this one takes over (an MQTT client id), counted as gone.
    */
   admit(user: string, remoteAddress: string, replacing: AdmissionTicket | null): AdmissionTicket | AdmissionRefusal {
+    const rules = this.rules;
     // netconfd-pro, "Username Control": "If the username is identified as a --superuser then this parameter is ignored".
-    if (this.allowedUsers !== null && !this.allowedUsers.has(user) && !this.superusers.has(user)) {
+    if (rules.allowedUsers !== null && !rules.allowedUsers.has(user) && !rules.superusers.has(user)) {
       this.stats.connectionsRefusedUser++;
       return new AdmissionRefusal('user-not-allowed', 'not in admission.allowedUsers');
     }
     const host = HostAddress.of(remoteAddress);
-    const group = this.groups.of(user);
-    const hosts = this.userHosts.get(user) ?? group.remoteHosts;
+    const group = rules.groups.of(user);
+    const hosts = rules.userHosts.get(user) ?? group.remoteHosts;
     if (hosts !== null && !hosts.allows(host)) {
       this.stats.connectionsRefusedHost++;
-      const where = this.userHosts.has(user) ? 'admission.remoteHosts' : `limits.${group.name}.remoteHosts`;
+      const where = rules.userHosts.has(user) ? 'admission.remoteHosts' : `limits.${group.name}.remoteHosts`;
       return new AdmissionRefusal('host-not-allowed', `${host.key} is not in ${where}`);
     }
     // Superusers too: netconfd-pro, "subject to session admission control the same as a normal client session".
@@ -153,14 +150,14 @@ export class Admission {
   /** Which limit one more connection would exceed, or null. */
   private limitReached(user: string, host: string, replacing: AdmissionTicket | null): string | null {
     const counts = this.counts;
-    const { maxConnections, maxConnectionsPerHost } = this.config;
+    const { maxConnections, maxConnectionsPerHost } = this.rules.config;
     if (replacing !== null && replacing.isReleased) replacing = null;
     const total = counts.connections - (replacing === null ? 0 : 1);
     if (total >= maxConnections) return `admission.maxConnections (${maxConnections}) reached`;
     const fromHost = counts.ofHost(host) - (replacing !== null && replacing.host === host ? 1 : 0);
     if (fromHost >= maxConnectionsPerHost)
       return `admission.maxConnectionsPerHost (${maxConnectionsPerHost}) reached for ${host}`;
-    const userLimit = this.userLimits.limitFor(user);
+    const userLimit = this.rules.userLimits.limitFor(user);
     const ofUser = counts.ofUser(user) - (replacing !== null && replacing.user === user ? 1 : 0);
     if (ofUser >= userLimit) return `the user's connection limit (${userLimit}) reached`;
     return null;
@@ -176,8 +173,8 @@ export class Admission {
     const sameUser = replacing !== null && !replacing.isReleased && replacing.user === ticket.user;
     const refusal = await cluster.reserve(
       ticket.user,
-      this.userLimits.limitFor(ticket.user),
-      this.config.maxConnections,
+      this.rules.userLimits.limitFor(ticket.user),
+      this.rules.config.maxConnections,
       sameUser,
     );
     if (refusal === null) {

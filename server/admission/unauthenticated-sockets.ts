@@ -34,8 +34,8 @@ export class UnauthenticatedSockets {
   private refusedSinceLog = 0;
 
   constructor(
-    private readonly max: number,
-    private readonly maxPerHost: number,
+    private max: number,
+    private maxPerHost: number,
     private readonly stats: BrokerStats,
     private readonly log: Logger,
   ) {}
@@ -66,6 +66,12 @@ export class UnauthenticatedSockets {
     this.perHost.set(host, fromHost + 1);
     this.stats.unauthenticatedConnections = this.open;
     return new UnauthenticatedSlot(this, host);
+  }
+
+  /** A live reload's new caps: they apply to the next socket; sockets over them now are not closed. */
+  resize(max: number, maxPerHost: number): void {
+    this.max = max;
+    this.maxPerHost = maxPerHost;
   }
 
   /** Called once per slot, by the slot. */

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { pino, destination, type Logger } from 'pino';
 import type { AuditConfig } from '../config/index.js';
+import { pinLevel } from '../log-levels.js';
 
 export interface AuditDestination {
   readonly logger: Logger;
@@ -14,11 +15,12 @@ export interface AuditDestination {
 export function auditDestination(config: AuditConfig, log: Logger): AuditDestination {
   // Written whatever log.level filters out of the broker's log, except `silent`: a broker told
   // to write nothing to its stream writes nothing there.
-  if (config.destination === 'stdout')
-    return {
-      logger: log.child({ audit: true }, { level: log.level === 'silent' ? 'silent' : 'info' }),
-      close: () => Promise.resolve(),
-    };
+  if (config.destination === 'stdout') {
+    const logger = log.child({ audit: true }, { level: auditLevel(log.level) });
+    // A live reload of log.level keeps this rule (server/log-levels.ts).
+    pinLevel(logger, auditLevel);
+    return { logger, close: () => Promise.resolve() };
+  }
   const path = resolve(config.destination);
   const file = destination({ dest: path, mkdir: true, append: true, sync: false });
   // A file that cannot be opened or written (permissions, a full disk) is logged, never thrown.
@@ -37,4 +39,8 @@ export function auditDestination(config: AuditConfig, log: Logger): AuditDestina
         file.end();
       }),
   };
+}
+
+function auditLevel(level: string): 'silent' | 'info' {
+  return level === 'silent' ? 'silent' : 'info';
 }

@@ -1,7 +1,9 @@
-// `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection | kick | cluster | explain>`: one request to the admin HTTP
-// listener; the JSON answer goes to stdout, a refusal to stderr with an exit status saying which kind.
+// `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection
+// | kick | cluster | explain | reload>`: one request to the admin HTTP listener; the JSON answer goes
+// to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
+import { RESET_MODES } from '../config/index.js';
 import { adminAuthorization } from './admin-authorization.js';
 import { requestAdmin, type AdminHttpAnswer } from './admin-request.js';
 import { endpointUrl, resolveAdminUrl } from './admin-target.js';
@@ -29,6 +31,7 @@ const SUBCOMMANDS = [
   'kick',
   'cluster',
   'explain',
+  'reload',
 ] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
@@ -56,8 +59,14 @@ function withQuery(path: string, params: Record<string, string | undefined>): st
   return text === '' ? path : `${path}?${text}`;
 }
 
-function callFor(subcommand: Subcommand, options: ConnectionOptions & ExplainFlags, id: string | undefined): AdminCall {
-  const { user } = options;
+function callFor(
+  subcommand: Subcommand,
+  options: ConnectionOptions & ExplainFlags & { readonly reset?: string | undefined },
+  id: string | undefined,
+): AdminCall {
+  const { user, reset } = options;
+  if (reset !== undefined && subcommand !== 'reload')
+    throw usageError(`--reset only goes with reload, not ${subcommand}`);
   if (subcommand === 'explain') {
     if (id !== undefined) throw usageError(`unexpected argument ${JSON.stringify(id)} after explain`);
     for (const name of CONNECTION_OPTIONS)
@@ -115,6 +124,11 @@ function callFor(subcommand: Subcommand, options: ConnectionOptions & ExplainFla
         : { method: 'DELETE', path: withQuery(ADMIN_PATHS.connections, { user }) };
     case 'cluster':
       return { method: 'GET', path: ADMIN_PATHS.cluster };
+    case 'reload':
+      if (reset === undefined) return { method: 'POST', path: ADMIN_PATHS.reload };
+      if (!(RESET_MODES as readonly string[]).includes(reset))
+        throw usageError(`--reset expects ${RESET_MODES.join(' or ')}, not ${JSON.stringify(reset)}`);
+      return { method: 'POST', path: ADMIN_PATHS.reload, body: { reset } };
   }
 }
 
@@ -132,6 +146,7 @@ function parse(argv: readonly string[]) {
         action: { type: 'string' },
         topic: { type: 'string' },
         path: { type: 'string' },
+        reset: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },
@@ -179,7 +194,18 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
   if (answer.json === undefined)
     throw new CliError(`${url.href} answered HTTP 200 without a JSON body: is that the Warden admin listener?`);
   process.stdout.write(`${JSON.stringify(answer.json, null, 2)}\n`);
-  return partialFailure(answer.json);
+  return name === 'reload' ? reloadOutcome(answer.json) : partialFailure(answer.json);
+}
+
+/** A reload that applied nothing (a change needing a restart, an invalid config) did not do what was asked: exit 1. */
+function reloadOutcome(json: unknown): number {
+  if (typeof json === 'object' && json !== null && 'applied' in json && json.applied === true) return EXIT.OK;
+  const why =
+    typeof json === 'object' && json !== null && 'error' in json
+      ? 'the new config is not valid (see "error")'
+      : 'some changes need a restart (see "refused")';
+  process.stderr.write(`warden admin: the config was not reloaded: ${why}; the broker runs on as it was\n`);
+  return EXIT.FAILURE;
 }
 
 /** A TLS reload where some profile kept its old certificate did not do what was asked: exit 1, saying so. */

@@ -3,7 +3,7 @@
 
 export const SERVE_HELP = `Usage: warden [options]                start the broker
        warden passwd [--scram]         hash a password for the config
-       warden admin <command> [...]    manage a running broker's entitlements and TLS certificates
+       warden admin <command> [...]    manage a running broker: entitlements, TLS, live reload
        warden store <command> [...]    check, compact, export or import the broker's store
 
 Start the Warden broker: its listeners, and the admin HTTP listener unless admin.enabled is false.
@@ -17,13 +17,16 @@ Options:
 
 Commands (each takes --help):
   passwd   read a password from stdin and print its hash, ready to paste into the config
-  admin    status, reset, disable or enable entitlements, reload TLS certificates, list and
-           close connections, through the admin HTTP listener
+  admin    status, reset, disable or enable entitlements, reload TLS certificates or the
+           config, list and close connections, explain a decision, through the admin HTTP
+           listener
   store    check, compact, export or import the store (persistence.path) while no broker has it
            open
 
 Signals: SIGINT or SIGTERM close the listeners, send close frames to clients and exit 0.
-SIGHUP re-reads the certificate, key and CA files of every TLS profile (docs/tls.md).
+SIGHUP re-reads the config file and applies what can change live (users, policy, admission and
+limits, log.level, TLS files), or nothing if a change needs a restart or the config is invalid;
+reload.reset says how entitlements are reset (docs/admin.md, "Live reload").
 Exit status 4: the store (persistence.path) cannot be opened; the message says why (docs/persistence.md).
 Exit status 5: the cluster's Redis (cluster.redis) cannot be reached at start-up (docs/cluster.md).
 Documentation: README.md and docs/ in the package (docs/admin.md for passwd and admin,
@@ -53,8 +56,8 @@ Exit status: 0 printed; 1 empty password, the two entries differ, or nothing on 
 
 export const ADMIN_HELP = `Usage: warden admin <command> [options]
 
-Manage the entitlements, TLS certificates and connections of a running broker through its admin
-HTTP listener (docs/admin.md).
+Manage the entitlements, TLS certificates, config and connections of a running broker through
+its admin HTTP listener (docs/admin.md).
 
 Commands:
   status               show whether entitlements are enabled, and cache and module counters
@@ -87,6 +90,12 @@ Commands:
                        since when; --topic with read and write, --path (an admin endpoint) with
                        admin; --listener uses that listener's module. Changes nothing; exit
                        status 0 whether the answer is allow or deny
+  reload [--reset disconnect|none]
+                       re-read the config file and apply what can change live, or nothing
+                       (exit status 1) when a change needs a restart ("refused") or the config
+                       is invalid ("error"). When users or policy changed: disconnect clears the
+                       entitlement cache and closes the connections (4004); none keeps them.
+                       Default: the config's reload.reset. On this node only, in a cluster
 
 In a cluster, reset, disable, enable and kick run on every node; the answer's "nodes" says how
 many applied them (connections lists only the node asked). With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).
@@ -109,7 +118,7 @@ Set either a password or a token, not both.
 
 Output: the broker's JSON answer on stdout; errors on stderr.
 Exit status: 0 done; 1 failed (HTTP error, broker unreachable, unreadable config, a TLS profile
-not reloaded); 2 usage error
+not reloaded, a config not reloaded); 2 usage error
 (including missing credentials); 3 refused: authentication failed (HTTP 401) or the user is not
 entitled to the action (HTTP 403).
 `;

@@ -1,6 +1,6 @@
 // `warden [--config PATH]`: start the broker from a YAML config (--config, else WARDEN_CONFIG,
-// else the embedded default), log with pino, reload TLS certificates on SIGHUP, and shut down
-// cleanly on SIGINT/SIGTERM.
+// else the embedded default), log with pino, reload the config file live on SIGHUP
+// (docs/admin.md#live-reload), and shut down cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
 import { ConfigError, loadConfigFile, resolveConfigPath } from '../config/index.js';
@@ -82,10 +82,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   // Node's default for SIGHUP is to exit, so this goes in before the listeners open too.
-  let reloadTls: (() => Promise<void>) | null = null;
+  let reload: (() => Promise<void>) | null = null;
   const onHangup = (): void => {
-    if (reloadTls === null) log.warn({ signal: 'SIGHUP' }, 'the broker is still starting: nothing to reload yet');
-    else void reloadTls();
+    if (reload === null) log.warn({ signal: 'SIGHUP' }, 'the broker is still starting: nothing to reload yet');
+    else void reload();
   };
   process.on('SIGHUP', onHangup);
   // Loaded here rather than at the top, so --help and --version do not load the whole broker.
@@ -95,7 +95,12 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   // Relative module paths in the config resolve against the config file's directory.
   let broker;
   try {
-    broker = await startBroker(config, { logger: log, baseDir: dirname(path) });
+    // A worker reads the same file and gives it its own node id again, as at start.
+    const reloadFrom =
+      index === null
+        ? path
+        : { file: path, load: () => workerConfig(loadConfigFile(path, process.env), index, hostname()) };
+    broker = await startBroker(config, { logger: log, baseDir: dirname(path), reloadFrom });
   } catch (err) {
     if (err instanceof ClusterConnectError) {
       log.fatal(err.message);
@@ -110,13 +115,13 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     process.stderr.write(`warden: ${err.message}\n`);
     return EXIT.STORE;
   }
-  reloadTls = async () => {
-    log.info({ signal: 'SIGHUP' }, 'reloading TLS profiles');
+  // The reload logs what it did, or why it did nothing; this only contains what it cannot say.
+  reload = async () => {
+    log.info({ signal: 'SIGHUP' }, 'reloading the config');
     try {
-      const { reloaded, failed } = await broker.admin.reloadTls();
-      log.info({ reloaded, failed }, 'TLS reload finished');
+      await broker.reload({ signal: 'SIGHUP' });
     } catch (err) {
-      log.error({ err }, 'TLS reload failed');
+      log.error({ err }, 'config reload failed');
     }
   };
   log.info({ config: path, version: packageVersion() }, 'warden started');

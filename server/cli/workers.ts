@@ -2,10 +2,10 @@
 // node:cluster (the primary accepts and hands connections round-robin to the workers), and forming
 // a Warden cluster over the configured Redis, as separate machines would (docs/cluster.md). The
 // primary serves no client: it starts the workers, starts a worker again when one dies, and passes
-// SIGHUP (TLS reload) and SIGINT/SIGTERM (shutdown) on to them.
+// SIGHUP (live reload: each worker reads the config file) and SIGINT/SIGTERM (shutdown) on to them.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { WardenConfig } from '../config/index.js';
+import { keepSecretPaths, type WardenConfig } from '../config/index.js';
 import { EXIT } from './exit-codes.js';
 
 /** The environment variable that tells a worker its index (its node id's suffix). */
@@ -32,7 +32,8 @@ export function workersRefusal(config: WardenConfig, workers: number): string | 
 export function workerConfig(config: WardenConfig, index: number, host: string): WardenConfig {
   if (config.cluster === undefined) return config;
   const base = config.cluster.nodeId ?? host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 56);
-  return { ...config, cluster: { ...config.cluster, nodeId: `${base}-w${index}` } };
+  // What was substituted stays masked where a live reload shows values (docs/admin.md#live-reload).
+  return keepSecretPaths(config, { ...config, cluster: { ...config.cluster, nodeId: `${base}-w${index}` } });
 }
 
 /** The worker index this process was started with, or null in the primary (or a plain `warden`). */

@@ -2,6 +2,8 @@
 export {
   ConfigError,
   CONFIG_PATH_ENV,
+  configSecretPaths,
+  keepSecretPaths,
   DEFAULT_CONFIG_PATH,
   defaultConfig,
   loadConfigFile,
@@ -13,6 +15,7 @@ export {
 export { deepFreeze } from './deep-freeze.js';
 export {
   LOG_LEVELS,
+  RESET_MODES,
   WEBSOCKET_ENGINES,
   engineOf,
   wardenConfigSchema,
@@ -33,6 +36,8 @@ export {
   type SecurityConfig,
   type AdminConfig,
   type AuditConfig,
+  type ReloadConfig,
+  type ResetMode,
   type TopicsConfig,
   type WardenConfig,
   type WardenConfigInput,

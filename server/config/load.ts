@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import { deepFreeze } from './deep-freeze.js';
+import type { KeyPath } from './key-path.js';
 import { findPackageRoot } from './package-root.js';
 import { wardenConfigSchema, type WardenConfig } from './schema.js';
 import { substitute } from './substitute.js';
@@ -28,6 +29,23 @@ export interface ConfigSource {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** The key paths of each parsed config's secret values, for what shows its values (a refused live reload). */
+const secretsOf = new WeakMap<object, readonly KeyPath[]>();
+
+/**
+ * Key paths of `config`'s values that came from ${env:} or ${file:}, and of TLS passphrases: never
+ * to be shown. A config made by parseConfig (or passed through it again) knows them; others have none.
+ */
+export function configSecretPaths(config: WardenConfig): readonly KeyPath[] {
+  return secretsOf.get(config) ?? [];
+}
+
+/** `derived`, a copy of `config` with some keys changed (a worker's node id), keeps `config`'s secret paths. */
+export function keepSecretPaths<T extends object>(config: WardenConfig, derived: T): T {
+  secretsOf.set(derived, configSecretPaths(config));
+  return derived;
+}
+
 /** Validates an already-parsed document (null/undefined count as empty) into a frozen config; throws ConfigError. */
 export function parseConfig(input: unknown, source: ConfigSource = {}): WardenConfig {
   const dir = source.dir ?? (source.path !== undefined ? dirname(resolve(source.path)) : process.cwd());
@@ -41,7 +59,11 @@ export function parseConfig(input: unknown, source: ConfigSource = {}): WardenCo
   const secrets = [...secretPaths, ...tlsSecretPaths(value)];
   if (!result.success)
     throw new ConfigError(formatter.toConfigIssues(result.error.issues, secrets, templates), source.path);
-  return deepFreeze(result.data);
+  const config = deepFreeze(result.data);
+  // A config parsed again (startBroker does) keeps what its first parse substituted.
+  const inherited = typeof input === 'object' && input !== null ? (secretsOf.get(input) ?? []) : [];
+  secretsOf.set(config, [...inherited, ...secrets]);
+  return config;
 }
 
 /** Reads, parses and validates a YAML config file; every failure, unreadable file included, is a ConfigError. */

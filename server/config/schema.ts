@@ -444,6 +444,20 @@ const auditSchema = z.strictObject({
   maxTracked: integerField(1, 10_000_000).default(100_000),
 });
 
+/** How a live reload resets entitlements when users or policy changed (docs/admin.md#live-reload). */
+export const RESET_MODES = ['disconnect', 'none'] as const;
+export type ResetMode = (typeof RESET_MODES)[number];
+
+/** Live reload (SIGHUP, `warden admin reload`): docs/admin.md#live-reload. */
+const reloadSchema = z.strictObject({
+  /**
+   * After a reload that changed users or policy, for SIGHUP and for a reload that names no mode:
+   * `disconnect` clears the entitlement cache and closes every logged-on connection (4004, as an
+   * entitlement reset does); `none` clears the cache and keeps the connections.
+   */
+  reset: z.enum(RESET_MODES, { error: 'expected disconnect or none' }).default('disconnect'),
+});
+
 /** `$SYS` topics: a Mosquitto-compatible subset of the counters (docs/mqtt.md#sys-topics). */
 const sysSchema = z.strictObject({
   enabled: booleanField().default(true),
@@ -517,6 +531,7 @@ const wardenConfigObjectSchema = z
     metrics: metricsSchema.prefault({}),
     sys: sysSchema.prefault({}),
     audit: auditSchema.prefault({}),
+    reload: reloadSchema.prefault({}),
     /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
     tls: tlsSchema.prefault({}),
     /** Who may connect, from where, how many at once (docs/admission.md). */
@@ -575,4 +590,5 @@ export type AdminConfig = z.output<typeof adminSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type MetricsConfig = z.output<typeof metricsSchema>;
 export type AuditConfig = z.output<typeof auditSchema>;
+export type ReloadConfig = z.output<typeof reloadSchema>;
 export type { ClusterConfig } from './cluster-schema.js';

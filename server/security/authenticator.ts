@@ -20,9 +20,11 @@ const ALWAYS = (): boolean => true;
 
 export class Authenticator {
   failures = 0;
+  /** Module calls under way (each bounded by its deadline): a module replaced by a live reload is closed once they settle. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
-    readonly module: AuthenticationModule,
+    private current: AuthenticationModule,
     private readonly timeoutMs: number,
     private readonly log: Logger,
     private readonly guard: LogonGuard,
@@ -30,13 +32,40 @@ export class Authenticator {
     private readonly observer: ModuleCallObserver | null = null,
   ) {}
 
+  get module(): AuthenticationModule {
+    return this.current;
+  }
+
+  /**
+   * A live reload's new module: logons from now on use it (queued ones too); those it is already
+   * checking finish with the old one, which is then closed. A challenge-response exchange begun
+   * before goes on with the old module's challenge. Resolves once the old module is closed; never rejects.
+   */
+  async replaceModule(module: AuthenticationModule): Promise<void> {
+    const old = this.current;
+    this.current = module;
+    await Promise.allSettled([...this.running]);
+    try {
+      await old.close?.();
+    } catch (err) {
+      this.log.error({ module: old.name, err }, 'closing the replaced authentication module failed');
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.running.add(promise);
+    const done = (): void => void this.running.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
   get allowsImplicitLogon(): boolean {
-    return this.module.allowsImplicitLogon === true;
+    return this.current.allowsImplicitLogon === true;
   }
 
   /** `wanted` is asked when the check's turn comes: false (the connection has gone) skips it. */
   authenticate(request: LogonRequest, wanted: () => boolean = ALWAYS): AuthOutcome | Promise<AuthOutcome> {
-    return this.guarded(() => this.module.authenticate(request), request.user, request.remoteAddress, wanted);
+    return this.guarded(() => this.current.authenticate(request), request.user, request.remoteAddress, wanted);
   }
 
   /** Continue a challenge-response exchange with the client's answer. */
@@ -58,7 +87,7 @@ export class Authenticator {
   ): AuthOutcome | Promise<AuthOutcome> {
     const observer = this.observer;
     const call =
-      observer === null ? moduleCall : () => observedCall(observer, this.module.name, 'authenticate', moduleCall);
+      observer === null ? moduleCall : () => observedCall(observer, this.current.name, 'authenticate', moduleCall);
     const host = LogonGuard.hostOf(remoteAddress);
     const blocked = this.guard.blocked(host, user);
     if (blocked !== null) return blocked;
@@ -71,7 +100,7 @@ export class Authenticator {
     }
     if (!isPromiseLike(answer)) return this.settled(validAnswer(answer), host, user);
     // Asynchronous after all: it takes its slot now (the queue is idle) and gets its deadline.
-    const pending = Promise.resolve(answer);
+    const pending = this.track(Promise.resolve(answer));
     return this.queued(() => pending, user, host, wanted);
   }
 
@@ -84,8 +113,8 @@ export class Authenticator {
 
   private failed(err: unknown, user: string): AuthOutcome {
     this.failures++;
-    this.observer?.failed(this.module.name, 'authenticate');
-    this.log.warn({ module: this.module.name, user, err }, 'authentication module failed; refusing logon');
+    this.observer?.failed(this.current.name, 'authenticate');
+    this.log.warn({ module: this.current.name, user, err }, 'authentication module failed; refusing logon');
     return { outcome: 'failed', reason: err instanceof Error ? err.message : String(err) };
   }
 
@@ -116,7 +145,7 @@ export class Authenticator {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       });
-      const answer = await Promise.race([Promise.resolve().then(call), deadline]);
+      const answer = await this.track(Promise.race([Promise.resolve().then(call), deadline]));
       return validAnswer(answer);
     } catch (err) {
       return this.failed(err, user);
@@ -126,7 +155,7 @@ export class Authenticator {
   }
 
   async close(): Promise<void> {
-    await this.module.close?.();
+    await this.current.close?.();
   }
 }
 

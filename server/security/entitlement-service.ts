@@ -58,8 +58,8 @@ export class EntitlementService implements EntitlementCounters {
 
   constructor(
     private module: EntitlementModule,
-    /** Creates a fresh module context (used when entitlements are re-enabled). */
-    private readonly createModule: () => Promise<EntitlementModule>,
+    /** Creates a fresh module context (used when entitlements are re-enabled); a live reload replaces it with the new spec's. */
+    private createModule: () => Promise<EntitlementModule>,
     private readonly options: EntitlementServiceOptions,
     private readonly toggle: EntitlementSwitch,
     /** Shared with the delivery path: bumped whenever cached answers are dropped. */
@@ -241,6 +241,25 @@ export class EntitlementService implements EntitlementCounters {
       await old.close?.();
     } catch (err) {
       this.log.error({ module: old.name, err }, 'closing the previous entitlement module context failed');
+    }
+  }
+
+  /**
+   * A live reload's new module (and how to make more like it): the cache starts empty, checks from
+   * now on ask it, and those already asking the old module finish with it (their answers are not
+   * cached), after which it is closed. Resolves once it is; never rejects.
+   */
+  async replaceModule(module: EntitlementModule, createModule: () => Promise<EntitlementModule>): Promise<void> {
+    const old = this.module;
+    const asking = [...this.inflight.values()];
+    this.module = module;
+    this.createModule = createModule;
+    this.forget(undefined);
+    await Promise.allSettled(asking);
+    try {
+      await old.close?.();
+    } catch (err) {
+      this.log.error({ module: old.name, err }, 'closing the replaced entitlement module failed');
     }
   }
 

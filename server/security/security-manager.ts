@@ -29,6 +29,7 @@ import {
   type ExplainQuestion,
   type Explanation,
 } from './explanation.js';
+import { compareSources, readModuleSources, type ModuleSources } from './module-sources.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -47,11 +48,36 @@ export interface ListenerSecurity {
   readonly entitlements: EntitlementService;
 }
 
+/** Where a module is configured: it finds the spec in a config, so a live reload can find the new one. */
+interface ModulePlace {
+  /** `security.authentication`, `listeners[1].entitlement`, ... */
+  readonly configPath: string;
+  readonly specOf: (config: WardenConfig) => ModuleSpec | undefined;
+}
+
+/** A module the manager built, what it was built from, and what holds it (and swaps it on a reload). */
+type ModuleSlot = ModulePlace & { sources: ModuleSources } & (
+    | { readonly kind: 'authentication'; readonly holder: Authenticator }
+    | { readonly kind: 'entitlement'; readonly holder: EntitlementService }
+  );
+
+/** A live reload's new modules, built and checked, not yet in use. */
+export interface PreparedModules {
+  /** Where modules are built again (`security.entitlement`, ...): their spec or a file they read changed. */
+  readonly rebuilt: readonly string[];
+  /** File options whose file changed (`security.authentication.options.usersFile`). */
+  readonly changedFiles: readonly string[];
+  /** Put the new modules in place of the old, which are closed once their checks under way settle. */
+  commit(): void;
+}
+
 export class SecurityManager {
   readonly toggle = new EntitlementSwitch();
   private readonly byListener = new Map<string, ListenerSecurity>();
   private readonly authenticators: Authenticator[] = [];
   private readonly services: EntitlementService[] = [];
+  /** Every module built, one per place the config names one. */
+  private readonly slots: ModuleSlot[] = [];
   private admin: ListenerSecurity | null = null;
   /** The instance-wide entitlement service (`security.entitlement`). */
   private instanceEntitlements: EntitlementService | null = null;
@@ -102,35 +128,55 @@ export class SecurityManager {
 
   private async build(): Promise<void> {
     const security = this.config.security;
-    const instanceAuth = await this.authenticator(security.authentication, 'security.authentication');
-    const instanceEntitlements = await this.entitlementService(security.entitlement, 'security.entitlement');
+    const instanceAuth = await this.authenticator(
+      security.authentication,
+      place('security.authentication', (c) => c.security.authentication),
+    );
+    const instanceEntitlements = await this.entitlementService(
+      security.entitlement,
+      place('security.entitlement', (c) => c.security.entitlement),
+    );
     this.instanceEntitlements = instanceEntitlements;
     const instance: ListenerSecurity = { authenticator: instanceAuth, entitlements: instanceEntitlements };
     for (const [index, listener] of this.config.listeners.entries()) {
       const path = `listeners[${index}]`;
       this.byListener.set(listener.name, {
         authenticator: listener.authentication
-          ? await this.authenticator(listener.authentication, `${path}.authentication`)
+          ? await this.authenticator(
+              listener.authentication,
+              place(`${path}.authentication`, (c) => c.listeners[index]?.authentication),
+            )
           : instanceAuth,
         entitlements: listener.entitlement
-          ? await this.entitlementService(listener.entitlement, `${path}.entitlement`)
+          ? await this.entitlementService(
+              listener.entitlement,
+              place(`${path}.entitlement`, (c) => c.listeners[index]?.entitlement),
+            )
           : instanceEntitlements,
       });
     }
     const admin = this.config.admin;
     this.admin = {
       authenticator: admin.authentication
-        ? await this.authenticator(admin.authentication, 'admin.authentication')
+        ? await this.authenticator(
+            admin.authentication,
+            place('admin.authentication', (c) => c.admin.authentication),
+          )
         : instance.authenticator,
       entitlements: admin.entitlement
-        ? await this.entitlementService(admin.entitlement, 'admin.entitlement')
+        ? await this.entitlementService(
+            admin.entitlement,
+            place('admin.entitlement', (c) => c.admin.entitlement),
+          )
         : instance.entitlements,
     };
   }
 
-  private async authenticator(spec: ModuleSpec, configPath: string): Promise<Authenticator> {
+  private async authenticator(spec: ModuleSpec, where: ModulePlace): Promise<Authenticator> {
+    // Read before the module reads them, so that a change while it loads is seen by the next reload.
+    const sources = await readModuleSources(spec, this.baseDir, where.configPath);
     const log = this.log.child({ module: spec.module });
-    const module = await loadModule(AUTHENTICATION, spec, { log, baseDir: this.baseDir, configPath });
+    const module = await loadModule(AUTHENTICATION, spec, { log, baseDir: this.baseDir, configPath: where.configPath });
     const authenticator = new Authenticator(
       module,
       this.config.security.moduleTimeoutMs,
@@ -139,13 +185,14 @@ export class SecurityManager {
       this.observer,
     );
     this.authenticators.push(authenticator);
+    this.slots.push({ ...where, sources, kind: 'authentication', holder: authenticator });
     return authenticator;
   }
 
-  private async entitlementService(spec: ModuleSpec, configPath: string): Promise<EntitlementService> {
+  private async entitlementService(spec: ModuleSpec, where: ModulePlace): Promise<EntitlementService> {
+    const sources = await readModuleSources(spec, this.baseDir, where.configPath);
     const log = this.log.child({ module: spec.module });
-    const create = (): Promise<EntitlementModule> =>
-      loadModule(ENTITLEMENT, spec, { log, baseDir: this.baseDir, configPath });
+    const create = this.entitlementFactory(spec, where.configPath, log);
     const { entitlementCache, moduleTimeoutMs } = this.config.security;
     const service = new EntitlementService(
       await create(),
@@ -157,8 +204,67 @@ export class SecurityManager {
       this.observer,
     );
     this.services.push(service);
-    this.configPaths.set(service, configPath);
+    this.configPaths.set(service, where.configPath);
+    this.slots.push({ ...where, sources, kind: 'entitlement', holder: service });
     return service;
+  }
+
+  private entitlementFactory(spec: ModuleSpec, configPath: string, log: Logger): () => Promise<EntitlementModule> {
+    return () => loadModule(ENTITLEMENT, spec, { log, baseDir: this.baseDir, configPath });
+  }
+
+  // ---- live reload ------------------------------------------------------------------------------
+
+  /**
+   * Build again, from `config`, every module whose spec or whose files changed, without using them
+   * yet. Throws (a ConfigError for bad options or files) after closing what it built. The places
+   * that have a module are the same in `config` (adding or removing one needs a restart).
+   */
+  async prepareReload(config: WardenConfig): Promise<PreparedModules> {
+    const built: (AuthenticationModule | EntitlementModule)[] = [];
+    const swaps: (() => void)[] = [];
+    const rebuilt: string[] = [];
+    const changedFiles: string[] = [];
+    try {
+      for (const slot of this.slots) {
+        const spec = slot.specOf(config);
+        if (spec === undefined) throw new Error(`internal: a live reload removed ${slot.configPath}`);
+        const sources = await readModuleSources(spec, this.baseDir, slot.configPath);
+        const { changed, files } = compareSources(slot.sources, sources);
+        if (!changed) continue;
+        rebuilt.push(slot.configPath);
+        changedFiles.push(...files);
+        const log = this.log.child({ module: spec.module });
+        const context = { log, baseDir: this.baseDir, configPath: slot.configPath };
+        // The old module closes in the background once its checks under way settle (never rejects).
+        if (slot.kind === 'authentication') {
+          const module = await loadModule(AUTHENTICATION, spec, context);
+          built.push(module);
+          swaps.push(() => void slot.holder.replaceModule(module));
+        } else {
+          const module = await loadModule(ENTITLEMENT, spec, context);
+          built.push(module);
+          const create = this.entitlementFactory(spec, slot.configPath, log);
+          swaps.push(() => void slot.holder.replaceModule(module, create));
+        }
+        swaps.push(() => (slot.sources = sources));
+      }
+    } catch (err) {
+      await closeModules(built, this.log);
+      throw err;
+    }
+    return {
+      rebuilt,
+      changedFiles,
+      commit: () => {
+        for (const swap of swaps) swap();
+      },
+    };
+  }
+
+  /** After a reload changed users or policy: forget every cached answer (copies in delivery plans ask again). */
+  clearCaches(): void {
+    for (const s of this.services) s.clearCache();
   }
 
   forListener(name: string): ListenerSecurity {
@@ -255,4 +361,18 @@ export class SecurityManager {
     for (const r of results)
       if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
   }
+}
+
+function place(configPath: string, specOf: (config: WardenConfig) => ModuleSpec | undefined): ModulePlace {
+  return { configPath, specOf };
+}
+
+/** Close modules that were built but will not be used (a reload that failed); a failure is logged. */
+async function closeModules(
+  modules: readonly (AuthenticationModule | EntitlementModule)[],
+  log: Logger,
+): Promise<void> {
+  const results = await Promise.allSettled(modules.map(async (m) => m.close?.()));
+  for (const r of results)
+    if (r.status === 'rejected') log.error({ err: r.reason }, 'closing a security module failed');
 }

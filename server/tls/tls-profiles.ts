@@ -1,8 +1,9 @@
 // The broker's TLS profiles (AMQ Interconnect's sslProfile): loaded at start (a bad file stops
 // it, naming the key), handed to the servers of the listeners that use them, and reloaded without
-// a restart (SIGHUP, `warden admin reload-tls`): each profile's files are read again and, if they
-// are good, every server of that profile gets the new secure context; new connections use it,
-// open ones keep theirs. A profile whose new files are bad keeps its old context.
+// a restart (`warden admin reload-tls`): each profile's files are read again and, if they are
+// good, every server of that profile gets the new secure context; new connections use it, open
+// ones keep theirs. A profile whose new files are bad keeps its old context. A live reload of the
+// config (SIGHUP, `warden admin reload`) does the same with the new settings, all or nothing.
 import type { Logger } from 'pino';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { ConfigError, type ListenerTlsConfig, type TlsConfig, type TlsProfileConfig } from '../config/index.js';
@@ -42,7 +43,8 @@ const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['TLSv1', 'TLSv1.1']);
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 interface Profile {
-  readonly config: TlsProfileConfig;
+  /** Replaced by a live reload that changed the profile's settings. */
+  config: TlsProfileConfig;
   material: TlsMaterial;
   readonly servers: Set<SecureContextHolder>;
 }
@@ -128,6 +130,41 @@ export class TlsProfiles {
     const failed = this.profiles.size - reloaded;
     if (this.profiles.size === 0) this.log.info('TLS reload: no TLS profiles are configured');
     return { profiles: report, reloaded, failed };
+  }
+
+  /**
+   * A live reload's profiles (the same names; their files or settings may differ): every one is
+   * loaded and checked first, so that nothing changes when one is bad (ConfigError, naming each key
+   * at fault). `commit` then swaps them all in, as reload() does for each good profile.
+   */
+  prepare(config: TlsConfig): { commit(): TlsReloadReport } {
+    const loaded = new Map<string, { config: TlsProfileConfig; material: TlsMaterial }>();
+    const issues: { path: string; message: string }[] = [];
+    for (const name of this.profiles.keys()) {
+      const profileConfig = config.profiles[name];
+      if (profileConfig === undefined) throw new Error(`internal: a live reload removed TLS profile "${name}"`);
+      try {
+        loaded.set(name, { config: profileConfig, material: loadTlsMaterial(profileConfig, this.baseDir) });
+      } catch (err) {
+        if (!(err instanceof TlsMaterialError)) throw err;
+        issues.push({ path: `tls.profiles.${name}.${err.key}`, message: err.message });
+      }
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
+    return {
+      commit: () => {
+        const profiles: Record<string, TlsProfileReload> = {};
+        for (const [name, next] of loaded) {
+          const profile = this.profiles.get(name)!;
+          for (const server of profile.servers) server.setSecureContext(next.material.context);
+          profile.config = next.config;
+          profile.material = next.material;
+          this.announce(name, profile, 'TLS profile reloaded');
+          profiles[name] = { reloaded: true, certificate: next.material.certificate };
+        }
+        return { profiles, reloaded: loaded.size, failed: 0 };
+      },
+    };
   }
 
   private announce(name: string, profile: Profile, message: string): void {

@@ -202,6 +202,27 @@ describe('admin listener request bodies', () => {
     expect(admin.actions.callsOf('disableEntitlements')).toHaveLength(0);
   });
 
+  it.each([
+    ['an unknown mode', '{ "reset": "later" }', /"reset" must be "disconnect" or "none"/],
+    ['a misspelt field', '{ "rest": "none" }', /unknown field "rest"/],
+  ])('answers 400 to a reload with %s, and reloads nothing', async (_what, body, message) => {
+    const res = await call('POST', '/admin/reload', { authorization: AS_ADMIN, body });
+    expect(res).toMatchObject({
+      status: 400,
+      json: { error: { code: 'BAD_REQUEST', message: expect.stringMatching(message) } },
+    });
+    expect(admin.actions.callsOf('reloadConfig')).toHaveLength(0);
+  });
+
+  it('answers 409 CONFLICT to a reload when the broker has no config file', async () => {
+    admin.actions.reloadAnswer = null;
+    expect(await call('POST', '/admin/reload', { authorization: AS_ADMIN, body: '{"reset":"none"}' })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'CONFLICT', message: 'no config file to reload (on purpose)' } },
+    });
+    expect(admin.actions.callsOf('reloadConfig')).toEqual([['none']]);
+  });
+
   it('answers 413 to a body over 64 KiB, by Content-Length', async () => {
     const body = JSON.stringify({ user: 'x'.repeat(ADMIN_MAX_BODY_BYTES) });
     const res = await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN, body });

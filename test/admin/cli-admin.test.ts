@@ -4,7 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, CONNECTION, CONNECTIONS, explanationFor, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
+import {
+  ADMIN,
+  CONNECTION,
+  CONNECTIONS,
+  explanationFor,
+  RELOAD,
+  RELOAD_REFUSED,
+  STATUS,
+  TOKEN,
+  VIEWER,
+} from './recording-admin-actions.js';
 import { runCli } from './cli-process.js';
 import { startAdminListener, type ListenerFixture } from './listener-fixture.js';
 
@@ -117,6 +127,35 @@ describe('warden admin', () => {
     expect(JSON.parse((await runAdmin(['enable'], AS_ADMIN)).stdout)).toEqual({ enabled: true });
   });
 
+  it('reload posts to /admin/reload, with --reset in the body, and prints the answer', async () => {
+    const plain = await runAdmin(['reload'], AS_ADMIN);
+    expect(plain).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(plain.stdout)).toEqual(RELOAD);
+    const none = await runAdmin(['reload', '--reset', 'none'], AS_ADMIN);
+    expect(none.code).toBe(0);
+    expect(admin.actions.callsOf('reloadConfig')).toEqual([[undefined], ['none']]);
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'write', '/admin/reload']);
+  });
+
+  it('reload exits 1 when nothing was applied, or when the broker has no config file (409)', async () => {
+    admin.actions.reloadAnswer = RELOAD_REFUSED;
+    const refused = await runAdmin(['reload'], AS_ADMIN);
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr:
+        'warden admin: the config was not reloaded: some changes need a restart (see "refused"); the broker runs on as it was\n',
+    });
+    expect(JSON.parse(refused.stdout)).toEqual(RELOAD_REFUSED);
+
+    admin.actions.reloadAnswer = null;
+    const conflict = await runAdmin(['reload'], AS_ADMIN);
+    expect(conflict).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'warden admin: no config file to reload (on purpose) (HTTP 409 CONFLICT)\n',
+    });
+  });
+
   it('takes the password from the variable --password-env names, and the name from --user-name', async () => {
     const result = await runAdmin(['status', '--user-name', VIEWER.user, '--password-env', 'MY_PW'], {
       MY_PW: VIEWER.password,
@@ -220,6 +259,8 @@ describe('warden admin', () => {
       [['explain', '--action', 'read', '--topic', 't'], AS_ADMIN, /explain needs --user NAME/],
       [['explain', '--user', 'alice'], AS_ADMIN, /explain needs --action, one of logon, read, write, admin/],
       [['explain', '--user', 'alice', '--action', 'subscribe'], AS_ADMIN, /--action must be one of .*"subscribe"/],
+      [['reset', '--reset', 'none'], AS_ADMIN, /--reset only goes with reload, not reset/],
+      [['reload', '--reset', 'later'], AS_ADMIN, /--reset expects disconnect or none, not "later"/],
       [['frobnicate'], AS_ADMIN, /unknown admin command "frobnicate"/],
       [[], AS_ADMIN, /which command\?/],
     ];

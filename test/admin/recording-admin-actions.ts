@@ -17,6 +17,7 @@ import {
   type ExplainQuestion,
   type Explanation,
 } from '../../server/security/explanation.js';
+import { ReloadUnavailableError, type ReloadResult, type ResetMode } from '../../server/reload/reload-result.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-secret-pw' };
 export const VIEWER = { user: 'viewer', password: 'viewer-secret-pw' };
@@ -43,6 +44,7 @@ export type ActionName =
   | 'listConnections'
   | 'connectionDetail'
   | 'disconnectConnections'
+  | 'reloadConfig'
   | 'authenticateAdmin'
   | 'checkAdmin'
   | 'explainEntitlement';
@@ -109,6 +111,24 @@ export const CONNECTION: ConnectionInfo = {
   messagesOut: 3,
 };
 
+/** What reloadConfig answers: applied, with a reset. */
+export const RELOAD: ReloadResult = {
+  applied: true,
+  file: '/etc/warden/warden.yaml',
+  changed: ['security.authentication.options.usersFile'],
+  reset: { mode: 'disconnect', disconnected: 2 },
+};
+
+/** What reloadConfig answers when the new config changes a port. */
+export const RELOAD_REFUSED: ReloadResult = {
+  applied: false,
+  file: '/etc/warden/warden.yaml',
+  changed: ['listeners[0].port'],
+  refused: [
+    { key: 'listeners[0].port', reason: 'needs a restart: listeners are bound at start', old: 8800, new: 8900 },
+  ],
+};
+
 export interface RecordedCall {
   readonly name: ActionName;
   readonly args: readonly unknown[];
@@ -120,6 +140,8 @@ export class RecordingAdminActions implements AdminActions {
   readonly failing = new Set<ActionName>();
   /** How many connections a reset reports disconnecting. */
   disconnected = 2;
+  /** What reloadConfig answers; null: the broker has no config file (ReloadUnavailableError). */
+  reloadAnswer: ReloadResult | null = RELOAD;
 
   callsOf(name: ActionName): readonly (readonly unknown[])[] {
     return this.calls.filter((call) => call.name === name).map((call) => call.args);
@@ -178,6 +200,12 @@ export class RecordingAdminActions implements AdminActions {
   async disconnectConnections(target: KickTarget): Promise<KickResult> {
     this.record('disconnectConnections', target);
     return { disconnected: 'id' in target ? (target.id === CONNECTION.id ? 1 : 0) : this.disconnected };
+  }
+
+  async reloadConfig(reset?: ResetMode): Promise<ReloadResult> {
+    this.record('reloadConfig', reset);
+    if (this.reloadAnswer === null) throw new ReloadUnavailableError('no config file to reload (on purpose)');
+    return this.reloadAnswer;
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer> {

@@ -17,6 +17,8 @@ const CLI = join(import.meta.dirname, '../../dist/server/cli.js');
 
 interface Run {
   readonly child: ChildProcess;
+  /** The config file it was started with. */
+  readonly file: string;
   readonly log: Collector<LogEntry>;
   readonly stderr: () => string;
   readonly exited: Promise<number | null>;
@@ -40,7 +42,7 @@ function run(dir: string, config: unknown, args: readonly string[]): Run {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, log, stderr: () => stderr, exited };
+  return { child, file, log, stderr: () => stderr, exited };
 }
 
 const entries = (r: Run, msg: string) => r.log.items.filter((e) => e.msg === msg);
@@ -98,6 +100,30 @@ describe.skipIf(!redisServerAvailable())('warden --workers', () => {
     expect(await r.exited).toBe(5);
     expect(r.stderr()).toContain(`cluster.redis: cannot connect to redis://warden:***@127.0.0.1:${port}`);
     expect(r.stderr()).not.toContain('s3cret');
+  });
+
+  it('passes SIGHUP to the workers, each of which reloads the file and keeps its node id', async () => {
+    const config = {
+      log: { level: 'info' },
+      admin: { enabled: false },
+      cluster: { nodeId: 'box', redis: { url: redis.url }, leaseMs: 2000 },
+      listeners,
+    };
+    const r = run(dir.path, config, ['--workers', '2']);
+    runs.push(r);
+    await r.log.until((items) => items.filter((e) => e.msg === 'warden started').length === 2);
+    writeFileSync(r.file, JSON.stringify({ ...config, admission: { maxConnections: 10 } }));
+    r.child.kill('SIGHUP');
+    await r.log.until((items) => items.filter((e) => e.msg === 'config reloaded').length === 2);
+    const reloaded = entries(r, 'config reloaded');
+    // Not refused for cluster.nodeId: each worker compares its own box-wN with box-wN again.
+    expect(reloaded.map((e) => ({ via: e.via, changed: e.changed }))).toEqual([
+      { via: 'SIGHUP', changed: ['admission.maxConnections'] },
+      { via: 'SIGHUP', changed: ['admission.maxConnections'] },
+    ]);
+    expect(new Set(reloaded.map((e) => e.pid)).size).toBe(2);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
   });
 
   it('runs two workers on one port as one broker, and starts a killed worker again', async () => {

@@ -103,6 +103,7 @@ const DEFAULTS = {
   metrics: { enabled: true, credentials: 'required', processMetrics: true },
   sys: { enabled: true, intervalSec: 10 },
   audit: { enabled: true, destination: 'stdout', denialWindowMs: 60_000, maxTracked: 100_000 },
+  reload: { reset: 'disconnect' },
   tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt'],

@@ -208,7 +208,42 @@ describe('TLS reload through the admin listener', () => {
   });
 });
 
-describe('TLS reload on SIGHUP', () => {
+describe('TLS in a live reload of the config', () => {
+  it('takes new file paths for a profile; a profile that does not load refuses the whole reload', async () => {
+    const dir = temp();
+    const live = liveFiles(dir);
+    const next = await renewed(temp());
+    const config = (files: { cert: string; key: string }, level: 'silent' | 'error' = 'silent') => ({
+      log: { level },
+      tls: { profiles: { main: { certificate: files.cert, privateKey: files.key } } },
+      listeners: [{ name: 'mqtts', protocol: 'mqtt' as const, port: 0, tls: { profile: 'main' } }],
+    });
+    let current = config(live);
+    const broker = await start(current, { reloadFrom: { load: () => current } });
+    const ca = pem(certs().ca);
+    const before = await servedFingerprint(portOf(broker, 'mqtts'), ca);
+
+    current = config({ cert: next.cert, key: next.key });
+    expect(await broker.reload()).toMatchObject({
+      applied: true,
+      changed: ['tls.profiles.main.certificate', 'tls.profiles.main.privateKey'],
+      tls: { reloaded: 1, failed: 0, profiles: { main: { reloaded: true } } },
+    });
+    const after = await servedFingerprint(portOf(broker, 'mqtts'), ca);
+    expect(after).not.toBe(before);
+
+    // The key of the old certificate with the new one: nothing is applied, not even log.level.
+    current = config({ cert: next.cert, key: live.key }, 'error');
+    const refused = await broker.reload();
+    expect(refused).toMatchObject({ applied: false, changed: ['log.level', 'tls.profiles.main.privateKey'] });
+    expect(refused.error).toMatch(
+      /^invalid Warden configuration:\n {2}tls\.profiles\.main\.privateKey: the private key in /,
+    );
+    expect(await servedFingerprint(portOf(broker, 'mqtts'), ca)).toBe(after);
+  });
+});
+
+describe('TLS reload on SIGHUP (a live reload of the config)', () => {
   it('re-reads the certificate files of a running warden process', async () => {
     const dir = temp();
     const live = liveFiles(dir);
@@ -237,16 +272,20 @@ describe('TLS reload on SIGHUP', () => {
     const ca = pem(certs().ca);
     const before = await servedFingerprint(port, ca);
 
+    // SIGHUP is a live reload of the whole config (docs/admin.md#live-reload), TLS files included.
     install(await renewed(temp()), live);
     child.kill('SIGHUP');
-    expect(await lines.next((entry) => entry.msg === 'TLS reload finished')).toMatchObject({ reloaded: 1, failed: 0 });
+    expect(await lines.next((entry) => entry.msg === 'TLS profile reloaded')).toMatchObject({ profile: 'main' });
+    expect(await lines.next((entry) => entry.msg === 'config reloaded')).toMatchObject({ via: 'SIGHUP', changed: [] });
     const after = await servedFingerprint(port, ca);
     expect(after).not.toBe(before);
 
-    // A bad file on the next SIGHUP: logged, the old certificate stays, the process goes on.
+    // A bad file on the next SIGHUP: the reload is refused whole and says why, the old certificate
+    // stays, the process goes on.
     writeFileSync(live.cert, 'garbage\n');
     child.kill('SIGHUP');
-    expect(await lines.next((entry) => entry.msg === 'TLS reload finished')).toMatchObject({ reloaded: 0, failed: 1 });
+    const failed = await lines.next((entry) => entry.msg?.toString().startsWith('config reload failed') === true);
+    expect(failed.error).toMatch(/^invalid Warden configuration:\n {2}tls\.profiles\.main\.certificate: /);
     expect(await servedFingerprint(port, ca)).toBe(after);
 
     child.kill('SIGTERM');
