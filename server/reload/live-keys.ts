@@ -51,6 +51,7 @@ const RESTART_REASONS: Readonly<Record<string, string>> = {
   admin: 'the admin listener is bound at start (only its authentication and entitlement modules are live)',
   health: 'the health probes are set up at start',
   sys: 'the $SYS publisher is started at start',
+  metrics: 'GET /metrics is set up with the admin listener at start',
   audit: 'the audit log is opened at start',
   tls: 'read at start',
   cluster: "the cluster's Redis connection and node id are set at start",
