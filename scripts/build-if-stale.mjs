@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm start` and the `bench:*` scripts run this first: it builds (tsc -p tsconfig.build.json) only
+// when a source is newer than the last build, so a current dist starts at once. Plain JavaScript,
+// so it runs before anything is compiled. `--mark`: record that dist was just built.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STAMP = join(root, 'dist', '.build-stamp');
+const SOURCE_DIRS = ['protocol', 'server', 'client', 'bench', 'scripts'];
+const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+
+/** The newest modification time among the build's inputs. */
+function newestSource() {
+  let newest = 0;
+  const visit = (path) => {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path)) if (name !== 'node_modules' && name !== 'dist') visit(join(path, name));
+    } else if (/\.(ts|mts|cts|json)$/.test(path)) newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) visit(join(root, dir));
+  for (const file of SOURCE_FILES)
+    if (existsSync(join(root, file))) newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
+  return newest;
+}
+
+const mark = () => writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+
+if (process.argv.includes('--mark')) {
+  // `npm run build` just ran tsc: what it built is current.
+  mark();
+} else if (!existsSync(join(root, 'server', 'cli.ts'))) {
+  // An installed package: dist is all there is, and it is what was published.
+} else if ((existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0) < newestSource()) {
+  process.stderr.write('warden: building dist (sources changed since the last build)\n');
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  mark();
+}
