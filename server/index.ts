@@ -44,3 +44,23 @@ export { MemoryStore } from './store/memory-store.js';
 export { RedisStore, type RedisStoreOptions, type SessionRecords } from './store/redis-store.js';
 export { StoreError } from './store/store-error.js';
 export type { BrokerStore, StoredState, SyncMode } from './store/store.js';
+// Content filters and select lists, for tools that check rules before they go into a policy
+// (docs/filters.md, docs/select-lists.md).
+export { compileFilter, FilterError, type CompiledFilter } from './content/filter/index.js';
+export {
+  compileSelect,
+  composeSelects,
+  internSelect,
+  parseSelect,
+  SelectCache,
+  SelectError,
+  type CompiledSelect,
+  type SelectStep,
+} from './content/select/index.js';
+// Password hashes for the `users` module, as `warden passwd` makes them (docs/authentication.md).
+export {
+  hashPassword,
+  scramCredentials,
+  verifyPassword,
+  type ScryptParams,
+} from './security/authentication/password-hash.js';

@@ -1,7 +1,8 @@
-// What `npm pack` would put in the package: never key material, passphrases or repository
-// metadata, even after `npm run certs:dev` has written development keys under
-// config/examples/certs/. Checked twice: on a scratch copy of the package holding every kind of
-// secret file (so the exclusions are proven whatever this checkout holds), and on this checkout.
+// What `npm pack` would put in the package: the compiled broker and SDK (no benchmarks, scripts
+// or source maps), the example configs, docs/, README, LICENSE and CHANGELOG; never key material,
+// passphrases or repository metadata, even after `npm run certs:dev` has written development keys
+// under config/examples/certs/. Checked twice: on a scratch copy of the package holding every kind
+// of file (so the rules are proven whatever this checkout holds), and on this checkout.
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,6 +52,24 @@ describe('npm pack', () => {
       'config/examples/tls.yaml',
       'config/examples/modules/m.mjs',
       'dist/server/cli.js',
+      'dist/server/index.d.ts',
+      'dist/client/index.js',
+      'dist/protocol/native.js',
+      'docs/admin.md',
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+    ];
+    // Built, but not for users: benchmarks need dev dependencies, maps point at unshipped sources.
+    const unshipped = [
+      'dist/bench/peers.js',
+      'dist/scripts/certs-dev.js',
+      'dist/server/cli.js.map',
+      'dist/test/x.test.js',
+      'dist/.build-stamp',
+      'server/cli.ts',
+      'test/x.test.ts',
+      'bench/results/peers.json',
     ];
     // What `npm run certs:dev` writes (scripts/lib/dev-certificates.ts), and key material anywhere else.
     const secrets = [
@@ -70,15 +89,44 @@ describe('npm pack', () => {
       'dist/leftover-key.pem',
       'config/.git/HEAD',
     ];
-    for (const path of [...shipped, ...secrets]) put(path);
+    for (const path of [...shipped, ...unshipped, ...secrets]) put(path);
 
     expect(await packedFiles(dir)).toEqual(['package.json', ...shipped].sort());
   }, 90_000);
 
-  it('packs nothing forbidden from this checkout, and the package is private (npm publish refuses it)', async () => {
+  it('packs what a user needs from this checkout, and nothing forbidden or internal', async () => {
     const files = await packedFiles(root);
-    expect(files).toContain('config/warden.yaml');
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'config/warden.yaml',
+      'config/examples/secure.yaml',
+      'docs/admin.md',
+      'docs/client.md',
+      'dist/server/cli.js',
+      'dist/server/index.js',
+      'dist/server/index.d.ts',
+      'dist/client/index.js',
+    ])
+      expect(files).toContain(needed);
     expect(files.filter((path) => FORBIDDEN.some((pattern) => pattern.test(path)))).toEqual([]);
-    expect((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { private?: boolean }).private).toBe(true);
+    // Only compiled JavaScript and declarations from dist; no maps, benchmarks, scripts or sources.
+    const internal = files.filter(
+      (path) =>
+        path.endsWith('.map') ||
+        /^dist\/(bench|scripts|test)\//.test(path) ||
+        (path.endsWith('.ts') && !path.endsWith('.d.ts')),
+    );
+    expect(internal).toEqual([]);
+    // Every doc the README links to ships, so `warden --help`'s pointers resolve in an install.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\((docs\/[a-z-]+\.md)/g)].map((m) => m[1]!);
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((doc) => !files.includes(doc))).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { license?: string };
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain('Apache License');
   }, 90_000);
 });
