@@ -7,6 +7,7 @@ import { CloseCodes } from '../protocol/native.js';
 import { ADMIN_PATHS } from './admin/admin-api.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 import { BrokerAdmin } from './admin/broker-admin.js';
+import { ConfigError } from './config/config-error.js';
 import { BrokerMetrics, type MetricsSource } from './metrics/broker-metrics.js';
 import type { KickTarget } from './admin/admin-actions.js';
 import { pageOfConnections, type ConnectionDetail, type DescribedConnection } from './admin/connection-list.js';
@@ -54,7 +55,7 @@ import type { PreLogon } from './transports/pre-logon.js';
 import { TcpListener } from './transports/tcp-listener.js';
 import { TurnBatcher } from './transports/turn-batcher.js';
 import type { AcceptedConnection, TransportConnection, TransportHandler } from './transports/transport.js';
-import { loadUws, type Uws, type UwsLoad, type UwsLoader } from './transports/uws/load-uws.js';
+import { loadUws, UWS_INSTALL, type Uws, type UwsLoad, type UwsLoader } from './transports/uws/load-uws.js';
 import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
 import { UwsEndpoint } from './transports/uws/uws-endpoint.js';
 import { UwsListener } from './transports/uws/uws-listener.js';
@@ -197,6 +198,7 @@ export class Broker implements SessionContext, HealthSource {
     const tls = TlsProfiles.load(this.config.tls, this.baseDir, this.log.child({ component: 'tls' }));
     this.tls = tls;
     warnCertificateAuthWithoutCertificates(this.config, this.log);
+    this.requireUws();
     const metrics = this.config.metrics;
     if (metrics.enabled && this.config.admin.enabled)
       this.metrics = new BrokerMetrics(
@@ -406,7 +408,7 @@ export class Broker implements SessionContext, HealthSource {
       maxMessageBytes,
       connectTimeoutMs: options.connectTimeoutMs,
     };
-    const uws = config.transport === 'uws' ? this.uwsFor(name, log) : null;
+    const uws = config.transport === 'uws' ? this.uwsFor() : null;
     if (uws !== null) {
       const uwsConfig = { ...wsConfig, maxSendQueueBytes: options.maxSendQueueBytes };
       return new MqttUwsListener(uwsConfig, accept, log, this.uwsEndpoint(uws, config.host, config.port));
@@ -425,7 +427,7 @@ export class Broker implements SessionContext, HealthSource {
     accept: (accepted: AcceptedConnection) => TransportHandler,
     log: Logger,
   ): Listener {
-    const uws = config.transport === 'uws' ? this.uwsFor(config.name, log) : null;
+    const uws = config.transport === 'uws' ? this.uwsFor() : null;
     if (uws !== null) return new UwsListener(config, accept, log, this.uwsEndpoint(uws, config.host, config.port));
     return new WsListener(
       config,
@@ -440,14 +442,27 @@ export class Broker implements SessionContext, HealthSource {
    * uWebSockets.js for a listener configured with it, loaded (and its native binary checked) once;
    * null after a warning when it is not there, and the listener is served by ws instead.
    */
-  private uwsFor(listener: string, log: Logger): Uws | null {
+  /**
+   * uWebSockets.js is an engine users install themselves (docs/transports.md): a `uws` listener
+   * without it is a config error at start, naming each such listener, not a quiet fallback to ws.
+   */
+  private requireUws(): void {
+    const wanted = this.config.listeners.flatMap((l, i) => (l.transport === 'uws' ? [i] : []));
+    if (wanted.length === 0) return;
     this.uwsLoad ??= this.uwsLoader();
-    if (this.uwsLoad.uws === null)
-      log.warn(
-        { listener, reason: this.uwsLoad.reason },
-        'uWebSockets.js is not available; serving this listener with ws',
-      );
-    return this.uwsLoad.uws;
+    const { reason } = this.uwsLoad;
+    if (reason === null) return;
+    throw new ConfigError(
+      wanted.map((i) => ({
+        path: `listeners[${i}].transport`,
+        message: `uws needs uWebSockets.js, which is not available: ${reason}. Install it with \`npm install ${UWS_INSTALL}\`, or use transport ${this.config.listeners[i]!.protocol === 'mqtt' ? 'websocket' : 'ws'}`,
+      })),
+    );
+  }
+
+  /** Checked by requireUws() at start: a uws listener has its engine. */
+  private uwsFor(): Uws {
+    return this.uwsLoad!.uws!;
   }
 
   private uwsEndpoint(uws: Uws, host: string, port: number): UwsEndpoint {

@@ -74,7 +74,7 @@ describe('loadUws', () => {
     ) as unknown as NodeJS.RequireResolve;
     expect(loadUws({ ...here(), require: requireGiving(() => 0, missing) })).toEqual({
       uws: null,
-      reason: `${UWS_PACKAGE} is not installed (it is an optional dependency)`,
+      reason: `${UWS_PACKAGE} is not installed`,
     });
     const throwing = requireGiving(() => {
       throw new Error('invalid ELF header');

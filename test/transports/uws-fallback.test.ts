@@ -1,17 +1,14 @@
-// A listener configured with uws whose uWebSockets.js does not load: the broker warns, naming the
-// listener and the reason, and serves it with ws (checked through a real broker and real clients).
+// A listener configured with uws whose uWebSockets.js does not load: the broker refuses to start
+// with a config error naming each such listener, the reason and the install command, rather than
+// quietly serving it with ws; with the engine there, it serves the listener with it.
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import mqtt from 'mqtt';
 import { afterEach, expect, it } from 'vitest';
-import { connect, type Client } from '../../client/index.js';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
-import { Collector } from '../helpers/collector.js';
+import { ConfigError, startBroker, type BrokerHandle } from '../../server/index.js';
+import { UWS_INSTALL } from '../../server/transports/uws/load-uws.js';
 
 let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
   await broker?.close();
   broker = null;
 });
@@ -27,14 +24,15 @@ function recordingLogger(): { log: Logger; records: Record<string, unknown>[] } 
   return { log: pino({ level: 'info' }, sink), records };
 }
 
-it('warns and serves uws listeners with ws when the native binary is not there', async () => {
+it('refuses to start, naming each uws listener and the install command, when uWebSockets.js is not there', async () => {
   const { log, records } = recordingLogger();
   let loads = 0;
-  broker = await startBroker(
+  const started = startBroker(
     {
       admin: { enabled: false },
       persistence: 'none',
       listeners: [
+        { name: 'plain', protocol: 'native', transport: 'ws', host: '127.0.0.1', port: 0 },
         { name: 'fast', protocol: 'native', transport: 'uws', host: '127.0.0.1', port: 0 },
         { name: 'fast-mqtt', protocol: 'mqtt', transport: 'uws', host: '127.0.0.1', port: 0 },
       ],
@@ -47,34 +45,20 @@ it('warns and serves uws listeners with ws when the native binary is not there',
       },
     },
   );
-  expect(loads).toBe(1);
-  expect(records.filter((r) => r.level === 40).map((r) => [r.listener, r.reason, r.msg])).toEqual([
-    ['fast', 'simulated: no binary', 'uWebSockets.js is not available; serving this listener with ws'],
-    ['fast-mqtt', 'simulated: no binary', 'uWebSockets.js is not available; serving this listener with ws'],
-  ]);
-  expect(broker.listeners.map((l) => [l.name, l.transport])).toEqual([
-    ['fast', 'ws'],
-    ['fast-mqtt', 'ws'],
-  ]);
-  expect(records.filter((r) => r.msg === 'listening').map((r) => r.transport)).toEqual(['ws', 'ws']);
-
-  // Both work, over ws.
-  const sdk: Client = await connect(broker.listeners[0]!.url, { user: 'a', password: 'pw', reconnect: false });
-  closers.push(() => sdk.close());
-  const got = new Collector<unknown>();
-  await sdk.subscribe({ topic: 'fallback/t' }, (m) =>
-    got.push(m.bytes === undefined ? m.data : Buffer.from(m.bytes).toString('utf8')),
+  const err = await started.then(
+    () => null,
+    (e: unknown) => e,
   );
-  const device = await mqtt.connectAsync(broker.listeners[1]!.url, {
-    protocolVersion: 5,
-    username: 'd',
-    password: 'pw',
-    reconnectPeriod: 0,
-  });
-  closers.push(() => device.endAsync());
-  await device.publishAsync('fallback/t', 'over ws', { qos: 1 });
-  await got.count(1);
-  expect(got.items).toEqual(['over ws']);
+  expect(err).toBeInstanceOf(ConfigError);
+  const { issues } = err as ConfigError;
+  expect(issues.map((i) => i.path)).toEqual(['listeners[1].transport', 'listeners[2].transport']);
+  expect(issues[0]!.message).toBe(
+    `uws needs uWebSockets.js, which is not available: simulated: no binary. Install it with \`npm install ${UWS_INSTALL}\`, or use transport ws`,
+  );
+  expect(issues[1]!.message).toMatch(/or use transport websocket$/);
+  expect(loads).toBe(1);
+  // Nothing was bound: no listener reported listening.
+  expect(records.filter((r) => r.msg === 'listening')).toEqual([]);
 });
 
 it('uses uWebSockets.js when the loader answers it, and logs no warning', async () => {

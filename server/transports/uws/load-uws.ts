@@ -1,4 +1,4 @@
-// Loads uWebSockets.js (the `@trufflesuite/uws-js-unofficial` build, an optional dependency) and
+// Loads uWebSockets.js (the `@trufflesuite/uws-js-unofficial` build, which users install themselves) and
 // checks that the native addon is what loaded. The package's own loader (src/uws.js) requires
 // `binaries/uws_<platform>_<arch>_<abi>.node` and, when that throws (or UWS_USE_FALLBACK is set),
 // prints a warning to the console and silently returns a JS emulation built on `ws`: the same
@@ -12,6 +12,8 @@ import type * as UwsTypes from '@trufflesuite/uws-js-unofficial';
 export type Uws = typeof UwsTypes;
 
 export const UWS_PACKAGE = '@trufflesuite/uws-js-unofficial';
+/** What users install to get it (the build Warden is tested with; docs/transports.md). */
+export const UWS_INSTALL = `${UWS_PACKAGE}@20.30.0-unofficial.0`;
 
 export type UwsLoad = { readonly uws: Uws; readonly reason: null } | { readonly uws: null; readonly reason: string };
 
@@ -50,7 +52,7 @@ export function loadUws(context: UwsLoadContext = defaultContext()): UwsLoad {
   try {
     main = require.resolve(UWS_PACKAGE);
   } catch {
-    return fail(`${UWS_PACKAGE} is not installed (it is an optional dependency)`);
+    return fail(`${UWS_PACKAGE} is not installed`);
   }
   // Checked before loading: the package would announce its emulation with console.log, on the
   // stdout that carries our JSON log lines.
