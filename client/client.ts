@@ -23,10 +23,10 @@ import {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './socket.js';
+import { DeliveredMessage, type Message } from './message.js';
 import {
   DEFAULT_BUFFER_SIZE,
   Subscription,
-  type Message,
   type MessageHandler,
   type SubscribeSpec,
   type SubscriptionOwner,
@@ -484,8 +484,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   private deliver(frame: InboundMessage): void {
     const message: Message =
       frame.bytes !== undefined
-        ? { topic: frame.topic, data: frame.bytes, bytes: frame.bytes, subscriptionIds: frame.sids }
-        : { topic: frame.topic, data: frame.data, subscriptionIds: frame.sids };
+        ? new DeliveredMessage(frame.topic, frame.bytes, frame.bytes, frame.sids)
+        : new DeliveredMessage(frame.topic, frame.data, undefined, frame.sids);
     for (const sid of frame.sids) {
       const subscription = this.subscriptions.get(sid) ?? this.pendingSubscriptions.get(sid);
       if (subscription === undefined) continue; // unsubscribed; a delivery was already in flight

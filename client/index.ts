@@ -23,11 +23,11 @@ export type {
 export {
   Subscription,
   DEFAULT_BUFFER_SIZE,
-  type Message,
   type MessageHandler,
   type SubscribeSpec,
   type SubscriptionSpec,
 } from './subscription.js';
+export type { Message } from './message.js';
 export {
   WardenError,
   ClientErrorCodes,
