@@ -62,6 +62,7 @@ describe('@warden-broker/client, packed and installed alone', () => {
   it('packs the builds, the declarations and the notices, and no sources', () => {
     const declarations = packedFiles.filter((path) => path.startsWith('dist/types/'));
     expect(packedFiles.filter((path) => !path.startsWith('dist/types/'))).toEqual([
+      'README.md',
       'dist/THIRD-PARTY-NOTICES.md',
       'dist/browser/warden.esm.min.js',
       'dist/browser/warden.iife.min.js',
