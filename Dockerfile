@@ -8,8 +8,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+COPY client/package.json client/
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY protocol protocol
 COPY server server
 COPY client client
@@ -24,7 +25,9 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/server dist/server
 COPY --from=build /src/dist/protocol dist/protocol
-COPY --from=build /src/dist/client dist/client
+# The SDK workspace: node_modules/@warden-broker/client links to it (warden-broker/client).
+COPY --from=build /src/client/package.json client/
+COPY --from=build /src/client/dist client/dist
 COPY config/warden.yaml config/warden.yaml
 COPY deploy/warden.yaml /etc/warden/warden.yaml
 COPY deploy/etc/ /etc/warden/

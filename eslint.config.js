@@ -9,7 +9,14 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['dist/**', 'bench/results/**', '.scratch/**', 'config/examples/certs/**', 'coverage/**'],
+    ignores: [
+      'dist/**',
+      'client/dist/**',
+      'bench/results/**',
+      '.scratch/**',
+      'config/examples/certs/**',
+      'coverage/**',
+    ],
   },
   {
     linterOptions: {
@@ -17,7 +24,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.cts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: {

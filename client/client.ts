@@ -23,10 +23,10 @@ import {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './socket.js';
+import { DeliveredMessage, type Message } from './message.js';
 import {
   DEFAULT_BUFFER_SIZE,
   Subscription,
-  type Message,
   type MessageHandler,
   type SubscribeSpec,
   type SubscriptionOwner,
@@ -64,7 +64,7 @@ const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set([
  * Opens a connection and logs on, to the first of `urls` that accepts (tried in order). Rejects if
  * every URL failed (the first connect is not retried).
  */
-export async function connect(urls: string | readonly string[], options: ConnectOptions): Promise<Client> {
+export async function connect(urls: string | readonly string[], options: ConnectOptions = {}): Promise<Client> {
   const client = new Client(urls, options);
   await client.start();
   return client;
@@ -105,11 +105,13 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** Use `connect()`, which also opens the connection. */
   constructor(
     urls: string | readonly string[],
-    private readonly options: ConnectOptions,
+    private readonly options: ConnectOptions = {},
   ) {
     super();
     this.urls = brokerUrlsOf(urls);
-    if (typeof options?.user !== 'string') throw new TypeError('options.user must be a string');
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (options.user !== undefined && typeof options.user !== 'string')
+      throw new TypeError('options.user must be a string');
     this.mechanism = logonMechanismOf(options);
     this.socketOptions = socketOptionsFor(this.urls, options.tls);
     this.codec = createCodec(options.encoding ?? 'msgpack');
@@ -296,7 +298,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     try {
       ack = await this.logOn(connection);
     } catch (caught) {
-      const error = logonFailure(connection, caught);
+      const error = logonFailure(connection, caught, this.options.user);
       // The close code tells the broker (and its logs) why we hung up: 4003 for a refused logon
       // (the broker closes with it too), 1008 for a broker that failed to authenticate itself.
       if (isServerAuthenticationFailure(error))
@@ -325,7 +327,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       }
     }
 
-    this.identity = { user: ack.user ?? this.options.user, session: ack.session ?? '' };
+    this.identity = { user: ack.user ?? this.options.user ?? '', session: ack.session ?? '' };
     this.urlIndex = index;
     this.setState('connected');
     this.emit('connected', { reconnected, url, ...this.identity });
@@ -484,8 +486,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   private deliver(frame: InboundMessage): void {
     const message: Message =
       frame.bytes !== undefined
-        ? { topic: frame.topic, data: frame.bytes, bytes: frame.bytes, subscriptionIds: frame.sids }
-        : { topic: frame.topic, data: frame.data, subscriptionIds: frame.sids };
+        ? new DeliveredMessage(frame.topic, frame.bytes, frame.bytes, frame.sids)
+        : new DeliveredMessage(frame.topic, frame.data, undefined, frame.sids);
     for (const sid of frame.sids) {
       const subscription = this.subscriptions.get(sid) ?? this.pendingSubscriptions.get(sid);
       if (subscription === undefined) continue; // unsubscribed; a delivery was already in flight
@@ -550,13 +552,16 @@ export class Client extends TypedEmitter<ClientEvents> {
   /** Runs the logon exchange of the configured mechanism on a fresh connection; resolves with the logon ack. */
   private async logOn(connection: Connection): Promise<AckFrame> {
     const { user, password, token } = this.options;
-    if (this.mechanism === SCRAM_SHA_256) return this.logOnWithScram(connection, user, password!);
+    if (this.mechanism === SCRAM_SHA_256) return this.logOnWithScram(connection, user!, password!);
+    // No user name: the key is left out, and the broker takes the identity from elsewhere (the
+    // client certificate, the token) or refuses the logon.
+    const named = user === undefined ? {} : { user };
     const request: LogonRequest =
       this.mechanism === 'token'
-        ? { op: 'logon', user, token: token!, mechanism: 'token' }
+        ? { op: 'logon', ...named, token: token!, mechanism: 'token' }
         : password === undefined
-          ? { op: 'logon', user } // no credentials: the broker's default (e.g. an anonymous logon)
-          : { op: 'logon', user, password, mechanism: 'password' };
+          ? { op: 'logon', ...named } // no credentials: the broker's default (e.g. an anonymous logon)
+          : { op: 'logon', ...named, password, mechanism: 'password' };
     const answer = await connection.logon(request);
     if (answer.op === 'challenge') {
       throw new WardenError(
@@ -628,6 +633,9 @@ function logonMechanismOf(options: ConnectOptions): LogonMechanism {
     throw new TypeError("mechanism 'password' needs options.password");
   if (mechanism === 'token' && token === undefined) throw new TypeError("mechanism 'token' needs options.token");
   if (mechanism === SCRAM_SHA_256) {
+    // The client-first-message names the user whose salt and proof the exchange is about.
+    if (options.user === undefined || options.user === '')
+      throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs a non-empty options.user`);
     if (password === undefined || password === '')
       throw new TypeError(`mechanism '${SCRAM_SHA_256}' needs a non-empty options.password`);
     if (!scramAvailable()) {
@@ -639,22 +647,34 @@ function logonMechanismOf(options: ConnectOptions): LogonMechanism {
   return mechanism;
 }
 
-/** A failed logon as the caller should see it: a bare 4003 close (no error frame) is still a refused logon. */
-function logonFailure(connection: Connection, error: unknown): unknown {
+/**
+ * A failed logon as the caller should see it: a bare 4003 close (no error frame) is still a
+ * refused logon, and a refused logon without a user name says that one may be what is missing
+ * (the broker never says why it refused).
+ */
+function logonFailure(connection: Connection, error: unknown, user: string | undefined): unknown {
   const closeEvent = connection.closeEvent;
+  let failure = error;
   if (
     error instanceof WardenError &&
     error.code === ClientErrorCodes.CONNECTION_LOST &&
     closeEvent?.code === CloseCodes.LOGON_FAILED
   ) {
     const detail = closeEvent.reason === '' ? '' : `: ${closeEvent.reason}`;
-    return new WardenError(
+    failure = new WardenError(
       ErrorCodes.LOGON_FAILED,
       `the broker refused the logon (closed with ${CloseCodes.LOGON_FAILED}${detail})`,
       { cmd: 'logon', cause: error },
     );
   }
-  return error;
+  if (user === undefined && failure instanceof WardenError && failure.code === ErrorCodes.LOGON_FAILED) {
+    return new WardenError(
+      ErrorCodes.LOGON_FAILED,
+      `${failure.message}: no user name was given, and this broker needs one (options.user) unless the listener identifies clients by their certificate (tls-cert) or logs them on implicitly`,
+      { cmd: 'logon', cause: failure },
+    );
+  }
+  return failure;
 }
 
 function isServerAuthenticationFailure(error: unknown): error is WardenError {

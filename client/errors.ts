@@ -22,6 +22,8 @@ export const ClientErrorCodes = {
    * step for. The SDK closes the connection (1008) and does not retry.
    */
   SERVER_AUTHENTICATION_FAILED: 'SERVER_AUTHENTICATION_FAILED',
+  /** `message.json()` on raw bytes (e.g. an MQTT publish) that are not UTF-8 JSON text. */
+  PAYLOAD_NOT_JSON: 'PAYLOAD_NOT_JSON',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
 

@@ -1,4 +1,4 @@
-// Public surface of the Warden client SDK (`warden-broker/client`). Browser-safe.
+// Public surface of the Warden client SDK (`@warden-broker/client`, also `warden-broker/client`). Browser-safe.
 export { connect, Client } from './client.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -23,11 +23,11 @@ export type {
 export {
   Subscription,
   DEFAULT_BUFFER_SIZE,
-  type Message,
   type MessageHandler,
   type SubscribeSpec,
   type SubscriptionSpec,
 } from './subscription.js';
+export type { Message } from './message.js';
 export {
   WardenError,
   ClientErrorCodes,

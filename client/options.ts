@@ -43,8 +43,13 @@ export interface TlsOptions {
 export const TLS_OPTION_KEYS: readonly (keyof TlsOptions)[] = ['ca', 'cert', 'key', 'passphrase'];
 
 export interface ConnectOptions {
-  /** The user name sent in the logon ('' asks the broker for an anonymous logon, if it allows one). */
-  user: string;
+  /**
+   * The user name sent in the logon. Leave it out where the broker needs none: a listener that
+   * takes the identity from the client certificate (`tls-cert`) or logs clients on implicitly
+   * (`implicit`), or a token that names the user. Where one is needed, a logon without it is
+   * refused (LOGON_FAILED, saying so). `''` asks for an anonymous logon, if the broker allows one.
+   */
+  user?: string;
   /** For the `password` and `SCRAM-SHA-256` mechanisms. */
   password?: string;
   /** For the `token` mechanism. */

@@ -2,6 +2,7 @@
 // async iterator with a bounded buffer, and the end of the stream.
 import type { SubscriptionId } from '../protocol/native.js';
 import { ClientErrorCodes, WardenError } from './errors.js';
+import type { Message } from './message.js';
 
 /** What to subscribe to: an exact topic or MQTT wildcard filter, or a regex (RE2, searched anywhere in the topic: anchor with ^...$). */
 export type SubscriptionSpec = ({ topic: string; regex?: undefined } | { regex: string; topic?: undefined }) & {
@@ -21,16 +22,6 @@ export type SubscribeSpec = SubscriptionSpec & {
 };
 
 export const DEFAULT_BUFFER_SIZE = 1024;
-
-export interface Message {
-  topic: string;
-  /** The payload; for a raw-bytes payload this is the same Uint8Array as `bytes`. */
-  data: unknown;
-  /** Set when the payload was published as raw bytes. */
-  bytes?: Uint8Array;
-  /** Every subscription id of this client the message matched (one delivery covers all of them). */
-  subscriptionIds: SubscriptionId[];
-}
 
 export type MessageHandler = (message: Message) => void;
 

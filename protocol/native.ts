@@ -22,7 +22,8 @@ export const MAX_SUBSCRIPTION_ID = 0x7fffffff;
 export interface LogonCommand {
   op: 'logon';
   rid: RequestId;
-  user: string;
+  /** Absent or '': no user name (the identity comes from the client certificate or the token, or the logon is anonymous). */
+  user?: string;
   password?: string;
   /** A bearer token (e.g. a JWT) instead of a password. */
   token?: string;

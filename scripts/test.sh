@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests run for real, each installed only when its command is missing:
 # - mosquitto_pub / mosquitto_sub: the MQTT interoperability test runs Debian's real clients;
 # - openssl: the TLS tests generate their certificates with it (Debian images usually have it);
-# - redis-server: the cluster tests start their own on a free port (no service is started here).
+# - redis-server: the cluster tests start their own on a free port (no service is started here);
+# - chromium: the SDK's browser bundles are tested in it, headless, driven by playwright-core
+#   (never a browser download of Playwright's own).
 missing=()
 command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

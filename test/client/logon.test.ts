@@ -105,6 +105,27 @@ describe.each<Encoding>(['msgpack', 'json'])('logon mechanisms over %s', (encodi
     expect(frames).toEqual([{ op: 'logon', rid: expect.any(Number), user: 'alice' }]);
   });
 
+  it('no user name: the logon leaves the key out, and the identity is the one the broker answers', async () => {
+    const frames: Frame[] = [];
+    const server = await serve((connection) =>
+      connection.onFrame((frame) => {
+        frames.push(frame);
+        connection.send({ op: 'ack', rid: frame.rid, user: 'from-certificate', session: 's' });
+      }),
+    );
+    const { user: _, ...nameless } = base;
+    const client = await open(server.url, nameless);
+    await open(server.url, { ...nameless, password: 'pw' });
+    await open(server.url, { ...nameless, token: 'tkn' });
+    const rid = expect.any(Number);
+    expect(frames).toEqual([
+      { op: 'logon', rid },
+      { op: 'logon', rid, password: 'pw', mechanism: 'password' },
+      { op: 'logon', rid, token: 'tkn', mechanism: 'token' },
+    ]);
+    expect(client.user).toBe('from-certificate');
+  });
+
   it('fails the connect when a password or token logon is answered with a challenge', async () => {
     const closeCodes: number[] = [];
     const server = await serve((connection) => {

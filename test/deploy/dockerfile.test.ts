@@ -3,7 +3,7 @@
 // bash), its runtime stage's files are assembled from that build as its COPY lines say, and the
 // broker is started from that layout with the image's config, answering the image's HEALTHCHECK.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('the Dockerfile', () => {
     // Only the build stage sees sources and dev dependencies; no key material is copied anywhere.
     for (const copy of ops(runtime!, 'COPY'))
       expect(copy).toMatch(
-        /^(--from=build \/src\/(package\.json|node_modules|dist\/(server|protocol|client))|(config|deploy)\/)/,
+        /^(--from=build \/src\/(package\.json|node_modules|dist\/(server|protocol)|client\/(package\.json|dist))|(config|deploy)\/)/,
       );
     for (const stage of dockerfile) for (const copy of ops(stage, 'COPY')) expect(copy).not.toMatch(/certs|key|\.env/);
   });
@@ -68,8 +68,15 @@ describe('the Dockerfile', () => {
       } else if (op === 'COPY') {
         const parts = args.split(/\s+/);
         const dest = parts.pop()!;
-        for (const src of parts)
-          script.push(`cp -R '${join(context, src)}' '${join(workdir, dest === './' ? src : dest)}'`);
+        // Docker's rules: a directory's contents go into the destination; a file goes into a
+        // destination ending in `/`, or becomes it.
+        for (const src of parts) {
+          const from = join(context, src);
+          const to = join(workdir, dest);
+          if (statSync(from).isDirectory()) script.push(`mkdir -p '${to}'`, `cp -R '${from}/.' '${to}/'`);
+          else if (dest.endsWith('/')) script.push(`mkdir -p '${to}'`, `cp '${from}' '${to}/'`);
+          else script.push(`mkdir -p '${dirname(to)}'`, `cp '${from}' '${to}'`);
+        }
       } else if (op === 'RUN') script.push(args);
     }
     // The npm cache of this machine's own install (npm ci in scripts/test.sh) serves the packages.

@@ -53,7 +53,7 @@ describe('npm pack', () => {
       'config/examples/modules/m.mjs',
       'dist/server/cli.js',
       'dist/server/index.d.ts',
-      'dist/client/index.js',
+      'dist/server/client.js',
       'dist/protocol/native.js',
       'docs/admin.md',
       'CHANGELOG.md',
@@ -63,6 +63,7 @@ describe('npm pack', () => {
     // Built, but not for users: benchmarks need dev dependencies, maps point at unshipped sources.
     const unshipped = [
       'dist/bench/peers.js',
+      'dist/client/index.js',
       'dist/scripts/certs-dev.js',
       'dist/server/cli.js.map',
       'dist/test/x.test.js',
@@ -108,7 +109,7 @@ describe('npm pack', () => {
       'dist/server/cli.js',
       'dist/server/index.js',
       'dist/server/index.d.ts',
-      'dist/client/index.js',
+      'dist/server/client.js',
     ])
       expect(files).toContain(needed);
     expect(files.filter((path) => FORBIDDEN.some((pattern) => pattern.test(path)))).toEqual([]);
@@ -116,7 +117,7 @@ describe('npm pack', () => {
     const internal = files.filter(
       (path) =>
         path.endsWith('.map') ||
-        /^dist\/(bench|scripts|test)\//.test(path) ||
+        /^dist\/(bench|scripts|test|client)\//.test(path) ||
         (path.endsWith('.ts') && !path.endsWith('.d.ts')),
     );
     expect(internal).toEqual([]);

@@ -33,7 +33,7 @@ it('static-token authentication and home-topics entitlement, loaded by relative 
       entitlement: { module: './home-topics-entitlement.mjs', options: { publicPrefix: 'news/', publishers: ['ben'] } },
     },
   });
-  const ann = await connect(tb.url, { user: '', token: 't-ann', reconnect: false });
+  const ann = await connect(tb.url, { token: 't-ann', reconnect: false });
   clients.push(ann);
   expect(ann.user).toBe('ann');
   await expect(connect(tb.url, { user: 'ann', token: 'forged', reconnect: false })).rejects.toMatchObject({
@@ -43,7 +43,7 @@ it('static-token authentication and home-topics entitlement, loaded by relative 
     code: 'LOGON_FAILED',
   });
 
-  const ben = await connect(tb.url, { user: '', token: 't-ben', reconnect: false });
+  const ben = await connect(tb.url, { token: 't-ben', reconnect: false });
   clients.push(ben);
   const annGot = new Collector<string>();
   await ann.subscribe({ topic: '#' }, (m) => annGot.push(m.topic));
@@ -69,11 +69,11 @@ it('static-token authentication: the config in its header comment works with the
     baseDir: join(MODULES, '..'),
     security: { authentication: config.security.authentication },
   });
-  const service = await connect(tb.url, { user: '', token: 'the-real-token', reconnect: false });
+  const service = await connect(tb.url, { token: 'the-real-token', reconnect: false });
   clients.push(service);
   expect(service.user).toBe('billing-service');
   // The placeholder's own text is not a token.
-  await expect(connect(tb.url, { user: '', token: '${env:SERVICE_TOKEN}', reconnect: false })).rejects.toMatchObject({
+  await expect(connect(tb.url, { token: '${env:SERVICE_TOKEN}', reconnect: false })).rejects.toMatchObject({
     code: 'LOGON_FAILED',
   });
 });

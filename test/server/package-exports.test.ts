@@ -1,5 +1,6 @@
 // The published entry points resolve by package name (self-reference through package.json
 // "exports", as an installed user would import them) and work together.
+import { createRequire } from 'node:module';
 import { expect, it } from 'vitest';
 import { assertTestTransport, TEST_TRANSPORT } from '../helpers/broker.js';
 
@@ -27,4 +28,17 @@ it('imports warden-broker/server and warden-broker/client by name and round-trip
   } finally {
     await broker.close();
   }
+});
+
+it("requires warden-broker/client from CommonJS: the SDK package's CommonJS build under both names", async () => {
+  // Node's own require, as a CommonJS program would load it (not the test runner's resolver).
+  const require = createRequire(import.meta.url);
+  const sdk = require('@warden-broker/client') as typeof import('@warden-broker/client');
+  const reexported = require('warden-broker/client') as typeof import('@warden-broker/client');
+  expect(typeof sdk.connect).toBe('function');
+  expect(reexported.connect).toBe(sdk.connect);
+  expect(reexported.WardenError).toBe(sdk.WardenError);
+  // And `import` of either name is the package's ES module build: one module under two names.
+  const [imported, importedSdk] = await Promise.all([import('warden-broker/client'), import('@warden-broker/client')]);
+  expect(imported.connect).toBe(importedSdk.connect);
 });

@@ -62,7 +62,8 @@ const alice = (): { ca: Buffer; cert: Buffer; key: Buffer } => ({
 });
 
 async function sdk(broker: BrokerHandle, options: Partial<ConnectOptions>): Promise<Client> {
-  const client = await connect(urlOf(broker, 'native'), { user: '', reconnect: false, ...options });
+  // No user name unless a test gives one: the certificate says who the client is.
+  const client = await connect(urlOf(broker, 'native'), { reconnect: false, ...options });
   clients.push(client);
   return client;
 }
@@ -104,10 +105,12 @@ async function mqttMayUse(client: MqttClient, name: string): Promise<boolean> {
 }
 
 describe('requireClientCertificate', () => {
-  it('logs a client on with its certificate alone: the identity is the subject CN (native and MQTT)', async () => {
+  it('logs a client on with its certificate alone, no user name: the identity is the subject CN (native and MQTT)', async () => {
     const broker = await start(mtlsConfig());
     const native = await sdk(broker, { tls: alice() });
     expect(native.user).toBe('alice');
+    // An empty name (the old way to send none) is the same logon.
+    expect((await sdk(broker, { user: '', tls: alice() })).user).toBe('alice');
     const mqtt = await mqttOver(broker, 5, alice());
     expect(await mqttMayUse(mqtt, 'alice')).toBe(true);
     expect(await mqttMayUse(mqtt, 'bob')).toBe(false);
@@ -177,7 +180,12 @@ describe('tls-cert modes', () => {
     await expect(sdk(broker, { user: 'alice', password: 'wrong', tls: alice() })).rejects.toMatchObject({
       code: ErrorCodes.LOGON_FAILED,
     });
-    await expect(sdk(broker, { tls: alice() })).rejects.toMatchObject({ code: ErrorCodes.LOGON_FAILED });
+    // Two factors: the certificate is not enough, and the SDK says what is missing.
+    await expect(sdk(broker, { tls: alice() })).rejects.toMatchObject({
+      code: ErrorCodes.LOGON_FAILED,
+      message:
+        'logon refused: no user name was given, and this broker needs one (options.user) unless the listener identifies clients by their certificate (tls-cert) or logs them on implicitly',
+    });
 
     const mqtt = await mqttOver(broker, 5, { username: 'alice', password: 'alice-pw', ...alice() });
     expect(await mqttMayUse(mqtt, 'alice')).toBe(true);

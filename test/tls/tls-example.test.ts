@@ -74,7 +74,6 @@ describe('config/examples/tls.yaml', () => {
     await byPassword.ping();
 
     const byCertificate = await sdk('native-mtls', {
-      user: '',
       tls: { ca, cert: pem(certs.clientAlice), key: pem(certs.clientAliceKey) },
     });
     expect(byCertificate.user).toBe('alice');
@@ -93,7 +92,7 @@ describe('config/examples/tls.yaml', () => {
       { ca },
       { ca, cert: pem(certs.unknownCaClientAlice), key: pem(certs.unknownCaClientAliceKey) },
     ]) {
-      await expect(sdk('native-mtls', { user: '', tls, connectTimeoutMs: 600_000 })).rejects.toMatchObject({
+      await expect(sdk('native-mtls', { tls, connectTimeoutMs: 600_000 })).rejects.toMatchObject({
         code: ClientErrorCodes.CONNECTION_FAILED,
       });
     }

@@ -10,8 +10,8 @@
 //
 // Tokens are values, not map keys: the config loader substitutes ${env:...} and ${file:...} in
 // values only (and refuses them in keys), so a map keyed by "${env:SERVICE_TOKEN}" could not work.
-// A client logs on with { user: '', token: '<token>' }: the identity comes from the token, not
-// from the name the client gives. Anything else is rejected.
+// A client logs on with { token: '<token>' } and no user name: the identity comes from the token,
+// not from a name the client gives. Anything else is rejected.
 
 import { timingSafeEqual } from 'node:crypto';
 
