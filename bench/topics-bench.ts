@@ -1,8 +1,8 @@
 // Micro-benchmark of the topic engine: route() cost on a cache hit (which must not depend on how
 // many wildcard/regex subscriptions exist), on a miss, and of subscribing/unsubscribing against a
-// warm cache. Build with `npm run build`, run with `node dist/bench/topics-bench.js` from the repo root.
+// warm cache. `npm run bench:topics` (from the repository root); `-- --help` for the options.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   DEFAULT_TOPIC_LIMITS,
   parseSubscriptionPattern,
@@ -10,6 +10,7 @@ import {
   type SubscriptionPattern,
 } from '../server/topics/index.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
 
 const HOT_TOPIC_COUNT = 1024; // power of two: the hit loop indexes with a mask
 const HIT_ITERATIONS = 2_000_000;
@@ -17,6 +18,19 @@ const HIT_RUNS = 5;
 const MISS_BUDGET_MS = 1_500;
 const CHURN_BUDGET_MS = 750;
 const SUBSCRIPTION_COUNTS = [10, 1_000, 10_000];
+
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:topics',
+    node: 'dist/bench/topics-bench.js',
+    summary: `The topic engine alone: route() on a cache hit and on a miss, and subscribe + unsubscribe against a
+warm cache, with ${SUBSCRIPTION_COUNTS.join(', ')} wildcard and regex subscriptions. About 20 s. Prints
+a table, writes JSON.`,
+    options: {
+      out: { type: 'string', value: 'FILE', default: 'bench/results/topics.json', description: 'JSON results' },
+    },
+  }),
+);
 
 interface ScenarioResult {
   subscriptions: number;
@@ -170,9 +184,8 @@ function printTable(results: readonly ScenarioResult[]): void {
 function main(): void {
   const results = SUBSCRIPTION_COUNTS.map(runScenario);
   printTable(results);
-  const outDir = resolve('bench/results');
-  mkdirSync(outDir, { recursive: true });
-  const outFile = resolve(outDir, 'topics.json');
+  const outFile = resolve(opts.out);
+  mkdirSync(dirname(outFile), { recursive: true });
   const report = {
     benchmark: 'topics',
     date: new Date().toISOString(),
