@@ -11,6 +11,7 @@ import jsonata from 'jsonata';
 import { compileFilter } from '../server/content/filter/index.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
+import { Progress } from './progress.js';
 
 const EXPRESSIONS = [
   'px > 100 and desk.region = "EU"',
@@ -31,8 +32,8 @@ const opts = commandLine(
     npmScript: 'bench:filter',
     node: 'dist/bench/filter-bench.js',
     summary: `Compiled content filters against jsonata's own evaluate(), ns per evaluation: ${EXPRESSIONS.length} expressions
-each on its own, then a round-robin mix of ${MIX_FILTERS} filters. About 20 s. Prints a table,
-writes JSON.`,
+each on its own, then a round-robin mix of ${MIX_FILTERS} filters. About 20 s; a line on stderr per
+measurement. Prints a table, writes JSON.`,
     options: {
       out: { type: 'string', value: 'FILE', default: 'bench/results/filter.json', description: 'JSON results' },
     },
@@ -162,17 +163,24 @@ async function checkAgreement(expression: string, docs: readonly unknown[]): Pro
 async function main(): Promise<void> {
   const docs = documents();
   const results: Result[] = [];
+  // Compiled and jsonata for each expression, then the mix's agreement check and both sides.
+  const progress = new Progress(EXPRESSIONS.length * 2 + 3);
   for (const expression of EXPRESSIONS) {
     const delivered = await checkAgreement(expression, docs);
     const compiledNsPerOp = measureCompiled(expression, docs);
+    progress.step(`${expression}: compiled ${compiledNsPerOp.toFixed(1)} ns/op`);
     const jsonataNsPerOp = await measureJsonata(expression, docs);
+    progress.step(`${expression}: jsonata ${jsonataNsPerOp.toFixed(0)} ns/op`);
     results.push({ expression, delivered, compiledNsPerOp, jsonataNsPerOp, speedup: jsonataNsPerOp / compiledNsPerOp });
   }
   const mix = mixedExpressions();
   let mixDelivered = 0;
   for (const expression of mix) mixDelivered += await checkAgreement(expression, docs);
+  progress.step(`mix of ${MIX_FILTERS} filters: compiled and jsonata agree`);
   const mixCompiled = measureCompiledMix(mix, docs);
+  progress.step(`mix of ${MIX_FILTERS} filters: compiled ${mixCompiled.toFixed(1)} ns/op`);
   const mixJsonata = await measureJsonataMix(mix, docs);
+  progress.step(`mix of ${MIX_FILTERS} filters: jsonata ${mixJsonata.toFixed(0)} ns/op`);
   results.push({
     expression: `mix of ${MIX_FILTERS} filters, round-robin`,
     delivered: mixDelivered / MIX_FILTERS,

@@ -24,6 +24,7 @@ import { DISCONNECT } from './mqtt-load/packets.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
 import { integerIn } from './option-values.js';
+import { Progress } from './progress.js';
 
 const opts = commandLine(
   defineCommand({
@@ -31,7 +32,7 @@ const opts = commandLine(
     node: 'dist/bench/heap-per-connection.js',
     summary: `Memory per idle MQTT-over-TCP connection: a broker process, --clients connections held idle, then RSS
 growth per connection and heap growth by constructor (two heap snapshots of the broker, diffed).
-Prints tables, writes JSON.`,
+Progress on stderr. Prints tables, writes JSON.`,
     options: {
       clients: {
         type: 'string',
@@ -235,11 +236,14 @@ function sizesByKind(path: string): { total: number; kinds: Map<string, { bytes:
 async function main(): Promise<void> {
   const broker = await startBroker();
   const sockets: Socket[] = [];
+  // Warm-up, the idle clients, and two heap snapshots (each can take a while on a large heap).
+  const progress = new Progress((warmup > 0 ? 1 : 0) + 3);
   try {
     if (warmup > 0) {
       await connectAll(broker.port, warmup, 'warmup', sockets);
       await closeAll(sockets);
       await sleep(settleMs);
+      progress.step(`warm-up: ${warmup} clients connected and closed`);
     }
     const rssBefore = rssKiB(broker.child.pid!);
     const started = performance.now();
@@ -247,11 +251,13 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     await sleep(settleMs);
     const rssIdle = rssKiB(broker.child.pid!);
-    log(`${clients} idle connections in ${seconds.toFixed(2)} s; RSS ${rssBefore} -> ${rssIdle} KiB`);
+    progress.step(`${clients} idle connections in ${seconds.toFixed(2)} s; RSS ${rssBefore} -> ${rssIdle} KiB`);
     const withClients = await snapshot(broker);
+    progress.step('heap snapshot with the clients connected');
     await closeAll(sockets);
     await sleep(settleMs);
     const without = await snapshot(broker);
+    progress.step('heap snapshot after they have gone');
     const a = sizesByKind(withClients);
     rmSync(withClients);
     const b = sizesByKind(without);

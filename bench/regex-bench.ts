@@ -22,6 +22,7 @@ import { startBrokerProcess } from './broker-process.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
 import { integerIn, oneOf } from './option-values.js';
+import { Progress } from './progress.js';
 
 const CACHED_ROUTES = 100_000;
 const NEW_TOPICS = 5;
@@ -35,7 +36,7 @@ const opts = commandLine(
     summary: `Regex subscriptions under attack at the topics.regex limits. Part 1: the topic engine alone, adversarial
 regex families filling the budget, the worst publish to a new topic, subscribe and catch-up. Part 2:
 a broker process, ${SHARED_SUBSCRIBERS} users subscribing to ${ATTACK}, 100 more trying variants, publishes with acks.
-Prints tables, writes JSON.`,
+A line on stderr per family and part. Prints tables, writes JSON.`,
     options: {
       'total-program-size': {
         type: 'string',
@@ -360,7 +361,14 @@ async function runBroker(): Promise<BrokerRow> {
 const fixed = (n: number, digits = 1): string => (Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 async function main(): Promise<void> {
-  const engineRows = opts.only === 'broker' ? [] : [runUnbounded(40), ...families.map(runFamily)];
+  const progress = new Progress((opts.only === 'broker' ? 0 : families.length + 1) + (opts.only === 'engine' ? 0 : 1));
+  const engineRows: EngineRow[] = [];
+  if (opts.only !== 'broker')
+    for (const run of [() => runUnbounded(40), ...families.map((f) => () => runFamily(f))]) {
+      const row = run();
+      engineRows.push(row);
+      progress.step(`${row.family}: worst new topic ${fixed(row.worstNewTopicMs)} ms`);
+    }
   console.log(
     `Part 1: topic engine, ${CACHED_ROUTES} cached routes, ${SHARED_SUBSCRIBERS} users sharing the first regex, new topics of 1 KB`,
   );
@@ -395,7 +403,10 @@ async function main(): Promise<void> {
     ),
   );
   const brokerRow = opts.only === 'engine' ? null : await runBroker();
-  if (brokerRow !== null) printBroker(brokerRow);
+  if (brokerRow !== null) {
+    progress.step(`broker: worst publish ack ${fixed(brokerRow.worstPublishAckMs)} ms`);
+    printBroker(brokerRow);
+  }
   const outFile = resolve(opts.out);
   mkdirSync(dirname(outFile), { recursive: true });
   const report = {
