@@ -1,8 +1,9 @@
 // Side-by-side MQTT benchmark: the same load generator (bench/mqtt-load) against Warden's MQTT TCP
 // listener, Mosquitto, nats-server's MQTT listener and Aedes, one broker after another in one run. Each broker is its own
 // process pinned to core 0 with taskset where available; this process (the generator) pins
-// itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
-// `npm run bench:peers -- --help` lists the options.
+// itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON and
+// an SVG chart of the same figures (bench/peers-chart.ts). `npm run bench:peers -- --help` lists
+// the options.
 //
 // Scenario 1 (fan-out): 1 publisher -> 100 subscribers on one topic, 128-byte payloads, QoS 0,
 //   at most --window messages published and not yet delivered to every subscriber; deliveries/s,
@@ -29,7 +30,7 @@
 //   (and a logon queued longer than security.moduleTimeoutMs, 5 s, is refused). Every storm run
 //   is on a freshly started broker.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   aedes,
@@ -50,6 +51,7 @@ import { hashPassword } from '../server/security/authentication/password-hash.js
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
 import { integerIn, listOf, positiveUpTo } from './option-values.js';
+import { parsePeersReport, peersChartSvg, svgPathFor, type PeersReport } from './peers-chart.js';
 
 const ALL: Record<string, PeerSpec> = { warden, mosquitto, nats, aedes, ceiling };
 const SCENARIOS = ['fanout', 'paced', 'topics', 'publishers', 'qos1'] as const;
@@ -65,6 +67,15 @@ function peerList(text: string, flag: string): PeerSpec[] {
   });
 }
 
+/** --chart-from's report, read and checked while the options are (a bad file is a bad value). */
+function earlierReport(path: string, flag: string): { path: string; report: PeersReport } {
+  try {
+    return { path, report: parsePeersReport(readFileSync(path, 'utf8')) };
+  } catch (err) {
+    throw new Error(`${flag} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 const count = (description: string, fallback: string, min: number, max: number) =>
   ({ type: 'string', value: 'N', default: fallback, parse: integerIn(min, max), description }) as const;
 
@@ -76,7 +87,8 @@ const opts = commandLine(
 and Aedes (or a bare Node ceiling), one broker process after another, pinned with taskset where it
 exists. Scenarios: fanout (1 -> --subscribers), paced (fanout at --paced-rate, latency), topics
 (--publishers over --topics), publishers (many devices), qos1, storm (connection storm and memory
-per idle connection). A line on stderr per run. Prints a table per scenario, writes JSON.`,
+per idle connection). A line on stderr per run. Prints a table per scenario, writes JSON and an
+SVG chart (--svg); --chart-from redraws the chart of an earlier run without running anything.`,
     options: {
       seconds: { type: 'string', value: 'S', default: '3', parse: positiveUpTo(60), description: 'time per run' },
       runs: count('runs of each scenario, median reported', '3', 1, 9),
@@ -122,6 +134,18 @@ per idle connection). A line on stderr per run. Prints a table per scenario, wri
         description: 'paced: messages/s',
       },
       out: { type: 'string', value: 'FILE', default: 'bench/results/peers.json', description: 'JSON results' },
+      svg: {
+        type: 'string',
+        value: 'FILE',
+        defaultText: '--out with .svg for .json',
+        description: 'the chart: bars per scenario, per broker',
+      },
+      'chart-from': {
+        type: 'string',
+        value: 'FILE',
+        parse: earlierReport,
+        description: "draw the chart of an earlier run's JSON FILE (into --svg, else next to FILE) and exit",
+      },
     },
   }),
   (o) => {
@@ -295,6 +319,11 @@ function pinSelf(core: number): boolean {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
+  const from = opts['chart-from'];
+  if (from !== undefined) {
+    writeChart(from.report, opts.svg ?? svgPathFor(from.path));
+    return;
+  }
   const pinned = pinSelf(1);
   const reports: BrokerReport[] = [];
   const skipped: { name: string; reason: string }[] = [];
@@ -523,6 +552,7 @@ async function main(): Promise<void> {
       usersClients,
       stormConcurrency,
       usersConcurrency,
+      pacedRate,
       openFileLimit: fdLimit,
       pinned,
     },
@@ -531,6 +561,13 @@ async function main(): Promise<void> {
   };
   writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`JSON written to ${resolve(opts.out)}\n`);
+  writeChart(report, opts.svg ?? svgPathFor(opts.out));
+}
+
+function writeChart(report: PeersReport, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, peersChartSvg(report));
+  process.stdout.write(`Chart written to ${resolve(path)}\n`);
 }
 
 // Stop on Ctrl-C / SIGTERM through process.exit, so brokers.ts's exit handler kills the brokers.
