@@ -4,7 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * The unit tier (`npm run test:unit`): tests of modules alone, with no socket, no child process
  * and no build (dist/) needed: topics, content filters and select lists, configuration, and the
  * wire codecs (the native protocol's msgpack extents, the SDK's frames, MQTT's framer and PUBLISH
- * encoder, the cluster bus's frames and route table). A full run runs them once, as the `unit` project.
+ * encoder, the cluster bus's frames and route table), and the benchmarks' command lines and chart.
+ * A full run runs them once, as the `unit` project.
  */
 const UNIT_TESTS = [
   'test/topics/**/*.test.ts',
@@ -17,6 +18,8 @@ const UNIT_TESTS = [
   'test/mqtt/publish-encoder.test.ts',
   'test/cluster/bus-codec.test.ts',
   'test/cluster/remote-routes.test.ts',
+  'test/bench/cli-options.test.ts',
+  'test/bench/svg-chart.test.ts',
 ];
 
 /**

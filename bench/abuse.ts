@@ -1,7 +1,7 @@
 // Attacks by a user with ordinary rights (docs/benchmarks.md, "Attacks: `bench:abuse`") against a
 // live broker at default limits, one fresh broker process each.
 //
-//   npm run bench:abuse -- [--only 1,2a,9] [--out bench/results/abuse.json]
+//   npm run bench:abuse -- [--only 1,2a,9] [--out bench/results/abuse.json]   (--help: the options)
 //
 // For each attack (bench/abuse/attacks/): write the default config plus what the attack needs to
 // exist (a module, a policy, a TTL) with a native and an MQTT TCP listener on 127.0.0.1 port 0;
@@ -14,7 +14,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfig } from '../server/index.js';
 import type { Attack, AttackContext, AttackOutcome, BrokerConfig } from './abuse/attack.js';
 import { ATTACKS, selectAttacks } from './abuse/attacks/index.js';
@@ -22,13 +21,27 @@ import { startBrokerUnderAttack, withTimeout, type BrokerUnderAttack } from './a
 import { controlCheck, openEarlySubscriber } from './abuse/control.js';
 import { TARGETS, formatResults, verdict, type AttackResult } from './abuse/verdict.js';
 import { sleep } from './abuse/wait.js';
+import { commandLine, defineCommand } from './cli-options.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    only: { type: 'string', default: '' },
-    out: { type: 'string', default: 'bench/results/abuse.json' },
-  },
-});
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:abuse',
+    node: 'dist/bench/abuse.js',
+    summary: `Attacks by a user with ordinary rights against a live broker at default limits, a fresh broker process
+each: survived, RSS growth against the caps, the longest event-loop block, what the attacker got.
+A line on stderr per attack. Prints a table with each attack's verdict, writes JSON.`,
+    options: {
+      only: {
+        type: 'string',
+        value: 'IDS',
+        defaultText: 'all',
+        parse: (text: string) => selectAttacks(ATTACKS, text),
+        description: `attacks to run, comma-separated (2 takes 2a, 2b...): ${ATTACKS.map((a) => a.id).join(', ')}`,
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/abuse.json', description: 'JSON results' },
+    },
+  }),
+);
 
 const DEFAULT_TIMEOUT_MS = 45_000;
 /** A broker past this RSS is killed (and counted as not surviving): the machine is shared. */
@@ -222,7 +235,7 @@ function gitCommit(): string {
 
 process.on('unhandledRejection', (reason) => log(`harness: unhandled rejection: ${String(reason)}`));
 
-const attacks = selectAttacks(ATTACKS, opts.only);
+const attacks = opts.only ?? [...ATTACKS];
 const loadBefore = loadavg()[0]!;
 const results: AttackResult[] = [];
 for (const attack of attacks) {

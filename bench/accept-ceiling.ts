@@ -4,20 +4,50 @@
 // as bench:peers scenario 6 (bench/mqtt-load/storm.ts), one run after another with Warden, each on
 // a fresh process pinned to core 0 (this generator on core 1) where taskset exists. Warden's
 // conn/s divided by this one is how close the logon path comes to Node's own accept cost.
-//
-//   node dist/bench/accept-ceiling.js [--clients 5000] [--concurrency 200] [--runs 3]
-//                                     [--out bench/results/accept-ceiling.json]
-//   node dist/bench/accept-ceiling.js --serve     (the bare server; prints {"port":N})
+// `npm run bench:accept-ceiling -- --help` lists the options; `--serve` is the bare server itself.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startNodePeer, wardenSpec, type PeerBroker } from './mqtt-load/brokers.js';
 import { runStorm, type StormResult } from './mqtt-load/storm.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn } from './option-values.js';
 
 const CONNACK = Buffer.from([0x20, 2, 0, 0]);
+
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:accept-ceiling',
+    node: 'dist/bench/accept-ceiling.js',
+    summary: `How fast Node accepts MQTT logons at all: a bare node:net server answering every CONNECT with a fixed
+CONNACK, against Warden, under bench:peers' connection storm, a fresh process per run. A line on
+stderr per run. Prints conn/s and Warden's share of the ceiling, writes JSON.`,
+    options: {
+      clients: {
+        type: 'string',
+        value: 'N',
+        default: '5000',
+        parse: integerIn(1, 1_000_000),
+        description: 'CONNECTs per run',
+      },
+      concurrency: {
+        type: 'string',
+        value: 'N',
+        default: '200',
+        parse: integerIn(1, 100_000),
+        description: 'CONNECTs in flight, at most',
+      },
+      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/accept-ceiling.json', description: 'JSON results' },
+      serve: {
+        type: 'boolean',
+        description: 'be the bare server (this program starts itself so); prints {"port":N}',
+      },
+    },
+  }),
+);
 
 function serve(): void {
   const server = createServer((socket: Socket) => {
@@ -31,18 +61,7 @@ function serve(): void {
 }
 
 async function main(): Promise<void> {
-  const { values: opts } = parseArgs({
-    options: {
-      clients: { type: 'string', default: '5000' },
-      concurrency: { type: 'string', default: '200' },
-      runs: { type: 'string', default: '3' },
-      out: { type: 'string', default: 'bench/results/accept-ceiling.json' },
-    },
-  });
-  const clients = Number(opts.clients);
-  const concurrency = Number(opts.concurrency);
-  const runs = Number(opts.runs);
-  if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
+  const { clients, concurrency, runs } = opts;
   const pinned =
     existsSync('/usr/bin/taskset') &&
     spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
@@ -100,9 +119,9 @@ async function main(): Promise<void> {
       formatTable(['server', 'conn/s', 'server CPU µs/conn', '÷ ceiling'], rows) +
       '\n',
   );
-  mkdirSync(dirname(opts.out!), { recursive: true });
-  writeFileSync(opts.out!, JSON.stringify({ clients, concurrency, runs, pinned, results }, null, 2));
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, JSON.stringify({ clients, concurrency, runs, pinned, results }, null, 2));
 }
 
-if (process.argv.includes('--serve')) serve();
+if (opts.serve) serve();
 else await main();

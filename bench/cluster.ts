@@ -3,14 +3,16 @@
 // entitlement reset across 3 nodes, S4 the MQTT connection rate with --workers 1 and 2. Every run
 // starts its own redis-server and Warden processes on 127.0.0.1 and stops them by PID, also on an
 // error. Nothing is pinned to a core: the nodes, redis-server and this generator share the
-// machine, which the CPU columns show. Prints markdown tables, writes JSON. `--help` for the options.
+// machine, which the CPU columns show. Prints markdown tables, writes JSON.
+// `npm run bench:cluster -- --help` lists the options.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { runConnectRate, CONNECT_SETUPS, type ConnectRun, type ConnectSetup } from './cluster/connect-rate.js';
 import { runClusterFanout, runSingleFanout, type FanoutRun } from './cluster/fanout.js';
 import { runClusterLatency, runSingleLatency, type LatencyRun, type LatencySetup } from './cluster/latency.js';
-import { USAGE, parseClusterArgs, type ClusterBenchOptions } from './cluster/options.js';
+import { CLUSTER_COMMAND, clusterOptions, type ClusterBenchOptions } from './cluster/options.js';
+import { commandLine } from './cli-options.js';
 import { redisMissing } from './cluster/redis-server.js';
 import { runResets, type ResetSample } from './cluster/reset.js';
 import { connectTable, fanoutTable, latencyTable, resetTable } from './cluster/tables.js';
@@ -98,18 +100,7 @@ async function connect(o: ClusterBenchOptions): Promise<Map<ConnectSetup, Connec
 }
 
 async function main(): Promise<void> {
-  let o: ClusterBenchOptions;
-  try {
-    o = parseClusterArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (o.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const o = clusterOptions(commandLine(CLUSTER_COMMAND));
   const missing = redisMissing();
   if (missing !== null) throw new Error(missing);
   const cores = cpus().length;

@@ -3,12 +3,8 @@
 //   (a) plain       no filters or select lists
 //   (b) entitled    every subscriber has the same entitlement filter and select list
 //   (c) mixed       10 distinct entitlements (filter + select list) across the subscribers
-// Prints deliveries/s and the ratio to (a); writes JSON.
-//
-//   npm run bench:entitled -- [--subscribers 100] [--seconds 5] [--runs 3] [--encoding msgpack|json]
-//                             [--window 2000] [--ttl-ms 0] [--out bench/results/entitled.json]
-// --ttl-ms sets security.entitlementCache.ttlMs, so the cost of expiring answers shows.
-import { parseArgs } from 'node:util';
+// Prints deliveries/s and the ratio to (a); writes JSON. `npm run bench:entitled -- --help` lists
+// the options; --ttl-ms sets security.entitlementCache.ttlMs, so the cost of expiring answers shows.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,26 +13,63 @@ import { startBrokerProcess } from './broker-process.js';
 import { median } from './native-load.js';
 import { entitledPolicy, runEntitledFanout, type EntitlementScenario } from './scenarios/entitled-fanout.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn, oneOf, positiveUpTo } from './option-values.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    subscribers: { type: 'string', default: '100' },
-    seconds: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '3' },
-    encoding: { type: 'string', default: 'msgpack' },
-    window: { type: 'string', default: '2000' },
-    'ttl-ms': { type: 'string', default: '0' },
-    out: { type: 'string', default: 'bench/results/entitled.json' },
-  },
-});
-const subscriberCount = Number(opts.subscribers);
-const seconds = Number(opts.seconds);
-const runs = Number(opts.runs);
-const windowSize = Number(opts.window);
-const ttlMs = Number(opts['ttl-ms']);
-if (!Number.isInteger(ttlMs) || ttlMs < 0) throw new Error('--ttl-ms must be an integer >= 0');
-const encoding = opts.encoding as Encoding;
-if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:entitled',
+    node: 'dist/bench/entitled.js',
+    summary: `Entitled fan-out: 1 publisher -> N subscribers on one topic with the policy module, three ways, each
+on its own broker process: plain (no filters), entitled (one filter and select list for all) and
+mixed (10 distinct entitlements). Runs interleaved; a line on stderr per run. Prints deliveries/s
+and the ratio to plain, writes JSON.`,
+    options: {
+      subscribers: {
+        type: 'string',
+        value: 'N',
+        default: '100',
+        parse: integerIn(1, 10_000),
+        description: 'subscribers on the topic',
+      },
+      seconds: {
+        type: 'string',
+        value: 'S',
+        default: '5',
+        parse: positiveUpTo(120),
+        description: 'flood time per run',
+      },
+      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
+      encoding: {
+        type: 'string',
+        default: 'msgpack',
+        parse: oneOf(['msgpack', 'json'] as const),
+        description: 'native encoding: msgpack or json',
+      },
+      window: {
+        type: 'string',
+        value: 'N',
+        default: '2000',
+        parse: integerIn(1, 1_000_000),
+        description: 'messages in flight, at most',
+      },
+      'ttl-ms': {
+        type: 'string',
+        value: 'MS',
+        default: '0',
+        parse: integerIn(0, 86_400_000),
+        description: 'security.entitlementCache.ttlMs (0: answers do not expire)',
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/entitled.json', description: 'JSON results' },
+    },
+  }),
+);
+const subscriberCount = opts.subscribers;
+const seconds = opts.seconds;
+const runs = opts.runs;
+const windowSize = opts.window;
+const ttlMs = opts['ttl-ms'];
+const encoding: Encoding = opts.encoding;
 
 type Scenario = EntitlementScenario;
 
@@ -105,9 +138,9 @@ async function main(): Promise<void> {
       `${pinned ? ' (broker core 0, generator core 1)' : ''}\n` +
       `${formatTable(['scenario', 'deliveries/s', 'min - max', 'ratio to plain'], rows)}\n`,
   );
-  mkdirSync(dirname(opts.out!), { recursive: true });
+  mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(
-    opts.out!,
+    opts.out,
     `${JSON.stringify({ benchmark: 'entitled', date: new Date().toISOString(), node: process.version, params: { subscribers: subscriberCount, seconds, runs, encoding, window: windowSize, ttlMs, pinned }, medians, runs: all }, null, 2)}\n`,
   );
   process.stdout.write(`JSON written to ${opts.out}\n`);

@@ -1,10 +1,7 @@
 // Fan-out benchmark: one publisher, N subscribers on one topic, over the native protocol.
 // The broker runs as its own process (the real CLI) pinned to one core where `taskset` exists;
 // this process is the load generator, pinned to the other. Prints a table, writes JSON.
-//
-//   npm run bench:fanout -- [--subscribers 100] [--seconds 5] [--payload 128] [--encoding msgpack|json]
-//                           [--window 2000] [--paced-rate 1000] [--runs 3] [--out bench/results/fanout.json]
-//                           [--transport ws|uws|both]
+// `npm run bench:fanout -- --help` lists the options.
 //
 // --transport picks the native listener's WebSocket engine; `both` runs ws and uWebSockets.js
 // brokers turn about and prints them side by side.
@@ -12,7 +9,6 @@
 // Each run has two phases: a saturating phase (publish as fast as the broker acks, at most
 // --window messages in flight) for throughput and latency under load, then a paced phase at
 // --paced-rate messages/s for latency when the broker is not saturated.
-import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,35 +18,83 @@ import type { Encoding } from '../protocol/native.js';
 import { parseTransports, startBrokerProcess, type BenchTransport, type BrokerProcess } from './broker-process.js';
 import { floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { percentile, formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn, oneOf, positiveUpTo } from './option-values.js';
 
 const packr = new Packr({ useRecords: false });
 const TOPIC = 'bench/fanout';
 const LATENCY_SAMPLE_EVERY = 8;
 
-const { values: opts } = parseArgs({
-  options: {
-    subscribers: { type: 'string', default: '100' },
-    seconds: { type: 'string', default: '5' },
-    payload: { type: 'string', default: '128' },
-    encoding: { type: 'string', default: 'msgpack' },
-    window: { type: 'string', default: '2000' },
-    'paced-rate': { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '3' },
-    out: { type: 'string', default: 'bench/results/fanout.json' },
-    transport: { type: 'string', default: 'ws' },
-  },
-});
-const transports = parseTransports(opts.transport!);
-const subscriberCount = Number(opts.subscribers);
-const seconds = Number(opts.seconds);
-const payloadBytes = Number(opts.payload);
-const encoding = opts.encoding as Encoding;
-const windowSize = Number(opts.window);
-const runs = Number(opts.runs);
-const pacedRate = Number(opts['paced-rate']);
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:fanout',
+    node: 'dist/bench/fanout.js',
+    summary: `Native fan-out: 1 publisher -> N subscribers on one topic, the broker (the real CLI) in its own process.
+Each run floods for --seconds (at most --window in flight), then publishes at --paced-rate for 2 s
+for latency at a fixed load. Prints a table, writes JSON.`,
+    options: {
+      subscribers: {
+        type: 'string',
+        value: 'N',
+        default: '100',
+        parse: integerIn(1, 10_000),
+        description: 'subscribers on the topic',
+      },
+      seconds: {
+        type: 'string',
+        value: 'S',
+        default: '5',
+        parse: positiveUpTo(120),
+        description: 'flood time per run',
+      },
+      payload: {
+        type: 'string',
+        value: 'N',
+        default: '128',
+        // It carries an 8-byte timestamp.
+        parse: integerIn(8, 1024 * 1024),
+        description: 'payload bytes',
+      },
+      encoding: {
+        type: 'string',
+        default: 'msgpack',
+        parse: oneOf(['msgpack', 'json'] as const),
+        description: 'native encoding: msgpack or json',
+      },
+      window: {
+        type: 'string',
+        value: 'N',
+        default: '2000',
+        parse: integerIn(1, 1_000_000),
+        description: 'messages in flight, at most, in the flood',
+      },
+      'paced-rate': {
+        type: 'string',
+        value: 'N',
+        default: '1000',
+        parse: integerIn(1, 100_000),
+        description: 'messages/s in the paced phase',
+      },
+      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/fanout.json', description: 'JSON results' },
+      transport: {
+        type: 'string',
+        default: 'ws',
+        parse: (text: string) => parseTransports(text),
+        description: 'WebSocket engine: ws, uws or both (alternating runs)',
+      },
+    },
+  }),
+);
+const transports = opts.transport;
+const subscriberCount = opts.subscribers;
+const seconds = opts.seconds;
+const payloadBytes = opts.payload;
+const encoding: Encoding = opts.encoding;
+const windowSize = opts.window;
+const runs = opts.runs;
+const pacedRate = opts['paced-rate'];
 const PACED_SECONDS = 2;
-if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
-if (payloadBytes < 8) throw new Error('--payload must be at least 8 bytes (it carries a timestamp)');
 
 /** Where the 8-byte timestamp sits, counted from the end of a delivery frame. */
 function timestampOffsetFromEnd(): number {
@@ -227,7 +271,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nWarden fan-out: 1 publisher -> ${subscriberCount} subscribers (${setup})\n${formatTable(['metric', ...transports], rows)}\n`,
   );
-  mkdirSync(dirname(opts.out!), { recursive: true });
+  mkdirSync(dirname(opts.out), { recursive: true });
   const report = {
     benchmark: 'fanout',
     date: new Date().toISOString(),
@@ -245,8 +289,8 @@ async function main(): Promise<void> {
     },
     ...Object.fromEntries(transports.map((t, i) => [t, { median: summaries[i]!.median, runs: results.get(t)! }])),
   };
-  writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`JSON written to ${resolve(opts.out!)}\n`);
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`JSON written to ${resolve(opts.out)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -2,42 +2,93 @@
 // msgpack) and MQTT packets (3.1, 3.1.1, 5) against the real broker in a child process, checked
 // after every batch (alive, nothing on stderr, control clients on both protocols still served).
 // Prints inputs/s, failures (crashes first) and the broker's RSS trend; writes JSON.
-//
-//   npm run fuzz -- [--inputs 100000] [--seed N] [--max-seconds 3600] [--cases-per-batch 40]
-//                   [--concurrency 8] [--sample-every N] [--no-minimize] [--from-batch B --batches K]
-//                   [--replay FILE.json] [--out bench/results/fuzz.json]
+// `npm run fuzz -- --help` lists the options.
 //
 // A failure names its seed and batch; `--seed S --from-batch B --batches 1` draws that batch
 // again, and `--replay` runs the minimal case a report holds (its "minimal" object, or a list).
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { deserializeCase, mb, runFuzz, type FuzzReport, type SerializedCase } from './fuzz/fuzz-run.js';
 import { FuzzSession } from './fuzz/fuzz-session.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn } from './option-values.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    inputs: { type: 'string', default: '100000' },
-    seed: { type: 'string' },
-    'max-seconds': { type: 'string', default: '3600' },
-    'cases-per-batch': { type: 'string', default: '40' },
-    concurrency: { type: 'string', default: '8' },
-    'sample-every': { type: 'string' },
-    'no-minimize': { type: 'boolean', default: false },
-    'from-batch': { type: 'string', default: '0' },
-    batches: { type: 'string' },
-    replay: { type: 'string' },
-    out: { type: 'string', default: 'bench/results/fuzz.json' },
-  },
-});
-
-function positive(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-  return n;
-}
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'fuzz',
+    node: 'dist/bench/fuzz.js',
+    summary: `The long fuzz run: generated and mutated native frames and MQTT packets against the real broker in a
+child process, checked after every batch. Progress on stderr as it goes. Prints inputs/s, failures
+and the broker's RSS trend, writes JSON. A failure names its seed and batch: --seed S --from-batch B
+--batches 1 draws that batch again; --replay runs the minimal case a report holds.`,
+    options: {
+      inputs: {
+        type: 'string',
+        value: 'N',
+        default: '100000',
+        parse: integerIn(1, 1e9),
+        description: 'inputs to generate',
+      },
+      seed: {
+        type: 'string',
+        value: 'N',
+        defaultText: 'random',
+        parse: integerIn(0, 2 ** 31 - 1),
+        description: 'the seed of the generator',
+      },
+      'max-seconds': {
+        type: 'string',
+        value: 'S',
+        default: '3600',
+        parse: integerIn(1, 86_400),
+        description: 'stop after this long, whatever is left',
+      },
+      'cases-per-batch': {
+        type: 'string',
+        value: 'N',
+        default: '40',
+        parse: integerIn(1, 100_000),
+        description: 'cases (connections) between two checks of the broker',
+      },
+      concurrency: {
+        type: 'string',
+        value: 'N',
+        default: '8',
+        parse: integerIn(1, 1000),
+        description: 'cases in flight',
+      },
+      'sample-every': {
+        type: 'string',
+        value: 'N',
+        defaultText: '--inputs / 50',
+        parse: integerIn(1, 1e9),
+        description: "inputs between two samples of the broker's RSS",
+      },
+      'no-minimize': { type: 'boolean', description: 'report failing cases whole, without shrinking them' },
+      'from-batch': {
+        type: 'string',
+        value: 'B',
+        default: '0',
+        parse: integerIn(0, 1e9),
+        description: 'the first batch to draw (with --seed, to reproduce one)',
+      },
+      batches: {
+        type: 'string',
+        value: 'K',
+        defaultText: 'until --inputs',
+        parse: integerIn(1, 1e9),
+        description: 'batches to draw',
+      },
+      replay: {
+        type: 'string',
+        value: 'FILE',
+        description: "run the minimal case of a report (its 'minimal' object, or a list) and exit",
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/fuzz.json', description: 'JSON results' },
+    },
+  }),
+);
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -89,31 +140,27 @@ function print(report: FuzzReport): void {
 
 async function main(): Promise<void> {
   if (opts.replay !== undefined) return replay(opts.replay);
-  const inputs = positive('inputs', opts.inputs!);
-  const seed = opts.seed === undefined ? (Math.random() * 2 ** 31) | 0 : Number(opts.seed);
-  if (!Number.isSafeInteger(seed)) throw new Error('--seed must be an integer');
+  const inputs = opts.inputs;
+  const seed = opts.seed ?? (Math.random() * 2 ** 31) | 0;
   log(`fuzz: seed ${seed}, ${inputs} inputs`);
   const report = await runFuzz(
     {
       seed,
       inputs,
-      maxSeconds: positive('max-seconds', opts['max-seconds']!),
-      casesPerBatch: Math.max(1, positive('cases-per-batch', opts['cases-per-batch']!)),
-      concurrency: Math.max(1, positive('concurrency', opts.concurrency!)),
-      sampleEvery: Math.max(
-        1,
-        opts['sample-every'] === undefined ? Math.ceil(inputs / 50) : positive('sample-every', opts['sample-every']),
-      ),
+      maxSeconds: opts['max-seconds'],
+      casesPerBatch: opts['cases-per-batch'],
+      concurrency: opts.concurrency,
+      sampleEvery: opts['sample-every'] ?? Math.max(1, Math.ceil(inputs / 50)),
       minimize: !opts['no-minimize'],
       log,
     },
-    positive('from-batch', opts['from-batch']!),
-    opts.batches === undefined ? Number.POSITIVE_INFINITY : positive('batches', opts.batches),
+    opts['from-batch'],
+    opts.batches ?? Number.POSITIVE_INFINITY,
   );
   print(report);
-  mkdirSync(dirname(opts.out!), { recursive: true });
+  mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(
-    opts.out!,
+    opts.out,
     `${JSON.stringify({ benchmark: 'fuzz', date: new Date().toISOString(), node: process.version, ...report }, null, 2)}\n`,
   );
   process.stdout.write(`JSON written to ${opts.out}\n`);

@@ -11,44 +11,94 @@
 // of a storm; that growth is paid once, not per connection, yet lands in an RSS difference taken
 // over one storm. --warmup N first connects and closes N clients, so the young generation has
 // already grown; --semi-space MiB pins it (--min/--max-semi-space-size) instead. Both are printed.
-//
-//   npm run bench:heap -- [--clients 5000] [--concurrency 200] [--warmup 2000] [--semi-space 0]
-//                         [--cli dist/server/cli.js] [--top 20] [--out bench/results/heap-per-connection.json]
+// `npm run bench:heap -- --help` lists the options.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import mqttPacket from 'mqtt-packet';
 import { freePort, loopbackBenchConfig, waitForConnect } from './mqtt-load/brokers.js';
 import { openFileLimit, rssKiB } from './mqtt-load/storm.js';
 import { DISCONNECT } from './mqtt-load/packets.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn } from './option-values.js';
+import { Progress } from './progress.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    clients: { type: 'string', default: '5000' },
-    concurrency: { type: 'string', default: '200' },
-    warmup: { type: 'string', default: '2000' },
-    'semi-space': { type: 'string', default: '0' },
-    cli: { type: 'string', default: join(import.meta.dirname, '../server/cli.js') },
-    top: { type: 'string', default: '20' },
-    'settle-ms': { type: 'string', default: '1500' },
-    out: { type: 'string', default: 'bench/results/heap-per-connection.json' },
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:heap',
+    node: 'dist/bench/heap-per-connection.js',
+    summary: `Memory per idle MQTT-over-TCP connection: a broker process, --clients connections held idle, then RSS
+growth per connection and heap growth by constructor (two heap snapshots of the broker, diffed).
+Progress on stderr. Prints tables, writes JSON.`,
+    options: {
+      clients: {
+        type: 'string',
+        value: 'N',
+        default: '5000',
+        parse: integerIn(1, 1_000_000),
+        description: 'idle connections (under ulimit -n)',
+      },
+      concurrency: {
+        type: 'string',
+        value: 'N',
+        default: '200',
+        parse: integerIn(1, 100_000),
+        description: 'CONNECTs in flight, at most',
+      },
+      warmup: {
+        type: 'string',
+        value: 'N',
+        default: '2000',
+        parse: integerIn(0, 1_000_000),
+        description: "clients connected and closed first, so V8's young generation has grown (at most --clients)",
+      },
+      'semi-space': {
+        type: 'string',
+        value: 'MIB',
+        default: '0',
+        parse: integerIn(0, 1024),
+        description: "the broker's semi-space size, pinned (0: Node's default)",
+      },
+      cli: {
+        type: 'string',
+        value: 'FILE',
+        default: join(import.meta.dirname, '../server/cli.js'),
+        description: 'the broker CLI to start',
+      },
+      top: {
+        type: 'string',
+        value: 'N',
+        default: '20',
+        parse: integerIn(1, 1000),
+        description: 'constructors listed in the heap breakdown',
+      },
+      'settle-ms': {
+        type: 'string',
+        value: 'MS',
+        default: '1500',
+        parse: integerIn(0, 60_000),
+        description: 'wait with the clients idle before measuring',
+      },
+      out: {
+        type: 'string',
+        value: 'FILE',
+        default: 'bench/results/heap-per-connection.json',
+        description: 'JSON results',
+      },
+    },
+  }),
+  (o) => {
+    if (o.clients + 100 >= openFileLimit()) throw new Error('--clients must be under ulimit -n');
+    if (o.warmup > o.clients) throw new Error('--warmup must be in [0, --clients]');
   },
-});
+);
 
-const clients = Number(opts.clients);
-const concurrency = Number(opts.concurrency);
-const warmup = Number(opts.warmup);
-const semiSpace = Number(opts['semi-space']);
-const top = Number(opts.top);
-const settleMs = Number(opts['settle-ms']);
-if (!(clients >= 1 && clients + 100 < openFileLimit())) throw new Error('--clients must be >= 1 and under ulimit -n');
-if (!(concurrency >= 1)) throw new Error('--concurrency must be >= 1');
-if (!(warmup >= 0 && warmup <= clients)) throw new Error('--warmup must be in [0, --clients]');
-if (!(semiSpace >= 0)) throw new Error('--semi-space must be >= 0 (MiB; 0: Node default)');
+const { clients, concurrency, warmup, top } = opts;
+const semiSpace = opts['semi-space'];
+const settleMs = opts['settle-ms'];
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -72,7 +122,7 @@ async function startBroker(): Promise<Broker> {
   );
   const nodeArgs = ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
   if (semiSpace > 0) nodeArgs.push(`--min-semi-space-size=${semiSpace}`, `--max-semi-space-size=${semiSpace}`);
-  const child = spawn(process.execPath, [...nodeArgs, opts.cli!, '--config', config], {
+  const child = spawn(process.execPath, [...nodeArgs, opts.cli, '--config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForConnect(port, child, 'the broker');
@@ -186,11 +236,14 @@ function sizesByKind(path: string): { total: number; kinds: Map<string, { bytes:
 async function main(): Promise<void> {
   const broker = await startBroker();
   const sockets: Socket[] = [];
+  // Warm-up, the idle clients, and two heap snapshots (each can take a while on a large heap).
+  const progress = new Progress((warmup > 0 ? 1 : 0) + 3);
   try {
     if (warmup > 0) {
       await connectAll(broker.port, warmup, 'warmup', sockets);
       await closeAll(sockets);
       await sleep(settleMs);
+      progress.step(`warm-up: ${warmup} clients connected and closed`);
     }
     const rssBefore = rssKiB(broker.child.pid!);
     const started = performance.now();
@@ -198,11 +251,13 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     await sleep(settleMs);
     const rssIdle = rssKiB(broker.child.pid!);
-    log(`${clients} idle connections in ${seconds.toFixed(2)} s; RSS ${rssBefore} -> ${rssIdle} KiB`);
+    progress.step(`${clients} idle connections in ${seconds.toFixed(2)} s; RSS ${rssBefore} -> ${rssIdle} KiB`);
     const withClients = await snapshot(broker);
+    progress.step('heap snapshot with the clients connected');
     await closeAll(sockets);
     await sleep(settleMs);
     const without = await snapshot(broker);
+    progress.step('heap snapshot after they have gone');
     const a = sizesByKind(withClients);
     rmSync(withClients);
     const b = sizesByKind(without);
@@ -221,7 +276,7 @@ async function main(): Promise<void> {
       clients,
       warmup,
       semiSpaceMiB: semiSpace,
-      cli: resolve(opts.cli!),
+      cli: resolve(opts.cli),
       rssBeforeKiB: rssBefore,
       rssIdleKiB: rssIdle,
       rssKiBPerConnection: (rssIdle - rssBefore) / clients,
@@ -248,8 +303,8 @@ async function main(): Promise<void> {
         ) +
         '\n',
     );
-    mkdirSync(dirname(opts.out!), { recursive: true });
-    writeFileSync(opts.out!, JSON.stringify(result, null, 2));
+    mkdirSync(dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, JSON.stringify(result, null, 2));
     log(`wrote ${opts.out}`);
   } finally {
     for (const s of sockets) s.destroy();

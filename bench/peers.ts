@@ -1,14 +1,9 @@
 // Side-by-side MQTT benchmark: the same load generator (bench/mqtt-load) against Warden's MQTT TCP
 // listener, Mosquitto, nats-server's MQTT listener and Aedes, one broker after another in one run. Each broker is its own
 // process pinned to core 0 with taskset where available; this process (the generator) pins
-// itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON.
-//
-//   npm run bench:peers -- [--seconds 3] [--runs 3] [--peers warden,mosquitto,nats,aedes,ceiling]
-//                          [--scenarios fanout,paced,topics,publishers,qos1,storm] [--paced-rate 1000]
-//                          [--publishers-window 1000] [--publishers-per-write 0]
-//                          [--storm-clients 5000] [--storm-concurrency 200] [--users-clients 200]
-//                          [--users-concurrency 16]
-//                          [--out bench/results/peers.json]
+// itself to core 1. Prints a table per scenario with Warden's ratio to each peer, writes JSON and
+// an SVG chart of the same figures (bench/peers-chart.ts). `npm run bench:peers -- --help` lists
+// the options.
 //
 // Scenario 1 (fan-out): 1 publisher -> 100 subscribers on one topic, 128-byte payloads, QoS 0,
 //   at most --window messages published and not yet delivered to every subscriber; deliveries/s,
@@ -34,9 +29,8 @@
 //   clients and --users-concurrency in flight, since every logon costs one scrypt verification
 //   (and a logon queued longer than security.moduleTimeoutMs, 5 s, is refused). Every storm run
 //   is on a freshly started broker.
-import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   aedes,
@@ -55,52 +49,124 @@ import { openFileLimit, runStorm, type StormResult } from './mqtt-load/storm.js'
 import type { Credentials } from './mqtt-load/packets.js';
 import { hashPassword } from '../server/security/authentication/password-hash.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn, listOf, positiveUpTo } from './option-values.js';
+import { parsePeersReport, peersChartSvg, svgPathFor, type PeersReport } from './peers-chart.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '3' },
-    runs: { type: 'string', default: '3' },
-    subscribers: { type: 'string', default: '100' },
-    payload: { type: 'string', default: '128' },
-    window: { type: 'string', default: '250' },
-    'in-flight': { type: 'string', default: '100' },
-    publishers: { type: 'string', default: '50' },
-    topics: { type: 'string', default: '1000' },
-    'publishers-window': { type: 'string', default: '1000' },
-    'publishers-per-write': { type: 'string', default: '0' },
-    'storm-clients': { type: 'string', default: '5000' },
-    'storm-concurrency': { type: 'string', default: '200' },
-    'storm-timeout': { type: 'string', default: '60' },
-    'users-clients': { type: 'string', default: '200' },
-    'users-concurrency': { type: 'string', default: '16' },
-    peers: { type: 'string', default: 'warden,mosquitto,nats,aedes' },
-    scenarios: { type: 'string', default: 'fanout,paced,topics,publishers,qos1,storm' },
-    'paced-rate': { type: 'string', default: '1000' },
-    out: { type: 'string', default: 'bench/results/peers.json' },
+const ALL: Record<string, PeerSpec> = { warden, mosquitto, nats, aedes, ceiling };
+const SCENARIOS = ['fanout', 'paced', 'topics', 'publishers', 'qos1'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** The peers named, in the order given: they run one after another in that order. */
+function peerList(text: string, flag: string): PeerSpec[] {
+  return text.split(',').map((name) => {
+    const spec = ALL[name.trim().toLowerCase()];
+    if (spec === undefined)
+      throw new Error(`${flag}: unknown ${JSON.stringify(name)}; known: ${Object.keys(ALL).join(', ')}`);
+    return spec;
+  });
+}
+
+/** --chart-from's report, read and checked while the options are (a bad file is a bad value). */
+function earlierReport(path: string, flag: string): { path: string; report: PeersReport } {
+  try {
+    return { path, report: parsePeersReport(readFileSync(path, 'utf8')) };
+  } catch (err) {
+    throw new Error(`${flag} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+const count = (description: string, fallback: string, min: number, max: number) =>
+  ({ type: 'string', value: 'N', default: fallback, parse: integerIn(min, max), description }) as const;
+
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:peers',
+    node: 'dist/bench/peers.js',
+    summary: `MQTT side by side: the same load generator against Warden's MQTT listener, Mosquitto, nats-server
+and Aedes (or a bare Node ceiling), one broker process after another, pinned with taskset where it
+exists. Scenarios: fanout (1 -> --subscribers), paced (fanout at --paced-rate, latency), topics
+(--publishers over --topics), publishers (many devices), qos1, storm (connection storm and memory
+per idle connection). A line on stderr per run. Prints a table per scenario, writes JSON and an
+SVG chart (--svg); --chart-from redraws the chart of an earlier run without running anything.`,
+    options: {
+      seconds: { type: 'string', value: 'S', default: '3', parse: positiveUpTo(60), description: 'time per run' },
+      runs: count('runs of each scenario, median reported', '3', 1, 9),
+      subscribers: count('fanout, paced: subscribers on the topic', '100', 1, 10_000),
+      // A float64 send time at payload offset 0.
+      payload: count('payload bytes', '128', 8, 64 * 1024),
+      window: count('fanout, topics: messages published and not yet delivered, at most', '250', 1, 1_000_000),
+      'in-flight': count('qos1: publishes awaiting PUBACK, at most', '100', 1, 65_535),
+      publishers: count('topics, publishers: publishers (and subscribers)', '50', 1, 10_000),
+      topics: count('topics, publishers: topics in all, a multiple of --publishers', '1000', 1, 1_000_000),
+      'publishers-window': count('publishers: messages undelivered over all devices, at most', '1000', 1, 1_000_000),
+      'publishers-per-write': count('publishers: PUBLISH packets per write, at most (0: no limit)', '0', 0, 1_000_000),
+      'storm-clients': count('storm: CONNECTs (lowered to fit ulimit -n)', '5000', 1, 1_000_000),
+      'storm-concurrency': count('storm: CONNECTs in flight, at most', '200', 1, 100_000),
+      'storm-timeout': {
+        type: 'string',
+        value: 'S',
+        default: '60',
+        parse: positiveUpTo(600),
+        description: 'storm: seconds before a run gives up',
+      },
+      'users-clients': count('storm: clients of Warden with the users module (scrypt each)', '200', 1, 100_000),
+      'users-concurrency': count('storm: their CONNECTs in flight, at most', '16', 1, 10_000),
+      peers: {
+        type: 'string',
+        value: 'LIST',
+        default: 'warden,mosquitto,nats,aedes',
+        parse: peerList,
+        description: `brokers, run in this order: ${Object.keys(ALL).join(', ')}`,
+      },
+      scenarios: {
+        type: 'string',
+        value: 'LIST',
+        default: 'fanout,paced,topics,publishers,qos1,storm',
+        parse: listOf([...SCENARIOS, 'storm'] as const),
+        description: 'scenarios to run, any of the default ones',
+      },
+      'paced-rate': {
+        type: 'string',
+        value: 'N',
+        default: '1000',
+        parse: positiveUpTo(100_000),
+        description: 'paced: messages/s',
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/peers.json', description: 'JSON results' },
+      svg: {
+        type: 'string',
+        value: 'FILE',
+        defaultText: '--out with .svg for .json',
+        description: 'the chart: bars per scenario, per broker',
+      },
+      'chart-from': {
+        type: 'string',
+        value: 'FILE',
+        parse: earlierReport,
+        description: "draw the chart of an earlier run's JSON FILE (into --svg, else next to FILE) and exit",
+      },
+    },
+  }),
+  (o) => {
+    if (o.topics % o.publishers !== 0) throw new Error('--topics must be a multiple of --publishers');
   },
-});
-const seconds = Number(opts.seconds);
-const runs = Number(opts.runs);
-const subscribers = Number(opts.subscribers);
-const payloadBytes = Number(opts.payload);
-const windowSize = Number(opts.window);
-const inFlight = Number(opts['in-flight']);
-const publishers = Number(opts.publishers);
-const topics = Number(opts.topics);
-const publishersWindow = Number(opts['publishers-window']);
+);
+const seconds = opts.seconds;
+const runs = opts.runs;
+const subscribers = opts.subscribers;
+const payloadBytes = opts.payload;
+const windowSize = opts.window;
+const inFlight = opts['in-flight'];
+const publishers = opts.publishers;
+const topics = opts.topics;
+const publishersWindow = opts['publishers-window'];
 // 0: a device writes its whole share of a top-up at once.
-const publishersPerWrite = Number(opts['publishers-per-write']);
-if (!(Number.isInteger(publishersPerWrite) && publishersPerWrite >= 0))
-  throw new Error('--publishers-per-write must be 0 (no limit) or a count of PUBLISH packets');
-if (!(publishers >= 1 && topics % publishers === 0)) throw new Error('--topics must be a multiple of --publishers');
-if (!(publishersWindow >= 1)) throw new Error('--publishers-window must be at least 1');
-const stormConcurrency = Number(opts['storm-concurrency']);
-const stormTimeout = Number(opts['storm-timeout']);
-const pacedRate = Number(opts['paced-rate']);
-if (!(pacedRate > 0 && pacedRate <= 100_000)) throw new Error('--paced-rate must be in (0, 100000] messages/s');
-const usersConcurrency = Number(opts['users-concurrency']);
-if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be in (0, 60]');
-if (!(stormTimeout > 0 && stormTimeout <= 600)) throw new Error('--storm-timeout must be in (0, 600]');
+const publishersPerWrite = opts['publishers-per-write'];
+const stormConcurrency = opts['storm-concurrency'];
+const stormTimeout = opts['storm-timeout'];
+const pacedRate = opts['paced-rate'];
+const usersConcurrency = opts['users-concurrency'];
 // Each storm client is one socket here and one in the broker (which inherits this limit). Leave
 // room for the other descriptors; lower the count (and say so) rather than fail mid-storm.
 const fdLimit = openFileLimit();
@@ -113,17 +179,10 @@ function boundedClients(requested: number, flag: string): number {
   );
   return room;
 }
-const stormClients = boundedClients(Number(opts['storm-clients']), '--storm-clients');
-const usersClients = boundedClients(Number(opts['users-clients']), '--users-clients');
+const stormClients = boundedClients(opts['storm-clients'], '--storm-clients');
+const usersClients = boundedClients(opts['users-clients'], '--users-clients');
 const CREDENTIALS: Credentials = { username: 'bench', password: 'bench-password-1' };
-if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
-
-const ALL: Record<string, PeerSpec> = { warden, mosquitto, nats, aedes, ceiling };
-const chosen = opts.peers!.split(',').map((name) => {
-  const spec = ALL[name.trim().toLowerCase()];
-  if (spec === undefined) throw new Error(`unknown peer ${name}; known: ${Object.keys(ALL).join(', ')}`);
-  return spec;
-});
+const chosen = opts.peers;
 
 interface RunWithCpu extends LoadResult {
   /** The broker's write syscalls during the run, or null where /proc/PID/io cannot be read. */
@@ -173,13 +232,7 @@ interface BrokerReport {
   errors: Record<string, string>;
 }
 
-const SCENARIOS = ['fanout', 'paced', 'topics', 'publishers', 'qos1'] as const;
-type Scenario = (typeof SCENARIOS)[number];
-const requested = opts.scenarios!.split(',').map((s) => s.trim());
-for (const name of requested) {
-  if (name !== 'storm' && !(SCENARIOS as readonly string[]).includes(name))
-    throw new Error(`unknown scenario ${name}; known: ${[...SCENARIOS, 'storm'].join(', ')}`);
-}
+const requested: readonly string[] = opts.scenarios;
 const chosenScenarios = SCENARIOS.filter((s) => requested.includes(s));
 const runStorms = requested.includes('storm');
 
@@ -266,6 +319,11 @@ function pinSelf(core: number): boolean {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
+  const from = opts['chart-from'];
+  if (from !== undefined) {
+    writeChart(from.report, opts.svg ?? svgPathFor(from.path));
+    return;
+  }
   const pinned = pinSelf(1);
   const reports: BrokerReport[] = [];
   const skipped: { name: string; reason: string }[] = [];
@@ -474,7 +532,7 @@ async function main(): Promise<void> {
   for (const note of fdNote) process.stdout.write(`${note}\n`);
   for (const s of skipped) process.stdout.write(`${s.name} skipped: ${s.reason}\n`);
 
-  mkdirSync(dirname(opts.out!), { recursive: true });
+  mkdirSync(dirname(opts.out), { recursive: true });
   const report = {
     benchmark: 'peers',
     date: new Date().toISOString(),
@@ -494,14 +552,22 @@ async function main(): Promise<void> {
       usersClients,
       stormConcurrency,
       usersConcurrency,
+      pacedRate,
       openFileLimit: fdLimit,
       pinned,
     },
     brokers: reports,
     skipped,
   };
-  writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`JSON written to ${resolve(opts.out!)}\n`);
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`JSON written to ${resolve(opts.out)}\n`);
+  writeChart(report, opts.svg ?? svgPathFor(opts.out));
+}
+
+function writeChart(report: PeersReport, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, peersChartSvg(report));
+  process.stdout.write(`Chart written to ${resolve(path)}\n`);
 }
 
 // Stop on Ctrl-C / SIGTERM through process.exit, so brokers.ts's exit handler kills the brokers.

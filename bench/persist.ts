@@ -1,11 +1,6 @@
 // bench:persist: what persistence costs (docs/persistence.md). Each broker is its own process
 // pinned to core 0 with taskset where available; this process (the generator) pins itself to
-// core 1. Prints markdown tables, writes JSON. `--help` for the options.
-//
-//   npm run bench:persist -- [--scenarios queue,restart] [--modes memory,none,batched,always,mosquitto]
-//                            [--messages 100000] [--in-flight 100] [--payload 128] [--runs 3]
-//                            [--fsync-seconds 2] [--retained 100000] [--sessions 10000]
-//                            [--subscriptions 2] [--queued 3] [--out bench/results/persist.json]
+// core 1. Prints markdown tables, writes JSON. `npm run bench:persist -- --help` lists the options.
 //
 // Scenario "queue" (bench/persist/offline-queue.ts): a subscriber connects with Clean Session 0,
 //   subscribes at QoS 1 and leaves; one publisher publishes --messages QoS 1 messages, at most
@@ -33,7 +28,8 @@ import { measureFsyncRate, type FsyncRate } from './persist/fsync-rate.js';
 import { measureStoreCommit, type CommitVariant, type StoreCommit } from './persist/store-commit.js';
 import { fillStore, type FillResult } from './persist/fill-store.js';
 import { RESTART_LISTENER, measureRestart, type RestartResult } from './persist/restart.js';
-import { USAGE, parsePersistArgs, type Mode, type PersistOptions } from './persist/options.js';
+import { PERSIST_COMMAND, persistOptions, type Mode, type PersistOptions } from './persist/options.js';
+import { commandLine } from './cli-options.js';
 import { formatTable } from './report.js';
 
 function pinSelf(core: number): boolean {
@@ -396,18 +392,7 @@ function restartTable(o: PersistOptions, r: RestartReport): string {
 }
 
 async function main(): Promise<void> {
-  let o: PersistOptions;
-  try {
-    o = parsePersistArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (o.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const o = persistOptions(commandLine(PERSIST_COMMAND));
   const pinned = pinSelf(1);
   const pinning = pinned ? 'brokers on core 0, generator on core 1 (taskset)' : 'not pinned (no taskset)';
   // Other work on the machine moves these figures a lot (the 'always' mode waits for the disk).

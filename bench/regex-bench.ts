@@ -11,33 +11,60 @@
 // pattern, 100 more try distinct variants, one publisher sends 20 new 1 KB topics with acks;
 // RSS of the broker before and after, the slowest publish ack, and what the attackers got.
 //
-// Build with `npm run build`; run `node --expose-gc dist/bench/regex-bench.js` (or
-// `npm run bench:regex`). Prints tables; writes bench/results/regex.json.
+// `npm run bench:regex` (`node --expose-gc dist/bench/regex-bench.js`; `--help` for the options).
+// Prints tables; writes bench/results/regex.json.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, resolve } from 'node:path';
 import { connect, WardenError, type Client } from '../client/index.js';
 import { parseConfig } from '../server/config/index.js';
 import { RegexBudget, TopicEngine, type RegexLease, type TopicLimits } from '../server/topics/index.js';
 import { startBrokerProcess } from './broker-process.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn, oneOf } from './option-values.js';
+import { Progress } from './progress.js';
 
 const CACHED_ROUTES = 100_000;
 const NEW_TOPICS = 5;
 const SHARED_SUBSCRIBERS = 400;
 const ATTACK = '[ab]*a[ab]{900}c';
 
-// --total-program-size N / --match-state-bytes N / --only engine|broker: explore other limits.
-const { values: opts } = parseArgs({
-  options: {
-    'total-program-size': { type: 'string' },
-    'match-state-bytes': { type: 'string' },
-    only: { type: 'string' },
-  },
-});
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:regex',
+    node: '--expose-gc dist/bench/regex-bench.js',
+    summary: `Regex subscriptions under attack at the topics.regex limits. Part 1: the topic engine alone, adversarial
+regex families filling the budget, the worst publish to a new topic, subscribe and catch-up. Part 2:
+a broker process, ${SHARED_SUBSCRIBERS} users subscribing to ${ATTACK}, 100 more trying variants, publishes with acks.
+A line on stderr per family and part. Prints tables, writes JSON.`,
+    options: {
+      'total-program-size': {
+        type: 'string',
+        value: 'N',
+        defaultText: 'the config default',
+        parse: integerIn(1, 1e9),
+        description: 'topics.regex.maxTotalProgramSize to explore',
+      },
+      'match-state-bytes': {
+        type: 'string',
+        value: 'N',
+        defaultText: 'the config default',
+        parse: integerIn(1, 1e9),
+        description: 'topics.regex.maxMatchStateBytes to explore',
+      },
+      only: {
+        type: 'string',
+        defaultText: 'both',
+        parse: oneOf(['engine', 'broker'] as const),
+        description: 'run only part 1 (engine) or part 2 (broker)',
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/regex.json', description: 'JSON results' },
+    },
+  }),
+);
 const regexOverrides: Record<string, number> = {};
-if (opts['total-program-size'] !== undefined) regexOverrides.maxTotalProgramSize = Number(opts['total-program-size']);
-if (opts['match-state-bytes'] !== undefined) regexOverrides.maxMatchStateBytes = Number(opts['match-state-bytes']);
+if (opts['total-program-size'] !== undefined) regexOverrides.maxTotalProgramSize = opts['total-program-size'];
+if (opts['match-state-bytes'] !== undefined) regexOverrides.maxMatchStateBytes = opts['match-state-bytes'];
 const defaults = parseConfig({ topics: { regex: regexOverrides } }).topics;
 const limitsLabel = Object.keys(regexOverrides).length === 0 ? 'defaults' : JSON.stringify(regexOverrides);
 const topicLimits: TopicLimits = {
@@ -334,7 +361,14 @@ async function runBroker(): Promise<BrokerRow> {
 const fixed = (n: number, digits = 1): string => (Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 async function main(): Promise<void> {
-  const engineRows = opts.only === 'broker' ? [] : [runUnbounded(40), ...families.map(runFamily)];
+  const progress = new Progress((opts.only === 'broker' ? 0 : families.length + 1) + (opts.only === 'engine' ? 0 : 1));
+  const engineRows: EngineRow[] = [];
+  if (opts.only !== 'broker')
+    for (const run of [() => runUnbounded(40), ...families.map((f) => () => runFamily(f))]) {
+      const row = run();
+      engineRows.push(row);
+      progress.step(`${row.family}: worst new topic ${fixed(row.worstNewTopicMs)} ms`);
+    }
   console.log(
     `Part 1: topic engine, ${CACHED_ROUTES} cached routes, ${SHARED_SUBSCRIBERS} users sharing the first regex, new topics of 1 KB`,
   );
@@ -369,10 +403,12 @@ async function main(): Promise<void> {
     ),
   );
   const brokerRow = opts.only === 'engine' ? null : await runBroker();
-  if (brokerRow !== null) printBroker(brokerRow);
-  const outDir = resolve('bench/results');
-  mkdirSync(outDir, { recursive: true });
-  const outFile = resolve(outDir, 'regex.json');
+  if (brokerRow !== null) {
+    progress.step(`broker: worst publish ack ${fixed(brokerRow.worstPublishAckMs)} ms`);
+    printBroker(brokerRow);
+  }
+  const outFile = resolve(opts.out);
+  mkdirSync(dirname(outFile), { recursive: true });
   const report = {
     benchmark: 'regex',
     date: new Date().toISOString(),

@@ -8,10 +8,7 @@
 // generator CPU reaches GENERATOR_SATURATED_PCT is flagged (the figure is then a lower bound).
 // Runs are interleaved (per run: each scenario, both protocols, alternating which goes first),
 // after one discarded warm-up run of each. Prints a table, writes JSON.
-//
-//   npm run bench:sdk-vs-mqtt -- [--seconds 5] [--runs 3] [--warmup 1] [--subscribers 100]
-//       [--window 1000] [--scenarios fanout,entitled] [--transport ws|uws] [--out bench/results/sdk-vs-mqtt.json]
-import { parseArgs } from 'node:util';
+// `npm run bench:sdk-vs-mqtt -- --help` lists the options.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -19,6 +16,8 @@ import { dirname, join, resolve } from 'node:path';
 import { startBrokerProcess, type BenchTransport } from './broker-process.js';
 import { GENERATOR_SATURATED_PCT, type LoadResult } from './load/run-summary.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn, listOf, numberBetween, oneOf, positiveUpTo } from './option-values.js';
 import {
   FANOUT_PAYLOAD_BYTES,
   STAMPED_TRADE,
@@ -30,40 +29,66 @@ import {
 } from './scenarios/native-vs-mqtt.js';
 import { ENTITLED_TOPIC, entitledPolicy } from './scenarios/entitled-fanout.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '1' },
-    subscribers: { type: 'string', default: '100' },
-    // 1000, not bench:peers' 250: with 250 the broker idled 10-15 % of the time in the MQTT rows
-    // (84-88 % CPU) against 92 % in the native rows, which flattered the native ÷ MQTT ratio.
-    window: { type: 'string', default: '1000' },
-    scenarios: { type: 'string', default: 'fanout,entitled' },
-    // The native listener's WebSocket engine: ws (the portable default) or uws (docs/transports.md).
-    transport: { type: 'string', default: 'ws' },
-    out: { type: 'string', default: 'bench/results/sdk-vs-mqtt.json' },
-  },
-});
-const seconds = Number(opts.seconds);
-const runs = Number(opts.runs);
-const warmup = Number(opts.warmup);
-const subscribers = Number(opts.subscribers);
-const windowSize = Number(opts.window);
-if (!(seconds > 0 && seconds <= 60)) throw new Error('--seconds must be in (0, 60]');
-if (!(runs >= 1 && runs <= 9)) throw new Error('--runs must be 1..9');
-if (!(warmup >= 0 && warmup <= 10)) throw new Error('--warmup must be in [0, 10] seconds (0: none)');
-if (!(subscribers >= 1 && subscribers <= 1000)) throw new Error('--subscribers must be 1..1000');
-if (!(windowSize >= 16 && windowSize <= 100_000)) throw new Error('--window must be 16..100000');
-if (opts.transport !== 'ws' && opts.transport !== 'uws')
-  throw new Error('--transport must be ws or uws (one engine: one Warden process serves all rows)');
-const transport: BenchTransport = opts.transport;
 const SCENARIOS: readonly Scenario[] = ['fanout', 'entitled'];
-const scenarios = opts.scenarios!.split(',').map((s) => {
-  const name = s.trim() as Scenario;
-  if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
-  return name;
-});
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:sdk-vs-mqtt',
+    node: 'dist/bench/sdk-vs-mqtt.js',
+    summary: `Scenario 7: the SDK's wire format (native protocol, WebSocket, msgpack) against raw MQTT 3.1.1, for
+fan-out and entitled fan-out, against one Warden process with both listeners. Runs interleaved
+after a discarded warm-up; a line on stderr per run. Prints a table, writes JSON.`,
+    options: {
+      seconds: { type: 'string', value: 'S', default: '5', parse: positiveUpTo(60), description: 'flood time per run' },
+      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
+      warmup: {
+        type: 'string',
+        value: 'S',
+        default: '1',
+        parse: numberBetween(0, 10),
+        description: 'seconds of the discarded warm-up run of each (0: none)',
+      },
+      subscribers: {
+        type: 'string',
+        value: 'N',
+        default: '100',
+        parse: integerIn(1, 1000),
+        description: 'subscribers on the topic',
+      },
+      // 1000, not bench:peers' 250: with 250 the broker idled 10-15 % of the time in the MQTT rows
+      // (84-88 % CPU) against 92 % in the native rows, which flattered the native ÷ MQTT ratio.
+      window: {
+        type: 'string',
+        value: 'N',
+        default: '1000',
+        parse: integerIn(16, 100_000),
+        description: 'messages published and not yet delivered, at most',
+      },
+      scenarios: {
+        type: 'string',
+        value: 'LIST',
+        default: 'fanout,entitled',
+        parse: listOf(SCENARIOS),
+        description: 'scenarios to run, any of the default ones',
+      },
+      // The native listener's WebSocket engine: ws (the portable default) or uws (docs/transports.md).
+      transport: {
+        type: 'string',
+        default: 'ws',
+        // One engine: one Warden process serves all rows.
+        parse: oneOf(['ws', 'uws'] as const),
+        description: 'WebSocket engine of the native listener: ws or uws',
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/sdk-vs-mqtt.json', description: 'JSON results' },
+    },
+  }),
+);
+const seconds = opts.seconds;
+const runs = opts.runs;
+const warmup = opts.warmup;
+const subscribers = opts.subscribers;
+const windowSize = opts.window;
+const transport: BenchTransport = opts.transport;
+const scenarios = opts.scenarios;
 const PROTOCOLS: readonly Protocol[] = ['mqtt', 'native'];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -228,7 +253,7 @@ async function main(): Promise<void> {
     );
   }
 
-  mkdirSync(dirname(opts.out!), { recursive: true });
+  mkdirSync(dirname(opts.out), { recursive: true });
   const report = {
     benchmark: 'sdk-vs-mqtt',
     scenario: 7,
@@ -265,8 +290,8 @@ async function main(): Promise<void> {
       ]),
     ),
   };
-  writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`JSON written to ${resolve(opts.out!)}\n`);
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`JSON written to ${resolve(opts.out)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,8 +1,8 @@
 // Micro-benchmark of the topic engine: route() cost on a cache hit (which must not depend on how
 // many wildcard/regex subscriptions exist), on a miss, and of subscribing/unsubscribing against a
-// warm cache. Build with `npm run build`, run with `node dist/bench/topics-bench.js` from the repo root.
+// warm cache. `npm run bench:topics` (from the repository root); `-- --help` for the options.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   DEFAULT_TOPIC_LIMITS,
   parseSubscriptionPattern,
@@ -10,6 +10,8 @@ import {
   type SubscriptionPattern,
 } from '../server/topics/index.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { Progress } from './progress.js';
 
 const HOT_TOPIC_COUNT = 1024; // power of two: the hit loop indexes with a mask
 const HIT_ITERATIONS = 2_000_000;
@@ -17,6 +19,21 @@ const HIT_RUNS = 5;
 const MISS_BUDGET_MS = 1_500;
 const CHURN_BUDGET_MS = 750;
 const SUBSCRIPTION_COUNTS = [10, 1_000, 10_000];
+/** Measurements per subscription count: hits, add+remove wildcard, add+remove regex, misses. */
+const STEPS_PER_COUNT = 4;
+
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:topics',
+    node: 'dist/bench/topics-bench.js',
+    summary: `The topic engine alone: route() on a cache hit and on a miss, and subscribe + unsubscribe against a
+warm cache, with ${SUBSCRIPTION_COUNTS.join(', ')} wildcard and regex subscriptions. About 20 s; a line
+on stderr per measurement. Prints a table, writes JSON.`,
+    options: {
+      out: { type: 'string', value: 'FILE', default: 'bench/results/topics.json', description: 'JSON results' },
+    },
+  }),
+);
 
 interface ScenarioResult {
   subscriptions: number;
@@ -116,7 +133,7 @@ function measureAddRemove(engine: TopicEngine<number>, make: (i: number) => Subs
   return Number(elapsedNs) / count / 1000;
 }
 
-function runScenario(subscriptions: number): ScenarioResult {
+function runScenario(subscriptions: number, progress: Progress): ScenarioResult {
   const engine = new TopicEngine<number>({ routeCacheSize: 100_000 });
   const patterns = subscriptionPatterns(subscriptions);
   for (let i = 0; i < patterns.length; i++) engine.add(patterns[i], i);
@@ -127,10 +144,14 @@ function runScenario(subscriptions: number): ScenarioResult {
   for (const topic of topics) entries += engine.route(topic).entries.length;
 
   const hitNsPerOp = measureHits(engine, topics);
+  progress.step(`${subscriptions} subscriptions: cache hit ${hitNsPerOp.toFixed(1)} ns/op`);
   // Subscribe/unsubscribe cost with exactly the hot topics cached, before misses grow the cache.
   const addRemoveWildcardUsPerOp = measureAddRemove(engine, (i) => pattern({ topic: `sensors/+/dev${i}/#` }));
+  progress.step(`${subscriptions} subscriptions: add+remove wildcard ${addRemoveWildcardUsPerOp.toFixed(1)} µs`);
   const addRemoveRegexUsPerOp = measureAddRemove(engine, (i) => pattern({ regex: `^sensors/site${i}/` }));
+  progress.step(`${subscriptions} subscriptions: add+remove regex ${addRemoveRegexUsPerOp.toFixed(1)} µs`);
   const miss = measureMisses(engine);
+  progress.step(`${subscriptions} subscriptions: cache miss ${miss.usPerOp.toFixed(2)} µs/op`);
 
   return {
     subscriptions,
@@ -168,11 +189,11 @@ function printTable(results: readonly ScenarioResult[]): void {
 }
 
 function main(): void {
-  const results = SUBSCRIPTION_COUNTS.map(runScenario);
+  const progress = new Progress(SUBSCRIPTION_COUNTS.length * STEPS_PER_COUNT);
+  const results = SUBSCRIPTION_COUNTS.map((count) => runScenario(count, progress));
   printTable(results);
-  const outDir = resolve('bench/results');
-  mkdirSync(outDir, { recursive: true });
-  const outFile = resolve(outDir, 'topics.json');
+  const outFile = resolve(opts.out);
+  mkdirSync(dirname(outFile), { recursive: true });
   const report = {
     benchmark: 'topics',
     date: new Date().toISOString(),

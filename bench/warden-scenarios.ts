@@ -2,12 +2,7 @@
 // broker as its own process (the real CLI, port 0 on 127.0.0.1), pinned to core 0 with `taskset`
 // where it exists (this generator on core 1), and stops it by PID. Variants are interleaved run by
 // run so drift in machine load affects them alike. Prints tables; writes JSON.
-//
-//   npm run bench:scenarios -- [--seconds 5] [--runs 3] [--encoding msgpack|json] [--window 2000]
-//       [--only 3|4] [--regex-subscribers 10] [--idle-regexes 1000] [--topics 5] [--first-topics 5]
-//       [--subscribers 100] [--transport ws|uws] [--out bench/results/scenarios.json]
-//
-// --transport is the native listener's WebSocket engine (ws, the default, or uWebSockets.js).
+// `npm run bench:scenarios -- --help` lists the options.
 //
 // 3. regex routing: `--regex-subscribers` connections each hold one regex matching every published
 //    topic, plus (variant `idle`) `--idle-regexes` non-matching regexes spread evenly over them. The
@@ -21,50 +16,106 @@
 //    read grants without filter or select list) and `entitled` (every subscriber's grant carries
 //    a content filter and a select list). The admin listener is on (port 0) and after each run
 //    `GET /admin/entitlements` gives the entitlement module-call count.
-import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WebSocket } from 'ws';
 import type { Encoding } from '../protocol/native.js';
-import { parseTransports, startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { startBrokerProcess, type BenchTransport, type BrokerProcess } from './broker-process.js';
 import { encodeFrame, floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { formatTable } from './report.js';
+import { commandLine, defineCommand } from './cli-options.js';
+import { integerIn, oneOf, positiveUpTo } from './option-values.js';
 import { entitlementStatus } from './scenarios/admin-status.js';
 import { entitledPolicy, runEntitledFanout } from './scenarios/entitled-fanout.js';
 
-const { values: opts } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '3' },
-    encoding: { type: 'string', default: 'msgpack' },
-    window: { type: 'string', default: '2000' },
-    only: { type: 'string' },
-    'regex-subscribers': { type: 'string', default: '10' },
-    'idle-regexes': { type: 'string', default: '1000' },
-    topics: { type: 'string', default: '5' },
-    'first-topics': { type: 'string', default: '5' },
-    subscribers: { type: 'string', default: '100' },
-    transport: { type: 'string', default: 'ws' },
-    out: { type: 'string', default: 'bench/results/scenarios.json' },
-  },
-});
-const seconds = Number(opts.seconds);
-const runs = Number(opts.runs);
-const encoding = opts.encoding as Encoding;
-const windowSize = Number(opts.window);
-const regexSubscribers = Number(opts['regex-subscribers']);
-const idleRegexes = Number(opts['idle-regexes']);
-const topicCount = Number(opts.topics);
-const firstTopics = Number(opts['first-topics']);
-const subscriberCount = Number(opts.subscribers);
-const [transport, ...more] = parseTransports(opts.transport!);
-if (more.length > 0) throw new Error('--transport must be ws or uws here (bench:fanout compares both)');
-if (encoding !== 'msgpack' && encoding !== 'json') throw new Error('--encoding must be msgpack or json');
-if (!(topicCount >= 1 && topicCount <= 10)) throw new Error('--topics must be 1..10');
-if (opts.only !== undefined && opts.only !== '3' && opts.only !== '4') throw new Error('--only must be 3 or 4');
-if (!(seconds > 0 && seconds <= 60 && runs >= 1 && runs <= 10))
-  throw new Error('--seconds must be in (0, 60], --runs 1..10');
+const opts = commandLine(
+  defineCommand({
+    npmScript: 'bench:scenarios',
+    node: 'dist/bench/warden-scenarios.js',
+    summary: `Scenarios 3 and 4 against Warden alone, over the native protocol, a broker process per run, variants
+interleaved run by run; a line on stderr per run. 3, regex routing: deliveries/s with --idle-regexes
+non-matching regexes against matching ones only, and the first message to a new topic. 4, entitled
+fan-out: allow-all, plain policy grants, and grants with a filter and a select list. Prints tables,
+writes JSON.`,
+    options: {
+      seconds: { type: 'string', value: 'S', default: '5', parse: positiveUpTo(60), description: 'flood time per run' },
+      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 10), description: 'runs, median reported' },
+      encoding: {
+        type: 'string',
+        default: 'msgpack',
+        parse: oneOf(['msgpack', 'json'] as const),
+        description: 'native encoding: msgpack or json',
+      },
+      window: {
+        type: 'string',
+        value: 'N',
+        default: '2000',
+        parse: integerIn(1, 1_000_000),
+        description: 'messages in flight, at most',
+      },
+      only: {
+        type: 'string',
+        defaultText: 'both',
+        parse: oneOf(['3', '4'] as const),
+        description: 'run only scenario 3 or 4',
+      },
+      'regex-subscribers': {
+        type: 'string',
+        value: 'N',
+        default: '10',
+        parse: integerIn(1, 1000),
+        description: '3: connections each holding one matching regex',
+      },
+      'idle-regexes': {
+        type: 'string',
+        value: 'N',
+        default: '1000',
+        parse: integerIn(0, 100_000),
+        description: '3: non-matching regexes, spread over those connections',
+      },
+      topics: {
+        type: 'string',
+        value: 'N',
+        default: '5',
+        parse: integerIn(1, 10),
+        description: '3: topics published round-robin',
+      },
+      'first-topics': {
+        type: 'string',
+        value: 'N',
+        default: '5',
+        parse: integerIn(1, 1000),
+        description: '3: new topics for the first-message cost',
+      },
+      subscribers: {
+        type: 'string',
+        value: 'N',
+        default: '100',
+        parse: integerIn(1, 10_000),
+        description: '4: subscribers on the topic',
+      },
+      transport: {
+        type: 'string',
+        default: 'ws',
+        // One engine here: bench:fanout compares both.
+        parse: oneOf(['ws', 'uws'] as const),
+        description: 'WebSocket engine of the native listener: ws or uws',
+      },
+      out: { type: 'string', value: 'FILE', default: 'bench/results/scenarios.json', description: 'JSON results' },
+    },
+  }),
+);
+const seconds = opts.seconds;
+const runs = opts.runs;
+const encoding: Encoding = opts.encoding;
+const windowSize = opts.window;
+const regexSubscribers = opts['regex-subscribers'];
+const idleRegexes = opts['idle-regexes'];
+const topicCount = opts.topics;
+const firstTopics = opts['first-topics'];
+const subscriberCount = opts.subscribers;
+const transport: BenchTransport = opts.transport;
 
 const PAYLOAD_BYTES = 128;
 const ADMIN_USER = 'bench-admin';
@@ -386,8 +437,8 @@ async function main(): Promise<void> {
       `(${subscriberCount + 1} logons + ${subscriberCount} reads + 1 write + 1 admin check), whatever the number of messages.\n`;
     process.stdout.write(out);
   }
-  mkdirSync(dirname(opts.out!), { recursive: true });
-  writeFileSync(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`JSON written to ${opts.out}\n`);
 }
 

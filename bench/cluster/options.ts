@@ -1,16 +1,22 @@
-// bench:cluster's command line: node:util parseArgs, checked, with a usage text for --help.
-import { parseArgs } from 'node:util';
-import { integer, list } from '../option-values.js';
+// bench:cluster's command line (bench/cli-options.ts): every option with its default and check,
+// the --help text generated from them.
+import { defineCommand, helpText, type OptionValues } from '../cli-options.js';
+import { integerIn, listOf, positiveUpTo } from '../option-values.js';
 
 export const SCENARIOS = ['fanout', 'latency', 'reset', 'connect'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export const USAGE = `Usage: npm run bench:cluster -- [options]
-       node dist/bench/cluster.js [options]
+// Every run stops by itself: a long one on a shared machine is a mistake more often than not.
+const seconds = (description: string, fallback: string) =>
+  ({ type: 'string', value: 'S', default: fallback, parse: positiveUpTo(120), description }) as const;
 
-What a Warden cluster (docs/cluster.md) costs against one process, on 127.0.0.1. Every run starts
+export const CLUSTER_COMMAND = defineCommand({
+  npmScript: 'bench:cluster',
+  node: 'dist/bench/cluster.js',
+  summary: `What a Warden cluster (docs/cluster.md) costs against one process, on 127.0.0.1. Every run starts
 its own redis-server (free port, --save '' --appendonly no) and its own Warden processes in a temp
-dir, and stops them by PID. Nothing is pinned: all processes share the machine's cores.
+dir, and stops them by PID. Nothing is pinned: all processes share the machine's cores. A line on
+stderr per run.
 
 Scenarios:
   fanout    S1: 1 native publisher on node A, --subscribers spread over nodes A, B, C (34/33/33 for
@@ -21,28 +27,83 @@ Scenarios:
             on A, --resets times: time to the answer, and until the last client on C is closed
   connect   S4: MQTT CONNECT / CONNACK / DISCONNECT cycles, --concurrency at a time, for
             --connect-seconds, against warden --workers 1 and --workers 2 (with cluster.redis), and
-            one process without cluster
+            one process without cluster`,
+  options: {
+    scenarios: {
+      type: 'string',
+      value: 'LIST',
+      default: SCENARIOS.join(','),
+      parse: listOf(SCENARIOS),
+      description: 'scenarios to run, any of the default ones',
+    },
+    runs: {
+      type: 'string',
+      value: 'N',
+      default: '3',
+      parse: integerIn(1, 9),
+      description: "runs of each scenario's setups, median reported",
+    },
+    subscribers: {
+      type: 'string',
+      value: 'N',
+      default: '100',
+      parse: integerIn(3, 10_000),
+      description: 'fanout: subscribers',
+    },
+    seconds: seconds('fanout: flood time per run', '5'),
+    payload: {
+      type: 'string',
+      value: 'N',
+      default: '128',
+      // A float64 send time at payload offset 0.
+      parse: integerIn(8, 64 * 1024),
+      description: 'fanout, latency: payload bytes',
+    },
+    window: {
+      type: 'string',
+      value: 'N',
+      default: '1000',
+      // The flood writes buffers of 16 messages (bench/load/run-summary.ts SAMPLE_EVERY).
+      parse: integerIn(16, 100_000),
+      description: 'fanout: messages published and not yet delivered to every subscriber, at most',
+    },
+    rate: {
+      type: 'string',
+      value: 'N',
+      default: '10000',
+      parse: integerIn(1, 200_000),
+      description: 'latency: messages/s',
+    },
+    'latency-seconds': seconds('latency: paced time per run', '3'),
+    resets: {
+      type: 'string',
+      value: 'N',
+      default: '20',
+      parse: integerIn(1, 1000),
+      description: 'reset: timed resets per run',
+    },
+    'reset-clients': {
+      type: 'string',
+      value: 'N',
+      default: '10',
+      parse: integerIn(1, 1000),
+      description: 'reset: native clients connected to each node before each reset',
+    },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      default: '50',
+      parse: integerIn(1, 1000),
+      description: 'connect: cycles in flight',
+    },
+    'connect-seconds': seconds('connect: time per run', '5'),
+    out: { type: 'string', value: 'FILE', default: 'bench/results/cluster.json', description: 'JSON results' },
+  },
+});
 
-Options:
-  --scenarios LIST      fanout,latency,reset,connect (default: all)
-  --runs N              runs of each scenario's setups, median reported (default 3)
-  --subscribers N       fanout: subscribers (default 100)
-  --seconds S           fanout: flood time per run (default 5)
-  --payload N           fanout, latency: payload bytes, 8..65536 (default 128)
-  --window N            fanout: messages published and not yet delivered to every subscriber, at
-                        most (default 1000)
-  --rate N              latency: messages/s (default 10000)
-  --latency-seconds S   latency: paced time per run (default 3)
-  --resets N            reset: timed resets per run (default 20)
-  --reset-clients N     reset: native clients connected to each node before each reset (default 10)
-  --concurrency N       connect: cycles in flight (default 50)
-  --connect-seconds S   connect: time per run (default 5)
-  --out FILE            JSON results (default bench/results/cluster.json)
-  -h, --help            print this and exit
-`;
+export const USAGE = helpText(CLUSTER_COMMAND);
 
 export interface ClusterBenchOptions {
-  help: boolean;
   scenarios: Scenario[];
   runs: number;
   subscribers: number;
@@ -58,50 +119,21 @@ export interface ClusterBenchOptions {
   out: string;
 }
 
-function seconds(value: string, flag: string): number {
-  const n = Number(value);
-  // Every run stops by itself: a long one on a shared machine is a mistake more often than not.
-  if (!(n > 0 && n <= 120)) throw new Error(`${flag} must be a number of seconds in (0, 120]`);
-  return n;
-}
-
-/** The options from `argv` (without node and the script); throws with a message on a bad value. */
-export function parseClusterArgs(argv: string[]): ClusterBenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      scenarios: { type: 'string', default: SCENARIOS.join(',') },
-      runs: { type: 'string', default: '3' },
-      subscribers: { type: 'string', default: '100' },
-      seconds: { type: 'string', default: '5' },
-      payload: { type: 'string', default: '128' },
-      window: { type: 'string', default: '1000' },
-      rate: { type: 'string', default: '10000' },
-      'latency-seconds': { type: 'string', default: '3' },
-      resets: { type: 'string', default: '20' },
-      'reset-clients': { type: 'string', default: '10' },
-      concurrency: { type: 'string', default: '50' },
-      'connect-seconds': { type: 'string', default: '5' },
-      out: { type: 'string', default: 'bench/results/cluster.json' },
-    },
-  });
+/** The parsed command line under the names the benchmark uses. */
+export function clusterOptions(values: OptionValues<typeof CLUSTER_COMMAND.options>): ClusterBenchOptions {
   return {
-    help: values.help,
-    scenarios: list(values.scenarios, SCENARIOS, '--scenarios'),
-    runs: integer(values.runs, '--runs', 1, 9),
-    subscribers: integer(values.subscribers, '--subscribers', 3, 10_000),
-    seconds: seconds(values.seconds, '--seconds'),
-    // A float64 send time at payload offset 0.
-    payloadBytes: integer(values.payload, '--payload', 8, 64 * 1024),
-    // The flood writes buffers of 16 messages (bench/load/run-summary.ts SAMPLE_EVERY).
-    window: integer(values.window, '--window', 16, 100_000),
-    rate: integer(values.rate, '--rate', 1, 200_000),
-    latencySeconds: seconds(values['latency-seconds'], '--latency-seconds'),
-    resets: integer(values.resets, '--resets', 1, 1000),
-    resetClients: integer(values['reset-clients'], '--reset-clients', 1, 1000),
-    concurrency: integer(values.concurrency, '--concurrency', 1, 1000),
-    connectSeconds: seconds(values['connect-seconds'], '--connect-seconds'),
+    scenarios: values.scenarios,
+    runs: values.runs,
+    subscribers: values.subscribers,
+    seconds: values.seconds,
+    payloadBytes: values.payload,
+    window: values.window,
+    rate: values.rate,
+    latencySeconds: values['latency-seconds'],
+    resets: values.resets,
+    resetClients: values['reset-clients'],
+    concurrency: values.concurrency,
+    connectSeconds: values['connect-seconds'],
     out: values.out,
   };
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { USAGE, parsePersistArgs } from '../../bench/persist/options.js';
+import { parseOptions } from '../../bench/cli-options.js';
+import { PERSIST_COMMAND, USAGE, persistOptions, type PersistOptions } from '../../bench/persist/options.js';
 import { runOfflineQueue } from '../../bench/persist/offline-queue.js';
 import { fillStore, retainedTopic, sessionClientId } from '../../bench/persist/fill-store.js';
 import { RESTART_LISTENER } from '../../bench/persist/restart.js';
@@ -22,26 +23,35 @@ afterEach(async () => {
   dir = null;
 });
 
+/** The options from `argv`, or the error's message. */
+function parsePersistArgs(argv: string[]): PersistOptions | string {
+  const result = parseOptions(PERSIST_COMMAND, argv);
+  if (result.kind === 'help') throw new Error('help asked for');
+  return result.kind === 'error' ? result.message : persistOptions(result.values);
+}
+
 describe('bench:persist options', () => {
   it('asks for the usage with --help or -h, and the usage names every option', () => {
-    expect(parsePersistArgs(['--help']).help).toBe(true);
-    expect(parsePersistArgs(['-h']).help).toBe(true);
+    expect(parseOptions(PERSIST_COMMAND, ['--help']).kind).toBe('help');
+    expect(parseOptions(PERSIST_COMMAND, ['-h']).kind).toBe('help');
     for (const flag of ['--scenarios', '--modes', '--messages', '--in-flight', '--runs', '--retained', '--sessions'])
       expect(USAGE).toContain(flag);
   });
 
   it('defaults to every mode and scenario, and keeps the given order of neither', () => {
-    const o = parsePersistArgs([]);
-    expect(o.help).toBe(false);
+    const o = parsePersistArgs([]) as PersistOptions;
     expect(o.modes).toEqual(['memory', 'none', 'batched', 'always', 'mosquitto']);
     expect(o.scenarios).toEqual(['queue', 'restart']);
-    expect(parsePersistArgs(['--modes', 'mosquitto,batched']).modes).toEqual(['batched', 'mosquitto']);
+    expect((parsePersistArgs(['--modes', 'mosquitto,batched']) as PersistOptions).modes).toEqual([
+      'batched',
+      'mosquitto',
+    ]);
   });
 
   it('refuses an unknown mode, an out-of-range count and an unknown option', () => {
-    expect(() => parsePersistArgs(['--modes', 'memory,disk'])).toThrow(/--modes: unknown "disk"/);
-    expect(() => parsePersistArgs(['--messages', '0'])).toThrow(/--messages must be an integer in 1\.\.500000/);
-    expect(() => parsePersistArgs(['--bogus'])).toThrow(/bogus/);
+    expect(parsePersistArgs(['--modes', 'memory,disk'])).toMatch(/^--modes: unknown "disk"/);
+    expect(parsePersistArgs(['--messages', '0'])).toBe('--messages must be an integer in 1..500000');
+    expect(parsePersistArgs(['--bogus'])).toBe('unknown option --bogus');
   });
 });
 
