@@ -39,6 +39,7 @@ export function checkPublishRequest(req: IncomingMessage): void {
 
 /** application/json, with no charset or charset=utf-8 (RFC 8259 §8.1: JSON is UTF-8). */
 function isJsonType(type: string | undefined): boolean {
+  if (type === 'application/json') return true;
   if (type === undefined) return false;
   const [media, ...params] = type.split(';');
   if (media!.trim().toLowerCase() !== 'application/json') return false;
