@@ -2,7 +2,7 @@
 // profile) serving POST /api/publish. It owns what is shared by its connections: the server and
 // its timeouts, the budget of request body bytes, the key credentials are compared under; each
 // connection is an HttpPublishSession.
-import { createHmac, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -42,8 +42,12 @@ export class HttpPublishListener implements HttpListenerParts {
   private readonly bySocket = new WeakMap<Socket, HttpPublishSession>();
   /** With TLS: sockets still in their handshake, dropped at close. */
   private readonly handshakes: TlsHandshakes | null = null;
-  /** Keys the HMAC of Authorization headers: made fresh per process, so nothing kept could be tested offline. */
-  private readonly secret = randomBytes(32);
+  /**
+   * Keys the hash of Authorization headers: made fresh per process, so nothing kept could be tested
+   * offline. A secret prefix rather than an HMAC: the digests are only compared with each other,
+   * and a one-shot hash costs a quarter of createHmac's 2.5 µs, once per request.
+   */
+  private readonly secret = randomBytes(32).toString('base64');
   private readonly secure: boolean;
   private closing = false;
   /** Set while close() waits for the last connection to go. */
@@ -103,7 +107,7 @@ export class HttpPublishListener implements HttpListenerParts {
 
   credentialKey(header: string | undefined): string {
     if (header === undefined) return '';
-    return createHmac('sha256', this.secret).update(header).digest('base64');
+    return hash('sha256', this.secret + header, 'base64');
   }
 
   forget(session: HttpPublishSession): void {

@@ -1,7 +1,7 @@
 // One connection to an HTTP publish listener: its logon, then its publishes. The first request
 // logs the connection on through the listener's LogonGate (authentication module, logon
 // entitlement, admission) with the credentials of its Authorization header; the requests after it
-// on the same keep-alive connection that carry the same header (compared by an HMAC, never kept
+// on the same keep-alive connection that carry the same header (compared by a keyed hash, never kept
 // in clear) use that logon without asking the module again, and a different header logs on
 // afresh. Each publish then goes through the connection's PublishGate, as a native publish does.
 //
@@ -34,8 +34,9 @@ import type { BodyBudget } from './body-budget.js';
 import { fromBrokerError, httpLogonRefusal, httpPublishRefusal, HttpRefusal, logonRefusal } from './http-refusal.js';
 import { answerPublished, answerRefusal } from './http-answer.js';
 import { checkPublishRequest } from './publish-route.js';
-import { parsePublishBody, type PublishBody } from './publish-body.js';
-import { Body, readBody, refuseOversized, reserveBody } from './read-body.js';
+import { RequestHead } from './request-head.js';
+import { parsePublishBody, payloadSize, type PublishBody } from './publish-body.js';
+import { BodyReader, refuseOversized, type BodySink } from './read-body.js';
 
 /** Requests a client may pipeline behind the one being handled; past it the connection is dropped. */
 export const MAX_PIPELINED = 16;
@@ -69,7 +70,7 @@ export interface HttpListenerParts {
   readonly budget: BodyBudget;
   readonly gates: ListenerGates;
   readonly ctx: HttpPublishContext;
-  /** The key a logon is remembered under: an HMAC of the Authorization header, '' without one. */
+  /** The key a logon is remembered under: a keyed hash of the Authorization header, '' without one. */
   credentialKey(header: string | undefined): string;
   forget(session: HttpPublishSession): void;
 }
@@ -85,7 +86,7 @@ interface Pending {
   readonly res: ServerResponse;
 }
 
-export class HttpPublishSession {
+export class HttpPublishSession implements BodySink {
   readonly kind = 'http';
   readonly protocol = 'http';
   readonly id: string;
@@ -104,10 +105,16 @@ export class HttpPublishSession {
   private logonTimer: TimerHandle | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   private busy = false;
+  /** The request being handled, and its answer; null between requests. */
+  private req: IncomingMessage | null = null;
+  private res: ServerResponse | null = null;
+  private readonly reader: BodyReader;
+  private readonly head = new RequestHead();
   /** The answer of the request being handled, until its message is routed (then it is answered 204 whatever happens). */
   private unrouted: ServerResponse | null = null;
   private readonly waiting: Pending[] = [];
-  private version: string | null = null;
+  /** Of the last request ('1.1', '1.0'); null before the first. */
+  private httpVersion: string | null = null;
   private readonly connectedAt = Date.now();
   private messagesIn = 0;
 
@@ -122,6 +129,7 @@ export class HttpPublishSession {
     this.id = ctx.newSessionId();
     this.listenerName = listener.name;
     this.slot = slot;
+    this.reader = new BodyReader(listener.budget, listener.bodyLimit, this);
     const timeoutMs = listener.options.logonTimeoutMs;
     if (timeoutMs > 0) this.logonTimer = ctx.timers.setTimeout(() => this.onLogonTimeout(), timeoutMs);
   }
@@ -157,7 +165,7 @@ export class HttpPublishSession {
       remoteAddress: this.socket.remoteAddress ?? '',
       listener: this.listenerName,
       protocol: 'http',
-      version: this.version,
+      version: this.httpVersion === null ? null : `HTTP/${this.httpVersion}`,
       clientId: null,
       loggedOn: this.isLoggedOn,
       subscriptions: 0,
@@ -218,26 +226,65 @@ export class HttpPublishSession {
     this.run(req, res);
   }
 
+  /**
+   * Route, size, logon, then the body (BodyReader, which calls bodyRead or bodyFailed): each step
+   * throws (or its promise rejects with) what to answer instead of 204, and finish() answers it.
+   */
   private run(req: IncomingMessage, res: ServerResponse): void {
     this.busy = true;
+    this.req = req;
+    this.res = res;
     this.unrouted = res;
-    this.version = `HTTP/${req.httpVersion}`;
-    const body = new Body(this.listener.budget);
+    this.httpVersion = req.httpVersion;
+    const listener = this.listener;
+    listener.ctx.stats.httpRequests++;
+    try {
+      const head = this.head.read(req);
+      checkPublishRequest(req, head);
+      refuseOversized(head, listener.bodyLimit);
+      const key = listener.credentialKey(head.authorization);
+      if (key !== this.credentialKey) {
+        const logon = this.logon(head.authorization, key);
+        if (logon !== undefined) return void logon.then(this.afterLogon, this.refuse);
+      }
+      this.reader.start(req, head);
+    } catch (err) {
+      this.finish(err);
+    }
+  }
+
+  /** After the logon: an unauthenticated client cannot make the listener hold its body. */
+  private readonly afterLogon = (): void => {
+    try {
+      this.reader.start(this.req!, this.head);
+    } catch (err) {
+      this.finish(err);
+    }
+  };
+
+  private readonly refuse = (err: unknown): void => this.finish(err);
+
+  private readonly published = (): void => this.finish(null);
+
+  /** The whole body arrived (BodySink, from the request's 'end' event). */
+  bodyRead(bytes: Buffer): void {
     let done: void | Promise<void>;
     try {
-      done = this.serve(req, res, body);
+      done = this.publish(bytes, this.res!);
     } catch (err) {
-      return this.finish(res, body, err);
+      return this.finish(err);
     }
-    if (done === undefined) return this.finish(res, body, null);
-    done.then(
-      () => this.finish(res, body, null),
-      (err: unknown) => this.finish(res, body, err),
-    );
+    if (done === undefined) this.finish(null);
+    else done.then(this.published, this.refuse);
+  }
+
+  bodyFailed(refusal: HttpRefusal): void {
+    this.finish(refusal);
   }
 
   /** The request is answered (or refused with `err`): its body bytes go back, the next one runs. */
-  private finish(res: ServerResponse, body: Body, err: unknown): void {
+  private finish(err: unknown): void {
+    const res = this.res!;
     try {
       // Already answered: by close(), while this request waited.
       if (err !== null && !res.writableEnded) this.answerError(res, err);
@@ -245,8 +292,10 @@ export class HttpPublishSession {
     } catch (failure) {
       this.contain(failure);
     }
-    body.release();
+    this.reader.release();
     this.busy = false;
+    this.req = null;
+    this.res = null;
     this.unrouted = null;
     if (this.state !== 'open') {
       this.waiting.length = 0;
@@ -257,32 +306,12 @@ export class HttpPublishSession {
     if (next !== undefined) this.onRequest(next.req, next.res);
   }
 
-  /** Route, size, logon, then the body: throws (or rejects with) what to answer instead of 204. */
-  private serve(req: IncomingMessage, res: ServerResponse, body: Body): void | Promise<void> {
-    const listener = this.listener;
-    listener.ctx.stats.httpRequests++;
-    checkPublishRequest(req);
-    refuseOversized(req, listener.bodyLimit);
-    const key = listener.credentialKey(req.headers.authorization);
-    if (key !== this.credentialKey) {
-      const logon = this.logon(req, key);
-      if (logon !== undefined) return logon.then(() => this.receive(req, res, body));
-    }
-    return this.receive(req, res, body);
-  }
-
-  /** After the logon: an unauthenticated client cannot make the listener hold its body. */
-  private receive(req: IncomingMessage, res: ServerResponse, body: Body): Promise<void> {
-    reserveBody(req, body);
-    return readBody(req, this.listener.bodyLimit, body).then((bytes) => this.publish(bytes, res));
-  }
-
   // ---- logon: the LogonGate, answered in HTTP ----------------------------------------------------
 
-  private logon(req: IncomingMessage, key: string): void | Promise<void> {
+  private logon(authorization: string | undefined, key: string): void | Promise<void> {
     // Another identity: the previous one's admission place and write answers go first.
     this.endLogon();
-    const credentials = this.credentialsOf(req.headers.authorization);
+    const credentials = this.credentialsOf(authorization);
     const attempt: LogonAttempt = {
       protocol: 'http',
       session: this.id,
@@ -378,15 +407,21 @@ export class HttpPublishSession {
     }
     const gate = this.gate!;
     const max = this.listener.options.maxMessageBytes;
-    if (request.size > max) {
-      this.listener.ctx.stats.publishesTooLarge++;
-      throw new HttpRefusal(
-        ErrorCodes.MESSAGE_TOO_LARGE,
-        `the message is ${request.size} bytes; this listener takes at most ${max}`,
-      );
+    // Measured only when it might be over a limit (PublishBody.sizeBound).
+    if (request.sizeBound > max || request.sizeBound > gate.maxMessageBytes) {
+      const size = payloadSize(request);
+      if (size > max) {
+        this.listener.ctx.stats.publishesTooLarge++;
+        throw new HttpRefusal(
+          ErrorCodes.MESSAGE_TOO_LARGE,
+          `the message is ${size} bytes; this listener takes at most ${max}`,
+        );
+      }
+      const tooLarge = gate.checkSize(size);
+      if (tooLarge !== null) throw httpPublishRefusal(tooLarge, request.topic);
     }
-    const refused = gate.checkSize(request.size) ?? gate.checkTopic(request.topic);
-    if (refused !== null) throw httpPublishRefusal(refused, request.topic);
+    const invalid = gate.checkTopic(request.topic);
+    if (invalid !== null) throw httpPublishRefusal(invalid, request.topic);
     const decision = gate.decide(this.user!, request.topic);
     if (isPromiseLike(decision)) return decision.then((d) => this.finishPublish(request, d, res));
     return this.finishPublish(request, decision, res);

@@ -3,11 +3,12 @@
 import type { IncomingMessage } from 'node:http';
 import { ErrorCodes } from '../../protocol/native.js';
 import { HttpRefusal } from './http-refusal.js';
+import type { RequestHead } from './request-head.js';
 
 export const PUBLISH_PATH = '/api/publish';
 
 /** Throws the refusal for a request that is not a JSON POST to PUBLISH_PATH. */
-export function checkPublishRequest(req: IncomingMessage): void {
+export function checkPublishRequest(req: IncomingMessage, head: RequestHead): void {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -27,7 +28,7 @@ export function checkPublishRequest(req: IncomingMessage): void {
       { Allow: 'POST' },
     );
   // Also what keeps browsers out: a cross-site form cannot send application/json without a CORS preflight, which is never answered.
-  const type = req.headers['content-type'];
+  const type = head.contentType;
   if (!isJsonType(type))
     throw new HttpRefusal(
       ErrorCodes.BAD_FRAME,

@@ -1,27 +1,20 @@
-// Reading one HTTP publish request's body: at most the listener's body limit (413
+// Reading an HTTP publish request's body: at most the listener's body limit (413
 // FRAME_TOO_LARGE), within the listener's budget of held bytes (503 SERVER_BUSY). Either refusal
-// closes the connection, since the rest of the body is not worth reading. The bytes taken from
-// the budget are recorded on the returned Body, and given back by its owner once answered.
+// closes the connection, since the rest of the body is not worth reading.
+//
+// One BodyReader per connection, reused for each of its requests (they are handled one at a
+// time): its listeners are made once, not per request, and the body goes straight to the sink in
+// the request's 'end' event, with no promise in between.
 import type { IncomingMessage } from 'node:http';
 import { ErrorCodes } from '../../protocol/native.js';
 import type { BodyBudget } from './body-budget.js';
 import { HttpRefusal } from './http-refusal.js';
+import type { RequestHead } from './request-head.js';
 
-export class Body {
-  /** Bytes of the budget this body holds until release(). */
-  taken = 0;
-  constructor(private readonly budget: BodyBudget) {}
-
-  take(bytes: number): boolean {
-    if (!this.budget.take(bytes)) return false;
-    this.taken += bytes;
-    return true;
-  }
-
-  release(): void {
-    this.budget.give(this.taken);
-    this.taken = 0;
-  }
+/** Where a body goes: exactly one of the two, once per start(). */
+export interface BodySink {
+  bodyRead(bytes: Buffer): void;
+  bodyFailed(refusal: HttpRefusal): void;
 }
 
 function tooLarge(limit: number): HttpRefusal {
@@ -36,49 +29,87 @@ function busy(): HttpRefusal {
   );
 }
 
-/** The Content-Length the request declares (NaN when it has none): checked before anything is read. */
-export function declaredLength(req: IncomingMessage): number {
-  const header = req.headers['content-length'];
-  return header === undefined ? Number.NaN : Number(header);
+/** Refuse a declared body over `limit` before anything else (a chunked one is checked as it arrives). */
+export function refuseOversized(head: RequestHead, limit: number): void {
+  if (head.declaredLength > limit) throw tooLarge(limit);
 }
 
-/** Refuse a declared body over `limit` before anything else (a chunked one is checked as it arrives, in readBody). */
-export function refuseOversized(req: IncomingMessage, limit: number): void {
-  if (declaredLength(req) > limit) throw tooLarge(limit);
-}
+export class BodyReader {
+  private req: IncomingMessage | null = null;
+  /** Reused for every body (emptied, not replaced). */
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  /** No Content-Length: budget bytes are taken chunk by chunk. */
+  private chunked = false;
+  /** Bytes of the budget held for the current body, until release(). */
+  private taken = 0;
 
-/** Take a declared body's bytes from the budget before reading it (a chunked one takes them as it arrives). */
-export function reserveBody(req: IncomingMessage, body: Body): void {
-  const declared = declaredLength(req);
-  if (!Number.isNaN(declared) && !body.take(declared)) throw busy();
-}
+  constructor(
+    private readonly budget: BodyBudget,
+    private readonly limit: number,
+    private readonly sink: BodySink,
+  ) {}
 
-/** The whole body (after reserveBody), refusing before holding more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number, body: Body): Promise<Buffer> {
-  const chunked = Number.isNaN(declaredLength(req));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      const refusal = size > limit ? tooLarge(limit) : chunked && !body.take(chunk.length) ? busy() : null;
-      if (refusal !== null) {
-        req.off('data', onData);
-        // Paused, not read on: the answer closes the connection.
-        req.pause();
-        reject(refusal);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    // A client gone mid-body may end the request with neither 'end' nor 'error': 'close' settles it.
-    const cut = (): void =>
-      reject(new HttpRefusal(ErrorCodes.BAD_FRAME, 'the request body was not completely received', true));
-    req.once('error', cut);
-    req.once('close', () => {
-      if (!req.complete) cut();
-    });
-  });
+  /** Take a declared body's bytes from the budget, then read it; throws the refusal when they do not fit. */
+  start(req: IncomingMessage, head: RequestHead): void {
+    const declared = head.declaredLength;
+    this.chunked = Number.isNaN(declared);
+    if (!this.chunked && !this.take(declared)) throw busy();
+    this.req = req;
+    // No 'error' listener: Node emits a request's 'error' only to listeners, and 'close' follows it.
+    req.on('data', this.onData);
+    req.on('end', this.onEnd);
+    req.on('close', this.onClose);
+  }
+
+  /** Give the budget back (after the request is answered). */
+  release(): void {
+    this.budget.give(this.taken);
+    this.taken = 0;
+  }
+
+  private take(bytes: number): boolean {
+    if (!this.budget.take(bytes)) return false;
+    this.taken += bytes;
+    return true;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.size += chunk.length;
+    if (this.size > this.limit) return this.fail(tooLarge(this.limit));
+    if (this.chunked && !this.take(chunk.length)) return this.fail(busy());
+    this.chunks.push(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    const chunks = this.chunks;
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
+    this.stop();
+    this.sink.bodyRead(bytes);
+  };
+
+  // A client gone mid-body: the request closes without 'end'.
+  private readonly onClose = (): void => {
+    if (this.req !== null && !this.req.complete)
+      this.fail(new HttpRefusal(ErrorCodes.BAD_FRAME, 'the request body was not completely received', true));
+  };
+
+  private fail(refusal: HttpRefusal): void {
+    // Paused, not read on: the refusal closes the connection.
+    this.req?.pause();
+    this.stop();
+    this.sink.bodyFailed(refusal);
+  }
+
+  private stop(): void {
+    const req = this.req;
+    if (req !== null) {
+      req.off('data', this.onData);
+      req.off('end', this.onEnd);
+      req.off('close', this.onClose);
+    }
+    this.req = null;
+    this.chunks.length = 0;
+    this.size = 0;
+  }
 }

@@ -100,6 +100,24 @@ describe('HTTP publish connections', () => {
     expect(b.broker.stats().messagesPublished).toBe(2);
   });
 
+  it('reads header names in any case, the first of a repeated one winning (as req.headers does)', async () => {
+    const b = await start();
+    const conn = await raw(b.httpUrl!);
+    const body = '{"topic":"a","data":1}';
+    conn.socket.write(
+      `POST /api/publish HTTP/1.1\r\nHost: x\r\nAUTHORIZATION: ${AUTH}\r\nContent-TYPE: Application/JSON\r\n` +
+        `content-type: text/plain\r\nCONTENT-LENGTH: ${body.length}\r\n\r\n${body}`,
+    );
+    await conn.until((t) => statusLines(t).length === 1);
+    expect(statusLines(conn.text())).toEqual(['HTTP/1.1 204']);
+    conn.socket.write(
+      `POST /api/publish HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nContent-Type: text/plain\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    await conn.until((t) => statusLines(t).length === 2);
+    expect(statusLines(conn.text())).toEqual(['HTTP/1.1 204', 'HTTP/1.1 415']);
+  });
+
   it('drops a connection that pipelines more than 16 requests behind the one being handled', async () => {
     const b = await start({ http: { listenerSecurity: { entitlement: { module: SLOW_ENTITLEMENT } } } });
     const flood = await raw(b.httpUrl!);

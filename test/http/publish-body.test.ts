@@ -2,9 +2,16 @@
 // counts, and the native error code and message of each refusal.
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../server/errors.js';
-import { parsePublishBody } from '../../server/http/publish-body.js';
+import { parsePublishBody, payloadSize } from '../../server/http/publish-body.js';
 
-const parse = (text: string | Buffer) => parsePublishBody(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
+const parse = (text: string | Buffer) => {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
+  const body = parsePublishBody(bytes);
+  const size = payloadSize(body);
+  // The bound the listener compares with its limits before measuring: never below the size.
+  expect(body.sizeBound).toBeGreaterThanOrEqual(size);
+  return { ...body, size };
+};
 
 function refusal(text: string | Buffer): { code: string; message: string } {
   try {
@@ -28,6 +35,11 @@ describe('parsePublishBody', () => {
 
   it('takes \\u escapes at the size of the text they stand for', () => {
     expect(parse('{"topic":"a","data":"\\u00e9\\u00e9"}').size).toBe(Buffer.byteLength('"éé"'));
+  });
+
+  it('bounds the size of numbers in exponent notation, which grow when written out', () => {
+    const body = parse('{"topic":"a","data":[9e20,9e20,-9e20,1e9]}');
+    expect(body.size).toBe(Buffer.byteLength(JSON.stringify([9e20, 9e20, -9e20, 1e9])));
   });
 
   it('takes null, numbers and strings as data', () => {
