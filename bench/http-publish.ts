@@ -1,25 +1,28 @@
 // bench:http: HTTP publish (POST /api/publish, docs/http.md) against a bare node:http server that
 // answers 204, in the same run, with autocannon on the same keep-alive connections and the same
 // JSON body. Prints a table (requests/s, p50 and p99 latency, the ratio to the bare server, and
-// each server's CPU), writes JSON; progress goes to stderr. `--help` for the options.
+// each server's CPU), then the median of each round's ratio (the two servers measured back to
+// back); writes JSON; progress goes to stderr. `--help` for the options.
 //
 //   npm run bench:http -- [--connections 50] [--pipelining 1] [--seconds 10] [--warmup 2]
 //                         [--runs 3] [--payload 64] [--out bench/results/http-publish.json]
 //
 // The broker is the real CLI (bench/broker-process.ts) with an HTTP publish listener, allow-any
 // authentication and allow-all entitlement (the defaults; a keep-alive connection logs on once),
-// and a native SDK subscriber on the topic in a process of its own (bench/http/subscriber.ts), so
-// every accepted publish is routed and delivered. Each autocannon connection sends the same Basic
+// and a subscriber on the topic (a raw native connection in this process that counts deliveries
+// without decoding them, bench/native-raw), so every accepted publish is routed and delivered. Each autocannon connection sends the same Basic
 // credentials and body. The broker and the bare server (bench/http/bare-server.ts) run pinned to
-// core 0; this process and the subscriber to core 1 (taskset, where it exists).
+// core 0; this process, and with it the subscriber, to core 1 (taskset, where it exists).
 import autocannon from 'autocannon';
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { processCpuMs, startBrokerProcess, type BrokerProcess } from './broker-process.js';
 import { parseHttpBenchArgs, USAGE, type HttpBenchOptions } from './http/options.js';
+import { NativeFrameCounter } from './native-raw/frame-counter.js';
+import { call, closeNativeClients, openNativeClient } from './native-raw/generator.js';
 import { formatTable } from './report.js';
 
 const TOPIC = 'bench/http';
@@ -36,7 +39,7 @@ interface Run {
   readonly requestsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Requests answered 2xx (for the broker: publishes accepted, each to be delivered once). */
+  /** Requests answered 2xx within the run. */
   readonly accepted: number;
   readonly non2xx: number;
   readonly errors: number;
@@ -91,37 +94,34 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   return exited;
 }
 
-/** The subscriber process (core `cpu`); resolves once it is subscribed. */
-async function startSubscriber(brokerUrl: string, cpu: number | null) {
-  const script = join(import.meta.dirname, 'http/subscriber.js');
-  const child = fork(script, [brokerUrl, TOPIC], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    ...(cpu === null ? {} : { execPath: TASKSET, execArgv: ['-c', String(cpu), process.execPath] }),
+/**
+ * The subscriber: a raw native connection (msgpack) in this process that counts deliveries
+ * without decoding them (bench/native-raw), so it takes little from the load generator's core.
+ */
+async function startSubscriber(brokerUrl: string): Promise<{ count(): number; stop(): void }> {
+  const counter = new NativeFrameCounter();
+  const client = await openNativeClient(brokerUrl, counter);
+  await call(client, { op: 'logon', rid: 1, user: 'bench-subscriber', password: 'x' });
+  await call(client, { op: 'subscribe', rid: 2, sid: 1, topic: TOPIC });
+  return { count: () => counter.deliveries, stop: () => closeNativeClients([client]) };
+}
+
+/** The broker's own count of accepted publishes (warden_messages_received_total, GET /metrics). */
+async function publishedByBroker(adminUrl: string): Promise<number> {
+  const res = await fetch(`${adminUrl}/metrics`, {
+    headers: { authorization: `Basic ${Buffer.from('bench:bench').toString('base64')}` },
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the subscriber exited with ${code} before subscribing`)));
-  });
-  return {
-    count: () =>
-      new Promise<number>((resolve) => {
-        child.once('message', (m) => resolve((m as { count: number }).count));
-        child.send('count');
-      }),
-    stop: async () => {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send('stop');
-      await exited;
-    },
-  };
+  const line = /^warden_messages_received_total (\d+)$/m.exec(await res.text());
+  if (line === null) throw new Error(`GET /metrics has no warden_messages_received_total (HTTP ${res.status})`);
+  return Number(line[1]);
 }
 
 /** The subscriber's count once it reaches `expected`, or stops moving for 500 ms (deliveries still on their way). */
-async function settledCount(count: () => Promise<number>, expected: number): Promise<number> {
-  let last = await count();
+async function settledCount(count: () => number, expected: number): Promise<number> {
+  let last = count();
   for (let still = 0; last < expected && still < 5;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = await count();
+    const now = count();
     still = now === last ? still + 1 : 0;
     last = now;
   }
@@ -175,34 +175,33 @@ async function main(): Promise<void> {
     // connection's logon is at debug, and its audit line is one per connection, not per request.
     broker = await startBrokerProcess({ cpu: serverCpu, httpListenerOptions: {} });
     bare = await startBareServer(serverCpu);
-    subscriber = await startSubscriber(broker.url, pinned ? 1 : null);
+    subscriber = await startSubscriber(broker.url);
     const servers: Server[] = [
       bare.server,
       { name: 'Warden POST /api/publish', url: broker.httpUrl!, pid: broker.pid },
     ];
     const runs: Run[] = [];
-    let accepted = 0;
     for (const server of servers) {
       if (o.warmup === 0) break;
       log(`warm-up: ${server.name}, ${o.warmup} s`);
-      const warm = await load(server, o, o.warmup);
-      if (server.pid === broker.pid) accepted += warm.accepted;
+      await load(server, o, o.warmup);
     }
     for (let r = 1; r <= o.runs; r++) {
       for (const server of servers) {
         const run = await load(server, o, o.seconds);
         runs.push(run);
-        if (server.pid === broker.pid) accepted += run.accepted;
         log(
           `run ${r}/${o.runs}: ${server.name}: ${fmt(run.requestsPerSec)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ` +
             `server CPU ${Math.round(run.serverCpu * 100)}%${run.non2xx + run.errors + run.timeouts > 0 ? `, ${run.non2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts` : ''}`,
         );
       }
     }
+    // Counted by the broker: autocannon leaves out the requests still in flight when a run ends.
+    const accepted = await publishedByBroker(broker.adminUrl!);
     const delivered = await settledCount(subscriber.count, accepted);
     report(o, servers, runs, delivered, accepted, pinned);
   } finally {
-    await subscriber?.stop();
+    subscriber?.stop();
     await bare?.stop();
     await broker?.stop();
   }
@@ -230,7 +229,11 @@ function report(
     };
   });
   const bareRate = summary[0]!.requestsPerSec;
-  const ratio = summary[1]!.requestsPerSec / bareRate;
+  // Per round, the two servers measured one after the other: on a shared machine they share its
+  // conditions, so the median of the rounds' ratios is steadier than the ratio of the medians.
+  const perRound: number[] = [];
+  for (let i = 0; i + 1 < runs.length; i += 2) perRound.push(runs[i + 1]!.requestsPerSec / runs[i]!.requestsPerSec);
+  const ratio = median(perRound);
   console.log(
     `\nHTTP publish vs a bare node:http server: ${o.connections} connections, pipelining ${o.pipelining}, ` +
       `${o.seconds} s x ${o.runs} runs each (medians), ${pinned ? 'servers on core 0, load on core 1' : 'unpinned'}\n`,
@@ -251,7 +254,9 @@ function report(
     ),
   );
   console.log(
-    `\nWarden / bare: ${ratio.toFixed(2)} (target >= 0.60). Delivered to the subscriber: ${fmt(delivered)} of ${fmt(accepted)} accepted publishes.`,
+    `\nWarden / bare: ${ratio.toFixed(2)} (target >= 0.60), the median of the rounds' ratios ` +
+      `(${perRound.map((r) => r.toFixed(2)).join(', ')}); ratio of the medians ${(summary[1]!.requestsPerSec / bareRate).toFixed(2)}.\n` +
+      `Delivered to the subscriber: ${fmt(delivered)} of ${fmt(accepted)} accepted publishes.`,
   );
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(
@@ -267,6 +272,7 @@ function report(
         options: { ...o, help: undefined },
         summary,
         ratio,
+        ratioPerRound: perRound,
         delivered,
         accepted,
         runs,

@@ -11,7 +11,8 @@ and answers 204, in the same run: autocannon drives both on 127.0.0.1 with the s
 connections and the same JSON body. The broker is the real CLI with an HTTP publish listener and
 a native SDK subscriber on the topic, so every accepted message is delivered. The broker and the
 bare server are pinned to core 0, the load generator and the subscriber to core 1, where taskset
-exists. Runs alternate between the two servers; the table gives the median of the runs.
+exists. Runs alternate between the two servers; the table gives the median of the runs, and the
+headline ratio is the median of each round's ratio (the two servers measured back to back).
 
 Options:
   --connections N   concurrent keep-alive connections (default 50)
