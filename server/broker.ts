@@ -38,7 +38,7 @@ import { openStore } from './store/open-store.js';
 import { DeferredStore } from './store/deferred-store.js';
 import { NativeSession } from './native/native-session.js';
 import { HttpPublishListener } from './http/http-publish-listener.js';
-import type { HttpPublishContext } from './http/http-publish-session.js';
+import type { HttpPublishContext } from './http/http-context.js';
 import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { SecurityManager } from './security/security-manager.js';
 import type { SessionContext } from './session/session-context.js';

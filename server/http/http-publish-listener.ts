@@ -16,7 +16,8 @@ import type { BoundListener } from '../transports/bound-listener.js';
 import type { PreLogon } from '../transports/pre-logon.js';
 import { BodyBudget } from './body-budget.js';
 import type { HttpErrorBody } from './http-answer.js';
-import { HttpPublishSession, type HttpListenerParts, type HttpPublishContext } from './http-publish-session.js';
+import type { HttpListenerParts, HttpPublishContext } from './http-context.js';
+import { HttpPublishSession } from './http-publish-session.js';
 import { PUBLISH_PATH } from './publish-route.js';
 
 /**

@@ -9,28 +9,22 @@
 // anyway); pipelined ones wait, unread, up to MAX_PIPELINED.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
 import { CloseCodes, ErrorCodes } from '../../protocol/native.js';
 import type { ConnectionInfo } from '../admin/connection-list.js';
-import type { Admission, AdmissionTicket } from '../admission/admission.js';
+import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { UnauthenticatedSlot } from '../admission/unauthenticated-sockets.js';
-import type { HttpListenerOptions } from '../config/index.js';
 import { Message } from '../delivery/message.js';
-import type { Router } from '../delivery/router.js';
 import { BrokerError } from '../errors.js';
-import type { ListenerGates } from '../gates/listener-gates.js';
 import type { LogonAttempt, LogonResult } from '../gates/logon-gate.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { LogonRequest } from '../security/module-types.js';
 import { warnInvalidRules } from '../session/held-delivery-gate.js';
-import type { BrokerStats } from '../stats.js';
-import type { BrokerStore } from '../store/store.js';
-import type { TimerHandle, Timers } from '../timers.js';
+import type { TimerHandle } from '../timers.js';
 import { peerCertificateOf } from '../tls/peer-certificate.js';
 import { AuthorizationError, parseAuthorizationHeader } from './authorization.js';
-import type { BodyBudget } from './body-budget.js';
+import type { HttpListenerParts } from './http-context.js';
 import { fromBrokerError, httpLogonRefusal, httpPublishRefusal, HttpRefusal, logonRefusal } from './http-refusal.js';
 import { answerPublished, answerRefusal } from './http-answer.js';
 import { checkPublishRequest } from './publish-route.js';
@@ -43,37 +37,6 @@ export const MAX_PIPELINED = 16;
 
 /** How long a connection the broker closes has to take its last answer before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
-
-/** What HTTP publish needs from the broker. */
-export interface HttpPublishContext {
-  readonly stats: BrokerStats;
-  readonly log: Logger;
-  readonly timers: Timers;
-  readonly router: Router;
-  readonly admission: Admission;
-  /** A retained publish's answer waits until the store has its write (as an MQTT QoS 1 PUBACK does). */
-  readonly store: BrokerStore;
-  newSessionId(): string;
-  /** Keep `message` as its topic's MQTT retained message (an empty payload clears it) and route it. */
-  publishRetained(message: Message): void;
-  /** A connection opened (the broker lists and counts it) and, later, ended. */
-  opened(session: HttpPublishSession): void;
-  gone(session: HttpPublishSession): void;
-}
-
-/** What every connection of one listener shares. */
-export interface HttpListenerParts {
-  readonly name: string;
-  readonly options: HttpListenerOptions;
-  /** The largest body read (maxHttpBodyBytes of options.maxMessageBytes). */
-  readonly bodyLimit: number;
-  readonly budget: BodyBudget;
-  readonly gates: ListenerGates;
-  readonly ctx: HttpPublishContext;
-  /** The key a logon is remembered under: a keyed hash of the Authorization header, '' without one. */
-  credentialKey(header: string | undefined): string;
-  forget(session: HttpPublishSession): void;
-}
 
 type Credentials = Pick<LogonRequest, 'user' | 'password' | 'token' | 'mechanism'>;
 
