@@ -1,5 +1,5 @@
 // Starts the real broker CLI as a child process on an ephemeral 127.0.0.1 port (a native listener,
-// and optionally an MQTT TCP listener beside it), optionally pinned to one core, and reads its CPU
+// and optionally an MQTT TCP listener and an HTTP publish listener beside it), optionally pinned to one core, and reads its CPU
 // time from /proc. Stops it by PID with SIGTERM. WARDEN_BENCH_NODE_ARGS adds Node flags to the
 // broker's command line (brokerNodeArgs).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +27,8 @@ export interface BrokerProcess {
   adminUrl: string | null;
   /** The MQTT TCP listener's port when `mqttListenerOptions` asked for one, else null. */
   mqttPort: number | null;
+  /** The HTTP publish listener's URL (http://127.0.0.1:PORT/api/publish) when `httpListenerOptions` asked for one, else null. */
+  httpUrl: string | null;
   pid: number;
   /** User + system CPU time of the broker process so far, in ms (0 where /proc is missing). */
   cpuMs(): number;
@@ -39,6 +41,8 @@ export interface BrokerProcessOptions {
   listenerOptions?: Record<string, number>;
   /** Also start an MQTT TCP listener on port 0 with these options (over a 64 MiB send queue). */
   mqttListenerOptions?: Record<string, number>;
+  /** Also start an HTTP publish listener on port 0 with these options (docs/http.md). */
+  httpListenerOptions?: Record<string, number>;
   /** More top-level config sections (e.g. `security`). */
   config?: Record<string, unknown>;
   /** The native listener's WebSocket engine (default ws). */
@@ -52,6 +56,18 @@ export function parseTransports(value: string): BenchTransport[] {
   if (value === 'both') return ['ws', 'uws'];
   if (value === 'ws' || value === 'uws') return [value];
   throw new Error('--transport must be ws, uws or both');
+}
+
+/** User + system CPU time of process `pid` so far, in ms (0 where /proc is missing). */
+export function processCpuMs(pid: number): number {
+  try {
+    // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks; the name field may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return 0;
+  }
 }
 
 export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
@@ -89,6 +105,17 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
                 options: { maxSendQueueBytes: 64 * 1024 * 1024, ...options.mqttListenerOptions },
               },
             ]),
+        ...(options.httpListenerOptions === undefined
+          ? []
+          : [
+              {
+                name: 'bench-http',
+                protocol: 'http',
+                host: '127.0.0.1',
+                port: 0,
+                options: options.httpListenerOptions,
+              },
+            ]),
       ],
     }),
   );
@@ -100,8 +127,13 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
           stdio: ['ignore', 'pipe', 'inherit'],
         });
   let adminUrl: string | null = null;
-  const found: { url: string | null; mqttUrl: string | null } = { url: null, mqttUrl: null };
+  const found: { url: string | null; mqttUrl: string | null; httpUrl: string | null } = {
+    url: null,
+    mqttUrl: null,
+    httpUrl: null,
+  };
   const wantMqtt = options.mqttListenerOptions !== undefined;
+  const wantHttp = options.httpListenerOptions !== undefined;
   await new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -110,12 +142,14 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
       if (entry.msg === 'admin listener started' && entry.url !== undefined) adminUrl = entry.url;
       if (entry.msg === 'listening' && entry.url !== undefined) {
         if (entry.url.startsWith('mqtt://')) found.mqttUrl = entry.url;
+        else if (entry.url.startsWith('http://')) found.httpUrl = entry.url;
         // A uws run that fell back to ws (the broker logged why, above) would measure ws.
         else if (entry.transport !== transport)
           reject(new Error(`the broker serves the native listener with ${entry.transport}, not ${transport}`));
         else found.url = entry.url;
       }
-      if (found.url !== null && (found.mqttUrl !== null || !wantMqtt)) resolve();
+      if (found.url !== null && (found.mqttUrl !== null || !wantMqtt) && (found.httpUrl !== null || !wantHttp))
+        resolve();
     });
     child.once('exit', (code) => reject(new Error(`broker exited with ${code} before listening`)));
   });
@@ -124,17 +158,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     url: found.url!,
     adminUrl,
     mqttPort: found.mqttUrl === null ? null : Number(new URL(found.mqttUrl).port),
+    httpUrl: found.httpUrl,
     pid,
-    cpuMs: () => {
-      try {
-        // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks; the name field may hold spaces.
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-      } catch {
-        return 0;
-      }
-    },
+    cpuMs: () => processCpuMs(pid),
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -14,6 +14,7 @@ import { pageOfConnections, type ConnectionDetail, type DescribedConnection } fr
 import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
 import type {
+  HttpListenerConfig,
   ListenerTlsConfig,
   MqttListenerConfig,
   NativeListenerConfig,
@@ -37,6 +38,8 @@ import type { BrokerStore } from './store/store.js';
 import { openStore } from './store/open-store.js';
 import { DeferredStore } from './store/deferred-store.js';
 import { NativeSession } from './native/native-session.js';
+import { HttpPublishListener } from './http/http-publish-listener.js';
+import type { HttpPublishContext } from './http/http-context.js';
 import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { SecurityManager } from './security/security-manager.js';
 import type { SessionContext } from './session/session-context.js';
@@ -63,8 +66,8 @@ import { WsListener } from './transports/ws-listener.js';
 
 /** What the broker needs of any session, whatever its protocol. */
 interface AnySession extends DescribedConnection {
-  /** `packet`: an MQTT session, told why (v5 DISCONNECT) before a shutdown closes its socket. */
-  readonly kind: 'native' | 'packet';
+  /** `packet`: an MQTT session, told why (v5 DISCONNECT) before a shutdown closes its socket; `http`: an HTTP publish connection. */
+  readonly kind: 'native' | 'packet' | 'http';
   close(code: number, reason: string): void;
 }
 
@@ -259,6 +262,10 @@ export class Broker implements SessionContext, HealthSource {
         this.listeners.push(this.mqttListener(listenerConfig, gates, log));
         continue;
       }
+      if (listenerConfig.protocol === 'http') {
+        this.listeners.push(this.httpListener(listenerConfig, gates, log));
+        continue;
+      }
       const options = listenerConfig.options;
       const accept = (accepted: AcceptedConnection): TransportHandler => {
         const refusal = this.admission.onAccept('native', accepted.connection.remoteAddress);
@@ -422,6 +429,24 @@ export class Broker implements SessionContext, HealthSource {
     );
   }
 
+  /** POST /api/publish (docs/http.md): its own server; its connections are listed and counted with the others. */
+  private httpListener(config: HttpListenerConfig, gates: ListenerGates, log: Logger): Listener {
+    const mqtt = this.mqtt;
+    const ctx: HttpPublishContext = {
+      stats: this.stats,
+      log,
+      timers: this.timers,
+      router: this.router,
+      admission: this.admission,
+      store: this.store,
+      newSessionId: () => this.newSessionId(),
+      publishRetained: (message) => mqtt.publishRetained(message),
+      opened: (session) => this.addSession(session),
+      gone: (session) => this.onSessionGone(session),
+    };
+    return new HttpPublishListener(config, gates, ctx, this.serverTls(config.tls), log, this.preLogon);
+  }
+
   private nativeListener(
     config: NativeListenerConfig,
     accept: (accepted: AcceptedConnection) => TransportHandler,
@@ -439,15 +464,11 @@ export class Broker implements SessionContext, HealthSource {
   }
 
   /**
-   * uWebSockets.js for a listener configured with it, loaded (and its native binary checked) once;
-   * null after a warning when it is not there, and the listener is served by ws instead.
-   */
-  /**
    * uWebSockets.js is an engine users install themselves (docs/transports.md): a `uws` listener
    * without it is a config error at start, naming each such listener, not a quiet fallback to ws.
    */
   private requireUws(): void {
-    const wanted = this.config.listeners.flatMap((l, i) => (l.transport === 'uws' ? [i] : []));
+    const wanted = this.config.listeners.flatMap((l, i) => ('transport' in l && l.transport === 'uws' ? [i] : []));
     if (wanted.length === 0) return;
     this.uwsLoad ??= this.uwsLoader();
     const { reason } = this.uwsLoad;

@@ -67,7 +67,7 @@ export class BrokerStats {
   routesEvictedForBytes = 0;
   /** Estimated heap bytes the cached routes hold now (topics.routeCacheMaxBytes bounds it). */
   routeCacheBytes = 0;
-  /** Publishes refused because the message exceeded its group's maxMessageBytes. */
+  /** Publishes refused because the message exceeded its group's maxMessageBytes (or an HTTP publish listener's). */
   publishesTooLarge = 0;
   /** Publishes refused because the connection had published to its group's maxPublishTopicsPerSecond topics this second. */
   publishesOverTopicLimit = 0;
@@ -127,6 +127,15 @@ export class BrokerStats {
   mqttMessagesExpired = 0;
   /** MQTT: connections closed for a QoS 2 publish past listeners[].options.receiveMaximum unfinished ones (v5: DISCONNECT 0x93). */
   mqttReceiveMaximumExceeded = 0;
+
+  /** HTTP publish: requests received (docs/http.md). */
+  httpRequests = 0;
+  /** HTTP publish: requests answered with an error (4xx or 5xx), for any reason. */
+  httpRequestsRefused = 0;
+  /** HTTP publish: requests refused with 503 SERVER_BUSY because their body did not fit the listener's maxBufferedBytes. */
+  httpRequestsBusy = 0;
+  /** HTTP publish (gauge): request body bytes held now, over every HTTP publish listener. */
+  httpBufferedBytes = 0;
 
   /** Store: writes that failed (disk full, not writable); publishes that needed them were not acknowledged. */
   storeWriteErrors = 0;

@@ -164,9 +164,9 @@ function connectionFilter(params: Record<string, string>): ConnectionFilter {
     if (value === undefined) continue;
     if (value === '') throw badRequest(`query parameter "${key}" is empty (leave it out to match every ${key})`);
     if (key === 'protocol') {
-      if (value !== 'native' && value !== 'mqtt')
+      if (value !== 'native' && value !== 'mqtt' && value !== 'http')
         throw badRequest(
-          `query parameter "protocol" must be "native" or "mqtt", not ${JSON.stringify(value.slice(0, 64))}`,
+          `query parameter "protocol" must be "native", "mqtt" or "http", not ${JSON.stringify(value.slice(0, 64))}`,
         );
       filter.protocol = value;
     } else filter[key] = value;

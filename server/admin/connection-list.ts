@@ -2,6 +2,9 @@
 // filtered and paged. Built only when asked, by walking the sessions: nothing on the message path.
 import type { SubscriptionPattern } from '../topics/index.js';
 
+/** The protocol a client connection speaks. */
+export type ConnectionProtocol = 'native' | 'mqtt' | 'http';
+
 /** One open connection as the admin API shows it (docs/admin.md, "Connections"). */
 export interface ConnectionInfo {
   /** The session id (also in the broker log and the native logon ack). */
@@ -11,8 +14,11 @@ export interface ConnectionInfo {
   readonly remoteAddress: string;
   /** The listener's name from the config. */
   readonly listener: string;
-  readonly protocol: 'native' | 'mqtt';
-  /** Native: the WebSocket subprotocol (`warden.v1.json`, `warden.v1.msgpack`); MQTT: `3.1`, `3.1.1` or `5.0` (null before CONNECT). */
+  readonly protocol: ConnectionProtocol;
+  /**
+   * Native: the WebSocket subprotocol (`warden.v1.json`, `warden.v1.msgpack`); MQTT: `3.1`, `3.1.1` or `5.0` (null before CONNECT);
+   * HTTP publish: `HTTP/1.1` or `HTTP/1.0` (null before the first request).
+   */
   readonly version: string | null;
   /** MQTT client id; null for native connections and before CONNECT. */
   readonly clientId: string | null;
@@ -42,7 +48,7 @@ export interface DescribedConnection {
   /** False once the broker or the client started closing it: no longer listed. */
   readonly isOpen: boolean;
   readonly listenerName: string;
-  readonly protocol: 'native' | 'mqtt';
+  readonly protocol: ConnectionProtocol;
   readonly queuedBytes: number;
   describe(): ConnectionInfo;
   subscriptionPatterns(): string[];
@@ -53,7 +59,7 @@ export interface ConnectionFilter {
   readonly user?: string;
   readonly host?: string;
   readonly listener?: string;
-  readonly protocol?: 'native' | 'mqtt';
+  readonly protocol?: ConnectionProtocol;
 }
 
 export interface ConnectionPage {

@@ -71,7 +71,7 @@ Commands:
                        keeps its old one: exit status 1)
   admission            show the connections admission control counts (in all, per user, per
                        remote host) and how many it refused, by reason (docs/admission.md)
-  connections [--user NAME] [--host ADDRESS] [--listener NAME] [--protocol native|mqtt]
+  connections [--user NAME] [--host ADDRESS] [--listener NAME] [--protocol native|mqtt|http]
               [--limit N] [--after ID]
                        list this node's open connections (id, user, address, protocol, client
                        id, subscriptions, queued bytes, connect time, message counts), N a page

@@ -22,7 +22,7 @@ export function workersRefusal(config: WardenConfig, workers: number): string | 
   if (workers <= 1) return null;
   if (config.cluster === undefined)
     return `--workers ${workers} needs a cluster.redis section in the config: the workers form a cluster over Redis (docs/cluster.md)`;
-  const uws = config.listeners.find((l) => l.transport === 'uws');
+  const uws = config.listeners.find((l) => l.protocol !== 'http' && l.transport === 'uws');
   if (uws !== undefined)
     return `--workers ${workers}: listener "${uws.name}" uses transport uws, whose sockets node:cluster cannot share; use ws, or run one process per port`;
   return null;

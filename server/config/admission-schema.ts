@@ -13,7 +13,7 @@ const GiB = 1024 * 1024 * KiB;
 const MAX_CONNECTIONS = 65_535;
 
 /** Wire protocols a listener can speak; `admission.protocols` lists the enabled ones (netconfd-pro, "Protocol Control"). */
-export const PROTOCOLS = ['native', 'mqtt'] as const;
+export const PROTOCOLS = ['native', 'mqtt', 'http'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** The group users in no other group belong to (SwiftMQ, "Resource Limit Groups": "There exists a resource limit group public which is used per default"). */
@@ -104,8 +104,8 @@ const connectionRateSchema = z.strictObject({
 export const admissionSchema = z.strictObject({
   /** netconfd-pro "Protocol Control": connections to a listener of a protocol not listed are closed at once. */
   protocols: z
-    .array(z.enum(PROTOCOLS, { error: 'expected "native" or "mqtt"' }), {
-      error: 'expected a list of protocols: native, mqtt',
+    .array(z.enum(PROTOCOLS, { error: 'expected "native", "mqtt" or "http"' }), {
+      error: 'expected a list of protocols: native, mqtt, http',
     })
     .superRefine((protocols, ctx) => {
       if (new Set(protocols).size !== protocols.length)

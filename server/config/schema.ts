@@ -255,8 +255,68 @@ const mqttListenerSchema = z.discriminatedUnion('transport', [
   mqttUwsListenerSchema,
 ]);
 
+/**
+ * HTTP publish (docs/http.md): `POST /api/publish` for back-end services. A request body may be
+ * 3 x maxMessageBytes + 64 KiB: `bytes` in base64 is 4/3 of the payload, and JSON written with
+ * \u escapes (Python's json.dumps by default) up to 3x its UTF-8 text; the envelope's fields
+ * fit in the 64 KiB.
+ */
+const httpListenerOptionsSchema = z
+  .strictObject({
+    /** Largest payload one request may publish: the JSON text of `data`, or the bytes `bytes` decodes to. */
+    maxMessageBytes: integerField(256, 64 * MiB).default(1 * MiB),
+    /** Request bodies held at once over the listener (read, or waiting to be handled); beyond it a request gets 503 SERVER_BUSY. */
+    maxBufferedBytes: integerField(64 * KiB, 16 * GiB).default(64 * MiB),
+    /** A connection that has not logged on (sent an accepted request) within this time is closed. 0 disables. */
+    logonTimeoutMs: integerField(0, HOUR_MS).default(10_000),
+    /** A request's headers must all arrive within this. */
+    headersTimeoutMs: integerField(1000, HOUR_MS).default(10_000),
+    /** A whole request (headers and body) must arrive within this. */
+    requestTimeoutMs: integerField(1000, HOUR_MS).default(30_000),
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: integerField(1, HOUR_MS).default(5_000),
+  })
+  .superRefine((options, ctx) => {
+    // A budget smaller than one largest request would refuse it whatever else is going on.
+    if (options.maxBufferedBytes < maxHttpBodyBytes(options.maxMessageBytes)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxBufferedBytes'],
+        input: options.maxBufferedBytes,
+        message: `expected at least 3 x maxMessageBytes + 65536 (${maxHttpBodyBytes(options.maxMessageBytes)}), so one largest request fits`,
+      });
+    }
+    if (options.requestTimeoutMs < options.headersTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestTimeoutMs'],
+        input: options.requestTimeoutMs,
+        message: 'expected at least headersTimeoutMs (the request timeout includes the headers)',
+      });
+    }
+  });
+
+/** The largest request body an HTTP publish listener reads, for its maxMessageBytes (see httpListenerOptionsSchema). */
+export function maxHttpBodyBytes(maxMessageBytes: number): number {
+  return 3 * maxMessageBytes + 64 * KiB;
+}
+
+const httpListenerSchema = z.strictObject({
+  protocol: z.literal('http'),
+  name: nameField().default('http'),
+  host: hostField().default('127.0.0.1'),
+  port: portField().default(8803),
+  options: httpListenerOptionsSchema.prefault({}),
+  /** Overrides security.authentication for this listener. */
+  authentication: moduleSpecSchema.optional(),
+  /** Overrides security.entitlement for this listener. */
+  entitlement: moduleSpecSchema.optional(),
+  /** Serve https:// with a profile of the top-level tls section. */
+  tls: listenerTlsSchema.optional(),
+});
+
 /** One member per wire protocol. */
-const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema, mqttListenerSchema]);
+const listenerSchema = z.discriminatedUnion('protocol', [nativeListenerSchema, mqttListenerSchema, httpListenerSchema]);
 
 type Listener = z.output<typeof listenerSchema>;
 
@@ -330,6 +390,7 @@ function samePathBefore(listeners: readonly Listener[], index: number): boolean 
 }
 
 function isWebSocket(listener: Listener): listener is Extract<Listener, { path: string }> {
+  if (listener.protocol === 'http') return false;
   return listener.protocol === 'native' || listener.transport !== 'tcp';
 }
 
@@ -581,6 +642,8 @@ export type NativeListenerConfig = z.output<typeof nativeListenerSchema>;
 export type NativeListenerOptions = z.output<typeof nativeListenerOptionsSchema>;
 export type MqttListenerConfig = z.output<typeof mqttListenerSchema>;
 export type MqttListenerOptions = z.output<typeof mqttListenerOptionsSchema>;
+export type HttpListenerConfig = z.output<typeof httpListenerSchema>;
+export type HttpListenerOptions = z.output<typeof httpListenerOptionsSchema>;
 export type MqttConfig = z.output<typeof mqttSchema>;
 export type ShutdownConfig = z.output<typeof shutdownSchema>;
 export type PersistenceConfig = z.output<typeof persistenceObjectSchema>;

@@ -99,7 +99,8 @@ export type ListenerTlsConfig = z.output<typeof listenerTlsSchema>;
 /** What checkListenerTls needs of a listener; structural, so it holds for every listener kind. */
 interface ListenerLike {
   readonly protocol: string;
-  readonly transport: string;
+  /** Absent on HTTP publish listeners, which have one engine. */
+  readonly transport?: string;
   readonly host: string;
   readonly port: number;
   readonly tls?: ListenerTlsConfig | undefined;
@@ -141,7 +142,13 @@ export function checkListenerTls(config: ConfigLike, ctx: z.core.$RefinementCtx<
         });
       }
     }
-    if (listener.port === 0 || (listener.protocol === 'mqtt' && listener.transport === 'tcp')) return;
+    // Only WebSocket listeners share a host:port (MQTT over TCP and HTTP publish listeners never do).
+    if (
+      listener.port === 0 ||
+      listener.protocol === 'http' ||
+      (listener.protocol === 'mqtt' && listener.transport === 'tcp')
+    )
+      return;
     const address = `${listener.host.toLowerCase()}:${listener.port}`;
     const first = sharedBy.get(address);
     if (first === undefined) return void sharedBy.set(address, index);

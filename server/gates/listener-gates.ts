@@ -6,7 +6,7 @@ import type { Decision } from '../security/decision.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { BrokerStats } from '../stats.js';
 import type { RegexBudget, TopicLimits } from '../topics/index.js';
-import { LogonGate } from './logon-gate.js';
+import { LogonGate, type GateProtocol } from './logon-gate.js';
 import { PublishGate } from './publish-gate.js';
 import { SubscribeGate } from './subscribe-gate.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -34,7 +34,7 @@ export class ListenerGates {
   }
 
   /** A new connection's publish gate: it keeps that connection's write answers and limits. */
-  publishGate(protocol: 'native' | 'mqtt'): PublishGate {
+  publishGate(protocol: GateProtocol): PublishGate {
     return new PublishGate(this.security.entitlements, this.ctx.topicLimits, this.ctx.stats, this.ctx.audit, protocol);
   }
 

@@ -21,7 +21,7 @@ export type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
 type AuthAccepted = Extract<AuthAnswer, { outcome: 'accept' }>;
 
 /** Which entry point the logon came through: in the log of every refusal. */
-export type GateProtocol = 'native' | 'mqtt';
+export type GateProtocol = 'native' | 'mqtt' | 'http';
 
 export interface LogonAttempt {
   readonly protocol: GateProtocol;

@@ -14,6 +14,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { EntitlementService } from '../security/entitlement-service.js';
 import type { BrokerStats } from '../stats.js';
 import { TopicError, validatePublishTopic, type TopicLimits } from '../topics/index.js';
+import type { GateProtocol } from './logon-gate.js';
 import { WriteDecisionCache } from './write-decision-cache.js';
 import { checkWriteFilter } from './write-filter.js';
 
@@ -60,7 +61,7 @@ export class PublishGate {
     private readonly topicLimits: TopicLimits,
     private readonly stats: BrokerStats,
     private readonly audit: AuditLog | null = null,
-    private readonly protocol: 'native' | 'mqtt' = 'native',
+    private readonly protocol: GateProtocol = 'native',
   ) {
     this.writeDecisions = new WriteDecisionCache(entitlements);
   }

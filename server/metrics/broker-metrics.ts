@@ -3,6 +3,7 @@
 // (BrokerStats, the entitlement cache, the MQTT stores) and from a walk of the open connections.
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { EntitlementStatus } from '../admin/admin-actions.js';
+import type { ConnectionProtocol } from '../admin/connection-list.js';
 import type { BrokerStats } from '../stats.js';
 import { ModuleCallMetrics } from './module-call-metrics.js';
 import { pulledCounter, pulledGauge, single, type Sample } from './pulled-metrics.js';
@@ -11,7 +12,7 @@ import { pulledCounter, pulledGauge, single, type Sample } from './pulled-metric
 export interface MeteredConnection {
   readonly isOpen: boolean;
   readonly listenerName: string;
-  readonly protocol: 'native' | 'mqtt';
+  readonly protocol: ConnectionProtocol;
   readonly queuedBytes: number;
 }
 
@@ -38,6 +39,7 @@ const STAT_GAUGES: ReadonlySet<string> = new Set([
   'regexProgramSize',
   'routeCacheBytes',
   'mqttSessionHeldBytes',
+  'httpBufferedBytes',
 ]);
 
 function snakeCase(name: string): string {
@@ -93,7 +95,7 @@ export class BrokerMetrics {
       help: 'Open client connections, by listener and protocol',
       labelNames: ['listener', 'protocol'],
       read: () => {
-        const counts = new Map<string, [string, 'native' | 'mqtt', number]>();
+        const counts = new Map<string, [string, ConnectionProtocol, number]>();
         for (const c of source.connections()) {
           if (!c.isOpen) continue;
           const key = `${c.listenerName}\u0000${c.protocol}`;

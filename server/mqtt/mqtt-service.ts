@@ -27,6 +27,7 @@ import type { BrokerStore } from '../store/store.js';
 import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
 import { MqttMessage } from './mqtt-message.js';
+import { routeAcceptedPublish } from './publish-handler.js';
 import { restoreSession, restoreState, type RestoredCounts } from './restore-state.js';
 import type { ClusterClients, TakeoverHost } from './cluster-clients.js';
 import type { SessionRecords } from '../store/redis-store.js';
@@ -238,6 +239,16 @@ export class MqttService implements MqttContext, TakeoverHost {
     MqttMessage.attach(message, null, 0, true, false, null);
     this.retained.replicate(topic, payload, 0, null);
     this.stats.deliveries += this.router.publishLocal(message);
+  }
+
+  /**
+   * An accepted publish from another protocol with MQTT's retain flag (HTTP publish, `retain:
+   * true`): kept as the topic's retained message (an empty payload clears it) and routed, as an
+   * MQTT PUBLISH with retain 1 and QoS 0 from no session is. Counted in messagesPublished.
+   */
+  publishRetained(message: Message): void {
+    const mqtt = MqttMessage.attach(message, null, 0, true, false, null);
+    routeAcceptedPublish(this, mqtt, mqtt.payload());
   }
 
   /** At shutdown, after the connections closed: pending wills and kept sessions leave memory (the store keeps them). */

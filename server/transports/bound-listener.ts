@@ -3,9 +3,9 @@ import { WebSocketServer } from 'ws';
 
 export interface BoundListener {
   readonly name: string;
-  readonly protocol: 'native' | 'mqtt';
-  /** What serves it: `ws`, `uws` (uWebSockets.js) or `tcp` (MQTT over TCP). */
-  readonly transport: 'ws' | 'uws' | 'tcp';
+  readonly protocol: 'native' | 'mqtt' | 'http';
+  /** What serves it: `ws`, `uws` (uWebSockets.js), `tcp` (MQTT over TCP) or `http` (node:http, HTTP publish). */
+  readonly transport: 'ws' | 'uws' | 'tcp' | 'http';
   readonly host: string;
   readonly port: number;
   readonly url: string;

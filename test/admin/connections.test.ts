@@ -118,7 +118,7 @@ describe('GET /admin/connections', () => {
     const cases: [string, string][] = [
       ['?limit=0', '"limit" must be a whole number from 1 to 1000'],
       ['?limit=1001', '"limit" must be a whole number from 1 to 1000'],
-      ['?protocol=amqp', '"protocol" must be "native" or "mqtt"'],
+      ['?protocol=amqp', '"protocol" must be "native", "mqtt" or "http"'],
       ['?usr=alice', 'unknown query parameter "usr"'],
       ['?user=a&user=b', '"user" given twice'],
       ['?user=', '"user" is empty'],

@@ -6,10 +6,10 @@ import { configErrorOf } from '../config/errors-of.js';
 const issuesOf = (input: unknown) => configErrorOf(() => parseConfig(input, { env: {} })).issues;
 
 describe('admission and limits config', () => {
-  it('defaults: both protocols, 65535 connections, no per-user limiter, 50 connections/s per host, the public group', () => {
+  it('defaults: every protocol, 65535 connections, no per-user limiter, 50 connections/s per host, the public group', () => {
     const config = parseConfig({});
     expect(config.admission).toEqual({
-      protocols: ['native', 'mqtt'],
+      protocols: ['native', 'mqtt', 'http'],
       maxConnections: 65_535,
       maxConnectionsPerHost: 65_535,
       superusers: [],
@@ -37,7 +37,11 @@ describe('admission and limits config', () => {
       'admission.maxConnections',
       'expected an integer from 1 to 65535, got 65536',
     ],
-    [{ admission: { protocols: ['amqp'] } }, 'admission.protocols[0]', 'expected "native" or "mqtt", got "amqp"'],
+    [
+      { admission: { protocols: ['amqp'] } },
+      'admission.protocols[0]',
+      'expected "native", "mqtt" or "http", got "amqp"',
+    ],
     [
       { admission: { protocols: ['mqtt', 'mqtt'] } },
       'admission.protocols',

@@ -106,7 +106,7 @@ const DEFAULTS = {
   reload: { reset: 'disconnect' },
   tls: { profiles: {} },
   admission: {
-    protocols: ['native', 'mqtt'],
+    protocols: ['native', 'mqtt', 'http'],
     maxConnections: 65_535,
     maxConnectionsPerHost: 65_535,
     superusers: [],

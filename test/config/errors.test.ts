@@ -140,7 +140,7 @@ describe('validation errors', () => {
 
   it('an unknown listener protocol', () => {
     expect(issuesOf({ listeners: [{ protocol: 'amqp' }] })).toEqual([
-      { path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", got "amqp"' },
+      { path: 'listeners[0].protocol', message: 'expected one of "native", "mqtt", "http", got "amqp"' },
     ]);
   });
 

@@ -147,7 +147,7 @@ describe('secrets', () => {
     expect(error.issues).toEqual([
       {
         path: 'listeners[0].protocol',
-        message: 'expected one of "native", "mqtt", got "${env:X}" (the substituted value is not shown)',
+        message: 'expected one of "native", "mqtt", "http", got "${env:X}" (the substituted value is not shown)',
       },
     ]);
   });

@@ -22,7 +22,7 @@ export const MQTT_WS_TRANSPORT = TEST_TRANSPORT === 'uws' ? 'uws' : 'websocket';
  */
 export function assertTestTransport(broker: BrokerHandle): void {
   for (const l of broker.listeners) {
-    if (l.transport !== 'tcp' && l.transport !== TEST_TRANSPORT)
+    if (l.transport !== 'tcp' && l.transport !== 'http' && l.transport !== TEST_TRANSPORT)
       throw new Error(`listener ${l.name} is served by ${l.transport}, not ${TEST_TRANSPORT}`);
   }
 }
@@ -33,6 +33,8 @@ export interface TestBroker {
   mqttUrl: string | null;
   /** ws://127.0.0.1:PORT/mqtt when `mqtt` asked for a WebSocket listener, else null. */
   mqttWsUrl: string | null;
+  /** http://127.0.0.1:PORT/api/publish when `http` asked for an HTTP publish listener, else null. */
+  httpUrl: string | null;
   broker: BrokerHandle;
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export interface TestBroker {
 type ListenerInput = NonNullable<WardenConfigInput['listeners']>[number];
 type NativeListenerInput = Extract<ListenerInput, { protocol?: 'native' }>;
 type MqttListenerInput = Extract<ListenerInput, { protocol: 'mqtt' }>;
+type HttpListenerInput = Extract<ListenerInput, { protocol: 'http' }>;
 
 export type ListenerOptionsOverride = NonNullable<NativeListenerInput['options']>;
 /** A listener's own security keys: its authentication and entitlement modules, its tls. */
@@ -68,6 +71,15 @@ export interface TestBrokerOverrides {
     options?: MqttListenerInput['options'];
     listenerSecurity?: ListenerSecurityOverride;
   };
+  /** Add an HTTP publish listener named `http` on an ephemeral port, with these options and extra keys. */
+  http?: {
+    options?: HttpListenerInput['options'];
+    listenerSecurity?: ListenerSecurityOverride;
+  };
+  /** The `admission` section. */
+  admission?: WardenConfigInput['admission'];
+  /** The `audit` section (on by default, to stdout: the tests' silent log). */
+  audit?: WardenConfigInput['audit'];
   /** The broker-wide `mqtt` config section (retained store, sessions). */
   mqttConfig?: WardenConfigInput['mqtt'];
   /** The broker's protocol timers and their clock (ManualTimers: the test moves time); real ones by default. */
@@ -109,6 +121,8 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
           : { enabled: true, host: '127.0.0.1', port: 0, ...overrides.admin },
       ...(overrides.health === undefined ? {} : { health: { host: '127.0.0.1', ...overrides.health } }),
       sys: overrides.sys ?? { enabled: false },
+      ...(overrides.admission === undefined ? {} : { admission: overrides.admission }),
+      ...(overrides.audit === undefined ? {} : { audit: overrides.audit }),
       listeners: [
         {
           name: 'native',
@@ -121,6 +135,18 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
           ...overrides.listenerSecurity,
         },
         ...mqttListeners(overrides.mqtt),
+        ...(overrides.http === undefined
+          ? []
+          : [
+              {
+                name: 'http',
+                protocol: 'http' as const,
+                host: '127.0.0.1',
+                port: 0,
+                options: overrides.http.options ?? {},
+                ...overrides.http.listenerSecurity,
+              },
+            ]),
       ],
     },
     { baseDir: overrides.baseDir, timers: overrides.timers, store: overrides.store },
@@ -136,6 +162,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
     url: broker.listeners[0]!.url,
     mqttUrl: find('mqtt'),
     mqttWsUrl: find('mqtt-ws'),
+    httpUrl: find('http'),
     broker,
     close: () => broker.close(),
   };
