@@ -2,7 +2,6 @@
 // admin authentication), entitles it (resource type `admin`, read for GET, write for POST and DELETE,
 // resource = the path), then runs one AdminActions call and answers JSON. Plain node:http.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminActions } from './admin-actions.js';
 import { ADMIN_MAX_BODY_BYTES } from './admin-api.js';
@@ -15,6 +14,7 @@ import { sendError, sendJson } from './json-response.js';
 import { parseJsonBody, readBody } from './request-body.js';
 import { answerProbe, type HealthSource } from '../health/health.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { listenOn, urlAuthority } from '../transports/listen-on.js';
 
 export interface AdminListenerOptions {
   readonly host: string;
@@ -57,10 +57,6 @@ export const METRICS_PATH = '/metrics';
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
-function formatUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -95,17 +91,8 @@ export class AdminListener {
   async listen(): Promise<BoundAdminListener> {
     if (this.bound !== null) throw new Error(`the admin listener is already listening on ${this.bound.url}`);
     const { host, port } = this.options;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(new Error(`the admin listener cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const actual = (this.server.address() as AddressInfo).port;
-    this.bound = { host, port: actual, url: formatUrl(host, actual) };
+    const actual = await listenOn(this.server, host, port, 'the admin listener');
+    this.bound = { host, port: actual, url: `http://${urlAuthority(host, actual)}` };
     // Not "listening": that message announces the native listeners' ws:// URLs to tooling.
     this.log.info({ url: this.bound.url }, 'admin listener started');
     if (!isLoopback(host)) {

@@ -1,7 +1,7 @@
 // The probes on a listener of their own (health.port), for an orchestrator that should reach
 // /healthz and /readyz but not the admin API. Plain HTTP; every other path is 404.
+import { listenOn, urlAuthority } from '../transports/listen-on.js';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { sendJson } from '../admin/json-response.js';
 import { answerProbe, type HealthSource } from './health.js';
@@ -30,17 +30,8 @@ export class HealthListener {
 
   /** Resolves with the bound URL. */
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(new Error(`the health listener cannot listen on ${this.host}:${this.port}: ${err.message}`));
-      this.server.once('error', onError);
-      this.server.listen(this.port, this.host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const { port } = this.server.address() as AddressInfo;
-    const url = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
+    const port = await listenOn(this.server, this.host, this.port, 'the health listener');
+    const url = `http://${urlAuthority(this.host, port)}`;
     this.log.info({ url }, 'health listener started');
     return url;
   }

@@ -2,10 +2,11 @@
 // profile) serving POST /api/publish. It owns what is shared by its connections: the server and
 // its timeouts, the budget of request body bytes, the key credentials are compared under; each
 // connection is an HttpPublishSession.
+import { listenOn, urlAuthority } from '../transports/listen-on.js';
 import { hash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCodes } from '../../protocol/native.js';
 import { maxHttpBodyBytes, type HttpListenerConfig, type HttpListenerOptions } from '../config/index.js';
@@ -91,18 +92,8 @@ export class HttpPublishListener implements HttpListenerParts {
 
   async listen(): Promise<BoundListener> {
     const { host, port, name } = this.config;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const actual = (this.server.address() as AddressInfo).port;
-    const h = host.includes(':') ? `[${host}]` : host;
-    const url = `${this.secure ? 'https' : 'http'}://${h}:${actual}${PUBLISH_PATH}`;
+    const actual = await listenOn(this.server, host, port, `listener "${name}"`);
+    const url = `${this.secure ? 'https' : 'http'}://${urlAuthority(host, actual)}${PUBLISH_PATH}`;
     return { name, protocol: 'http', transport: 'http', host, port: actual, url };
   }
 

@@ -1,4 +1,5 @@
 // What every listener reports once bound, and the plumbing the WebSocket listeners share.
+import { urlAuthority } from './listen-on.js';
 import { WebSocketServer } from 'ws';
 
 export interface BoundListener {
@@ -13,8 +14,7 @@ export interface BoundListener {
 
 /** The ws:// or wss:// URL of a WebSocket listener, with an IPv6 host in brackets. */
 export function formatUrl(host: string, port: number, path: string, secure = false): string {
-  const h = host.includes(':') ? `[${host}]` : host;
-  return `${secure ? 'wss' : 'ws'}://${h}:${port}${path}`;
+  return `${secure ? 'wss' : 'ws'}://${urlAuthority(host, port)}${path}`;
 }
 
 /** A `ws` server for upgrades routed by an HttpEndpoint, set up as every Warden WebSocket listener needs it. */

@@ -2,9 +2,10 @@
 // native protocol at "/" and MQTT over WebSocket at "/mqtt" can live on one port. A listener on
 // port 0 gets an endpoint of its own. With TLS it is an HTTPS server (wss://); the config makes
 // every listener on one host:port agree on TLS, since the handshake comes before the path.
+import { listenOn } from './listen-on.js';
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { ServerTls } from '../tls/tls-profiles.js';
 import { TlsHandshakes } from '../tls/tls-handshakes.js';
 import type { Logger } from 'pino';
@@ -77,17 +78,7 @@ export class HttpEndpoint {
 
   /** Listen (once, however many listeners share it); resolves with the bound port. */
   listen(name: string): Promise<number> {
-    this.listening ??= new Promise<number>((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(
-          new Error(`listener "${name}" cannot listen on ${this.host}:${this.port}: ${err.message}`, { cause: err }),
-        );
-      this.http.once('error', onError);
-      this.http.listen(this.port, this.host, () => {
-        this.http.off('error', onError);
-        resolve((this.http.address() as AddressInfo).port);
-      });
-    });
+    this.listening ??= listenOn(this.http, this.host, this.port, `listener "${name}"`);
     return this.listening;
   }
 

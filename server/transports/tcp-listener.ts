@@ -1,7 +1,8 @@
 // A TCP listener (MQTT over TCP, or over TLS: mqtts): accepts sockets and hands each, adapted to
 // a TransportConnection, to the protocol's acceptor. With TLS a socket arrives once its handshake
 // succeeded; failed handshakes never reach the protocol.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { listenOn, urlAuthority } from './listen-on.js';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { ServerTls } from '../tls/tls-profiles.js';
 import { TlsHandshakes } from '../tls/tls-handshakes.js';
@@ -51,18 +52,15 @@ export class TcpListener {
 
   async listen(): Promise<BoundListener> {
     const { host, port, name, scheme } = this.config;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(new Error(`listener "${name}" cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const actual = (this.server.address() as AddressInfo).port;
-    const h = host.includes(':') ? `[${host}]` : host;
-    return { name, protocol: 'mqtt', transport: 'tcp', host, port: actual, url: `${scheme}://${h}:${actual}` };
+    const actual = await listenOn(this.server, host, port, `listener "${name}"`);
+    return {
+      name,
+      protocol: 'mqtt',
+      transport: 'tcp',
+      host,
+      port: actual,
+      url: `${scheme}://${urlAuthority(host, actual)}`,
+    };
   }
 
   private onConnection(socket: Socket): void {
