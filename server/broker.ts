@@ -533,14 +533,20 @@ export class Broker implements SessionContext, HealthSource {
 
   /** Close the logged-on sessions of `user` (all logged-on sessions when undefined). */
   private disconnectUsers(user: string | undefined, code: number, reason: string): number {
+    const n = this.closeSessions((s) => s.isLoggedOn && (user === undefined || s.userName === user), code, reason);
+    // Persistent MQTT sessions of absent clients stay, but are entitled afresh (as a reconnection would be).
+    this.mqtt.refreshEntitlements(user);
+    return n;
+  }
+
+  /** Close every session `which` picks with `code`; returns how many. */
+  private closeSessions(which: (session: AnySession) => boolean, code: number, reason: string): number {
     let n = 0;
     for (const session of [...this.sessions]) {
-      if (!session.isLoggedOn || (user !== undefined && session.userName !== user)) continue;
+      if (!which(session)) continue;
       session.close(code, reason);
       n++;
     }
-    // Persistent MQTT sessions of absent clients stay, but are entitled afresh (as a reconnection would be).
-    this.mqtt.refreshEntitlements(user);
     return n;
   }
 
@@ -553,12 +559,11 @@ export class Broker implements SessionContext, HealthSource {
 
   /** An admin closes one connection (by id), or every logged-on connection of a user: close 4005, MQTT v5 DISCONNECT 0x98. */
   private disconnectConnections(target: KickTarget): number {
-    let n = 0;
-    for (const session of [...this.sessions]) {
-      if ('id' in target ? session.id !== target.id : !session.isLoggedOn || session.userName !== target.user) continue;
-      session.close(CloseCodes.DISCONNECTED_BY_ADMIN, 'disconnected by an administrator');
-      n++;
-    }
+    const which =
+      'id' in target
+        ? (s: AnySession) => s.id === target.id
+        : (s: AnySession) => s.isLoggedOn && s.userName === target.user;
+    const n = this.closeSessions(which, CloseCodes.DISCONNECTED_BY_ADMIN, 'disconnected by an administrator');
     if (n > 0) this.log.info({ ...target, disconnected: n }, 'connections closed by an administrator');
     return n;
   }
