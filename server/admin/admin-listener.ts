@@ -144,7 +144,7 @@ export class AdminListener {
       request.identity = await this.authenticate(req, request);
       const { route, request: routed } = this.route(request, query);
       action = route.action;
-      await this.entitle(route, request, request.identity);
+      await this.entitle(route.method === 'GET' ? 'read' : 'write', request, request.identity);
       const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
       const result = await route.run(this.actions, body, routed);
       const writes = route.method !== 'GET' && route.readOnly !== true;
@@ -187,15 +187,7 @@ export class AdminListener {
       });
     if (metrics.credentials === 'required') {
       request.identity = await this.authenticate(req, request);
-      const answer = await this.actions.checkAdmin(request.identity, 'read', METRICS_PATH);
-      if (answer.allow !== true) {
-        this.log.warn({ ...request, action: 'read', reason: answer.reason }, 'admin: request not entitled');
-        throw new AdminHttpError(
-          403,
-          'FORBIDDEN',
-          `${JSON.stringify(request.identity)} is not entitled to read /metrics`,
-        );
-      }
+      await this.entitle('read', request, request.identity);
     }
     const text = await metrics.exposition.render();
     res.writeHead(200, { 'Content-Type': metrics.exposition.contentType, 'Content-Length': Buffer.byteLength(text) });
@@ -281,8 +273,8 @@ export class AdminListener {
     return { route, request: found.id === undefined ? { query } : { query, id: found.id } };
   }
 
-  private async entitle(route: AdminRoute, request: RequestLog, identity: string): Promise<void> {
-    const action = route.method === 'GET' ? 'read' : 'write';
+  /** Resource type `admin`, the request path as the resource; throws a 403 unless allowed. */
+  private async entitle(action: 'read' | 'write', request: RequestLog, identity: string): Promise<void> {
     const answer = await this.actions.checkAdmin(identity, action, request.path);
     if (answer.allow === true) return;
     this.log.warn({ ...request, action, reason: answer.reason }, 'admin: request not entitled');
