@@ -1,57 +1,54 @@
 // Deciding one request against a user's bound entitlements: deny rules first (deny beats allow),
 // then the first grant in policy order that matches, whose filter and select list come along.
-// explainRequest walks the same rules in the same order and also names the entry that decided;
-// decideRequest stays the lean loop that checks run.
+// explainRequest finds the same entry and also names it.
 import type { EntitlementAnswer, EntitlementExplanation, EntitlementRequest } from '../module-types.js';
-import { denyAnswer } from './answers.js';
+import { denyAnswer, type AllowAnswer, type DenyAnswer } from './answers.js';
 import { requestKind } from './request-kind.js';
-import { explainedRule, type ActionRules, type UserEntitlements } from './user-entitlements.js';
+import { explainedRule, type ActionRules, type RuleEntry, type UserEntitlements } from './user-entitlements.js';
 
 const UNSUPPORTED = denyAnswer('unsupported request');
 
-export function decideRequest(entitlements: UserEntitlements, request: EntitlementRequest): EntitlementAnswer {
+/** The rules a request is decided by: the logon answer, one action's rules, or none (unsupported). */
+function rulesFor(entitlements: UserEntitlements, request: EntitlementRequest): ActionRules | 'logon' | null {
   switch (requestKind(request)) {
     case 'logon':
-      return entitlements.logon;
+      return 'logon';
     case 'read':
-      return decide(entitlements.read, request.resource);
+      return entitlements.read;
     case 'write':
-      return decide(entitlements.write, request.resource);
+      return entitlements.write;
     case 'admin':
-      return decide(entitlements.admin, request.resource);
+      return entitlements.admin;
     default:
-      return UNSUPPORTED;
+      return null;
   }
 }
 
-function decide(rules: ActionRules, resource: string): EntitlementAnswer {
+/** The deny that matches `resource`, else the first grant that does; undefined: none (the default answer). */
+function decidingEntry(
+  rules: ActionRules,
+  resource: string,
+): RuleEntry<DenyAnswer> | RuleEntry<AllowAnswer> | undefined {
   const denies = rules.denies;
-  for (let i = 0; i < denies.length; i++) if (denies[i].matcher.matches(resource)) return denies[i].answer;
+  for (let i = 0; i < denies.length; i++) if (denies[i].matcher.matches(resource)) return denies[i];
   const grants = rules.grants;
-  for (let i = 0; i < grants.length; i++) if (grants[i].matcher.matches(resource)) return grants[i].answer;
-  return rules.noGrant;
+  for (let i = 0; i < grants.length; i++) if (grants[i].matcher.matches(resource)) return grants[i];
+  return undefined;
+}
+
+export function decideRequest(entitlements: UserEntitlements, request: EntitlementRequest): EntitlementAnswer {
+  const rules = rulesFor(entitlements, request);
+  if (rules === 'logon') return entitlements.logon;
+  if (rules === null) return UNSUPPORTED;
+  return decidingEntry(rules, request.resource)?.answer ?? rules.noGrant;
 }
 
 /** decideRequest's answer, with the rule that gave it (null: no rule matched, the default answer). */
 export function explainRequest(entitlements: UserEntitlements, request: EntitlementRequest): EntitlementExplanation {
-  switch (requestKind(request)) {
-    case 'logon':
-      return { answer: entitlements.logon, rule: entitlements.logonRule };
-    case 'read':
-      return explain(entitlements.read, request.resource);
-    case 'write':
-      return explain(entitlements.write, request.resource);
-    case 'admin':
-      return explain(entitlements.admin, request.resource);
-    default:
-      return { answer: UNSUPPORTED, rule: null };
-  }
-}
-
-function explain(rules: ActionRules, resource: string): EntitlementExplanation {
-  const entry =
-    rules.denies.find((deny) => deny.matcher.matches(resource)) ??
-    rules.grants.find((grant) => grant.matcher.matches(resource));
+  const rules = rulesFor(entitlements, request);
+  if (rules === 'logon') return { answer: entitlements.logon, rule: entitlements.logonRule };
+  if (rules === null) return { answer: UNSUPPORTED, rule: null };
+  const entry = decidingEntry(rules, request.resource);
   return entry === undefined
     ? { answer: rules.noGrant, rule: null }
     : { answer: entry.answer, rule: explainedRule(entry) };
