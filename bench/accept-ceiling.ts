@@ -13,6 +13,7 @@ import { startNodePeer, wardenSpec, type PeerBroker } from './mqtt-load/brokers.
 import { runStorm, type StormResult } from './mqtt-load/storm.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
+import { outOption, runsOption } from './common-options.js';
 import { integerIn } from './option-values.js';
 
 const CONNACK = Buffer.from([0x20, 2, 0, 0]);
@@ -39,8 +40,8 @@ stderr per run. Prints conn/s and Warden's share of the ceiling, writes JSON.`,
         parse: integerIn(1, 100_000),
         description: 'CONNECTs in flight, at most',
       },
-      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
-      out: { type: 'string', value: 'FILE', default: 'bench/results/accept-ceiling.json', description: 'JSON results' },
+      runs: runsOption(9),
+      out: outOption('bench/results/accept-ceiling.json'),
       serve: {
         type: 'boolean',
         description: 'be the bare server (this program starts itself so); prints {"port":N}',

@@ -14,7 +14,15 @@ import { median } from './native-load.js';
 import { entitledPolicy, runEntitledFanout, type EntitlementScenario } from './scenarios/entitled-fanout.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
-import { integerIn, oneOf, positiveUpTo } from './option-values.js';
+import {
+  encodingOption,
+  floodSecondsOption,
+  outOption,
+  runsOption,
+  subscribersOption,
+  windowOption,
+} from './common-options.js';
+import { integerIn } from './option-values.js';
 
 const opts = commandLine(
   defineCommand({
@@ -25,34 +33,11 @@ on its own broker process: plain (no filters), entitled (one filter and select l
 mixed (10 distinct entitlements). Runs interleaved; a line on stderr per run. Prints deliveries/s
 and the ratio to plain, writes JSON.`,
     options: {
-      subscribers: {
-        type: 'string',
-        value: 'N',
-        default: '100',
-        parse: integerIn(1, 10_000),
-        description: 'subscribers on the topic',
-      },
-      seconds: {
-        type: 'string',
-        value: 'S',
-        default: '5',
-        parse: positiveUpTo(120),
-        description: 'flood time per run',
-      },
-      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
-      encoding: {
-        type: 'string',
-        default: 'msgpack',
-        parse: oneOf(['msgpack', 'json'] as const),
-        description: 'native encoding: msgpack or json',
-      },
-      window: {
-        type: 'string',
-        value: 'N',
-        default: '2000',
-        parse: integerIn(1, 1_000_000),
-        description: 'messages in flight, at most',
-      },
+      subscribers: subscribersOption(10_000),
+      seconds: floodSecondsOption(120),
+      runs: runsOption(9),
+      encoding: encodingOption(),
+      window: windowOption(),
       'ttl-ms': {
         type: 'string',
         value: 'MS',
@@ -60,7 +45,7 @@ and the ratio to plain, writes JSON.`,
         parse: integerIn(0, 86_400_000),
         description: 'security.entitlementCache.ttlMs (0: answers do not expire)',
       },
-      out: { type: 'string', value: 'FILE', default: 'bench/results/entitled.json', description: 'JSON results' },
+      out: outOption('bench/results/entitled.json'),
     },
   }),
 );

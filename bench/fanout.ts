@@ -19,7 +19,15 @@ import { parseTransports, startBrokerProcess, type BenchTransport, type BrokerPr
 import { floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { percentile, formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
-import { integerIn, oneOf, positiveUpTo } from './option-values.js';
+import {
+  encodingOption,
+  floodSecondsOption,
+  outOption,
+  runsOption,
+  subscribersOption,
+  windowOption,
+} from './common-options.js';
+import { integerIn } from './option-values.js';
 
 const packr = new Packr({ useRecords: false });
 const TOPIC = 'bench/fanout';
@@ -33,20 +41,8 @@ const opts = commandLine(
 Each run floods for --seconds (at most --window in flight), then publishes at --paced-rate for 2 s
 for latency at a fixed load. Prints a table, writes JSON.`,
     options: {
-      subscribers: {
-        type: 'string',
-        value: 'N',
-        default: '100',
-        parse: integerIn(1, 10_000),
-        description: 'subscribers on the topic',
-      },
-      seconds: {
-        type: 'string',
-        value: 'S',
-        default: '5',
-        parse: positiveUpTo(120),
-        description: 'flood time per run',
-      },
+      subscribers: subscribersOption(10_000),
+      seconds: floodSecondsOption(120),
       payload: {
         type: 'string',
         value: 'N',
@@ -55,19 +51,8 @@ for latency at a fixed load. Prints a table, writes JSON.`,
         parse: integerIn(8, 1024 * 1024),
         description: 'payload bytes',
       },
-      encoding: {
-        type: 'string',
-        default: 'msgpack',
-        parse: oneOf(['msgpack', 'json'] as const),
-        description: 'native encoding: msgpack or json',
-      },
-      window: {
-        type: 'string',
-        value: 'N',
-        default: '2000',
-        parse: integerIn(1, 1_000_000),
-        description: 'messages in flight, at most, in the flood',
-      },
+      encoding: encodingOption(),
+      window: windowOption('messages in flight, at most, in the flood'),
       'paced-rate': {
         type: 'string',
         value: 'N',
@@ -75,8 +60,8 @@ for latency at a fixed load. Prints a table, writes JSON.`,
         parse: integerIn(1, 100_000),
         description: 'messages/s in the paced phase',
       },
-      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
-      out: { type: 'string', value: 'FILE', default: 'bench/results/fanout.json', description: 'JSON results' },
+      runs: runsOption(9),
+      out: outOption('bench/results/fanout.json'),
       transport: {
         type: 'string',
         default: 'ws',

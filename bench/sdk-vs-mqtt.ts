@@ -17,7 +17,8 @@ import { startBrokerProcess, type BenchTransport } from './broker-process.js';
 import { GENERATOR_SATURATED_PCT, type LoadResult } from './load/run-summary.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
-import { integerIn, listOf, numberBetween, oneOf, positiveUpTo } from './option-values.js';
+import { floodSecondsOption, outOption, runsOption, subscribersOption } from './common-options.js';
+import { integerIn, listOf, numberBetween, oneOf } from './option-values.js';
 import {
   FANOUT_PAYLOAD_BYTES,
   STAMPED_TRADE,
@@ -38,8 +39,8 @@ const opts = commandLine(
 fan-out and entitled fan-out, against one Warden process with both listeners. Runs interleaved
 after a discarded warm-up; a line on stderr per run. Prints a table, writes JSON.`,
     options: {
-      seconds: { type: 'string', value: 'S', default: '5', parse: positiveUpTo(60), description: 'flood time per run' },
-      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 9), description: 'runs, median reported' },
+      seconds: floodSecondsOption(60),
+      runs: runsOption(9),
       warmup: {
         type: 'string',
         value: 'S',
@@ -47,13 +48,7 @@ after a discarded warm-up; a line on stderr per run. Prints a table, writes JSON
         parse: numberBetween(0, 10),
         description: 'seconds of the discarded warm-up run of each (0: none)',
       },
-      subscribers: {
-        type: 'string',
-        value: 'N',
-        default: '100',
-        parse: integerIn(1, 1000),
-        description: 'subscribers on the topic',
-      },
+      subscribers: subscribersOption(1000),
       // 1000, not bench:peers' 250: with 250 the broker idled 10-15 % of the time in the MQTT rows
       // (84-88 % CPU) against 92 % in the native rows, which flattered the native ÷ MQTT ratio.
       window: {
@@ -78,7 +73,7 @@ after a discarded warm-up; a line on stderr per run. Prints a table, writes JSON
         parse: oneOf(['ws', 'uws'] as const),
         description: 'WebSocket engine of the native listener: ws or uws',
       },
-      out: { type: 'string', value: 'FILE', default: 'bench/results/sdk-vs-mqtt.json', description: 'JSON results' },
+      out: outOption('bench/results/sdk-vs-mqtt.json'),
     },
   }),
 );

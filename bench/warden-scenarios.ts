@@ -25,7 +25,8 @@ import { startBrokerProcess, type BenchTransport, type BrokerProcess } from './b
 import { encodeFrame, floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
-import { integerIn, oneOf, positiveUpTo } from './option-values.js';
+import { encodingOption, floodSecondsOption, outOption, runsOption, windowOption } from './common-options.js';
+import { integerIn, oneOf } from './option-values.js';
 import { entitlementStatus } from './scenarios/admin-status.js';
 import { entitledPolicy, runEntitledFanout } from './scenarios/entitled-fanout.js';
 
@@ -39,21 +40,10 @@ non-matching regexes against matching ones only, and the first message to a new 
 fan-out: allow-all, plain policy grants, and grants with a filter and a select list. Prints tables,
 writes JSON.`,
     options: {
-      seconds: { type: 'string', value: 'S', default: '5', parse: positiveUpTo(60), description: 'flood time per run' },
-      runs: { type: 'string', value: 'N', default: '3', parse: integerIn(1, 10), description: 'runs, median reported' },
-      encoding: {
-        type: 'string',
-        default: 'msgpack',
-        parse: oneOf(['msgpack', 'json'] as const),
-        description: 'native encoding: msgpack or json',
-      },
-      window: {
-        type: 'string',
-        value: 'N',
-        default: '2000',
-        parse: integerIn(1, 1_000_000),
-        description: 'messages in flight, at most',
-      },
+      seconds: floodSecondsOption(60),
+      runs: runsOption(10),
+      encoding: encodingOption(),
+      window: windowOption(),
       only: {
         type: 'string',
         defaultText: 'both',
@@ -102,7 +92,7 @@ writes JSON.`,
         parse: oneOf(['ws', 'uws'] as const),
         description: 'WebSocket engine of the native listener: ws or uws',
       },
-      out: { type: 'string', value: 'FILE', default: 'bench/results/scenarios.json', description: 'JSON results' },
+      out: outOption('bench/results/scenarios.json'),
     },
   }),
 );
