@@ -42,3 +42,12 @@ export const windowOption = (description = 'messages in flight, at most') =>
 /** --out: where the JSON results go. */
 export const outOption = <const F extends string>(file: F) =>
   ({ type: 'string', value: 'FILE', default: file, description: 'JSON results' }) as const;
+
+/** --transport: the one WebSocket engine of the native listener (bench:fanout compares both). */
+export const engineOption = () =>
+  ({
+    type: 'string',
+    default: 'ws',
+    parse: oneOf(['ws', 'uws'] as const),
+    description: 'WebSocket engine of the native listener: ws or uws',
+  }) as const;

@@ -17,8 +17,8 @@ import { startBrokerProcess, type BenchTransport } from './broker-process.js';
 import { GENERATOR_SATURATED_PCT, type LoadResult } from './load/run-summary.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
-import { floodSecondsOption, outOption, runsOption, subscribersOption } from './common-options.js';
-import { integerIn, listOf, numberBetween, oneOf } from './option-values.js';
+import { engineOption, floodSecondsOption, outOption, runsOption, subscribersOption } from './common-options.js';
+import { integerIn, listOf, numberBetween } from './option-values.js';
 import {
   FANOUT_PAYLOAD_BYTES,
   STAMPED_TRADE,
@@ -66,13 +66,7 @@ after a discarded warm-up; a line on stderr per run. Prints a table, writes JSON
         description: 'scenarios to run, any of the default ones',
       },
       // The native listener's WebSocket engine: ws (the portable default) or uws (docs/transports.md).
-      transport: {
-        type: 'string',
-        default: 'ws',
-        // One engine: one Warden process serves all rows.
-        parse: oneOf(['ws', 'uws'] as const),
-        description: 'WebSocket engine of the native listener: ws or uws',
-      },
+      transport: engineOption(),
       out: outOption('bench/results/sdk-vs-mqtt.json'),
     },
   }),

@@ -25,7 +25,14 @@ import { startBrokerProcess, type BenchTransport, type BrokerProcess } from './b
 import { encodeFrame, floodPublish, now, openNative, setupCall, waitUntil } from './native-load.js';
 import { formatTable } from './report.js';
 import { commandLine, defineCommand } from './cli-options.js';
-import { encodingOption, floodSecondsOption, outOption, runsOption, windowOption } from './common-options.js';
+import {
+  encodingOption,
+  engineOption,
+  floodSecondsOption,
+  outOption,
+  runsOption,
+  windowOption,
+} from './common-options.js';
 import { integerIn, oneOf } from './option-values.js';
 import { entitlementStatus } from './scenarios/admin-status.js';
 import { entitledPolicy, runEntitledFanout } from './scenarios/entitled-fanout.js';
@@ -85,13 +92,7 @@ writes JSON.`,
         parse: integerIn(1, 10_000),
         description: '4: subscribers on the topic',
       },
-      transport: {
-        type: 'string',
-        default: 'ws',
-        // One engine here: bench:fanout compares both.
-        parse: oneOf(['ws', 'uws'] as const),
-        description: 'WebSocket engine of the native listener: ws or uws',
-      },
+      transport: engineOption(),
       out: outOption('bench/results/scenarios.json'),
     },
   }),
