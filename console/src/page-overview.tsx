@@ -1,0 +1,64 @@
+// Overview: a few numbers now, then one chart per metric over the last 15 minutes.
+import { useMemo } from 'preact/hooks';
+import { Chart } from './chart.js';
+import { chartModel, CHARTS, type ChartSpec } from './chart-model.js';
+import type { StreamState } from './event-stream.js';
+import { formatCount } from './format.js';
+import type { Sample } from './types.js';
+
+interface Props {
+  readonly samples: readonly Sample[];
+  readonly streamState: StreamState;
+}
+
+const STREAM_TEXT: Record<StreamState, string> = {
+  connecting: 'Connecting to live updates…',
+  live: 'Live: updated every few seconds.',
+  reconnecting: 'Live updates interrupted: reconnecting…',
+};
+
+export function OverviewPage({ samples, streamState }: Props) {
+  const latest = samples[samples.length - 1];
+  return (
+    <>
+      <h1 tabIndex={-1}>Overview</h1>
+      <p class={`stream stream-${streamState}`}>{STREAM_TEXT[streamState]}</p>
+      <dl class="tiles">
+        <div class="tile">
+          <dt>Connections now</dt>
+          <dd>{latest === undefined ? '–' : formatCount(latest.connections)}</dd>
+        </div>
+        <div class="tile">
+          <dt>Entitlements</dt>
+          <dd>{latest === undefined ? '–' : latest.entitlementsEnabled ? 'Enabled' : 'Disabled'}</dd>
+        </div>
+        <div class="tile">
+          <dt>Cache size</dt>
+          <dd>{latest === undefined ? '–' : formatCount(latest.cache.size)}</dd>
+        </div>
+        {latest?.node != null && (
+          <div class="tile">
+            <dt>Node</dt>
+            <dd>{latest.node}</dd>
+          </div>
+        )}
+      </dl>
+      <div class="charts">
+        {CHARTS.map((spec) => (
+          <ChartFigure key={spec.key} spec={spec} samples={samples} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+function ChartFigure({ spec, samples }: { readonly spec: ChartSpec; readonly samples: readonly Sample[] }) {
+  const model = useMemo(() => chartModel(spec.key, samples), [spec.key, samples]);
+  return (
+    <figure class="chart-figure" data-chart={spec.key}>
+      <figcaption>{spec.caption}</figcaption>
+      <Chart model={model} />
+      <p data-latest>{model.latest}</p>
+    </figure>
+  );
+}
