@@ -16,6 +16,8 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
   /** The `after` cursors of the pages before this one; the last is this page's. */
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<ConnectionPage | null>(null);
+  /** The number of the page shown (1-based): it changes with the rows, not when the next is asked for. */
+  const [pageNumber, setPageNumber] = useState(1);
   const [loading, setLoading] = useState(false);
   /** Bumped to fetch the same page again (after a kick). */
   const [generation, setGeneration] = useState(0);
@@ -24,12 +26,14 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
   useEffect(() => {
     let current = true;
     setLoading(true);
+    const number = cursors.length;
     void listConnections(filter, after)
       .then((answer) => {
         if (!current) return;
         // A kick can empty the last page: step back rather than show nothing.
         if (answer.connections.length === 0 && after !== undefined) setCursors((stack) => stack.slice(0, -1));
         setPage(answer);
+        setPageNumber(number);
       })
       .catch((error: unknown) => current && tools.fail(error, 'list connections'))
       .finally(() => current && setLoading(false));
@@ -132,9 +136,9 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
       <p class="count" aria-busy={loading}>
         {page === null ? (loading ? 'Loading…' : '') : plural(page.total, 'connection')}
         {cluster.clustered && ` on this node (${cluster.node})`}
-        {page !== null && cursors.length > 1 && `, page ${formatCount(cursors.length)}`}
+        {page !== null && pageNumber > 1 && `, page ${formatCount(pageNumber)}`}
       </p>
-      <div class="table-wrap" role="region" aria-labelledby="connections-caption" tabIndex={0}>
+      <div class="table-wrap" role="region" aria-labelledby="connections-caption" aria-busy={loading} tabIndex={0}>
         <table>
           <caption id="connections-caption">Connections</caption>
           <thead>
