@@ -61,6 +61,7 @@ export function SignInPage({ notice, onSignedIn }: Props) {
             name="password"
             type="password"
             autoComplete="current-password"
+            required
             value={password}
             onInput={(event) => setPassword(event.currentTarget.value)}
           />
