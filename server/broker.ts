@@ -44,6 +44,10 @@ import { EntitlementEpoch } from './security/entitlement-epoch.js';
 import { SecurityManager } from './security/security-manager.js';
 import type { SessionContext } from './session/session-context.js';
 import { BrokerStats } from './stats.js';
+import { ModuleLatencyTotals } from './console/module-latency.js';
+import { createConsole } from './console/create-console.js';
+import type { ConsoleEndpoint } from './console/console-endpoint.js';
+import { everyObserver } from './security/module-calls.js';
 import { LogLevels } from './log-levels.js';
 import { ConfigReloader, type LiveParts, type ReloadSource } from './reload/config-reloader.js';
 import { ReloadUnavailableError, type ReloadRequest, type ReloadResult } from './reload/reload-result.js';
@@ -123,6 +127,8 @@ export class Broker implements SessionContext, HealthSource {
   private sys: SysTopics | null = null;
   /** GET /metrics (metrics.enabled, on the admin listener), or null. */
   private metrics: BrokerMetrics | null = null;
+  /** Module answer times for the console's latency chart (admin.console.enabled), or null. */
+  private moduleLatency: ModuleLatencyTotals | null = null;
   /** Logons, admin requests and entitlement denials (config audit), or null. */
   readonly audit: AuditLog | null;
   private readonly auditOutput: AuditDestination | null;
@@ -210,6 +216,7 @@ export class Broker implements SessionContext, HealthSource {
         packageVersion(),
         () => this.clusterNodeId,
       );
+    if (this.config.admin.enabled && this.config.admin.console.enabled) this.moduleLatency = new ModuleLatencyTotals();
     const security = await SecurityManager.create(
       this.config,
       this.baseDir,
@@ -217,7 +224,7 @@ export class Broker implements SessionContext, HealthSource {
       this.stats,
       this.clock,
       this.entitlementEpoch,
-      this.metrics?.moduleCalls ?? null,
+      everyObserver(this.metrics?.moduleCalls ?? null, this.moduleLatency),
     );
     this.security = security;
     const admin = new BrokerAdmin(
@@ -230,6 +237,10 @@ export class Broker implements SessionContext, HealthSource {
         connectionDetail: (id) => this.connectionDetail(id),
         disconnectConnections: (target) => this.disconnectConnections(target),
         reload: (request) => this.reload(request),
+        recentAdminActions: (limit) =>
+          this.audit === null
+            ? { enabled: false, entries: [] }
+            : { enabled: true, entries: this.audit.recentAdminActions(limit) },
       },
       this.log.child({ component: 'admin' }),
     );
@@ -330,6 +341,7 @@ export class Broker implements SessionContext, HealthSource {
           health.enabled && health.port === undefined ? this : null,
           this.audit,
           this.metrics === null ? null : { exposition: this.metrics, credentials: metrics.credentials },
+          this.createConsole(),
         );
         boundAdmin = await this.adminListener.listen();
       }
@@ -566,6 +578,37 @@ export class Broker implements SessionContext, HealthSource {
     const n = this.closeSessions(which, CloseCodes.DISCONNECTED_BY_ADMIN, 'disconnected by an administrator');
     if (n > 0) this.log.info({ ...target, disconnected: n }, 'connections closed by an administrator');
     return n;
+  }
+
+  /** The admin console (admin.console.enabled) over this broker's counters, or null. */
+  private createConsole(): ConsoleEndpoint | null {
+    const latency = this.moduleLatency;
+    if (latency === null) return null;
+    return createConsole(
+      this.config.admin.console,
+      {
+        stats: this.stats,
+        entitlementStatus: () => this.security?.entitlementStatus() ?? NO_ENTITLEMENT_STATUS,
+        moduleLatency: latency,
+        clusterNodes: () => {
+          const cluster = this.clusterNode;
+          if (cluster === null) return null;
+          return cluster.view().then((view) =>
+            view.nodes.map((n) => ({
+              node: n.node,
+              alive: n.alive,
+              self: n.self,
+              connections: n.self ? this.stats.connectionsOpen : (n.status?.connections ?? 0),
+              messagesInPerSec: n.status?.messagesInPerSec ?? 0,
+              deliveriesPerSec: n.status?.deliveriesPerSec ?? 0,
+            })),
+          );
+        },
+        nodeId: () => this.clusterNode?.nodeId ?? null,
+        auditSeq: () => this.audit?.adminActions ?? 0,
+      },
+      this.log.child({ component: 'console' }),
+    );
   }
 
   private metricsSource(): MetricsSource {

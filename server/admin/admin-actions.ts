@@ -9,6 +9,7 @@ import type { ClusterView } from '../cluster/cluster.js';
 import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 import type { ExplainQuestion, Explanation } from '../security/explanation.js';
 import type { ReloadResult, ResetMode } from '../reload/reload-result.js';
+import type { AuditedAdminAction } from '../audit/audit-log.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -54,6 +55,13 @@ export interface KickResult {
   readonly nodes?: NodesApplied;
 }
 
+/** GET /admin/audit: the latest admin actions this node audited, newest first. */
+export interface AdminHistory {
+  /** False when the audit log is off (audit.enabled: false): nothing is recorded. */
+  readonly enabled: boolean;
+  readonly entries: readonly AuditedAdminAction[];
+}
+
 /** GET /admin/cluster outside a cluster. */
 export interface NotClustered {
   readonly clustered: false;
@@ -84,6 +92,8 @@ export interface AdminActions {
   listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage;
   /** One connection of this node, with its subscription patterns; null when there is none with that id. */
   connectionDetail(id: string): ConnectionDetail | null;
+  /** The latest `limit` admin actions this node audited (at most RECENT_ADMIN_ACTIONS), newest first. */
+  recentAdminActions(limit: number): AdminHistory;
   /** Close connections (close code 4005, MQTT v5 DISCONNECT 0x98); in a cluster, on every node. */
   disconnectConnections(target: KickTarget): Promise<KickResult>;
   /**

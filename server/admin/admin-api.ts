@@ -1,6 +1,6 @@
 // The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
-import type { EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } from './admin-actions.js';
+import type { AdminHistory, EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } from './admin-actions.js';
 import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
@@ -20,6 +20,8 @@ export const ADMIN_PATHS = {
   cluster: '/admin/cluster',
   explain: '/admin/explain',
   reload: '/admin/reload',
+  /** The latest admin actions from the audit log (the console's history). */
+  audit: '/admin/audit',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -65,6 +67,8 @@ export interface ExplainRequestBody {
   readonly path?: string;
   readonly listener?: string;
 }
+/** GET /admin/audit?limit=N: this node's latest audited admin actions, newest first (docs/admin.md#audit-log). */
+export type AuditResponse = AdminHistory;
 /** Live reload: applied or not, what differed, what needs a restart or why the config is invalid (docs/admin.md#live-reload). */
 export type ReloadResponse = ReloadResult;
 
@@ -74,6 +78,8 @@ export type AdminErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  /** A console sign-in whose body is not JSON (415). */
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'BAD_REQUEST'
   /** The logon guard refused the credentials without a check (security.logonQueue, security.logonBackoff). */
   | 'TOO_MANY_REQUESTS'

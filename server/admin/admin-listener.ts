@@ -15,6 +15,8 @@ import { parseJsonBody, readBody } from './request-body.js';
 import { answerProbe, type HealthSource } from '../health/health.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { listenOn, urlAuthority } from '../transports/listen-on.js';
+import { ConsoleEndpoint, type ConsoleGate, type ConsoleRequest } from '../console/console-endpoint.js';
+import { crossSiteReason } from './same-origin.js';
 
 export interface AdminListenerOptions {
   readonly host: string;
@@ -32,11 +34,8 @@ export interface BoundAdminListener {
 }
 
 /** Per-request facts carried into the log; never credentials. */
-interface RequestLog {
-  readonly method: string;
-  readonly path: string;
+interface RequestLog extends ConsoleRequest {
   readonly remoteAddress: string;
-  identity?: string;
 }
 
 /** The route a request asked for, with its `{id}` and query string. */
@@ -78,6 +77,8 @@ export class AdminListener {
     private readonly audit: AuditLog | null = null,
     /** Serves GET /metrics (metrics.enabled), or null. */
     private readonly metrics: MetricsEndpoint | null = null,
+    /** The admin console under /console (admin.console.enabled), or null. */
+    private readonly console: ConsoleEndpoint | null = null,
   ) {
     this.credentials = new AdminCredentialCache(options.credentialCache ?? { ttlMs: 0, maxEntries: 1 });
     this.server = createServer((req, res) => {
@@ -93,6 +94,7 @@ export class AdminListener {
     const { host, port } = this.options;
     const actual = await listenOn(this.server, host, port, 'the admin listener');
     this.bound = { host, port: actual, url: `http://${urlAuthority(host, actual)}` };
+    this.console?.start(actual);
     // Not "listening": that message announces the native listeners' ws:// URLs to tooling.
     this.log.info({ url: this.bound.url }, 'admin listener started');
     if (!isLoopback(host)) {
@@ -107,11 +109,14 @@ export class AdminListener {
   /** Check every admin's credentials afresh: a live reload changed the modules that checked them. */
   forgetCredentials(): void {
     this.credentials.clear();
+    // Console sessions too: they stand for credentials checked by the old modules.
+    this.console?.sessions.clear();
   }
 
   /** Stop listening and drop open connections (an admin request cut short by shutdown is moot). */
   async close(): Promise<void> {
     if (!this.server.listening) return;
+    this.console?.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
@@ -139,8 +144,21 @@ export class AdminListener {
         ...(result !== undefined ? { result } : {}),
       });
     try {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        const crossSite = crossSiteReason(req.headers);
+        if (crossSite !== null) throw new AdminHttpError(403, 'FORBIDDEN', `refused: ${crossSite}`);
+      }
       if (this.metrics !== null && request.path === METRICS_PATH)
         return await this.scrape(req, res, request, this.metrics);
+      if (this.console !== null && ConsoleEndpoint.isConsolePath(request.path)) {
+        const done = await this.console.handle(req, res, request, this.consoleGate(request));
+        if (done !== null) {
+          action = done.action;
+          this.log.info({ ...request, result: done.result }, `admin: ${done.action}`);
+          audit(200, done.result);
+        }
+        return;
+      }
       request.identity = await this.authenticate(req, request);
       const { route, request: routed } = this.route(request, query);
       action = route.action;
@@ -158,7 +176,8 @@ export class AdminListener {
       if (err instanceof AdminHttpError) {
         this.log.debug({ ...request, status: err.status, reason: err.message }, 'admin: request refused');
         audit(err.status, err.message);
-        sendError(res, err);
+        if (res.headersSent) res.destroy();
+        else sendError(res, this.fromConsole(req, request) ? withoutChallenge(err) : err);
         return;
       }
       this.log.error({ ...request, err }, 'admin: request failed');
@@ -194,8 +213,30 @@ export class AdminListener {
     res.end(request.method === 'HEAD' ? undefined : text);
   }
 
-  /** The identity the request authenticates as; throws a 401 AdminHttpError otherwise. */
+  /** The console's sign-in uses the same checks as a request with credentials. */
+  private consoleGate(request: RequestLog): ConsoleGate {
+    return {
+      authenticate: (credentials) => this.check(credentials, request),
+      entitle: (identity, path) => this.entitle('read', { ...request, path }, identity),
+    };
+  }
+
+  /** A request of the console's page: a 401 must not make the browser pop up its Basic dialog. */
+  private fromConsole(req: IncomingMessage, request: RequestLog): boolean {
+    return (
+      this.console !== null &&
+      (ConsoleEndpoint.isConsolePath(request.path) ||
+        (req.headers.authorization === undefined && this.console.tokenOf(req) !== undefined))
+    );
+  }
+
+  /**
+   * The identity the request authenticates as: its Authorization header, or else a console
+   * session's cookie (with the CSRF token on anything but a GET); throws a 401 AdminHttpError otherwise.
+   */
   private async authenticate(req: IncomingMessage, request: RequestLog): Promise<string> {
+    if (this.console !== null && req.headers.authorization === undefined && this.console.tokenOf(req) !== undefined)
+      return this.console.sessionOf(req, request.method !== 'GET' && request.method !== 'HEAD').user;
     let credentials;
     try {
       credentials = parseAuthorization(req.headers.authorization);
@@ -284,4 +325,11 @@ export class AdminListener {
       `${JSON.stringify(identity)} is not entitled to ${action} ${request.path}`,
     );
   }
+}
+
+/** The same refusal without WWW-Authenticate. */
+function withoutChallenge(err: AdminHttpError): AdminHttpError {
+  if (err.headers['WWW-Authenticate'] === undefined) return err;
+  const { 'WWW-Authenticate': _challenge, ...headers } = err.headers;
+  return new AdminHttpError(err.status, err.code, err.message, headers);
 }

@@ -4,6 +4,7 @@ import type { AdminActions } from './admin-actions.js';
 import {
   ADMIN_PATHS,
   type AdmissionResponse,
+  type AuditResponse,
   type ClusterResponse,
   type ConnectionResponse,
   type ConnectionsResponse,
@@ -22,6 +23,7 @@ import { UnknownListenerError } from '../security/explanation.js';
 import { EXPLAIN_FIELDS, explainQuestion } from './explain-body.js';
 import { RESET_MODES, type ResetMode } from '../config/index.js';
 import { ReloadUnavailableError } from '../reload/reload-result.js';
+import { RECENT_ADMIN_ACTIONS } from '../audit/audit-log.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -174,12 +176,13 @@ function connectionFilter(params: Record<string, string>): ConnectionFilter {
   return filter;
 }
 
-function pageLimit(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_PAGE_SIZE;
+/** `?limit=N`: a whole number from 1 to `max`, or `fallback` when absent. */
+function limitParam(text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
   const limit = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE))
+  if (!(limit >= 1 && limit <= max))
     throw badRequest(
-      `query parameter "limit" must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${JSON.stringify(text.slice(0, 64))}`,
+      `query parameter "limit" must be a whole number from 1 to ${max}, not ${JSON.stringify(text.slice(0, 64))}`,
     );
   return limit;
 }
@@ -192,7 +195,11 @@ const listConnections: AdminRoute = {
     const { after } = params;
     if (after !== undefined && ordinal(after) < 0)
       throw badRequest(`query parameter "after" must be a connection id from the previous page's "next"`);
-    return actions.listConnections(connectionFilter(params), pageLimit(params.limit), after);
+    return actions.listConnections(
+      connectionFilter(params),
+      limitParam(params.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+      after,
+    );
   },
 };
 
@@ -265,6 +272,15 @@ const reload: AdminRoute = {
   },
 };
 
+const audit: AdminRoute = {
+  method: 'GET',
+  action: 'admin history',
+  run: async (actions, _body, request): Promise<AuditResponse> => {
+    const { limit } = queryParams(request.query, ['limit']);
+    return actions.recentAdminActions(limitParam(limit, RECENT_ADMIN_ACTIONS, RECENT_ADMIN_ACTIONS));
+  },
+};
+
 const cluster: AdminRoute = {
   method: 'GET',
   action: 'cluster status',
@@ -309,6 +325,7 @@ export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<
   [ADMIN_PATHS.cluster, [cluster]],
   [ADMIN_PATHS.explain, [explain]],
   [ADMIN_PATHS.reload, [reload]],
+  [ADMIN_PATHS.audit, [audit]],
 ]);
 
 /** Session ids and other path ids: short, no `/`, nothing that needs decoding. */

@@ -10,6 +10,7 @@ import type { SecurityManager } from '../security/security-manager.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type {
   AdminActions,
+  AdminHistory,
   EntitlementStatus,
   KickResult,
   KickTarget,
@@ -47,6 +48,7 @@ export interface BrokerControls {
   disconnectConnections(target: KickTarget): number;
   /** Live reload of the config file. */
   reload(request: ReloadRequest): Promise<ReloadResult>;
+  recentAdminActions(limit: number): AdminHistory;
 }
 
 /** Close code of the connections an entitlement reset closes (docs/protocol.md). */
@@ -134,6 +136,10 @@ export class BrokerAdmin implements AdminActions, LocalActions {
 
   connectionDetail(id: string): ConnectionDetail | null {
     return this.broker.connectionDetail(id);
+  }
+
+  recentAdminActions(limit: number): AdminHistory {
+    return this.broker.recentAdminActions(limit);
   }
 
   kickLocally(target: KickTarget): number {

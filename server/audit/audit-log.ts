@@ -38,6 +38,16 @@ export interface AuditLimits {
   readonly maxTracked: number;
 }
 
+/** An admin action as the console's history shows it: the audit line's fields and when. */
+export interface AuditedAdminAction extends AdminAudit {
+  /** ISO 8601. */
+  readonly at: string;
+  readonly outcome: 'done' | 'refused';
+}
+
+/** Admin actions kept in memory for GET /admin/audit (the console's history); the file or stdout has them all. */
+export const RECENT_ADMIN_ACTIONS = 100;
+
 interface Window {
   startedAt: number;
   suppressed: number;
@@ -45,6 +55,9 @@ interface Window {
 
 export class AuditLog {
   private readonly windows = new Map<string, Window>();
+  private readonly recent: AuditedAdminAction[] = [];
+  /** Admin actions audited since start. */
+  private adminCount = 0;
 
   constructor(
     private readonly log: Logger,
@@ -66,11 +79,29 @@ export class AuditLog {
 
   admin(fields: AdminAudit): void {
     const outcome = fields.status < 400 ? 'done' : 'refused';
+    // Only what authenticated admins did: a flood of failed logons must not push the history out.
+    if (fields.user !== null) this.remember({ at: new Date(this.clock()).toISOString(), outcome, ...fields });
     const write = (suppressed: { suppressed?: number }): void =>
       this.log.info({ event: 'admin', outcome, ...fields, ...suppressed }, 'audit: admin request');
     // 429: the logon guard is refusing a flood; one line per address per window.
     if (fields.status === 429) this.limited(`admin\u0000throttled\u0000${fields.remote}`, write);
     else write({});
+  }
+
+  /** Admin actions audited since start: changes with every new one. */
+  get adminActions(): number {
+    return this.adminCount;
+  }
+
+  /** The latest `limit` admin actions, newest first (at most RECENT_ADMIN_ACTIONS). */
+  recentAdminActions(limit: number): AuditedAdminAction[] {
+    return this.recent.slice(-limit).reverse();
+  }
+
+  private remember(action: AuditedAdminAction): void {
+    this.adminCount++;
+    this.recent.push(action);
+    if (this.recent.length > RECENT_ADMIN_ACTIONS) this.recent.shift();
   }
 
   /** An entitlement check said no (`failed`: the module failed and the check failed closed). */

@@ -1,5 +1,5 @@
 // `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection
-// | kick | cluster | explain | reload>`: one request to the admin HTTP listener; the JSON answer goes
+// | kick | cluster | explain | reload | history>`: one request to the admin HTTP listener; the JSON answer goes
 // to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -32,6 +32,7 @@ const SUBCOMMANDS = [
   'cluster',
   'explain',
   'reload',
+  'history',
 ] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
@@ -50,7 +51,16 @@ interface ConnectionOptions {
 }
 
 const CONNECTION_OPTIONS = ['host', 'listener', 'protocol', 'limit', 'after'] as const;
+/** Options that more than connections take. */
+const SHARED_OPTIONS: Readonly<Partial<Record<(typeof CONNECTION_OPTIONS)[number], readonly Subcommand[]>>> = {
+  listener: ['connections', 'explain'],
+  limit: ['connections', 'history'],
+};
 const USER_COMMANDS: readonly Subcommand[] = ['reset', 'connections', 'kick', 'explain'];
+
+function takersOf(option: (typeof CONNECTION_OPTIONS)[number]): readonly Subcommand[] {
+  return SHARED_OPTIONS[option] ?? ['connections'];
+}
 
 function withQuery(path: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
@@ -71,18 +81,18 @@ function callFor(
     if (id !== undefined) throw usageError(`unexpected argument ${JSON.stringify(id)} after explain`);
     for (const name of CONNECTION_OPTIONS)
       if (name !== 'listener' && options[name] !== undefined)
-        throw usageError(`--${name} only goes with connections, not explain`);
+        throw usageError(`--${name} only goes with ${takersOf(name).join(' and ')}, not explain`);
     return { method: 'POST', path: ADMIN_PATHS.explain, body: explainBody(options) };
   }
   refuseExplainFlags(subcommand, options);
   if (user !== undefined && !USER_COMMANDS.includes(subcommand))
     throw usageError(`--user only goes with ${USER_COMMANDS.join(', ')}, not ${subcommand}`);
   if (user === '') throw usageError('--user needs a user name');
-  for (const name of CONNECTION_OPTIONS)
-    if (options[name] !== undefined && subcommand !== 'connections')
-      throw usageError(
-        `--${name} only goes with connections${name === 'listener' ? ' and explain' : ''}, not ${subcommand}`,
-      );
+  for (const name of CONNECTION_OPTIONS) {
+    const takers = takersOf(name);
+    if (options[name] !== undefined && !takers.includes(subcommand))
+      throw usageError(`--${name} only goes with ${takers.join(' and ')}, not ${subcommand}`);
+  }
   if (id !== undefined && subcommand !== 'kick' && subcommand !== 'connection')
     throw usageError(`unexpected argument ${JSON.stringify(id)} after ${subcommand}`);
   switch (subcommand) {
@@ -124,6 +134,8 @@ function callFor(
         : { method: 'DELETE', path: withQuery(ADMIN_PATHS.connections, { user }) };
     case 'cluster':
       return { method: 'GET', path: ADMIN_PATHS.cluster };
+    case 'history':
+      return { method: 'GET', path: withQuery(ADMIN_PATHS.audit, { limit: options.limit }) };
     case 'reload':
       if (reset === undefined) return { method: 'POST', path: ADMIN_PATHS.reload };
       if (!(RESET_MODES as readonly string[]).includes(reset))

@@ -90,6 +90,8 @@ Commands:
                        since when; --topic with read and write, --path (an admin endpoint) with
                        admin; --listener uses that listener's module. Changes nothing; exit
                        status 0 whether the answer is allow or deny
+  history [--limit N]  the latest N admin actions this node audited (default and at most 100),
+                       newest first: who, what, when, the status and the result
   reload [--reset disconnect|none]
                        re-read the config file and apply what can change live, or nothing
                        (exit status 1) when a change needs a restart ("refused") or the config

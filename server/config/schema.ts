@@ -544,6 +544,25 @@ const metricsSchema = z.strictObject({
   processMetrics: booleanField().default(true),
 });
 
+/** The admin console at /console on the admin listener (docs/console.md). */
+const consoleSchema = z.strictObject({
+  enabled: booleanField().default(true),
+  /** A session unused for this long ends (an open console page keeps its session in use). */
+  sessionIdleMs: integerField(60_000, 24 * HOUR_MS).default(30 * 60_000),
+  /** A session ends this long after sign-in, in use or not. */
+  sessionMaxAgeMs: integerField(60_000, 7 * 24 * HOUR_MS).default(12 * HOUR_MS),
+  /** Signed-in sessions at once; beyond it the oldest ends. */
+  maxSessions: integerField(1, 10_000).default(100),
+  /** Open live-update streams (one per console page) at once; beyond it new ones get 503. */
+  maxEventStreams: integerField(1, 1000).default(32),
+  /** How often the charts get a sample. */
+  sampleIntervalMs: integerField(500, 60_000).default(2000),
+  /** How much history the charts show, kept in memory (at most 7200 samples: an hour at 500 ms). */
+  historyMs: integerField(60_000, HOUR_MS).default(15 * 60_000),
+  /** Mark the session cookie Secure: for a console reached through a TLS-terminating proxy. */
+  secureCookie: booleanField().default(false),
+});
+
 const adminSchema = z.strictObject({
   /** The admin HTTP listener (entitlement reset/disable/enable/status). */
   enabled: booleanField().default(true),
@@ -561,6 +580,7 @@ const adminSchema = z.strictObject({
       maxEntries: integerField(1, 100_000).default(1000),
     })
     .prefault({}),
+  console: consoleSchema.prefault({}),
 });
 
 /**

@@ -33,3 +33,20 @@ export function observedCall<T>(
     return value;
   });
 }
+
+/** One observer that tells each of `observers` (the metrics and the console); null when there is none. */
+export function everyObserver(...observers: (ModuleCallObserver | null)[]): ModuleCallObserver | null {
+  const present = observers.filter((o): o is ModuleCallObserver => o !== null);
+  if (present.length <= 1) return present[0] ?? null;
+  return {
+    called: (module, action) => {
+      for (const o of present) o.called(module, action);
+    },
+    answered: (module, action, seconds) => {
+      for (const o of present) o.answered(module, action, seconds);
+    },
+    failed: (module, action) => {
+      for (const o of present) o.failed(module, action);
+    },
+  };
+}

@@ -9,6 +9,7 @@ import {
   CONNECTION,
   CONNECTIONS,
   explanationFor,
+  HISTORY_ENTRY,
   RELOAD,
   RELOAD_REFUSED,
   STATUS,
@@ -47,6 +48,14 @@ describe('warden admin', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual(CONNECTIONS);
     expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/admission']);
+  });
+
+  it('history prints the latest audited admin actions (GET /admin/audit), --limit of them', async () => {
+    const result = await runAdmin(['history', '--limit', '7'], AS_ADMIN);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ enabled: true, entries: [HISTORY_ENTRY] });
+    expect(admin.actions.callsOf('recentAdminActions')).toEqual([[7]]);
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/audit']);
   });
 
   it('connections passes its filters and page as the query string', async () => {
@@ -254,7 +263,7 @@ describe('warden admin', () => {
       [
         ['explain', '--user', 'a', '--action', 'read', '--limit', '5'],
         AS_ADMIN,
-        /--limit only goes with connections, not explain/,
+        /--limit only goes with connections and history, not explain/,
       ],
       [['explain', '--action', 'read', '--topic', 't'], AS_ADMIN, /explain needs --user NAME/],
       [['explain', '--user', 'alice'], AS_ADMIN, /explain needs --action, one of logon, read, write, admin/],

@@ -1,7 +1,13 @@
 // A tiny AdminActions for testing the admin HTTP layer on its own: fixed users and a token, an
 // entitlement rule (viewer may only read), canned answers, and a record of every call. The real
 // implementation is the broker's; end-to-end tests through it live in test/security.
-import type { AdminActions, EntitlementStatus, KickResult, KickTarget } from '../../server/admin/admin-actions.js';
+import type {
+  AdminActions,
+  AdminHistory,
+  EntitlementStatus,
+  KickResult,
+  KickTarget,
+} from '../../server/admin/admin-actions.js';
 import type {
   ConnectionDetail,
   ConnectionFilter,
@@ -44,6 +50,7 @@ export type ActionName =
   | 'listConnections'
   | 'connectionDetail'
   | 'disconnectConnections'
+  | 'recentAdminActions'
   | 'reloadConfig'
   | 'authenticateAdmin'
   | 'checkAdmin'
@@ -129,6 +136,19 @@ export const RELOAD_REFUSED: ReloadResult = {
   ],
 };
 
+/** The one admin action recentAdminActions answers with. */
+export const HISTORY_ENTRY: AdminHistory['entries'][number] = {
+  at: '2026-12-01T10:00:00.000Z',
+  outcome: 'done',
+  user: 'admin',
+  method: 'POST',
+  path: '/admin/entitlements/reset',
+  remote: '127.0.0.1',
+  status: 200,
+  action: 'entitlement reset',
+  result: { reset: 'all', disconnected: 0 },
+};
+
 export interface RecordedCall {
   readonly name: ActionName;
   readonly args: readonly unknown[];
@@ -200,6 +220,11 @@ export class RecordingAdminActions implements AdminActions {
   async disconnectConnections(target: KickTarget): Promise<KickResult> {
     this.record('disconnectConnections', target);
     return { disconnected: 'id' in target ? (target.id === CONNECTION.id ? 1 : 0) : this.disconnected };
+  }
+
+  recentAdminActions(limit: number): AdminHistory {
+    this.record('recentAdminActions', limit);
+    return { enabled: true, entries: [HISTORY_ENTRY] };
   }
 
   async reloadConfig(reset?: ResetMode): Promise<ReloadResult> {
