@@ -58,6 +58,12 @@ export function openEventStream(handlers: StreamHandlers): () => void {
       const sample = parse<Sample>(event);
       if (sample !== undefined) handlers.sample(sample);
     });
+    // The server's word that the session ended (signed out elsewhere, idle, reload): no need to ask.
+    current.addEventListener('signed-out', () => {
+      stopped = true;
+      current.close();
+      handlers.sessionEnded();
+    });
     current.addEventListener('error', () => {
       if (stopped) return;
       handlers.state('reconnecting');

@@ -54,7 +54,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
       const who = connection.user === null || connection.user === '' ? '' : ` of ${connection.user}`;
       const confirmed = await tools.confirm({
         title: 'Kick connection?',
-        message: `Close connection ${connection.id}${who} from ${connection.remoteAddress}? The client may reconnect.`,
+        message: `Close connection ${connection.id}${who} from ${connection.remoteAddress}? The Warden SDK does not reconnect after a kick; other clients may.`,
         verb: 'Kick',
       });
       if (!confirmed) return;
@@ -77,7 +77,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
     async (user: string) => {
       const confirmed = await tools.confirm({
         title: `Kick all connections of ${user}?`,
-        message: `Close every connection of ${user} on this node? Their clients may reconnect.`,
+        message: `Close every connection of ${user}${cluster.clustered ? ', on every node' : ''}? The Warden SDK does not reconnect after a kick; other clients may.`,
         verb: 'Kick',
       });
       if (!confirmed) return;
@@ -89,7 +89,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
       }
       setGeneration((g) => g + 1);
     },
-    [tools],
+    [tools, cluster.clustered],
   );
 
   const field = (key: 'user' | 'host' | 'listener') => ({
