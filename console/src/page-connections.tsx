@@ -1,6 +1,6 @@
 // Connections: a filtered, paged table of this node's open connections, with kicks. The server
 // pages by cursor, so "Previous page" walks back a stack of the cursors that led here.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { kickConnection, kickUser, listConnections } from './admin-api.js';
 import { formatCount, formatTimestamp, plural } from './format.js';
 import { useTools } from './tools.js';
@@ -22,6 +22,9 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
   /** Bumped to fetch the same page again (after a kick). */
   const [generation, setGeneration] = useState(0);
   const after = cursors[cursors.length - 1];
+  const region = useRef<HTMLDivElement>(null);
+  /** Set by a kick: its button's row may be gone when the page reloads, taking focus with it. */
+  const refocus = useRef(false);
 
   useEffect(() => {
     let current = true;
@@ -34,6 +37,13 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
         if (answer.connections.length === 0 && after !== undefined) setCursors((stack) => stack.slice(0, -1));
         setPage(answer);
         setPageNumber(number);
+        if (refocus.current) {
+          refocus.current = false;
+          // Keep keyboard users in the table rather than back at the top of the document.
+          setTimeout(() => {
+            if (document.activeElement === null || document.activeElement === document.body) region.current?.focus();
+          });
+        }
       })
       .catch((error: unknown) => current && tools.fail(error, 'list connections'))
       .finally(() => current && setLoading(false));
@@ -68,6 +78,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
       } catch (error) {
         tools.fail(error, `kick connection ${connection.id}`);
       }
+      refocus.current = true;
       setGeneration((g) => g + 1);
     },
     [tools],
@@ -87,6 +98,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
       } catch (error) {
         tools.fail(error, `kick the connections of ${user}`);
       }
+      refocus.current = true;
       setGeneration((g) => g + 1);
     },
     [tools, cluster.clustered],
@@ -138,7 +150,14 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
         {cluster.clustered && ` on this node (${cluster.node})`}
         {page !== null && pageNumber > 1 && `, page ${formatCount(pageNumber)}`}
       </p>
-      <div class="table-wrap" role="region" aria-labelledby="connections-caption" aria-busy={loading} tabIndex={0}>
+      <div
+        ref={region}
+        class="table-wrap"
+        role="region"
+        aria-labelledby="connections-caption"
+        aria-busy={loading}
+        tabIndex={0}
+      >
         <table>
           <caption id="connections-caption">Connections</caption>
           <thead>
