@@ -3,26 +3,35 @@ import { useMemo } from 'preact/hooks';
 import { Chart } from './chart.js';
 import { chartModel, CHARTS, type ChartSpec } from './chart-model.js';
 import type { StreamState } from './event-stream.js';
-import { formatCount } from './format.js';
+import { formatCount, formatRate } from './format.js';
 import type { Sample } from './types.js';
 
 interface Props {
   readonly samples: readonly Sample[];
   readonly streamState: StreamState;
+  /** From the stream's history event; null until it came. */
+  readonly intervalMs: number | null;
 }
 
-const STREAM_TEXT: Record<StreamState, string> = {
-  connecting: 'Connecting to live updates…',
-  live: 'Live: updated every few seconds.',
-  reconnecting: 'Live updates interrupted: reconnecting…',
-};
+function streamText(state: StreamState, intervalMs: number | null): string {
+  switch (state) {
+    case 'connecting':
+      return 'Connecting to live updates…';
+    case 'live':
+      return intervalMs === null
+        ? 'Live: the last 15 minutes.'
+        : `Live: the last 15 minutes, a sample every ${formatRate(intervalMs / 1000)} s.`;
+    case 'reconnecting':
+      return 'Live updates interrupted: reconnecting…';
+  }
+}
 
-export function OverviewPage({ samples, streamState }: Props) {
+export function OverviewPage({ samples, streamState, intervalMs }: Props) {
   const latest = samples[samples.length - 1];
   return (
     <>
       <h1 tabIndex={-1}>Overview</h1>
-      <p class={`stream stream-${streamState}`}>{STREAM_TEXT[streamState]}</p>
+      <p class={`stream stream-${streamState}`}>{streamText(streamState, intervalMs)}</p>
       <dl class="tiles">
         <div class="tile">
           <dt>Connections now</dt>

@@ -30,6 +30,7 @@ export function Shell({ user, onSignOut, onSessionEnded }: Props) {
   const route = useRoute();
   const [samples, setSamples] = useState<Sample[]>([]);
   const [streamState, setStreamState] = useState<StreamState>('connecting');
+  const [intervalMs, setIntervalMs] = useState<number | null>(null);
   const [cluster, setCluster] = useState<ClusterInfo>({ clustered: false });
   const [status, setStatus] = useState('');
   const [alert, setAlert] = useState('');
@@ -42,7 +43,10 @@ export function Shell({ user, onSignOut, onSessionEnded }: Props) {
   useEffect(
     () =>
       openEventStream({
-        history: (history) => setSamples(trimWindow(history.samples)),
+        history: (history) => {
+          setIntervalMs(history.intervalMs);
+          setSamples(trimWindow(history.samples));
+        },
         sample: (sample) => setSamples((window) => addSample(window, sample)),
         state: setStreamState,
         sessionEnded: () => sessionEnded.current(),
@@ -145,7 +149,14 @@ export function Shell({ user, onSignOut, onSessionEnded }: Props) {
         )}
       </div>
       <main id="main" ref={main} tabIndex={-1}>
-        <Page route={route} samples={samples} latest={latest} streamState={streamState} cluster={cluster} />
+        <Page
+          route={route}
+          samples={samples}
+          latest={latest}
+          streamState={streamState}
+          intervalMs={intervalMs}
+          cluster={cluster}
+        />
       </main>
       <ConfirmDialog request={pending?.request ?? null} onAnswer={answer} />
     </ToolsContext.Provider>
@@ -157,13 +168,14 @@ interface PageProps {
   readonly samples: readonly Sample[];
   readonly latest: Sample | undefined;
   readonly streamState: StreamState;
+  readonly intervalMs: number | null;
   readonly cluster: ClusterInfo;
 }
 
-function Page({ route, samples, latest, streamState, cluster }: PageProps) {
+function Page({ route, samples, latest, streamState, intervalMs, cluster }: PageProps) {
   switch (route) {
     case 'overview':
-      return <OverviewPage samples={samples} streamState={streamState} />;
+      return <OverviewPage samples={samples} streamState={streamState} intervalMs={intervalMs} />;
     case 'connections':
       return <ConnectionsPage cluster={cluster} />;
     case 'entitlements':
