@@ -14,6 +14,7 @@ COPY tsconfig.json tsconfig.build.json tsconfig.client.json ./
 COPY protocol protocol
 COPY server server
 COPY client client
+COPY console console
 COPY bench bench
 COPY scripts scripts
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

@@ -24,11 +24,12 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/*.ts', '**/*.cts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.cts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: {
-        // Types from tsconfig.json, which takes in every TypeScript directory of the repository.
+        // Types from the nearest tsconfig.json: the root one takes in every TypeScript directory but
+        // console/, whose own (browser, JSX) tsconfig.json covers the admin console.
         projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },

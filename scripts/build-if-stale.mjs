@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = join(root, 'dist', '.build-stamp');
-const SOURCE_DIRS = ['protocol', 'server', 'client', 'bench', 'scripts'];
+const SOURCE_DIRS = ['protocol', 'server', 'client', 'console', 'bench', 'scripts'];
 // Under client/: its sources and build script; its own dist and node_modules are skipped below.
 const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
 
@@ -20,7 +20,7 @@ function newestSource() {
     const stat = statSync(path);
     if (stat.isDirectory()) {
       for (const name of readdirSync(path)) if (name !== 'node_modules' && name !== 'dist') visit(join(path, name));
-    } else if (/\.(ts|mts|cts|mjs|json)$/.test(path)) newest = Math.max(newest, stat.mtimeMs);
+    } else if (/\.(ts|tsx|mts|cts|mjs|json|css|html)$/.test(path)) newest = Math.max(newest, stat.mtimeMs);
   };
   for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) visit(join(root, dir));
   for (const file of SOURCE_FILES)
@@ -37,7 +37,7 @@ if (process.argv.includes('--mark')) {
   // An installed package: dist is all there is, and it is what was published.
 } else if ((existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0) < newestSource()) {
   process.stderr.write('warden: building dist (sources changed since the last build)\n');
-  // The whole build (the SDK workspace, then tsc); it marks dist as current when it succeeds.
+  // The whole build (the SDK workspace, the console, then tsc); it marks dist as current when it succeeds.
   const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
