@@ -9,6 +9,8 @@ export type ChartKey = 'connections' | 'messagesIn' | 'deliveries' | 'denials' |
 export interface ChartSpec {
   readonly key: ChartKey;
   readonly caption: string;
+  /** Values come and go (a module is called now and then): draw each as a point, as a line cannot join them. */
+  readonly sparse?: true;
 }
 
 export const CHARTS: readonly ChartSpec[] = [
@@ -17,7 +19,7 @@ export const CHARTS: readonly ChartSpec[] = [
   { key: 'deliveries', caption: 'Deliveries out per second' },
   { key: 'denials', caption: 'Denials per second' },
   { key: 'cache', caption: 'Entitlement cache hits and misses per second' },
-  { key: 'latency', caption: 'Module latency (ms)' },
+  { key: 'latency', caption: 'Module latency (ms)', sparse: true },
 ];
 
 export interface ChartModel {

@@ -5,7 +5,6 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { ChartModel } from './chart-model.js';
 import { cssVariable, useColorScheme } from './color-scheme.js';
-import { WINDOW_MS } from './samples.js';
 
 const HEIGHT = 180;
 /** Series colours, from console.css (--series-1 …); the fallbacks read on either background. */
@@ -17,13 +16,19 @@ function colours(): string[] {
 
 interface Props {
   readonly model: ChartModel;
+  /** How much time the x axis spans, ending at the newest sample. */
+  readonly windowMs: number;
+  /** Mark every value with a point (values with gaps between them). */
+  readonly points?: boolean;
 }
 
-export function Chart({ model }: Props) {
+export function Chart({ model, windowMs, points = false }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(model);
   latest.current = model;
+  const span = useRef(windowMs);
+  span.current = windowMs;
   const scheme = useColorScheme();
   const seriesKey = model.series.join('\u0000');
 
@@ -43,17 +48,17 @@ export function Chart({ model }: Props) {
           label,
           stroke: palette[i % palette.length],
           width: 2,
-          points: { show: false },
+          points: { show: points, size: 5 },
         })),
       ],
       scales: {
-        // Always the last 15 minutes, ending at the newest sample, however few samples there are.
+        // Always the whole window, ending at the newest sample, however few samples there are.
         x: {
           time: true,
           range: (): uPlot.Range.MinMax => {
             const xs = latest.current.columns[0];
             const end = xs.length > 0 ? (xs[xs.length - 1] ?? Date.now() / 1000) : Date.now() / 1000;
-            return [end - WINDOW_MS / 1000, end];
+            return [end - span.current / 1000, end];
           },
         },
         // From zero: a rate that doubles should look doubled.
@@ -78,7 +83,7 @@ export function Chart({ model }: Props) {
       chart.destroy();
       plot.current = null;
     };
-  }, [seriesKey, scheme]);
+  }, [seriesKey, scheme, points]);
 
   useEffect(() => {
     plot.current?.setData(model.columns as uPlot.AlignedData);

@@ -10,7 +10,7 @@ import { EntitlementsPage } from './page-entitlements.js';
 import { ExplainPage } from './page-explain.js';
 import { OverviewPage } from './page-overview.js';
 import { href, ROUTES, useRoute, type Route } from './router.js';
-import { addSample, trimWindow } from './samples.js';
+import { addSample, DEFAULT_WINDOW_MS, trimWindow } from './samples.js';
 import { ToolsContext, type ConfirmRequest, type ConsoleTools } from './tools.js';
 import type { ClusterInfo, Sample } from './types.js';
 
@@ -31,6 +31,8 @@ export function Shell({ user, onSignOut, onSessionEnded }: Props) {
   const [samples, setSamples] = useState<Sample[]>([]);
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const [intervalMs, setIntervalMs] = useState<number | null>(null);
+  const [windowMs, setWindowMs] = useState(DEFAULT_WINDOW_MS);
+  const windowRef = useRef(windowMs);
   const [cluster, setCluster] = useState<ClusterInfo>({ clustered: false });
   const [status, setStatus] = useState('');
   const [alert, setAlert] = useState('');
@@ -45,9 +47,11 @@ export function Shell({ user, onSignOut, onSessionEnded }: Props) {
       openEventStream({
         history: (history) => {
           setIntervalMs(history.intervalMs);
-          setSamples(trimWindow(history.samples));
+          windowRef.current = history.historyMs;
+          setWindowMs(history.historyMs);
+          setSamples(trimWindow(history.samples, history.historyMs));
         },
-        sample: (sample) => setSamples((window) => addSample(window, sample)),
+        sample: (sample) => setSamples((window) => addSample(window, sample, windowRef.current)),
         state: setStreamState,
         sessionEnded: () => sessionEnded.current(),
       }),
@@ -155,6 +159,7 @@ export function Shell({ user, onSignOut, onSessionEnded }: Props) {
           latest={latest}
           streamState={streamState}
           intervalMs={intervalMs}
+          windowMs={windowMs}
           cluster={cluster}
         />
       </main>
@@ -169,13 +174,14 @@ interface PageProps {
   readonly latest: Sample | undefined;
   readonly streamState: StreamState;
   readonly intervalMs: number | null;
+  readonly windowMs: number;
   readonly cluster: ClusterInfo;
 }
 
-function Page({ route, samples, latest, streamState, intervalMs, cluster }: PageProps) {
+function Page({ route, samples, latest, streamState, intervalMs, windowMs, cluster }: PageProps) {
   switch (route) {
     case 'overview':
-      return <OverviewPage samples={samples} streamState={streamState} intervalMs={intervalMs} />;
+      return <OverviewPage samples={samples} streamState={streamState} intervalMs={intervalMs} windowMs={windowMs} />;
     case 'connections':
       return <ConnectionsPage cluster={cluster} />;
     case 'entitlements':
