@@ -15,7 +15,7 @@ import { parseJsonBody, readBody } from './request-body.js';
 import { answerProbe, type HealthSource } from '../health/health.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { listenOn, urlAuthority } from '../transports/listen-on.js';
-import { ConsoleEndpoint, type ConsoleGate, type ConsoleRequest } from '../console/console-endpoint.js';
+import { CONSOLE_PATHS, ConsoleEndpoint, type ConsoleGate, type ConsoleRequest } from '../console/console-endpoint.js';
 import { crossSiteReason } from './same-origin.js';
 
 export interface AdminListenerOptions {
@@ -175,7 +175,9 @@ export class AdminListener {
     } catch (err) {
       if (err instanceof AdminHttpError) {
         this.log.debug({ ...request, status: err.status, reason: err.message }, 'admin: request refused');
-        audit(err.status, err.message);
+        // A console page asking whether it is signed in is not a refused request worth a line.
+        const signedOutProbe = err.status === 401 && request.method === 'GET' && request.path === CONSOLE_PATHS.session;
+        if (!signedOutProbe) audit(err.status, err.message);
         if (res.headersSent) res.destroy();
         else sendError(res, this.fromConsole(req, request) ? withoutChallenge(err) : err);
         return;
