@@ -26,6 +26,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/server dist/server
 COPY --from=build /src/dist/protocol dist/protocol
+# The admin console's page (/console on the admin listener).
+COPY --from=build /src/dist/console dist/console
 # The SDK workspace: node_modules/@warden-broker/client links to it (warden-broker/client).
 COPY --from=build /src/client/package.json client/
 COPY --from=build /src/client/dist client/dist

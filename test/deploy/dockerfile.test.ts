@@ -49,7 +49,7 @@ describe('the Dockerfile', () => {
     // Only the build stage sees sources and dev dependencies; no key material is copied anywhere.
     for (const copy of ops(runtime!, 'COPY'))
       expect(copy).toMatch(
-        /^(--from=build \/src\/(package\.json|node_modules|dist\/(server|protocol)|client\/(package\.json|dist))|(config|deploy)\/)/,
+        /^(--from=build \/src\/(package\.json|node_modules|dist\/(server|protocol|console)|client\/(package\.json|dist))|(config|deploy)\/)/,
       );
     for (const stage of dockerfile) for (const copy of ops(stage, 'COPY')) expect(copy).not.toMatch(/certs|key|\.env/);
   });
@@ -119,15 +119,22 @@ describe('the Dockerfile', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const healthUrl = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: broker.stdout }).on('line', (line) => {
-          const entry = JSON.parse(line) as { msg: string; url?: string };
-          if (entry.msg === 'health listener started' && entry.url !== undefined) resolve(entry.url);
+      const started = (message: string) =>
+        new Promise<string>((resolve, reject) => {
+          createInterface({ input: broker.stdout }).on('line', (line) => {
+            const entry = JSON.parse(line) as { msg: string; url?: string };
+            if (entry.msg === message && entry.url !== undefined) resolve(entry.url);
+          });
+          broker.on('exit', (code) => reject(new Error(`the broker exited (${code}) before: ${message}`)));
         });
-        broker.on('exit', (code) =>
-          reject(new Error(`the broker exited (${code}) before its health listener started`)),
-        );
-      });
+      const [healthUrl, adminUrl] = await Promise.all([
+        started('health listener started'),
+        started('admin listener started'),
+      ]);
+      // The runtime image carries the admin console's page.
+      const page = await fetch(`${adminUrl}/console`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/console/assets/console.js');
       const [healthcheck] = runtime!.instructions.filter((i) => i.op === 'HEALTHCHECK').map((i) => i.args);
       const command = JSON.parse(healthcheck!.slice(healthcheck!.indexOf('CMD ') + 4)) as string[];
       const port = new URL(healthUrl).port;

@@ -55,6 +55,7 @@ describe('npm pack', () => {
       'dist/server/index.d.ts',
       'dist/server/client.js',
       'dist/protocol/native.js',
+      'dist/console/index.html',
       'docs/admin.md',
       'CHANGELOG.md',
       'LICENSE',
@@ -71,6 +72,7 @@ describe('npm pack', () => {
       'server/cli.ts',
       'test/x.test.ts',
       'bench/results/peers.json',
+      'docs/console/overview.png',
     ];
     // What `npm run certs:dev` writes (scripts/lib/dev-certificates.ts), and key material anywhere else.
     const secrets = [
@@ -110,8 +112,15 @@ describe('npm pack', () => {
       'dist/server/index.js',
       'dist/server/index.d.ts',
       'dist/server/client.js',
+      'docs/console.md',
+      'dist/console/index.html',
+      'dist/console/assets/console.js',
+      'dist/console/assets/console.css',
+      'dist/console/THIRD-PARTY-NOTICES.md',
     ])
       expect(files).toContain(needed);
+    // The console's screenshots are for the repository's README, not for an install.
+    expect(files.filter((path) => path.endsWith('.png'))).toEqual([]);
     expect(files.filter((path) => FORBIDDEN.some((pattern) => pattern.test(path)))).toEqual([]);
     // Only compiled JavaScript and declarations from dist; no maps, benchmarks, scripts or sources.
     const internal = files.filter(
