@@ -185,6 +185,9 @@ export class ConsoleEndpoint {
     request.identity = identity;
     await gate.entitle(identity, CONSOLE_PATHS.page);
     this.sessions.sweep();
+    // A browser signing in again leaves no session behind that its cookie no longer names.
+    const previous = this.tokenOf(req);
+    if (previous !== undefined) this.sessions.end(previous);
     const { token, session } = this.sessions.create(identity);
     const body: ConsoleSessionResponse = { user: identity, csrfToken: session.csrfToken };
     sendJson(res, 200, body, {

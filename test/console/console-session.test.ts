@@ -82,6 +82,21 @@ describe('signing in', () => {
     expect(await who.json()).toEqual({ user: 'ops', csrfToken: session.csrfToken });
   });
 
+  it('ends the session a browser had when it signs in again', async () => {
+    const adminUrl = await start();
+    const first = await signIn(adminUrl);
+    const again = await fetch(`${adminUrl}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: first.cookie },
+      body: JSON.stringify({ user: 'ops', password: PASSWORDS.ops }),
+    });
+    expect(again.status).toBe(200);
+    const old = await fetch(`${adminUrl}/console/session`, { headers: { cookie: first.cookie } });
+    expect(old.status).toBe(401);
+    const renewed = again.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${adminUrl}/console/session`, { headers: { cookie: renewed } })).status).toBe(200);
+  });
+
   it('takes only JSON, so that a plain form on another site cannot sign anyone in', async () => {
     const adminUrl = await start();
     const response = await fetch(`${adminUrl}/console/session`, {
