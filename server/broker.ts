@@ -227,6 +227,7 @@ export class Broker implements SessionContext, HealthSource {
       everyObserver(this.metrics?.moduleCalls ?? null, this.moduleLatency),
     );
     this.security = security;
+    security.hooks.audit = this.audit;
     const admin = new BrokerAdmin(
       security,
       {

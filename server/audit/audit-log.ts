@@ -104,6 +104,11 @@ export class AuditLog {
     if (this.recent.length > RECENT_ADMIN_ACTIONS) this.recent.shift();
   }
 
+  /** A module's own event (a circuit opening, a shadow policy's difference): `fields` as the module gave them. */
+  module(event: string, fields: Readonly<Record<string, unknown>>): void {
+    this.log.info({ ...fields, event }, `audit: ${event}`);
+  }
+
   /** An entitlement check said no (`failed`: the module failed and the check failed closed). */
   denial(user: string, action: DeniedAction, resource: string, reason: string, protocol: string): void {
     this.limited(`${user}\u0000${action}\u0000${resource}`, (suppressed) =>

@@ -12,6 +12,7 @@ import type {
   EntitlementAnswer,
   EntitlementModule,
   EntitlementRequest,
+  InvalidationTarget,
   ResourceType,
 } from './module-types.js';
 import { observedCall, type ModuleCallObserver } from './module-calls.js';
@@ -213,7 +214,12 @@ export class EntitlementService implements EntitlementCounters {
     return failure;
   }
 
-  private forget(user: string | undefined): void {
+  /** Targeted invalidation: forget the answers `target` names (docs/entitlement.md#targeted-invalidation). */
+  invalidate(target: InvalidationTarget): void {
+    this.forget(target.user, target);
+  }
+
+  private forget(user: string | undefined, only?: InvalidationTarget): void {
     this.gen++;
     // Copies of answers held outside this cache (delivery plans, write decisions) ask again.
     this.epoch.bump();
@@ -226,8 +232,12 @@ export class EntitlementService implements EntitlementCounters {
     const marker = `\u0000${user}\u0000`;
     for (const key of [...this.cache.keys()]) {
       // key = type \0 action \0 user \0 resource: the user sits between the second and third NUL.
-      const second = key.indexOf('\u0000', key.indexOf('\u0000') + 1);
-      if (key.startsWith(marker, second)) this.cache.delete(key);
+      const first = key.indexOf('\u0000');
+      const second = key.indexOf('\u0000', first + 1);
+      if (!key.startsWith(marker, second)) continue;
+      if (only?.action !== undefined && key.slice(first + 1, second) !== only.action) continue;
+      if (only?.resource !== undefined && key.slice(second + marker.length) !== only.resource) continue;
+      this.cache.delete(key);
     }
   }
 

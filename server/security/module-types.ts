@@ -109,6 +109,15 @@ export interface EntitlementModule {
 
 // ---- loading -------------------------------------------------------------------------------
 
+/** Which cached entitlement answers a module says are stale: a user's, or only some of them. */
+export interface InvalidationTarget {
+  readonly user: string;
+  /** Only answers for this action (absent: every action). */
+  readonly action?: EntitlementAction;
+  /** Only answers for this resource: a topic, an admin path (absent: every resource). */
+  readonly resource?: string;
+}
+
 export interface ModuleContext {
   /** A logger for the module (child of the broker's). */
   readonly log: Logger;
@@ -116,6 +125,15 @@ export interface ModuleContext {
   readonly baseDir: string;
   /** Where the module is configured, e.g. `security.authentication` or `listeners[1].entitlement`: put it in option errors. */
   readonly configPath: string;
+  /**
+   * Tell the broker that answers it holds are stale (docs/entitlement.md#targeted-invalidation):
+   * they are forgotten in every entitlement cache, and the open connections of that user are
+   * re-evaluated against the module (no one is disconnected unless a logon is now denied).
+   * Returns at once; the re-evaluation runs after.
+   */
+  invalidate(target: InvalidationTarget): void;
+  /** Write one line to the audit log, `event` naming its kind; nothing when the audit log is off. Never secrets. */
+  audit(event: string, fields: Readonly<Record<string, unknown>>): void;
 }
 
 /**

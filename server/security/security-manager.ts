@@ -15,8 +15,11 @@ import type {
   AuthenticationModule,
   EntitlementAnswer,
   EntitlementModule,
+  InvalidationTarget,
   LogonRequest,
+  ModuleContext,
 } from './module-types.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { isPromiseLike } from './decision.js';
 import type { BrokerStats } from '../stats.js';
 import type { Clock } from '../timers.js';
@@ -71,8 +74,17 @@ export interface PreparedModules {
   commit(): void;
 }
 
+/** What the rest of the broker does about modules' own requests (ModuleContext.invalidate, .audit). */
+export interface ModuleHooks {
+  /** Answers were invalidated: re-evaluate the open connections of that user (set by the broker). */
+  invalidated: ((target: InvalidationTarget) => void) | null;
+  /** Where ModuleContext.audit writes (the audit log), or null. */
+  audit: AuditLog | null;
+}
+
 export class SecurityManager {
   readonly toggle = new EntitlementSwitch();
+  readonly hooks: ModuleHooks = { invalidated: null, audit: null };
   private readonly byListener = new Map<string, ListenerSecurity>();
   private readonly authenticators: Authenticator[] = [];
   private readonly services: EntitlementService[] = [];
@@ -176,7 +188,7 @@ export class SecurityManager {
     // Read before the module reads them, so that a change while it loads is seen by the next reload.
     const sources = await readModuleSources(spec, this.baseDir, where.configPath);
     const log = this.log.child({ module: spec.module });
-    const module = await loadModule(AUTHENTICATION, spec, { log, baseDir: this.baseDir, configPath: where.configPath });
+    const module = await loadModule(AUTHENTICATION, spec, this.contextFor(log, where.configPath));
     const authenticator = new Authenticator(
       module,
       this.config.security.moduleTimeoutMs,
@@ -210,7 +222,30 @@ export class SecurityManager {
   }
 
   private entitlementFactory(spec: ModuleSpec, configPath: string, log: Logger): () => Promise<EntitlementModule> {
-    return () => loadModule(ENTITLEMENT, spec, { log, baseDir: this.baseDir, configPath });
+    return () => loadModule(ENTITLEMENT, spec, this.contextFor(log, configPath));
+  }
+
+  /** What a module gets besides its options: its logger and place, and a way to ask the broker to forget or to audit. */
+  private contextFor(log: Logger, configPath: string): ModuleContext {
+    return {
+      log,
+      baseDir: this.baseDir,
+      configPath,
+      invalidate: (target) => this.invalidate(target),
+      audit: (event, fields) => this.hooks.audit?.module(event, fields),
+    };
+  }
+
+  /**
+   * Forget the answers `target` names in every entitlement cache (copies in delivery plans ask
+   * again), then have the broker re-evaluate that user's open connections, after the caller returns.
+   */
+  invalidate(target: InvalidationTarget): void {
+    if (typeof target?.user !== 'string')
+      throw new TypeError('invalidate() needs { user: string, action?, resource? }');
+    for (const s of this.services) s.invalidate(target);
+    const invalidated = this.hooks.invalidated;
+    if (invalidated !== null) setImmediate(() => invalidated(target));
   }
 
   // ---- live reload ------------------------------------------------------------------------------
@@ -235,7 +270,7 @@ export class SecurityManager {
         rebuilt.push(slot.configPath);
         changedFiles.push(...files);
         const log = this.log.child({ module: spec.module });
-        const context = { log, baseDir: this.baseDir, configPath: slot.configPath };
+        const context = this.contextFor(log, slot.configPath);
         // The old module closes in the background once its checks under way settle (never rejects).
         if (slot.kind === 'authentication') {
           const module = await loadModule(AUTHENTICATION, spec, context);

@@ -76,7 +76,13 @@ function allSnippets(): Snippet[] {
   return files.flatMap((file) => snippetsOf(readFileSync(join(root, file), 'utf8'), file));
 }
 
-const context = { log: pino({ level: 'silent' }), baseDir: root, configPath: 'security.entitlement' };
+const context = {
+  log: pino({ level: 'silent' }),
+  baseDir: root,
+  configPath: 'security.entitlement',
+  invalidate: () => {},
+  audit: () => {},
+};
 
 /** Every value for ${env:...} is this; files named by ${file:...} are the reader's and read as such a value too. */
 const ENV_VALUE = '1';

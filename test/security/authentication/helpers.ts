@@ -9,7 +9,7 @@ import type { AuthAnswer, LogonRequest, ModuleContext } from '../../../server/se
 export const CONFIG_PATH = 'security.authentication';
 
 export function moduleContext(baseDir: string = tmpdir()): ModuleContext {
-  return { log: pino({ level: 'silent' }), baseDir, configPath: CONFIG_PATH };
+  return { log: pino({ level: 'silent' }), baseDir, configPath: CONFIG_PATH, invalidate: () => {}, audit: () => {} };
 }
 
 export function logon(fields: Partial<LogonRequest> = {}): LogonRequest {

@@ -8,6 +8,7 @@ import type {
   EntitlementAnswer,
   EntitlementModule,
   EntitlementRequest,
+  InvalidationTarget,
   ModuleContext,
 } from '../../../server/security/module-types.js';
 
@@ -22,6 +23,10 @@ export interface LogRecord {
 export interface TestContext extends ModuleContext {
   /** Every record logged so far, parsed. */
   readonly records: LogRecord[];
+  /** What the module asked to invalidate, in order. */
+  readonly invalidated: InvalidationTarget[];
+  /** What the module wrote to the audit log, in order. */
+  readonly audited: { event: string; fields: Readonly<Record<string, unknown>> }[];
 }
 
 export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -35,7 +40,18 @@ export function testContext(baseDir = process.cwd()): TestContext {
     },
   });
   // Synchronous pino writes to a plain Writable, so records are there as soon as the call returns.
-  return { log: pino({ level: 'debug' }, sink), baseDir, configPath: CONFIG_PATH, records };
+  const invalidated: InvalidationTarget[] = [];
+  const audited: TestContext['audited'] = [];
+  return {
+    log: pino({ level: 'debug' }, sink),
+    baseDir,
+    configPath: CONFIG_PATH,
+    records,
+    invalidated,
+    audited,
+    invalidate: (target) => invalidated.push(target),
+    audit: (event, fields) => audited.push({ event, fields }),
+  };
 }
 
 export const logon = (user: string): EntitlementRequest => ({
