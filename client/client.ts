@@ -290,6 +290,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     const connection: Connection = new Connection(socket, this.codec, this.requestTimeoutMs, {
       message: (frame) => this.deliver(frame),
       unsolicitedError: (error) => this.emit('error', error),
+      subscriptionEnded: (sid, error) => this.endedByBroker(sid, error),
       closed: (event) => this.onConnectionClosed(connection, event),
     });
     this.connection = connection;
@@ -498,6 +499,16 @@ export class Client extends TypedEmitter<ClientEvents> {
         rethrowAsync(error);
       }
     }
+  }
+
+  /** The broker ended a subscription (its entitlement was revoked): it ends here too, and is not re-sent. */
+  private endedByBroker(sid: SubscriptionId, error: WardenError): void {
+    const subscription = this.subscriptions.get(sid) ?? this.pendingSubscriptions.get(sid);
+    if (subscription === undefined) return;
+    this.subscriptions.delete(sid);
+    this.pendingSubscriptions.delete(sid);
+    subscription.end(error);
+    this.emit('error', error);
   }
 
   /** Ends a subscription locally, then at the broker if it may be there. */

@@ -131,6 +131,7 @@ function validateFrame(value: unknown, encoding: Encoding): InboundFrame {
       };
       if (typeof value.rid === 'number') error.rid = value.rid;
       if (typeof value.cmd === 'string') error.cmd = value.cmd;
+      if (typeof value.sid === 'number') error.sid = value.sid;
       return error;
     }
     case 'msg': {

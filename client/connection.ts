@@ -32,6 +32,8 @@ export interface ConnectionEvents {
   message(frame: InboundMessage): void;
   /** An error frame answering no pending request, or a frame that could not be decoded. */
   unsolicitedError(error: WardenError): void;
+  /** The broker ended subscription `sid` (an error frame with a `sid` and no `rid`: ENTITLEMENT_REVOKED). */
+  subscriptionEnded(sid: number, error: WardenError): void;
   /** The socket closed (called once, after pending requests were failed). */
   closed(event: SocketCloseEvent, initiatedLocally: boolean): void;
 }
@@ -190,6 +192,7 @@ export class Connection {
         const request = frame.rid === undefined ? undefined : this.takePending(frame.rid);
         const error = errorFromFrame(frame, request?.cmd);
         if (request !== undefined) request.reject(error);
+        else if (frame.rid === undefined && frame.sid !== undefined) this.events.subscriptionEnded(frame.sid, error);
         else if (frame.rid === undefined) this.events.unsolicitedError(error);
         // else: answers a request that already timed out; its caller already has TIMEOUT.
         return;

@@ -3,6 +3,7 @@
 import type { SubscriptionId } from '../protocol/native.js';
 import { ClientErrorCodes, WardenError } from './errors.js';
 import type { Message } from './message.js';
+import { TypedEmitter } from './typed-emitter.js';
 
 /** What to subscribe to: an exact topic or MQTT wildcard filter, or a regex (RE2, searched anywhere in the topic: anchor with ^...$). */
 export type SubscriptionSpec = ({ topic: string; regex?: undefined } | { regex: string; topic?: undefined }) & {
@@ -36,7 +37,12 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
-export class Subscription implements AsyncIterable<Message> {
+/** Events of a subscription: `end` once it ends, with why when it was not unsubscribed (e.g. ENTITLEMENT_REVOKED). */
+export type SubscriptionEvents = {
+  end: { readonly error: WardenError | undefined };
+};
+
+export class Subscription extends TypedEmitter<SubscriptionEvents> implements AsyncIterable<Message> {
   private ended = false;
   private endError: WardenError | undefined;
   private readonly buffer: Message[] = [];
@@ -51,7 +57,9 @@ export class Subscription implements AsyncIterable<Message> {
     readonly spec: Readonly<SubscriptionSpec>,
     private readonly handler: MessageHandler | undefined,
     private readonly bufferSize: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** False once unsubscribed, dropped (refused on resubscribe, buffer overflow) or the client closed. */
   get active(): boolean {
@@ -98,6 +106,7 @@ export class Subscription implements AsyncIterable<Message> {
     this.endError = error;
     // Waiters only exist while the buffer is empty, so settling them skips no buffered message.
     this.settleWaiters();
+    this.emit('end', { error });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message> {

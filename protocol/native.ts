@@ -113,6 +113,8 @@ export interface ErrorFrame {
   message: string;
   /** The command the error answers, when known. */
   cmd?: string;
+  /** The subscription the broker ended (ENTITLEMENT_REVOKED); the client must not re-send it. */
+  sid?: SubscriptionId;
 }
 
 /** A delivery: one frame per message per connection, listing every subscription it matched. */
@@ -152,6 +154,12 @@ export const ErrorCodes = {
   NOT_ENTITLED: 'NOT_ENTITLED',
   /** The entitlement module failed or did not answer in time; the action is denied (fail closed). */
   ENTITLEMENT_UNAVAILABLE: 'ENTITLEMENT_UNAVAILABLE',
+  /**
+   * Unsolicited, with the `sid` it ends: a re-evaluation of entitlements (a reset in reevaluate
+   * mode, an invalidation) found the user may no longer read the subscription's topic. The broker
+   * removed the subscription; the connection stays up.
+   */
+  ENTITLEMENT_REVOKED: 'ENTITLEMENT_REVOKED',
   /** A topic or wildcard filter is malformed (empty, NUL, misplaced wildcard, wildcard in a publish topic). */
   INVALID_TOPIC: 'INVALID_TOPIC',
   /** A topic or pattern is longer than the broker allows. */

@@ -48,6 +48,12 @@ import { ModuleLatencyTotals } from './console/module-latency.js';
 import { createConsole } from './console/create-console.js';
 import type { ConsoleEndpoint } from './console/console-endpoint.js';
 import { everyObserver } from './security/module-calls.js';
+import {
+  reevaluate,
+  type ReevaluatedConnection,
+  type ReevaluationReport,
+  type ReevaluationScope,
+} from './security/reevaluation.js';
 import { LogLevels } from './log-levels.js';
 import { ConfigReloader, type LiveParts, type ReloadSource } from './reload/config-reloader.js';
 import { ReloadUnavailableError, type ReloadRequest, type ReloadResult } from './reload/reload-result.js';
@@ -69,7 +75,7 @@ import { UwsListener } from './transports/uws/uws-listener.js';
 import { WsListener } from './transports/ws-listener.js';
 
 /** What the broker needs of any session, whatever its protocol. */
-interface AnySession extends DescribedConnection {
+interface AnySession extends DescribedConnection, ReevaluatedConnection {
   /** `packet`: an MQTT session, told why (v5 DISCONNECT) before a shutdown closes its socket; `http`: an HTTP publish connection. */
   readonly kind: 'native' | 'packet' | 'http';
   close(code: number, reason: string): void;
@@ -228,6 +234,12 @@ export class Broker implements SessionContext, HealthSource {
     );
     this.security = security;
     security.hooks.audit = this.audit;
+    // A module said some answers are stale (ModuleContext.invalidate): its user's connections are asked again.
+    security.hooks.invalidated = (target) => {
+      this.reevaluateEntitlements(target).catch((err: unknown) =>
+        this.log.error({ err, ...target }, 're-evaluating entitlements after an invalidation failed'),
+      );
+    };
     const admin = new BrokerAdmin(
       security,
       {
@@ -238,6 +250,7 @@ export class Broker implements SessionContext, HealthSource {
         connectionDetail: (id) => this.connectionDetail(id),
         disconnectConnections: (target) => this.disconnectConnections(target),
         reload: (request) => this.reload(request),
+        reevaluate: (scope) => this.reevaluateEntitlements(scope),
         recentAdminActions: (limit) =>
           this.audit === null
             ? { enabled: false, entries: [] }
@@ -552,6 +565,21 @@ export class Broker implements SessionContext, HealthSource {
     return n;
   }
 
+  /**
+   * Ask the modules again for what open connections hold (after a reset in reevaluate mode, or an
+   * invalidation of `scope`): disconnect a user whose logon is now denied, end subscriptions whose
+   * read is (docs/entitlement.md#re-evaluation).
+   */
+  async reevaluateEntitlements(scope: ReevaluationScope): Promise<ReevaluationReport> {
+    const security = this.security;
+    if (security === null) throw new Error('internal: re-evaluation before the security modules loaded');
+    // Persistent MQTT sessions of absent clients are entitled afresh at their next delivery.
+    this.mqtt.refreshEntitlements(scope?.user);
+    const report = await reevaluate(this.sessions, (listener) => security.forListener(listener).entitlements, scope);
+    this.log.info({ ...scope, ...report }, 'entitlements re-evaluated');
+    return report;
+  }
+
   /** Close every session `which` picks with `code`; returns how many. */
   private closeSessions(which: (session: AnySession) => boolean, code: number, reason: string): number {
     let n = 0;
@@ -665,13 +693,23 @@ export class Broker implements SessionContext, HealthSource {
     };
   }
 
-  /** Users or policy changed: every cached answer goes; `disconnect` closes the logged-on connections as an entitlement reset does. */
-  private resetAfterReload(security: SecurityManager, mode: ResetMode): number {
+  /**
+   * Users or policy changed: every cached answer goes; `disconnect` closes the logged-on
+   * connections as an entitlement reset does, `reevaluate` asks again for what they hold.
+   */
+  private async resetAfterReload(
+    security: SecurityManager,
+    mode: ResetMode,
+  ): Promise<{ disconnected: number; subscriptionsRevoked?: number }> {
     security.clearCaches();
     // Admin credentials checked by the old modules are checked again.
     this.adminListener?.forgetCredentials();
-    if (mode === 'none') return 0;
-    return this.disconnectUsers(undefined, CloseCodes.ENTITLEMENTS_RESET, 'entitlements reset');
+    if (mode === 'none') return { disconnected: 0 };
+    if (mode === 'reevaluate') {
+      const { disconnected, subscriptionsRevoked } = await this.reevaluateEntitlements(undefined);
+      return { disconnected, subscriptionsRevoked };
+    }
+    return { disconnected: this.disconnectUsers(undefined, CloseCodes.ENTITLEMENTS_RESET, 'entitlements reset') };
   }
 
   private startSys(): void {

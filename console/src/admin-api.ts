@@ -11,6 +11,7 @@ import type {
   ExplainQuestion,
   KickResult,
   KickUserResult,
+  ResetMode,
   ResetResult,
 } from './types.js';
 
@@ -21,8 +22,8 @@ export function entitlementStatus(): Promise<EntitlementStatus> {
 }
 
 /** Resets one user's entitlements, or everyone's when `user` is undefined. */
-export function resetEntitlements(user: string | undefined): Promise<ResetResult> {
-  return call('POST', '/admin/entitlements/reset', user === undefined ? {} : { user });
+export function resetEntitlements(user: string | undefined, mode: ResetMode): Promise<ResetResult> {
+  return call('POST', '/admin/entitlements/reset', user === undefined ? { mode } : { user, mode });
 }
 
 export function setEntitlementsEnabled(enabled: boolean): Promise<EnabledResult> {

@@ -12,7 +12,7 @@ import {
 import { ApiError } from './http.js';
 import { compactJson, formatCount, formatTimestamp, plural, possessive } from './format.js';
 import { useTools } from './tools.js';
-import type { AuditLog, ClusterInfo, EntitlementStatus, NodesOutcome, Sample } from './types.js';
+import type { AuditLog, ClusterInfo, EntitlementStatus, NodesOutcome, ResetMode, Sample } from './types.js';
 
 const DISABLE_MESSAGE =
   'While entitlements are disabled, every logon, subscription and publish is allowed with full permissions, ' +
@@ -40,6 +40,7 @@ export function EntitlementsPage({ latest, cluster }: Props) {
   const [status, setStatus] = useState<EntitlementStatus | null>(null);
   const [audit, setAudit] = useState<AuditLog | null>(null);
   const [resetUser, setResetUser] = useState('');
+  const [resetMode, setResetMode] = useState<ResetMode>('disconnect');
   const [busy, setBusy] = useState(false);
   const auditSeq = useRef<number | undefined>(undefined);
 
@@ -91,26 +92,30 @@ export function EntitlementsPage({ latest, cluster }: Props) {
     try {
       // How many connections the reset closes, so the dialog can say so (an admin who may not list
       // connections still gets the dialog, without the number).
-      let closes = 'closes their connections, which reconnect';
+      let total: number | null = null;
       try {
-        const { total } = await listConnections(user === undefined ? {} : { user }, undefined, 1);
-        closes = `closes ${plural(total, 'connection')}${onThisNode}, which ${total === 1 ? 'reconnects' : 'reconnect'}`;
+        ({ total } = await listConnections(user === undefined ? {} : { user }, undefined, 1));
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
       }
       const confirmed = await tools.confirm({
         title: 'Reset entitlements?',
-        message: `Reset entitlements for ${who}? This clears ${possessive(who)} cached entitlements and ${closes} under the current policy.`,
+        message: resetMessage(who, resetMode, total, onThisNode),
         verb: 'Reset',
       });
       if (!confirmed) return;
-      const result = await resetEntitlements(user);
+      const result = await resetEntitlements(user, resetMode);
       const moduleErrors =
         result.moduleErrors !== undefined && result.moduleErrors.length > 0
           ? ` Module errors: ${result.moduleErrors.map((m) => `${m.module}: ${m.error}`).join('; ')}.`
           : '';
+      const revoked =
+        result.subscriptionsRevoked === undefined
+          ? ''
+          : ` Ended ${plural(result.subscriptionsRevoked, 'subscription')} no longer entitled.`;
       tools.announce(
         `Reset entitlements for ${who}: closed ${plural(result.disconnected, 'connection')}.` +
+          revoked +
           moduleErrors +
           nodesSummary(result.nodes),
       );
@@ -184,6 +189,18 @@ export function EntitlementsPage({ latest, cluster }: Props) {
               value={resetUser}
               onInput={(event) => setResetUser(event.currentTarget.value)}
             />
+          </div>
+          <div class="field">
+            <label for="reset-mode">Mode</label>
+            <select
+              id="reset-mode"
+              name="mode"
+              value={resetMode}
+              onChange={(event) => setResetMode(event.currentTarget.value as ResetMode)}
+            >
+              <option value="disconnect">Disconnect (AMPS)</option>
+              <option value="reevaluate">Re-evaluate (keep connections)</option>
+            </select>
           </div>
           <button type="submit" class="danger" disabled={busy}>
             Reset entitlements
@@ -264,4 +281,21 @@ export function EntitlementsPage({ latest, cluster }: Props) {
       </section>
     </>
   );
+}
+
+/** What the reset confirmation says it will do, with how many connections when the admin may list them. */
+function resetMessage(who: string, mode: ResetMode, total: number | null, onThisNode: string): string {
+  const cleared = `This clears ${possessive(who)} cached entitlements`;
+  if (mode === 'reevaluate') {
+    const held = total === null ? 'the open connections' : `${plural(total, 'open connection')}${onThisNode}`;
+    return (
+      `Re-evaluate entitlements for ${who}? ${cleared} and asks the module again for what ${held} hold: ` +
+      'only a connection whose logon is now denied closes, and subscriptions whose read is now denied end.'
+    );
+  }
+  const closes =
+    total === null
+      ? 'closes their connections, which reconnect'
+      : `closes ${plural(total, 'connection')}${onThisNode}, which ${total === 1 ? 'reconnects' : 'reconnect'}`;
+  return `Reset entitlements for ${who}? ${cleared} and ${closes} under the current policy.`;
 }

@@ -66,9 +66,15 @@ export interface NodesOutcome {
   readonly failed: readonly { readonly node: string; readonly error: string }[];
 }
 
+/** How a reset treats open connections (docs/entitlement.md#re-evaluation). */
+export type ResetMode = 'disconnect' | 'reevaluate';
+
 export interface ResetResult {
   readonly reset: string;
+  readonly mode: ResetMode;
   readonly disconnected: number;
+  /** `reevaluate`: subscriptions ended because their read is now denied. */
+  readonly subscriptionsRevoked?: number;
   readonly moduleErrors?: readonly { readonly module: string; readonly error: string }[];
   readonly nodes?: NodesOutcome;
 }

@@ -1,7 +1,7 @@
 // What the admin interface (HTTP listener, `warden admin`) can do to a running broker: the
 // entitlement actions of AMPS ("Disabling Entitlement", cache reset) and the checks the
 // admin listener needs to authenticate and entitle its own requests.
-import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/module-types.js';
+import type { AuthAnswer, EntitlementAnswer, InvalidationTarget, LogonRequest } from '../security/module-types.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { Throttled } from '../security/logon-guard.js';
@@ -10,6 +10,7 @@ import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './conne
 import type { ExplainQuestion, Explanation } from '../security/explanation.js';
 import type { ReloadResult, ResetMode } from '../reload/reload-result.js';
 import type { AuditedAdminAction } from '../audit/audit-log.js';
+import type { ReevaluationReport } from '../security/reevaluation.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -38,11 +39,34 @@ export interface NodesApplied {
   readonly failed: readonly { readonly node: string; readonly error: string }[];
 }
 
+/**
+ * How an entitlement reset treats open connections: `disconnect` closes every affected logged-on
+ * connection (4004), as AMPS does; `reevaluate` asks the modules again for what they hold and acts
+ * only on what is now denied (docs/entitlement.md#re-evaluation).
+ */
+export const ENTITLEMENT_RESET_MODES = ['disconnect', 'reevaluate'] as const;
+export type EntitlementResetMode = (typeof ENTITLEMENT_RESET_MODES)[number];
+
 export interface ResetResult {
   readonly disconnected: number;
+  /** `reevaluate`: native subscriptions ended because their read is now denied (summed over the nodes in a cluster). */
+  readonly subscriptionsRevoked?: number;
+  /** `reevaluate`, on this node: what was asked again and how long it took. */
+  readonly reevaluation?: ReevaluationReport;
   /** Present only when some module's reset failed. */
   readonly moduleErrors?: readonly ModuleResetError[];
   /** Present in a cluster: the reset ran on every node. */
+  readonly nodes?: NodesApplied;
+}
+
+/** What a targeted invalidation did: the user's connections re-evaluated (docs/entitlement.md#targeted-invalidation). */
+export interface InvalidateResult {
+  /** Connections closed because the user's logon is now denied. */
+  readonly disconnected: number;
+  /** Native subscriptions ended because their read is now denied. */
+  readonly subscriptionsRevoked: number;
+  /** On this node: what was asked again and how long it took (absent in a cluster's answer). */
+  readonly reevaluation?: ReevaluationReport;
   readonly nodes?: NodesApplied;
 }
 
@@ -70,10 +94,16 @@ export interface NotClustered {
 export interface AdminActions {
   /**
    * Entitlement reset: clear the cache (for one user, or everyone), call each entitlement
-   * module's reset(), and disconnect the affected connections (close 4004) so they reconnect
-   * under the current entitlements. Modules whose reset failed are listed with why.
+   * module's reset(), and then, by `mode` (default `disconnect`): disconnect the affected
+   * connections (close 4004) so they reconnect under the current entitlements, or re-evaluate
+   * what they hold. Modules whose reset failed are listed with why.
    */
-  resetEntitlements(user?: string): Promise<ResetResult>;
+  resetEntitlements(user?: string, mode?: EntitlementResetMode): Promise<ResetResult>;
+  /**
+   * Targeted invalidation: forget the cached answers `target` names (a user's, for one action or
+   * resource), then re-evaluate that user's open connections. In a cluster, on every node.
+   */
+  invalidateEntitlements(target: InvalidationTarget): Promise<InvalidateResult>;
   /** Until enabled again every check allows everything, with no filter or select list, and nothing is cached. In a cluster, on every node. */
   disableEntitlements(): Promise<NodesApplied | undefined>;
   /** New module contexts, cache cleared; existing connections and subscriptions are kept. In a cluster, on every node. */

@@ -1,6 +1,16 @@
 // The admin HTTP API's wire contract, shared by the listener and the `warden admin` client so
 // the two cannot drift apart: paths, response bodies and error codes (docs/admin.md).
-import type { AdminHistory, EntitlementStatus, ModuleResetError, NodesApplied, NotClustered } from './admin-actions.js';
+import type {
+  AdminHistory,
+  EntitlementResetMode,
+  EntitlementStatus,
+  InvalidateResult,
+  ModuleResetError,
+  NodesApplied,
+  NotClustered,
+} from './admin-actions.js';
+import type { InvalidationTarget } from '../security/module-types.js';
+import type { ReevaluationReport } from '../security/reevaluation.js';
 import type { ClusterView } from '../cluster/cluster.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
@@ -11,6 +21,7 @@ import type { ReloadResult } from '../reload/reload-result.js';
 export const ADMIN_PATHS = {
   status: '/admin/entitlements',
   reset: '/admin/entitlements/reset',
+  invalidate: '/admin/entitlements/invalidate',
   disable: '/admin/entitlements/disable',
   enable: '/admin/entitlements/enable',
   tlsReload: '/admin/tls/reload',
@@ -36,7 +47,12 @@ export type StatusResponse = EntitlementStatus;
 /** `reset` is the user name, or "all" when the request named no user. */
 export type ResetResponse = {
   readonly reset: string;
+  readonly mode: EntitlementResetMode;
   readonly disconnected: number;
+  /** `reevaluate`: native subscriptions ended because their read is now denied. */
+  readonly subscriptionsRevoked?: number;
+  /** `reevaluate`, outside a cluster: what was asked again and how long it took. */
+  readonly reevaluation?: ReevaluationReport;
   readonly moduleErrors?: readonly ModuleResetError[];
   /** In a cluster: how many nodes applied it. */
   readonly nodes?: NodesApplied;
@@ -69,6 +85,8 @@ export interface ExplainRequestBody {
 }
 /** GET /admin/audit?limit=N: this node's latest audited admin actions, newest first (docs/admin.md#audit-log). */
 export type AuditResponse = AdminHistory;
+/** POST /admin/entitlements/invalidate {user, action?, resource?}: echoes the target, with what the re-evaluation did. */
+export type InvalidateResponse = { readonly invalidated: InvalidationTarget } & InvalidateResult;
 /** Live reload: applied or not, what differed, what needs a restart or why the config is invalid (docs/admin.md#live-reload). */
 export type ReloadResponse = ReloadResult;
 

@@ -1,10 +1,10 @@
 // What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
 // answers with. Body validation lives here too, since each route knows its own fields.
-import type { AdminActions } from './admin-actions.js';
 import {
   ADMIN_PATHS,
   type AdmissionResponse,
   type AuditResponse,
+  type InvalidateResponse,
   type ClusterResponse,
   type ConnectionResponse,
   type ConnectionsResponse,
@@ -24,6 +24,8 @@ import { EXPLAIN_FIELDS, explainQuestion } from './explain-body.js';
 import { RESET_MODES, type ResetMode } from '../config/index.js';
 import { ReloadUnavailableError } from '../reload/reload-result.js';
 import { RECENT_ADMIN_ACTIONS } from '../audit/audit-log.js';
+import { ENTITLEMENT_RESET_MODES, type AdminActions, type EntitlementResetMode } from './admin-actions.js';
+import type { EntitlementAction, InvalidationTarget } from '../security/module-types.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
 async function clusterWide<T>(action: () => Promise<T>): Promise<T> {
@@ -89,12 +91,32 @@ function objectBody(body: unknown, allowed: readonly string[]): Record<string, u
   return body as Record<string, unknown>;
 }
 
-function resetTarget(body: unknown): string | undefined {
-  const { user } = objectBody(body, ['user']);
-  if (user === undefined) return undefined;
-  if (typeof user !== 'string' || user === '')
+function resetTarget(body: unknown): { user: string | undefined; mode: EntitlementResetMode } {
+  const { user, mode } = objectBody(body, ['user', 'mode']);
+  if (user !== undefined && (typeof user !== 'string' || user === ''))
     throw badRequest('"user" must be a non-empty string (omit it to reset every user)');
-  return user;
+  if (mode !== undefined && !(ENTITLEMENT_RESET_MODES as readonly unknown[]).includes(mode))
+    throw badRequest(
+      `"mode" must be ${ENTITLEMENT_RESET_MODES.map((m) => `"${m}"`).join(' or ')} (omit it to disconnect, as AMPS does)`,
+    );
+  return { user: user as string | undefined, mode: (mode as EntitlementResetMode | undefined) ?? 'disconnect' };
+}
+
+const INVALIDATE_ACTIONS: readonly EntitlementAction[] = ['logon', 'read', 'write', 'admin'];
+
+function invalidationTarget(body: unknown): InvalidationTarget {
+  const { user, action, resource } = objectBody(body, ['user', 'action', 'resource']);
+  if (typeof user !== 'string')
+    throw badRequest('"user" is required: the user whose answers to forget (an empty string is the implicit user)');
+  if (action !== undefined && !(INVALIDATE_ACTIONS as readonly unknown[]).includes(action))
+    throw badRequest(`"action" must be one of ${INVALIDATE_ACTIONS.map((a) => `"${a}"`).join(', ')} (omit it for all)`);
+  if (resource !== undefined && typeof resource !== 'string')
+    throw badRequest('"resource" must be a string: a topic or an admin path (omit it for all)');
+  return {
+    user,
+    ...(action !== undefined ? { action: action as EntitlementAction } : {}),
+    ...(resource !== undefined ? { resource } : {}),
+  };
 }
 
 const status: AdminRoute = {
@@ -107,14 +129,19 @@ const reset: AdminRoute = {
   method: 'POST',
   action: 'entitlement reset',
   run: async (actions, body): Promise<ResetResponse> => {
-    const user = resetTarget(body);
-    const { disconnected, moduleErrors, nodes } = await clusterWide(() => actions.resetEntitlements(user));
-    return {
-      reset: user ?? 'all',
-      disconnected,
-      ...(moduleErrors !== undefined ? { moduleErrors } : {}),
-      ...(nodes !== undefined ? { nodes } : {}),
-    };
+    const { user, mode } = resetTarget(body);
+    const result = await clusterWide(() => actions.resetEntitlements(user, mode));
+    return { reset: user ?? 'all', mode, ...result };
+  },
+};
+
+const invalidate: AdminRoute = {
+  method: 'POST',
+  action: 'entitlements invalidated',
+  run: async (actions, body): Promise<InvalidateResponse> => {
+    const target = invalidationTarget(body);
+    const result = await clusterWide(() => actions.invalidateEntitlements(target));
+    return { invalidated: target, ...result };
   },
 };
 
@@ -316,6 +343,7 @@ const explain: AdminRoute = {
 export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<string, readonly AdminRoute[]>([
   [ADMIN_PATHS.status, [status]],
   [ADMIN_PATHS.reset, [reset]],
+  [ADMIN_PATHS.invalidate, [invalidate]],
   [ADMIN_PATHS.disable, [disable]],
   [ADMIN_PATHS.enable, [enable]],
   [ADMIN_PATHS.tlsReload, [tlsReload]],

@@ -4,13 +4,15 @@
 // connection counts.
 import type { Logger } from 'pino';
 import type { ConnectionStatus } from '../admission/connection-status.js';
-import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../security/module-types.js';
+import type { AuthAnswer, EntitlementAnswer, InvalidationTarget, LogonRequest } from '../security/module-types.js';
 import type { Throttled } from '../security/logon-guard.js';
 import type { SecurityManager } from '../security/security-manager.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type {
   AdminActions,
   AdminHistory,
+  EntitlementResetMode,
+  InvalidateResult,
   EntitlementStatus,
   KickResult,
   KickTarget,
@@ -23,6 +25,7 @@ import type { ClusterActionResult, ControlAction, LocalActions } from '../cluste
 import type { ClusterView } from '../cluster/cluster.js';
 import type { ExplainQuestion, Explanation } from '../security/explanation.js';
 import type { ReloadRequest, ReloadResult, ResetMode } from '../reload/reload-result.js';
+import type { ReevaluationReport, ReevaluationScope } from '../security/reevaluation.js';
 
 /** What the admin actions need of the cluster, when the broker is a node of one. */
 export interface ClusterAdmin {
@@ -48,6 +51,8 @@ export interface BrokerControls {
   disconnectConnections(target: KickTarget): number;
   /** Live reload of the config file. */
   reload(request: ReloadRequest): Promise<ReloadResult>;
+  /** Ask again for what open connections hold (all, or the scope's): docs/entitlement.md#re-evaluation. */
+  reevaluate(scope: ReevaluationScope): Promise<ReevaluationReport>;
   recentAdminActions(limit: number): AdminHistory;
 }
 
@@ -64,14 +69,24 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     private readonly log: Logger,
   ) {}
 
-  async resetEntitlements(user?: string): Promise<ResetResult> {
-    if (this.cluster === null) return this.resetLocally(user);
-    const result = await this.cluster.run(user === undefined ? { t: 'reset' } : { t: 'reset', user });
+  async resetEntitlements(user?: string, mode: EntitlementResetMode = 'disconnect'): Promise<ResetResult> {
+    if (this.cluster === null) return this.resetLocally(user, mode);
+    const result = await this.cluster.run(user === undefined ? { t: 'reset', mode } : { t: 'reset', user, mode });
     this.log.info(
-      { user: user ?? '(all)', ...nodesOf(result), disconnected: result.disconnected },
+      { user: user ?? '(all)', mode, ...nodesOf(result), disconnected: result.disconnected },
       'entitlements reset cluster-wide',
     );
-    return { disconnected: result.disconnected, nodes: nodesOf(result) };
+    const { disconnected, subscriptionsRevoked } = result;
+    return mode === 'reevaluate'
+      ? { disconnected, subscriptionsRevoked, nodes: nodesOf(result) }
+      : { disconnected, nodes: nodesOf(result) };
+  }
+
+  async invalidateEntitlements(target: InvalidationTarget): Promise<InvalidateResult> {
+    if (this.cluster === null) return this.invalidateLocally(target);
+    const result = await this.cluster.run({ t: 'invalidate', target });
+    const { disconnected, subscriptionsRevoked } = result;
+    return { disconnected, subscriptionsRevoked, nodes: nodesOf(result) };
   }
 
   async disableEntitlements(): Promise<NodesApplied | undefined> {
@@ -97,13 +112,27 @@ export class BrokerAdmin implements AdminActions, LocalActions {
   // ---- this node alone (LocalActions): what each node of a cluster runs ----
 
   /** The reset on this node: its cache and modules, and its affected connections. */
-  async resetLocally(user: string | undefined): Promise<ResetResult> {
+  async resetLocally(user: string | undefined, mode: EntitlementResetMode = 'disconnect'): Promise<ResetResult> {
     const moduleErrors = await this.security.resetModules(user);
+    // Only present when something went wrong, so the usual answer stays { disconnected }.
+    const errors = moduleErrors.length === 0 ? {} : { moduleErrors };
+    if (mode === 'reevaluate') {
+      const reevaluation = await this.broker.reevaluate(user === undefined ? undefined : { user });
+      const { disconnected, subscriptionsRevoked } = reevaluation;
+      return { disconnected, subscriptionsRevoked, reevaluation, ...errors };
+    }
     const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
     const disconnected = this.broker.disconnectUsers(user, ENTITLEMENTS_RESET, reason);
     this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
-    // Only present when something went wrong, so the usual answer stays { disconnected }.
-    return moduleErrors.length === 0 ? { disconnected } : { disconnected, moduleErrors };
+    return { disconnected, ...errors };
+  }
+
+  /** The invalidation on this node: forget the answers, then ask again for what the user's connections hold. */
+  async invalidateLocally(target: InvalidationTarget): Promise<InvalidateResult> {
+    this.security.forgetAnswers(target);
+    const reevaluation = await this.broker.reevaluate(target);
+    const { disconnected, subscriptionsRevoked } = reevaluation;
+    return { disconnected, subscriptionsRevoked, reevaluation };
   }
 
   disableLocally(): Promise<void> {

@@ -9,7 +9,8 @@ import { requestAdmin, type AdminHttpAnswer } from './admin-request.js';
 import { endpointUrl, resolveAdminUrl } from './admin-target.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
-import { explainBody, refuseExplainFlags, type ExplainFlags } from './explain-call.js';
+import { explainBody, invalidateBody, refuseExplainFlags, type ExplainFlags } from './explain-call.js';
+import { ENTITLEMENT_RESET_MODES } from '../admin/admin-actions.js';
 import { ADMIN_HELP } from './help.js';
 
 interface AdminCall {
@@ -33,6 +34,7 @@ const SUBCOMMANDS = [
   'explain',
   'reload',
   'history',
+  'invalidate',
 ] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
@@ -56,7 +58,7 @@ const SHARED_OPTIONS: Readonly<Partial<Record<(typeof CONNECTION_OPTIONS)[number
   listener: ['connections', 'explain'],
   limit: ['connections', 'history'],
 };
-const USER_COMMANDS: readonly Subcommand[] = ['reset', 'connections', 'kick', 'explain'];
+const USER_COMMANDS: readonly Subcommand[] = ['reset', 'connections', 'kick', 'explain', 'invalidate'];
 
 function takersOf(option: (typeof CONNECTION_OPTIONS)[number]): readonly Subcommand[] {
   return SHARED_OPTIONS[option] ?? ['connections'];
@@ -71,12 +73,21 @@ function withQuery(path: string, params: Record<string, string | undefined>): st
 
 function callFor(
   subcommand: Subcommand,
-  options: ConnectionOptions & ExplainFlags & { readonly reset?: string | undefined },
+  options: ConnectionOptions &
+    ExplainFlags & { readonly reset?: string | undefined; readonly mode?: string | undefined },
   id: string | undefined,
 ): AdminCall {
-  const { user, reset } = options;
+  const { user, reset, mode } = options;
   if (reset !== undefined && subcommand !== 'reload')
     throw usageError(`--reset only goes with reload, not ${subcommand}`);
+  if (mode !== undefined && subcommand !== 'reset') throw usageError(`--mode only goes with reset, not ${subcommand}`);
+  if (subcommand === 'invalidate') {
+    if (id !== undefined) throw usageError(`unexpected argument ${JSON.stringify(id)} after invalidate`);
+    for (const name of CONNECTION_OPTIONS)
+      if (options[name] !== undefined)
+        throw usageError(`--${name} only goes with ${takersOf(name).join(' and ')}, not invalidate`);
+    return { method: 'POST', path: ADMIN_PATHS.invalidate, body: invalidateBody(options) };
+  }
   if (subcommand === 'explain') {
     if (id !== undefined) throw usageError(`unexpected argument ${JSON.stringify(id)} after explain`);
     for (const name of CONNECTION_OPTIONS)
@@ -98,10 +109,14 @@ function callFor(
   switch (subcommand) {
     case 'status':
       return { method: 'GET', path: ADMIN_PATHS.status };
-    case 'reset':
-      return user === undefined
+    case 'reset': {
+      if (mode !== undefined && !(ENTITLEMENT_RESET_MODES as readonly string[]).includes(mode))
+        throw usageError(`--mode expects ${ENTITLEMENT_RESET_MODES.join(' or ')}, not ${JSON.stringify(mode)}`);
+      const body = { ...(user !== undefined ? { user } : {}), ...(mode !== undefined ? { mode } : {}) };
+      return Object.keys(body).length === 0
         ? { method: 'POST', path: ADMIN_PATHS.reset }
-        : { method: 'POST', path: ADMIN_PATHS.reset, body: { user } };
+        : { method: 'POST', path: ADMIN_PATHS.reset, body };
+    }
     case 'disable':
       return { method: 'POST', path: ADMIN_PATHS.disable };
     case 'enable':
@@ -159,6 +174,7 @@ function parse(argv: readonly string[]) {
         topic: { type: 'string' },
         path: { type: 'string' },
         reset: { type: 'string' },
+        mode: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },

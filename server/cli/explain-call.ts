@@ -20,10 +20,21 @@ function isAction(value: string): value is ExplainRequestBody['action'] {
   return (ACTIONS as readonly string[]).includes(value);
 }
 
-/** A usage error for a flag of explain given to another command. */
+/** A usage error for a flag of explain (and invalidate) given to another command. */
 export function refuseExplainFlags(subcommand: string, flags: ExplainFlags): void {
   const stray = EXPLAIN_ONLY.find((flag) => flags[flag] !== undefined);
-  if (stray !== undefined) throw usageError(`--${stray} only goes with explain, not ${subcommand}`);
+  if (stray !== undefined) throw usageError(`--${stray} only goes with explain and invalidate, not ${subcommand}`);
+}
+
+/** `invalidate --user U [--action A] [--topic T | --path P]`: the body of POST /admin/entitlements/invalidate. */
+export function invalidateBody(flags: ExplainFlags): { user: string; action?: string; resource?: string } {
+  const { user, action, topic, path } = flags;
+  if (user === undefined) throw usageError('invalidate needs --user NAME: the user whose answers to forget');
+  if (action !== undefined && !isAction(action))
+    throw usageError(`--action must be one of ${ACTIONS.join(', ')}, not ${JSON.stringify(action)}`);
+  if (topic !== undefined && path !== undefined) throw usageError('invalidate takes --topic or --path, not both');
+  const resource = topic ?? path;
+  return { user, ...(action !== undefined ? { action } : {}), ...(resource !== undefined ? { resource } : {}) };
 }
 
 export function explainBody(flags: ExplainFlags): ExplainRequestBody {

@@ -61,8 +61,15 @@ its admin HTTP listener (docs/admin.md).
 
 Commands:
   status               show whether entitlements are enabled, and cache and module counters
-  reset [--user NAME]  clear cached entitlements (of user NAME, else of everyone) and disconnect
-                       the affected connections (close 4004) so they reconnect under current rules
+  reset [--user NAME] [--mode disconnect|reevaluate]
+                       clear cached entitlements (of user NAME, else of everyone); disconnect
+                       (the default, as AMPS) closes the affected connections (4004) so they
+                       reconnect under current rules; reevaluate asks the module again for what
+                       open connections hold and closes only users whose logon is now denied,
+                       ending subscriptions whose read is (docs/entitlement.md#re-evaluation)
+  invalidate --user NAME [--action logon|read|write|admin] [--topic T | --path P]
+                       forget just those cached answers of NAME and re-evaluate NAME's open
+                       connections (docs/entitlement.md#targeted-invalidation)
   disable              allow everything, cache nothing, until enabled again
   enable               entitle again with fresh module contexts and an empty cache; existing
                        connections keep what they have, so follow with a reset
@@ -92,14 +99,15 @@ Commands:
                        status 0 whether the answer is allow or deny
   history [--limit N]  the latest N admin actions this node audited (default and at most 100),
                        newest first: who, what, when, the status and the result
-  reload [--reset disconnect|none]
+  reload [--reset disconnect|reevaluate|none]
                        re-read the config file and apply what can change live, or nothing
                        (exit status 1) when a change needs a restart ("refused") or the config
                        is invalid ("error"). When users or policy changed: disconnect clears the
-                       entitlement cache and closes the connections (4004); none keeps them.
+                       entitlement cache and closes the connections (4004); reevaluate asks
+                       again and closes only users whose logon is denied; none keeps them.
                        Default: the config's reload.reset. On this node only, in a cluster
 
-In a cluster, reset, disable, enable and kick run on every node; the answer's "nodes" says how
+In a cluster, reset, invalidate, disable, enable and kick run on every node; the answer's "nodes" says how
 many applied them (connections lists only the node asked). With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).
 
 Where the broker is:

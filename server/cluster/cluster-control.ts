@@ -12,12 +12,16 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterKeys } from './cluster-keys.js';
-import type { KickTarget } from '../admin/admin-actions.js';
+import type { EntitlementResetMode, KickTarget } from '../admin/admin-actions.js';
+import type { InvalidationTarget } from '../security/module-types.js';
 
 export type ControlAction =
-  | { readonly t: 'reset'; readonly user?: string }
+  /** `mode` absent: disconnect (messages from nodes of an older version carry none). */
+  | { readonly t: 'reset'; readonly user?: string; readonly mode?: EntitlementResetMode }
   | { readonly t: 'disable' }
   | { readonly t: 'enable' }
+  /** Forget some answers of a user and re-evaluate that user's connections. */
+  | { readonly t: 'invalidate'; readonly target: InvalidationTarget }
   /** Close a connection by id (it is on one node), or every connection of a user. */
   | { readonly t: 'kick'; readonly target: KickTarget };
 
@@ -34,6 +38,8 @@ interface ControlReply {
   readonly node: string;
   readonly ok: boolean;
   readonly disconnected?: number;
+  /** A reset in reevaluate mode: subscriptions it ended. */
+  readonly subscriptionsRevoked?: number;
   readonly error?: string;
 }
 
@@ -56,11 +62,15 @@ export type DirectOutcome = 'done' | 'failed' | 'absent' | 'timeout';
 
 /** What applying an action does on one node (the broker's own admin actions, local only). */
 export interface LocalActions {
-  resetLocally(user: string | undefined): Promise<{ disconnected: number }>;
+  resetLocally(
+    user: string | undefined,
+    mode?: EntitlementResetMode,
+  ): Promise<{ disconnected: number; subscriptionsRevoked?: number }>;
   disableLocally(): Promise<void>;
   enableLocally(): Promise<void>;
   entitlementsEnabled(): boolean;
   kickLocally(target: KickTarget): number;
+  invalidateLocally(target: InvalidationTarget): Promise<{ disconnected: number; subscriptionsRevoked: number }>;
 }
 
 /** The answer to a cluster-wide action. */
@@ -71,6 +81,8 @@ export interface ClusterActionResult {
   readonly of: number;
   /** Connections closed, summed over the nodes (a reset). */
   readonly disconnected: number;
+  /** Subscriptions ended, summed over the nodes (a reset in reevaluate mode). */
+  readonly subscriptionsRevoked: number;
   /** Nodes that failed to apply it, with why. */
   readonly failed: readonly { node: string; error: string }[];
   /** Live nodes that had not answered within cluster.requestTimeoutMs. */
@@ -198,6 +210,7 @@ export class ClusterControl {
       applied: replies.filter((r) => r.ok).length,
       of: Math.max(expected, replies.length + missing.length),
       disconnected: replies.reduce((sum, r) => sum + (r.disconnected ?? 0), 0),
+      subscriptionsRevoked: replies.reduce((sum, r) => sum + (r.subscriptionsRevoked ?? 0), 0),
       failed: replies.filter((r) => !r.ok).map((r) => ({ node: r.node, error: r.error ?? 'failed' })),
       missing,
     };
@@ -277,14 +290,23 @@ export class ClusterControl {
     let reply: ControlReply;
     try {
       let disconnected = 0;
+      let subscriptionsRevoked: number | undefined;
       if (action.t === 'reset') {
         if (message.generation !== undefined && message.generation > this.generation)
           this.generation = message.generation;
-        ({ disconnected } = await this.local.resetLocally(action.user));
-      } else if (action.t === 'kick') disconnected = this.local.kickLocally(action.target);
+        ({ disconnected, subscriptionsRevoked } = await this.local.resetLocally(action.user, action.mode));
+      } else if (action.t === 'invalidate')
+        ({ disconnected, subscriptionsRevoked } = await this.local.invalidateLocally(action.target));
+      else if (action.t === 'kick') disconnected = this.local.kickLocally(action.target);
       else if (action.t === 'disable') await this.local.disableLocally();
       else await this.local.enableLocally();
-      reply = { id: message.id, node: this.nodeId, ok: true, disconnected };
+      reply = {
+        id: message.id,
+        node: this.nodeId,
+        ok: true,
+        disconnected,
+        ...(subscriptionsRevoked !== undefined ? { subscriptionsRevoked } : {}),
+      };
     } catch (err) {
       this.log.error({ err, action: action.t }, 'cluster: applying an admin action failed');
       reply = { id: message.id, node: this.nodeId, ok: false, error: (err as Error).message };

@@ -506,7 +506,7 @@ const auditSchema = z.strictObject({
 });
 
 /** How a live reload resets entitlements when users or policy changed (docs/admin.md#live-reload). */
-export const RESET_MODES = ['disconnect', 'none'] as const;
+export const RESET_MODES = ['disconnect', 'reevaluate', 'none'] as const;
 export type ResetMode = (typeof RESET_MODES)[number];
 
 /** Live reload (SIGHUP, `warden admin reload`): docs/admin.md#live-reload. */
@@ -514,9 +514,11 @@ const reloadSchema = z.strictObject({
   /**
    * After a reload that changed users or policy, for SIGHUP and for a reload that names no mode:
    * `disconnect` clears the entitlement cache and closes every logged-on connection (4004, as an
-   * entitlement reset does); `none` clears the cache and keeps the connections.
+   * entitlement reset does); `reevaluate` clears the cache and asks the modules again for what
+   * open connections hold, closing only users whose logon is now denied; `none` clears the cache
+   * and keeps the connections.
    */
-  reset: z.enum(RESET_MODES, { error: 'expected disconnect or none' }).default('disconnect'),
+  reset: z.enum(RESET_MODES, { error: 'expected disconnect, reevaluate or none' }).default('disconnect'),
 });
 
 /** `$SYS` topics: a Mosquitto-compatible subset of the counters (docs/mqtt.md#sys-topics). */

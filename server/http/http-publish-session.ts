@@ -7,6 +7,7 @@
 //
 // Requests on one connection are handled one at a time, in order (HTTP/1.1 answers in order
 // anyway); pipelined ones wait, unread, up to MAX_PIPELINED.
+import type { TopicSubscription } from '../security/reevaluation.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCodes, ErrorCodes } from '../../protocol/native.js';
@@ -147,6 +148,13 @@ export class HttpPublishSession implements BodySink {
   subscriptionPatterns(): string[] {
     return [];
   }
+
+  /** HTTP publish connections subscribe to nothing. */
+  revocableSubscriptions(): TopicSubscription[] {
+    return [];
+  }
+
+  revokeSubscription(): void {}
 
   /**
    * The broker ends this connection (an entitlement reset, an administrator, shutdown): its logon

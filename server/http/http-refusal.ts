@@ -22,6 +22,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   AUTHENTICATION_UNAVAILABLE: 503,
   NOT_ENTITLED: 403,
   ENTITLEMENT_UNAVAILABLE: 503,
+  // Never an answer to a request (only sent on a native subscription); 403 if it ever were.
+  ENTITLEMENT_REVOKED: 403,
   INVALID_TOPIC: 400,
   TOPIC_TOO_LONG: 400,
   INVALID_REGEX: 400,

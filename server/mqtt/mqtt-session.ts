@@ -7,6 +7,7 @@
 // Packets are handled strictly in arrival order: one that waits (authentication, an entitlement
 // answer) parks the ones behind it (OrderedInbound, as the native session does with frames). Bad
 // input found meanwhile is parked too, as a fault after the packets, so replies keep their order.
+import type { TopicSubscription } from '../security/reevaluation.js';
 import type { IDisconnectPacket, Packet } from 'mqtt-packet';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
@@ -208,6 +209,16 @@ export class MqttSession
   subscriptionPatterns(): string[] {
     return [...this.subscriptions.keys(), ...this.sharedSubscriptions.keys()];
   }
+
+  /**
+   * None: MQTT has no way to tell a client that one subscription ended, so a re-evaluation leaves
+   * them in place and deliveries the user may no longer read simply stop (the delivery path asks).
+   */
+  revocableSubscriptions(): TopicSubscription[] {
+    return [];
+  }
+
+  revokeSubscription(): void {}
 
   get user(): string | null {
     return this.identity;

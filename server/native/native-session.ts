@@ -31,6 +31,7 @@ import type { MessageConnection, TransportHandler } from '../transports/transpor
 import type { SharedFrame } from '../transports/shared-frame.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { LogonRequest } from '../security/module-types.js';
+import type { TopicSubscription } from '../security/reevaluation.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { Challenge, LogonAttempt, LogonRefused, LogonResult } from '../gates/logon-gate.js';
@@ -163,6 +164,33 @@ export class NativeSession
 
   subscriptionPatterns(): string[] {
     return [...this.subscriptions.values()].map((handle) => patternText(handle.pattern));
+  }
+
+  /** Literal-topic subscriptions, for a re-evaluation of their read entitlement (server/security/reevaluation.ts). */
+  revocableSubscriptions(): TopicSubscription[] {
+    const out: TopicSubscription[] = [];
+    for (const [sid, handle] of this.subscriptions)
+      if (handle.pattern.kind === 'exact') out.push({ sid, topic: handle.pattern.topic });
+    return out;
+  }
+
+  /** A re-evaluation denied this subscription's read: it ends here, and the client is told (ENTITLEMENT_REVOKED with its sid). */
+  revokeSubscription(sid: SubscriptionId, topic: string): void {
+    const handle = this.subscriptions.get(sid);
+    if (handle === undefined || this.state !== 'active') return;
+    this.subscriptions.delete(sid);
+    this.ctx.engine.remove(handle);
+    this.releaseRegexLease(sid);
+    this.ctx.log.info(
+      { session: this.id, user: this.user, sid, topic },
+      'subscription revoked by a re-evaluation of entitlements',
+    );
+    this.sendFrame({
+      op: 'error',
+      code: ErrorCodes.ENTITLEMENT_REVOKED,
+      message: `no longer entitled to read "${topic}": the subscription was ended`,
+      sid,
+    });
   }
 
   /**

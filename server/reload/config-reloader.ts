@@ -10,7 +10,7 @@ import type { PreparedModules } from '../security/security-manager.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import { verdictFor } from './live-keys.js';
 import { maskedValue } from './masked-value.js';
-import type { RefusedChange, ReloadRequest, ReloadResult } from './reload-result.js';
+import type { RefusedChange, ReloadRequest, ReloadReset, ReloadResult } from './reload-result.js';
 
 /** Where the new config comes from. */
 export interface ReloadSource {
@@ -29,8 +29,11 @@ export interface LiveParts {
   prepareTls(config: WardenConfig): { commit(): TlsReloadReport };
   /** Build the security modules whose spec or files changed; throws when one cannot be built. */
   prepareModules(config: WardenConfig): Promise<PreparedModules>;
-  /** Users or policy changed: clear the entitlement cache; `disconnect` also closes logged-on connections. How many were closed. */
-  resetEntitlements(mode: ResetMode): number;
+  /**
+   * Users or policy changed: clear the entitlement cache; `disconnect` also closes logged-on
+   * connections, `reevaluate` asks again for what they hold. How many were closed (and revoked).
+   */
+  resetEntitlements(mode: ResetMode): Promise<Omit<ReloadReset, 'mode'>>;
   /** `config` is the running config from now on. */
   adopt(config: WardenConfig): void;
 }
@@ -91,8 +94,8 @@ export class ConfigReloader {
     this.current = next;
     this.parts.adopt(next);
     const mode = reset ?? next.reload.reset;
-    const resetDone =
-      modules.rebuilt.length === 0 ? undefined : { mode, disconnected: this.parts.resetEntitlements(mode) };
+    const resetDone: ReloadReset | undefined =
+      modules.rebuilt.length === 0 ? undefined : { mode, ...(await this.parts.resetEntitlements(mode)) };
 
     this.log.info(
       { via, file, changed, rebuilt: modules.rebuilt, ...(resetDone !== undefined ? { reset: resetDone } : {}) },

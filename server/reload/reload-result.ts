@@ -22,6 +22,8 @@ export interface ReloadReset {
   readonly mode: ResetMode;
   /** Connections closed with 4004 (always 0 with `none`). */
   readonly disconnected: number;
+  /** `reevaluate`: native subscriptions ended because their read is now denied. */
+  readonly subscriptionsRevoked?: number;
 }
 
 export interface ReloadResult {

@@ -243,9 +243,14 @@ export class SecurityManager {
   invalidate(target: InvalidationTarget): void {
     if (typeof target?.user !== 'string')
       throw new TypeError('invalidate() needs { user: string, action?, resource? }');
-    for (const s of this.services) s.invalidate(target);
+    this.forgetAnswers(target);
     const invalidated = this.hooks.invalidated;
     if (invalidated !== null) setImmediate(() => invalidated(target));
+  }
+
+  /** Forget the answers `target` names in every entitlement cache; nothing else (the admin's invalidate re-evaluates itself). */
+  forgetAnswers(target: InvalidationTarget): void {
+    for (const s of this.services) s.invalidate(target);
   }
 
   // ---- live reload ------------------------------------------------------------------------------

@@ -135,8 +135,45 @@ describe('admin listener routes', () => {
       authorization: AS_ADMIN,
       body: '{ "user": "alice" }',
     });
-    expect(one).toMatchObject({ status: 200, json: { reset: 'alice', disconnected: 1 } });
-    expect(admin.actions.callsOf('resetEntitlements')).toEqual([[undefined], [undefined], ['alice']]);
+    expect(one).toMatchObject({ status: 200, json: { reset: 'alice', mode: 'disconnect', disconnected: 1 } });
+    const reevaluate = await call('POST', '/admin/entitlements/reset', {
+      authorization: AS_ADMIN,
+      body: '{ "mode": "reevaluate" }',
+    });
+    expect(reevaluate).toMatchObject({ status: 200, json: { reset: 'all', mode: 'reevaluate' } });
+    expect(admin.actions.callsOf('resetEntitlements')).toEqual([
+      [undefined, 'disconnect'],
+      [undefined, 'disconnect'],
+      ['alice', 'disconnect'],
+      [undefined, 'reevaluate'],
+    ]);
+    const wrong = await call('POST', '/admin/entitlements/reset', { authorization: AS_ADMIN, body: '{"mode":"soft"}' });
+    expect(wrong).toMatchObject({
+      status: 400,
+      json: { error: { message: '"mode" must be "disconnect" or "reevaluate" (omit it to disconnect, as AMPS does)' } },
+    });
+  });
+
+  it("POST /admin/entitlements/invalidate forgets a user's answers, needing a user and checking the rest", async () => {
+    const done = await call('POST', '/admin/entitlements/invalidate', {
+      authorization: AS_ADMIN,
+      body: '{ "user": "alice", "action": "read", "resource": "prices/eu" }',
+    });
+    expect(done).toMatchObject({
+      status: 200,
+      json: { invalidated: { user: 'alice', action: 'read', resource: 'prices/eu' }, subscriptionsRevoked: 1 },
+    });
+    for (const [body, message] of [
+      ['{}', /"user" is required/],
+      ['{ "user": "alice", "action": "delete" }', /"action" must be one of/],
+      ['{ "user": "alice", "resource": 7 }', /"resource" must be a string/],
+    ] as const) {
+      const refused = await call('POST', '/admin/entitlements/invalidate', { authorization: AS_ADMIN, body });
+      expect(refused).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(message) } } });
+    }
+    expect(admin.actions.callsOf('invalidateEntitlements')).toEqual([
+      [{ user: 'alice', action: 'read', resource: 'prices/eu' }],
+    ]);
   });
 
   it('POST disable and enable answer the new state', async () => {
@@ -203,7 +240,7 @@ describe('admin listener request bodies', () => {
   });
 
   it.each([
-    ['an unknown mode', '{ "reset": "later" }', /"reset" must be "disconnect" or "none"/],
+    ['an unknown mode', '{ "reset": "later" }', /"reset" must be "disconnect" or "reevaluate" or "none"/],
     ['a misspelt field', '{ "rest": "none" }', /unknown field "rest"/],
   ])('answers 400 to a reload with %s, and reloads nothing', async (_what, body, message) => {
     const res = await call('POST', '/admin/reload', { authorization: AS_ADMIN, body });
@@ -288,7 +325,7 @@ describe('admin listener failures and logging', () => {
         msg: 'admin: entitlement reset',
         identity: 'admin',
         path: '/admin/entitlements/reset',
-        result: { reset: 'alice', disconnected: 2 },
+        result: { reset: 'alice', mode: 'disconnect', disconnected: 2 },
       }),
     );
     expect(entries).toContainEqual(

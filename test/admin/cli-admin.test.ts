@@ -50,6 +50,20 @@ describe('warden admin', () => {
     expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/admission']);
   });
 
+  it('invalidate posts the user, action and topic or path to /admin/entitlements/invalidate', async () => {
+    const result = await runAdmin(
+      ['invalidate', '--user', 'alice', '--action', 'read', '--topic', 'prices/eu'],
+      AS_ADMIN,
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      invalidated: { user: 'alice', action: 'read', resource: 'prices/eu' },
+    });
+    expect(admin.actions.callsOf('invalidateEntitlements')).toEqual([
+      [{ user: 'alice', action: 'read', resource: 'prices/eu' }],
+    ]);
+  });
+
   it('history prints the latest audited admin actions (GET /admin/audit), --limit of them', async () => {
     const result = await runAdmin(['history', '--limit', '7'], AS_ADMIN);
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -96,12 +110,24 @@ describe('warden admin', () => {
 
   it('reset, with and without --user, over a token', async () => {
     const env = { WARDEN_ADMIN_TOKEN: TOKEN };
-    expect(JSON.parse((await runAdmin(['reset'], env)).stdout)).toEqual({ reset: 'all', disconnected: 2 });
-    expect(JSON.parse((await runAdmin(['reset', '--user', 'alice'], env)).stdout)).toEqual({
-      reset: 'alice',
+    expect(JSON.parse((await runAdmin(['reset'], env)).stdout)).toEqual({
+      reset: 'all',
+      mode: 'disconnect',
       disconnected: 2,
     });
-    expect(admin.actions.callsOf('resetEntitlements')).toEqual([[undefined], ['alice']]);
+    expect(JSON.parse((await runAdmin(['reset', '--user', 'alice'], env)).stdout)).toEqual({
+      reset: 'alice',
+      mode: 'disconnect',
+      disconnected: 2,
+    });
+    expect(JSON.parse((await runAdmin(['reset', '--mode', 'reevaluate'], env)).stdout)).toMatchObject({
+      mode: 'reevaluate',
+    });
+    expect(admin.actions.callsOf('resetEntitlements')).toEqual([
+      [undefined, 'disconnect'],
+      ['alice', 'disconnect'],
+      [undefined, 'reevaluate'],
+    ]);
     expect(admin.actions.callsOf('authenticateAdmin')[0]![0]).toMatchObject({ mechanism: 'token', token: TOKEN });
   });
 
@@ -257,8 +283,16 @@ describe('warden admin', () => {
       [['status'], { WARDEN_ADMIN_PASSWORD: 'x' }, /no admin user name/],
       [['status', '--token-env', 'NOPE'], {}, /NOPE \(named by --token-env\) is not set/],
       [['status', '--password', 'x'], AS_ADMIN, /Unknown option '--password'/],
-      [['status', '--user', 'alice'], AS_ADMIN, /--user only goes with reset, connections, kick, explain, not status/],
-      [['reset', '--topic', 't'], AS_ADMIN, /--topic only goes with explain, not reset/],
+      [
+        ['status', '--user', 'alice'],
+        AS_ADMIN,
+        /--user only goes with reset, connections, kick, explain, invalidate, not status/,
+      ],
+      [['reset', '--topic', 't'], AS_ADMIN, /--topic only goes with explain and invalidate, not reset/],
+      [['reset', '--mode', 'gentle'], AS_ADMIN, /--mode expects disconnect or reevaluate, not "gentle"/],
+      [['status', '--mode', 'reevaluate'], AS_ADMIN, /--mode only goes with reset, not status/],
+      [['invalidate', '--action', 'read'], AS_ADMIN, /invalidate needs --user NAME/],
+      [['invalidate', '--user', 'a', '--topic', 't', '--path', 'p'], AS_ADMIN, /--topic or --path, not both/],
       [['status', '--listener', 'x'], AS_ADMIN, /--listener only goes with connections and explain, not status/],
       [
         ['explain', '--user', 'a', '--action', 'read', '--limit', '5'],
@@ -269,7 +303,7 @@ describe('warden admin', () => {
       [['explain', '--user', 'alice'], AS_ADMIN, /explain needs --action, one of logon, read, write, admin/],
       [['explain', '--user', 'alice', '--action', 'subscribe'], AS_ADMIN, /--action must be one of .*"subscribe"/],
       [['reset', '--reset', 'none'], AS_ADMIN, /--reset only goes with reload, not reset/],
-      [['reload', '--reset', 'later'], AS_ADMIN, /--reset expects disconnect or none, not "later"/],
+      [['reload', '--reset', 'later'], AS_ADMIN, /--reset expects disconnect or reevaluate or none, not "later"/],
       [['frobnicate'], AS_ADMIN, /unknown admin command "frobnicate"/],
       [[], AS_ADMIN, /which command\?/],
     ];

@@ -4,7 +4,9 @@
 import type {
   AdminActions,
   AdminHistory,
+  EntitlementResetMode,
   EntitlementStatus,
+  InvalidateResult,
   KickResult,
   KickTarget,
 } from '../../server/admin/admin-actions.js';
@@ -14,7 +16,12 @@ import type {
   ConnectionInfo,
   ConnectionPage,
 } from '../../server/admin/connection-list.js';
-import type { AuthAnswer, EntitlementAnswer, LogonRequest } from '../../server/security/module-types.js';
+import type {
+  AuthAnswer,
+  EntitlementAnswer,
+  InvalidationTarget,
+  LogonRequest,
+} from '../../server/security/module-types.js';
 import type { TlsReloadReport } from '../../server/tls/tls-profiles.js';
 import type { ConnectionStatus } from '../../server/admission/connection-status.js';
 import {
@@ -41,6 +48,7 @@ export const STATUS: EntitlementStatus = {
 
 export type ActionName =
   | 'resetEntitlements'
+  | 'invalidateEntitlements'
   | 'disableEntitlements'
   | 'enableEntitlements'
   | 'entitlementStatus'
@@ -172,9 +180,14 @@ export class RecordingAdminActions implements AdminActions {
     if (this.failing.has(name)) throw new Error(`${name} failed on purpose (internal detail)`);
   }
 
-  async resetEntitlements(user?: string): Promise<{ disconnected: number }> {
-    this.record('resetEntitlements', user);
+  async resetEntitlements(user?: string, mode?: EntitlementResetMode): Promise<{ disconnected: number }> {
+    this.record('resetEntitlements', user, mode);
     return { disconnected: this.disconnected };
+  }
+
+  async invalidateEntitlements(target: InvalidationTarget): Promise<InvalidateResult> {
+    this.record('invalidateEntitlements', target);
+    return { disconnected: 0, subscriptionsRevoked: 1 };
   }
 
   async disableEntitlements(): Promise<undefined> {

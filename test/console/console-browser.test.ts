@@ -223,6 +223,20 @@ describe('the admin console in a browser', () => {
     expect(await history.textContent()).toContain('"reset":"alice"');
   });
 
+  it('resets in reevaluate mode: the user is asked again and stays connected', async () => {
+    const bob = await client('bob');
+    await signedIn();
+    await goTo('Entitlements');
+    await page.getByLabel('User (leave empty for everyone)').fill('bob');
+    await page.getByLabel('Mode', { exact: true }).selectOption('reevaluate');
+    await page.getByRole('button', { name: 'Reset entitlements' }).click();
+    expect(await confirm('Reset')).toContain('asks the module again for what 1 open connection hold');
+    await page.getByRole('status').getByText('Reset entitlements for bob: closed 0 connections.').waitFor();
+    expect(bob.state).toBe('connected');
+    const history = page.getByRole('table', { name: 'Recent admin actions' });
+    await history.getByText('"mode":"reevaluate"', { exact: false }).first().waitFor();
+  });
+
   it('disables entitlements (a denied publish then passes) and enables them again', async () => {
     const pub = await client('pub');
     await expect(pub.publish('orders/secret/1', { n: 1 }, { ack: true })).rejects.toThrow();

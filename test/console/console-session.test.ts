@@ -274,7 +274,7 @@ describe('GET /admin/audit', () => {
       ['ops', 'entitlement reset', 200, 'done'],
       ['ops', 'console sign-in', 200, 'done'],
     ]);
-    expect(history.entries[0]!.result).toEqual({ reset: 'alice', disconnected: 0 });
+    expect(history.entries[0]!.result).toEqual({ reset: 'alice', mode: 'disconnect', disconnected: 0 });
     expect(Date.parse(history.entries[0]!.at)).toBeLessThanOrEqual(Date.now());
     const bad = await fetch(`${adminUrl}/admin/audit?limit=101`, { headers: asConsole(session) });
     expect(bad.status).toBe(400);

@@ -189,4 +189,35 @@ describe("a listener's own module", () => {
     expect(await readable(ownUrl, topics)).toEqual(['c/1']);
     expect(await readable(plain, topics)).toEqual(['a/1']);
   });
+
+  it('re-evaluates open connections with reset reevaluate: a subscription now denied ends, the connection stays', async () => {
+    const dir = temp();
+    const file = dir.write('policy.yaml', policy('a/#'));
+    const config = dir.write(
+      'warden.yaml',
+      [
+        'persistence: none',
+        'sys: { enabled: false }',
+        'admin: { enabled: false }',
+        `security: { entitlement: { module: policy, options: { file: ${JSON.stringify(file)} } } }`,
+        'listeners: [{ name: plain, protocol: native, host: 127.0.0.1, port: 0 }]',
+        '',
+      ].join('\n'),
+    );
+    const broker = await startBroker(loadConfigFile(config), { logger: pino({ level: 'silent' }), reloadFrom: config });
+    brokers.push(broker);
+    const client = await connect(broker.listeners[0]!.url, { user: 'alice', reconnect: false });
+    clients.push(client);
+    const subscription = await client.subscribe({ topic: 'a/1' });
+    const ended = new Promise<string | undefined>((resolve) =>
+      subscription.once('end', ({ error }) => resolve(error?.code)),
+    );
+    writeFileSync(file, policy('b/#'));
+    expect(await broker.reload({ reset: 'reevaluate' })).toMatchObject({
+      applied: true,
+      reset: { mode: 'reevaluate', disconnected: 0, subscriptionsRevoked: 1 },
+    });
+    expect(await ended).toBe('ENTITLEMENT_REVOKED');
+    expect(client.state).toBe('connected');
+  });
 });

@@ -131,6 +131,7 @@ describe('policy file re-read on entitlement reset', () => {
     };
     expect(body).toEqual({
       reset: 'all',
+      mode: 'disconnect',
       disconnected: 0,
       moduleErrors: [{ module: 'policy', error: expect.any(String) }],
     });
