@@ -50,6 +50,9 @@ export class FlakyService {
           body: text === '' ? undefined : (JSON.parse(text) as unknown),
         };
         this.seen.push(seen);
+        // No connection is kept for the next request: after a stop, the next one is refused
+        // (ECONNREFUSED), never sent down a pooled socket the stop closed.
+        response.shouldKeepAlive = false;
         if (!this.slow) this.handler(seen, response);
       });
     });
