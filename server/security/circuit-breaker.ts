@@ -19,8 +19,11 @@ export interface CircuitOptions {
 export interface CircuitEvents {
   /** The circuit opened after `failures` consecutive failures, the last one for `reason`. */
   opened(failures: number, reason: string): void;
-  /** The service answered again after `openMs` (since the circuit opened) and `refused` calls refused meanwhile. */
-  closed(openMs: number, refused: number): void;
+  /**
+   * The service answered again, `openMs` after the circuit opened, with `refused` calls refused
+   * meanwhile and `failures` in a row before this answer (the failed probes among them).
+   */
+  closed(openMs: number, refused: number, failures: number): void;
 }
 
 /** How admit() let a call through: an ordinary call, or the one probe of an open circuit. */
@@ -66,10 +69,11 @@ export class CircuitBreaker {
 
   /** The service answered the call (whatever it answered): it works, so the circuit closes. */
   succeeded(): void {
+    const failures = this.consecutiveFailures;
     this.consecutiveFailures = 0;
     if (this.current === 'closed') return;
     this.current = 'closed';
-    this.events.closed(this.clock() - this.openedAt, this.refusedSinceOpen);
+    this.events.closed(this.clock() - this.openedAt, this.refusedSinceOpen, failures);
   }
 
   /** The call failed (no answer, or a broken one) for `reason`. */

@@ -101,9 +101,13 @@ export class RemoteGuard<T> {
         );
         this.context.audit('circuit', { ...this.fields(), state: 'open', failures, reason });
       },
-      closed: (openMs, refused) => {
-        this.context.log.info({ service: who.service, openMs, refused }, `${who.module} module: circuit closed`);
-        this.context.audit('circuit', { ...this.fields(), state: 'closed', openMs, refused });
+      closed: (openMs, refused, failures) => {
+        const reason = 'the service answered';
+        this.context.log.info(
+          { service: who.service, openMs, refused, failures },
+          `${who.module} module: circuit closed, ${reason}`,
+        );
+        this.context.audit('circuit', { ...this.fields(), state: 'closed', failures, reason, openMs, refused });
       },
     });
   }

@@ -8,7 +8,8 @@ function breaker(options: CircuitOptions | null = { failures: 3, probeIntervalMs
   const events: string[] = [];
   const circuit = new CircuitBreaker(options, () => clock.now, {
     opened: (failures, reason) => events.push(`opened after ${failures}: ${reason}`),
-    closed: (openMs, refused) => events.push(`closed after ${openMs} ms, ${refused} refused`),
+    closed: (openMs, refused, failures) =>
+      events.push(`closed after ${openMs} ms, ${refused} refused, ${failures} failures`),
   });
   return { circuit, clock, events };
 }
@@ -72,7 +73,7 @@ describe('CircuitBreaker', () => {
     circuit.succeeded();
     expect(circuit.state).toBe('closed');
     expect(circuit.consecutiveFailures).toBe(0);
-    expect(events).toEqual(['opened after 3: down', 'closed after 2000 ms, 1 refused']);
+    expect(events).toEqual(['opened after 3: down', 'closed after 2000 ms, 1 refused, 4 failures']);
     expect(circuit.admit()).toBe('call');
   });
 

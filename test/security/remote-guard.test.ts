@@ -98,6 +98,8 @@ describe('RemoteGuard', () => {
           config: 'security.entitlement',
           service: 'http://127.0.0.1:9',
           state: 'closed',
+          failures: 2,
+          reason: 'the service answered',
           openMs: 1000,
           refused: 1,
         },
