@@ -231,6 +231,7 @@ export class Broker implements SessionContext, HealthSource {
       this.clock,
       this.entitlementEpoch,
       everyObserver(this.metrics?.moduleCalls ?? null, this.moduleLatency),
+      this.timers,
     );
     this.security = security;
     security.hooks.audit = this.audit;
@@ -645,6 +646,7 @@ export class Broker implements SessionContext, HealthSource {
       stats: this.stats,
       connections: () => this.sessions,
       entitlementStatus: () => this.security?.entitlementStatus() ?? NO_ENTITLEMENT_STATUS,
+      moduleHealth: () => this.security?.moduleHealth() ?? [],
       subscriptions: () => this.engine.subscriptionCount,
       storedSessions: () => this.mqtt.persistentSessions.size,
       retainedMessages: () => this.mqtt.retained.size,

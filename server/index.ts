@@ -32,10 +32,18 @@ export type {
   LogonRequest,
   MaybePromise,
   ModuleContext,
+  ModuleHealth,
   ResourceType,
 } from './security/module-types.js';
+export type { Timers, TimerHandle } from './timers.js';
 export { parseModuleOptions } from './security/module-options.js';
-export type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin/admin-actions.js';
+export type {
+  AdminActions,
+  EntitlementStatus,
+  ModuleHealthEntry,
+  ModuleResetError,
+  ResetResult,
+} from './admin/admin-actions.js';
 // TLS: the client certificate authentication modules see, and what a certificate reload reports (docs/tls.md).
 export type { TlsPeerCertificate } from './tls/peer-certificate.js';
 export type { TlsProfileReload, TlsReloadReport } from './tls/tls-profiles.js';

@@ -35,8 +35,10 @@ export interface StartBrokerOptions {
   clock?: Clock;
   /**
    * The time and timers of MQTT session expiry, v5 delayed wills and message expiry, and the logon
-   * timeouts (native logon, MQTT CONNECT, WebSocket upgrade). Default: Date.now and Node's timers;
-   * tests move them by hand so an interval is checked without waiting it out. Independent of `clock`.
+   * timeouts (native logon, MQTT CONNECT, WebSocket upgrade); security modules get them as
+   * `context.timers` (the remote modules' circuit breakers and stale answers). Default: Date.now
+   * and Node's timers; tests move them by hand so an interval is checked without waiting it out.
+   * Independent of `clock`.
    */
   timers?: Timers;
   /**

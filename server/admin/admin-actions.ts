@@ -1,7 +1,13 @@
 // What the admin interface (HTTP listener, `warden admin`) can do to a running broker: the
 // entitlement actions of AMPS ("Disabling Entitlement", cache reset) and the checks the
 // admin listener needs to authenticate and entitle its own requests.
-import type { AuthAnswer, EntitlementAnswer, InvalidationTarget, LogonRequest } from '../security/module-types.js';
+import type {
+  AuthAnswer,
+  EntitlementAnswer,
+  InvalidationTarget,
+  LogonRequest,
+  ModuleHealth,
+} from '../security/module-types.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { Throttled } from '../security/logon-guard.js';
@@ -20,6 +26,20 @@ export interface EntitlementStatus {
   moduleCalls: number;
   /** Module calls that threw, rejected or timed out (each denied). */
   failures: number;
+  /**
+   * The modules that ask a remote service (authentication and entitlement): their circuit and
+   * stale answers (docs/entitlement.md#circuit-breaker-and-stale-answers). Absent when none does.
+   */
+  modules?: ModuleHealthEntry[];
+}
+
+/** One module's health, with where it is configured. */
+export interface ModuleHealthEntry extends ModuleHealth {
+  readonly kind: 'authentication' | 'entitlement';
+  /** The module's name (`http`, `jwt`). */
+  readonly module: string;
+  /** Where it is configured (`security.entitlement`, `listeners[1].authentication`). */
+  readonly config: string;
 }
 
 /** A module whose reset() failed; it keeps what it had (the `policy` module: its previous policy). */

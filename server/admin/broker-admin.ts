@@ -148,7 +148,10 @@ export class BrokerAdmin implements AdminActions, LocalActions {
   }
 
   entitlementStatus(): EntitlementStatus {
-    return this.security.entitlementStatus();
+    const status = this.security.entitlementStatus();
+    const modules = this.security.moduleHealth();
+    // Only with a module that asks a remote service, so the usual answer keeps its shape.
+    return modules.length === 0 ? status : { ...status, modules };
   }
 
   async reloadTls(): Promise<TlsReloadReport> {

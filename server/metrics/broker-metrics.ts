@@ -2,7 +2,7 @@
 // module-call metrics is read when scraped, from the counters the broker keeps anyway
 // (BrokerStats, the entitlement cache, the MQTT stores) and from a walk of the open connections.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { EntitlementStatus } from '../admin/admin-actions.js';
+import type { EntitlementStatus, ModuleHealthEntry } from '../admin/admin-actions.js';
 import type { ConnectionProtocol } from '../admin/connection-list.js';
 import type { BrokerStats } from '../stats.js';
 import { ModuleCallMetrics } from './module-call-metrics.js';
@@ -21,6 +21,8 @@ export interface MetricsSource {
   readonly stats: BrokerStats;
   connections(): Iterable<MeteredConnection>;
   entitlementStatus(): EntitlementStatus;
+  /** The modules that ask a remote service: their circuit breakers and stale answers. */
+  moduleHealth(): readonly ModuleHealthEntry[];
   subscriptions(): number;
   storedSessions(): number;
   retainedMessages(): number;
@@ -41,6 +43,12 @@ const STAT_GAUGES: ReadonlySet<string> = new Set([
   'mqttSessionHeldBytes',
   'httpBufferedBytes',
 ]);
+
+const CIRCUIT_STATE_VALUE: Readonly<Record<ModuleHealthEntry['circuit'], number>> = {
+  closed: 0,
+  open: 1,
+  'half-open': 2,
+};
 
 function snakeCase(name: string): string {
   return name.replace(/[A-Z0-9]+/g, (upper) => `_${upper.toLowerCase()}`);
@@ -69,6 +77,7 @@ export class BrokerMetrics {
     this.registerConnections();
     this.registerTraffic();
     this.registerEntitlements();
+    this.registerModuleHealth();
     this.registerState();
     this.registerStats();
   }
@@ -230,6 +239,55 @@ export class BrokerMetrics {
       name: 'warden_entitlement_cache_misses_total',
       help: 'Entitlement checks that asked the module (or joined a call in flight)',
       read: () => single(source.entitlementStatus().cache.misses),
+    });
+  }
+
+  /** The remote modules' circuits and stale answers (docs/entitlement.md#circuit-breaker-and-stale-answers). */
+  private registerModuleHealth(): void {
+    const { registry, source } = this;
+    const each = (value: (health: ModuleHealthEntry) => number) => (): Sample<'module' | 'config'>[] =>
+      source.moduleHealth().map((health) => [{ module: health.module, config: health.config }, value(health)]);
+    pulledGauge(registry, {
+      name: 'warden_module_circuit_state',
+      help: "A remote module's circuit: 0 closed, 1 open (requests fail at once), 2 half-open (a probe is out)",
+      labelNames: ['module', 'config'],
+      read: each((health) => CIRCUIT_STATE_VALUE[health.circuit]),
+    });
+    pulledGauge(registry, {
+      name: 'warden_module_consecutive_failures',
+      help: 'Failures of a remote module since its service last answered',
+      labelNames: ['module', 'config'],
+      read: each((health) => health.consecutiveFailures),
+    });
+    pulledCounter(registry, {
+      name: 'warden_module_circuit_opens_total',
+      help: "Times a remote module's circuit opened",
+      labelNames: ['module', 'config'],
+      read: each((health) => health.circuitOpens),
+    });
+    pulledCounter(registry, {
+      name: 'warden_module_circuit_refusals_total',
+      help: 'Requests a remote module refused at once, without asking its service, because its circuit was open',
+      labelNames: ['module', 'config'],
+      read: each((health) => health.circuitRefusals),
+    });
+    pulledCounter(registry, {
+      name: 'warden_module_stale_answers_total',
+      help: 'Answers a remote module gave again (serveStaleMs) while its service failed',
+      labelNames: ['module', 'config'],
+      read: each((health) => health.staleAnswers),
+    });
+    pulledGauge(registry, {
+      name: 'warden_module_stale_entries',
+      help: 'Answers a remote module remembers now to give again while its service fails (staleMaxEntries)',
+      labelNames: ['module', 'config'],
+      read: each((health) => health.staleEntries),
+    });
+    pulledGauge(registry, {
+      name: 'warden_module_stale_bytes',
+      help: 'Bytes those remembered answers hold (staleMaxBytes)',
+      labelNames: ['module', 'config'],
+      read: each((health) => health.staleBytes),
     });
   }
 

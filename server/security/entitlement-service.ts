@@ -79,6 +79,11 @@ export class EntitlementService implements EntitlementCounters {
     return this.module.name;
   }
 
+  /** The module in use now (a reload or a re-enable replaces it). */
+  get currentModule(): EntitlementModule {
+    return this.module;
+  }
+
   get enabled(): boolean {
     return this.toggle.enabled;
   }

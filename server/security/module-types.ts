@@ -3,6 +3,7 @@
 // Every method may answer synchronously or with a promise; the broker checks for a thenable.
 import type { Logger } from 'pino';
 import type { TlsPeerCertificate } from '../tls/peer-certificate.js';
+import type { Timers } from '../timers.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -48,6 +49,8 @@ export interface AuthenticationModule {
   /** True if a command before logon counts as a logon with an empty name (AMPS, "Enabling Implicit Logon"). */
   readonly allowsImplicitLogon?: boolean;
   authenticate(request: LogonRequest): MaybePromise<AuthAnswer>;
+  /** Optional: the state of the remote service the module asks (the metrics, GET /admin/entitlements). */
+  health?(): ModuleHealth;
   close?(): MaybePromise<void>;
 }
 
@@ -104,7 +107,32 @@ export interface EntitlementModule {
   explain?(request: EntitlementRequest): MaybePromise<EntitlementExplanation>;
   /** An entitlement reset: drop whatever the module cached or loaded (the policy module re-reads its file). */
   reset?(): MaybePromise<void>;
+  /** Optional: the state of the remote service the module asks (the metrics, GET /admin/entitlements). */
+  health?(): ModuleHealth;
   close?(): MaybePromise<void>;
+}
+
+// ---- health --------------------------------------------------------------------------------
+
+/**
+ * A module that asks a remote service: its circuit breaker and the answers it gave again while
+ * the service failed (docs/entitlement.md#circuit-breaker-and-stale-answers). Read when the
+ * metrics are scraped and for GET /admin/entitlements; counts start at 0 with each module instance.
+ */
+export interface ModuleHealth {
+  /** `open`: requests fail at once; `half-open`: one request is out as the probe. */
+  readonly circuit: 'closed' | 'open' | 'half-open';
+  /** Failures since the service last answered. */
+  readonly consecutiveFailures: number;
+  /** Times the circuit opened. */
+  readonly circuitOpens: number;
+  /** Requests refused at once, without asking the service, because the circuit was open. */
+  readonly circuitRefusals: number;
+  /** Answers given again (`serveStaleMs`) while the service failed. */
+  readonly staleAnswers: number;
+  /** Answers remembered now for that, and the bytes they hold (`staleMaxEntries`, `staleMaxBytes`). */
+  readonly staleEntries: number;
+  readonly staleBytes: number;
 }
 
 // ---- loading -------------------------------------------------------------------------------
@@ -134,6 +162,11 @@ export interface ModuleContext {
   invalidate(target: InvalidationTarget): void;
   /** Write one line to the audit log, `event` naming its kind; nothing when the audit log is off. Never secrets. */
   audit(event: string, fields: Readonly<Record<string, unknown>>): void;
+  /**
+   * The broker's clock and timers: use them rather than Date.now and setTimeout, so that tests can
+   * move time by hand. The broker always gives them; a context a test builds may not (use realTimers).
+   */
+  readonly timers?: Timers;
 }
 
 /**

@@ -3,7 +3,7 @@
 // across all of them; server/admin/broker-admin.ts adds what the rest of the broker does.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
-import type { EntitlementStatus, ModuleResetError } from '../admin/admin-actions.js';
+import type { EntitlementStatus, ModuleHealthEntry, ModuleResetError } from '../admin/admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
@@ -18,11 +18,12 @@ import type {
   InvalidationTarget,
   LogonRequest,
   ModuleContext,
+  ModuleHealth,
 } from './module-types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isPromiseLike } from './decision.js';
 import type { BrokerStats } from '../stats.js';
-import type { Clock } from '../timers.js';
+import { realTimers, type Clock, type Timers } from '../timers.js';
 import { LogonGuard, type Throttled } from './logon-guard.js';
 import type { ModuleCallObserver } from './module-calls.js';
 import {
@@ -108,6 +109,8 @@ export class SecurityManager {
     readonly epoch: EntitlementEpoch,
     /** Told of every module call (the metrics), or null. */
     private readonly observer: ModuleCallObserver | null,
+    /** The broker's time, given to the modules (context.timers). */
+    private readonly timers: Timers,
   ) {
     this.guard = new LogonGuard(
       config.security.logonQueue,
@@ -126,8 +129,9 @@ export class SecurityManager {
     clock: Clock = Date.now,
     epoch = new EntitlementEpoch(),
     observer: ModuleCallObserver | null = null,
+    timers: Timers = realTimers,
   ): Promise<SecurityManager> {
-    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch, observer);
+    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch, observer, timers);
     try {
       await manager.build();
     } catch (err) {
@@ -233,6 +237,7 @@ export class SecurityManager {
       configPath,
       invalidate: (target) => this.invalidate(target),
       audit: (event, fields) => this.hooks.audit?.module(event, fields),
+      timers: this.timers,
     };
   }
 
@@ -357,6 +362,24 @@ export class SecurityManager {
     return { enabled: this.toggle.enabled, cache: { size, hits, misses }, moduleCalls, failures };
   }
 
+  /**
+   * The health of every module that reports one (those asking a remote service), with where it is
+   * configured; read at a scrape and for GET /admin/entitlements. A health() that throws is skipped.
+   */
+  moduleHealth(): ModuleHealthEntry[] {
+    const entries: ModuleHealthEntry[] = [];
+    for (const slot of this.slots) {
+      const module = slot.kind === 'authentication' ? slot.holder.module : slot.holder.currentModule;
+      if (typeof module.health !== 'function') continue;
+      try {
+        entries.push({ kind: slot.kind, module: module.name, config: slot.configPath, ...saneHealth(module.health()) });
+      } catch (err) {
+        this.log.warn({ module: module.name, config: slot.configPath, err }, 'a module health() threw; not reported');
+      }
+    }
+    return entries;
+  }
+
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {
     const outcome = await this.admin!.authenticator.authenticate(request);
     return outcome.outcome === 'failed' ? { outcome: 'reject', reason: outcome.reason } : outcome;
@@ -401,6 +424,22 @@ export class SecurityManager {
     for (const r of results)
       if (r.status === 'rejected') this.log.error({ err: r.reason }, 'closing a security module failed');
   }
+}
+
+/** Only the fields of ModuleHealth, and only numbers a metric can show (a module of one's own may answer anything). */
+function saneHealth(health: ModuleHealth): ModuleHealth {
+  const count = (value: unknown): number =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+  const circuit = health?.circuit === 'open' || health?.circuit === 'half-open' ? health.circuit : 'closed';
+  return {
+    circuit,
+    consecutiveFailures: count(health?.consecutiveFailures),
+    circuitOpens: count(health?.circuitOpens),
+    circuitRefusals: count(health?.circuitRefusals),
+    staleAnswers: count(health?.staleAnswers),
+    staleEntries: count(health?.staleEntries),
+    staleBytes: count(health?.staleBytes),
+  };
 }
 
 function place(configPath: string, specOf: (config: WardenConfig) => ModuleSpec | undefined): ModulePlace {

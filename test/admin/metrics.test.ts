@@ -154,6 +154,17 @@ describe('GET /metrics', () => {
   });
 });
 
+it('docs/metrics.md lists every warden_module_ metric the broker serves, with its type', async () => {
+  broker = await start({ processMetrics: false });
+  const { types } = parse((await scrape()).text);
+  const docs = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+  const modules = [...types].filter(([name]) => name.startsWith('warden_module_'));
+  // The call metrics, and the remote modules' circuits and stale answers (served even with no such module).
+  expect(modules.length).toBeGreaterThanOrEqual(10);
+  const missing = modules.filter(([name, type]) => !docs.includes(`| \`${name}\` | ${type} |`)).map(([name]) => name);
+  expect(missing).toEqual([]);
+});
+
 it('docs/metrics.md lists every counter of broker.stats() with its metric name', () => {
   const docs = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
   const missing = Object.keys(new BrokerStats().snapshot()).filter(

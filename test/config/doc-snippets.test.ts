@@ -18,7 +18,12 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ModuleSpec } from '../../server/config/index.js';
 import { filterFor, selectFor } from '../../server/content/content-rules.js';
-import { createPolicyEntitlement, createSimpleAccessEntitlement } from '../../server/security/entitlement/index.js';
+import {
+  createHttpEntitlement,
+  createPolicyEntitlement,
+  createSimpleAccessEntitlement,
+} from '../../server/security/entitlement/index.js';
+import { createHttpAuthentication, createJwtAuthentication } from '../../server/security/authentication/index.js';
 import { parsePolicyDocument } from '../../server/security/entitlement/policy-file.js';
 import { findPackageRoot } from '../../server/config/package-root.js';
 
@@ -101,6 +106,20 @@ async function checkConfig(text: string): Promise<void> {
     if (spec.module === 'simple-access') await createSimpleAccessEntitlement(spec.options, context);
     if (spec.module === 'policy' && spec.options.policy !== undefined)
       await createPolicyEntitlement(spec.options, context);
+    // Its options only: nothing is asked before the first check.
+    if (spec.module === 'http') await createHttpEntitlement(spec.options, context);
+  }
+  const authentication: ModuleSpec[] = [
+    config.security.authentication,
+    ...config.listeners.map((l) => l.authentication),
+    config.admin.authentication,
+  ].filter((spec): spec is ModuleSpec => spec !== undefined);
+  const authContext = { ...context, configPath: 'security.authentication' };
+  for (const spec of authentication) {
+    // These ask their service (or fetch their key set) at the first logon, not when made.
+    if (spec.module === 'http') await createHttpAuthentication(spec.options, authContext);
+    if (spec.module === 'jwt' && spec.options.jwksUrl !== undefined)
+      await createJwtAuthentication(spec.options, authContext);
   }
 }
 

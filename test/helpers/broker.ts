@@ -1,6 +1,7 @@
 // Test fixture: a real broker in-process on an ephemeral 127.0.0.1 port, logging nothing.
 // WebSocket listeners run on the engine WARDEN_TEST_TRANSPORT names (`ws`, the default, or `uws`):
 // vitest.config.ts runs the WebSocket test files once per engine.
+import type { Logger } from 'pino';
 import { startBroker, type BrokerHandle, type BrokerStore, type WardenConfigInput } from '../../server/index.js';
 import type { Timers } from '../../server/timers.js';
 
@@ -88,6 +89,8 @@ export interface TestBrokerOverrides {
   persistence?: WardenConfigInput['persistence'];
   /** A store object to use instead (a MemoryStore carried from one broker to the next). */
   store?: BrokerStore;
+  /** The broker's logger (a LogSink's, to read its log and audit lines); silent by default. */
+  logger?: Logger;
 }
 
 function mqttListeners(mqtt: TestBrokerOverrides['mqtt']): MqttListenerInput[] {
@@ -149,7 +152,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
             ]),
       ],
     },
-    { baseDir: overrides.baseDir, timers: overrides.timers, store: overrides.store },
+    { baseDir: overrides.baseDir, timers: overrides.timers, store: overrides.store, logger: overrides.logger },
   );
   try {
     assertTestTransport(broker);

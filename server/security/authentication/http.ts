@@ -2,11 +2,16 @@
 //   { user, password, token, mechanism, remoteAddress, listener }   (absent values are null)
 // 2xx with a JSON object accepts (identity: its `identity`, else its `user`, else the logon's user
 // name); 401/403 rejects; anything else (other statuses, bad JSON, network errors, timeouts,
-// redirects) rejects too: fail closed. Passwords and tokens are never logged.
+// redirects) rejects too: fail closed. Passwords and tokens are never logged. A circuit breaker
+// and, optionally, the acceptances the service gave before stand in front of it while it fails
+// (remote-guard.ts; docs/authentication.md#circuit-breaker-and-stale-answers).
 import { z } from 'zod';
 import { integerField } from '../../config/fields.js';
+import { realTimers } from '../../timers.js';
 import { parseModuleOptions } from '../module-options.js';
 import type { AuthAnswer, AuthenticationModuleFactory, LogonRequest } from '../module-types.js';
+import { readCappedText, TooLargeError } from '../capped-body.js';
+import { brokenStatus, RemoteGuard, remoteOptionFields, type ServiceReply } from '../remote-guard.js';
 
 /** A bigger answer is not an identity; stop reading. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -35,13 +40,23 @@ const httpOptionsSchema = z.strictObject({
       { error: 'expected a map of header names to values' },
     )
     .default({}),
+  ...remoteOptionFields,
 });
+
+/** A remembered acceptance: its identity (2 bytes a character) and the object. */
+const acceptanceBytes = (answer: AuthAnswer): number =>
+  64 + 2 * (answer.outcome === 'accept' ? answer.identity.length : 0);
+/** Only acceptances are given again: a refusal while the service fails is what failing gives anyway. */
+const isAcceptance = (answer: AuthAnswer): boolean => answer.outcome === 'accept';
 
 export const createHttpAuthentication: AuthenticationModuleFactory = (options, context) => {
   const parsed = parseModuleOptions(httpOptionsSchema, options, context);
   const url = new URL(parsed.url);
   // Only the origin: a path or query could carry a key.
-  context.log.info({ origin: url.origin, timeoutMs: parsed.timeoutMs }, 'http authentication module ready');
+  context.log.info(
+    { origin: url.origin, timeoutMs: parsed.timeoutMs, circuit: parsed.circuit, serveStaleMs: parsed.serveStaleMs },
+    'http authentication module ready',
+  );
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
     context.log.warn(
       { origin: url.origin },
@@ -54,10 +69,28 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
   headers.set('content-type', 'application/json');
   headers.set('accept', 'application/json');
 
-  const ask = async (request: LogonRequest): Promise<AuthAnswer> => {
+  const timers = context.timers ?? realTimers;
+  const guard = new RemoteGuard<AuthAnswer>(
+    { module: 'http', service: url.origin },
+    parsed,
+    acceptanceBytes,
+    isAcceptance,
+    context,
+    () => timers.now(),
+  );
+
+  /** One request to the service. */
+  const ask = async (request: LogonRequest): Promise<ServiceReply<AuthAnswer>> => {
     let response: Response;
     let body: string;
     const signal = AbortSignal.timeout(parsed.timeoutMs);
+    const failed = (error: unknown): ServiceReply<AuthAnswer> => ({
+      ok: false,
+      broken: true,
+      reason: signal.aborted
+        ? `auth service did not answer within ${parsed.timeoutMs} ms`
+        : `auth service request failed: ${describeFetchError(error)}`,
+    });
     try {
       response = await fetch(url, {
         method: 'POST',
@@ -67,23 +100,43 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
         redirect: 'error',
         signal,
       });
+    } catch (error) {
+      return failed(error);
+    }
+    try {
       if (response.status === 401 || response.status === 403) {
         await response.body?.cancel();
-        return reject(`auth service refused the logon of ${JSON.stringify(request.user)} (HTTP ${response.status})`);
+        const refused = `auth service refused the logon of ${JSON.stringify(request.user)} (HTTP ${response.status})`;
+        return { ok: true, value: reject(refused) };
       }
       if (response.status < 200 || response.status > 299) {
         await response.body?.cancel();
-        return reject(`auth service answered HTTP ${response.status} (only 2xx accepts)`);
+        const reason = `auth service answered HTTP ${response.status} (only 2xx accepts)`;
+        return { ok: false, broken: brokenStatus(response.status), reason };
       }
       body = await readCappedText(response, MAX_RESPONSE_BYTES);
     } catch (error) {
-      return reject(
-        signal.aborted
-          ? `auth service did not answer within ${parsed.timeoutMs} ms`
-          : `auth service request failed: ${describeFetchError(error)}`,
-      );
+      if (error instanceof TooLargeError && !signal.aborted)
+        return { ok: false, broken: false, reason: `auth service request failed: ${error.message}` };
+      return failed(error);
     }
-    return answerFromBody(body, request.user);
+    return { ok: true, value: answerFromBody(body, request.user) };
+  };
+
+  const guarded = async (request: LogonRequest): Promise<AuthAnswer> => {
+    const key = guard.answers.enabled
+      ? guard.key([
+          request.user,
+          request.mechanism,
+          request.password ?? null,
+          request.token ?? null,
+          request.remoteAddress,
+          request.listener,
+        ])
+      : null;
+    const reply = await guard.ask(key, () => ask(request));
+    if (reply.ok) return reply.value;
+    return reject(reply.refused ? `auth service not asked: ${reply.reason}` : reply.reason);
   };
 
   return {
@@ -94,8 +147,9 @@ export const createHttpAuthentication: AuthenticationModuleFactory = (options, c
         return reject('http module requires a logon (implicit logon is not allowed)');
       // SCRAM needs the server to hold credentials; the service cannot take part in the exchange.
       if (request.mechanism === 'SCRAM-SHA-256') return reject('http module cannot do SCRAM-SHA-256');
-      return ask(request);
+      return guarded(request);
     },
+    health: () => guard.health(),
   };
 };
 
@@ -127,23 +181,6 @@ function answerFromBody(body: string, user: string): AuthAnswer {
     );
   }
   return { outcome: 'accept', identity: named };
-}
-
-async function readCappedText(response: Response, maxBytes: number): Promise<string> {
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks).toString('utf8');
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`answer larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
 }
 
 /** The cause's code (ECONNREFUSED...) or message; fetch itself only says "fetch failed". */

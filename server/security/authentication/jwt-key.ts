@@ -1,11 +1,11 @@
 // The key a `jwt` module verifies signatures with, from exactly one source:
 //   secret         HMAC key (the UTF-8 bytes of the string)
 //   publicKeyFile  PEM public key (SPKI, "BEGIN PUBLIC KEY") or X.509 certificate, read at startup
-//   jwksUrl        a JSON Web Key Set fetched (and cached, refreshed) by jose
+//   jwksUrl        a JSON Web Key Set fetched (and cached, refreshed) by remote-jwks.ts
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { ConfigError } from '../../config/config-error.js';
 
 export type JwtVerificationKey = Uint8Array | KeyObject | JWTVerifyGetKey;
@@ -31,10 +31,6 @@ export const MIN_SECRET_BYTES = 32;
 
 export function secretKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
-}
-
-export function remoteKeySet(url: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(url));
 }
 
 /**

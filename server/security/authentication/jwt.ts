@@ -6,17 +6,25 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { booleanField, integerField } from '../../config/fields.js';
 import { parseModuleOptions } from '../module-options.js';
-import type { AuthAnswer, AuthenticationModuleFactory, LogonRequest, ModuleContext } from '../module-types.js';
+import { realTimers } from '../../timers.js';
+import type {
+  AuthAnswer,
+  AuthenticationModule,
+  AuthenticationModuleFactory,
+  LogonRequest,
+  ModuleContext,
+} from '../module-types.js';
+import { circuitField, DEFAULT_CIRCUIT, MAX_SERVE_STALE_MS } from '../remote-guard.js';
 import {
   HMAC_ALGORITHMS,
   MIN_SECRET_BYTES,
   PUBLIC_KEY_ALGORITHMS,
   publicKeyFromFile,
-  remoteKeySet,
   secretKey,
   type JwtAlgorithm,
   type JwtVerificationKey,
 } from './jwt-key.js';
+import { JWKS_MAX_AGE_MS, RemoteJwks } from './remote-jwks.js';
 
 /** Real tokens are a few KiB; this bounds the work an unauthenticated client can cause. */
 const MAX_TOKEN_CHARS = 16 * 1024;
@@ -49,6 +57,11 @@ const jwtOptionsSchema = z
     acceptTokenInPassword: booleanField().default(false),
     /** Tokens without `exp` would be valid forever; refuse them unless told otherwise. */
     requireExpiration: booleanField().default(true),
+    // With jwksUrl only: the fetch's timeout, its circuit breaker, and how long a key set fetched
+    // may still be used while fetching fails (docs/authentication.md#circuit-breaker-and-stale-answers).
+    jwksTimeoutMs: integerField(1, 300_000).optional(),
+    circuit: circuitField().optional(),
+    serveStaleMs: integerField(0, MAX_SERVE_STALE_MS).optional(),
   })
   .superRefine((options, ctx) => {
     const sources = [options.secret, options.publicKeyFile, options.jwksUrl].filter((source) => source !== undefined);
@@ -59,6 +72,28 @@ const jwtOptionsSchema = z
         message: 'expected exactly one of `secret`, `publicKeyFile` or `jwksUrl`',
       });
       return;
+    }
+    if (options.jwksUrl === undefined) {
+      for (const key of ['jwksTimeoutMs', 'circuit', 'serveStaleMs'] as const) {
+        if (options[key] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            input: options[key] === null ? false : options[key], // circuit: false reads null here
+            message: 'expected only with `jwksUrl`',
+          });
+      }
+    } else if (
+      options.serveStaleMs !== undefined &&
+      options.serveStaleMs > 0 &&
+      options.serveStaleMs <= JWKS_MAX_AGE_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serveStaleMs'],
+        input: options.serveStaleMs,
+        message: `expected 0 or more than ${JWKS_MAX_AGE_MS} (a key set is used that long after it was fetched anyway)`,
+      });
     }
     const hmac = new Set<string>(HMAC_ALGORITHMS);
     if (options.secret !== undefined) {
@@ -96,7 +131,20 @@ type JwtOptions = z.output<typeof jwtOptionsSchema>;
 export const createJwtAuthentication: AuthenticationModuleFactory = async (options, context) => {
   const parsed = parseModuleOptions(jwtOptionsSchema, options, context);
   const algorithms: readonly JwtAlgorithm[] = parsed.algorithms ?? ['HS256'];
-  const key = await verificationKey(parsed, algorithms, context);
+  const jwks =
+    parsed.jwksUrl === undefined
+      ? null
+      : new RemoteJwks(
+          new URL(parsed.jwksUrl),
+          {
+            timeoutMs: parsed.jwksTimeoutMs ?? 5000,
+            circuit: parsed.circuit === undefined ? DEFAULT_CIRCUIT : parsed.circuit,
+            serveStaleMs: parsed.serveStaleMs ?? 0,
+          },
+          context,
+          () => (context.timers ?? realTimers).now(),
+        );
+  const key = jwks?.getKey ?? (await verificationKey(parsed, algorithms, context));
   context.log.info(
     {
       algorithms,
@@ -132,7 +180,7 @@ export const createJwtAuthentication: AuthenticationModuleFactory = async (optio
     return { outcome: 'accept', identity };
   };
 
-  return {
+  const module: AuthenticationModule = {
     name: 'jwt',
     allowsImplicitLogon: false,
     authenticate(request) {
@@ -142,6 +190,8 @@ export const createJwtAuthentication: AuthenticationModuleFactory = async (optio
       return verify(token, request);
     },
   };
+  // Only a module with a remote key set has a service whose health to report.
+  return jwks === null ? module : { ...module, health: () => jwks.health() };
 };
 
 /** The token to verify, or the rejection when the logon does not carry one. */
@@ -177,7 +227,6 @@ async function verificationKey(
       `${context.configPath}.options.publicKeyFile`,
     );
   }
-  if (options.jwksUrl !== undefined) return remoteKeySet(options.jwksUrl);
   throw new Error('internal error: jwt options passed validation without a key source');
 }
 

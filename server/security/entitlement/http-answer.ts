@@ -1,13 +1,19 @@
 // Reading an entitlement service's HTTP response into an answer (errors say what the service did;
-// the caller adds which service). Anything but a 2xx response with
-// exactly the documented JSON throws: the broker counts a throwing module as a failure and denies.
+// the caller adds which service). Anything but a 2xx response with exactly the documented JSON
+// throws an UnusableAnswerError: the broker counts a throwing module as a failure and denies.
 // Unknown keys are rejected too, so a misspelt "filter" cannot silently drop a restriction.
+// Anything else thrown while reading (the connection cut, the timeout) is the service failing.
 import { z } from 'zod';
 import type { EntitlementAnswer } from '../module-types.js';
 import { allowAnswer, denyAnswer } from './answers.js';
 
 /** An answer is a few hundred bytes; a bigger body is a misbehaving service, not worth buffering. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** The service answered, but not with an answer (the service works; this request fails). */
+export class UnusableAnswerError extends Error {
+  override readonly name = 'UnusableAnswerError';
+}
 
 const serviceAnswerSchema = z.discriminatedUnion('allow', [
   z.strictObject({ allow: z.literal(true), filter: z.string().optional(), select: z.string().optional() }),
@@ -17,18 +23,20 @@ const serviceAnswerSchema = z.discriminatedUnion('allow', [
 export async function answerFromResponse(response: Response): Promise<EntitlementAnswer> {
   if (!response.ok) {
     await response.body?.cancel();
-    throw new Error(`answered HTTP ${response.status}`);
+    throw new UnusableAnswerError(`answered HTTP ${response.status}`);
   }
   const text = await readBody(response, MAX_ANSWER_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error('answered with a body that is not JSON');
+    throw new UnusableAnswerError('answered with a body that is not JSON');
   }
   const parsed = serviceAnswerSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`answered with unexpected JSON (${z.prettifyError(parsed.error).replaceAll('\n', '; ')})`);
+    throw new UnusableAnswerError(
+      `answered with unexpected JSON (${z.prettifyError(parsed.error).replaceAll('\n', '; ')})`,
+    );
   }
   const answer = parsed.data;
   return answer.allow
@@ -43,7 +51,7 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > maxBytes) {
     await response.body?.cancel();
-    throw new Error(`answered with ${declared} bytes; the limit is ${maxBytes}`);
+    throw new UnusableAnswerError(`answered with ${declared} bytes; the limit is ${maxBytes}`);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -55,7 +63,7 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
       total += value.byteLength;
       if (total > maxBytes) {
         await reader.cancel();
-        throw new Error(`answered with more than the ${maxBytes}-byte limit`);
+        throw new UnusableAnswerError(`answered with more than the ${maxBytes}-byte limit`);
       }
       chunks.push(value);
     }
@@ -63,6 +71,6 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
   } catch {
-    throw new Error('answered with a body that is not valid UTF-8');
+    throw new UnusableAnswerError('answered with a body that is not valid UTF-8');
   }
 }

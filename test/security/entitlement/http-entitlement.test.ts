@@ -180,7 +180,8 @@ describe('http entitlement module', () => {
       },
       {
         path: 'security.entitlement.options.retries',
-        message: 'unknown key (expected one of "url", "timeoutMs", "headers")',
+        message:
+          'unknown key (expected one of "url", "timeoutMs", "headers", "circuit", "serveStaleMs", "staleMaxEntries", "staleMaxBytes")',
       },
     ]);
     const missing = await configErrorOf(() => createHttpEntitlement({}, testContext()));
