@@ -85,7 +85,7 @@ it('status, reset --user, disable and enable as admin; refused for a trader', as
   const gone = new Promise<number>((resolve) => alice.once('disconnected', (info) => resolve(info.code)));
   const reset = await admin(['reset', '--user', 'alice'], asAdmin);
   expect(reset.code).toBe(0);
-  expect(JSON.parse(reset.stdout)).toEqual({ reset: 'alice', disconnected: 1 });
+  expect(JSON.parse(reset.stdout)).toEqual({ reset: 'alice', mode: 'disconnect', disconnected: 1 });
   expect(await gone).toBe(4004);
 
   expect(JSON.parse((await admin(['disable'], asAdmin)).stdout)).toEqual({ enabled: false });
