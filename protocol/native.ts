@@ -17,6 +17,10 @@ export type RequestId = number;
 export type SubscriptionId = number;
 export const MAX_SUBSCRIPTION_ID = 0x7fffffff;
 
+/** The syntaxes a content filter may be written in (docs/filters.md). */
+export const FILTER_SYNTAXES = ['jsonata', 'amps'] as const;
+export type FilterSyntax = (typeof FILTER_SYNTAXES)[number];
+
 // ---- client -> broker ------------------------------------------------------
 
 export interface LogonCommand {
