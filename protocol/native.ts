@@ -56,6 +56,11 @@ export interface SubscribeCommand {
   regex?: string;
   /** Content filter: a JSONata expression (docs/filters.md); only matching messages are delivered. */
   filter?: string;
+  /**
+   * The syntax of `filter`: `jsonata`, or `amps` (`/px > 100 AND /region = 'EU'`, docs/filters.md,
+   * "The AMPS syntax"). Absent: the broker's default (content.filterSyntax, `jsonata` unless set).
+   */
+  filterSyntax?: FilterSyntax;
   /** Select list, e.g. `-/,+/sym,+/px` (docs/select-lists.md): the fields delivered. */
   select?: string;
 }

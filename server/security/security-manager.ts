@@ -209,7 +209,12 @@ export class SecurityManager {
     const service = new EntitlementService(
       await create(),
       create,
-      { maxEntries: entitlementCache.maxEntries, ttlMs: entitlementCache.ttlMs, timeoutMs: moduleTimeoutMs },
+      {
+        maxEntries: entitlementCache.maxEntries,
+        ttlMs: entitlementCache.ttlMs,
+        timeoutMs: moduleTimeoutMs,
+        filterSyntax: this.config.content.filterSyntax,
+      },
       this.toggle,
       this.epoch,
       log,
@@ -233,6 +238,7 @@ export class SecurityManager {
       configPath,
       invalidate: (target) => this.invalidate(target),
       audit: (event, fields) => this.hooks.audit?.module(event, fields),
+      filterSyntax: this.config.content.filterSyntax,
     };
   }
 

@@ -18,6 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ModuleSpec } from '../../server/config/index.js';
 import { filterFor, selectFor } from '../../server/content/content-rules.js';
+import type { FilterSyntax } from '../../server/content/filter/index.js';
 import { createPolicyEntitlement, createSimpleAccessEntitlement } from '../../server/security/entitlement/index.js';
 import { parsePolicyDocument } from '../../server/security/entitlement/policy-file.js';
 import { findPackageRoot } from '../../server/config/package-root.js';
@@ -82,6 +83,7 @@ const context = {
   configPath: 'security.entitlement',
   invalidate: () => {},
   audit: () => {},
+  filterSyntax: 'jsonata' as const,
 };
 
 /** Every value for ${env:...} is this; files named by ${file:...} are the reader's and read as such a value too. */
@@ -98,9 +100,10 @@ async function checkConfig(text: string): Promise<void> {
   ].filter((spec): spec is ModuleSpec => spec !== undefined);
   for (const spec of specs) {
     // Modules that need nothing outside the config: load them as the broker would.
-    if (spec.module === 'simple-access') await createSimpleAccessEntitlement(spec.options, context);
-    if (spec.module === 'policy' && spec.options.policy !== undefined)
-      await createPolicyEntitlement(spec.options, context);
+    // Grants without filterSyntax are in the config's own default.
+    const own = { ...context, filterSyntax: config.content.filterSyntax };
+    if (spec.module === 'simple-access') await createSimpleAccessEntitlement(spec.options, own);
+    if (spec.module === 'policy' && spec.options.policy !== undefined) await createPolicyEntitlement(spec.options, own);
   }
 }
 
@@ -109,12 +112,12 @@ async function check(snippet: Snippet): Promise<void> {
     case 'config':
       return checkConfig(snippet.text);
     case 'policy':
-      parsePolicyDocument(parseYaml(snippet.text), snippet.where);
+      parsePolicyDocument(parseYaml(snippet.text), snippet.where, 'jsonata');
       return;
     case 'entitlement-answers':
       for (const line of snippet.text.split('\n').filter((l) => l.trim() !== '')) {
-        const answer = JSON.parse(line) as { filter?: string; select?: string };
-        if (answer.filter !== undefined) filterFor(answer.filter);
+        const answer = JSON.parse(line) as { filter?: string; filterSyntax?: FilterSyntax; select?: string };
+        if (answer.filter !== undefined) filterFor(answer.filter, answer.filterSyntax ?? 'jsonata');
         if (answer.select !== undefined) selectFor(answer.select);
       }
       return;

@@ -2,6 +2,7 @@
 // position (a 1-based character column), the limits it shares with the JSONata syntax, and the
 // syntax-level rules (case-insensitive keywords, quotes, paths, precedence).
 import { describe, expect, it } from 'vitest';
+import { filterFor } from '../../../server/content/content-rules.js';
 import { compileFilterWithSyntax, FilterError } from '../../../server/content/filter/index.js';
 
 const amps = (expression: string) => compileFilterWithSyntax(expression, 'amps');
@@ -289,5 +290,17 @@ describe('AMPS syntax', () => {
     expect(amps('NOT /x IS NOT NULL').test(missing)).toBe(true);
     expect(amps('NOT NOT /x IS NULL').test(missing)).toBe(true);
     expect(amps('NOT (/x = 1 AND /y = 2)').test({ x: 2 })).toBe(true);
+  });
+});
+
+describe('compiled filters are kept per syntax', () => {
+  it('compiles the same text once per syntax, never one for the other', () => {
+    // `TRUE` is the literal in the AMPS syntax, and a field named TRUE in JSONata.
+    expect(filterFor('TRUE', 'amps').test({})).toBe(true);
+    expect(filterFor('TRUE', 'jsonata').test({})).toBe(false);
+    expect(filterFor('TRUE', 'jsonata').test({ TRUE: true })).toBe(true);
+    expect(filterFor('TRUE', 'amps')).toBe(filterFor('TRUE', 'amps'));
+    expect(filterFor('TRUE', 'amps').syntax).toBe('amps');
+    expect(filterFor('TRUE', 'jsonata').syntax).toBe('jsonata');
   });
 });
