@@ -35,6 +35,7 @@ const WEBSOCKET_TESTS = [
   'test/security/e2e/**/*.test.ts',
   'test/mqtt/**/*.test.ts',
   'test/content/content-delivery.test.ts',
+  'test/content/amps-filter-delivery.test.ts',
   'test/admission/**/*.test.ts',
 ];
 

@@ -42,6 +42,7 @@ export type { Listener } from './typed-emitter.js';
 export {
   CloseCodes,
   ErrorCodes,
+  FILTER_SYNTAXES,
   MAX_SUBSCRIPTION_ID,
   SUBPROTOCOLS,
   SUBPROTOCOL_JSON,
@@ -49,5 +50,6 @@ export {
   type CloseCode,
   type Encoding,
   type ErrorCode,
+  type FilterSyntax,
   type SubscriptionId,
 } from '../protocol/native.js';

@@ -1,6 +1,6 @@
 // A subscription handle: the spec the client re-sends on reconnect, delivery to a handler or to an
 // async iterator with a bounded buffer, and the end of the stream.
-import type { SubscriptionId } from '../protocol/native.js';
+import type { FilterSyntax, SubscriptionId } from '../protocol/native.js';
 import { ClientErrorCodes, WardenError } from './errors.js';
 import type { Message } from './message.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -9,6 +9,12 @@ import { TypedEmitter } from './typed-emitter.js';
 export type SubscriptionSpec = ({ topic: string; regex?: undefined } | { regex: string; topic?: undefined }) & {
   /** Content filter, a JSONata expression such as `px > 100 and region = "EU"` (docs/filters.md). */
   filter?: string;
+  /**
+   * The syntax of `filter`: `'jsonata'`, or `'amps'` for an AMPS-style filter such as
+   * `/px > 100 AND /region = 'EU'` (docs/filters.md, "The AMPS syntax"). Default: the broker's
+   * (its content.filterSyntax, `jsonata` unless set).
+   */
+  filterSyntax?: FilterSyntax;
   /** Select list, such as `-/,+/sym,+/px` (docs/select-lists.md). */
   select?: string;
 };

@@ -17,6 +17,10 @@ export type RequestId = number;
 export type SubscriptionId = number;
 export const MAX_SUBSCRIPTION_ID = 0x7fffffff;
 
+/** The syntaxes a content filter may be written in (docs/filters.md). */
+export const FILTER_SYNTAXES = ['jsonata', 'amps'] as const;
+export type FilterSyntax = (typeof FILTER_SYNTAXES)[number];
+
 // ---- client -> broker ------------------------------------------------------
 
 export interface LogonCommand {
@@ -52,6 +56,11 @@ export interface SubscribeCommand {
   regex?: string;
   /** Content filter: a JSONata expression (docs/filters.md); only matching messages are delivered. */
   filter?: string;
+  /**
+   * The syntax of `filter`: `jsonata`, or `amps` (`/px > 100 AND /region = 'EU'`, docs/filters.md,
+   * "The AMPS syntax"). Absent: the broker's default (content.filterSyntax, `jsonata` unless set).
+   */
+  filterSyntax?: FilterSyntax;
   /** Select list, e.g. `-/,+/sym,+/px` (docs/select-lists.md): the fields delivered. */
   select?: string;
 }

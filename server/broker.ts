@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCodes } from '../protocol/native.js';
+import type { FilterSyntax } from './content/filter/index.js';
 import { ADMIN_PATHS } from './admin/admin-api.js';
 import { AdminListener, type BoundAdminListener } from './admin/admin-listener.js';
 import { BrokerAdmin } from './admin/broker-admin.js';
@@ -96,6 +97,7 @@ export class Broker implements SessionContext, HealthSource {
   readonly topicLimits: TopicLimits;
   readonly regexBudget: RegexBudget;
   readonly maxPendingDeliveries: number;
+  readonly filterSyntax: FilterSyntax;
   readonly stats = new BrokerStats();
   /** Moves when entitlement answers expire or are dropped: delivery plans re-ask their read decisions. */
   private readonly entitlementEpoch = new EntitlementEpoch();
@@ -174,6 +176,7 @@ export class Broker implements SessionContext, HealthSource {
     };
     this.regexBudget = new RegexBudget(regex, this.stats);
     this.maxPendingDeliveries = config.security.maxPendingDeliveries;
+    this.filterSyntax = config.content.filterSyntax;
     this.engine = new TopicEngine({ routeCacheSize, maxCachedBytes: routeCacheMaxBytes, counters: this.stats });
     this.router = new Router(this.engine, this.stats, this.entitlementEpoch);
     this.admission = new Admission(

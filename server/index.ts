@@ -54,7 +54,14 @@ export { StoreError } from './store/store-error.js';
 export type { BrokerStore, StoredState, SyncMode } from './store/store.js';
 // Content filters and select lists, for tools that check rules before they go into a policy
 // (docs/filters.md, docs/select-lists.md).
-export { compileFilter, FilterError, type CompiledFilter } from './content/filter/index.js';
+export {
+  compileFilter,
+  compileFilterWithSyntax,
+  FilterError,
+  FILTER_SYNTAXES,
+  type CompiledFilter,
+  type FilterSyntax,
+} from './content/filter/index.js';
 export {
   compileSelect,
   composeSelects,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { booleanField, integerField, stringField } from './fields.js';
 import { checkListenerTls, defaultMqttsPorts, listenerTlsSchema, tlsSchema } from './tls-schema.js';
 import { admissionSchema, limitsSchema } from './admission-schema.js';
+import { FILTER_SYNTAXES } from '../content/filter/filter-syntax.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -505,6 +506,15 @@ const auditSchema = z.strictObject({
   maxTracked: integerField(1, 10_000_000).default(100_000),
 });
 
+/** Content filters (docs/filters.md). */
+const contentSchema = z.strictObject({
+  /**
+   * The syntax of a filter that does not name one: a subscription's, a policy grant's, an
+   * entitlement answer's. `jsonata`, or `amps` for AMPS-style filters (docs/filters.md#the-amps-syntax).
+   */
+  filterSyntax: z.enum(FILTER_SYNTAXES, { error: 'expected jsonata or amps' }).default('jsonata'),
+});
+
 /** How a live reload resets entitlements when users or policy changed (docs/admin.md#live-reload). */
 export const RESET_MODES = ['disconnect', 'reevaluate', 'none'] as const;
 export type ResetMode = (typeof RESET_MODES)[number];
@@ -615,6 +625,7 @@ const wardenConfigObjectSchema = z
     sys: sysSchema.prefault({}),
     audit: auditSchema.prefault({}),
     reload: reloadSchema.prefault({}),
+    content: contentSchema.prefault({}),
     /** TLS profiles (certificate, key, CAs, versions) that listeners name in their `tls` (docs/tls.md). */
     tls: tlsSchema.prefault({}),
     /** Who may connect, from where, how many at once (docs/admission.md). */
@@ -676,4 +687,5 @@ export type HealthConfig = z.output<typeof healthSchema>;
 export type MetricsConfig = z.output<typeof metricsSchema>;
 export type AuditConfig = z.output<typeof auditSchema>;
 export type ReloadConfig = z.output<typeof reloadSchema>;
+export type ContentConfig = z.output<typeof contentSchema>;
 export type { ClusterConfig } from './cluster-schema.js';

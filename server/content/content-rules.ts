@@ -2,7 +2,7 @@
 // each distinct (entitlement select, subscriber select) pair composed once, so subscribers with
 // equal rules hold the same objects (and so share projected, encoded bodies per message).
 import type { Decision } from '../security/decision.js';
-import { compileFilter, type CompiledFilter } from './filter/index.js';
+import { compileFilterWithSyntax, type CompiledFilter, type FilterSyntax } from './filter/index.js';
 import { SelectCache, type CompiledSelect } from './select/index.js';
 
 /** Distinct rules kept compiled; past it the caches start over (compiled objects in use stay valid). */
@@ -26,9 +26,12 @@ const filters = new BoundedCache<CompiledFilter>();
 /** Shares select lists (and compositions) by canonical form, so equal rules are one object. */
 const selects = new SelectCache(MAX_CACHED);
 
-/** Throws FilterError for an expression outside the supported subset. */
-export function filterFor(source: string): CompiledFilter {
-  return filters.get(source, () => compileFilter(source));
+/**
+ * Throws FilterError for an expression outside the supported subset. Keyed by syntax too: the same
+ * text may be a different filter in the other syntax (or none).
+ */
+export function filterFor(source: string, syntax: FilterSyntax): CompiledFilter {
+  return filters.get(`${syntax}\u0000${source}`, () => compileFilterWithSyntax(source, syntax));
 }
 
 /** Throws SelectError for a malformed select list. */
@@ -63,7 +66,7 @@ export function rulesOf(decision: Decision, onInvalid: (err: unknown) => void): 
   if (rules === undefined) {
     try {
       rules = Object.freeze({
-        filter: decision.filter === null ? null : filterFor(decision.filter),
+        filter: decision.filter === null ? null : filterFor(decision.filter, decision.filterSyntax),
         select: decision.select === null ? null : selectFor(decision.select),
       });
     } catch (err) {

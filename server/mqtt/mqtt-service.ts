@@ -4,6 +4,7 @@
 // (server/store/) and restored from it at start-up (restore()). It is each MQTT session's context (MqttContext), and it turns an accepted
 // transport into a session. The broker core holds no MQTT state of its own.
 import type { Logger } from 'pino';
+import type { FilterSyntax } from '../content/filter/index.js';
 import type { Admission } from '../admission/admission.js';
 import type { MqttConfig, MqttListenerOptions } from '../config/index.js';
 import type { DeliveryPlan } from '../delivery/delivery-plan.js';
@@ -43,6 +44,8 @@ export class MqttService implements MqttContext, TakeoverHost {
   readonly stats: BrokerStats;
   readonly log: Logger;
   readonly maxPendingDeliveries: number;
+  /** Unused by MQTT (its subscriptions carry no filter); part of the session context. */
+  readonly filterSyntax: FilterSyntax;
   readonly admission: Admission;
   readonly timers: Timers;
   readonly retained: RetainedStore;
@@ -72,6 +75,7 @@ export class MqttService implements MqttContext, TakeoverHost {
     this.stats = stats;
     this.log = log;
     this.maxPendingDeliveries = core.maxPendingDeliveries;
+    this.filterSyntax = core.filterSyntax;
     this.admission = core.admission;
     this.timers = core.timers;
     // Each entry contains its own errors (MqttConnection, MqttSession); this only logs a slip.

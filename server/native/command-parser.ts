@@ -2,13 +2,16 @@
 // so every rejection names the field and what was expected.
 import {
   ErrorCodes,
+  FILTER_SYNTAXES,
   MAX_SUBSCRIPTION_ID,
   type ClientCommand,
   type CommandName,
+  type FilterSyntax,
   type RequestId,
 } from '../../protocol/native.js';
 import { BrokerError } from '../errors.js';
 import { Payload } from '../delivery/payload.js';
+import { isFilterSyntax } from '../content/filter/index.js';
 import { msgpackIn } from './msgpack-codec.js';
 import { RawMsgpack } from './msgpack-frame.js';
 
@@ -46,6 +49,8 @@ export type ParsedCommand =
       topic: string | undefined;
       regex: string | undefined;
       filter: string | undefined;
+      /** The syntax of `filter`; undefined: the broker's default (content.filterSyntax). */
+      filterSyntax: FilterSyntax | undefined;
       select: string | undefined;
     }
   | { op: 'unsubscribe'; rid: RequestId; sid: number }
@@ -85,6 +90,13 @@ function optionalString(
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalid(`"${key}" must be a string`, rid, cmd);
   if (v.length > max) throw invalid(`"${key}" is longer than ${max} characters`, rid, cmd);
+  return v;
+}
+
+function optionalFilterSyntax(f: Record<string, unknown>, rid: RequestId, cmd: string): FilterSyntax | undefined {
+  const v = plain(f.filterSyntax);
+  if (v === undefined || v === null) return undefined;
+  if (!isFilterSyntax(v)) throw invalid(`"filterSyntax" must be ${FILTER_SYNTAXES.join(' or ')}`, rid, cmd);
   return v;
 }
 
@@ -184,6 +196,7 @@ export function parseCommand(frame: unknown): ParsedCommand {
         topic: optionalString(frame, 'topic', Number.MAX_SAFE_INTEGER, rid, op),
         regex: optionalString(frame, 'regex', Number.MAX_SAFE_INTEGER, rid, op),
         filter: optionalString(frame, 'filter', MAX_CONTENT_EXPRESSION_LENGTH, rid, op),
+        filterSyntax: optionalFilterSyntax(frame, rid, op),
         select: optionalString(frame, 'select', MAX_CONTENT_EXPRESSION_LENGTH, rid, op),
       };
     }

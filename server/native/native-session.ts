@@ -24,7 +24,7 @@ import { SubscriptionEntry, type HoldingPlan, type NativeDeliveryTarget } from '
 import type { PendingRead } from '../delivery/read-access.js';
 import { Message } from '../delivery/message.js';
 import { filterFor, selectFor } from '../content/content-rules.js';
-import { FilterError, type CompiledFilter } from '../content/filter/index.js';
+import { FilterError, type CompiledFilter, type FilterSyntax } from '../content/filter/index.js';
 import { SelectError, type CompiledSelect } from '../content/select/index.js';
 import type { RegexLease, SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
 import type { MessageConnection, TransportHandler } from '../transports/transport.js';
@@ -431,7 +431,7 @@ export class NativeSession
     const { pattern, lease } = parsed;
     let content: SubscriberContent;
     try {
-      content = this.compileContentRules(command.filter, command.select, rid);
+      content = this.compileContentRules(command.filter, command.filterSyntax, command.select, rid);
     } catch (err) {
       lease?.release();
       throw err;
@@ -444,12 +444,13 @@ export class NativeSession
 
   private compileContentRules(
     filter: string | undefined,
+    filterSyntax: FilterSyntax | undefined,
     select: string | undefined,
     rid: RequestId,
   ): SubscriberContent {
     try {
       return {
-        filter: filter === undefined ? null : filterFor(filter),
+        filter: filter === undefined ? null : filterFor(filter, filterSyntax ?? this.ctx.filterSyntax),
         select: select === undefined ? null : selectFor(select),
       };
     } catch (err) {

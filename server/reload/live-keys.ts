@@ -53,6 +53,7 @@ const RESTART_REASONS: Readonly<Record<string, string>> = {
   sys: 'the $SYS publisher is started at start',
   metrics: 'GET /metrics is set up with the admin listener at start',
   audit: 'the audit log is opened at start',
+  content: 'subscriptions and entitlement answers keep the filters they were compiled with',
   tls: 'read at start',
   cluster: "the cluster's Redis connection and node id are set at start",
 };

@@ -4,6 +4,7 @@
 // rejects or misses the deadline denies, and that failure is not cached.
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import type { FilterSyntax } from '../content/filter/index.js';
 import { ALLOW_ALL, DENY_FAILED, isPromiseLike, toDecision, type Decision } from './decision.js';
 import type { EntitlementEpoch } from './entitlement-epoch.js';
 import { askModule, type ModuleExplanation } from './module-explanation.js';
@@ -27,6 +28,8 @@ export interface EntitlementServiceOptions {
   /** 0: no expiry. */
   ttlMs: number;
   timeoutMs: number;
+  /** What an answer's filter without a `filterSyntax` is written in (content.filterSyntax). */
+  filterSyntax: FilterSyntax;
 }
 
 export interface EntitlementCounters {
@@ -124,13 +127,13 @@ export class EntitlementService implements EntitlementCounters {
           ? module.check(request)
           : observedCall(this.observer, module.name, request.action, () => module.check(request));
       // Reading the answer runs the module's code too (a getter, a Proxy): inside the same guard.
-      if (!isPromiseLike(answer)) return this.settle(key, generation, toDecision(answer));
+      if (!isPromiseLike(answer)) return this.settle(key, generation, toDecision(answer, this.options.filterSyntax));
     } catch (err) {
       return this.failed(request, err);
     }
     // The answer is read inside the promise chain, so what reading it throws lands in the rejection handler.
     const pending = this.withDeadline(Promise.resolve(answer), request)
-      .then((resolved) => toDecision(resolved))
+      .then((resolved) => toDecision(resolved, this.options.filterSyntax))
       .then(
         (resolved) => this.settle(key, generation, resolved),
         (err: unknown) => this.failed(request, err),
@@ -156,7 +159,7 @@ export class EntitlementService implements EntitlementCounters {
 
   /** Ask the module (its explain() when it has one) outside the cache: nothing is cached or counted. */
   explain(request: EntitlementRequest): Promise<ModuleExplanation> {
-    return askModule(this.module, request, (pending) => this.withDeadline(pending, request));
+    return askModule(this.module, request, (pending) => this.withDeadline(pending, request), this.options.filterSyntax);
   }
 
   private failed(request: EntitlementRequest, err: unknown): Decision {

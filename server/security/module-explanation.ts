@@ -1,6 +1,7 @@
 // One entitlement module call made for an admin's `explain`, outside the cache: timed, bounded by
 // the same deadline as a real check, and failing closed as a real check does. A module's
 // explain() is code we do not control, so what it returns is checked field by field.
+import type { FilterSyntax } from '../content/filter/index.js';
 import { DENY_FAILED, isPromiseLike, toDecision, type Decision } from './decision.js';
 import type {
   EntitlementAnswer,
@@ -29,6 +30,8 @@ export async function askModule(
   module: EntitlementModule,
   request: EntitlementRequest,
   deadline: Deadline,
+  /** What the answer's filter is written in when it does not say (content.filterSyntax). */
+  filterSyntax: FilterSyntax,
 ): Promise<ModuleExplanation> {
   const started = performance.now();
   const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
@@ -42,7 +45,7 @@ export async function askModule(
       ? checkedExplanation(settled)
       : { answer: settled as EntitlementAnswer, rule: null };
     return {
-      decision: toDecision(explanation.answer),
+      decision: toDecision(explanation.answer, filterSyntax),
       reason: reasonOf(explanation.answer),
       rule: explains ? explanation.rule : undefined,
       error: null,

@@ -2,6 +2,7 @@
 // TypeScript types, exported from `warden-broker/server` for people writing their own modules.
 // Every method may answer synchronously or with a promise; the broker checks for a thenable.
 import type { Logger } from 'pino';
+import type { FilterSyntax } from '../content/filter/index.js';
 import type { TlsPeerCertificate } from '../tls/peer-certificate.js';
 import type { Timers } from '../timers.js';
 
@@ -70,8 +71,17 @@ export interface EntitlementRequest {
 
 export type EntitlementAnswer =
   | { readonly allow: false; readonly reason?: string }
-  /** `filter` and `select` restrict what is read or written (content filters and select lists). */
-  | { readonly allow: true; readonly filter?: string; readonly select?: string };
+  /**
+   * `filter` and `select` restrict what is read or written (content filters and select lists).
+   * `filterSyntax` is the syntax `filter` is written in; absent, the broker's default
+   * (content.filterSyntax, itself `jsonata` by default). docs/entitlement.md#filter-syntax.
+   */
+  | {
+      readonly allow: true;
+      readonly filter?: string;
+      readonly filterSyntax?: FilterSyntax;
+      readonly select?: string;
+    };
 
 /** The rule of a module's configuration that decided an answer (for `explain`, docs/admin.md). */
 export interface ExplainedRule {
@@ -167,6 +177,11 @@ export interface ModuleContext {
    * move time by hand. The broker always gives them; a context a test builds may not (use realTimers).
    */
   readonly timers?: Timers;
+  /**
+   * The broker's default filter syntax (content.filterSyntax): what a `filter` in an answer without
+   * `filterSyntax` is read as. For a module that compiles its filters early to report them (policy).
+   */
+  readonly filterSyntax: FilterSyntax;
 }
 
 /**

@@ -213,7 +213,12 @@ export class SecurityManager {
     const service = new EntitlementService(
       await create(),
       create,
-      { maxEntries: entitlementCache.maxEntries, ttlMs: entitlementCache.ttlMs, timeoutMs: moduleTimeoutMs },
+      {
+        maxEntries: entitlementCache.maxEntries,
+        ttlMs: entitlementCache.ttlMs,
+        timeoutMs: moduleTimeoutMs,
+        filterSyntax: this.config.content.filterSyntax,
+      },
       this.toggle,
       this.epoch,
       log,
@@ -238,6 +243,7 @@ export class SecurityManager {
       invalidate: (target) => this.invalidate(target),
       audit: (event, fields) => this.hooks.audit?.module(event, fields),
       timers: this.timers,
+      filterSyntax: this.config.content.filterSyntax,
     };
   }
 

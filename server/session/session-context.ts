@@ -8,6 +8,7 @@ import type { BrokerStats } from '../stats.js';
 import type { NativeListenerOptions } from '../config/index.js';
 import type { Admission } from '../admission/admission.js';
 import type { Timers } from '../timers.js';
+import type { FilterSyntax } from '../content/filter/index.js';
 
 export interface SessionContext {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
@@ -19,6 +20,8 @@ export interface SessionContext {
   readonly log: Logger;
   /** Per connection: deliveries held while a read entitlement is pending (security.maxPendingDeliveries). */
   readonly maxPendingDeliveries: number;
+  /** The syntax of a subscriber's filter that does not name one (content.filterSyntax). */
+  readonly filterSyntax: FilterSyntax;
   /** Admission control: consulted after authentication, before a session is admitted (docs/admission.md). */
   readonly admission: Admission;
   /** The time and timers of the logon timeouts, session expiry, delayed wills and message expiry. */

@@ -119,6 +119,7 @@ const DEFAULTS = {
   sys: { enabled: true, intervalSec: 10 },
   audit: { enabled: true, destination: 'stdout', denialWindowMs: 60_000, maxTracked: 100_000 },
   reload: { reset: 'disconnect' },
+  content: { filterSyntax: 'jsonata' },
   tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt', 'http'],

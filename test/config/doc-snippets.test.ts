@@ -18,6 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ModuleSpec } from '../../server/config/index.js';
 import { filterFor, selectFor } from '../../server/content/content-rules.js';
+import type { FilterSyntax } from '../../server/content/filter/index.js';
 import {
   createHttpEntitlement,
   createPolicyEntitlement,
@@ -87,6 +88,7 @@ const context = {
   configPath: 'security.entitlement',
   invalidate: () => {},
   audit: () => {},
+  filterSyntax: 'jsonata' as const,
 };
 
 /** Every value for ${env:...} is this; files named by ${file:...} are the reader's and read as such a value too. */
@@ -103,11 +105,12 @@ async function checkConfig(text: string): Promise<void> {
   ].filter((spec): spec is ModuleSpec => spec !== undefined);
   for (const spec of specs) {
     // Modules that need nothing outside the config: load them as the broker would.
-    if (spec.module === 'simple-access') await createSimpleAccessEntitlement(spec.options, context);
-    if (spec.module === 'policy' && spec.options.policy !== undefined)
-      await createPolicyEntitlement(spec.options, context);
+    // Grants without filterSyntax are in the config's own default.
+    const own = { ...context, filterSyntax: config.content.filterSyntax };
+    if (spec.module === 'simple-access') await createSimpleAccessEntitlement(spec.options, own);
+    if (spec.module === 'policy' && spec.options.policy !== undefined) await createPolicyEntitlement(spec.options, own);
     // Its options only: nothing is asked before the first check.
-    if (spec.module === 'http') await createHttpEntitlement(spec.options, context);
+    if (spec.module === 'http') await createHttpEntitlement(spec.options, own);
   }
   const authentication: ModuleSpec[] = [
     config.security.authentication,
@@ -128,12 +131,12 @@ async function check(snippet: Snippet): Promise<void> {
     case 'config':
       return checkConfig(snippet.text);
     case 'policy':
-      parsePolicyDocument(parseYaml(snippet.text), snippet.where);
+      parsePolicyDocument(parseYaml(snippet.text), snippet.where, 'jsonata');
       return;
     case 'entitlement-answers':
       for (const line of snippet.text.split('\n').filter((l) => l.trim() !== '')) {
-        const answer = JSON.parse(line) as { filter?: string; select?: string };
-        if (answer.filter !== undefined) filterFor(answer.filter);
+        const answer = JSON.parse(line) as { filter?: string; filterSyntax?: FilterSyntax; select?: string };
+        if (answer.filter !== undefined) filterFor(answer.filter, answer.filterSyntax ?? 'jsonata');
         if (answer.select !== undefined) selectFor(answer.select);
       }
       return;

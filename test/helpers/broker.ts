@@ -79,6 +79,8 @@ export interface TestBrokerOverrides {
   };
   /** The `admission` section. */
   admission?: WardenConfigInput['admission'];
+  /** The `content` section (content.filterSyntax). */
+  content?: WardenConfigInput['content'];
   /** The `audit` section (on by default, to stdout: the tests' silent log). */
   audit?: WardenConfigInput['audit'];
   /** The broker-wide `mqtt` config section (retained store, sessions). */
@@ -126,6 +128,7 @@ export async function startTestBroker(overrides: TestBrokerOverrides = {}): Prom
       sys: overrides.sys ?? { enabled: false },
       ...(overrides.admission === undefined ? {} : { admission: overrides.admission }),
       ...(overrides.audit === undefined ? {} : { audit: overrides.audit }),
+      ...(overrides.content === undefined ? {} : { content: overrides.content }),
       listeners: [
         {
           name: 'native',

@@ -58,7 +58,7 @@ describe('EntitlementService.replaceModule', () => {
     const service = new EntitlementService(
       old.module,
       () => Promise.resolve(old.module),
-      { maxEntries: 100, ttlMs: 0, timeoutMs: 5000 },
+      { maxEntries: 100, ttlMs: 0, timeoutMs: 5000, filterSyntax: 'jsonata' },
       new EntitlementSwitch(),
       epoch,
       log,

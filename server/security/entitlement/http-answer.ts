@@ -5,6 +5,7 @@
 // Anything else thrown while reading (the connection cut, the timeout) is the service failing.
 import { z } from 'zod';
 import type { EntitlementAnswer } from '../module-types.js';
+import { FILTER_SYNTAXES } from '../../content/filter/index.js';
 import { allowAnswer, denyAnswer } from './answers.js';
 
 /** An answer is a few hundred bytes; a bigger body is a misbehaving service, not worth buffering. */
@@ -16,7 +17,12 @@ export class UnusableAnswerError extends Error {
 }
 
 const serviceAnswerSchema = z.discriminatedUnion('allow', [
-  z.strictObject({ allow: z.literal(true), filter: z.string().optional(), select: z.string().optional() }),
+  z.strictObject({
+    allow: z.literal(true),
+    filter: z.string().optional(),
+    filterSyntax: z.enum(FILTER_SYNTAXES).optional(),
+    select: z.string().optional(),
+  }),
   z.strictObject({ allow: z.literal(false), reason: z.string().optional() }),
 ]);
 
@@ -40,7 +46,7 @@ export async function answerFromResponse(response: Response): Promise<Entitlemen
   }
   const answer = parsed.data;
   return answer.allow
-    ? allowAnswer(answer.filter, answer.select)
+    ? allowAnswer(answer.filter, answer.select, answer.filterSyntax)
     : denyAnswer(
         answer.reason === undefined ? 'denied by the entitlement service' : `entitlement service: ${answer.reason}`,
       );

@@ -5,10 +5,18 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../config/index.js';
 import { parseYamlText } from '../../config/yaml-text.js';
 import { createIssueFormatter } from '../../config/zod-issues.js';
-import { policySchema, type PolicyDefinition } from './policy-schema.js';
+import type { FilterSyntax } from '../../content/filter/index.js';
+import { policySchemaFor, type PolicyDefinition } from './policy-schema.js';
 
-/** `optionPath` is where the file is configured (`security.entitlement.options.file`), named when it cannot be read. */
-export async function readPolicyFile(file: string, optionPath: string): Promise<PolicyDefinition> {
+/**
+ * `optionPath` is where the file is configured (`security.entitlement.options.file`), named when it
+ * cannot be read; `filterSyntax` is the broker's default (content.filterSyntax), for grants that name none.
+ */
+export async function readPolicyFile(
+  file: string,
+  optionPath: string,
+  filterSyntax: FilterSyntax,
+): Promise<PolicyDefinition> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -19,13 +27,13 @@ export async function readPolicyFile(file: string, optionPath: string): Promise<
       file,
     );
   }
-  return parsePolicyDocument(parseYamlText(text, file), file);
+  return parsePolicyDocument(parseYamlText(text, file), file, filterSyntax);
 }
 
 /** Validates an already-parsed policy document; issue paths are relative to the document's root. */
-export function parsePolicyDocument(document: unknown, file: string): PolicyDefinition {
+export function parsePolicyDocument(document: unknown, file: string, filterSyntax: FilterSyntax): PolicyDefinition {
   const formatter = createIssueFormatter();
-  const result = policySchema.safeParse(document, { reportInput: true, error: formatter.errorMap });
+  const result = policySchemaFor(filterSyntax).safeParse(document, { reportInput: true, error: formatter.errorMap });
   if (result.success) return result.data;
   throw new ConfigError(formatter.toConfigIssues(result.error.issues, []), file);
 }

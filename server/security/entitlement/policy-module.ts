@@ -15,32 +15,35 @@ import type {
 import { parseModuleOptions } from '../module-options.js';
 import { readPolicyFile } from './policy-file.js';
 import { PolicyRules } from './policy-rules.js';
-import { policySchema } from './policy-schema.js';
+import { policySchemaFor } from './policy-schema.js';
+import type { FilterSyntax } from '../../content/filter/index.js';
 
-const optionsSchema = z
-  .strictObject({
-    /** YAML or JSON; relative to the config file's directory. */
-    file: z.string().min(1).optional(),
-    policy: policySchema.optional(),
-  })
-  .superRefine((options, ctx) => {
-    if (options.file === undefined && options.policy === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['file'],
-        input: undefined,
-        message: 'expected a policy file path (or an inline "policy")',
-      });
-    }
-    if (options.file !== undefined && options.policy !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [],
-        input: ['file', 'policy'],
-        message: 'expected either "file" or "policy", not both',
-      });
-    }
-  });
+/** `filterSyntax`: what a grant's filter without one is written in (content.filterSyntax). */
+const optionsSchemaFor = (filterSyntax: FilterSyntax) =>
+  z
+    .strictObject({
+      /** YAML or JSON; relative to the config file's directory. */
+      file: z.string().min(1).optional(),
+      policy: policySchemaFor(filterSyntax).optional(),
+    })
+    .superRefine((options, ctx) => {
+      if (options.file === undefined && options.policy === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['file'],
+          input: undefined,
+          message: 'expected a policy file path (or an inline "policy")',
+        });
+      }
+      if (options.file !== undefined && options.policy !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          input: ['file', 'policy'],
+          message: 'expected either "file" or "policy", not both',
+        });
+      }
+    });
 
 class PolicyEntitlementModule implements EntitlementModule {
   readonly name = 'policy';
@@ -50,7 +53,8 @@ class PolicyEntitlementModule implements EntitlementModule {
 
   constructor(
     rules: PolicyRules,
-    private readonly source: { readonly file: string; readonly optionPath: string } | undefined,
+    private readonly source:
+      { readonly file: string; readonly optionPath: string; readonly filterSyntax: FilterSyntax } | undefined,
     private readonly log: Logger,
   ) {
     this.rules = rules;
@@ -69,10 +73,10 @@ class PolicyEntitlementModule implements EntitlementModule {
       this.rules.forgetUnknownUsers();
       return;
     }
-    const { file, optionPath } = this.source;
+    const { file, optionPath, filterSyntax } = this.source;
     const load = ++this.loads;
     try {
-      const rules = new PolicyRules(await readPolicyFile(file, optionPath), this.log);
+      const rules = new PolicyRules(await readPolicyFile(file, optionPath, filterSyntax), this.log);
       if (load !== this.loads) return;
       this.rules = rules;
       this.log.info({ file }, 'entitlement policy reloaded');
@@ -90,13 +94,14 @@ export const createPolicyEntitlement: EntitlementModuleFactory = async (
   options,
   context,
 ): Promise<EntitlementModule> => {
-  const { file: fileOption, policy } = parseModuleOptions(optionsSchema, options, context);
+  const { filterSyntax } = context;
+  const { file: fileOption, policy } = parseModuleOptions(optionsSchemaFor(filterSyntax), options, context);
   if (policy !== undefined)
     return new PolicyEntitlementModule(new PolicyRules(policy, context.log), undefined, context.log);
   // The schema requires one of the two.
   if (fileOption === undefined) throw new Error('internal: policy options have neither file nor policy');
   const file = resolve(context.baseDir, fileOption);
   const optionPath = `${context.configPath}.options.file`;
-  const rules = new PolicyRules(await readPolicyFile(file, optionPath), context.log);
-  return new PolicyEntitlementModule(rules, { file, optionPath }, context.log);
+  const rules = new PolicyRules(await readPolicyFile(file, optionPath, filterSyntax), context.log);
+  return new PolicyEntitlementModule(rules, { file, optionPath, filterSyntax }, context.log);
 };

@@ -28,6 +28,7 @@ export function grantSource(group: string, index: number, grant: GrantDefinition
       topics: sources(grant.topics),
       paths: sources(grant.paths),
       filter: grant.filter,
+      filterSyntax: grant.filterSyntax,
       select: grant.select,
     }),
   };

@@ -1,9 +1,11 @@
 // The policy document (inline `policy:` option or a policy file): groups of users with grants,
 // plus deny rules. Validated strictly and in full at load; patterns are parsed and filters and
 // select lists compiled here, so a bad one is reported with its key path
-// (`groups.traders.grants[0].topics[1]`, `groups.traders.grants[1].filter`).
+// (`groups.traders.grants[0].topics[1]`, `groups.traders.grants[1].filter`). A filter's syntax is
+// its grant's `filterSyntax`, else the broker's default, so there is one schema per default.
 import { z } from 'zod';
 import { filterFor, selectFor } from '../../content/content-rules.js';
+import { FILTER_SYNTAXES, type FilterSyntax } from '../../content/filter/index.js';
 import { booleanField } from '../../config/fields.js';
 import { patternField } from './pattern-field.js';
 import type { TopicPattern } from './topic-pattern.js';
@@ -71,42 +73,56 @@ function sources(patterns: readonly TopicPattern[]): string[] {
   return patterns.map((p) => p.source);
 }
 
-const grantSchema = z
-  .strictObject({
-    actions: z.array(z.enum(GRANT_ACTIONS)).min(1),
-    topics: patternList.optional(),
-    paths: patternList.optional(),
-    /** Passed through on an allowed read or write: opaque here, applied by the content-filter feature. */
-    filter: z.string().optional(),
-    select: z.string().optional(),
-  })
-  .superRefine((grant, ctx) => {
-    if (checkScopes(grant, ctx)) {
-      checkContentRules(grant, ctx);
-      return;
-    }
-    for (const key of ['filter', 'select'] as const) {
-      if (grant[key] !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          input: grant[key],
-          message: `expected no ${key}: it applies only to read and write`,
-        });
+/** `defaultSyntax`: what a grant's filter is written in when the grant has no `filterSyntax`. */
+function grantSchemaFor(defaultSyntax: FilterSyntax) {
+  return z
+    .strictObject({
+      actions: z.array(z.enum(GRANT_ACTIONS)).min(1),
+      topics: patternList.optional(),
+      paths: patternList.optional(),
+      /** Passed through on an allowed read or write: opaque here, applied by the content-filter feature. */
+      filter: z.string().optional(),
+      /** The syntax of `filter` (docs/filters.md#the-amps-syntax); passed through with it. */
+      filterSyntax: z.enum(FILTER_SYNTAXES, { error: 'expected jsonata or amps' }).optional(),
+      select: z.string().optional(),
+    })
+    .superRefine((grant, ctx) => {
+      if (checkScopes(grant, ctx)) {
+        checkContentRules(grant, grant.filterSyntax ?? defaultSyntax, ctx);
+        return;
       }
-    }
-  });
+      for (const key of ['filter', 'filterSyntax', 'select'] as const) {
+        if (grant[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            input: grant[key],
+            message: `expected no ${key}: it applies only to read and write`,
+          });
+        }
+      }
+    });
+}
 
 /**
  * A grant's filter and select list go to the delivery and publish paths as they are: compile them
  * now with the same compiler, so a typo fails the load instead of denying every message later.
  */
 function checkContentRules(
-  grant: { filter?: string | undefined; select?: string | undefined },
+  grant: { filter?: string | undefined; filterSyntax?: FilterSyntax | undefined; select?: string | undefined },
+  syntax: FilterSyntax,
   ctx: z.RefinementCtx,
 ): void {
+  if (grant.filterSyntax !== undefined && grant.filter === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['filterSyntax'],
+      input: grant.filterSyntax,
+      message: "expected a filter beside it: filterSyntax is the syntax of the grant's filter",
+    });
+  }
   const rules = [
-    ['filter', grant.filter, filterFor],
+    ['filter', grant.filter, (source: string) => filterFor(source, syntax)],
     ['select', grant.select, selectFor],
   ] as const;
   for (const [key, source, compile] of rules) {
@@ -126,25 +142,26 @@ function checkContentRules(
   }
 }
 
-const groupSchema = z.strictObject({
-  users: z.array(z.string()).default([]),
-  grants: z.array(grantSchema).default([]),
-});
-
-/** Checked on the raw input: a `__proto__` key would not survive parsing into a plain object. */
-const groupsSchema = z
-  .unknown()
-  .superRefine((groups, ctx) => {
-    if (typeof groups === 'object' && groups !== null && Object.hasOwn(groups, '__proto__')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['__proto__'],
-        input: '__proto__',
-        message: `expected ${GROUP_NAME_FORM} other than "__proto__"`,
-      });
-    }
-  })
-  .pipe(z.record(z.string(), groupSchema, { error: 'expected a mapping of group names to groups' }));
+function groupsSchemaFor(defaultSyntax: FilterSyntax) {
+  const groupSchema = z.strictObject({
+    users: z.array(z.string()).default([]),
+    grants: z.array(grantSchemaFor(defaultSyntax)).default([]),
+  });
+  /** Checked on the raw input: a `__proto__` key would not survive parsing into a plain object. */
+  return z
+    .unknown()
+    .superRefine((groups, ctx) => {
+      if (typeof groups === 'object' && groups !== null && Object.hasOwn(groups, '__proto__')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['__proto__'],
+          input: '__proto__',
+          message: `expected ${GROUP_NAME_FORM} other than "__proto__"`,
+        });
+      }
+    })
+    .pipe(z.record(z.string(), groupSchema, { error: 'expected a mapping of group names to groups' }));
+}
 
 const denyRuleSchema = z
   .strictObject({
@@ -167,43 +184,67 @@ const denyRuleSchema = z
     checkScopes(rule, ctx);
   });
 
-export const policySchema = z
-  .strictObject({
-    /** Users in no group: true gives them the $default group's grants; false denies them everything, logon included. */
-    allowUnknownUser: booleanField().default(false),
-    groups: groupsSchema,
-    /** Deny rules beat every grant. */
-    deny: z.array(denyRuleSchema).default([]),
-  })
-  .superRefine((policy, ctx) => {
-    for (const name of Object.keys(policy.groups)) {
-      if (name !== DEFAULT_GROUP && !isPlainGroupName(name)) {
-        ctx.addIssue({ code: 'custom', path: ['groups', name], input: name, message: `expected ${GROUP_NAME_FORM}` });
+function buildPolicySchema(defaultSyntax: FilterSyntax) {
+  return z
+    .strictObject({
+      /** Users in no group: true gives them the $default group's grants; false denies them everything, logon included. */
+      allowUnknownUser: booleanField().default(false),
+      groups: groupsSchemaFor(defaultSyntax),
+      /** Deny rules beat every grant. */
+      deny: z.array(denyRuleSchema).default([]),
+    })
+    .superRefine(checkPolicy);
+}
+
+type PolicySchema = ReturnType<typeof buildPolicySchema>;
+const policySchemas = new Map<FilterSyntax, PolicySchema>();
+
+/** The policy document's schema, where a grant's filter without `filterSyntax` is in `defaultSyntax` (content.filterSyntax). */
+export function policySchemaFor(defaultSyntax: FilterSyntax): PolicySchema {
+  let schema = policySchemas.get(defaultSyntax);
+  if (schema === undefined) {
+    schema = buildPolicySchema(defaultSyntax);
+    policySchemas.set(defaultSyntax, schema);
+  }
+  return schema;
+}
+
+/** What holds across groups and deny rules. */
+function checkPolicy(
+  policy: {
+    readonly groups: Readonly<Record<string, { readonly users: readonly string[] }>>;
+    readonly deny: readonly { readonly groups?: readonly string[] | undefined }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const name of Object.keys(policy.groups)) {
+    if (name !== DEFAULT_GROUP && !isPlainGroupName(name)) {
+      ctx.addIssue({ code: 'custom', path: ['groups', name], input: name, message: `expected ${GROUP_NAME_FORM}` });
+    }
+  }
+  const defaultGroup = policy.groups[DEFAULT_GROUP];
+  if (defaultGroup !== undefined && defaultGroup.users.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['groups', DEFAULT_GROUP, 'users'],
+      input: defaultGroup.users,
+      message: 'expected no users: $default is for users in no group',
+    });
+  }
+  policy.deny.forEach((rule, ruleIndex) => {
+    rule.groups?.forEach((name, nameIndex) => {
+      if (!Object.hasOwn(policy.groups, name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['deny', ruleIndex, 'groups', nameIndex],
+          input: name,
+          message: 'expected the name of a group in "groups"',
+        });
       }
-    }
-    const defaultGroup = policy.groups[DEFAULT_GROUP];
-    if (defaultGroup !== undefined && defaultGroup.users.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['groups', DEFAULT_GROUP, 'users'],
-        input: defaultGroup.users,
-        message: 'expected no users: $default is for users in no group',
-      });
-    }
-    policy.deny.forEach((rule, ruleIndex) => {
-      rule.groups?.forEach((name, nameIndex) => {
-        if (!Object.hasOwn(policy.groups, name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['deny', ruleIndex, 'groups', nameIndex],
-            input: name,
-            message: 'expected the name of a group in "groups"',
-          });
-        }
-      });
     });
   });
+}
 
-export type PolicyDefinition = z.output<typeof policySchema>;
-export type GrantDefinition = z.output<typeof grantSchema>;
+export type PolicyDefinition = z.output<PolicySchema>;
+export type GrantDefinition = z.output<ReturnType<typeof grantSchemaFor>>;
 export type DenyRuleDefinition = z.output<typeof denyRuleSchema>;

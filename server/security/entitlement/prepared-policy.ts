@@ -52,7 +52,7 @@ export function preparePolicy(definition: PolicyDefinition): PreparedPolicy {
         actions: new Set(grant.actions),
         topics: grant.topics ?? [],
         paths: grant.paths,
-        answer: allowAnswer(grant.filter, grant.select),
+        answer: allowAnswer(grant.filter, grant.select, grant.filterSyntax),
         source: grantSource(name, index, grant),
       })),
     });

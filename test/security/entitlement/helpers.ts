@@ -51,6 +51,7 @@ export function testContext(baseDir = process.cwd()): TestContext {
     audited,
     invalidate: (target) => invalidated.push(target),
     audit: (event, fields) => audited.push({ event, fields }),
+    filterSyntax: 'jsonata',
   };
 }
 

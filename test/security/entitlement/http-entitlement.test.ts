@@ -120,6 +120,19 @@ describe('http entitlement module', () => {
     expect(Date.now() - started).toBeLessThan(10_000); // generous: the message names the 150 ms timeout
   });
 
+  it("passes the filter's syntax through, and only a known one", async () => {
+    const amps = await service(json(200, { allow: true, filter: "/owner = 'alice'", filterSyntax: 'amps' }));
+    await expect((await httpModule(amps.url)).check(read('alice', 'o/1'))).resolves.toEqual({
+      allow: true,
+      filter: "/owner = 'alice'",
+      filterSyntax: 'amps',
+    });
+    const unknown = await service(json(200, { allow: true, filter: 'x', filterSyntax: 'sql' }));
+    await expect((await httpModule(unknown.url)).check(read('alice', 'o/1'))).rejects.toThrow(
+      'answered with unexpected JSON',
+    );
+  });
+
   it('throws on a body that is not JSON, or not the documented JSON', async () => {
     const notJson = await service(json(200, 'allow'));
     await expect((await httpModule(notJson.url)).check(read('a', 'b'))).rejects.toThrow(

@@ -12,7 +12,7 @@ const RULE = { effect: 'grant', location: 'grants[3]', index: 3, text: '{"topics
 describe('askModule', () => {
   it('uses check() when the module has no explain(), and gives no rule', async () => {
     const module: EntitlementModule = { name: 'plain', check: () => ({ allow: false, reason: 'nope' }) };
-    const asked = await askModule(module, REQUEST, noDeadline);
+    const asked = await askModule(module, REQUEST, noDeadline, 'jsonata');
     expect(asked).toEqual({
       decision: DENY,
       reason: 'nope',
@@ -30,8 +30,14 @@ describe('askModule', () => {
       },
       explain: async () => ({ answer: { allow: true, filter: 'x = 1' }, rule: { ...RULE, secret: 'internal' } }),
     };
-    const asked = await askModule(module, REQUEST, noDeadline);
-    expect(asked.decision).toEqual({ allow: true, filter: 'x = 1', select: null, failed: false });
+    const asked = await askModule(module, REQUEST, noDeadline, 'jsonata');
+    expect(asked.decision).toEqual({
+      allow: true,
+      filter: 'x = 1',
+      filterSyntax: 'jsonata',
+      select: null,
+      failed: false,
+    });
     expect(asked.rule).toEqual(RULE);
     expect(asked.error).toBeNull();
   });
@@ -42,7 +48,7 @@ describe('askModule', () => {
       check: () => ({ allow: true }),
       explain: () => ({ answer: { allow: true }, rule: null }),
     };
-    expect((await askModule(module, REQUEST, noDeadline)).rule).toBeNull();
+    expect((await askModule(module, REQUEST, noDeadline, 'jsonata')).rule).toBeNull();
   });
 
   it.each([
@@ -62,7 +68,7 @@ describe('askModule', () => {
     ],
   ])('denies, as failed, when explain() %s', async (_what, explain, error) => {
     const module = { name: 'bad', check: () => ({ allow: true }), explain } as unknown as EntitlementModule;
-    const asked = await askModule(module, REQUEST, noDeadline);
+    const asked = await askModule(module, REQUEST, noDeadline, 'jsonata');
     expect(asked).toEqual({
       decision: DENY_FAILED,
       reason: null,
@@ -75,7 +81,7 @@ describe('askModule', () => {
   it('denies, as failed, when the deadline passes first', async () => {
     const module: EntitlementModule = { name: 'slow', check: () => new Promise(() => {}) };
     const expired = <T>(): Promise<T> => Promise.reject(new Error('no answer within 5 ms'));
-    const asked = await askModule(module, REQUEST, expired);
+    const asked = await askModule(module, REQUEST, expired, 'jsonata');
     expect(asked).toMatchObject({ decision: DENY_FAILED, error: 'no answer within 5 ms' });
   });
 });

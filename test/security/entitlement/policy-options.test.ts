@@ -58,6 +58,68 @@ describe('policy module options', () => {
     ]);
   });
 
+  it("compiles a grant's filter in its filterSyntax, else in the broker's default (content.filterSyntax)", async () => {
+    const grants = [
+      { actions: ['read'], topics: ['a/#'], filter: "/region = 'EU'", filterSyntax: 'amps' },
+      { actions: ['read'], topics: ['b/#'], filter: 'region = "EU"', filterSyntax: 'jsonata' },
+      { actions: ['read'], topics: ['c/#'], filter: "/px > 1 AND /region = 'EU'" },
+    ];
+    const options = { policy: { groups: { g: { users: ['a'], grants } } } };
+    const amps = { ...testContext(), filterSyntax: 'amps' as const };
+    const module = await createPolicyEntitlement(options, amps);
+    // The answer says what the grant says; a grant without filterSyntax leaves it to the broker.
+    expect(module.check({ user: 'a', action: 'read', resourceType: 'topic', resource: 'a/1' })).toEqual({
+      allow: true,
+      filter: "/region = 'EU'",
+      filterSyntax: 'amps',
+    });
+    expect(module.check({ user: 'a', action: 'read', resourceType: 'topic', resource: 'c/1' })).toEqual({
+      allow: true,
+      filter: "/px > 1 AND /region = 'EU'",
+    });
+    // With the default default, the third grant is not JSONata.
+    expect(await issuesOf(options)).toEqual([
+      {
+        path: `${P}.groups.g.grants[2].filter`,
+        message: `expected a filter (docs/filters.md) that compiles, but filter does not parse: Syntax error: "region" (position 19), got "/px > 1 AND /region = 'EU'"`,
+      },
+    ]);
+  });
+
+  it('checks filterSyntax: a known syntax, beside a filter, on a read or write grant', async () => {
+    const issues = await issuesOf({
+      policy: {
+        groups: {
+          g: {
+            users: ['a'],
+            grants: [
+              { actions: ['read'], topics: ['a/#'], filter: 'px > 1', filterSyntax: 'sql' },
+              { actions: ['read'], topics: ['b/#'], filterSyntax: 'amps' },
+              { actions: ['admin'], filterSyntax: 'amps' },
+              { actions: ['read'], topics: ['c/#'], filter: 'px > 1', filterSyntax: 'amps' },
+            ],
+          },
+        },
+      },
+    });
+    expect(issues).toEqual([
+      { path: `${P}.groups.g.grants[0].filterSyntax`, message: 'expected jsonata or amps, got "sql"' },
+      {
+        path: `${P}.groups.g.grants[1].filterSyntax`,
+        message: 'expected a filter beside it: filterSyntax is the syntax of the grant\'s filter, got "amps"',
+      },
+      {
+        path: `${P}.groups.g.grants[2].filterSyntax`,
+        message: 'expected no filterSyntax: it applies only to read and write, got "amps"',
+      },
+      {
+        path: `${P}.groups.g.grants[3].filter`,
+        message:
+          'expected a filter (docs/filters.md) that compiles, but filter does not parse: expected a field, a literal or (, found px (position 1), got "px > 1"',
+      },
+    ]);
+  });
+
   it('requires exactly one of file and policy', async () => {
     expect(await issuesOf({})).toEqual([
       {
