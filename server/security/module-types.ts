@@ -132,6 +132,11 @@ export interface ModuleContext {
    * Returns at once; the re-evaluation runs after.
    */
   invalidate(target: InvalidationTarget): void;
+  /**
+   * As invalidate(), for every user at once: for a change a module cannot narrow to users it can
+   * name (the policy module's `allowUnknownUser`, or a rule reaching users in no group).
+   */
+  invalidateAll(): void;
   /** Write one line to the audit log, `event` naming its kind; nothing when the audit log is off. Never secrets. */
   audit(event: string, fields: Readonly<Record<string, unknown>>): void;
 }

@@ -76,8 +76,8 @@ export interface PreparedModules {
 
 /** What the rest of the broker does about modules' own requests (ModuleContext.invalidate, .audit). */
 export interface ModuleHooks {
-  /** Answers were invalidated: re-evaluate the open connections of that user (set by the broker). */
-  invalidated: ((target: InvalidationTarget) => void) | null;
+  /** Answers were invalidated: re-evaluate the open connections of that user, or of everyone for 'all' (set by the broker). */
+  invalidated: ((target: InvalidationTarget | 'all') => void) | null;
   /** Where ModuleContext.audit writes (the audit log), or null. */
   audit: AuditLog | null;
 }
@@ -232,6 +232,7 @@ export class SecurityManager {
       baseDir: this.baseDir,
       configPath,
       invalidate: (target) => this.invalidate(target),
+      invalidateAll: () => this.invalidateAll(),
       audit: (event, fields) => this.hooks.audit?.module(event, fields),
     };
   }
@@ -246,6 +247,13 @@ export class SecurityManager {
     for (const s of this.services) s.invalidate(target);
     const invalidated = this.hooks.invalidated;
     if (invalidated !== null) setImmediate(() => invalidated(target));
+  }
+
+  /** invalidate() for every user: every cached answer is forgotten, then every open connection re-evaluated. */
+  invalidateAll(): void {
+    for (const s of this.services) s.clearCache();
+    const invalidated = this.hooks.invalidated;
+    if (invalidated !== null) setImmediate(() => invalidated('all'));
   }
 
   // ---- live reload ------------------------------------------------------------------------------

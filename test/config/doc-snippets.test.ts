@@ -81,6 +81,7 @@ const context = {
   baseDir: root,
   configPath: 'security.entitlement',
   invalidate: () => {},
+  invalidateAll: () => {},
   audit: () => {},
 };
 

@@ -9,7 +9,14 @@ import type { AuthAnswer, LogonRequest, ModuleContext } from '../../../server/se
 export const CONFIG_PATH = 'security.authentication';
 
 export function moduleContext(baseDir: string = tmpdir()): ModuleContext {
-  return { log: pino({ level: 'silent' }), baseDir, configPath: CONFIG_PATH, invalidate: () => {}, audit: () => {} };
+  return {
+    log: pino({ level: 'silent' }),
+    baseDir,
+    configPath: CONFIG_PATH,
+    invalidate: () => {},
+    invalidateAll: () => {},
+    audit: () => {},
+  };
 }
 
 export function logon(fields: Partial<LogonRequest> = {}): LogonRequest {
