@@ -33,6 +33,12 @@ export type {
   MaybePromise,
   ModuleContext,
   ResourceType,
+  CompactAnswer,
+  ShadowResourceCount,
+  ShadowUserCount,
+  ShadowDifference,
+  ShadowDifferenceKind,
+  ShadowSummary,
 } from './security/module-types.js';
 export { parseModuleOptions } from './security/module-options.js';
 export type { AdminActions, EntitlementStatus, ModuleResetError, ResetResult } from './admin/admin-actions.js';

@@ -9,9 +9,13 @@ import { policySchema, type PolicyDefinition } from './policy-schema.js';
 
 /** `optionPath` is where the file is configured (`security.entitlement.options.file`), named when it cannot be read. */
 export async function readPolicyFile(file: string, optionPath: string): Promise<PolicyDefinition> {
-  let text: string;
+  return parsePolicyText(await readPolicyText(file, optionPath), file);
+}
+
+/** The file's text; a ConfigError naming `optionPath` when it cannot be read. */
+export async function readPolicyText(file: string, optionPath: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
     throw new ConfigError(
@@ -19,6 +23,10 @@ export async function readPolicyFile(file: string, optionPath: string): Promise<
       file,
     );
   }
+}
+
+/** A policy file's text, parsed and validated; `file` names it in errors. */
+export function parsePolicyText(text: string, file: string): PolicyDefinition {
   return parsePolicyDocument(parseYamlText(text, file), file);
 }
 
