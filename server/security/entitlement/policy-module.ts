@@ -74,7 +74,7 @@ const optionsSchema = z
         code: 'custom',
         path: ['watch'],
         input: true,
-        message: 'expected no "watch": there is no policy file to watch ("file" or "shadow.file")',
+        message: 'expected false (there is no policy file to watch: no "file" or "shadow.file")',
       });
     }
   });

@@ -9,7 +9,7 @@ import { createPolicyEntitlement } from '../../../server/security/entitlement/in
 import { MAX_TARGETED_USERS } from '../../../server/security/entitlement/policy-module.js';
 import type { EntitlementModule } from '../../../server/security/module-types.js';
 import { useTempDirs } from '../../helpers/temp-dir.js';
-import { allows, LEVEL, read, testContext, type TestContext } from './helpers.js';
+import { allows, configErrorOf, LEVEL, read, testContext, type TestContext } from './helpers.js';
 
 const tempDir = useTempDirs();
 const modules: EntitlementModule[] = [];
@@ -167,12 +167,14 @@ describe('the policy module watching its file', () => {
   });
 
   it('an inline policy has nothing to watch: watch: true is an error', async () => {
-    const error = await createPolicyEntitlement({ policy: { groups: {} }, watch: true }, testContext()).then(
-      () => null,
-      (e: unknown) => e as Error,
+    const error = await configErrorOf(() =>
+      createPolicyEntitlement({ policy: { groups: {} }, watch: true }, testContext()),
     );
-    expect(error?.message).toContain(
-      'security.entitlement.options.watch: expected no "watch": there is no policy file to watch ("file" or "shadow.file")',
-    );
+    expect(error.issues).toEqual([
+      {
+        path: 'security.entitlement.options.watch',
+        message: 'expected false (there is no policy file to watch: no "file" or "shadow.file"), got true',
+      },
+    ]);
   });
 });
