@@ -1,6 +1,6 @@
 // What each admin endpoint does: its method, the AdminActions call it makes, and the JSON it
 // answers with. Body validation lives here too, since each route knows its own fields.
-import type { AdminActions } from './admin-actions.js';
+import { NoShadowPolicyError, type AdminActions } from './admin-actions.js';
 import {
   ADMIN_PATHS,
   type AdmissionResponse,
@@ -11,8 +11,10 @@ import {
   type KickResponse,
   type EnabledResponse,
   type ExplainResponse,
+  type PromoteShadowResponse,
   type ReloadResponse,
   type ResetResponse,
+  type ShadowResponse,
   type StatusResponse,
   type TlsReloadResponse,
 } from './admin-api.js';
@@ -135,6 +137,30 @@ const enable: AdminRoute = {
     objectBody(body, []);
     const nodes = await clusterWide(() => actions.enableEntitlements());
     return nodes === undefined ? { enabled: true } : { enabled: true, nodes };
+  },
+};
+
+const shadow: AdminRoute = {
+  method: 'GET',
+  action: 'shadow policies',
+  run: async (actions, _body, request): Promise<ShadowResponse> => {
+    queryParams(request.query, NO_QUERY);
+    return actions.shadowSummaries();
+  },
+};
+
+/** 409 when no module has a shadow policy: nothing was changed, nothing reset. */
+const promoteShadow: AdminRoute = {
+  method: 'POST',
+  action: 'shadow policy promoted',
+  run: async (actions, body): Promise<PromoteShadowResponse> => {
+    objectBody(body, []);
+    try {
+      return await clusterWide(() => actions.promoteShadow());
+    } catch (err) {
+      if (err instanceof NoShadowPolicyError) throw new AdminHttpError(409, 'CONFLICT', err.message);
+      throw err;
+    }
   },
 };
 
@@ -318,6 +344,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<
   [ADMIN_PATHS.reset, [reset]],
   [ADMIN_PATHS.disable, [disable]],
   [ADMIN_PATHS.enable, [enable]],
+  [ADMIN_PATHS.shadow, [shadow]],
+  [ADMIN_PATHS.promoteShadow, [promoteShadow]],
   [ADMIN_PATHS.tlsReload, [tlsReload]],
   [ADMIN_PATHS.admission, [admission]],
   [ADMIN_PATHS.connections, [listConnections, kickUser]],

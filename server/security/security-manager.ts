@@ -3,7 +3,7 @@
 // across all of them; server/admin/broker-admin.ts adds what the rest of the broker does.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
-import type { EntitlementStatus, ModuleResetError } from '../admin/admin-actions.js';
+import type { EntitlementStatus, ModuleResetError, ShadowsPromoted } from '../admin/admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
@@ -18,6 +18,7 @@ import type {
   InvalidationTarget,
   LogonRequest,
   ModuleContext,
+  ShadowSummary,
 } from './module-types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isPromiseLike } from './decision.js';
@@ -80,6 +81,13 @@ export interface ModuleHooks {
   invalidated: ((target: InvalidationTarget | 'all') => void) | null;
   /** Where ModuleContext.audit writes (the audit log), or null. */
   audit: AuditLog | null;
+}
+
+/** One module's shadow summary, for `GET /admin/entitlements/shadow`. */
+export interface ModuleShadowSummary extends ShadowSummary {
+  /** Where the module is configured: `security.entitlement`, `listeners[1].entitlement`, ... */
+  readonly config: string;
+  readonly module: string;
 }
 
 export class SecurityManager {
@@ -358,6 +366,36 @@ export class SecurityManager {
       failures += s.failures;
     }
     return { enabled: this.toggle.enabled, cache: { size, hits, misses }, moduleCalls, failures };
+  }
+
+  // ---- shadow policies (docs/entitlement.md#shadow-policy) ----------------------------------------
+
+  /** The shadow summary of every entitlement module that has a shadow policy, with where it is configured. */
+  shadowSummaries(): ModuleShadowSummary[] {
+    const out: ModuleShadowSummary[] = [];
+    for (const s of this.services) {
+      const summary = s.shadowSummary();
+      if (summary !== null) out.push({ config: this.configPaths.get(s)!, module: s.moduleName, ...summary });
+    }
+    return out;
+  }
+
+  /**
+   * Make every shadow policy live: where that happened (config paths), and the modules that failed
+   * to (they keep their live policy). The caller resets entitlements after.
+   */
+  async promoteShadows(): Promise<ShadowsPromoted> {
+    const promoted: string[] = [];
+    const moduleErrors: ModuleResetError[] = [];
+    for (const s of this.services) {
+      try {
+        if (await s.promoteShadow()) promoted.push(this.configPaths.get(s)!);
+      } catch (err) {
+        this.log.error({ module: s.moduleName, err }, 'promoting the shadow policy failed; the live policy stays');
+        moduleErrors.push({ module: s.moduleName, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return moduleErrors.length === 0 ? { promoted } : { promoted, moduleErrors };
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {
