@@ -621,6 +621,7 @@ export class Broker implements SessionContext, HealthSource {
       storedSessions: () => this.mqtt.persistentSessions.size,
       retainedMessages: () => this.mqtt.retained.size,
       retainedBytes: () => this.mqtt.retained.heldBytes,
+      shadowSummaries: () => this.security?.shadowSummaries() ?? [],
     };
   }
 
