@@ -107,10 +107,10 @@ export class BrokerAdmin implements AdminActions, LocalActions {
       here = { promoted: this.security.shadowSummaries().map((s) => s.config) };
       const result = await this.cluster.run({ t: 'promote-shadow' });
       nodes = nodesOf(result);
-      if (result.applied === 0)
-        throw new NoShadowPolicyError(
-          `no node promoted a shadow policy${result.failed.length > 0 ? `: ${result.failed.map((f) => `${f.node}: ${f.error}`).join('; ')}` : ''}`,
-        );
+      if (result.applied === 0) {
+        const why = result.failed.map((f) => `${f.node}: ${f.error}`).sort();
+        throw new NoShadowPolicyError(`no node promoted a shadow policy${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+      }
     }
     // TODO(reevaluate): resetEntitlements(undefined, 'reevaluate') once the re-evaluating reset is on main.
     const reset = await this.resetEntitlements(undefined);
