@@ -166,6 +166,16 @@ describe('the policy module watching its file', () => {
     expect(allows(still, read('dave', 'prices/x'))).toBe(true);
   });
 
+  it('a reset overlapped by a later read resolves once that newest read is in force', async () => {
+    const { file, module } = await watched(policy(['alice']), { watch: false });
+    const first = Promise.resolve(module.reset?.());
+    writeFileSync(file, policy(['alice', 'bob']));
+    const second = Promise.resolve(module.reset?.());
+    await first;
+    expect(allows(module, read('bob', 'prices/x'))).toBe(true);
+    await second;
+  });
+
   it('an inline policy has nothing to watch: watch: true is an error', async () => {
     const error = await configErrorOf(() =>
       createPolicyEntitlement({ policy: { groups: {} }, watch: true }, testContext()),
