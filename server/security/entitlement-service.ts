@@ -284,11 +284,15 @@ export class EntitlementService implements EntitlementCounters {
     }
   }
 
-  /** Make the module's shadow policy live; false when it has none. Rejects when the module fails to. */
+  /**
+   * Make the module's shadow policy live; false when it has none. The cached answers of the old
+   * policy go at once (the caller's reset follows). Rejects when the module fails to.
+   */
   async promoteShadow(): Promise<boolean> {
     const module = this.module;
     if (typeof module.promoteShadow !== 'function' || this.shadowSummary() === null) return false;
     await module.promoteShadow();
+    this.forget(undefined);
     return true;
   }
 
