@@ -240,8 +240,9 @@ export class Broker implements SessionContext, HealthSource {
     security.hooks.audit = this.audit;
     // A module said some answers are stale (ModuleContext.invalidate): its user's connections are asked again.
     security.hooks.invalidated = (target) => {
-      this.reevaluateEntitlements(target).catch((err: unknown) =>
-        this.log.error({ err, ...target }, 're-evaluating entitlements after an invalidation failed'),
+      const scope = target === 'all' ? undefined : target;
+      this.reevaluateEntitlements(scope).catch((err: unknown) =>
+        this.log.error({ err, invalidated: target }, 're-evaluating entitlements after an invalidation failed'),
       );
     };
     const admin = new BrokerAdmin(
@@ -654,6 +655,7 @@ export class Broker implements SessionContext, HealthSource {
       storedSessions: () => this.mqtt.persistentSessions.size,
       retainedMessages: () => this.mqtt.retained.size,
       retainedBytes: () => this.mqtt.retained.heldBytes,
+      shadowSummaries: () => this.security?.shadowSummaries() ?? [],
     };
   }
 

@@ -34,6 +34,12 @@ export type {
   ModuleContext,
   ModuleHealth,
   ResourceType,
+  CompactAnswer,
+  ShadowResourceCount,
+  ShadowUserCount,
+  ShadowDifference,
+  ShadowDifferenceKind,
+  ShadowSummary,
 } from './security/module-types.js';
 export type { Timers, TimerHandle } from './timers.js';
 export { parseModuleOptions } from './security/module-options.js';

@@ -17,6 +17,7 @@ import type { ExplainQuestion, Explanation } from '../security/explanation.js';
 import type { ReloadResult, ResetMode } from '../reload/reload-result.js';
 import type { AuditedAdminAction } from '../audit/audit-log.js';
 import type { ReevaluationReport } from '../security/reevaluation.js';
+import type { ModuleShadowSummary } from '../security/security-manager.js';
 
 export interface EntitlementStatus {
   /** False between a disable and the next enable. */
@@ -106,6 +107,31 @@ export interface AdminHistory {
   readonly entries: readonly AuditedAdminAction[];
 }
 
+/** GET /admin/entitlements/shadow: the shadow policies of this node's entitlement modules (docs/entitlement.md#shadow-policy). */
+export interface ShadowReport {
+  /** One per entitlement module with a shadow policy; empty when none has one. */
+  readonly shadows: readonly ModuleShadowSummary[];
+}
+
+/** What promoting the shadow policies did on this node. */
+export interface ShadowsPromoted {
+  /** Where a shadow policy became live: `security.entitlement`, `listeners[1].entitlement`, ... */
+  readonly promoted: readonly string[];
+  /** Modules whose promotion failed (they keep their live policy), with why. */
+  readonly moduleErrors?: readonly ModuleResetError[];
+}
+
+/** POST /admin/entitlements/shadow/promote. */
+export interface PromoteResult extends ShadowsPromoted {
+  /** The entitlement reset of every user that followed. */
+  readonly reset: ResetResult;
+  /** In a cluster: how many nodes promoted (`promoted` is this node's). */
+  readonly nodes?: NodesApplied;
+}
+
+/** A promotion with no shadow policy to promote: nothing changed (HTTP 409). */
+export class NoShadowPolicyError extends Error {}
+
 /** GET /admin/cluster outside a cluster. */
 export interface NotClustered {
   readonly clustered: false;
@@ -124,6 +150,14 @@ export interface AdminActions {
    * resource), then re-evaluate that user's open connections. In a cluster, on every node.
    */
   invalidateEntitlements(target: InvalidationTarget): Promise<InvalidateResult>;
+  resetEntitlements(user?: string): Promise<ResetResult>;
+  /** The shadow policies of this node's entitlement modules, with what differed (docs/entitlement.md#shadow-policy). */
+  shadowSummaries(): ShadowReport;
+  /**
+   * Make every shadow policy live (in a cluster, on every node), then reset the entitlements of
+   * every user. Throws NoShadowPolicyError, changing nothing, when there is no shadow policy.
+   */
+  promoteShadow(): Promise<PromoteResult>;
   /** Until enabled again every check allows everything, with no filter or select list, and nothing is cached. In a cluster, on every node. */
   disableEntitlements(): Promise<NodesApplied | undefined>;
   /** New module contexts, cache cleared; existing connections and subscriptions are kept. In a cluster, on every node. */

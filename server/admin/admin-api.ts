@@ -8,6 +8,8 @@ import type {
   ModuleResetError,
   NodesApplied,
   NotClustered,
+  PromoteResult,
+  ShadowReport,
 } from './admin-actions.js';
 import type { InvalidationTarget } from '../security/module-types.js';
 import type { ReevaluationReport } from '../security/reevaluation.js';
@@ -33,6 +35,10 @@ export const ADMIN_PATHS = {
   reload: '/admin/reload',
   /** The latest admin actions from the audit log (the console's history). */
   audit: '/admin/audit',
+  /** GET: the shadow policies and their differences (docs/entitlement.md#shadow-policy). */
+  shadow: '/admin/entitlements/shadow',
+  /** POST: the shadow policies become live, then every user's entitlements are reset. */
+  promoteShadow: '/admin/entitlements/shadow/promote',
 } as const;
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
@@ -87,6 +93,10 @@ export interface ExplainRequestBody {
 export type AuditResponse = AdminHistory;
 /** POST /admin/entitlements/invalidate {user, action?, resource?}: echoes the target, with what the re-evaluation did. */
 export type InvalidateResponse = { readonly invalidated: InvalidationTarget } & InvalidateResult;
+/** GET /admin/entitlements/shadow: `{ shadows: [] }` when no module has a shadow policy. */
+export type ShadowResponse = ShadowReport;
+/** POST /admin/entitlements/shadow/promote: where shadows became live, the reset that followed, `nodes` in a cluster. */
+export type PromoteShadowResponse = PromoteResult;
 /** Live reload: applied or not, what differed, what needs a restart or why the config is invalid (docs/admin.md#live-reload). */
 export type ReloadResponse = ReloadResult;
 
@@ -103,7 +113,10 @@ export type AdminErrorCode =
   | 'TOO_MANY_REQUESTS'
   /** A cluster-wide action while Redis cannot be reached: nothing was applied (503). */
   | 'UNAVAILABLE'
-  /** A live reload the broker cannot do: it has no config file (started from a config object), or it is shutting down (409). */
+  /**
+   * A request the broker's state refuses (409): a live reload without a config file (started from a
+   * config object) or while shutting down; a promotion with no shadow policy to promote.
+   */
   | 'CONFLICT'
   | 'INTERNAL_ERROR';
 

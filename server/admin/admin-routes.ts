@@ -11,8 +11,10 @@ import {
   type KickResponse,
   type EnabledResponse,
   type ExplainResponse,
+  type PromoteShadowResponse,
   type ReloadResponse,
   type ResetResponse,
+  type ShadowResponse,
   type StatusResponse,
   type TlsReloadResponse,
 } from './admin-api.js';
@@ -24,7 +26,12 @@ import { EXPLAIN_FIELDS, explainQuestion } from './explain-body.js';
 import { RESET_MODES, type ResetMode } from '../config/index.js';
 import { ReloadUnavailableError } from '../reload/reload-result.js';
 import { RECENT_ADMIN_ACTIONS } from '../audit/audit-log.js';
-import { ENTITLEMENT_RESET_MODES, type AdminActions, type EntitlementResetMode } from './admin-actions.js';
+import {
+  ENTITLEMENT_RESET_MODES,
+  NoShadowPolicyError,
+  type AdminActions,
+  type EntitlementResetMode,
+} from './admin-actions.js';
 import type { EntitlementAction, InvalidationTarget } from '../security/module-types.js';
 
 /** A cluster-wide action while Redis is away: 503, nothing applied. */
@@ -162,6 +169,30 @@ const enable: AdminRoute = {
     objectBody(body, []);
     const nodes = await clusterWide(() => actions.enableEntitlements());
     return nodes === undefined ? { enabled: true } : { enabled: true, nodes };
+  },
+};
+
+const shadow: AdminRoute = {
+  method: 'GET',
+  action: 'shadow policies',
+  run: async (actions, _body, request): Promise<ShadowResponse> => {
+    queryParams(request.query, NO_QUERY);
+    return actions.shadowSummaries();
+  },
+};
+
+/** 409 when no module has a shadow policy: nothing was changed, nothing reset. */
+const promoteShadow: AdminRoute = {
+  method: 'POST',
+  action: 'shadow policy promoted',
+  run: async (actions, body): Promise<PromoteShadowResponse> => {
+    objectBody(body, []);
+    try {
+      return await clusterWide(() => actions.promoteShadow());
+    } catch (err) {
+      if (err instanceof NoShadowPolicyError) throw new AdminHttpError(409, 'CONFLICT', err.message);
+      throw err;
+    }
   },
 };
 
@@ -346,6 +377,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<
   [ADMIN_PATHS.invalidate, [invalidate]],
   [ADMIN_PATHS.disable, [disable]],
   [ADMIN_PATHS.enable, [enable]],
+  [ADMIN_PATHS.shadow, [shadow]],
+  [ADMIN_PATHS.promoteShadow, [promoteShadow]],
   [ADMIN_PATHS.tlsReload, [tlsReload]],
   [ADMIN_PATHS.admission, [admission]],
   [ADMIN_PATHS.connections, [listConnections, kickUser]],

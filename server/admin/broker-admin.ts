@@ -8,17 +8,21 @@ import type { AuthAnswer, EntitlementAnswer, InvalidationTarget, LogonRequest } 
 import type { Throttled } from '../security/logon-guard.js';
 import type { SecurityManager } from '../security/security-manager.js';
 import type { TlsReloadReport } from '../tls/tls-profiles.js';
-import type {
-  AdminActions,
-  AdminHistory,
-  EntitlementResetMode,
-  InvalidateResult,
-  EntitlementStatus,
-  KickResult,
-  KickTarget,
-  NodesApplied,
-  NotClustered,
-  ResetResult,
+import {
+  NoShadowPolicyError,
+  type AdminActions,
+  type AdminHistory,
+  type EntitlementResetMode,
+  type InvalidateResult,
+  type EntitlementStatus,
+  type KickResult,
+  type KickTarget,
+  type NodesApplied,
+  type NotClustered,
+  type PromoteResult,
+  type ResetResult,
+  type ShadowReport,
+  type ShadowsPromoted,
 } from './admin-actions.js';
 import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
@@ -105,6 +109,30 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     return { disconnected: result.disconnected, nodes: nodesOf(result) };
   }
 
+  shadowSummaries(): ShadowReport {
+    return { shadows: this.security.shadowSummaries() };
+  }
+
+  async promoteShadow(): Promise<PromoteResult> {
+    let here: ShadowsPromoted;
+    let nodes: NodesApplied | undefined;
+    if (this.cluster === null) here = await this.promoteShadowLocally();
+    else {
+      // What this node has; each node promotes its own, and says whether it did.
+      here = { promoted: this.security.shadowSummaries().map((s) => s.config) };
+      const result = await this.cluster.run({ t: 'promote-shadow' });
+      nodes = nodesOf(result);
+      if (result.applied === 0) {
+        const why = result.failed.map((f) => `${f.node}: ${f.error}`).sort();
+        throw new NoShadowPolicyError(`no node promoted a shadow policy${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+      }
+    }
+    // As the issue asks: the promotion re-evaluates live users rather than disconnecting them.
+    const reset = await this.resetEntitlements(undefined, 'reevaluate');
+    this.log.info({ promoted: here.promoted, ...(nodes ?? {}) }, 'shadow policies promoted');
+    return nodes === undefined ? { ...here, reset } : { ...here, reset, nodes };
+  }
+
   clusterStatus(): Promise<ClusterView | NotClustered> {
     return this.cluster === null ? Promise.resolve({ clustered: false }) : this.cluster.view();
   }
@@ -133,6 +161,20 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     const reevaluation = await this.broker.reevaluate(target);
     const { disconnected, subscriptionsRevoked } = reevaluation;
     return { disconnected, subscriptionsRevoked, reevaluation };
+  }
+
+  /** Every shadow policy of this node made live; throws NoShadowPolicyError when there was none to promote. */
+  async promoteShadowLocally(): Promise<ShadowsPromoted> {
+    const result = await this.security.promoteShadows();
+    if (result.promoted.length === 0) {
+      const why = result.moduleErrors?.map((e) => `${e.module}: ${e.error}`).join('; ');
+      throw new NoShadowPolicyError(
+        why === undefined
+          ? 'no entitlement module has a shadow policy to promote'
+          : `no shadow policy was promoted: ${why}`,
+      );
+    }
+    return result;
   }
 
   disableLocally(): Promise<void> {

@@ -1,5 +1,5 @@
-// `warden admin <status | reset | disable | enable | reload-tls | admission | connections | connection
-// | kick | cluster | explain | reload | history>`: one request to the admin HTTP listener; the JSON answer goes
+// `warden admin <status | reset | disable | enable | shadow | promote-shadow | reload-tls | admission
+// | connections | connection | kick | cluster | explain | reload | history>`: one request to the admin HTTP listener; the JSON answer goes
 // to stdout, a refusal to stderr with an exit status saying which kind.
 import { parseArgs } from 'node:util';
 import { ADMIN_PATHS, type AdminErrorBody } from '../admin/admin-api.js';
@@ -25,6 +25,8 @@ const SUBCOMMANDS = [
   'reset',
   'disable',
   'enable',
+  'shadow',
+  'promote-shadow',
   'reload-tls',
   'admission',
   'connections',
@@ -121,6 +123,10 @@ function callFor(
       return { method: 'POST', path: ADMIN_PATHS.disable };
     case 'enable':
       return { method: 'POST', path: ADMIN_PATHS.enable };
+    case 'shadow':
+      return { method: 'GET', path: ADMIN_PATHS.shadow };
+    case 'promote-shadow':
+      return { method: 'POST', path: ADMIN_PATHS.promoteShadow };
     case 'reload-tls':
       return { method: 'POST', path: ADMIN_PATHS.tlsReload };
     case 'admission':

@@ -17,9 +17,9 @@ Options:
 
 Commands (each takes --help):
   passwd   read a password from stdin and print its hash, ready to paste into the config
-  admin    status, reset, disable or enable entitlements, reload TLS certificates or the
-           config, list and close connections, explain a decision, through the admin HTTP
-           listener
+  admin    status, reset, disable or enable entitlements, see or promote a shadow policy,
+           reload TLS certificates or the config, list and close connections, explain a
+           decision, through the admin HTTP listener
   store    check, compact, export or import the store (persistence.path) while no broker has it
            open
 
@@ -73,6 +73,12 @@ Commands:
   disable              allow everything, cache nothing, until enabled again
   enable               entitle again with fresh module contexts and an empty cache; existing
                        connections keep what they have, so follow with a reset
+  shadow               show each shadow policy's differences from the live policy: counts by
+                       kind, the latest differences with the rules that decided, the users and
+                       resources with the most (docs/entitlement.md, "Shadow policy");
+                       {"shadows": []} when no module has one
+  promote-shadow       make the shadow policies live, then reset every user's entitlements;
+                       exit status 1 (HTTP 409) when there is no shadow policy to promote
   reload-tls           re-read every TLS profile's certificate, key and CA files; new
                        connections get the new certificate (a profile whose new files are bad
                        keeps its old one: exit status 1)
@@ -107,8 +113,9 @@ Commands:
                        again and closes only users whose logon is denied; none keeps them.
                        Default: the config's reload.reset. On this node only, in a cluster
 
-In a cluster, reset, invalidate, disable, enable and kick run on every node; the answer's "nodes" says how
-many applied them (connections lists only the node asked). With Redis unavailable they are refused (HTTP 503 UNAVAILABLE, exit status 1).
+In a cluster, reset, invalidate, disable, enable, promote-shadow and kick run on every node; the answer's
+"nodes" says how many applied them (connections and shadow show only the node asked). With Redis unavailable
+they are refused (HTTP 503 UNAVAILABLE, exit status 1).
 
 Where the broker is:
   --url URL            the admin listener's base URL, e.g. http://127.0.0.1:8801

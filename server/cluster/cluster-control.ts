@@ -1,5 +1,5 @@
 // Admin actions for the whole cluster: an entitlement reset (all, or one user), disable and enable,
-// and closing connections (by id or user).
+// closing connections (by id or user), and promoting the shadow policies.
 // The node an admin called publishes the action on the control channel (Redis answers with how
 // many nodes are subscribed, so it knows how many answers to expect), every node, itself
 // included, applies it and answers on the caller's reply channel, and the call returns once all
@@ -7,7 +7,9 @@
 //
 // What a node away from Redis missed is not lost: resets are counted in Redis (the reset
 // generation) and the disabled flag is kept there, and a node that comes back compares both with
-// what it applied (rejoin()), resetting everything if it missed a reset.
+// what it applied (rejoin()), resetting everything if it missed a reset. A shadow policy's promotion
+// is not kept: a node away when it ran keeps its live policy and its shadow; promoting again does
+// it there (the nodes that promoted already have no shadow left, and say so in `failed`).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -23,7 +25,9 @@ export type ControlAction =
   /** Forget some answers of a user and re-evaluate that user's connections. */
   | { readonly t: 'invalidate'; readonly target: InvalidationTarget }
   /** Close a connection by id (it is on one node), or every connection of a user. */
-  | { readonly t: 'kick'; readonly target: KickTarget };
+  | { readonly t: 'kick'; readonly target: KickTarget }
+  /** Make the shadow policies live (the caller resets entitlements cluster-wide after). */
+  | { readonly t: 'promote-shadow' };
 
 interface ControlMessage {
   readonly id: string;
@@ -71,6 +75,8 @@ export interface LocalActions {
   entitlementsEnabled(): boolean;
   kickLocally(target: KickTarget): number;
   invalidateLocally(target: InvalidationTarget): Promise<{ disconnected: number; subscriptionsRevoked: number }>;
+  /** Throws when this node had no shadow policy to promote. */
+  promoteShadowLocally(): Promise<unknown>;
 }
 
 /** The answer to a cluster-wide action. */
@@ -298,6 +304,7 @@ export class ClusterControl {
       } else if (action.t === 'invalidate')
         ({ disconnected, subscriptionsRevoked } = await this.local.invalidateLocally(action.target));
       else if (action.t === 'kick') disconnected = this.local.kickLocally(action.target);
+      else if (action.t === 'promote-shadow') await this.local.promoteShadowLocally();
       else if (action.t === 'disable') await this.local.disableLocally();
       else await this.local.enableLocally();
       reply = {

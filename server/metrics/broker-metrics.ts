@@ -5,6 +5,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { EntitlementStatus, ModuleHealthEntry } from '../admin/admin-actions.js';
 import type { ConnectionProtocol } from '../admin/connection-list.js';
 import type { BrokerStats } from '../stats.js';
+import type { ShadowSummary } from '../security/module-types.js';
+import { SHADOW_DIFFERENCE_KINDS } from '../security/entitlement/shadow-recorder.js';
 import { ModuleCallMetrics } from './module-call-metrics.js';
 import { pulledCounter, pulledGauge, single, type Sample } from './pulled-metrics.js';
 
@@ -27,6 +29,8 @@ export interface MetricsSource {
   storedSessions(): number;
   retainedMessages(): number;
   retainedBytes(): number;
+  /** The shadow policies' counts (docs/entitlement.md#shadow-policy); empty when there are none. */
+  shadowSummaries(): readonly Pick<ShadowSummary, 'comparisons' | 'byKind'>[];
 }
 
 /** Fields of BrokerStats that are levels (gauges); the others only grow (counters). */
@@ -239,6 +243,24 @@ export class BrokerMetrics {
       name: 'warden_entitlement_cache_misses_total',
       help: 'Entitlement checks that asked the module (or joined a call in flight)',
       read: () => single(source.entitlementStatus().cache.misses),
+    });
+    // Counted since each shadow policy's load: a changed or promoted shadow starts again from 0.
+    pulledCounter(registry, {
+      name: 'warden_shadow_comparisons_total',
+      help: 'Entitlement module calls a shadow policy answered beside the live one',
+      read: () => single(source.shadowSummaries().reduce((sum, s) => sum + s.comparisons, 0)),
+    });
+    pulledCounter(registry, {
+      name: 'warden_shadow_differences_total',
+      help: 'Shadow policy answers that differed from the live one, by kind (both filter and select may change)',
+      labelNames: ['kind'],
+      read: () => {
+        const shadows = source.shadowSummaries();
+        return SHADOW_DIFFERENCE_KINDS.map((kind): Sample<'kind'> => [
+          { kind },
+          shadows.reduce((sum, s) => sum + s.byKind[kind], 0),
+        ]);
+      },
     });
   }
 

@@ -15,6 +15,7 @@ import type {
   EntitlementRequest,
   InvalidationTarget,
   ResourceType,
+  ShadowSummary,
 } from './module-types.js';
 import { observedCall, type ModuleCallObserver } from './module-calls.js';
 
@@ -279,6 +280,28 @@ export class EntitlementService implements EntitlementCounters {
     } catch (err) {
       this.log.error({ module: old.name, err }, 'closing the replaced entitlement module failed');
     }
+  }
+
+  /** The module's shadow summary (docs/entitlement.md#shadow-policy), or null when it has no shadow policy. */
+  shadowSummary(): ShadowSummary | null {
+    try {
+      return this.module.shadowSummary?.() ?? null;
+    } catch (err) {
+      this.log.error({ module: this.module.name, err }, 'entitlement module shadowSummary() failed');
+      return null;
+    }
+  }
+
+  /**
+   * Make the module's shadow policy live; false when it has none. The cached answers of the old
+   * policy go at once (the caller's reset follows). Rejects when the module fails to.
+   */
+  async promoteShadow(): Promise<boolean> {
+    const module = this.module;
+    if (typeof module.promoteShadow !== 'function' || this.shadowSummary() === null) return false;
+    await module.promoteShadow();
+    this.forget(undefined);
+    return true;
   }
 
   /** Forget cached answers without touching the module (entitlements were disabled). */

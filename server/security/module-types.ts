@@ -120,6 +120,80 @@ export interface EntitlementModule {
   /** Optional: the state of the remote service the module asks (the metrics, GET /admin/entitlements). */
   health?(): ModuleHealth;
   close?(): MaybePromise<void>;
+  /**
+   * Optional: how the module's shadow policy differs from its live one (docs/entitlement.md#shadow-policy),
+   * or null when it has none. Called for `GET /admin/entitlements/shadow` and at each metrics scrape.
+   */
+  shadowSummary?(): ShadowSummary | null;
+  /**
+   * Optional: make the shadow policy the live one; the module then has no shadow. The broker follows
+   * it with an entitlement reset. Rejects (changing nothing) when there is no shadow.
+   */
+  promoteShadow?(): MaybePromise<void>;
+}
+
+// ---- shadow policies ---------------------------------------------------------------------------
+
+/** An answer as a shadow difference shows it: the decision, and the restrictions of an allow. */
+export interface CompactAnswer {
+  readonly allow: boolean;
+  readonly filter?: string;
+  readonly select?: string;
+}
+
+/**
+ * How the shadow's answer differs from the live one: `allowed-now-denied` (live allows, the shadow
+ * denies), `denied-now-allowed`, or, both allowing, `filter-changed` and `select-changed`.
+ */
+export type ShadowDifferenceKind = 'allowed-now-denied' | 'denied-now-allowed' | 'filter-changed' | 'select-changed';
+
+/** One request whose shadow answer differs from its live answer. */
+export interface ShadowDifference {
+  /** When it was compared (ISO 8601). */
+  readonly at: string;
+  readonly user: string;
+  readonly action: EntitlementAction;
+  readonly resourceType: ResourceType;
+  readonly resource: string;
+  /** One kind, or both `filter-changed` and `select-changed`. */
+  readonly kinds: readonly ShadowDifferenceKind[];
+  readonly live: CompactAnswer;
+  readonly shadow: CompactAnswer;
+  /** Where the rule that decided each answer is (`groups.traders.grants[1]`, `deny[0]`), null when no rule matched. */
+  readonly liveRule: string | null;
+  readonly shadowRule: string | null;
+}
+
+/** Differences counted for one resource (of one action), or for one user. */
+export interface ShadowResourceCount {
+  readonly action: EntitlementAction;
+  readonly resourceType: ResourceType;
+  readonly resource: string;
+  readonly differences: number;
+}
+
+export interface ShadowUserCount {
+  readonly user: string;
+  readonly differences: number;
+}
+
+export interface ShadowSummary {
+  /** Where the shadow policy comes from: its file's path, or `inline`. */
+  readonly source: string;
+  /** When the counts started (ISO 8601): the shadow policy's load. */
+  readonly since: string;
+  /** Module calls answered by both policies. */
+  readonly comparisons: number;
+  /** Comparisons whose answers differed. */
+  readonly differences: number;
+  readonly byKind: Readonly<Record<ShadowDifferenceKind, number>>;
+  /** Audit lines of differences held back by the rate limit per (user, action, resource). */
+  readonly auditSuppressed: number;
+  /** The latest differences, newest first. */
+  readonly recent: readonly ShadowDifference[];
+  /** The resources (per action) and the users with the most differences, most first. */
+  readonly topResources: readonly ShadowResourceCount[];
+  readonly topUsers: readonly ShadowUserCount[];
 }
 
 // ---- health --------------------------------------------------------------------------------
@@ -170,6 +244,11 @@ export interface ModuleContext {
    * Returns at once; the re-evaluation runs after.
    */
   invalidate(target: InvalidationTarget): void;
+  /**
+   * As invalidate(), for every user at once: for a change a module cannot narrow to users it can
+   * name (the policy module's `allowUnknownUser`, or a rule reaching users in no group).
+   */
+  invalidateAll(): void;
   /** Write one line to the audit log, `event` naming its kind; nothing when the audit log is off. Never secrets. */
   audit(event: string, fields: Readonly<Record<string, unknown>>): void;
   /**

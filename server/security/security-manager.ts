@@ -3,7 +3,12 @@
 // across all of them; server/admin/broker-admin.ts adds what the rest of the broker does.
 import type { Logger } from 'pino';
 import type { ModuleSpec, WardenConfig } from '../config/index.js';
-import type { EntitlementStatus, ModuleHealthEntry, ModuleResetError } from '../admin/admin-actions.js';
+import type {
+  EntitlementStatus,
+  ModuleHealthEntry,
+  ModuleResetError,
+  ShadowsPromoted,
+} from '../admin/admin-actions.js';
 import { BUILTIN_AUTHENTICATION_MODULES } from './authentication/index.js';
 import { Authenticator } from './authenticator.js';
 import { BUILTIN_ENTITLEMENT_MODULES } from './entitlement/index.js';
@@ -19,6 +24,7 @@ import type {
   LogonRequest,
   ModuleContext,
   ModuleHealth,
+  ShadowSummary,
 } from './module-types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isPromiseLike } from './decision.js';
@@ -77,10 +83,17 @@ export interface PreparedModules {
 
 /** What the rest of the broker does about modules' own requests (ModuleContext.invalidate, .audit). */
 export interface ModuleHooks {
-  /** Answers were invalidated: re-evaluate the open connections of that user (set by the broker). */
-  invalidated: ((target: InvalidationTarget) => void) | null;
+  /** Answers were invalidated: re-evaluate the open connections of that user, or of everyone for 'all' (set by the broker). */
+  invalidated: ((target: InvalidationTarget | 'all') => void) | null;
   /** Where ModuleContext.audit writes (the audit log), or null. */
   audit: AuditLog | null;
+}
+
+/** One module's shadow summary, for `GET /admin/entitlements/shadow`. */
+export interface ModuleShadowSummary extends ShadowSummary {
+  /** Where the module is configured: `security.entitlement`, `listeners[1].entitlement`, ... */
+  readonly config: string;
+  readonly module: string;
 }
 
 export class SecurityManager {
@@ -241,6 +254,7 @@ export class SecurityManager {
       baseDir: this.baseDir,
       configPath,
       invalidate: (target) => this.invalidate(target),
+      invalidateAll: () => this.invalidateAll(),
       audit: (event, fields) => this.hooks.audit?.module(event, fields),
       timers: this.timers,
       filterSyntax: this.config.content.filterSyntax,
@@ -262,6 +276,13 @@ export class SecurityManager {
   /** Forget the answers `target` names in every entitlement cache; nothing else (the admin's invalidate re-evaluates itself). */
   forgetAnswers(target: InvalidationTarget): void {
     for (const s of this.services) s.invalidate(target);
+  }
+
+  /** invalidate() for every user: every cached answer is forgotten, then every open connection re-evaluated. */
+  invalidateAll(): void {
+    for (const s of this.services) s.clearCache();
+    const invalidated = this.hooks.invalidated;
+    if (invalidated !== null) setImmediate(() => invalidated('all'));
   }
 
   // ---- live reload ------------------------------------------------------------------------------
@@ -384,6 +405,36 @@ export class SecurityManager {
       }
     }
     return entries;
+  }
+
+  // ---- shadow policies (docs/entitlement.md#shadow-policy) ----------------------------------------
+
+  /** The shadow summary of every entitlement module that has a shadow policy, with where it is configured. */
+  shadowSummaries(): ModuleShadowSummary[] {
+    const out: ModuleShadowSummary[] = [];
+    for (const s of this.services) {
+      const summary = s.shadowSummary();
+      if (summary !== null) out.push({ config: this.configPaths.get(s)!, module: s.moduleName, ...summary });
+    }
+    return out;
+  }
+
+  /**
+   * Make every shadow policy live: where that happened (config paths), and the modules that failed
+   * to (they keep their live policy). The caller resets entitlements after.
+   */
+  async promoteShadows(): Promise<ShadowsPromoted> {
+    const promoted: string[] = [];
+    const moduleErrors: ModuleResetError[] = [];
+    for (const s of this.services) {
+      try {
+        if (await s.promoteShadow()) promoted.push(this.configPaths.get(s)!);
+      } catch (err) {
+        this.log.error({ module: s.moduleName, err }, 'promoting the shadow policy failed; the live policy stays');
+        moduleErrors.push({ module: s.moduleName, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return moduleErrors.length === 0 ? { promoted } : { promoted, moduleErrors };
   }
 
   async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {

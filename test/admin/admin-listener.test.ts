@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_MAX_BODY_BYTES } from '../../server/admin/admin-api.js';
-import { ADMIN, CHALLENGED, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
+import { ADMIN, CHALLENGED, PROMOTED, SHADOWS, STATUS, TOKEN, VIEWER } from './recording-admin-actions.js';
 import { basic, startAdminListener, type ListenerFixture } from './listener-fixture.js';
 
 let admin: ListenerFixture;
@@ -189,6 +189,40 @@ describe('admin listener routes', () => {
       'disableEntitlements',
       'enableEntitlements',
     ]);
+  });
+
+  it('GET /admin/entitlements/shadow answers the shadow summaries; { shadows: [] } when there are none', async () => {
+    expect(await call('GET', '/admin/entitlements/shadow', { authorization: AS_ADMIN })).toMatchObject({
+      status: 200,
+      json: SHADOWS,
+    });
+    admin.actions.hasShadow = false;
+    expect(await call('GET', '/admin/entitlements/shadow', { authorization: AS_ADMIN })).toMatchObject({
+      status: 200,
+      json: { shadows: [] },
+    });
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/entitlements/shadow']);
+    const query = await call('GET', '/admin/entitlements/shadow?limit=1', { authorization: AS_ADMIN });
+    expect(query).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/takes none/) } } });
+  });
+
+  it('POST /admin/entitlements/shadow/promote promotes, as a write of its path; 409 with no shadow policy', async () => {
+    const path = '/admin/entitlements/shadow/promote';
+    expect(await call('POST', path, { authorization: AS_ADMIN })).toMatchObject({ status: 200, json: PROMOTED });
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'write', path]);
+    expect(await call('POST', path, { authorization: basic(VIEWER.user, VIEWER.password) })).toMatchObject({
+      status: 403,
+    });
+    expect(await call('POST', path, { authorization: AS_ADMIN, body: '{"mode":"reevaluate"}' })).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringMatching(/takes no fields/) } },
+    });
+    admin.actions.hasShadow = false;
+    expect(await call('POST', path, { authorization: AS_ADMIN })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'CONFLICT', message: 'no entitlement module has a shadow policy to promote' } },
+    });
+    expect(admin.actions.callsOf('promoteShadow')).toHaveLength(2);
   });
 
   it('answers 404 for an unknown path, after authenticating', async () => {

@@ -10,8 +10,10 @@ import {
   CONNECTIONS,
   explanationFor,
   HISTORY_ENTRY,
+  PROMOTED,
   RELOAD,
   RELOAD_REFUSED,
+  SHADOWS,
   STATUS,
   TOKEN,
   VIEWER,
@@ -41,6 +43,28 @@ describe('warden admin', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual(STATUS);
     expect(result.stdout).toBe(`${JSON.stringify(STATUS, null, 2)}\n`);
+  });
+
+  it('shadow prints the shadow summaries (GET /admin/entitlements/shadow)', async () => {
+    const result = await runAdmin(['shadow'], AS_ADMIN);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual(SHADOWS);
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([ADMIN.user, 'read', '/admin/entitlements/shadow']);
+  });
+
+  it('promote-shadow promotes (POST /admin/entitlements/shadow/promote); exits 1 when there is no shadow', async () => {
+    const result = await runAdmin(['promote-shadow'], AS_ADMIN);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual(PROMOTED);
+    expect(admin.actions.callsOf('promoteShadow')).toHaveLength(1);
+    admin.actions.hasShadow = false;
+    const none = await runAdmin(['promote-shadow'], AS_ADMIN);
+    expect(none).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'warden admin: no entitlement module has a shadow policy to promote (HTTP 409 CONFLICT)\n',
+    });
+    expect(await runAdmin(['promote-shadow', '--user', 'x'], AS_ADMIN)).toMatchObject({ code: 2 });
   });
 
   it("admission prints admission control's counts as JSON (GET /admin/admission)", async () => {

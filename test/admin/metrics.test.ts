@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import { startBroker, type BrokerHandle } from '../../server/index.js';
 import { BrokerStats } from '../../server/stats.js';
+import { BrokerMetrics } from '../../server/metrics/broker-metrics.js';
 import { TEST_TRANSPORT } from '../helpers/broker.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { Inbox } from '../client/helpers.js';
@@ -33,9 +34,11 @@ function basic(user: string): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${user}:pw`).toString('base64')}` };
 }
 
-async function start(metrics: Record<string, unknown> = {}): Promise<BrokerHandle> {
+/** `shadow`: a shadow policy file's text (docs/entitlement.md#shadow-policy). */
+async function start(metrics: Record<string, unknown> = {}, shadow?: string): Promise<BrokerHandle> {
   const dir = temp();
   dir.write('policy.yaml', POLICY);
+  if (shadow !== undefined) dir.write('shadow.yaml', shadow);
   return startBroker(
     {
       log: { level: 'silent' },
@@ -44,7 +47,12 @@ async function start(metrics: Record<string, unknown> = {}): Promise<BrokerHandl
       audit: { enabled: false },
       metrics,
       admin: { enabled: true, host: '127.0.0.1', port: 0, credentialCache: { ttlMs: 0 } },
-      security: { entitlement: { module: 'policy', options: { file: 'policy.yaml' } } },
+      security: {
+        entitlement: {
+          module: 'policy',
+          options: { file: 'policy.yaml', ...(shadow !== undefined ? { shadow: { file: 'shadow.yaml' } } : {}) },
+        },
+      },
       listeners: [
         { name: 'native', protocol: 'native', host: '127.0.0.1', port: 0, transport: TEST_TRANSPORT },
         { name: 'mqtt', protocol: 'mqtt', host: '127.0.0.1', port: 0, transport: 'tcp' },
@@ -131,6 +139,32 @@ describe('GET /metrics', () => {
     expect(parse((await scrape()).text).samples.get('warden_deliveries_total')).toBe(4);
   });
 
+  it("counts a shadow policy's comparisons (every call of its module) and differences by kind", async () => {
+    const shadow = POLICY.replace(
+      "traders: { users: [alice], grants: [{ actions: [read, write], topics: ['orders/#'] }] }",
+      "traders: { users: [alice], grants: [{ actions: [read], topics: ['orders/#'], filter: \"side = 'B'\" }] }",
+    );
+    broker = await start({ processMetrics: false }, shadow);
+    const before = parse((await scrape()).text).samples;
+    expect(before.get('warden_shadow_differences_total{kind="allowed-now-denied"}')).toBe(0);
+    const alice = await connect(broker.listeners[0]!.url, { user: 'alice', password: 'pw', reconnect: false });
+    clients.push(alice);
+    await alice.publish('orders/1', { side: 'B' }, { ack: true });
+    await alice.subscribe({ topic: 'orders/1' });
+
+    const { samples } = parse((await scrape()).text);
+    expect(samples.get('warden_shadow_differences_total{kind="allowed-now-denied"}')).toBe(1);
+    expect(samples.get('warden_shadow_differences_total{kind="filter-changed"}')).toBe(1);
+    expect(samples.get('warden_shadow_differences_total{kind="denied-now-allowed"}')).toBe(0);
+    expect(samples.get('warden_shadow_differences_total{kind="select-changed"}')).toBe(0);
+    // Every call of the policy module was compared (admin checks of the scrapes included), and nothing else.
+    const policyCalls = [...samples]
+      .filter(([name]) => name.startsWith('warden_module_calls_total{module="policy"'))
+      .reduce((sum, [, value]) => sum + value, 0);
+    expect(samples.get('warden_shadow_comparisons_total')).toBe(policyCalls);
+    expect(policyCalls).toBeGreaterThanOrEqual(4);
+  });
+
   it('needs admin credentials and the admin read of /metrics by default', async () => {
     broker = await start();
     expect((await scrape({})).response.status).toBe(401);
@@ -164,6 +198,41 @@ it('docs/metrics.md lists every warden_module_ metric the broker serves, with it
   const missing = modules.filter(([name, type]) => !docs.includes(`| \`${name}\` | ${type} |`)).map(([name]) => name);
   expect(missing).toEqual([]);
 });
+
+it('docs/metrics.md names every warden_ metric the broker registers', () => {
+  const docs = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+  const metrics = new BrokerMetrics(
+    {
+      stats: new BrokerStats(),
+      connections: () => [],
+      entitlementStatus: () => ({ enabled: true, cache: { size: 0, hits: 0, misses: 0 }, moduleCalls: 0, failures: 0 }),
+      subscriptions: () => 0,
+      storedSessions: () => 0,
+      retainedMessages: () => 0,
+      retainedBytes: () => 0,
+      shadowSummaries: () => [],
+      moduleHealth: () => [],
+    },
+    false,
+    '0.0.0',
+    () => null,
+  );
+  const names = metrics.registry
+    .getMetricsAsArray()
+    .map((m) => m.name)
+    .filter((name) => name.startsWith('warden_') && !name.startsWith('warden_stat_'));
+  const missing = names.filter((name) => !docs.includes(`\`${name}\``) && !pairDocumented(docs, name));
+  expect(missing).toEqual([]);
+});
+
+/** A row naming a pair documents both: `a_hits_total` / `_misses_total`, or `a_messages` / `a_bytes`. */
+function pairDocumented(docs: string, name: string): boolean {
+  for (const [, first, second] of docs.matchAll(/`(warden_[a-z_]+)` \/ `([a-z_]+)`/g)) {
+    if (second!.startsWith('warden_') ? second === name : first!.replace(/_[a-z]+_total$/, '') + second === name)
+      return true;
+  }
+  return false;
+}
 
 it('docs/metrics.md lists every counter of broker.stats() with its metric name', () => {
   const docs = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');

@@ -1,14 +1,17 @@
 // A tiny AdminActions for testing the admin HTTP layer on its own: fixed users and a token, an
 // entitlement rule (viewer may only read), canned answers, and a record of every call. The real
 // implementation is the broker's; end-to-end tests through it live in test/security.
-import type {
-  AdminActions,
-  AdminHistory,
-  EntitlementResetMode,
-  EntitlementStatus,
-  InvalidateResult,
-  KickResult,
-  KickTarget,
+import {
+  NoShadowPolicyError,
+  type AdminActions,
+  type AdminHistory,
+  type EntitlementResetMode,
+  type EntitlementStatus,
+  type InvalidateResult,
+  type KickResult,
+  type KickTarget,
+  type PromoteResult,
+  type ShadowReport,
 } from '../../server/admin/admin-actions.js';
 import type {
   ConnectionDetail,
@@ -60,6 +63,8 @@ export type ActionName =
   | 'disconnectConnections'
   | 'recentAdminActions'
   | 'reloadConfig'
+  | 'shadowSummaries'
+  | 'promoteShadow'
   | 'authenticateAdmin'
   | 'checkAdmin'
   | 'explainEntitlement';
@@ -157,6 +162,41 @@ export const HISTORY_ENTRY: AdminHistory['entries'][number] = {
   result: { reset: 'all', disconnected: 0 },
 };
 
+/** What shadowSummaries answers: one module with a shadow policy and one difference. */
+export const SHADOWS: ShadowReport = {
+  shadows: [
+    {
+      config: 'security.entitlement',
+      module: 'policy',
+      source: '/etc/warden/policy-next.yaml',
+      since: '2026-12-01T10:00:00.000Z',
+      comparisons: 12,
+      differences: 1,
+      byKind: { 'allowed-now-denied': 1, 'denied-now-allowed': 0, 'filter-changed': 0, 'select-changed': 0 },
+      auditSuppressed: 0,
+      recent: [
+        {
+          at: '2026-12-01T10:05:00.000Z',
+          user: 'bob',
+          action: 'write',
+          resourceType: 'topic',
+          resource: 'orders/bob/1',
+          kinds: ['allowed-now-denied'],
+          live: { allow: true },
+          shadow: { allow: false },
+          liveRule: 'groups.traders.grants[0]',
+          shadowRule: 'deny[0]',
+        },
+      ],
+      topResources: [{ action: 'write', resourceType: 'topic', resource: 'orders/bob/1', differences: 1 }],
+      topUsers: [{ user: 'bob', differences: 1 }],
+    },
+  ],
+};
+
+/** What promoteShadow answers. */
+export const PROMOTED: PromoteResult = { promoted: ['security.entitlement'], reset: { disconnected: 2 } };
+
 export interface RecordedCall {
   readonly name: ActionName;
   readonly args: readonly unknown[];
@@ -168,6 +208,8 @@ export class RecordingAdminActions implements AdminActions {
   readonly failing = new Set<ActionName>();
   /** How many connections a reset reports disconnecting. */
   disconnected = 2;
+  /** False: promoteShadow finds no shadow policy (NoShadowPolicyError). */
+  hasShadow = true;
   /** What reloadConfig answers; null: the broker has no config file (ReloadUnavailableError). */
   reloadAnswer: ReloadResult | null = RELOAD;
 
@@ -188,6 +230,17 @@ export class RecordingAdminActions implements AdminActions {
   async invalidateEntitlements(target: InvalidationTarget): Promise<InvalidateResult> {
     this.record('invalidateEntitlements', target);
     return { disconnected: 0, subscriptionsRevoked: 1 };
+  }
+
+  shadowSummaries(): ShadowReport {
+    this.record('shadowSummaries');
+    return this.hasShadow ? SHADOWS : { shadows: [] };
+  }
+
+  async promoteShadow(): Promise<PromoteResult> {
+    this.record('promoteShadow');
+    if (!this.hasShadow) throw new NoShadowPolicyError('no entitlement module has a shadow policy to promote');
+    return PROMOTED;
   }
 
   async disableEntitlements(): Promise<undefined> {

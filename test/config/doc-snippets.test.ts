@@ -87,6 +87,7 @@ const context = {
   baseDir: root,
   configPath: 'security.entitlement',
   invalidate: () => {},
+  invalidateAll: () => {},
   audit: () => {},
   filterSyntax: 'jsonata' as const,
 };

@@ -17,9 +17,13 @@ export async function readPolicyFile(
   optionPath: string,
   filterSyntax: FilterSyntax,
 ): Promise<PolicyDefinition> {
-  let text: string;
+  return parsePolicyText(await readPolicyText(file, optionPath), file, filterSyntax);
+}
+
+/** The file's text; a ConfigError naming `optionPath` when it cannot be read. */
+export async function readPolicyText(file: string, optionPath: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
     throw new ConfigError(
@@ -27,6 +31,10 @@ export async function readPolicyFile(
       file,
     );
   }
+}
+
+/** A policy file's text, parsed and validated; `file` names it in errors. */
+export function parsePolicyText(text: string, file: string, filterSyntax: FilterSyntax): PolicyDefinition {
   return parsePolicyDocument(parseYamlText(text, file), file, filterSyntax);
 }
 

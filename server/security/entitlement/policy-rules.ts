@@ -13,7 +13,8 @@ import { bindUser, UNKNOWN_USER_ENTITLEMENTS, type UserEntitlements } from './us
 export const UNKNOWN_USER_CACHE_SIZE = 10_000;
 
 export class PolicyRules {
-  private readonly policy: PreparedPolicy;
+  /** The policy as prepared (policy-diff.ts compares two of them). */
+  readonly policy: PreparedPolicy;
   private readonly known: ReadonlyMap<string, UserEntitlements>;
   private readonly unknown: LRUCache<string, UserEntitlements>;
   private readonly log: Logger;

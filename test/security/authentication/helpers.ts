@@ -16,6 +16,7 @@ export function moduleContext(baseDir: string = tmpdir()): ModuleContext {
     invalidate: () => {},
     audit: () => {},
     filterSyntax: 'jsonata',
+    invalidateAll: () => {},
   };
 }
 

@@ -25,6 +25,8 @@ export interface TestContext extends ModuleContext {
   readonly records: LogRecord[];
   /** What the module asked to invalidate, in order. */
   readonly invalidated: InvalidationTarget[];
+  /** How many times the module called invalidateAll(). */
+  readonly invalidatedAll: { count: number };
   /** What the module wrote to the audit log, in order. */
   readonly audited: { event: string; fields: Readonly<Record<string, unknown>> }[];
 }
@@ -42,14 +44,17 @@ export function testContext(baseDir = process.cwd()): TestContext {
   // Synchronous pino writes to a plain Writable, so records are there as soon as the call returns.
   const invalidated: InvalidationTarget[] = [];
   const audited: TestContext['audited'] = [];
+  const invalidatedAll = { count: 0 };
   return {
     log: pino({ level: 'debug' }, sink),
     baseDir,
     configPath: CONFIG_PATH,
     records,
     invalidated,
+    invalidatedAll,
     audited,
     invalidate: (target) => invalidated.push(target),
+    invalidateAll: () => void invalidatedAll.count++,
     audit: (event, fields) => audited.push({ event, fields }),
     filterSyntax: 'jsonata',
   };

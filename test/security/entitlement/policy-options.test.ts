@@ -134,7 +134,10 @@ describe('policy module options', () => {
       },
     ]);
     expect(await issuesOf({ policyFile: 'p.yaml' })).toEqual([
-      { path: 'security.entitlement.options.policyFile', message: 'unknown key (expected one of "file", "policy")' },
+      {
+        path: 'security.entitlement.options.policyFile',
+        message: 'unknown key (expected one of "file", "policy", "watch", "shadow")',
+      },
       {
         path: 'security.entitlement.options.file',
         message: 'expected a policy file path (or an inline "policy"), got nothing',
