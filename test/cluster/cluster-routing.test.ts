@@ -216,6 +216,7 @@ describe.skipIf(!redisServerAvailable())('a cluster of three nodes', () => {
     expect(status).toBe(200);
     expect(body).toEqual({
       reset: 'analyst',
+      mode: 'disconnect',
       disconnected: 1,
       nodes: { applied: 3, of: 3, missing: [], failed: [] },
     });
