@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import { SUBPROTOCOLS } from '../protocol/native.js';
+import type { ReevaluationReport } from '../server/security/reevaluation.js';
 import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
 import { commandLine, defineCommand } from './cli-options.js';
 import { outOption, runsOption } from './common-options.js';
@@ -113,14 +114,7 @@ async function openClients(url: string, users: number, subscriptions: number): P
   return clients;
 }
 
-interface Reevaluation {
-  readonly connections: number;
-  readonly disconnected: number;
-  readonly subscriptionsChecked: number;
-  readonly subscriptionsRevoked: number;
-  readonly failures: number;
-  readonly durationMs: number;
-}
+type Reevaluation = ReevaluationReport;
 
 async function reevaluate(adminUrl: string): Promise<{ broker: Reevaluation; roundTripMs: number }> {
   const started = performance.now();
