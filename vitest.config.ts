@@ -20,6 +20,7 @@ const UNIT_TESTS = [
   'test/cluster/remote-routes.test.ts',
   'test/bench/cli-options.test.ts',
   'test/bench/svg-chart.test.ts',
+  'test/vhosts/**/*.test.ts',
 ];
 
 /**

@@ -1,10 +1,10 @@
-// `${user}` and `${group}` in policy patterns. A template is kept as literal parts and placeholder
+// `${user}` and `${group}` in policy patterns (and `${vhost}` in vhost policies, server/vhosts/). A template is kept as literal parts and placeholder
 // parts, and values are only ever inserted where the matcher compares them literally (a topic
 // level) or as a quoted regex atom: never pasted into pattern text that is parsed again.
 
-export type PlaceholderName = 'user' | 'group';
+export type PlaceholderName = 'user' | 'group' | 'vhost';
 
-export const PLACEHOLDER_NAMES: readonly PlaceholderName[] = ['user', 'group'];
+export const PLACEHOLDER_NAMES: readonly PlaceholderName[] = ['user', 'group', 'vhost'];
 
 export type TemplatePart = { readonly literal: string } | { readonly placeholder: PlaceholderName };
 
@@ -12,6 +12,8 @@ export type TemplatePart = { readonly literal: string } | { readonly placeholder
 export interface PlaceholderValues {
   readonly user: string;
   readonly group: string;
+  /** Only vhost policies allow `${vhost}`; absent, a pattern using it cannot be bound. */
+  readonly vhost?: string;
 }
 
 /** A pattern that cannot be used: the message says why, for a config error. */
@@ -63,8 +65,8 @@ export function hasPlaceholder(parts: readonly TemplatePart[], name?: Placeholde
 }
 
 /**
- * Joins `parts`, inserting each value through `render`. Returns undefined when a value is empty:
- * an empty user name (implicit logon) or group name cannot stand for anything.
+ * Joins `parts`, inserting each value through `render`. Returns undefined when a value is empty
+ * or absent: an empty user name (implicit logon) or group name cannot stand for anything.
  */
 export function fillTemplate(
   parts: readonly TemplatePart[],
@@ -78,7 +80,7 @@ export function fillTemplate(
       continue;
     }
     const value = values[part.placeholder];
-    if (value === '') return undefined;
+    if (value === undefined || value === '') return undefined;
     out += render(value);
   }
   return out;

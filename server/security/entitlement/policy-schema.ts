@@ -108,7 +108,7 @@ function grantSchemaFor(defaultSyntax: FilterSyntax) {
  * A grant's filter and select list go to the delivery and publish paths as they are: compile them
  * now with the same compiler, so a typo fails the load instead of denying every message later.
  */
-function checkContentRules(
+export function checkContentRules(
   grant: { filter?: string | undefined; filterSyntax?: FilterSyntax | undefined; select?: string | undefined },
   syntax: FilterSyntax,
   ctx: z.RefinementCtx,

@@ -31,7 +31,7 @@ export const REGEX_PREFIX = 're:';
 const PATTERN_LIMITS: TopicLimits = { ...DEFAULT_TOPIC_LIMITS, maxRegexLength: 4096, maxRegexProgramSize: 10_000 };
 
 /** Stands in for every placeholder when a regex template is test-compiled at load. */
-const PROBE_VALUES: PlaceholderValues = { user: 'x', group: 'x' };
+const PROBE_VALUES: PlaceholderValues = { user: 'x', group: 'x', vhost: 'x' };
 
 /** `null` is a `+` level; otherwise the level's text, possibly with placeholders. */
 type LevelTemplate = readonly TemplatePart[] | null;
