@@ -7,6 +7,7 @@
 //   lists compiled);
 // - a block right after `<!-- snippet: KIND -->` is of that kind instead:
 //     policy               a policy file (policy schema, filters and select lists compiled);
+//     vhost-policy         a vhost policy file (docs/vhosts.md; its schema, filters and select lists compiled);
 //     entitlement-answers  JSON entitlement answers, one per line (filters and select lists compiled);
 //     partial              a fragment, e.g. one listener's keys (only its YAML syntax is checked);
 //                          say what it is a part of: `<!-- snippet: partial (a listener's keys) -->`.
@@ -27,9 +28,11 @@ import {
 import { createHttpAuthentication, createJwtAuthentication } from '../../server/security/authentication/index.js';
 import { parsePolicyDocument } from '../../server/security/entitlement/policy-file.js';
 import { findPackageRoot } from '../../server/config/package-root.js';
+import { parseVhostPolicy } from '../../server/vhosts/vhost-policy-files.js';
+import { VhostPolicyRules } from '../../server/vhosts/vhost-policy-rules.js';
 
 const root = findPackageRoot(import.meta.url);
-const KINDS = ['config', 'policy', 'entitlement-answers', 'partial'] as const;
+const KINDS = ['config', 'policy', 'vhost-policy', 'entitlement-answers', 'partial'] as const;
 type Kind = (typeof KINDS)[number];
 const MARKER = /^<!-- snippet: ([a-z-]+)(?: [^>]*)? -->$/;
 
@@ -134,6 +137,10 @@ async function check(snippet: Snippet): Promise<void> {
     case 'policy':
       parsePolicyDocument(parseYaml(snippet.text), snippet.where, 'jsonata');
       return;
+    case 'vhost-policy':
+      // The rules compile the groups' patterns, filters and select lists, as the broker would.
+      new VhostPolicyRules(parseVhostPolicy(parseYaml(snippet.text), 'jsonata', snippet.where));
+      return;
     case 'entitlement-answers':
       for (const line of snippet.text.split('\n').filter((l) => l.trim() !== '')) {
         const answer = JSON.parse(line) as { filter?: string; filterSyntax?: FilterSyntax; select?: string };
@@ -172,6 +179,11 @@ describe('configuration snippets in README.md and docs/', () => {
       'x.md',
     );
     await expect(check(answers!)).rejects.toThrow('filter does not parse');
+    const [vhost] = snippetsOf(
+      '<!-- snippet: vhost-policy -->\n```yaml\nhostname: a.example\ngroups:\n  g: { sourcs: [\'#\'] }\n```\n',
+      'x.md',
+    );
+    await expect(check(vhost!)).rejects.toThrow('groups.g.sourcs: unknown key');
     expect(() => snippetsOf('<!-- snippet: fragment -->\n```yaml\na: 1\n```\n', 'x.md')).toThrow(
       'x.md:1: unknown snippet kind "fragment"',
     );
