@@ -180,7 +180,7 @@ describe('configuration snippets in README.md and docs/', () => {
     );
     await expect(check(answers!)).rejects.toThrow('filter does not parse');
     const [vhost] = snippetsOf(
-      '<!-- snippet: vhost-policy -->\n```yaml\nhostname: a.example\ngroups:\n  g: { sourcs: [\'#\'] }\n```\n',
+      "<!-- snippet: vhost-policy -->\n```yaml\nhostname: a.example\ngroups:\n  g: { sourcs: ['#'] }\n```\n",
       'x.md',
     );
     await expect(check(vhost!)).rejects.toThrow('groups.g.sourcs: unknown key');
