@@ -12,15 +12,26 @@ export interface RegexCounters {
   regexEvaluations: number;
 }
 
+const NUL = 0x00;
+const SLASH = 0x2f;
+
+/** The group key of a regex in a namespace: unambiguous whatever characters the source has. */
+function groupKey(namespace: string, source: string): string {
+  return namespace === '' ? source : `${namespace.length}:${namespace}${source}`;
+}
+
 class RegexGroup<T> {
   readonly regex: RE2JS;
+  /** The vhost namespace level whose topics alone it is tested on ('' for the default namespace). */
+  readonly namespace: string;
   readonly handles: SubscriptionHandle<T>[];
   /** Memo of one catch-up: the result of testing `regex` when `stamp` was the catch-up's stamp. */
   stamp: number;
   matched: boolean;
 
-  constructor(regex: RE2JS) {
+  constructor(regex: RE2JS, namespace: string) {
     this.regex = regex;
+    this.namespace = namespace;
     this.handles = [];
     this.stamp = 0;
     this.matched = false;
@@ -48,21 +59,23 @@ export class RegexIndex<T> {
   }
 
   /** `handle.epoch` is set by the engine, above every epoch already added. */
-  add(handle: SubscriptionHandle<T>, source: string, regex: RE2JS): void {
-    let group = this.groups.get(source);
+  add(handle: SubscriptionHandle<T>, source: string, regex: RE2JS, namespace = ''): void {
+    const key = groupKey(namespace, source);
+    let group = this.groups.get(key);
     if (group === undefined) {
-      group = new RegexGroup<T>(regex);
-      this.groups.set(source, group);
+      group = new RegexGroup<T>(regex, namespace);
+      this.groups.set(key, group);
       this.groupList.push(group);
     }
     group.handles.push(handle);
     this.added.push(handle);
   }
 
-  remove(handle: SubscriptionHandle<T>, source: string): void {
-    const group = this.groups.get(source);
+  remove(handle: SubscriptionHandle<T>, source: string, namespace = ''): void {
+    const key = groupKey(namespace, source);
+    const group = this.groups.get(key);
     if (group !== undefined && removeUnordered(group.handles, handle) && group.handles.length === 0) {
-      this.groups.delete(source);
+      this.groups.delete(key);
       removeUnordered(this.groupList, group);
     }
     this.added.remove(handle);
@@ -73,7 +86,7 @@ export class RegexIndex<T> {
     const groups = this.groupList;
     for (let i = 0; i < groups.length; i++) {
       const group = groups[i];
-      if (this.test(group.regex, topic)) pushAll(out, group.handles);
+      if (this.test(group, topic)) pushAll(out, group.handles);
     }
   }
 
@@ -85,18 +98,27 @@ export class RegexIndex<T> {
       const handle = added.at(i);
       const pattern = handle.pattern;
       if (pattern.kind !== 'regex') continue;
-      const group = this.groups.get(pattern.source)!;
+      const group = this.groups.get(groupKey(pattern.namespace ?? '', pattern.source))!;
       if (group.stamp !== stamp) {
         group.stamp = stamp;
-        group.matched = this.test(group.regex, topic);
+        group.matched = this.test(group, topic);
       }
       if (group.matched) out.push(handle);
     }
   }
 
-  private test(regex: RE2JS, topic: string): boolean {
+  /** A regex sees only its own namespace's topics, without the namespace level (docs/vhosts.md). */
+  private test(group: RegexGroup<T>, topic: string): boolean {
+    const namespace = group.namespace;
+    let subject = topic;
+    if (namespace === '') {
+      if (topic.charCodeAt(0) === NUL) return false;
+    } else {
+      if (!topic.startsWith(namespace) || topic.charCodeAt(namespace.length) !== SLASH) return false;
+      subject = topic.slice(namespace.length + 1);
+    }
     this.counters.regexEvaluations++;
-    return regex.test(topic);
+    return group.regex.test(subject);
   }
 }
 

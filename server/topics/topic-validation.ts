@@ -10,7 +10,11 @@ export { DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic-limits.js';
 export type SubscriptionPattern =
   | { kind: 'exact'; topic: string }
   | { kind: 'wildcard'; filter: string; levels: readonly string[] }
-  | { kind: 'regex'; source: string; regex: RE2JS };
+  /**
+   * `namespace`: the vhost namespace level ("\u0000name", docs/vhosts.md) whose topics alone the
+   * regex is tested on, without that level; absent, the default namespace (plain topics).
+   */
+  | { kind: 'regex'; source: string; regex: RE2JS; namespace?: string };
 
 /** A subscribe request's selector: exactly one of the two must be present. */
 export interface SubscriptionSpec {

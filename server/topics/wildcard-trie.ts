@@ -3,6 +3,7 @@
 import { removeUnordered } from './unordered-list.js';
 
 const DOLLAR = 0x24;
+const NUL = 0x00;
 
 class TrieNode<T> {
   /** Literal next levels. Null until needed: most nodes are leaves. */
@@ -107,8 +108,12 @@ export class WildcardTrie<T> {
     const nodes = this.stackNodes;
     const depths = this.stackDepths;
     const levelCount = topicLevels.length;
-    // [MQTT-4.7.2-1]: a first-level wildcard does not match topics starting with '$'.
+    // [MQTT-4.7.2-1]: a first-level wildcard does not match topics starting with '$'. A vhost's
+    // topic (first level NUL and its name): no wildcard matches that level, and the `$` rule moves
+    // to the next one (wildcard-match.ts has the same rule).
+    const namespaced = levelCount > 0 && topicLevels[0].charCodeAt(0) === NUL;
     const dollarTopic = levelCount > 0 && topicLevels[0].charCodeAt(0) === DOLLAR;
+    const dollarAfterNamespace = namespaced && (levelCount < 2 || topicLevels[1].charCodeAt(0) === DOLLAR);
     nodes[0] = this.root;
     depths[0] = 0;
     let top = 1;
@@ -116,7 +121,7 @@ export class WildcardTrie<T> {
       top--;
       const node = nodes[top];
       const depth = depths[top];
-      const wildcardAllowed = depth !== 0 || !dollarTopic;
+      const wildcardAllowed = depth === 0 ? !dollarTopic && !namespaced : depth !== 1 || !dollarAfterNamespace;
       // `#` also matches the parent level, so it applies whether or not levels remain.
       if (node.hashEntries !== null && wildcardAllowed) pushAll(out, node.hashEntries);
       if (depth === levelCount) {
