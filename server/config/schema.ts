@@ -7,6 +7,8 @@ import { booleanField, integerField, stringField } from './fields.js';
 import { checkListenerTls, defaultMqttsPorts, listenerTlsSchema, tlsSchema } from './tls-schema.js';
 import { admissionSchema, limitsSchema } from './admission-schema.js';
 import { FILTER_SYNTAXES } from '../content/filter/filter-syntax.js';
+import { moduleSpecSchema } from './module-spec-schema.js';
+import { checkVhosts, listenerVhostFields, vhostsSchema } from './vhosts-schema.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -87,15 +89,6 @@ const nativeListenerOptionsSchema = z
 const hostField = () => stringField(/^\S+$/, 253, 'a host name or IP address (no spaces)');
 const portField = () => integerField(0, 65_535);
 const urlPathField = () => stringField(/^\/[^\s?#]*$/, 1024, 'a URL path starting with "/" (no spaces, "?" or "#")');
-
-/**
- * A security module: a built-in name or a path to the user's own ESM file (relative paths resolve
- * against the config file's directory), and its options, which the module itself validates.
- */
-const moduleSpecSchema = z.strictObject({
-  module: stringField(/^\S(.*\S)?$/, 1024, 'a built-in module name or a path to an ESM file'),
-  options: z.record(z.string(), z.unknown(), { error: 'expected a map of module options' }).default({}),
-});
 
 const securitySchema = z.strictObject({
   /** The instance's authentication module; a listener's own `authentication` wins (as in AMPS). */
@@ -179,6 +172,7 @@ const nativeListenerSchema = z.strictObject({
   entitlement: moduleSpecSchema.optional(),
   /** Serve wss:// with a profile of the top-level tls section (docs/tls.md). */
   tls: listenerTlsSchema.optional(),
+  ...listenerVhostFields,
 });
 
 const mqttListenerOptionsSchema = z
@@ -222,6 +216,7 @@ const mqttListenerCommon = {
   entitlement: moduleSpecSchema.optional(),
   /** Serve mqtts:// (TCP; default port 8883) or wss:// (WebSocket) with a profile of the top-level tls section. */
   tls: listenerTlsSchema.optional(),
+  ...listenerVhostFields,
 };
 
 /** MQTT over plain TCP. */
@@ -634,9 +629,12 @@ const wardenConfigObjectSchema = z
     limits: limitsSchema,
     /** Several nodes acting as one broker over Redis (docs/cluster.md); absent: one process, no Redis. */
     cluster: clusterSchema.optional(),
+    /** Virtual hosts: tenants with their own topics, users, policy and limits (docs/vhosts.md). */
+    vhosts: vhostsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     checkListenerTls(config, ctx);
+    checkVhosts(config, ctx);
     checkClusterTls(config, ctx);
     if (config.persistence.store === 'redis' && config.cluster === undefined)
       ctx.addIssue({
@@ -688,4 +686,5 @@ export type MetricsConfig = z.output<typeof metricsSchema>;
 export type AuditConfig = z.output<typeof auditSchema>;
 export type ReloadConfig = z.output<typeof reloadSchema>;
 export type ContentConfig = z.output<typeof contentSchema>;
+export type { VhostsConfig } from './vhosts-schema.js';
 export type { ClusterConfig } from './cluster-schema.js';

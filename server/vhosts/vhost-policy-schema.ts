@@ -5,6 +5,7 @@
 // lists are compiled here, so a bad one is a load error with its key path (docs/vhosts.md).
 import { z } from 'zod';
 import { booleanField, integerField } from '../config/fields.js';
+import { moduleSpecSchema } from '../config/module-spec-schema.js';
 import { FILTER_SYNTAXES, type FilterSyntax } from '../content/filter/index.js';
 import { hostPatternProblem } from '../security/authentication/host-access.js';
 import { patternField } from '../security/entitlement/pattern-field.js';
@@ -89,6 +90,11 @@ function buildVhostPolicySchema(defaultSyntax: FilterSyntax) {
       maxConnectionsPerHost: limit(),
       /** Users in no group: true gives them the $default group; false refuses them. */
       allowUnknownUser: booleanField().default(false),
+      /**
+       * The vhost's own authentication module (its own users file, say); absent, the listener's or
+       * the broker's. Relative paths in its options resolve against the config file's directory.
+       */
+      authentication: moduleSpecSchema.optional(),
       groups: z
         .unknown()
         .superRefine((groups, ctx) => {

@@ -23,6 +23,7 @@ const DEFAULT_LISTENER = {
     maxSubscriptionsPerConnection: 10_000,
     heartbeatIntervalMs: 30_000,
   },
+  vhostFromUserName: false,
 };
 
 const MQTT_OPTIONS = {
@@ -36,7 +37,15 @@ const MQTT_OPTIONS = {
 };
 
 const DEFAULT_MQTT_LISTENERS = [
-  { name: 'mqtt', protocol: 'mqtt', transport: 'tcp', host: '127.0.0.1', port: 1883, options: MQTT_OPTIONS },
+  {
+    name: 'mqtt',
+    protocol: 'mqtt',
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: 1883,
+    options: MQTT_OPTIONS,
+    vhostFromUserName: false,
+  },
   {
     name: 'mqtt-ws',
     protocol: 'mqtt',
@@ -45,6 +54,7 @@ const DEFAULT_MQTT_LISTENERS = [
     port: 8800,
     path: '/mqtt',
     options: MQTT_OPTIONS,
+    vhostFromUserName: false,
   },
 ];
 
@@ -120,6 +130,7 @@ const DEFAULTS = {
   audit: { enabled: true, destination: 'stdout', denialWindowMs: 60_000, maxTracked: 100_000 },
   reload: { reset: 'disconnect' },
   content: { filterSyntax: 'jsonata' },
+  vhosts: { enabled: false, namePatterns: false },
   tls: { profiles: {} },
   admission: {
     protocols: ['native', 'mqtt', 'http'],
