@@ -16,6 +16,7 @@ import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
 import type {
   HttpListenerConfig,
+  ListenerConfig,
   ListenerTlsConfig,
   MqttListenerConfig,
   NativeListenerConfig,
@@ -74,6 +75,9 @@ import { MqttUwsListener } from './transports/uws/mqtt-uws-listener.js';
 import { UwsEndpoint } from './transports/uws/uws-endpoint.js';
 import { UwsListener } from './transports/uws/uws-listener.js';
 import { WsListener } from './transports/ws-listener.js';
+import { ListenerVhostGates, restoreGatesKey } from './gates/vhost-gates.js';
+import { createDnsHostNameResolver } from './security/authentication/host-access.js';
+import { Vhosts, type Vhost } from './vhosts/vhosts.js';
 
 /** What the broker needs of any session, whatever its protocol. */
 interface AnySession extends DescribedConnection, ReevaluatedConnection {
@@ -90,6 +94,9 @@ interface Listener {
   close(code: number, reason: string, graceMs: number): Promise<void>;
   dropAll(): number;
 }
+
+/** How long the reverse and forward DNS lookups of a vhost group's remoteHosts names may take at logon. */
+const VHOST_DNS_TIMEOUT_MS = 2000;
 
 export class Broker implements SessionContext, HealthSource {
   readonly engine: TopicEngine<SubscriptionEntry, DeliveryPlan>;
@@ -121,6 +128,8 @@ export class Broker implements SessionContext, HealthSource {
   private readonly idPrefix = randomBytes(4).toString('hex');
   private sessionCounter = 0;
   private security: SecurityManager | null = null;
+  /** The vhosts (docs/vhosts.md), or null when they are off. */
+  private vhosts: Vhosts | null = null;
   private adminActions: BrokerAdmin | null = null;
   private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
@@ -226,6 +235,9 @@ export class Broker implements SessionContext, HealthSource {
         () => this.clusterNodeId,
       );
     if (this.config.admin.enabled && this.config.admin.console.enabled) this.moduleLatency = new ModuleLatencyTotals();
+    // Policies before modules: a bad policy stops the broker with the key or file that is wrong.
+    const vhosts = await Vhosts.load(this.config, this.baseDir);
+    this.vhosts = vhosts;
     const security = await SecurityManager.create(
       this.config,
       this.baseDir,
@@ -235,6 +247,7 @@ export class Broker implements SessionContext, HealthSource {
       this.entitlementEpoch,
       everyObserver(this.metrics?.moduleCalls ?? null, this.moduleLatency),
       this.timers,
+      vhosts,
     );
     this.security = security;
     security.hooks.audit = this.audit;
@@ -286,10 +299,15 @@ export class Broker implements SessionContext, HealthSource {
     const mqttGates = new Map<string, ListenerGates>();
     for (const listenerConfig of this.config.listeners) {
       const gates = new ListenerGates(security.forListener(listenerConfig.name), this, this.log);
+      const vhostGatesOf = this.vhostGatesOf(listenerConfig, security);
+      const vhostGates = this.listenerVhostGates(listenerConfig, vhostGatesOf);
       const log = this.log.child({ listener: listenerConfig.name });
       if (listenerConfig.protocol === 'mqtt') {
         mqttGates.set(listenerConfig.name, gates);
-        this.listeners.push(this.mqttListener(listenerConfig, gates, log));
+        // A kept session or will of a vhost comes back through that vhost's gates (restoreGatesKey).
+        for (const [key, vhostGates] of this.restoreGates(listenerConfig.name, vhostGatesOf))
+          mqttGates.set(key, vhostGates);
+        this.listeners.push(this.mqttListener(listenerConfig, gates, log, vhostGates));
         continue;
       }
       if (listenerConfig.protocol === 'http') {
@@ -307,6 +325,7 @@ export class Broker implements SessionContext, HealthSource {
           gates,
           this,
           (s) => this.onSessionGone(s),
+          vhostGates,
         );
         this.addSession(session);
         if (refusal !== null) session.refuseAtAccept(refusal);
@@ -416,13 +435,48 @@ export class Broker implements SessionContext, HealthSource {
     );
   }
 
-  private mqttListener(config: MqttListenerConfig, gates: ListenerGates, log: Logger): Listener {
+  /**
+   * With vhosts on, a listener's gates per vhost and the choice among them at logon; null without
+   * vhosts. Each vhost's gates use its own module and limits on this listener's transport.
+   */
+  private vhostGatesOf(config: ListenerConfig, security: SecurityManager): Map<Vhost, ListenerGates> {
+    const gatesOf = new Map<Vhost, ListenerGates>();
+    const vhosts = this.vhosts;
+    if (vhosts === null || config.protocol === 'http') return gatesOf;
+    const resolveNames = createDnsHostNameResolver({ timeoutMs: VHOST_DNS_TIMEOUT_MS });
+    for (const vhost of vhosts.list) {
+      const log = this.log.child({ vhost: vhost.name });
+      gatesOf.set(vhost, new ListenerGates(security.forVhost(vhost, config.name), this, log, { vhost, resolveNames }));
+    }
+    return gatesOf;
+  }
+
+  private listenerVhostGates(
+    config: ListenerConfig,
+    gatesOf: ReadonlyMap<Vhost, ListenerGates>,
+  ): ListenerVhostGates | null {
+    const vhosts = this.vhosts;
+    if (vhosts === null || config.protocol === 'http') return null;
+    return new ListenerVhostGates(vhosts.names, gatesOf, config.vhost, config.vhostFromUserName);
+  }
+
+  /** The vhost gates a restored MQTT session or will of `listener` is found under, by restoreGatesKey. */
+  private restoreGates(listener: string, gatesOf: ReadonlyMap<Vhost, ListenerGates>): [string, ListenerGates][] {
+    return [...gatesOf].map(([vhost, gates]) => [restoreGatesKey(listener, vhost.namespace.prefix), gates]);
+  }
+
+  private mqttListener(
+    config: MqttListenerConfig,
+    gates: ListenerGates,
+    log: Logger,
+    vhostGates: ListenerVhostGates | null,
+  ): Listener {
     const { options, name } = config;
     // One for the listener, not one per connection.
     const onGone = (s: AnySession): void => this.onSessionGone(s);
     const accept = (transport: TransportConnection): TransportHandler => {
       const refusal = this.admission.onAccept('mqtt', transport.remoteAddress);
-      const { session, connection } = this.mqtt.accept(transport, name, options, gates, onGone);
+      const { session, connection } = this.mqtt.accept(transport, name, options, gates, onGone, vhostGates);
       this.addSession(session);
       if (refusal !== null) session.refuseAtAccept(refusal);
       return connection;
@@ -580,7 +634,7 @@ export class Broker implements SessionContext, HealthSource {
     if (security === null) throw new Error('internal: re-evaluation before the security modules loaded');
     // Persistent MQTT sessions of absent clients are entitled afresh at their next delivery.
     this.mqtt.refreshEntitlements(scope?.user);
-    const report = await reevaluate(this.sessions, (listener) => security.forListener(listener).entitlements, scope);
+    const report = await reevaluate(this.sessions, scope);
     this.log.info({ ...scope, ...report }, 'entitlements re-evaluated');
     return report;
   }

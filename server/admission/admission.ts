@@ -14,12 +14,15 @@ import { HostAddress } from './host-address.js';
 import { PublishTopicWindow } from './publish-topic-window.js';
 import { AdmissionRefusal } from './refusal.js';
 import type { ResourceGroup } from './resource-group.js';
+import type { VhostSeat } from '../vhosts/vhost-seat.js';
 
 /** An admitted connection's place in the counts, and its resource-limit group. */
 export class AdmissionTicket {
   private released = false;
   /** Its place is counted in the cluster too (Admission.admitInCluster). */
   clusterHeld = false;
+  /** Its place in its vhost (docs/vhosts.md), given back with this one; null outside vhosts. */
+  vhostSeat: VhostSeat | null = null;
 
   constructor(
     private readonly admission: Admission,
@@ -43,6 +46,7 @@ export class AdmissionTicket {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.vhostSeat?.release();
     this.admission.releaseTicket(this);
   }
 }

@@ -10,6 +10,7 @@ import type { BrokerStats } from '../stats.js';
 import { encodeDeliveryBody } from './delivery-frame.js';
 import { SharedFrame } from '../transports/shared-frame.js';
 import { Payload } from './payload.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../content/json-depth.js';
 
 const NOT_PARSED = Symbol('not parsed');
@@ -64,15 +65,25 @@ export class Message {
    */
   sharesHere: SharedGroupChoice | null = null;
 
+  /**
+   * The topic its receivers see: `topic` without its vhost's hidden first level (docs/vhosts.md).
+   * The same string as `topic` outside vhosts; computed once per message, never per delivery.
+   */
+  readonly clientTopic: string;
+
   constructor(
+    /** The internal topic the router routes on: in a vhost, prefixed with its hidden namespace level. */
     readonly topic: string,
     readonly payload: PublishPayload,
     private readonly stats: BrokerStats,
-  ) {}
+  ) {
+    this.clientTopic = VhostNamespace.clientTopic(topic);
+  }
 
   body(encoding: Encoding): Buffer {
-    if (encoding === 'msgpack') return (this.msgpackBody ??= encodeDeliveryBody('msgpack', this.topic, this.payload));
-    return (this.jsonBody ??= encodeDeliveryBody('json', this.topic, this.payload));
+    if (encoding === 'msgpack')
+      return (this.msgpackBody ??= encodeDeliveryBody('msgpack', this.clientTopic, this.payload));
+    return (this.jsonBody ??= encodeDeliveryBody('json', this.clientTopic, this.payload));
   }
 
   /**
@@ -157,7 +168,7 @@ export class Message {
     const slot = encoding === 'json' ? 0 : 1;
     let body = bodies[slot];
     if (body === null) {
-      body = encodeDeliveryBody(encoding, this.topic, Payload.ofValue(this.projectedValue(select)));
+      body = encodeDeliveryBody(encoding, this.clientTopic, Payload.ofValue(this.projectedValue(select)));
       bodies[slot] = body;
     }
     return body;

@@ -4,9 +4,12 @@ import type { Logger } from 'pino';
 import type { Admission } from '../admission/admission.js';
 import type { Decision } from '../security/decision.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
+import type { EntitlementService } from '../security/entitlement-service.js';
 import type { BrokerStats } from '../stats.js';
 import type { RegexBudget, TopicLimits } from '../topics/index.js';
-import { LogonGate, type GateProtocol } from './logon-gate.js';
+import { LogonGate, type GateProtocol, type VhostLogon } from './logon-gate.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
+import type { Vhost } from '../vhosts/vhosts.js';
 import { PublishGate } from './publish-gate.js';
 import { SubscribeGate } from './subscribe-gate.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -23,14 +26,23 @@ export interface GateContext {
 export class ListenerGates {
   readonly logon: LogonGate;
   readonly subscribe: SubscribeGate;
+  /** The vhost whose connections use these gates, or null without vhosts (docs/vhosts.md). */
+  readonly vhost: Vhost | null;
 
   constructor(
     private readonly security: ListenerSecurity,
     private readonly ctx: GateContext,
     log: Logger,
+    vhost: VhostLogon | null = null,
   ) {
-    this.logon = new LogonGate(security, ctx.admission, ctx.stats, log, ctx.audit);
+    this.vhost = vhost?.vhost ?? null;
+    this.logon = new LogonGate(security, ctx.admission, ctx.stats, log, ctx.audit, vhost);
     this.subscribe = new SubscribeGate(security.entitlements, ctx.topicLimits, ctx.regexBudget, ctx.stats, ctx.audit);
+  }
+
+  /** The entitlements its connections are asked under (a re-evaluation asks them again). */
+  get entitlements(): EntitlementService {
+    return this.security.entitlements;
   }
 
   /** A new connection's publish gate: it keeps that connection's write answers and limits. */
@@ -38,8 +50,12 @@ export class ListenerGates {
     return new PublishGate(this.security.entitlements, this.ctx.topicLimits, this.ctx.stats, this.ctx.audit, protocol);
   }
 
-  /** The read entitlement of `topic` for a delivery (wildcard and regex subscriptions are entitled per topic). */
+  /**
+   * The read entitlement of `topic` (a route's, internal) for a delivery: wildcard and regex
+   * subscriptions are entitled per topic. A vhost's module is asked about the topic its clients see.
+   */
   readAccess(user: string, topic: string): Decision | Promise<Decision> {
-    return this.security.entitlements.check(user, 'read', 'topic', topic);
+    const resource = this.vhost === null ? topic : VhostNamespace.clientTopic(topic);
+    return this.security.entitlements.check(user, 'read', 'topic', resource);
   }
 }

@@ -16,6 +16,10 @@ import type { ThrottleKind } from '../security/logon-guard.js';
 import type { AuthAnswer, LogonRequest } from '../security/module-types.js';
 import type { ListenerSecurity } from '../security/security-manager.js';
 import type { BrokerStats } from '../stats.js';
+import type { HostNameResolver } from '../security/authentication/host-access.js';
+import { VhostLimitRefusal } from '../vhosts/vhost-connection-limits.js';
+import { VhostSeat } from '../vhosts/vhost-seat.js';
+import type { Vhost } from '../vhosts/vhosts.js';
 
 export type Challenge = Extract<AuthAnswer, { outcome: 'challenge' }>;
 type AuthAccepted = Extract<AuthAnswer, { outcome: 'accept' }>;
@@ -75,7 +79,9 @@ export type LogonRefusalReason =
   /** The logon guard refused without asking the module (see `throttle`). */
   | 'throttled'
   /** Admission control refused (see `admission`). */
-  | 'admission';
+  | 'admission'
+  /** No vhost could be chosen for the connection (docs/vhosts.md#choosing-the-vhost). */
+  | 'vhost';
 
 export interface LogonRefused {
   readonly kind: 'refused';
@@ -97,7 +103,17 @@ export type LogonResult = LogonAccepted | LogonChallenged | LogonRefused | Logon
 
 const ABANDONED: LogonAbandoned = Object.freeze({ kind: 'abandoned' });
 
-/** One per listener: its authentication module and entitlements, and the broker's admission control. */
+/** What a logon into a vhost also passes: its group's remote hosts, then its connection limits. */
+export interface VhostLogon {
+  readonly vhost: Vhost;
+  /** Names of a client's address for `remoteHosts` names (reverse DNS, forward-confirmed). */
+  readonly resolveNames: HostNameResolver;
+}
+
+/**
+ * One per listener (per listener and vhost, with vhosts): its authentication module and
+ * entitlements, and the broker's admission control.
+ */
 export class LogonGate {
   constructor(
     private readonly security: ListenerSecurity,
@@ -106,6 +122,8 @@ export class LogonGate {
     private readonly log: Logger,
     /** One line per logon, accepted or refused (audit.enabled), or null. */
     private readonly audit: AuditLog | null = null,
+    /** The vhost this gate logs connections into, or null without vhosts. */
+    private readonly vhost: VhostLogon | null = null,
   ) {}
 
   /** True when the listener's module logs on a connection that sends a command without a logon. */
@@ -166,7 +184,7 @@ export class LogonGate {
     return this.entitled(attempt, outcome, pending);
   }
 
-  /** After the logon entitlement: the protocol's own check, then admission. */
+  /** After the logon entitlement: in a vhost, the group's remote hosts; then admit(). */
   private entitled(
     attempt: LogonAttempt,
     outcome: AuthAccepted,
@@ -179,11 +197,45 @@ export class LogonGate {
         return this.refuse(attempt, 'entitlement-unavailable', identity, 'logon entitlement check failed');
       return this.refuse(attempt, 'not-entitled', identity, 'not entitled to log on');
     }
+    const vhost = this.vhost;
+    if (vhost === null) return this.admit(attempt, outcome);
+    const remote = attempt.request.remoteAddress;
+    return vhost.vhost.rules.isRemoteHostAllowed(identity, remote, vhost.resolveNames).then((allowed) => {
+      if (!attempt.stillWaiting()) return ABANDONED;
+      if (allowed) return this.admit(attempt, outcome);
+      this.stats.connectionsRefusedHost++;
+      const group = vhost.vhost.rules.groupOf(identity)?.name ?? '(none)';
+      return this.refuseAdmission(
+        attempt,
+        identity,
+        new AdmissionRefusal(
+          'host-not-allowed',
+          `${remote} is not in the remoteHosts of group ${group} of vhost ${vhost.vhost.name}`,
+        ),
+      );
+    });
+  }
+
+  /**
+   * A connection for which no vhost could be chosen (the caller chose with chooseVhost): logged,
+   * audited and counted as every refusal is; the client is told only that its logon was refused.
+   */
+  refuseVhost(attempt: LogonAttempt, user: string, detail: string): LogonRefused {
+    return this.refuse(attempt, 'vhost', user, detail);
+  }
+
+  /** The protocol's own check, then admission (and the vhost's limits under it). */
+  private admit(attempt: LogonAttempt, outcome: AuthAccepted): LogonResult | Promise<LogonResult> {
+    const identity = outcome.identity;
     const protocolRefusal = attempt.beforeAdmission?.(identity) ?? null;
     if (protocolRefusal !== null) return this.refuse(attempt, 'protocol', identity, protocolRefusal);
     const replacing = attempt.replaces?.() ?? null;
     const admitted = this.admission.admit(identity, attempt.request.remoteAddress, replacing);
     if (admitted instanceof AdmissionRefusal) return this.refuseAdmission(attempt, identity, admitted);
+    if (this.vhost !== null) {
+      const refusal = this.seat(admitted, identity, replacing);
+      if (refusal !== null) return this.refuseAdmission(attempt, identity, refusal);
+    }
     const accepted: LogonAccepted = { kind: 'accepted', identity, ticket: admitted, data: outcome.data };
     if (this.admission.cluster === null) return this.accepted(attempt, accepted);
     // In a cluster the limits count every node: one Redis round trip (cluster/cluster-limits.ts).
@@ -191,6 +243,19 @@ export class LogonGate {
       if (refusal !== null) return this.refuseAdmission(attempt, identity, refusal);
       return this.accepted(attempt, accepted);
     });
+  }
+
+  /** A place under the vhost's own limits, inside the broker's (AMQ Interconnect 7.2.3); refused: the ticket is given back. */
+  private seat(ticket: AdmissionTicket, user: string, replacing: AdmissionTicket | null): AdmissionRefusal | null {
+    const vhost = this.vhost!.vhost;
+    const counted = vhost.limits.admit(user, ticket.host, replacing?.vhostSeat?.counted ?? null);
+    if (counted instanceof VhostLimitRefusal) {
+      ticket.release();
+      this.stats.connectionsRefusedLimit++;
+      return new AdmissionRefusal('connection-limit', counted.detail);
+    }
+    ticket.vhostSeat = new VhostSeat(vhost, vhost.rules.groupOf(user), counted);
+    return null;
   }
 
   private accepted(attempt: LogonAttempt, accepted: LogonAccepted): LogonAccepted {
@@ -242,6 +307,14 @@ export class LogonGate {
 
   private fields(attempt: LogonAttempt, user: string, more: Record<string, string>): Record<string, string> {
     const { listener, remoteAddress } = attempt.request;
-    return { protocol: attempt.protocol, session: attempt.session, user, listener, remote: remoteAddress, ...more };
+    const fields = {
+      protocol: attempt.protocol,
+      session: attempt.session,
+      user,
+      listener,
+      remote: remoteAddress,
+      ...more,
+    };
+    return this.vhost === null ? fields : { ...fields, vhost: this.vhost.vhost.name };
   }
 }

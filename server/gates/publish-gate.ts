@@ -69,7 +69,10 @@ export class PublishGate {
   /** The connection was admitted: its resource-limit group's size and topic-rate limits apply from now on. */
   admit(ticket: AdmissionTicket): void {
     this.user = ticket.user;
-    this.maxBytes = ticket.group.maxMessageBytes;
+    // A vhost group's maxMessageSize narrows the resource-limit group's (the smaller applies).
+    const vhostMax = ticket.vhostSeat?.group?.maxMessageSize;
+    const max = ticket.group.maxMessageBytes;
+    this.maxBytes = vhostMax !== undefined && vhostMax < max ? vhostMax : max;
     this.topicWindow = ticket.publishTopicWindow();
   }
 
@@ -114,9 +117,9 @@ export class PublishGate {
     if (!decision.allow) {
       stats.publishesDenied++;
       const reason = decision.failed ? 'entitlement-unavailable' : 'not-entitled';
-      this.audit?.denial(this.user, 'write', message.topic, reason, this.protocol);
+      this.audit?.denial(this.user, 'write', message.clientTopic, reason, this.protocol);
       if (decision.failed) return refusal('entitlement-unavailable', 'entitlement check failed; denied');
-      return refusal('not-entitled', `not entitled to publish to "${message.topic}"`);
+      return refusal('not-entitled', `not entitled to publish to "${message.clientTopic}"`);
     }
     if (rate === 'counted' && this.topicWindow !== null && !this.topicWindow.admit(message.topic)) {
       stats.publishesOverTopicLimit++;

@@ -7,6 +7,7 @@
 //
 // Requests on one connection are handled one at a time, in order (HTTP/1.1 answers in order
 // anyway); pipelined ones wait, unread, up to MAX_PIPELINED.
+import type { EntitlementService } from '../security/entitlement-service.js';
 import type { TopicSubscription } from '../security/reevaluation.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -105,6 +106,11 @@ export class HttpPublishSession implements BodySink {
     warnInvalidRules(this.listener.ctx.log, { session: this.id, user: this.user }, err);
 
   // ---- what the broker asks of every connection ---------------------------------------------
+
+  /** Its listener's entitlements (a re-evaluation asks them again). */
+  get entitlements(): EntitlementService {
+    return this.listener.gates.entitlements;
+  }
 
   get userName(): string | null {
     return this.user;

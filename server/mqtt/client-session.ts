@@ -8,6 +8,8 @@ import type { AdmissionTicket } from '../admission/admission.js';
 import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { MqttListenerOptions } from '../config/index.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
+import type { ListenerVhostGates } from '../gates/vhost-gates.js';
+import type { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
@@ -43,6 +45,12 @@ export interface ConnectingClient {
   readonly ctx: MqttContext;
   readonly options: MqttListenerOptions;
   readonly gates: Pick<ListenerGates, 'logon'>;
+  /** The listener's vhosts, chosen from at CONNECT; null without vhosts. */
+  readonly vhosts: ListenerVhostGates | null;
+  /** Its vhost's hidden namespace, once chosen: its client id is kept there. */
+  readonly namespace: VhostNamespace;
+  /** The vhost is chosen: its gates are used from now on. */
+  useGates(gates: ListenerGates): void;
   readonly connection: Pick<
     MqttConnection,
     'send' | 'sendEncoded' | 'protocolVersion' | 'remoteAddress' | 'transport' | 'startKeepAlive'
@@ -81,6 +89,8 @@ export interface PublishingClient {
   readonly isV5: boolean;
   /** v5 Request Problem Information (false: no Reason Strings in PUBACK and PUBREC). */
   readonly problemInformation: boolean;
+  /** Its vhost's hidden topic namespace (the default one without vhosts): what it publishes is routed there. */
+  readonly namespace: VhostNamespace;
   /** v5 topic aliases this client set in its PUBLISH packets. */
   readonly topicAliases: InboundTopicAliases;
   readonly publishGate: PublishGate;
@@ -122,6 +132,8 @@ export interface RetainedReceiver {
 /** The session while a SUBSCRIBE or UNSUBSCRIBE from its client is handled: subscribe-handler.ts. */
 export interface SubscribingClient extends RetainedReceiver {
   readonly gates: Pick<ListenerGates, 'subscribe'>;
+  /** Its vhost's hidden topic namespace: its subscriptions are made there. */
+  readonly namespace: VhostNamespace;
   readonly connection: Pick<MqttConnection, 'send'>;
   readonly user: string | null;
   readonly isV5: boolean;

@@ -3,6 +3,7 @@
 // entitlement; client-id ownership; admission control, docs/admission.md), then CONNACK.
 // Refusals answer CONNACK with the reason code (v5) or return code (v3.1.1) and close the
 // connection [MQTT-3.2.2-5].
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
 import type { LogonAttempt, LogonResult } from '../gates/logon-gate.js';
 import { TopicError, validatePublishTopic } from '../topics/index.js';
@@ -50,6 +51,14 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
     session.ctx.stats.protocolErrors++;
     return refuse(session, ReasonCodes.PROTOCOL_ERROR, invalid, packet.username ?? '');
   }
+  let user = packet.username ?? '';
+  if (session.vhosts !== null) {
+    // The vhost first: its gates authenticate and entitle, and its namespace holds the client id.
+    const choice = session.vhosts.choose(session.connection.transport.hostNames?.(), packet.username);
+    if (!choice.ok) return refuse(session, ReasonCodes.NOT_AUTHORIZED, `${choice.reason}: ${choice.message}`, user);
+    session.useGates(choice.gates);
+    user = choice.user ?? '';
+  }
   let clientId = packet.clientId;
   let assigned = false;
   if (clientId === '') {
@@ -68,7 +77,8 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
     }
   }
   const method = version === 5 ? (packet.properties?.authenticationMethod ?? null) : null;
-  const user = packet.username ?? '';
+  // Client ids are one per vhost: the same id in two vhosts is two clients (docs/vhosts.md#isolation).
+  clientId = session.namespace.topic(clientId);
   if (method !== null && !ENHANCED_AUTH_METHODS.has(method)) {
     return refuse(
       session,
@@ -290,7 +300,8 @@ function accept(
       {
         session: session.id,
         user: identity,
-        clientId,
+        clientId: VhostNamespace.clientTopic(clientId),
+        ...(session.namespace.prefix === '' ? {} : { vhost: session.namespace.name }),
         listener: session.listenerName,
         remote: connection.remoteAddress,
         protocolVersion: packet.protocolVersion,
@@ -312,7 +323,7 @@ function accept(
       sharedSubscriptionAvailable: true,
       wildcardSubscriptionAvailable: true,
       subscriptionIdentifiersAvailable: true,
-      ...(assigned ? { assignedClientIdentifier: clientId } : {}),
+      ...(assigned ? { assignedClientIdentifier: VhostNamespace.clientTopic(clientId) } : {}),
       ...(method === null ? {} : { authenticationMethod: method }),
       ...(serverData === undefined ? {} : { authenticationData: Buffer.from(serverData, 'utf8') }),
       ...(capped ? { serverKeepAlive: keepAlive } : {}),

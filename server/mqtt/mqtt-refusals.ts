@@ -39,6 +39,7 @@ export function mqttLogonRefusal(refused: LogonRefused): MqttRefusal {
     case 'challenge-unsupported':
       return { reasonCode: ReasonCodes.BAD_AUTHENTICATION_METHOD, text: undefined };
     case 'not-entitled':
+    case 'vhost':
       return { reasonCode: ReasonCodes.NOT_AUTHORIZED, text: undefined };
     case 'protocol':
       return { reasonCode: ReasonCodes.CLIENT_IDENTIFIER_NOT_VALID, text: undefined };

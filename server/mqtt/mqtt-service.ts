@@ -11,6 +11,7 @@ import type { DeliveryPlan } from '../delivery/delivery-plan.js';
 import type { Router } from '../delivery/router.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
+import type { ListenerVhostGates } from '../gates/vhost-gates.js';
 import type { SessionContext } from '../session/session-context.js';
 import type { BrokerStats } from '../stats.js';
 import type { Timers } from '../timers.js';
@@ -125,9 +126,10 @@ export class MqttService implements MqttContext, TakeoverHost {
     options: MqttListenerOptions,
     gates: ListenerGates,
     onGone: (session: MqttSession) => void,
+    vhosts: ListenerVhostGates | null = null,
   ): { session: MqttSession; connection: MqttConnection } {
     const connection = new MqttConnection(transport, options.maxPacketBytes, this.timeouts);
-    const session = new MqttSession(connection, listenerName, options, gates, this, onGone);
+    const session = new MqttSession(connection, listenerName, options, gates, this, onGone, vhosts);
     return { session, connection };
   }
 

@@ -7,10 +7,13 @@
 // Packets are handled strictly in arrival order: one that waits (authentication, an entitlement
 // answer) parks the ones behind it (OrderedInbound, as the native session does with frames). Bad
 // input found meanwhile is parked too, as a fault after the packets, so replies keep their order.
+import type { EntitlementService } from '../security/entitlement-service.js';
 import type { TopicSubscription } from '../security/reevaluation.js';
 import type { IDisconnectPacket, Packet } from 'mqtt-packet';
 import type { CompiledSelect } from '../content/select/index.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
+import type { ListenerVhostGates } from '../gates/vhost-gates.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { Decision } from '../security/decision.js';
 import type { MqttListenerOptions } from '../config/index.js';
@@ -148,9 +151,12 @@ export class MqttSession
     readonly connection: MqttConnection,
     readonly listenerName: string,
     readonly options: MqttListenerOptions,
-    readonly gates: ListenerGates,
+    /** The listener's gates; with vhosts, the chosen vhost's from CONNECT on (useGates). */
+    private listenerGates: ListenerGates,
     readonly ctx: MqttContext,
     private readonly onGone: (session: MqttSession) => void,
+    /** The listener's vhosts, chosen from at CONNECT; null without vhosts. */
+    readonly vhosts: ListenerVhostGates | null = null,
   ) {
     this.id = ctx.newSessionId();
     this.subscriptionLimit = options.maxSubscriptionsPerConnection;
@@ -196,7 +202,7 @@ export class MqttSession
       listener: this.listenerName,
       protocol: 'mqtt',
       version: connected ? mqttVersionName(this.connection.protocolVersion) : null,
-      clientId: connected ? this.clientId : null,
+      clientId: connected ? VhostNamespace.clientTopic(this.clientId) : null,
       loggedOn: this.isLoggedOn,
       subscriptions: this.subscriptions.size + this.sharedSubscriptions.size,
       queuedBytes: this.queuedBytes,
@@ -252,6 +258,25 @@ export class MqttSession
     return this.subscriptionLimit;
   }
 
+  get gates(): ListenerGates {
+    return this.listenerGates;
+  }
+
+  /** Its listener's entitlements, or its vhost's once connected in one. */
+  get entitlements(): EntitlementService {
+    return this.listenerGates.entitlements;
+  }
+
+  /** Where its topics and client id live: its vhost's hidden namespace (the default one without vhosts). */
+  namespace: VhostNamespace = VhostNamespace.DEFAULT;
+
+  /** At CONNECT, before anything is gated: the connection is in this vhost from now on. */
+  useGates(gates: ListenerGates): void {
+    this.listenerGates = gates;
+    this.gate = null;
+    this.namespace = gates.vhost?.namespace ?? VhostNamespace.DEFAULT;
+  }
+
   get publishGate(): PublishGate {
     if (this.gate !== null) return this.gate;
     const gate = (this.gate = this.gates.publishGate('mqtt'));
@@ -304,6 +329,8 @@ export class MqttSession
     this.ticket = ticket;
     const group = ticket.group;
     if (group.maxSubscriptions < this.subscriptionLimit) this.subscriptionLimit = group.maxSubscriptions;
+    const vhostMax = ticket.vhostSeat?.group?.maxSubscriptions;
+    if (vhostMax !== undefined && vhostMax < this.subscriptionLimit) this.subscriptionLimit = vhostMax;
     if (group.maxQueuedBytes < this.outbound.maxSendQueueBytes) this.outbound.maxSendQueueBytes = group.maxQueuedBytes;
     this.gate?.admit(ticket);
   }
@@ -317,7 +344,9 @@ export class MqttSession
     this.ctx.claimClientId(clientId, this)?.takenOver();
     // After the takeover, which may have scheduled the old connection's delayed will [MQTT-3.1.3-9].
     this.ctx.delayedWills.cancel(clientId);
-    if (logon.will !== null) this.will = WillMessage.of(logon.will);
+    // The will's topic is kept internal (its vhost's namespace), as every topic it routes on.
+    if (logon.will !== null)
+      this.will = WillMessage.of({ ...logon.will, topic: this.namespace.topic(logon.will.topic) });
   }
 
   respectClientLimits(receiveMaximum: number | undefined, maximumPacketSize: number | undefined): void {

@@ -30,11 +30,11 @@ export function outgoingPublishFor(
   if (qos === -1) return null;
   const effective = mqtt.qos < qos ? mqtt.qos : qos;
   const payload = projection === null ? mqtt.payload() : mqtt.projectedPayload(projection);
-  if (ids !== null) return new OutgoingPublish(message.topic, payload, effective, ids, retain, mqtt.properties);
+  if (ids !== null) return new OutgoingPublish(message.clientTopic, payload, effective, ids, retain, mqtt.properties);
   // Receivers without subscription ids share one OutgoingPublish per variant (and its encoded packet).
   const shared = mqtt.sharedPublish(effective, retain, payload);
   if (shared !== null) return shared;
-  const out = new OutgoingPublish(message.topic, payload, effective, null, retain, mqtt.properties);
+  const out = new OutgoingPublish(message.clientTopic, payload, effective, null, retain, mqtt.properties);
   if (effective === 0 && !retain && projection === null)
     out.forwardFrom(mqtt.forwardedPublish(false), mqtt.forwardedPublish(true));
   mqtt.share(out);

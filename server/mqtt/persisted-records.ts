@@ -5,7 +5,8 @@ import type { PropertiesRecord, QueuedRecord, SubscriptionRecord, WillRecord } f
 import { parseSubscriptionPattern, type SubscriptionPattern, type TopicLimits } from '../topics/index.js';
 import { InflightPublish, OutgoingPublish } from './outbound.js';
 import { PublishProperties, passedOf, type SourceProperties } from './publish-properties.js';
-import { parseSharedFilter, isSharedFilter } from './shared-subscription-filter.js';
+import { parseSharedFilter, isSharedFilter, namespacedShare } from './shared-subscription-filter.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import { StoredSubscription } from './stored-session.js';
 import type { MqttSubscriptionOptions } from './subscription-options.js';
 import { WillMessage } from './will-message.js';
@@ -92,7 +93,14 @@ export function subscriptionOf(record: SubscriptionRecord, limits: TopicLimits):
   } catch (err) {
     return (err as Error).message;
   }
-  return new StoredSubscription(record.filter, pattern, options, shared);
+  // The client id is internal: a session of a vhost gets its subscriptions back in that vhost's namespace.
+  const namespace = VhostNamespace.ofInternal(record.clientId);
+  return new StoredSubscription(
+    record.filter,
+    namespace.pattern(pattern),
+    options,
+    shared === null ? null : namespacedShare(namespace, shared),
+  );
 }
 
 export function willRecord(

@@ -60,7 +60,7 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   // then not as a view that keeps the whole socket chunk it arrived in alive. QoS 0 goes out now.
   const payload = packet.qos > 0 || packet.retain ? detached(raw) : raw;
   const properties = session.isV5 ? PublishProperties.of(packet.properties, session.ctx.timers.now()) : null;
-  const message = new Message(packet.topic, Payload.ofBytes(payload), stats);
+  const message = new Message(session.namespace.topic(packet.topic), Payload.ofBytes(payload), stats);
   const refused = session.publishGate.authorize(decision, message, 'counted', session.onInvalidRules);
   if (refused !== null) return refuse(session, packet, refused);
   session.messagesIn++;

@@ -5,6 +5,8 @@
 // each delayed will is scheduled for the rest of its delay. Today's bounds apply: what no longer
 // fits, what expired while the broker was down, and what belongs to a listener the config no
 // longer has are removed from the store, counted and logged.
+import { restoreGatesKey } from '../gates/vhost-gates.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import type { Logger } from 'pino';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
@@ -85,7 +87,7 @@ export function restoreSession(
   log: Logger,
   now: number,
 ): number {
-  const gates = gatesByListener.get(record.listener);
+  const gates = gatesByListener.get(restoreGatesKey(record.listener, VhostNamespace.namespaceOf(record.clientId)));
   if (gates === undefined) {
     ctx.stats.storeRecordsDropped++;
     log.warn(
@@ -176,7 +178,7 @@ function restoreWill(
   log: Logger,
   now: number,
 ): boolean {
-  const gates = gatesByListener.get(record.listener);
+  const gates = gatesByListener.get(restoreGatesKey(record.listener, VhostNamespace.namespaceOf(record.clientId)));
   if (gates === undefined) {
     ctx.stats.storeRecordsDropped++;
     store.removeWill(record.clientId);

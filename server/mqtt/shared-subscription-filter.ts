@@ -1,5 +1,7 @@
 // MQTT 5 shared subscription filters (spec 4.8.2): `$share/{ShareName}/{filter}`. The share name
 // is at least one character, without `/`, `+` or `#` [MQTT-4.8.2-1, 4.8.2-2].
+import type { VhostNamespace } from '../vhosts/vhost-namespace.js';
+
 const PREFIX = '$share/';
 
 export class SharedFilter {
@@ -22,4 +24,9 @@ export function parseSharedFilter(filter: string): SharedFilter | null {
   const rest = filter.slice(slash + 1);
   if (shareName === '' || rest === '' || shareName.includes('+') || shareName.includes('#')) return null;
   return new SharedFilter(shareName, rest);
+}
+
+/** A shared group is one per vhost: `$share/g/x` in two vhosts is two groups. */
+export function namespacedShare(namespace: VhostNamespace, shared: SharedFilter): SharedFilter {
+  return namespace.prefix === '' ? shared : new SharedFilter(shared.shareName, namespace.topic(shared.filter));
 }

@@ -11,7 +11,7 @@ import type { SubscribingClient } from './client-session.js';
 import { ReasonCodes, SUBACK_FAILURE_V3, problem } from './reason-codes.js';
 import { mqttSubscribeRefusal } from './mqtt-refusals.js';
 import { GrantedSubscription, sendRetained } from './retained-delivery.js';
-import { isSharedFilter, parseSharedFilter, type SharedFilter } from './shared-subscription-filter.js';
+import { isSharedFilter, namespacedShare, parseSharedFilter, type SharedFilter } from './shared-subscription-filter.js';
 
 /** One SUBSCRIBE packet's requests and, per request, what was granted (null: refused). */
 class SubscribeRequest {
@@ -109,10 +109,13 @@ function finishSubscribe(
 /** [MQTT-3.8.4-3] a subscription with the same filter replaces the old one. */
 function add(session: SubscribingClient, request: SubscribeRequest, index: number, wish: SubscriptionWish): number {
   if (session.state !== 'active') return ReasonCodes.UNSPECIFIED_ERROR;
-  const { filter, pattern, options, handling, shared } = wish;
+  const { filter, options, handling, shared } = wish;
+  // Entitled as the client wrote it; made in the client's vhost namespace (docs/vhosts.md#isolation).
+  const namespace = session.namespace;
+  const pattern = namespace.pattern(wish.pattern);
   // Join (or rejoin, replacing the old options) the shared group; no retained messages [MQTT 4.8.2].
   if (shared !== null) {
-    session.joinShared(filter, shared, pattern, options);
+    session.joinShared(filter, namespacedShare(namespace, shared), pattern, options);
     return options.qos;
   }
   const existed = session.subscriptions.has(filter);

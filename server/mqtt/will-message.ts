@@ -3,6 +3,7 @@
 // write entitlement and write filter like any PUBLISH. v5 Will Delay Interval: see DelayedWills.
 // v5 will properties (Message Expiry Interval, counted from the publication; User Properties;
 // Payload Format Indicator, Content Type, Response Topic, Correlation Data) go with it.
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import type { IConnectPacket } from 'mqtt-packet';
 import { Message } from '../delivery/message.js';
 import { Payload } from '../delivery/payload.js';
@@ -44,7 +45,8 @@ export class WillMessage {
  * filter, then the router. It does not count toward the connection's topic rate, which has ended.
  */
 export function publishWill(session: WillPublisher, will: WillMessage): void {
-  const decision = session.publishGate.decide(session.user!, will.topic);
+  // The will's topic is internal (its vhost's namespace); the entitlement is asked about the client's.
+  const decision = session.publishGate.decide(session.user!, VhostNamespace.clientTopic(will.topic));
   if (isPromiseLike(decision)) {
     decision
       .then((d) => finishWill(session, will, d))

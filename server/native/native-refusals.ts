@@ -66,6 +66,7 @@ export function nativeLogonRefusal(refused: LogonRefused): NativeLogonRefusal {
     case 'challenge-unsupported':
     case 'not-entitled':
     case 'protocol':
+    case 'vhost':
       return { code: ErrorCodes.LOGON_FAILED, message: 'logon refused', close: 'logon refused' };
   }
 }

@@ -4,6 +4,7 @@
 //
 // Commands run strictly in arrival order. A command that must wait (an authentication module, an
 // entitlement module that answers asynchronously) parks the ones behind it until it is done.
+import type { EntitlementService } from '../security/entitlement-service.js';
 import {
   CloseCodes,
   ErrorCodes,
@@ -36,6 +37,8 @@ import type { AdmissionRefusal } from '../admission/refusal.js';
 import type { AdmissionTicket } from '../admission/admission.js';
 import type { Challenge, LogonAttempt, LogonRefused, LogonResult } from '../gates/logon-gate.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
+import type { ListenerVhostGates } from '../gates/vhost-gates.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { SessionContext, SessionLimits } from '../session/session-context.js';
 import type { HeldSink } from '../session/held-deliveries.js';
@@ -83,7 +86,9 @@ export class NativeSession
   /** A challenge the client has to answer: the attempt goes on with its answer. */
   private challenge: { rid: RequestId; answer: Challenge; attempt: LogonAttempt } | null = null;
   /** The write entitlement, topic rate and write filter of this connection's publishes. */
-  private readonly publishGate: PublishGate;
+  private publishGate: PublishGate;
+  /** Where its topics live: its vhost's hidden namespace (the default one without vhosts). */
+  private namespace: VhostNamespace = VhostNamespace.DEFAULT;
   private readonly held: HeldDeliveryGate<SharedFrame, null>;
   /** Admission: the refusal decided when the connection was accepted (answered at logon), and the ticket once admitted. */
   private acceptRefusal: AdmissionRefusal | null = null;
@@ -101,9 +106,12 @@ export class NativeSession
     readonly encoding: Encoding,
     readonly listenerName: string,
     private readonly limits: SessionLimits,
-    private readonly gates: ListenerGates,
+    /** The listener's gates; with vhosts, the chosen vhost's from logon on. */
+    private gates: ListenerGates,
     private readonly ctx: SessionContext,
     private readonly onGone: (session: NativeSession) => void,
+    /** The listener's vhosts, chosen from at logon; null without vhosts. */
+    private readonly vhosts: ListenerVhostGates | null = null,
   ) {
     this.id = ctx.newSessionId();
     this.maxSubscriptions = limits.maxSubscriptionsPerConnection;
@@ -121,6 +129,11 @@ export class NativeSession
 
   /** The publish gate reports a write entitlement whose rules do not compile (once per connection). */
   private readonly onInvalidRules = (err: unknown): void => this.reportInvalidRules(err);
+
+  /** Its listener's entitlements, or its vhost's once logged on in one. */
+  get entitlements(): EntitlementService {
+    return this.gates.entitlements;
+  }
 
   get userName(): string | null {
     return this.user;
@@ -163,14 +176,14 @@ export class NativeSession
   }
 
   subscriptionPatterns(): string[] {
-    return [...this.subscriptions.values()].map((handle) => patternText(handle.pattern));
+    return [...this.subscriptions.values()].map((handle) => VhostNamespace.clientTopic(patternText(handle.pattern)));
   }
 
   /** Literal-topic subscriptions, for a re-evaluation of their read entitlement (server/security/reevaluation.ts). */
   revocableSubscriptions(): TopicSubscription[] {
     const out: TopicSubscription[] = [];
     for (const [sid, handle] of this.subscriptions)
-      if (handle.pattern.kind === 'exact') out.push({ sid, topic: handle.pattern.topic });
+      if (handle.pattern.kind === 'exact') out.push({ sid, topic: VhostNamespace.clientTopic(handle.pattern.topic) });
     return out;
   }
 
@@ -249,7 +262,7 @@ export class NativeSession
     if (command.op === 'logon') return this.logon(command);
     if (command.op === 'auth') return this.answerChallenge(command);
     if (this.state !== 'active') {
-      if (this.state === 'awaiting-logon' && this.gates.logon.allowsImplicitLogon) return this.implicitLogon(command);
+      if (this.state === 'awaiting-logon' && this.implicitLogonGates() !== null) return this.implicitLogon(command);
       throw new BrokerError(
         ErrorCodes.NOT_LOGGED_ON,
         `"${command.op}" before logon; send logon first`,
@@ -282,16 +295,40 @@ export class NativeSession
     }
     this.state = 'logging-on';
     const mechanism = command.mechanism ?? (command.token !== undefined ? 'token' : 'password');
-    const attempt = this.logonAttempt(
-      { user: command.user, password: command.password, token: command.token, mechanism, data: command.data },
-      true,
-    );
+    const credentials = { password: command.password, token: command.token, mechanism, data: command.data };
+    let attempt = this.logonAttempt({ user: command.user, ...credentials }, true);
+    if (this.vhosts !== null) {
+      const choice = this.vhosts.choose(this.connection.hostNames?.(), command.user);
+      if (!choice.ok) {
+        const refused = this.gates.logon.refuseVhost(attempt, command.user, `${choice.reason}: ${choice.message}`);
+        return this.answerLogon(refused, attempt, command.rid);
+      }
+      this.useGates(choice.gates);
+      attempt = this.logonAttempt({ user: choice.user ?? '', ...credentials }, true);
+    }
     this.answerLogon(await this.gates.logon.logon(attempt), attempt, command.rid);
+  }
+
+  /** The gates an implicit logon would use, if their module allows one; null: it is not allowed. */
+  private implicitLogonGates(): ListenerGates | null {
+    if (this.vhosts === null) return this.gates.logon.allowsImplicitLogon ? this.gates : null;
+    const choice = this.vhosts.choose(this.connection.hostNames?.(), undefined);
+    return choice.ok && choice.gates.logon.allowsImplicitLogon ? choice.gates : null;
+  }
+
+  /** From logon on, the connection is in its vhost: its gates and its topic namespace. */
+  private useGates(gates: ListenerGates): void {
+    if (gates === this.gates) return;
+    this.gates = gates;
+    this.publishGate = gates.publishGate('native');
+    this.namespace = gates.vhost?.namespace ?? VhostNamespace.DEFAULT;
   }
 
   /** A command before logon, with a module that allows it: log on with an empty name, then run the command. */
   private async implicitLogon(command: Exclude<ParsedCommand, LogonCommand | { op: 'auth' }>): Promise<void> {
     this.state = 'logging-on';
+    const gates = this.implicitLogonGates();
+    if (gates !== null) this.useGates(gates);
     // A challenge cannot be answered without a logon command: an implicit logon must be accepted outright.
     const attempt = this.logonAttempt(
       { user: '', password: undefined, token: undefined, mechanism: 'implicit', data: undefined },
@@ -388,6 +425,8 @@ export class NativeSession
     const group = ticket.group;
     if (group.maxSubscriptions < this.maxSubscriptions) this.maxSubscriptions = group.maxSubscriptions;
     if (group.maxQueuedBytes < this.maxSendQueueBytes) this.maxSendQueueBytes = group.maxQueuedBytes;
+    const vhostMax = ticket.vhostSeat?.group?.maxSubscriptions;
+    if (vhostMax !== undefined && vhostMax < this.maxSubscriptions) this.maxSubscriptions = vhostMax;
     this.publishGate.admit(ticket);
   }
 
@@ -411,7 +450,7 @@ export class NativeSession
   private finishPublish(command: Extract<ParsedCommand, { op: 'publish' }>, decision: Decision): void {
     if (this.state !== 'active') return;
     const stats = this.ctx.stats;
-    const message = new Message(command.topic, command.payload, stats);
+    const message = new Message(this.namespace.topic(command.topic), command.payload, stats);
     const refused = this.publishGate.authorize(decision, message, 'counted', this.onInvalidRules);
     if (refused !== null) throw nativePublishRefusal(refused, command.topic, command.rid);
     stats.messagesPublished++;
@@ -481,7 +520,10 @@ export class NativeSession
     pattern: Parameters<SessionContext['engine']['add']>[0],
     content: SubscriberContent,
   ): void {
-    const handle = this.ctx.engine.add(pattern, new SubscriptionEntry(this, sid, content.filter, content.select));
+    const handle = this.ctx.engine.add(
+      this.namespace.pattern(pattern),
+      new SubscriptionEntry(this, sid, content.filter, content.select),
+    );
     this.subscriptions.set(sid, handle);
     this.ack(rid);
   }

@@ -22,6 +22,8 @@ export interface ReevaluatedConnection {
   readonly isLoggedOn: boolean;
   readonly userName: string | null;
   readonly listenerName: string;
+  /** The entitlements its user is asked under: its listener's, or its vhost's. */
+  readonly entitlements: EntitlementService;
   /** Literal-topic subscriptions whose end the client can be told of (native); [] where it cannot (MQTT: deliveries just stop). */
   revocableSubscriptions(): readonly TopicSubscription[];
   /** End subscription `sid` because the user may no longer read its topic; the client is told. */
@@ -58,7 +60,6 @@ export type ReevaluationScope = InvalidationTarget | undefined;
 
 export async function reevaluate(
   connections: Iterable<ReevaluatedConnection>,
-  entitlementsOf: (listener: string) => EntitlementService,
   scope: ReevaluationScope,
 ): Promise<ReevaluationReport> {
   const started = performance.now();
@@ -71,7 +72,7 @@ export async function reevaluate(
     const user = connection.userName ?? '';
     if (scope !== undefined && user !== scope.user) continue;
     counts.connections++;
-    const service = entitlementsOf(connection.listenerName);
+    const service = connection.entitlements;
     work.push(async () => {
       if (asksLogon && scope?.resource === undefined) {
         const logon = await settle(service.check(user, 'logon', 'logon', ''));

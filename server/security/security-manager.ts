@@ -40,6 +40,8 @@ import {
   type Explanation,
 } from './explanation.js';
 import { compareSources, readModuleSources, type ModuleSources } from './module-sources.js';
+import type { Vhost, Vhosts } from '../vhosts/vhosts.js';
+import { createVhostPolicyEntitlement } from '../vhosts/vhost-policy-module.js';
 
 const AUTHENTICATION: ModuleKind<AuthenticationModule> = {
   kind: 'authentication',
@@ -100,6 +102,11 @@ export class SecurityManager {
   readonly toggle = new EntitlementSwitch();
   readonly hooks: ModuleHooks = { invalidated: null, audit: null };
   private readonly byListener = new Map<string, ListenerSecurity>();
+  /** Each vhost's entitlements, and its own authenticator when its policy names one. */
+  private readonly byVhost = new Map<
+    Vhost,
+    { authenticator: Authenticator | null; entitlements: EntitlementService }
+  >();
   private readonly authenticators: Authenticator[] = [];
   private readonly services: EntitlementService[] = [];
   /** Every module built, one per place the config names one. */
@@ -124,6 +131,8 @@ export class SecurityManager {
     private readonly observer: ModuleCallObserver | null,
     /** The broker's time, given to the modules (context.timers). */
     private readonly timers: Timers,
+    /** The vhosts (docs/vhosts.md), each entitled by its own `vhost-policy` module; null when off. */
+    private readonly vhosts: Vhosts | null,
   ) {
     this.guard = new LogonGuard(
       config.security.logonQueue,
@@ -143,8 +152,9 @@ export class SecurityManager {
     epoch = new EntitlementEpoch(),
     observer: ModuleCallObserver | null = null,
     timers: Timers = realTimers,
+    vhosts: Vhosts | null = null,
   ): Promise<SecurityManager> {
-    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch, observer, timers);
+    const manager = new SecurityManager(config, baseDir, log, stats, clock, epoch, observer, timers, vhosts);
     try {
       await manager.build();
     } catch (err) {
@@ -182,6 +192,19 @@ export class SecurityManager {
               place(`${path}.entitlement`, (c) => c.listeners[index]?.entitlement),
             )
           : instanceEntitlements,
+      });
+    }
+    for (const vhost of this.vhosts?.list ?? []) {
+      const spec = vhost.authentication;
+      this.byVhost.set(vhost, {
+        authenticator:
+          spec === undefined
+            ? null
+            : await this.authenticator(
+                spec,
+                place(`${vhost.source}.authentication`, () => spec),
+              ),
+        entitlements: this.vhostEntitlementService(vhost),
       });
     }
     const admin = this.config.admin;
@@ -240,6 +263,29 @@ export class SecurityManager {
     this.services.push(service);
     this.configPaths.set(service, where.configPath);
     this.slots.push({ ...where, sources, kind: 'entitlement', holder: service });
+    return service;
+  }
+
+  /** The `vhost-policy` module of one vhost behind its own cache: a reset of the vhost clears only it. */
+  private vhostEntitlementService(vhost: Vhost): EntitlementService {
+    const { entitlementCache, moduleTimeoutMs } = this.config.security;
+    const create = async (): Promise<EntitlementModule> => createVhostPolicyEntitlement(vhost.rules);
+    const service = new EntitlementService(
+      createVhostPolicyEntitlement(vhost.rules),
+      create,
+      {
+        maxEntries: entitlementCache.maxEntries,
+        ttlMs: entitlementCache.ttlMs,
+        timeoutMs: moduleTimeoutMs,
+        filterSyntax: this.config.content.filterSyntax,
+      },
+      this.toggle,
+      this.epoch,
+      this.log.child({ module: 'vhost-policy', vhost: vhost.name }),
+      this.observer,
+    );
+    this.services.push(service);
+    this.configPaths.set(service, vhost.source);
     return service;
   }
 
@@ -343,6 +389,16 @@ export class SecurityManager {
     const found = this.byListener.get(name);
     if (found === undefined) throw new Error(`no security set up for listener "${name}"`);
     return found;
+  }
+
+  /** What a connection chosen into `vhost` on listener `listener` uses: the vhost's module, and its authentication or the listener's. */
+  forVhost(vhost: Vhost, listener: string): ListenerSecurity {
+    const found = this.byVhost.get(vhost);
+    if (found === undefined) throw new Error(`no security set up for vhost "${vhost.name}"`);
+    return {
+      authenticator: found.authenticator ?? this.forListener(listener).authenticator,
+      entitlements: found.entitlements,
+    };
   }
 
   // ---- AMPS's entitlement actions ("Disabling Entitlement" and reset) -------------------------

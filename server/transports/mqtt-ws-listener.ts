@@ -67,7 +67,7 @@ export class MqttWsListener extends RoutedListener<WsConnection> {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const connection = new WsConnection(ws, socket, true, this.batcher);
+      const connection = new WsConnection(ws, socket, true, this.batcher, req.headers.host);
       this.connections.adopt(connection, () => this.accept(connection));
     });
   }

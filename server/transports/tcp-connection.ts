@@ -6,7 +6,12 @@
 // connection through a symbol on the socket (as ws does with `socket[kWebSocket]`), the set that
 // tracks the connection is told directly when it goes, and the close timer is made only on close.
 import type { Socket } from 'node:net';
-import type { TransportConnection, TransportHandler } from './transport.js';
+import {
+  serverNameOf,
+  type ConnectionHostNames,
+  type TransportConnection,
+  type TransportHandler,
+} from './transport.js';
 import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { CloseTimer } from './close-timer.js';
 import type { ConnectionOwner } from './connection-set.js';
@@ -124,6 +129,10 @@ export class TcpConnection implements TransportConnection, Batched {
 
   pause(): void {
     this.socket.pause();
+  }
+
+  hostNames(): ConnectionHostNames {
+    return { host: undefined, sni: serverNameOf(this.socket) };
   }
 
   peerCertificate(): TlsPeerCertificate | undefined {

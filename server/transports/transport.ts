@@ -28,6 +28,22 @@ export interface TransportConnection {
   loggedOn(): void;
   /** The verified TLS client certificate; transports without TLS need not implement it. Read at logon, not per message. */
   peerCertificate?(): TlsPeerCertificate | undefined;
+  /** The host names the client connected to (a vhost's name, docs/vhosts.md); read at logon. */
+  hostNames?(): ConnectionHostNames;
+}
+
+/** What a client said about the host it connected to; undefined where it said nothing. */
+export interface ConnectionHostNames {
+  /** The WebSocket upgrade request's Host header. */
+  readonly host: string | undefined;
+  /** The TLS client hello's server name (SNI). */
+  readonly sni: string | undefined;
+}
+
+/** The SNI name of a TLS socket, or undefined (plain TCP, or a client that sent none). */
+export function serverNameOf(socket: object): string | undefined {
+  const name = (socket as { servername?: unknown }).servername;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 /** A WebSocket connection carrying the native protocol (ws or uWebSockets.js). */

@@ -1,7 +1,7 @@
 // Adapts one `ws` WebSocket (and the raw socket under it) to TransportConnection.
 import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
-import type { MessageConnection, TransportHandler } from './transport.js';
+import { serverNameOf, type ConnectionHostNames, type MessageConnection, type TransportHandler } from './transport.js';
 import type { SharedFrame } from './shared-frame.js';
 import { WriteBatch, type Batched, type TurnBatcher } from './turn-batcher.js';
 import { dataFrameHeader } from './ws-frame.js';
@@ -35,10 +35,16 @@ export class WsConnection implements MessageConnection, Batched {
     readonly socket: Socket,
     private readonly binary: boolean,
     private readonly batcher: TurnBatcher,
+    /** The upgrade request's Host header. */
+    private readonly hostHeader: string | undefined = undefined,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     this.slot = slotOf(socket);
+  }
+
+  hostNames(): ConnectionHostNames {
+    return { host: this.hostHeader, sni: serverNameOf(this.socket) };
   }
 
   loggedOn(): void {

@@ -73,7 +73,7 @@ export class WsListener extends RoutedListener<WsConnection> {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const connection = new WsConnection(ws, socket, encoding === 'msgpack', this.batcher);
+      const connection = new WsConnection(ws, socket, encoding === 'msgpack', this.batcher, req.headers.host);
       this.connections.adopt(connection, () => this.accept({ connection, encoding, listenerName: this.config.name }));
     });
   }

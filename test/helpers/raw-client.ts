@@ -1,5 +1,5 @@
 // A bare `ws` client speaking the native protocol frame by frame, for protocol-level tests.
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { Packr } from 'msgpackr';
 import { SUBPROTOCOLS, type Encoding } from '../../protocol/native.js';
 
@@ -31,8 +31,9 @@ export class RawClient {
     );
   }
 
-  static open(url: string, encoding: Encoding): Promise<RawClient> {
-    const ws = new WebSocket(url, SUBPROTOCOLS[encoding]);
+  /** `options`: the `ws` client's, e.g. `{ headers: { host } }` to name a vhost. */
+  static open(url: string, encoding: Encoding, options?: ClientOptions): Promise<RawClient> {
+    const ws = new WebSocket(url, SUBPROTOCOLS[encoding], options);
     const client = new RawClient(ws, encoding);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

@@ -5,7 +5,7 @@
 import { SocketAddress } from 'node:net';
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { CloseCodes } from '../../../protocol/native.js';
-import type { MessageConnection, TransportHandler } from '../transport.js';
+import type { ConnectionHostNames, MessageConnection, TransportHandler } from '../transport.js';
 import type { SharedFrame } from '../shared-frame.js';
 import type { ConnectionOwner, TrackedConnection } from '../connection-set.js';
 import type { Batched, TurnBatcher } from '../turn-batcher.js';
@@ -74,6 +74,8 @@ export class UwsConnection implements MessageConnection, TrackedConnection, Batc
     private readonly flusher: TurnBatcher,
     /** Its slot of admission.maxUnauthenticated until logon (or close). */
     private readonly slot: UnauthenticatedSlot,
+    /** The upgrade request's Host header (uWebSockets.js listeners have no TLS, so no SNI). */
+    private readonly hostHeader: string | undefined = undefined,
   ) {
     this.ws = ws;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -121,6 +123,10 @@ export class UwsConnection implements MessageConnection, TrackedConnection, Batc
   }
 
   // ---- TransportConnection ------------------------------------------------------------------
+
+  hostNames(): ConnectionHostNames {
+    return { host: this.hostHeader, sni: undefined };
+  }
 
   loggedOn(): void {
     this.slot.release();

@@ -39,6 +39,8 @@ interface UwsSocketData {
   connection: UwsConnection | null;
   flusher: TurnBatcher;
   preLogon: PreLogon;
+  /** The upgrade request's Host header ('' without one). */
+  host: string;
 }
 
 /**
@@ -173,7 +175,14 @@ export class UwsEndpoint {
     if (this.stopped.has(path)) return refuse(res, '503 Service Unavailable', 'this listener is shutting down\n');
     const protocol = route.chooseProtocol(req.getHeader('sec-websocket-protocol'));
     if (protocol === null) return refuse(res, '400 Bad Request', route.refusal);
-    const data: UwsSocketData = { route, protocol, connection: null, flusher: this.flusher, preLogon: this.preLogon };
+    const data: UwsSocketData = {
+      route,
+      protocol,
+      connection: null,
+      flusher: this.flusher,
+      preLogon: this.preLogon,
+      host: req.getHeader('host'),
+    };
     // No extensions: permessage-deflate stays off, as on the ws transport.
     res.upgrade(data, req.getHeader('sec-websocket-key'), protocol, '', context);
   }
@@ -203,6 +212,7 @@ function onOpen(ws: WebSocket<UwsSocketData>): void {
     route.maxSendQueueBytes / 2,
     data.flusher,
     slot,
+    data.host === '' ? undefined : data.host,
   );
   data.connection = connection;
   route.open(connection, data.protocol);
