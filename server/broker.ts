@@ -10,7 +10,7 @@ import { AdminListener, type BoundAdminListener } from './admin/admin-listener.j
 import { BrokerAdmin } from './admin/broker-admin.js';
 import { ConfigError } from './config/config-error.js';
 import { BrokerMetrics, type MetricsSource } from './metrics/broker-metrics.js';
-import type { KickTarget } from './admin/admin-actions.js';
+import type { KickTarget, VhostsReport } from './admin/admin-actions.js';
 import { pageOfConnections, type ConnectionDetail, type DescribedConnection } from './admin/connection-list.js';
 import { Admission } from './admission/admission.js';
 import { UnauthenticatedSockets } from './admission/unauthenticated-sockets.js';
@@ -261,14 +261,15 @@ export class Broker implements SessionContext, HealthSource {
     const admin = new BrokerAdmin(
       security,
       {
-        disconnectUsers: (user, code, reason) => this.disconnectUsers(user, code, reason),
+        disconnectUsers: (user, code, reason, vhost) => this.disconnectUsers(user, code, reason, vhost),
         reloadTls: () => tls.reload(),
         connectionStatus: () => this.admission.status(),
         listConnections: (filter, limit, after) => pageOfConnections(this.sessions, filter, limit, after),
-        connectionDetail: (id) => this.connectionDetail(id),
+        connectionDetail: (id, vhost) => this.connectionDetail(id, vhost),
+        listVhosts: () => this.listVhosts(),
         disconnectConnections: (target) => this.disconnectConnections(target),
         reload: (request) => this.reload(request),
-        reevaluate: (scope) => this.reevaluateEntitlements(scope),
+        reevaluate: (scope, vhost) => this.reevaluateEntitlements(scope, vhost),
         recentAdminActions: (limit) =>
           this.audit === null
             ? { enabled: false, entries: [] }
@@ -617,8 +618,13 @@ export class Broker implements SessionContext, HealthSource {
   }
 
   /** Close the logged-on sessions of `user` (all logged-on sessions when undefined). */
-  private disconnectUsers(user: string | undefined, code: number, reason: string): number {
-    const n = this.closeSessions((s) => s.isLoggedOn && (user === undefined || s.userName === user), code, reason);
+  private disconnectUsers(user: string | undefined, code: number, reason: string, vhost?: string): number {
+    const n = this.closeSessions(
+      (s) =>
+        s.isLoggedOn && (user === undefined || s.userName === user) && (vhost === undefined || s.vhostName === vhost),
+      code,
+      reason,
+    );
     // Persistent MQTT sessions of absent clients stay, but are entitled afresh (as a reconnection would be).
     this.mqtt.refreshEntitlements(user);
     return n;
@@ -629,13 +635,13 @@ export class Broker implements SessionContext, HealthSource {
    * invalidation of `scope`): disconnect a user whose logon is now denied, end subscriptions whose
    * read is (docs/entitlement.md#re-evaluation).
    */
-  async reevaluateEntitlements(scope: ReevaluationScope): Promise<ReevaluationReport> {
+  async reevaluateEntitlements(scope: ReevaluationScope, vhost?: string): Promise<ReevaluationReport> {
     const security = this.security;
     if (security === null) throw new Error('internal: re-evaluation before the security modules loaded');
     // Persistent MQTT sessions of absent clients are entitled afresh at their next delivery.
     this.mqtt.refreshEntitlements(scope?.user);
-    const report = await reevaluate(this.sessions, scope);
-    this.log.info({ ...scope, ...report }, 'entitlements re-evaluated');
+    const report = await reevaluate(this.sessions, scope, vhost);
+    this.log.info({ ...scope, ...(vhost === undefined ? {} : { vhost }), ...report }, 'entitlements re-evaluated');
     return report;
   }
 
@@ -650,19 +656,41 @@ export class Broker implements SessionContext, HealthSource {
     return n;
   }
 
-  private connectionDetail(id: string): ConnectionDetail | null {
+  /** The vhosts (GET /admin/vhosts): their connections now and their limits. */
+  private listVhosts(): VhostsReport {
+    const vhosts = this.vhosts;
+    if (vhosts === null) return { enabled: false, vhosts: [] };
+    const fallback = vhosts.names.defaultVhost()?.value;
+    return {
+      enabled: true,
+      vhosts: vhosts.list.map((vhost) => ({
+        name: vhost.name,
+        source: vhost.source,
+        default: vhost === fallback,
+        connections: vhost.limits.connections,
+        maxConnections: vhost.rules.maxConnections,
+        maxConnectionsPerUser: vhost.rules.maxConnectionsPerUser,
+        maxConnectionsPerHost: vhost.rules.maxConnectionsPerHost,
+        allowUnknownUser: vhost.rules.allowUnknownUser,
+        groups: [...vhost.rules.groups.keys()],
+      })),
+    };
+  }
+
+  private connectionDetail(id: string, vhost?: string): ConnectionDetail | null {
     for (const session of this.sessions)
-      if (session.id === id && session.isOpen)
+      if (session.id === id && session.isOpen && (vhost === undefined || session.vhostName === vhost))
         return { ...session.describe(), subscriptionPatterns: session.subscriptionPatterns() };
     return null;
   }
 
   /** An admin closes one connection (by id), or every logged-on connection of a user: close 4005, MQTT v5 DISCONNECT 0x98. */
   private disconnectConnections(target: KickTarget): number {
+    const inVhost = (s: AnySession): boolean => target.vhost === undefined || s.vhostName === target.vhost;
     const which =
       'id' in target
-        ? (s: AnySession) => s.id === target.id
-        : (s: AnySession) => s.isLoggedOn && s.userName === target.user;
+        ? (s: AnySession) => s.id === target.id && inVhost(s)
+        : (s: AnySession) => s.isLoggedOn && s.userName === target.user && inVhost(s);
     const n = this.closeSessions(which, CloseCodes.DISCONNECTED_BY_ADMIN, 'disconnected by an administrator');
     if (n > 0) this.log.info({ ...target, disconnected: n }, 'connections closed by an administrator');
     return n;

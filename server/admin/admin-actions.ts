@@ -92,7 +92,32 @@ export interface InvalidateResult {
 }
 
 /** Which connections an admin closes: one, by its id, or every logged-on connection of a user. */
-export type KickTarget = { readonly id: string } | { readonly user: string };
+export type KickTarget = ({ readonly id: string } | { readonly user: string }) & {
+  /** Only in this vhost (a tenant admin's request, docs/vhosts.md#admin). */
+  readonly vhost?: string;
+};
+
+/** One vhost as GET /admin/vhosts shows it. */
+export interface VhostInfo {
+  readonly name: string;
+  /** Where its policy came from: its file, or `vhosts.policies[N]`. */
+  readonly source: string;
+  /** Whether host names no policy matches come here. */
+  readonly default: boolean;
+  readonly connections: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxConnectionsPerHost: number;
+  readonly allowUnknownUser: boolean;
+  readonly groups: readonly string[];
+}
+
+/** GET /admin/vhosts. */
+export interface VhostsReport {
+  /** False when vhosts are off (vhosts.enabled): the list is empty. */
+  readonly enabled: boolean;
+  readonly vhosts: readonly VhostInfo[];
+}
 
 export interface KickResult {
   readonly disconnected: number;
@@ -144,7 +169,11 @@ export interface AdminActions {
    * connections (close 4004) so they reconnect under the current entitlements, or re-evaluate
    * what they hold. Modules whose reset failed are listed with why.
    */
-  resetEntitlements(user?: string, mode?: EntitlementResetMode): Promise<ResetResult>;
+  resetEntitlements(user?: string, mode?: EntitlementResetMode, vhost?: string): Promise<ResetResult>;
+  /** The vhosts with their connections and limits; with `vhost`, that one alone. */
+  listVhosts(vhost?: string): VhostsReport;
+  /** The canonical name of the vhost `name` names, or undefined when there is no such vhost. */
+  vhostNamed(name: string): string | undefined;
   /**
    * Targeted invalidation: forget the cached answers `target` names (a user's, for one action or
    * resource), then re-evaluate that user's open connections. In a cluster, on every node.
@@ -164,7 +193,8 @@ export interface AdminActions {
   enableEntitlements(): Promise<NodesApplied | undefined>;
   /** The cluster's nodes, each with its liveness, connections and message rates (docs/cluster.md). */
   clusterStatus(): Promise<ClusterView | NotClustered>;
-  entitlementStatus(): EntitlementStatus;
+  /** With `vhost`, that vhost's cache and module alone. */
+  entitlementStatus(vhost?: string): EntitlementStatus;
   /**
    * Re-read every TLS profile's certificate, key and CA files; profiles whose files are good get
    * the new secure context (new connections use it), the others keep theirs (docs/tls.md).
@@ -175,7 +205,7 @@ export interface AdminActions {
   /** This node's open connections matching `filter`, `limit` of them after the id `after` (docs/admin.md, "Connections"). */
   listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage;
   /** One connection of this node, with its subscription patterns; null when there is none with that id. */
-  connectionDetail(id: string): ConnectionDetail | null;
+  connectionDetail(id: string, vhost?: string): ConnectionDetail | null;
   /** The latest `limit` admin actions this node audited (at most RECENT_ADMIN_ACTIONS), newest first. */
   recentAdminActions(limit: number): AdminHistory;
   /** Close connections (close code 4005, MQTT v5 DISCONNECT 0x98); in a cluster, on every node. */
@@ -191,13 +221,16 @@ export interface AdminActions {
    * Authenticate an admin request with the admin listener's authentication module (fail closed on
    * module failure); `throttled` when the logon guard refused it without a check (docs/authentication.md).
    */
-  authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled>;
-  /** Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST), resource = the request path. */
-  checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer>;
+  authenticateAdmin(request: LogonRequest, vhost?: string): Promise<AuthAnswer | Throttled>;
+  /**
+   * Entitle an admin request: resource type `admin`, action `read` (GET) or `write` (POST),
+   * resource = the request path; about a vhost, its tenant admins may too (docs/vhosts.md#admin).
+   */
+  checkAdmin(user: string, action: 'read' | 'write', resource: string, vhost?: string): Promise<EntitlementAnswer>;
   /**
    * Explain one entitlement decision on this node: the module's answer and rule, the filter and
    * select list, and the cached copy. Changes no cache. Throws UnknownListenerError for a listener
    * the config does not have.
    */
-  explainEntitlement(question: ExplainQuestion): Promise<Explanation>;
+  explainEntitlement(question: ExplainQuestion, vhost?: string): Promise<Explanation>;
 }

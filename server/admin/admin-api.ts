@@ -10,6 +10,7 @@ import type {
   NotClustered,
   PromoteResult,
   ShadowReport,
+  VhostsReport,
 } from './admin-actions.js';
 import type { InvalidationTarget } from '../security/module-types.js';
 import type { ReevaluationReport } from '../security/reevaluation.js';
@@ -39,7 +40,20 @@ export const ADMIN_PATHS = {
   shadow: '/admin/entitlements/shadow',
   /** POST: the shadow policies become live, then every user's entitlements are reset. */
   promoteShadow: '/admin/entitlements/shadow/promote',
+  /** GET: the vhosts, their connections and limits (docs/vhosts.md#admin). */
+  vhosts: '/admin/vhosts',
 } as const;
+
+/**
+ * The query parameter that scopes a request to one vhost (docs/vhosts.md#admin). Such a request is
+ * entitled as the path `/admin/vhosts/<vhost>/<rest>`, which a vhost's tenant admins may be allowed.
+ */
+export const VHOST_PARAM = 'vhost';
+
+/** The admin path a request about `vhost` is entitled as: `/admin/x` becomes `/admin/vhosts/<vhost>/x`. */
+export function vhostScopedPath(path: string, vhost: string): string {
+  return `${ADMIN_PATHS.vhosts}/${vhost}${path.slice('/admin'.length)}`;
+}
 
 export type AdminPath = (typeof ADMIN_PATHS)[keyof typeof ADMIN_PATHS];
 
@@ -62,7 +76,10 @@ export type ResetResponse = {
   readonly moduleErrors?: readonly ModuleResetError[];
   /** In a cluster: how many nodes applied it. */
   readonly nodes?: NodesApplied;
+  /** A reset of one vhost (`?vhost=`): its name. */
+  readonly vhost?: string;
 };
+export type VhostsResponse = VhostsReport;
 export type EnabledResponse = { readonly enabled: boolean; readonly nodes?: NodesApplied };
 export type ClusterResponse = ClusterView | NotClustered;
 /** Per TLS profile, reloaded (with the new certificate's facts) or not (with why); counts of each. */
@@ -76,6 +93,7 @@ export type ConnectionResponse = ConnectionDetail;
 export type KickResponse = {
   readonly id?: string;
   readonly user?: string;
+  readonly vhost?: string;
   readonly disconnected: number;
   readonly nodes?: NodesApplied;
 };

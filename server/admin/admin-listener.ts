@@ -4,11 +4,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AdminActions } from './admin-actions.js';
-import { ADMIN_MAX_BODY_BYTES } from './admin-api.js';
+import { ADMIN_MAX_BODY_BYTES, VHOST_PARAM, vhostScopedPath } from './admin-api.js';
 import { parseAuthorization, type AdminCredentials } from './admin-credentials.js';
 import { AdminCredentialCache, type CredentialCacheLimits } from './admin-credential-cache.js';
 import type { BrokerStats } from '../stats.js';
-import { AdminHttpError, unauthorized } from './admin-http-error.js';
+import { AdminHttpError, badRequest, unauthorized } from './admin-http-error.js';
 import { routesAt, type AdminRequest, type AdminRoute } from './admin-routes.js';
 import { sendError, sendJson } from './json-response.js';
 import { parseJsonBody, readBody } from './request-body.js';
@@ -36,6 +36,8 @@ export interface BoundAdminListener {
 /** Per-request facts carried into the log; never credentials. */
 interface RequestLog extends ConsoleRequest {
   readonly remoteAddress: string;
+  /** The vhost a request is about (`?vhost=`, canonical), once known to exist. */
+  vhost?: string;
 }
 
 /** The route a request asked for, with its `{id}` and query string. */
@@ -137,7 +139,8 @@ export class AdminListener {
       this.audit?.admin({
         user: request.identity ?? null,
         method: request.method,
-        path: request.path,
+        // A request about a vhost is audited as the path it was entitled as.
+        path: request.vhost === undefined ? request.path : vhostScopedPath(request.path, request.vhost),
         remote: request.remoteAddress,
         status,
         ...(action !== undefined ? { action } : {}),
@@ -159,10 +162,18 @@ export class AdminListener {
         }
         return;
       }
-      request.identity = await this.authenticate(req, request);
-      const { route, request: routed } = this.route(request, query);
+      // Taken out before routing: the routes never see it as one of their own parameters.
+      const vhostParam = query.get(VHOST_PARAM) ?? undefined;
+      query.delete(VHOST_PARAM);
+      // The vhost's own authentication module, if it has one; an unknown vhost is refused after
+      // authentication, so that no one learns which vhosts exist without credentials.
+      const vhost = vhostParam === undefined ? undefined : this.actions.vhostNamed(vhostParam);
+      request.identity = await this.authenticate(req, request, vhost);
+      const { route, request: routed } = this.route(request, query, vhostParam, vhost);
       action = route.action;
-      await this.entitle(route.method === 'GET' ? 'read' : 'write', request, request.identity);
+      request.vhost = vhost;
+      const entitled = vhost === undefined ? request : { ...request, path: vhostScopedPath(request.path, vhost) };
+      await this.entitle(route.method === 'GET' ? 'read' : 'write', entitled, request.identity, vhost);
       const body = route.method === 'POST' ? parseJsonBody(await readBody(req, ADMIN_MAX_BODY_BYTES)) : undefined;
       const result = await route.run(this.actions, body, routed);
       const writes = route.method !== 'GET' && route.readOnly !== true;
@@ -236,7 +247,7 @@ export class AdminListener {
    * The identity the request authenticates as: its Authorization header, or else a console
    * session's cookie (with the CSRF token on anything but a GET); throws a 401 AdminHttpError otherwise.
    */
-  private async authenticate(req: IncomingMessage, request: RequestLog): Promise<string> {
+  private async authenticate(req: IncomingMessage, request: RequestLog, vhost?: string): Promise<string> {
     if (this.console !== null && req.headers.authorization === undefined && this.console.tokenOf(req) !== undefined)
       return this.console.sessionOf(req, request.method !== 'GET' && request.method !== 'HEAD').user;
     let credentials;
@@ -247,9 +258,10 @@ export class AdminListener {
       throw err;
     }
     const { user, password, mechanism } = credentials;
+    // A vhost may authenticate with its own module: its answers are cached apart.
     const cacheKey =
       this.credentials.enabled && mechanism === 'password' && password !== undefined
-        ? this.credentials.key(request.remoteAddress, user, password)
+        ? this.credentials.key(request.remoteAddress, vhost === undefined ? user : `${user}\u0000${vhost}`, password)
         : null;
     if (cacheKey !== null) {
       const identity = this.credentials.get(cacheKey);
@@ -258,24 +270,27 @@ export class AdminListener {
         return identity;
       }
     }
-    const identity = await this.check(credentials, request);
+    const identity = await this.check(credentials, request, vhost);
     if (cacheKey !== null) this.credentials.set(cacheKey, identity);
     return identity;
   }
 
   /** Ask the admin authentication module; throws a 401 (429 when the logon guard refused) unless it accepts. */
-  private async check(credentials: AdminCredentials, request: RequestLog): Promise<string> {
+  private async check(credentials: AdminCredentials, request: RequestLog, vhost?: string): Promise<string> {
     const { user, password, token, mechanism } = credentials;
-    const answer = await this.actions.authenticateAdmin({
-      user,
-      password,
-      token,
-      mechanism,
-      data: undefined,
-      remoteAddress: request.remoteAddress,
-      listener: 'admin',
-      peerCertificate: undefined,
-    });
+    const answer = await this.actions.authenticateAdmin(
+      {
+        user,
+        password,
+        token,
+        mechanism,
+        data: undefined,
+        remoteAddress: request.remoteAddress,
+        listener: 'admin',
+        peerCertificate: undefined,
+      },
+      vhost,
+    );
     if (answer.outcome === 'accept') return answer.identity;
     if (answer.outcome === 'throttled') {
       this.log.warn(
@@ -303,7 +318,12 @@ export class AdminListener {
     );
   }
 
-  private route(request: RequestLog, query: URLSearchParams): Routed {
+  private route(
+    request: RequestLog,
+    query: URLSearchParams,
+    vhostParam: string | undefined,
+    vhost: string | undefined,
+  ): Routed {
     const found = routesAt(request.path);
     if (found === null) throw new AdminHttpError(404, 'NOT_FOUND', `no admin endpoint at ${request.path}`);
     const route = found.routes.find((r) => r.method === request.method);
@@ -313,12 +333,24 @@ export class AdminListener {
         Allow: allowed,
       });
     }
-    return { route, request: found.id === undefined ? { query } : { query, id: found.id } };
+    if (vhostParam !== undefined) {
+      if (route.vhostScoped !== true)
+        throw badRequest(`${request.method} ${request.path} is broker-wide: it takes no "${VHOST_PARAM}" parameter`);
+      if (vhost === undefined)
+        throw new AdminHttpError(404, 'NOT_FOUND', `no vhost ${JSON.stringify(vhostParam.slice(0, 253))}`);
+    }
+    const scope = vhost === undefined ? {} : { vhost };
+    return { route, request: found.id === undefined ? { query, ...scope } : { query, id: found.id, ...scope } };
   }
 
   /** Resource type `admin`, the request path as the resource; throws a 403 unless allowed. */
-  private async entitle(action: 'read' | 'write', request: RequestLog, identity: string): Promise<void> {
-    const answer = await this.actions.checkAdmin(identity, action, request.path);
+  private async entitle(
+    action: 'read' | 'write',
+    request: RequestLog,
+    identity: string,
+    vhost?: string,
+  ): Promise<void> {
+    const answer = await this.actions.checkAdmin(identity, action, request.path, vhost);
     if (answer.allow === true) return;
     this.log.warn({ ...request, action, reason: answer.reason }, 'admin: request not entitled');
     throw new AdminHttpError(

@@ -17,6 +17,7 @@ import {
   type ShadowResponse,
   type StatusResponse,
   type TlsReloadResponse,
+  type VhostsResponse,
 } from './admin-api.js';
 import { AdminHttpError, badRequest } from './admin-http-error.js';
 import { ClusterUnavailableError } from '../cluster/cluster-control.js';
@@ -51,6 +52,8 @@ export interface AdminRequest {
   readonly query: URLSearchParams;
   /** The `{id}` segment of a path such as /admin/connections/{id}. */
   readonly id?: string;
+  /** The vhost the request is about (`?vhost=`, canonical), for a route that takes one. */
+  readonly vhost?: string;
 }
 
 export interface AdminRoute {
@@ -59,6 +62,8 @@ export interface AdminRoute {
   readonly action: string;
   /** A POST that changes nothing (explain): it is not audited and keeps the credential cache, as a GET. */
   readonly readOnly?: true;
+  /** It takes `?vhost=` and acts on that vhost alone (docs/vhosts.md#admin); others are broker-wide. */
+  readonly vhostScoped?: true;
   /** `body` is the parsed JSON body of a POST (undefined when empty); throws AdminHttpError 400 when invalid. */
   run(actions: AdminActions, body: unknown, request: AdminRequest): Promise<unknown>;
 }
@@ -129,16 +134,29 @@ function invalidationTarget(body: unknown): InvalidationTarget {
 const status: AdminRoute = {
   method: 'GET',
   action: 'entitlement status',
-  run: async (actions): Promise<StatusResponse> => actions.entitlementStatus(),
+  vhostScoped: true,
+  run: async (actions, _body, request): Promise<StatusResponse> => actions.entitlementStatus(request.vhost),
 };
 
 const reset: AdminRoute = {
   method: 'POST',
   action: 'entitlement reset',
-  run: async (actions, body): Promise<ResetResponse> => {
+  vhostScoped: true,
+  run: async (actions, body, request): Promise<ResetResponse> => {
     const { user, mode } = resetTarget(body);
-    const result = await clusterWide(() => actions.resetEntitlements(user, mode));
-    return { reset: user ?? 'all', mode, ...result };
+    const { vhost } = request;
+    const result = await clusterWide(() => actions.resetEntitlements(user, mode, vhost));
+    return { reset: user ?? 'all', mode, ...(vhost === undefined ? {} : { vhost }), ...result };
+  },
+};
+
+const vhosts: AdminRoute = {
+  method: 'GET',
+  action: 'vhosts list',
+  vhostScoped: true,
+  run: async (actions, _body, request): Promise<VhostsResponse> => {
+    queryParams(request.query, NO_QUERY);
+    return actions.listVhosts(request.vhost);
   },
 };
 
@@ -248,13 +266,15 @@ function limitParam(text: string | undefined, fallback: number, max: number): nu
 const listConnections: AdminRoute = {
   method: 'GET',
   action: 'connections list',
+  vhostScoped: true,
   run: async (actions, _body, request): Promise<ConnectionsResponse> => {
     const params = queryParams(request.query, [...FILTERS, 'limit', 'after']);
     const { after } = params;
     if (after !== undefined && ordinal(after) < 0)
       throw badRequest(`query parameter "after" must be a connection id from the previous page's "next"`);
+    const filter = connectionFilter(params);
     return actions.listConnections(
-      connectionFilter(params),
+      request.vhost === undefined ? filter : { ...filter, vhost: request.vhost },
       limitParam(params.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
       after,
     );
@@ -265,14 +285,17 @@ const listConnections: AdminRoute = {
 const kickUser: AdminRoute = {
   method: 'DELETE',
   action: 'connections closed',
+  vhostScoped: true,
   run: async (actions, _body, request): Promise<KickResponse> => {
     const { user } = queryParams(request.query, ['user']);
     if (user === undefined || user === '')
       throw badRequest(
         'name the user whose connections to close (?user=NAME), or close one with DELETE /admin/connections/{id}',
       );
-    const { disconnected, nodes } = await clusterWide(() => actions.disconnectConnections({ user }));
-    return nodes === undefined ? { user, disconnected } : { user, disconnected, nodes };
+    const { vhost } = request;
+    const scope = vhost === undefined ? {} : { vhost };
+    const { disconnected, nodes } = await clusterWide(() => actions.disconnectConnections({ user, ...scope }));
+    return nodes === undefined ? { user, ...scope, disconnected } : { user, ...scope, disconnected, nodes };
   },
 };
 
@@ -283,9 +306,11 @@ function notFound(id: string): AdminHttpError {
 const connectionDetail: AdminRoute = {
   method: 'GET',
   action: 'connection detail',
+  vhostScoped: true,
   run: async (actions, _body, request): Promise<ConnectionResponse> => {
     queryParams(request.query, NO_QUERY);
-    const detail = actions.connectionDetail(request.id!);
+    // Another vhost's connection is as absent as a closed one: a tenant learns nothing of it.
+    const detail = actions.connectionDetail(request.id!, request.vhost);
     if (detail === null) throw notFound(request.id!);
     return detail;
   },
@@ -294,10 +319,13 @@ const connectionDetail: AdminRoute = {
 const kickConnection: AdminRoute = {
   method: 'DELETE',
   action: 'connection closed',
+  vhostScoped: true,
   run: async (actions, _body, request): Promise<KickResponse> => {
     queryParams(request.query, NO_QUERY);
     const id = request.id!;
-    const { disconnected, nodes } = await clusterWide(() => actions.disconnectConnections({ id }));
+    const { vhost } = request;
+    const target = vhost === undefined ? { id } : { id, vhost };
+    const { disconnected, nodes } = await clusterWide(() => actions.disconnectConnections(target));
     if (disconnected === 0) throw notFound(id);
     return nodes === undefined ? { id, disconnected } : { id, disconnected, nodes };
   },
@@ -350,7 +378,8 @@ const explain: AdminRoute = {
   method: 'POST',
   action: 'entitlement explain',
   readOnly: true,
-  run: async (actions, body): Promise<ExplainResponse> => {
+  vhostScoped: true,
+  run: async (actions, body, request): Promise<ExplainResponse> => {
     const question = explainQuestion(objectBody(body, EXPLAIN_FIELDS), (path) => {
       const found = routesAt(path);
       // As the admin listener entitles a request: read for GET, write otherwise (a path with a
@@ -359,7 +388,7 @@ const explain: AdminRoute = {
       return found.routes.some((r) => r.method === 'GET') ? 'read' : 'write';
     });
     try {
-      return await actions.explainEntitlement(question);
+      return await actions.explainEntitlement(question, request.vhost);
     } catch (err) {
       if (err instanceof UnknownListenerError) throw badRequest(`"listener": ${err.message}`);
       throw err;
@@ -387,6 +416,7 @@ export const ADMIN_ROUTES: ReadonlyMap<string, readonly AdminRoute[]> = new Map<
   [ADMIN_PATHS.explain, [explain]],
   [ADMIN_PATHS.reload, [reload]],
   [ADMIN_PATHS.audit, [audit]],
+  [ADMIN_PATHS.vhosts, [vhosts]],
 ]);
 
 /** Session ids and other path ids: short, no `/`, nothing that needs decoding. */

@@ -2,6 +2,7 @@
 // (`broker.admin`): the entitlement actions of the security modules, with what the rest of the
 // broker does about them (a reset closes the affected connections), TLS reload and admission's
 // connection counts.
+import type { Vhost } from '../vhosts/vhosts.js';
 import type { Logger } from 'pino';
 import type { ConnectionStatus } from '../admission/connection-status.js';
 import type { AuthAnswer, EntitlementAnswer, InvalidationTarget, LogonRequest } from '../security/module-types.js';
@@ -23,6 +24,7 @@ import {
   type ResetResult,
   type ShadowReport,
   type ShadowsPromoted,
+  type VhostsReport,
 } from './admin-actions.js';
 import type { ConnectionDetail, ConnectionFilter, ConnectionPage } from './connection-list.js';
 import type { ClusterActionResult, ControlAction, LocalActions } from '../cluster/cluster-control.js';
@@ -43,20 +45,22 @@ function nodesOf(result: ClusterActionResult): NodesApplied {
 
 /** What the admin actions need from the rest of the broker. */
 export interface BrokerControls {
-  /** Close the logged-on connections of `user` (all when undefined) with `code`; returns how many. */
-  disconnectUsers(user: string | undefined, code: number, reason: string): number;
+  /** Close the logged-on connections of `user` (all when undefined; in `vhost` only, if given) with `code`; returns how many. */
+  disconnectUsers(user: string | undefined, code: number, reason: string, vhost?: string): number;
   /** Re-read every TLS profile's files. */
   reloadTls(): TlsReloadReport;
   /** Admission control's counts. */
   connectionStatus(): ConnectionStatus;
   listConnections(filter: ConnectionFilter, limit: number, after: string | undefined): ConnectionPage;
-  connectionDetail(id: string): ConnectionDetail | null;
+  connectionDetail(id: string, vhost?: string): ConnectionDetail | null;
+  /** The vhosts with their connections and limits. */
+  listVhosts(): VhostsReport;
   /** Close the connections `target` names, here; returns how many. */
   disconnectConnections(target: KickTarget): number;
   /** Live reload of the config file. */
   reload(request: ReloadRequest): Promise<ReloadResult>;
   /** Ask again for what open connections hold (all, or the scope's): docs/entitlement.md#re-evaluation. */
-  reevaluate(scope: ReevaluationScope): Promise<ReevaluationReport>;
+  reevaluate(scope: ReevaluationScope, vhost?: string): Promise<ReevaluationReport>;
   recentAdminActions(limit: number): AdminHistory;
 }
 
@@ -73,8 +77,13 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     private readonly log: Logger,
   ) {}
 
-  async resetEntitlements(user?: string, mode: EntitlementResetMode = 'disconnect'): Promise<ResetResult> {
-    if (this.cluster === null) return this.resetLocally(user, mode);
+  async resetEntitlements(
+    user?: string,
+    mode: EntitlementResetMode = 'disconnect',
+    vhost?: string,
+  ): Promise<ResetResult> {
+    // Vhosts do not span a cluster (the config refuses both): a vhost's reset is this node's.
+    if (this.cluster === null || vhost !== undefined) return this.resetLocally(user, mode, vhost);
     const result = await this.cluster.run(user === undefined ? { t: 'reset', mode } : { t: 'reset', user, mode });
     this.log.info(
       { user: user ?? '(all)', mode, ...nodesOf(result), disconnected: result.disconnected },
@@ -140,19 +149,44 @@ export class BrokerAdmin implements AdminActions, LocalActions {
   // ---- this node alone (LocalActions): what each node of a cluster runs ----
 
   /** The reset on this node: its cache and modules, and its affected connections. */
-  async resetLocally(user: string | undefined, mode: EntitlementResetMode = 'disconnect'): Promise<ResetResult> {
-    const moduleErrors = await this.security.resetModules(user);
+  async resetLocally(
+    user: string | undefined,
+    mode: EntitlementResetMode = 'disconnect',
+    vhost?: string,
+  ): Promise<ResetResult> {
+    const moduleErrors = await this.security.resetModules(user, this.vhost(vhost));
     // Only present when something went wrong, so the usual answer stays { disconnected }.
     const errors = moduleErrors.length === 0 ? {} : { moduleErrors };
     if (mode === 'reevaluate') {
-      const reevaluation = await this.broker.reevaluate(user === undefined ? undefined : { user });
+      const reevaluation = await this.broker.reevaluate(user === undefined ? undefined : { user }, vhost);
       const { disconnected, subscriptionsRevoked } = reevaluation;
       return { disconnected, subscriptionsRevoked, reevaluation, ...errors };
     }
     const reason = user === undefined ? 'entitlements reset' : closeReason(`entitlements reset for ${user}`);
-    const disconnected = this.broker.disconnectUsers(user, ENTITLEMENTS_RESET, reason);
-    this.log.info({ user: user ?? '(all)', disconnected }, 'entitlements reset');
+    const disconnected = this.broker.disconnectUsers(user, ENTITLEMENTS_RESET, reason, vhost);
+    this.log.info(
+      { user: user ?? '(all)', ...(vhost === undefined ? {} : { vhost }), disconnected },
+      'entitlements reset',
+    );
     return { disconnected, ...errors };
+  }
+
+  /** The vhost named `name` (canonical), for the security manager; undefined for none. */
+  private vhost(name: string | undefined): Vhost | undefined {
+    if (name === undefined) return undefined;
+    const vhost = this.security.vhostNamed(name);
+    // Routes take names through vhostNamed() first: an unknown one here is a wiring mistake.
+    if (vhost === undefined) throw new Error(`internal: no vhost "${name}"`);
+    return vhost;
+  }
+
+  listVhosts(vhost?: string): VhostsReport {
+    const report = this.broker.listVhosts();
+    return vhost === undefined ? report : { ...report, vhosts: report.vhosts.filter((v) => v.name === vhost) };
+  }
+
+  vhostNamed(name: string): string | undefined {
+    return this.security.vhostNamed(name)?.name;
   }
 
   /** The invalidation on this node: forget the answers, then ask again for what the user's connections hold. */
@@ -189,7 +223,8 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     return this.security.entitlementStatus().enabled;
   }
 
-  entitlementStatus(): EntitlementStatus {
+  entitlementStatus(vhost?: string): EntitlementStatus {
+    if (vhost !== undefined) return this.security.entitlementStatus(this.vhost(vhost));
     const status = this.security.entitlementStatus();
     const modules = this.security.moduleHealth();
     // Only with a module that asks a remote service, so the usual answer keeps its shape.
@@ -208,8 +243,8 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     return this.broker.listConnections(filter, limit, after);
   }
 
-  connectionDetail(id: string): ConnectionDetail | null {
-    return this.broker.connectionDetail(id);
+  connectionDetail(id: string, vhost?: string): ConnectionDetail | null {
+    return this.broker.connectionDetail(id, vhost);
   }
 
   recentAdminActions(limit: number): AdminHistory {
@@ -225,16 +260,16 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     return this.broker.reload(reset === undefined ? { via: 'admin' } : { reset, via: 'admin' });
   }
 
-  authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {
-    return this.security.authenticateAdmin(request);
+  authenticateAdmin(request: LogonRequest, vhost?: string): Promise<AuthAnswer | Throttled> {
+    return this.security.authenticateAdmin(request, this.vhost(vhost));
   }
 
-  checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
-    return this.security.checkAdmin(user, action, resource);
+  checkAdmin(user: string, action: 'read' | 'write', resource: string, vhost?: string): Promise<EntitlementAnswer> {
+    return this.security.checkAdmin(user, action, resource, this.vhost(vhost));
   }
 
-  explainEntitlement(question: ExplainQuestion): Promise<Explanation> {
-    return this.security.explain(question);
+  explainEntitlement(question: ExplainQuestion, vhost?: string): Promise<Explanation> {
+    return this.security.explain(question, this.vhost(vhost));
   }
 }
 

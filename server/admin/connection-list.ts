@@ -33,6 +33,8 @@ export interface ConnectionInfo {
   readonly messagesIn: number;
   /** Publishes sent to this client. */
   readonly messagesOut: number;
+  /** The vhost it is in (docs/vhosts.md); absent without vhosts and before logon. */
+  readonly vhost?: string;
 }
 
 /** What GET /admin/connections/{id} adds: the subscription patterns themselves. */
@@ -50,6 +52,8 @@ export interface DescribedConnection {
   readonly listenerName: string;
   readonly protocol: ConnectionProtocol;
   readonly queuedBytes: number;
+  /** The vhost it is in, or null (no vhosts, or not chosen yet). */
+  readonly vhostName: string | null;
   describe(): ConnectionInfo;
   subscriptionPatterns(): string[];
 }
@@ -60,6 +64,8 @@ export interface ConnectionFilter {
   readonly host?: string;
   readonly listener?: string;
   readonly protocol?: ConnectionProtocol;
+  /** Only connections in this vhost (canonical name). */
+  readonly vhost?: string;
 }
 
 export interface ConnectionPage {
@@ -75,6 +81,7 @@ export const MAX_PAGE_SIZE = 1000;
 
 export function matches(session: DescribedConnection, info: ConnectionInfo | null, filter: ConnectionFilter): boolean {
   if (filter.user !== undefined && session.userName !== filter.user) return false;
+  if (filter.vhost !== undefined && session.vhostName !== filter.vhost) return false;
   if (info === null) return true;
   if (filter.host !== undefined && info.remoteAddress !== filter.host) return false;
   if (filter.listener !== undefined && info.listener !== filter.listener) return false;

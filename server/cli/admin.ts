@@ -37,11 +37,33 @@ const SUBCOMMANDS = [
   'reload',
   'history',
   'invalidate',
+  'vhosts',
 ] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function isSubcommand(name: string): name is Subcommand {
   return (SUBCOMMANDS as readonly string[]).includes(name);
+}
+
+/** The commands that take --vhost (docs/vhosts.md#admin); the others are broker-wide. */
+const VHOST_COMMANDS: readonly Subcommand[] = [
+  'status',
+  'reset',
+  'connections',
+  'connection',
+  'kick',
+  'explain',
+  'vhosts',
+];
+
+/** `call` about one vhost: `?vhost=NAME` added to its path. */
+function inVhost(call: AdminCall, subcommand: Subcommand, vhost: string | undefined): AdminCall {
+  if (vhost === undefined) return call;
+  if (!VHOST_COMMANDS.includes(subcommand))
+    throw usageError(`--vhost only goes with ${VHOST_COMMANDS.join(', ')}, not ${subcommand}`);
+  if (vhost === '') throw usageError('--vhost needs a vhost name');
+  const separator = call.path.includes('?') ? '&' : '?';
+  return { ...call, path: `${call.path}${separator}vhost=${encodeURIComponent(vhost)}` };
 }
 
 /** What the connections filters and pages of the command line ask for. */
@@ -155,6 +177,8 @@ function callFor(
         : { method: 'DELETE', path: withQuery(ADMIN_PATHS.connections, { user }) };
     case 'cluster':
       return { method: 'GET', path: ADMIN_PATHS.cluster };
+    case 'vhosts':
+      return { method: 'GET', path: ADMIN_PATHS.vhosts };
     case 'history':
       return { method: 'GET', path: withQuery(ADMIN_PATHS.audit, { limit: options.limit }) };
     case 'reload':
@@ -181,6 +205,7 @@ function parse(argv: readonly string[]) {
         path: { type: 'string' },
         reset: { type: 'string' },
         mode: { type: 'string' },
+        vhost: { type: 'string' },
         url: { type: 'string' },
         config: { type: 'string', short: 'c' },
         'user-name': { type: 'string' },
@@ -209,7 +234,7 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     throw usageError(`unknown admin command ${JSON.stringify(name)}; one of: ${SUBCOMMANDS.join(', ')}`);
   if (extra.length > 1) throw usageError(`unexpected argument ${JSON.stringify(extra[1])} after ${name}`);
 
-  const call = callFor(name, args.values, extra[0]);
+  const call = inVhost(callFor(name, args.values, extra[0]), name, args.values.vhost);
   // Credentials before the URL: a missing variable is the likelier mistake, and needs no config.
   const authorization = adminAuthorization(
     {

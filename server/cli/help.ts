@@ -103,6 +103,7 @@ Commands:
                        since when; --topic with read and write, --path (an admin endpoint) with
                        admin; --listener uses that listener's module. Changes nothing; exit
                        status 0 whether the answer is allow or deny
+  vhosts               list the vhosts with their connections and limits (docs/vhosts.md)
   history [--limit N]  the latest N admin actions this node audited (default and at most 100),
                        newest first: who, what, when, the status and the result
   reload [--reset disconnect|reevaluate|none]
@@ -112,6 +113,10 @@ Commands:
                        entitlement cache and closes the connections (4004); reevaluate asks
                        again and closes only users whose logon is denied; none keeps them.
                        Default: the config's reload.reset. On this node only, in a cluster
+
+With --vhost NAME, status, reset, connections, connection, kick, explain and vhosts act on that
+vhost alone (docs/vhosts.md#admin): the request is entitled as /admin/vhosts/NAME/..., which the
+vhost's tenant admins may make too.
 
 In a cluster, reset, invalidate, disable, enable, promote-shadow and kick run on every node; the answer's
 "nodes" says how many applied them (connections and shadow show only the node asked). With Redis unavailable

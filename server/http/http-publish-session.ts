@@ -128,6 +128,9 @@ export class HttpPublishSession implements BodySink {
     return this.socket.writableLength;
   }
 
+  /** HTTP publish listeners are not in vhosts (the config refuses them with vhosts on). */
+  readonly vhostName = null;
+
   describe(): ConnectionInfo {
     return {
       id: this.id,

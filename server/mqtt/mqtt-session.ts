@@ -209,7 +209,12 @@ export class MqttSession
       connectedAt: new Date(this.connectedAt).toISOString(),
       messagesIn: this.messagesIn,
       messagesOut: this.outbound.sent,
+      ...(this.listenerGates.vhost === null ? {} : { vhost: this.listenerGates.vhost.name }),
     };
+  }
+
+  get vhostName(): string | null {
+    return this.listenerGates.vhost?.name ?? null;
   }
 
   subscriptionPatterns(): string[] {

@@ -172,7 +172,12 @@ export class NativeSession
       connectedAt: new Date(this.connectedAt).toISOString(),
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
+      ...(this.gates.vhost === null ? {} : { vhost: this.gates.vhost.name }),
     };
+  }
+
+  get vhostName(): string | null {
+    return this.gates.vhost?.name ?? null;
   }
 
   subscriptionPatterns(): string[] {

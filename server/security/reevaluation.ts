@@ -22,6 +22,8 @@ export interface ReevaluatedConnection {
   readonly isLoggedOn: boolean;
   readonly userName: string | null;
   readonly listenerName: string;
+  /** The vhost it is in, or null. */
+  readonly vhostName: string | null;
   /** The entitlements its user is asked under: its listener's, or its vhost's. */
   readonly entitlements: EntitlementService;
   /** Literal-topic subscriptions whose end the client can be told of (native); [] where it cannot (MQTT: deliveries just stop). */
@@ -61,6 +63,8 @@ export type ReevaluationScope = InvalidationTarget | undefined;
 export async function reevaluate(
   connections: Iterable<ReevaluatedConnection>,
   scope: ReevaluationScope,
+  /** Only the connections of this vhost (a reset of one vhost). */
+  vhost?: string,
 ): Promise<ReevaluationReport> {
   const started = performance.now();
   const counts = { connections: 0, disconnected: 0, subscriptionsChecked: 0, subscriptionsRevoked: 0, failures: 0 };
@@ -71,6 +75,7 @@ export async function reevaluate(
     if (!connection.isOpen || !connection.isLoggedOn) continue;
     const user = connection.userName ?? '';
     if (scope !== undefined && user !== scope.user) continue;
+    if (vhost !== undefined && connection.vhostName !== vhost) continue;
     counts.connections++;
     const service = connection.entitlements;
     work.push(async () => {

@@ -403,14 +403,29 @@ export class SecurityManager {
 
   // ---- AMPS's entitlement actions ("Disabling Entitlement" and reset) -------------------------
 
-  /** Clear the cache (for one user, or everyone) and call each entitlement module's reset(); the modules whose reset failed, with why. */
-  async resetModules(user?: string): Promise<ModuleResetError[]> {
-    const failures = await Promise.all(this.services.map((s) => s.reset(user)));
+  /**
+   * Clear the cache (for one user, or everyone) and call each entitlement module's reset(); the
+   * modules whose reset failed, with why. With `vhost`, that vhost's module alone.
+   */
+  async resetModules(user?: string, vhost?: Vhost): Promise<ModuleResetError[]> {
+    const services = vhost === undefined ? this.services : [this.vhostServices(vhost).entitlements];
+    const failures = await Promise.all(services.map((s) => s.reset(user)));
     const moduleErrors: ModuleResetError[] = [];
     failures.forEach((error, i) => {
-      if (error !== null) moduleErrors.push({ module: this.services[i]!.moduleName, error });
+      if (error !== null) moduleErrors.push({ module: services[i]!.moduleName, error });
     });
     return moduleErrors;
+  }
+
+  /** The vhost `name` names (canonical or not), or undefined when there is none (or vhosts are off). */
+  vhostNamed(name: string): Vhost | undefined {
+    return this.vhosts?.byName(name);
+  }
+
+  private vhostServices(vhost: Vhost): { authenticator: Authenticator | null; entitlements: EntitlementService } {
+    const found = this.byVhost.get(vhost);
+    if (found === undefined) throw new Error(`no security set up for vhost "${vhost.name}"`);
+    return found;
   }
 
   async disableEntitlements(): Promise<void> {
@@ -429,13 +444,14 @@ export class SecurityManager {
     this.log.info('entitlements enabled with new module contexts; an entitlement reset is recommended');
   }
 
-  entitlementStatus(): EntitlementStatus {
+  /** Every cache's numbers added up; with `vhost`, that vhost's alone. */
+  entitlementStatus(vhost?: Vhost): EntitlementStatus {
     let size = 0;
     let hits = 0;
     let misses = 0;
     let moduleCalls = 0;
     let failures = 0;
-    for (const s of this.services) {
+    for (const s of vhost === undefined ? this.services : [this.vhostServices(vhost).entitlements]) {
       size += s.cacheSize;
       hits += s.hits;
       misses += s.misses;
@@ -493,18 +509,34 @@ export class SecurityManager {
     return moduleErrors.length === 0 ? { promoted } : { promoted, moduleErrors };
   }
 
-  async authenticateAdmin(request: LogonRequest): Promise<AuthAnswer | Throttled> {
-    const outcome = await this.admin!.authenticator.authenticate(request);
+  /** An admin request's credentials; for a request about a vhost, its own authentication module if it has one. */
+  async authenticateAdmin(request: LogonRequest, vhost?: Vhost): Promise<AuthAnswer | Throttled> {
+    const own = vhost === undefined ? null : this.vhostServices(vhost).authenticator;
+    const outcome = await (own ?? this.admin!.authenticator).authenticate(request);
     return outcome.outcome === 'failed' ? { outcome: 'reject', reason: outcome.reason } : outcome;
   }
 
-  async checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
+  /**
+   * An admin request about `resource` (a path). About a vhost (`/admin/vhosts/<vhost>/...`), the
+   * broker's admins may act, and so may the vhost's own tenant admins, as its policy allows
+   * (docs/vhosts.md#admin).
+   */
+  async checkAdmin(
+    user: string,
+    action: 'read' | 'write',
+    resource: string,
+    vhost?: Vhost,
+  ): Promise<EntitlementAnswer> {
     // Admin requests stay entitled while client entitlements are disabled: disabling opens the
     // data, not the control plane (configure admin.entitlement with a local module, e.g. a
     // policy file, so admins can act when the main entitlement service is down).
     const pending = this.admin!.entitlements.check(user, action, 'admin', resource, true);
     const decision = isPromiseLike(pending) ? await pending : pending;
-    return decision.allow ? { allow: true } : { allow: false };
+    if (decision.allow) return { allow: true };
+    if (vhost === undefined) return { allow: false };
+    const tenant = this.vhostServices(vhost).entitlements.check(user, action, 'admin', resource, true);
+    const answer = isPromiseLike(tenant) ? await tenant : tenant;
+    return answer.allow ? { allow: true } : { allow: false };
   }
 
   /**
@@ -512,8 +544,13 @@ export class SecurityManager {
    * admin paths, else the named listener's (its override, or the instance's), else the instance's.
    * Throws UnknownListenerError for a listener the config does not have.
    */
-  async explain(question: ExplainQuestion): Promise<Explanation> {
+  async explain(question: ExplainQuestion, vhost?: Vhost): Promise<Explanation> {
     const request = requestFor(question);
+    if (vhost !== undefined && question.action !== 'admin') {
+      // A question about a vhost's user: its vhost-policy module answers, as for its connections.
+      const service = this.vhostServices(vhost).entitlements;
+      return explainWith(service, this.configPaths.get(service)!, request, this.toggle.enabled);
+    }
     if (question.action === 'admin') {
       const service = this.admin!.entitlements;
       // Admin requests are entitled even while entitlements are disabled (checkAdmin).

@@ -71,8 +71,11 @@ function groupSchemaFor(defaultSyntax: FilterSyntax) {
       maxMessageSize: integerField(1, MAX_MESSAGE_SIZE).optional(),
       /** Per connection; absent, the broker's own limit alone applies. */
       maxSubscriptions: integerField(1, MAX_SUBSCRIPTIONS).optional(),
-      /** Whether members may close connections of their vhost (the router's default: true). */
-      allowAdminStatusUpdate: booleanField().default(true),
+      /**
+       * Whether members are the vhost's tenant admins: they may list and close its connections and
+       * reset its entitlements. Default false, where the router's is true: admin rights are granted, not assumed.
+       */
+      allowAdminStatusUpdate: booleanField().default(false),
     })
     .superRefine((group, ctx) => checkContentRules(group, group.filterSyntax ?? defaultSyntax, ctx));
 }

@@ -16,6 +16,8 @@ import {
   SHADOWS,
   STATUS,
   TOKEN,
+  VHOST,
+  VHOSTS,
   VIEWER,
 } from './recording-admin-actions.js';
 import { runCli } from './cli-process.js';
@@ -65,6 +67,31 @@ describe('warden admin', () => {
       stderr: 'warden admin: no entitlement module has a shadow policy to promote (HTTP 409 CONFLICT)\n',
     });
     expect(await runAdmin(['promote-shadow', '--user', 'x'], AS_ADMIN)).toMatchObject({ code: 2 });
+  });
+
+  it('vhosts lists the vhosts; --vhost scopes a command to one vhost, entitled as its path', async () => {
+    const listed = await runAdmin(['vhosts'], AS_ADMIN);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(listed.stdout)).toEqual(VHOSTS);
+    const scoped = await runAdmin(['connections', '--vhost', 'A.Example', '--user', 'alice'], AS_ADMIN);
+    expect(scoped).toMatchObject({ code: 0, stderr: '' });
+    expect(admin.actions.callsOf('listConnections').at(-1)).toEqual([{ user: 'alice', vhost: VHOST }, 100, undefined]);
+    expect(admin.actions.callsOf('checkAdmin')).toContainEqual([
+      ADMIN.user,
+      'read',
+      `/admin/vhosts/${VHOST}/connections`,
+      VHOST,
+    ]);
+    // Broker-wide commands take no vhost: refused before anything is sent.
+    expect(await runAdmin(['disable', '--vhost', VHOST], AS_ADMIN)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--vhost only goes with/),
+    });
+    // An unknown vhost: 404 from the listener (exit 1).
+    expect(await runAdmin(['status', '--vhost', 'b.example'], AS_ADMIN)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no vhost "b.example"/),
+    });
   });
 
   it("admission prints admission control's counts as JSON (GET /admin/admission)", async () => {

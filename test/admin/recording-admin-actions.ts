@@ -12,6 +12,7 @@ import {
   type KickTarget,
   type PromoteResult,
   type ShadowReport,
+  type VhostsReport,
 } from '../../server/admin/admin-actions.js';
 import type {
   ConnectionDetail,
@@ -67,7 +68,29 @@ export type ActionName =
   | 'promoteShadow'
   | 'authenticateAdmin'
   | 'checkAdmin'
-  | 'explainEntitlement';
+  | 'explainEntitlement'
+  | 'listVhosts'
+  | 'vhostNamed';
+
+/** The only vhost vhostNamed knows. */
+export const VHOST = 'a.example';
+
+export const VHOSTS: VhostsReport = {
+  enabled: true,
+  vhosts: [
+    {
+      name: VHOST,
+      source: 'vhosts.policies[0]',
+      default: false,
+      connections: 1,
+      maxConnections: 10,
+      maxConnectionsPerUser: 2,
+      maxConnectionsPerHost: 3,
+      allowUnknownUser: false,
+      groups: ['ops'],
+    },
+  ],
+};
 
 /** The only listener explainEntitlement knows; any other name is an UnknownListenerError. */
 export const KNOWN_LISTENER = 'native';
@@ -288,6 +311,17 @@ export class RecordingAdminActions implements AdminActions {
     return { disconnected: 'id' in target ? (target.id === CONNECTION.id ? 1 : 0) : this.disconnected };
   }
 
+  listVhosts(vhost?: string): VhostsReport {
+    this.record('listVhosts', vhost);
+    return VHOSTS;
+  }
+
+  /** The one vhost there is: VHOST (any case). */
+  vhostNamed(name: string): string | undefined {
+    this.record('vhostNamed', name);
+    return name.toLowerCase() === VHOST ? VHOST : undefined;
+  }
+
   recentAdminActions(limit: number): AdminHistory {
     this.record('recentAdminActions', limit);
     return { enabled: true, entries: [HISTORY_ENTRY] };
@@ -322,8 +356,13 @@ export class RecordingAdminActions implements AdminActions {
     return explanationFor(question);
   }
 
-  async checkAdmin(user: string, action: 'read' | 'write', resource: string): Promise<EntitlementAnswer> {
-    this.record('checkAdmin', user, action, resource);
+  async checkAdmin(
+    user: string,
+    action: 'read' | 'write',
+    resource: string,
+    vhost?: string,
+  ): Promise<EntitlementAnswer> {
+    this.record('checkAdmin', user, action, resource, ...(vhost === undefined ? [] : [vhost]));
     if (user === VIEWER.user && action === 'write') return { allow: false, reason: 'viewers only read' };
     return { allow: true };
   }

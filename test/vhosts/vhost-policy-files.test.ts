@@ -30,7 +30,7 @@ describe('the vhost policy schema', () => {
       maxConnectionsPerHost: 65535,
       allowUnknownUser: false,
     });
-    expect(policy.groups.a).toMatchObject({ remoteHosts: [], allowAdminStatusUpdate: true });
+    expect(policy.groups.a).toMatchObject({ remoteHosts: [], allowAdminStatusUpdate: false });
   });
 
   it("accepts the router's comma-separated strings for lists", () => {

@@ -125,10 +125,14 @@ describe('the guide’s groups example (Examples 7.5 and 7.6)', () => {
     expect(vhost.check(read('admin1', 'myqueue3'))).toEqual({ allow: true });
   });
 
-  it('lets every group close connections of its own vhost only (allowAdminStatusUpdate defaults to true)', () => {
-    expect(vhost.check(admin('dev1', '/admin/vhosts/example.com/connections'))).toEqual({ allow: true });
+  it('makes no group a tenant admin unless it says so (allowAdminStatusUpdate defaults to false)', () => {
+    expect(vhost.check(admin('dev1', '/admin/vhosts/example.com/connections'))).toEqual({
+      allow: false,
+      reason: 'the group may not update connections',
+    });
+    // The guide's $default group sets it: unknown users may.
     expect(vhost.check(admin('stranger', '/admin/vhosts/example.com'))).toEqual({ allow: true });
-    expect(vhost.check(admin('dev1', '/admin/vhosts/example.community/connections'))).toEqual({
+    expect(vhost.check(admin('stranger', '/admin/vhosts/example.community/connections'))).toEqual({
       allow: false,
       reason: "the path is not one of the vhost's own resources",
     });
