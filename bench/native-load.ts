@@ -12,8 +12,12 @@ export function encodeFrame(encoding: Encoding, frame: unknown): Buffer {
   return encoding === 'json' ? Buffer.from(JSON.stringify(frame)) : packr.pack(frame);
 }
 
-export async function openNative(url: string, encoding: Encoding): Promise<WebSocket> {
-  const ws = new WebSocket(url, SUBPROTOCOLS[encoding], { perMessageDeflate: false });
+/** `host`: the Host header (a vhost's name); default the URL's. */
+export async function openNative(url: string, encoding: Encoding, host?: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, SUBPROTOCOLS[encoding], {
+    perMessageDeflate: false,
+    ...(host === undefined ? {} : { headers: { host } }),
+  });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   return ws;
 }

@@ -97,3 +97,83 @@ export async function runEntitledFanout(url: string, options: FanoutOptions): Pr
     for (const ws of sockets) ws.terminate();
   }
 }
+
+/** The name of bench vhost `v` (`t0.bench`, `t1.bench`, ...). */
+export function benchVhost(v: number): string {
+  return `t${v}.bench`;
+}
+
+/**
+ * `vhosts` policies for `count` tenants: subscriber k (user `sub${k}`) reads `bench/#` in vhost
+ * k % count, and each vhost's `publisher` writes there. No filters: the run measures what vhosts
+ * themselves cost (the choice at logon, the hidden namespace on every publish and delivery).
+ */
+export function benchVhostPolicies(count: number, subscriberCount: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, v) => ({
+    hostname: benchVhost(v),
+    groups: {
+      pub: { users: ['publisher'], remoteHosts: '*', targets: 'bench/#' },
+      readers: {
+        users: Array.from({ length: subscriberCount }, (_, k) => `sub${k}`).filter((_, k) => k % count === v),
+        remoteHosts: '*',
+        sources: 'bench/#',
+      },
+    },
+  }));
+}
+
+/**
+ * The multi-tenant fan-out: `tenants` tenants on one broker, subscriber k in tenant k % tenants,
+ * and one publisher per tenant, all flooding at once, each reaching only its own tenant's
+ * subscribers. `by: 'vhost'`: each tenant is a vhost, all publishing to the same topic name;
+ * `by: 'topic'`: no vhosts, each tenant has a topic of its own (the same shape without vhosts, to
+ * compare with). Deliveries over every tenant, per second.
+ */
+export async function runTenantsFanout(
+  url: string,
+  options: FanoutOptions & { tenants: number; by: 'vhost' | 'topic' },
+): Promise<FanoutResult> {
+  const { subscriberCount, encoding, tenants: vhosts, by } = options;
+  const hostOf = (v: number): string | undefined => (by === 'vhost' ? benchVhost(v) : undefined);
+  const topicOf = (v: number): string => (by === 'vhost' ? ENTITLED_TOPIC : `${ENTITLED_TOPIC}/t${v}`);
+  let received = 0;
+  const sockets = [];
+  const perVhost = Array.from({ length: vhosts }, () => 0);
+  try {
+    for (let k = 0; k < subscriberCount; k++) {
+      const ws = await openNative(url, encoding, hostOf(k % vhosts));
+      sockets.push(ws);
+      await setupCall(ws, encoding, { op: 'logon', rid: 1, user: `sub${k}` });
+      await setupCall(ws, encoding, { op: 'subscribe', rid: 2, sid: 1, topic: topicOf(k % vhosts) });
+      ws.on('message', () => received++);
+      perVhost[k % vhosts]!++;
+    }
+    const publishers = [];
+    for (let v = 0; v < vhosts; v++) {
+      const publisher = await openNative(url, encoding, hostOf(v));
+      sockets.push(publisher);
+      publishers.push(publisher);
+      await setupCall(publisher, encoding, { op: 'logon', rid: 1, user: 'publisher' });
+    }
+    const frames = publishers.map((_, v) => encodeFrame(encoding, { op: 'publish', topic: topicOf(v), data: TRADE }));
+    const started = now();
+    // Each publisher's window is its share of the one window, so the broker holds as much as in the other runs.
+    const window = Math.max(2, Math.floor(options.window / vhosts));
+    const published = await Promise.all(
+      publishers.map((p, v) => floodPublish(p, encoding, frames[v]!, { seconds: options.seconds, window })),
+    );
+    const expected = published.reduce((sum, n, v) => sum + n * perVhost[v]!, 0);
+    if (!(await waitUntil(() => received >= expected, 30_000)))
+      process.stderr.write(`warning: ${options.label}: ${expected - received} deliveries missing\n`);
+    if (received > expected)
+      process.stderr.write(`warning: ${options.label}: ${received - expected} deliveries too many\n`);
+    const elapsed = (now() - started) / 1000;
+    return {
+      published: published.reduce((a, b) => a + b, 0),
+      deliveries: received,
+      deliveriesPerSec: received / elapsed,
+    };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+  }
+}
