@@ -738,6 +738,7 @@ export class Broker implements SessionContext, HealthSource {
       retainedMessages: () => this.mqtt.retained.size,
       retainedBytes: () => this.mqtt.retained.heldBytes,
       shadowSummaries: () => this.security?.shadowSummaries() ?? [],
+      vhosts: () => this.vhosts?.list ?? [],
     };
   }
 
@@ -810,6 +811,7 @@ export class Broker implements SessionContext, HealthSource {
         keptSessions: () => mqtt.persistentSessions.size,
         subscriptions: () => this.engine.subscriptionCount,
         retainedMessages: () => mqtt.retained.size,
+        vhosts: () => this.vhosts?.list ?? [],
       },
       (topic, text) => mqtt.publishSys(topic, text),
       packageVersion(),

@@ -1,6 +1,7 @@
 // GET /metrics: the broker in Prometheus' text format (docs/metrics.md). Every value but the
 // module-call metrics is read when scraped, from the counters the broker keeps anyway
 // (BrokerStats, the entitlement cache, the MQTT stores) and from a walk of the open connections.
+import type { SysVhost } from '../sys/sys-topics.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { EntitlementStatus, ModuleHealthEntry } from '../admin/admin-actions.js';
 import type { ConnectionProtocol } from '../admin/connection-list.js';
@@ -31,6 +32,8 @@ export interface MetricsSource {
   retainedBytes(): number;
   /** The shadow policies' counts (docs/entitlement.md#shadow-policy); empty when there are none. */
   shadowSummaries(): readonly Pick<ShadowSummary, 'comparisons' | 'byKind'>[];
+  /** The vhosts (docs/vhosts.md); empty without them. */
+  vhosts(): readonly SysVhost[];
 }
 
 /** Fields of BrokerStats that are levels (gauges); the others only grow (counters). */
@@ -84,6 +87,32 @@ export class BrokerMetrics {
     this.registerModuleHealth();
     this.registerState();
     this.registerStats();
+    this.registerVhosts();
+  }
+
+  /** Per vhost: its connections, and its clients' publishes and their deliveries (docs/vhosts.md). */
+  private registerVhosts(): void {
+    const { registry, source } = this;
+    const perVhost = (value: (vhost: SysVhost) => number) => (): Sample<'vhost'>[] =>
+      source.vhosts().map((vhost): Sample<'vhost'> => [{ vhost: vhost.name }, value(vhost)]);
+    pulledGauge(registry, {
+      name: 'warden_vhost_connections',
+      help: 'Connections admitted into each vhost',
+      labelNames: ['vhost'],
+      read: perVhost((v) => v.limits.connections),
+    });
+    pulledCounter(registry, {
+      name: 'warden_vhost_messages_received_total',
+      help: "Publishes accepted from each vhost's clients",
+      labelNames: ['vhost'],
+      read: perVhost((v) => v.counters.messagesReceived),
+    });
+    pulledCounter(registry, {
+      name: 'warden_vhost_deliveries_total',
+      help: "Deliveries made by each vhost's clients' publishes",
+      labelNames: ['vhost'],
+      read: perVhost((v) => v.counters.deliveries),
+    });
   }
 
   get contentType(): string {

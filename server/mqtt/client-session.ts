@@ -10,6 +10,7 @@ import type { MqttListenerOptions } from '../config/index.js';
 import type { SubscriptionEntry } from '../delivery/subscription-entry.js';
 import type { ListenerVhostGates } from '../gates/vhost-gates.js';
 import type { VhostNamespace } from '../vhosts/vhost-namespace.js';
+import type { VhostCounters } from '../vhosts/vhosts.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { SubscriptionHandle, SubscriptionPattern } from '../topics/index.js';
@@ -91,6 +92,8 @@ export interface PublishingClient {
   readonly problemInformation: boolean;
   /** Its vhost's hidden topic namespace (the default one without vhosts): what it publishes is routed there. */
   readonly namespace: VhostNamespace;
+  /** Its vhost's counters ($SYS, metrics), or null without vhosts. */
+  readonly vhostCounters: VhostCounters | null;
   /** v5 topic aliases this client set in its PUBLISH packets. */
   readonly topicAliases: InboundTopicAliases;
   readonly publishGate: PublishGate;

@@ -14,6 +14,7 @@ import type { CompiledSelect } from '../content/select/index.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import type { ListenerVhostGates } from '../gates/vhost-gates.js';
 import { VhostNamespace } from '../vhosts/vhost-namespace.js';
+import type { VhostCounters } from '../vhosts/vhosts.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { Decision } from '../security/decision.js';
 import type { MqttListenerOptions } from '../config/index.js';
@@ -215,6 +216,10 @@ export class MqttSession
 
   get vhostName(): string | null {
     return this.listenerGates.vhost?.name ?? null;
+  }
+
+  get vhostCounters(): VhostCounters | null {
+    return this.listenerGates.vhost?.counters ?? null;
   }
 
   subscriptionPatterns(): string[] {

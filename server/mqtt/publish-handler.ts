@@ -68,7 +68,12 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   const wire = forwardableBytes(packet);
   if (wire !== null) mqtt.forwardPublishBytes(wire, session.isV5);
   const writes = session.ctx.store.writes;
-  routeAcceptedPublish(session.ctx, mqtt, payload);
+  const sent = routeAcceptedPublish(session.ctx, mqtt, payload);
+  const counters = session.vhostCounters;
+  if (counters !== null) {
+    counters.messagesReceived++;
+    counters.deliveries += sent;
+  }
   acknowledge(session, packet, ReasonCodes.SUCCESS, undefined, writes);
 }
 
@@ -141,9 +146,12 @@ export function handlePubrel(session: PublishingClient, packet: IPubrelPacket): 
 }
 
 /** The last step of every accepted MQTT publish (PUBLISH packets and will messages): store or clear it if retained, then route it. */
-export function routeAcceptedPublish(ctx: MqttContext, mqtt: MqttMessage, payload: Buffer): void {
+/** Returns the deliveries it made (or holds for an entitlement answer). */
+export function routeAcceptedPublish(ctx: MqttContext, mqtt: MqttMessage, payload: Buffer): number {
   // Stored only once entitled; delivered live even when the retained store is full.
   if (mqtt.retain) ctx.retained.retain(mqtt.message.topic, payload, mqtt.qos, mqtt.properties);
   ctx.stats.messagesPublished++;
-  ctx.stats.deliveries += ctx.router.publish(mqtt.message);
+  const sent = ctx.router.publish(mqtt.message);
+  ctx.stats.deliveries += sent;
+  return sent;
 }

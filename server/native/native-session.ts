@@ -460,7 +460,13 @@ export class NativeSession
     if (refused !== null) throw nativePublishRefusal(refused, command.topic, command.rid);
     stats.messagesPublished++;
     this.messagesIn++;
-    stats.deliveries += this.ctx.router.publish(message);
+    const sent = this.ctx.router.publish(message);
+    stats.deliveries += sent;
+    const vhost = this.gates.vhost;
+    if (vhost !== null) {
+      vhost.counters.messagesReceived++;
+      vhost.counters.deliveries += sent;
+    }
     if (command.ack) this.ack(command.rid!);
   }
 

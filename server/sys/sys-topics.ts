@@ -3,7 +3,18 @@
 // and dashboards built for Mosquitto read Warden. Reads are entitled like any topic (the example
 // policies give them to admins only), and `#` never matches them [MQTT-4.7.2-1]. Only values that
 // changed are published again. In a cluster each node publishes its own, to its own clients.
+// With vhosts, each vhost has its own `$SYS/broker/...` (its connections and messages, in its
+// namespace, for its clients), and the broker-wide view adds `$SYS/broker/vhosts/<name>/...`.
 import type { BrokerStats } from '../stats.js';
+import type { VhostNamespace } from '../vhosts/vhost-namespace.js';
+
+/** What a vhost's own $SYS shows. */
+export interface SysVhost {
+  readonly name: string;
+  readonly namespace: VhostNamespace;
+  readonly limits: { readonly connections: number };
+  readonly counters: { readonly messagesReceived: number; readonly deliveries: number };
+}
 
 /** What the topics are computed from, read at each interval. */
 export interface SysSource {
@@ -12,6 +23,8 @@ export interface SysSource {
   readonly keptSessions: () => number;
   readonly subscriptions: () => number;
   readonly retainedMessages: () => number;
+  /** The vhosts (empty without them). */
+  readonly vhosts: () => readonly SysVhost[];
 }
 
 /** Publishes one retained $SYS message on this node (no store, no other node). */
@@ -92,6 +105,20 @@ export class SysTopics {
       ['$SYS/broker/heap/current', String(process.memoryUsage().heapUsed)],
     ]);
     if (this.nodeId !== null) values.set('$SYS/broker/node', this.nodeId);
+    for (const vhost of this.source.vhosts()) {
+      const own: [string, string][] = [
+        ['clients/connected', String(vhost.limits.connections)],
+        ['messages/received', String(vhost.counters.messagesReceived)],
+        ['messages/sent', String(vhost.counters.deliveries)],
+      ];
+      // The broker-wide view, for the broker's admins.
+      for (const [name, text] of own) values.set(`$SYS/broker/vhosts/${vhost.name}/${name}`, text);
+      // The vhost's own, in its namespace; the $default vhost's namespace is the broker's, whose $SYS it sees.
+      if (vhost.namespace.prefix === '') continue;
+      for (const [name, text] of own) values.set(vhost.namespace.topic(`$SYS/broker/${name}`), text);
+      values.set(vhost.namespace.topic('$SYS/broker/version'), `warden version ${this.version}`);
+      values.set(vhost.namespace.topic('$SYS/broker/uptime'), `${Math.floor((now - this.startedAt) / 1000)} seconds`);
+    }
     const loads: [string, LoadAverage, number][] = [
       ['messages/received', this.received, stats.messagesPublished],
       ['messages/sent', this.sent, stats.deliveries],

@@ -10,6 +10,14 @@ import { VhostNamespace } from './vhost-namespace.js';
 import { loadInlineVhostPolicies, loadVhostPolicyDirectory, type LoadedVhostPolicy } from './vhost-policy-files.js';
 import { VhostPolicyRules } from './vhost-policy-rules.js';
 
+/** What a vhost's clients did, counted per publish (never per delivery): its $SYS and metrics. */
+export class VhostCounters {
+  /** Publishes accepted from its clients. */
+  messagesReceived = 0;
+  /** Deliveries those publishes made. */
+  deliveries = 0;
+}
+
 /** One tenant: its policy's rules, its hidden topic namespace and its connection counts. */
 export interface Vhost {
   /** The canonical name (lower case; `${vhost}` in patterns, the namespace's name). */
@@ -19,6 +27,7 @@ export interface Vhost {
   readonly rules: VhostPolicyRules;
   readonly namespace: VhostNamespace;
   readonly limits: VhostConnectionLimits;
+  readonly counters: VhostCounters;
   /** The vhost's own authentication module, if its policy names one. */
   readonly authentication: ModuleSpec | undefined;
 }
@@ -60,6 +69,7 @@ export class Vhosts {
         rules,
         namespace: new VhostNamespace(rules.vhost),
         limits: new VhostConnectionLimits(rules),
+        counters: new VhostCounters(),
         authentication: definition.authentication,
       });
     });

@@ -212,6 +212,7 @@ it('docs/metrics.md names every warden_ metric the broker registers', () => {
       retainedBytes: () => 0,
       shadowSummaries: () => [],
       moduleHealth: () => [],
+      vhosts: () => [],
     },
     false,
     '0.0.0',
