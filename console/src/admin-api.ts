@@ -13,6 +13,7 @@ import type {
   KickUserResult,
   ResetMode,
   ResetResult,
+  VhostsReport,
 } from './types.js';
 
 export const PAGE_SIZE = 25;
@@ -24,6 +25,15 @@ export function entitlementStatus(): Promise<EntitlementStatus> {
 /** Resets one user's entitlements, or everyone's when `user` is undefined. */
 export function resetEntitlements(user: string | undefined, mode: ResetMode): Promise<ResetResult> {
   return call('POST', '/admin/entitlements/reset', user === undefined ? { mode } : { user, mode });
+}
+
+/** Resets the entitlements of one vhost (docs/vhosts.md#admin): its cache, and its connections by `mode`. */
+export function resetVhost(vhost: string, mode: ResetMode): Promise<ResetResult> {
+  return call('POST', `/admin/entitlements/reset?vhost=${encodeURIComponent(vhost)}`, { mode });
+}
+
+export function listVhosts(): Promise<VhostsReport> {
+  return call('GET', '/admin/vhosts');
 }
 
 export function setEntitlementsEnabled(enabled: boolean): Promise<EnabledResult> {

@@ -166,6 +166,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
               <th scope="col">User</th>
               <th scope="col">Address</th>
               <th scope="col">Listener</th>
+              <th scope="col">Vhost</th>
               <th scope="col">Protocol</th>
               <th scope="col">Client ID</th>
               <th scope="col" class="num">
@@ -184,7 +185,7 @@ export function ConnectionsPage({ cluster }: { readonly cluster: ClusterInfo }) 
             ))}
             {page !== null && page.connections.length === 0 && (
               <tr>
-                <td colSpan={10} class="empty">
+                <td colSpan={11} class="empty">
                   No connections match.
                 </td>
               </tr>
@@ -237,6 +238,7 @@ function ConnectionRow({ connection: c, onKick, onKickAll }: RowProps) {
       </td>
       <td>{c.remoteAddress}</td>
       <td>{c.listener}</td>
+      <td>{c.vhost ?? <span class="muted">–</span>}</td>
       <td>
         {c.protocol}
         {c.version !== null && <span class="muted"> {c.version}</span>}

@@ -1,13 +1,14 @@
 // Hash routes (#/overview, ...): the server serves one page, and a reload keeps the place.
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = 'overview' | 'connections' | 'entitlements' | 'explain';
+export type Route = 'overview' | 'connections' | 'entitlements' | 'explain' | 'vhosts';
 
 export const ROUTES: readonly { readonly route: Route; readonly label: string }[] = [
   { route: 'overview', label: 'Overview' },
   { route: 'connections', label: 'Connections' },
   { route: 'entitlements', label: 'Entitlements' },
   { route: 'explain', label: 'Explain' },
+  { route: 'vhosts', label: 'Vhosts' },
 ];
 
 export const href = (route: Route): string => `#/${route}`;

@@ -9,6 +9,7 @@ import { ConnectionsPage } from './page-connections.js';
 import { EntitlementsPage } from './page-entitlements.js';
 import { ExplainPage } from './page-explain.js';
 import { OverviewPage } from './page-overview.js';
+import { VhostsPage } from './page-vhosts.js';
 import { href, ROUTES, useRoute, type Route } from './router.js';
 import { addSample, DEFAULT_WINDOW_MS, trimWindow } from './samples.js';
 import { ToolsContext, type ConfirmRequest, type ConsoleTools } from './tools.js';
@@ -188,5 +189,7 @@ function Page({ route, samples, latest, streamState, intervalMs, windowMs, clust
       return <EntitlementsPage latest={latest} cluster={cluster} />;
     case 'explain':
       return <ExplainPage />;
+    case 'vhosts':
+      return <VhostsPage />;
   }
 }

@@ -101,6 +101,26 @@ export interface ConnectionInfo {
   readonly connectedAt: string;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  /** The vhost it is in; absent without vhosts. */
+  readonly vhost?: string;
+}
+
+/** One vhost of GET /admin/vhosts (server/admin/admin-actions.ts VhostInfo). */
+export interface VhostInfo {
+  readonly name: string;
+  readonly source: string;
+  readonly default: boolean;
+  readonly connections: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxConnectionsPerHost: number;
+  readonly allowUnknownUser: boolean;
+  readonly groups: readonly string[];
+}
+
+export interface VhostsReport {
+  readonly enabled: boolean;
+  readonly vhosts: readonly VhostInfo[];
 }
 
 export interface ConnectionPage {

@@ -2,30 +2,14 @@
 // against a real broker: signing in, the charts following a publisher, kicking a connection,
 // resetting one user, disabling and enabling entitlements, explaining a denial, and a forged
 // request from another origin. The page is dist/console, as `npm run build` makes it.
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../client/index.js';
 import { CloseCodes } from '../../protocol/native.js';
-import { consoleBuildDir } from '../../server/console/create-console.js';
 import type { TestBroker } from '../helpers/broker.js';
 import { consoleBroker, PASSWORDS, type UserName } from './console-fixture.js';
-
-/** Debian's package (scripts/test.sh installs it); never a browser Playwright would download. */
-const CHROMIUM = '/usr/bin/chromium';
-const BROWSER_ARGS = [
-  // chromium's sandbox refuses to start as root (and in many containers); it only loads local pages.
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  // No calls home: this machine's network refuses them, and they are not what is tested.
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium } from './chromium.js';
 
 let browser: Browser;
 let tb: TestBroker;
@@ -36,12 +20,7 @@ let pageProblems: string[];
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  // Fail, never skip: a missing browser or build would otherwise pass for a tested console.
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (bash scripts/test.sh installs it)`);
-  if (!existsSync(join(consoleBuildDir(), 'index.html')))
-    throw new Error('dist/console is missing: run npm run build (it builds the console)');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -93,7 +72,7 @@ async function signedIn(): Promise<void> {
   await page.getByText('Signed in as ops').waitFor();
 }
 
-async function goTo(name: 'Overview' | 'Connections' | 'Entitlements' | 'Explain'): Promise<void> {
+async function goTo(name: 'Overview' | 'Connections' | 'Entitlements' | 'Explain' | 'Vhosts'): Promise<void> {
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).click();
   await page.getByRole('heading', { level: 1, name }).waitFor();
 }
@@ -322,7 +301,7 @@ describe('the console as a page', () => {
     await dialog.waitFor({ state: 'hidden' });
     expect(clients[0]!.state).toBe('connected');
     // Every form control has a label.
-    for (const name of ['Overview', 'Connections', 'Entitlements', 'Explain'] as const) {
+    for (const name of ['Overview', 'Connections', 'Entitlements', 'Explain', 'Vhosts'] as const) {
       await goTo(name);
       const unlabelled = await page.evaluate(() =>
         Array.from(document.querySelectorAll('input, select, textarea'))
@@ -337,7 +316,7 @@ describe('the console as a page', () => {
     await client('alice');
     await page.setViewportSize({ width: 375, height: 800 });
     await signedIn();
-    for (const name of ['Overview', 'Connections', 'Entitlements', 'Explain'] as const) {
+    for (const name of ['Overview', 'Connections', 'Entitlements', 'Explain', 'Vhosts'] as const) {
       await goTo(name);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     }
