@@ -38,6 +38,18 @@ export function compileTopicRegex(source: unknown, limits: TopicLimits): RE2JS {
 }
 
 /**
+ * compileTopicRegex for a subscription's regex, which may hold no NUL: as in topics
+ * (topic-validation.ts), NUL is reserved for vhost namespaces, whose stored form puts one before a
+ * regex's source (vhosts/vhost-namespace.ts). Entitlement regexes may (a user name filled in).
+ */
+export function compileSubscriptionRegex(source: unknown, limits: TopicLimits): RE2JS {
+  if (typeof source === 'string' && source.includes('\u0000')) {
+    throw new TopicError('INVALID_REGEX', `regex contains a NUL character: ${quoteInput(source)}`);
+  }
+  return compileTopicRegex(source, limits);
+}
+
+/**
  * re2js gives each regex a lazy DFA whose state cache may grow to 8 MiB, and a pattern like
  * `[ab]*a[ab]{900}c` fills about 2 MiB of it per 1 KB topic: 400 such subscriptions held 800 MB.
  * RE2JS.compile takes no budget, so lower the one its DFA was made with (both fields: the cache is

@@ -6,7 +6,7 @@
 // Subscriptions to the same source share one compiled regex: the broker pays for a pattern once,
 // while each user pays for every regex subscription they hold.
 import type { RE2JS } from 're2js';
-import { compileTopicRegex } from './compile-topic-regex.js';
+import { compileSubscriptionRegex } from './compile-topic-regex.js';
 import { TopicError } from './topic-errors.js';
 import type { TopicLimits } from './topic-limits.js';
 
@@ -98,7 +98,11 @@ export class RegexBudget {
     const known = typeof source === 'string' ? this.patterns.get(source) : undefined;
     const shared =
       known ??
-      new SharedRegex({ kind: 'regex', source: source as string, regex: compileTopicRegex(source, topicLimits) });
+      new SharedRegex({
+        kind: 'regex',
+        source: source as string,
+        regex: compileSubscriptionRegex(source, topicLimits),
+      });
     const userSize = (share?.programSize ?? 0) + shared.cost;
     if (userSize > limits.maxProgramSizePerUser) {
       throw this.refuse(

@@ -1,7 +1,13 @@
-// The topic engine's regex subscriptions. Subscriptions with the same source share one group, so a
-// new topic is tested once per distinct regex however many subscribe to it. The log keeps them in
-// epoch order, so a cached route can catch up with the regexes added since it was computed, when it
-// is next used, instead of every new regex being tested against every cached route at once.
+// The topic engine's regex subscriptions. Subscriptions with the same source in the same vhost
+// namespace share one group, so a new topic is tested once per distinct regex however many subscribe
+// to it. The log keeps them in epoch order, so a cached route can catch up with the regexes added
+// since it was computed, when it is next used, instead of every new regex being tested against
+// every cached route at once.
+//
+// A regex belongs to one namespace (SubscriptionPattern `namespace`, vhosts/vhost-namespace.ts)
+// and is only tested on that namespace's topics, on their client part: a regex of `\u0000a.com` on
+// `\u0000a.com/orders/1` is tested on `orders/1`; one of the default namespace never sees a topic
+// starting with NUL. Each namespace keeps its own groups, so a topic is tested only against its own.
 import type { RE2JS } from 're2js';
 import { EpochLog } from './epoch-log.js';
 import type { SubscriptionHandle } from './route.js';
@@ -13,42 +19,43 @@ export interface RegexCounters {
 }
 
 const NUL = 0x00;
-const SLASH = 0x2f;
-
-/** The group key of a regex in a namespace: unambiguous whatever characters the source has. */
-function groupKey(namespace: string, source: string): string {
-  return namespace === '' ? source : `${namespace.length}:${namespace}${source}`;
-}
 
 class RegexGroup<T> {
   readonly regex: RE2JS;
-  /** The vhost namespace level whose topics alone it is tested on ('' for the default namespace). */
-  readonly namespace: string;
   readonly handles: SubscriptionHandle<T>[];
   /** Memo of one catch-up: the result of testing `regex` when `stamp` was the catch-up's stamp. */
   stamp: number;
   matched: boolean;
 
-  constructor(regex: RE2JS, namespace: string) {
+  constructor(regex: RE2JS) {
     this.regex = regex;
-    this.namespace = namespace;
     this.handles = [];
     this.stamp = 0;
     this.matched = false;
   }
 }
 
+/** One namespace's regexes, grouped by source. */
+class RegexSpace<T> {
+  readonly groups: Map<string, RegexGroup<T>>;
+  readonly groupList: RegexGroup<T>[];
+
+  constructor() {
+    this.groups = new Map();
+    this.groupList = [];
+  }
+}
+
 export class RegexIndex<T> {
-  private readonly groups: Map<string, RegexGroup<T>>;
-  private readonly groupList: RegexGroup<T>[];
+  /** By namespace level ('' for the default namespace); a namespace with no regex has no entry. */
+  private readonly spaces: Map<string, RegexSpace<T>>;
   /** Active regex subscriptions in the order they were added. */
   private readonly added: EpochLog<T>;
   private readonly counters: RegexCounters;
   private stamp: number;
 
   constructor(counters: RegexCounters) {
-    this.groups = new Map();
-    this.groupList = [];
+    this.spaces = new Map();
     this.added = new EpochLog();
     this.counters = counters;
     this.stamp = 0;
@@ -58,68 +65,89 @@ export class RegexIndex<T> {
     return this.added.size;
   }
 
-  /** `handle.epoch` is set by the engine, above every epoch already added. */
-  add(handle: SubscriptionHandle<T>, source: string, regex: RE2JS, namespace = ''): void {
-    const key = groupKey(namespace, source);
-    let group = this.groups.get(key);
+  /** `handle.epoch` is set by the engine, above every epoch already added. `namespace` is '' for the default. */
+  add(handle: SubscriptionHandle<T>, namespace: string, source: string, regex: RE2JS): void {
+    let space = this.spaces.get(namespace);
+    if (space === undefined) this.spaces.set(namespace, (space = new RegexSpace<T>()));
+    let group = space.groups.get(source);
     if (group === undefined) {
-      group = new RegexGroup<T>(regex, namespace);
-      this.groups.set(key, group);
-      this.groupList.push(group);
+      group = new RegexGroup<T>(regex);
+      space.groups.set(source, group);
+      space.groupList.push(group);
     }
     group.handles.push(handle);
     this.added.push(handle);
   }
 
-  remove(handle: SubscriptionHandle<T>, source: string, namespace = ''): void {
-    const key = groupKey(namespace, source);
-    const group = this.groups.get(key);
-    if (group !== undefined && removeUnordered(group.handles, handle) && group.handles.length === 0) {
-      this.groups.delete(key);
-      removeUnordered(this.groupList, group);
+  remove(handle: SubscriptionHandle<T>, namespace: string, source: string): void {
+    const space = this.spaces.get(namespace);
+    const group = space?.groups.get(source);
+    if (space !== undefined && group !== undefined && removeUnordered(group.handles, handle)) {
+      if (group.handles.length === 0) {
+        space.groups.delete(source);
+        removeUnordered(space.groupList, group);
+        if (space.groupList.length === 0) this.spaces.delete(namespace);
+      }
     }
     this.added.remove(handle);
   }
 
-  /** Pushes every regex subscription matching `topic`, testing each distinct regex once. */
+  /** Pushes every regex subscription matching `topic`, testing each distinct regex of its namespace once. */
   collect(topic: string, out: SubscriptionHandle<T>[]): void {
-    const groups = this.groupList;
+    const namespace = namespaceLevel(topic);
+    const space = this.spaces.get(namespace);
+    if (space === undefined) return;
+    const subject = clientPart(topic, namespace);
+    if (subject === null) return;
+    const groups = space.groupList;
     for (let i = 0; i < groups.length; i++) {
       const group = groups[i];
-      if (this.test(group, topic)) pushAll(out, group.handles);
+      if (this.test(group.regex, subject)) pushAll(out, group.handles);
     }
   }
 
   /** Pushes the subscriptions added after `sinceEpoch` that match `topic`, testing each distinct regex once. */
   collectSince(sinceEpoch: number, topic: string, out: SubscriptionHandle<T>[]): void {
+    const namespace = namespaceLevel(topic);
+    const space = this.spaces.get(namespace);
+    if (space === undefined) return;
+    const subject = clientPart(topic, namespace);
+    if (subject === null) return;
     const added = this.added;
     const stamp = ++this.stamp;
     for (let i = added.firstAfter(sinceEpoch); i < added.size; i++) {
       const handle = added.at(i);
       const pattern = handle.pattern;
-      if (pattern.kind !== 'regex') continue;
-      const group = this.groups.get(groupKey(pattern.namespace ?? '', pattern.source))!;
+      if (pattern.kind !== 'regex' || (pattern.namespace ?? '') !== namespace) continue;
+      const group = space.groups.get(pattern.source)!;
       if (group.stamp !== stamp) {
         group.stamp = stamp;
-        group.matched = this.test(group, topic);
+        group.matched = this.test(group.regex, subject);
       }
       if (group.matched) out.push(handle);
     }
   }
 
-  /** A regex sees only its own namespace's topics, without the namespace level (docs/vhosts.md). */
-  private test(group: RegexGroup<T>, topic: string): boolean {
-    const namespace = group.namespace;
-    let subject = topic;
-    if (namespace === '') {
-      if (topic.charCodeAt(0) === NUL) return false;
-    } else {
-      if (!topic.startsWith(namespace) || topic.charCodeAt(namespace.length) !== SLASH) return false;
-      subject = topic.slice(namespace.length + 1);
-    }
+  private test(regex: RE2JS, topic: string): boolean {
     this.counters.regexEvaluations++;
-    return group.regex.test(subject);
+    return regex.test(topic);
   }
+}
+
+/** A topic's namespace level: '' unless it starts with NUL, else its first level. */
+function namespaceLevel(topic: string): string {
+  if (topic.charCodeAt(0) !== NUL) return '';
+  const slash = topic.indexOf('/');
+  return slash === -1 ? topic : topic.slice(0, slash);
+}
+
+/**
+ * What a regex of `namespace` is tested on: the topic itself in the default namespace, else the
+ * part after the namespace level and its `/`; null for the namespace level alone (no client's topic).
+ */
+function clientPart(topic: string, namespace: string): string | null {
+  if (namespace === '') return topic;
+  return namespace.length < topic.length ? topic.slice(namespace.length + 1) : null;
 }
 
 function pushAll<T>(out: T[], items: readonly T[]): void {

@@ -173,7 +173,7 @@ export class TopicEngine<T, P = unknown> {
         break;
       case 'regex':
         handle.epoch = ++this.epoch;
-        this.regexes.add(handle, pattern.source, pattern.regex, pattern.namespace);
+        this.regexes.add(handle, pattern.namespace ?? '', pattern.source, pattern.regex);
         break;
     }
     this.subscriptions++;
@@ -267,7 +267,7 @@ export class TopicEngine<T, P = unknown> {
         this.wildcardLog.remove(handle);
         break;
       case 'regex':
-        this.regexes.remove(handle, pattern.source, pattern.namespace);
+        this.regexes.remove(handle, pattern.namespace ?? '', pattern.source);
         break;
     }
   }

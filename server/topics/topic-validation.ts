@@ -1,7 +1,7 @@
 // Validation of publish topics and parsing of subscription specs into patterns. Runs once per
 // publish, so the topic scan is a single pass over char codes with no allocation.
 import type { RE2JS } from 're2js';
-import { compileTopicRegex } from './compile-topic-regex.js';
+import { compileSubscriptionRegex } from './compile-topic-regex.js';
 import { quoteInput, TopicError } from './topic-errors.js';
 import type { TopicLimits } from './topic-limits.js';
 
@@ -10,11 +10,16 @@ export { DEFAULT_TOPIC_LIMITS, type TopicLimits } from './topic-limits.js';
 export type SubscriptionPattern =
   | { kind: 'exact'; topic: string }
   | { kind: 'wildcard'; filter: string; levels: readonly string[] }
-  /**
-   * `namespace`: the vhost namespace level ("\u0000name", docs/vhosts.md) whose topics alone the
-   * regex is tested on, without that level; absent, the default namespace (plain topics).
-   */
-  | { kind: 'regex'; source: string; regex: RE2JS; namespace?: string };
+  | {
+      kind: 'regex';
+      source: string;
+      regex: RE2JS;
+      /**
+       * The vhost namespace level (`\u0000{vhost}`) whose topics it matches, tested on their client
+       * part (after that level and its `/`); absent: the default namespace, whose topics have no NUL.
+       */
+      namespace?: string;
+    };
 
 /** A subscribe request's selector: exactly one of the two must be present. */
 export interface SubscriptionSpec {
@@ -46,7 +51,7 @@ export function parseSubscriptionPattern(spec: SubscriptionSpec, limits: TopicLi
     return isFilter ? { kind: 'wildcard', filter: topic, levels: topic.split('/') } : { kind: 'exact', topic };
   }
   if (regex !== undefined && topic === undefined) {
-    return { kind: 'regex', source: regex, regex: compileTopicRegex(regex, limits) };
+    return { kind: 'regex', source: regex, regex: compileSubscriptionRegex(regex, limits) };
   }
   throw new TopicError('INVALID_TOPIC', 'exactly one of topic or regex is required');
 }

@@ -2,29 +2,33 @@
 // route catches up with a few new wildcard subscriptions, where split() would allocate per route.
 
 const SLASH = '/';
-const DOLLAR = 0x24;
 const NUL = 0x00;
+const DOLLAR = 0x24;
 
 /**
  * True if the filter (already split into levels and validated) matches `topic`. `+` matches exactly
  * one level, a trailing `#` matches the parent level and any number of further levels, and a filter
  * starting with a wildcard never matches a topic starting with `$` [MQTT-4.7.2-1].
+ *
+ * A topic starting with NUL is a vhost's (vhosts/vhost-namespace.ts): its first level is the hidden
+ * namespace level, which only a literal level matches, so a first-level wildcard never matches it.
+ * Inside the namespace the `$` rule applies one level down: a wildcard at level 1 does not match a
+ * topic whose level 1 starts with `$`. And a `#` at level 1 does not match its parent level there:
+ * the namespace level alone is no client's topic.
  */
 export function wildcardMatches(filterLevels: readonly string[], topic: string): boolean {
   const length = topic.length;
-  // A vhost's topic (its first level NUL and the vhost's name, docs/vhosts.md): a wildcard never
-  // matches that hidden level, and the `$` rule applies to the level after it.
-  const namespaced = topic.charCodeAt(0) === NUL;
+  const first = topic.charCodeAt(0);
   // Start of the current topic level; length + 1 once every level has been consumed.
   let start = 0;
   for (let i = 0; i < filterLevels.length; i++) {
     const level = filterLevels[i];
-    if (level === '#') return !isProtectedLevel(topic, i, start, namespaced);
+    if (level === '#') return i > 1 || !wildcardRefused(topic, first, i, start);
     if (start > length) return false;
     let end = topic.indexOf(SLASH, start);
     if (end === -1) end = length;
     if (level === '+') {
-      if (isProtectedLevel(topic, i, start, namespaced)) return false;
+      if (i < 2 && wildcardRefused(topic, first, i, start)) return false;
     } else if (end - start !== level.length || !topic.startsWith(level, start)) {
       return false;
     }
@@ -34,11 +38,11 @@ export function wildcardMatches(filterLevels: readonly string[], topic: string):
 }
 
 /**
- * Whether a wildcard at filter level `i` (the topic level starting at `start`) may not match it:
- * level 0 of a `$` topic [MQTT-4.7.2-1]; in a vhost's topic, level 0 (the hidden namespace level)
- * and level 1 when it starts with `$`.
+ * Whether a wildcard at filter level `i` (0 or 1), whose topic level starts at `start`, is refused
+ * by the `$` and namespace rules. `first` is the topic's first char code.
  */
-function isProtectedLevel(topic: string, i: number, start: number, namespaced: boolean): boolean {
-  if (i === 0) return namespaced || topic.charCodeAt(0) === DOLLAR;
-  return namespaced && i === 1 && (start >= topic.length || topic.charCodeAt(start) === DOLLAR);
+function wildcardRefused(topic: string, first: number, i: number, start: number): boolean {
+  if (i === 0) return first === DOLLAR || first === NUL;
+  // Level 1 of a vhost's topic: absent (the namespace level alone), or starting with `$`.
+  return first === NUL && (start > topic.length || topic.charCodeAt(start) === DOLLAR);
 }

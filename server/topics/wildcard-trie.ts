@@ -2,8 +2,8 @@
 // topic's levels instead of one test per wildcard filter.
 import { removeUnordered } from './unordered-list.js';
 
-const DOLLAR = 0x24;
 const NUL = 0x00;
+const DOLLAR = 0x24;
 
 class TrieNode<T> {
   /** Literal next levels. Null until needed: most nodes are leaves. */
@@ -102,18 +102,29 @@ export class WildcardTrie<T> {
     return true;
   }
 
-  /** Pushes onto `out` every entry whose filter matches the topic split into `topicLevels`. */
+  /**
+   * Pushes onto `out` every entry whose filter matches the topic split into `topicLevels`, with
+   * wildcardMatches' rules for `$` topics and vhost namespaces (topics starting with NUL).
+   */
   collect(topicLevels: readonly string[], out: T[]): void {
     if (this.entryCount === 0) return;
     const nodes = this.stackNodes;
     const depths = this.stackDepths;
     const levelCount = topicLevels.length;
-    // [MQTT-4.7.2-1]: a first-level wildcard does not match topics starting with '$'. A vhost's
-    // topic (first level NUL and its name): no wildcard matches that level, and the `$` rule moves
-    // to the next one (wildcard-match.ts has the same rule).
-    const namespaced = levelCount > 0 && topicLevels[0].charCodeAt(0) === NUL;
-    const dollarTopic = levelCount > 0 && topicLevels[0].charCodeAt(0) === DOLLAR;
-    const dollarAfterNamespace = namespaced && (levelCount < 2 || topicLevels[1].charCodeAt(0) === DOLLAR);
+    // The shallowest node whose `+` child, and whose `#` entries, may match this topic.
+    let plusFrom = 0;
+    let hashFrom = 0;
+    const first = levelCount > 0 ? topicLevels[0].charCodeAt(0) : -1;
+    if (first === DOLLAR) {
+      // [MQTT-4.7.2-1]: a first-level wildcard does not match topics starting with '$'.
+      plusFrom = hashFrom = 1;
+    } else if (first === NUL) {
+      // A vhost's topic: its namespace level only matches literally, the `$` rule moves to level 1,
+      // and `#` after the namespace level does not match the namespace level alone.
+      plusFrom = 1;
+      hashFrom = levelCount > 1 ? 1 : 2;
+      if (levelCount > 1 && topicLevels[1].charCodeAt(0) === DOLLAR) plusFrom = hashFrom = 2;
+    }
     nodes[0] = this.root;
     depths[0] = 0;
     let top = 1;
@@ -121,9 +132,8 @@ export class WildcardTrie<T> {
       top--;
       const node = nodes[top];
       const depth = depths[top];
-      const wildcardAllowed = depth === 0 ? !dollarTopic && !namespaced : depth !== 1 || !dollarAfterNamespace;
       // `#` also matches the parent level, so it applies whether or not levels remain.
-      if (node.hashEntries !== null && wildcardAllowed) pushAll(out, node.hashEntries);
+      if (node.hashEntries !== null && depth >= hashFrom) pushAll(out, node.hashEntries);
       if (depth === levelCount) {
         if (node.entries !== null) pushAll(out, node.entries);
         continue;
@@ -136,7 +146,7 @@ export class WildcardTrie<T> {
           top++;
         }
       }
-      if (node.plusChild !== null && wildcardAllowed) {
+      if (node.plusChild !== null && depth >= plusFrom) {
         nodes[top] = node.plusChild;
         depths[top] = depth + 1;
         top++;

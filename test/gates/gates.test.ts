@@ -318,6 +318,12 @@ describe('SubscribeGate', () => {
     expect(regex.lease).not.toBeNull();
     regex.lease!.release();
     expect(gate.parse('alice', 'a/#/b', undefined)).toMatchObject({ kind: 'refused', reason: 'invalid-filter' });
+    // NUL is reserved for vhost namespaces, in a regex as in a topic.
+    expect(gate.parse('alice', undefined, '\u0000a.com/.*')).toMatchObject({
+      kind: 'refused',
+      reason: 'invalid-filter',
+      detail: 'regex contains a NUL character: "\\u0000a.com/.*"',
+    });
     expect(gate.checkRoom(2, 3)).toBeNull();
     expect(gate.checkRoom(3, 3)).toMatchObject({
       reason: 'too-many',

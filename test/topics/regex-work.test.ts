@@ -12,6 +12,13 @@ import {
 const regex = (source: string): SubscriptionPattern =>
   parseSubscriptionPattern({ regex: source }, DEFAULT_TOPIC_LIMITS);
 
+/** A regex subscription in a vhost namespace, as VhostNamespace.pattern() makes it. */
+function regexIn(namespace: string, source: string): SubscriptionPattern {
+  const pattern = regex(source);
+  if (pattern.kind !== 'regex') throw new Error('not a regex');
+  return { ...pattern, namespace };
+}
+
 function engineWithCounter(): { engine: TopicEngine<number>; counters: { regexEvaluations: number } } {
   const counters = { regexEvaluations: 0, routesEvictedForBytes: 0, routeCacheBytes: 0 };
   return { engine: new TopicEngine<number>({ counters }), counters };
@@ -96,5 +103,59 @@ describe('regex work in the topic engine', () => {
     expect(route.entries).toEqual([2]);
     expect(counters.regexEvaluations).toBe(1);
     expect(engine.matchUncached('a')).toEqual([2]);
+  });
+
+  it('tests a namespaced regex only on the topics of its namespace, on their client part, once per (namespace, source)', () => {
+    const { engine, counters } = engineWithCounter();
+    const inA = (source: string): SubscriptionPattern => regexIn('\u0000a.com', source);
+    const inB = (source: string): SubscriptionPattern => regexIn('\u0000b.com', source);
+    engine.add(regex('^orders/'), 0);
+    engine.add(inA('^orders/'), 1);
+    engine.add(inA('^orders/'), 2);
+    engine.add(inB('^orders/'), 3);
+    // The same source in three namespaces: three groups, but a topic tests only its own namespace's.
+    expect(engine.route('\u0000a.com/orders/1').entries).toEqual([1, 2]);
+    expect(counters.regexEvaluations).toBe(1);
+    expect(engine.route('orders/1').entries).toEqual([0]);
+    expect(counters.regexEvaluations).toBe(2);
+    expect(engine.route('\u0000b.com/orders/1').entries).toEqual([3]);
+    expect(counters.regexEvaluations).toBe(3);
+    // No regex in this namespace: nothing tested. The namespace level alone: nothing tested either.
+    expect(engine.route('\u0000c.com/orders/1').entries).toEqual([]);
+    expect(engine.route('\u0000a.com').entries).toEqual([]);
+    expect(counters.regexEvaluations).toBe(3);
+
+    // Catching up tests only the new regexes of the route's own namespace.
+    engine.add(inB('1$'), 4);
+    engine.add(regex('1$'), 5);
+    engine.add(inA('1$'), 6);
+    engine.add(inA('1$'), 7);
+    expect(engine.route('\u0000a.com/orders/1').entries).toEqual([1, 2, 6, 7]);
+    expect(counters.regexEvaluations).toBe(4);
+    expect(engine.route('orders/1').entries).toEqual([0, 5]);
+    expect(counters.regexEvaluations).toBe(5);
+  });
+
+  it('never tests a default-namespace regex on a namespaced topic', () => {
+    const { engine, counters } = engineWithCounter();
+    engine.add(regex('.*'), 0);
+    expect(engine.route('\u0000a.com/x').entries).toEqual([]);
+    expect(engine.matchUncached('\u0000a.com/x')).toEqual([]);
+    expect(counters.regexEvaluations).toBe(0);
+    expect(engine.route('x').entries).toEqual([0]);
+  });
+
+  it('drops the group of a namespace when its last subscription goes, and keeps the other namespaces apart', () => {
+    const { engine } = engineWithCounter();
+    const a = engine.add(regexIn('\u0000a.com', 'x'), 1);
+    engine.add(regex('x'), 2);
+    expect(engine.matchUncached('\u0000a.com/x')).toEqual([1]);
+    engine.remove(a);
+    expect(engine.matchUncached('\u0000a.com/x')).toEqual([]);
+    expect(engine.matchUncached('x')).toEqual([2]);
+    const again = engine.add(regexIn('\u0000a.com', 'x'), 3);
+    expect(engine.route('\u0000a.com/x').entries).toEqual([3]);
+    engine.remove(again);
+    expect(engine.route('\u0000a.com/x').entries).toEqual([]);
   });
 });

@@ -185,6 +185,12 @@ describe('parseSubscriptionPattern', () => {
     expect(pattern.regex.test('sensors/k1/k2/temp')).toBe(false);
   });
 
+  it('rejects a NUL in a regex: it is reserved for vhost namespaces', () => {
+    expectCode(() => parseSubscriptionPattern({ regex: 'a\u0000b' }, limits), 'INVALID_REGEX', /NUL/);
+    // The escape is a different thing: it is no NUL in the source, and matches none in a client's topic.
+    expect(parseSubscriptionPattern({ regex: 'a\\x00b' }, limits).kind).toBe('regex');
+  });
+
   it('rejects an empty regex', () => {
     expectCode(() => parseSubscriptionPattern({ regex: '' }, limits), 'INVALID_REGEX', /non-empty/);
   });
