@@ -252,7 +252,7 @@ export class LogonGate {
     if (counted instanceof VhostLimitRefusal) {
       ticket.release();
       this.stats.connectionsRefusedLimit++;
-      return new AdmissionRefusal('connection-limit', counted.detail);
+      return counted;
     }
     ticket.vhostSeat = new VhostSeat(vhost, vhost.rules.groupOf(user), counted);
     return null;

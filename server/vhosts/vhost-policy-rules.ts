@@ -3,9 +3,10 @@
 // policy module's patterns, matchers and answers: `sources` are read grants, `targets` write
 // grants, each carrying the group's filter and select list. A pattern without `${user}` is bound
 // once, to the vhost; one with `${user}` is bound per user: at load for listed users, on first
-// sight (kept in a bounded LRU) for users in no group.
+// sight (kept in a bounded LRU) for users in no group. explain() names the entry of the policy
+// that decided (vhost-policy-explain.ts), for the admin's `explain`.
 import { LRUCache } from 'lru-cache';
-import type { EntitlementAnswer, EntitlementRequest } from '../security/module-types.js';
+import type { EntitlementAnswer, EntitlementExplanation, EntitlementRequest } from '../security/module-types.js';
 import { allowAnswer, denyAnswer, type AllowAnswer, type DenyAnswer } from '../security/entitlement/answers.js';
 import { requestKind } from '../security/entitlement/request-kind.js';
 import type { TopicMatcher } from '../security/entitlement/topic-matcher.js';
@@ -17,6 +18,7 @@ import {
   type HostPattern,
 } from '../security/authentication/host-access.js';
 import { canonicalVhostName } from './vhost-names.js';
+import { explainVhostAnswer } from './vhost-policy-explain.js';
 import { DEFAULT_GROUP, type VhostGroupDefinition, type VhostPolicyDefinition } from './vhost-policy-schema.js';
 
 /** Bound rules kept for users in no group (as the policy module's UNKNOWN_USER_CACHE_SIZE). */
@@ -32,6 +34,8 @@ const UNSUPPORTED = denyAnswer('unsupported request');
 /** A group compiled once: patterns bound to the vhost where they can be, answers built. */
 export interface PreparedVhostGroup {
   readonly name: string;
+  /** The group as written (explain names its entries); checks never read it. */
+  readonly definition: VhostGroupDefinition;
   readonly answer: AllowAnswer;
   readonly remoteHosts: readonly HostPattern[];
   readonly sources: readonly PreparedPattern[];
@@ -48,12 +52,25 @@ type PreparedPattern = { readonly matcher: TopicMatcher } | { readonly perUser: 
 export interface VhostUserRules {
   /** The group the user is in, or null (refused). */
   readonly group: PreparedVhostGroup | null;
+  /** The user's index in the group's `users`; null for a user in no group. */
+  readonly member: number | null;
   readonly logon: EntitlementAnswer;
   readonly read: readonly TopicMatcher[];
   readonly write: readonly TopicMatcher[];
+  /** For each matcher of `read` (`write`), the index of its pattern in the group's `sources` (`targets`): explain only. */
+  readonly readFrom: readonly number[];
+  readonly writeFrom: readonly number[];
 }
 
-const REFUSED: VhostUserRules = Object.freeze({ group: null, logon: NOT_IN_A_GROUP, read: [], write: [] });
+const REFUSED: VhostUserRules = Object.freeze({
+  group: null,
+  member: null,
+  logon: NOT_IN_A_GROUP,
+  read: [],
+  write: [],
+  readFrom: [],
+  writeFrom: [],
+});
 
 export class VhostPolicyRules {
   /** The vhost's name: the policy's hostname, canonical (what `${vhost}` stands for). */
@@ -75,20 +92,37 @@ export class VhostPolicyRules {
     this.allowUnknownUser = definition.allowUnknownUser;
     this.adminPrefix = vhostAdminPrefix(this.vhost);
     const groups = new Map<string, PreparedVhostGroup>();
-    const groupOfUser = new Map<string, PreparedVhostGroup>();
+    const groupOfUser = new Map<string, { group: PreparedVhostGroup; member: number }>();
     for (const [name, group] of Object.entries(definition.groups)) {
       const prepared = prepareGroup(name, group, this.vhost);
       groups.set(name, prepared);
       if (name === DEFAULT_GROUP) continue;
-      for (const user of group.users) groupOfUser.set(user, prepared);
+      // The schema refuses a user in two groups; listed twice in one, the first entry names them.
+      group.users.forEach((user, member) => {
+        if (!groupOfUser.has(user)) groupOfUser.set(user, { group: prepared, member });
+      });
     }
     this.groups = groups;
-    for (const [user, group] of groupOfUser) this.known.set(user, bindUser(group, user, this.vhost));
+    for (const [user, { group, member }] of groupOfUser)
+      this.known.set(user, bindUser(group, member, user, this.vhost));
   }
 
   /** The broker's question for a user in this vhost. Synchronous; allocates nothing once the user is bound. */
   check(request: EntitlementRequest): EntitlementAnswer {
-    const rules = this.rulesOf(request.user);
+    return this.decide(this.rulesOf(request.user), request);
+  }
+
+  /**
+   * check()'s answer with the entry of the policy that decided it (docs/vhosts.md#explain). Side-effect
+   * free: a user in no group is bound for this call only, and the cache of such users is not touched.
+   */
+  explain(request: EntitlementRequest): EntitlementExplanation {
+    const rules = this.peekRulesOf(request.user);
+    const answer = this.decide(rules, request);
+    return { answer, rule: explainVhostAnswer(rules, request, answer, this.groups.has(DEFAULT_GROUP)) };
+  }
+
+  private decide(rules: VhostUserRules, request: EntitlementRequest): EntitlementAnswer {
     switch (requestKind(request)) {
       case 'logon':
         return rules.logon;
@@ -133,14 +167,26 @@ export class VhostPolicyRules {
     const known = this.known.get(user);
     if (known !== undefined) return known;
     if (!this.allowUnknownUser) return REFUSED;
-    const fallback = this.groups.get(DEFAULT_GROUP);
-    // allowUnknownUser without a $default group: unknown users may log on and do nothing else.
     let bound = this.unknown.get(user);
     if (bound === undefined) {
-      bound = fallback === undefined ? LOGON_ONLY : bindUser(fallback, user, this.vhost);
+      bound = this.bindUnknown(user);
       this.unknown.set(user, bound);
     }
     return bound;
+  }
+
+  /** rulesOf() without caching or touching the cache's recency. */
+  private peekRulesOf(user: string): VhostUserRules {
+    const known = this.known.get(user);
+    if (known !== undefined) return known;
+    if (!this.allowUnknownUser) return REFUSED;
+    return this.unknown.peek(user) ?? this.bindUnknown(user);
+  }
+
+  /** allowUnknownUser without a $default group: unknown users may log on and do nothing else. */
+  private bindUnknown(user: string): VhostUserRules {
+    const fallback = this.groups.get(DEFAULT_GROUP);
+    return fallback === undefined ? LOGON_ONLY : bindUser(fallback, null, user, this.vhost);
   }
 }
 
@@ -148,6 +194,7 @@ const ALLOW_ADMIN: AllowAnswer = allowAnswer(undefined, undefined);
 
 const NOTHING_GROUP: PreparedVhostGroup = Object.freeze({
   name: DEFAULT_GROUP,
+  definition: Object.freeze({ users: [], remoteHosts: [], sources: [], targets: [], allowAdminStatusUpdate: false }),
   answer: ALLOW_ADMIN,
   remoteHosts: [],
   sources: [],
@@ -157,7 +204,15 @@ const NOTHING_GROUP: PreparedVhostGroup = Object.freeze({
   allowAdminStatusUpdate: false,
 });
 
-const LOGON_ONLY: VhostUserRules = Object.freeze({ group: NOTHING_GROUP, logon: ALLOW_ADMIN, read: [], write: [] });
+const LOGON_ONLY: VhostUserRules = Object.freeze({
+  group: NOTHING_GROUP,
+  member: null,
+  logon: ALLOW_ADMIN,
+  read: [],
+  write: [],
+  readFrom: [],
+  writeFrom: [],
+});
 
 function prepareGroup(name: string, group: VhostGroupDefinition, vhost: string): PreparedVhostGroup {
   const prepare = (pattern: TopicPattern): PreparedPattern => {
@@ -169,6 +224,7 @@ function prepareGroup(name: string, group: VhostGroupDefinition, vhost: string):
   };
   return Object.freeze({
     name,
+    definition: group,
     answer: allowAnswer(group.filter, group.select, group.filterSyntax),
     remoteHosts: group.remoteHosts.map(parseHostPattern),
     sources: group.sources.map(prepare),
@@ -179,21 +235,34 @@ function prepareGroup(name: string, group: VhostGroupDefinition, vhost: string):
   });
 }
 
-/** Fails closed: a `${user}` pattern that cannot be bound (empty name, "/" in a level) grants nothing. */
-function bindUser(group: PreparedVhostGroup, user: string, vhost: string): VhostUserRules {
-  const bind = (patterns: readonly PreparedPattern[]): TopicMatcher[] => {
-    const out: TopicMatcher[] = [];
-    for (const pattern of patterns) {
-      if ('matcher' in pattern) {
-        out.push(pattern.matcher);
-        continue;
-      }
-      const bound = bindTopicPattern(pattern.perUser, { user, group: group.name, vhost });
-      if ('matcher' in bound) out.push(bound.matcher);
-    }
-    return out;
+/**
+ * Fails closed: a `${user}` pattern that cannot be bound (empty name, "/" in a level) grants nothing.
+ * `member`: the user's index in the group's `users`, null for a user in no group.
+ */
+function bindUser(group: PreparedVhostGroup, member: number | null, user: string, vhost: string): VhostUserRules {
+  const bind = (patterns: readonly PreparedPattern[]): { matchers: TopicMatcher[]; from: number[] } => {
+    const matchers: TopicMatcher[] = [];
+    const from: number[] = [];
+    patterns.forEach((pattern, index) => {
+      const bound =
+        'matcher' in pattern ? pattern : bindTopicPattern(pattern.perUser, { user, group: group.name, vhost });
+      if (!('matcher' in bound)) return;
+      matchers.push(bound.matcher);
+      from.push(index);
+    });
+    return { matchers, from };
   };
-  return Object.freeze({ group, logon: ALLOW_ADMIN, read: bind(group.sources), write: bind(group.targets) });
+  const read = bind(group.sources);
+  const write = bind(group.targets);
+  return Object.freeze({
+    group,
+    member,
+    logon: ALLOW_ADMIN,
+    read: read.matchers,
+    write: write.matchers,
+    readFrom: read.from,
+    writeFrom: write.from,
+  });
 }
 
 function firstMatch(
