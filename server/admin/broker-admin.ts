@@ -82,9 +82,13 @@ export class BrokerAdmin implements AdminActions, LocalActions {
     mode: EntitlementResetMode = 'disconnect',
     vhost?: string,
   ): Promise<ResetResult> {
-    // Vhosts do not span a cluster (the config refuses both): a vhost's reset is this node's.
-    if (this.cluster === null || vhost !== undefined) return this.resetLocally(user, mode, vhost);
-    const result = await this.cluster.run(user === undefined ? { t: 'reset', mode } : { t: 'reset', user, mode });
+    if (this.cluster === null) return this.resetLocally(user, mode, vhost);
+    const result = await this.cluster.run({
+      t: 'reset',
+      mode,
+      ...(user === undefined ? {} : { user }),
+      ...(vhost === undefined ? {} : { vhost }),
+    });
     this.log.info(
       { user: user ?? '(all)', mode, ...nodesOf(result), disconnected: result.disconnected },
       'entitlements reset cluster-wide',

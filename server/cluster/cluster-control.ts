@@ -19,7 +19,13 @@ import type { InvalidationTarget } from '../security/module-types.js';
 
 export type ControlAction =
   /** `mode` absent: disconnect (messages from nodes of an older version carry none). */
-  | { readonly t: 'reset'; readonly user?: string; readonly mode?: EntitlementResetMode }
+  | {
+      readonly t: 'reset';
+      readonly user?: string;
+      readonly mode?: EntitlementResetMode;
+      /** One vhost's entitlements and connections only (docs/vhosts.md#admin). */
+      readonly vhost?: string;
+    }
   | { readonly t: 'disable' }
   | { readonly t: 'enable' }
   /** Forget some answers of a user and re-evaluate that user's connections. */
@@ -69,6 +75,7 @@ export interface LocalActions {
   resetLocally(
     user: string | undefined,
     mode?: EntitlementResetMode,
+    vhost?: string,
   ): Promise<{ disconnected: number; subscriptionsRevoked?: number }>;
   disableLocally(): Promise<void>;
   enableLocally(): Promise<void>;
@@ -300,7 +307,11 @@ export class ClusterControl {
       if (action.t === 'reset') {
         if (message.generation !== undefined && message.generation > this.generation)
           this.generation = message.generation;
-        ({ disconnected, subscriptionsRevoked } = await this.local.resetLocally(action.user, action.mode));
+        ({ disconnected, subscriptionsRevoked } = await this.local.resetLocally(
+          action.user,
+          action.mode,
+          action.vhost,
+        ));
       } else if (action.t === 'invalidate')
         ({ disconnected, subscriptionsRevoked } = await this.local.invalidateLocally(action.target));
       else if (action.t === 'kick') disconnected = this.local.kickLocally(action.target);

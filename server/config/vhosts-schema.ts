@@ -32,7 +32,6 @@ export const listenerVhostFields = {
 
 interface ConfigForVhostChecks {
   readonly vhosts: VhostsConfig;
-  readonly cluster?: unknown;
   readonly listeners: readonly {
     readonly protocol: string;
     readonly vhost?: string | undefined;
@@ -64,13 +63,6 @@ export function checkVhosts(config: ConfigForVhostChecks, ctx: z.RefinementCtx):
       path: ['vhosts'],
       input: vhosts,
       message: 'expected exactly one of vhosts.policies and vhosts.dir while vhosts are enabled',
-    });
-  if (config.cluster !== undefined)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['vhosts', 'enabled'],
-      input: true,
-      message: 'expected false with a `cluster` section: vhosts do not span a cluster yet',
     });
   config.listeners.forEach((listener, index) => {
     if (listener.protocol === 'http')
