@@ -5,7 +5,8 @@
 // and dark. Bounded: it stops by itself and closes everything it started.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { connect, type Client } from '../client/index.js';
 import { hashPassword, startBroker, type BrokerHandle } from '../server/index.js';
 import { findPackageRoot } from '../server/config/package-root.js';
@@ -85,6 +86,55 @@ async function shoot(page: Page, name: string): Promise<void> {
   console.log(`wrote docs/console/${name}.png`);
 }
 
+/** The Vhosts page, on a broker of its own with two tenants and a few of their connections. */
+async function shootVhosts(browser: Browser): Promise<void> {
+  const all = { users: ['alice', 'bob', 'carol'], remoteHosts: '*', sources: '#', targets: '#' };
+  const broker = await startBroker({
+    log: { level: 'silent' },
+    persistence: { store: 'memory' },
+    sys: { enabled: false },
+    listeners: [{ name: 'native', protocol: 'native', host: '127.0.0.1', port: 0 }],
+    vhosts: {
+      enabled: true,
+      default: '$default',
+      policies: [
+        { hostname: 'trading.example.com', maxConnectionsPerUser: 10, groups: { desks: all } },
+        { hostname: 'research.example.com', allowUnknownUser: true, groups: { analysts: all } },
+        { hostname: '$default', groups: {} },
+      ],
+    },
+    admin: { host: '127.0.0.1', port: 0 },
+  });
+  const sockets: WebSocket[] = [];
+  try {
+    for (const [host, user] of [
+      ['trading.example.com', 'alice'],
+      ['trading.example.com', 'bob'],
+      ['research.example.com', 'carol'],
+    ] as const) {
+      const ws = new WebSocket(broker.listeners[0]!.url, 'warden.v1.json', { headers: { host } });
+      sockets.push(ws);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const ack = new Promise((resolve) => ws.once('message', resolve));
+      ws.send(JSON.stringify({ op: 'logon', rid: 1, user, password: 'x' }));
+      await ack;
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 600 } });
+    const page = await context.newPage();
+    await page.goto(`${broker.adminUrl}/console`);
+    await page.getByLabel('User', { exact: true }).fill('ops');
+    await page.getByLabel('Password', { exact: true }).fill('x');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Vhosts' }).click();
+    await page.getByRole('table', { name: 'Vhosts' }).getByText('trading.example.com').waitFor();
+    await shoot(page, 'vhosts');
+    await context.close();
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await broker.close();
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const broker = await startDemoBroker();
@@ -139,6 +189,7 @@ async function main(): Promise<void> {
       await shoot(page, 'overview-phone');
       await context.close();
     }
+    await shootVhosts(browser);
   } finally {
     await browser.close();
     await traffic.stop();
