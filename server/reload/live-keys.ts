@@ -56,6 +56,7 @@ const RESTART_REASONS: Readonly<Record<string, string>> = {
   content: 'subscriptions and entitlement answers keep the filters they were compiled with',
   tls: 'read at start',
   cluster: "the cluster's Redis connection and node id are set at start",
+  vhosts: 'the vhosts, their policies, namespaces and modules are built at start',
 };
 
 /** Whether the difference at `path` can be applied to a running broker, and why not. */
