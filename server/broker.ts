@@ -312,7 +312,7 @@ export class Broker implements SessionContext, HealthSource {
         continue;
       }
       if (listenerConfig.protocol === 'http') {
-        this.listeners.push(this.httpListener(listenerConfig, gates, log));
+        this.listeners.push(this.httpListener(listenerConfig, gates, log, vhostGates));
         continue;
       }
       const options = listenerConfig.options;
@@ -443,7 +443,7 @@ export class Broker implements SessionContext, HealthSource {
   private vhostGatesOf(config: ListenerConfig, security: SecurityManager): Map<Vhost, ListenerGates> {
     const gatesOf = new Map<Vhost, ListenerGates>();
     const vhosts = this.vhosts;
-    if (vhosts === null || config.protocol === 'http') return gatesOf;
+    if (vhosts === null) return gatesOf;
     const resolveNames = createDnsHostNameResolver({ timeoutMs: VHOST_DNS_TIMEOUT_MS });
     for (const vhost of vhosts.list) {
       const log = this.log.child({ vhost: vhost.name });
@@ -457,7 +457,7 @@ export class Broker implements SessionContext, HealthSource {
     gatesOf: ReadonlyMap<Vhost, ListenerGates>,
   ): ListenerVhostGates | null {
     const vhosts = this.vhosts;
-    if (vhosts === null || config.protocol === 'http') return null;
+    if (vhosts === null) return null;
     return new ListenerVhostGates(vhosts.names, gatesOf, config.vhost, config.vhostFromUserName);
   }
 
@@ -516,7 +516,12 @@ export class Broker implements SessionContext, HealthSource {
   }
 
   /** POST /api/publish (docs/http.md): its own server; its connections are listed and counted with the others. */
-  private httpListener(config: HttpListenerConfig, gates: ListenerGates, log: Logger): Listener {
+  private httpListener(
+    config: HttpListenerConfig,
+    gates: ListenerGates,
+    log: Logger,
+    vhostGates: ListenerVhostGates | null,
+  ): Listener {
     const mqtt = this.mqtt;
     const ctx: HttpPublishContext = {
       stats: this.stats,
@@ -530,7 +535,7 @@ export class Broker implements SessionContext, HealthSource {
       opened: (session) => this.addSession(session),
       gone: (session) => this.onSessionGone(session),
     };
-    return new HttpPublishListener(config, gates, ctx, this.serverTls(config.tls), log, this.preLogon);
+    return new HttpPublishListener(config, gates, ctx, this.serverTls(config.tls), log, this.preLogon, vhostGates);
   }
 
   private nativeListener(

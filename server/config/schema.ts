@@ -309,6 +309,7 @@ const httpListenerSchema = z.strictObject({
   entitlement: moduleSpecSchema.optional(),
   /** Serve https:// with a profile of the top-level tls section. */
   tls: listenerTlsSchema.optional(),
+  ...listenerVhostFields,
 });
 
 /** One member per wire protocol. */

@@ -64,13 +64,4 @@ export function checkVhosts(config: ConfigForVhostChecks, ctx: z.RefinementCtx):
       input: vhosts,
       message: 'expected exactly one of vhosts.policies and vhosts.dir while vhosts are enabled',
     });
-  config.listeners.forEach((listener, index) => {
-    if (listener.protocol === 'http')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['listeners', index, 'protocol'],
-        input: 'http',
-        message: 'expected native or mqtt while vhosts are enabled: HTTP publish does not choose a vhost yet',
-      });
-  });
 }

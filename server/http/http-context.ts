@@ -6,6 +6,7 @@ import type { HttpListenerOptions } from '../config/index.js';
 import type { Message } from '../delivery/message.js';
 import type { Router } from '../delivery/router.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
+import type { ListenerVhostGates } from '../gates/vhost-gates.js';
 import type { BrokerStats } from '../stats.js';
 import type { BrokerStore } from '../store/store.js';
 import type { Timers } from '../timers.js';
@@ -23,7 +24,8 @@ export interface HttpPublishContext {
   readonly store: BrokerStore;
   newSessionId(): string;
   /** Keep `message` as its topic's MQTT retained message (an empty payload clears it) and route it. */
-  publishRetained(message: Message): void;
+  /** Returns the deliveries it made. */
+  publishRetained(message: Message): number;
   /** A connection opened (the broker lists and counts it) and, later, ended. */
   opened(session: HttpPublishSession): void;
   gone(session: HttpPublishSession): void;
@@ -37,6 +39,8 @@ export interface HttpListenerParts {
   readonly bodyLimit: number;
   readonly budget: BodyBudget;
   readonly gates: ListenerGates;
+  /** The listener's vhosts, chosen from at each logon (by Host header, SNI, listener, user suffix); null without vhosts. */
+  readonly vhosts: ListenerVhostGates | null;
   readonly ctx: HttpPublishContext;
   /** The key a logon is remembered under: a keyed hash of the Authorization header, '' without one. */
   credentialKey(header: string | undefined): string;

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes } from '../../protocol/native.js';
 import { maxHttpBodyBytes, type HttpListenerConfig, type HttpListenerOptions } from '../config/index.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
+import type { ListenerVhostGates } from '../gates/vhost-gates.js';
 import { TlsHandshakes } from '../tls/tls-handshakes.js';
 import type { ServerTls } from '../tls/tls-profiles.js';
 import type { BoundListener } from '../transports/bound-listener.js';
@@ -62,6 +63,7 @@ export class HttpPublishListener implements HttpListenerParts {
     tls: ServerTls | null,
     private readonly log: Logger,
     private readonly preLogon: PreLogon,
+    readonly vhosts: ListenerVhostGates | null = null,
   ) {
     this.name = config.name;
     this.options = config.options;

@@ -20,6 +20,9 @@ import { Message } from '../delivery/message.js';
 import { BrokerError } from '../errors.js';
 import type { LogonAttempt, LogonResult } from '../gates/logon-gate.js';
 import type { PublishGate } from '../gates/publish-gate.js';
+import type { ListenerGates } from '../gates/listener-gates.js';
+import { serverNameOf } from '../transports/transport.js';
+import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { LogonRequest } from '../security/module-types.js';
 import { warnInvalidRules } from '../session/held-delivery-gate.js';
@@ -63,6 +66,10 @@ export class HttpPublishSession implements BodySink {
   private user: string | null = null;
   /** What the current logon was made with (see HttpListenerParts.credentialKey); null before one. */
   private credentialKey: string | null = null;
+  /** The listener's gates; with vhosts, the current logon's vhost's. */
+  private gates: ListenerGates;
+  /** Its vhost's hidden topic namespace (the default one without vhosts). */
+  private namespace: VhostNamespace = VhostNamespace.DEFAULT;
   private gate: PublishGate | null = null;
   private ticket: AdmissionTicket | null = null;
   /** Its place among the sockets not logged on (admission.maxUnauthenticated), until the first logon. */
@@ -93,6 +100,7 @@ export class HttpPublishSession implements BodySink {
     const ctx = listener.ctx;
     this.id = ctx.newSessionId();
     this.listenerName = listener.name;
+    this.gates = listener.gates;
     this.slot = slot;
     this.reader = new BodyReader(listener.budget, listener.bodyLimit, this);
     const timeoutMs = listener.options.logonTimeoutMs;
@@ -109,7 +117,7 @@ export class HttpPublishSession implements BodySink {
 
   /** Its listener's entitlements (a re-evaluation asks them again). */
   get entitlements(): EntitlementService {
-    return this.listener.gates.entitlements;
+    return this.gates.entitlements;
   }
 
   get userName(): string | null {
@@ -128,8 +136,9 @@ export class HttpPublishSession implements BodySink {
     return this.socket.writableLength;
   }
 
-  /** HTTP publish listeners are not in vhosts (the config refuses them with vhosts on). */
-  readonly vhostName = null;
+  get vhostName(): string | null {
+    return this.gates.vhost?.name ?? null;
+  }
 
   describe(): ConnectionInfo {
     return {
@@ -146,6 +155,7 @@ export class HttpPublishSession implements BodySink {
       connectedAt: new Date(this.connectedAt).toISOString(),
       messagesIn: this.messagesIn,
       messagesOut: 0,
+      ...(this.gates.vhost === null ? {} : { vhost: this.gates.vhost.name }),
     };
   }
 
@@ -222,9 +232,14 @@ export class HttpPublishSession implements BodySink {
       const head = this.head.read(req);
       checkPublishRequest(req, head);
       refuseOversized(head, listener.bodyLimit);
-      const key = listener.credentialKey(head.authorization);
+      // With vhosts the Host header is part of the logon: another host, another vhost, a new logon.
+      const host = listener.vhosts === null ? undefined : req.headers.host;
+      const key =
+        host === undefined
+          ? listener.credentialKey(head.authorization)
+          : `${listener.credentialKey(head.authorization)}\u0000${host}`;
       if (key !== this.credentialKey) {
-        const logon = this.logon(head.authorization, key);
+        const logon = this.logon(head.authorization, key, host);
         if (logon !== undefined) return void logon.then(this.afterLogon, this.refuse);
       }
       this.reader.start(req, head);
@@ -288,11 +303,35 @@ export class HttpPublishSession implements BodySink {
 
   // ---- logon: the LogonGate, answered in HTTP ----------------------------------------------------
 
-  private logon(authorization: string | undefined, key: string): void | Promise<void> {
+  private logon(authorization: string | undefined, key: string, host: string | undefined): void | Promise<void> {
     // Another identity: the previous one's admission place and write answers go first.
     this.endLogon();
-    const credentials = this.credentialsOf(authorization);
-    const attempt: LogonAttempt = {
+    const header = this.credentialsIn(authorization);
+    const vhosts = this.listener.vhosts;
+    let user = header?.user;
+    if (vhosts !== null) {
+      const choice = vhosts.choose({ host, sni: serverNameOf(this.socket) }, user);
+      if (!choice.ok) {
+        const refused = this.gates.logon.refuseVhost(
+          this.logonAttempt(header ?? IMPLICIT),
+          user ?? '',
+          `${choice.reason}: ${choice.message}`,
+        );
+        throw httpLogonRefusal(refused);
+      }
+      this.gates = choice.gates;
+      this.namespace = choice.gates.vhost?.namespace ?? VhostNamespace.DEFAULT;
+      user = choice.user;
+    }
+    const credentials = header === null ? this.implicitCredentials() : { ...header, user: user ?? header.user };
+    const attempt = this.logonAttempt(credentials);
+    const result = this.gates.logon.logon(attempt);
+    if (isPromiseLike(result)) return result.then((r) => this.loggedOn(r, key));
+    this.loggedOn(result, key);
+  }
+
+  private logonAttempt(credentials: Credentials): LogonAttempt {
+    return {
       protocol: 'http',
       session: this.id,
       request: {
@@ -308,21 +347,21 @@ export class HttpPublishSession implements BodySink {
       beforeAdmission: null,
       replaces: null,
     };
-    const result = this.listener.gates.logon.logon(attempt);
-    if (isPromiseLike(result)) return result.then((r) => this.loggedOn(r, key));
-    this.loggedOn(result, key);
   }
 
   /** Without a header: an implicit logon where the module allows one, the client certificate where there is one. */
-  private credentialsOf(header: string | undefined): Credentials {
-    if (header === undefined || header.trim() === '') {
-      if (this.listener.gates.logon.allowsImplicitLogon) return IMPLICIT;
-      if (peerCertificateOf(this.socket) !== undefined) return EXTERNAL;
-      throw logonRefusal(
-        ErrorCodes.NOT_LOGGED_ON,
-        'missing Authorization header: use Basic (user name and password) or Bearer (token)',
-      );
-    }
+  private implicitCredentials(): Credentials {
+    if (this.gates.logon.allowsImplicitLogon) return IMPLICIT;
+    if (peerCertificateOf(this.socket) !== undefined) return EXTERNAL;
+    throw logonRefusal(
+      ErrorCodes.NOT_LOGGED_ON,
+      'missing Authorization header: use Basic (user name and password) or Bearer (token)',
+    );
+  }
+
+  /** The Authorization header's credentials, or null without one. */
+  private credentialsIn(header: string | undefined): Credentials | null {
+    if (header === undefined || header.trim() === '') return null;
     try {
       return parseAuthorizationHeader(header);
     } catch (err) {
@@ -349,7 +388,7 @@ export class HttpPublishSession implements BodySink {
         break;
     }
     const { identity, ticket } = result;
-    const gate = this.listener.gates.publishGate('http');
+    const gate = this.gates.publishGate('http');
     gate.admit(ticket);
     this.ticket = ticket;
     this.gate = gate;
@@ -372,6 +411,8 @@ export class HttpPublishSession implements BodySink {
     this.gate = null;
     this.user = null;
     this.credentialKey = null;
+    this.gates = this.listener.gates;
+    this.namespace = VhostNamespace.DEFAULT;
   }
 
   // ---- publish: the PublishGate, answered in HTTP ---------------------------------------------
@@ -411,19 +452,21 @@ export class HttpPublishSession implements BodySink {
     if (this.state !== 'open') throw this.closedRefusal();
     const ctx = this.listener.ctx;
     const stats = ctx.stats;
-    const message = new Message(request.topic, request.payload, stats);
+    const message = new Message(this.namespace.topic(request.topic), request.payload, stats);
     const refused = this.gate!.authorize(decision, message, 'counted', this.onInvalidRules);
     if (refused !== null) throw httpPublishRefusal(refused, request.topic);
     this.messagesIn++;
     this.unrouted = null;
     if (!request.retain) {
       stats.messagesPublished++;
-      stats.deliveries += ctx.router.publish(message);
+      const sent = ctx.router.publish(message);
+      stats.deliveries += sent;
+      this.countInVhost(sent);
       return answerPublished(res);
     }
     const store = ctx.store;
     const writes = store.writes;
-    ctx.publishRetained(message);
+    this.countInVhost(ctx.publishRetained(message));
     const durable = store.writes === writes ? null : store.whenDurable();
     if (durable === null) return answerPublished(res);
     return durable.then(
@@ -437,6 +480,14 @@ export class HttpPublishSession implements BodySink {
         );
       },
     );
+  }
+
+  /** A publish of its vhost's clients, for the vhost's $SYS and metrics. */
+  private countInVhost(deliveries: number): void {
+    const counters = this.gates.vhost?.counters;
+    if (counters === undefined) return;
+    counters.messagesReceived++;
+    counters.deliveries += deliveries;
   }
 
   // ---- answers and endings --------------------------------------------------------------------

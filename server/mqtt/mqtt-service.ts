@@ -252,9 +252,9 @@ export class MqttService implements MqttContext, TakeoverHost {
    * true`): kept as the topic's retained message (an empty payload clears it) and routed, as an
    * MQTT PUBLISH with retain 1 and QoS 0 from no session is. Counted in messagesPublished.
    */
-  publishRetained(message: Message): void {
+  publishRetained(message: Message): number {
     const mqtt = MqttMessage.attach(message, null, 0, true, false, null);
-    routeAcceptedPublish(this, mqtt, mqtt.payload());
+    return routeAcceptedPublish(this, mqtt, mqtt.payload());
   }
 
   /** At shutdown, after the connections closed: pending wills and kept sessions leave memory (the store keeps them). */

@@ -84,7 +84,7 @@ export class Vhosts {
       throw new ConfigError([{ path: message.includes('default vhost') ? 'vhosts.default' : 'vhosts', message }]);
     }
     const issues = config.listeners.flatMap((listener, index) =>
-      listener.protocol !== 'http' && listener.vhost !== undefined && names.byName(listener.vhost) === undefined
+      listener.vhost !== undefined && names.byName(listener.vhost) === undefined
         ? [{ path: `listeners[${index}].vhost`, message: `expected the name of a vhost, got "${listener.vhost}"` }]
         : [],
     );

@@ -21,6 +21,7 @@ const HTTP_DEFAULTS = {
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 5_000,
   },
+  vhostFromUserName: false,
 };
 
 /** The commented-out `- name: http` entry of config/warden.yaml, uncommented. */
