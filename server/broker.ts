@@ -350,6 +350,7 @@ export class Broker implements SessionContext, HealthSource {
           takeovers: this.mqtt,
           clientIdOwnership: this.config.mqtt.clientIdOwnership,
           admitted: () => this.admission.snapshot(),
+          vhostsAdmitted: () => this.vhosts?.list.map((v) => v.limits.snapshot()) ?? [],
           counters: () => ({
             connections: this.stats.connectionsOpen,
             messagesPublished: this.stats.messagesPublished,

@@ -15,6 +15,7 @@ import { PublishTopicWindow } from './publish-topic-window.js';
 import { AdmissionRefusal } from './refusal.js';
 import type { ResourceGroup } from './resource-group.js';
 import type { VhostSeat } from '../vhosts/vhost-seat.js';
+import type { ClusterVhostLimits } from '../cluster/cluster-limits.js';
 
 /** An admitted connection's place in the counts, and its resource-limit group. */
 export class AdmissionTicket {
@@ -59,9 +60,16 @@ export interface ClusterLimits {
    * connections here is being taken over and counts as gone. Resolves with why not, or null.
    * Never rejects: without Redis, each node applies its own counts.
    */
-  reserve(user: string, userLimit: number, globalLimit: number, replacing: boolean): Promise<string | null>;
-  /** A reserved place is free again. */
-  release(user: string): void;
+  reserve(
+    user: string,
+    userLimit: number,
+    globalLimit: number,
+    replacing: boolean,
+    /** The connection's vhost and its limits counted across the cluster (docs/vhosts.md), or null. */
+    vhost?: ClusterVhostLimits | null,
+  ): Promise<string | null>;
+  /** A reserved place (of `user`, in `vhost`) is free again. */
+  release(user: string, vhost?: string | null): void;
 }
 
 interface Waiter {
@@ -175,17 +183,25 @@ export class Admission {
     const cluster = this.cluster;
     if (cluster === null) return null;
     const sameUser = replacing !== null && !replacing.isReleased && replacing.user === ticket.user;
+    const vhost = ticket.vhostSeat?.vhost.rules ?? null;
     const refusal = await cluster.reserve(
       ticket.user,
       this.rules.userLimits.limitFor(ticket.user),
       this.rules.config.maxConnections,
       sameUser,
+      vhost === null
+        ? null
+        : {
+            vhost: vhost.vhost,
+            maxConnections: vhost.maxConnections,
+            maxConnectionsPerUser: vhost.maxConnectionsPerUser,
+          },
     );
     if (refusal === null) {
       // Given back in the cluster when the ticket is released (releaseTicket).
       ticket.clusterHeld = true;
       // Released while the reservation was on its way: give the cluster's place back too.
-      if (ticket.isReleased) cluster.release(ticket.user);
+      if (ticket.isReleased) cluster.release(ticket.user, ticket.vhostSeat?.vhost.name ?? null);
       return null;
     }
     this.stats.connectionsRefusedLimit++;
@@ -195,7 +211,7 @@ export class Admission {
 
   /** Called once per ticket, by the ticket. */
   releaseTicket(ticket: AdmissionTicket): void {
-    if (ticket.clusterHeld) this.cluster?.release(ticket.user);
+    if (ticket.clusterHeld) this.cluster?.release(ticket.user, ticket.vhostSeat?.vhost.name ?? null);
     this.counts.remove(ticket.user, ticket.host);
     this.stats.admittedConnections--;
     if (this.waiters.length === 0) return;

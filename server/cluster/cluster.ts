@@ -20,7 +20,7 @@ import { connectRedis, redactedRedisUrl, type RedisConnections } from './redis-c
 import { RemoteRoutes } from './remote-routes.js';
 import { ClientRegistry } from './client-registry.js';
 import { ClientTakeover } from './client-takeover.js';
-import { ClusterConnectionLimits } from './cluster-limits.js';
+import { ClusterConnectionLimits, type VhostCounts } from './cluster-limits.js';
 import type { AdmissionCounts } from '../admission/connection-counts.js';
 import type { TakeoverHost } from '../mqtt/cluster-clients.js';
 import { RedisStore } from '../store/redis-store.js';
@@ -46,6 +46,8 @@ export interface ClusterDeps {
   readonly clientIdOwnership: 'user' | 'any';
   /** This node's admitted connections (in all and per user), written to Redis when it (re)joins. */
   readonly admitted: () => AdmissionCounts;
+  /** The same per vhost (docs/vhosts.md); empty without vhosts. */
+  readonly vhostsAdmitted: () => readonly VhostCounts[];
   readonly counters: () => LocalCounters;
 }
 
@@ -207,7 +209,7 @@ export class Cluster {
       if (released > 0)
         this.deps.log.warn({ released }, 'cluster: clients taken over by other nodes while this one was away, let go');
     }
-    await this.limits.rewrite(this.deps.admitted());
+    await this.limits.rewrite(this.deps.admitted(), this.deps.vhostsAdmitted());
     await this.interest.announce();
     await this.membership.join();
     await this.interest.readAll(this.membership.liveOthers());
