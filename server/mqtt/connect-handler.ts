@@ -52,13 +52,6 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
     return refuse(session, ReasonCodes.PROTOCOL_ERROR, invalid, packet.username ?? '');
   }
   let user = packet.username ?? '';
-  if (session.vhosts !== null) {
-    // The vhost first: its gates authenticate and entitle, and its namespace holds the client id.
-    const choice = session.vhosts.choose(session.connection.transport.hostNames?.(), packet.username);
-    if (!choice.ok) return refuse(session, ReasonCodes.NOT_AUTHORIZED, `${choice.reason}: ${choice.message}`, user);
-    session.useGates(choice.gates);
-    user = choice.user ?? '';
-  }
   let clientId = packet.clientId;
   let assigned = false;
   if (clientId === '') {
@@ -77,6 +70,28 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
     }
   }
   const method = version === 5 ? (packet.properties?.authenticationMethod ?? null) : null;
+  if (session.vhosts !== null) {
+    // The vhost before the logon: its gates authenticate and entitle, its namespace holds the client id.
+    const choice = session.vhosts.choose(session.connection.transport.hostNames?.(), packet.username);
+    if (!choice.ok) {
+      // Refused by the gate, so that it is logged, counted and audited as every refused logon is.
+      const attempt = new ConnectAttempt(
+        packet,
+        clientId,
+        assigned,
+        user,
+        method,
+        logonAttempt(session, packet, clientId, assigned, user, method),
+      );
+      return answerLogon(
+        session,
+        attempt,
+        session.gates.logon.refuseVhost(attempt.logon, user, `${choice.reason}: ${choice.message}`),
+      );
+    }
+    session.useGates(choice.gates);
+    user = choice.user ?? '';
+  }
   // Client ids are one per vhost: the same id in two vhosts is two clients (docs/vhosts.md#isolation).
   clientId = session.namespace.topic(clientId);
   if (method !== null && !ENHANCED_AUTH_METHODS.has(method)) {
