@@ -155,6 +155,8 @@ export class VhostPolicyRules {
   async isRemoteHostAllowed(user: string, remoteAddress: string, resolveNames: HostNameResolver): Promise<boolean> {
     const group = this.groupOf(user);
     if (group === undefined) return false;
+    // allowUnknownUser without a $default group: no group restricts where they come from.
+    if (group === NOTHING_GROUP) return true;
     return isHostAllowed(group.remoteHosts, remoteAddress, resolveNames);
   }
 

@@ -203,9 +203,11 @@ describe('placeholders, filters and admin', () => {
     });
   });
 
-  it('lets unknown users log on with allowUnknownUser and no $default, and do nothing else', () => {
+  it('lets unknown users log on with allowUnknownUser and no $default, and do nothing else', async () => {
     const bare = rules({ hostname: 'a.com', allowUnknownUser: true });
     expect(bare.check(logon('x'))).toEqual({ allow: true });
+    // No group restricts where they come from.
+    expect(await bare.isRemoteHostAllowed('x', '10.1.2.3', noResolver)).toBe(true);
     expect(bare.check(read('x', 'a')).allow).toBe(false);
     expect(bare.check(admin('x', '/admin/vhosts/a.com')).allow).toBe(false);
   });
