@@ -1,26 +1,14 @@
 // Admin per vhost (docs/vhosts.md#admin): GET /admin/vhosts lists them; `?vhost=` scopes the
 // connection, reset, status and explain endpoints to one vhost; a tenant admin (a group with
 // allowAdminStatusUpdate) sees and acts on its own vhost only, the broker's admins on any.
-import { afterEach, expect, it } from 'vitest';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { expect, it } from 'vitest';
 import { TEST_TRANSPORT } from '../helpers/broker.js';
+import { ALL, useVhostBroker } from './vhost-fixture.js';
 
-let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await broker?.close();
-  broker = null;
-});
+const vh = useVhostBroker();
 
-const ALL = { remoteHosts: '*', sources: '#', targets: '#' };
-
-async function start(): Promise<{ ws: string; admin: string }> {
-  broker = await startBroker({
-    log: { level: 'silent' },
-    persistence: { store: 'memory' },
-    sys: { enabled: false },
+async function start(): Promise<{ admin: string }> {
+  const broker = await vh.start({
     admin: {
       enabled: true,
       host: '127.0.0.1',
@@ -49,15 +37,7 @@ async function start(): Promise<{ ws: string; admin: string }> {
     },
     listeners: [{ name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 }],
   });
-  return { ws: broker.listeners[0]!.url, admin: broker.adminUrl! };
-}
-
-async function logon(url: string, host: string, user: string): Promise<RawClient> {
-  const c = await RawClient.open(url, 'json', { headers: { host } });
-  closers.push(() => c.close());
-  const ack = await c.request({ op: 'logon', rid: 0, user, password: 'pw' });
-  if (ack.op !== 'ack') throw new Error(`logon of ${user}@${host} refused: ${JSON.stringify(ack)}`);
-  return c;
+  return { admin: broker.adminUrl! };
 }
 
 function as(user: string): Record<string, string> {
@@ -74,10 +54,10 @@ async function call(admin: string, user: string, method: string, path: string, b
 }
 
 it('lists the vhosts with their connections and limits', async () => {
-  const { ws, admin } = await start();
-  await logon(ws, 'a.example', 'alice');
-  await logon(ws, 'b.example', 'alice');
-  await logon(ws, 'b.example', 'bob');
+  const { admin } = await start();
+  await vh.logon('a.example', 'alice');
+  await vh.logon('b.example', 'alice');
+  await vh.logon('b.example', 'bob');
   const all = await call(admin, 'root', 'GET', '/admin/vhosts');
   expect(all.status).toBe(200);
   expect(all.body).toMatchObject({
@@ -97,9 +77,9 @@ it('lists the vhosts with their connections and limits', async () => {
 });
 
 it('confines a tenant admin to its vhost, and resets one vhost only', async () => {
-  const { ws, admin } = await start();
-  const aliceA = await logon(ws, 'a.example', 'alice');
-  const aliceB = await logon(ws, 'b.example', 'alice');
+  const { admin } = await start();
+  const aliceA = await vh.logon('a.example', 'alice');
+  const aliceB = await vh.logon('b.example', 'alice');
   // anna is a.example's tenant admin: its connections, yes; b's or the broker's, no.
   const mine = await call(admin, 'anna', 'GET', '/admin/connections?vhost=a.example');
   expect(mine.status).toBe(200);

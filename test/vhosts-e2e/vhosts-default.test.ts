@@ -1,47 +1,19 @@
 // The default vhost for unknown hosts, the broker's global limit above the vhosts' own, and a
 // vhost with an authentication module of its own (docs/vhosts.md).
-import { afterEach, expect, it } from 'vitest';
-import { startBroker, type BrokerHandle, type WardenConfigInput } from '../../server/index.js';
+import { expect, it } from 'vitest';
+import type { WardenConfigInput } from '../../server/index.js';
 import { hashPassword } from '../../server/security/authentication/password-hash.js';
-import { RawClient } from '../helpers/raw-client.js';
 import { TEST_TRANSPORT } from '../helpers/broker.js';
+import { useVhostBroker } from './vhost-fixture.js';
 
-let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await broker?.close();
-  broker = null;
-});
+const vh = useVhostBroker();
 
-async function start(vhosts: WardenConfigInput['vhosts'], extra: Partial<WardenConfigInput> = {}): Promise<string> {
-  broker = await startBroker({
-    log: { level: 'silent' },
-    persistence: { store: 'memory' },
-    admin: { enabled: false },
-    sys: { enabled: false },
+async function start(vhosts: WardenConfigInput['vhosts'], extra: Partial<WardenConfigInput> = {}): Promise<void> {
+  await vh.start({
     vhosts,
     listeners: [{ name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 }],
     ...extra,
   });
-  return broker.listeners[0]!.url;
-}
-
-async function attempt(
-  url: string,
-  host: string,
-  user: string,
-  password = 'pw',
-): Promise<[RawClient, Record<string, unknown>]> {
-  const client = await RawClient.open(url, 'json', { headers: { host } });
-  closers.push(() => client.close());
-  return [client, await client.request({ op: 'logon', rid: 0, user, password })];
-}
-
-async function logon(url: string, host: string, user: string): Promise<RawClient> {
-  const [client, ack] = await attempt(url, host, user);
-  if (ack.op !== 'ack') throw new Error(`logon of ${user}@${host} refused: ${JSON.stringify(ack)}`);
-  return client;
 }
 
 const A_EXAMPLE = {
@@ -50,7 +22,7 @@ const A_EXAMPLE = {
 };
 
 it('sends unknown hosts to the default vhost, with its own policy and namespace', async () => {
-  const url = await start({
+  await start({
     enabled: true,
     default: '$default',
     policies: [
@@ -62,9 +34,9 @@ it('sends unknown hosts to the default vhost, with its own policy and namespace'
       },
     ],
   });
-  const zed = await logon(url, 'unknown.example', 'zed');
-  const yan = await logon(url, 'other.example', 'yan');
-  const alice = await logon(url, 'a.example', 'alice');
+  const zed = await vh.logon('unknown.example', 'zed');
+  const yan = await vh.logon('other.example', 'yan');
+  const alice = await vh.logon('a.example', 'alice');
   expect(await alice.request({ op: 'subscribe', rid: 1, sid: 1, topic: '#' })).toMatchObject({ op: 'ack' });
   expect(await yan.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'public/#' })).toMatchObject({ op: 'ack' });
   expect(await zed.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'private/x' })).toMatchObject({
@@ -75,28 +47,28 @@ it('sends unknown hosts to the default vhost, with its own policy and namespace'
   });
   expect((await yan.messages(1))[0]).toMatchObject({ topic: 'public/news', data: 'hi' });
   // a.example's `#` did not see the default vhost's message: its next message is its own.
-  const amy = await logon(url, 'a.example', 'alice');
+  const amy = await vh.logon('a.example', 'alice');
   expect(await amy.request({ op: 'publish', rid: 1, topic: 'mine', data: 'a', ack: true })).toMatchObject({
     op: 'ack',
   });
   expect((await alice.messages(1))[0]).toMatchObject({ topic: 'mine' });
   // A known vhost keeps its own rules: zed is in none of a.example's groups.
-  expect((await attempt(url, 'a.example', 'zed'))[1]).toMatchObject({ code: 'LOGON_FAILED' });
+  expect((await vh.attempt('a.example', 'zed'))[1]).toMatchObject({ code: 'LOGON_FAILED' });
 });
 
 it("applies the broker's connection limit above the vhosts' own", async () => {
-  const url = await start(
+  await start(
     { enabled: true, policies: [{ ...A_EXAMPLE, maxConnections: 10 }] },
     { admission: { maxConnections: 2 } },
   );
-  await logon(url, 'a.example', 'alice');
-  await logon(url, 'a.example', 'alice');
-  expect((await attempt(url, 'a.example', 'alice'))[1]).toMatchObject({ code: 'CONNECTION_LIMIT' });
+  await vh.logon('a.example', 'alice');
+  await vh.logon('a.example', 'alice');
+  expect((await vh.attempt('a.example', 'alice'))[1]).toMatchObject({ code: 'CONNECTION_LIMIT' });
 });
 
 it('authenticates in a vhost with its own module, and elsewhere with the brokerâ€™s', async () => {
   const hash = await hashPassword('secret', { N: 1024, r: 8, p: 1 });
-  const url = await start({
+  await start({
     enabled: true,
     policies: [
       {
@@ -106,8 +78,8 @@ it('authenticates in a vhost with its own module, and elsewhere with the brokerâ
       { hostname: 'b.example', groups: { traders: { users: ['alice'], remoteHosts: '*', sources: '#' } } },
     ],
   });
-  expect((await attempt(url, 'a.example', 'alice', 'wrong'))[1]).toMatchObject({ code: 'LOGON_FAILED' });
-  expect((await attempt(url, 'a.example', 'alice', 'secret'))[1]).toMatchObject({ op: 'ack' });
+  expect((await vh.attempt('a.example', 'alice', 'wrong'))[1]).toMatchObject({ code: 'LOGON_FAILED' });
+  expect((await vh.attempt('a.example', 'alice', 'secret'))[1]).toMatchObject({ op: 'ack' });
   // b.example has none: the broker's allow-any takes any password.
-  expect((await attempt(url, 'b.example', 'alice', 'wrong'))[1]).toMatchObject({ op: 'ack' });
+  expect((await vh.attempt('b.example', 'alice', 'wrong'))[1]).toMatchObject({ op: 'ack' });
 });

@@ -1,45 +1,20 @@
 // The AMQ Interconnect security guide's vhost examples, translated to Warden's syntax and tried
 // against a real broker as the guide documents them (docs/vhosts.md), and the vhost chosen by the
 // TLS server name (SNI) on native and MQTT listeners, and by the Host header of MQTT over WebSocket.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startBroker, type BrokerHandle, type WardenConfigInput } from '../../server/index.js';
+import type { BrokerHandle, WardenConfigInput } from '../../server/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { MQTT_WS_TRANSPORT, TEST_TRANSPORT } from '../helpers/broker.js';
+import { useVhostBroker } from './vhost-fixture.js';
+import { GROUPS_EXAMPLE } from '../vhosts/guide-examples.js';
 import { pem, serverProfile, useDevCertificates } from '../tls/tls-fixture.js';
 
 const certs = useDevCertificates();
-let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await broker?.close();
-  broker = null;
-});
+const vh = useVhostBroker();
 
 // Example 7.5 (the same groups as Example 7.6's JSON file), with topics for the router's addresses.
-const EXAMPLE_COM = {
-  hostname: 'example.com',
-  maxConnections: 10000,
-  maxConnectionsPerUser: 100,
-  maxConnectionsPerHost: 100,
-  allowUnknownUser: true,
-  groups: {
-    admin: { users: 'admin1, admin2', remoteHosts: '127.0.0.1, ::1', sources: '#', targets: '#' },
-    developers: {
-      users: 'dev1, dev2, dev3',
-      remoteHosts: '*',
-      sources: 'myqueue1, myqueue2',
-      targets: 'myqueue1, myqueue2',
-    },
-    $default: {
-      remoteHosts: '*',
-      allowAdminStatusUpdate: true,
-      sources: 'myqueue1, myqueue2',
-      targets: 'myqueue1, myqueue2',
-    },
-  },
-};
+const EXAMPLE_COM = GROUPS_EXAMPLE;
 
 // Example 7.12's traders.com: what carries over is who is in which group; maxMessageSize stands
 // for the router's frame limits and maxSubscriptions for its sessions and links.
@@ -65,48 +40,27 @@ const TRADERS_COM = {
   },
 };
 
-async function start(extra: Partial<WardenConfigInput> = {}): Promise<BrokerHandle> {
-  broker = await startBroker({
-    log: { level: 'silent' },
-    persistence: { store: 'memory' },
-    admin: { enabled: false },
-    sys: { enabled: false },
+function start(extra: Partial<WardenConfigInput> = {}): Promise<BrokerHandle> {
+  return vh.start({
     vhosts: { enabled: true, policies: [EXAMPLE_COM, TRADERS_COM] },
     listeners: [{ name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 }],
     ...extra,
   });
-  return broker;
-}
-
-async function open(
-  url: string,
-  host: string,
-  user: string,
-): Promise<{ client: RawClient; ack: Record<string, unknown> }> {
-  const client = await RawClient.open(url, 'json', { headers: { host } });
-  closers.push(() => client.close());
-  return { client, ack: await client.request({ op: 'logon', rid: 0, user, password: 'pw' }) };
-}
-
-async function logon(url: string, host: string, user: string): Promise<RawClient> {
-  const { client, ack } = await open(url, host, user);
-  if (ack.op !== 'ack') throw new Error(`logon of ${user}@${host} refused: ${JSON.stringify(ack)}`);
-  return client;
 }
 
 it('example.com: admins everywhere from localhost, developers on their queues, unknown users in $default', async () => {
-  const url = (await start()).listeners[0]!.url;
-  const admin1 = await logon(url, 'example.com', 'admin1');
+  await start();
+  const admin1 = await vh.logon('example.com', 'admin1');
   expect(await admin1.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'anything/at/all' })).toMatchObject({
     op: 'ack',
   });
-  const dev1 = await logon(url, 'example.com', 'dev1');
+  const dev1 = await vh.logon('example.com', 'dev1');
   expect(await dev1.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'myqueue1' })).toMatchObject({ op: 'ack' });
   expect(await dev1.request({ op: 'subscribe', rid: 2, sid: 2, topic: 'myqueue3' })).toMatchObject({
     code: 'NOT_ENTITLED',
   });
   // Someone in no group logs on (allowUnknownUser) with $default's rights.
-  const stranger = await logon(url, 'example.com', 'stranger');
+  const stranger = await vh.logon('example.com', 'stranger');
   expect(await stranger.request({ op: 'publish', rid: 1, topic: 'myqueue1', data: 'hello', ack: true })).toMatchObject({
     op: 'ack',
   });
@@ -117,8 +71,8 @@ it('example.com: admins everywhere from localhost, developers on their queues, u
 });
 
 it('traders.com: each group with its message size and subscriptions; others are refused', async () => {
-  const url = (await start()).listeners[0]!.url;
-  const trader = await logon(url, 'traders.com', 'trader1');
+  await start();
+  const trader = await vh.logon('traders.com', 'trader1');
   expect(await trader.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'orders/#' })).toMatchObject({ op: 'ack' });
   expect(await trader.request({ op: 'subscribe', rid: 2, sid: 2, topic: 'prices/#' })).toMatchObject({
     op: 'error',
@@ -128,11 +82,11 @@ it('traders.com: each group with its message size and subscriptions; others are 
   expect(await trader.request({ op: 'publish', rid: 3, topic: 'orders/1', data: big, ack: true })).toMatchObject({
     code: 'MESSAGE_TOO_LARGE',
   });
-  const feed = await logon(url, 'traders.com', 'nyse-feed');
+  const feed = await vh.logon('traders.com', 'nyse-feed');
   expect(await feed.request({ op: 'publish', rid: 1, topic: 'orders/1', data: big, ack: true })).toMatchObject({
     op: 'ack',
   });
-  const { ack } = await open(url, 'traders.com', 'admin1');
+  const [, ack] = await vh.attempt('traders.com', 'admin1');
   expect(ack).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
 });
 
@@ -153,7 +107,7 @@ it('chooses the vhost by SNI for TLS (native and MQTT), and refuses a Host heade
   const [wss, mqtts] = [handle.listeners[0]!.url, handle.listeners[1]!.url];
   // A browser sends the name it connected to in both.
   const sni = await RawClient.open(wss, 'json', wssOptions('traders.com', 'traders.com'));
-  closers.push(() => sni.close());
+  vh.closeAfter(() => sni.close());
   expect(await sni.request({ op: 'logon', rid: 0, user: 'trader1', password: 'pw' })).toMatchObject({ op: 'ack' });
   const mismatch = await RawClient.open(wss, 'json', wssOptions('traders.com', 'example.com'));
   expect(await mismatch.request({ op: 'logon', rid: 0, user: 'admin1', password: 'pw' })).toMatchObject({
@@ -167,7 +121,7 @@ it('chooses the vhost by SNI for TLS (native and MQTT), and refuses a Host heade
     password: 'pw',
     reconnectPeriod: 0,
   });
-  closers.push(() => feed.endAsync());
+  vh.closeAfter(() => feed.endAsync());
   expect(await sni.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'ticks/#' })).toMatchObject({ op: 'ack' });
   await feed.publishAsync('ticks/1', 'tick', { qos: 1 });
   expect((await sni.messages(1))[0]).toMatchObject({ topic: 'ticks/1' });
@@ -192,7 +146,7 @@ it('MQTT over WebSocket takes the vhost from the Host header', async () => {
   const connectAs = (host: string, username: string): Promise<MqttClient> =>
     mqtt.connectAsync(url, { username, password: 'pw', reconnectPeriod: 0, wsOptions: { headers: { host } } });
   const trader = await connectAs('traders.com', 'trader2');
-  closers.push(() => trader.endAsync());
+  vh.closeAfter(() => trader.endAsync());
   // No vhost for that host and no default vhost.
   await expect(connectAs('nowhere.example', 'trader2')).rejects.toThrow(/Not authorized|5/);
 });

@@ -1,34 +1,14 @@
 // HTTP publish with vhosts: each request's vhost is its Host header's, so a back-end service
 // publishes into one tenant's namespace, entitled by that tenant's policy (docs/vhosts.md).
 import { request } from 'node:http';
-import { afterEach, expect, it } from 'vitest';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { expect, it } from 'vitest';
 import { TEST_TRANSPORT } from '../helpers/broker.js';
+import { ALL, useVhostBroker } from './vhost-fixture.js';
 
-let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await broker?.close();
-  broker = null;
-});
-
-const ALL = { remoteHosts: '*', sources: '#', targets: '#' };
-
-async function logon(host: string, user: string): Promise<RawClient> {
-  const c = await RawClient.open(broker!.listeners[0]!.url, 'json', { headers: { host } });
-  closers.push(() => c.close());
-  expect(await c.request({ op: 'logon', rid: 0, user, password: 'pw' })).toMatchObject({ op: 'ack' });
-  return c;
-}
+const vh = useVhostBroker();
 
 it('publishes over HTTP into the vhost its Host header names, under that vhostâ€™s policy', async () => {
-  broker = await startBroker({
-    log: { level: 'silent' },
-    persistence: { store: 'memory' },
-    admin: { enabled: false },
-    sys: { enabled: false },
+  const broker = await vh.start({
     vhosts: {
       enabled: true,
       policies: [
@@ -64,8 +44,8 @@ it('publishes over HTTP into the vhost its Host header names, under that vhostâ€
       req.once('error', reject);
       req.end(JSON.stringify({ topic, data }));
     });
-  const alice = await logon('a.example', 'alice');
-  const bob = await logon('b.example', 'bob');
+  const alice = await vh.logon('a.example', 'alice');
+  const bob = await vh.logon('b.example', 'bob');
   for (const c of [alice, bob])
     expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: '#' })).toMatchObject({ op: 'ack' });
 

@@ -1,28 +1,16 @@
 // Two tenants on one broker: the vhost is chosen by the WebSocket Host header, the MQTT listener's
 // vhost, or a `user@vhost` user name; each is its own topic namespace (`#`, regex, retained and
 // shared subscriptions never cross), with its own policy and connection limits (docs/vhosts.md).
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
-import { RawClient, type Frame } from '../helpers/raw-client.js';
+import type { Frame } from '../helpers/raw-client.js';
 import { TEST_TRANSPORT } from '../helpers/broker.js';
+import { ALL, useVhostBroker } from './vhost-fixture.js';
 
-let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await broker?.close();
-  broker = null;
-});
-
-const EVERYTHING = { remoteHosts: '*', sources: '#', targets: '#' };
+const vh = useVhostBroker();
 
 async function start(extra: { maxConnectionsPerUser?: number } = {}): Promise<{ ws: string; mqttUrl: string }> {
-  broker = await startBroker({
-    log: { level: 'silent' },
-    persistence: { store: 'memory' },
-    admin: { enabled: false },
-    sys: { enabled: false },
+  const broker = await vh.start({
     vhosts: {
       enabled: true,
       policies: [
@@ -30,11 +18,11 @@ async function start(extra: { maxConnectionsPerUser?: number } = {}): Promise<{ 
           hostname: 'a.example',
           ...extra,
           groups: {
-            traders: { users: ['alice', 'amy'], ...EVERYTHING },
+            traders: { users: ['alice', 'amy'], ...ALL },
             readers: { users: ['ann'], remoteHosts: '*', sources: 'x/#' },
           },
         },
-        { hostname: 'b.example', groups: { traders: { users: ['bob', 'bea'], ...EVERYTHING } } },
+        { hostname: 'b.example', groups: { traders: { users: ['bob', 'bea'], ...ALL } } },
       ],
     },
     listeners: [
@@ -53,14 +41,6 @@ async function start(extra: { maxConnectionsPerUser?: number } = {}): Promise<{ 
   return { ws: broker.listeners[0]!.url, mqttUrl: broker.listeners[1]!.url };
 }
 
-async function logon(url: string, host: string, user: string): Promise<RawClient> {
-  const c = await RawClient.open(url, 'json', { headers: { host } });
-  closers.push(() => c.close());
-  const ack = await c.request({ op: 'logon', rid: 0, user, password: 'pw' });
-  if (ack.op !== 'ack') throw new Error(`logon of ${user}@${host} refused: ${JSON.stringify(ack)}`);
-  return c;
-}
-
 async function mqttClient(url: string, username: string, clientId: string): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, {
     username,
@@ -69,7 +49,7 @@ async function mqttClient(url: string, username: string, clientId: string): Prom
     reconnectPeriod: 0,
     protocolVersion: 5,
   });
-  closers.push(() => client.endAsync());
+  vh.closeAfter(() => client.endAsync());
   return client;
 }
 
@@ -77,10 +57,10 @@ async function mqttClient(url: string, username: string, clientId: string): Prom
 const text = (f: Frame): unknown => (typeof f.bytes === 'string' ? Buffer.from(f.bytes, 'base64').toString() : f.data);
 
 it('keeps two vhosts on one port apart: `#`, regex and exact subscriptions see only their own vhost', async () => {
-  const { ws } = await start();
-  const alice = await logon(ws, 'a.example', 'alice');
-  const amy = await logon(ws, 'A.Example:443', 'amy'); // a host name is compared without case or port
-  const bob = await logon(ws, 'b.example', 'bob');
+  await start();
+  const alice = await vh.logon('a.example', 'alice');
+  const amy = await vh.logon('A.Example:443', 'amy'); // a host name is compared without case or port
+  const bob = await vh.logon('b.example', 'bob');
   for (const c of [alice, bob]) {
     expect(await c.request({ op: 'subscribe', rid: 1, sid: 1, topic: '#' })).toMatchObject({ op: 'ack' });
     expect(await c.request({ op: 'subscribe', rid: 2, sid: 2, regex: '.*' })).toMatchObject({ op: 'ack' });
@@ -113,8 +93,8 @@ it('keeps two vhosts on one port apart: `#`, regex and exact subscriptions see o
 });
 
 it("applies each vhost's policy: groups, sources and unknown users; an unknown host is refused", async () => {
-  const { ws } = await start();
-  const ann = await logon(ws, 'a.example', 'ann');
+  await start();
+  const ann = await vh.logon('a.example', 'ann');
   expect(await ann.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'x/#' })).toMatchObject({ op: 'ack' });
   expect(await ann.request({ op: 'subscribe', rid: 2, sid: 2, topic: 'y/1' })).toMatchObject({
     op: 'error',
@@ -125,42 +105,33 @@ it("applies each vhost's policy: groups, sources and unknown users; an unknown h
     code: 'NOT_ENTITLED',
   });
   // bob is a user of b.example only: a.example does not know him (allowUnknownUser is false).
-  const stranger = await RawClient.open(ws, 'json', { headers: { host: 'a.example' } });
-  expect(await stranger.request({ op: 'logon', rid: 0, user: 'bob', password: 'pw' })).toMatchObject({
-    op: 'error',
-    code: 'LOGON_FAILED',
-  });
+  const [stranger, refused] = await vh.attempt('a.example', 'bob');
+  expect(refused).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
   expect((await stranger.closed).code).toBe(4003);
   // No policy for c.example and no default vhost.
-  const lost = await RawClient.open(ws, 'json', { headers: { host: 'c.example' } });
-  expect(await lost.request({ op: 'logon', rid: 0, user: 'alice', password: 'pw' })).toMatchObject({
-    op: 'error',
-    code: 'LOGON_FAILED',
-  });
+  const [lost, unknown] = await vh.attempt('c.example', 'alice');
+  expect(unknown).toMatchObject({ op: 'error', code: 'LOGON_FAILED' });
   expect((await lost.closed).code).toBe(4003);
 });
 
 it("counts connections per vhost under the broker's limits", async () => {
-  const { ws } = await start({ maxConnectionsPerUser: 1 });
-  const first = await logon(ws, 'a.example', 'alice');
-  const second = await RawClient.open(ws, 'json', { headers: { host: 'a.example' } });
-  expect(await second.request({ op: 'logon', rid: 0, user: 'alice', password: 'pw' })).toMatchObject({
-    op: 'error',
-    code: 'CONNECTION_LIMIT',
-  });
+  await start({ maxConnectionsPerUser: 1 });
+  const first = await vh.logon('a.example', 'alice');
+  const [second, limited] = await vh.attempt('a.example', 'alice');
+  expect(limited).toMatchObject({ op: 'error', code: 'CONNECTION_LIMIT' });
   await second.closed;
   // Another user of the vhost, and the other vhost, are not limited by alice's count.
-  await logon(ws, 'a.example', 'amy');
-  await logon(ws, 'b.example', 'bob');
+  await vh.logon('a.example', 'amy');
+  await vh.logon('b.example', 'bob');
   // Her place comes back when she leaves.
   await first.close();
   await first.closed;
-  await logon(ws, 'a.example', 'alice');
+  await vh.logon('a.example', 'alice');
 });
 
 it('MQTT over TCP: the listener names the vhost, `user@vhost` another; retained and shared subscriptions stay inside', async () => {
-  const { ws, mqttUrl } = await start();
-  const alice = await logon(ws, 'a.example', 'alice');
+  const { mqttUrl } = await start();
+  const alice = await vh.logon('a.example', 'alice');
   expect(await alice.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'r/#' })).toMatchObject({ op: 'ack' });
   // amy@a.example names a.example; bob has no suffix: the listener's b.example. Same client id in both.
   const amy = await mqttClient(mqttUrl, 'amy@a.example', 'same-id');

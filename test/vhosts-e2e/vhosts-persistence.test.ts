@@ -3,21 +3,15 @@
 // restart in its own vhost (its subscriptions in that vhost's namespace, its client id there).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startBroker, type BrokerHandle } from '../../server/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import type { BrokerHandle } from '../../server/index.js';
 import { TEST_TRANSPORT } from '../helpers/broker.js';
+import { useVhostBroker } from './vhost-fixture.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
 const temp = useTempDirs();
-let broker: BrokerHandle | null = null;
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await broker?.close();
-  broker = null;
-});
+const vh = useVhostBroker();
 
 function writePolicies(dir: string): void {
   writeFileSync(
@@ -47,13 +41,10 @@ function writePolicies(dir: string): void {
   );
 }
 
-async function start(dataDir: string, policyDir: string): Promise<BrokerHandle> {
-  broker = await startBroker(
+function start(dataDir: string, policyDir: string): Promise<BrokerHandle> {
+  return vh.start(
     {
-      log: { level: 'silent' },
       persistence: { path: dataDir, sync: 'always' },
-      admin: { enabled: false },
-      sys: { enabled: false },
       vhosts: { enabled: true, dir: policyDir },
       listeners: [
         { name: 'native', protocol: 'native', transport: TEST_TRANSPORT, host: '127.0.0.1', port: 0 },
@@ -62,22 +53,14 @@ async function start(dataDir: string, policyDir: string): Promise<BrokerHandle> 
     },
     { baseDir: dataDir },
   );
-  return broker;
-}
-
-async function logon(host: string, user: string): Promise<RawClient> {
-  const c = await RawClient.open(broker!.listeners[0]!.url, 'json', { headers: { host } });
-  closers.push(() => c.close());
-  expect(await c.request({ op: 'logon', rid: 0, user, password: 'pw' })).toMatchObject({ op: 'ack' });
-  return c;
 }
 
 it("loads policies from a directory and applies a group's filter and select list", async () => {
   const policies = temp().path;
   writePolicies(policies);
   await start(temp().path, policies);
-  const erin = await logon('a.example', 'erin');
-  const alice = await logon('a.example', 'alice');
+  const erin = await vh.logon('a.example', 'erin');
+  const alice = await vh.logon('a.example', 'alice');
   expect(await erin.request({ op: 'subscribe', rid: 1, sid: 1, topic: 'prices/#' })).toMatchObject({ op: 'ack' });
   for (const [rid, region] of [
     [1, 'US'],
@@ -117,7 +100,6 @@ it('brings a persistent MQTT session back in its own vhost after a restart', asy
   await kept.subscribeAsync('orders/#', { qos: 1 });
   await kept.endAsync();
   await handle.close();
-  broker = null;
 
   handle = await start(data, policies);
   // Published while the client is away, in each vhost: only a.example's is queued for it.
@@ -126,14 +108,14 @@ it('brings a persistent MQTT session back in its own vhost after a restart', asy
     password: 'pw',
     reconnectPeriod: 0,
   });
-  closers.push(() => bob.endAsync());
+  vh.closeAfter(() => bob.endAsync());
   await bob.publishAsync('orders/1', 'from b', { qos: 1 });
   const alice = await mqtt.connectAsync(handle.listeners[1]!.url, {
     username: 'alice@a.example',
     password: 'pw',
     reconnectPeriod: 0,
   });
-  closers.push(() => alice.endAsync());
+  vh.closeAfter(() => alice.endAsync());
   await alice.publishAsync('orders/2', 'from a', { qos: 1 });
 
   const got: string[] = [];
@@ -154,7 +136,7 @@ it('brings a persistent MQTT session back in its own vhost after a restart', asy
     });
     client.once('error', reject);
   });
-  closers.push(() => resumed.endAsync());
+  vh.closeAfter(() => resumed.endAsync());
   // A marker published after the resume: the queued message of a.example came first, b's never.
   await alice.publishAsync('orders/3', 'marker', { qos: 1 });
   await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EntitlementRequest } from '../../server/security/module-types.js';
 import { parseVhostPolicy } from '../../server/vhosts/vhost-policy-files.js';
 import { VhostPolicyRules } from '../../server/vhosts/vhost-policy-rules.js';
+import { GROUPS_EXAMPLE } from './guide-examples.js';
 
 function rules(document: unknown): VhostPolicyRules {
   return new VhostPolicyRules(parseVhostPolicy(document, 'jsonata', undefined));
@@ -83,30 +84,6 @@ describe('the guide’s example.com policy (Example 7.11)', () => {
     });
   });
 });
-
-// Example 7.5 "User Groups in a Vhost Policy" (the same groups as Example 7.6's JSON file).
-const GROUPS_EXAMPLE = {
-  hostname: 'example.com',
-  maxConnections: 10000,
-  maxConnectionsPerUser: 100,
-  maxConnectionsPerHost: 100,
-  allowUnknownUser: true,
-  groups: {
-    admin: { users: 'admin1, admin2', remoteHosts: '127.0.0.1, ::1', sources: '#', targets: '#' },
-    developers: {
-      users: 'dev1, dev2, dev3',
-      remoteHosts: '*',
-      sources: 'myqueue1, myqueue2',
-      targets: 'myqueue1, myqueue2',
-    },
-    $default: {
-      remoteHosts: '*',
-      allowAdminStatusUpdate: true,
-      sources: 'myqueue1, myqueue2',
-      targets: 'myqueue1, myqueue2',
-    },
-  },
-};
 
 describe('the guide’s groups example (Examples 7.5 and 7.6)', () => {
   const vhost = rules(GROUPS_EXAMPLE);
