@@ -75,19 +75,9 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
     const choice = session.vhosts.choose(session.connection.transport.hostNames?.(), packet.username);
     if (!choice.ok) {
       // Refused by the gate, so that it is logged, counted and audited as every refused logon is.
-      const attempt = new ConnectAttempt(
-        packet,
-        clientId,
-        assigned,
-        user,
-        method,
-        logonAttempt(session, packet, clientId, assigned, user, method),
-      );
-      return answerLogon(
-        session,
-        attempt,
-        session.gates.logon.refuseVhost(attempt.logon, user, `${choice.reason}: ${choice.message}`),
-      );
+      const attempt = connectAttempt(session, packet, clientId, assigned, user, method);
+      const detail = `${choice.reason}: ${choice.message}`;
+      return answerLogon(session, attempt, session.gates.logon.refuseVhost(attempt.logon, user, detail));
     }
     session.useGates(choice.gates);
     user = choice.user ?? '';
@@ -102,17 +92,23 @@ export function handleConnect(session: ConnectingClient, packet: IConnectPacket)
       user,
     );
   }
-  const attempt = new ConnectAttempt(
-    packet,
-    clientId,
-    assigned,
-    user,
-    method,
-    logonAttempt(session, packet, clientId, assigned, user, method),
-  );
+  const attempt = connectAttempt(session, packet, clientId, assigned, user, method);
   const result = session.gates.logon.logon(attempt.logon);
   if (isPromiseLike(result)) return Promise.resolve(result).then((r) => answerLogon(session, attempt, r));
   return answerLogon(session, attempt, result);
+}
+
+/** This CONNECT's attempt: its packet, client id and user, and what the LogonGate is asked. */
+function connectAttempt(
+  session: ConnectingClient,
+  packet: IConnectPacket,
+  clientId: string,
+  assigned: boolean,
+  user: string,
+  method: string | null,
+): ConnectAttempt {
+  const logon = logonAttempt(session, packet, clientId, assigned, user, method);
+  return new ConnectAttempt(packet, clientId, assigned, user, method, logon);
 }
 
 /** What the LogonGate is asked for this CONNECT. */

@@ -245,9 +245,28 @@ export class SecurityManager {
     const sources = await readModuleSources(spec, this.baseDir, where.configPath);
     const log = this.log.child({ module: spec.module });
     const create = this.entitlementFactory(spec, where.configPath, log);
+    const service = this.newEntitlementService(await create(), create, log, where.configPath);
+    this.slots.push({ ...where, sources, kind: 'entitlement', holder: service });
+    return service;
+  }
+
+  /** The `vhost-policy` module of one vhost behind its own cache: a reset of the vhost clears only it. */
+  private vhostEntitlementService(vhost: Vhost): EntitlementService {
+    const create = async (): Promise<EntitlementModule> => createVhostPolicyEntitlement(vhost.rules);
+    const log = this.log.child({ module: 'vhost-policy', vhost: vhost.name });
+    return this.newEntitlementService(createVhostPolicyEntitlement(vhost.rules), create, log, vhost.source);
+  }
+
+  /** A module behind a cache of its own, under the broker's cache settings, known by where it is configured. */
+  private newEntitlementService(
+    module: EntitlementModule,
+    create: () => Promise<EntitlementModule>,
+    log: Logger,
+    configPath: string,
+  ): EntitlementService {
     const { entitlementCache, moduleTimeoutMs } = this.config.security;
     const service = new EntitlementService(
-      await create(),
+      module,
       create,
       {
         maxEntries: entitlementCache.maxEntries,
@@ -261,31 +280,7 @@ export class SecurityManager {
       this.observer,
     );
     this.services.push(service);
-    this.configPaths.set(service, where.configPath);
-    this.slots.push({ ...where, sources, kind: 'entitlement', holder: service });
-    return service;
-  }
-
-  /** The `vhost-policy` module of one vhost behind its own cache: a reset of the vhost clears only it. */
-  private vhostEntitlementService(vhost: Vhost): EntitlementService {
-    const { entitlementCache, moduleTimeoutMs } = this.config.security;
-    const create = async (): Promise<EntitlementModule> => createVhostPolicyEntitlement(vhost.rules);
-    const service = new EntitlementService(
-      createVhostPolicyEntitlement(vhost.rules),
-      create,
-      {
-        maxEntries: entitlementCache.maxEntries,
-        ttlMs: entitlementCache.ttlMs,
-        timeoutMs: moduleTimeoutMs,
-        filterSyntax: this.config.content.filterSyntax,
-      },
-      this.toggle,
-      this.epoch,
-      this.log.child({ module: 'vhost-policy', vhost: vhost.name }),
-      this.observer,
-    );
-    this.services.push(service);
-    this.configPaths.set(service, vhost.source);
+    this.configPaths.set(service, configPath);
     return service;
   }
 
