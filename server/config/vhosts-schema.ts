@@ -22,9 +22,9 @@ export const vhostsSchema = z.strictObject({
 
 export type VhostsConfig = z.output<typeof vhostsSchema>;
 
-/** The keys a native or MQTT listener adds for vhosts. */
+/** The keys every listener (native, MQTT, HTTP publish) adds for vhosts. */
 export const listenerVhostFields = {
-  /** The vhost of connections that name none by SNI or Host header (plain MQTT over TCP). */
+  /** The vhost of connections that name none by SNI or Host header (plain MQTT over TCP, HTTP/1.0). */
   vhost: vhostNameField().optional(),
   /** Take the vhost from a `user@vhost` user name, and authenticate `user` (docs/vhosts.md#choosing-the-vhost). */
   vhostFromUserName: booleanField().default(false),

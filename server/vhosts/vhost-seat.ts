@@ -12,11 +12,12 @@ export class VhostSeat {
     private readonly ticket: VhostTicket,
   ) {}
 
-  /** The vhost's count of this connection; idempotent. */
+  /** The vhost's count of this connection (an MQTT takeover discounts the one it replaces). */
   get counted(): VhostTicket {
     return this.ticket;
   }
 
+  /** Gives the vhost's count back; idempotent. */
   release(): void {
     this.ticket.release();
   }
