@@ -109,6 +109,9 @@ const NO_PASSPHRASE_CODES: ReadonlySet<string> = new Set([
   'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED',
 ]);
 
+/** A PEM private key that needs a passphrase: PKCS#8 encrypted, or a traditional key with a DEK header. */
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/;
+
 function privateKeyFrom(
   key: Buffer,
   passphrase: string | undefined,
@@ -124,7 +127,9 @@ function privateKeyFrom(
         `the private key in ${quote(keyFile)} is encrypted: set passphrase or passphraseFile`,
       );
     }
-    if (passphrase !== undefined && /bad decrypt/i.test(reason(err))) {
+    // A wrong passphrase passes the padding check by chance about once in 256 keys, and then fails
+    // as a key that does not parse: an encrypted key that will not load is the passphrase's fault.
+    if (passphrase !== undefined && (/bad decrypt/i.test(reason(err)) || ENCRYPTED_PEM.test(key.toString('latin1')))) {
       throw new TlsMaterialError(passphraseKey, `the passphrase does not decrypt the private key in ${quote(keyFile)}`);
     }
     throw new TlsMaterialError('privateKey', `${quote(keyFile)} holds no usable PEM private key (${reason(err)})`);

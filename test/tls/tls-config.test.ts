@@ -2,10 +2,12 @@
 // certificates need a CA, uws has no TLS, a shared port has one TLS setup), the mqtts default
 // port, and the errors a broker gives at start for files it cannot use, each naming its key and
 // never showing a passphrase.
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/index.js';
+import { loadTlsMaterial } from '../../server/tls/tls-material.js';
 import { configErrorOf } from '../config/errors-of.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { pem, serverProfile, useBrokers, useDevCertificates, type TlsProfileInput } from './tls-fixture.js';
@@ -187,6 +189,29 @@ describe('TLS files at start', () => {
     expect(await startErrors({ ...encrypted, passphraseFile: wrongFile })).toEqual([
       `tls.profiles.main.passphraseFile: the passphrase does not decrypt the private key in ${JSON.stringify(certs().serverKeyEncrypted)}`,
     ]);
+  });
+
+  it('names the passphrase when a wrong one passes the padding check by chance and the key does not parse', () => {
+    // About one wrong passphrase in 256 decrypts to well-padded garbage: OpenSSL then says
+    // "unsupported", not "bad decrypt". Find one for this key (bounded), and check the blame.
+    const key = readFileSync(certs().serverKeyEncrypted);
+    let lucky: string | undefined;
+    for (let i = 0; i < 20_000 && lucky === undefined; i++) {
+      try {
+        createPrivateKey({ key, format: 'pem', passphrase: `wrong-${i}` });
+      } catch (err) {
+        if (!/bad decrypt/i.test((err as Error).message)) lucky = `wrong-${i}`;
+      }
+    }
+    expect(lucky).toBeDefined();
+    const profile = parseConfig({
+      tls: {
+        profiles: { main: { certificate: certs().server, privateKey: certs().serverKeyEncrypted, passphrase: lucky } },
+      },
+    }).tls.profiles.main!;
+    expect(() => loadTlsMaterial(profile, '/')).toThrow(
+      `the passphrase does not decrypt the private key in ${JSON.stringify(certs().serverKeyEncrypted)}`,
+    );
   });
 
   it('reports every unusable profile at once', async () => {
