@@ -28,6 +28,8 @@ export class ListenerGates {
   readonly subscribe: SubscribeGate;
   /** The vhost whose connections use these gates, or null without vhosts (docs/vhosts.md). */
   readonly vhost: Vhost | null;
+  /** Where those connections' topics live: the vhost's hidden namespace, or the default one. */
+  readonly namespace: VhostNamespace;
 
   constructor(
     private readonly security: ListenerSecurity,
@@ -36,6 +38,7 @@ export class ListenerGates {
     vhost: VhostLogon | null = null,
   ) {
     this.vhost = vhost?.vhost ?? null;
+    this.namespace = this.vhost?.namespace ?? VhostNamespace.DEFAULT;
     this.logon = new LogonGate(security, ctx.admission, ctx.stats, log, ctx.audit, vhost);
     this.subscribe = new SubscribeGate(security.entitlements, ctx.topicLimits, ctx.regexBudget, ctx.stats, ctx.audit);
   }

@@ -22,7 +22,6 @@ import type { LogonAttempt, LogonResult } from '../gates/logon-gate.js';
 import type { PublishGate } from '../gates/publish-gate.js';
 import type { ListenerGates } from '../gates/listener-gates.js';
 import { serverNameOf } from '../transports/transport.js';
-import { VhostNamespace } from '../vhosts/vhost-namespace.js';
 import { isPromiseLike, type Decision } from '../security/decision.js';
 import type { LogonRequest } from '../security/module-types.js';
 import { warnInvalidRules } from '../session/held-delivery-gate.js';
@@ -68,8 +67,6 @@ export class HttpPublishSession implements BodySink {
   private credentialKey: string | null = null;
   /** The listener's gates; with vhosts, the current logon's vhost's. */
   private gates: ListenerGates;
-  /** Its vhost's hidden topic namespace (the default one without vhosts). */
-  private namespace: VhostNamespace = VhostNamespace.DEFAULT;
   private gate: PublishGate | null = null;
   private ticket: AdmissionTicket | null = null;
   /** Its place among the sockets not logged on (admission.maxUnauthenticated), until the first logon. */
@@ -320,7 +317,6 @@ export class HttpPublishSession implements BodySink {
         throw httpLogonRefusal(refused);
       }
       this.gates = choice.gates;
-      this.namespace = choice.gates.vhost?.namespace ?? VhostNamespace.DEFAULT;
       user = choice.user;
     }
     const credentials = header === null ? this.implicitCredentials() : { ...header, user: user ?? header.user };
@@ -412,7 +408,6 @@ export class HttpPublishSession implements BodySink {
     this.user = null;
     this.credentialKey = null;
     this.gates = this.listener.gates;
-    this.namespace = VhostNamespace.DEFAULT;
   }
 
   // ---- publish: the PublishGate, answered in HTTP ---------------------------------------------
@@ -452,7 +447,7 @@ export class HttpPublishSession implements BodySink {
     if (this.state !== 'open') throw this.closedRefusal();
     const ctx = this.listener.ctx;
     const stats = ctx.stats;
-    const message = new Message(this.namespace.topic(request.topic), request.payload, stats);
+    const message = new Message(this.gates.namespace.topic(request.topic), request.payload, stats);
     const refused = this.gate!.authorize(decision, message, 'counted', this.onInvalidRules);
     if (refused !== null) throw httpPublishRefusal(refused, request.topic);
     this.messagesIn++;

@@ -278,13 +278,14 @@ export class MqttSession
   }
 
   /** Where its topics and client id live: its vhost's hidden namespace (the default one without vhosts). */
-  namespace: VhostNamespace = VhostNamespace.DEFAULT;
+  get namespace(): VhostNamespace {
+    return this.listenerGates.namespace;
+  }
 
   /** At CONNECT, before anything is gated: the connection is in this vhost from now on. */
   useGates(gates: ListenerGates): void {
     this.listenerGates = gates;
     this.gate = null;
-    this.namespace = gates.vhost?.namespace ?? VhostNamespace.DEFAULT;
   }
 
   get publishGate(): PublishGate {

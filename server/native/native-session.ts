@@ -87,8 +87,6 @@ export class NativeSession
   private challenge: { rid: RequestId; answer: Challenge; attempt: LogonAttempt } | null = null;
   /** The write entitlement, topic rate and write filter of this connection's publishes. */
   private publishGate: PublishGate;
-  /** Where its topics live: its vhost's hidden namespace (the default one without vhosts). */
-  private namespace: VhostNamespace = VhostNamespace.DEFAULT;
   private readonly held: HeldDeliveryGate<SharedFrame, null>;
   /** Admission: the refusal decided when the connection was accepted (answered at logon), and the ticket once admitted. */
   private acceptRefusal: AdmissionRefusal | null = null;
@@ -321,12 +319,11 @@ export class NativeSession
     return choice.ok && choice.gates.logon.allowsImplicitLogon ? choice.gates : null;
   }
 
-  /** From logon on, the connection is in its vhost: its gates and its topic namespace. */
+  /** From logon on, the connection is in its vhost: its gates, and with them its topic namespace. */
   private useGates(gates: ListenerGates): void {
     if (gates === this.gates) return;
     this.gates = gates;
     this.publishGate = gates.publishGate('native');
-    this.namespace = gates.vhost?.namespace ?? VhostNamespace.DEFAULT;
   }
 
   /** A command before logon, with a module that allows it: log on with an empty name, then run the command. */
@@ -455,7 +452,7 @@ export class NativeSession
   private finishPublish(command: Extract<ParsedCommand, { op: 'publish' }>, decision: Decision): void {
     if (this.state !== 'active') return;
     const stats = this.ctx.stats;
-    const message = new Message(this.namespace.topic(command.topic), command.payload, stats);
+    const message = new Message(this.gates.namespace.topic(command.topic), command.payload, stats);
     const refused = this.publishGate.authorize(decision, message, 'counted', this.onInvalidRules);
     if (refused !== null) throw nativePublishRefusal(refused, command.topic, command.rid);
     stats.messagesPublished++;
@@ -532,7 +529,7 @@ export class NativeSession
     content: SubscriberContent,
   ): void {
     const handle = this.ctx.engine.add(
-      this.namespace.pattern(pattern),
+      this.gates.namespace.pattern(pattern),
       new SubscriptionEntry(this, sid, content.filter, content.select),
     );
     this.subscriptions.set(sid, handle);
