@@ -248,7 +248,7 @@ export class LogonGate {
   /** A place under the vhost's own limits, inside the broker's (AMQ Interconnect 7.2.3); refused: the ticket is given back. */
   private seat(ticket: AdmissionTicket, user: string, replacing: AdmissionTicket | null): AdmissionRefusal | null {
     const vhost = this.vhost!.vhost;
-    const counted = vhost.limits.admit(user, ticket.host, replacing?.vhostSeat?.counted ?? null);
+    const counted = vhost.limits.admit(user, ticket.host, replacing?.vhostSeat?.ticket ?? null);
     if (counted instanceof VhostLimitRefusal) {
       ticket.release();
       this.stats.connectionsRefusedLimit++;

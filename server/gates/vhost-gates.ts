@@ -50,5 +50,5 @@ export class ListenerVhostGates {
  * its vhost's namespace, read from its client id (kept internal: prefixed with the namespace).
  */
 export function restoreGatesKey(listener: string, namespacePrefix: string): string {
-  return namespacePrefix === '' ? listener : `${listener}${namespacePrefix}`;
+  return listener + namespacePrefix;
 }

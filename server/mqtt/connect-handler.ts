@@ -107,21 +107,8 @@ function connectAttempt(
   user: string,
   method: string | null,
 ): ConnectAttempt {
-  const logon = logonAttempt(session, packet, clientId, assigned, user, method);
-  return new ConnectAttempt(packet, clientId, assigned, user, method, logon);
-}
-
-/** What the LogonGate is asked for this CONNECT. */
-function logonAttempt(
-  session: ConnectingClient,
-  packet: IConnectPacket,
-  clientId: string,
-  assigned: boolean,
-  user: string,
-  method: string | null,
-): LogonAttempt {
   const { ctx, connection } = session;
-  return {
+  const logon: LogonAttempt = {
     protocol: 'mqtt',
     session: session.id,
     request: {
@@ -147,6 +134,7 @@ function logonAttempt(
     // A takeover's old connection counts as gone.
     replaces: () => ctx.clientSession(clientId)?.admission ?? null,
   };
+  return new ConnectAttempt(packet, clientId, assigned, user, method, logon);
 }
 
 function clientIdHeldByOther(session: ConnectingClient, clientId: string, identity: string): string | null {

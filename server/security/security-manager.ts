@@ -388,8 +388,7 @@ export class SecurityManager {
 
   /** What a connection chosen into `vhost` on listener `listener` uses: the vhost's module, and its authentication or the listener's. */
   forVhost(vhost: Vhost, listener: string): ListenerSecurity {
-    const found = this.byVhost.get(vhost);
-    if (found === undefined) throw new Error(`no security set up for vhost "${vhost.name}"`);
+    const found = this.vhostServices(vhost);
     return {
       authenticator: found.authenticator ?? this.forListener(listener).authenticator,
       entitlements: found.entitlements,

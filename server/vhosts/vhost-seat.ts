@@ -9,13 +9,9 @@ export class VhostSeat {
     readonly vhost: Vhost,
     /** The user's group in the vhost (its maxMessageSize and maxSubscriptions apply). */
     readonly group: PreparedVhostGroup | undefined,
-    private readonly ticket: VhostTicket,
+    /** The vhost's count of this connection (an MQTT takeover discounts the one it replaces). */
+    readonly ticket: VhostTicket,
   ) {}
-
-  /** The vhost's count of this connection (an MQTT takeover discounts the one it replaces). */
-  get counted(): VhostTicket {
-    return this.ticket;
-  }
 
   /** Gives the vhost's count back; idempotent. */
   release(): void {
