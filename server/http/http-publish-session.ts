@@ -456,12 +456,13 @@ export class HttpPublishSession implements BodySink {
       stats.messagesPublished++;
       const sent = ctx.router.publish(message);
       stats.deliveries += sent;
-      this.countInVhost(sent);
+      this.gates.vhost?.counters.published(sent);
       return answerPublished(res);
     }
     const store = ctx.store;
     const writes = store.writes;
-    this.countInVhost(ctx.publishRetained(message));
+    const sent = ctx.publishRetained(message);
+    this.gates.vhost?.counters.published(sent);
     const durable = store.writes === writes ? null : store.whenDurable();
     if (durable === null) return answerPublished(res);
     return durable.then(
@@ -475,14 +476,6 @@ export class HttpPublishSession implements BodySink {
         );
       },
     );
-  }
-
-  /** A publish of its vhost's clients, for the vhost's $SYS and metrics. */
-  private countInVhost(deliveries: number): void {
-    const counters = this.gates.vhost?.counters;
-    if (counters === undefined) return;
-    counters.messagesReceived++;
-    counters.deliveries += deliveries;
   }
 
   // ---- answers and endings --------------------------------------------------------------------

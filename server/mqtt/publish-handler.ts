@@ -69,11 +69,7 @@ function finishPublish(session: PublishingClient, packet: IPublishPacket, decisi
   if (wire !== null) mqtt.forwardPublishBytes(wire, session.isV5);
   const writes = session.ctx.store.writes;
   const sent = routeAcceptedPublish(session.ctx, mqtt, payload);
-  const counters = session.vhostCounters;
-  if (counters !== null) {
-    counters.messagesReceived++;
-    counters.deliveries += sent;
-  }
+  session.vhostCounters?.published(sent);
   acknowledge(session, packet, ReasonCodes.SUCCESS, undefined, writes);
 }
 

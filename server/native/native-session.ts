@@ -459,11 +459,7 @@ export class NativeSession
     this.messagesIn++;
     const sent = this.ctx.router.publish(message);
     stats.deliveries += sent;
-    const vhost = this.gates.vhost;
-    if (vhost !== null) {
-      vhost.counters.messagesReceived++;
-      vhost.counters.deliveries += sent;
-    }
+    this.gates.vhost?.counters.published(sent);
     if (command.ack) this.ack(command.rid!);
   }
 

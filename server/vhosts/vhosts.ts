@@ -16,6 +16,12 @@ export class VhostCounters {
   messagesReceived = 0;
   /** Deliveries those publishes made. */
   deliveries = 0;
+
+  /** One publish of the vhost's clients, and the deliveries it made. */
+  published(deliveries: number): void {
+    this.messagesReceived++;
+    this.deliveries += deliveries;
+  }
 }
 
 /** One tenant: its policy's rules, its hidden topic namespace and its connection counts. */
