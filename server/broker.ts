@@ -130,6 +130,8 @@ export class Broker implements SessionContext, HealthSource {
   private security: SecurityManager | null = null;
   /** The vhosts (docs/vhosts.md), or null when they are off. */
   private vhosts: Vhosts | null = null;
+  /** Names of a client's address, for vhost groups' remoteHosts names: one resolver for every listener. */
+  private readonly vhostHostNames = createDnsHostNameResolver({ timeoutMs: VHOST_DNS_TIMEOUT_MS });
   private adminActions: BrokerAdmin | null = null;
   private tls: TlsProfiles | null = null;
   private adminListener: AdminListener | null = null;
@@ -438,14 +440,14 @@ export class Broker implements SessionContext, HealthSource {
   }
 
   /**
-   * With vhosts on, a listener's gates per vhost and the choice among them at logon; null without
-   * vhosts. Each vhost's gates use its own module and limits on this listener's transport.
+   * With vhosts on, a listener's gates per vhost (empty without vhosts): each vhost's use its own
+   * module and limits on this listener's transport.
    */
   private vhostGatesOf(config: ListenerConfig, security: SecurityManager): Map<Vhost, ListenerGates> {
     const gatesOf = new Map<Vhost, ListenerGates>();
     const vhosts = this.vhosts;
     if (vhosts === null) return gatesOf;
-    const resolveNames = createDnsHostNameResolver({ timeoutMs: VHOST_DNS_TIMEOUT_MS });
+    const resolveNames = this.vhostHostNames;
     for (const vhost of vhosts.list) {
       const log = this.log.child({ vhost: vhost.name });
       gatesOf.set(vhost, new ListenerGates(security.forVhost(vhost, config.name), this, log, { vhost, resolveNames }));
